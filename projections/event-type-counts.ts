@@ -1,0 +1,20 @@
+// How many events of each type the log holds: an operator's view of what the ledger records.
+// Its counts go wrong if any event is applied twice or skipped, so the crash test leans on it.
+import { sql } from 'kysely';
+import type { Projection } from '../src/projections/engine.ts';
+import { registeredEventTypes } from '../src/events.ts';
+
+export const eventTypeCountsProjection: Projection = {
+  name: 'event_type_counts',
+  tables: ['event_type_counts'],
+  handles: registeredEventTypes.map((t) => t.type),
+  async apply(db, event) {
+    await db
+      .insertInto('event_type_counts')
+      .values({ type: event.type, count: 1, last_position: event.position })
+      .onConflict((oc) =>
+        oc.column('type').doUpdateSet({ count: sql`event_type_counts.count + 1`, last_position: event.position }),
+      )
+      .execute();
+  },
+};

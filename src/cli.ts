@@ -1,0 +1,109 @@
+// The hearth command: serve, migrate, and look after projections.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './log.ts';
+import { openDatabase, openHearth } from './hearth.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { buildApp } from './http/app.ts';
+
+const usage = `Usage: hearth <command>
+
+Commands:
+  serve [--no-projections]     start the HTTP server (and the projections, unless told not to)
+  migrate                      apply pending database migrations
+  projections status           each projection's position, lag and state
+  projections rebuild NAME     rebuild a projection beside the live one and swap it in
+
+Configuration is read from environment variables; see the README.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'no-projections': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const [command, sub, name] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      return serve({ ...config, PROJECTIONS: config.PROJECTIONS && !values['no-projections'] });
+    case 'migrate':
+      return migrate(config);
+    case 'projections':
+      if (sub === 'status') return projectionsStatus(config);
+      if (sub === 'rebuild' && name) return projectionsRebuild(config, name);
+      break;
+  }
+  console.error(usage);
+  return 2;
+}
+
+async function serve(config: Config): Promise<number> {
+  const log = createLogger(config.LOG_LEVEL);
+  const hearth = await openHearth(config, log);
+  const app = await buildApp(hearth);
+  if (config.PROJECTIONS) await hearth.engine.start();
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  log.info({ address, eventStore: hearth.store.kind, readStore: hearth.database.kind, projections: config.PROJECTIONS }, 'Hearth is listening');
+
+  return new Promise<number>((resolve) => {
+    const shutdown = async (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      await app.close();
+      await hearth.close();
+      resolve(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+}
+
+async function migrate(config: Config): Promise<number> {
+  const database = await openDatabase(config);
+  try {
+    const applied = await migrateToLatest(database.db);
+    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function projectionsStatus(config: Config): Promise<number> {
+  const hearth = await openHearth(config, createLogger('warn'));
+  try {
+    const { head, projections } = await hearth.engine.status();
+    console.log(`Head of the log: ${head}`);
+    for (const p of projections) {
+      const failure = p.status === 'failed' ? `  FAILED at ${p.failedPosition}: ${p.error}` : '';
+      console.log(`${p.name.padEnd(24)} position ${String(p.position).padStart(10)}  lag ${String(p.lag).padStart(8)}  ${p.status}${failure}`);
+    }
+    return projections.some((p) => p.status === 'failed') ? 1 : 0;
+  } finally {
+    await hearth.close();
+  }
+}
+
+async function projectionsRebuild(config: Config, name: string): Promise<number> {
+  const hearth = await openHearth(config, createLogger('warn'));
+  try {
+    const started = Date.now();
+    const { position, events } = await hearth.engine.rebuild(name);
+    console.log(`Rebuilt ${name} from ${events} events up to position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    return 0;
+  } finally {
+    await hearth.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : `hearth: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

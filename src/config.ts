@@ -1,0 +1,44 @@
+// Configuration comes from the environment, parsed once at start. A bad value stops the process
+// with a message naming the variable.
+import { z } from 'zod';
+
+const flag = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
+const whole = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  PORT: whole(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** PostgreSQL for events and read tables; without it Hearth runs embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** EventStoreDB/KurrentDB for events; read tables stay in PostgreSQL (or PGlite). */
+  EVENTSTOREDB_URL: z.url({ protocol: /^(esdb|kurrentdb|kdb)(\+discover)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Run the projections inside this process. */
+  PROJECTIONS: flag.default(true),
+  PROJECTION_BATCH_SIZE: whole(1, 100_000).default(500),
+  PROJECTION_POLL_MS: whole(10, 60_000).default(250),
+  /** Largest request body accepted, in bytes. */
+  BODY_LIMIT: whole(1024, 10 * 1024 * 1024).default(64 * 1024),
+  /** How long a read may wait for projections to reach a position the client asks for. */
+  READ_WAIT_MS: whole(0, 60_000).default(5000),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Hearth cannot start; fix these environment variables:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as most shells and compose files leave them. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return result.data;
+}

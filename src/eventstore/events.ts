@@ -1,0 +1,148 @@
+// Event types: a name, a version and a zod schema each. Data is checked against the schema
+// when it is appended and again when it is read; older versions are upcast on read, never rewritten.
+import { z } from 'zod';
+import type { EventStore, ExpectedRevision, NewEvent, RecordedEvent, EventMetadata, AppendResult } from './port.ts';
+
+export interface EventType<T extends string = string, S extends z.ZodType = z.ZodType> {
+  type: T;
+  version: number;
+  schema: S;
+  /** upcast[v] turns data of version v into version v + 1. */
+  upcast: Record<number, (data: any) => unknown>;
+}
+
+export function defineEvent<T extends string, S extends z.ZodType>(
+  type: T,
+  schema: S,
+  options: { version?: number; upcast?: Record<number, (data: any) => unknown> } = {},
+): EventType<T, S> {
+  return { type, schema, version: options.version ?? 1, upcast: options.upcast ?? {} };
+}
+
+/** The domain's view of an event: its type and its data, nothing the store adds. */
+export type DomainEvent<D extends EventType> = D extends EventType<infer T, infer S> ? { type: T; data: z.infer<S> } : never;
+
+export type Recorded<E> = E & Omit<RecordedEvent, 'type' | 'data'>;
+
+export class InvalidEventData extends Error {
+  constructor(
+    readonly eventType: string,
+    readonly issues: z.core.$ZodIssue[],
+  ) {
+    super(`${eventType}: ${issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+    this.name = 'InvalidEventData';
+  }
+}
+
+export class UnknownEventType extends Error {
+  constructor(readonly eventType: string) {
+    super(`no schema is registered for event type ${eventType}`);
+    this.name = 'UnknownEventType';
+  }
+}
+
+export const metadataSchema = z.strictObject({
+  actor: z.string().min(1),
+  onBehalfOf: z.string().min(1).nullable(),
+  commandId: z.uuid(),
+  correlationId: z.uuid(),
+  causationId: z.uuid().nullable(),
+  recordedAt: z.iso.datetime(),
+});
+
+export class EventRegistry {
+  readonly #types = new Map<string, EventType>();
+
+  constructor(types: Iterable<EventType>) {
+    for (const t of types) {
+      if (this.#types.has(t.type)) throw new Error(`event type ${t.type} is registered twice`);
+      for (let v = 1; v < t.version; v++) {
+        if (!t.upcast[v]) throw new Error(`event type ${t.type} v${t.version} has no upcaster from v${v}`);
+      }
+      this.#types.set(t.type, t);
+    }
+  }
+
+  has(type: string): boolean {
+    return this.#types.has(type);
+  }
+
+  /** Checks data as the current version of its type and stamps that version. */
+  encode(type: string, data: unknown): { schemaVersion: number; data: unknown } {
+    const def = this.#definition(type);
+    return { schemaVersion: def.version, data: this.#parse(def, data) };
+  }
+
+  /** Upcasts stored data to the current version and checks it. */
+  decode(type: string, schemaVersion: number, data: unknown): { schemaVersion: number; data: unknown } {
+    const def = this.#definition(type);
+    if (schemaVersion > def.version) throw new Error(`${type} v${schemaVersion} is newer than this Hearth knows (v${def.version})`);
+    let current = data;
+    for (let v = schemaVersion; v < def.version; v++) current = def.upcast[v]!(current);
+    return { schemaVersion: def.version, data: this.#parse(def, current) };
+  }
+
+  #definition(type: string): EventType {
+    const def = this.#types.get(type);
+    if (!def) throw new UnknownEventType(type);
+    return def;
+  }
+
+  #parse(def: EventType, data: unknown): unknown {
+    const result = def.schema.safeParse(data);
+    if (!result.success) throw new InvalidEventData(def.type, result.error.issues);
+    return result.data;
+  }
+}
+
+/**
+ * Wraps any adapter so that nothing unchecked goes in or comes out: data is validated on
+ * append and upcast and validated on read, and metadata always has the full shape.
+ */
+export class CheckedEventStore implements EventStore {
+  constructor(
+    readonly inner: EventStore,
+    readonly registry: EventRegistry,
+  ) {}
+
+  get kind() {
+    return this.inner.kind;
+  }
+
+  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const checked = events.map((e) => {
+      const { schemaVersion, data } = this.registry.encode(e.type, e.data);
+      const metadata: EventMetadata = metadataSchema.parse(e.metadata);
+      return { ...e, schemaVersion, data, metadata };
+    });
+    return this.inner.append(streamId, checked, expected);
+  }
+
+  async readStream(...args: Parameters<EventStore['readStream']>): Promise<RecordedEvent[]> {
+    return (await this.inner.readStream(...args)).map((e) => this.#decode(e));
+  }
+
+  async readAll(...args: Parameters<EventStore['readAll']>): Promise<RecordedEvent[]> {
+    return (await this.inner.readAll(...args)).map((e) => this.#decode(e));
+  }
+
+  async *subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>): AsyncIterable<RecordedEvent> {
+    for await (const e of this.inner.subscribeToAll(...args)) yield this.#decode(e);
+  }
+
+  waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.inner.waitForAppend(timeoutMs, signal);
+  }
+
+  headPosition(): Promise<number> {
+    return this.inner.headPosition();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  #decode(e: RecordedEvent): RecordedEvent {
+    return { ...e, ...this.registry.decode(e.type, e.schemaVersion, e.data) };
+  }
+}

@@ -1,0 +1,123 @@
+// The event store on PostgreSQL: a server through pg, or embedded PGlite. Both speak the same
+// SQL, so one adapter serves both; see migrations/0001_event_store.ts for why reading by
+// global position alone is safe under concurrent writers.
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import {
+  AppendSignal,
+  WrongExpectedRevision,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+} from './port.ts';
+
+const READ_BATCH = 1000;
+
+export class PostgresEventStore implements EventStore {
+  readonly #appended = new AppendSignal();
+
+  constructor(
+    private readonly db: Db,
+    readonly kind: 'postgres' | 'pglite',
+    /** How often a live subscription looks for events appended by other processes. */
+    private readonly pollMs = 250,
+  ) {}
+
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const ids = new Set(events.map((e) => e.id));
+    if (ids.size !== events.length) throw new Error('event ids must be unique within an append');
+    const payload = JSON.stringify(
+      events.map((e) => ({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata })),
+    );
+    const { rows } = await sql<{ outcome: string; revision: number; first_position: number | null; last_position: number | null }>`
+      SELECT * FROM hearth_append(${streamId}, ${String(expected)}, ${payload}::text::jsonb)`.execute(this.db);
+    const row = rows[0]!;
+    const revision = Number(row.revision);
+    if (row.outcome === 'wrong_expected_revision') throw new WrongExpectedRevision(streamId, expected, revision);
+    if (row.outcome === 'appended' && events.length > 0) this.#appended.notify();
+    return {
+      revision,
+      position: row.last_position === null ? await this.#streamPosition(streamId) : Number(row.last_position),
+      replayed: row.outcome === 'replayed',
+    };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    let query = this.db.selectFrom('events').selectAll().where('stream_id', '=', streamId);
+    if (options.fromRevision !== undefined) query = query.where('stream_revision', backwards ? '<=' : '>=', options.fromRevision);
+    query = query.orderBy('stream_revision', backwards ? 'desc' : 'asc');
+    if (options.maxCount !== undefined) query = query.limit(options.maxCount);
+    return (await query.execute()).map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('global_position', '>', options.after ?? 0)
+      .orderBy('global_position')
+      .limit(options.maxCount ?? READ_BATCH)
+      .execute();
+    return rows.map(toRecorded);
+  }
+
+  async *subscribeToAll(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
+    let after = options.after ?? 0;
+    const { signal } = options;
+    while (!signal?.aborted) {
+      const batch = await this.readAll({ after, maxCount: READ_BATCH });
+      for (const event of batch) {
+        yield event;
+        after = event.position;
+      }
+      if (batch.length === READ_BATCH) continue;
+      await this.waitForAppend(this.pollMs, signal);
+    }
+  }
+
+  async headPosition(): Promise<number> {
+    const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('global_position').as('head')).executeTakeFirst();
+    return Number(row?.head ?? 0);
+  }
+
+  waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.#appended.wait(timeoutMs, signal);
+  }
+
+  async close(): Promise<void> {
+    this.#appended.notify();
+  }
+
+  async #streamPosition(streamId: string): Promise<number> {
+    const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+    return last?.position ?? 0;
+  }
+}
+
+function toRecorded(row: {
+  global_position: number;
+  stream_id: string;
+  stream_revision: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: unknown;
+}): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: Number(row.stream_revision),
+    position: Number(row.global_position),
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata as RecordedEvent['metadata'],
+  };
+}

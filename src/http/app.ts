@@ -1,0 +1,94 @@
+// The HTTP server: JSON under /api/v1, errors as problem+json, OpenAPI generated from the zod schemas.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError } from 'fastify';
+import swagger from '@fastify/swagger';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Hearth } from '../hearth.ts';
+import { Rejection } from '../commands/decider.ts';
+import { PreconditionFailed } from '../commands/handle.ts';
+import { makeProblem, problemTitles, sendProblem, type FieldError } from './problem.ts';
+import { healthRoutes } from './health.ts';
+import { networkRoutes } from './networks.ts';
+
+export async function buildApp(hearth: Hearth) {
+  const app = Fastify({
+    loggerInstance: hearth.log,
+    bodyLimit: hearth.config.BODY_LIMIT,
+    genReqId: () => randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Hearth', version: '1', description: 'An event-sourced ledger for care networks.' },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'body';
+      const errors: FieldError[] = error.validation.flatMap((v) => {
+        const keys = (v.params as { keys?: string[] }).keys;
+        if (v.keyword === 'unrecognized_keys' && keys) {
+          return keys.map((k) => ({ in: where, pointer: `${v.instancePath === '/' ? '' : v.instancePath}/${k}`, detail: 'is not a field Hearth knows' }));
+        }
+        return [{ in: where, pointer: v.instancePath, detail: v.message ?? 'is not right' }];
+      });
+      const named = errors.map((e) => `${e.in} ${e.pointer === '/' ? '(whole)' : e.pointer.slice(1).replace(/\//g, '.')}: ${e.detail}`).join('; ');
+      return sendProblem(reply, makeProblem('validation', 400, named, { errors }));
+    }
+    if (error instanceof Rejection) {
+      const errors = error.field ? [{ in: 'body', pointer: `/${error.field}`, detail: error.message }] : undefined;
+      return sendProblem(reply, makeProblem(error.type, error.status, error.message, errors ? { errors } : {}));
+    }
+    if (error instanceof PreconditionFailed) {
+      reply.header('etag', `"${error.actual}"`);
+      return sendProblem(reply, makeProblem('precondition-failed', 412, `It is now at revision ${error.actual}. Reload, check, and try again.`));
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendProblem(reply, makeProblem('body-too-large', 413, `Send at most ${hearth.config.BODY_LIMIT} bytes.`));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendProblem(reply, makeProblem('unsupported-media-type', 415, 'Send the body as application/json.'));
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendProblem(reply, makeProblem('malformed-json', 400, 'The body is empty; send a JSON object.', { errors: [{ in: 'body', pointer: '', detail: 'empty' }] }));
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error.statusCode === 400 && error instanceof SyntaxError)) {
+      return sendProblem(reply, makeProblem('malformed-json', 400, 'The body is not valid JSON; send one JSON object.', { errors: [{ in: 'body', pointer: '', detail: 'not valid JSON' }] }));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendProblem(reply, makeProblem('bad-request', error.statusCode, error.message));
+    }
+    request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'request failed');
+    return sendProblem(reply, makeProblem('internal', 500, `Nothing was changed. If it happens again, quote request ${request.id}.`));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, makeProblem('not-found', 404, `There is nothing at ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+
+  // Each problem type's address explains it, as RFC 9457 suggests.
+  app.get('/problems/:name', { schema: { hide: true } }, async (request, reply) => {
+    const { name } = request.params as { name: string };
+    const title = problemTitles[name];
+    if (!title) return sendProblem(reply, makeProblem('not-found', 404, `No problem type is called ${name}.`));
+    return reply.type('text/html; charset=utf-8').send(
+      `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${title} – Hearth</title></head><body><main><h1>${title}</h1><p>Problem type <code>/problems/${name}</code>. The <code>detail</code> of each answer says what to do next.</p></main></body></html>`,
+    );
+  });
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(hearth));
+  await app.register(networkRoutes(hearth), { prefix: '/api/v1' });
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,56 @@
+// RFC 9457 problem details. Every error Hearth answers with is one of these, with a stable
+// `type` that a client can branch on and a page at that address that explains it.
+import type { FastifyReply } from 'fastify';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** Stable problem types and their titles. Domain refusals add their own through Rejection. */
+export const problemTitles: Record<string, string> = {
+  validation: 'Some fields are missing or not right',
+  'malformed-json': 'The request body is not valid JSON',
+  'body-too-large': 'The request body is too large',
+  'unsupported-media-type': 'The request body must be JSON',
+  'idempotency-key-required': 'An Idempotency-Key header is needed',
+  'idempotency-key-reused': 'This Idempotency-Key was already used for a different request',
+  'not-found': 'Nothing is here',
+  'precondition-failed': 'Someone changed this since you last looked',
+  'concurrency-conflict': 'Others changed this at the same moment',
+  'projection-behind': 'The figures are still being brought up to date',
+  'network-exists': 'That network already exists',
+  'network-not-found': 'There is no such network',
+  internal: 'Something went wrong on our side',
+};
+
+export interface FieldError {
+  /** Where the field is: body, querystring, params or headers. */
+  in: string;
+  /** JSON Pointer to the field within that part of the request (RFC 6901). */
+  pointer: string;
+  detail: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export function problemType(name: string): string {
+  return `/problems/${name}`;
+}
+
+export function makeProblem(name: string, status: number, detail: string, extensions: Record<string, unknown> = {}): Problem {
+  return { type: problemType(name), title: problemTitles[name] ?? humanise(name), status, detail, ...extensions };
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+function humanise(name: string): string {
+  const words = name.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -1,0 +1,30 @@
+// What reads and writes share: the position a write reports, and waiting for it on a read.
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Hearth } from '../hearth.ts';
+import { makeProblem, sendProblem } from './problem.ts';
+
+export const writeResult = z.object({
+  revision: z.number().int().describe('The revision of the stream after the write; send it back in If-Match'),
+  position: z.number().int().describe('Global position written; pass it as ?after= to read your own write'),
+});
+
+export const readAfter = z.object({
+  after: z.coerce.number().int().min(0).optional().describe('Wait until the figures include this global position'),
+});
+
+/** False (with a 503 already sent) when the projections did not reach the position in time. */
+export async function waitForProjections(hearth: Hearth, reply: FastifyReply, names: readonly string[], position: number | undefined): Promise<boolean> {
+  if (position === undefined || position === 0) return true;
+  if (await hearth.engine.waitFor(names, position, hearth.config.READ_WAIT_MS)) return true;
+  reply.header('retry-after', '1');
+  sendProblem(reply, makeProblem('projection-behind', 503, `The figures have not yet reached position ${position}. Try again in a moment.`));
+  return false;
+}
+
+/** If-Match carries the revision a client last saw, as an ETag: "3". */
+export function ifMatchRevision(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"(\d+)"$/.exec(header.trim());
+  return match ? Number(match[1]) : Number.NaN;
+}

@@ -1,0 +1,55 @@
+// A network: a time bank, Neighbourhood Network, care co-operative or care-bank scheme.
+// Every other area hangs off one; for now it has a name and a kind.
+import { z } from 'zod';
+import { Rejection, type Decider } from '../commands/decider.ts';
+import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+
+export const networkKinds = ['time_bank', 'neighbourhood_network', 'co_operative', 'care_bank_scheme'] as const;
+export const networkName = z.string().trim().min(1).max(120);
+
+export const NetworkOpened = defineEvent(
+  'network.NetworkOpened',
+  z.strictObject({ networkId: z.uuid(), name: networkName, kind: z.enum(networkKinds), openedAt: z.iso.datetime() }),
+);
+export const NetworkRenamed = defineEvent('network.NetworkRenamed', z.strictObject({ networkId: z.uuid(), name: networkName }));
+
+export const networkEventTypes = [NetworkOpened, NetworkRenamed];
+export type NetworkEvent = DomainEvent<typeof NetworkOpened> | DomainEvent<typeof NetworkRenamed>;
+
+export type NetworkCommand =
+  | { type: 'OpenNetwork'; networkId: string; name: string; kind: (typeof networkKinds)[number]; now: string }
+  | { type: 'RenameNetwork'; networkId: string; name: string };
+
+export type NetworkState = { status: 'none' } | { status: 'open'; networkId: string; name: string; kind: string };
+
+export const networkStream = (networkId: string) => `network-${networkId}`;
+
+export const networkDecider: Decider<NetworkCommand, NetworkState, NetworkEvent> = {
+  initialState: { status: 'none' },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'network.NetworkOpened':
+        return { status: 'open', networkId: event.data.networkId, name: event.data.name, kind: event.data.kind };
+      case 'network.NetworkRenamed':
+        return state.status === 'open' ? { ...state, name: event.data.name } : state;
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'OpenNetwork':
+        if (state.status !== 'none') throw new Rejection('network-exists', 'A network with this id already exists.', 409);
+        return [
+          {
+            type: 'network.NetworkOpened',
+            data: { networkId: command.networkId, name: command.name, kind: command.kind, openedAt: command.now },
+          },
+        ];
+      case 'RenameNetwork':
+        if (state.status !== 'open') throw new Rejection('network-not-found', 'There is no such network.', 404);
+        if (state.name === command.name) return [];
+        return [{ type: 'network.NetworkRenamed', data: { networkId: command.networkId, name: command.name } }];
+    }
+  },
+};

@@ -1,0 +1,267 @@
+// Runs projections: reads the log in batches and applies each batch in one transaction together
+// with the projection's checkpoint, so a crash at any point leaves rows and checkpoint agreeing.
+// Every batch first locks its checkpoint row and checks that it still starts where the batch
+// does; that makes two runners of one projection (or a runner and a rebuild) harmless to each other.
+import type { Logger } from 'pino';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Tables } from '../db/tables.ts';
+import { AppendSignal, type EventStore, type RecordedEvent } from '../eventstore/port.ts';
+
+export interface Projection {
+  /** Lower-case letters, digits and underscores: it names a scratch schema during a rebuild. */
+  name: string;
+  /** The tables it owns. Migrations create them; a rebuild recreates them beside the live ones. */
+  tables: readonly (keyof Tables)[];
+  /** Event types it applies; it skips every other type. */
+  handles: readonly string[];
+  /** Writes through `db` only: during a rebuild it points at the scratch tables. */
+  apply(db: Db, event: RecordedEvent): Promise<void>;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  position: number;
+  lag: number;
+  status: 'running' | 'failed';
+  failedPosition: number | null;
+  error: string | null;
+}
+
+export interface EngineOptions {
+  batchSize?: number;
+  pollMs?: number;
+}
+
+class HandlerFailed extends Error {
+  constructor(
+    readonly event: RecordedEvent,
+    readonly reason: unknown,
+  ) {
+    super(`${event.type} at position ${event.position}: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+export class ProjectionEngine {
+  readonly #byName: Map<string, Projection>;
+  readonly #advanced = new AppendSignal();
+  readonly #batchSize: number;
+  readonly #pollMs: number;
+  #stop = new AbortController();
+  #loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: EventStore,
+    readonly projections: readonly Projection[],
+    private readonly log: Logger,
+    options: EngineOptions = {},
+  ) {
+    for (const p of projections) {
+      if (!/^[a-z][a-z0-9_]*$/.test(p.name)) throw new Error(`projection name ${p.name} must be lower-case letters, digits and _`);
+    }
+    this.#byName = new Map(projections.map((p) => [p.name, p]));
+    this.#batchSize = options.batchSize ?? 500;
+    this.#pollMs = options.pollMs ?? 250;
+  }
+
+  /** Creates missing checkpoint rows; safe to call from several processes at once. */
+  async register(): Promise<void> {
+    if (this.projections.length === 0) return;
+    await this.db
+      .insertInto('projection_checkpoints')
+      .values(this.projections.map((p) => ({ name: p.name })))
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+  }
+
+  async start(): Promise<void> {
+    await this.register();
+    this.#stop = new AbortController();
+    this.#loops = this.projections.map((p) => this.#follow(p, this.#stop.signal));
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await Promise.all(this.#loops);
+    this.#loops = [];
+  }
+
+  projection(name: string): Projection {
+    const p = this.#byName.get(name);
+    if (!p) throw new Error(`no projection named ${name} (there are: ${[...this.#byName.keys()].join(', ')})`);
+    return p;
+  }
+
+  /** Applies at most one batch. Returns how many events it moved past (0 when caught up or failed). */
+  async runOnce(name: string): Promise<number> {
+    const p = this.projection(name);
+    const checkpoint = await this.#checkpoint(p.name);
+    if (!checkpoint || checkpoint.status === 'failed') return 0;
+    const events = await this.store.readAll({ after: checkpoint.position, maxCount: this.#batchSize });
+    if (events.length === 0) return 0;
+    return (await this.#applyBatch(p, checkpoint.position, events)) ? events.length : 0;
+  }
+
+  async status(): Promise<{ head: number; projections: ProjectionStatus[] }> {
+    const [head, rows] = await Promise.all([
+      this.store.headPosition(),
+      this.db.selectFrom('projection_checkpoints').selectAll().where('name', 'in', [...this.#byName.keys()]).orderBy('name').execute(),
+    ]);
+    return {
+      head,
+      projections: rows.map((r) => ({
+        name: r.name,
+        position: Number(r.position),
+        lag: Math.max(0, head - Number(r.position)),
+        status: r.status,
+        failedPosition: r.failed_position === null ? null : Number(r.failed_position),
+        error: r.error,
+      })),
+    };
+  }
+
+  /** Waits until every named projection has passed `position`; false on timeout. */
+  async waitFor(names: readonly string[], position: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.db.selectFrom('projection_checkpoints').select(['position']).where('name', 'in', [...names]).execute();
+      if (rows.length === names.length && rows.every((r) => Number(r.position) >= position)) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      // Woken at once by this process's runners; polled for runners in other processes.
+      await this.#advanced.wait(Math.min(left, 50));
+    }
+  }
+
+  /**
+   * Builds the projection afresh into scratch tables, then swaps them in with the checkpoint in one
+   * transaction, so readers see the old tables or the new ones, never a half-built table.
+   */
+  async rebuild(name: string): Promise<{ position: number; events: number }> {
+    const p = this.projection(name);
+    await this.register();
+    const scratch = `rebuild_${p.name}`;
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(scratch)} CASCADE`.execute(this.db);
+    await sql`CREATE SCHEMA ${sql.id(scratch)}`.execute(this.db);
+    for (const table of p.tables) {
+      await sql`CREATE TABLE ${sql.id(scratch, table)} (LIKE ${sql.id('public', table)} INCLUDING ALL)`.execute(this.db);
+    }
+    const scratchDb = this.db.withSchema(scratch);
+    let position = 0;
+    let count = 0;
+    for (;;) {
+      const events = await this.store.readAll({ after: position, maxCount: this.#batchSize });
+      if (events.length === 0) break;
+      await scratchDb.transaction().execute(async (trx) => {
+        for (const event of events) if (p.handles.includes(event.type)) await p.apply(trx, event);
+      });
+      position = events.at(-1)!.position;
+      count += events.length;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('projection_checkpoints').select('name').where('name', '=', p.name).forUpdate().execute();
+      for (const table of p.tables) {
+        await sql`DROP TABLE ${sql.id('public', table)}`.execute(trx);
+        await sql`ALTER TABLE ${sql.id(scratch, table)} SET SCHEMA public`.execute(trx);
+      }
+      await sql`DROP SCHEMA ${sql.id(scratch)}`.execute(trx);
+      await trx
+        .updateTable('projection_checkpoints')
+        .set({ position, status: 'running', failed_position: null, error: null, updated_at: new Date() })
+        .where('name', '=', p.name)
+        .execute();
+    });
+    this.log.info({ projection: p.name, position, events: count }, 'projection rebuilt');
+    this.#advanced.notify();
+    return { position, events: count };
+  }
+
+  async #follow(p: Projection, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const checkpoint = await this.#checkpoint(p.name);
+        if (!checkpoint || checkpoint.status === 'failed') {
+          // A failed projection waits for a rebuild (perhaps from another process) to clear it.
+          await sleep(this.#pollMs * 4, signal);
+          continue;
+        }
+        const events = await this.store.readAll({ after: checkpoint.position, maxCount: this.#batchSize });
+        if (events.length === 0) {
+          await this.store.waitForAppend(this.#pollMs, signal);
+          continue;
+        }
+        await this.#applyBatch(p, checkpoint.position, events);
+      } catch (err) {
+        if (signal.aborted) break;
+        this.log.error({ projection: p.name, err: describe(err) }, 'projection could not read; retrying');
+        await sleep(this.#pollMs * 4, signal);
+      }
+    }
+  }
+
+  /** True when the batch was applied; false when another runner got there first or a handler failed. */
+  async #applyBatch(p: Projection, from: number, events: RecordedEvent[]): Promise<boolean> {
+    const to = events.at(-1)!.position;
+    try {
+      const applied = await this.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('projection_checkpoints')
+          .select(['position', 'status'])
+          .where('name', '=', p.name)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!row || Number(row.position) !== from || row.status !== 'running') return false;
+        for (const event of events) {
+          if (!p.handles.includes(event.type)) continue;
+          try {
+            await p.apply(trx, event);
+          } catch (err) {
+            throw new HandlerFailed(event, err);
+          }
+        }
+        await trx.updateTable('projection_checkpoints').set({ position: to, updated_at: new Date() }).where('name', '=', p.name).execute();
+        return true;
+      });
+      if (applied) this.#advanced.notify();
+      return applied;
+    } catch (err) {
+      if (!(err instanceof HandlerFailed)) throw err;
+      // Never skip: the projection stops at this event until it is fixed and rebuilt.
+      const error = describe(err.reason);
+      await this.db
+        .updateTable('projection_checkpoints')
+        .set({ status: 'failed', failed_position: err.event.position, error, updated_at: new Date() })
+        .where('name', '=', p.name)
+        .execute();
+      this.log.error({ projection: p.name, position: err.event.position, eventType: err.event.type, err: error }, 'projection stopped: its handler failed');
+      return false;
+    }
+  }
+
+  async #checkpoint(name: string) {
+    const row = await this.db.selectFrom('projection_checkpoints').select(['position', 'status']).where('name', '=', name).executeTakeFirst();
+    return row && { position: Number(row.position), status: row.status };
+  }
+}
+
+/** An error's class and message, or a database error's code and constraint: never row values, which may be personal. */
+function describe(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code)) {
+    const e = err as { code: string; constraint?: string; table?: string; routine?: string };
+    return `database error ${e.code}${e.constraint ? ` on ${e.constraint}` : ''}${e.table ? ` in ${e.table}` : ''}`;
+  }
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
