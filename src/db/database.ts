@@ -26,6 +26,9 @@ export interface Database {
 
 export async function openPostgres(connectionString: string, options: { max?: number; applicationName?: string } = {}): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, application_name: options.applicationName ?? 'hearth' });
+  // An idle connection that the server closes (a restart, a terminated backend) must not take the
+  // process down: the pool drops it and the next query opens a new one.
+  pool.on('error', () => {});
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', connectionString, close: () => db.destroy() };
 }

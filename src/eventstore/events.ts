@@ -109,7 +109,7 @@ export class CheckedEventStore implements EventStore {
     return this.inner.kind;
   }
 
-  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const checked = events.map((e) => {
       const { schemaVersion, data } = this.registry.encode(e.type, e.data);
       const metadata: EventMetadata = metadataSchema.parse(e.metadata);

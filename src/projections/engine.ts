@@ -146,6 +146,7 @@ export class ProjectionEngine {
     await sql`CREATE SCHEMA ${sql.id(scratch)}`.execute(this.db);
     for (const table of p.tables) {
       await sql`CREATE TABLE ${sql.id(scratch, table)} (LIKE ${sql.id('public', table)} INCLUDING ALL)`.execute(this.db);
+      await this.#nameIndexesAsLive(scratch, table);
     }
     const scratchDb = this.db.withSchema(scratch);
     let position = 0;
@@ -175,6 +176,19 @@ export class ProjectionEngine {
     this.log.info({ projection: p.name, position, events: count }, 'projection rebuilt');
     this.#advanced.notify();
     return { position, events: count };
+  }
+
+  /** LIKE names the copied indexes itself; give them the live names so later migrations still find them. */
+  async #nameIndexesAsLive(scratch: string, table: string): Promise<void> {
+    const { rows } = await sql<{ schemaname: string; indexname: string; shape: string }>`
+      SELECT schemaname, indexname, regexp_replace(indexdef, '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+', 'CREATE \\1INDEX ON') AS shape
+        FROM pg_indexes WHERE tablename = ${table} AND schemaname IN ('public', ${scratch})`.execute(this.db);
+    for (const copy of rows.filter((r) => r.schemaname === scratch)) {
+      const live = rows.find((r) => r.schemaname === 'public' && r.shape === copy.shape);
+      if (live && live.indexname !== copy.indexname) {
+        await sql`ALTER INDEX ${sql.id(scratch, copy.indexname)} RENAME TO ${sql.id(live.indexname)}`.execute(this.db);
+      }
+    }
   }
 
   async #follow(p: Projection, signal: AbortSignal): Promise<void> {

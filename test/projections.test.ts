@@ -1,0 +1,131 @@
+// The projection engine on both PGlite and PostgreSQL: catching up, rebuilding beside the live
+// tables, stopping at a failing handler, and two runners of one projection not doubling anything.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { backends, freshPostgres, postgresAvailable } from './support/db.ts';
+import { opened, renamed } from './support/events.ts';
+import { quietLog, testHearth } from './support/hearth.ts';
+import { ProjectionEngine, type Projection } from '../src/projections/engine.ts';
+import { projections } from '../projections/index.ts';
+import type { Db } from '../src/db/database.ts';
+import type { Hearth } from '../src/hearth.ts';
+
+async function snapshot(db: Db) {
+  return {
+    networks: await db.selectFrom('networks').selectAll().orderBy('network_id').execute(),
+    counts: await db.selectFrom('event_type_counts').selectAll().orderBy('type').execute(),
+  };
+}
+
+async function writeHistory(hearth: Hearth, networks: number, renamesEach: number) {
+  for (let n = 0; n < networks; n++) {
+    const id = randomUUID();
+    await hearth.store.append(`network-${id}`, [opened(id, `Network ${n}`)], 'no_stream');
+    for (let r = 0; r < renamesEach; r++) await hearth.store.append(`network-${id}`, [renamed(id, `Network ${n} (${r})`)], r);
+  }
+}
+
+async function caughtUp(hearth: Hearth) {
+  const head = await hearth.store.headPosition();
+  t.ok(await hearth.engine.waitFor(projections.map((p) => p.name), head, 20_000), 'projections caught up');
+}
+
+for (const backend of await backends()) {
+  t.test(`projections on ${backend.name}`, async (t) => {
+    t.test('a rebuild yields exactly the rows the live projection holds', async (t) => {
+      const hearth = await testHearth(await backend.open(), { PROJECTION_BATCH_SIZE: '7' });
+      t.teardown(() => hearth.close());
+      await hearth.engine.start();
+      await writeHistory(hearth, 12, 3);
+      await caughtUp(hearth);
+      const live = await snapshot(hearth.database.db);
+      t.equal(live.networks.length, 12);
+      t.same(live.counts.map((c) => [c.type, Number(c.count)]), [['network.NetworkOpened', 12], ['network.NetworkRenamed', 36]]);
+
+      await hearth.engine.stop();
+      for (const p of projections) await hearth.engine.rebuild(p.name);
+      t.same(await snapshot(hearth.database.db), live, 'rebuilt rows equal live rows');
+      const { head, projections: statuses } = await hearth.engine.status();
+      t.ok(statuses.every((s) => s.position === head && s.status === 'running'), 'checkpoints at the head after the swap');
+      const schemas = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE 'rebuild_%'`.execute(hearth.database.db);
+      t.equal(schemas.rows[0]!.n, 0, 'no scratch schema left behind');
+      const indexes = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE tablename = 'networks' ORDER BY indexname`.execute(hearth.database.db);
+      t.same(indexes.rows.map((r) => r.indexname), ['networks_by_name', 'networks_pkey'], 'the swapped-in table keeps its indexes');
+    });
+
+    t.test('a rebuild while the live projection runs and writes go on ends equal to a fresh rebuild', async (t) => {
+      const hearth = await testHearth(await backend.open(), { PROJECTION_BATCH_SIZE: '5' });
+      t.teardown(() => hearth.close());
+      await hearth.engine.start();
+      await writeHistory(hearth, 5, 2);
+      const writing = writeHistory(hearth, 10, 2);
+      await hearth.engine.rebuild('event_type_counts');
+      await hearth.engine.rebuild('networks');
+      await writing;
+      await caughtUp(hearth);
+      const live = await snapshot(hearth.database.db);
+      t.same(live.counts.map((c) => Number(c.count)), [15, 30], 'every event counted once across the swap');
+      await hearth.engine.stop();
+      for (const p of projections) await hearth.engine.rebuild(p.name);
+      t.same(await snapshot(hearth.database.db), live);
+    });
+
+    t.test('a failing handler stops its projection at that event, says why, and never skips it', async (t) => {
+      const database = await backend.open();
+      const hearth = await testHearth(database);
+      t.teardown(() => hearth.close());
+      let poisoned = '';
+      const fragile: Projection = {
+        name: 'fragile',
+        tables: [],
+        handles: ['network.NetworkRenamed'],
+        async apply(_db, event) {
+          if ((event.data as { name: string }).name === poisoned) throw new Error('cannot handle this rename');
+        },
+      };
+      const logs: string[] = [];
+      const log = quietLog.child({});
+      log.level = 'error';
+      const captured = Object.assign(log, { error: (obj: object, msg: string) => void logs.push(JSON.stringify({ ...obj, msg })) });
+      const engine = new ProjectionEngine(database.db, hearth.store, [fragile], captured, { batchSize: 100, pollMs: 20 });
+      await engine.register();
+      const id = randomUUID();
+      poisoned = 'Poisoned';
+      await hearth.store.append(`network-${id}`, [opened(id), renamed(id, 'Fine'), renamed(id, 'Poisoned'), renamed(id, 'After')], 'no_stream');
+      t.equal(await engine.runOnce('fragile'), 0, 'the batch is not applied');
+      const [status] = (await engine.status()).projections;
+      t.equal(status!.status, 'failed');
+      t.equal(status!.position, 0, 'the checkpoint did not move past the failing event');
+      t.equal(status!.failedPosition, 3, 'it names the event');
+      t.match(status!.error, /cannot handle this rename/);
+      t.match(logs.join('\n'), /"position":3.*"eventType":"network.NetworkRenamed".*projection stopped/, 'the log says which event and why');
+      t.equal(await engine.runOnce('fragile'), 0, 'a failed projection stays stopped');
+
+      const app = await (await import('../src/http/app.ts')).buildApp({ ...hearth, engine });
+      const health = await app.inject({ method: 'GET', url: '/health' });
+      t.equal(health.statusCode, 503);
+      t.match(health.json(), { status: 'degraded', projections: [{ name: 'fragile', status: 'failed', failedPosition: 3 }] });
+      await app.close();
+
+      poisoned = '';
+      await engine.rebuild('fragile');
+      const [after] = (await engine.status()).projections;
+      t.match(after, { status: 'running', position: 4, failedPosition: null, error: null }, 'a rebuild after the fix clears the failure');
+    });
+  });
+}
+
+t.test('two runners of one projection on PostgreSQL apply every event once', async (t) => {
+  if (!(await postgresAvailable())) return t.plan(0, 'needs a PostgreSQL server');
+  const database = await freshPostgres();
+  const a = await testHearth(database, { PROJECTION_BATCH_SIZE: '3' });
+  t.teardown(() => a.close());
+  const b = new ProjectionEngine(database.db, a.store, projections, quietLog, { batchSize: 4, pollMs: 10 });
+  await writeHistory(a, 20, 4);
+  await Promise.all([a.engine.start(), b.start()]);
+  await caughtUp(a);
+  await Promise.all([a.engine.stop(), b.stop()]);
+  const { counts } = await snapshot(database.db);
+  t.same(counts.map((c) => [c.type, Number(c.count)]), [['network.NetworkOpened', 20], ['network.NetworkRenamed', 80]]);
+});

@@ -1,0 +1,91 @@
+// Real databases for tests: an in-memory PGlite loaded from a migrated template, and a fresh
+// database on the PostgreSQL server at TEST_DATABASE_URL (dropped afterwards).
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import { openPostgres, openPgliteInMemory, type Database } from '../../src/db/database.ts';
+import { migrateToLatest, migrationFolder } from '../../src/db/migrate.ts';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface Backend {
+  name: 'pglite' | 'postgres';
+  open(): Promise<Database>;
+}
+
+let postgresAnswered: Promise<boolean> | undefined;
+
+/** Whether the PostgreSQL server answers. CI sets HEARTH_REQUIRE_POSTGRES=1, so there it must. */
+export function postgresAvailable(): Promise<boolean> {
+  postgresAnswered ??= (async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch (err) {
+      if (process.env.HEARTH_REQUIRE_POSTGRES === '1') {
+        throw new Error(`PostgreSQL is required (HEARTH_REQUIRE_POSTGRES=1) but ${TEST_DATABASE_URL} does not answer: ${(err as Error).message}`);
+      }
+      return false;
+    }
+  })();
+  return postgresAnswered;
+}
+
+/** A new, migrated database on the server; `close` drops it. */
+export async function freshPostgres(options: { max?: number } = {}): Promise<Database> {
+  const name = `hearth_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const database = await openPostgres(url.toString(), { max: options.max ?? 20 });
+  await migrateToLatest(database.db);
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      const dropper = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+/** A migrated in-memory PGlite. A new one costs seconds; loading the cached template, well under one. */
+export async function freshPglite(): Promise<Database> {
+  return openPgliteInMemory(new Blob([new Uint8Array(await pgliteTemplate())]));
+}
+
+async function pgliteTemplate(): Promise<Buffer> {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(migrationFolder).sort()) hash.update(file).update(readFileSync(join(migrationFolder, file)));
+  const path = join(tmpdir(), `hearth-pglite-template-${hash.digest('hex').slice(0, 16)}.tar.gz`);
+  if (existsSync(path)) return readFileSync(path);
+  const pglite = new PGlite();
+  await pglite.waitReady;
+  const db = new Kysely<any>({ dialect: new PGliteDialect(pglite) });
+  await migrateToLatest(db);
+  const dump = Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer());
+  await db.destroy();
+  const partial = `${path}.${process.pid}`;
+  writeFileSync(partial, dump);
+  renameSync(partial, path);
+  return dump;
+}
+
+/** PGlite always; PostgreSQL when its server answers. */
+export async function backends(): Promise<Backend[]> {
+  const list: Backend[] = [{ name: 'pglite', open: freshPglite }];
+  if (await postgresAvailable()) list.push({ name: 'postgres', open: () => freshPostgres() });
+  return list;
+}
