@@ -1,0 +1,22 @@
+// Given/when/then for deciders: given past events, when a command, then these events (or this refusal).
+import type { Test } from 'tap';
+import { fold, Rejection, type Decider } from '../../src/commands/decider.ts';
+
+export function specFor<C, S, E>(decider: Decider<C, S, E>) {
+  return (given: E[]) => ({
+    when: (command: C) => ({
+      then(t: Test, expected: E[], message?: string) {
+        t.same(decider.decide(command, fold(decider, given)), expected, message ?? "decides these events");
+      },
+      rejects(t: Test, type: string, message?: string) {
+        let refusal: unknown;
+        try {
+          decider.decide(command, fold(decider, given));
+        } catch (err) {
+          refusal = err;
+        }
+        t.ok(refusal instanceof Rejection && refusal.type === type, message ?? `refused as ${type}`);
+      },
+    }),
+  });
+}
