@@ -1,6 +1,6 @@
 // The projection engine on both PGlite and PostgreSQL: catching up, rebuilding beside the live
 // tables, stopping at a failing handler, and two runners of one projection not doubling anything.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { backends, freshPostgres, postgresAvailable } from './support/db.ts';
@@ -26,7 +26,7 @@ async function writeHistory(hearth: Hearth, networks: number, renamesEach: numbe
   }
 }
 
-async function caughtUp(hearth: Hearth) {
+async function caughtUp(t: Test, hearth: Hearth) {
   const head = await hearth.store.headPosition();
   t.ok(await hearth.engine.waitFor(projections.map((p) => p.name), head, 20_000), 'projections caught up');
 }
@@ -38,7 +38,7 @@ for (const backend of await backends()) {
       t.teardown(() => hearth.close());
       await hearth.engine.start();
       await writeHistory(hearth, 12, 3);
-      await caughtUp(hearth);
+      await caughtUp(t, hearth);
       const live = await snapshot(hearth.database.db);
       t.equal(live.networks.length, 12);
       t.same(live.counts.map((c) => [c.type, Number(c.count)]), [['network.NetworkOpened', 12], ['network.NetworkRenamed', 36]]);
@@ -63,7 +63,7 @@ for (const backend of await backends()) {
       await hearth.engine.rebuild('event_type_counts');
       await hearth.engine.rebuild('networks');
       await writing;
-      await caughtUp(hearth);
+      await caughtUp(t, hearth);
       const live = await snapshot(hearth.database.db);
       t.same(live.counts.map((c) => Number(c.count)), [15, 30], 'every event counted once across the swap');
       await hearth.engine.stop();
@@ -124,7 +124,7 @@ t.test('two runners of one projection on PostgreSQL apply every event once', asy
   const b = new ProjectionEngine(database.db, a.store, projections, quietLog, { batchSize: 4, pollMs: 10 });
   await writeHistory(a, 20, 4);
   await Promise.all([a.engine.start(), b.start()]);
-  await caughtUp(a);
+  await caughtUp(t, a);
   await Promise.all([a.engine.stop(), b.stop()]);
   const { counts } = await snapshot(database.db);
   t.same(counts.map((c) => [c.type, Number(c.count)]), [['network.NetworkOpened', 20], ['network.NetworkRenamed', 80]]);
