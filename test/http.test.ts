@@ -197,3 +197,20 @@ for (const backend of await backends()) {
     t.same(renames.map((r) => r.json().revision).sort((a: number, b: number) => a - b), [1, 2, 3, 4, 5, 6, 7, 8], 'each got its own revision');
   });
 }
+
+t.test('logs: JSON with a request id on every line, and no request bodies', async (t) => {
+  const lines: string[] = [];
+  const { default: pino } = await import('pino');
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const hearth = await testHearth(await freshPglite(), {}, log);
+  const app = await buildApp(hearth);
+  t.teardown(async () => { await app.close(); await hearth.close(); });
+  const key = randomUUID();
+  const res = await app.inject(open(key, { name: 'Mrs Agnes Whitworth Befriending Circle', kind: 'time_bank' }));
+  t.equal(res.statusCode, 201);
+  const requestLines = lines.map((l) => JSON.parse(l)).filter((l) => l.reqId);
+  t.ok(requestLines.length >= 2, 'the request is logged as it comes and goes');
+  t.ok(requestLines.every((l) => l.reqId === res.headers['x-request-id']), 'each line carries the request id the client was given');
+  t.notMatch(lines.join('\n'), /Agnes|Whitworth/, 'the body never reaches the log');
+  t.notMatch(lines.join('\n'), key, 'nor the idempotency key');
+});

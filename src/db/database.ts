@@ -78,7 +78,7 @@ function claimDirectory(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(lock, 'utf8'));
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      if (owner && isAlive(owner)) {
         throw new Error(`${dir} is in use by process ${owner}; the embedded database serves one process at a time (stop it, or set DATABASE_URL)`);
       }
       rmSync(lock, { force: true });
