@@ -2,6 +2,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Selectable } from 'kysely';
+import type { NetworksTable } from '../db/tables.ts';
 import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
 import { handleCommand, type CommandContext } from '../commands/handle.ts';
@@ -89,7 +91,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const row = await db.selectFrom('networks').selectAll().where('network_id', '=', request.params.networkId).executeTakeFirst();
         if (!row) return sendProblem(reply, makeProblem('network-not-found', 404, 'There is no network with that id.'));
         reply.header('etag', `"${row.revision}"`);
-        return { networkId: row.network_id, name: row.name, kind: row.kind as (typeof networkKinds)[number], openedAt: row.opened_at, revision: Number(row.revision) };
+        return toNetwork(row);
       },
     );
 
@@ -117,12 +119,16 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const page = rows.slice(0, request.query.limit);
         const last = page.at(-1);
         return {
-          items: page.map((r) => ({ networkId: r.network_id, name: r.name, kind: r.kind as (typeof networkKinds)[number], openedAt: r.opened_at, revision: Number(r.revision) })),
+          items: page.map(toNetwork),
           next: rows.length > page.length && last ? encodeCursor({ name: last.name, id: last.network_id }) : null,
         };
       },
     );
   };
+}
+
+function toNetwork(row: Selectable<NetworksTable>): z.infer<typeof network> {
+  return { networkId: row.network_id, name: row.name, kind: row.kind as (typeof networkKinds)[number], openedAt: row.opened_at, revision: Number(row.revision) };
 }
 
 const cursorShape = z.object({ name: z.string(), id: z.uuid() });
