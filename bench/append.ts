@@ -30,7 +30,7 @@ const hearth = await openHearth(loadConfig({ DATABASE_URL: url.toString() }), pi
 
 const context = () => ({ actor: 'system:bench', onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
 const ids = Array.from({ length: streamCount }, () => randomUUID());
-for (const id of ids) await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'OpenNetwork', networkId: id, name: 'Bench', kind: 'time_bank', now: new Date().toISOString() }, context());
+for (const id of ids) await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'OpenNetwork', networkId: id, name: 'Bench', kind: 'time_bank', openedBy: 'system:bench', now: new Date().toISOString() }, context());
 
 const rows: string[] = ['| writers | commands/s | p50 ms | p99 ms | p99.9 ms |', '|---:|---:|---:|---:|---:|'];
 for (const writers of writerCounts) {

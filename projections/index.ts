@@ -1,5 +1,15 @@
 import type { Projection } from '../src/projections/engine.ts';
+import type { PersonalDataVault } from '../src/access/vault.ts';
 import { networksProjection } from './networks.ts';
 import { eventTypeCountsProjection } from './event-type-counts.ts';
+import { peopleProjection } from './people.ts';
+import { membershipsProjection } from './memberships.ts';
+import { personHistoryProjection } from './person-history.ts';
 
-export const projections: readonly Projection[] = [networksProjection, eventTypeCountsProjection];
+export interface ProjectionDependencies {
+  vault: PersonalDataVault;
+}
+
+export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection];
+}

@@ -20,6 +20,17 @@ const schema = z.object({
   PROJECTION_POLL_MS: whole(10, 60_000).default(250),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: whole(1024, 10 * 1024 * 1024).default(64 * 1024),
+  /**
+   * 32 bytes, base64: wraps every person's data key. Without it Hearth keeps one in
+   * DATA_DIR/secret.key, created on first start; losing it makes personal data unreadable.
+   */
+  HEARTH_SECRET: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64 (openssl rand -base64 32)')
+    .optional(),
+  /** Behind a reverse proxy that sets X-Forwarded-*: trust it for the client address and https. */
+  TRUST_PROXY: flag.default(false),
+  SESSION_HOURS: whole(1, 24 * 90).default(12),
   /** How long a read may wait for projections to reach a position the client asks for. */
   READ_WAIT_MS: whole(0, 60_000).default(5000),
 });

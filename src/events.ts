@@ -1,7 +1,9 @@
 // Every event type Hearth records. An event whose type is not here cannot be appended or read.
 import { EventRegistry } from './eventstore/events.ts';
 import { networkEventTypes } from './networks/network.ts';
+import { personEventTypes } from './access/person.ts';
+import { membershipEventTypes } from './access/membership.ts';
 
-export const registeredEventTypes = [...networkEventTypes];
+export const registeredEventTypes = [...networkEventTypes, ...personEventTypes, ...membershipEventTypes];
 
 export const eventRegistry = new EventRegistry(registeredEventTypes);

@@ -1,5 +1,8 @@
 // Puts Hearth together from its configuration: the relational store, the event store on top of
 // it (or on EventStoreDB), and the projection engine.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { openPglite, openPostgres, type Database } from './db/database.ts';
@@ -10,7 +13,8 @@ import { PostgresEventStore } from './eventstore/postgres.ts';
 import type { EventStore } from './eventstore/port.ts';
 import { ProjectionEngine } from './projections/engine.ts';
 import { eventRegistry } from './events.ts';
-import { projections } from '../projections/index.ts';
+import { createProjections } from '../projections/index.ts';
+import { PersonalDataVault } from './access/vault.ts';
 
 export interface Hearth {
   config: Config;
@@ -18,7 +22,22 @@ export interface Hearth {
   database: Database;
   store: EventStore;
   engine: ProjectionEngine;
+  vault: PersonalDataVault;
+  /** The server's 32-byte secret: wraps personal data keys and keys email lookups. */
+  secret: Buffer;
   close(): Promise<void>;
+}
+
+/** HEARTH_SECRET, or one kept in DATA_DIR/secret.key and made on first start. */
+export function loadSecret(config: Config, log: Logger): Buffer {
+  if (config.HEARTH_SECRET) return Buffer.from(config.HEARTH_SECRET, 'base64');
+  const file = join(config.DATA_DIR, 'secret.key');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const secret = randomBytes(32);
+  writeFileSync(file, secret.toString('base64'), { mode: 0o600, flag: 'wx' });
+  log.warn({ file }, 'made a new secret for personal data; back it up, or set HEARTH_SECRET');
+  return secret;
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
@@ -34,7 +53,9 @@ export async function openHearth(config: Config, log: Logger, options: { databas
       ? new EventStoreDbEventStore(config.EVENTSTOREDB_URL)
       : new PostgresEventStore(database.db, database.kind, config.PROJECTION_POLL_MS);
     const store = new CheckedEventStore(raw, eventRegistry);
-    const engine = new ProjectionEngine(database.db, store, projections, log, {
+    const secret = loadSecret(config, log);
+    const vault = new PersonalDataVault(database.db, secret);
+    const engine = new ProjectionEngine(database.db, store, createProjections({ vault }), log, {
       batchSize: config.PROJECTION_BATCH_SIZE,
       pollMs: config.PROJECTION_POLL_MS,
     });
@@ -45,6 +66,8 @@ export async function openHearth(config: Config, log: Logger, options: { databas
       database,
       store,
       engine,
+      vault,
+      secret,
       async close() {
         await engine.stop();
         await store.close();

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { freshPostgres, postgresAvailable } from './support/db.ts';
 import { opened } from './support/events.ts';
-import { testHearth } from './support/hearth.ts';
+import { testHearth, testSecret } from './support/hearth.ts';
 
 const bin = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
 const hearth = (args: string[], env: Record<string, string>) =>
@@ -23,7 +23,7 @@ t.test('migrate, projections status and projections rebuild', async (t) => {
     const h = await testHearth(database);
     const id = randomUUID();
     await h.store.append(`network-${id}`, [opened(id)], 'no_stream');
-    env = { DATABASE_URL: database.connectionString! };
+    env = { DATABASE_URL: database.connectionString!, HEARTH_SECRET: testSecret };
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-cli-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { freshPostgres, postgresAvailable } from './support/db.ts';
 import { opened, renamed } from './support/events.ts';
-import { testHearth } from './support/hearth.ts';
-import { projections } from '../projections/index.ts';
+import { testHearth, testSecret } from './support/hearth.ts';
 
 const hearthBin = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
 const STREAMS = 40;
@@ -36,7 +35,7 @@ if (!(await postgresAvailable())) {
     t.equal(head, STREAMS * (RENAMES + 1));
 
     const child = spawn(process.execPath, [hearthBin, 'serve'], {
-      env: { ...process.env, DATABASE_URL: database.connectionString, PORT: '0', LOG_LEVEL: 'warn', PROJECTION_BATCH_SIZE: '1000', PROJECTION_POLL_MS: '50' },
+      env: { ...process.env, DATABASE_URL: database.connectionString, HEARTH_SECRET: testSecret, PORT: '0', LOG_LEVEL: 'warn', PROJECTION_BATCH_SIZE: '1000', PROJECTION_POLL_MS: '50' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const exited = once(child, 'exit');
@@ -61,7 +60,7 @@ if (!(await postgresAvailable())) {
     t.ok(atKill.some((p) => p.position > 0 && p.position < head), `killed mid-run (checkpoints ${atKill.map((p) => `${p.name} ${p.position}`).join(', ')} of ${head})`);
 
     await hearth.engine.start();
-    t.ok(await hearth.engine.waitFor(projections.map((p) => p.name), head, 60_000), 'projections resumed and caught up');
+    t.ok(await hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), head, 60_000), 'projections resumed and caught up');
     await hearth.engine.stop();
 
     const counted = await db.selectFrom('event_type_counts').select(['type', 'count']).orderBy('type').execute();

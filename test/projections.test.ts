@@ -7,7 +7,6 @@ import { backends, freshPostgres, postgresAvailable } from './support/db.ts';
 import { opened, renamed } from './support/events.ts';
 import { quietLog, testHearth } from './support/hearth.ts';
 import { ProjectionEngine, type Projection } from '../src/projections/engine.ts';
-import { projections } from '../projections/index.ts';
 import type { Db } from '../src/db/database.ts';
 import type { Hearth } from '../src/hearth.ts';
 
@@ -28,7 +27,7 @@ async function writeHistory(hearth: Hearth, networks: number, renamesEach: numbe
 
 async function caughtUp(t: Test, hearth: Hearth) {
   const head = await hearth.store.headPosition();
-  t.ok(await hearth.engine.waitFor(projections.map((p) => p.name), head, 20_000), 'projections caught up');
+  t.ok(await hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), head, 20_000), 'projections caught up');
 }
 
 for (const backend of await backends()) {
@@ -44,7 +43,7 @@ for (const backend of await backends()) {
       t.same(live.counts.map((c) => [c.type, Number(c.count)]), [['network.NetworkOpened', 12], ['network.NetworkRenamed', 36]]);
 
       await hearth.engine.stop();
-      for (const p of projections) await hearth.engine.rebuild(p.name);
+      for (const p of hearth.engine.projections) await hearth.engine.rebuild(p.name);
       t.same(await snapshot(hearth.database.db), live, 'rebuilt rows equal live rows');
       const { head, projections: statuses } = await hearth.engine.status();
       t.ok(statuses.every((s) => s.position === head && s.status === 'running'), 'checkpoints at the head after the swap');
@@ -67,7 +66,7 @@ for (const backend of await backends()) {
       const live = await snapshot(hearth.database.db);
       t.same(live.counts.map((c) => Number(c.count)), [15, 30], 'every event counted once across the swap');
       await hearth.engine.stop();
-      for (const p of projections) await hearth.engine.rebuild(p.name);
+      for (const p of hearth.engine.projections) await hearth.engine.rebuild(p.name);
       t.same(await snapshot(hearth.database.db), live);
     });
 
@@ -121,7 +120,7 @@ t.test('two runners of one projection on PostgreSQL apply every event once', asy
   const database = await freshPostgres();
   const a = await testHearth(database, { PROJECTION_BATCH_SIZE: '3' });
   t.teardown(() => a.close());
-  const b = new ProjectionEngine(database.db, a.store, projections, quietLog, { batchSize: 4, pollMs: 10 });
+  const b = new ProjectionEngine(database.db, a.store, a.engine.projections, quietLog, { batchSize: 4, pollMs: 10 });
   await writeHistory(a, 20, 4);
   await Promise.all([a.engine.start(), b.start()]);
   await caughtUp(t, a);

@@ -53,7 +53,73 @@ export interface EventTypeCountsTable {
   last_position: Int8;
 }
 
+export interface PersonKeysTable {
+  person_id: string;
+  wrapped_key: Buffer;
+  created_at: Generated<Date>;
+}
+
+export interface CredentialsTable {
+  person_id: string;
+  email_lookup: string;
+  password_hash: string;
+  updated_at: Generated<Date>;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  person_id: string;
+  kind: 'cookie' | 'bearer';
+  csrf_token: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
+export interface SignInFailuresTable {
+  key: string;
+  window_started_at: Date;
+  failures: number;
+}
+
+export interface PeopleTable {
+  person_id: string;
+  name: string | null;
+  erased: Generated<boolean>;
+  has_account: boolean;
+  needs_safeguarding: Generated<boolean>;
+  registered_at: string;
+}
+
+export interface MembershipsTable {
+  network_id: string;
+  person_id: string;
+  status: string;
+  roles: string[];
+  approved_by: string | null;
+  approved_at: string | null;
+  dbs_type: string | null;
+  dbs_expires_on: string | null;
+  revision: Int8;
+}
+
+export interface PersonHistoryTable {
+  person_id: string;
+  position: Int8;
+  type: string;
+  network_id: string | null;
+  actor: string;
+  on_behalf_of: string | null;
+  recorded_at: string;
+}
+
 export interface Tables {
+  person_keys: PersonKeysTable;
+  credentials: CredentialsTable;
+  sessions: SessionsTable;
+  sign_in_failures: SignInFailuresTable;
+  people: PeopleTable;
+  memberships: MembershipsTable;
+  person_history: PersonHistoryTable;
   events: EventsTable;
   streams: StreamsTable;
   projection_checkpoints: ProjectionCheckpointsTable;

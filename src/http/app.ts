@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
+import helmet from '@fastify/helmet';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Hearth } from '../hearth.ts';
 import { Rejection } from '../commands/decider.ts';
@@ -9,12 +10,16 @@ import { PreconditionFailed } from '../commands/handle.ts';
 import { makeProblem, problemTitles, sendProblem, type FieldError } from './problem.ts';
 import { healthRoutes } from './health.ts';
 import { networkRoutes } from './networks.ts';
+import { accountRoutes } from './accounts.ts';
+import { authPlugin } from './auth.ts';
+import { Forbidden, Unauthenticated } from '../access/guard.ts';
 
 export async function buildApp(hearth: Hearth) {
   const app = Fastify({
     loggerInstance: hearth.log,
     bodyLimit: hearth.config.BODY_LIMIT,
     genReqId: () => randomUUID(),
+    trustProxy: hearth.config.TRUST_PROXY,
   }).withTypeProvider<ZodTypeProvider>();
 
   // The API speaks JSON only; anything else is refused as 415 rather than read as a string.
@@ -25,13 +30,17 @@ export async function buildApp(hearth: Hearth) {
     reply.header('x-request-id', request.id);
   });
 
+  await app.register(helmet);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Hearth', version: '1', description: 'An event-sourced ledger for care networks.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'hearth_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });
+  await app.register(authPlugin(hearth));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -49,6 +58,13 @@ export async function buildApp(hearth: Hearth) {
     if (error instanceof Rejection) {
       const errors = error.field ? [{ in: 'body', pointer: `/${error.field}`, detail: error.message }] : undefined;
       return sendProblem(reply, makeProblem(error.type, error.status, error.message, errors ? { errors } : {}));
+    }
+    if (error instanceof Unauthenticated) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendProblem(reply, makeProblem('sign-in-required', 401, 'Sign in first: send a bearer token, or use the session cookie.'));
+    }
+    if (error instanceof Forbidden) {
+      return sendProblem(reply, makeProblem('forbidden', 403, error.message));
     }
     if (error instanceof PreconditionFailed) {
       reply.header('etag', `"${error.actual}"`);
@@ -89,6 +105,7 @@ export async function buildApp(hearth: Hearth) {
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(hearth));
+  await app.register(accountRoutes(hearth), { prefix: '/api/v1' });
   await app.register(networkRoutes(hearth), { prefix: '/api/v1' });
   return app;
 }

@@ -7,20 +7,31 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 export const networkKinds = ['time_bank', 'neighbourhood_network', 'co_operative', 'care_bank_scheme'] as const;
 export const networkName = z.string().trim().min(1).max(120);
 
+// v2 records who opened the network: they become its first coordinator. Networks opened before
+// accounts existed were opened by nobody Hearth knows.
 export const NetworkOpened = defineEvent(
   'network.NetworkOpened',
-  z.strictObject({ networkId: z.uuid(), name: networkName, kind: z.enum(networkKinds), openedAt: z.iso.datetime() }),
+  z.strictObject({ networkId: z.uuid(), name: networkName, kind: z.enum(networkKinds), openedAt: z.iso.datetime(), openedBy: z.string().min(1) }),
+  { version: 2, upcast: { 1: (data: object) => ({ ...data, openedBy: 'unknown' }) } },
 );
 export const NetworkRenamed = defineEvent('network.NetworkRenamed', z.strictObject({ networkId: z.uuid(), name: networkName }));
 
-export const networkEventTypes = [NetworkOpened, NetworkRenamed];
-export type NetworkEvent = DomainEvent<typeof NetworkOpened> | DomainEvent<typeof NetworkRenamed>;
+export const SafeguardingPolicySet = defineEvent(
+  'network.SafeguardingPolicySet',
+  z.strictObject({ networkId: z.uuid(), requireDbsForSafeguarded: z.boolean() }),
+);
+
+export const networkEventTypes = [NetworkOpened, NetworkRenamed, SafeguardingPolicySet];
+export type NetworkEvent = DomainEvent<typeof NetworkOpened> | DomainEvent<typeof NetworkRenamed> | DomainEvent<typeof SafeguardingPolicySet>;
 
 export type NetworkCommand =
-  | { type: 'OpenNetwork'; networkId: string; name: string; kind: (typeof networkKinds)[number]; now: string }
-  | { type: 'RenameNetwork'; networkId: string; name: string };
+  | { type: 'OpenNetwork'; networkId: string; name: string; kind: (typeof networkKinds)[number]; openedBy: string; now: string }
+  | { type: 'RenameNetwork'; networkId: string; name: string }
+  | { type: 'SetSafeguardingPolicy'; networkId: string; requireDbsForSafeguarded: boolean };
 
-export type NetworkState = { status: 'none' } | { status: 'open'; networkId: string; name: string; kind: string };
+export type NetworkState =
+  | { status: 'none' }
+  | { status: 'open'; networkId: string; name: string; kind: string; requireDbsForSafeguarded: boolean };
 
 export const networkStream = (networkId: string) => `network-${networkId}`;
 
@@ -30,9 +41,11 @@ export const networkDecider: Decider<NetworkCommand, NetworkState, NetworkEvent>
   evolve(state, event) {
     switch (event.type) {
       case 'network.NetworkOpened':
-        return { status: 'open', networkId: event.data.networkId, name: event.data.name, kind: event.data.kind };
+        return { status: 'open', networkId: event.data.networkId, name: event.data.name, kind: event.data.kind, requireDbsForSafeguarded: false };
       case 'network.NetworkRenamed':
         return state.status === 'open' ? { ...state, name: event.data.name } : state;
+      case 'network.SafeguardingPolicySet':
+        return state.status === 'open' ? { ...state, requireDbsForSafeguarded: event.data.requireDbsForSafeguarded } : state;
     }
   },
 
@@ -43,13 +56,17 @@ export const networkDecider: Decider<NetworkCommand, NetworkState, NetworkEvent>
         return [
           {
             type: 'network.NetworkOpened',
-            data: { networkId: command.networkId, name: command.name, kind: command.kind, openedAt: command.now },
+            data: { networkId: command.networkId, name: command.name, kind: command.kind, openedAt: command.now, openedBy: command.openedBy },
           },
         ];
       case 'RenameNetwork':
         if (state.status !== 'open') throw new Rejection('network-not-found', 'There is no such network.', 404);
         if (state.name === command.name) return [];
         return [{ type: 'network.NetworkRenamed', data: { networkId: command.networkId, name: command.name } }];
+      case 'SetSafeguardingPolicy':
+        if (state.status !== 'open') throw new Rejection('network-not-found', 'There is no such network.', 404);
+        if (state.requireDbsForSafeguarded === command.requireDbsForSafeguarded) return [];
+        return [{ type: 'network.SafeguardingPolicySet', data: { networkId: command.networkId, requireDbsForSafeguarded: command.requireDbsForSafeguarded } }];
     }
   },
 };

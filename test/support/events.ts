@@ -20,8 +20,8 @@ export function opened(networkId: string = randomUUID(), name = 'Chapel Allerton
   return {
     id: uuidv7(),
     type: 'network.NetworkOpened',
-    schemaVersion: 1,
-    data: { networkId, name, kind: 'time_bank', openedAt: '2026-11-01T10:00:00.000Z' },
+    schemaVersion: 2,
+    data: { networkId, name, kind: 'time_bank', openedAt: '2026-11-01T10:00:00.000Z', openedBy: 'system:test' },
     metadata: metadata(),
   };
 }

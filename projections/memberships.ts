@@ -1,0 +1,48 @@
+// Who belongs to which network, in what roles, approved by whom and when, with their DBS expiry.
+import type { z } from 'zod';
+import { sql } from 'kysely';
+import type { Projection } from '../src/projections/engine.ts';
+import { DbsCheckRecorded, MemberInvited, MemberRolesChanged, MembershipApproved, MembershipRequested } from '../src/access/membership.ts';
+
+type Ids = { networkId: string; personId: string };
+
+export const membershipsProjection: Projection = {
+  name: 'memberships',
+  tables: ['memberships'],
+  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MemberRolesChanged.type, DbsCheckRecorded.type],
+  async apply(db, event) {
+    const { networkId, personId } = event.data as Ids;
+    const key = (qb: any) => qb.where('network_id', '=', networkId).where('person_id', '=', personId);
+    switch (event.type) {
+      case MembershipRequested.type:
+      case MemberInvited.type:
+        await db
+          .insertInto('memberships')
+          .values({ network_id: networkId, person_id: personId, status: event.type === MembershipRequested.type ? 'requested' : 'invited', roles: sql`'{}'::text[]`, approved_by: null, approved_at: null, dbs_type: null, dbs_expires_on: null, revision: event.revision })
+          .onConflict((oc) => oc.columns(['network_id', 'person_id']).doUpdateSet({ status: sql`excluded.status`, revision: event.revision }))
+          .execute();
+        return;
+      case MembershipApproved.type: {
+        const data = event.data as z.infer<typeof MembershipApproved.schema>;
+        await db
+          .insertInto('memberships')
+          .values({ network_id: networkId, person_id: personId, status: 'active', roles: sql`${data.roles}::text[]`, approved_by: data.approvedBy, approved_at: data.approvedAt, dbs_type: null, dbs_expires_on: null, revision: event.revision })
+          .onConflict((oc) =>
+            oc.columns(['network_id', 'person_id']).doUpdateSet({ status: 'active', roles: sql`excluded.roles`, approved_by: data.approvedBy, approved_at: data.approvedAt, revision: event.revision }),
+          )
+          .execute();
+        return;
+      }
+      case MemberRolesChanged.type: {
+        const data = event.data as z.infer<typeof MemberRolesChanged.schema>;
+        await key(db.updateTable('memberships').set({ roles: sql`${data.roles}::text[]`, revision: event.revision })).execute();
+        return;
+      }
+      case DbsCheckRecorded.type: {
+        const data = event.data as z.infer<typeof DbsCheckRecorded.schema>;
+        await key(db.updateTable('memberships').set({ dbs_type: data.checkType, dbs_expires_on: data.expiresOn, revision: event.revision })).execute();
+        return;
+      }
+    }
+  },
+};

@@ -1,0 +1,113 @@
+// One person's membership of one network: how they joined, who approved it, their roles, and the
+// DBS checks recorded for them there. One stream each, so approvals and role changes for a
+// member are decided on everything that happened to that membership.
+import { z } from 'zod';
+import { Rejection, type Decider } from '../commands/decider.ts';
+import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+
+export const roles = ['member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'] as const;
+export type Role = (typeof roles)[number];
+export const roleList = z.array(z.enum(roles)).min(1).max(roles.length).refine((r) => new Set(r).size === r.length, 'must not repeat a role');
+
+export const dbsCheckTypes = ['basic', 'standard', 'enhanced', 'enhanced_with_barred_lists'] as const;
+
+const ids = { networkId: z.uuid(), personId: z.uuid() };
+export const MembershipRequested = defineEvent('access.MembershipRequested', z.strictObject({ ...ids }));
+export const MemberInvited = defineEvent('access.MemberInvited', z.strictObject({ ...ids, invitedBy: z.string() }));
+export const MembershipApproved = defineEvent(
+  'access.MembershipApproved',
+  z.strictObject({ ...ids, approvedBy: z.string(), approvedAt: z.iso.datetime(), roles: roleList }),
+);
+export const MemberRolesChanged = defineEvent('access.MemberRolesChanged', z.strictObject({ ...ids, roles: roleList, reason: z.string().min(1).max(500) }));
+export const DbsCheckRecorded = defineEvent(
+  'access.DbsCheckRecorded',
+  z.strictObject({ ...ids, checkType: z.enum(dbsCheckTypes), issuedOn: z.iso.date(), expiresOn: z.iso.date() }),
+);
+
+export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MemberRolesChanged, DbsCheckRecorded];
+export type MembershipEvent =
+  | DomainEvent<typeof MembershipRequested>
+  | DomainEvent<typeof MemberInvited>
+  | DomainEvent<typeof MembershipApproved>
+  | DomainEvent<typeof MemberRolesChanged>
+  | DomainEvent<typeof DbsCheckRecorded>;
+
+type Ids = { networkId: string; personId: string };
+export type MembershipCommand =
+  | ({ type: 'RequestMembership' } & Ids)
+  | ({ type: 'InviteMember'; invitedBy: string } & Ids)
+  | ({ type: 'ApproveMembership'; approvedBy: string; roles: Role[]; now: string } & Ids)
+  | ({ type: 'AcceptInvitation'; now: string } & Ids)
+  /** The network's founder, or a person a coordinator records directly: active at once. */
+  | ({ type: 'EnrolMember'; approvedBy: string; roles: Role[]; now: string } & Ids)
+  | ({ type: 'ChangeRoles'; roles: Role[]; reason: string } & Ids)
+  | ({ type: 'RecordDbsCheck'; checkType: (typeof dbsCheckTypes)[number]; issuedOn: string; expiresOn: string } & Ids);
+
+export interface DbsCheck {
+  checkType: (typeof dbsCheckTypes)[number];
+  issuedOn: string;
+  expiresOn: string;
+}
+
+export type MembershipState =
+  | { status: 'none' }
+  | { status: 'requested' }
+  | { status: 'invited'; invitedBy: string }
+  | { status: 'active'; roles: Role[]; dbs: DbsCheck | null };
+
+export const membershipStream = (networkId: string, personId: string) => `membership-${networkId}-${personId}`;
+
+export const membershipDecider: Decider<MembershipCommand, MembershipState, MembershipEvent> = {
+  initialState: { status: 'none' },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'access.MembershipRequested':
+        return { status: 'requested' };
+      case 'access.MemberInvited':
+        return { status: 'invited', invitedBy: event.data.invitedBy };
+      case 'access.MembershipApproved':
+        return { status: 'active', roles: event.data.roles, dbs: null };
+      case 'access.MemberRolesChanged':
+        return state.status === 'active' ? { ...state, roles: event.data.roles } : state;
+      case 'access.DbsCheckRecorded':
+        return state.status === 'active' ? { ...state, dbs: { checkType: event.data.checkType, issuedOn: event.data.issuedOn, expiresOn: event.data.expiresOn } } : state;
+    }
+  },
+
+  decide(command, state) {
+    const ids = { networkId: command.networkId, personId: command.personId };
+    switch (command.type) {
+      case 'RequestMembership':
+        if (state.status === 'active') throw new Rejection('already-a-member', 'You are already a member of this network.', 409);
+        if (state.status === 'requested') return [];
+        return [{ type: 'access.MembershipRequested', data: ids }];
+      case 'InviteMember':
+        if (state.status === 'active') throw new Rejection('already-a-member', 'This person is already a member.', 409);
+        if (state.status === 'invited') return [];
+        return [{ type: 'access.MemberInvited', data: { ...ids, invitedBy: command.invitedBy } }];
+      case 'ApproveMembership':
+        if (state.status !== 'requested') throw new Rejection('nothing-to-approve', 'This person has not asked to join, or is already a member.', 409);
+        return [{ type: 'access.MembershipApproved', data: { ...ids, approvedBy: command.approvedBy, approvedAt: command.now, roles: command.roles } }];
+      case 'AcceptInvitation':
+        if (state.status !== 'invited') throw new Rejection('no-invitation', 'There is no invitation to accept.', 409);
+        // The coordinator who invited approved the membership when they invited.
+        return [{ type: 'access.MembershipApproved', data: { ...ids, approvedBy: state.invitedBy, approvedAt: command.now, roles: ['member'] } }];
+      case 'EnrolMember':
+        if (state.status === 'active') throw new Rejection('already-a-member', 'This person is already a member.', 409);
+        return [{ type: 'access.MembershipApproved', data: { ...ids, approvedBy: command.approvedBy, approvedAt: command.now, roles: command.roles } }];
+      case 'ChangeRoles':
+        if (state.status !== 'active') throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
+        if (sameRoles(state.roles, command.roles)) return [];
+        return [{ type: 'access.MemberRolesChanged', data: { ...ids, roles: command.roles, reason: command.reason } }];
+      case 'RecordDbsCheck':
+        if (state.status !== 'active') throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
+        if (command.expiresOn <= command.issuedOn) throw new Rejection('dbs-dates', 'The expiry date must come after the issue date.', 422, 'expiresOn');
+        return [{ type: 'access.DbsCheckRecorded', data: { ...ids, checkType: command.checkType, issuedOn: command.issuedOn, expiresOn: command.expiresOn } }];
+    }
+  },
+};
+
+function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
+  return a.length === b.length && a.every((r) => b.includes(r));
+}

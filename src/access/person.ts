@@ -1,0 +1,89 @@
+// A person known to Hearth: someone with an account, or someone a coordinator records who is not
+// online at all. Personal details travel only sealed (see vault.ts); the decider never sees them.
+import { z } from 'zod';
+import { Rejection, type Decider } from '../commands/decider.ts';
+import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+
+const sealed = z.string().startsWith('v1.');
+
+export const PersonRegistered = defineEvent(
+  'access.PersonRegistered',
+  z.strictObject({ personId: z.uuid(), details: sealed, hasAccount: z.boolean(), registeredAt: z.iso.datetime() }),
+);
+export const PersonalDetailsChanged = defineEvent('access.PersonalDetailsChanged', z.strictObject({ personId: z.uuid(), details: sealed }));
+export const PasswordChanged = defineEvent('access.PasswordChanged', z.strictObject({ personId: z.uuid() }));
+export const SafeguardingFlagged = defineEvent('access.SafeguardingFlagged', z.strictObject({ personId: z.uuid(), needsSafeguarding: z.boolean() }));
+export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ personId: z.uuid(), erasedAt: z.iso.datetime() }));
+
+export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased];
+export type PersonEvent =
+  | DomainEvent<typeof PersonRegistered>
+  | DomainEvent<typeof PersonalDetailsChanged>
+  | DomainEvent<typeof PasswordChanged>
+  | DomainEvent<typeof SafeguardingFlagged>
+  | DomainEvent<typeof PersonErased>;
+
+/** What Hearth holds about a person, sealed as one value. */
+export const personalDetails = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(254).optional(),
+  phone: z.string().trim().regex(/^[0-9+() -]{6,20}$/, 'must be a phone number').optional(),
+  dateOfBirth: z.iso.date().optional(),
+  notes: z.string().max(2000).optional(),
+});
+export type PersonalDetails = z.infer<typeof personalDetails>;
+
+export type PersonCommand =
+  | { type: 'RegisterPerson'; personId: string; details: string; hasAccount: boolean; now: string }
+  | { type: 'ChangeDetails'; personId: string; details: string }
+  | { type: 'RecordPasswordChange'; personId: string }
+  | { type: 'FlagSafeguarding'; personId: string; needsSafeguarding: boolean }
+  | { type: 'ErasePerson'; personId: string; now: string };
+
+export type PersonState =
+  | { status: 'none' }
+  | { status: 'active'; hasAccount: boolean; needsSafeguarding: boolean }
+  | { status: 'erased' };
+
+export const personStream = (personId: string) => `person-${personId}`;
+
+export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
+  initialState: { status: 'none' },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'access.PersonRegistered':
+        return { status: 'active', hasAccount: event.data.hasAccount, needsSafeguarding: false };
+      case 'access.SafeguardingFlagged':
+        return state.status === 'active' ? { ...state, needsSafeguarding: event.data.needsSafeguarding } : state;
+      case 'access.PersonErased':
+        return { status: 'erased' };
+      case 'access.PersonalDetailsChanged':
+      case 'access.PasswordChanged':
+        return state;
+    }
+  },
+
+  decide(command, state) {
+    if (command.type === 'RegisterPerson') {
+      if (state.status !== 'none') throw new Rejection('person-exists', 'This person is already registered.', 409);
+      return [{ type: 'access.PersonRegistered', data: { personId: command.personId, details: command.details, hasAccount: command.hasAccount, registeredAt: command.now } }];
+    }
+    if (state.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404);
+    if (state.status === 'erased') {
+      if (command.type === 'ErasePerson') return [];
+      throw new Rejection('person-erased', 'This person has been erased.', 409);
+    }
+    switch (command.type) {
+      case 'ChangeDetails':
+        return [{ type: 'access.PersonalDetailsChanged', data: { personId: command.personId, details: command.details } }];
+      case 'RecordPasswordChange':
+        return [{ type: 'access.PasswordChanged', data: { personId: command.personId } }];
+      case 'FlagSafeguarding':
+        if (state.needsSafeguarding === command.needsSafeguarding) return [];
+        return [{ type: 'access.SafeguardingFlagged', data: { personId: command.personId, needsSafeguarding: command.needsSafeguarding } }];
+      case 'ErasePerson':
+        return [{ type: 'access.PersonErased', data: { personId: command.personId, erasedAt: command.now } }];
+    }
+  },
+};

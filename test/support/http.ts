@@ -1,0 +1,48 @@
+// Driving the HTTP API in tests: an app on a real database, and people who sign up and sign in.
+import { randomUUID } from 'node:crypto';
+import { freshPglite } from './db.ts';
+import { testHearth } from './hearth.ts';
+import { buildApp, type App } from '../../src/http/app.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { Hearth } from '../../src/hearth.ts';
+
+export const json = { 'content-type': 'application/json' };
+
+export async function openApp(database?: Database, env: Record<string, string> = {}) {
+  const hearth = await testHearth(database ?? (await freshPglite()), env);
+  await hearth.engine.start();
+  const app = await buildApp(hearth);
+  return { hearth, app, close: async () => { await app.close(); await hearth.close(); } };
+}
+
+export interface Person {
+  personId: string;
+  email: string;
+  password: string;
+  auth: { authorization: string };
+}
+
+let people = 0;
+
+export async function signUp(app: App, name = 'Margaret Holroyd', details: Record<string, string> = {}): Promise<Person> {
+  const email = `person${++people}.${randomUUID().slice(0, 8)}@example.org`;
+  const password = 'correct horse battery staple';
+  const res = await app.inject({ method: 'POST', url: '/api/v1/accounts', headers: { ...json, 'idempotency-key': randomUUID() }, payload: JSON.stringify({ name, email, password, ...details }) });
+  if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
+  const { personId } = res.json();
+  const session = await app.inject({ method: 'POST', url: '/api/v1/sessions', headers: json, payload: JSON.stringify({ email, password }) });
+  if (session.statusCode !== 201) throw new Error(`sign-in failed: ${session.statusCode} ${session.body}`);
+  return { personId, email, password, auth: { authorization: `Bearer ${session.json().token}` } };
+}
+
+/** A state-changing request with a fresh Idempotency-Key. */
+export function send(app: App, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body: unknown, headers: Record<string, string> = {}) {
+  return app.inject({ method, url, headers: { ...json, 'idempotency-key': randomUUID(), ...headers }, payload: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+export async function written(hearth: Hearth) {
+  const { db } = hearth.database;
+  const events = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const keys = await db.selectFrom('idempotency_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { events: Number(events.n), keys: Number(keys.n) };
+}
