@@ -37,7 +37,8 @@ export async function signUp(app: App, name = 'Margaret Holroyd', details: Recor
 
 /** A state-changing request with a fresh Idempotency-Key. */
 export function send(app: App, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method, url, headers: { ...json, 'idempotency-key': randomUUID(), ...headers }, payload: body === undefined ? undefined : JSON.stringify(body) });
+  const type = body === undefined ? {} : json;
+  return app.inject({ method, url, headers: { ...type, 'idempotency-key': randomUUID(), ...headers }, payload: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 export async function written(hearth: Hearth) {

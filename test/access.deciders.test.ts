@@ -1,0 +1,65 @@
+import t from 'tap';
+import { membershipDecider, type MembershipEvent } from '../src/access/membership.ts';
+import { personDecider, type PersonEvent } from '../src/access/person.ts';
+import { careRefusal } from '../src/access/safeguarding.ts';
+import { specFor } from './support/given.ts';
+
+const networkId = '0190f0a0-0000-7000-8000-00000000000a';
+const personId = '0190f0a0-0000-7000-8000-00000000000b';
+const coordinator = '0190f0a0-0000-7000-8000-00000000000c';
+const now = '2026-11-22T10:00:00.000Z';
+const ids = { networkId, personId };
+
+const membership = specFor(membershipDecider);
+const requested: MembershipEvent = { type: 'access.MembershipRequested', data: ids };
+const invited: MembershipEvent = { type: 'access.MemberInvited', data: { ...ids, invitedBy: coordinator } };
+const approved: MembershipEvent = { type: 'access.MembershipApproved', data: { ...ids, approvedBy: coordinator, approvedAt: now, roles: ['member'] } };
+
+t.test('joining by request: a coordinator approves, and who and when is recorded', async (t) => {
+  membership([]).when({ type: 'RequestMembership', ...ids }).then(t, [requested]);
+  membership([requested]).when({ type: 'RequestMembership', ...ids }).then(t, [], 'asking twice records once');
+  membership([requested]).when({ type: 'ApproveMembership', ...ids, approvedBy: coordinator, roles: ['member'], now }).then(t, [approved]);
+  membership([]).when({ type: 'ApproveMembership', ...ids, approvedBy: coordinator, roles: ['member'], now }).rejects(t, 'nothing-to-approve');
+  membership([requested, approved]).when({ type: 'RequestMembership', ...ids }).rejects(t, 'already-a-member');
+});
+
+t.test('joining by invitation: the inviting coordinator is the approver', async (t) => {
+  membership([]).when({ type: 'InviteMember', ...ids, invitedBy: coordinator }).then(t, [invited]);
+  membership([invited]).when({ type: 'AcceptInvitation', ...ids, now }).then(t, [approved]);
+  membership([]).when({ type: 'AcceptInvitation', ...ids, now }).rejects(t, 'no-invitation');
+});
+
+t.test('roles and DBS checks belong to active members', async (t) => {
+  membership([requested, approved]).when({ type: 'ChangeRoles', ...ids, roles: ['member', 'treasurer'], reason: 'elected at the AGM' })
+    .then(t, [{ type: 'access.MemberRolesChanged', data: { ...ids, roles: ['member', 'treasurer'], reason: 'elected at the AGM' } }]);
+  membership([requested, approved]).when({ type: 'ChangeRoles', ...ids, roles: ['member'], reason: 'no change' }).then(t, []);
+  membership([requested]).when({ type: 'ChangeRoles', ...ids, roles: ['member'], reason: 'x' }).rejects(t, 'not-a-member');
+  membership([requested, approved]).when({ type: 'RecordDbsCheck', ...ids, checkType: 'enhanced', issuedOn: '2026-01-10', expiresOn: '2029-01-10' })
+    .then(t, [{ type: 'access.DbsCheckRecorded', data: { ...ids, checkType: 'enhanced', issuedOn: '2026-01-10', expiresOn: '2029-01-10' } }]);
+  membership([requested, approved]).when({ type: 'RecordDbsCheck', ...ids, checkType: 'basic', issuedOn: '2026-01-10', expiresOn: '2025-01-10' }).rejects(t, 'dbs-dates');
+});
+
+t.test('a person: registered, flagged, erased', async (t) => {
+  const person = specFor(personDecider);
+  const registered: PersonEvent = { type: 'access.PersonRegistered', data: { personId, details: 'v1.a.b.c', hasAccount: false, registeredAt: now } };
+  person([]).when({ type: 'RegisterPerson', personId, details: 'v1.a.b.c', hasAccount: false, now }).then(t, [registered]);
+  person([registered]).when({ type: 'RegisterPerson', personId, details: 'v1.a.b.c', hasAccount: false, now }).rejects(t, 'person-exists');
+  person([registered]).when({ type: 'FlagSafeguarding', personId, needsSafeguarding: true }).then(t, [{ type: 'access.SafeguardingFlagged', data: { personId, needsSafeguarding: true } }]);
+  const erased: PersonEvent = { type: 'access.PersonErased', data: { personId, erasedAt: now } };
+  person([registered]).when({ type: 'ErasePerson', personId, now }).then(t, [erased]);
+  person([registered, erased]).when({ type: 'ErasePerson', personId, now }).then(t, [], 'erasing twice records once');
+  person([registered, erased]).when({ type: 'ChangeDetails', personId, details: 'v1.x.y.z' }).rejects(t, 'person-erased');
+});
+
+t.test('safeguarding: a current DBS check before caring for someone flagged, when the network asks for it', async (t) => {
+  const active = { status: 'active' as const, roles: ['member' as const], dbs: null };
+  const checked = { ...active, dbs: { checkType: 'enhanced' as const, issuedOn: '2025-01-01', expiresOn: '2027-01-01' } };
+  const expired = { ...active, dbs: { checkType: 'enhanced' as const, issuedOn: '2022-01-01', expiresOn: '2025-01-01' } };
+  const today = '2026-11-22';
+  t.equal(careRefusal({ requireDbsForSafeguarded: true }, checked, true, today), null);
+  t.equal(careRefusal({ requireDbsForSafeguarded: true }, active, false, today), null, 'no check needed for someone not flagged');
+  t.equal(careRefusal({ requireDbsForSafeguarded: false }, active, true, today), null, 'nor where the network does not ask for it');
+  t.match(careRefusal({ requireDbsForSafeguarded: true }, active, true, today), /none is recorded/);
+  t.match(careRefusal({ requireDbsForSafeguarded: true }, expired, true, today), /expired on 2025-01-01/);
+  t.match(careRefusal({ requireDbsForSafeguarded: false }, { status: 'requested' }, false, today), /not an active member/);
+});
