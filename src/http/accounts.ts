@@ -15,7 +15,7 @@ import { Forbidden, membershipOf, signedIn } from '../access/guard.ts';
 import { idempotent } from './idempotency.ts';
 import { commandContext } from './commands.ts';
 import { makeProblem, sendProblem } from './problem.ts';
-import { writeResult } from './reads.ts';
+import { waitForProjections, writeResult } from './reads.ts';
 
 const password = z.string().min(12, 'must be at least 12 characters').max(200);
 const ACCOUNT_FAILURE_LIMIT = 5;
@@ -199,6 +199,8 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         const { personId } = request.params;
         await mayActFor(request, personId);
+        // An export must be whole: wait until the read tables hold everything written so far.
+        if (!(await waitForProjections(hearth, reply, ['people', 'memberships', 'person_history'], await hearth.store.headPosition()))) return reply;
         const events = (await hearth.store.readStream(personStream(personId))) as unknown as Array<PersonEvent & { metadata: { recordedAt: string } }>;
         if (events.length === 0) return sendProblem(reply, makeProblem('person-not-found', 404, 'There is no such person.'));
         let details: PersonalDetails | undefined;
