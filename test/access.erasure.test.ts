@@ -10,7 +10,7 @@ import { json, send, signUp, written } from './support/http.ts';
 import { buildApp } from '../src/http/app.ts';
 import type { Db } from '../src/db/database.ts';
 
-const secrets = ['Philomena Quartermaine', 'philomena.q@example.org', '07700 900461', '1931-07-14', 'Needs a hearing loop'];
+const secrets = ['Philomena Quartermaine', 'philomena.q@example.org', '07700 900461', '1931-07-14', 'Needs a hearing loop'] as const;
 
 /** Every text value of every table in the database, as one string. */
 async function everything(db: Db): Promise<string> {
