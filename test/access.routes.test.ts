@@ -1,0 +1,105 @@
+// Every route, every role: 401 without credentials, 403 where the role does not belong, and a
+// refused request writes nothing. Those who may use a route are let through.
+import t from 'tap';
+import { openApp, send, signUp, written, type Person } from './support/http.ts';
+
+type Who = 'anonymous' | 'outsider' | 'member' | 'coordinator' | 'treasurer' | 'board' | 'mentor' | 'family';
+const everyone: Who[] = ['anonymous', 'outsider', 'member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'];
+const signedIn = everyone.filter((w) => w !== 'anonymous');
+const members = signedIn.filter((w) => w !== 'outsider');
+
+const { hearth, app, close } = await openApp();
+t.teardown(close);
+
+const people = {} as Record<Exclude<Who, 'anonymous'>, Person>;
+people.coordinator = await signUp(app, 'Cora Coordinator');
+const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Meanwood Neighbours', kind: 'time_bank' }, people.coordinator.auth)).json().networkId;
+const base = `/api/v1/networks/${networkId}`;
+people.outsider = await signUp(app, 'Otto Outsider');
+for (const role of ['member', 'treasurer', 'board', 'mentor', 'family'] as const) {
+  const person = await signUp(app, `${role} person`);
+  await send(app, 'POST', `${base}/invitations`, { personId: person.personId }, people.coordinator.auth);
+  await send(app, 'POST', `${base}/invitations/acceptance`, undefined, person.auth);
+  if (role !== 'member') await send(app, 'PUT', `${base}/members/${person.personId}/roles`, { roles: [role], reason: 'test fixture' }, people.coordinator.auth);
+  people[role] = person;
+}
+const headers = (who: Who) => (who === 'anonymous' ? {} : people[who].auth);
+const id = (who: Exclude<Who, 'anonymous'>) => people[who].personId;
+
+/** A person who has asked to join, for approval. */
+async function requester() {
+  const p = await signUp(app, 'Rita Requester');
+  await send(app, 'POST', `${base}/join-requests`, undefined, p.auth);
+  return p.personId;
+}
+/** A person invited, for acceptance on their behalf. */
+async function invitee() {
+  const p = await signUp(app, 'Ian Invitee');
+  await send(app, 'POST', `${base}/invitations`, { personId: p.personId }, people.coordinator.auth);
+  return p.personId;
+}
+
+interface Route {
+  name: string;
+  allowed: Who[];
+  /** Let an allowed caller actually run it (not for routes that end the caller's own session or person). */
+  runAllowed?: boolean;
+  /** Makes the route's target (a person invited, a request to join) before the call is measured. */
+  prepare?(): Promise<string>;
+  call(who: Who, target: string): Promise<{ statusCode: number; body: string }>;
+}
+
+const get = (url: string) => (who: Who) => app.inject({ method: 'GET', url, headers: headers(who) });
+
+const routes: Route[] = [
+  { name: 'GET /me', allowed: signedIn, call: get('/api/v1/me') },
+  { name: 'GET /me/history', allowed: signedIn, call: get('/api/v1/me/history') },
+  { name: 'PUT /accounts/me/password', allowed: signedIn, call: (who) => send(app, 'PUT', '/api/v1/accounts/me/password', { currentPassword: 'not the right one', newPassword: 'some new long password' }, headers(who)) },
+  { name: 'DELETE /sessions/current', allowed: signedIn, runAllowed: false, call: (who) => app.inject({ method: 'DELETE', url: '/api/v1/sessions/current', headers: headers(who) }) },
+  { name: 'POST /networks', allowed: signedIn, call: (who) => send(app, 'POST', '/api/v1/networks', { name: `Network of ${who}`, kind: 'time_bank' }, headers(who)) },
+  { name: 'GET /networks', allowed: signedIn, call: get('/api/v1/networks') },
+  { name: 'POST /networks/:id/join-requests', allowed: signedIn, call: (who) => send(app, 'POST', `${base}/join-requests`, undefined, headers(who)) },
+  { name: 'GET /networks/:id', allowed: members, call: get(base) },
+  { name: 'PATCH /networks/:id', allowed: ['coordinator'], call: (who) => send(app, 'PATCH', base, { name: 'Meanwood Neighbours' }, headers(who)) },
+  { name: 'PUT /networks/:id/safeguarding-policy', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/safeguarding-policy`, { requireDbsForSafeguarded: false }, headers(who)) },
+  { name: 'POST /networks/:id/invitations', allowed: ['coordinator'], prepare: async () => (await signUp(app, 'New Person')).personId, call: (who, personId) => send(app, 'POST', `${base}/invitations`, { personId }, headers(who)) },
+  { name: 'POST /networks/:id/invitations/acceptance on behalf', allowed: ['coordinator'], prepare: invitee, call: (who, personId) => send(app, 'POST', `${base}/invitations/acceptance`, undefined, { ...headers(who), 'on-behalf-of': personId }) },
+  { name: 'POST /networks/:id/members/:personId/approval', allowed: ['coordinator'], prepare: requester, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/approval`, {}, headers(who)) },
+  { name: 'PUT /networks/:id/members/:personId/roles', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/members/${id('member')}/roles`, { roles: ['member'], reason: 'no change' }, headers(who)) },
+  { name: 'POST /networks/:id/members', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/members`, { name: 'Offline Person' }, headers(who)) },
+  { name: 'GET /networks/:id/members', allowed: ['coordinator'], call: get(`${base}/members`) },
+  { name: 'POST /networks/:id/members/:personId/dbs-checks', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/members/${id('mentor')}/dbs-checks`, { checkType: 'basic', issuedOn: '2026-01-01', expiresOn: '2029-01-01' }, headers(who)) },
+  { name: 'PUT /networks/:id/members/:personId/safeguarding', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/members/${id('family')}/safeguarding`, { needsSafeguarding: false }, headers(who)) },
+  { name: 'GET /networks/:id/care-check (as provider or coordinator)', allowed: ['member', 'coordinator'], call: (who) => app.inject({ method: 'GET', url: `${base}/care-check?providerId=${id('member')}&receiverId=${id('family')}`, headers: headers(who) }) },
+  { name: 'GET /people/:personId/export (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`/api/v1/people/${people.member.personId}/export`) },
+  { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
+];
+
+t.test('the table covers every protected operation in the API', async (t) => {
+  const open = ['POST /api/v1/accounts', 'POST /api/v1/sessions', 'GET /health'];
+  const spec = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths as Record<string, Record<string, unknown>>;
+  const operations = Object.entries(spec).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+  const covered = new Set(routes.map((r) => r.name.split(' (')[0]!.replace(' on behalf', '').replace(/^(\w+) /, '$1 /api/v1').replace(/:(\w+)/g, (_, p) => `{${p === 'id' ? 'networkId' : p}}`)));
+  const missing = operations.filter((op) => !open.includes(op) && !covered.has(op));
+  t.same(missing, [], 'no protected operation is left out of the table');
+  t.ok(operations.length >= routes.length);
+});
+
+for (const route of routes) {
+  t.test(route.name, async (t) => {
+    for (const who of everyone) {
+      const allowed = route.allowed.includes(who);
+      if (allowed && route.runAllowed === false) continue;
+      const target = route.prepare ? await route.prepare() : '';
+      const before = await written(hearth);
+      const res = await route.call(who, target);
+      if (allowed) {
+        t.ok(res.statusCode !== 401 && res.statusCode !== 403, `${who}: let through (${res.statusCode})`);
+      } else {
+        t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : '/problems/forbidden' });
+        t.same(await written(hearth), before, `${who}: nothing written`);
+      }
+    }
+  });
+}
