@@ -2,6 +2,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { json, openApp, send, signUp, written } from './support/http.ts';
+import { backends } from './support/db.ts';
 
 t.test('accounts and sessions', async (t) => {
   const { hearth, app, close } = await openApp();
@@ -230,3 +231,18 @@ t.test('memberships, roles and acting on behalf', async (t) => {
     t.match(await check(), { allowed: false, reason: /expired on 2025-02-01/ }, 'the latest check counts');
   });
 });
+
+for (const backend of await backends()) {
+  t.test(`five sign-ups racing for one email: one account, the rest refused and written nowhere (${backend.name})`, async (t) => {
+    const { hearth, app, close } = await openApp(await backend.open());
+    t.teardown(close);
+    const email = `race.${randomUUID()}@example.org`;
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => send(app, 'POST', '/api/v1/accounts', { name: `Racer ${i}`, email, password: 'a long enough password' })),
+    );
+    t.same(answers.map((a) => a.statusCode).sort(), [201, 409, 409, 409, 409]);
+    const registered = await hearth.database.db.selectFrom('events').select('stream_id').where('type', '=', 'access.PersonRegistered').execute();
+    t.equal(registered.length, 1, 'one person registered');
+    t.equal((await hearth.database.db.selectFrom('person_keys').select('person_id').execute()).length, 1, 'one key made');
+  });
+}

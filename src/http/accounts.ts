@@ -55,17 +55,16 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
           const { password: secret, ...details } = request.body;
           const lookup = emailLookup(hearth.secret, details.email);
           const personId = uuidv5('person', commandId);
-          const taken = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
-          if (taken && taken.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
+          // The email is claimed before anything is recorded, so of two sign-ups racing for one
+          // email exactly one goes on, and the other writes nothing.
+          await db
+            .insertInto('credentials')
+            .values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(secret) })
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+          const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
+          if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
           const done = await registerPerson(hearth, commandContext(request, commandId, { actor: personId, onBehalfOf: null }), personId, details, true);
-          const passwordHash = await hashPassword(secret);
-          try {
-            await db.insertInto('credentials').values({ person_id: personId, email_lookup: lookup, password_hash: passwordHash }).onConflict((oc) => oc.column('person_id').doNothing()).execute();
-          } catch (err) {
-            // Someone took the email between the check and now: leave nothing readable behind.
-            await hearth.vault.erase(personId);
-            throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
-          }
           return { status: 201, body: { personId, revision: done.revision, position: done.position } };
         }),
     );
