@@ -62,7 +62,7 @@ for (const subject of subjects) {
       t.same(await store.readStream(stream()), [], 'a stream that does not exist reads as empty');
       const [e] = forwards;
       t.equal(e!.streamId, s);
-      t.equal(e!.schemaVersion, 1);
+      t.equal(e!.schemaVersion, 2, 'the current version of network.NetworkOpened');
       t.match(e!.metadata, { actor: 'system:test', onBehalfOf: null, causationId: null });
     });
 
