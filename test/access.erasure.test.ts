@@ -97,6 +97,8 @@ for (const backend of await backends()) {
       t.equal((await app.inject({ method: 'GET', url: '/api/v1/me', headers: person })).statusCode, 401, 'their sessions ended');
       const signIn = await app.inject({ method: 'POST', url: '/api/v1/sessions', headers: json, payload: JSON.stringify({ email: secrets[1], password: 'a long enough password' }) });
       t.equal(signIn.statusCode, 401, 'and their account is gone');
+      const kept = await hearth.database.db.selectFrom('idempotency_keys').select('key').where('key', '=', 'erasure-test-sign-up').execute();
+      t.same(kept, [], 'the kept answer to their sign-up, and its fingerprint, are forgotten');
 
       const live = await projectionRows(hearth.database.db, hearth.engine.projections.flatMap((p) => p.tables));
       for (const p of hearth.engine.projections) await hearth.engine.rebuild(p.name);

@@ -12,7 +12,7 @@ import { registerPerson } from '../access/register.ts';
 import { hashPassword, verifyPassword, decoyHash } from '../access/passwords.ts';
 import { createSession, emailLookup, endSessions, SESSION_COOKIE, SignInThrottle } from '../access/sessions.ts';
 import { Forbidden, membershipOf, signedIn } from '../access/guard.ts';
-import { idempotent } from './idempotency.ts';
+import { forgetAnswersAbout, idempotent } from './idempotency.ts';
 import { commandContext } from './commands.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { waitForProjections, writeResult } from './reads.ts';
@@ -51,7 +51,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) =>
-        idempotent(db, request, reply, 'anonymous', async (commandId) => {
+        idempotent(hearth, request, reply, 'anonymous', async (commandId) => {
           const { password: secret, ...details } = request.body;
           const lookup = emailLookup(hearth.secret, details.email);
           const personId = uuidv5('person', commandId);
@@ -134,7 +134,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const principal = signedIn(request);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const credentials = await db.selectFrom('credentials').select('password_hash').where('person_id', '=', principal.personId).executeTakeFirst();
           if (!credentials || !(await verifyPassword(request.body.currentPassword, credentials.password_hash))) {
             throw new Rejection('wrong-password', 'The current password is not right.', 422, 'currentPassword');
@@ -245,12 +245,13 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
         const principal = signedIn(request);
         const { personId } = request.params;
         const acting = await mayActFor(request, personId);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const context = commandContext(request, commandId, acting);
           const done = await handleCommand(hearth.store, personDecider, personStream(personId), { type: 'ErasePerson', personId, now: context.now }, context);
           await hearth.vault.erase(personId);
           await db.deleteFrom('credentials').where('person_id', '=', personId).execute();
           await endSessions(db, personId);
+          await forgetAnswersAbout(db, personId);
           return { status: 200, body: { revision: done.revision, position: done.position } };
         });
       },

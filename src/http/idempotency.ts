@@ -2,11 +2,12 @@
 // fingerprint before anything runs; the command id (and so every event id) is derived from the
 // key, so a retry after a crash, or a twin request racing this one, is recognised by the event
 // store and written once. The first successful answer is kept and replayed.
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import type { Db } from '../db/database.ts';
+import type { Hearth } from '../hearth.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 
 const KEY_NAMESPACE = '6d1f6e0a-4f3c-4a61-9a43-2f3b1c7a9e55';
@@ -19,7 +20,7 @@ export interface CommandReply {
 }
 
 export async function idempotent(
-  db: Db,
+  { database: { db }, secret }: Pick<Hearth, 'database' | 'secret'>,
   request: FastifyRequest,
   reply: FastifyReply,
   /** Who is asking: keys are theirs alone. */
@@ -37,7 +38,9 @@ export async function idempotent(
     return;
   }
   const scope = `${principal} ${request.method} ${request.routeOptions.url}`;
-  const fingerprint = createHash('sha256').update(canonicalJson({ params: request.params, query: request.query, body: request.body })).digest('hex');
+  // Keyed, because bodies hold passwords and personal details: without the secret a stored
+  // fingerprint cannot be used to test guesses of them.
+  const fingerprint = createHmac('sha256', secret).update(canonicalJson({ params: request.params, query: request.query, body: request.body })).digest('hex');
 
   await db.insertInto('idempotency_keys').values({ scope, key, fingerprint, status: null, body: null }).onConflict((oc) => oc.doNothing()).execute();
   const claimed = await db.selectFrom('idempotency_keys').select(['fingerprint', 'status', 'body']).where('scope', '=', scope).where('key', '=', key).executeTakeFirstOrThrow();
@@ -80,4 +83,9 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** Forgets the kept answers that name a person: erasure leaves no fingerprint of their details behind. */
+export async function forgetAnswersAbout(db: Db, personId: string): Promise<void> {
+  await db.deleteFrom('idempotency_keys').where(sql`body::text`, 'like', `%${personId}%`).execute();
 }

@@ -47,7 +47,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { personId } = signedIn(request);
-        return idempotent(db, request, reply, personId, async (commandId) => {
+        return idempotent(hearth, request, reply, personId, async (commandId) => {
           const id = uuidv5('network', commandId);
           const acting = { actor: personId, onBehalfOf: null };
           const context = commandContext(request, commandId, acting);
@@ -124,7 +124,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const principal = signedIn(request);
         const { networkId } = request.params;
         await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const done = await handleCommand(store, networkDecider, networkStream(networkId), { type: 'RenameNetwork', networkId, name: request.body.name }, commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }), {
             expectedRevision: ifMatchRevision(request.headers['if-match']),
           });
@@ -147,7 +147,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const principal = signedIn(request);
         const { networkId } = request.params;
         await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const done = await handleCommand(store, networkDecider, networkStream(networkId), { type: 'SetSafeguardingPolicy', networkId, ...request.body }, commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }));
           return { status: 200, body: { revision: done.revision, position: done.position } };
         });
@@ -162,7 +162,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId } = request.params;
         const opened = await store.readStream(networkStream(networkId), { maxCount: 1 });
         if (opened.length === 0) return sendProblem(reply, makeProblem('network-not-found', 404, 'There is no network with that id.'));
-        return idempotent(db, request, reply, personId, async (commandId) => {
+        return idempotent(hearth, request, reply, personId, async (commandId) => {
           const done = await onMembership(networkId, personId, { type: 'RequestMembership', networkId, personId }, commandId, { actor: personId, onBehalfOf: null }, request);
           return { status: 202, body: { revision: done.revision, position: done.position } };
         });
@@ -178,7 +178,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         await requireMember(store, networkId, principal, ['coordinator']);
         const { personId } = request.body;
         await requirePerson(personId);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const done = await onMembership(networkId, personId, { type: 'InviteMember', networkId, personId, invitedBy: principal.personId }, commandId, { actor: principal.personId, onBehalfOf: null }, request);
           return { status: 201, body: { revision: done.revision, position: done.position } };
         });
@@ -198,7 +198,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         const { networkId } = request.params;
         const acting = await actingIn(store, networkId, request);
-        return idempotent(db, request, reply, acting.actor, async (commandId) => {
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           const context = commandContext(request, commandId, acting);
           const done = await onMembership(networkId, acting.subject, { type: 'AcceptInvitation', networkId, personId: acting.subject, now: context.now }, commandId, acting, request);
           return { status: 200, body: { revision: done.revision, position: done.position } };
@@ -220,7 +220,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const principal = signedIn(request);
         const { networkId, personId } = request.params;
         await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const acting = { actor: principal.personId, onBehalfOf: null };
           const done = await onMembership(networkId, personId, { type: 'ApproveMembership', networkId, personId, approvedBy: principal.personId, roles: request.body.roles, now: new Date().toISOString() }, commandId, acting, request);
           return { status: 200, body: { revision: done.revision, position: done.position } };
@@ -242,7 +242,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const principal = signedIn(request);
         const { networkId, personId } = request.params;
         await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const done = await onMembership(networkId, personId, { type: 'ChangeRoles', networkId, personId, ...request.body }, commandId, { actor: principal.personId, onBehalfOf: null }, request);
           return { status: 200, body: { revision: done.revision, position: done.position } };
         });
@@ -263,7 +263,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const principal = signedIn(request);
         const { networkId } = request.params;
         await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const { roles, ...details } = request.body;
           const personId = uuidv5('person', commandId);
           const acting = { actor: principal.personId, onBehalfOf: personId };
@@ -339,7 +339,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         const principal = signedIn(request);
         const { networkId, personId } = request.params;
         await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const done = await onMembership(networkId, personId, { type: 'RecordDbsCheck', networkId, personId, ...request.body }, commandId, { actor: principal.personId, onBehalfOf: null }, request);
           return { status: 201, body: { revision: done.revision, position: done.position } };
         });
@@ -363,7 +363,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         if ((await membershipOf(store, networkId, personId)).status !== 'active') {
           return sendProblem(reply, makeProblem('not-a-member', 404, 'This person is not a member of the network.'));
         }
-        return idempotent(db, request, reply, principal.personId, async (commandId) => {
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
           const done = await handleCommand(store, personDecider, personStream(personId), { type: 'FlagSafeguarding', personId, ...request.body }, commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }));
           return { status: 200, body: { revision: done.revision, position: done.position } };
         });
