@@ -6,7 +6,7 @@ import pino from 'pino';
 import { sql } from 'kysely';
 import { backends } from './support/db.ts';
 import { testHearth } from './support/hearth.ts';
-import { json, send, signUp, written } from './support/http.ts';
+import { json, send, signUp } from './support/http.ts';
 import { buildApp } from '../src/http/app.ts';
 import type { Db } from '../src/db/database.ts';
 

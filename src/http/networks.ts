@@ -1,5 +1,5 @@
 // Networks and their members over HTTP. Every route decides on the server who may use it.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Selectable } from 'kysely';
@@ -7,7 +7,7 @@ import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
 import type { NetworksTable } from '../db/tables.ts';
 import { fold, Rejection } from '../commands/decider.ts';
-import { handleCommand } from '../commands/handle.ts';
+import { handleCommand, type Handled } from '../commands/handle.ts';
 import { networkDecider, networkKinds, networkName, networkStream, type NetworkEvent } from '../networks/network.ts';
 import { dbsCheckTypes, membershipDecider, membershipStream, roleList, type MembershipCommand } from '../access/membership.ts';
 import { personalDetails, personDecider, personStream, type PersonEvent } from '../access/person.ts';
@@ -34,6 +34,23 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
     /** Runs a membership command for one person in one network, as `acting`. */
     const onMembership = (networkId: string, personId: string, command: MembershipCommand, commandId: string, acting: { actor: string; onBehalfOf: string | null }, request: Parameters<typeof commandContext>[0]) =>
       handleCommand(store, membershipDecider, membershipStream(networkId, personId), command, commandContext(request, commandId, acting));
+
+    /** A coordinator's command in one network: authorised first, then run once per Idempotency-Key. */
+    async function asCoordinator(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      networkId: string,
+      status: number,
+      run: (commandId: string, acting: { actor: string; onBehalfOf: null }) => Promise<Handled<unknown>>,
+    ) {
+      const principal = signedIn(request);
+      await requireMember(store, networkId, principal, ['coordinator']);
+      const acting = { actor: principal.personId, onBehalfOf: null };
+      return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
+        const done = await run(commandId, acting);
+        return { status, body: { revision: done.revision, position: done.position }, headers: { etag: `"${done.revision}"` } };
+      });
+    }
 
     app.post(
       '/networks',
@@ -121,15 +138,12 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId } = request.params;
-        await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-          const done = await handleCommand(store, networkDecider, networkStream(networkId), { type: 'RenameNetwork', networkId, name: request.body.name }, commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }), {
+        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+          handleCommand(store, networkDecider, networkStream(networkId), { type: 'RenameNetwork', networkId, name: request.body.name }, commandContext(request, commandId, acting), {
             expectedRevision: ifMatchRevision(request.headers['if-match']),
-          });
-          return { status: 200, body: { revision: done.revision, position: done.position }, headers: { etag: `"${done.revision}"` } };
-        });
+          }),
+        );
       },
     );
 
@@ -144,13 +158,10 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId } = request.params;
-        await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-          const done = await handleCommand(store, networkDecider, networkStream(networkId), { type: 'SetSafeguardingPolicy', networkId, ...request.body }, commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }));
-          return { status: 200, body: { revision: done.revision, position: done.position } };
-        });
+        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+          handleCommand(store, networkDecider, networkStream(networkId), { type: 'SetSafeguardingPolicy', networkId, ...request.body }, commandContext(request, commandId, acting)),
+        );
       },
     );
 
@@ -173,14 +184,11 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       '/networks/:networkId/invitations',
       { schema: { summary: 'Invite a person to join (coordinators)', params: networkParams, body: z.strictObject({ personId: z.uuid() }), response: { 201: writeResult } } },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId } = request.params;
-        await requireMember(store, networkId, principal, ['coordinator']);
         const { personId } = request.body;
-        await requirePerson(personId);
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-          const done = await onMembership(networkId, personId, { type: 'InviteMember', networkId, personId, invitedBy: principal.personId }, commandId, { actor: principal.personId, onBehalfOf: null }, request);
-          return { status: 201, body: { revision: done.revision, position: done.position } };
+        return asCoordinator(request, reply, networkId, 201, async (commandId, acting) => {
+          await requirePerson(personId);
+          return onMembership(networkId, personId, { type: 'InviteMember', networkId, personId, invitedBy: acting.actor }, commandId, acting, request);
         });
       },
     );
@@ -217,14 +225,10 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId, personId } = request.params;
-        await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-          const acting = { actor: principal.personId, onBehalfOf: null };
-          const done = await onMembership(networkId, personId, { type: 'ApproveMembership', networkId, personId, approvedBy: principal.personId, roles: request.body.roles, now: new Date().toISOString() }, commandId, acting, request);
-          return { status: 200, body: { revision: done.revision, position: done.position } };
-        });
+        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+          onMembership(networkId, personId, { type: 'ApproveMembership', networkId, personId, approvedBy: acting.actor, roles: request.body.roles, now: new Date().toISOString() }, commandId, acting, request),
+        );
       },
     );
 
@@ -239,13 +243,10 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId, personId } = request.params;
-        await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-          const done = await onMembership(networkId, personId, { type: 'ChangeRoles', networkId, personId, ...request.body }, commandId, { actor: principal.personId, onBehalfOf: null }, request);
-          return { status: 200, body: { revision: done.revision, position: done.position } };
-        });
+        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+          onMembership(networkId, personId, { type: 'ChangeRoles', networkId, personId, ...request.body }, commandId, acting, request),
+        );
       },
     );
 
@@ -336,13 +337,10 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId, personId } = request.params;
-        await requireMember(store, networkId, principal, ['coordinator']);
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-          const done = await onMembership(networkId, personId, { type: 'RecordDbsCheck', networkId, personId, ...request.body }, commandId, { actor: principal.personId, onBehalfOf: null }, request);
-          return { status: 201, body: { revision: done.revision, position: done.position } };
-        });
+        return asCoordinator(request, reply, networkId, 201, (commandId, acting) =>
+          onMembership(networkId, personId, { type: 'RecordDbsCheck', networkId, personId, ...request.body }, commandId, acting, request),
+        );
       },
     );
 
@@ -357,15 +355,12 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId, personId } = request.params;
-        await requireMember(store, networkId, principal, ['coordinator']);
-        if ((await membershipOf(store, networkId, personId)).status !== 'active') {
-          return sendProblem(reply, makeProblem('not-a-member', 404, 'This person is not a member of the network.'));
-        }
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-          const done = await handleCommand(store, personDecider, personStream(personId), { type: 'FlagSafeguarding', personId, ...request.body }, commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }));
-          return { status: 200, body: { revision: done.revision, position: done.position } };
+        return asCoordinator(request, reply, networkId, 200, async (commandId, acting) => {
+          if ((await membershipOf(store, networkId, personId)).status !== 'active') {
+            throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
+          }
+          return handleCommand(store, personDecider, personStream(personId), { type: 'FlagSafeguarding', personId, ...request.body }, commandContext(request, commandId, acting));
         });
       },
     );
