@@ -10,7 +10,7 @@ import { PostgresEventStore } from '../src/eventstore/postgres.ts';
 import { EventStoreDbEventStore } from '../src/eventstore/eventstoredb.ts';
 import { CheckedEventStore, EventRegistry, InvalidEventData, UnknownEventType, defineEvent } from '../src/eventstore/events.ts';
 import { eventRegistry } from '../src/events.ts';
-import { WrongExpectedRevision, type EventStore, type RecordedEvent } from '../src/eventstore/port.ts';
+import { UnsupportedByStore, WrongExpectedRevision, type EventStore, type RecordedEvent } from '../src/eventstore/port.ts';
 
 interface Subject {
   name: string;
@@ -141,6 +141,41 @@ for (const subject of subjects) {
       await following;
       clearTimeout(timer);
       t.same(seen.map((e) => e.revision), [0, 1, 2, 3], 'every event, once, in order');
+    });
+
+    t.test('appends to several streams: all or nothing, each at its expected revision', async (t) => {
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      const streams = [a, b, c].map((id) => `network-${id}`);
+      if (subject.name === 'eventstoredb') {
+        await t.rejects(store.appendMany(streams.map((s, i) => ({ streamId: s, events: [opened([a, b, c][i])], expected: 'no_stream' as const }))), UnsupportedByStore);
+        return;
+      }
+      const first = [opened(a), opened(b), opened(c)];
+      const results = await store.appendMany(streams.map((streamId, i) => ({ streamId, events: [first[i]!], expected: 'no_stream' as const })));
+      t.same(results.map((r) => r.revision), [0, 0, 0]);
+      t.ok(results[0]!.position < results[1]!.position && results[1]!.position < results[2]!.position, 'positions in the order of the writes');
+      const again = await store.appendMany(streams.map((streamId, i) => ({ streamId, events: [first[i]!], expected: 'no_stream' as const })));
+      t.same(again, results.map((r) => ({ ...r, replayed: true })), 'a retry of the whole write is recognised, nothing written');
+
+      const before = await store.headPosition();
+      const refused = await store
+        .appendMany([
+          { streamId: streams[0]!, events: [renamed(a, 'x')], expected: 0 },
+          { streamId: streams[1]!, events: [renamed(b, 'x')], expected: 7 },
+        ])
+        .catch((e: unknown) => e);
+      t.type(refused, WrongExpectedRevision);
+      t.equal((refused as WrongExpectedRevision).streamId, streams[1], 'the error names the stream that was elsewhere');
+      t.equal(await store.headPosition(), before, 'nothing written to any stream');
+
+      const half = renamed(a, 'half');
+      await store.append(streams[0]!, [half], 0);
+      const partial = store.appendMany([
+        { streamId: streams[0]!, events: [half], expected: 0 },
+        { streamId: streams[1]!, events: [renamed(b, 'new')], expected: 0 },
+      ]);
+      await t.rejects(partial, WrongExpectedRevision, 'a retry found only half written is a concurrency error');
+      t.same((await store.readStream(streams[1]!)).length, 1, 'and writes nothing');
     });
 
     t.test('data is checked against its schema on append, and nothing invalid is written', async (t) => {

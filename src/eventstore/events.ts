@@ -1,7 +1,7 @@
 // Event types: a name, a version and a zod schema each. Data is checked against the schema
 // when it is appended and again when it is read; older versions are upcast on read, never rewritten.
 import { z } from 'zod';
-import type { EventStore, ExpectedRevision, NewEvent, RecordedEvent, EventMetadata, AppendResult } from './port.ts';
+import type { EventStore, ExpectedRevision, NewEvent, RecordedEvent, EventMetadata, AppendResult, StreamWrite } from './port.ts';
 
 export interface EventType<T extends string = string, S extends z.ZodType = z.ZodType> {
   type: T;
@@ -110,12 +110,19 @@ export class CheckedEventStore implements EventStore {
   }
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const checked = events.map((e) => {
+    return this.inner.append(streamId, this.#check(events), expected);
+  }
+
+  async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
+    return this.inner.appendMany(writes.map((w) => ({ ...w, events: this.#check(w.events) })));
+  }
+
+  #check(events: NewEvent[]): NewEvent[] {
+    return events.map((e) => {
       const { schemaVersion, data } = this.registry.encode(e.type, e.data);
       const metadata: EventMetadata = metadataSchema.parse(e.metadata);
       return { ...e, schemaVersion, data, metadata };
     });
-    return this.inner.append(streamId, checked, expected);
   }
 
   async readStream(...args: Parameters<EventStore['readStream']>): Promise<RecordedEvent[]> {

@@ -17,6 +17,7 @@ import {
 } from '@eventstore/db-client';
 import {
   AppendSignal,
+  UnsupportedByStore,
   WrongExpectedRevision,
   assertSafePosition,
   type AppendResult,
@@ -27,6 +28,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamWrite,
   type SubscribeOptions,
 } from './port.ts';
 
@@ -74,6 +76,12 @@ export class EventStoreDbEventStore implements EventStore {
       }
       throw err;
     }
+  }
+
+  async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
+    // EventStoreDB commits one stream at a time; a write across streams could be half done.
+    if (writes.length === 1) return [await this.append(writes[0]!.streamId, writes[0]!.events, writes[0]!.expected)];
+    throw new UnsupportedByStore('an atomic append to several streams', 'EventStoreDB');
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

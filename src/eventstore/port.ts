@@ -59,9 +59,21 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
+export interface StreamWrite {
+  streamId: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+}
+
 export interface EventStore {
   readonly kind: 'postgres' | 'pglite' | 'eventstoredb';
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several streams, all or nothing, each at its expected revision; throws
+   * WrongExpectedRevision naming the first stream that was not where its writer expected.
+   * Results are in the order of the writes.
+   */
+  appendMany(writes: StreamWrite[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catches up from `after`, then follows live appends until the signal aborts. */
@@ -90,6 +102,14 @@ export class WrongExpectedRevision extends Error {
 }
 
 export const NO_STREAM = -1;
+
+/** The store cannot do this at all (EventStoreDB has no atomic write across streams). */
+export class UnsupportedByStore extends Error {
+  constructor(what: string, kind: string) {
+    super(`${what} is not possible on ${kind}`);
+    this.name = 'UnsupportedByStore';
+  }
+}
 
 export function assertSafePosition(n: bigint | number): number {
   const value = Number(n);

@@ -13,6 +13,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamWrite,
   type SubscribeOptions,
 } from './port.ts';
 
@@ -29,22 +30,38 @@ export class PostgresEventStore implements EventStore {
   ) {}
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const ids = new Set(events.map((e) => e.id));
-    if (ids.size !== events.length) throw new Error('event ids must be unique within an append');
+    const [result] = await this.appendMany([{ streamId, events, expected }]);
+    return result!;
+  }
+
+  async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
+    const streams = new Set(writes.map((w) => w.streamId));
+    if (streams.size !== writes.length) throw new Error('each stream may appear once in an append');
+    for (const w of writes) {
+      if (new Set(w.events.map((e) => e.id)).size !== w.events.length) throw new Error('event ids must be unique within an append');
+    }
     const payload = JSON.stringify(
-      events.map((e) => ({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata })),
+      writes.map((w) => ({
+        stream: w.streamId,
+        expected: String(w.expected),
+        events: w.events.map((e) => ({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata })),
+      })),
     );
-    const { rows } = await sql<{ outcome: string; revision: number; first_position: number | null; last_position: number | null }>`
-      SELECT * FROM hearth_append(${streamId}, ${String(expected)}, ${payload}::text::jsonb)`.execute(this.db);
-    const row = rows[0]!;
-    const revision = Number(row.revision);
-    if (row.outcome === 'wrong_expected_revision') throw new WrongExpectedRevision(streamId, expected, revision);
-    if (row.outcome === 'appended' && events.length > 0) this.#appended.notify();
-    return {
-      revision,
-      position: row.last_position === null ? await this.#streamPosition(streamId) : Number(row.last_position),
-      replayed: row.outcome === 'replayed',
-    };
+    const { rows } = await sql<{ stream: string; outcome: string; revision: number; last_position: number | null }>`
+      SELECT * FROM hearth_append_many(${payload}::text::jsonb)`.execute(this.db);
+    const failed = rows.find((r) => r.outcome === 'wrong_expected_revision') ?? rows.find((r) => r.outcome === 'not_written');
+    if (failed) {
+      const write = writes.find((w) => w.streamId === failed.stream)!;
+      throw new WrongExpectedRevision(failed.stream, write.expected, Number(failed.revision));
+    }
+    if (rows.some((r) => r.outcome === 'appended') && writes.some((w) => w.events.length > 0)) this.#appended.notify();
+    return Promise.all(
+      rows.map(async (row) => ({
+        revision: Number(row.revision),
+        position: row.last_position === null ? await this.#streamPosition(row.stream) : Number(row.last_position),
+        replayed: row.outcome === 'replayed',
+      })),
+    );
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
