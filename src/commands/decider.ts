@@ -13,7 +13,7 @@ export class Rejection extends Error {
   constructor(
     readonly type: string,
     message: string,
-    readonly status: 404 | 409 | 422 = 422,
+    readonly status: 403 | 404 | 409 | 422 = 422,
     /** The field of the request that the refusal concerns, when there is one. */
     readonly field?: string,
   ) {

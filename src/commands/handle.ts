@@ -1,9 +1,9 @@
-// Runs a command against one stream: load, fold, decide, append at the exact revision read.
-// A concurrent writer makes the append fail; then the stream is read again and the command
-// decided again on the new state, a bounded number of times.
+// Runs a command: load the streams it decides on, decide, append at exactly the revisions read.
+// A concurrent writer to any of them makes the append fail; then everything is read again and the
+// command decided again on the new state, a bounded number of times.
 import { v5 as uuidv5 } from 'uuid';
 import { fold, Rejection, type Decider } from './decider.ts';
-import { NO_STREAM, WrongExpectedRevision, type EventMetadata, type EventStore } from '../eventstore/port.ts';
+import { NO_STREAM, WrongExpectedRevision, type EventMetadata, type EventStore, type RecordedEvent } from '../eventstore/port.ts';
 
 export interface CommandContext {
   actor: string;
@@ -18,11 +18,11 @@ export interface CommandContext {
 
 export interface Handled<State> {
   state: State;
-  /** The stream's revision after the command, -1 if it still does not exist. */
+  /** The (first) stream's revision after the command, -1 if it still does not exist. */
   revision: number;
   /** Global position of the command's last event; of the stream's last event when it wrote none. */
   position: number;
-  /** The events this command wrote (or, on a replay, had written). */
+  /** The events this command wrote to the (first) stream, or had written, on a replay. */
   events: Array<{ type: string; data: unknown }>;
   /** True when this command id had already been applied: nothing new was written. */
   replayed: boolean;
@@ -37,36 +37,56 @@ export class PreconditionFailed extends Error {
 }
 
 export interface HandleOptions {
-  /** Revision the client last saw (If-Match); a mismatch fails instead of deciding again. */
+  /** Revision the client last saw of the (first) stream (If-Match); a mismatch fails instead of deciding again. */
   expectedRevision?: number;
   maxAttempts?: number;
 }
 
-export async function handleCommand<Command, State, Event extends { type: string; data: unknown }>(
+type Decided = Array<{ type: string; data: unknown }>;
+
+export interface HandledAcross {
+  /** Each stream's revision after the command, in the order given. */
+  revisions: number[];
+  position: number;
+  replayed: boolean;
+  /** What was decided for each stream (on a replay, what had been written). */
+  decided: Decided[];
+}
+
+/**
+ * The general case: `decide` sees every stream's history and returns the events for each. Streams
+ * it writes nothing to are still held at the revision read, so a decision that rests on them (a
+ * balance, a limit) cannot be overtaken by a write to them in between.
+ */
+export async function handleAcross(
   store: EventStore,
-  decider: Decider<Command, State, Event>,
-  streamId: string,
-  command: Command,
+  streamIds: string[],
+  decide: (histories: RecordedEvent[][]) => Decided[],
   context: CommandContext,
   options: HandleOptions = {},
-): Promise<Handled<State>> {
+): Promise<HandledAcross> {
   const maxAttempts = options.maxAttempts ?? 8;
   for (let attempt = 1; ; attempt++) {
-    const history = await store.readStream(streamId);
-    const revision = history.at(-1)?.revision ?? NO_STREAM;
-    const state = fold(decider, history as unknown as Event[]);
+    const histories = await Promise.all(streamIds.map((s) => store.readStream(s)));
+    const revisions = histories.map((h) => h.at(-1)?.revision ?? NO_STREAM);
 
-    const earlier = history.filter((e) => e.metadata.commandId === context.commandId);
-    if (earlier.length > 0) {
-      return { state, revision, position: earlier.at(-1)!.position, events: earlier, replayed: true };
+    const earlier = histories.map((h) => h.filter((e) => e.metadata.commandId === context.commandId));
+    if (earlier.some((e) => e.length > 0)) {
+      return {
+        revisions,
+        position: Math.max(...earlier.flat().map((e) => e.position)),
+        replayed: true,
+        decided: earlier.map((events) => events.map((e) => ({ type: e.type, data: e.data }))),
+      };
     }
-    if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
-      throw new PreconditionFailed(revision);
+    if (options.expectedRevision !== undefined && options.expectedRevision !== revisions[0]) {
+      throw new PreconditionFailed(revisions[0]!);
     }
 
-    const decided = decider.decide(command, state);
-    if (decided.length === 0) {
-      return { state, revision, position: history.at(-1)?.position ?? 0, events: [], replayed: false };
+    const decided = decide(histories);
+    if (decided.every((d) => d.length === 0)) {
+      const last = histories.flat().reduce((p, e) => Math.max(p, e.position), 0);
+      return { revisions, position: last, replayed: false, decided };
     }
 
     const metadata: EventMetadata = {
@@ -77,24 +97,53 @@ export async function handleCommand<Command, State, Event extends { type: string
       causationId: context.causationId,
       recordedAt: context.now,
     };
-    // Ids follow from the command id, so a retry of the same command is recognised by the store.
-    const events = decided.map((e, i) => ({ id: uuidv5(String(i), context.commandId), type: e.type, schemaVersion: 0, data: e.data, metadata }));
     try {
-      const result = await store.append(streamId, events, revision === NO_STREAM ? 'no_stream' : revision);
+      const results = await store.appendMany(
+        streamIds.map((streamId, s) => ({
+          streamId,
+          // Ids follow from the command id, so a retry of the same command is recognised by the store.
+          events: decided[s]!.map((e, i) => ({ id: uuidv5(`${streamId}/${i}`, context.commandId), type: e.type, schemaVersion: 0, data: e.data, metadata })),
+          expected: revisions[s] === NO_STREAM ? ('no_stream' as const) : revisions[s]!,
+        })),
+      );
       return {
-        state: decided.reduce(decider.evolve, state),
-        revision: result.revision,
-        position: result.position,
-        events: decided,
-        replayed: result.replayed,
+        revisions: results.map((r) => r.revision),
+        position: Math.max(...results.filter((_, s) => decided[s]!.length > 0).map((r) => r.position)),
+        replayed: results.every((r) => r.replayed),
+        decided,
       };
     } catch (err) {
       if (!(err instanceof WrongExpectedRevision)) throw err;
-      if (options.expectedRevision !== undefined) throw new PreconditionFailed(err.actual);
+      if (options.expectedRevision !== undefined && err.streamId === streamIds[0]) throw new PreconditionFailed(err.actual);
       if (attempt >= maxAttempts) {
         throw new Rejection('concurrency-conflict', 'Others changed this at the same moment, again and again. Please try once more.', 409);
       }
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
+}
+
+/** One stream, one decider. */
+export async function handleCommand<Command, State, Event extends { type: string; data: unknown }>(
+  store: EventStore,
+  decider: Decider<Command, State, Event>,
+  streamId: string,
+  command: Command,
+  context: CommandContext,
+  options: HandleOptions = {},
+): Promise<Handled<State>> {
+  let state = decider.initialState;
+  const done = await handleAcross(
+    store,
+    [streamId],
+    ([history]) => {
+      state = fold(decider, history as unknown as Event[]);
+      return [decider.decide(command, state)];
+    },
+    context,
+    options,
+  );
+  if (done.replayed) state = fold(decider, (await store.readStream(streamId)) as unknown as Event[]);
+  else state = done.decided[0]!.reduce((s, e) => decider.evolve(s, e as Event), state);
+  return { state, revision: done.revisions[0]!, position: done.position, events: done.decided[0]!, replayed: done.replayed };
 }

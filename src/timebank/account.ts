@@ -1,0 +1,90 @@
+// One holder's time account in one network: a member, the community chest, or the network's
+// clearing account. Its postings and its own limits live in its stream, so a limit holds however
+// many confirmations race for the same account.
+import { z } from 'zod';
+import { Rejection } from '../commands/decider.ts';
+import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+
+export const COMMUNITY = 'community';
+
+export const Posted = defineEvent(
+  'timebank.Posted',
+  z.strictObject({
+    networkId: z.uuid(),
+    holder: z.string().min(1),
+    /** Signed: positive credits the holder (time given), negative debits (time received). */
+    minutes: z.number().int().refine((m) => m !== 0, 'must not be zero'),
+    reason: z.enum(['exchange', 'reversal', 'donation', 'grant']),
+    /** The exchange, donation or grant this posting belongs to. */
+    ref: z.uuid(),
+    counterparty: z.string().min(1),
+  }),
+);
+export const AccountLimitsSet = defineEvent(
+  'timebank.AccountLimitsSet',
+  z.strictObject({
+    networkId: z.uuid(),
+    holder: z.string().min(1),
+    lowerMinutes: z.number().int().max(0).nullable(),
+    upperMinutes: z.number().int().min(0).nullable(),
+    reason: z.string().min(1).max(500),
+  }),
+);
+
+export const accountEventTypes = [Posted, AccountLimitsSet];
+export type AccountEvent = DomainEvent<typeof Posted> | DomainEvent<typeof AccountLimitsSet>;
+
+export interface AccountState {
+  balance: number;
+  /** Overrides of the network's limits for this holder; null means the network's. */
+  lowerMinutes: number | null;
+  upperMinutes: number | null;
+}
+
+export const accountStream = (networkId: string, holder: string) => `account-${networkId}-${holder}`;
+
+export const emptyAccount: AccountState = { balance: 0, lowerMinutes: null, upperMinutes: null };
+
+export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
+  switch (event.type) {
+    case 'timebank.Posted':
+      return { ...state, balance: state.balance + event.data.minutes };
+    case 'timebank.AccountLimitsSet':
+      return { ...state, lowerMinutes: event.data.lowerMinutes, upperMinutes: event.data.upperMinutes };
+  }
+}
+
+export interface Limits {
+  lowerMinutes: number;
+  upperMinutes: number;
+}
+
+/** The limits in force for an account: its own, else the network's. The community chest cannot go below zero. */
+export function limitsOf(account: AccountState, network: Limits, holder: string): Limits {
+  return {
+    lowerMinutes: holder === COMMUNITY ? 0 : (account.lowerMinutes ?? network.lowerMinutes),
+    upperMinutes: account.upperMinutes ?? network.upperMinutes,
+  };
+}
+
+/** Refuses a posting that would take the account past a limit, saying whose and by how much. */
+export function checkPosting(account: AccountState, limits: Limits, minutes: number, who: 'provider' | 'receiver' | 'member' | 'chest'): void {
+  const after = account.balance + minutes;
+  if (minutes < 0 && after < limits.lowerMinutes) {
+    throw new Rejection(
+      'limit-reached',
+      `This would take the ${who}'s balance to ${formatMinutes(after)}, below their lower limit of ${formatMinutes(limits.lowerMinutes)}.`,
+      409,
+    );
+  }
+  if (minutes > 0 && after > limits.upperMinutes) {
+    throw new Rejection('limit-reached', `This would take the ${who}'s balance to ${formatMinutes(after)}, above their limit of ${formatMinutes(limits.upperMinutes)}.`, 409);
+  }
+}
+
+/** Minutes as h:mm, with a sign when negative. */
+export function formatMinutes(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '';
+  const m = Math.abs(minutes);
+  return `${sign}${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`;
+}
