@@ -3,7 +3,17 @@ import { EventRegistry } from './eventstore/events.ts';
 import { networkEventTypes } from './networks/network.ts';
 import { personEventTypes } from './access/person.ts';
 import { membershipEventTypes } from './access/membership.ts';
+import { settingsEventTypes } from './timebank/settings.ts';
+import { accountEventTypes } from './timebank/account.ts';
+import { exchangeEventTypes } from './timebank/exchange.ts';
 
-export const registeredEventTypes = [...networkEventTypes, ...personEventTypes, ...membershipEventTypes];
+export const registeredEventTypes = [
+  ...networkEventTypes,
+  ...personEventTypes,
+  ...membershipEventTypes,
+  ...settingsEventTypes,
+  ...accountEventTypes,
+  ...exchangeEventTypes,
+];
 
 export const eventRegistry = new EventRegistry(registeredEventTypes);

@@ -1,5 +1,5 @@
 // Networks and their members over HTTP. Every route decides on the server who may use it.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Selectable } from 'kysely';
@@ -7,7 +7,7 @@ import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
 import type { NetworksTable } from '../db/tables.ts';
 import { fold, Rejection } from '../commands/decider.ts';
-import { handleCommand, type Handled } from '../commands/handle.ts';
+import { handleCommand } from '../commands/handle.ts';
 import { networkDecider, networkKinds, networkName, networkStream, type NetworkEvent } from '../networks/network.ts';
 import { dbsCheckTypes, membershipDecider, membershipStream, roleList, type MembershipCommand } from '../access/membership.ts';
 import { personalDetails, personDecider, personStream, type PersonEvent } from '../access/person.ts';
@@ -15,6 +15,7 @@ import { registerPerson } from '../access/register.ts';
 import { actingIn, membershipOf, requireMember, signedIn } from '../access/guard.ts';
 import { careRefusal } from '../access/safeguarding.ts';
 import { idempotent } from './idempotency.ts';
+import { asCoordinator } from './guarded.ts';
 import { commandContext } from './commands.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { ifMatchRevision, readAfter, waitForProjections, writeResult } from './reads.ts';
@@ -34,23 +35,6 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
     /** Runs a membership command for one person in one network, as `acting`. */
     const onMembership = (networkId: string, personId: string, command: MembershipCommand, commandId: string, acting: { actor: string; onBehalfOf: string | null }, request: Parameters<typeof commandContext>[0]) =>
       handleCommand(store, membershipDecider, membershipStream(networkId, personId), command, commandContext(request, commandId, acting));
-
-    /** A coordinator's command in one network: authorised first, then run once per Idempotency-Key. */
-    async function asCoordinator(
-      request: FastifyRequest,
-      reply: FastifyReply,
-      networkId: string,
-      status: number,
-      run: (commandId: string, acting: { actor: string; onBehalfOf: null }) => Promise<Handled<unknown>>,
-    ) {
-      const principal = signedIn(request);
-      await requireMember(store, networkId, principal, ['coordinator']);
-      const acting = { actor: principal.personId, onBehalfOf: null };
-      return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-        const done = await run(commandId, acting);
-        return { status, body: { revision: done.revision, position: done.position }, headers: { etag: `"${done.revision}"` } };
-      });
-    }
 
     app.post(
       '/networks',
@@ -139,7 +123,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+        return asCoordinator(hearth, request, reply, networkId, 200, (commandId, acting) =>
           handleCommand(store, networkDecider, networkStream(networkId), { type: 'RenameNetwork', networkId, name: request.body.name }, commandContext(request, commandId, acting), {
             expectedRevision: ifMatchRevision(request.headers['if-match']),
           }),
@@ -159,7 +143,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+        return asCoordinator(hearth, request, reply, networkId, 200, (commandId, acting) =>
           handleCommand(store, networkDecider, networkStream(networkId), { type: 'SetSafeguardingPolicy', networkId, ...request.body }, commandContext(request, commandId, acting)),
         );
       },
@@ -186,7 +170,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         const { networkId } = request.params;
         const { personId } = request.body;
-        return asCoordinator(request, reply, networkId, 201, async (commandId, acting) => {
+        return asCoordinator(hearth, request, reply, networkId, 201, async (commandId, acting) => {
           await requirePerson(personId);
           return onMembership(networkId, personId, { type: 'InviteMember', networkId, personId, invitedBy: acting.actor }, commandId, acting, request);
         });
@@ -226,7 +210,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, personId } = request.params;
-        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+        return asCoordinator(hearth, request, reply, networkId, 200, (commandId, acting) =>
           onMembership(networkId, personId, { type: 'ApproveMembership', networkId, personId, approvedBy: acting.actor, roles: request.body.roles, now: new Date().toISOString() }, commandId, acting, request),
         );
       },
@@ -244,7 +228,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, personId } = request.params;
-        return asCoordinator(request, reply, networkId, 200, (commandId, acting) =>
+        return asCoordinator(hearth, request, reply, networkId, 200, (commandId, acting) =>
           onMembership(networkId, personId, { type: 'ChangeRoles', networkId, personId, ...request.body }, commandId, acting, request),
         );
       },
@@ -338,7 +322,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, personId } = request.params;
-        return asCoordinator(request, reply, networkId, 201, (commandId, acting) =>
+        return asCoordinator(hearth, request, reply, networkId, 201, (commandId, acting) =>
           onMembership(networkId, personId, { type: 'RecordDbsCheck', networkId, personId, ...request.body }, commandId, acting, request),
         );
       },
@@ -356,7 +340,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, personId } = request.params;
-        return asCoordinator(request, reply, networkId, 200, async (commandId, acting) => {
+        return asCoordinator(hearth, request, reply, networkId, 200, async (commandId, acting) => {
           if ((await membershipOf(store, networkId, personId)).status !== 'active') {
             throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
           }

@@ -59,11 +59,11 @@ export interface Limits {
   upperMinutes: number;
 }
 
-/** The limits in force for an account: its own, else the network's. The community chest cannot go below zero. */
+/** The limits in force for an account: its own, else the network's. The community chest cannot go below zero, and has no ceiling. */
 export function limitsOf(account: AccountState, network: Limits, holder: string): Limits {
   return {
     lowerMinutes: holder === COMMUNITY ? 0 : (account.lowerMinutes ?? network.lowerMinutes),
-    upperMinutes: account.upperMinutes ?? network.upperMinutes,
+    upperMinutes: account.upperMinutes ?? (holder === COMMUNITY ? Number.MAX_SAFE_INTEGER : network.upperMinutes),
   };
 }
 

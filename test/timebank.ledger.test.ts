@@ -1,0 +1,154 @@
+// The time bank's ledger against real stores: random command sequences compared with a simple
+// model (fast-check), and confirmations racing for one member's limit on PostgreSQL.
+import t from 'tap';
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { freshPglite, freshPostgres, postgresAvailable } from './support/db.ts';
+import { testHearth } from './support/hearth.ts';
+import { handleCommand, type CommandContext } from '../src/commands/handle.ts';
+import { Rejection } from '../src/commands/decider.ts';
+import { exchangeDecider, exchangeStream } from '../src/timebank/exchange.ts';
+import { settingsDecider, timebankStream } from '../src/timebank/settings.ts';
+import { accountStream, COMMUNITY, emptyAccount, evolveAccount, type AccountEvent } from '../src/timebank/account.ts';
+import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from '../src/timebank/commands.ts';
+import { fold } from '../src/commands/decider.ts';
+import type { EventStore } from '../src/eventstore/port.ts';
+
+const ctx = (actor: string): CommandContext => ({ actor, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
+const today = new Date().toISOString().slice(0, 10);
+
+async function logExchange(store: EventStore, networkId: string, providerId: string, receiverId: string, minutes: number) {
+  const exchangeId = randomUUID();
+  const settings = fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as never);
+  await handleCommand(store, exchangeDecider, exchangeStream(exchangeId), {
+    type: 'LogExchange', exchangeId, networkId, providerId, receiverId, minutes, category: 'help', description: '', occurredOn: today, by: { personId: providerId, isCoordinator: false }, today, settings,
+  }, ctx(providerId));
+  return exchangeId;
+}
+
+async function balance(store: EventStore, networkId: string, holder: string) {
+  return ((await store.readStream(accountStream(networkId, holder))) as unknown as AccountEvent[]).reduce(evolveAccount, emptyAccount).balance;
+}
+
+async function refused(promise: Promise<unknown>): Promise<string | null> {
+  try {
+    await promise;
+    return null;
+  } catch (err) {
+    if (err instanceof Rejection) return err.type;
+    throw err;
+  }
+}
+
+t.test('random command sequences agree with a simple model, and every network sums to zero', async (t) => {
+  const hearth = await testHearth(await freshPglite());
+  t.teardown(() => hearth.close());
+  const { store } = hearth;
+  const LOWER = -120;
+  const UPPER = 180;
+  const coordinator = randomUUID();
+
+  const command = fc.oneof(
+    fc.record({ kind: fc.constant('log' as const), p: fc.nat(3), r: fc.nat(3), minutes: fc.integer({ min: 1, max: 150 }) }),
+    fc.record({ kind: fc.constant('confirm' as const), i: fc.nat(20) }),
+    fc.record({ kind: fc.constant('cancel' as const), i: fc.nat(20) }),
+    fc.record({ kind: fc.constant('reverse' as const), i: fc.nat(20) }),
+    fc.record({ kind: fc.constant('donate' as const), m: fc.nat(3), minutes: fc.integer({ min: 1, max: 90 }) }),
+    fc.record({ kind: fc.constant('grant' as const), m: fc.nat(3), minutes: fc.integer({ min: 1, max: 90 }) }),
+  );
+
+  await fc.assert(
+    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
+      const networkId = randomUUID();
+      const members = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await handleCommand(store, settingsDecider, timebankStream(networkId), { type: 'SetNetworkLimits', networkId, lowerMinutes: LOWER, upperMinutes: UPPER, maxExchangeMinutes: 720, reason: 'test' }, ctx(coordinator));
+
+      // The model: plain numbers and a list, written from the rules, not from the code.
+      const model = new Map<string, number>([...members, COMMUNITY].map((h) => [h, 0]));
+      const exchanges: Array<{ id: string; p: string; r: string; minutes: number; status: string }> = [];
+      const get = (h: string) => model.get(h)!;
+
+      for (const c of commands) {
+        if (c.kind === 'log') {
+          if (c.p === c.r) continue;
+          const [p, r] = [members[c.p]!, members[c.r]!];
+          exchanges.push({ id: await logExchange(store, networkId, p, r, c.minutes), p, r, minutes: c.minutes, status: 'logged' });
+        } else if (c.kind === 'confirm' || c.kind === 'cancel' || c.kind === 'reverse') {
+          const e = exchanges[c.i];
+          if (!e) continue;
+          if (c.kind === 'confirm') {
+            const allowed = e.status === 'logged' && get(e.r) - e.minutes >= LOWER && get(e.p) + e.minutes <= UPPER;
+            const outcome = await refused(confirmExchange(store, e.id, { personId: e.r, isCoordinator: false }, ctx(e.r)));
+            if (e.status === 'confirmed') continue;
+            if (allowed !== (outcome === null)) throw new Error(`confirm: model says ${allowed}, Hearth said ${outcome}`);
+            if (allowed) {
+              model.set(e.r, get(e.r) - e.minutes).set(e.p, get(e.p) + e.minutes);
+              e.status = 'confirmed';
+            }
+          } else if (c.kind === 'cancel') {
+            const outcome = await refused(handleCommand(store, exchangeDecider, exchangeStream(e.id), { type: 'CancelExchange', by: { personId: e.p, isCoordinator: false }, reason: 'test' }, ctx(e.p)));
+            if ((e.status === 'logged') !== (outcome === null)) throw new Error(`cancel of a ${e.status} exchange: Hearth said ${outcome}`);
+            if (e.status === 'logged') e.status = 'cancelled';
+          } else {
+            const outcome = await refused(reverseExchange(store, e.id, { personId: coordinator, isCoordinator: true }, 'test', ctx(coordinator)));
+            if (e.status === 'reversed') continue;
+            if ((e.status === 'confirmed') !== (outcome === null)) throw new Error(`reverse of a ${e.status} exchange: Hearth said ${outcome}`);
+            if (e.status === 'confirmed') {
+              model.set(e.r, get(e.r) + e.minutes).set(e.p, get(e.p) - e.minutes);
+              e.status = 'reversed';
+            }
+          }
+        } else if (c.kind === 'donate') {
+          const m = members[c.m]!;
+          const allowed = get(m) - c.minutes >= LOWER;
+          const outcome = await refused(donate(store, networkId, m, c.minutes, ctx(m)));
+          if (allowed !== (outcome === null)) throw new Error(`donate: model says ${allowed}, Hearth said ${outcome}`);
+          if (allowed) model.set(m, get(m) - c.minutes).set(COMMUNITY, get(COMMUNITY) + c.minutes);
+        } else {
+          const m = members[c.m]!;
+          const allowed = get(COMMUNITY) - c.minutes >= 0 && get(m) + c.minutes <= UPPER;
+          const outcome = await refused(grant(store, networkId, m, c.minutes, ctx(coordinator)));
+          if (allowed !== (outcome === null)) throw new Error(`grant: model says ${allowed}, Hearth said ${outcome}`);
+          if (allowed) model.set(COMMUNITY, get(COMMUNITY) - c.minutes).set(m, get(m) + c.minutes);
+        }
+      }
+
+      let sum = 0;
+      for (const holder of [...members, COMMUNITY]) {
+        const actual = await balance(store, networkId, holder);
+        if (actual !== get(holder)) throw new Error(`${holder}: Hearth has ${actual}, the model ${get(holder)}`);
+        sum += actual;
+      }
+      if (sum !== 0) throw new Error(`the network sums to ${sum}`);
+    }),
+    { numRuns: 25 },
+  );
+  t.pass('25 random sequences of up to 25 commands agreed with the model');
+});
+
+t.test('confirmations racing for one member\'s limit: exactly as many succeed as the limit allows', async (t) => {
+  if (!(await postgresAvailable())) return t.plan(0, 'needs PostgreSQL for real concurrency');
+  const hearth = await testHearth(await freshPostgres({ max: 16 }));
+  t.teardown(() => hearth.close());
+  const { store } = hearth;
+  for (let round = 0; round < 5; round++) {
+    const networkId = randomUUID();
+    const receiver = randomUUID();
+    const coordinator = randomUUID();
+    // The receiver may go 1:00 into debit: room for exactly one of the two.
+    await setMemberLimits(store, networkId, receiver, { lowerMinutes: -60, upperMinutes: null, reason: 'new member' }, ctx(coordinator));
+    const exchanges = await Promise.all([randomUUID(), randomUUID()].map((provider) => logExchange(store, networkId, provider, receiver, 60)));
+    const outcomes = await Promise.all(exchanges.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, ctx(receiver)))));
+    t.same(outcomes.sort(), ['limit-reached', null].sort(), `round ${round}: one confirmed, one refused at the limit`);
+    t.equal(await balance(store, networkId, receiver), -60);
+  }
+
+  const networkId = randomUUID();
+  const receiver = randomUUID();
+  await setMemberLimits(store, networkId, receiver, { lowerMinutes: -180, upperMinutes: null, reason: 'room for three' }, ctx(receiver));
+  const eight = await Promise.all(Array.from({ length: 8 }, () => logExchange(store, networkId, randomUUID(), receiver, 60)));
+  const outcomes = await Promise.all(eight.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, ctx(receiver)))));
+  t.equal(outcomes.filter((o) => o === null).length, 3, 'eight racing, room for three: three confirmed');
+  t.equal(outcomes.filter((o) => o === 'limit-reached').length, 5);
+  t.equal(await balance(store, networkId, receiver), -180);
+});
