@@ -5,11 +5,12 @@ import { eventTypeCountsProjection } from './event-type-counts.ts';
 import { peopleProjection } from './people.ts';
 import { membershipsProjection } from './memberships.ts';
 import { personHistoryProjection } from './person-history.ts';
+import { timebankProjection } from './timebank.ts';
 
 export interface ProjectionDependencies {
   vault: PersonalDataVault;
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection];
 }

@@ -39,6 +39,17 @@ async function invitee() {
   return p.personId;
 }
 
+const exchange = () => ({ providerId: id('member'), receiverId: id('treasurer'), minutes: 30, category: 'gardening', description: 'Pruning', occurredOn: '2026-11-01' });
+/** An exchange the member logged for time given to the treasurer. */
+async function logged() {
+  return (await send(app, 'POST', `${base}/timebank/exchanges`, exchange(), people.member.auth)).json().exchangeId as string;
+}
+async function confirmed() {
+  const x = await logged();
+  await send(app, 'POST', `${base}/timebank/exchanges/${x}/confirmation`, undefined, people.treasurer.auth);
+  return x;
+}
+
 interface Route {
   name: string;
   allowed: Who[];
@@ -72,6 +83,19 @@ const routes: Route[] = [
   { name: 'PUT /networks/:id/members/:personId/safeguarding', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/members/${id('family')}/safeguarding`, { needsSafeguarding: false }, headers(who)) },
   { name: 'GET /networks/:id/care-check (as provider or coordinator)', allowed: ['member', 'coordinator'], call: (who) => app.inject({ method: 'GET', url: `${base}/care-check?providerId=${id('member')}&receiverId=${id('family')}`, headers: headers(who) }) },
   { name: 'GET /people/:personId/export (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`/api/v1/people/${people.member.personId}/export`) },
+  { name: 'PUT /networks/:id/timebank/categories/:category', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/timebank/categories/gardening`, { ratePercent: 100 }, headers(who)) },
+  { name: 'PUT /networks/:id/timebank/limits', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/timebank/limits`, { lowerMinutes: -600, upperMinutes: 45000, maxExchangeMinutes: 720, reason: 'defaults' }, headers(who)) },
+  { name: 'PUT /networks/:id/timebank/accounts/:personId/limits', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/timebank/accounts/${id('member')}/limits`, { lowerMinutes: null, upperMinutes: null, reason: 'the network\'s' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/exchanges (the parties or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], call: (who) => send(app, 'POST', `${base}/timebank/exchanges`, exchange(), headers(who)) },
+  { name: 'POST /networks/:id/timebank/exchanges/:exchangeId/confirmation (the other party or a coordinator)', allowed: ['treasurer', 'coordinator'], prepare: logged, call: (who, x) => send(app, 'POST', `${base}/timebank/exchanges/${x}/confirmation`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/timebank/exchanges/:exchangeId/dispute (the other party or a coordinator)', allowed: ['treasurer', 'coordinator'], prepare: logged, call: (who, x) => send(app, 'POST', `${base}/timebank/exchanges/${x}/dispute`, { reason: 'not so long' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/exchanges/:exchangeId/cancellation (either party or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: logged, call: (who, x) => send(app, 'POST', `${base}/timebank/exchanges/${x}/cancellation`, { reason: 'logged twice' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/exchanges/:exchangeId/reversal', allowed: ['coordinator'], prepare: confirmed, call: (who, x) => send(app, 'POST', `${base}/timebank/exchanges/${x}/reversal`, { reason: 'wrong member' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/chest/donations', allowed: members, call: (who) => send(app, 'POST', `${base}/timebank/chest/donations`, { minutes: 1 }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/chest/grants', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/timebank/chest/grants`, { personId: id('member'), minutes: 1 }, headers(who)) },
+  { name: 'GET /networks/:id/timebank/accounts/:personId (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}`) },
+  { name: 'GET /networks/:id/timebank/accounts/:personId/statement (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}/statement?from=2026-01-01&to=2026-12-31`) },
+  { name: 'GET /networks/:id/timebank/exchanges.csv', allowed: ['coordinator'], call: get(`${base}/timebank/exchanges.csv`) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];
 
@@ -79,7 +103,7 @@ t.test('the table covers every protected operation in the API', async (t) => {
   const open = ['POST /api/v1/accounts', 'POST /api/v1/sessions', 'GET /health'];
   const spec = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths as Record<string, Record<string, unknown>>;
   const operations = Object.entries(spec).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-  const covered = new Set(routes.map((r) => r.name.split(' (')[0]!.replace(' on behalf', '').replace(/^(\w+) /, '$1 /api/v1').replace(/:(\w+)/g, (_, p) => `{${p === 'id' ? 'networkId' : p}}`)));
+  const covered = new Set(routes.map((r) => r.name.split(' (')[0]!.replace(' on behalf', '').replace(/^(\w+) /, '$1 /api/v1').replace(/:(\w+)/g, (_: string, p: string) => `{${p === 'id' ? 'networkId' : p}}`)));
   const missing = operations.filter((op) => !open.includes(op) && !covered.has(op));
   t.same(missing, [], 'no protected operation is left out of the table');
   t.ok(operations.length >= routes.length);
@@ -97,7 +121,8 @@ for (const route of routes) {
         t.ok(res.statusCode !== 401 && res.statusCode !== 403, `${who}: let through (${res.statusCode})`);
       } else {
         t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
-        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : '/problems/forbidden' });
+        // Refused for their role, or (within an exchange) for not being the party who may act.
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange)$/ });
         t.same(await written(hearth), before, `${who}: nothing written`);
       }
     }

@@ -112,7 +112,48 @@ export interface PersonHistoryTable {
   recorded_at: string;
 }
 
+export interface TimebankAccountsTable {
+  network_id: string;
+  holder: string;
+  balance: number;
+  lower_override: number | null;
+  upper_override: number | null;
+}
+
+export interface TimebankEntriesTable {
+  network_id: string;
+  holder: string;
+  position: Int8;
+  entry_date: string;
+  minutes: number;
+  reason: string;
+  ref: string;
+  counterparty: string;
+  category: string | null;
+  description: string | null;
+}
+
+export interface TimebankExchangesTable {
+  exchange_id: string;
+  network_id: string;
+  provider_id: string;
+  receiver_id: string;
+  minutes: number;
+  credited: number;
+  rate_percent: number;
+  category: string;
+  description: string;
+  occurred_on: string;
+  status: string;
+  logged_by: string;
+  settled_by: string | null;
+  position: Int8;
+}
+
 export interface Tables {
+  timebank_accounts: TimebankAccountsTable;
+  timebank_entries: TimebankEntriesTable;
+  timebank_exchanges: TimebankExchangesTable;
   person_keys: PersonKeysTable;
   credentials: CredentialsTable;
   sessions: SessionsTable;

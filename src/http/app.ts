@@ -11,6 +11,7 @@ import { makeProblem, problemTitles, sendProblem, type FieldError } from './prob
 import { healthRoutes } from './health.ts';
 import { networkRoutes } from './networks.ts';
 import { accountRoutes } from './accounts.ts';
+import { timebankRoutes } from './timebank.ts';
 import { authPlugin } from './auth.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
 
@@ -107,6 +108,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(healthRoutes(hearth));
   await app.register(accountRoutes(hearth), { prefix: '/api/v1' });
   await app.register(networkRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(timebankRoutes(hearth), { prefix: '/api/v1' });
   return app;
 }
 

@@ -1,0 +1,334 @@
+// The time bank over HTTP: rules, exchanges, the community chest, balances, statements, export.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { v5 as uuidv5 } from 'uuid';
+import type { Hearth } from '../hearth.ts';
+import { fold, Rejection } from '../commands/decider.ts';
+import { handleCommand, type HandledAcross } from '../commands/handle.ts';
+import { actingIn, membershipOf, requireMember, signedIn, type Acting } from '../access/guard.ts';
+import { careRefusal } from '../access/safeguarding.ts';
+import { networkDecider, networkStream, type NetworkEvent } from '../networks/network.ts';
+import { personDecider, personStream, type PersonEvent } from '../access/person.ts';
+import { categoryName, settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
+import { exchangeDecider, exchangeStream, type Actor } from '../timebank/exchange.ts';
+import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from '../timebank/commands.ts';
+import { formatMinutes } from '../timebank/account.ts';
+import { idempotent } from './idempotency.ts';
+import { asCoordinator } from './guarded.ts';
+import { commandContext } from './commands.ts';
+import { makeProblem, sendProblem } from './problem.ts';
+import { readAfter, waitForProjections, writeResult } from './reads.ts';
+
+const networkParams = z.object({ networkId: z.uuid() });
+const exchangeParams = networkParams.extend({ exchangeId: z.uuid() });
+const accountParams = networkParams.extend({ personId: z.uuid() });
+const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
+const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const today = () => new Date().toISOString().slice(0, 10);
+
+const written = (done: HandledAcross) => ({ revision: done.revisions[0]!, position: done.position });
+
+export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
+  const { db } = hearth.database;
+  const { store } = hearth;
+
+  /** Who acts in an exchange: a member for themselves, or a coordinator for others or on a member's behalf. */
+  async function exchangeActor(request: FastifyRequest, networkId: string): Promise<{ acting: Acting; by: Actor }> {
+    const acting = await actingIn(store, networkId, request);
+    const own = await requireMember(store, networkId, signedIn(request));
+    // Acting on a member's behalf, the coordinator does exactly what the member could.
+    return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
+  }
+
+  async function mayReadAccount(request: FastifyRequest, networkId: string, personId: string) {
+    const principal = signedIn(request);
+    await requireMember(store, networkId, principal, principal.personId === personId ? undefined : ['coordinator']);
+  }
+
+  const settingsOf = async (networkId: string) => fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as unknown as SettingsEvent[]);
+
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const base = '/networks/:networkId/timebank';
+
+    app.put(
+      `${base}/categories/:category`,
+      {
+        schema: {
+          summary: 'Define a category, with its rate: 100 is an hour for an hour (coordinators)',
+          params: networkParams.extend({ category: categoryName }),
+          body: z.strictObject({ ratePercent: z.number().int().min(1).max(1000).default(100) }),
+          response: { 200: writeResult },
+        },
+      },
+      async (request, reply) => {
+        const { networkId, category } = request.params;
+        return asCoordinator(hearth, request, reply, networkId, 200, (commandId, acting) =>
+          handleCommand(store, settingsDecider, timebankStream(networkId), { type: 'DefineCategory', networkId, category, ratePercent: request.body.ratePercent }, commandContext(request, commandId, acting)),
+        );
+      },
+    );
+
+    app.put(
+      `${base}/limits`,
+      {
+        schema: {
+          summary: "Set the network's balance limits and longest exchange, with a reason (coordinators)",
+          params: networkParams,
+          body: z.strictObject({
+            lowerMinutes: z.number().int().max(0),
+            upperMinutes: z.number().int().min(0),
+            maxExchangeMinutes: minutes.max(24 * 60),
+            reason: z.string().trim().min(1).max(500),
+          }),
+          response: { 200: writeResult },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        return asCoordinator(hearth, request, reply, networkId, 200, (commandId, acting) =>
+          handleCommand(store, settingsDecider, timebankStream(networkId), { type: 'SetNetworkLimits', networkId, ...request.body }, commandContext(request, commandId, acting)),
+        );
+      },
+    );
+
+    app.put(
+      `${base}/accounts/:personId/limits`,
+      {
+        schema: {
+          summary: "Set one member's limits (null: the network's), with a reason (coordinators)",
+          params: accountParams,
+          body: z.strictObject({ lowerMinutes: z.number().int().max(0).nullable(), upperMinutes: z.number().int().min(0).nullable(), reason: z.string().trim().min(1).max(500) }),
+          response: { 200: writeResult },
+        },
+      },
+      async (request, reply) => {
+        const { networkId, personId } = request.params;
+        return asCoordinator(hearth, request, reply, networkId, 200, async (commandId, acting) =>
+          written(await setMemberLimits(store, networkId, personId, request.body, commandContext(request, commandId, acting))),
+        );
+      },
+    );
+
+    app.post(
+      `${base}/exchanges`,
+      {
+        schema: {
+          summary: 'Log an exchange: time given by one member to another (the parties, or a coordinator)',
+          params: networkParams,
+          headers: z.object({ 'idempotency-key': z.string().optional(), 'on-behalf-of': z.uuid().optional() }),
+          body: z.strictObject({
+            providerId: z.uuid(),
+            receiverId: z.uuid(),
+            minutes,
+            category: categoryName,
+            description: z.string().trim().max(500).default(''),
+            occurredOn: z.iso.date(),
+          }),
+          response: { 201: writeResult.extend({ exchangeId: z.uuid() }) },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { acting, by } = await exchangeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
+          const body = request.body;
+          for (const field of ['providerId', 'receiverId'] as const) {
+            if ((await membershipOf(store, networkId, body[field])).status !== 'active') {
+              throw new Rejection('unknown-member', 'This person is not an active member of the network.', 422, field);
+            }
+          }
+          const network = fold(networkDecider, (await store.readStream(networkStream(networkId))) as unknown as NetworkEvent[]);
+          const receiver = fold(personDecider, (await store.readStream(personStream(body.receiverId))) as unknown as PersonEvent[]);
+          const refusal = careRefusal(
+            { requireDbsForSafeguarded: network.status === 'open' && network.requireDbsForSafeguarded },
+            await membershipOf(store, networkId, body.providerId),
+            receiver.status === 'active' && receiver.needsSafeguarding,
+            today(),
+          );
+          if (refusal) throw new Rejection('safeguarding', refusal, 422, 'providerId');
+          const exchangeId = uuidv5('exchange', commandId);
+          const done = await handleCommand(
+            store,
+            exchangeDecider,
+            exchangeStream(exchangeId),
+            { type: 'LogExchange', exchangeId, networkId, ...body, by, today: today(), settings: await settingsOf(networkId) },
+            commandContext(request, commandId, acting),
+          );
+          return { status: 201, body: { exchangeId, revision: done.revision, position: done.position } };
+        });
+      },
+    );
+
+    const onBehalf = z.object({ 'idempotency-key': z.string().optional(), 'on-behalf-of': z.uuid().optional() });
+
+    app.post(
+      `${base}/exchanges/:exchangeId/confirmation`,
+      { schema: { summary: 'Confirm an exchange: credits move (the other party, or a coordinator)', params: exchangeParams, headers: onBehalf, response: { 200: writeResult } } },
+      async (request, reply) => {
+        const { networkId, exchangeId } = request.params;
+        const { acting, by } = await exchangeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
+          await sameNetwork(exchangeId, networkId);
+          return { status: 200, body: written(await confirmExchange(store, exchangeId, by, commandContext(request, commandId, acting))) };
+        });
+      },
+    );
+
+    for (const [path, type, summary] of [
+      ['dispute', 'DisputeExchange', 'Dispute an exchange before it is confirmed (the other party, or a coordinator)'],
+      ['cancellation', 'CancelExchange', 'Cancel an exchange before it is confirmed (either party, or a coordinator)'],
+    ] as const) {
+      app.post(
+        `${base}/exchanges/:exchangeId/${path}`,
+        { schema: { summary, params: exchangeParams, headers: onBehalf, body: reason, response: { 200: writeResult } } },
+        async (request, reply) => {
+          const { networkId, exchangeId } = request.params;
+          const { acting, by } = await exchangeActor(request, networkId);
+          return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
+            await sameNetwork(exchangeId, networkId);
+            const done = await handleCommand(store, exchangeDecider, exchangeStream(exchangeId), { type, by, reason: request.body.reason }, commandContext(request, commandId, acting));
+            return { status: 200, body: { revision: done.revision, position: done.position } };
+          });
+        },
+      );
+    }
+
+    app.post(
+      `${base}/exchanges/:exchangeId/reversal`,
+      { schema: { summary: 'Reverse a confirmed exchange, with a reason (coordinators)', params: exchangeParams, body: reason, response: { 200: writeResult } } },
+      async (request, reply) => {
+        const { networkId, exchangeId } = request.params;
+        return asCoordinator(hearth, request, reply, networkId, 200, async (commandId, acting) => {
+          await sameNetwork(exchangeId, networkId);
+          return written(await reverseExchange(store, exchangeId, { personId: acting.actor, isCoordinator: true }, request.body.reason, commandContext(request, commandId, acting)));
+        });
+      },
+    );
+
+    app.post(
+      `${base}/chest/donations`,
+      { schema: { summary: 'Give minutes to the community chest', params: networkParams, headers: onBehalf, body: z.strictObject({ minutes }), response: { 201: writeResult } } },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { acting } = await exchangeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
+          status: 201,
+          body: written(await donate(store, networkId, acting.subject, request.body.minutes, commandContext(request, commandId, acting))),
+        }));
+      },
+    );
+
+    app.post(
+      `${base}/chest/grants`,
+      { schema: { summary: 'Grant minutes from the community chest to a member (coordinators)', params: networkParams, body: z.strictObject({ personId: z.uuid(), minutes }), response: { 201: writeResult } } },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        return asCoordinator(hearth, request, reply, networkId, 201, async (commandId, acting) => {
+          if ((await membershipOf(store, networkId, request.body.personId)).status !== 'active') {
+            throw new Rejection('unknown-member', 'This person is not an active member of the network.', 422, 'personId');
+          }
+          return written(await grant(store, networkId, request.body.personId, request.body.minutes, commandContext(request, commandId, acting)));
+        });
+      },
+    );
+
+    const account = z.object({ personId: z.uuid(), balanceMinutes: z.number().int(), balance: z.string().describe('h:mm'), lowerMinutes: z.number().int(), upperMinutes: z.number().int() });
+
+    app.get(
+      `${base}/accounts/:personId`,
+      { schema: { summary: 'A member\'s balance and limits (the member, or a coordinator)', params: accountParams, querystring: readAfter, response: { 200: account } } },
+      async (request, reply) => {
+        const { networkId, personId } = request.params;
+        await mayReadAccount(request, networkId, personId);
+        if (!(await waitForProjections(hearth, reply, ['timebank'], request.query.after))) return reply;
+        const [row, settings] = await Promise.all([
+          db.selectFrom('timebank_accounts').selectAll().where('network_id', '=', networkId).where('holder', '=', personId).executeTakeFirst(),
+          settingsOf(networkId),
+        ]);
+        const balance = row?.balance ?? 0;
+        return { personId, balanceMinutes: balance, balance: formatMinutes(balance), lowerMinutes: row?.lower_override ?? settings.lowerMinutes, upperMinutes: row?.upper_override ?? settings.upperMinutes };
+      },
+    );
+
+    app.get(
+      `${base}/accounts/:personId/statement`,
+      {
+        schema: {
+          summary: 'A statement for a period, with opening and closing balances (the member, or a coordinator)',
+          params: accountParams,
+          querystring: readAfter.extend({ from: z.iso.date(), to: z.iso.date() }),
+        },
+      },
+      async (request, reply) => {
+        const { networkId, personId } = request.params;
+        const { from, to } = request.query;
+        await mayReadAccount(request, networkId, personId);
+        if (to < from) return sendProblem(reply, makeProblem('validation', 400, 'querystring to: must not be before from', { errors: [{ in: 'querystring', pointer: '/to', detail: 'must not be before from' }] }));
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
+        const opening = await db
+          .selectFrom('timebank_entries')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('minutes'), eb.lit(0)).as('total'))
+          .where('network_id', '=', networkId).where('holder', '=', personId).where('entry_date', '<', from)
+          .executeTakeFirstOrThrow();
+        const lines = await db
+          .selectFrom('timebank_entries')
+          .leftJoin('people', (join) => join.on(sql`people.person_id::text`, '=', sql.ref('timebank_entries.counterparty')))
+          .select(['entry_date', 'minutes', 'reason', 'counterparty', 'category', 'description', 'people.name', 'people.erased'])
+          .where('network_id', '=', networkId).where('holder', '=', personId).where('entry_date', '>=', from).where('entry_date', '<=', to)
+          .orderBy('entry_date').orderBy('position')
+          .execute();
+        const openingMinutes = Number(opening.total);
+        const closingMinutes = lines.reduce((sum, l) => sum + l.minutes, openingMinutes);
+        return {
+          personId, networkId, from, to,
+          opening: { minutes: openingMinutes, text: formatMinutes(openingMinutes) },
+          closing: { minutes: closingMinutes, text: formatMinutes(closingMinutes) },
+          entries: lines.map((l) => ({
+            date: l.entry_date, minutes: l.minutes, text: formatMinutes(l.minutes), reason: l.reason, category: l.category, description: l.description,
+            with: l.counterparty === 'community' ? 'community chest' : l.erased ? 'erased member' : (l.name ?? 'unknown'),
+          })),
+        };
+      },
+    );
+
+    app.get(
+      `${base}/exchanges.csv`,
+      { schema: { summary: 'All exchanges as CSV: date, parties, category, description, minutes (coordinators)', params: networkParams, querystring: readAfter } },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request), ['coordinator']);
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
+        const rows = await db
+          .selectFrom('timebank_exchanges as x')
+          .leftJoin('people as p', 'p.person_id', 'x.provider_id')
+          .leftJoin('people as r', 'r.person_id', 'x.receiver_id')
+          .select(['x.occurred_on', 'p.name as provider', 'p.erased as providerErased', 'r.name as receiver', 'r.erased as receiverErased', 'x.category', 'x.description', 'x.minutes', 'x.credited', 'x.status'])
+          .where('x.network_id', '=', networkId)
+          .orderBy('x.occurred_on').orderBy('x.position')
+          .execute();
+        const name = (n: string | null, erased: boolean | null) => (erased ? 'erased member' : (n ?? 'unknown'));
+        const lines = [
+          ['date', 'provider', 'receiver', 'category', 'description', 'minutes', 'credited minutes', 'status'],
+          ...rows.map((r) => [r.occurred_on, name(r.provider, r.providerErased), name(r.receiver, r.receiverErased), r.category, r.description, String(r.minutes), String(r.credited), r.status]),
+        ];
+        reply.header('content-disposition', `attachment; filename="exchanges-${networkId}.csv"`);
+        return reply.type('text/csv; charset=utf-8').send(lines.map((l) => l.map(csvCell).join(',')).join('\r\n') + '\r\n');
+      },
+    );
+
+    async function sameNetwork(exchangeId: string, networkId: string) {
+      const [logged] = await store.readStream(exchangeStream(exchangeId), { maxCount: 1 });
+      if (!logged || (logged.data as { networkId: string }).networkId !== networkId) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
+    }
+  };
+}
+
+/** RFC 4180 quoting, and no cell a spreadsheet would run as a formula. */
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
