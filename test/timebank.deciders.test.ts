@@ -62,7 +62,8 @@ t.test('disputing and cancelling before confirmation', async (t) => {
 
 t.test('confirming: the other party or a coordinator; limits enforced', async (t) => {
   const state: ExchangeState = fold(exchangeDecider, [logged]);
-  const limits = { lowerMinutes: -600, upperMinutes: 45000 };
+  const network = { lowerMinutes: -600, upperMinutes: 45000 };
+  const limits = { provider: network, receiver: network };
   const accounts = { provider: emptyAccount, receiver: emptyAccount };
   const confirmed = decideConfirmation(state, { personId: bob, isCoordinator: false }, accounts, limits);
   t.same(confirmed.exchange, [{ type: 'timebank.ExchangeConfirmed', data: { exchangeId, confirmedBy: bob } }]);

@@ -120,3 +120,23 @@ t.test('the CSV export carries date, parties, category, description and minutes'
   t.ok(lines.some((l) => l === `${today},Ann Giver,Bob Receiver,gardening,Weeded the front beds,90,90,confirmed`));
   t.ok(lines.some((l) => l.includes(`"'=HYPERLINK(""x"")"`)), 'a cell that looks like a formula is defused');
 });
+
+t.test('an exchange across two time banks goes through both clearing accounts; both still sum to zero', async (t) => {
+  const other = (await send(app, 'POST', '/api/v1/networks', { name: 'Horsforth Time Bank', kind: 'time_bank' }, coordinator.auth)).json().networkId;
+  const dora = await signUp(app, 'Dora Elsewhere');
+  await send(app, 'POST', `/api/v1/networks/${other}/invitations`, { personId: dora.personId }, coordinator.auth);
+  await send(app, 'POST', `/api/v1/networks/${other}/invitations/acceptance`, undefined, dora.auth);
+  const wrong = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId }), ann.auth);
+  t.match(wrong.json(), { status: 422, type: '/problems/unknown-member', errors: [{ pointer: '/receiverId' }] }, 'not a member here without naming her time bank');
+  const logged = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId, receiverNetworkId: other, minutes: 45 }), ann.auth);
+  t.equal(logged.statusCode, 201);
+  const confirmed = await send(app, 'POST', `/api/v1/networks/${other}/timebank/exchanges/${logged.json().exchangeId}/confirmation`, undefined, dora.auth);
+  t.equal(confirmed.statusCode, 200, 'the receiver confirms from her own time bank');
+  await hearth.engine.waitFor(['timebank'], confirmed.json().position, 5000);
+  const { sql } = await import('kysely');
+  const sums = await sql<{ network_id: string; total: number }>`SELECT network_id, sum(balance)::int AS total FROM timebank_accounts WHERE network_id IN (${networkId}, ${other}) GROUP BY network_id`.execute(hearth.database.db);
+  t.same(sums.rows.map((r) => r.total), [0, 0], 'each time bank sums to zero');
+  const clearing = await sql<{ network_id: string; balance: number }>`SELECT network_id, balance FROM timebank_accounts WHERE holder = 'clearing' AND network_id IN (${networkId}, ${other})`.execute(hearth.database.db);
+  t.same(Object.fromEntries(clearing.rows.map((r) => [r.network_id, r.balance])), { [networkId]: -45, [other]: 45 });
+  t.match((await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/accounts/${dora.personId}`, headers: dora.auth })).json(), { balanceMinutes: -45 });
+});

@@ -42,7 +42,7 @@ export interface HandleOptions {
   maxAttempts?: number;
 }
 
-type Decided = Array<{ type: string; data: unknown }>;
+export type Decided = Array<{ type: string; data: unknown }>;
 
 export interface HandledAcross {
   /** Each stream's revision after the command, in the order given. */

@@ -122,6 +122,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           body: z.strictObject({
             providerId: z.uuid(),
             receiverId: z.uuid(),
+            receiverNetworkId: z.uuid().optional().describe("The receiver's own time bank, when it is not this one"),
             minutes,
             category: categoryName,
             description: z.string().trim().max(500).default(''),
@@ -135,9 +136,9 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { acting, by } = await exchangeActor(request, networkId);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           const body = request.body;
-          for (const field of ['providerId', 'receiverId'] as const) {
-            if ((await membershipOf(store, networkId, body[field])).status !== 'active') {
-              throw new Rejection('unknown-member', 'This person is not an active member of the network.', 422, field);
+          for (const [field, network] of [['providerId', networkId], ['receiverId', body.receiverNetworkId ?? networkId]] as const) {
+            if ((await membershipOf(store, network, body[field])).status !== 'active') {
+              throw new Rejection('unknown-member', 'This person is not an active member of their time bank.', 422, field);
             }
           }
           const network = fold(networkDecider, (await store.readStream(networkStream(networkId))) as unknown as NetworkEvent[]);
@@ -319,9 +320,11 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
 
+    /** The exchange belongs to this time bank: it was logged here, or its receiver's account is kept here. */
     async function sameNetwork(exchangeId: string, networkId: string) {
       const [logged] = await store.readStream(exchangeStream(exchangeId), { maxCount: 1 });
-      if (!logged || (logged.data as { networkId: string }).networkId !== networkId) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
+      const e = logged?.data as { networkId: string; receiverNetworkId?: string } | undefined;
+      if (!e || (e.networkId !== networkId && e.receiverNetworkId !== networkId)) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
     }
   };
 }

@@ -6,6 +6,8 @@ import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 
 export const COMMUNITY = 'community';
+/** The account through which a time bank trades hours with another. */
+export const CLEARING = 'clearing';
 
 export const Posted = defineEvent(
   'timebank.Posted',
@@ -61,6 +63,8 @@ export interface Limits {
 
 /** The limits in force for an account: its own, else the network's. The community chest cannot go below zero, and has no ceiling. */
 export function limitsOf(account: AccountState, network: Limits, holder: string): Limits {
+  // A clearing account carries whatever members trade across time banks; it has no limits.
+  if (holder === CLEARING) return { lowerMinutes: Number.MIN_SAFE_INTEGER, upperMinutes: Number.MAX_SAFE_INTEGER };
   return {
     lowerMinutes: holder === COMMUNITY ? 0 : (account.lowerMinutes ?? network.lowerMinutes),
     upperMinutes: account.upperMinutes ?? (holder === COMMUNITY ? Number.MAX_SAFE_INTEGER : network.upperMinutes),

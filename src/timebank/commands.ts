@@ -3,11 +3,11 @@
 // limits. Each reads the network's rules too, and holds them at the revision read.
 import { v5 as uuidv5 } from 'uuid';
 import { fold, Rejection } from '../commands/decider.ts';
-import { handleAcross, type CommandContext } from '../commands/handle.ts';
+import { handleAcross, type CommandContext, type Decided } from '../commands/handle.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { settingsDecider, timebankStream, type SettingsEvent } from './settings.ts';
-import { accountStream, checkPosting, COMMUNITY, emptyAccount, evolveAccount, limitsOf, type AccountEvent, type AccountState } from './account.ts';
-import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, type Actor, type ExchangeEvent, type ExchangeState } from './exchange.ts';
+import { accountStream, checkPosting, CLEARING, COMMUNITY, emptyAccount, evolveAccount, limitsOf, type AccountEvent, type AccountState } from './account.ts';
+import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, type Actor, type ExchangeEvent, type ExchangeState, type Postings } from './exchange.ts';
 
 const settingsOf = (history: RecordedEvent[]) => fold(settingsDecider, history as unknown as SettingsEvent[]);
 const accountOf = (history: RecordedEvent[]): AccountState => (history as unknown as AccountEvent[]).reduce(evolveAccount, emptyAccount);
@@ -16,33 +16,49 @@ const exchangeOf = (history: RecordedEvent[]): ExchangeState => fold(exchangeDec
 async function partiesOf(store: EventStore, exchangeId: string) {
   const [logged] = await store.readStream(exchangeStream(exchangeId), { maxCount: 1 });
   if (!logged) throw new Rejection('exchange-not-found', 'There is no such exchange.', 404);
-  return logged.data as { networkId: string; providerId: string; receiverId: string };
+  const e = logged.data as { networkId: string; providerId: string; receiverId: string; receiverNetworkId?: string };
+  const theirs = e.receiverNetworkId ?? e.networkId;
+  const across = theirs !== e.networkId;
+  // The exchange, both members' accounts, the clearing accounts when across two time banks,
+  // and each time bank's rules, held at the revisions read.
+  const streams = [
+    exchangeStream(exchangeId),
+    accountStream(e.networkId, e.providerId),
+    accountStream(theirs, e.receiverId),
+    ...(across ? [accountStream(e.networkId, CLEARING), accountStream(theirs, CLEARING)] : []),
+    timebankStream(e.networkId),
+    ...(across ? [timebankStream(theirs)] : []),
+  ];
+  return { across, streams };
+}
+
+function writesFor(across: boolean, p: Postings): Decided[] {
+  return across ? [p.exchange, p.provider, p.receiver, p.clearing[0], p.clearing[1], [], []] : [p.exchange, p.provider, p.receiver, []];
 }
 
 export async function confirmExchange(store: EventStore, exchangeId: string, by: Actor, context: CommandContext) {
-  const { networkId, providerId, receiverId } = await partiesOf(store, exchangeId);
+  const { across, streams } = await partiesOf(store, exchangeId);
   return handleAcross(
     store,
-    [exchangeStream(exchangeId), accountStream(networkId, providerId), accountStream(networkId, receiverId), timebankStream(networkId)],
-    ([exchange, provider, receiver, settings]) => {
-      const postings = decideConfirmation(exchangeOf(exchange!), by, { provider: accountOf(provider!), receiver: accountOf(receiver!) }, settingsOf(settings!));
-      return [postings.exchange, postings.provider, postings.receiver, []];
+    streams,
+    (histories) => {
+      const [exchange, provider, receiver] = histories;
+      const rules = across ? [histories[5]!, histories[6]!] : [histories[3]!, histories[3]!];
+      const postings = decideConfirmation(
+        exchangeOf(exchange!),
+        by,
+        { provider: accountOf(provider!), receiver: accountOf(receiver!) },
+        { provider: settingsOf(rules[0]!), receiver: settingsOf(rules[1]!) },
+      );
+      return writesFor(across, postings);
     },
     context,
   );
 }
 
 export async function reverseExchange(store: EventStore, exchangeId: string, by: Actor, reason: string, context: CommandContext) {
-  const { networkId, providerId, receiverId } = await partiesOf(store, exchangeId);
-  return handleAcross(
-    store,
-    [exchangeStream(exchangeId), accountStream(networkId, providerId), accountStream(networkId, receiverId)],
-    ([exchange]) => {
-      const postings = decideReversal(exchangeOf(exchange!), by, reason);
-      return [postings.exchange, postings.provider, postings.receiver];
-    },
-    context,
-  );
+  const { across, streams } = await partiesOf(store, exchangeId);
+  return handleAcross(store, streams, ([exchange]) => writesFor(across, decideReversal(exchangeOf(exchange!), by, reason)), context);
 }
 
 /** A member gives minutes to the community chest. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { categoryName, type TimebankSettings } from './settings.ts';
-import { checkPosting, limitsOf, type AccountEvent, type AccountState, type Limits } from './account.ts';
+import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState, type Limits } from './account.ts';
 
 const ids = { exchangeId: z.uuid() };
 export const ExchangeLogged = defineEvent(
@@ -15,6 +15,8 @@ export const ExchangeLogged = defineEvent(
     networkId: z.uuid(),
     providerId: z.uuid(),
     receiverId: z.uuid(),
+    /** Set when the receiver belongs to another time bank: the credits pass through both clearing accounts. */
+    receiverNetworkId: z.uuid().optional(),
     minutes: z.number().int().positive(),
     category: categoryName,
     /** The category's rate when the exchange was logged: 100 is an hour for an hour. */
@@ -57,6 +59,7 @@ export type ExchangeCommand =
       networkId: string;
       providerId: string;
       receiverId: string;
+      receiverNetworkId?: string;
       minutes: number;
       category: string;
       description: string;
@@ -114,6 +117,7 @@ export const exchangeDecider: Decider<ExchangeCommand, ExchangeState, ExchangeEv
             networkId: command.networkId,
             providerId: command.providerId,
             receiverId: command.receiverId,
+            ...(command.receiverNetworkId && command.receiverNetworkId !== command.networkId ? { receiverNetworkId: command.receiverNetworkId } : {}),
             minutes: command.minutes,
             category: command.category,
             ratePercent,
@@ -154,32 +158,55 @@ export interface Postings {
   exchange: ExchangeEvent[];
   provider: AccountEvent[];
   receiver: AccountEvent[];
+  /** Across two time banks: the provider's network's clearing account, then the receiver's. */
+  clearing: [AccountEvent[], AccountEvent[]];
+}
+
+/** Where the receiver's account is kept: their own time bank's, for an exchange across two. */
+export const receiverNetwork = (e: Logged) => e.receiverNetworkId ?? e.networkId;
+
+/**
+ * Moves `minutes` from the receiver to the provider: the receiver's account debited, the
+ * provider's credited, and across two time banks through each one's clearing account, so that
+ * every network's accounts sum to zero after every write.
+ */
+function postings(e: Logged, reason: 'exchange' | 'reversal', minutes: number): Omit<Postings, 'exchange'> {
+  const posting = (networkId: string, holder: string, signed: number, counterparty: string): AccountEvent => ({
+    type: 'timebank.Posted',
+    data: { networkId, holder, minutes: signed, reason, ref: e.exchangeId, counterparty },
+  });
+  const across = e.receiverNetworkId !== undefined;
+  const theirs = receiverNetwork(e);
+  return {
+    provider: [posting(e.networkId, e.providerId, minutes, across ? CLEARING : e.receiverId)],
+    receiver: [posting(theirs, e.receiverId, -minutes, across ? CLEARING : e.providerId)],
+    clearing: across ? [[posting(e.networkId, CLEARING, -minutes, theirs)], [posting(theirs, CLEARING, minutes, e.networkId)]] : [[], []],
+  };
 }
 
 /**
- * Confirming moves the credited minutes: the receiver's account is debited and the provider's
- * credited, in one write across the three streams, so the network's accounts always sum to zero.
- * Limits are enforced here, on the accounts as they are at the revisions the write expects.
+ * Confirming moves the credited minutes, in one write across the exchange and every account it
+ * touches. Limits are enforced here, on the accounts as they are at the revisions the write
+ * expects; each member's limits are those of the time bank that keeps their account.
  */
 export function decideConfirmation(
   state: ExchangeState,
   by: Actor,
   accounts: { provider: AccountState; receiver: AccountState },
-  network: Limits,
+  limits: { provider: Limits; receiver: Limits },
 ): Postings {
+  const none: Postings = { exchange: [], provider: [], receiver: [], clearing: [[], []] };
   if (state.status === 'none') throw new Rejection('exchange-not-found', 'There is no such exchange.', 404);
   const { exchange } = state;
-  if (state.status === 'confirmed') return { exchange: [], provider: [], receiver: [] };
+  if (state.status === 'confirmed') return none;
   if (state.status === 'disputed' && !by.isCoordinator) throw new Rejection('exchange-disputed', 'This exchange is disputed; a coordinator must settle it.', 409);
   if (state.status !== 'logged' && state.status !== 'disputed') throw new Rejection('exchange-settled', `This exchange is ${state.status}.`, 409);
   requireOtherPartyOrCoordinator(exchange, by, 'confirm');
-  checkPosting(accounts.receiver, limitsOf(accounts.receiver, network, exchange.receiverId), -exchange.credited, 'receiver');
-  checkPosting(accounts.provider, limitsOf(accounts.provider, network, exchange.providerId), exchange.credited, 'provider');
-  const posting = { networkId: exchange.networkId, reason: 'exchange' as const, ref: exchange.exchangeId };
+  checkPosting(accounts.receiver, limitsOf(accounts.receiver, limits.receiver, exchange.receiverId), -exchange.credited, 'receiver');
+  checkPosting(accounts.provider, limitsOf(accounts.provider, limits.provider, exchange.providerId), exchange.credited, 'provider');
   return {
     exchange: [{ type: 'timebank.ExchangeConfirmed', data: { exchangeId: exchange.exchangeId, confirmedBy: by.personId } }],
-    provider: [{ type: 'timebank.Posted', data: { ...posting, holder: exchange.providerId, minutes: exchange.credited, counterparty: exchange.receiverId } }],
-    receiver: [{ type: 'timebank.Posted', data: { ...posting, holder: exchange.receiverId, minutes: -exchange.credited, counterparty: exchange.providerId } }],
+    ...postings(exchange, 'exchange', exchange.credited),
   };
 }
 
@@ -187,13 +214,11 @@ export function decideConfirmation(
 export function decideReversal(state: ExchangeState, by: Actor, reason: string): Postings {
   if (state.status === 'none') throw new Rejection('exchange-not-found', 'There is no such exchange.', 404);
   if (!by.isCoordinator) throw new Rejection('coordinators-only', 'Only a coordinator may reverse a confirmed exchange.', 403);
-  if (state.status === 'reversed') return { exchange: [], provider: [], receiver: [] };
+  if (state.status === 'reversed') return { exchange: [], provider: [], receiver: [], clearing: [[], []] };
   if (state.status !== 'confirmed') throw new Rejection('not-confirmed', 'Only a confirmed exchange is reversed; cancel one that is not.', 409);
   const { exchange } = state;
-  const posting = { networkId: exchange.networkId, reason: 'reversal' as const, ref: exchange.exchangeId };
   return {
     exchange: [{ type: 'timebank.ExchangeReversed', data: { exchangeId: exchange.exchangeId, reversedBy: by.personId, reason } }],
-    provider: [{ type: 'timebank.Posted', data: { ...posting, holder: exchange.providerId, minutes: -exchange.credited, counterparty: exchange.receiverId } }],
-    receiver: [{ type: 'timebank.Posted', data: { ...posting, holder: exchange.receiverId, minutes: exchange.credited, counterparty: exchange.providerId } }],
+    ...postings(exchange, 'reversal', -exchange.credited),
   };
 }
