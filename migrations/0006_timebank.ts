@@ -34,6 +34,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       network_id uuid NOT NULL,
       provider_id uuid NOT NULL,
       receiver_id uuid NOT NULL,
+      receiver_network_id uuid,
       minutes integer NOT NULL,
       credited integer NOT NULL,
       rate_percent integer NOT NULL,

@@ -22,7 +22,7 @@ export const timebankProjection: Projection = {
       await db
         .insertInto('timebank_exchanges')
         .values({
-          exchange_id: e.exchangeId, network_id: e.networkId, provider_id: e.providerId, receiver_id: e.receiverId, minutes: e.minutes, credited: e.credited,
+          exchange_id: e.exchangeId, network_id: e.networkId, provider_id: e.providerId, receiver_id: e.receiverId, receiver_network_id: e.receiverNetworkId ?? null, minutes: e.minutes, credited: e.credited,
           rate_percent: e.ratePercent, category: e.category, description: e.description, occurred_on: e.occurredOn, status: 'logged', logged_by: e.loggedBy, settled_by: null, position: event.position,
         })
         .execute();

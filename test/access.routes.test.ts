@@ -95,6 +95,7 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/timebank/chest/grants', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/timebank/chest/grants`, { personId: id('member'), minutes: 1 }, headers(who)) },
   { name: 'GET /networks/:id/timebank/accounts/:personId (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}`) },
   { name: 'GET /networks/:id/timebank/accounts/:personId/statement (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}/statement?from=2026-01-01&to=2026-12-31`) },
+  { name: 'GET /networks/:id/timebank/figures', allowed: members, call: get(`${base}/timebank/figures`) },
   { name: 'GET /networks/:id/timebank/exchanges.csv', allowed: ['coordinator'], call: get(`${base}/timebank/exchanges.csv`) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];

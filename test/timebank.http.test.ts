@@ -140,3 +140,12 @@ t.test('an exchange across two time banks goes through both clearing accounts; b
   t.same(Object.fromEntries(clearing.rows.map((r) => [r.network_id, r.balance])), { [networkId]: -45, [other]: 45 });
   t.match((await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/accounts/${dora.personId}`, headers: dora.auth })).json(), { balanceMinutes: -45 });
 });
+
+t.test('network figures: hours exchanged per month and active members', async (t) => {
+  const head = await hearth.store.headPosition();
+  const figures = (await app.inject({ method: 'GET', url: `${tb}/figures?after=${head}`, headers: bob.auth })).json();
+  t.equal(figures.totalBalanceMinutes, 0);
+  const month = figures.months.find((m: { month: string }) => m.month === today.slice(0, 7));
+  t.match(month, { exchanges: Number, minutes: Number, hours: String, activeMembers: 2 }, 'Ann and Bob exchanged this month; Dora belongs to another time bank');
+  t.ok(month.exchanges >= 3);
+});

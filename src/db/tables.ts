@@ -138,6 +138,7 @@ export interface TimebankExchangesTable {
   network_id: string;
   provider_id: string;
   receiver_id: string;
+  receiver_network_id: string | null;
   minutes: number;
   credited: number;
   rate_percent: number;

@@ -321,6 +321,47 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     /** The exchange belongs to this time bank: it was logged here, or its receiver's account is kept here. */
+    app.get(
+      `${base}/figures`,
+      {
+        schema: {
+          summary: "The network's figures by month: exchanges, hours credited, active members (any member)",
+          params: networkParams,
+          querystring: readAfter,
+          response: {
+            200: z.object({
+              totalBalanceMinutes: z.number().int().describe('Always 0: every minute credited was debited somewhere'),
+              months: z.array(z.object({ month: z.string(), exchanges: z.number().int(), minutes: z.number().int(), hours: z.string(), activeMembers: z.number().int() })),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request));
+        if (!(await waitForProjections(hearth, reply, ['timebank'], request.query.after))) return reply;
+        const [total, months] = await Promise.all([
+          db.selectFrom('timebank_accounts').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('balance'), eb.lit(0)).as('total')).where('network_id', '=', networkId).executeTakeFirstOrThrow(),
+          sql<{ month: string; exchanges: number; minutes: number; active: number }>`
+            WITH confirmed AS (
+              SELECT substr(occurred_on, 1, 7) AS month, credited,
+                     CASE WHEN network_id = ${networkId}::uuid THEN provider_id END AS our_provider,
+                     CASE WHEN coalesce(receiver_network_id, network_id) = ${networkId}::uuid THEN receiver_id END AS our_receiver
+                FROM timebank_exchanges
+               WHERE (network_id = ${networkId}::uuid OR receiver_network_id = ${networkId}::uuid) AND status = 'confirmed')
+            SELECT month, count(*)::int AS exchanges, sum(credited)::int AS minutes,
+                   (SELECT count(DISTINCT person)::int FROM (
+                      SELECT our_provider AS person FROM confirmed c2 WHERE c2.month = c.month
+                      UNION SELECT our_receiver FROM confirmed c2 WHERE c2.month = c.month) parties) AS active
+              FROM confirmed c GROUP BY month ORDER BY month`.execute(db),
+        ]);
+        return {
+          totalBalanceMinutes: Number(total.total),
+          months: months.rows.map((m) => ({ month: m.month, exchanges: m.exchanges, minutes: m.minutes, hours: formatMinutes(m.minutes), activeMembers: m.active })),
+        };
+      },
+    );
+
     async function sameNetwork(exchangeId: string, networkId: string) {
       const [logged] = await store.readStream(exchangeStream(exchangeId), { maxCount: 1 });
       const e = logged?.data as { networkId: string; receiverNetworkId?: string } | undefined;
