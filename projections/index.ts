@@ -6,11 +6,12 @@ import { peopleProjection } from './people.ts';
 import { membershipsProjection } from './memberships.ts';
 import { personHistoryProjection } from './person-history.ts';
 import { timebankProjection } from './timebank.ts';
+import { carebankProjection } from './carebank.ts';
 
 export interface ProjectionDependencies {
   vault: PersonalDataVault;
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection];
 }

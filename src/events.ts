@@ -6,6 +6,8 @@ import { membershipEventTypes } from './access/membership.ts';
 import { settingsEventTypes } from './timebank/settings.ts';
 import { accountEventTypes } from './timebank/account.ts';
 import { exchangeEventTypes } from './timebank/exchange.ts';
+import { SchemeRulesVersioned } from './carebank/scheme.ts';
+import { bankEventTypes } from './carebank/bank.ts';
 
 export const registeredEventTypes = [
   ...networkEventTypes,
@@ -14,6 +16,8 @@ export const registeredEventTypes = [
   ...settingsEventTypes,
   ...accountEventTypes,
   ...exchangeEventTypes,
+  SchemeRulesVersioned,
+  ...bankEventTypes,
 ];
 
 export const eventRegistry = new EventRegistry(registeredEventTypes);

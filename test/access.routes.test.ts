@@ -50,6 +50,11 @@ async function confirmed() {
   return x;
 }
 
+const care = () => ({ volunteerId: id('member'), recipientId: id('family'), minutes: 60, activity: 'befriending', occurredOn: '2026-11-01' });
+async function careLogged() {
+  return (await send(app, 'POST', `${base}/carebank/care`, care(), people.member.auth)).json().careId as string;
+}
+
 interface Route {
   name: string;
   allowed: Who[];
@@ -97,6 +102,14 @@ const routes: Route[] = [
   { name: 'GET /networks/:id/timebank/accounts/:personId/statement (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}/statement?from=2026-01-01&to=2026-12-31`) },
   { name: 'GET /networks/:id/timebank/figures', allowed: members, call: get(`${base}/timebank/figures`) },
   { name: 'GET /networks/:id/timebank/exchanges.csv', allowed: ['coordinator'], call: get(`${base}/timebank/exchanges.csv`) },
+  { name: 'POST /networks/:id/carebank/rules', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/rules`, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2026-01-01' }, headers(who)) },
+  { name: 'POST /networks/:id/carebank/care (the volunteer or a coordinator)', allowed: ['member', 'coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/care`, care(), headers(who)) },
+  { name: 'POST /networks/:id/carebank/care/:careId/confirmation (the person cared for or a coordinator)', allowed: ['family', 'coordinator'], prepare: careLogged, call: (who, c) => send(app, 'POST', `${base}/carebank/care/${c}/confirmation`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/carebank/pledges', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/pledges`, { relativeId: id('family'), minutes: 10 }, headers(who)) },
+  { name: 'POST /networks/:id/carebank/pool-donations', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/pool-donations`, { minutes: 10 }, headers(who)) },
+  { name: 'POST /networks/:id/carebank/claims', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/claims`, { minutes: 10 }, headers(who)) },
+  { name: 'GET /networks/:id/carebank/accounts/:personId (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/carebank/accounts/${people.member.personId}`) },
+  { name: 'GET /networks/:id/carebank/obligation', allowed: ['coordinator', 'treasurer', 'board'], call: get(`${base}/carebank/obligation?asAt=2026-11-01`) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];
 
@@ -123,7 +136,7 @@ for (const route of routes) {
       } else {
         t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
         // Refused for their role, or (within an exchange) for not being the party who may act.
-        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange)$/ });
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient)$/ });
         t.same(await written(hearth), before, `${who}: nothing written`);
       }
     }

@@ -151,7 +151,20 @@ export interface TimebankExchangesTable {
   position: Int8;
 }
 
+export interface CarebankEntriesTable {
+  network_id: string;
+  holder: string;
+  position: Int8;
+  entry_date: string;
+  minutes: number;
+  kind: string;
+  ref: string;
+  counterparty: string | null;
+  rules_version: number | null;
+}
+
 export interface Tables {
+  carebank_entries: CarebankEntriesTable;
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;
   timebank_exchanges: TimebankExchangesTable;

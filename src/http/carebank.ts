@@ -1,0 +1,216 @@
+// The care bank over HTTP: scheme rules, care given and confirmed, pledges, pool gifts, claims,
+// a holder's bank, and the scheme's outstanding obligation as at any date.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { v5 as uuidv5 } from 'uuid';
+import type { Hearth } from '../hearth.ts';
+import { handleCommand, handleAcross, type HandledAcross } from '../commands/handle.ts';
+import { Rejection } from '../commands/decider.ts';
+import { actingIn, membershipOf, requireMember, signedIn, type Acting } from '../access/guard.ts';
+import { currentDetails } from '../access/register.ts';
+import { ageOn, careActivities, rulesShape, schemeDecider, schemeStream } from '../carebank/scheme.ts';
+import { careStream, decideLogCare, evolveCare, POOL, type Actor, type CareEvent, type CareState } from '../carebank/bank.ts';
+import { claimCare, confirmCare, donateToPool, moveBanked } from '../carebank/commands.ts';
+import { formatMinutes } from '../timebank/account.ts';
+import { idempotent } from './idempotency.ts';
+import { asCoordinator } from './guarded.ts';
+import { commandContext } from './commands.ts';
+import { readAfter, waitForProjections, writeResult } from './reads.ts';
+
+const networkParams = z.object({ networkId: z.uuid() });
+const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
+const onBehalf = z.object({ 'idempotency-key': z.string().optional(), 'on-behalf-of': z.uuid().optional() });
+const today = () => new Date().toISOString().slice(0, 10);
+const written = (done: HandledAcross) => ({ revision: done.revisions[0]!, position: done.position });
+const BANDS = [
+  { band: 'under 40', below: 40 },
+  { band: '40 to 59', below: 60 },
+  { band: '60 to 74', below: 75 },
+  { band: '75 and over', below: Infinity },
+];
+
+export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
+  const { db } = hearth.database;
+  const { store } = hearth;
+
+  async function schemeActor(request: FastifyRequest, networkId: string): Promise<{ acting: Acting; by: Actor }> {
+    const acting = await actingIn(store, networkId, request);
+    const own = await requireMember(store, networkId, signedIn(request));
+    return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
+  }
+
+  async function ageOf(personId: string, on: string): Promise<number | null> {
+    const dob = (await currentDetails(hearth, personId))?.dateOfBirth;
+    return dob ? ageOn(dob, on) : null;
+  }
+
+  async function activeMember(networkId: string, personId: string, field: string) {
+    if ((await membershipOf(store, networkId, personId)).status !== 'active') throw new Rejection('unknown-member', 'This person is not an active member of the scheme.', 422, field);
+  }
+
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const base = '/networks/:networkId/carebank';
+
+    app.post(
+      `${base}/rules`,
+      { schema: { summary: "A new version of the scheme's rules (coordinators)", params: networkParams, body: rulesShape, response: { 201: writeResult } } },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        return asCoordinator(hearth, request, reply, networkId, 201, (commandId, acting) =>
+          handleCommand(store, schemeDecider, schemeStream(networkId), { type: 'VersionRules', networkId, rules: request.body }, commandContext(request, commandId, acting)),
+        );
+      },
+    );
+
+    app.post(
+      `${base}/care`,
+      {
+        schema: {
+          summary: 'Log non-personal care given to an older person (the volunteer, or a coordinator)',
+          params: networkParams,
+          headers: onBehalf,
+          body: z.strictObject({ volunteerId: z.uuid(), recipientId: z.uuid(), minutes: minutes.max(24 * 60), activity: z.enum(careActivities), occurredOn: z.iso.date() }),
+          response: { 201: writeResult.extend({ careId: z.uuid() }) },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { acting, by } = await schemeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
+          await activeMember(networkId, request.body.volunteerId, 'volunteerId');
+          await activeMember(networkId, request.body.recipientId, 'recipientId');
+          const careId = uuidv5('care', commandId);
+          const done = await handleAcross(
+            store,
+            [careStream(careId)],
+            ([history]) => [decideLogCare((history as unknown as CareEvent[]).reduce(evolveCare, { status: 'none' } as CareState), { careId, networkId, ...request.body, by, today: today() })],
+            commandContext(request, commandId, acting),
+          );
+          return { status: 201, body: { careId, ...written(done) } };
+        });
+      },
+    );
+
+    app.post(
+      `${base}/care/:careId/confirmation`,
+      { schema: { summary: 'Confirm care received: the hours are banked (the person cared for, or a coordinator)', params: networkParams.extend({ careId: z.uuid() }), headers: onBehalf, response: { 200: writeResult } } },
+      async (request, reply) => {
+        const { networkId, careId } = request.params;
+        const { acting, by } = await schemeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
+          const [logged] = await store.readStream(careStream(careId), { maxCount: 1 });
+          if (!logged || (logged.data as { networkId: string }).networkId !== networkId) throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
+          const volunteer = (logged.data as { volunteerId: string }).volunteerId;
+          return { status: 200, body: written(await confirmCare(store, careId, by, (on) => ageOf(volunteer, on), commandContext(request, commandId, acting))) };
+        });
+      },
+    );
+
+    app.post(
+      `${base}/pledges`,
+      { schema: { summary: 'Pledge banked hours to a named relative', params: networkParams, headers: onBehalf, body: z.strictObject({ relativeId: z.uuid(), minutes }), response: { 201: writeResult } } },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { acting } = await schemeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
+          await activeMember(networkId, request.body.relativeId, 'relativeId');
+          return { status: 201, body: written(await moveBanked(store, networkId, acting.subject, request.body.relativeId, request.body.minutes, 'pledge', today(), commandContext(request, commandId, acting))) };
+        });
+      },
+    );
+
+    app.post(
+      `${base}/pool-donations`,
+      { schema: { summary: "Give banked hours to the scheme's pool", params: networkParams, headers: onBehalf, body: z.strictObject({ minutes }), response: { 201: writeResult } } },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { acting } = await schemeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
+          status: 201,
+          body: written(await donateToPool(store, networkId, acting.subject, request.body.minutes, today(), commandContext(request, commandId, acting))),
+        }));
+      },
+    );
+
+    app.post(
+      `${base}/claims`,
+      { schema: { summary: 'Claim care funded from your banked hours', params: networkParams, headers: onBehalf, body: z.strictObject({ minutes }), response: { 201: writeResult } } },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { acting } = await schemeActor(request, networkId);
+        return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
+          status: 201,
+          body: written(await claimCare(store, networkId, acting.subject, request.body.minutes, await ageOf(acting.subject, today()), today(), commandContext(request, commandId, acting))),
+        }));
+      },
+    );
+
+    app.get(
+      `${base}/accounts/:personId`,
+      { schema: { summary: "A holder's banked hours (the holder, or a coordinator)", params: networkParams.extend({ personId: z.uuid() }), querystring: readAfter.extend({ asAt: z.iso.date().optional() }) } },
+      async (request, reply) => {
+        const { networkId, personId } = request.params;
+        const principal = signedIn(request);
+        await requireMember(store, networkId, principal, principal.personId === personId ? undefined : ['coordinator']);
+        if (!(await waitForProjections(hearth, reply, ['carebank'], request.query.after))) return reply;
+        const asAt = request.query.asAt ?? today();
+        const entries = await db.selectFrom('carebank_entries').selectAll().where('network_id', '=', networkId).where('holder', '=', personId).where('entry_date', '<=', asAt).orderBy('entry_date').orderBy('position').execute();
+        const balance = entries.reduce((sum, e) => sum + e.minutes, 0);
+        return {
+          personId, asAt, balanceMinutes: balance, balance: formatMinutes(balance),
+          entries: entries.map((e) => ({ date: e.entry_date, minutes: e.minutes, kind: e.kind, rulesVersion: e.rules_version })),
+        };
+      },
+    );
+
+    app.get(
+      `${base}/obligation`,
+      {
+        schema: {
+          summary: "The scheme's outstanding obligation (banked, unclaimed hours) by holders' age band, as at a date (coordinators, treasurers, board)",
+          params: networkParams,
+          querystring: readAfter.extend({ asAt: z.iso.date() }),
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { asAt } = request.query;
+        await requireMember(store, networkId, signedIn(request), ['coordinator', 'treasurer', 'board']);
+        if (!(await waitForProjections(hearth, reply, ['carebank'], request.query.after))) return reply;
+        const holders = await db
+          .selectFrom('carebank_entries')
+          .select(['holder', (eb) => eb.fn.sum<number>('minutes').as('minutes')])
+          .where('network_id', '=', networkId)
+          .where('entry_date', '<=', asAt)
+          .groupBy('holder')
+          .execute();
+        const bands = new Map<string, { holders: number; minutes: number }>();
+        const add = (band: string, m: number) => {
+          const b = bands.get(band) ?? { holders: 0, minutes: 0 };
+          bands.set(band, { holders: b.holders + 1, minutes: b.minutes + m });
+        };
+        for (const h of holders) {
+          const m = Number(h.minutes);
+          if (m === 0) continue;
+          if (h.holder === POOL) {
+            add("the scheme's pool", m);
+            continue;
+          }
+          const age = await ageOf(h.holder, asAt);
+          add(age === null ? 'age not known' : BANDS.find((b) => age < b.below)!.band, m);
+        }
+        const total = [...bands.values()].reduce((sum, b) => sum + b.minutes, 0);
+        const order = [...BANDS.map((b) => b.band), 'age not known', "the scheme's pool"];
+        return {
+          networkId,
+          asAt,
+          outstandingMinutes: total,
+          outstanding: formatMinutes(total),
+          bands: order.filter((b) => bands.has(b)).map((band) => ({ band, holders: bands.get(band)!.holders, minutes: bands.get(band)!.minutes, hours: formatMinutes(bands.get(band)!.minutes) })),
+        };
+      },
+    );
+  };
+}
