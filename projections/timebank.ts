@@ -51,8 +51,9 @@ export const timebankProjection: Projection = {
       .insertInto('timebank_entries')
       .values({
         network_id: p.networkId, holder: p.holder, position: event.position,
-        // An exchange is dated when it happened; a reversal, a donation or a grant when recorded.
-        entry_date: p.reason === 'exchange' && exchange ? exchange.occurred_on : event.metadata.recordedAt.slice(0, 10),
+        // An exchange is dated when it happened; a reversal, a donation or a grant when recorded,
+        // unless it was brought over from another system with its own date.
+        entry_date: p.reason === 'exchange' && exchange ? exchange.occurred_on : (p.occurredOn ?? event.metadata.recordedAt.slice(0, 10)),
         minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: p.counterparty, category: exchange?.category ?? null, description: exchange?.description ?? null,
       })
       .execute();

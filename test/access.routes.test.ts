@@ -1,6 +1,7 @@
 // Every route, every role: 401 without credentials, 403 where the role does not belong, and a
 // refused request writes nothing. Those who may use a route are let through.
 import t from 'tap';
+import { randomUUID } from 'node:crypto';
 import { openApp, send, signUp, written, type Person } from './support/http.ts';
 
 type Who = 'anonymous' | 'outsider' | 'member' | 'coordinator' | 'treasurer' | 'board' | 'mentor' | 'family';
@@ -102,6 +103,12 @@ const routes: Route[] = [
   { name: 'GET /networks/:id/timebank/accounts/:personId/statement (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}/statement?from=2026-01-01&to=2026-12-31`) },
   { name: 'GET /networks/:id/timebank/figures', allowed: members, call: get(`${base}/timebank/figures`) },
   { name: 'GET /networks/:id/timebank/exchanges.csv', allowed: ['coordinator'], call: get(`${base}/timebank/exchanges.csv`) },
+  {
+    name: 'POST /networks/:id/timebank/imports',
+    allowed: ['coordinator'],
+    call: (who) =>
+      app.inject({ method: 'POST', url: `${base}/timebank/imports`, headers: { ...headers(who), 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n2024-03-05 10:00:00 UTC,A (1),1,B (2),2,,,,1\n' }),
+  },
   { name: 'POST /networks/:id/carebank/rules', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/rules`, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2026-01-01' }, headers(who)) },
   { name: 'POST /networks/:id/carebank/care (the volunteer or a coordinator)', allowed: ['member', 'coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/care`, care(), headers(who)) },
   { name: 'POST /networks/:id/carebank/care/:careId/confirmation (the person cared for or a coordinator)', allowed: ['family', 'coordinator'], prepare: careLogged, call: (who, c) => send(app, 'POST', `${base}/carebank/care/${c}/confirmation`, undefined, headers(who)) },

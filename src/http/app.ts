@@ -12,6 +12,7 @@ import { healthRoutes } from './health.ts';
 import { networkRoutes } from './networks.ts';
 import { accountRoutes } from './accounts.ts';
 import { timebankRoutes } from './timebank.ts';
+import { timebankImportRoutes } from './timebank-import.ts';
 import { carebankRoutes } from './carebank.ts';
 import { authPlugin } from './auth.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
@@ -110,6 +111,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(accountRoutes(hearth), { prefix: '/api/v1' });
   await app.register(networkRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(timebankImportRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankRoutes(hearth), { prefix: '/api/v1' });
   return app;
 }

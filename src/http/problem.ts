@@ -49,6 +49,7 @@ export const problemTitles: Record<string, string> = {
   'not-confirmed': 'This exchange is not confirmed',
   'limit-out-of-range': 'That limit is out of range',
   safeguarding: 'A safeguarding check is needed first',
+  'import-invalid': 'This export cannot be imported',
   'rules-backdated': 'New rules cannot take effect before the current ones',
   'care-exists': 'This care is already logged',
   'care-for-oneself': 'Care given to oneself cannot be banked',

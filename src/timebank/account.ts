@@ -20,6 +20,8 @@ export const Posted = defineEvent(
     /** The exchange, donation or grant this posting belongs to. */
     ref: z.uuid(),
     counterparty: z.string().min(1),
+    /** For a donation or grant brought over from another system: when it happened there. */
+    occurredOn: z.iso.date().optional(),
   }),
 );
 export const AccountLimitsSet = defineEvent(

@@ -1,0 +1,47 @@
+// Moving in over HTTP: a coordinator sends another time bank's transfer export as CSV; Hearth
+// checks every row first, then records its members and transfers (see timebank/import.ts).
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Hearth } from '../hearth.ts';
+import { requireMember, signedIn } from '../access/guard.ts';
+import { importColumns, importTransferReport, readTransferReport } from '../timebank/import.ts';
+import { idempotent } from './idempotency.ts';
+import { commandContext } from './commands.ts';
+
+/** Exports of a few years run to megabytes; larger than any other request. */
+const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
+
+export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
+  return async (plain) => {
+    plain.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+
+    app.post(
+      '/networks/:networkId/timebank/imports',
+      {
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: {
+          summary: "Import members and transfers from another time bank's CSV export (coordinators)",
+          description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members; quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing.`,
+          consumes: ['text/csv'],
+          params: z.object({ networkId: z.uuid() }),
+          body: z.string().min(1, 'the CSV file is empty'),
+          response: {
+            201: z.object({ members: z.number().int(), transfers: z.number().int(), alreadyImported: z.number().int(), minutes: z.number().int(), position: z.number().int() }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const principal = signedIn(request);
+        const { networkId } = request.params;
+        await requireMember(hearth.store, networkId, principal, ['coordinator']);
+        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
+          const report = readTransferReport(request.body);
+          const { commandId: _, ...base } = commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null });
+          return { status: 201, body: await importTransferReport(hearth, networkId, report, base) };
+        });
+      },
+    );
+  };
+}

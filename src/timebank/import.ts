@@ -1,0 +1,171 @@
+// Moving in from another time bank: its members and transfers, read from a CSV export (the
+// "complete" transfer report of TimeOverflow is one). Every row becomes what Hearth itself would
+// have recorded: a confirmed exchange between two members, or a grant from or donation to the
+// community chest. Ids follow from the rows, so importing the same export again adds nothing.
+// History is taken as it was: no limit, category or date rule is applied to it.
+import { parse } from 'csv-parse/sync';
+import { v5 as uuidv5 } from 'uuid';
+import { Rejection } from '../commands/decider.ts';
+import { handleAcross, handleCommand, type CommandContext } from '../commands/handle.ts';
+import { membershipDecider, membershipStream } from '../access/membership.ts';
+import { registerPerson } from '../access/register.ts';
+import type { Hearth } from '../hearth.ts';
+import { accountStream, COMMUNITY } from './account.ts';
+import { exchangeStream } from './exchange.ts';
+
+/** The columns, in order; the first and the eighth are named in the exporting site's language. */
+export const importColumns = ['date', 'from', 'from ID', 'to', 'to ID', 'post', 'post ID', 'reason', 'quantity'] as const;
+export const IMPORTED_CATEGORY = 'imported';
+
+/** The exporter's own account: TimeOverflow writes its organisation's ID as 0. */
+const ORGANISATION_ID = '0';
+/** Members since deactivated or deleted are exported without an ID; their side is kept together. */
+const FORMER_IDS = new Set(['inactive_user', 'deleted_user']);
+const FORMER_MEMBERS = 'former members';
+const NAMESPACE = '6f1c9a52-3b8e-4d71-9a0e-2c5d8b7e4f13';
+
+type Party = { kind: 'member'; uid: string } | { kind: 'community' };
+
+export interface ImportedTransfer {
+  /** Line in the file, counting the header as line 1. */
+  line: number;
+  /** The same row in a later export has the same key. */
+  key: string;
+  occurredOn: string;
+  /** Whose account is credited (the exporter's "to") and whose debited ("from"). */
+  provider: Party;
+  receiver: Party;
+  minutes: number;
+  description: string;
+}
+
+export interface TransferReport {
+  /** Member ID in the old system → name. */
+  members: Map<string, string>;
+  transfers: ImportedTransfer[];
+}
+
+const refuse = (line: number, column: string, message: string): never => {
+  throw new Rejection('import-invalid', `Line ${line}, ${column}: ${message}`, 422, `${line}/${column}`);
+};
+
+/** Reads and checks the whole export before anything is written. */
+export function readTransferReport(csv: string): TransferReport {
+  let rows: string[][];
+  try {
+    rows = parse(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+  } catch (err) {
+    throw new Rejection('import-invalid', `This is not a CSV file Hearth can read: ${(err as Error).message}`, 422, 'file');
+  }
+  const [header, ...body] = rows;
+  const named = importColumns.map((c, i) => (i === 0 || i === 7 ? null : c));
+  if (!header || header.length !== importColumns.length || named.some((c, i) => c !== null && header[i]!.toLowerCase() !== c.toLowerCase())) {
+    throw new Rejection('import-invalid', `The first line must name the columns: ${importColumns.join(', ')}.`, 422, '1/header');
+  }
+  const members = new Map<string, string>();
+  const seen = new Map<string, number>();
+  const transfers = body.map((row, i): ImportedTransfer => {
+    const line = i + 2;
+    if (row.length !== importColumns.length) refuse(line, 'row', `expected ${importColumns.length} columns, found ${row.length}.`);
+    const [when, fromName, fromId, toName, toId, post, postId, reason, quantity] = row as [string, string, string, string, string, string, string, string, string];
+    const occurredOn = /^\d{4}-\d{2}-\d{2}/.exec(when)?.[0];
+    if (!occurredOn || Number.isNaN(Date.parse(occurredOn))) refuse(line, 'date', `"${when}" is not a date (YYYY-MM-DD, then any time).`);
+    if (!/^\d+([.,]\d+)?$/.test(quantity)) refuse(line, 'quantity', `"${quantity}" is not a number of hours.`);
+    const minutes = Math.round(Number(quantity.replace(',', '.')) * 60);
+    if (minutes <= 0) refuse(line, 'quantity', 'must be more than zero.');
+    const party = (id: string, name: string, column: string): Party => {
+      if (id === ORGANISATION_ID) return { kind: 'community' };
+      const uid = FORMER_IDS.has(id) ? FORMER_MEMBERS : id;
+      if (!uid) refuse(line, column, 'is empty.');
+      if (!members.has(uid)) members.set(uid, uid === FORMER_MEMBERS ? 'Former members (imported)' : name.replace(new RegExp(` \\(${escape(id)}\\)$`), '') || `Member ${id}`);
+      return { kind: 'member', uid };
+    };
+    const receiver = party(fromId, fromName, 'from ID');
+    const provider = party(toId, toName, 'to ID');
+    if (provider.kind === 'community' && receiver.kind === 'community') refuse(line, 'to ID', 'a transfer from the organisation to itself cannot be imported.');
+    if (provider.kind === 'member' && receiver.kind === 'member' && provider.uid === receiver.uid && provider.uid !== FORMER_MEMBERS) refuse(line, 'to ID', 'the same member on both sides.');
+    // Two identical rows are two transfers; the n-th of them keeps its key in any later export.
+    const content = JSON.stringify([when, fromId, toId, postId, reason, quantity]);
+    const n = (seen.get(content) ?? 0) + 1;
+    seen.set(content, n);
+    const description = [post, reason].filter(Boolean).join(': ').slice(0, 500);
+    return { line, key: `${content}#${n}`, occurredOn: occurredOn!, provider, receiver, minutes, description };
+  });
+  return { members, transfers };
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export interface ImportSummary {
+  members: number;
+  transfers: number;
+  /** Rows already imported by an earlier run: nothing written for them. */
+  alreadyImported: number;
+  minutes: number;
+  position: number;
+}
+
+/**
+ * Writes the report into a network, member by member and then transfer by transfer; each step is
+ * one atomic command with an id derived from the row, so a run cut short is finished by running
+ * it again.
+ */
+export async function importTransferReport(hearth: Hearth, networkId: string, report: TransferReport, base: Omit<CommandContext, 'commandId'>): Promise<ImportSummary> {
+  const { store } = hearth;
+  const idFor = (what: string) => uuidv5(`${networkId}/${what}`, NAMESPACE);
+  const personOf = (party: Party) => (party.kind === 'community' ? COMMUNITY : idFor(`member/${(party as { uid: string }).uid}`));
+  let position = 0;
+
+  for (const [uid, name] of report.members) {
+    const personId = personOf({ kind: 'member', uid });
+    const context = { ...base, commandId: idFor(`enrol/${uid}`), onBehalfOf: personId };
+    await registerPerson(hearth, context, personId, { name }, false);
+    const enrolled = await handleCommand(store, membershipDecider, membershipStream(networkId, personId), { type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now }, context);
+    position = Math.max(position, enrolled.position);
+  }
+
+  let alreadyImported = 0;
+  let minutes = 0;
+  for (const t of report.transfers) {
+    const commandId = idFor(`transfer/${t.key}`);
+    const provider = personOf(t.provider);
+    const receiver = personOf(t.receiver);
+    const posting = (holder: string, signed: number, counterparty: string, reason: 'exchange' | 'grant' | 'donation', ref: string) => ({
+      type: 'timebank.Posted',
+      data: { networkId, holder, minutes: signed, reason, ref, counterparty, ...(reason === 'exchange' ? {} : { occurredOn: t.occurredOn }) },
+    });
+    const context = { ...base, commandId };
+    let done;
+    if (t.provider.kind === 'member' && t.receiver.kind === 'member') {
+      const exchangeId = uuidv5('exchange', commandId);
+      const logged = {
+        exchangeId, networkId, providerId: provider, receiverId: receiver, minutes: t.minutes, category: IMPORTED_CATEGORY,
+        ratePercent: 100, credited: t.minutes, description: t.description, occurredOn: t.occurredOn, loggedBy: base.actor,
+      };
+      done = await handleAcross(
+        store,
+        [exchangeStream(exchangeId), accountStream(networkId, provider), accountStream(networkId, receiver)],
+        () => [
+          [{ type: 'timebank.ExchangeLogged', data: logged }, { type: 'timebank.ExchangeConfirmed', data: { exchangeId, confirmedBy: base.actor } }],
+          [posting(provider, t.minutes, receiver, 'exchange', exchangeId)],
+          [posting(receiver, -t.minutes, provider, 'exchange', exchangeId)],
+        ],
+        context,
+      );
+    } else {
+      // The organisation's side is the community chest: paid out of it, a grant; paid into it, a donation.
+      const reason = t.receiver.kind === 'community' ? 'grant' : 'donation';
+      const ref = uuidv5(reason, commandId);
+      done = await handleAcross(
+        store,
+        [accountStream(networkId, receiver), accountStream(networkId, provider)],
+        () => [[posting(receiver, -t.minutes, provider, reason, ref)], [posting(provider, t.minutes, receiver, reason, ref)]],
+        context,
+      );
+    }
+    if (done.replayed) alreadyImported++;
+    minutes += t.minutes;
+    position = Math.max(position, done.position);
+  }
+  return { members: report.members.size, transfers: report.transfers.length, alreadyImported, minutes, position };
+}
