@@ -5,6 +5,9 @@ import { createLogger } from './log.ts';
 import { openDatabase, openHearth } from './hearth.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
+import { Ledger, Refused } from './cli/ledger.ts';
+import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
+import { loadDemo } from './cli/demo.ts';
 
 const usage = `Usage: hearth <command>
 
@@ -13,15 +16,28 @@ Commands:
   migrate                      apply pending database migrations
   projections status           each projection's position, lag and state
   projections rebuild NAME     rebuild a projection beside the live one and swap it in
+  demo                         load a small time bank and care-bank scheme, and show their reports
+
+Networks, time bank and care bank, acting as a person (--as EMAIL or person id):
+${Object.values(ledgerCommands).map((c) => `  ${c.usage}`).join('\n')}
+  Commands that change the ledger take --key K (an Idempotency-Key, to retry safely) and
+  --on-behalf-of PERSON (a coordinator acting for a member). Times: 90, 1:30 or 1.5h.
 
 Configuration is read from environment variables; see the README.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
+  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from'];
+  const parsed = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'no-projections': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      'no-projections': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...Object.fromEntries(ledgerFlags.map((f) => [f, { type: 'string' as const }])),
+    },
   });
+  const { positionals } = parsed;
+  const values = parsed.values as Flags;
   const [command, sub, name] = positionals;
   if (values.help || !command) {
     console.log(usage);
@@ -37,9 +53,43 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'status') return projectionsStatus(config);
       if (sub === 'rebuild' && name) return projectionsRebuild(config, name);
       break;
+    case 'demo':
+      return withLedger(config, async (ledger) => loadDemo(ledger, (line) => console.log(line)));
+    case 'network':
+    case 'timebank':
+    case 'carebank': {
+      const ledgerCommand = ledgerCommands[`${command} ${sub}`];
+      if (!ledgerCommand) break;
+      return withLedger(config, async (ledger) => {
+        if (typeof values.as !== 'string') throw new UsageError('--as is needed: the email or person id of whoever is acting.');
+        await ledger.actAs(values.as);
+        console.log(await ledgerCommand.run(ledger, values, positionals.slice(2)));
+      });
+    }
   }
   console.error(usage);
   return 2;
+}
+
+/** Ledger work in-process; a refusal is printed as the API's problem details, and exits 1. */
+async function withLedger(config: Config, work: (ledger: Ledger) => Promise<void>): Promise<number> {
+  const ledger = await Ledger.open(config);
+  try {
+    await work(ledger);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      return 2;
+    }
+    if (err instanceof Refused) {
+      console.error(`Refused: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await ledger.close();
+  }
 }
 
 async function serve(config: Config): Promise<number> {

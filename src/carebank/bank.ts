@@ -98,6 +98,8 @@ export function decideConfirmCare(state: CareState, by: Actor, bank: BankState, 
   if (state.status === 'confirmed') return { care: [], bank: [] };
   const { care } = state;
   if (by.personId !== care.recipientId && !by.isCoordinator) throw new Rejection('not-the-recipient', 'Only the person cared for, or a coordinator, may confirm care.', 403);
+  // Nobody banks hours on their own word, coordinators included.
+  if (by.personId === care.volunteerId) throw new Rejection('own-care', 'Care you gave is confirmed by the person cared for, or another coordinator.', 403);
   const rules = rulesOn(scheme, care.occurredOn);
   if (volunteerAge === null) throw new Rejection('age-unknown', 'The volunteer\'s date of birth is not recorded, so their age cannot be checked.', 422);
   if (volunteerAge < rules.minimumAgeToBank) throw new Rejection('too-young-to-bank', `Volunteers bank hours from age ${rules.minimumAgeToBank} in this scheme.`, 422);

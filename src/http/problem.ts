@@ -56,6 +56,7 @@ export const problemTitles: Record<string, string> = {
   'care-not-found': 'There is no such care record',
   'not-the-volunteer': 'Only the volunteer, or a coordinator',
   'not-the-recipient': 'Only the person cared for, or a coordinator',
+  'own-care': 'Care you gave is confirmed by someone else',
   'age-unknown': 'The date of birth is not recorded',
   'too-young-to-bank': 'Too young to bank hours in this scheme',
   'too-young-to-claim': 'Not yet old enough to claim in this scheme',

@@ -1,0 +1,153 @@
+import t from 'tap';
+import { ageOn, defaultRules, rulesOn, schemeDecider, type Rules, type SchemeEvent } from '../src/carebank/scheme.ts';
+import { decideConfirmCare, decideLogCare, emptyBank, evolveBank, evolveCare, requireBalance, type BankEvent, type CareEvent, type CareState } from '../src/carebank/bank.ts';
+import { fold, Rejection } from '../src/commands/decider.ts';
+import { specFor } from './support/given.ts';
+
+const networkId = '0190f0a0-0000-7000-8000-0000000000a1';
+const careId = '0190f0a0-0000-7000-8000-0000000000d1';
+const vic = '0190f0a0-0000-7000-8000-0000000000b1';
+const edna = '0190f0a0-0000-7000-8000-0000000000b2';
+const cath = '0190f0a0-0000-7000-8000-0000000000c1';
+const stan = '0190f0a0-0000-7000-8000-0000000000c2';
+const rules = (over: Partial<Rules> = {}): Rules => ({ ...defaultRules, effectiveFrom: '2026-01-01', ...over });
+const versioned = (version: number, over: Partial<Rules> = {}): SchemeEvent => ({ type: 'carebank.SchemeRulesVersioned', data: { networkId, version, ...rules(over) } });
+const scheme = (...events: SchemeEvent[]) => fold(schemeDecider, events);
+const given = specFor(schemeDecider);
+
+const log = (over: Partial<Parameters<typeof decideLogCare>[1]> = {}) => ({
+  careId,
+  networkId,
+  volunteerId: vic,
+  recipientId: edna,
+  minutes: 90,
+  activity: 'befriending' as const,
+  occurredOn: '2026-11-20',
+  by: { personId: vic, isCoordinator: false },
+  today: '2026-11-22',
+  ...over,
+});
+const logged: CareEvent = {
+  type: 'carebank.CareLogged',
+  data: { careId, networkId, volunteerId: vic, recipientId: edna, minutes: 90, activity: 'befriending', occurredOn: '2026-11-20', loggedBy: vic },
+};
+const loggedOn = (occurredOn: string, minutes = 90): CareState => evolveCare({ status: 'none' }, { ...logged, data: { ...logged.data, occurredOn, minutes } } as CareEvent);
+const care = evolveCare({ status: 'none' }, logged);
+const recipient = { personId: edna, isCoordinator: false };
+const bankOf = (...entries: Array<{ minutes: number; kind: BankEvent['data']['kind']; entryDate: string }>) =>
+  entries.map((e): BankEvent => ({ type: 'carebank.BankEntry', data: { networkId, holder: vic, ref: careId, counterparty: edna, rulesVersion: null, ...e } })).reduce(evolveBank, emptyBank);
+
+/** The refusal a call throws, or undefined when it decides. */
+function refusal(fn: () => unknown): Rejection | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof Rejection) return err;
+    throw err;
+  }
+  return undefined;
+}
+
+t.test('versioning the scheme\'s rules', async (t) => {
+  given([]).when({ type: 'VersionRules', networkId, rules: rules() }).then(t, [versioned(1)], 'the first version is 1; the defaults are 0');
+  given([versioned(1)]).when({ type: 'VersionRules', networkId, rules: rules({ dailyCapMinutes: 240, effectiveFrom: '2026-06-01' }) })
+    .then(t, [versioned(2, { dailyCapMinutes: 240, effectiveFrom: '2026-06-01' })], 'versions number up');
+  given([versioned(1)]).when({ type: 'VersionRules', networkId, rules: rules({ claimFromAge: 65 }) })
+    .then(t, [versioned(2, { claimFromAge: 65 })], 'taking effect on the same day as the current rules is not backdating');
+  given([versioned(1), versioned(2, { effectiveFrom: '2026-06-01' })]).when({ type: 'VersionRules', networkId, rules: rules({ effectiveFrom: '2026-05-31' }) }).rejects(t, 'rules-backdated');
+  // The refusal names the field, so the HTTP answer can point at it.
+  const backdated = refusal(() => schemeDecider.decide({ type: 'VersionRules', networkId, rules: rules({ effectiveFrom: '2025-12-31' }) }, scheme(versioned(1))));
+  t.match(backdated, { type: 'rules-backdated', status: 422, field: 'effectiveFrom' });
+});
+
+t.test('the rules in force on a date', async (t) => {
+  t.same(defaultRules, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2000-01-01' }, "Care4Care's defaults");
+  t.same(rulesOn(scheme(), '2026-11-20'), { ...defaultRules, version: 0 }, 'with no versions, the defaults as version 0');
+  const two = scheme(versioned(1, { minimumAgeToBank: 16 }), versioned(2, { minimumAgeToBank: 21, effectiveFrom: '2026-06-01' }));
+  t.match(rulesOn(two, '2025-12-31'), { version: 0, minimumAgeToBank: 18 }, 'before the first version takes effect, the defaults');
+  t.match(rulesOn(two, '2026-01-01'), { version: 1, minimumAgeToBank: 16 }, 'a version is in force from its first day');
+  t.match(rulesOn(two, '2026-05-31'), { version: 1, minimumAgeToBank: 16 }, 'the day before the next takes over');
+  t.match(rulesOn(two, '2026-06-01'), { version: 2, minimumAgeToBank: 21 });
+  t.match(rulesOn(two, '2030-01-01'), { version: 2 }, 'the latest stays in force');
+  const sameDay = scheme(versioned(1), versioned(2, { dailyCapMinutes: 120 }));
+  t.match(rulesOn(sameDay, '2026-03-01'), { version: 2, dailyCapMinutes: 120 }, 'of two taking effect on one day, the later recorded');
+});
+
+t.test('age in whole years, around birthdays', async (t) => {
+  t.equal(ageOn('1950-06-15', '2026-06-14'), 75, 'the day before the birthday');
+  t.equal(ageOn('1950-06-15', '2026-06-15'), 76, 'on the birthday');
+  t.equal(ageOn('1950-06-15', '2026-05-31'), 75, 'an earlier month');
+  t.equal(ageOn('1950-06-15', '2026-07-01'), 76, 'a later month');
+  t.equal(ageOn('2008-02-29', '2026-02-28'), 17, 'born on 29 February: not yet, on the 28th');
+  t.equal(ageOn('2008-02-29', '2026-03-01'), 18, 'born on 29 February: from 1 March');
+});
+
+t.test('logging care', async (t) => {
+  t.same(decideLogCare({ status: 'none' }, log()), [logged], 'the volunteer logs care they gave');
+  t.same(decideLogCare({ status: 'none' }, log({ by: { personId: cath, isCoordinator: true } })), [{ ...logged, data: { ...logged.data, loggedBy: cath } }], 'a coordinator logs it for them');
+  t.same(decideLogCare({ status: 'none' }, log({ occurredOn: '2026-11-22' })).length, 1, 'care given today');
+  t.match(refusal(() => decideLogCare({ status: 'none' }, log({ recipientId: vic }))), { type: 'care-for-oneself', field: 'recipientId' });
+  t.match(refusal(() => decideLogCare({ status: 'none' }, log({ by: { personId: stan, isCoordinator: false } }))), { type: 'not-the-volunteer', status: 403 }, 'another member cannot log care for a volunteer');
+  t.match(refusal(() => decideLogCare({ status: 'none' }, log({ occurredOn: '2026-11-23' }))), { type: 'date-in-future', field: 'occurredOn' });
+  t.match(refusal(() => decideLogCare(care, log())), { type: 'care-exists', status: 409 }, 'logged twice');
+});
+
+t.test('confirming care banks it in the volunteer\'s bank', async (t) => {
+  const confirmed = decideConfirmCare(care, recipient, emptyBank, scheme(), 40);
+  t.same(confirmed.care, [{ type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } }]);
+  t.same(confirmed.bank, [{ type: 'carebank.BankEntry', data: { networkId, holder: vic, minutes: 90, kind: 'banked', ref: careId, counterparty: edna, entryDate: '2026-11-20', rulesVersion: 0 } }], 'banked on the day of care, under the defaults');
+  t.same(decideConfirmCare(care, { personId: cath, isCoordinator: true }, emptyBank, scheme(), 40).care.length, 1, 'a coordinator confirms');
+  t.match(refusal(() => decideConfirmCare(care, { personId: vic, isCoordinator: false }, emptyBank, scheme(), 40)), { type: 'not-the-recipient', status: 403 }, 'not the volunteer themselves');
+  t.match(refusal(() => decideConfirmCare(care, { personId: stan, isCoordinator: false }, emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'nor another member');
+  t.match(refusal(() => decideConfirmCare(care, { personId: vic, isCoordinator: true }, emptyBank, scheme(), 40)), { type: 'own-care', status: 403 }, 'nor the volunteer who is also a coordinator');
+  t.match(refusal(() => decideConfirmCare({ status: 'none' }, recipient, emptyBank, scheme(), 40)), { type: 'care-not-found', status: 404 });
+  const twice = evolveCare(care, { type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } });
+  t.same(decideConfirmCare(twice, recipient, emptyBank, scheme(), 40), { care: [], bank: [] }, 'confirming twice decides nothing');
+});
+
+t.test('the volunteer must be old enough under the rules in force on the day of care', async (t) => {
+  t.match(refusal(() => decideConfirmCare(care, recipient, emptyBank, scheme(), null)), { type: 'age-unknown', status: 422 }, 'no date of birth: the age cannot be checked');
+  t.match(refusal(() => decideConfirmCare(care, recipient, emptyBank, scheme(), 17)), { type: 'too-young-to-bank', status: 422 }, '17 under the defaults');
+  t.equal(decideConfirmCare(care, recipient, emptyBank, scheme(), 18).bank.length, 1, 'from 18 under the defaults');
+
+  // From December the scheme lets 16-year-olds bank; November's care is still judged by the defaults.
+  const lowered = scheme(versioned(1, { minimumAgeToBank: 16, effectiveFrom: '2026-12-01' }));
+  t.match(refusal(() => decideConfirmCare(care, recipient, emptyBank, lowered, 17)), { type: 'too-young-to-bank' }, 'care before the change: the old minimum');
+  t.match(decideConfirmCare(loggedOn('2026-12-02'), recipient, emptyBank, lowered, 17).bank, [{ data: { rulesVersion: 1 } }], 'care after it: the new minimum, and its version recorded');
+
+  // From December it rises to 21; care given at 19 in November was banked under the rules of its day.
+  const raised = scheme(versioned(1, { minimumAgeToBank: 21, effectiveFrom: '2026-12-01' }));
+  t.match(decideConfirmCare(care, recipient, emptyBank, raised, 19).bank, [{ data: { rulesVersion: 0 } }], 'confirmed after the change, judged by the old rules');
+  t.match(refusal(() => decideConfirmCare(loggedOn('2026-12-02'), recipient, emptyBank, raised, 19)), { type: 'too-young-to-bank' });
+});
+
+t.test('the daily cap', async (t) => {
+  const day = '2026-11-20';
+  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 210, kind: 'banked', entryDate: day }), scheme(), 40).bank.length, 1, '210 + 90 is exactly the cap of 300');
+  const over = refusal(() => decideConfirmCare(care, recipient, bankOf({ minutes: 211, kind: 'banked', entryDate: day }), scheme(), 40));
+  t.match(over, { type: 'daily-cap', status: 409 }, 'one minute over');
+  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 300, kind: 'banked', entryDate: '2026-11-19' }), scheme(), 40).bank.length, 1, 'another day\'s care does not count');
+  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 300, kind: 'pledge-received', entryDate: day }), scheme(), 40).bank.length, 1, 'hours pledged to the volunteer that day are not care they gave');
+  // The cap in force on the day of care, not today's.
+  const tighter = scheme(versioned(1, { dailyCapMinutes: 60, effectiveFrom: '2026-11-21' }));
+  t.equal(decideConfirmCare(care, recipient, emptyBank, tighter, 40).bank.length, 1, 'a cap tightened after the day of care does not apply to it');
+  t.match(refusal(() => decideConfirmCare(loggedOn('2026-11-21'), recipient, emptyBank, tighter, 40)), { type: 'daily-cap' });
+});
+
+t.test('the lifetime cap', async (t) => {
+  const capped = scheme(versioned(1, { lifetimeCapMinutes: 6000 }));
+  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 5910, kind: 'banked', entryDate: '2026-02-01' }), capped, 40).bank.length, 1, 'up to the cap');
+  t.match(refusal(() => decideConfirmCare(care, recipient, bankOf({ minutes: 5911, kind: 'banked', entryDate: '2026-02-01' }), capped, 40)), { type: 'lifetime-cap', status: 409 }, 'one minute over');
+  const pledgedAway = bankOf({ minutes: 5950, kind: 'banked', entryDate: '2026-02-01' }, { minutes: -3000, kind: 'pledged', entryDate: '2026-03-01' });
+  t.match(refusal(() => decideConfirmCare(care, recipient, pledgedAway, capped, 40)), { type: 'lifetime-cap' }, 'pledging hours away does not make room: the cap is on hours banked');
+  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 100000, kind: 'banked', entryDate: '2026-02-01' }), scheme(), 40).bank.length, 1, 'no lifetime cap by default');
+});
+
+t.test('moving banked minutes out needs them banked', async (t) => {
+  const bank = bankOf({ minutes: 90, kind: 'banked', entryDate: '2026-11-20' });
+  t.equal(bank.balance, 90);
+  t.doesNotThrow(() => requireBalance(bank, 90), 'all of it');
+  t.match(refusal(() => requireBalance(bank, 91)), { type: 'not-enough-banked', status: 409, field: 'minutes' });
+  t.match(refusal(() => requireBalance(bankOf({ minutes: 90, kind: 'banked', entryDate: '2026-11-20' }, { minutes: -60, kind: 'pledged', entryDate: '2026-11-21' }), 31)), { type: 'not-enough-banked' }, 'what was pledged is gone');
+  t.match(refusal(() => requireBalance(emptyBank, 1)), { type: 'not-enough-banked' });
+});
