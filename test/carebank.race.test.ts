@@ -2,11 +2,11 @@
 // daily cap, and pledges racing for one holder's banked hours. Whoever loses the race must be
 // decided again on the winner's entry, never banked on top of it.
 import t from 'tap';
+import { refused } from './support/given.ts';
 import { randomUUID } from 'node:crypto';
 import { freshPostgres, postgresAvailable } from './support/db.ts';
 import { testHearth } from './support/hearth.ts';
 import { handleAcross, type CommandContext } from '../src/commands/handle.ts';
-import { Rejection } from '../src/commands/decider.ts';
 import { bankStream, careStream, decideLogCare, emptyBank, evolveBank, evolveCare, type BankEvent, type CareEvent, type CareState } from '../src/carebank/bank.ts';
 import { confirmCare, moveBanked } from '../src/carebank/commands.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
@@ -24,16 +24,6 @@ async function logCare(store: EventStore, networkId: string, volunteerId: string
 
 async function bankOf(store: EventStore, networkId: string, holder: string) {
   return ((await store.readStream(bankStream(networkId, holder))) as unknown as BankEvent[]).reduce(evolveBank, emptyBank);
-}
-
-async function refused(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    await promise;
-    return null;
-  } catch (err) {
-    if (err instanceof Rejection) return err.type;
-    throw err;
-  }
 }
 
 t.test('confirmations racing for one volunteer\'s daily cap: only what fits the day is banked', async (t) => {

@@ -1,12 +1,12 @@
 // The time bank's ledger against real stores: random command sequences compared with a simple
 // model (fast-check), and confirmations racing for one member's limit on PostgreSQL.
 import t from 'tap';
+import { refused } from './support/given.ts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { freshPglite, freshPostgres, postgresAvailable } from './support/db.ts';
 import { testHearth } from './support/hearth.ts';
 import { handleCommand, type CommandContext } from '../src/commands/handle.ts';
-import { Rejection } from '../src/commands/decider.ts';
 import { exchangeDecider, exchangeStream } from '../src/timebank/exchange.ts';
 import { settingsDecider, timebankStream } from '../src/timebank/settings.ts';
 import { accountStream, COMMUNITY, emptyAccount, evolveAccount, type AccountEvent } from '../src/timebank/account.ts';
@@ -28,16 +28,6 @@ async function logExchange(store: EventStore, networkId: string, providerId: str
 
 async function balance(store: EventStore, networkId: string, holder: string) {
   return ((await store.readStream(accountStream(networkId, holder))) as unknown as AccountEvent[]).reduce(evolveAccount, emptyAccount).balance;
-}
-
-async function refused(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    await promise;
-    return null;
-  } catch (err) {
-    if (err instanceof Rejection) return err.type;
-    throw err;
-  }
 }
 
 t.test('random command sequences agree with a simple model, and every network sums to zero', async (t) => {

@@ -2,7 +2,7 @@
 // member's own membership stream, not from a projection, so a role just granted or removed
 // counts at once.
 import type { FastifyRequest } from 'fastify';
-import { fold } from '../commands/decider.ts';
+import { fold, type Actor } from '../commands/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { membershipDecider, membershipStream, type MembershipEvent, type MembershipState, type Role } from './membership.ts';
 import type { Principal } from './sessions.ts';
@@ -55,6 +55,16 @@ export interface Acting {
  * Who a request acts as within a network. With an On-Behalf-Of header a coordinator acts for a
  * member of that network; the events record both.
  */
+/**
+ * The acting person as a decider sees them. Acting on a member's behalf, a coordinator does
+ * exactly what the member could, and no more.
+ */
+export async function actorIn(store: EventStore, networkId: string, request: FastifyRequest): Promise<{ acting: Acting; by: Actor }> {
+  const acting = await actingIn(store, networkId, request);
+  const own = await requireMember(store, networkId, signedIn(request));
+  return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
+}
+
 export async function actingIn(store: EventStore, networkId: string, request: FastifyRequest): Promise<Acting> {
   const principal = signedIn(request);
   const header = request.headers['on-behalf-of'];

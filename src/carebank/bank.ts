@@ -2,7 +2,7 @@
 // person cared for, or a coordinator, confirms it. Each holder's banked hours live in their own
 // stream, where the daily and lifetime caps and the balance for pledges and claims are enforced.
 import { z } from 'zod';
-import { Rejection } from '../commands/decider.ts';
+import { Rejection, type Actor } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { careActivities, rulesOn, ageOn, type SchemeState } from './scheme.ts';
 
@@ -70,11 +70,6 @@ export function evolveBank(state: BankState, event: BankEvent): BankState {
     bankedTotal: state.bankedTotal + banked,
     bankedByDate: banked ? { ...state.bankedByDate, [e.entryDate]: (state.bankedByDate[e.entryDate] ?? 0) + banked } : state.bankedByDate,
   };
-}
-
-export interface Actor {
-  personId: string;
-  isCoordinator: boolean;
 }
 
 export function decideLogCare(

@@ -1,11 +1,11 @@
 // Care-bank commands that span streams: confirming care banks it in the volunteer's bank; pledges
 // and pool donations move banked minutes between banks; a claim draws on the claimant's own.
 import { v5 as uuidv5 } from 'uuid';
-import { fold, Rejection } from '../commands/decider.ts';
+import { fold, Rejection, type Actor } from '../commands/decider.ts';
 import { handleAcross, type CommandContext } from '../commands/handle.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { rulesOn, schemeDecider, schemeStream, type SchemeEvent } from './scheme.ts';
-import { bankStream, careStream, decideConfirmCare, emptyBank, evolveBank, evolveCare, POOL, requireBalance, type Actor, type BankEvent, type CareEvent, type CareState } from './bank.ts';
+import { bankStream, careStream, decideConfirmCare, emptyBank, evolveBank, evolveCare, POOL, requireBalance, type BankEvent, type CareEvent, type CareState } from './bank.ts';
 
 const bankOf = (h: RecordedEvent[]) => (h as unknown as BankEvent[]).reduce(evolveBank, emptyBank);
 const careOf = (h: RecordedEvent[]): CareState => (h as unknown as CareEvent[]).reduce(evolveCare, { status: 'none' } as CareState);

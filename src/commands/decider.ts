@@ -8,6 +8,12 @@ export interface Decider<Command, State, Event> {
   decide(command: Command, state: State): Event[];
 }
 
+/** Who is acting, and whether they coordinate the network: the handler finds out, the decider judges. */
+export interface Actor {
+  personId: string;
+  isCoordinator: boolean;
+}
+
 /** A command the domain refuses. `type` is stable and becomes the problem type of the HTTP answer. */
 export class Rejection extends Error {
   constructor(

@@ -1,16 +1,16 @@
 // The care bank over HTTP: scheme rules, care given and confirmed, pledges, pool gifts, claims,
 // a holder's bank, and the scheme's outstanding obligation as at any date.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
 import { handleCommand, handleAcross, type HandledAcross } from '../commands/handle.ts';
 import { Rejection } from '../commands/decider.ts';
-import { actingIn, membershipOf, requireMember, signedIn, type Acting } from '../access/guard.ts';
+import { actorIn, membershipOf, requireMember, signedIn } from '../access/guard.ts';
 import { currentDetails } from '../access/register.ts';
 import { ageOn, careActivities, rulesShape, schemeDecider, schemeStream } from '../carebank/scheme.ts';
-import { careStream, decideLogCare, evolveCare, POOL, type Actor, type CareEvent, type CareState } from '../carebank/bank.ts';
+import { careStream, decideLogCare, evolveCare, POOL, type CareEvent, type CareState } from '../carebank/bank.ts';
 import { claimCare, confirmCare, donateToPool, moveBanked } from '../carebank/commands.ts';
 import { formatMinutes } from '../timebank/account.ts';
 import { idempotent } from './idempotency.ts';
@@ -33,12 +33,6 @@ const BANDS = [
 export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
   const { db } = hearth.database;
   const { store } = hearth;
-
-  async function schemeActor(request: FastifyRequest, networkId: string): Promise<{ acting: Acting; by: Actor }> {
-    const acting = await actingIn(store, networkId, request);
-    const own = await requireMember(store, networkId, signedIn(request));
-    return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
-  }
 
   async function ageOf(personId: string, on: string): Promise<number | null> {
     const dob = (await currentDetails(hearth, personId))?.dateOfBirth;
@@ -77,7 +71,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        const { acting, by } = await schemeActor(request, networkId);
+        const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           await activeMember(networkId, request.body.volunteerId, 'volunteerId');
           await activeMember(networkId, request.body.recipientId, 'recipientId');
@@ -98,7 +92,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       { schema: { summary: 'Confirm care received: the hours are banked (the person cared for, or a coordinator)', params: networkParams.extend({ careId: z.uuid() }), headers: onBehalf, response: { 200: writeResult } } },
       async (request, reply) => {
         const { networkId, careId } = request.params;
-        const { acting, by } = await schemeActor(request, networkId);
+        const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           const [logged] = await store.readStream(careStream(careId), { maxCount: 1 });
           if (!logged || (logged.data as { networkId: string }).networkId !== networkId) throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
@@ -113,7 +107,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       { schema: { summary: 'Pledge banked hours to a named relative', params: networkParams, headers: onBehalf, body: z.strictObject({ relativeId: z.uuid(), minutes }), response: { 201: writeResult } } },
       async (request, reply) => {
         const { networkId } = request.params;
-        const { acting } = await schemeActor(request, networkId);
+        const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           await activeMember(networkId, request.body.relativeId, 'relativeId');
           return { status: 201, body: written(await moveBanked(store, networkId, acting.subject, request.body.relativeId, request.body.minutes, 'pledge', today(), commandContext(request, commandId, acting))) };
@@ -126,7 +120,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       { schema: { summary: "Give banked hours to the scheme's pool", params: networkParams, headers: onBehalf, body: z.strictObject({ minutes }), response: { 201: writeResult } } },
       async (request, reply) => {
         const { networkId } = request.params;
-        const { acting } = await schemeActor(request, networkId);
+        const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
           status: 201,
           body: written(await donateToPool(store, networkId, acting.subject, request.body.minutes, today(), commandContext(request, commandId, acting))),
@@ -139,7 +133,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       { schema: { summary: 'Claim care funded from your banked hours', params: networkParams, headers: onBehalf, body: z.strictObject({ minutes }), response: { 201: writeResult } } },
       async (request, reply) => {
         const { networkId } = request.params;
-        const { acting } = await schemeActor(request, networkId);
+        const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
           status: 201,
           body: written(await claimCare(store, networkId, acting.subject, request.body.minutes, await ageOf(acting.subject, today()), today(), commandContext(request, commandId, acting))),

@@ -7,12 +7,12 @@ import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
 import { fold, Rejection } from '../commands/decider.ts';
 import { handleCommand, type HandledAcross } from '../commands/handle.ts';
-import { actingIn, membershipOf, requireMember, signedIn, type Acting } from '../access/guard.ts';
+import { actorIn, membershipOf, requireMember, signedIn } from '../access/guard.ts';
 import { careRefusal } from '../access/safeguarding.ts';
 import { networkDecider, networkStream, type NetworkEvent } from '../networks/network.ts';
 import { personDecider, personStream, type PersonEvent } from '../access/person.ts';
 import { categoryName, settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
-import { exchangeDecider, exchangeStream, type Actor } from '../timebank/exchange.ts';
+import { exchangeDecider, exchangeStream } from '../timebank/exchange.ts';
 import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from '../timebank/commands.ts';
 import { formatMinutes } from '../timebank/account.ts';
 import { idempotent } from './idempotency.ts';
@@ -33,14 +33,6 @@ const written = (done: HandledAcross) => ({ revision: done.revisions[0]!, positi
 export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
   const { db } = hearth.database;
   const { store } = hearth;
-
-  /** Who acts in an exchange: a member for themselves, or a coordinator for others or on a member's behalf. */
-  async function exchangeActor(request: FastifyRequest, networkId: string): Promise<{ acting: Acting; by: Actor }> {
-    const acting = await actingIn(store, networkId, request);
-    const own = await requireMember(store, networkId, signedIn(request));
-    // Acting on a member's behalf, the coordinator does exactly what the member could.
-    return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
-  }
 
   async function mayReadAccount(request: FastifyRequest, networkId: string, personId: string) {
     const principal = signedIn(request);
@@ -133,7 +125,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        const { acting, by } = await exchangeActor(request, networkId);
+        const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           const body = request.body;
           for (const [field, network] of [['providerId', networkId], ['receiverId', body.receiverNetworkId ?? networkId]] as const) {
@@ -170,7 +162,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       { schema: { summary: 'Confirm an exchange: credits move (the other party, or a coordinator)', params: exchangeParams, headers: onBehalf, response: { 200: writeResult } } },
       async (request, reply) => {
         const { networkId, exchangeId } = request.params;
-        const { acting, by } = await exchangeActor(request, networkId);
+        const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           await sameNetwork(exchangeId, networkId);
           return { status: 200, body: written(await confirmExchange(store, exchangeId, by, commandContext(request, commandId, acting))) };
@@ -187,7 +179,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         { schema: { summary, params: exchangeParams, headers: onBehalf, body: reason, response: { 200: writeResult } } },
         async (request, reply) => {
           const { networkId, exchangeId } = request.params;
-          const { acting, by } = await exchangeActor(request, networkId);
+          const { acting, by } = await actorIn(store, networkId, request);
           return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
             await sameNetwork(exchangeId, networkId);
             const done = await handleCommand(store, exchangeDecider, exchangeStream(exchangeId), { type, by, reason: request.body.reason }, commandContext(request, commandId, acting));
@@ -214,7 +206,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       { schema: { summary: 'Give minutes to the community chest', params: networkParams, headers: onBehalf, body: z.strictObject({ minutes }), response: { 201: writeResult } } },
       async (request, reply) => {
         const { networkId } = request.params;
-        const { acting } = await exchangeActor(request, networkId);
+        const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
           status: 201,
           body: written(await donate(store, networkId, acting.subject, request.body.minutes, commandContext(request, commandId, acting))),

@@ -2,12 +2,12 @@
 // and both accounts), donating to and granting from the community chest, setting a member's
 // limits. Each reads the network's rules too, and holds them at the revision read.
 import { v5 as uuidv5 } from 'uuid';
-import { fold, Rejection } from '../commands/decider.ts';
+import { fold, Rejection, type Actor } from '../commands/decider.ts';
 import { handleAcross, type CommandContext, type Decided } from '../commands/handle.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { settingsDecider, timebankStream, type SettingsEvent } from './settings.ts';
 import { accountStream, checkPosting, CLEARING, COMMUNITY, emptyAccount, evolveAccount, limitsOf, type AccountEvent, type AccountState } from './account.ts';
-import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, type Actor, type ExchangeEvent, type ExchangeState, type Postings } from './exchange.ts';
+import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, type ExchangeEvent, type ExchangeState, type Postings } from './exchange.ts';
 
 const settingsOf = (history: RecordedEvent[]) => fold(settingsDecider, history as unknown as SettingsEvent[]);
 const accountOf = (history: RecordedEvent[]): AccountState => (history as unknown as AccountEvent[]).reduce(evolveAccount, emptyAccount);

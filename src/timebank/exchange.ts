@@ -2,7 +2,7 @@
 // coordinator, and moves credits only when the other party or a coordinator confirms it. Before
 // that it can be disputed or cancelled; after it, only a reversal that points at it corrects it.
 import { z } from 'zod';
-import { Rejection, type Decider } from '../commands/decider.ts';
+import { Rejection, type Actor, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { categoryName, type TimebankSettings } from './settings.ts';
 import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState, type Limits } from './account.ts';
@@ -45,12 +45,6 @@ type Logged = z.infer<typeof ExchangeLogged.schema>;
 export type ExchangeState =
   | { status: 'none' }
   | { status: 'logged' | 'disputed' | 'confirmed' | 'cancelled' | 'reversed'; exchange: Logged };
-
-/** Who is acting, and whether they coordinate the network: the handler finds out, the decider judges. */
-export interface Actor {
-  personId: string;
-  isCoordinator: boolean;
-}
 
 export type ExchangeCommand =
   | {

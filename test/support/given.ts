@@ -20,3 +20,14 @@ export function specFor<C, S, E>(decider: Decider<C, S, E>) {
     }),
   });
 }
+
+/** The type of the refusal a command met, or null when it went through. */
+export async function refused(promise: Promise<unknown>): Promise<string | null> {
+  try {
+    await promise;
+    return null;
+  } catch (err) {
+    if (err instanceof Rejection) return err.type;
+    throw err;
+  }
+}
