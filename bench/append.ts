@@ -3,30 +3,16 @@
 // fixed time. Run: DATABASE_URL=postgres://... npm run bench:append [-- --seconds 10 --writers 1,8]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import pino from 'pino';
-import { openPostgres } from '../src/db/database.ts';
-import { loadConfig } from '../src/config.ts';
-import { openHearth } from '../src/hearth.ts';
 import { handleCommand } from '../src/commands/handle.ts';
 import { networkDecider, networkStream } from '../src/networks/network.ts';
+import { scratchHearth } from './scratch.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, writers: { type: 'string', default: '1,8' }, streams: { type: 'string', default: '1000' } } });
 const seconds = Number(values.seconds);
 const writerCounts = values.writers.split(',').map(Number);
 const streamCount = Number(values.streams);
-const base = process.env.DATABASE_URL;
-if (!base) throw new Error('set DATABASE_URL to the PostgreSQL server to measure');
-
-// A scratch database, so the figures are not skewed by whatever is already there.
-const name = `hearth_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: base });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(base);
-url.pathname = `/${name}`;
-const database = await openPostgres(url.toString(), { max: Math.max(...writerCounts) + 2 });
-const hearth = await openHearth(loadConfig({ DATABASE_URL: url.toString() }), pino({ level: 'silent' }), { database });
+const scratch = await scratchHearth(Math.max(...writerCounts) + 2);
+const { hearth } = scratch;
 
 const context = () => ({ actor: 'system:bench', onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
 const ids = Array.from({ length: streamCount }, () => randomUUID());
@@ -53,6 +39,4 @@ for (const writers of writerCounts) {
 }
 
 console.log(rows.join('\n'));
-await hearth.close();
-await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-await admin.end();
+await scratch.drop();
