@@ -1,42 +1,97 @@
-// Append throughput and latency on the PostgreSQL at DATABASE_URL: W writers, each command
-// reading its stream, deciding and appending at the expected revision (handleCommand), for a
-// fixed time. Run: DATABASE_URL=postgres://... npm run bench:append [-- --seconds 10 --writers 1,8]
-import { parseArgs } from 'node:util';
+// Append throughput and latency: W writers, each command reading its stream and appending one
+// event at the revision read. Hearth (through its command handler), Emmett's PostgreSQL event
+// store doing the same work, and a bare single-row INSERT per commit as the database's own
+// limit for one-event transactions, in one run on one database.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { handleCommand } from '../src/commands/handle.ts';
 import { networkDecider, networkStream } from '../src/networks/network.ts';
 import { scratchHearth } from './scratch.ts';
+import { percentiles, type Row } from './measure.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, writers: { type: 'string', default: '1,8' }, streams: { type: 'string', default: '1000' } } });
-const seconds = Number(values.seconds);
-const writerCounts = values.writers.split(',').map(Number);
-const streamCount = Number(values.streams);
-const scratch = await scratchHearth(Math.max(...writerCounts) + 2);
-const { hearth } = scratch;
+export interface AppendOptions {
+  seconds: number;
+  writers: number[];
+  streams: number;
+}
 
-const context = () => ({ actor: 'system:bench', onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
-const ids = Array.from({ length: streamCount }, () => randomUUID());
-for (const id of ids) await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'OpenNetwork', networkId: id, name: 'Bench', kind: 'time_bank', openedBy: 'system:bench', now: new Date().toISOString() }, context());
-
-const rows: string[] = ['| writers | commands/s | p50 ms | p99 ms | p99.9 ms |', '|---:|---:|---:|---:|---:|'];
-for (const writers of writerCounts) {
+/** Runs `work` from W concurrent loops for the given time; every call's latency counts. */
+async function drive(writers: number, seconds: number, work: () => Promise<void>) {
   const latencies: number[] = [];
   const stopAt = performance.now() + seconds * 1000;
-  let n = 0;
   await Promise.all(
     Array.from({ length: writers }, async () => {
       while (performance.now() < stopAt) {
-        const id = ids[Math.floor(Math.random() * ids.length)]!;
         const started = performance.now();
-        await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'RenameNetwork', networkId: id, name: `Bench ${n++}` }, context());
+        await work();
         latencies.push(performance.now() - started);
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
-  rows.push(`| ${writers} | ${Math.round(latencies.length / seconds)} | ${at(0.5)} | ${at(0.99)} | ${at(0.999)} |`);
+  return { perSecond: Math.round(latencies.length / seconds), ...percentiles(latencies) };
 }
 
-console.log(rows.join('\n'));
-await scratch.drop();
+export async function appendBench(options: AppendOptions): Promise<Row[]> {
+  const connections = Math.max(...options.writers) + 2;
+  const scratch = await scratchHearth(connections);
+  const { hearth } = scratch;
+  const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+  const context = () => ({ actor: 'system:bench', onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
+
+  const ids = Array.from({ length: options.streams }, () => randomUUID());
+  for (const id of ids) {
+    await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'OpenNetwork', networkId: id, name: 'Bench', kind: 'time_bank', openedBy: 'system:bench', now: new Date().toISOString() }, context());
+  }
+  let renames = 0;
+  const hearthCommand = async () => {
+    const id = pick(ids);
+    await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'RenameNetwork', networkId: id, name: `Bench ${renames++}` }, context());
+  };
+
+  // Emmett on the same database, with a pool as large as Hearth's, streams created the same way.
+  const emmettPool = new pg.Pool({ connectionString: scratch.url, max: connections });
+  // The scratch database is dropped at the end with its connections; a closing pool may see that.
+  emmettPool.on('error', () => {});
+  const emmett = getPostgreSQLEventStore(scratch.url, { connectionOptions: { pool: emmettPool } });
+  const emmettStreams = ids.map((id) => `network-emmett-${id}`);
+  for (const stream of emmettStreams) await emmett.appendToStream(stream, [{ type: 'NetworkOpened', data: { name: 'Bench' } }]);
+  // A conflict is read and decided again, as Hearth's handler and Emmett's own command handler do.
+  const emmettCommand = async () => {
+    const stream = pick(emmettStreams);
+    for (;;) {
+      const { currentStreamVersion } = await emmett.readStream(stream);
+      try {
+        await emmett.appendToStream(stream, [{ type: 'NetworkRenamed', data: { name: `Bench ${renames++}` } }], { expectedStreamVersion: currentStreamVersion });
+        return;
+      } catch (err) {
+        if (!isExpectedVersionConflictError(err)) throw err;
+      }
+    }
+  };
+
+  // The floor of one transaction per event: an autocommitted INSERT of one row like an event's.
+  const raw = new pg.Pool({ connectionString: scratch.url, max: connections });
+  raw.on('error', () => {});
+  await raw.query('CREATE TABLE raw_events (id bigserial PRIMARY KEY, stream_id text NOT NULL, event_id uuid NOT NULL, type text NOT NULL, data jsonb NOT NULL)');
+  const rawInsert = async () => {
+    await raw.query('INSERT INTO raw_events (stream_id, event_id, type, data) VALUES ($1, $2, $3, $4)', [`network-${pick(ids)}`, randomUUID(), 'NetworkRenamed', JSON.stringify({ name: 'Bench' })]);
+  };
+
+  const rows: Row[] = [];
+  try {
+    for (const writers of options.writers) {
+      for (const [system, work] of [['Hearth', hearthCommand], ['Emmett', emmettCommand], ['single-row INSERT', rawInsert]] as const) {
+        const r = await drive(writers, options.seconds, work);
+        rows.push({ section: 'append', system, writers, perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999 });
+      }
+    }
+  } finally {
+    await emmett.close();
+    await emmettPool.end().catch(() => {});
+    await raw.end();
+    await scratch.drop();
+  }
+  return rows;
+}

@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { openPglite, openPostgres, type Database } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { CheckedEventStore } from './eventstore/events.ts';
+import { CachingEventStore } from './eventstore/cache.ts';
 import { EventStoreDbEventStore } from './eventstore/eventstoredb.ts';
 import { PostgresEventStore } from './eventstore/postgres.ts';
 import type { EventStore } from './eventstore/port.ts';
@@ -52,7 +53,7 @@ export async function openHearth(config: Config, log: Logger, options: { databas
     const raw = config.EVENTSTOREDB_URL
       ? new EventStoreDbEventStore(config.EVENTSTOREDB_URL)
       : new PostgresEventStore(database.db, database.kind, config.PROJECTION_POLL_MS);
-    const store = new CheckedEventStore(raw, eventRegistry);
+    const store = new CachingEventStore(new CheckedEventStore(raw, eventRegistry));
     const secret = loadSecret(config, log);
     const vault = new PersonalDataVault(database.db, secret);
     const engine = new ProjectionEngine(database.db, store, createProjections({ vault }), log, {

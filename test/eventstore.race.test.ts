@@ -3,10 +3,10 @@
 // writers hold their transactions open after appending and so commit late.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { freshPostgres, postgresAvailable } from './support/db.ts';
+import { freshPglite, freshPostgres, postgresAvailable } from './support/db.ts';
 import { opened, renamed } from './support/events.ts';
 import { PostgresEventStore } from '../src/eventstore/postgres.ts';
-import { WrongExpectedRevision, type RecordedEvent } from '../src/eventstore/port.ts';
+import { WrongExpectedRevision, type AppendResult, type RecordedEvent } from '../src/eventstore/port.ts';
 
 const WRITERS = 8;
 const APPENDS_PER_WRITER = 160;
@@ -116,5 +116,54 @@ if (await postgresAvailable()) {
     }, 0);
     t.equal(total, written + networks.length, `every write landed whole (${conflicts} conflicts retried, no deadlock)`);
     t.equal(await store.headPosition(), total, 'positions dense');
+  });
+}
+
+// Group commit: commands arriving together are written in shared transactions, and each is still
+// judged on its own. Run on PGlite too, where one connection makes every burst a batch.
+for (const kind of ['pglite', 'postgres'] as const) {
+  t.test(`a burst of commands through one ${kind} store: each judged alone, positions dense`, async (t) => {
+    if (kind === 'postgres' && !(await postgresAvailable())) return t.plan(0, 'no PostgreSQL server');
+    const database = kind === 'postgres' ? await freshPostgres({ max: 12 }) : await freshPglite();
+    t.teardown(() => database.close());
+    const store = new PostgresEventStore(database.db, kind, 5);
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    const first = ids.map((id) => opened(id));
+    for (const [i, id] of ids.entries()) await store.append(`network-${id}`, [first[i]!], 'no_stream');
+    const fresh = Array.from({ length: 10 }, () => randomUUID());
+    const doomed = [randomUUID(), randomUUID()];
+
+    const burst = await Promise.allSettled([
+      // Two commands race for each stream at the same revision: exactly one may land.
+      ...ids.flatMap((id) => [store.append(`network-${id}`, [renamed(id, 'a')], 0), store.append(`network-${id}`, [renamed(id, 'b')], 0)]),
+      // Retries of the first appends: recognised, nothing written.
+      ...ids.slice(0, 5).map((id, i) => store.append(`network-${id}`, [first[i]!], 'no_stream')),
+      // New streams, two events each.
+      ...fresh.map((id) => store.append(`network-${id}`, [opened(id), renamed(id, 'x')], 'no_stream')),
+      // Two streams at once, one expectation wrong: neither written.
+      store.appendMany([
+        { streamId: `network-${doomed[0]}`, events: [opened(doomed[0])], expected: 'no_stream' },
+        { streamId: `network-${doomed[1]}`, events: [opened(doomed[1])], expected: 4 },
+      ]),
+    ]);
+
+    const racing = burst.slice(0, ids.length * 2);
+    for (let i = 0; i < ids.length; i++) {
+      const pair = racing.slice(i * 2, i * 2 + 2);
+      t.equal(pair.filter((r) => r.status === 'fulfilled').length, 1, `stream ${i}: one of two racing appends lands`);
+      t.ok(pair.some((r) => r.status === 'rejected' && r.reason instanceof WrongExpectedRevision), `stream ${i}: the other is told the revision moved`);
+    }
+    const single = (r: PromiseSettledResult<unknown>) => (r.status === 'fulfilled' ? (r.value as AppendResult) : undefined);
+    const retries = burst.slice(ids.length * 2, ids.length * 2 + 5).map(single);
+    t.ok(retries.every((r) => r?.replayed && r.revision === 0), 'retries are replays, at the revision first written');
+    const created = burst.slice(ids.length * 2 + 5, ids.length * 2 + 15).map(single);
+    t.ok(created.every((r) => r?.revision === 1 && !r.replayed), 'new streams written whole');
+    const mixed = burst.at(-1)!;
+    t.ok(mixed.status === 'rejected' && mixed.reason instanceof WrongExpectedRevision && mixed.reason.streamId === `network-${doomed[1]}`, 'the failing expectation is named');
+    t.same(await store.readStream(`network-${doomed[0]}`), [], 'and nothing of that command is written');
+
+    const all = await store.readAll({ maxCount: 10_000 });
+    t.equal(all.length, ids.length * 2 + fresh.length * 2, 'every landed event, once');
+    t.same(all.map((e) => e.position), Array.from({ length: all.length }, (_, i) => i + 1), 'positions dense and in order');
   });
 }

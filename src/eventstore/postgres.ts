@@ -16,11 +16,49 @@ import {
   type StreamWrite,
   type SubscribeOptions,
 } from './port.ts';
+import { Batcher } from './batcher.ts';
 
 const READ_BATCH = 1000;
 
+type Command = Array<{ stream: string; expected: string; events: unknown[] }>;
+type Outcome = { stream: string; outcome: string; revision: number; last_position: number | null };
+type Row = Parameters<typeof toRecorded>[0];
+
+/** Most commands in one commit, or streams in one read: enough to ride out a burst, few enough to keep each short. */
+const MAX_BATCH = 256;
+
 export class PostgresEventStore implements EventStore {
   readonly #appended = new AppendSignal();
+  /**
+   * Group commit: the appends of concurrent commands go to the database together, in one
+   * transaction (see 0008). A command sharing a stream with one already in the batch waits for
+   * the next, so that each is judged on what is stored.
+   */
+  readonly #appends = new Batcher<Command, Outcome[]>({
+    max: MAX_BATCH,
+    holds: (command) => command.map((w) => w.stream),
+    run: async (commands) => {
+      const { rows } = await sql<Outcome & { command: number }>`SELECT * FROM hearth_append_batch(${JSON.stringify(commands)}::text::jsonb)`.execute(this.db);
+      const byCommand = commands.map((): Outcome[] => []);
+      for (const row of rows) byCommand[row.command - 1]!.push(row);
+      return byCommand;
+    },
+  });
+
+  /** Reads of whole streams (or their ends) asked for together go as one query. */
+  readonly #reads = new Batcher<{ streamId: string; from: number }, RecordedEvent[]>({
+    max: MAX_BATCH,
+    concurrency: 2,
+    run: async (reads) => {
+      const { rows } = await sql<Row & { read: number }>`
+        SELECT r.read::integer AS read, e.* FROM unnest(${reads.map((r) => r.streamId)}::text[], ${reads.map((r) => r.from)}::bigint[]) WITH ORDINALITY AS r(stream_id, from_revision, read)
+          JOIN events e ON e.stream_id = r.stream_id AND e.stream_revision >= r.from_revision
+         ORDER BY r.read, e.stream_revision`.execute(this.db);
+      const byRead = reads.map((): RecordedEvent[] => []);
+      for (const row of rows) byRead[row.read - 1]!.push(toRecorded(row));
+      return byRead;
+    },
+  });
 
   constructor(
     private readonly db: Db,
@@ -40,15 +78,12 @@ export class PostgresEventStore implements EventStore {
     for (const w of writes) {
       if (new Set(w.events.map((e) => e.id)).size !== w.events.length) throw new Error('event ids must be unique within an append');
     }
-    const payload = JSON.stringify(
-      writes.map((w) => ({
-        stream: w.streamId,
-        expected: String(w.expected),
-        events: w.events.map((e) => ({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata })),
-      })),
-    );
-    const { rows } = await sql<{ stream: string; outcome: string; revision: number; last_position: number | null }>`
-      SELECT * FROM hearth_append_many(${payload}::text::jsonb)`.execute(this.db);
+    const command = writes.map((w) => ({
+      stream: w.streamId,
+      expected: String(w.expected),
+      events: w.events.map((e) => ({ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata })),
+    }));
+    const rows = await this.#appends.submit(command);
     const failed = rows.find((r) => r.outcome === 'wrong_expected_revision') ?? rows.find((r) => r.outcome === 'not_written');
     if (failed) {
       const write = writes.find((w) => w.streamId === failed.stream)!;
@@ -66,6 +101,7 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
+    if (!backwards && options.maxCount === undefined) return this.#reads.submit({ streamId, from: options.fromRevision ?? 0 });
     let query = this.db.selectFrom('events').selectAll().where('stream_id', '=', streamId);
     if (options.fromRevision !== undefined) query = query.where('stream_revision', backwards ? '<=' : '>=', options.fromRevision);
     query = query.orderBy('stream_revision', backwards ? 'desc' : 'asc');

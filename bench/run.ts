@@ -1,0 +1,28 @@
+// npm run bench: every benchmark in one run against the PostgreSQL at DATABASE_URL, each in a
+// scratch database of its own. Prints a markdown table and writes the rows as JSON to
+// bench/results/. `-- --only append,http` runs some sections; `--seconds N` sets each timed run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { appendBench } from './append.ts';
+import { httpBench } from './http.ts';
+import { markdownTable, type Row } from './measure.ts';
+
+const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '5' } } });
+const only = values.only?.split(',');
+const seconds = Number(values.seconds);
+const wanted = (section: string) => !only || only.includes(section);
+
+const rows: Row[] = [];
+const started = Date.now();
+if (wanted('append')) rows.push(...(await appendBench({ seconds, writers: [1, 8, 32], streams: 1000 })));
+if (wanted('http')) rows.push(...(await httpBench({ seconds: seconds * 2, connections: 16, members: 1000 })));
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const at = new Date().toISOString();
+console.log(`${machine}; ${at}; ${Math.round((Date.now() - started) / 1000)} s in all\n`);
+console.log(markdownTable(rows));
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+const json = JSON.stringify({ at, machine, seconds, rows }, null, 2);
+writeFileSync(new URL(`./results/${at.replace(/[:.]/g, '-')}.json`, import.meta.url), json);
+writeFileSync(new URL('./results/latest.json', import.meta.url), json);

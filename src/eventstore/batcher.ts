@@ -1,0 +1,65 @@
+// Work that arrives while a batch is running waits, and runs together in the next batch: one
+// round trip (and, for appends, one commit) for many callers instead of one each. Alone, a call
+// runs at once, so nobody waits for company. Should a batch fail as a whole, each of its items is
+// run alone, so that one caller's fault is not another's.
+
+interface Waiting<In, Out> {
+  item: In;
+  resolve: (out: Out) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface BatcherOptions<In, Out> {
+  /** Runs a batch; returns one result per item, in order. */
+  run(items: In[]): Promise<Out[]>;
+  /** What an item holds (the streams it writes); two items holding the same thing go in different batches. */
+  holds?(item: In): string[];
+  max: number;
+  /** Batches under way at once: while one commits, the next can be judged. */
+  concurrency?: number;
+}
+
+export class Batcher<In, Out> {
+  #queue: Array<Waiting<In, Out>> = [];
+  #running = 0;
+
+  constructor(private readonly options: BatcherOptions<In, Out>) {}
+
+  submit(item: In): Promise<Out> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      if (this.#running < (this.options.concurrency ?? 1)) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#running++;
+    while (this.#queue.length > 0) {
+      const batch = this.#take();
+      try {
+        const results = await this.options.run(batch.map((w) => w.item));
+        batch.forEach((w, i) => w.resolve(results[i]!));
+      } catch (err) {
+        if (batch.length === 1) batch[0]!.reject(err);
+        else for (const w of batch) await this.options.run([w.item]).then(([out]) => w.resolve(out!), w.reject);
+      }
+    }
+    this.#running--;
+  }
+
+  /** The oldest waiting items that fit together. */
+  #take(): Array<Waiting<In, Out>> {
+    const batch: Array<Waiting<In, Out>> = [];
+    const rest: Array<Waiting<In, Out>> = [];
+    const held = new Set<string>();
+    for (const waiting of this.#queue) {
+      const holds = this.options.holds?.(waiting.item) ?? [];
+      if (batch.length < this.options.max && holds.every((h) => !held.has(h))) {
+        for (const h of holds) held.add(h);
+        batch.push(waiting);
+      } else rest.push(waiting);
+    }
+    this.#queue = rest;
+    return batch;
+  }
+}

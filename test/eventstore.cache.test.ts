@@ -1,0 +1,55 @@
+// Streams' histories kept in memory: a read always sees everything stored, whoever appended it,
+// and what it returns cannot be changed under the cache.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { freshPglite } from './support/db.ts';
+import { opened, renamed } from './support/events.ts';
+import { PostgresEventStore } from '../src/eventstore/postgres.ts';
+import { CachingEventStore } from '../src/eventstore/cache.ts';
+import type { ReadStreamOptions } from '../src/eventstore/port.ts';
+
+const database = await freshPglite();
+t.teardown(() => database.close());
+
+t.test('reads see appends made through the cache and past it, in order, without gaps', async (t) => {
+  const stored = new PostgresEventStore(database.db, 'pglite');
+  let asked: Array<number | undefined> = [];
+  class Counting extends PostgresEventStore {
+    override readStream(id: string, o: ReadStreamOptions = {}) {
+      asked.push(o.fromRevision);
+      return super.readStream(id, o);
+    }
+  }
+  const counting = new Counting(database.db, 'pglite');
+  const cached = new CachingEventStore(counting);
+  const id = randomUUID();
+  const stream = `network-${id}`;
+  t.same(await cached.readStream(stream), [], 'an unknown stream is empty');
+  await cached.append(stream, [opened(id)], 'no_stream');
+  await cached.append(stream, [renamed(id, 'one')], 0);
+  t.same((await cached.readStream(stream)).map((e) => e.revision), [0, 1]);
+  // Another process appends straight to the store.
+  await stored.append(stream, [renamed(id, 'two'), renamed(id, 'three')], 1);
+  asked = [];
+  const events = await cached.readStream(stream);
+  t.same(events.map((e) => (e.data as { name: string }).name), ['Chapel Allerton Good Neighbours', 'one', 'two', 'three']);
+  t.same(asked, [2], 'only what came after the cached events was asked for');
+  t.same(await cached.readStream(stream), await stored.readStream(stream), 'the same as reading the store');
+  t.same(await cached.readStream(stream, { direction: 'backwards', maxCount: 1 }), [await stored.readStream(stream, { direction: 'backwards', maxCount: 1 })][0]);
+
+  t.throws(() => {
+    (events[1]!.data as { name: string }).name = 'changed';
+  }, TypeError, 'cached events are frozen');
+  events.push(events[0]!);
+  t.equal((await cached.readStream(stream)).length, 4, 'changing the returned list does not change the cache');
+});
+
+t.test('a small cache drops the least recently read streams and stays correct', async (t) => {
+  const cached = new CachingEventStore(new PostgresEventStore(database.db, 'pglite'), 5);
+  const ids = Array.from({ length: 4 }, () => randomUUID());
+  for (const id of ids) await cached.append(`network-${id}`, [opened(id), renamed(id, 'a')], 'no_stream');
+  for (let round = 0; round < 3; round++) {
+    for (const id of ids) t.equal((await cached.readStream(`network-${id}`)).length, 2 + round);
+    for (const id of ids) await cached.append(`network-${id}`, [renamed(id, `r${round}`)], 1 + round);
+  }
+});
