@@ -37,7 +37,7 @@ function peakRss(pid: number): number {
 export async function httpBench(options: HttpOptions): Promise<Row[]> {
   const scratch = await scratchDatabase();
   const port = await freePort();
-  const server = spawn(process.execPath, [bin, 'serve'], {
+  const server = spawn(process.execPath, [...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []), bin, 'serve'], {
     env: { ...process.env, DATABASE_URL: scratch.url, PORT: String(port), LOG_LEVEL: 'info', HEARTH_SECRET: Buffer.alloc(32, 7).toString('base64') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

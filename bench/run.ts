@@ -6,9 +6,10 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { appendBench } from './append.ts';
 import { httpBench } from './http.ts';
+import { projectionBench } from './projections.ts';
 import { markdownTable, type Row } from './measure.ts';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '5' }, events: { type: 'string', default: '1000000' } } });
 const only = values.only?.split(',');
 const seconds = Number(values.seconds);
 const wanted = (section: string) => !only || only.includes(section);
@@ -17,6 +18,7 @@ const rows: Row[] = [];
 const started = Date.now();
 if (wanted('append')) rows.push(...(await appendBench({ seconds, writers: [1, 8, 32], streams: 1000 })));
 if (wanted('http')) rows.push(...(await httpBench({ seconds: seconds * 2, connections: 16, members: 1000 })));
+if (wanted('projections')) rows.push(...(await projectionBench({ events: Number(values.events), members: 100_000, reads: 200 })));
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const at = new Date().toISOString();

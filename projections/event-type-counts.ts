@@ -17,4 +17,13 @@ export const eventTypeCountsProjection: Projection = {
       )
       .execute();
   },
+  async applyBatch(db, events) {
+    const counts = new Map<string, { type: string; count: number; last_position: number }>();
+    for (const e of events) counts.set(e.type, { type: e.type, count: (counts.get(e.type)?.count ?? 0) + 1, last_position: e.position });
+    await db
+      .insertInto('event_type_counts')
+      .values([...counts.values()])
+      .onConflict((oc) => oc.column('type').doUpdateSet({ count: sql`event_type_counts.count + excluded.count`, last_position: sql`excluded.last_position` }))
+      .execute();
+  },
 };

@@ -12,6 +12,9 @@ const settled: Record<string, { status: string; by: string }> = {
   [ExchangeReversed.type]: { status: 'reversed', by: 'reversedBy' },
 };
 
+type Logged = z.infer<typeof ExchangeLogged.schema>;
+type Posting = z.infer<typeof Posted.schema>;
+
 export const timebankProjection: Projection = {
   name: 'timebank',
   tables: ['timebank_accounts', 'timebank_entries', 'timebank_exchanges'],
@@ -61,6 +64,107 @@ export const timebankProjection: Projection = {
       .insertInto('timebank_accounts')
       .values({ network_id: p.networkId, holder: p.holder, balance: p.minutes, lower_override: null, upper_override: null })
       .onConflict((oc) => oc.columns(['network_id', 'holder']).doUpdateSet({ balance: sql`timebank_accounts.balance + ${p.minutes}` }))
+      .execute();
+  },
+
+  // The same rows as apply, event by event, with at most five statements for the whole batch:
+  // exchanges logged (already settled, when that is in the batch too), the last status of others,
+  // limits last set, entries, and each account's net movement.
+  async applyBatch(db, events) {
+    const logged = new Map<string, Logged & { position: number }>();
+    const statuses = new Map<string, { status: string; by: string }>();
+    const limits = new Map<string, z.infer<typeof AccountLimitsSet.schema>>();
+    const postings: Array<Posting & { position: number; recordedOn: string }> = [];
+    for (const event of events) {
+      const change = settled[event.type];
+      if (event.type === ExchangeLogged.type) {
+        const e = event.data as Logged;
+        logged.set(e.exchangeId, { ...e, position: event.position });
+      } else if (change) {
+        const data = event.data as Record<string, string>;
+        statuses.set(data.exchangeId!, { status: change.status, by: data[change.by]! });
+      } else if (event.type === AccountLimitsSet.type) {
+        const d = event.data as z.infer<typeof AccountLimitsSet.schema>;
+        limits.set(`${d.networkId} ${d.holder}`, d);
+      } else {
+        postings.push({ ...(event.data as Posting), position: event.position, recordedOn: event.metadata.recordedAt.slice(0, 10) });
+      }
+    }
+    const rows = (values: unknown[]) => JSON.stringify(values);
+    // An exchange logged and settled in the same batch is written once, already settled.
+    const settledNow = (id: string) => {
+      const change = statuses.get(id);
+      statuses.delete(id);
+      return change;
+    };
+
+    if (logged.size > 0) {
+      await db.insertInto('timebank_exchanges').expression(sql`
+          SELECT x.exchange_id, x.network_id, x.provider_id, x.receiver_id, x.receiver_network_id, x.minutes, x.credited, x.rate_percent,
+                 x.category, x.description, x.occurred_on, x.status, x.logged_by, x.settled_by, x.position
+            FROM json_to_recordset(${rows([...logged.values()].map((e) => {
+              const change = settledNow(e.exchangeId);
+              return {
+                exchange_id: e.exchangeId, network_id: e.networkId, provider_id: e.providerId, receiver_id: e.receiverId, receiver_network_id: e.receiverNetworkId ?? null,
+                minutes: e.minutes, credited: e.credited, rate_percent: e.ratePercent, category: e.category, description: e.description, occurred_on: e.occurredOn,
+                status: change?.status ?? 'logged', logged_by: e.loggedBy, settled_by: change?.by ?? null, position: e.position,
+              };
+            }))}::json) AS x(exchange_id uuid, network_id uuid, provider_id uuid, receiver_id uuid, receiver_network_id uuid, minutes integer, credited integer,
+                                rate_percent integer, category text, description text, occurred_on text, status text, logged_by uuid, settled_by uuid, position bigint)`).execute();
+    }
+    if (statuses.size > 0) {
+      const changes = sql`json_to_recordset(${rows([...statuses].map(([id, s]) => ({ exchange_id: id, status: s.status, settled_by: s.by })))}::json) AS x(exchange_id uuid, status text, settled_by uuid)`;
+      await db
+        .updateTable('timebank_exchanges as t')
+        .from(changes as never)
+        .set({ status: sql`x.status`, settled_by: sql`x.settled_by` })
+        .where(sql<boolean>`t.exchange_id = x.exchange_id`)
+        .execute();
+    }
+    if (limits.size > 0) {
+      await db
+        .insertInto('timebank_accounts')
+        .columns(['network_id', 'holder', 'balance', 'lower_override', 'upper_override'])
+        .expression(sql`
+          SELECT x.network_id, x.holder, 0, x.lower_override, x.upper_override
+            FROM json_to_recordset(${rows([...limits.values()].map((d) => ({ network_id: d.networkId, holder: d.holder, lower_override: d.lowerMinutes, upper_override: d.upperMinutes })))}::json)
+                 AS x(network_id uuid, holder text, lower_override integer, upper_override integer)`)
+        .onConflict((oc) => oc.columns(['network_id', 'holder']).doUpdateSet({ lower_override: sql`excluded.lower_override`, upper_override: sql`excluded.upper_override` }))
+        .execute();
+    }
+    if (postings.length === 0) return;
+
+    // An exchange posting takes the exchange's date, category and description: from this batch, or stored.
+    const refs = [...new Set(postings.filter((p) => (p.reason === 'exchange' || p.reason === 'reversal') && !logged.has(p.ref)).map((p) => p.ref))];
+    const stored = refs.length === 0 ? [] : await db.selectFrom('timebank_exchanges').select(['exchange_id', 'occurred_on', 'category', 'description']).where('exchange_id', 'in', refs).execute();
+    const exchanges = new Map<string, { occurredOn: string; category: string; description: string }>([
+      ...stored.map((x) => [x.exchange_id, { occurredOn: x.occurred_on, category: x.category, description: x.description }] as const),
+      ...[...logged.values()].map((e) => [e.exchangeId, e] as const),
+    ]);
+    await db
+      .insertInto('timebank_entries')
+      .columns(['network_id', 'holder', 'position', 'entry_date', 'minutes', 'reason', 'ref', 'counterparty', 'category', 'description'])
+      .expression(sql`
+        SELECT * FROM json_to_recordset(${rows(postings.map((p) => {
+          const exchange = p.reason === 'exchange' || p.reason === 'reversal' ? exchanges.get(p.ref) : undefined;
+          return {
+            network_id: p.networkId, holder: p.holder, position: p.position,
+            entry_date: p.reason === 'exchange' && exchange ? exchange.occurredOn : (p.occurredOn ?? p.recordedOn),
+            minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: p.counterparty, category: exchange?.category ?? null, description: exchange?.description ?? null,
+          };
+        }))}::json) AS x(network_id uuid, holder text, position bigint, entry_date text, minutes integer, reason text, ref uuid, counterparty text, category text, description text)`)
+      .execute();
+    const movement = new Map<string, { network_id: string; holder: string; minutes: number }>();
+    for (const p of postings) {
+      const key = `${p.networkId} ${p.holder}`;
+      const m = movement.get(key) ?? { network_id: p.networkId, holder: p.holder, minutes: 0 };
+      movement.set(key, { ...m, minutes: m.minutes + p.minutes });
+    }
+    await db
+      .insertInto('timebank_accounts')
+      .columns(['network_id', 'holder', 'balance', 'lower_override', 'upper_override'])
+      .expression(sql`SELECT x.network_id, x.holder, x.minutes, NULL, NULL FROM json_to_recordset(${rows([...movement.values()])}::json) AS x(network_id uuid, holder text, minutes integer)`)
+      .onConflict((oc) => oc.columns(['network_id', 'holder']).doUpdateSet({ balance: sql`timebank_accounts.balance + excluded.balance` }))
       .execute();
   },
 };

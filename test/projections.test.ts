@@ -8,6 +8,7 @@ import { opened, renamed } from './support/events.ts';
 import { quietLog, testHearth } from './support/hearth.ts';
 import { ProjectionEngine, type Projection } from '../src/projections/engine.ts';
 import type { Db } from '../src/db/database.ts';
+import type { RecordedEvent } from '../src/eventstore/port.ts';
 import type { Hearth } from '../src/hearth.ts';
 
 async function snapshot(db: Db) {
@@ -70,18 +71,23 @@ for (const backend of await backends()) {
       t.same(await snapshot(hearth.database.db), live);
     });
 
-    t.test('a failing handler stops its projection at that event, says why, and never skips it', async (t) => {
+    for (const batched of [false, true]) t.test(`a failing handler${batched ? ' (batches)' : ''} stops its projection at that event, says why, and never skips it`, async (t) => {
       const database = await backend.open();
       const hearth = await testHearth(database);
       t.teardown(() => hearth.close());
       let poisoned = '';
+      const check = (event: RecordedEvent) => {
+        if ((event.data as { name: string }).name === poisoned) throw new Error('cannot handle this rename');
+      };
       const fragile: Projection = {
         name: 'fragile',
         tables: [],
         handles: ['network.NetworkRenamed'],
         async apply(_db, event) {
-          if ((event.data as { name: string }).name === poisoned) throw new Error('cannot handle this rename');
+          check(event);
         },
+        // A batch fails as a whole; the engine must still find the event to blame.
+        ...(batched ? { applyBatch: async (_db: Db, events: RecordedEvent[]) => events.forEach(check) } : {}),
       };
       const logs: string[] = [];
       const log = quietLog.child({});

@@ -1,0 +1,54 @@
+// A projection that applies whole batches must leave exactly the rows it leaves applying the same
+// events one at a time. The history is the demo's, with limits set too, through the API.
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { freshPglite } from './support/db.ts';
+import { testSecret } from './support/hearth.ts';
+import { loadConfig } from '../src/config.ts';
+import { Ledger } from '../src/cli/ledger.ts';
+import { loadDemo } from '../src/cli/demo.ts';
+import { createProjections } from '../projections/index.ts';
+import { PersonalDataVault } from '../src/access/vault.ts';
+import type { RecordedEvent } from '../src/eventstore/port.ts';
+import type { Db } from '../src/db/database.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hearth-batch-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const ledger = await Ledger.open(loadConfig({ DATA_DIR: dir, HEARTH_SECRET: testSecret, LOG_LEVEL: 'silent' }));
+await loadDemo(ledger, () => {});
+const { networkId } = (await ledger.call('GET', '/me', undefined, { token: await signIn() })).body.memberships[0];
+await ledger.call('PUT', `/networks/${networkId}/timebank/limits`, { lowerMinutes: -900, upperMinutes: 6000, maxExchangeMinutes: 600, reason: 'A bigger time bank now' }, { token: await signIn() });
+const history: RecordedEvent[] = [];
+for (let batch; (batch = await ledger.hearth.store.readAll({ after: history.at(-1)?.position ?? 0, maxCount: 1000 })).length > 0; ) history.push(...batch);
+await ledger.close();
+
+async function signIn() {
+  return (await ledger.call('POST', '/sessions', { email: 'coordinator@demo.hearth.example', password: 'kirkstall demo passphrase' })).body.token as string;
+}
+
+async function rows(db: Db, tables: readonly string[]) {
+  const out: Record<string, unknown[]> = {};
+  for (const table of tables) out[table] = (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} ORDER BY 1, 2, 3`.execute(db)).rows;
+  return out;
+}
+
+for (const projection of createProjections({ vault: new PersonalDataVault({} as Db, Buffer.alloc(32)) }).filter((p) => p.applyBatch)) {
+  t.test(`${projection.name}: batches leave the rows that single events leave`, async (t) => {
+    const handled = history.filter((e) => projection.handles.includes(e.type));
+    t.ok(handled.length > 20, `${handled.length} events it handles`);
+    const one = await freshPglite();
+    const many = await freshPglite();
+    t.teardown(async () => { await one.close(); await many.close(); });
+    for (const event of handled) await one.db.transaction().execute((trx) => projection.apply(trx, event));
+    // Batches of every size from 1 to 40, so an event and the one it follows land together and apart.
+    for (let i = 0, size = 1; i < handled.length; i += size, size = (size % 40) + 1) {
+      await many.db.transaction().execute((trx) => projection.applyBatch!(trx, handled.slice(i, i + size)));
+    }
+    const expected = await rows(one.db, projection.tables);
+    t.ok(Object.values(expected).some((r) => r.length > 0), 'the projection holds rows');
+    t.same(await rows(many.db, projection.tables), expected);
+  });
+}
