@@ -42,8 +42,15 @@ export async function idempotent(
   // fingerprint cannot be used to test guesses of them.
   const fingerprint = createHmac('sha256', secret).update(canonicalJson({ params: request.params, query: request.query, body: request.body })).digest('hex');
 
-  await db.insertInto('idempotency_keys').values({ scope, key, fingerprint, status: null, body: null }).onConflict((oc) => oc.doNothing()).execute();
-  const claimed = await db.selectFrom('idempotency_keys').select(['fingerprint', 'status', 'body']).where('scope', '=', scope).where('key', '=', key).executeTakeFirstOrThrow();
+  // A new key is claimed in one statement; only a key seen before is read back.
+  const claimed =
+    (await db
+      .insertInto('idempotency_keys')
+      .values({ scope, key, fingerprint, status: null, body: null })
+      .onConflict((oc) => oc.doNothing())
+      .returning(['fingerprint', 'status', 'body'])
+      .executeTakeFirst()) ??
+    (await db.selectFrom('idempotency_keys').select(['fingerprint', 'status', 'body']).where('scope', '=', scope).where('key', '=', key).executeTakeFirstOrThrow());
   if (claimed.fingerprint !== fingerprint) {
     sendProblem(reply, makeProblem('idempotency-key-reused', 409, 'This Idempotency-Key was first sent with a different request. Use a new key for a new request.'));
     return;

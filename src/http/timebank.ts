@@ -128,16 +128,22 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           const body = request.body;
-          for (const [field, network] of [['providerId', networkId], ['receiverId', body.receiverNetworkId ?? networkId]] as const) {
-            if ((await membershipOf(store, network, body[field])).status !== 'active') {
-              throw new Rejection('unknown-member', 'This person is not an active member of their time bank.', 422, field);
-            }
+          // Read together, so that the store can fetch them in one query.
+          const [provider, receiverMembership, networkEvents, receiverEvents, settings] = await Promise.all([
+            membershipOf(store, networkId, body.providerId),
+            membershipOf(store, body.receiverNetworkId ?? networkId, body.receiverId),
+            store.readStream(networkStream(networkId)),
+            store.readStream(personStream(body.receiverId)),
+            settingsOf(networkId),
+          ]);
+          for (const [field, membership] of [['providerId', provider], ['receiverId', receiverMembership]] as const) {
+            if (membership.status !== 'active') throw new Rejection('unknown-member', 'This person is not an active member of their time bank.', 422, field);
           }
-          const network = fold(networkDecider, (await store.readStream(networkStream(networkId))) as unknown as NetworkEvent[]);
-          const receiver = fold(personDecider, (await store.readStream(personStream(body.receiverId))) as unknown as PersonEvent[]);
+          const network = fold(networkDecider, networkEvents as unknown as NetworkEvent[]);
+          const receiver = fold(personDecider, receiverEvents as unknown as PersonEvent[]);
           const refusal = careRefusal(
             { requireDbsForSafeguarded: network.status === 'open' && network.requireDbsForSafeguarded },
-            await membershipOf(store, networkId, body.providerId),
+            provider,
             receiver.status === 'active' && receiver.needsSafeguarding,
             today(),
           );
@@ -147,7 +153,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
             store,
             exchangeDecider,
             exchangeStream(exchangeId),
-            { type: 'LogExchange', exchangeId, networkId, ...body, by, today: today(), settings: await settingsOf(networkId) },
+            { type: 'LogExchange', exchangeId, networkId, ...body, by, today: today(), settings },
             commandContext(request, commandId, acting),
           );
           return { status: 201, body: { exchangeId, revision: done.revision, position: done.position } };
