@@ -45,11 +45,12 @@ export class PostgresEventStore implements EventStore {
     },
   });
 
-  /** Reads of whole streams (or their ends) asked for together go as one query. */
+  /** Reads of whole streams (or their ends) asked for together go as one query; one alone takes the simplest. */
   readonly #reads = new Batcher<{ streamId: string; from: number }, RecordedEvent[]>({
     max: MAX_BATCH,
     concurrency: 2,
     run: async (reads) => {
+      if (reads.length === 1) return [await this.#readFrom(reads[0]!.streamId, reads[0]!.from)];
       const { rows } = await sql<Row & { read: number }>`
         SELECT r.read::integer AS read, e.* FROM unnest(${reads.map((r) => r.streamId)}::text[], ${reads.map((r) => r.from)}::bigint[]) WITH ORDINALITY AS r(stream_id, from_revision, read)
           JOIN events e ON e.stream_id = r.stream_id AND e.stream_revision >= r.from_revision
@@ -97,6 +98,11 @@ export class PostgresEventStore implements EventStore {
         replayed: row.outcome === 'replayed',
       })),
     );
+  }
+
+  async #readFrom(streamId: string, from: number): Promise<RecordedEvent[]> {
+    const rows = await this.db.selectFrom('events').selectAll().where('stream_id', '=', streamId).where('stream_revision', '>=', from).orderBy('stream_revision').execute();
+    return rows.map(toRecorded);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
