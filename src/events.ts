@@ -8,6 +8,8 @@ import { accountEventTypes } from './timebank/account.ts';
 import { exchangeEventTypes } from './timebank/exchange.ts';
 import { SchemeRulesVersioned } from './carebank/scheme.ts';
 import { bankEventTypes } from './carebank/bank.ts';
+import { poolEventTypes } from './pools/pool.ts';
+import { paymentEventTypes } from './pools/payment.ts';
 
 export const registeredEventTypes = [
   ...networkEventTypes,
@@ -18,6 +20,8 @@ export const registeredEventTypes = [
   ...exchangeEventTypes,
   SchemeRulesVersioned,
   ...bankEventTypes,
+  ...poolEventTypes,
+  ...paymentEventTypes,
 ];
 
 export const eventRegistry = new EventRegistry(registeredEventTypes);
