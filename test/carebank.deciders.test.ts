@@ -1,8 +1,8 @@
 import t from 'tap';
 import { ageOn, defaultRules, rulesOn, schemeDecider, type Rules, type SchemeEvent } from '../src/carebank/scheme.ts';
 import { decideConfirmCare, decideLogCare, emptyBank, evolveBank, evolveCare, requireBalance, type BankEvent, type CareEvent, type CareState } from '../src/carebank/bank.ts';
-import { fold, Rejection } from '../src/commands/decider.ts';
-import { specFor } from './support/given.ts';
+import { fold } from '../src/commands/decider.ts';
+import { refusal, specFor } from './support/given.ts';
 
 const networkId = '0190f0a0-0000-7000-8000-0000000000a1';
 const careId = '0190f0a0-0000-7000-8000-0000000000d1';
@@ -38,16 +38,6 @@ const bankOf = (...entries: Array<{ minutes: number; kind: BankEvent['data']['ki
   entries.map((e): BankEvent => ({ type: 'carebank.BankEntry', data: { networkId, holder: vic, ref: careId, counterparty: edna, rulesVersion: null, ...e } })).reduce(evolveBank, emptyBank);
 
 /** The refusal a call throws, or undefined when it decides. */
-function refusal(fn: () => unknown): Rejection | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof Rejection) return err;
-    throw err;
-  }
-  return undefined;
-}
-
 t.test('versioning the scheme\'s rules', async (t) => {
   given([]).when({ type: 'VersionRules', networkId, rules: rules() }).then(t, [versioned(1)], 'the first version is 1; the defaults are 0');
   given([versioned(1)]).when({ type: 'VersionRules', networkId, rules: rules({ dailyCapMinutes: 240, effectiveFrom: '2026-06-01' }) })

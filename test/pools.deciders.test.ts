@@ -1,7 +1,7 @@
 // Pools and their payments, decided in memory: money in, the approval policy, the balance floor.
 import t from 'tap';
-import { fold, Rejection } from '../src/commands/decider.ts';
-import { specFor } from './support/given.ts';
+import { fold } from '../src/commands/decider.ts';
+import { refusal, specFor } from './support/given.ts';
 import { poolDecider, type PoolEvent } from '../src/pools/pool.ts';
 import { approvalsNeeded, decideApproval, decideRejection, decideSubmission, evolvePayment, formatPence, type PaymentEvent, type PaymentState } from '../src/pools/payment.ts';
 
@@ -21,16 +21,6 @@ const received = (amount: number, n = 1): PoolEvent => ({
 });
 const given = specFor(poolDecider);
 const receive = (over: Record<string, unknown> = {}) => ({ type: 'ReceiveMoney' as const, receiptId: receipt(1), source: 'contribution' as const, holderId: ann, pence: 12_000, reference: 'DP March', receivedOn: '2026-03-01', today: '2026-03-02', ...over });
-
-function refusal(fn: () => unknown): Rejection | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof Rejection) return err;
-    throw err;
-  }
-  return undefined;
-}
 
 t.test('money in', async (t) => {
   given([]).when({ type: 'OpenPool', poolId, networkId, name: 'Armley lunch club', twoApproversAbovePence: 25_000 }).then(t, [opened]);

@@ -31,3 +31,14 @@ export async function refused(promise: Promise<unknown>): Promise<string | null>
     throw err;
   }
 }
+
+/** The refusal a pure decision met, or undefined when it went through. */
+export function refusal(fn: () => unknown): Rejection | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof Rejection) return err;
+    throw err;
+  }
+  return undefined;
+}
