@@ -56,6 +56,14 @@ async function careLogged() {
   return (await send(app, 'POST', `${base}/carebank/care`, care(), people.member.auth)).json().careId as string;
 }
 
+const poolId = (await send(app, 'POST', `${base}/pools`, { name: 'Lunch club', twoApproversAbovePence: 10_000 }, people.coordinator.auth)).json().poolId as string;
+const pool = `${base}/pools/${poolId}`;
+/** A payment the coordinator submitted, for approval or rejection. */
+async function submittedPayment() {
+  const body = { payee: 'Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV-1', pence: 500, beneficiaries: [{ holderId: id('member'), pence: 500 }], submittedOn: '2026-11-01' };
+  return (await send(app, 'POST', `${pool}/payments`, body, people.coordinator.auth)).json().paymentId as string;
+}
+
 interface Route {
   name: string;
   allowed: Who[];
@@ -117,6 +125,16 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/carebank/claims', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/claims`, { minutes: 10 }, headers(who)) },
   { name: 'GET /networks/:id/carebank/accounts/:personId (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/carebank/accounts/${people.member.personId}`) },
   { name: 'GET /networks/:id/carebank/obligation', allowed: ['coordinator', 'treasurer', 'board'], call: get(`${base}/carebank/obligation?asAt=2026-11-01`) },
+  { name: 'POST /networks/:id/pools', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/pools`, { name: `Pool of ${who}`, twoApproversAbovePence: 0 }, headers(who)) },
+  { name: 'GET /networks/:id/pools/:poolId', allowed: ['coordinator', 'treasurer', 'board'], call: get(pool) },
+  { name: 'POST /networks/:id/pools/:poolId/receipts', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/receipts`, { source: 'grant', pence: 100, reference: 'Grant', receivedOn: '2026-11-01' }, headers(who)) },
+  {
+    name: 'POST /networks/:id/pools/:poolId/payments',
+    allowed: ['coordinator', 'treasurer'],
+    call: (who) => send(app, 'POST', `${pool}/payments`, { payee: 'Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV-2', pence: 100, beneficiaries: [{ holderId: id('member'), pence: 100 }], submittedOn: '2026-11-01' }, headers(who)),
+  },
+  { name: 'POST /networks/:id/pools/:poolId/payments/:paymentId/approval', allowed: ['treasurer', 'board'], prepare: submittedPayment, call: (who, p) => send(app, 'POST', `${pool}/payments/${p}/approval`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/pools/:poolId/payments/:paymentId/rejection', allowed: ['treasurer', 'board'], prepare: submittedPayment, call: (who, p) => send(app, 'POST', `${pool}/payments/${p}/rejection`, { reason: 'No invoice' }, headers(who)) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];
 

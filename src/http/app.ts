@@ -14,6 +14,7 @@ import { accountRoutes } from './accounts.ts';
 import { timebankRoutes } from './timebank.ts';
 import { timebankImportRoutes } from './timebank-import.ts';
 import { carebankRoutes } from './carebank.ts';
+import { poolRoutes } from './pools.ts';
 import { authPlugin } from './auth.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
 
@@ -113,6 +114,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(timebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankImportRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(poolRoutes(hearth), { prefix: '/api/v1' });
   return app;
 }
 
