@@ -1,13 +1,13 @@
 // Pools over HTTP: a Neighbourhood Network's coordinator opens a pool; its treasurer records the
 // money that comes in; payments are submitted, then approved or rejected by the treasurer or the
 // board under the pool's policy.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
-import { fold, Rejection } from '../commands/decider.ts';
-import { handleCommand, type HandledAcross } from '../commands/handle.ts';
+import { fold, Rejection, type Actor } from '../commands/decider.ts';
+import { handleCommand, type CommandContext, type HandledAcross } from '../commands/handle.ts';
 import { membershipOf, requireMember, signedIn } from '../access/guard.ts';
 import type { Role } from '../access/membership.ts';
 import { MoneyReceived, pence, poolDecider, poolStream, type PoolEvent } from '../pools/pool.ts';
@@ -47,6 +47,21 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
     const principal = signedIn(request);
     await requireMember(store, networkId, principal, roles);
     return { personId: principal.personId, context: (commandId: string) => commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }) };
+  }
+
+  /** Approving or rejecting: by a treasurer or the board, once per key, on a payment of this pool. */
+  async function settle(
+    request: FastifyRequest<{ Params: z.infer<typeof paymentParams> }>,
+    reply: FastifyReply,
+    run: (by: Actor, context: CommandContext) => Promise<HandledAcross>,
+  ) {
+    const { networkId, poolId, paymentId } = request.params;
+    const actor = await as(['treasurer', 'board'], request, networkId);
+    return idempotent(hearth, request, reply, actor.personId, async (commandId) => {
+      await poolIn(networkId, poolId);
+      await paymentIn(poolId, paymentId);
+      return { status: 200, body: written(await run({ personId: actor.personId, isCoordinator: false }, actor.context(commandId))) };
+    });
   }
 
   return async (plain) => {
@@ -140,15 +155,8 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       `${base}/:poolId/payments/:paymentId/approval`,
       { schema: { summary: 'Approve a payment: the approval that completes the policy pays it (treasurers, board)', params: paymentParams, response: { 200: writeResult } } },
-      async (request, reply) => {
-        const { networkId, poolId, paymentId } = request.params;
-        const actor = await as(['treasurer', 'board'], request, networkId);
-        return idempotent(hearth, request, reply, actor.personId, async (commandId) => {
-          await poolIn(networkId, poolId);
-          await paymentIn(poolId, paymentId);
-          return { status: 200, body: written(await approvePayment(store, paymentId, { personId: actor.personId, isCoordinator: false }, today(), actor.context(commandId))) };
-        });
-      },
+      async (request, reply) =>
+        settle(request, reply, (by, context) => approvePayment(store, request.params.paymentId, by, today(), context)),
     );
 
     app.post(
@@ -161,15 +169,8 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 200: writeResult },
         },
       },
-      async (request, reply) => {
-        const { networkId, poolId, paymentId } = request.params;
-        const actor = await as(['treasurer', 'board'], request, networkId);
-        return idempotent(hearth, request, reply, actor.personId, async (commandId) => {
-          await poolIn(networkId, poolId);
-          await paymentIn(poolId, paymentId);
-          return { status: 200, body: written(await rejectPayment(store, paymentId, { personId: actor.personId, isCoordinator: false }, request.body.reason, actor.context(commandId))) };
-        });
-      },
+      async (request, reply) =>
+        settle(request, reply, (by, context) => rejectPayment(store, request.params.paymentId, by, request.body.reason, context)),
     );
   };
 }
