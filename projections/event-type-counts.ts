@@ -8,15 +8,6 @@ export const eventTypeCountsProjection: Projection = {
   name: 'event_type_counts',
   tables: ['event_type_counts'],
   handles: registeredEventTypes.map((t) => t.type),
-  async apply(db, event) {
-    await db
-      .insertInto('event_type_counts')
-      .values({ type: event.type, count: 1, last_position: event.position })
-      .onConflict((oc) =>
-        oc.column('type').doUpdateSet({ count: sql`event_type_counts.count + 1`, last_position: event.position }),
-      )
-      .execute();
-  },
   async applyBatch(db, events) {
     const counts = new Map<string, { type: string; count: number; last_position: number }>();
     for (const e of events) counts.set(e.type, { type: e.type, count: (counts.get(e.type)?.count ?? 0) + 1, last_position: e.position });

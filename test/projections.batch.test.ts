@@ -1,4 +1,4 @@
-// A projection that applies whole batches must leave exactly the rows it leaves applying the same
+// A projection that applies whole batches must leave exactly the rows it leaves given the same
 // events one at a time. The history is the demo's, with limits set too, through the API.
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,7 +42,7 @@ for (const projection of createProjections({ vault: new PersonalDataVault({} as 
     const one = await freshPglite();
     const many = await freshPglite();
     t.teardown(async () => { await one.close(); await many.close(); });
-    for (const event of handled) await one.db.transaction().execute((trx) => projection.apply(trx, event));
+    for (const event of handled) await one.db.transaction().execute((trx) => projection.applyBatch!(trx, [event]));
     // Batches of every size from 1 to 40, so an event and the one it follows land together and apart.
     for (let i = 0, size = 1; i < handled.length; i += size, size = (size % 40) + 1) {
       await many.db.transaction().execute((trx) => projection.applyBatch!(trx, handled.slice(i, i + size)));

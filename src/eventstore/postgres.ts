@@ -50,7 +50,7 @@ export class PostgresEventStore implements EventStore {
     max: MAX_BATCH,
     concurrency: 2,
     run: async (reads) => {
-      if (reads.length === 1) return [await this.#readFrom(reads[0]!.streamId, reads[0]!.from)];
+      if (reads.length === 1) return [await this.#select(reads[0]!.streamId, { fromRevision: reads[0]!.from })];
       const { rows } = await sql<Row & { read: number }>`
         SELECT r.read::integer AS read, e.* FROM unnest(${reads.map((r) => r.streamId)}::text[], ${reads.map((r) => r.from)}::bigint[]) WITH ORDINALITY AS r(stream_id, from_revision, read)
           JOIN events e ON e.stream_id = r.stream_id AND e.stream_revision >= r.from_revision
@@ -100,14 +100,13 @@ export class PostgresEventStore implements EventStore {
     );
   }
 
-  async #readFrom(streamId: string, from: number): Promise<RecordedEvent[]> {
-    const rows = await this.db.selectFrom('events').selectAll().where('stream_id', '=', streamId).where('stream_revision', '>=', from).orderBy('stream_revision').execute();
-    return rows.map(toRecorded);
+  readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    if (options.direction !== 'backwards' && options.maxCount === undefined) return this.#reads.submit({ streamId, from: options.fromRevision ?? 0 });
+    return this.#select(streamId, options);
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+  async #select(streamId: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    if (!backwards && options.maxCount === undefined) return this.#reads.submit({ streamId, from: options.fromRevision ?? 0 });
     let query = this.db.selectFrom('events').selectAll().where('stream_id', '=', streamId);
     if (options.fromRevision !== undefined) query = query.where('stream_revision', backwards ? '<=' : '>=', options.fromRevision);
     query = query.orderBy('stream_revision', backwards ? 'desc' : 'asc');

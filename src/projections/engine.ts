@@ -15,13 +15,13 @@ export interface Projection {
   tables: readonly (keyof Tables)[];
   /** Event types it applies; it skips every other type. */
   handles: readonly string[];
-  /** Writes through `db` only: during a rebuild it points at the scratch tables. */
-  apply(db: Db, event: RecordedEvent): Promise<void>;
   /**
-   * Optional: applies a batch of the events it handles, in order, with a few set-wise statements
-   * instead of some per event, for projections that see most of the log. It must leave the same
-   * rows as applying the events one by one (a test checks that of each).
+   * Applies one event it handles, or (applyBatch) a batch of them in order, with a few set-wise
+   * statements for projections that see most of the log; a projection gives one or the other.
+   * A batch must leave the rows its events leave applied one at a time (a test checks each).
+   * Writes through `db` only: during a rebuild it points at the scratch tables.
    */
+  apply?(db: Db, event: RecordedEvent): Promise<void>;
   applyBatch?(db: Db, events: RecordedEvent[]): Promise<void>;
 }
 
@@ -65,6 +65,7 @@ export class ProjectionEngine {
   ) {
     for (const p of projections) {
       if (!/^[a-z][a-z0-9_]*$/.test(p.name)) throw new Error(`projection name ${p.name} must be lower-case letters, digits and _`);
+      if (!p.apply === !p.applyBatch) throw new Error(`projection ${p.name} must give apply or applyBatch, not both or neither`);
     }
     this.#byName = new Map(projections.map((p) => [p.name, p]));
     this.#batchSize = options.batchSize ?? 500;
@@ -166,6 +167,8 @@ export class ProjectionEngine {
       const events = await next;
       if (events.length === 0) break;
       next = read(events.at(-1)!.position);
+      // Should this batch fail, the read under way is abandoned: its failure is not news.
+      next.catch(() => {});
       await scratchDb.transaction().execute((trx) => applyAll(p, trx, events));
       position = events.at(-1)!.position;
       count += events.length;
@@ -261,7 +264,7 @@ export class ProjectionEngine {
       if (applied) this.#advanced.notify();
       return applied;
     } catch (caught) {
-      const err = caught instanceof HandlerFailed || !p.applyBatch ? caught : await findFailing(p, this.db, events, caught);
+      const err = caught instanceof HandlerFailed || !p.applyBatch ? caught : await findFailing(p, this.db, events.filter((e) => p.handles.includes(e.type)), caught);
       if (!(err instanceof HandlerFailed)) throw err;
       // Never skip: the projection stops at this event until it is fixed and rebuilt.
       const error = describe(err.reason);
@@ -315,7 +318,7 @@ async function applyAll(p: Projection, db: Db, events: RecordedEvent[]): Promise
   if (p.applyBatch) return p.applyBatch(db, handled);
   for (const event of handled) {
     try {
-      await p.apply(db, event);
+      await p.apply!(db, event);
     } catch (err) {
       throw new HandlerFailed(event, err);
     }
@@ -327,8 +330,7 @@ async function applyAll(p: Projection, db: Db, events: RecordedEvent[]): Promise
  * one that fails. If none does, the failure was not the handler's (a lost connection): that error
  * is returned, to be retried.
  */
-async function findFailing(p: Projection, db: Db, events: RecordedEvent[], batchError: unknown): Promise<unknown> {
-  const handled = events.filter((e) => p.handles.includes(e.type));
+async function findFailing(p: Projection, db: Db, handled: RecordedEvent[], batchError: unknown): Promise<unknown> {
   let failed: HandlerFailed | undefined;
   await db
     .transaction()
