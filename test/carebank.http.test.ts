@@ -292,3 +292,13 @@ t.test('the obligation: banked, unclaimed hours by age band, as at a date', asyn
   await send(app, 'PUT', `${base}/members/${rose.personId}/roles`, { roles: ['member', 'treasurer'], reason: 'Elected treasurer' }, coordinator.auth);
   t.same((await obligation(daysAgo(10), rose)).json(), past.json(), 'a treasurer reads it');
 });
+
+t.test('a volunteer who coordinates cannot bank their own care by confirming for the person cared for', async (t) => {
+  const logged = await send(app, 'POST', `${cb}/care`, care({ volunteerId: coordinator.personId, occurredOn: daysAgo(3) }), coordinator.auth);
+  t.equal(logged.statusCode, 201);
+  const before = await written(hearth);
+  const res = await send(app, 'POST', `${cb}/care/${logged.json().careId}/confirmation`, undefined, { ...coordinator.auth, 'on-behalf-of': edna.personId });
+  t.equal(res.statusCode, 403);
+  t.match(res.json(), { type: '/problems/own-care' });
+  t.same(await written(hearth), before, 'nothing written');
+});

@@ -37,7 +37,7 @@ t.test('confirmations racing for one volunteer\'s daily cap: only what fits the 
     // Two visits of three hours on one day; the default rules bank at most five hours a day.
     const [a, b] = [randomUUID(), randomUUID()];
     const care = await Promise.all([a, b].map((recipient) => logCare(store, networkId, volunteer, recipient, 180)));
-    const outcomes = await Promise.all(care.map((id, i) => refused(confirmCare(store, id, { personId: [a, b][i]!, isCoordinator: false }, fortyYearsOld, ctx([a, b][i]!)))));
+    const outcomes = await Promise.all(care.map((id, i) => refused(confirmCare(store, networkId, id, { personId: [a, b][i]!, isCoordinator: false }, fortyYearsOld, ctx([a, b][i]!)))));
     t.same(outcomes.sort(), ['daily-cap', null].sort(), `round ${round}: one banked, one refused at the daily cap`);
     const bank = await bankOf(store, networkId, volunteer);
     t.same([bank.balance, bank.bankedByDate[today]], [180, 180], `round ${round}: the bank holds only one`);
@@ -49,7 +49,7 @@ t.test('confirmations racing for one volunteer\'s daily cap: only what fits the 
   const volunteer = randomUUID();
   const coordinator = randomUUID();
   const eight = await Promise.all(Array.from({ length: 8 }, () => logCare(store, networkId, volunteer, randomUUID(), 60)));
-  const outcomes = await Promise.all(eight.map((id) => refused(confirmCare(store, id, { personId: coordinator, isCoordinator: true }, fortyYearsOld, ctx(coordinator)))));
+  const outcomes = await Promise.all(eight.map((id) => refused(confirmCare(store, networkId, id, { personId: coordinator, isCoordinator: true }, fortyYearsOld, ctx(coordinator)))));
   t.equal(outcomes.filter((o) => o === null).length, 5, 'eight hours racing for a five-hour day: five banked');
   t.equal(outcomes.filter((o) => o === 'daily-cap').length, 3);
   t.equal((await bankOf(store, networkId, volunteer)).bankedByDate[today], 300);
@@ -63,7 +63,7 @@ t.test('pledges racing for one holder\'s banked hours: no more leaves than was b
   const networkId = randomUUID();
   const giver = randomUUID();
   const recipient = randomUUID();
-  await confirmCare(store, await logCare(store, networkId, giver, recipient, 120), { personId: recipient, isCoordinator: false }, fortyYearsOld, ctx(recipient));
+  await confirmCare(store, networkId, await logCare(store, networkId, giver, recipient, 120), { personId: recipient, isCoordinator: false }, fortyYearsOld, ctx(recipient));
   // Two hours banked; three relatives are each pledged one of them at once.
   const relatives = [randomUUID(), randomUUID(), randomUUID()];
   const outcomes = await Promise.all(relatives.map((relative) => refused(moveBanked(store, networkId, giver, relative, 60, 'pledge', today, ctx(giver)))));

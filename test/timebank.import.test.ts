@@ -93,6 +93,14 @@ t.test('importing the same export again adds nothing', async (t) => {
   t.match(more.json(), { transfers: 8, alreadyImported: 7 });
 });
 
+t.test('a row between two former members moves nothing, and is counted apart', async (t) => {
+  const report = [header, '2024-08-01 10:00:00 UTC,deleted_user,deleted_user,inactive_user,inactive_user,,,,1', rows[0]].join('\n');
+  t.same(readTransferReport(report).withinFormerMembers, [2]);
+  const res = await upload(report);
+  t.equal(res.statusCode, 201, res.body);
+  t.match(res.json(), { transfers: 1, withinFormerMembers: 1, alreadyImported: 1 }, 'the other row was imported before');
+});
+
 t.test('a bad row refuses the whole file, naming the line and column, and writes nothing', async (t) => {
   const cases: Array<[string, string, string]> = [
     ['not hours', [header, rows[0], '2024-03-09 15:00:00 UTC,Raj Patel (7),7,Lee Pat (3),3,Gardening,44,,two'].join('\n'), '/3/quantity'],

@@ -11,11 +11,20 @@ const bankOf = (h: RecordedEvent[]) => (h as unknown as BankEvent[]).reduce(evol
 const careOf = (h: RecordedEvent[]): CareState => (h as unknown as CareEvent[]).reduce(evolveCare, { status: 'none' } as CareState);
 const schemeOf = (h: RecordedEvent[]) => fold(schemeDecider, h as unknown as SchemeEvent[]);
 
-export async function confirmCare(store: EventStore, careId: string, by: Actor, volunteerAge: (on: string) => Promise<number | null>, context: CommandContext) {
+export async function confirmCare(
+  store: EventStore,
+  networkId: string,
+  careId: string,
+  by: Actor,
+  ageOf: (personId: string, on: string) => Promise<number | null>,
+  context: CommandContext,
+) {
   const [logged] = await store.readStream(careStream(careId), { maxCount: 1 });
-  if (!logged) throw new Rejection('care-not-found', 'There is no such care record.', 404);
-  const care = logged.data as { networkId: string; volunteerId: string; occurredOn: string };
-  const age = await volunteerAge(care.occurredOn);
+  const care = logged?.data as { networkId: string; volunteerId: string; occurredOn: string } | undefined;
+  if (!care || care.networkId !== networkId) throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
+  // A coordinator acting for the person cared for still acts: the volunteer cannot vouch for their own care.
+  if (context.actor === care.volunteerId) throw new Rejection('own-care', 'Care you gave is confirmed by the person cared for, or another coordinator.', 403);
+  const age = await ageOf(care.volunteerId, care.occurredOn);
   return handleAcross(
     store,
     [careStream(careId), bankStream(care.networkId, care.volunteerId), schemeStream(care.networkId)],

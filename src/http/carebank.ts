@@ -94,10 +94,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId, careId } = request.params;
         const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
-          const [logged] = await store.readStream(careStream(careId), { maxCount: 1 });
-          if (!logged || (logged.data as { networkId: string }).networkId !== networkId) throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
-          const volunteer = (logged.data as { volunteerId: string }).volunteerId;
-          return { status: 200, body: written(await confirmCare(store, careId, by, (on) => ageOf(volunteer, on), commandContext(request, commandId, acting))) };
+          return { status: 200, body: written(await confirmCare(store, networkId, careId, by, ageOf, commandContext(request, commandId, acting))) };
         });
       },
     );

@@ -23,12 +23,12 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
         bodyLimit: IMPORT_BODY_LIMIT,
         schema: {
           summary: "Import members and transfers from another time bank's CSV export (coordinators)",
-          description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members; quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing.`,
+          description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members (a row between two of them moves nothing, and is counted apart); quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing.`,
           consumes: ['text/csv'],
           params: z.object({ networkId: z.uuid() }),
           body: z.string().min(1, 'the CSV file is empty'),
           response: {
-            201: z.object({ members: z.number().int(), transfers: z.number().int(), alreadyImported: z.number().int(), minutes: z.number().int(), position: z.number().int() }),
+            201: z.object({ members: z.number().int(), transfers: z.number().int(), alreadyImported: z.number().int(), withinFormerMembers: z.number().int(), minutes: z.number().int(), position: z.number().int() }),
           },
         },
       },

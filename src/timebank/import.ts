@@ -43,6 +43,8 @@ export interface TransferReport {
   /** Member ID in the old system → name. */
   members: Map<string, string>;
   transfers: ImportedTransfer[];
+  /** Lines between two former members: kept together as one account, they move nothing. */
+  withinFormerMembers: number[];
 }
 
 const refuse = (line: number, column: string, message: string): never => {
@@ -64,7 +66,8 @@ export function readTransferReport(csv: string): TransferReport {
   }
   const members = new Map<string, string>();
   const seen = new Map<string, number>();
-  const transfers = body.map((row, i): ImportedTransfer => {
+  const withinFormerMembers: number[] = [];
+  const transfers = body.map((row, i): ImportedTransfer | undefined => {
     const line = i + 2;
     if (row.length !== importColumns.length) refuse(line, 'row', `expected ${importColumns.length} columns, found ${row.length}.`);
     const [when, fromName, fromId, toName, toId, post, postId, reason, quantity] = row as [string, string, string, string, string, string, string, string, string];
@@ -83,7 +86,11 @@ export function readTransferReport(csv: string): TransferReport {
     const receiver = party(fromId, fromName, 'from ID');
     const provider = party(toId, toName, 'to ID');
     if (provider.kind === 'community' && receiver.kind === 'community') refuse(line, 'to ID', 'a transfer from the organisation to itself cannot be imported.');
-    if (provider.kind === 'member' && receiver.kind === 'member' && provider.uid === receiver.uid && provider.uid !== FORMER_MEMBERS) refuse(line, 'to ID', 'the same member on both sides.');
+    if (provider.kind === 'member' && receiver.kind === 'member' && provider.uid === receiver.uid) {
+      if (provider.uid !== FORMER_MEMBERS) refuse(line, 'to ID', 'the same member on both sides.');
+      withinFormerMembers.push(line);
+      return undefined;
+    }
     // Two identical rows are two transfers; the n-th of them keeps its key in any later export.
     const content = JSON.stringify([when, fromId, toId, postId, reason, quantity]);
     const n = (seen.get(content) ?? 0) + 1;
@@ -91,7 +98,7 @@ export function readTransferReport(csv: string): TransferReport {
     const description = [post, reason].filter(Boolean).join(': ').slice(0, 500);
     return { line, key: `${content}#${n}`, occurredOn: occurredOn!, provider, receiver, minutes, description };
   });
-  return { members, transfers };
+  return { members, transfers: transfers.filter((x) => x !== undefined), withinFormerMembers };
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -101,6 +108,8 @@ export interface ImportSummary {
   transfers: number;
   /** Rows already imported by an earlier run: nothing written for them. */
   alreadyImported: number;
+  /** Rows between two former members, which move nothing here. */
+  withinFormerMembers: number;
   minutes: number;
   position: number;
 }
@@ -167,5 +176,5 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
     minutes += t.minutes;
     position = Math.max(position, done.position);
   }
-  return { members: report.members.size, transfers: report.transfers.length, alreadyImported, minutes, position };
+  return { members: report.members.size, transfers: report.transfers.length, alreadyImported, withinFormerMembers: report.withinFormerMembers.length, minutes, position };
 }
