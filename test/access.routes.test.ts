@@ -161,7 +161,7 @@ for (const route of routes) {
       } else {
         t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
         // Refused for their role, or (within an exchange) for not being the party who may act.
-        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient)$/ });
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care)$/ });
         t.same(await written(hearth), before, `${who}: nothing written`);
       }
     }

@@ -20,7 +20,7 @@ const received = (amount: number, n = 1): PoolEvent => ({
   data: { poolId, receiptId: receipt(n), source: 'contribution', holderId: ann, pence: amount, reference: 'DP March', receivedOn: '2026-03-01' },
 });
 const given = specFor(poolDecider);
-const receive = (over: Record<string, unknown> = {}) => ({ type: 'ReceiveMoney' as const, receiptId: receipt(1), source: 'contribution' as const, holderId: ann, pence: 12_000, reference: 'DP March', receivedOn: '2026-03-01', today: '2026-03-02', ...over });
+const receive = (over: Record<string, unknown> = {}) => ({ type: 'ReceiveMoney' as const, networkId, receiptId: receipt(1), source: 'contribution' as const, holderId: ann, pence: 12_000, reference: 'DP March', receivedOn: '2026-03-01', today: '2026-03-02', ...over });
 
 t.test('money in', async (t) => {
   given([]).when({ type: 'OpenPool', poolId, networkId, name: 'Armley lunch club', twoApproversAbovePence: 25_000 }).then(t, [opened]);
@@ -31,6 +31,7 @@ t.test('money in', async (t) => {
   given([opened]).when(receive({ source: 'grant' })).rejects(t, 'holder-needed', 'and only a contribution does');
   given([opened]).when(receive({ receivedOn: '2026-03-03' })).rejects(t, 'date-in-future');
   given([]).when(receive()).rejects(t, 'pool-not-found');
+  given([opened]).when(receive({ networkId: ann })).rejects(t, 'pool-not-found', 'nor through another network');
 });
 
 const pool = (...events: PoolEvent[]) => fold(poolDecider, [opened, ...events]);

@@ -21,15 +21,15 @@ t.test('approvals racing for one pool pay only what it holds', async (t) => {
   const [treasurer, submitter, holder] = [randomUUID(), randomUUID(), randomUUID()];
 
   for (let round = 0; round < 5; round++) {
-    const poolId = randomUUID();
-    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId: randomUUID(), name: 'Lunch club', twoApproversAbovePence: 100_000 }, ctx(treasurer));
+    const [poolId, networkId] = [randomUUID(), randomUUID()];
+    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, name: 'Lunch club', twoApproversAbovePence: 100_000 }, ctx(treasurer));
     // £100 in; eight payments of £30 submitted: room for three of them.
-    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 10_000, reference: 'DP', receivedOn: today, today }, ctx(treasurer));
+    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 10_000, reference: 'DP', receivedOn: today, today }, ctx(treasurer));
     const payments = Array.from({ length: 8 }, () => randomUUID());
     for (const paymentId of payments) {
-      await submitPayment(store, { paymentId, poolId, payee: 'Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV', pence: 3_000, beneficiaries: [{ holderId: holder, pence: 3_000 }], submittedBy: submitter, submittedOn: today }, today, ctx(submitter));
+      await submitPayment(store, networkId, { paymentId, poolId, payee: 'Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV', pence: 3_000, beneficiaries: [{ holderId: holder, pence: 3_000 }], submittedBy: submitter, submittedOn: today }, today, ctx(submitter));
     }
-    const outcomes = await Promise.all(payments.map((id) => refused(approvePayment(store, id, { personId: treasurer, isCoordinator: false }, today, ctx(treasurer)))));
+    const outcomes = await Promise.all(payments.map((id) => refused(approvePayment(store, networkId, poolId, id, { personId: treasurer, isCoordinator: false }, today, ctx(treasurer)))));
     t.equal(outcomes.filter((o) => o === null).length, 3, `round ${round}: three payments approved`);
     t.same(outcomes.filter((o) => o !== null), Array(5).fill('not-enough-in-pool'), 'the rest are refused for want of money');
     const pool = fold(poolDecider, (await store.readStream(poolStream(poolId))) as unknown as PoolEvent[]);

@@ -2,7 +2,7 @@
 // member's own membership stream, not from a projection, so a role just granted or removed
 // counts at once.
 import type { FastifyRequest } from 'fastify';
-import { fold, type Actor } from '../commands/decider.ts';
+import { fold, Rejection, type Actor } from '../commands/decider.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { membershipDecider, membershipStream, type MembershipEvent, type MembershipState, type Role } from './membership.ts';
 import type { Principal } from './sessions.ts';
@@ -31,6 +31,13 @@ export async function membershipOf(store: EventStore, networkId: string, personI
   return fold(membershipDecider, events as unknown as MembershipEvent[]);
 }
 
+/** Refuses, naming the field, the first of these people who is not an active member; all are read at once. */
+export async function requireActiveMembers(store: EventStore, networkId: string, people: Array<[personId: string, field: string]>): Promise<void> {
+  const memberships = await Promise.all(people.map(([personId]) => membershipOf(store, networkId, personId)));
+  const unknown = people.find((_, i) => memberships[i]!.status !== 'active');
+  if (unknown) throw new Rejection('unknown-member', 'This person is not an active member of this network.', 422, unknown[1]);
+}
+
 export type ActiveMembership = Extract<MembershipState, { status: 'active' }>;
 
 /** The principal's active membership of the network, holding one of `anyOf` when given. */
@@ -52,10 +59,6 @@ export interface Acting {
 }
 
 /**
- * Who a request acts as within a network. With an On-Behalf-Of header a coordinator acts for a
- * member of that network; the events record both.
- */
-/**
  * The acting person as a decider sees them. Acting on a member's behalf, a coordinator does
  * exactly what the member could, and no more.
  */
@@ -65,6 +68,10 @@ export async function actorIn(store: EventStore, networkId: string, request: Fas
   return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
 }
 
+/**
+ * Who a request acts as within a network. With an On-Behalf-Of header a coordinator acts for a
+ * member of that network; the events record both.
+ */
 export async function actingIn(store: EventStore, networkId: string, request: FastifyRequest): Promise<Acting> {
   const principal = signedIn(request);
   const header = request.headers['on-behalf-of'];

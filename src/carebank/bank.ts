@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Rejection, type Actor } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { careActivities, rulesOn, ageOn, type SchemeState } from './scheme.ts';
+import { careActivities, rulesOn, type SchemeState } from './scheme.ts';
 
 export const POOL = 'pool';
 
@@ -114,4 +114,3 @@ export function requireBalance(bank: BankState, minutes: number): void {
   if (bank.balance < minutes) throw new Rejection('not-enough-banked', `Only ${bank.balance / 60} hours are banked.`, 409, 'minutes');
 }
 
-export { ageOn };

@@ -8,7 +8,7 @@ import { rulesOn, schemeDecider, schemeStream, type SchemeEvent } from './scheme
 import { bankStream, careStream, decideConfirmCare, emptyBank, evolveBank, evolveCare, POOL, requireBalance, type BankEvent, type CareEvent, type CareState } from './bank.ts';
 
 const bankOf = (h: RecordedEvent[]) => (h as unknown as BankEvent[]).reduce(evolveBank, emptyBank);
-const careOf = (h: RecordedEvent[]): CareState => (h as unknown as CareEvent[]).reduce(evolveCare, { status: 'none' } as CareState);
+export const careOf = (h: RecordedEvent[]): CareState => (h as unknown as CareEvent[]).reduce(evolveCare, { status: 'none' } as CareState);
 const schemeOf = (h: RecordedEvent[]) => fold(schemeDecider, h as unknown as SchemeEvent[]);
 
 export async function confirmCare(

@@ -2,6 +2,7 @@
 // are not online, and for a treasurer's reports. Each command is one API call (see ledger.ts).
 import { readFileSync } from 'node:fs';
 import type { Ledger } from './ledger.ts';
+import { today } from '../dates.ts';
 
 export type Flags = Record<string, string | boolean | undefined>;
 
@@ -17,7 +18,6 @@ function need(flags: Flags, name: string): string {
   return value;
 }
 const optional = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
-const today = () => new Date().toISOString().slice(0, 10);
 
 /** Minutes from "90", "1:30" or "1.5h": people think of care in hours, the ledger keeps minutes. */
 export function parseMinutes(text: string): number {

@@ -4,6 +4,7 @@
 import type { Ledger } from './ledger.ts';
 import { Refused } from './ledger.ts';
 import { formatObligation, formatStatement } from './commands.ts';
+import { daysAgo } from '../dates.ts';
 
 const TIME_BANK = 'Kirkstall Time Bank';
 const SCHEME = 'Kirkstall Care Bank';
@@ -28,7 +29,6 @@ const people = {
 } satisfies Record<string, Someone>;
 type Who = keyof typeof people;
 
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
 // [days ago, provider, receiver, minutes, category, description]
 const exchanges: Array<[number, Who, Who, number, string, string]> = [

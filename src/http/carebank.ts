@@ -5,24 +5,22 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
-import { handleCommand, handleAcross, type HandledAcross } from '../commands/handle.ts';
-import { Rejection } from '../commands/decider.ts';
-import { actorIn, membershipOf, requireMember, signedIn } from '../access/guard.ts';
+import { handleCommand, handleAcross } from '../commands/handle.ts';
+import { actorIn, requireActiveMembers, requireMember, signedIn } from '../access/guard.ts';
 import { currentDetails } from '../access/register.ts';
 import { ageOn, careActivities, rulesShape, schemeDecider, schemeStream } from '../carebank/scheme.ts';
-import { careStream, decideLogCare, evolveCare, POOL, type CareEvent, type CareState } from '../carebank/bank.ts';
-import { claimCare, confirmCare, donateToPool, moveBanked } from '../carebank/commands.ts';
+import { careStream, decideLogCare, POOL } from '../carebank/bank.ts';
+import { careOf, claimCare, confirmCare, donateToPool, moveBanked } from '../carebank/commands.ts';
 import { formatMinutes } from '../timebank/account.ts';
 import { idempotent } from './idempotency.ts';
-import { asCoordinator } from './guarded.ts';
+import { asCoordinator, writtenAcross } from './guarded.ts';
+import { today } from '../dates.ts';
 import { commandContext } from './commands.ts';
 import { readAfter, waitForProjections, writeResult } from './reads.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
 const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
 const onBehalf = z.object({ 'idempotency-key': z.string().optional(), 'on-behalf-of': z.uuid().optional() });
-const today = () => new Date().toISOString().slice(0, 10);
-const written = (done: HandledAcross) => ({ revision: done.revisions[0]!, position: done.position });
 const BANDS = [
   { band: 'under 40', below: 40 },
   { band: '40 to 59', below: 60 },
@@ -37,10 +35,6 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
   async function ageOf(personId: string, on: string): Promise<number | null> {
     const dob = (await currentDetails(hearth, personId))?.dateOfBirth;
     return dob ? ageOn(dob, on) : null;
-  }
-
-  async function activeMember(networkId: string, personId: string, field: string) {
-    if ((await membershipOf(store, networkId, personId)).status !== 'active') throw new Rejection('unknown-member', 'This person is not an active member of the scheme.', 422, field);
   }
 
   return async (plain) => {
@@ -73,16 +67,15 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId } = request.params;
         const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
-          await activeMember(networkId, request.body.volunteerId, 'volunteerId');
-          await activeMember(networkId, request.body.recipientId, 'recipientId');
+          await requireActiveMembers(store, networkId, [[request.body.volunteerId, 'volunteerId'], [request.body.recipientId, 'recipientId']]);
           const careId = uuidv5('care', commandId);
           const done = await handleAcross(
             store,
             [careStream(careId)],
-            ([history]) => [decideLogCare((history as unknown as CareEvent[]).reduce(evolveCare, { status: 'none' } as CareState), { careId, networkId, ...request.body, by, today: today() })],
+            ([history]) => [decideLogCare(careOf(history!), { careId, networkId, ...request.body, by, today: today() })],
             commandContext(request, commandId, acting),
           );
-          return { status: 201, body: { careId, ...written(done) } };
+          return { status: 201, body: { careId, ...writtenAcross(done) } };
         });
       },
     );
@@ -94,7 +87,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId, careId } = request.params;
         const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
-          return { status: 200, body: written(await confirmCare(store, networkId, careId, by, ageOf, commandContext(request, commandId, acting))) };
+          return { status: 200, body: writtenAcross(await confirmCare(store, networkId, careId, by, ageOf, commandContext(request, commandId, acting))) };
         });
       },
     );
@@ -106,8 +99,8 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId } = request.params;
         const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
-          await activeMember(networkId, request.body.relativeId, 'relativeId');
-          return { status: 201, body: written(await moveBanked(store, networkId, acting.subject, request.body.relativeId, request.body.minutes, 'pledge', today(), commandContext(request, commandId, acting))) };
+          await requireActiveMembers(store, networkId, [[request.body.relativeId, 'relativeId']]);
+          return { status: 201, body: writtenAcross(await moveBanked(store, networkId, acting.subject, request.body.relativeId, request.body.minutes, 'pledge', today(), commandContext(request, commandId, acting))) };
         });
       },
     );
@@ -120,7 +113,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
           status: 201,
-          body: written(await donateToPool(store, networkId, acting.subject, request.body.minutes, today(), commandContext(request, commandId, acting))),
+          body: writtenAcross(await donateToPool(store, networkId, acting.subject, request.body.minutes, today(), commandContext(request, commandId, acting))),
         }));
       },
     );
@@ -133,7 +126,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
           status: 201,
-          body: written(await claimCare(store, networkId, acting.subject, request.body.minutes, await ageOf(acting.subject, today()), today(), commandContext(request, commandId, acting))),
+          body: writtenAcross(await claimCare(store, networkId, acting.subject, request.body.minutes, await ageOf(acting.subject, today()), today(), commandContext(request, commandId, acting))),
         }));
       },
     );
@@ -182,16 +175,13 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
           const b = bands.get(band) ?? { holders: 0, minutes: 0 };
           bands.set(band, { holders: b.holders + 1, minutes: b.minutes + m });
         };
-        for (const h of holders) {
-          const m = Number(h.minutes);
-          if (m === 0) continue;
-          if (h.holder === POOL) {
-            add("the scheme's pool", m);
-            continue;
-          }
-          const age = await ageOf(h.holder, asAt);
-          add(age === null ? 'age not known' : BANDS.find((b) => age < b.below)!.band, m);
-        }
+        // Each holder's age needs their details opened: all at once, not one after another.
+        const owing = holders.filter((h) => Number(h.minutes) !== 0);
+        const ages = await Promise.all(owing.map((h) => (h.holder === POOL ? null : ageOf(h.holder, asAt))));
+        owing.forEach((h, i) => {
+          const age = ages[i]!;
+          add(h.holder === POOL ? "the scheme's pool" : age === null ? 'age not known' : BANDS.find((b) => age < b.below)!.band, Number(h.minutes));
+        });
         const total = [...bands.values()].reduce((sum, b) => sum + b.minutes, 0);
         const order = [...BANDS.map((b) => b.band), 'age not known', "the scheme's pool"];
         return {

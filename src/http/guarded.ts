@@ -1,8 +1,11 @@
-// Commands that only a network's coordinators may give.
+// Commands that only members in certain roles (a coordinator, a treasurer) may give.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Hearth } from '../hearth.ts';
 import { requireMember, signedIn } from '../access/guard.ts';
-import { idempotent } from './idempotency.ts';
+import type { Role } from '../access/membership.ts';
+import type { CommandContext, HandledAcross } from '../commands/handle.ts';
+import { idempotent, type CommandReply } from './idempotency.ts';
+import { commandContext } from './commands.ts';
 
 export interface Written {
   revision?: number;
@@ -10,8 +13,25 @@ export interface Written {
   position: number;
 }
 
-/** Authorised first, then run once per Idempotency-Key; answers with the revision and position written. */
-export async function asCoordinator(
+/** What a command across streams answers: the first stream's revision, and the position written. */
+export const writtenAcross = (done: HandledAcross) => ({ revision: done.revisions[0]!, position: done.position });
+
+/** Authorised by role first, then run once per Idempotency-Key, acting for oneself. */
+export async function inRole(
+  hearth: Hearth,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  networkId: string,
+  roles: readonly Role[],
+  run: (context: CommandContext) => Promise<CommandReply>,
+): Promise<void> {
+  const principal = signedIn(request);
+  await requireMember(hearth.store, networkId, principal, roles);
+  return idempotent(hearth, request, reply, principal.personId, (commandId) => run(commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null })));
+}
+
+/** A coordinator's command; answers with the revision and position written. */
+export function asCoordinator(
   hearth: Hearth,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -19,11 +39,8 @@ export async function asCoordinator(
   status: number,
   run: (commandId: string, acting: { actor: string; onBehalfOf: null }) => Promise<Written>,
 ): Promise<void> {
-  const principal = signedIn(request);
-  await requireMember(hearth.store, networkId, principal, ['coordinator']);
-  const acting = { actor: principal.personId, onBehalfOf: null };
-  return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
-    const done = await run(commandId, acting);
+  return inRole(hearth, request, reply, networkId, ['coordinator'], async (context) => {
+    const done = await run(context.commandId, { actor: context.actor, onBehalfOf: null });
     const revision = done.revision ?? done.revisions?.[0] ?? -1;
     return { status, body: { revision, position: done.position }, headers: { etag: `"${revision}"` } };
   });

@@ -1,68 +1,25 @@
 // Pools over HTTP: a Neighbourhood Network's coordinator opens a pool; its treasurer records the
 // money that comes in; payments are submitted, then approved or rejected by the treasurer or the
 // board under the pool's policy.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
-import { fold, Rejection, type Actor } from '../commands/decider.ts';
-import { handleCommand, type CommandContext, type HandledAcross } from '../commands/handle.ts';
-import { membershipOf, requireMember, signedIn } from '../access/guard.ts';
-import type { Role } from '../access/membership.ts';
-import { MoneyReceived, pence, poolDecider, poolStream, type PoolEvent } from '../pools/pool.ts';
-import { PaymentSubmitted, formatPence, paymentStream } from '../pools/payment.ts';
-import { approvePayment, rejectPayment, submitPayment } from '../pools/commands.ts';
-import { idempotent } from './idempotency.ts';
-import { commandContext } from './commands.ts';
+import { handleCommand } from '../commands/handle.ts';
+import { requireActiveMembers, requireMember, signedIn } from '../access/guard.ts';
+import { today } from '../dates.ts';
+import { MoneyReceived, pence, poolDecider, poolStream } from '../pools/pool.ts';
+import { PaymentSubmitted, formatPence } from '../pools/payment.ts';
+import { approvePayment, poolIn, rejectPayment, submitPayment } from '../pools/commands.ts';
+import { inRole, writtenAcross } from './guarded.ts';
 import { writeResult } from './reads.ts';
 
 const poolParams = z.object({ networkId: z.uuid(), poolId: z.uuid() });
 const paymentParams = poolParams.extend({ paymentId: z.uuid() });
-const today = () => new Date().toISOString().slice(0, 10);
-const written = (done: HandledAcross) => ({ revision: done.revisions[0]!, position: done.position });
 
 export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
   const { store } = hearth;
-
-  /** The pool, which must belong to this network. */
-  async function poolIn(networkId: string, poolId: string) {
-    const pool = fold(poolDecider, (await store.readStream(poolStream(poolId))) as unknown as PoolEvent[]);
-    if (pool.status === 'none' || pool.networkId !== networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network.', 404);
-    return pool;
-  }
-
-  /** The payment, which must have been submitted to this pool. */
-  async function paymentIn(poolId: string, paymentId: string) {
-    const [submitted] = await store.readStream(paymentStream(paymentId), { maxCount: 1 });
-    if (!submitted || (submitted.data as { poolId: string }).poolId !== poolId) throw new Rejection('payment-not-found', 'There is no such payment in this pool.', 404);
-  }
-
-  async function activeHolder(networkId: string, personId: string, field: string) {
-    if ((await membershipOf(store, networkId, personId)).status !== 'active') throw new Rejection('unknown-holder', 'This person is not an active member of the network.', 422, field);
-  }
-
-  /** Authorised first, then run once per Idempotency-Key. */
-  async function as(roles: readonly Role[], request: Parameters<typeof signedIn>[0], networkId: string) {
-    const principal = signedIn(request);
-    await requireMember(store, networkId, principal, roles);
-    return { personId: principal.personId, context: (commandId: string) => commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null }) };
-  }
-
-  /** Approving or rejecting: by a treasurer or the board, once per key, on a payment of this pool. */
-  async function settle(
-    request: FastifyRequest<{ Params: z.infer<typeof paymentParams> }>,
-    reply: FastifyReply,
-    run: (by: Actor, context: CommandContext) => Promise<HandledAcross>,
-  ) {
-    const { networkId, poolId, paymentId } = request.params;
-    const actor = await as(['treasurer', 'board'], request, networkId);
-    return idempotent(hearth, request, reply, actor.personId, async (commandId) => {
-      await poolIn(networkId, poolId);
-      await paymentIn(poolId, paymentId);
-      return { status: 200, body: written(await run({ personId: actor.personId, isCoordinator: false }, actor.context(commandId))) };
-    });
-  }
 
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -80,10 +37,9 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        const actor = await as(['coordinator'], request, networkId);
-        return idempotent(hearth, request, reply, actor.personId, async (commandId) => {
-          const poolId = uuidv5('pool', commandId);
-          const done = await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, ...request.body }, actor.context(commandId));
+        return inRole(hearth, request, reply, networkId, ['coordinator'], async (context) => {
+          const poolId = uuidv5('pool', context.commandId);
+          const done = await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, ...request.body }, context);
           return { status: 201, body: { poolId, revision: done.revision, position: done.position } };
         });
       },
@@ -100,8 +56,8 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request) => {
         const { networkId, poolId } = request.params;
-        await as(['coordinator', 'treasurer', 'board'], request, networkId);
-        const pool = await poolIn(networkId, poolId);
+        await requireMember(store, networkId, signedIn(request), ['coordinator', 'treasurer', 'board']);
+        const pool = poolIn(networkId, await store.readStream(poolStream(poolId)));
         return { poolId, balancePence: pool.balance, balance: formatPence(pool.balance), twoApproversAbovePence: pool.twoApproversAbovePence };
       },
     );
@@ -118,12 +74,10 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, poolId } = request.params;
-        const actor = await as(['treasurer'], request, networkId);
-        return idempotent(hearth, request, reply, actor.personId, async (commandId) => {
-          await poolIn(networkId, poolId);
-          if (request.body.holderId) await activeHolder(networkId, request.body.holderId, 'holderId');
-          const receiptId = uuidv5('receipt', commandId);
-          const done = await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', receiptId, ...request.body, today: today() }, actor.context(commandId));
+        return inRole(hearth, request, reply, networkId, ['treasurer'], async (context) => {
+          if (request.body.holderId) await requireActiveMembers(store, networkId, [[request.body.holderId, 'holderId']]);
+          const receiptId = uuidv5('receipt', context.commandId);
+          const done = await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', networkId, receiptId, ...request.body, today: today() }, context);
           return { status: 201, body: { receiptId, revision: done.revision, position: done.position } };
         });
       },
@@ -141,13 +95,11 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, poolId } = request.params;
-        const actor = await as(['coordinator', 'treasurer'], request, networkId);
-        return idempotent(hearth, request, reply, actor.personId, async (commandId) => {
-          await poolIn(networkId, poolId);
-          for (const [i, b] of request.body.beneficiaries.entries()) await activeHolder(networkId, b.holderId, `beneficiaries/${i}/holderId`);
-          const paymentId = uuidv5('payment', commandId);
-          const done = await submitPayment(store, { paymentId, poolId, submittedBy: actor.personId, ...request.body }, today(), actor.context(commandId));
-          return { status: 201, body: { paymentId, ...written(done) } };
+        return inRole(hearth, request, reply, networkId, ['coordinator', 'treasurer'], async (context) => {
+          await requireActiveMembers(store, networkId, request.body.beneficiaries.map((b, i) => [b.holderId, `beneficiaries/${i}/holderId`]));
+          const paymentId = uuidv5('payment', context.commandId);
+          const done = await submitPayment(store, networkId, { paymentId, poolId, submittedBy: context.actor, ...request.body }, today(), context);
+          return { status: 201, body: { paymentId, ...writtenAcross(done) } };
         });
       },
     );
@@ -155,8 +107,13 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       `${base}/:poolId/payments/:paymentId/approval`,
       { schema: { summary: 'Approve a payment: the approval that completes the policy pays it (treasurers, board)', params: paymentParams, response: { 200: writeResult } } },
-      async (request, reply) =>
-        settle(request, reply, (by, context) => approvePayment(store, request.params.paymentId, by, today(), context)),
+      async (request, reply) => {
+        const { networkId, poolId, paymentId } = request.params;
+        return inRole(hearth, request, reply, networkId, ['treasurer', 'board'], async (context) => ({
+          status: 200,
+          body: writtenAcross(await approvePayment(store, networkId, poolId, paymentId, { personId: context.actor, isCoordinator: false }, today(), context)),
+        }));
+      },
     );
 
     app.post(
@@ -169,8 +126,13 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 200: writeResult },
         },
       },
-      async (request, reply) =>
-        settle(request, reply, (by, context) => rejectPayment(store, request.params.paymentId, by, request.body.reason, context)),
+      async (request, reply) => {
+        const { networkId, poolId, paymentId } = request.params;
+        return inRole(hearth, request, reply, networkId, ['treasurer', 'board'], async (context) => ({
+          status: 200,
+          body: writtenAcross(await rejectPayment(store, networkId, poolId, paymentId, { personId: context.actor, isCoordinator: false }, request.body.reason, context)),
+        }));
+      },
     );
   };
 }

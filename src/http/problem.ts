@@ -53,7 +53,6 @@ export const problemTitles: Record<string, string> = {
   'pool-exists': 'This pool is already open',
   'pool-not-found': 'There is no such pool',
   'holder-needed': 'A contribution names its budget holder',
-  'unknown-holder': 'Not an active member of the network',
   'payment-exists': 'This payment is already submitted',
   'payment-not-found': 'There is no such payment',
   'payment-settled': 'This payment is already settled',

@@ -4,10 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
-import { requireMember, signedIn } from '../access/guard.ts';
 import { importColumns, importTransferReport, readTransferReport } from '../timebank/import.ts';
-import { idempotent } from './idempotency.ts';
-import { commandContext } from './commands.ts';
+import { inRole } from './guarded.ts';
 
 /** Exports of a few years run to megabytes; larger than any other request. */
 const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
@@ -33,12 +31,9 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const principal = signedIn(request);
         const { networkId } = request.params;
-        await requireMember(hearth.store, networkId, principal, ['coordinator']);
-        return idempotent(hearth, request, reply, principal.personId, async (commandId) => {
+        return inRole(hearth, request, reply, networkId, ['coordinator'], async ({ commandId: _, ...base }) => {
           const report = readTransferReport(request.body);
-          const { commandId: _, ...base } = commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null });
           return { status: 201, body: await importTransferReport(hearth, networkId, report, base) };
         });
       },

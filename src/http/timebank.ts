@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
 import { fold, Rejection } from '../commands/decider.ts';
-import { handleCommand, type HandledAcross } from '../commands/handle.ts';
+import { handleCommand } from '../commands/handle.ts';
 import { actorIn, membershipOf, requireMember, signedIn } from '../access/guard.ts';
 import { careRefusal } from '../access/safeguarding.ts';
 import { networkDecider, networkStream, type NetworkEvent } from '../networks/network.ts';
@@ -16,7 +16,8 @@ import { exchangeDecider, exchangeStream } from '../timebank/exchange.ts';
 import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from '../timebank/commands.ts';
 import { formatMinutes } from '../timebank/account.ts';
 import { idempotent } from './idempotency.ts';
-import { asCoordinator } from './guarded.ts';
+import { asCoordinator, writtenAcross } from './guarded.ts';
+import { today } from '../dates.ts';
 import { commandContext } from './commands.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult } from './reads.ts';
@@ -26,9 +27,6 @@ const exchangeParams = networkParams.extend({ exchangeId: z.uuid() });
 const accountParams = networkParams.extend({ personId: z.uuid() });
 const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
 const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
-const today = () => new Date().toISOString().slice(0, 10);
-
-const written = (done: HandledAcross) => ({ revision: done.revisions[0]!, position: done.position });
 
 export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
   const { db } = hearth.database;
@@ -99,7 +97,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         const { networkId, personId } = request.params;
         return asCoordinator(hearth, request, reply, networkId, 200, async (commandId, acting) =>
-          written(await setMemberLimits(store, networkId, personId, request.body, commandContext(request, commandId, acting))),
+          writtenAcross(await setMemberLimits(store, networkId, personId, request.body, commandContext(request, commandId, acting))),
         );
       },
     );
@@ -171,7 +169,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { acting, by } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
           await sameNetwork(exchangeId, networkId);
-          return { status: 200, body: written(await confirmExchange(store, exchangeId, by, commandContext(request, commandId, acting))) };
+          return { status: 200, body: writtenAcross(await confirmExchange(store, exchangeId, by, commandContext(request, commandId, acting))) };
         });
       },
     );
@@ -202,7 +200,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId, exchangeId } = request.params;
         return asCoordinator(hearth, request, reply, networkId, 200, async (commandId, acting) => {
           await sameNetwork(exchangeId, networkId);
-          return written(await reverseExchange(store, exchangeId, { personId: acting.actor, isCoordinator: true }, request.body.reason, commandContext(request, commandId, acting)));
+          return writtenAcross(await reverseExchange(store, exchangeId, { personId: acting.actor, isCoordinator: true }, request.body.reason, commandContext(request, commandId, acting)));
         });
       },
     );
@@ -215,7 +213,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { acting } = await actorIn(store, networkId, request);
         return idempotent(hearth, request, reply, acting.actor, async (commandId) => ({
           status: 201,
-          body: written(await donate(store, networkId, acting.subject, request.body.minutes, commandContext(request, commandId, acting))),
+          body: writtenAcross(await donate(store, networkId, acting.subject, request.body.minutes, commandContext(request, commandId, acting))),
         }));
       },
     );
@@ -229,7 +227,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           if ((await membershipOf(store, networkId, request.body.personId)).status !== 'active') {
             throw new Rejection('unknown-member', 'This person is not an active member of the network.', 422, 'personId');
           }
-          return written(await grant(store, networkId, request.body.personId, request.body.minutes, commandContext(request, commandId, acting)));
+          return writtenAcross(await grant(store, networkId, request.body.personId, request.body.minutes, commandContext(request, commandId, acting)));
         });
       },
     );

@@ -1,5 +1,6 @@
-// Pool commands that span streams: an approval is decided on the payment and the pool together,
-// and the approval that pays writes to both at once.
+// Pool commands that span streams: a payment is decided on together with its pool, and the
+// approval that pays writes to both at once. Each checks that the pool is the network's and the
+// payment the pool's, on the streams it reads anyway.
 import type { z } from 'zod';
 import { fold, Rejection, type Actor } from '../commands/decider.ts';
 import { handleAcross, type CommandContext } from '../commands/handle.ts';
@@ -7,28 +8,51 @@ import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { poolDecider, poolStream, type PoolEvent } from './pool.ts';
 import { decideApproval, decideRejection, decideSubmission, evolvePayment, paymentStream, type PaymentEvent, type PaymentState, type PaymentSubmitted } from './payment.ts';
 
-const poolOf = (h: RecordedEvent[]) => fold(poolDecider, h as unknown as PoolEvent[]);
 const paymentOf = (h: RecordedEvent[]): PaymentState => (h as unknown as PaymentEvent[]).reduce(evolvePayment, { status: 'none' } as PaymentState);
 
-export function submitPayment(store: EventStore, payment: z.infer<typeof PaymentSubmitted.schema>, today: string, context: CommandContext) {
-  return handleAcross(store, [paymentStream(payment.paymentId), poolStream(payment.poolId)], ([mine, pool]) => [decideSubmission(paymentOf(mine!), poolOf(pool!), payment, today), []], context);
+/** The pool, open in this network. */
+export function poolIn(networkId: string, history: RecordedEvent[]) {
+  const pool = fold(poolDecider, history as unknown as PoolEvent[]);
+  if (pool.status === 'none' || pool.networkId !== networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network.', 404);
+  return pool;
 }
 
-export async function approvePayment(store: EventStore, paymentId: string, by: Actor, today: string, context: CommandContext) {
-  const [submitted] = await store.readStream(paymentStream(paymentId), { maxCount: 1 });
-  if (!submitted) throw new Rejection('payment-not-found', 'There is no such payment.', 404);
-  const { poolId } = submitted.data as { poolId: string };
+/** The payment, submitted to this pool. */
+function paymentIn(poolId: string, history: RecordedEvent[]): PaymentState {
+  const payment = paymentOf(history);
+  if (payment.status === 'none' || payment.payment.poolId !== poolId) throw new Rejection('payment-not-found', 'There is no such payment in this pool.', 404);
+  return payment;
+}
+
+export function submitPayment(store: EventStore, networkId: string, payment: z.infer<typeof PaymentSubmitted.schema>, today: string, context: CommandContext) {
+  return handleAcross(
+    store,
+    [paymentStream(payment.paymentId), poolStream(payment.poolId)],
+    ([mine, pool]) => [decideSubmission(paymentOf(mine!), poolIn(networkId, pool!), payment, today), []],
+    context,
+  );
+}
+
+export function approvePayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, today: string, context: CommandContext) {
   return handleAcross(
     store,
     [paymentStream(paymentId), poolStream(poolId)],
     ([mine, pool]) => {
-      const decided = decideApproval(paymentOf(mine!), poolOf(pool!), by, today);
+      const decided = decideApproval(paymentIn(poolId, mine!), poolIn(networkId, pool!), by, today);
       return [decided.payment, decided.pool];
     },
     context,
   );
 }
 
-export function rejectPayment(store: EventStore, paymentId: string, by: Actor, reason: string, context: CommandContext) {
-  return handleAcross(store, [paymentStream(paymentId)], ([mine]) => [decideRejection(paymentOf(mine!), by, reason)], context);
+export function rejectPayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, reason: string, context: CommandContext) {
+  return handleAcross(
+    store,
+    [paymentStream(paymentId), poolStream(poolId)],
+    ([mine, pool]) => {
+      poolIn(networkId, pool!);
+      return [decideRejection(paymentIn(poolId, mine!), by, reason), []];
+    },
+    context,
+  );
 }

@@ -47,7 +47,7 @@ export type PoolState =
 
 export type PoolCommand =
   | { type: 'OpenPool'; poolId: string; networkId: string; name: string; twoApproversAbovePence: number }
-  | { type: 'ReceiveMoney'; receiptId: string; source: z.infer<typeof MoneyReceived.schema>['source']; holderId: string | null; pence: number; reference: string; receivedOn: string; today: string };
+  | { type: 'ReceiveMoney'; networkId: string; receiptId: string; source: z.infer<typeof MoneyReceived.schema>['source']; holderId: string | null; pence: number; reference: string; receivedOn: string; today: string };
 
 export const poolStream = (poolId: string) => `pool-${poolId}`;
 
@@ -71,13 +71,13 @@ export const poolDecider: Decider<PoolCommand, PoolState, PoolEvent> = {
       const { type: _, ...data } = command;
       return [{ type: 'pools.PoolOpened', data }];
     }
-    if (state.status === 'none') throw new Rejection('pool-not-found', 'There is no such pool.', 404);
+    if (state.status === 'none' || state.networkId !== command.networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network.', 404);
     if (state.receipts.includes(command.receiptId)) return [];
     if ((command.source === 'contribution') !== (command.holderId !== null)) {
       throw new Rejection('holder-needed', 'A contribution names the budget holder whose Direct Payment it is, and only a contribution does.', 422, 'holderId');
     }
     if (command.receivedOn > command.today) throw new Rejection('date-in-future', 'The date cannot be in the future.', 422, 'receivedOn');
-    const { type: _, today: __, ...data } = command;
+    const { type: _, today: __, networkId: ___, ...data } = command;
     return [{ type: 'pools.MoneyReceived', data: { poolId: state.poolId, ...data } }];
   },
 };
