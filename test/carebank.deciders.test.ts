@@ -37,7 +37,6 @@ const recipient = { personId: edna, isCoordinator: false };
 const bankOf = (...entries: Array<{ minutes: number; kind: BankEvent['data']['kind']; entryDate: string }>) =>
   entries.map((e): BankEvent => ({ type: 'carebank.BankEntry', data: { networkId, holder: vic, ref: careId, counterparty: edna, rulesVersion: null, ...e } })).reduce(evolveBank, emptyBank);
 
-/** The refusal a call throws, or undefined when it decides. */
 t.test('versioning the scheme\'s rules', async (t) => {
   given([]).when({ type: 'VersionRules', networkId, rules: rules() }).then(t, [versioned(1)], 'the first version is 1; the defaults are 0');
   given([versioned(1)]).when({ type: 'VersionRules', networkId, rules: rules({ dailyCapMinutes: 240, effectiveFrom: '2026-06-01' }) })

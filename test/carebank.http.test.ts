@@ -8,9 +8,11 @@ import { bankStream, careStream, POOL } from '../src/carebank/bank.ts';
 const { hearth, app, close } = await openApp();
 t.teardown(close);
 
-const today = new Date().toISOString().slice(0, 10);
+// One clock reading for the whole file, so that dates compared across tests agree at midnight too.
+const now = Date.now();
 /** The date n days ago. */
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const daysAgo = (n: number) => new Date(now - n * 86_400_000).toISOString().slice(0, 10);
+const today = daysAgo(0);
 /** A date of birth that makes someone `age` today (and a year younger, at most, in the days before). */
 const born = (age: number) => `${Number(today.slice(0, 4)) - age}-01-01`;
 

@@ -11,17 +11,18 @@ import type { ReadStreamOptions } from '../src/eventstore/port.ts';
 const database = await freshPglite();
 t.teardown(() => database.close());
 
+/** The real store, noting from which revision each stream read asks. */
+let asked: Array<number | undefined> = [];
+class Counting extends PostgresEventStore {
+  override readStream(id: string, o: ReadStreamOptions = {}) {
+    asked.push(o.fromRevision);
+    return super.readStream(id, o);
+  }
+}
+
 t.test('reads see appends made through the cache and past it, in order, without gaps', async (t) => {
   const stored = new PostgresEventStore(database.db, 'pglite');
-  let asked: Array<number | undefined> = [];
-  class Counting extends PostgresEventStore {
-    override readStream(id: string, o: ReadStreamOptions = {}) {
-      asked.push(o.fromRevision);
-      return super.readStream(id, o);
-    }
-  }
-  const counting = new Counting(database.db, 'pglite');
-  const cached = new CachingEventStore(counting);
+  const cached = new CachingEventStore(new Counting(database.db, 'pglite'));
   const id = randomUUID();
   const stream = `network-${id}`;
   t.same(await cached.readStream(stream), [], 'an unknown stream is empty');
@@ -45,11 +46,17 @@ t.test('reads see appends made through the cache and past it, in order, without 
 });
 
 t.test('a small cache drops the least recently read streams and stays correct', async (t) => {
-  const cached = new CachingEventStore(new PostgresEventStore(database.db, 'pglite'), 5);
+  const cached = new CachingEventStore(new Counting(database.db, 'pglite'), 5);
   const ids = Array.from({ length: 4 }, () => randomUUID());
   for (const id of ids) await cached.append(`network-${id}`, [opened(id), renamed(id, 'a')], 'no_stream');
   for (let round = 0; round < 3; round++) {
     for (const id of ids) t.equal((await cached.readStream(`network-${id}`)).length, 2 + round);
     for (const id of ids) await cached.append(`network-${id}`, [renamed(id, `r${round}`)], 1 + round);
   }
+  // Five events fit: one stream's worth now, so reading one drops the one read before.
+  asked = [];
+  for (const id of ids.slice(0, 2)) await cached.readStream(`network-${id}`);
+  await cached.readStream(`network-${ids[1]}`);
+  await cached.readStream(`network-${ids[0]}`);
+  t.same(asked, [undefined, undefined, 5, undefined], 'a dropped stream is read whole again; a held one only from where it ended');
 });

@@ -1,12 +1,12 @@
 // The time bank's ledger against real stores: random command sequences compared with a simple
 // model (fast-check), and confirmations racing for one member's limit on PostgreSQL.
 import t from 'tap';
-import { refused } from './support/given.ts';
+import { contextFor, refused } from './support/given.ts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { freshPglite, freshPostgres, postgresAvailable } from './support/db.ts';
 import { testHearth } from './support/hearth.ts';
-import { handleCommand, type CommandContext } from '../src/commands/handle.ts';
+import { handleCommand } from '../src/commands/handle.ts';
 import { exchangeDecider, exchangeStream } from '../src/timebank/exchange.ts';
 import { settingsDecider, timebankStream } from '../src/timebank/settings.ts';
 import { accountStream, COMMUNITY, emptyAccount, evolveAccount, type AccountEvent } from '../src/timebank/account.ts';
@@ -14,7 +14,6 @@ import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from
 import { fold } from '../src/commands/decider.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
 
-const ctx = (actor: string): CommandContext => ({ actor, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
 const today = new Date().toISOString().slice(0, 10);
 
 async function logExchange(store: EventStore, networkId: string, providerId: string, receiverId: string, minutes: number) {
@@ -22,7 +21,7 @@ async function logExchange(store: EventStore, networkId: string, providerId: str
   const settings = fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as never);
   await handleCommand(store, exchangeDecider, exchangeStream(exchangeId), {
     type: 'LogExchange', exchangeId, networkId, providerId, receiverId, minutes, category: 'help', description: '', occurredOn: today, by: { personId: providerId, isCoordinator: false }, today, settings,
-  }, ctx(providerId));
+  }, contextFor(providerId));
   return exchangeId;
 }
 
@@ -51,7 +50,7 @@ t.test('random command sequences agree with a simple model, and every network su
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
       const networkId = randomUUID();
       const members = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-      await handleCommand(store, settingsDecider, timebankStream(networkId), { type: 'SetNetworkLimits', networkId, lowerMinutes: LOWER, upperMinutes: UPPER, maxExchangeMinutes: 720, reason: 'test' }, ctx(coordinator));
+      await handleCommand(store, settingsDecider, timebankStream(networkId), { type: 'SetNetworkLimits', networkId, lowerMinutes: LOWER, upperMinutes: UPPER, maxExchangeMinutes: 720, reason: 'test' }, contextFor(coordinator));
 
       // The model: plain numbers and a list, written from the rules, not from the code.
       const model = new Map<string, number>([...members, COMMUNITY].map((h) => [h, 0]));
@@ -68,7 +67,7 @@ t.test('random command sequences agree with a simple model, and every network su
           if (!e) continue;
           if (c.kind === 'confirm') {
             const allowed = e.status === 'logged' && get(e.r) - e.minutes >= LOWER && get(e.p) + e.minutes <= UPPER;
-            const outcome = await refused(confirmExchange(store, e.id, { personId: e.r, isCoordinator: false }, ctx(e.r)));
+            const outcome = await refused(confirmExchange(store, e.id, { personId: e.r, isCoordinator: false }, contextFor(e.r)));
             if (e.status === 'confirmed') continue;
             if (allowed !== (outcome === null)) throw new Error(`confirm: model says ${allowed}, Hearth said ${outcome}`);
             if (allowed) {
@@ -76,11 +75,11 @@ t.test('random command sequences agree with a simple model, and every network su
               e.status = 'confirmed';
             }
           } else if (c.kind === 'cancel') {
-            const outcome = await refused(handleCommand(store, exchangeDecider, exchangeStream(e.id), { type: 'CancelExchange', by: { personId: e.p, isCoordinator: false }, reason: 'test' }, ctx(e.p)));
+            const outcome = await refused(handleCommand(store, exchangeDecider, exchangeStream(e.id), { type: 'CancelExchange', by: { personId: e.p, isCoordinator: false }, reason: 'test' }, contextFor(e.p)));
             if ((e.status === 'logged') !== (outcome === null)) throw new Error(`cancel of a ${e.status} exchange: Hearth said ${outcome}`);
             if (e.status === 'logged') e.status = 'cancelled';
           } else {
-            const outcome = await refused(reverseExchange(store, e.id, { personId: coordinator, isCoordinator: true }, 'test', ctx(coordinator)));
+            const outcome = await refused(reverseExchange(store, e.id, { personId: coordinator, isCoordinator: true }, 'test', contextFor(coordinator)));
             if (e.status === 'reversed') continue;
             if ((e.status === 'confirmed') !== (outcome === null)) throw new Error(`reverse of a ${e.status} exchange: Hearth said ${outcome}`);
             if (e.status === 'confirmed') {
@@ -91,13 +90,13 @@ t.test('random command sequences agree with a simple model, and every network su
         } else if (c.kind === 'donate') {
           const m = members[c.m]!;
           const allowed = get(m) - c.minutes >= LOWER;
-          const outcome = await refused(donate(store, networkId, m, c.minutes, ctx(m)));
+          const outcome = await refused(donate(store, networkId, m, c.minutes, contextFor(m)));
           if (allowed !== (outcome === null)) throw new Error(`donate: model says ${allowed}, Hearth said ${outcome}`);
           if (allowed) model.set(m, get(m) - c.minutes).set(COMMUNITY, get(COMMUNITY) + c.minutes);
         } else {
           const m = members[c.m]!;
           const allowed = get(COMMUNITY) - c.minutes >= 0 && get(m) + c.minutes <= UPPER;
-          const outcome = await refused(grant(store, networkId, m, c.minutes, ctx(coordinator)));
+          const outcome = await refused(grant(store, networkId, m, c.minutes, contextFor(coordinator)));
           if (allowed !== (outcome === null)) throw new Error(`grant: model says ${allowed}, Hearth said ${outcome}`);
           if (allowed) model.set(COMMUNITY, get(COMMUNITY) - c.minutes).set(m, get(m) + c.minutes);
         }
@@ -126,18 +125,18 @@ t.test('confirmations racing for one member\'s limit: exactly as many succeed as
     const receiver = randomUUID();
     const coordinator = randomUUID();
     // The receiver may go 1:00 into debit: room for exactly one of the two.
-    await setMemberLimits(store, networkId, receiver, { lowerMinutes: -60, upperMinutes: null, reason: 'new member' }, ctx(coordinator));
+    await setMemberLimits(store, networkId, receiver, { lowerMinutes: -60, upperMinutes: null, reason: 'new member' }, contextFor(coordinator));
     const exchanges = await Promise.all([randomUUID(), randomUUID()].map((provider) => logExchange(store, networkId, provider, receiver, 60)));
-    const outcomes = await Promise.all(exchanges.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, ctx(receiver)))));
+    const outcomes = await Promise.all(exchanges.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, contextFor(receiver)))));
     t.same(outcomes.sort(), ['limit-reached', null].sort(), `round ${round}: one confirmed, one refused at the limit`);
     t.equal(await balance(store, networkId, receiver), -60);
   }
 
   const networkId = randomUUID();
   const receiver = randomUUID();
-  await setMemberLimits(store, networkId, receiver, { lowerMinutes: -180, upperMinutes: null, reason: 'room for three' }, ctx(receiver));
+  await setMemberLimits(store, networkId, receiver, { lowerMinutes: -180, upperMinutes: null, reason: 'room for three' }, contextFor(receiver));
   const eight = await Promise.all(Array.from({ length: 8 }, () => logExchange(store, networkId, randomUUID(), receiver, 60)));
-  const outcomes = await Promise.all(eight.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, ctx(receiver)))));
+  const outcomes = await Promise.all(eight.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, contextFor(receiver)))));
   t.equal(outcomes.filter((o) => o === null).length, 3, 'eight racing, room for three: three confirmed');
   t.equal(outcomes.filter((o) => o === 'limit-reached').length, 5);
   t.equal(await balance(store, networkId, receiver), -180);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Ledger } from './ledger.ts';
 import { today } from '../dates.ts';
+import { formatMinutes } from '../timebank/account.ts';
 
 export type Flags = Record<string, string | boolean | undefined>;
 
@@ -100,7 +101,7 @@ export const ledgerCommands: Record<string, Command> = {
     usage: 'timebank balance --network N --person P',
     async run(ledger, f) {
       const { body: a } = await ledger.call('GET', `${tb(f)}/accounts/${need(f, 'person')}`);
-      return `Balance ${a.balance} (limits ${a.lowerMinutes / 60} to ${a.upperMinutes / 60} hours)`;
+      return `Balance ${a.balance} (limits ${formatMinutes(a.lowerMinutes)} to ${formatMinutes(a.upperMinutes)})`;
     },
   },
   'timebank statement': {

@@ -1,5 +1,7 @@
 // Given/when/then for deciders: given past events, when a command, then these events (or this refusal).
 import type { Test } from 'tap';
+import { randomUUID } from 'node:crypto';
+import type { CommandContext } from '../../src/commands/handle.ts';
 import { fold, Rejection, type Decider } from '../../src/commands/decider.ts';
 
 export function specFor<C, S, E>(decider: Decider<C, S, E>) {
@@ -42,3 +44,6 @@ export function refusal(fn: () => unknown): Rejection | undefined {
   }
   return undefined;
 }
+
+/** A fresh command's context, as this person acting for themselves. */
+export const contextFor = (actor: string): CommandContext => ({ actor, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
