@@ -4,8 +4,7 @@
 import t from 'tap';
 import { contextFor, refused } from './support/given.ts';
 import { randomUUID } from 'node:crypto';
-import { freshPostgres, postgresAvailable } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
+import { racingHearth } from './support/hearth.ts';
 import { handleAcross } from '../src/commands/handle.ts';
 import { bankStream, careStream, decideLogCare, emptyBank, evolveBank, evolveCare, type BankEvent, type CareEvent, type CareState } from '../src/carebank/bank.ts';
 import { confirmCare, moveBanked } from '../src/carebank/commands.ts';
@@ -26,9 +25,8 @@ async function bankOf(store: EventStore, networkId: string, holder: string) {
 }
 
 t.test('confirmations racing for one volunteer\'s daily cap: only what fits the day is banked', async (t) => {
-  if (!(await postgresAvailable())) return t.plan(0, 'needs PostgreSQL for real concurrency');
-  const hearth = await testHearth(await freshPostgres({ max: 16 }));
-  t.teardown(() => hearth.close());
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
   const { store } = hearth;
   for (let round = 0; round < 5; round++) {
     const networkId = randomUUID();
@@ -55,9 +53,8 @@ t.test('confirmations racing for one volunteer\'s daily cap: only what fits the 
 });
 
 t.test('pledges racing for one holder\'s banked hours: no more leaves than was banked', async (t) => {
-  if (!(await postgresAvailable())) return t.plan(0, 'needs PostgreSQL for real concurrency');
-  const hearth = await testHearth(await freshPostgres({ max: 16 }));
-  t.teardown(() => hearth.close());
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
   const { store } = hearth;
   const networkId = randomUUID();
   const giver = randomUUID();

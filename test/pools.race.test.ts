@@ -3,8 +3,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { contextFor, refused } from './support/given.ts';
-import { freshPostgres, postgresAvailable } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
+import { racingHearth } from './support/hearth.ts';
 import { fold } from '../src/commands/decider.ts';
 import { handleCommand } from '../src/commands/handle.ts';
 import { poolDecider, poolStream, type PoolEvent } from '../src/pools/pool.ts';
@@ -13,9 +12,8 @@ import { approvePayment, submitPayment } from '../src/pools/commands.ts';
 const today = new Date().toISOString().slice(0, 10);
 
 t.test('approvals racing for one pool pay only what it holds', async (t) => {
-  if (!(await postgresAvailable())) return t.plan(0, 'needs PostgreSQL for real concurrency');
-  const hearth = await testHearth(await freshPostgres({ max: 16 }));
-  t.teardown(() => hearth.close());
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
   const { store } = hearth;
   const [treasurer, submitter, holder] = [randomUUID(), randomUUID(), randomUUID()];
 

@@ -4,8 +4,8 @@ import t from 'tap';
 import { contextFor, refused } from './support/given.ts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { freshPglite, freshPostgres, postgresAvailable } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
+import { freshPglite } from './support/db.ts';
+import { racingHearth, testHearth } from './support/hearth.ts';
 import { handleCommand } from '../src/commands/handle.ts';
 import { exchangeDecider, exchangeStream } from '../src/timebank/exchange.ts';
 import { settingsDecider, timebankStream } from '../src/timebank/settings.ts';
@@ -116,9 +116,8 @@ t.test('random command sequences agree with a simple model, and every network su
 });
 
 t.test('confirmations racing for one member\'s limit: exactly as many succeed as the limit allows', async (t) => {
-  if (!(await postgresAvailable())) return t.plan(0, 'needs PostgreSQL for real concurrency');
-  const hearth = await testHearth(await freshPostgres({ max: 16 }));
-  t.teardown(() => hearth.close());
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
   const { store } = hearth;
   for (let round = 0; round < 5; round++) {
     const networkId = randomUUID();

@@ -3,7 +3,7 @@
 // payment the pool's, on the streams it reads anyway.
 import type { z } from 'zod';
 import { fold, Rejection, type Actor } from '../commands/decider.ts';
-import { handleAcross, type CommandContext } from '../commands/handle.ts';
+import { handleAcross, type CommandContext, type Decided } from '../commands/handle.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import { poolDecider, poolStream, type PoolEvent } from './pool.ts';
 import { decideApproval, decideRejection, decideSubmission, evolvePayment, paymentStream, type PaymentEvent, type PaymentState, type PaymentSubmitted } from './payment.ts';
@@ -33,26 +33,23 @@ export function submitPayment(store: EventStore, networkId: string, payment: z.i
   );
 }
 
+/** A decision on a payment of this pool, in this network, with the pool's money in view. */
+function onPayment(
+  store: EventStore,
+  ids: { networkId: string; poolId: string; paymentId: string },
+  decide: (payment: PaymentState, pool: ReturnType<typeof poolIn>) => Decided[],
+  context: CommandContext,
+) {
+  return handleAcross(store, [paymentStream(ids.paymentId), poolStream(ids.poolId)], ([mine, pool]) => decide(paymentIn(ids.poolId, mine!), poolIn(ids.networkId, pool!)), context);
+}
+
 export function approvePayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, today: string, context: CommandContext) {
-  return handleAcross(
-    store,
-    [paymentStream(paymentId), poolStream(poolId)],
-    ([mine, pool]) => {
-      const decided = decideApproval(paymentIn(poolId, mine!), poolIn(networkId, pool!), by, today);
-      return [decided.payment, decided.pool];
-    },
-    context,
-  );
+  return onPayment(store, { networkId, poolId, paymentId }, (payment, pool) => {
+    const decided = decideApproval(payment, pool, by, today);
+    return [decided.payment, decided.pool];
+  }, context);
 }
 
 export function rejectPayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, reason: string, context: CommandContext) {
-  return handleAcross(
-    store,
-    [paymentStream(paymentId), poolStream(poolId)],
-    ([mine, pool]) => {
-      poolIn(networkId, pool!);
-      return [decideRejection(paymentIn(poolId, mine!), by, reason), []];
-    },
-    context,
-  );
+  return onPayment(store, { networkId, poolId, paymentId }, (payment) => [decideRejection(payment, by, reason), []], context);
 }
