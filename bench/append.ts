@@ -18,7 +18,7 @@ export interface AppendOptions {
 }
 
 /** Runs `work` from W concurrent loops for the given time; every call's latency counts. */
-async function drive(writers: number, seconds: number, work: () => Promise<void>) {
+export async function drive(writers: number, seconds: number, work: () => Promise<void>) {
   const latencies: number[] = [];
   const stopAt = performance.now() + seconds * 1000;
   await Promise.all(

@@ -7,11 +7,12 @@ import { membershipsProjection } from './memberships.ts';
 import { personHistoryProjection } from './person-history.ts';
 import { timebankProjection } from './timebank.ts';
 import { carebankProjection } from './carebank.ts';
+import { poolsProjection } from './pools.ts';
 
 export interface ProjectionDependencies {
   vault: PersonalDataVault;
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection];
 }

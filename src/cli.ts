@@ -1,4 +1,4 @@
-// The hearth command: serve, migrate, and look after projections.
+// The hearth command: serve, migrate, look after projections, and audit the ledger.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
@@ -8,6 +8,10 @@ import { buildApp } from './http/app.ts';
 import { Ledger, Refused } from './cli/ledger.ts';
 import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
 import { loadDemo } from './cli/demo.ts';
+import { auditDifferences, auditLines, verifyAudit } from './audit/verify.ts';
+import { poolCommands } from './cli/pool-commands.ts';
+
+const commands = { ...ledgerCommands, ...poolCommands };
 
 const usage = `Usage: hearth <command>
 
@@ -16,17 +20,23 @@ Commands:
   migrate                      apply pending database migrations
   projections status           each projection's position, lag and state
   projections rebuild NAME     rebuild a projection beside the live one and swap it in
+  audit verify                 check the event log's hash chains and recorded digests, and compare
+                               a rebuild of every projection with its live tables; exits 1 naming
+                               each difference
   demo                         load a small time bank and care-bank scheme, and show their reports
 
-Networks, time bank and care bank, acting as a person (--as EMAIL or person id):
+Networks, time bank, care bank and pools, acting as a person (--as EMAIL or person id):
 ${Object.values(ledgerCommands).map((c) => `  ${c.usage}`).join('\n')}
+
+Pooled budgets (amounts in pounds, such as 12.50):
+${Object.values(poolCommands).map((c) => `  ${c.usage}`).join('\n')}
   Commands that change the ledger take --key K (an Idempotency-Key, to retry safely) and
   --on-behalf-of PERSON (a coordinator acting for a member). Times: 90, 1:30 or 1.5h.
 
 Configuration is read from environment variables; see the README.`;
 
 async function main(argv: string[]): Promise<number> {
-  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from'];
+  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format'];
   const parsed = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -53,12 +63,16 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'status') return projectionsStatus(config);
       if (sub === 'rebuild' && name) return projectionsRebuild(config, name);
       break;
+    case 'audit':
+      if (sub === 'verify') return auditVerify(config);
+      break;
     case 'demo':
       return withLedger(config, async (ledger) => loadDemo(ledger, (line) => console.log(line)));
     case 'network':
     case 'timebank':
-    case 'carebank': {
-      const ledgerCommand = ledgerCommands[`${command} ${sub}`];
+    case 'carebank':
+    case 'pool': {
+      const ledgerCommand = commands[`${command} ${sub}`];
       if (!ledgerCommand) break;
       return withLedger(config, async (ledger) => {
         if (typeof values.as !== 'string') throw new UsageError('--as is needed: the email or person id of whoever is acting.');
@@ -145,6 +159,17 @@ async function projectionsRebuild(config: Config, name: string): Promise<number>
     const { position, events } = await hearth.engine.rebuild(name);
     console.log(`Rebuilt ${name} from ${events} events up to position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return 0;
+  } finally {
+    await hearth.close();
+  }
+}
+
+async function auditVerify(config: Config): Promise<number> {
+  const hearth = await openHearth(config, createLogger('warn'));
+  try {
+    const report = await verifyAudit(hearth);
+    for (const line of auditLines(report)) console.log(line);
+    return auditDifferences(report).length === 0 ? 0 : 1;
   } finally {
     await hearth.close();
   }

@@ -10,6 +10,7 @@ import { SchemeRulesVersioned } from './carebank/scheme.ts';
 import { bankEventTypes } from './carebank/bank.ts';
 import { poolEventTypes } from './pools/pool.ts';
 import { paymentEventTypes } from './pools/payment.ts';
+import { reconciliationEventTypes } from './pools/reconciliation.ts';
 
 export const registeredEventTypes = [
   ...networkEventTypes,
@@ -22,6 +23,7 @@ export const registeredEventTypes = [
   ...bankEventTypes,
   ...poolEventTypes,
   ...paymentEventTypes,
+  ...reconciliationEventTypes,
 ];
 
 export const eventRegistry = new EventRegistry(registeredEventTypes);

@@ -24,6 +24,8 @@ for (const role of ['member', 'treasurer', 'board', 'mentor', 'family'] as const
   if (role !== 'member') await send(app, 'PUT', `${base}/members/${person.personId}/roles`, { roles: [role], reason: 'test fixture' }, people.coordinator.auth);
   people[role] = person;
 }
+/** Those who keep a pool's books. */
+const books: Who[] = ['coordinator', 'treasurer', 'board'];
 const headers = (who: Who) => (who === 'anonymous' ? {} : people[who].auth);
 const id = (who: Exclude<Who, 'anonymous'>) => people[who].personId;
 
@@ -135,6 +137,30 @@ const routes: Route[] = [
   },
   { name: 'POST /networks/:id/pools/:poolId/payments/:paymentId/approval', allowed: ['treasurer', 'board'], prepare: submittedPayment, call: (who, p) => send(app, 'POST', `${pool}/payments/${p}/approval`, undefined, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/payments/:paymentId/rejection', allowed: ['treasurer', 'board'], prepare: submittedPayment, call: (who, p) => send(app, 'POST', `${pool}/payments/${p}/rejection`, { reason: 'No invoice' }, headers(who)) },
+  { name: 'GET /networks/:id/pools', allowed: books, call: get(`${base}/pools`) },
+  { name: 'GET /networks/:id/pools/:poolId/payments', allowed: books, call: get(`${pool}/payments`) },
+  { name: 'GET /networks/:id/pools/:poolId/ledger', allowed: books, call: get(`${pool}/ledger?format=csv`) },
+  { name: 'GET /networks/:id/pools/:poolId/trial-balance', allowed: books, call: get(`${pool}/trial-balance`) },
+  { name: 'GET /networks/:id/pools/:poolId/periods', allowed: books, call: get(`${pool}/periods`) },
+  { name: 'GET /networks/:id/pools/:poolId/periods/:periodEnd/statement', allowed: books, call: get(`${pool}/periods/2026-10-31/statement?format=html`) },
+  { name: 'GET /networks/:id/pools/:poolId/reconciliation', allowed: books, call: get(`${pool}/reconciliation`) },
+  {
+    name: 'GET /networks/:id/pools/:poolId/holders/:holderId/statement (the holder, or those who keep the books)',
+    allowed: ['member', ...books],
+    call: get(`${pool}/holders/${people.member.personId}/statement?from=2026-01-01&to=2026-12-31`),
+  },
+  { name: 'POST /networks/:id/pools/:poolId/refunds', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/refunds`, { paymentId: randomUUID(), pence: 100, reference: 'Credit note', receivedOn: '2026-11-01' }, headers(who)) },
+  { name: 'POST /networks/:id/pools/:poolId/corrections', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/corrections`, { corrects: randomUUID(), pence: -100, reason: 'Keyed wrong', correctedOn: '2026-11-01' }, headers(who)) },
+  { name: 'POST /networks/:id/pools/:poolId/periods', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/periods`, { periodEnd: '2999-12-31' }, headers(who)) },
+  { name: 'POST /networks/:id/pools/:poolId/transfers', allowed: ['coordinator', 'treasurer'], call: (who) => send(app, 'POST', `${pool}/transfers`, { pence: 100, submittedOn: '2026-11-01', toPoolId: randomUUID(), reason: 'Outings' }, headers(who)) },
+  {
+    name: 'POST /networks/:id/pools/:poolId/bank-statements',
+    allowed: ['treasurer'],
+    call: (who) => app.inject({ method: 'POST', url: `${pool}/bank-statements`, headers: { ...headers(who), 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: 'Date,Description,Amount,Balance\n2026-11-01,GRANT,1.00,1.00\n' }),
+  },
+  { name: 'POST /networks/:id/pools/:poolId/reconciliation/auto-match', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/auto-match`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/pools/:poolId/reconciliation/matches', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/matches`, { lineId: randomUUID(), entryIds: [randomUUID()] }, headers(who)) },
+  { name: 'POST /networks/:id/pools/:poolId/reconciliation/matches/:lineId/removal', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/matches/${randomUUID()}/removal`, { reason: 'Wrong line' }, headers(who)) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];
 

@@ -24,7 +24,8 @@ const today = new Date().toISOString().slice(0, 10);
 
 const poolId = (await send(app, 'POST', `${base}/pools`, { name: 'Lunch club', twoApproversAbovePence: 20_000 }, coordinator.auth)).json().poolId as string;
 const pool = `${base}/pools/${poolId}`;
-const balance = async () => (await app.inject({ method: 'GET', url: pool, headers: treasurer.auth })).json();
+/** The pool as the books show it, once they include every write so far. */
+const balance = async () => (await app.inject({ method: 'GET', url: `${pool}?after=${await hearth.store.headPosition()}`, headers: treasurer.auth })).json();
 const payment = (over: Record<string, unknown> = {}) => ({
   payee: 'Kirkstall Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV-7', pence: 6_000,
   beneficiaries: [{ holderId: edna, pence: 3_000 }, { holderId: walter, pence: 3_000 }], submittedOn: today, ...over,
@@ -33,13 +34,27 @@ const payment = (over: Record<string, unknown> = {}) => ({
 t.test('money in, then a payment approved by one treasurer is paid', async (t) => {
   t.equal((await send(app, 'POST', `${pool}/receipts`, { source: 'contribution', holderId: edna, pence: 15_000, reference: 'DP April', receivedOn: today }, treasurer.auth)).statusCode, 201);
   t.equal((await send(app, 'POST', `${pool}/receipts`, { source: 'council', pence: 20_000, reference: 'Leeds CC', receivedOn: today }, treasurer.auth)).statusCode, 201);
-  t.match(await balance(), { balancePence: 35_000, balance: '£350.00', twoApproversAbovePence: 20_000 });
+  t.match(await balance(), {
+    poolId,
+    name: 'Lunch club',
+    balance: { pence: 35_000, pounds: '£350.00' },
+    twoApproversAbovePence: 20_000,
+    closedThrough: null,
+    asAt: today,
+    holders: [{ holderId: edna, name: 'Edna Firth', contributed: { pence: 15_000 }, spent: { pence: 0 }, unspent: { pence: 15_000 }, shareOfBalance: { pence: 15_000 } }],
+  });
   const submitted = await send(app, 'POST', `${pool}/payments`, payment(), coordinator.auth);
   t.equal(submitted.statusCode, 201);
-  t.match(await balance(), { balancePence: 35_000 }, 'nothing leaves before approval');
+  t.match(await balance(), { balance: { pence: 35_000 } }, 'nothing leaves before approval');
   const approved = await send(app, 'POST', `${pool}/payments/${submitted.json().paymentId}/approval`, undefined, treasurer.auth);
   t.equal(approved.statusCode, 200);
-  t.match(await balance(), { balancePence: 29_000 });
+  t.match(await balance(), { balance: { pence: 29_000, pounds: '£290.00' } });
+  const { holders } = await balance();
+  t.same(
+    holders.map((h: { name: string; contributed: { pence: number }; spent: { pence: number }; unspent: { pence: number }; shareOfBalance: { pence: number } }) => [h.name, h.contributed.pence, h.spent.pence, h.unspent.pence, h.shareOfBalance.pence]),
+    [['Edna Firth', 15_000, 3_000, 12_000, 12_000], ['Walter Greenwood', 0, 3_000, -3_000, 0]],
+    'each holder: what they put in, what was spent on them, and their share of the balance',
+  );
 });
 
 t.test('above the threshold: two different approvers, never the submitter', async (t) => {
@@ -48,7 +63,7 @@ t.test('above the threshold: two different approvers, never the submitter', asyn
   t.equal(own.statusCode, 403);
   t.match(own.json(), { type: '/problems/own-payment' });
   t.equal((await send(app, 'POST', `${pool}/payments/${paymentId}/approval`, undefined, board.auth)).statusCode, 200);
-  t.match(await balance(), { balancePence: 29_000 }, 'one approval of two moves nothing');
+  t.match(await balance(), { balance: { pence: 29_000 } }, 'one approval of two moves nothing');
   t.match((await send(app, 'POST', `${pool}/payments/${paymentId}/approval`, undefined, board.auth)).json(), { status: 409, type: '/problems/already-approved' });
 });
 

@@ -7,18 +7,18 @@ import { formatMinutes } from '../timebank/account.ts';
 
 export type Flags = Record<string, string | boolean | undefined>;
 
-interface Command {
+export interface Command {
   usage: string;
   run(ledger: Ledger, flags: Flags, args: string[]): Promise<string>;
 }
 
 /** The flag, or a clear message that it is needed. */
-function need(flags: Flags, name: string): string {
+export function need(flags: Flags, name: string): string {
   const value = flags[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is needed.`);
   return value;
 }
-const optional = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+export const optional = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 
 /** Minutes from "90", "1:30" or "1.5h": people think of care in hours, the ledger keeps minutes. */
 export function parseMinutes(text: string): number {
@@ -34,7 +34,7 @@ export class UsageError extends Error {}
 
 const tb = (flags: Flags) => `/networks/${need(flags, 'network')}/timebank`;
 const cb = (flags: Flags) => `/networks/${need(flags, 'network')}/carebank`;
-const acting = (flags: Flags) => ({ key: optional(flags, 'key'), onBehalfOf: optional(flags, 'on-behalf-of') });
+export const acting = (flags: Flags) => ({ key: optional(flags, 'key'), onBehalfOf: optional(flags, 'on-behalf-of') });
 
 export const ledgerCommands: Record<string, Command> = {
   'network members': {

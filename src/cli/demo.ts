@@ -1,13 +1,18 @@
-// `hearth demo`: a small, realistic time bank and care-bank scheme, loaded through the API as its
-// people would load it, so that a newcomer has something to look at and every rule is exercised.
+// `hearth demo`: a small, realistic time bank, care-bank scheme and Neighbourhood Network pool,
+// loaded through the API as their people would load them, so that a newcomer has something to look
+// at and every rule is exercised.
 // Dates are counted back from today. Running it again finds the demo loaded and only reports.
 import type { Ledger } from './ledger.ts';
 import { Refused } from './ledger.ts';
 import { formatObligation, formatStatement } from './commands.ts';
 import { daysAgo } from '../dates.ts';
+import { pounds } from '../pools/pool.ts';
+import { auditDifferences, verifyAudit } from '../audit/verify.ts';
 
 const TIME_BANK = 'Kirkstall Time Bank';
 const SCHEME = 'Kirkstall Care Bank';
+const NEIGHBOURHOOD = 'Armley Neighbourhood Network';
+const POOL = 'Armley lunches and activities';
 export const DEMO_COORDINATOR = { email: 'coordinator@demo.hearth.example', password: 'kirkstall demo passphrase' };
 
 interface Someone {
@@ -154,7 +159,70 @@ async function load(ledger: Ledger, signIn: (email: string, password: string) =>
   await call(token.tom, 'POST', `${cb}/pledges`, { relativeId: id.ann, minutes: 180 });
   await call(token.priya, 'POST', `${cb}/pool-donations`, { minutes: 60 });
   await call(token.bob, 'POST', `${cb}/claims`, { minutes: 60 });
+
+  await loadPool(ledger, signIn, cath, { edna: id.edna, walter: id.walter, mary: id.mary });
   return cath;
+}
+
+/**
+ * A Neighbourhood Network's pool: three budget holders commit part of their Direct Payments, the
+ * council adds to it; last quarter's books are closed (the council claws back part of an unspent
+ * share, a surplus goes to the community); this month's payments are approved by the treasurer,
+ * and above £250 by a board member too; then the bank statement is reconciled.
+ */
+async function loadPool(ledger: Ledger, signIn: (email: string, password: string) => Promise<string>, cath: string, holders: Record<'edna' | 'walter' | 'mary', string>) {
+  const call = (token: string, method: 'POST' | 'PUT', path: string, body?: unknown) => ledger.call(method, path, body, { token });
+  const network = (await call(cath, 'POST', '/networks', { name: NEIGHBOURHOOD, kind: 'neighbourhood_network' })).body.networkId as string;
+  const keeper = async (name: string, first: string, role: 'treasurer' | 'board') => {
+    const email = `${first}@demo.hearth.example`;
+    const personId = (await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password })).body.personId as string;
+    const token = await signIn(email, DEMO_COORDINATOR.password);
+    await call(cath, 'POST', `/networks/${network}/invitations`, { personId });
+    await call(token, 'POST', `/networks/${network}/invitations/acceptance`);
+    await call(cath, 'PUT', `/networks/${network}/members/${personId}/roles`, { roles: ['member', role], reason: `Elected ${role} at the AGM` });
+    return token;
+  };
+  const joan = await keeper('Joan Pickles', 'joan', 'treasurer');
+  const harold = await keeper('Harold Dyson', 'harold', 'board');
+  for (const personId of Object.values(holders)) {
+    await call(cath, 'POST', `/networks/${network}/invitations`, { personId });
+    await ledger.call('POST', `/networks/${network}/invitations/acceptance`, undefined, { token: cath, onBehalfOf: personId });
+  }
+
+  const pool = `/networks/${network}/pools/${(await call(cath, 'POST', `/networks/${network}/pools`, { name: POOL, twoApproversAbovePence: 25_000 })).body.poolId}`;
+  const receive = (source: string, holderId: string | null, pence: number, reference: string, ago: number) =>
+    call(joan, 'POST', `${pool}/receipts`, { source, holderId, pence, reference, receivedOn: daysAgo(ago) });
+  await receive('contribution', holders.edna, 30_000, 'DP FIRTH Q1', 120);
+  await receive('contribution', holders.walter, 30_000, 'DP GREENWOOD Q1', 118);
+  await receive('contribution', holders.mary, 20_000, 'DP BOATENG Q1', 115);
+  await receive('council', null, 50_000, 'LCC POOLING GRANT', 110);
+  // Last quarter closes: Mary's unspent share is partly clawed back; a surplus goes to the community.
+  await call(joan, 'POST', `${pool}/periods`, {
+    periodEnd: daysAgo(60),
+    reinvest: { pence: 10_000, purpose: 'Armley community garden: tools and seeds' },
+    clawBacks: [{ holderId: holders.mary, pence: 5_000, reference: 'LCC DP RECOVERY' }],
+  });
+  await receive('contribution', holders.edna, 15_000, 'DP FIRTH Q2', 20);
+  await receive('contribution', holders.walter, 15_000, 'DP GREENWOOD Q2', 19);
+
+  const pay = async (by: string, payee: string, purpose: string, invoiceReference: string, pence: number, shares: Array<[string, number]>, approvers: string[]) => {
+    const paymentId = (await call(by, 'POST', `${pool}/payments`, { payee, purpose, invoiceReference, pence, beneficiaries: shares.map(([holderId, part]) => ({ holderId, pence: part })), submittedOn: daysAgo(5) })).body.paymentId;
+    for (const approver of approvers) await call(approver, 'POST', `${pool}/payments/${paymentId}/approval`);
+    return paymentId as string;
+  };
+  const lunches = await pay(cath, 'Armley Kitchen CIC', 'Lunch club, three lunches a week', 'AK-0193', 36_000, [[holders.edna, 12_000], [holders.walter, 12_000], [holders.mary, 12_000]], [joan, harold]);
+  await pay(cath, 'Move It Leeds', 'Chair-based exercise, weekly', 'MIL-2207', 9_000, [[holders.edna, 4_500], [holders.walter, 4_500]], [joan]);
+  await call(joan, 'POST', `${pool}/refunds`, { paymentId: lunches, pence: 4_000, reference: 'AK-0193 CREDIT', receivedOn: daysAgo(0) });
+
+  // The bank's statement: everything in the ledger, and a bank charge the treasurer has yet to record.
+  const lines: Array<[number, string, number]> = [
+    [120, 'DP FIRTH Q1', 30_000], [117, 'DP GREENWOOD Q1', 30_000], [115, 'DP BOATENG Q1', 20_000], [109, 'LEEDS CITY COUNCIL LCC POOLING GRANT', 50_000],
+    [60, 'LCC DP RECOVERY', -5_000], [59, 'ARMLEY COMMUNITY GARDEN', -10_000], [30, 'SERVICE CHARGE', -500],
+    [20, 'DP FIRTH Q2', 15_000], [18, 'DP GREENWOOD Q2', 15_000], [0, 'ARMLEY KITCHEN CIC AK-0193', -36_000], [0, 'MOVE IT LEEDS MIL-2207', -9_000], [0, 'ARMLEY KITCHEN AK-0193 CREDIT', 4_000],
+  ];
+  let balance = 0;
+  const csv = ['Date,Description,Amount,Balance', ...lines.map(([ago, description, pence]) => `${daysAgo(ago)},${description},${pounds(pence)},${pounds((balance += pence))}`)].join('\n');
+  await ledger.call('POST', `${pool}/bank-statements`, csv, { token: joan, contentType: 'text/csv' });
 }
 
 async function report(ledger: Ledger, coordinator: string, say: (line: string) => void): Promise<void> {
@@ -175,4 +243,22 @@ async function report(ledger: Ledger, coordinator: string, say: (line: string) =
   say(formatObligation(await get(`/networks/${scheme.networkId}/carebank/obligation?asAt=${daysAgo(60)}`)));
   say('');
   say(formatObligation(await get(`/networks/${scheme.networkId}/carebank/obligation?asAt=${daysAgo(0)}`)));
+
+  const neighbourhood = networks.find((n) => n.networkName === NEIGHBOURHOOD)!;
+  const pools = (await get(`/networks/${neighbourhood.networkId}/pools`)).items as Array<{ poolId: string; name: string }>;
+  const pool = `/networks/${neighbourhood.networkId}/pools/${pools.find((p) => p.name === POOL)!.poolId}`;
+  const shown = await get(pool);
+  const [period] = (await get(`${pool}/periods`)).items as Array<{ periodEnd: string; digest: string }>;
+  const reconciliation = await get(`${pool}/reconciliation`);
+  const trial = await get(`${pool}/trial-balance`);
+  say('');
+  say(`${NEIGHBOURHOOD}: ${neighbourhood.networkId}; the treasurer is joan@demo.hearth.example`);
+  say(`${POOL}: balance ${shown.balance.pounds}; books closed to ${period!.periodEnd} (digest ${period!.digest.slice(0, 16)}…)`);
+  for (const h of shown.holders as Array<{ name: string; contributed: { pounds: string }; spent: { pounds: string }; shareOfBalance: { pounds: string } }>) {
+    say(`  ${h.name.padEnd(20)} contributed ${h.contributed.pounds.padStart(9)}  spent on their behalf ${h.spent.pounds.padStart(9)}  share of balance ${h.shareOfBalance.pounds.padStart(9)}`);
+  }
+  say(`Trial balance: debits ${trial.totalDebit.pounds}, credits ${trial.totalCredit.pounds}.`);
+  say(`Bank reconciliation: ${reconciliation.matched.length} lines matched; unmatched in the bank: ${reconciliation.unmatchedLines.map((l: { description: string; amount: string }) => `${l.description} ${l.amount}`).join(', ') || 'none'}; unmatched in the ledger: ${reconciliation.unmatchedEntries.length}.`);
+  const differences = auditDifferences(await verifyAudit(ledger.hearth));
+  say(differences.length === 0 ? 'Audit verified: every hash chain, every recorded digest and every projection agrees with the log.' : `Audit found ${differences.length} differences:\n  ${differences.join('\n  ')}`);
 }

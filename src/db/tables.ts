@@ -13,6 +13,8 @@ export interface EventsTable {
   schema_version: number;
   data: unknown;
   metadata: unknown;
+  /** Chained to the stream's previous event; set by the database on insert (migrations/0009). */
+  hash: ColumnType<Uint8Array, never, never>;
 }
 
 export interface StreamsTable {
@@ -163,7 +165,91 @@ export interface CarebankEntriesTable {
   rules_version: number | null;
 }
 
+export interface PoolsTable {
+  pool_id: string;
+  network_id: string;
+  name: string;
+  two_approvers_above_pence: Int8;
+}
+
+export interface PoolEntriesTable {
+  pool_id: string;
+  entry_id: string;
+  position: Int8;
+  kind: string;
+  entry_date: string;
+  pence: Int8;
+  counterparty: string;
+  reference: string;
+  purpose: string;
+  corrects: string | null;
+}
+
+export interface PoolPostingsTable {
+  pool_id: string;
+  entry_id: string;
+  line: number;
+  account: string;
+  holder_id: string | null;
+  entry_date: string;
+  pence: Int8;
+}
+
+export interface PoolPaymentsTable {
+  payment_id: string;
+  pool_id: string;
+  kind: string;
+  payee: string;
+  purpose: string;
+  invoice_reference: string;
+  to_pool_id: string | null;
+  pence: Int8;
+  beneficiaries: ColumnType<Array<{ holderId: string; pence: number }>, string, string>;
+  submitted_by: string;
+  submitted_on: string;
+  status: string;
+  approved_by: ColumnType<string[], string, string>;
+  rejected_by: string | null;
+  rejection_reason: string | null;
+}
+
+export interface PoolPeriodsTable {
+  pool_id: string;
+  period_end: string;
+  closed_by: string;
+  closed_on: string;
+  balance_pence: Int8;
+  up_to_position: Int8;
+  digest: string;
+}
+
+export interface PoolBankLinesTable {
+  pool_id: string;
+  line_id: string;
+  statement_id: string;
+  line: number;
+  line_date: string;
+  pence: Int8;
+  balance_pence: Int8 | null;
+  description: string;
+}
+
+export interface PoolMatchesTable {
+  pool_id: string;
+  line_id: string;
+  entry_id: string;
+  how: string;
+  matched_by: string | null;
+}
+
 export interface Tables {
+  pools: PoolsTable;
+  pool_entries: PoolEntriesTable;
+  pool_postings: PoolPostingsTable;
+  pool_payments: PoolPaymentsTable;
+  pool_periods: PoolPeriodsTable;
+  pool_bank_lines: PoolBankLinesTable;
+  pool_matches: PoolMatchesTable;
   carebank_entries: CarebankEntriesTable;
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;

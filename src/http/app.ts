@@ -15,6 +15,9 @@ import { timebankRoutes } from './timebank.ts';
 import { timebankImportRoutes } from './timebank-import.ts';
 import { carebankRoutes } from './carebank.ts';
 import { poolRoutes } from './pools.ts';
+import { poolBookRoutes } from './pool-books.ts';
+import { reconciliationRoutes } from './reconciliation.ts';
+import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin } from './auth.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
 
@@ -28,6 +31,9 @@ export async function buildApp(hearth: Hearth) {
 
   // The API speaks JSON only; anything else is refused as 415 rather than read as a string.
   app.removeContentTypeParser('text/plain');
+  // Imports (another time bank's export, a bank statement) are CSV files, read whole; each import
+  // route sets its own body limit.
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
@@ -115,6 +121,8 @@ export async function buildApp(hearth: Hearth) {
   await app.register(timebankImportRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(poolRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(poolBookRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(reconciliationRoutes(hearth), { prefix: '/api/v1' });
   return app;
 }
 

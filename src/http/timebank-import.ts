@@ -8,11 +8,10 @@ import { importColumns, importTransferReport, readTransferReport } from '../time
 import { inRole } from './guarded.ts';
 
 /** Exports of a few years run to megabytes; larger than any other request. */
-const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
+export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 
 export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
-    plain.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
     const app = plain.withTypeProvider<ZodTypeProvider>();
 
     app.post(

@@ -21,6 +21,7 @@ import { today } from '../dates.ts';
 import { commandContext } from './commands.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult } from './reads.ts';
+import { toCsv } from './csv.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
 const exchangeParams = networkParams.extend({ exchangeId: z.uuid() });
@@ -312,7 +313,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           ...rows.map((r) => [r.occurred_on, name(r.provider, r.providerErased), name(r.receiver, r.receiverErased), r.category, r.description, String(r.minutes), String(r.credited), r.status]),
         ];
         reply.header('content-disposition', `attachment; filename="exchanges-${networkId}.csv"`);
-        return reply.type('text/csv; charset=utf-8').send(lines.map((l) => l.map(csvCell).join(',')).join('\r\n') + '\r\n');
+        return reply.type('text/csv; charset=utf-8').send(toCsv(lines));
       },
     );
 
@@ -364,11 +365,5 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       if (!e || (e.networkId !== networkId && e.receiverNetworkId !== networkId)) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
     }
   };
-}
-
-/** RFC 4180 quoting, and no cell a spreadsheet would run as a formula. */
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

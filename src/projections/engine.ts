@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
 import { AppendSignal, type EventStore, type RecordedEvent } from '../eventstore/port.ts';
+import { compareTable, type TableDifference } from './compare.ts';
 
 export interface Projection {
   /** Lower-case letters, digits and underscores: it names a scratch schema during a rebuild. */
@@ -32,6 +33,24 @@ export interface ProjectionStatus {
   status: 'running' | 'failed';
   failedPosition: number | null;
   error: string | null;
+}
+
+/** A rebuild beside the live projection, compared with it (see ProjectionEngine.compare). */
+export interface ProjectionComparison {
+  name: string;
+  /** Where both stood: the live checkpoint, to which the rebuild was taken. */
+  position: number;
+  /** Events the rebuild read. */
+  events: number;
+  status: 'running' | 'failed';
+  /** The tables that differ; empty when the rebuild holds exactly what the live projection does. */
+  differences: TableDifference[];
+}
+
+/** How far scratch tables have been built: the last position applied, and how many events were read. */
+interface Built {
+  position: number;
+  events: number;
 }
 
 export interface EngineOptions {
@@ -149,31 +168,7 @@ export class ProjectionEngine {
     const p = this.projection(name);
     await this.register();
     const scratch = `rebuild_${p.name}`;
-    await sql`DROP SCHEMA IF EXISTS ${sql.id(scratch)} CASCADE`.execute(this.db);
-    await sql`CREATE SCHEMA ${sql.id(scratch)}`.execute(this.db);
-    const deferred: string[] = [];
-    for (const table of p.tables) {
-      await sql`CREATE TABLE ${sql.id(scratch, table)} (LIKE ${sql.id('public', table)} INCLUDING ALL)`.execute(this.db);
-      await this.#nameIndexesAsLive(scratch, table);
-      deferred.push(...(await this.#deferIndexes(scratch, table)));
-    }
-    const scratchDb = this.db.withSchema(scratch);
-    let position = 0;
-    let count = 0;
-    // Larger batches than when following, and the next read under way while a batch is applied:
-    // a rebuild is one long read of the log.
-    const read = (after: number) => this.store.readAll({ after, maxCount: this.#batchSize * REBUILD_BATCHES });
-    for (let next = read(0); ; ) {
-      const events = await next;
-      if (events.length === 0) break;
-      next = read(events.at(-1)!.position);
-      // Should this batch fail, the read under way is abandoned: its failure is not news.
-      next.catch(() => {});
-      await scratchDb.transaction().execute((trx) => applyAll(p, trx, events));
-      position = events.at(-1)!.position;
-      count += events.length;
-    }
-    for (const index of deferred) await sql.raw(index).execute(this.db);
+    const { position, events } = await this.#build(p, scratch);
     await this.db.transaction().execute(async (trx) => {
       await trx.selectFrom('projection_checkpoints').select('name').where('name', '=', p.name).forUpdate().execute();
       for (const table of p.tables) {
@@ -187,8 +182,89 @@ export class ProjectionEngine {
         .where('name', '=', p.name)
         .execute();
     });
-    this.log.info({ projection: p.name, position, events: count }, 'projection rebuilt');
+    this.log.info({ projection: p.name, position, events }, 'projection rebuilt');
     this.#advanced.notify();
+    return { position, events };
+  }
+
+  /**
+   * Rebuilds the projection beside the live tables up to exactly where the live one stands, and
+   * compares them table by table; the live tables are only read, and the scratch ones dropped.
+   * The comparison holds the checkpoint row FOR SHARE, so that no batch of a runner (here or in
+   * another process) lands while it reads; the events the live projection applied while the
+   * scratch tables were built are applied to them first, under the same lock.
+   */
+  async compare(name: string): Promise<ProjectionComparison> {
+    const p = this.projection(name);
+    await this.register();
+    // Not rebuild_<name>: an operator's rebuild may be running beside the audit.
+    const scratch = `verify_${p.name}`;
+    try {
+      let built = await this.#build(p, scratch, (await this.#checkpoint(p.name))!.position);
+      for (;;) {
+        // Read before locking: on PGlite the one connection is the transaction's while it lasts.
+        const ahead = await this.store.readAll({ after: built.position, maxCount: this.#batchSize * REBUILD_BATCHES });
+        const compared = await this.db.transaction().execute(async (trx) => {
+          const live = await trx.selectFrom('projection_checkpoints').select(['position', 'status']).where('name', '=', p.name).forShare().executeTakeFirstOrThrow();
+          const position = Number(live.position);
+          if (position < built.position) throw new Error(`projection ${p.name} went back from position ${built.position} to ${position} during the comparison`);
+          if (position > (ahead.at(-1)?.position ?? built.position)) return undefined;
+          const caughtUp = ahead.filter((e) => e.position <= position);
+          await applyAll(p, trx.withSchema(scratch), caughtUp);
+          const differences: TableDifference[] = [];
+          for (const table of p.tables) {
+            const difference = await compareTable(trx, table, scratch);
+            if (difference) differences.push(difference);
+          }
+          return { name: p.name, position, events: built.events + caughtUp.length, status: live.status, differences };
+        });
+        if (compared) return compared;
+        // The live projection got further than the log had when read ahead: follow it, and look again.
+        built = await this.#fill(p, scratch, built, (await this.#checkpoint(p.name))!.position);
+      }
+    } finally {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(scratch)} CASCADE`.execute(this.db);
+    }
+  }
+
+  /** Makes the projection's tables afresh in the schema `scratch` and applies the log to them, up to `upTo` (else its head). */
+  async #build(p: Projection, scratch: string, upTo = Infinity): Promise<Built> {
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(scratch)} CASCADE`.execute(this.db);
+    await sql`CREATE SCHEMA ${sql.id(scratch)}`.execute(this.db);
+    const deferred: string[] = [];
+    for (const table of p.tables) {
+      await sql`CREATE TABLE ${sql.id(scratch, table)} (LIKE ${sql.id('public', table)} INCLUDING ALL)`.execute(this.db);
+      await this.#nameIndexesAsLive(scratch, table);
+      deferred.push(...(await this.#deferIndexes(scratch, table)));
+    }
+    const built = await this.#fill(p, scratch, { position: 0, events: 0 }, upTo);
+    for (const index of deferred) await sql.raw(index).execute(this.db);
+    return built;
+  }
+
+  /**
+   * Applies the events after `from` up to `upTo` to the scratch tables. Larger batches than when
+   * following, and the next read under way while a batch is applied: a rebuild is one long read of
+   * the log.
+   */
+  async #fill(p: Projection, scratch: string, from: Built, upTo = Infinity): Promise<Built> {
+    const scratchDb = this.db.withSchema(scratch);
+    const read = (after: number) => {
+      const reading = this.store.readAll({ after, maxCount: this.#batchSize * REBUILD_BATCHES });
+      // Should a batch fail, the read under way is abandoned: its failure is not news.
+      reading.catch(() => {});
+      return reading;
+    };
+    let { position, events: count } = from;
+    for (let next = position < upTo ? read(position) : undefined; next; ) {
+      const events = (await next).filter((e) => e.position <= upTo);
+      if (events.length === 0) break;
+      const last = events.at(-1)!.position;
+      next = last < upTo ? read(last) : undefined;
+      await scratchDb.transaction().execute((trx) => applyAll(p, trx, events));
+      position = last;
+      count += events.length;
+    }
     return { position, events: count };
   }
 
