@@ -8,11 +8,12 @@ import { personHistoryProjection } from './person-history.ts';
 import { timebankProjection } from './timebank.ts';
 import { carebankProjection } from './carebank.ts';
 import { poolsProjection } from './pools.ts';
+import { coopProjection } from './coop.ts';
 
 export interface ProjectionDependencies {
   vault: PersonalDataVault;
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection];
 }

@@ -36,6 +36,7 @@ interface Entry {
   reference: string;
   purpose?: string;
   corrects?: string;
+  proposalId?: string;
 }
 
 /**
@@ -46,7 +47,7 @@ async function post(db: Db, position: number, e: Entry): Promise<void> {
   const signed = direction(e.kind) * e.pence;
   await db
     .insertInto('pool_entries')
-    .values({ pool_id: e.poolId, entry_id: e.entryId, position, kind: e.kind, entry_date: e.on, pence: signed, counterparty: e.counterparty, reference: e.reference, purpose: e.purpose ?? '', corrects: e.corrects ?? null })
+    .values({ pool_id: e.poolId, entry_id: e.entryId, position, kind: e.kind, entry_date: e.on, pence: signed, counterparty: e.counterparty, reference: e.reference, purpose: e.purpose ?? '', corrects: e.corrects ?? null, proposal_id: e.proposalId ?? null })
     .execute();
   const other = e.shares.length > 0 ? e.shares : [{ holderId: null, pence: e.pence }];
   const sign = -direction(e.kind);
@@ -69,7 +70,7 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
     case 'pools.MoneyReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.receiptId, kind: d.source, on: d.receivedOn, pence: d.pence, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [], counterparty: d.source, reference: d.reference });
     case 'pools.PaymentMade':
-      return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: d.invoiceReference, purpose: d.purpose });
+      return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: d.invoiceReference, purpose: d.purpose, proposalId: d.proposalId });
     case 'pools.RefundReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.refundId, kind: 'refund', on: d.receivedOn, pence: d.pence, shares: d.shares, counterparty: 'refund', reference: d.reference, corrects: d.paymentId });
     case 'pools.TransferredOut':

@@ -10,8 +10,9 @@ import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
 import { loadDemo } from './cli/demo.ts';
 import { auditDifferences, auditLines, verifyAudit } from './audit/verify.ts';
 import { poolCommands } from './cli/pool-commands.ts';
+import { coopCommands } from './cli/coop-commands.ts';
 
-const commands = { ...ledgerCommands, ...poolCommands };
+const commands = { ...ledgerCommands, ...poolCommands, ...coopCommands };
 
 const usage = `Usage: hearth <command>
 
@@ -23,25 +24,32 @@ Commands:
   audit verify                 check the event log's hash chains and recorded digests, and compare
                                a rebuild of every projection with its live tables; exits 1 naming
                                each difference
-  demo                         load a small time bank and care-bank scheme, and show their reports
+  demo                         load a small time bank, care-bank scheme, Neighbourhood Network pool
+                               and care co-operative, and show their reports
 
 Networks, time bank, care bank and pools, acting as a person (--as EMAIL or person id):
 ${Object.values(ledgerCommands).map((c) => `  ${c.usage}`).join('\n')}
 
 Pooled budgets (amounts in pounds, such as 12.50):
 ${Object.values(poolCommands).map((c) => `  ${c.usage}`).join('\n')}
+
+A care co-operative: its share register and its members' votes on spending (amounts in pounds):
+${Object.values(coopCommands).map((c) => `  ${c.usage}`).join('\n')}
   Commands that change the ledger take --key K (an Idempotency-Key, to retry safely) and
   --on-behalf-of PERSON (a coordinator acting for a member). Times: 90, 1:30 or 1.5h.
 
 Configuration is read from environment variables; see the README.`;
 
 async function main(argv: string[]): Promise<number> {
-  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format'];
+  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format', 'classes', 'membership-share', 'min-holding', 'max-holding', 'notice-days', 'interest-cap', 'class', 'application', 'withdrawal', 'document', 'basis', 'participation', 'proposal', 'title', 'closes', 'quorum', 'threshold', 'grantor', 'proxy', 'choice', 'voter'];
   const parsed = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       'no-projections': { type: 'boolean', default: false },
+      csv: { type: 'boolean', default: false },
+      secret: { type: 'boolean', default: false },
+      'hide-results': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(ledgerFlags.map((f) => [f, { type: 'string' as const }])),
     },
@@ -71,7 +79,9 @@ async function main(argv: string[]): Promise<number> {
     case 'network':
     case 'timebank':
     case 'carebank':
-    case 'pool': {
+    case 'pool':
+    case 'coop':
+    case 'proposal': {
       const ledgerCommand = commands[`${command} ${sub}`];
       if (!ledgerCommand) break;
       return withLedger(config, async (ledger) => {

@@ -11,6 +11,8 @@ import { bankEventTypes } from './carebank/bank.ts';
 import { poolEventTypes } from './pools/pool.ts';
 import { paymentEventTypes } from './pools/payment.ts';
 import { reconciliationEventTypes } from './pools/reconciliation.ts';
+import { societyEventTypes } from './coop/society.ts';
+import { proposalEventTypes } from './coop/proposal.ts';
 
 export const registeredEventTypes = [
   ...networkEventTypes,
@@ -24,6 +26,8 @@ export const registeredEventTypes = [
   ...poolEventTypes,
   ...paymentEventTypes,
   ...reconciliationEventTypes,
+  ...societyEventTypes,
+  ...proposalEventTypes,
 ];
 
 export const eventRegistry = new EventRegistry(registeredEventTypes);

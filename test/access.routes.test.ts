@@ -66,6 +66,37 @@ async function submittedPayment() {
   return (await send(app, 'POST', `${pool}/payments`, body, people.coordinator.auth)).json().paymentId as string;
 }
 
+const day = new Date().toISOString().slice(0, 10);
+const coop = `${base}/coop`;
+const coopRules = { memberClasses: [{ name: 'members', voteWeight: null }], membershipSharePence: 100, minHoldingPence: 0, maxHoldingPence: 1_000_000, withdrawalNoticeDays: 0, interestCapBasisPoints: 500 };
+await send(app, 'POST', coop, { name: 'Meanwood Co-op', rules: coopRules, foundedOn: '2026-11-01' }, people.coordinator.auth);
+/** The member's application for more shares: issuing it admits no one, so the electorate stays the member, the treasurer and the board. */
+async function application() {
+  return (await send(app, 'POST', `${coop}/applications`, { memberClass: 'members', pence: 100 }, people.member.auth)).json().applicationId as string;
+}
+for (const who of ['member', 'treasurer', 'board'] as const) {
+  const { applicationId } = (await send(app, 'POST', `${coop}/applications`, { memberClass: 'members', pence: 1_000 }, people[who].auth)).json();
+  await send(app, 'POST', `${coop}/applications/${applicationId}/issue`, { issuedOn: '2026-11-01' }, people.board.auth);
+}
+async function withdrawal() {
+  return (await send(app, 'POST', `${coop}/withdrawals`, { pence: 1 }, people.member.auth)).json().withdrawalId as string;
+}
+const terms = () => ({
+  title: 'Kettle', pence: 100, payee: 'Hardware shop', purpose: 'Tea', source: { kind: 'funds' }, closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+  quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false,
+});
+async function proposed() {
+  return (await send(app, 'POST', `${coop}/proposals`, terms(), people.member.auth)).json().proposalId as string;
+}
+async function votingOpen() {
+  const proposalId = await proposed();
+  await send(app, 'POST', `${coop}/proposals/${proposalId}/opening`, undefined, people.board.auth);
+  return proposalId;
+}
+const proposal = `${coop}/proposals/${await proposed()}`;
+/** Those in the co-op, and so in the electorate of a vote. */
+const coopMembers: Who[] = ['member', 'treasurer', 'board'];
+
 interface Route {
   name: string;
   allowed: Who[];
@@ -161,6 +192,46 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/pools/:poolId/reconciliation/auto-match', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/auto-match`, undefined, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/reconciliation/matches', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/matches`, { lineId: randomUUID(), entryIds: [randomUUID()] }, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/reconciliation/matches/:lineId/removal', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/matches/${randomUUID()}/removal`, { reason: 'Wrong line' }, headers(who)) },
+  { name: 'POST /networks/:id/coop', allowed: ['coordinator'], call: (who) => send(app, 'POST', coop, { name: 'Another Co-op', rules: coopRules, foundedOn: day }, headers(who)) },
+  { name: 'GET /networks/:id/coop', allowed: members, call: get(coop) },
+  { name: 'PUT /networks/:id/coop/rules', allowed: ['board'], call: (who) => send(app, 'PUT', `${coop}/rules`, { rules: coopRules, reason: 'AGM' }, headers(who)) },
+  { name: 'POST /networks/:id/coop/applications (the member, or a coordinator on their behalf)', allowed: members, call: (who) => send(app, 'POST', `${coop}/applications`, { memberClass: 'members', pence: 100 }, headers(who)) },
+  { name: 'GET /networks/:id/coop/applications', allowed: ['board'], call: get(`${coop}/applications`) },
+  { name: 'POST /networks/:id/coop/applications/:applicationId/issue', allowed: ['board'], prepare: application, call: (who, a) => send(app, 'POST', `${coop}/applications/${a}/issue`, { issuedOn: day }, headers(who)) },
+  { name: 'POST /networks/:id/coop/applications/:applicationId/decline', allowed: ['board'], prepare: application, call: (who, a) => send(app, 'POST', `${coop}/applications/${a}/decline`, { reason: 'Not paid' }, headers(who)) },
+  { name: 'POST /networks/:id/coop/withdrawals (the member, or a coordinator on their behalf)', allowed: members, call: (who) => send(app, 'POST', `${coop}/withdrawals`, { pence: 1 }, headers(who)) },
+  { name: 'POST /networks/:id/coop/withdrawals/:withdrawalId/payments', allowed: ['board', 'treasurer'], prepare: withdrawal, call: (who, w) => send(app, 'POST', `${coop}/withdrawals/${w}/payments`, { pence: 1 }, headers(who)) },
+  { name: 'POST /networks/:id/coop/withdrawals/suspension', allowed: ['board'], call: (who) => send(app, 'POST', `${coop}/withdrawals/suspension`, { reason: 'Cash flow' }, headers(who)) },
+  { name: 'POST /networks/:id/coop/withdrawals/resumption', allowed: ['board'], call: (who) => send(app, 'POST', `${coop}/withdrawals/resumption`, undefined, headers(who)) },
+  {
+    name: 'POST /networks/:id/coop/transfers',
+    allowed: ['board'],
+    call: (who) => send(app, 'POST', `${coop}/transfers`, { fromPersonId: id('member'), toPersonId: id('treasurer'), pence: 1, reason: 'nomination', documentReference: 'Form 1', on: day }, headers(who)),
+  },
+  { name: 'POST /networks/:id/coop/leavers (board, or the member who leaves)', allowed: ['member', 'board'], call: (who) => send(app, 'POST', `${coop}/leavers`, { personId: id('member'), reason: 'left', on: day }, headers(who)) },
+  { name: 'POST /networks/:id/coop/interest', allowed: ['board'], call: (who) => send(app, 'POST', `${coop}/interest`, { rateBasisPoints: 100, periodFrom: '2026-01-01', periodTo: '2026-11-30' }, headers(who)) },
+  {
+    name: 'POST /networks/:id/coop/dividends',
+    allowed: ['board'],
+    call: (who) => send(app, 'POST', `${coop}/dividends`, { pence: 1, basis: 'services-used-pence', periodFrom: '2026-01-01', periodTo: '2026-11-30', participation: [{ personId: id('member'), participation: 10 }] }, headers(who)),
+  },
+  { name: 'POST /networks/:id/coop/income', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${coop}/income`, { pence: 100, source: 'Grant', reference: 'G-1', receivedOn: day }, headers(who)) },
+  { name: 'GET /networks/:id/coop/register', allowed: ['board', 'treasurer'], call: get(`${coop}/register?format=csv`) },
+  { name: 'GET /networks/:id/coop/members/:personId (the member, board, treasurers)', allowed: ['member', 'board', 'treasurer'], call: get(`${coop}/members/${people.member.personId}`) },
+  { name: 'POST /networks/:id/coop/proposals (members of the co-op)', allowed: coopMembers, call: (who) => send(app, 'POST', `${coop}/proposals`, terms(), headers(who)) },
+  { name: 'GET /networks/:id/coop/proposals', allowed: members, call: get(`${coop}/proposals`) },
+  { name: 'GET /networks/:id/coop/proposals/:proposalId', allowed: members, call: get(proposal) },
+  { name: 'GET /networks/:id/coop/proposals/:proposalId/ballots', allowed: members, call: get(`${proposal}/ballots`) },
+  { name: 'POST /networks/:id/coop/proposals/:proposalId/opening', allowed: ['board'], prepare: proposed, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/opening`, undefined, headers(who)) },
+  {
+    name: 'POST /networks/:id/coop/proposals/:proposalId/proxies',
+    allowed: ['board', 'coordinator'],
+    prepare: votingOpen,
+    call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/proxies`, { grantorId: id('member'), proxyId: id('treasurer'), documentReference: 'Proxy 1' }, headers(who)),
+  },
+  { name: 'POST /networks/:id/coop/proposals/:proposalId/votes (the electorate)', allowed: coopMembers, prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/votes`, { choice: 'for' }, headers(who)) },
+  { name: 'POST /networks/:id/coop/proposals/:proposalId/closing (board, or any member once it is time)', allowed: ['board'], prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/closing`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/coop/proposals/:proposalId/payment', allowed: ['treasurer'], prepare: proposed, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/payment`, { pence: 100, invoiceReference: 'INV-9' }, headers(who)) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];
 
@@ -187,8 +258,8 @@ for (const route of routes) {
         t.ok(res.statusCode < 500 && res.statusCode !== 401 && res.statusCode !== 403, `${who}: let through (${res.statusCode})`);
       } else {
         t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
-        // Refused for their role, or (within an exchange) for not being the party who may act.
-        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care)$/ });
+        // Refused for their role, or (within an exchange) for not being the party who may act, or (in a vote) for not being an elector.
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care|not-in-electorate)$/ });
         t.same(await written(hearth), before, `${who}: nothing written`);
       }
     }

@@ -1,6 +1,6 @@
-// `hearth demo`: a small, realistic time bank, care-bank scheme and Neighbourhood Network pool,
-// loaded through the API as their people would load them, so that a newcomer has something to look
-// at and every rule is exercised.
+// `hearth demo`: a small, realistic time bank, care-bank scheme, Neighbourhood Network pool and
+// care co-operative, loaded through the API as their people would load them, so that a newcomer has
+// something to look at and every rule is exercised.
 // Dates are counted back from today. Running it again finds the demo loaded and only reports.
 import type { Ledger } from './ledger.ts';
 import { Refused } from './ledger.ts';
@@ -13,6 +13,8 @@ const TIME_BANK = 'Kirkstall Time Bank';
 const SCHEME = 'Kirkstall Care Bank';
 const NEIGHBOURHOOD = 'Armley Neighbourhood Network';
 const POOL = 'Armley lunches and activities';
+const COOP = 'Kirkstall Care Co-operative';
+const PROPOSAL = 'Moving and handling refresher for our care workers';
 export const DEMO_COORDINATOR = { email: 'coordinator@demo.hearth.example', password: 'kirkstall demo passphrase' };
 
 interface Someone {
@@ -92,7 +94,10 @@ export async function loadDemo(ledger: Ledger, say: (line: string) => void): Pro
       if (!(err instanceof Refused)) throw err;
       coordinator = await load(ledger, signIn);
     }
-    await report(ledger, coordinator, say);
+    // A demo loaded before the co-op was part of it gains the co-op.
+    const networks = (await ledger.call('GET', '/me', undefined, { token: coordinator })).body.memberships as Array<{ networkName: string }>;
+    if (!networks.some((n) => n.networkName === COOP)) await loadCoop(ledger, signIn, coordinator, await demoPeople(ledger, coordinator));
+    await report(ledger, coordinator, say, signIn);
   } finally {
     for (const token of sessions) await ledger.call('DELETE', '/sessions/current', undefined, { token });
   }
@@ -161,7 +166,115 @@ async function load(ledger: Ledger, signIn: (email: string, password: string) =>
   await call(token.bob, 'POST', `${cb}/claims`, { minutes: 60 });
 
   await loadPool(ledger, signIn, cath, { edna: id.edna, walter: id.walter, mary: id.mary });
+  await loadCoop(ledger, signIn, cath, id);
   return cath;
+}
+
+/** The time bank's people by their ids, found by name. */
+async function demoPeople(ledger: Ledger, cath: string): Promise<Record<Who, string>> {
+  const networks = (await ledger.call('GET', '/me', undefined, { token: cath })).body.memberships as Array<{ networkId: string; networkName: string }>;
+  const timeBank = networks.find((n) => n.networkName === TIME_BANK)!.networkId;
+  const members = (await ledger.call('GET', `/networks/${timeBank}/members`, undefined, { token: cath })).body.items as Array<{ personId: string; name: string }>;
+  return Object.fromEntries(Object.entries(people).map(([who, p]) => [who, members.find((m) => m.name === p.name)!.personId])) as Record<Who, string>;
+}
+
+/**
+ * A small multi-stakeholder care co-operative (after the Somerset Rules): care workers and people
+ * receiving care have two votes each, supporters one. Its members took up shares over the past
+ * year; a supporter died and his shares passed to his nominee, his membership share forfeit to
+ * reserves; the co-op earns from its care contract and a grant. A member gives notice to withdraw
+ * some shares today. The members voted on paying for their workers' training: one of them by a
+ * written proxy, one changing her vote; with every ballot in, the board closed the vote early and
+ * the treasurer paid the trainer from the co-op's funds.
+ */
+async function loadCoop(ledger: Ledger, signIn: (email: string, password: string) => Promise<string>, cath: string, id: Record<Who, string>) {
+  const call = (token: string, method: 'POST' | 'PUT', path: string, body?: unknown, onBehalfOf?: string) => ledger.call(method, path, body, { token, onBehalfOf });
+  const network = (await call(cath, 'POST', '/networks', { name: COOP, kind: 'co_operative' })).body.networkId as string;
+  const coop = `/networks/${network}/coop`;
+  const join = async (name: string, first: string, role: 'member' | 'treasurer' | 'board') => {
+    const email = `${first}@demo.hearth.example`;
+    const personId = (await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password })).body.personId as string;
+    const token = await signIn(email, DEMO_COORDINATOR.password);
+    await call(cath, 'POST', `/networks/${network}/invitations`, { personId });
+    await call(token, 'POST', `/networks/${network}/invitations/acceptance`);
+    if (role !== 'member') await call(cath, 'PUT', `/networks/${network}/members/${personId}/roles`, { roles: ['member', role], reason: `Elected ${role === 'board' ? 'secretary' : role} at the co-op's first general meeting` });
+    return { personId, token };
+  };
+  const grace = await join('Grace Mensah', 'grace', 'board');
+  const bill = await join('Bill Sugden', 'bill', 'treasurer');
+  const helen = await join('Helen Ackroyd', 'helen', 'member');
+  // Time-bank members join too: Priya and Ann online; Edna and Mary, not online, through the coordinator.
+  const online = async (who: 'priya' | 'ann') => {
+    const token = await signIn(`${who}@demo.hearth.example`, DEMO_COORDINATOR.password);
+    await call(cath, 'POST', `/networks/${network}/invitations`, { personId: id[who] });
+    await call(token, 'POST', `/networks/${network}/invitations/acceptance`);
+    return { personId: id[who], token };
+  };
+  const priya = await online('priya');
+  const ann = await online('ann');
+  const offline = async (who: 'edna' | 'mary') => {
+    await call(cath, 'POST', `/networks/${network}/invitations`, { personId: id[who] });
+    await call(cath, 'POST', `/networks/${network}/invitations/acceptance`, undefined, id[who]);
+    return { personId: id[who], token: null };
+  };
+  const edna = await offline('edna');
+  const mary = await offline('mary');
+  const derek = { personId: (await call(cath, 'POST', `/networks/${network}/members`, { name: 'Derek Ackroyd', dateOfBirth: '1939-10-02' })).body.personId as string, token: null };
+
+  await call(cath, 'POST', coop, {
+    name: COOP,
+    rules: {
+      memberClasses: [{ name: 'workers', voteWeight: 2 }, { name: 'people receiving care', voteWeight: 2 }, { name: 'supporters', voteWeight: 1 }],
+      membershipSharePence: 100, minHoldingPence: 1_000, maxHoldingPence: 2_000_000, withdrawalNoticeDays: 90, interestCapBasisPoints: 300,
+    },
+    foundedOn: daysAgo(420),
+  });
+
+  type Member = { personId: string; token: string | null };
+  // Members apply for themselves; the coordinator applies for those not online. Shares are issued on
+  // the day the money came in, and the register is kept in date order, so everything is dated in turn.
+  const buy = async (who: Member, memberClass: string, pence: number, ago: number) => {
+    const { applicationId } = (who.token ? await call(who.token, 'POST', `${coop}/applications`, { memberClass, pence }) : await call(cath, 'POST', `${coop}/applications`, { memberClass, pence }, who.personId)).body;
+    await call(grace.token, 'POST', `${coop}/applications/${applicationId}/issue`, { issuedOn: daysAgo(ago) });
+  };
+  const income = (pence: number, source: string, reference: string, ago: number) => call(bill.token, 'POST', `${coop}/income`, { pence, source, reference, receivedOn: daysAgo(ago) });
+  await buy(grace, 'workers', 25_000, 410);
+  await buy(priya, 'workers', 10_000, 405);
+  await buy(ann, 'supporters', 50_000, 400);
+  await buy(derek, 'supporters', 100_000, 398);
+  await buy(bill, 'supporters', 200_000, 390);
+  await buy(edna, 'people receiving care', 5_000, 300);
+  await income(240_000, 'Leeds Community Foundation: start-up grant', 'LCF-22871', 280);
+  await buy(helen, 'supporters', 20_000, 240);
+  await income(315_000, 'Leeds City Council: home care hours, first quarter', 'LCC-HC-0412', 180);
+  await buy(mary, 'people receiving care', 2_500, 150);
+  await income(340_000, 'Leeds City Council: home care hours, second quarter', 'LCC-HC-0587', 90);
+  // Derek died; his shares pass to his daughter Helen, whom he nominated in writing.
+  await call(grace.token, 'POST', `${coop}/transfers`, { fromPersonId: derek.personId, toPersonId: helen.personId, pence: 100_000, reason: 'nomination', documentReference: 'Nomination form NOM-004, lodged 2019', on: daysAgo(45) });
+  await call(grace.token, 'POST', `${coop}/leavers`, { personId: derek.personId, reason: 'died', on: daysAgo(45) });
+  // Priya gives notice to withdraw half her shares; they are paid when the notice has run.
+  await call(priya.token, 'POST', `${coop}/withdrawals`, { pence: 5_000 });
+
+  const closesAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  const proposal = `${coop}/proposals/${(await call(priya.token, 'POST', `${coop}/proposals`, {
+    title: PROPOSAL, pence: 45_000, payee: 'Leeds Care Training CIC', purpose: "A day's accredited moving and handling refresher for the co-op's care workers",
+    source: { kind: 'funds' }, closesAt, quorumPercent: 50, thresholdPercent: 60, secret: false, hideResultsUntilClose: false,
+  })).body.proposalId}`;
+  await call(grace.token, 'POST', `${proposal}/opening`);
+  // Edna cannot get to the meeting: she appointed Ann her proxy in writing.
+  await call(grace.token, 'POST', `${proposal}/proxies`, { grantorId: edna.personId, proxyId: ann.personId, documentReference: 'Proxy form, signed by Edna Firth' });
+  const vote = (who: Member, choice: 'for' | 'against' | 'abstain') => (who.token ? call(who.token, 'POST', `${proposal}/votes`, { choice }) : call(cath, 'POST', `${proposal}/votes`, { choice }, who.personId));
+  await vote(grace, 'for');
+  await vote(priya, 'against');
+  await vote(bill, 'against');
+  await call(ann.token, 'POST', `${proposal}/votes`, { choice: 'for', voterId: edna.personId });
+  await vote(ann, 'for');
+  await vote(helen, 'for');
+  await vote(mary, 'abstain');
+  // Priya changes her mind once the trainer agrees to teach both shifts.
+  await vote(priya, 'for');
+  await call(grace.token, 'POST', `${proposal}/closing`);
+  await call(bill.token, 'POST', `${proposal}/payment`, { pence: 45_000, invoiceReference: 'LCT-1187' });
 }
 
 /**
@@ -225,7 +338,7 @@ async function loadPool(ledger: Ledger, signIn: (email: string, password: string
   await ledger.call('POST', `${pool}/bank-statements`, csv, { token: joan, contentType: 'text/csv' });
 }
 
-async function report(ledger: Ledger, coordinator: string, say: (line: string) => void): Promise<void> {
+async function report(ledger: Ledger, coordinator: string, say: (line: string) => void, signIn: (email: string, password: string) => Promise<string>): Promise<void> {
   const get = async (path: string) => (await ledger.call('GET', path, undefined, { token: coordinator })).body;
   const networks = (await get('/me')).memberships as Array<{ networkId: string; networkName: string }>;
   const timeBank = networks.find((n) => n.networkName === TIME_BANK)!;
@@ -259,6 +372,28 @@ async function report(ledger: Ledger, coordinator: string, say: (line: string) =
   }
   say(`Trial balance: debits ${trial.totalDebit.pounds}, credits ${trial.totalCredit.pounds}.`);
   say(`Bank reconciliation: ${reconciliation.matched.length} lines matched; unmatched in the bank: ${reconciliation.unmatchedLines.map((l: { description: string; amount: string }) => `${l.description} ${l.amount}`).join(', ') || 'none'}; unmatched in the ledger: ${reconciliation.unmatchedEntries.length}.`);
+
+  const cooperative = networks.find((n) => n.networkName === COOP)!;
+  const coop = `/networks/${cooperative.networkId}/coop`;
+  const society = await get(coop);
+  // The register is the board's and the treasurer's to read.
+  const secretary = await signIn('grace@demo.hearth.example', DEMO_COORDINATOR.password);
+  const earlier = (await ledger.call('GET', `${coop}/register?asAt=${daysAgo(200)}`, undefined, { token: secretary })).body;
+  const proposals = (await get(`${coop}/proposals`)).items as Array<{ proposalId: string; title: string }>;
+  const decided = await get(`${coop}/proposals/${proposals.find((p) => p.title === PROPOSAL)!.proposalId}`);
+  const r = decided.result;
+  const ballots = (await get(`${coop}/proposals/${decided.proposalId}/ballots`)).items as Array<{ voterId: string; castBy: string }>;
+  const byProxy = new Set(ballots.filter((b) => b.castBy !== b.voterId).map((b) => b.voterId)).size;
+  const changed = ballots.length - new Set(ballots.map((b) => b.voterId)).size;
+  const priya = members.find((m) => m.name === people.priya.name)!;
+  const notice = (await ledger.call('GET', `${coop}/members/${priya.personId}`, undefined, { token: secretary })).body;
+  say('');
+  say(`${COOP}: ${cooperative.networkId}; its secretary is grace@demo.hearth.example, its treasurer bill@demo.hearth.example`);
+  say(`  ${society.members} members, share capital ${society.shareCapital.pounds}; funds ${society.funds.pounds}, reserves ${society.reserves.pounds} (a membership share forfeit)`);
+  say(`  Register as at ${earlier.asAt}: ${earlier.members.length} members, share capital ${earlier.shareCapital.pounds}`);
+  if (notice.withdrawing.pence > 0) say(`  ${notice.name} has given notice to withdraw ${notice.withdrawing.pounds} of her ${notice.holding.pounds} in shares`);
+  say(`  "${PROPOSAL}": ${r.passed ? 'passed' : 'not passed'}, ${r.ballots} of ${r.electorate} voted (${byProxy} by proxy, ${changed} vote changed), for ${r.for}, against ${r.against}, abstain ${r.abstain} by weight`);
+  if (decided.payment) say(`  paid ${decided.payment.amount.pounds} to ${decided.payee} from the co-op's funds, invoice ${decided.payment.invoiceReference}`);
   const differences = auditDifferences(await verifyAudit(ledger.hearth));
   say(differences.length === 0 ? 'Audit verified: every hash chain, every recorded digest and every projection agrees with the log.' : `Audit found ${differences.length} differences:\n  ${differences.join('\n  ')}`);
 }

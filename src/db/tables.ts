@@ -183,6 +183,8 @@ export interface PoolEntriesTable {
   reference: string;
   purpose: string;
   corrects: string | null;
+  /** The co-op proposal a payment was voted for, when it was. */
+  proposal_id: string | null;
 }
 
 export interface PoolPostingsTable {
@@ -242,7 +244,159 @@ export interface PoolMatchesTable {
   matched_by: string | null;
 }
 
+export interface CoopsTable {
+  network_id: string;
+  name: string;
+  rules: ColumnType<unknown, string, string>;
+  founded_on: string;
+  funds_pence: Int8;
+  reserves_pence: Int8;
+  withdrawals_suspended: boolean;
+}
+
+export interface CoopMembersTable {
+  network_id: string;
+  person_id: string;
+  admission: Int8;
+  member_class: string;
+  admitted_on: string;
+  ended_on: string | null;
+  end_reason: string | null;
+}
+
+export interface CoopShareMovementsTable {
+  network_id: string;
+  position: Int8;
+  line: number;
+  person_id: string;
+  kind: string;
+  record_date: string;
+  pence: Int8;
+  ref: string | null;
+}
+
+export interface CoopApplicationsTable {
+  application_id: string;
+  network_id: string;
+  person_id: string;
+  member_class: string;
+  pence: Int8;
+  status: string;
+  applied_on: string;
+  issued_on: string | null;
+  decline_reason: string | null;
+}
+
+export interface CoopWithdrawalsTable {
+  withdrawal_id: string;
+  network_id: string;
+  person_id: string;
+  pence: Int8;
+  paid_pence: Int8;
+  requested_on: string;
+  due_on: string;
+}
+
+export interface CoopDeclarationsTable {
+  declaration_id: string;
+  network_id: string;
+  position: Int8;
+  kind: string;
+  rate_basis_points: number | null;
+  basis: string | null;
+  pence: Int8;
+  period_from: string;
+  period_to: string;
+  paid_on: string;
+  declared_by: string;
+}
+
+export interface CoopAllocationsTable {
+  declaration_id: string;
+  person_id: string;
+  network_id: string;
+  pence: Int8;
+  participation: Int8 | null;
+}
+
+export interface CoopProposalsTable {
+  proposal_id: string;
+  network_id: string;
+  title: string;
+  pence: Int8;
+  payee: string;
+  purpose: string;
+  source_kind: string;
+  source_pool_id: string | null;
+  closes_at: string;
+  quorum_percent: number;
+  threshold_percent: number;
+  secret: boolean;
+  hide_results_until_close: boolean;
+  proposed_by: string;
+  made_at: string;
+  status: string;
+  opened_at: string | null;
+  closed_at: string | null;
+  electorate: number | null;
+  ballots: number | null;
+  votes_for: number | null;
+  votes_against: number | null;
+  votes_abstain: number | null;
+  quorum_met: boolean | null;
+  passed: boolean | null;
+}
+
+export interface CoopElectorateTable {
+  proposal_id: string;
+  person_id: string;
+  member_class: string;
+  weight: number;
+}
+
+export interface CoopBallotsTable {
+  proposal_id: string;
+  position: Int8;
+  voter_id: string;
+  cast_by: string;
+  cast_at: string;
+  /** Null for a secret ballot: its choice is never projected. */
+  choice: string | null;
+}
+
+export interface CoopProxiesTable {
+  proposal_id: string;
+  grantor_id: string;
+  proxy_id: string;
+  document_reference: string;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+export interface CoopProposalPaymentsTable {
+  proposal_id: string;
+  payment_id: string;
+  pence: Int8;
+  source_kind: string;
+  source_pool_id: string | null;
+  invoice_reference: string;
+  paid_on: string;
+  paid_by: string;
+}
+
 export interface Tables {
+  coops: CoopsTable;
+  coop_members: CoopMembersTable;
+  coop_share_movements: CoopShareMovementsTable;
+  coop_applications: CoopApplicationsTable;
+  coop_withdrawals: CoopWithdrawalsTable;
+  coop_declarations: CoopDeclarationsTable;
+  coop_allocations: CoopAllocationsTable;
+  coop_proposals: CoopProposalsTable;
+  coop_electorate: CoopElectorateTable;
+  coop_ballots: CoopBallotsTable;
+  coop_proxies: CoopProxiesTable;
+  coop_proposal_payments: CoopProposalPaymentsTable;
   pools: PoolsTable;
   pool_entries: PoolEntriesTable;
   pool_postings: PoolPostingsTable;

@@ -17,6 +17,9 @@ import { carebankRoutes } from './carebank.ts';
 import { poolRoutes } from './pools.ts';
 import { poolBookRoutes } from './pool-books.ts';
 import { reconciliationRoutes } from './reconciliation.ts';
+import { coopRoutes } from './coop.ts';
+import { coopVoteRoutes } from './coop-votes.ts';
+import { coopBookRoutes } from './coop-books.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin } from './auth.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
@@ -123,6 +126,9 @@ export async function buildApp(hearth: Hearth) {
   await app.register(poolRoutes(hearth), { prefix: '/api/v1' });
   await app.register(poolBookRoutes(hearth), { prefix: '/api/v1' });
   await app.register(reconciliationRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(coopRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(coopVoteRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(coopBookRoutes(hearth), { prefix: '/api/v1' });
   return app;
 }
 

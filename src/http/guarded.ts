@@ -1,7 +1,9 @@
-// Commands that only members in certain roles (a coordinator, a treasurer) may give.
+// Commands that only members in certain roles (a coordinator, a treasurer) may give, and members'
+// own commands, which a coordinator may give on their behalf.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
-import { requireMember, signedIn } from '../access/guard.ts';
+import { actorIn, requireMember, signedIn, type Acting } from '../access/guard.ts';
 import type { Role } from '../access/membership.ts';
 import type { CommandContext, HandledAcross } from '../commands/handle.ts';
 import { idempotent, type CommandReply } from './idempotency.ts';
@@ -28,6 +30,21 @@ export async function inRole(
   const principal = signedIn(request);
   await requireMember(hearth.store, networkId, principal, roles);
   return idempotent(hearth, request, reply, principal.personId, (commandId) => run(commandContext(request, commandId, { actor: principal.personId, onBehalfOf: null })));
+}
+
+/** The headers of a command a coordinator may give on a member's behalf. */
+export const onBehalfHeaders = z.object({ 'idempotency-key': z.string().optional(), 'on-behalf-of': z.uuid().optional() });
+
+/** A member's own command, or a coordinator's on their behalf (On-Behalf-Of), run once per Idempotency-Key. */
+export async function asActing(
+  hearth: Hearth,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  networkId: string,
+  run: (context: CommandContext, acting: Acting) => Promise<CommandReply>,
+): Promise<void> {
+  const { acting } = await actorIn(hearth.store, networkId, request);
+  return idempotent(hearth, request, reply, acting.actor, (commandId) => run(commandContext(request, commandId, acting), acting));
 }
 
 /** A coordinator's command; answers with the revision and position written. */

@@ -18,11 +18,11 @@ import { toCsv } from './csv.ts';
 const books = ['coordinator', 'treasurer', 'board'] as const;
 const format = z.enum(['json', 'csv', 'html']).default('json').describe('json, csv, or html for a printable page');
 const dataFormat = z.enum(['json', 'csv']).default('json').describe('json, or csv for a spreadsheet');
-const money = z.object({ pence: z.number().int(), pounds: z.string() });
-const asMoney = (pence: number) => ({ pence, pounds: formatPence(pence) });
+export const money = z.object({ pence: z.number().int(), pounds: z.string() });
+export const asMoney = (pence: number) => ({ pence, pounds: formatPence(pence) });
 const holder = z.object({ holderId: z.uuid(), name: z.string(), contributed: money, spent: money, clawedBack: money, unspent: money, shareOfBalance: money });
 
-function sendCsv(reply: FastifyReply, filename: string, rows: string[][]) {
+export function sendCsv(reply: FastifyReply, filename: string, rows: string[][]) {
   reply.header('content-disposition', `attachment; filename="${filename}.csv"`);
   return reply.type('text/csv; charset=utf-8').send(toCsv(rows));
 }

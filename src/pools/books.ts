@@ -68,7 +68,8 @@ export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise
   };
 }
 
-const holderName = (r: { name: string | null; erased: boolean | null }) => (r.erased ? 'erased member' : (r.name ?? 'unknown'));
+/** A person's name as the books show it: erased people, and people never registered, are not named. */
+export const holderName = (r: { name: string | null; erased: boolean | null }) => (r.erased ? 'erased member' : (r.name ?? 'unknown'));
 
 export interface LedgerLine {
   entryId: string;

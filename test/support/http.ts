@@ -47,3 +47,13 @@ export async function written(hearth: Hearth) {
   const keys = await db.selectFrom('idempotency_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { events: Number(events.n), keys: Number(keys.n) };
 }
+
+/** Someone who signs up and joins the network at the coordinator's invitation, in a role when one is given. */
+export async function joined(app: App, networkId: string, coordinator: Person, name: string, role?: string): Promise<Person> {
+  const base = `/api/v1/networks/${networkId}`;
+  const p = await signUp(app, name);
+  await send(app, 'POST', `${base}/invitations`, { personId: p.personId }, coordinator.auth);
+  await send(app, 'POST', `${base}/invitations/acceptance`, undefined, p.auth);
+  if (role) await send(app, 'PUT', `${base}/members/${p.personId}/roles`, { roles: [role], reason: 'elected at the AGM' }, coordinator.auth);
+  return p;
+}

@@ -1,0 +1,234 @@
+// A proposal to spend the co-op's money, and the members' vote on it (after Loomio's polls): an
+// amount, a payee and a purpose; a voting window, a quorum and a threshold. The electorate is
+// fixed when voting opens. Each member has one ballot, cast by them or by a proxy they appointed
+// in writing; they may change it until the close, and the latest counts. At the close the result
+// is computed once (early only when every elector has voted), and a passed proposal authorises
+// one payment up to its amount.
+//
+// In a secret ballot each choice is sealed with a key of the proposal's own, which is destroyed
+// once the result is recorded: the log keeps who voted, never how.
+import { z } from 'zod';
+import { Rejection, type Decider } from '../commands/decider.ts';
+import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { formatPence, pence } from '../pools/pool.ts';
+import { voteWeight, type Society } from './society.ts';
+
+export const choices = ['for', 'against', 'abstain'] as const;
+export type Choice = (typeof choices)[number];
+
+const at = z.iso.datetime();
+const positive = pence.refine((p) => p > 0, 'must be more than nothing');
+export const source = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('funds') }), z.strictObject({ kind: z.literal('pool'), poolId: z.uuid() })]);
+export type Source = z.infer<typeof source>;
+
+export const proposalTerms = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  pence: positive,
+  payee: z.string().trim().min(1).max(200),
+  purpose: z.string().trim().min(1).max(1000),
+  source,
+  closesAt: at,
+  /** The share of the electorate (by head) that must cast a ballot, abstentions included, for the vote to count. */
+  quorumPercent: z.number().int().min(0).max(100),
+  /** The share of the weighted votes for and against that must be for. */
+  thresholdPercent: z.number().int().min(50).max(100),
+  secret: z.boolean(),
+  hideResultsUntilClose: z.boolean(),
+});
+export type ProposalTerms = z.infer<typeof proposalTerms>;
+
+const ids = { networkId: z.uuid(), proposalId: z.uuid() };
+export const ProposalMade = defineEvent('coop.ProposalMade', proposalTerms.extend({ ...ids, proposedBy: z.uuid(), madeAt: at }));
+export const VotingOpened = defineEvent(
+  'coop.VotingOpened',
+  z.strictObject({ ...ids, openedBy: z.uuid(), openedAt: at, electorate: z.array(z.strictObject({ personId: z.uuid(), memberClass: z.string(), weight: z.number().int().min(1) })) }),
+);
+/** A written proxy: `proxyId` may cast `grantorId`'s ballot on this proposal. */
+export const ProxyRecorded = defineEvent(
+  'coop.ProxyRecorded',
+  z.strictObject({ ...ids, grantorId: z.uuid(), proxyId: z.uuid(), documentReference: z.string().trim().min(1).max(140), recordedBy: z.uuid(), recordedAt: at }),
+);
+/** A ballot: `voterId`'s, cast by them or their proxy. Open ballots carry the choice, secret ones only its sealed form. */
+export const VoteCast = defineEvent(
+  'coop.VoteCast',
+  z.strictObject({ ...ids, voterId: z.uuid(), castBy: z.uuid(), choice: z.enum(choices).nullable(), sealedChoice: z.string().nullable(), castAt: at }),
+);
+const weights = { for: z.number().int().min(0), against: z.number().int().min(0), abstain: z.number().int().min(0) };
+export const ProposalClosed = defineEvent(
+  'coop.ProposalClosed',
+  z.strictObject({ ...ids, closedAt: at, electorate: z.number().int().min(0), ballots: z.number().int().min(0), ...weights, quorumMet: z.boolean(), passed: z.boolean() }),
+);
+/** The one payment a passed proposal authorises; the source's own ledger records it too, pointing here. */
+export const ProposalPaid = defineEvent(
+  'coop.ProposalPaid',
+  z.strictObject({ ...ids, paymentId: z.uuid(), pence: positive, source, invoiceReference: z.string().trim().min(1).max(140), paidOn: z.iso.date(), paidBy: z.uuid() }),
+);
+
+export const proposalEventTypes = [ProposalMade, VotingOpened, ProxyRecorded, VoteCast, ProposalClosed, ProposalPaid];
+export type ProposalEvent =
+  | DomainEvent<typeof ProposalMade>
+  | DomainEvent<typeof VotingOpened>
+  | DomainEvent<typeof ProxyRecorded>
+  | DomainEvent<typeof VoteCast>
+  | DomainEvent<typeof ProposalClosed>
+  | DomainEvent<typeof ProposalPaid>;
+
+type Made = z.infer<typeof ProposalMade.schema>;
+export type Elector = { personId: string; memberClass: string; weight: number };
+export type Ballot = { castBy: string; choice: Choice | null; sealedChoice: string | null; castAt: string };
+export type Result = Omit<z.infer<typeof ProposalClosed.schema>, 'networkId' | 'proposalId' | 'closedAt'>;
+
+export type ProposalState =
+  | { status: 'none' }
+  | {
+      status: 'draft' | 'open' | 'closed';
+      proposal: Made;
+      electorate: Map<string, Elector>;
+      /** Grantor to proxy. */
+      proxies: Map<string, string>;
+      /** Each elector's latest ballot; `history` keeps every one. */
+      ballots: Map<string, Ballot>;
+      history: number;
+      result: Result | null;
+      paid: { paymentId: string; pence: number } | null;
+    };
+export type Proposal = Exclude<ProposalState, { status: 'none' }>;
+
+export const proposalStream = (proposalId: string) => `coop-proposal-${proposalId}`;
+
+export function evolveProposal(state: ProposalState, event: ProposalEvent): ProposalState {
+  if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, paid: null };
+  if (state.status === 'none') return state;
+  // Changed in place: a folded state belongs to the fold that made it.
+  switch (event.type) {
+    case 'coop.VotingOpened':
+      state.status = 'open';
+      for (const elector of event.data.electorate) state.electorate.set(elector.personId, elector);
+      return state;
+    case 'coop.ProxyRecorded':
+      state.proxies.set(event.data.grantorId, event.data.proxyId);
+      return state;
+    case 'coop.VoteCast': {
+      const { voterId, castBy, choice, sealedChoice, castAt } = event.data;
+      state.ballots.set(voterId, { castBy, choice, sealedChoice, castAt });
+      state.history += 1;
+      return state;
+    }
+    case 'coop.ProposalClosed': {
+      const { networkId: _n, proposalId: _p, closedAt: _c, ...result } = event.data;
+      state.status = 'closed';
+      state.result = result;
+      return state;
+    }
+    case 'coop.ProposalPaid':
+      state.paid = { paymentId: event.data.paymentId, pence: event.data.pence };
+      return state;
+  }
+}
+
+export type ProposalCommand =
+  | ({ type: 'MakeProposal'; networkId: string; proposalId: string; proposedBy: string; now: string } & ProposalTerms)
+  | { type: 'OpenVoting'; openedBy: string; electorate: Elector[]; now: string }
+  | { type: 'RecordProxy'; grantorId: string; proxyId: string; documentReference: string; recordedBy: string; now: string }
+  /** `sealedChoice` is the choice sealed with the proposal's key, for a secret ballot. */
+  | { type: 'CastVote'; voterId: string; castBy: string; choice: Choice; sealedChoice: string | null; now: string }
+  /** `opened` holds each secret ballot's choice, opened with the proposal's key for the count. */
+  | { type: 'CloseVoting'; opened: Map<string, Choice>; now: string }
+  | { type: 'PayProposal'; paymentId: string; pence: number; invoiceReference: string; paidBy: string; today: string };
+
+/** Members in good standing, each with their class's weight: who may vote, fixed when voting opens. */
+export const electorateOf = (society: Society): Elector[] =>
+  [...society.members.values()].filter((m) => m.status === 'member').map((m) => ({ personId: m.personId, memberClass: m.memberClass, weight: voteWeight(society, m) }));
+
+function existing(state: ProposalState): Proposal {
+  if (state.status === 'none') throw new Rejection('proposal-not-found', 'There is no such proposal.', 404);
+  return state;
+}
+
+/** The count: each elector's latest ballot, by weight. `choiceOf` gives a ballot's choice, opened if it was secret. */
+export function tally(proposal: Proposal, choiceOf: (voterId: string, ballot: Ballot) => Choice | undefined): Result {
+  const totals = { for: 0, against: 0, abstain: 0 };
+  for (const [voterId, ballot] of proposal.ballots) {
+    const choice = choiceOf(voterId, ballot);
+    if (!choice) throw new Error(`the ballot of ${voterId} could not be opened`);
+    totals[choice] += proposal.electorate.get(voterId)!.weight;
+  }
+  const electorate = proposal.electorate.size;
+  const ballots = proposal.ballots.size;
+  const quorumMet = ballots * 100 >= proposal.proposal.quorumPercent * electorate && ballots > 0;
+  const decided = totals.for + totals.against;
+  // At least the threshold of the votes cast for or against, and always more for than against.
+  const passed = quorumMet && totals.for > totals.against && totals.for * 100 >= proposal.proposal.thresholdPercent * decided;
+  return { electorate, ballots, ...totals, quorumMet, passed };
+}
+
+export function decideProposal(command: ProposalCommand, state: ProposalState): ProposalEvent[] {
+  if (command.type === 'MakeProposal') {
+    if (state.status !== 'none') return [];
+    const { type: _t, now, ...made } = command;
+    if (made.closesAt <= now) throw new Rejection('closes-in-past', 'The vote must close in the future.', 422, 'closesAt');
+    return [{ type: 'coop.ProposalMade', data: { ...made, madeAt: now } }];
+  }
+  const proposal = existing(state);
+  const { networkId, proposalId } = proposal.proposal;
+  const ids = { networkId, proposalId };
+  switch (command.type) {
+    case 'OpenVoting': {
+      if (proposal.status !== 'draft') return [];
+      if (command.now >= proposal.proposal.closesAt) throw new Rejection('voting-closed', 'The voting window has already passed.', 409, 'closesAt');
+      // A registered society has at least three members (the 2014 Act, s.2); fewer cannot decide for it.
+      if (command.electorate.length < 3) throw new Rejection('too-few-members', `A co-op needs at least three members to vote; it has ${command.electorate.length}.`, 409);
+      return [{ type: 'coop.VotingOpened', data: { ...ids, openedBy: command.openedBy, openedAt: command.now, electorate: command.electorate } }];
+    }
+    case 'RecordProxy': {
+      assertVoting(proposal, command.now);
+      if (!proposal.electorate.has(command.grantorId)) throw new Rejection('not-in-electorate', 'That member is not in the electorate of this vote.', 422, 'grantorId');
+      if (!proposal.electorate.has(command.proxyId)) throw new Rejection('not-in-electorate', 'A proxy must be a member in the electorate of this vote.', 422, 'proxyId');
+      if (command.grantorId === command.proxyId) throw new Rejection('own-proxy', 'A member cannot be their own proxy.', 422, 'proxyId');
+      if (proposal.proxies.get(command.grantorId) === command.proxyId) return [];
+      const { grantorId, proxyId, documentReference, recordedBy } = command;
+      return [{ type: 'coop.ProxyRecorded', data: { ...ids, grantorId, proxyId, documentReference, recordedBy, recordedAt: command.now } }];
+    }
+    case 'CastVote': {
+      assertVoting(proposal, command.now);
+      if (!proposal.electorate.has(command.voterId)) throw new Rejection('not-in-electorate', 'Only members in the electorate when voting opened may vote.', 403, 'voterId');
+      if (command.castBy !== command.voterId && proposal.proxies.get(command.voterId) !== command.castBy) {
+        throw new Rejection('no-proxy', 'There is no written proxy on record for you to vote for this member.', 403, 'voterId');
+      }
+      const secret = proposal.proposal.secret;
+      if (secret !== (command.sealedChoice !== null)) throw new Error('a secret ballot is cast sealed, an open one in the clear');
+      const { voterId, castBy } = command;
+      return [{ type: 'coop.VoteCast', data: { ...ids, voterId, castBy, choice: secret ? null : command.choice, sealedChoice: command.sealedChoice, castAt: command.now } }];
+    }
+    case 'CloseVoting': {
+      if (proposal.status === 'closed') return [];
+      if (proposal.status === 'draft') throw new Rejection('voting-not-open', 'Voting on this proposal has not opened.', 409);
+      // Early only once every elector has a ballot in: no one loses their say, though none can change it after.
+      const everyoneVoted = proposal.ballots.size === proposal.electorate.size;
+      if (command.now < proposal.proposal.closesAt && !everyoneVoted) throw new Rejection('voting-still-open', `Voting closes at ${proposal.proposal.closesAt}.`, 409);
+      const result = tally(proposal, (voterId, ballot) => ballot.choice ?? command.opened.get(voterId));
+      return [{ type: 'coop.ProposalClosed', data: { ...ids, closedAt: command.now, ...result } }];
+    }
+    case 'PayProposal': {
+      if (proposal.paid?.paymentId === command.paymentId) return [];
+      if (proposal.status !== 'closed' || !proposal.result?.passed) throw new Rejection('proposal-not-passed', 'Only a proposal the members passed authorises a payment.', 409);
+      if (proposal.paid) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
+      if (command.pence > proposal.proposal.pence) {
+        throw new Rejection('above-authorised-amount', `The members authorised up to ${formatPence(proposal.proposal.pence)}.`, 422, 'pence');
+      }
+      const { paymentId, pence: amount, invoiceReference, paidBy } = command;
+      return [{ type: 'coop.ProposalPaid', data: { ...ids, paymentId, pence: amount, source: proposal.proposal.source, invoiceReference, paidOn: command.today, paidBy } }];
+    }
+  }
+}
+
+function assertVoting(proposal: Proposal, now: string) {
+  if (proposal.status === 'draft') throw new Rejection('voting-not-open', 'Voting on this proposal has not opened.', 409);
+  if (proposal.status === 'closed' || now >= proposal.proposal.closesAt) throw new Rejection('voting-closed', `Voting closed at ${proposal.proposal.closesAt}.`, 409);
+}
+
+export const proposalDecider: Decider<ProposalCommand, ProposalState, ProposalEvent> = {
+  initialState: { status: 'none' },
+  evolve: evolveProposal,
+  decide: decideProposal,
+};

@@ -1,0 +1,542 @@
+// A care co-operative's share register and funds (Co-operative and Community Benefit Societies
+// Act 2014, and the model rules built on it). Its rules, every member and every movement of
+// share capital live in one stream per co-op: a co-op has tens or hundreds of members and a few
+// share transactions a day, and one stream makes every limit (the holding cap, money enough to
+// pay a withdrawal, suspension) hold however requests race. Dates are the society's own record
+// dates, so the register can be stated as at any past day.
+import { z } from 'zod';
+import { Rejection, type Decider } from '../commands/decider.ts';
+import { addDays, daysBetween } from '../dates.ts';
+import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { apportion } from '../pools/apportion.ts';
+import { formatPence, pence } from '../pools/pool.ts';
+
+/** No individual may hold more than £100,000 of withdrawable shares (the Act, s.24); rules may set lower. */
+export const STATUTORY_CAP_PENCE = 10_000_000;
+
+const date = z.iso.date();
+const positive = pence.refine((p) => p > 0, 'must be more than nothing');
+/** Whole pence, nothing included: a minimum holding, a later issue's membership share, a dividend's smallest part. */
+const whole = z.number().int('must be whole pence').min(0, 'must not be negative');
+const memberClass = z.string().trim().min(1).max(60);
+
+export const rulesShape = z
+  .strictObject({
+    /** Classes of member, each with a fixed vote weight, or null for one member, one vote. */
+    memberClasses: z
+      .array(z.strictObject({ name: memberClass, voteWeight: z.number().int().min(1).max(100).nullable() }))
+      .min(1)
+      .max(10)
+      .refine((c) => new Set(c.map((x) => x.name)).size === c.length, 'must not repeat a class'),
+    /** The non-withdrawable share every member holds, forfeit to reserves on leaving. */
+    membershipSharePence: positive,
+    minHoldingPence: whole,
+    maxHoldingPence: positive.refine((p) => p <= STATUTORY_CAP_PENCE, 'must not be above the statutory £100,000'),
+    withdrawalNoticeDays: z.number().int().min(0).max(3 * 365),
+    /** The most interest the rules allow on shares, in basis points a year (500 is 5%). */
+    interestCapBasisPoints: z.number().int().min(0).max(10_000),
+  })
+  .refine((r) => r.minHoldingPence <= r.maxHoldingPence, { path: ['minHoldingPence'], message: 'must not be above maxHoldingPence' });
+export type CoopRules = z.infer<typeof rulesShape>;
+
+const ids = { networkId: z.uuid() };
+export const CoopFounded = defineEvent('coop.CoopFounded', z.strictObject({ ...ids, name: z.string().trim().min(1).max(120), rules: rulesShape, foundedOn: date }));
+export const RulesChanged = defineEvent('coop.RulesChanged', z.strictObject({ ...ids, rules: rulesShape, reason: z.string().trim().min(1).max(500), changedOn: date }));
+export const SharesApplied = defineEvent(
+  'coop.SharesApplied',
+  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, pence: whole, appliedOn: date }),
+);
+/** Shares issued once paid for; a first issue admits the member and takes their membership share too. */
+export const SharesIssued = defineEvent(
+  'coop.SharesIssued',
+  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, membershipSharePence: whole, pence: whole, issuedOn: date, issuedBy: z.uuid() }),
+);
+export const ApplicationDeclined = defineEvent('coop.ApplicationDeclined', z.strictObject({ ...ids, applicationId: z.uuid(), reason: z.string().trim().min(1).max(500), declinedBy: z.uuid() }));
+export const WithdrawalRequested = defineEvent(
+  'coop.WithdrawalRequested',
+  z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: positive, requestedOn: date, dueOn: date }),
+);
+/** All or part of a withdrawal paid; what is paid leaves the register that day. */
+export const WithdrawalPaid = defineEvent('coop.WithdrawalPaid', z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: positive, paidOn: date, paidBy: z.uuid() }));
+export const WithdrawalsSuspended = defineEvent('coop.WithdrawalsSuspended', z.strictObject({ ...ids, reason: z.string().trim().min(1).max(500), on: date, by: z.uuid() }));
+export const WithdrawalsResumed = defineEvent('coop.WithdrawalsResumed', z.strictObject({ ...ids, on: date, by: z.uuid() }));
+/** Withdrawable shares move only on a member's death or by their nomination, to another member. */
+export const SharesTransferred = defineEvent(
+  'coop.SharesTransferred',
+  z.strictObject({
+    ...ids,
+    transferId: z.uuid(),
+    fromPersonId: z.uuid(),
+    toPersonId: z.uuid(),
+    pence: positive,
+    reason: z.enum(['death', 'nomination']),
+    documentReference: z.string().trim().min(1).max(140),
+    on: date,
+    recordedBy: z.uuid(),
+  }),
+);
+/** The membership share is forfeit to reserves; nothing is paid for it. */
+export const MembershipEnded = defineEvent(
+  'coop.MembershipEnded',
+  z.strictObject({ ...ids, personId: z.uuid(), reason: z.enum(['left', 'died', 'expelled']), forfeitedPence: pence, on: date, recordedBy: z.uuid() }),
+);
+const allocation = z.strictObject({ personId: z.uuid(), pence: whole });
+export const InterestPaid = defineEvent(
+  'coop.InterestPaid',
+  z.strictObject({ ...ids, declarationId: z.uuid(), rateBasisPoints: z.number().int().min(0), periodFrom: date, periodTo: date, paidOn: date, declaredBy: z.uuid(), allocations: z.array(allocation) }),
+);
+/** A patronage dividend: shared by participation in the period, never by shareholding. */
+export const DividendPaid = defineEvent(
+  'coop.DividendPaid',
+  z.strictObject({
+    ...ids,
+    declarationId: z.uuid(),
+    pence: positive,
+    basis: z.enum(['timebank-minutes', 'services-used-pence']),
+    periodFrom: date,
+    periodTo: date,
+    paidOn: date,
+    declaredBy: z.uuid(),
+    allocations: z.array(allocation.extend({ participation: z.number().int().min(0) })),
+  }),
+);
+export const IncomeReceived = defineEvent(
+  'coop.IncomeReceived',
+  z.strictObject({ ...ids, incomeId: z.uuid(), pence: positive, source: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(140), receivedOn: date }),
+);
+/** A payment out of the co-op's funds that its members voted for; it points at their proposal. */
+export const FundsSpent = defineEvent(
+  'coop.FundsSpent',
+  z.strictObject({ ...ids, proposalId: z.uuid(), paymentId: z.uuid(), pence: positive, payee: z.string(), purpose: z.string(), invoiceReference: z.string(), paidOn: date }),
+);
+
+export const societyEventTypes = [
+  CoopFounded,
+  RulesChanged,
+  SharesApplied,
+  SharesIssued,
+  ApplicationDeclined,
+  WithdrawalRequested,
+  WithdrawalPaid,
+  WithdrawalsSuspended,
+  WithdrawalsResumed,
+  SharesTransferred,
+  MembershipEnded,
+  InterestPaid,
+  DividendPaid,
+  IncomeReceived,
+  FundsSpent,
+];
+export type SocietyEvent =
+  | DomainEvent<typeof CoopFounded>
+  | DomainEvent<typeof RulesChanged>
+  | DomainEvent<typeof SharesApplied>
+  | DomainEvent<typeof SharesIssued>
+  | DomainEvent<typeof ApplicationDeclined>
+  | DomainEvent<typeof WithdrawalRequested>
+  | DomainEvent<typeof WithdrawalPaid>
+  | DomainEvent<typeof WithdrawalsSuspended>
+  | DomainEvent<typeof WithdrawalsResumed>
+  | DomainEvent<typeof SharesTransferred>
+  | DomainEvent<typeof MembershipEnded>
+  | DomainEvent<typeof InterestPaid>
+  | DomainEvent<typeof DividendPaid>
+  | DomainEvent<typeof IncomeReceived>
+  | DomainEvent<typeof FundsSpent>;
+
+export interface Member {
+  personId: string;
+  memberClass: string;
+  status: 'member' | 'ended';
+  admittedOn: string;
+  endedOn: string | null;
+  membershipSharePence: number;
+  /** Withdrawable shares held, at par. */
+  holdingPence: number;
+  /** Each dated change to the holding, so that it can be told as at any day. */
+  holdings: Array<{ on: string; pence: number }>;
+  /** Asked for and not yet paid: still held, but no longer free to withdraw or transfer again. */
+  withdrawingPence: number;
+}
+
+interface Withdrawal {
+  personId: string;
+  pence: number;
+  paid: number;
+  dueOn: string;
+}
+
+export type SocietyState =
+  | { status: 'none' }
+  | {
+      status: 'founded';
+      networkId: string;
+      name: string;
+      rules: CoopRules;
+      members: Map<string, Member>;
+      applications: Map<string, { personId: string; memberClass: string; pence: number; status: 'applied' | 'issued' | 'declined' }>;
+      withdrawals: Map<string, Withdrawal>;
+      suspended: boolean;
+      /** Money the co-op holds: share capital paid in and income, less what it has paid out. */
+      fundsPence: number;
+      /** Membership shares forfeit by members who left. */
+      reservesPence: number;
+      declarations: Set<string>;
+      /** Proposals already paid out of the funds: each authorises one payment. */
+      spentFor: Set<string>;
+      /** Ids of the transfers and income recorded: each is recorded once, however often it is sent. */
+      recorded: Set<string>;
+      /** The last record date used: the register is kept in date order, so nothing may be dated before it. */
+      lastDate: string;
+      /** The last day interest has been paid for: no day earns interest twice. */
+      interestPaidThrough: string | null;
+    };
+export type Society = Extract<SocietyState, { status: 'founded' }>;
+
+export const societyStream = (networkId: string) => `coop-${networkId}`;
+
+export function evolveSociety(state: SocietyState, event: SocietyEvent): SocietyState {
+  if (event.type === 'coop.CoopFounded') {
+    const d = event.data;
+    return { status: 'founded', networkId: d.networkId, name: d.name, rules: d.rules, members: new Map(), applications: new Map(), withdrawals: new Map(), suspended: false, fundsPence: 0, reservesPence: 0, declarations: new Set(), spentFor: new Set(), recorded: new Set(), lastDate: d.foundedOn, interestPaidThrough: null };
+  }
+  if (state.status === 'none') return state;
+  // A folded state belongs to the fold that made it: changed in place, so a long history folds in linear time.
+  const s = state;
+  const dated = (on: string) => {
+    if (on > s.lastDate) s.lastDate = on;
+  };
+  const member = (personId: string) => s.members.get(personId)!;
+  switch (event.type) {
+    case 'coop.RulesChanged':
+      s.rules = event.data.rules;
+      dated(event.data.changedOn);
+      return s;
+    case 'coop.SharesApplied': {
+      const d = event.data;
+      s.applications.set(d.applicationId, { personId: d.personId, memberClass: d.memberClass, pence: d.pence, status: 'applied' });
+      return s;
+    }
+    case 'coop.SharesIssued': {
+      const d = event.data;
+      s.applications.get(d.applicationId)!.status = 'issued';
+      const existing = s.members.get(d.personId);
+      // Rejoining: shares still under notice from before stay on the register until they are paid.
+      if (!existing || existing.status !== 'member') {
+        const { holdingPence = 0, holdings = [], withdrawingPence = 0 } = existing ?? {};
+        s.members.set(d.personId, { personId: d.personId, memberClass: d.memberClass, status: 'member', admittedOn: d.issuedOn, endedOn: null, membershipSharePence: d.membershipSharePence, holdingPence, holdings, withdrawingPence });
+      }
+      hold(member(d.personId), d.issuedOn, d.pence);
+      s.fundsPence += d.membershipSharePence + d.pence;
+      dated(d.issuedOn);
+      return s;
+    }
+    case 'coop.ApplicationDeclined':
+      s.applications.get(event.data.applicationId)!.status = 'declined';
+      return s;
+    case 'coop.WithdrawalRequested': {
+      const d = event.data;
+      s.withdrawals.set(d.withdrawalId, { personId: d.personId, pence: d.pence, paid: 0, dueOn: d.dueOn });
+      member(d.personId).withdrawingPence += d.pence;
+      dated(d.requestedOn);
+      return s;
+    }
+    case 'coop.WithdrawalPaid': {
+      const d = event.data;
+      s.withdrawals.get(d.withdrawalId)!.paid += d.pence;
+      const m = member(d.personId);
+      hold(m, d.paidOn, -d.pence);
+      m.withdrawingPence -= d.pence;
+      s.fundsPence -= d.pence;
+      dated(d.paidOn);
+      return s;
+    }
+    case 'coop.WithdrawalsSuspended':
+      s.suspended = true;
+      dated(event.data.on);
+      return s;
+    case 'coop.WithdrawalsResumed':
+      s.suspended = false;
+      dated(event.data.on);
+      return s;
+    case 'coop.SharesTransferred': {
+      const d = event.data;
+      s.recorded.add(d.transferId);
+      hold(member(d.fromPersonId), d.on, -d.pence);
+      hold(member(d.toPersonId), d.on, d.pence);
+      dated(d.on);
+      return s;
+    }
+    case 'coop.MembershipEnded': {
+      const d = event.data;
+      const m = member(d.personId);
+      m.status = 'ended';
+      m.endedOn = d.on;
+      m.membershipSharePence -= d.forfeitedPence;
+      s.reservesPence += d.forfeitedPence;
+      dated(d.on);
+      return s;
+    }
+    case 'coop.InterestPaid':
+      s.interestPaidThrough = event.data.periodTo;
+    // falls through: interest is paid out of the funds as a dividend is
+    case 'coop.DividendPaid': {
+      s.declarations.add(event.data.declarationId);
+      s.fundsPence -= event.data.allocations.reduce((sum, a) => sum + a.pence, 0);
+      dated(event.data.paidOn);
+      return s;
+    }
+    case 'coop.IncomeReceived':
+      s.recorded.add(event.data.incomeId);
+      s.fundsPence += event.data.pence;
+      dated(event.data.receivedOn);
+      return s;
+    case 'coop.FundsSpent':
+      s.spentFor.add(event.data.proposalId);
+      s.fundsPence -= event.data.pence;
+      dated(event.data.paidOn);
+      return s;
+  }
+}
+
+function hold(member: Member, on: string, pence: number) {
+  member.holdingPence += pence;
+  if (pence !== 0) member.holdings.push({ on, pence });
+}
+
+/** What a member held in withdrawable shares at the end of a day. */
+export const holdingOn = (member: Member, day: string) => member.holdings.reduce((sum, h) => (h.on <= day ? sum + h.pence : sum), 0);
+
+/** Members' share capital, membership shares included: owed to them, so not the co-op's to pay out as interest or dividend. */
+const shareCapital = (society: Society) => [...society.members.values()].reduce((sum, m) => sum + m.membershipSharePence + m.holdingPence, 0);
+
+export type SocietyCommand =
+  | { type: 'FoundCoop'; networkId: string; name: string; rules: CoopRules; foundedOn: string; today: string }
+  | { type: 'ChangeRules'; rules: CoopRules; reason: string; today: string }
+  | { type: 'ApplyForShares'; applicationId: string; personId: string; memberClass: string; pence: number; today: string }
+  | { type: 'IssueShares'; applicationId: string; issuedBy: string; issuedOn: string; today: string }
+  | { type: 'DeclineApplication'; applicationId: string; declinedBy: string; reason: string }
+  | { type: 'RequestWithdrawal'; withdrawalId: string; personId: string; pence: number; today: string }
+  | { type: 'PayWithdrawal'; withdrawalId: string; pence: number; paidBy: string; today: string }
+  | { type: 'SuspendWithdrawals'; reason: string; by: string; today: string }
+  | { type: 'ResumeWithdrawals'; by: string; today: string }
+  | { type: 'TransferShares'; transferId: string; fromPersonId: string; toPersonId: string; pence: number; reason: 'death' | 'nomination'; documentReference: string; on: string; recordedBy: string; today: string }
+  | { type: 'EndMembership'; personId: string; reason: 'left' | 'died' | 'expelled'; on: string; recordedBy: string; today: string }
+  | { type: 'PayInterest'; declarationId: string; rateBasisPoints: number; periodFrom: string; periodTo: string; declaredBy: string; today: string }
+  | {
+      type: 'PayDividend';
+      declarationId: string;
+      pence: number;
+      basis: 'timebank-minutes' | 'services-used-pence';
+      periodFrom: string;
+      periodTo: string;
+      /** Each member's participation in the period, gathered by the caller from the time bank or the services used. */
+      participation: Array<{ personId: string; participation: number }>;
+      declaredBy: string;
+      today: string;
+    }
+  | { type: 'ReceiveIncome'; incomeId: string; pence: number; source: string; reference: string; receivedOn: string; today: string }
+  | { type: 'SpendFunds'; proposalId: string; paymentId: string; pence: number; payee: string; purpose: string; invoiceReference: string; today: string };
+
+export function assertFounded(state: SocietyState): asserts state is Society {
+  if (state.status === 'none') throw new Rejection('coop-not-found', 'This network has no co-op yet.', 404);
+}
+
+/** A record date: not in the future, and not before what the register already holds, so the register stays in date order. */
+function assertRecordDate(society: Society, on: string, today: string, field: string) {
+  if (on > today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, field);
+  if (on < society.lastDate) throw new Rejection('date-before-register', `The register already runs to ${society.lastDate}; date this on or after it.`, 422, field);
+}
+
+const activeMember = (society: Society, personId: string, field: string): Member => {
+  const m = society.members.get(personId);
+  if (!m || m.status !== 'member') throw new Rejection('not-a-member', 'That person is not a member of the co-op.', 422, field);
+  return m;
+};
+
+function assertClass(society: Society, name: string) {
+  if (!society.rules.memberClasses.some((c) => c.name === name)) {
+    throw new Rejection('unknown-member-class', `The co-op's classes are ${society.rules.memberClasses.map((c) => c.name).join(', ')}.`, 422, 'memberClass');
+  }
+}
+
+function assertAffordable(society: Society, amount: number, what: string) {
+  if (amount > society.fundsPence) throw new Rejection('not-enough-funds', `The co-op holds ${formatPence(society.fundsPence)}; ${what} is ${formatPence(amount)}.`, 409);
+}
+
+/** Interest and dividends are paid only when affordable: out of what the co-op holds beyond its members' share capital. */
+function assertFromSurplus(society: Society, amount: number, what: string) {
+  const surplus = society.fundsPence - shareCapital(society);
+  if (amount > surplus) throw new Rejection('not-enough-surplus', `Beyond members' share capital the co-op holds ${formatPence(Math.max(0, surplus))}; ${what} is ${formatPence(amount)}.`, 409);
+}
+
+export function decideSociety(command: SocietyCommand, state: SocietyState): SocietyEvent[] {
+  if (command.type === 'FoundCoop') {
+    if (state.status !== 'none') throw new Rejection('coop-exists', 'This network already has a co-op.', 409);
+    if (command.foundedOn > command.today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, 'foundedOn');
+    return [{ type: 'coop.CoopFounded', data: { networkId: command.networkId, name: command.name, rules: command.rules, foundedOn: command.foundedOn } }];
+  }
+  assertFounded(state);
+  const networkId = state.networkId;
+  switch (command.type) {
+    case 'ChangeRules': {
+      const over = [...state.members.values()].find((m) => m.status === 'member' && m.holdingPence > command.rules.maxHoldingPence);
+      if (over) throw new Rejection('holding-above-new-maximum', 'A member holds more than that maximum; it cannot be set below what is held.', 422, 'maxHoldingPence');
+      const classesInUse = new Set([...state.members.values()].filter((m) => m.status === 'member').map((m) => m.memberClass));
+      const missing = [...classesInUse].find((c) => !command.rules.memberClasses.some((k) => k.name === c));
+      if (missing) throw new Rejection('member-class-in-use', `Members are in the class ${missing}; it cannot be taken away.`, 422, 'memberClasses');
+      return [{ type: 'coop.RulesChanged', data: { networkId, rules: command.rules, reason: command.reason, changedOn: command.today } }];
+    }
+    case 'ApplyForShares': {
+      if (state.applications.has(command.applicationId)) return [];
+      const m = state.members.get(command.personId);
+      const isMember = m?.status === 'member';
+      if (!isMember) assertClass(state, command.memberClass);
+      if (!isMember && command.pence < state.rules.minHoldingPence) {
+        throw new Rejection('below-minimum-holding', `A member holds at least ${formatPence(state.rules.minHoldingPence)} in shares besides the membership share.`, 422, 'pence');
+      }
+      if (isMember && command.pence === 0) throw new Rejection('nothing-applied-for', 'A member applies for more than nothing.', 422, 'pence');
+      assertWithinCap(state, (m?.holdingPence ?? 0) + command.pence);
+      const memberClass = isMember ? m!.memberClass : command.memberClass;
+      return [{ type: 'coop.SharesApplied', data: { networkId, applicationId: command.applicationId, personId: command.personId, memberClass, pence: command.pence, appliedOn: command.today } }];
+    }
+    case 'IssueShares': {
+      const application = state.applications.get(command.applicationId);
+      if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
+      if (application.status === 'issued') return [];
+      if (application.status === 'declined') throw new Rejection('application-declined', 'This application was declined.', 409);
+      assertRecordDate(state, command.issuedOn, command.today, 'issuedOn');
+      const m = state.members.get(application.personId);
+      const isMember = m?.status === 'member';
+      // The cap is checked again at issue: shares issued since the application count too.
+      assertWithinCap(state, (m?.holdingPence ?? 0) + application.pence);
+      const { personId, memberClass, pence: amount } = application;
+      return [
+        {
+          type: 'coop.SharesIssued',
+          data: { networkId, applicationId: command.applicationId, personId, memberClass, membershipSharePence: isMember ? 0 : state.rules.membershipSharePence, pence: amount, issuedOn: command.issuedOn, issuedBy: command.issuedBy },
+        },
+      ];
+    }
+    case 'DeclineApplication': {
+      const application = state.applications.get(command.applicationId);
+      if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
+      if (application.status !== 'applied') throw new Rejection('application-settled', `This application was already ${application.status}.`, 409);
+      return [{ type: 'coop.ApplicationDeclined', data: { networkId, applicationId: command.applicationId, reason: command.reason, declinedBy: command.declinedBy } }];
+    }
+    case 'RequestWithdrawal': {
+      if (state.withdrawals.has(command.withdrawalId)) return [];
+      const m = activeMember(state, command.personId, 'personId');
+      const free = m.holdingPence - m.withdrawingPence;
+      if (command.pence > free) throw new Rejection('more-than-held', `You can withdraw up to ${formatPence(free)}.`, 422, 'pence');
+      const left = free - command.pence;
+      if (left > 0 && left < state.rules.minHoldingPence) {
+        throw new Rejection('below-minimum-holding', `That would leave ${formatPence(left)}, below the minimum holding of ${formatPence(state.rules.minHoldingPence)}; withdraw it all, or less.`, 422, 'pence');
+      }
+      const dueOn = addDays(command.today, state.rules.withdrawalNoticeDays);
+      return [{ type: 'coop.WithdrawalRequested', data: { networkId, withdrawalId: command.withdrawalId, personId: command.personId, pence: command.pence, requestedOn: command.today, dueOn } }];
+    }
+    case 'PayWithdrawal': {
+      const w = state.withdrawals.get(command.withdrawalId);
+      if (!w) throw new Rejection('withdrawal-not-found', 'There is no such withdrawal.', 404);
+      if (state.suspended) throw new Rejection('withdrawals-suspended', 'The board has suspended withdrawals.', 409);
+      if (command.today < w.dueOn) throw new Rejection('notice-not-served', `The notice runs until ${w.dueOn}.`, 409);
+      const owed = w.pence - w.paid;
+      if (owed === 0) throw new Rejection('withdrawal-paid', 'This withdrawal is paid in full.', 409);
+      if (command.pence > owed) throw new Rejection('more-than-owed', `${formatPence(owed)} of this withdrawal is still to pay.`, 422, 'pence');
+      assertAffordable(state, command.pence, 'this payment');
+      assertRecordDate(state, command.today, command.today, 'paidOn');
+      return [{ type: 'coop.WithdrawalPaid', data: { networkId, withdrawalId: command.withdrawalId, personId: w.personId, pence: command.pence, paidOn: command.today, paidBy: command.paidBy } }];
+    }
+    case 'SuspendWithdrawals':
+      if (state.suspended) return [];
+      return [{ type: 'coop.WithdrawalsSuspended', data: { networkId, reason: command.reason, on: command.today, by: command.by } }];
+    case 'ResumeWithdrawals':
+      if (!state.suspended) return [];
+      return [{ type: 'coop.WithdrawalsResumed', data: { networkId, on: command.today, by: command.by } }];
+    case 'TransferShares': {
+      if (state.recorded.has(command.transferId)) return [];
+      const from = state.members.get(command.fromPersonId);
+      if (!from) throw new Rejection('not-a-member', 'That person is not a member of the co-op.', 422, 'fromPersonId');
+      if (command.fromPersonId === command.toPersonId) throw new Rejection('same-member', 'Shares are transferred to someone else.', 422, 'toPersonId');
+      const to = activeMember(state, command.toPersonId, 'toPersonId');
+      const free = from.holdingPence - from.withdrawingPence;
+      if (command.pence > free) throw new Rejection('more-than-held', `${formatPence(free)} can be transferred.`, 422, 'pence');
+      assertWithinCap(state, to.holdingPence + command.pence);
+      assertRecordDate(state, command.on, command.today, 'on');
+      const { transferId, fromPersonId, toPersonId, pence: amount, reason, documentReference, on, recordedBy } = command;
+      return [{ type: 'coop.SharesTransferred', data: { networkId, transferId, fromPersonId, toPersonId, pence: amount, reason, documentReference, on, recordedBy } }];
+    }
+    case 'EndMembership': {
+      const m = activeMember(state, command.personId, 'personId');
+      if (m.holdingPence - m.withdrawingPence > 0) {
+        throw new Rejection('shares-still-held', `${formatPence(m.holdingPence - m.withdrawingPence)} in withdrawable shares is still held: withdraw or transfer it first.`, 409);
+      }
+      assertRecordDate(state, command.on, command.today, 'on');
+      return [{ type: 'coop.MembershipEnded', data: { networkId, personId: command.personId, reason: command.reason, forfeitedPence: m.membershipSharePence, on: command.on, recordedBy: command.recordedBy } }];
+    }
+    case 'PayInterest': {
+      if (state.declarations.has(command.declarationId)) return [];
+      if (command.rateBasisPoints > state.rules.interestCapBasisPoints) {
+        throw new Rejection('above-interest-cap', `The rules allow at most ${state.rules.interestCapBasisPoints / 100}% a year.`, 422, 'rateBasisPoints');
+      }
+      assertPeriod(command.periodFrom, command.periodTo, command.today);
+      if (state.interestPaidThrough !== null && command.periodFrom <= state.interestPaidThrough) {
+        throw new Rejection('interest-already-paid', `Interest has been paid up to ${state.interestPaidThrough}; start the period after it.`, 422, 'periodFrom');
+      }
+      // Simple interest on what each holder held on the last day of the period, for the days of the
+      // period: shares bought after it earn nothing for it, and a member who has left since is still owed.
+      const days = daysBetween(command.periodFrom, command.periodTo) + 1;
+      const allocations = [...state.members.values()]
+        .map((m) => ({ personId: m.personId, pence: Number((BigInt(holdingOn(m, command.periodTo)) * BigInt(command.rateBasisPoints) * BigInt(days)) / BigInt(10_000 * 365)) }))
+        .filter((a) => a.pence > 0);
+      assertFromSurplus(state, allocations.reduce((sum, a) => sum + a.pence, 0), 'the interest');
+      const { declarationId, rateBasisPoints, periodFrom, periodTo, declaredBy } = command;
+      return [{ type: 'coop.InterestPaid', data: { networkId, declarationId, rateBasisPoints, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations } }];
+    }
+    case 'PayDividend': {
+      if (state.declarations.has(command.declarationId)) return [];
+      assertPeriod(command.periodFrom, command.periodTo, command.today);
+      assertFromSurplus(state, command.pence, 'the dividend');
+      const parts = command.participation.filter((p) => state.members.get(p.personId)?.status === 'member' && p.participation > 0);
+      if (new Set(command.participation.map((p) => p.personId)).size !== command.participation.length) {
+        throw new Rejection('member-twice', 'Name each member once, with all their participation.', 422, 'participation');
+      }
+      if (parts.length === 0) throw new Rejection('no-participation', 'No member took part in that period, so there is nothing to share by.', 422, 'periodFrom');
+      const shares = new Map(apportion(command.pence, parts.map((p) => ({ holderId: p.personId, pence: p.participation }))).map((s) => [s.holderId, s.pence]));
+      const allocations = parts.map((p) => ({ personId: p.personId, participation: p.participation, pence: shares.get(p.personId) ?? 0 }));
+      const { declarationId, basis, periodFrom, periodTo, declaredBy } = command;
+      return [{ type: 'coop.DividendPaid', data: { networkId, declarationId, pence: command.pence, basis, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations } }];
+    }
+    case 'ReceiveIncome':
+      if (state.recorded.has(command.incomeId)) return [];
+      assertRecordDate(state, command.receivedOn, command.today, 'receivedOn');
+      return [{ type: 'coop.IncomeReceived', data: { networkId, incomeId: command.incomeId, pence: command.pence, source: command.source, reference: command.reference, receivedOn: command.receivedOn } }];
+    case 'SpendFunds': {
+      if (state.spentFor.has(command.proposalId)) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
+      assertAffordable(state, command.pence, 'this payment');
+      const { proposalId, paymentId, pence: amount, payee, purpose, invoiceReference } = command;
+      return [{ type: 'coop.FundsSpent', data: { networkId, proposalId, paymentId, pence: amount, payee, purpose, invoiceReference, paidOn: command.today } }];
+    }
+  }
+}
+
+function assertWithinCap(society: Society, holding: number) {
+  if (holding > society.rules.maxHoldingPence) {
+    throw new Rejection('above-maximum-holding', `No member may hold more than ${formatPence(society.rules.maxHoldingPence)} in withdrawable shares.`, 422, 'pence');
+  }
+}
+
+function assertPeriod(from: string, to: string, today: string) {
+  if (from > to) throw new Rejection('period-backwards', 'The period ends before it starts.', 422, 'periodTo');
+  if (to >= today) throw new Rejection('period-not-over', 'A period is paid on once it is over.', 422, 'periodTo');
+}
+
+export const societyDecider: Decider<SocietyCommand, SocietyState, SocietyEvent> = {
+  initialState: { status: 'none' },
+  evolve: evolveSociety,
+  decide: decideSociety,
+};
+
+/** A member's votes: their class's fixed weight, or one. */
+export const voteWeight = (society: Society, member: Member) => society.rules.memberClasses.find((c) => c.name === member.memberClass)?.voteWeight ?? 1;
