@@ -8,6 +8,7 @@ import { personHistoryProjection } from './person-history.ts';
 import { timebankProjection } from './timebank.ts';
 import { carebankProjection } from './carebank.ts';
 import { poolsProjection } from './pools.ts';
+import { vouchersProjection } from './vouchers.ts';
 import { coopProjection } from './coop.ts';
 
 export interface ProjectionDependencies {
@@ -15,5 +16,6 @@ export interface ProjectionDependencies {
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, vouchersProjection];
   return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection];
 }

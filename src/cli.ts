@@ -10,9 +10,10 @@ import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
 import { loadDemo } from './cli/demo.ts';
 import { auditDifferences, auditLines, verifyAudit } from './audit/verify.ts';
 import { poolCommands } from './cli/pool-commands.ts';
+import { voucherCommands } from './cli/voucher-commands.ts';
 import { coopCommands } from './cli/coop-commands.ts';
 
-const commands = { ...ledgerCommands, ...poolCommands, ...coopCommands };
+const commands = { ...ledgerCommands, ...poolCommands, ...coopCommands, ...voucherCommands };
 
 const usage = `Usage: hearth <command>
 
@@ -24,14 +25,17 @@ Commands:
   audit verify                 check the event log's hash chains and recorded digests, and compare
                                a rebuild of every projection with its live tables; exits 1 naming
                                each difference
-  demo                         load a small time bank, care-bank scheme, Neighbourhood Network pool
-                               and care co-operative, and show their reports
+  demo                         load a small time bank with learning vouchers, a care-bank scheme, a
+                               Neighbourhood Network pool and a care co-operative, and show their reports
 
 Networks, time bank, care bank and pools, acting as a person (--as EMAIL or person id):
 ${Object.values(ledgerCommands).map((c) => `  ${c.usage}`).join('\n')}
 
 Pooled budgets (amounts in pounds, such as 12.50):
 ${Object.values(poolCommands).map((c) => `  ${c.usage}`).join('\n')}
+
+Learning vouchers (amounts in pounds; session times UTC, such as 2026-03-01T14:00):
+${Object.values(voucherCommands).map((c) => `  ${c.usage}`).join('\n')}
 
 A care co-operative: its share register and its members' votes on spending (amounts in pounds):
 ${Object.values(coopCommands).map((c) => `  ${c.usage}`).join('\n')}
@@ -41,7 +45,7 @@ ${Object.values(coopCommands).map((c) => `  ${c.usage}`).join('\n')}
 Configuration is read from environment variables; see the README.`;
 
 async function main(argv: string[]): Promise<number> {
-  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format', 'classes', 'membership-share', 'min-holding', 'max-holding', 'notice-days', 'interest-cap', 'class', 'application', 'withdrawal', 'document', 'basis', 'participation', 'proposal', 'title', 'closes', 'quorum', 'threshold', 'grantor', 'proxy', 'choice', 'voter'];
+  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format', 'voucher', 'learner', 'occasion', 'message', 'sessions', 'per-session', 'starts-at', 'mentor', 'fee', 'shares', 'expiry-months', 'at-expiry', 'given', 'classes', 'membership-share', 'min-holding', 'max-holding', 'notice-days', 'interest-cap', 'class', 'application', 'withdrawal', 'document', 'basis', 'participation', 'proposal', 'title', 'closes', 'quorum', 'threshold', 'grantor', 'proxy', 'choice', 'voter'];
   const parsed = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -80,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     case 'timebank':
     case 'carebank':
     case 'pool':
+    case 'voucher':
     case 'coop':
     case 'proposal': {
       const ledgerCommand = commands[`${command} ${sub}`];

@@ -11,6 +11,8 @@ import { bankEventTypes } from './carebank/bank.ts';
 import { poolEventTypes } from './pools/pool.ts';
 import { paymentEventTypes } from './pools/payment.ts';
 import { reconciliationEventTypes } from './pools/reconciliation.ts';
+import { LearningPolicySet, voucherEventTypes } from './vouchers/voucher.ts';
+import { sessionEventTypes } from './vouchers/session.ts';
 import { societyEventTypes } from './coop/society.ts';
 import { proposalEventTypes } from './coop/proposal.ts';
 
@@ -26,6 +28,9 @@ export const registeredEventTypes = [
   ...poolEventTypes,
   ...paymentEventTypes,
   ...reconciliationEventTypes,
+  LearningPolicySet,
+  ...voucherEventTypes,
+  ...sessionEventTypes,
   ...societyEventTypes,
   ...proposalEventTypes,
 ];

@@ -66,6 +66,19 @@ async function submittedPayment() {
   return (await send(app, 'POST', `${pool}/payments`, body, people.coordinator.auth)).json().paymentId as string;
 }
 
+/** A voucher the family member gave the member, awaiting its money; and one paid for. */
+const today = new Date().toISOString().slice(0, 10);
+const vouchers = `${base}/vouchers`;
+async function boughtVoucher() {
+  const body = { learnerId: id('member'), value: { kind: 'amount', pence: 1_000 }, occasion: 'Birthday', message: 'Enjoy it' };
+  return (await send(app, 'POST', vouchers, body, people.family.auth)).json().voucherId as string;
+}
+async function paidVoucher() {
+  const voucherId = await boughtVoucher();
+  await send(app, 'POST', `${vouchers}/${voucherId}/payment`, { pence: 1_000, reference: 'BACS', receivedOn: today }, people.treasurer.auth);
+  return voucherId;
+}
+const voucherId = await paidVoucher();
 const day = new Date().toISOString().slice(0, 10);
 const coop = `${base}/coop`;
 const coopRules = { memberClasses: [{ name: 'members', voteWeight: null }], membershipSharePence: 100, minHoldingPence: 0, maxHoldingPence: 1_000_000, withdrawalNoticeDays: 0, interestCapBasisPoints: 500 };
@@ -192,6 +205,21 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/pools/:poolId/reconciliation/auto-match', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/auto-match`, undefined, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/reconciliation/matches', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/matches`, { lineId: randomUUID(), entryIds: [randomUUID()] }, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/reconciliation/matches/:lineId/removal', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/reconciliation/matches/${randomUUID()}/removal`, { reason: 'Wrong line' }, headers(who)) },
+  { name: 'PUT /networks/:id/vouchers/policy', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${vouchers}/policy`, { expiryMonths: 24, atExpiry: 'refund-to-giver' }, headers(who)) },
+  { name: 'GET /networks/:id/vouchers/policy', allowed: members, call: get(`${vouchers}/policy`) },
+  { name: 'POST /networks/:id/vouchers (any member gives)', allowed: members, call: (who) => send(app, 'POST', vouchers, { learnerId: id('member'), value: { kind: 'sessions', activity: 'Pottery', sessions: 2, pencePerSession: 500 }, occasion: 'Birthday', message: '' }, headers(who)) },
+  { name: 'POST /networks/:id/vouchers/:voucherId/payment', allowed: ['treasurer'], prepare: boughtVoucher, call: (who, v) => send(app, 'POST', `${vouchers}/${v}/payment`, { pence: 1_000, reference: 'BACS', receivedOn: today }, headers(who)) },
+  { name: 'POST /networks/:id/vouchers/:voucherId/refund', allowed: ['treasurer'], prepare: paidVoucher, call: (who, v) => send(app, 'POST', `${vouchers}/${v}/refund`, { pence: 1_000, reason: "At the giver's request" }, headers(who)) },
+  { name: 'POST /networks/:id/vouchers/expiry', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${vouchers}/expiry`, undefined, headers(who)) },
+  {
+    name: 'POST /networks/:id/vouchers/sessions (mentors, or a coordinator naming the mentor)',
+    allowed: ['mentor', 'coordinator'],
+    call: (who) => send(app, 'POST', `${vouchers}/sessions`, { mentorId: id('mentor'), startsAt: `${today}T00:00:00Z`, activity: 'Pottery', shares: [{ learnerId: id('member'), voucherId: null, pence: 500 }] }, headers(who)),
+  },
+  { name: 'GET /networks/:id/vouchers (given=me or learner=me)', allowed: members, call: get(`${vouchers}?given=me`) },
+  { name: 'GET /networks/:id/vouchers/liability', allowed: ['treasurer'], call: get(`${vouchers}/liability?asAt=${today}&format=csv`) },
+  { name: 'GET /networks/:id/vouchers/sessions (mentors, coordinators)', allowed: ['mentor', 'coordinator'], call: get(`${vouchers}/sessions?mentor=me`) },
+  { name: 'GET /networks/:id/vouchers/:voucherId (its giver, its learner, treasurers, coordinators)', allowed: ['family', 'member', 'treasurer', 'coordinator'], call: get(`${vouchers}/${voucherId}`) },
   { name: 'POST /networks/:id/coop', allowed: ['coordinator'], call: (who) => send(app, 'POST', coop, { name: 'Another Co-op', rules: coopRules, foundedOn: day }, headers(who)) },
   { name: 'GET /networks/:id/coop', allowed: members, call: get(coop) },
   { name: 'PUT /networks/:id/coop/rules', allowed: ['board'], call: (who) => send(app, 'PUT', `${coop}/rules`, { rules: coopRules, reason: 'AGM' }, headers(who)) },

@@ -244,6 +244,71 @@ export interface PoolMatchesTable {
   matched_by: string | null;
 }
 
+export interface VouchersTable {
+  voucher_id: string;
+  network_id: string;
+  giver_id: string;
+  learner_id: string;
+  value_kind: 'amount' | 'sessions';
+  activity: string | null;
+  sessions: number | null;
+  pence_per_session: Int8 | null;
+  price_pence: Int8;
+  occasion: string;
+  /** Sealed with the giver's key, as in the event. */
+  message: string;
+  bought_on: string;
+  expires_on: string | null;
+  at_expiry: string;
+  status: string;
+  left_pence: Int8;
+  left_sessions: number | null;
+  paid_on: string | null;
+  paid_pence: Int8 | null;
+  payment_reference: string | null;
+}
+
+export interface LearningSessionsTable {
+  session_id: string;
+  network_id: string;
+  mentor_id: string;
+  activity: string;
+  starts_at: string;
+  fee_pence: Int8;
+  shares: ColumnType<Array<{ learnerId: string; voucherId: string | null; pence: number }>, string, string>;
+  recorded_by: string;
+}
+
+export interface VoucherRedemptionsTable {
+  voucher_id: string;
+  session_id: string;
+  network_id: string;
+  mentor_id: string;
+  activity: string;
+  delivered_on: string;
+  pence: Int8;
+  sessions: number;
+}
+
+export interface VoucherRefundsTable {
+  voucher_id: string;
+  position: Int8;
+  network_id: string;
+  refunded_on: string;
+  pence: Int8;
+  reason: string;
+  recorded_by: string;
+}
+
+export interface VoucherExpiriesTable {
+  voucher_id: string;
+  network_id: string;
+  expired_on: string;
+  pence: Int8;
+  sessions: number;
+  disposition: string;
+}
+
 export interface CoopsTable {
   network_id: string;
   name: string;
@@ -385,6 +450,11 @@ export interface CoopProposalPaymentsTable {
 }
 
 export interface Tables {
+  vouchers: VouchersTable;
+  learning_sessions: LearningSessionsTable;
+  voucher_redemptions: VoucherRedemptionsTable;
+  voucher_refunds: VoucherRefundsTable;
+  voucher_expiries: VoucherExpiriesTable;
   coops: CoopsTable;
   coop_members: CoopMembersTable;
   coop_share_movements: CoopShareMovementsTable;

@@ -17,6 +17,8 @@ import { carebankRoutes } from './carebank.ts';
 import { poolRoutes } from './pools.ts';
 import { poolBookRoutes } from './pool-books.ts';
 import { reconciliationRoutes } from './reconciliation.ts';
+import { voucherRoutes } from './vouchers.ts';
+import { voucherReadRoutes } from './voucher-reads.ts';
 import { coopRoutes } from './coop.ts';
 import { coopVoteRoutes } from './coop-votes.ts';
 import { coopBookRoutes } from './coop-books.ts';
@@ -126,6 +128,8 @@ export async function buildApp(hearth: Hearth) {
   await app.register(poolRoutes(hearth), { prefix: '/api/v1' });
   await app.register(poolBookRoutes(hearth), { prefix: '/api/v1' });
   await app.register(reconciliationRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(voucherRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(voucherReadRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopVoteRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopBookRoutes(hearth), { prefix: '/api/v1' });

@@ -1,0 +1,208 @@
+// Learning vouchers over HTTP, the reads: the network's policy; a voucher with every session that
+// used it, for its giver and its learner; one's own gifts and vouchers; a mentor's sessions; and
+// the treasurer's liability report as at a date, as JSON or CSV (?format=csv).
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Hearth } from '../hearth.ts';
+import { fold } from '../commands/decider.ts';
+import { actingIn, actorIn, Forbidden, requireMember, signedIn } from '../access/guard.ts';
+import { today } from '../dates.ts';
+import { formatPence, pounds } from '../pools/pool.ts';
+import { atExpiry, policyDecider, policyStream, voucherValue, type PolicyEvent } from '../vouchers/voucher.ts';
+import { liabilityAsAt, mentorSessions, voucherOf, vouchersOf, type Liability, type VoucherRow } from '../vouchers/books.ts';
+import { readAfter, waitForProjections } from './reads.ts';
+import { toCsv } from './csv.ts';
+
+export const money = z.object({ pence: z.number().int(), pounds: z.string() });
+export const asMoney = (pence: number) => ({ pence, pounds: formatPence(pence) });
+
+const networkParams = z.object({ networkId: z.uuid() });
+const named = z.object({ personId: z.uuid(), name: z.string() });
+const voucherShape = z.object({
+  voucherId: z.uuid(),
+  giver: named,
+  learner: named,
+  value: voucherValue,
+  price: money,
+  occasion: z.string(),
+  message: z.string().describe('The giver\'s message; "(erased)" once the giver has been erased'),
+  boughtOn: z.iso.date(),
+  expiresOn: z.iso.date().nullable(),
+  atExpiry,
+  status: z.enum(['awaiting-payment', 'held', 'refunded', 'expired']),
+  paidOn: z.iso.date().nullable(),
+  left: money,
+  leftSessions: z.number().int().nullable().describe("A sessions voucher's sessions still to use; null for an amount"),
+  used: money,
+  sessionsUsed: z.number().int(),
+});
+const onBehalf = z.object({ 'on-behalf-of': z.uuid().optional() });
+/** Roles that may see any voucher of the network. */
+const keepers = ['treasurer', 'coordinator'] as const;
+
+export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
+  const { store, vault } = hearth;
+  const { db } = hearth.database;
+
+  /** The message as its giver wrote it, or "(erased)" once their key is gone. */
+  const opened = async (v: VoucherRow) => (await vault.open<string>(v.giver.personId, v.sealedMessage)) ?? '(erased)';
+  const shown = async (v: VoucherRow) => ({
+    voucherId: v.voucherId, giver: v.giver, learner: v.learner, value: v.value, price: asMoney(v.pricePence), occasion: v.occasion, message: await opened(v),
+    boughtOn: v.boughtOn, expiresOn: v.expiresOn, atExpiry: v.atExpiry as z.infer<typeof atExpiry>, status: v.status as z.infer<typeof voucherShape>['status'], paidOn: v.paidOn,
+    left: asMoney(v.leftPence), leftSessions: v.leftSessions, used: asMoney(v.usedPence), sessionsUsed: v.uses,
+  });
+
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const base = '/networks/:networkId/vouchers';
+
+    app.get(
+      `${base}/policy`,
+      {
+        schema: {
+          summary: "The network's voucher policy: how long vouchers last and where unused value goes (any member)",
+          params: networkParams,
+          response: { 200: z.object({ expiryMonths: z.number().int().nullable(), atExpiry }) },
+        },
+      },
+      async (request) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request));
+        return fold(policyDecider, (await store.readStream(policyStream(networkId))) as unknown as PolicyEvent[]);
+      },
+    );
+
+    app.get(
+      base,
+      {
+        schema: {
+          summary: "One's own vouchers: ?given=me, those one gave; ?learner=me, those given to one (a member, or a coordinator on their behalf)",
+          params: networkParams,
+          headers: onBehalf,
+          querystring: readAfter
+            .extend({ given: z.literal('me').optional(), learner: z.literal('me').optional() })
+            .refine((q) => (q.given === undefined) !== (q.learner === undefined), { message: 'ask for given=me or learner=me', path: ['given'] }),
+          response: { 200: z.object({ items: z.array(voucherShape) }) },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { acting } = await actorIn(store, networkId, request);
+        if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+        const rows = await vouchersOf(db, networkId, request.query.given ? { giverId: acting.subject } : { learnerId: acting.subject });
+        return { items: await Promise.all(rows.map(shown)) };
+      },
+    );
+
+    app.get(
+      `${base}/liability`,
+      {
+        schema: {
+          summary: 'What the network holds for learners at the end of a day, by learner; what expired, to givers and to the learning fund; the fund (treasurers); ?format=csv for a spreadsheet',
+          params: networkParams,
+          querystring: readAfter.extend({ asAt: z.iso.date().optional().describe('Figures at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json') }),
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request), ['treasurer']);
+        if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+        const report = await liabilityAsAt(db, networkId, request.query.asAt ?? today());
+        if (request.query.format === 'csv') {
+          reply.header('content-disposition', `attachment; filename="voucher-liability-${networkId}-${report.asAt}.csv"`);
+          return reply.type('text/csv; charset=utf-8').send(toCsv(liabilityCsv(report)));
+        }
+        const figures = (f: Omit<Liability['totals'], 'vouchers'>) => ({ paid: asMoney(f.paid), redeemed: asMoney(f.redeemed), refunded: asMoney(f.refunded), expired: asMoney(f.expired), outstanding: asMoney(f.outstanding) });
+        return {
+          asAt: report.asAt,
+          learners: report.learners.map((l) => ({ learner: l.learner, vouchers: l.vouchers, ...figures(l) })),
+          totals: { vouchers: report.totals.vouchers, ...figures(report.totals) },
+          expired: report.expired.map((x) => ({ voucherId: x.voucherId, expiredOn: x.expiredOn, giver: x.giver, learner: x.learner, amount: asMoney(x.pence), sessions: x.sessions, disposition: x.disposition })),
+          expiredToGiver: asMoney(report.expiredToGiver),
+          expiredToLearningFund: asMoney(report.expiredToLearningFund),
+          learningFund: asMoney(report.learningFund),
+        };
+      },
+    );
+
+    app.get(
+      `${base}/sessions`,
+      {
+        schema: {
+          summary: "A mentor's sessions and what paid for each: vouchers and learners' own contributions (mentors, or a coordinator on a mentor's behalf)",
+          params: networkParams,
+          headers: onBehalf,
+          querystring: readAfter.extend({ mentor: z.literal('me') }),
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request), ['mentor', 'coordinator']);
+        const { subject } = await actingIn(store, networkId, request);
+        if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+        const sessions = await mentorSessions(db, networkId, subject);
+        const shares = sessions.flatMap((s) => s.shares);
+        const paidBy = (voucher: boolean) => asMoney(shares.filter((s) => (s.voucherId !== null) === voucher).reduce((sum, s) => sum + s.pence, 0));
+        return {
+          mentorId: subject,
+          items: sessions.map((s) => ({ ...s, fee: asMoney(s.feePence), shares: s.shares.map((x) => ({ learner: x.learner, voucherId: x.voucherId, amount: asMoney(x.pence) })) })),
+          totals: { sessions: sessions.length, fees: asMoney(sessions.reduce((sum, s) => sum + s.feePence, 0)), fromVouchers: paidBy(true), fromContributions: paidBy(false) },
+        };
+      },
+    );
+
+    app.get(
+      `${base}/:voucherId`,
+      {
+        schema: {
+          summary: 'A voucher and how it was used: each session, its date, activity and mentor (its giver, its learner, treasurers, coordinators)',
+          params: networkParams.extend({ voucherId: z.uuid() }),
+          querystring: readAfter,
+          response: {
+            200: voucherShape.extend({
+              uses: z.array(z.object({ sessionId: z.uuid(), date: z.iso.date(), startsAt: z.string().nullable(), activity: z.string(), mentor: named, amount: money, sessions: z.number().int() })),
+              refunds: z.array(z.object({ refundedOn: z.iso.date(), amount: money, reason: z.string() })),
+              expiry: z.object({ expiredOn: z.iso.date(), amount: money, sessions: z.number().int(), disposition: atExpiry }).nullable(),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { networkId, voucherId } = request.params;
+        const principal = signedIn(request);
+        const member = await requireMember(store, networkId, principal);
+        if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+        const { voucher, uses, refunds, expiry } = await voucherOf(db, networkId, voucherId);
+        const own = principal.personId === voucher.giver.personId || principal.personId === voucher.learner.personId;
+        if (!own && !member.roles.some((r) => (keepers as readonly string[]).includes(r))) throw new Forbidden('Only its giver, its learner, or those who keep the books can see this voucher.');
+        return {
+          ...(await shown(voucher)),
+          uses: uses.map((u) => ({ sessionId: u.sessionId, date: u.date, startsAt: u.startsAt, activity: u.activity, mentor: u.mentor, amount: asMoney(u.pence), sessions: u.sessions })),
+          refunds: refunds.map((r) => ({ refundedOn: r.refundedOn, amount: asMoney(r.pence), reason: r.reason })),
+          expiry: expiry && { expiredOn: expiry.expiredOn, amount: asMoney(expiry.pence), sessions: expiry.sessions, disposition: expiry.disposition as z.infer<typeof atExpiry> },
+        };
+      },
+    );
+  };
+}
+
+/** The liability report as a spreadsheet reads it: amounts in pounds, a total row, then what expired. */
+export function liabilityCsv(r: Liability): string[][] {
+  const money = (f: Omit<Liability['totals'], 'vouchers'>) => [pounds(f.paid), pounds(f.redeemed), pounds(f.refunded), pounds(f.expired), pounds(f.outstanding)];
+  return [
+    ['Learning vouchers: value held for learners'],
+    ['As at the end of', r.asAt],
+    [],
+    ['learner', 'learner id', 'vouchers', 'paid (£)', 'redeemed (£)', 'refunded (£)', 'expired (£)', 'outstanding (£)'],
+    ...r.learners.map((l) => [l.learner.name, l.learner.personId, String(l.vouchers), ...money(l)]),
+    ['Total', '', String(r.totals.vouchers), ...money(r.totals)],
+    [],
+    ['expired on', 'voucher id', 'giver', 'learner', 'sessions', 'amount (£)', 'to'],
+    ...r.expired.map((x) => [x.expiredOn, x.voucherId, x.giver.name, x.learner.name, String(x.sessions), pounds(x.pence), x.disposition === 'learning-fund' ? 'learning fund' : 'giver']),
+    [],
+    ['Expired back to givers (£)', pounds(r.expiredToGiver)],
+    ['Expired to the learning fund (£)', pounds(r.expiredToLearningFund)],
+    ['Learning fund balance (£)', pounds(r.learningFund)],
+  ];
+}

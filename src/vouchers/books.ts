@@ -1,0 +1,247 @@
+// Learning vouchers read from the projection: one voucher and every use of it, as its giver and
+// its learner see it; a family member's gifts and a learner's vouchers; a mentor's sessions and
+// who paid for them; and the treasurer's liability: the value held for learners as at a date,
+// what expired and where it went, and the learning fund.
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { Rejection } from '../commands/decider.ts';
+import type { VoucherValue } from './voucher.ts';
+
+export interface Named {
+  personId: string;
+  name: string;
+}
+
+const nameOf = (name: string | null, erased: boolean | null) => (erased ? 'erased member' : (name ?? 'unknown'));
+
+export interface VoucherRow {
+  voucherId: string;
+  giver: Named;
+  learner: Named;
+  value: VoucherValue;
+  pricePence: number;
+  occasion: string;
+  /** Sealed with the giver's key: opened, or not, by whoever shows it. */
+  sealedMessage: string;
+  boughtOn: string;
+  expiresOn: string | null;
+  atExpiry: string;
+  status: string;
+  paidOn: string | null;
+  leftPence: number;
+  /** A sessions voucher's sessions still to use; null for an amount. */
+  leftSessions: number | null;
+  /** Value used in sessions so far, and in how many. */
+  usedPence: number;
+  uses: number;
+}
+
+function vouchers(db: Db, networkId: string) {
+  return db
+    .selectFrom('vouchers as v')
+    .leftJoin('people as g', 'g.person_id', 'v.giver_id')
+    .leftJoin('people as l', 'l.person_id', 'v.learner_id')
+    .select((eb) => [
+      'v.voucher_id', 'v.giver_id', 'v.learner_id', 'v.value_kind', 'v.activity', 'v.sessions', 'v.pence_per_session', 'v.price_pence', 'v.occasion', 'v.message',
+      'v.bought_on', 'v.expires_on', 'v.at_expiry', 'v.status', 'v.paid_on', 'v.left_pence', 'v.left_sessions',
+      'g.name as giver_name', 'g.erased as giver_erased', 'l.name as learner_name', 'l.erased as learner_erased',
+      eb.selectFrom('voucher_redemptions as r').select(sql<number>`coalesce(sum(r.pence), 0)::bigint`.as('u')).whereRef('r.voucher_id', '=', 'v.voucher_id').as('used_pence'),
+      eb.selectFrom('voucher_redemptions as r').select(sql<number>`count(*)::integer`.as('n')).whereRef('r.voucher_id', '=', 'v.voucher_id').as('uses'),
+    ])
+    .where('v.network_id', '=', networkId);
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof vouchers>['executeTakeFirstOrThrow']>>;
+
+function toVoucher(r: Row): VoucherRow {
+  const value: VoucherValue =
+    r.value_kind === 'sessions' ? { kind: 'sessions', activity: r.activity!, sessions: r.sessions!, pencePerSession: Number(r.pence_per_session) } : { kind: 'amount', pence: Number(r.price_pence) };
+  return {
+    voucherId: r.voucher_id,
+    giver: { personId: r.giver_id, name: nameOf(r.giver_name, r.giver_erased) },
+    learner: { personId: r.learner_id, name: nameOf(r.learner_name, r.learner_erased) },
+    value,
+    pricePence: Number(r.price_pence),
+    occasion: r.occasion,
+    sealedMessage: r.message,
+    boughtOn: r.bought_on,
+    expiresOn: r.expires_on,
+    atExpiry: r.at_expiry,
+    status: r.status,
+    paidOn: r.paid_on,
+    leftPence: Number(r.left_pence),
+    leftSessions: r.left_sessions,
+    usedPence: Number(r.used_pence ?? 0),
+    uses: r.uses ?? 0,
+  };
+}
+
+export interface Use {
+  sessionId: string;
+  /** The day the session was delivered, and when it started (null only if its session is not projected). */
+  date: string;
+  startsAt: string | null;
+  activity: string;
+  mentor: Named;
+  pence: number;
+  sessions: number;
+}
+
+export interface VoucherWithUse {
+  voucher: VoucherRow;
+  uses: Use[];
+  refunds: Array<{ refundedOn: string; pence: number; reason: string }>;
+  expiry: { expiredOn: string; pence: number; sessions: number; disposition: string } | null;
+}
+
+/** A voucher of this network with every session that used it, its refunds and its expiry. */
+export async function voucherOf(db: Db, networkId: string, voucherId: string): Promise<VoucherWithUse> {
+  const row = await vouchers(db, networkId).where('v.voucher_id', '=', voucherId).executeTakeFirst();
+  if (!row) throw new Rejection('voucher-not-found', 'There is no such voucher in this network.', 404);
+  const [uses, refunds, expiry] = await Promise.all([
+    db
+      .selectFrom('voucher_redemptions as r')
+      .leftJoin('learning_sessions as s', 's.session_id', 'r.session_id')
+      .leftJoin('people as m', 'm.person_id', 'r.mentor_id')
+      .select(['r.session_id', 'r.delivered_on', 's.starts_at', 'r.activity', 'r.mentor_id', 'm.name', 'm.erased', 'r.pence', 'r.sessions'])
+      .where('r.voucher_id', '=', voucherId)
+      .orderBy('r.delivered_on')
+      .orderBy('s.starts_at')
+      .orderBy('r.session_id')
+      .execute(),
+    db.selectFrom('voucher_refunds').select(['refunded_on', 'pence', 'reason']).where('voucher_id', '=', voucherId).orderBy('position').execute(),
+    db.selectFrom('voucher_expiries').select(['expired_on', 'pence', 'sessions', 'disposition']).where('voucher_id', '=', voucherId).executeTakeFirst(),
+  ]);
+  return {
+    voucher: toVoucher(row),
+    uses: uses.map((u) => ({
+      sessionId: u.session_id, date: u.delivered_on, startsAt: u.starts_at, activity: u.activity,
+      mentor: { personId: u.mentor_id, name: nameOf(u.name, u.erased) }, pence: Number(u.pence), sessions: u.sessions,
+    })),
+    refunds: refunds.map((r) => ({ refundedOn: r.refunded_on, pence: Number(r.pence), reason: r.reason })),
+    expiry: expiry ? { expiredOn: expiry.expired_on, pence: Number(expiry.pence), sessions: expiry.sessions, disposition: expiry.disposition } : null,
+  };
+}
+
+/** The vouchers a person gave, or those given to them, newest first. */
+export async function vouchersOf(db: Db, networkId: string, who: { giverId: string } | { learnerId: string }): Promise<VoucherRow[]> {
+  const query = 'giverId' in who ? vouchers(db, networkId).where('v.giver_id', '=', who.giverId) : vouchers(db, networkId).where('v.learner_id', '=', who.learnerId);
+  return (await query.orderBy('v.bought_on', 'desc').orderBy('v.voucher_id').execute()).map(toVoucher);
+}
+
+export interface MentorSession {
+  sessionId: string;
+  startsAt: string;
+  activity: string;
+  feePence: number;
+  shares: Array<{ learner: Named; voucherId: string | null; pence: number }>;
+}
+
+/** The sessions a mentor delivered, oldest first, and who paid each fee: vouchers and learners' own contributions. */
+export async function mentorSessions(db: Db, networkId: string, mentorId: string): Promise<MentorSession[]> {
+  const sessions = await db.selectFrom('learning_sessions').selectAll().where('network_id', '=', networkId).where('mentor_id', '=', mentorId).orderBy('starts_at').orderBy('session_id').execute();
+  const learnerIds = [...new Set(sessions.flatMap((s) => s.shares.map((x) => x.learnerId)))];
+  const people = learnerIds.length === 0 ? [] : await db.selectFrom('people').select(['person_id', 'name', 'erased']).where('person_id', 'in', learnerIds).execute();
+  const names = new Map(people.map((p) => [p.person_id, nameOf(p.name, p.erased)]));
+  return sessions.map((s) => ({
+    sessionId: s.session_id,
+    startsAt: s.starts_at,
+    activity: s.activity,
+    feePence: Number(s.fee_pence),
+    shares: s.shares.map((x) => ({ learner: { personId: x.learnerId, name: names.get(x.learnerId) ?? 'unknown' }, voucherId: x.voucherId, pence: x.pence })),
+  }));
+}
+
+export interface LearnerHeld {
+  learner: Named;
+  vouchers: number;
+  paid: number;
+  redeemed: number;
+  refunded: number;
+  expired: number;
+  /** paid − redeemed − refunded − expired: what the network holds for them. */
+  outstanding: number;
+}
+
+export interface Liability {
+  asAt: string;
+  learners: LearnerHeld[];
+  totals: Omit<LearnerHeld, 'learner'>;
+  expired: Array<{ voucherId: string; expiredOn: string; giver: Named; learner: Named; pence: number; sessions: number; disposition: string }>;
+  expiredToGiver: number;
+  expiredToLearningFund: number;
+  /** Everything that expired into the learning fund by then: the fund pays out nothing yet. */
+  learningFund: number;
+}
+
+/**
+ * What the network held for learners at the end of a day. A voucher counts from the day its money
+ * was received; a session counts from the day it was delivered, or, delivered before the money
+ * came in, from the day the money did: the value was held from then, and only then used.
+ */
+export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Promise<Liability> {
+  const [byLearner, expiries] = await Promise.all([
+    sql<{ learner_id: string; name: string | null; erased: boolean | null; vouchers: number; paid: number; redeemed: number; refunded: number; expired: number }>`
+      WITH held AS (
+        SELECT v.learner_id, v.paid_pence AS paid,
+               coalesce((SELECT sum(r.pence) FROM voucher_redemptions r WHERE r.voucher_id = v.voucher_id AND greatest(r.delivered_on, v.paid_on) <= ${asAt}), 0) AS redeemed,
+               coalesce((SELECT sum(f.pence) FROM voucher_refunds f WHERE f.voucher_id = v.voucher_id AND f.refunded_on <= ${asAt}), 0) AS refunded,
+               coalesce((SELECT x.pence FROM voucher_expiries x WHERE x.voucher_id = v.voucher_id AND x.expired_on <= ${asAt}), 0) AS expired
+          FROM vouchers v
+         WHERE v.network_id = ${networkId} AND v.paid_on <= ${asAt}
+      )
+      SELECT h.learner_id, p.name, p.erased, count(*)::integer AS vouchers,
+             sum(h.paid)::bigint AS paid, sum(h.redeemed)::bigint AS redeemed, sum(h.refunded)::bigint AS refunded, sum(h.expired)::bigint AS expired
+        FROM held h LEFT JOIN people p ON p.person_id = h.learner_id
+       GROUP BY h.learner_id, p.name, p.erased`.execute(db),
+    db
+      .selectFrom('voucher_expiries as x')
+      .innerJoin('vouchers as v', 'v.voucher_id', 'x.voucher_id')
+      .leftJoin('people as g', 'g.person_id', 'v.giver_id')
+      .leftJoin('people as l', 'l.person_id', 'v.learner_id')
+      .select(['x.voucher_id', 'x.expired_on', 'x.pence', 'x.sessions', 'x.disposition', 'v.giver_id', 'g.name as giver_name', 'g.erased as giver_erased', 'v.learner_id', 'l.name as learner_name', 'l.erased as learner_erased'])
+      .where('x.network_id', '=', networkId)
+      .where('x.expired_on', '<=', asAt)
+      .orderBy('x.expired_on')
+      .orderBy('x.voucher_id')
+      .execute(),
+  ]);
+  const all = byLearner.rows.map((r) => {
+    const figures = { vouchers: r.vouchers, paid: Number(r.paid), redeemed: Number(r.redeemed), refunded: Number(r.refunded), expired: Number(r.expired) };
+    return { learner: { personId: r.learner_id, name: nameOf(r.name, r.erased) }, ...figures, outstanding: figures.paid - figures.redeemed - figures.refunded - figures.expired };
+  });
+  const totals = all.reduce(
+    (t, l) => ({ vouchers: t.vouchers + l.vouchers, paid: t.paid + l.paid, redeemed: t.redeemed + l.redeemed, refunded: t.refunded + l.refunded, expired: t.expired + l.expired, outstanding: t.outstanding + l.outstanding }),
+    { vouchers: 0, paid: 0, redeemed: 0, refunded: 0, expired: 0, outstanding: 0 },
+  );
+  const expired = expiries.map((x) => ({
+    voucherId: x.voucher_id, expiredOn: x.expired_on,
+    giver: { personId: x.giver_id, name: nameOf(x.giver_name, x.giver_erased) }, learner: { personId: x.learner_id, name: nameOf(x.learner_name, x.learner_erased) },
+    pence: Number(x.pence), sessions: x.sessions, disposition: x.disposition,
+  }));
+  const to = (disposition: string) => expired.filter((x) => x.disposition === disposition).reduce((sum, x) => sum + x.pence, 0);
+  return {
+    asAt,
+    // Only those for whom something is still held; the totals count everyone.
+    learners: all.filter((l) => l.outstanding !== 0).sort((a, b) => a.learner.name.localeCompare(b.learner.name, 'en-GB') || a.learner.personId.localeCompare(b.learner.personId)),
+    totals,
+    expired,
+    expiredToGiver: to('refund-to-giver'),
+    expiredToLearningFund: to('learning-fund'),
+    learningFund: to('learning-fund'),
+  };
+}
+
+/** Vouchers past their last day that have not expired yet, in the order they ran out. */
+export async function dueToExpire(db: Db, networkId: string, today: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('vouchers')
+    .select('voucher_id')
+    .where('network_id', '=', networkId)
+    .where('status', '<>', 'expired')
+    .where('expires_on', '<', today)
+    .orderBy('expires_on')
+    .orderBy('voucher_id')
+    .execute();
+  return rows.map((r) => r.voucher_id);
+}

@@ -1,0 +1,226 @@
+// Learning vouchers, after the Learning for the Fourth Age scheme: a relative gives a learner an
+// amount, or a set of sessions of an activity, for an occasion. Once the network has the money it
+// is held for the learner, ring-fenced, until mentors redeem it session by session. What is left
+// at expiry goes where the network's policy said when the voucher was bought: back to the giver,
+// or to the network's learning fund. Each voucher is a stream, so its remaining value holds
+// however many redemptions race; each session is a stream too, so none is redeemed twice.
+import { z } from 'zod';
+import { Rejection, type Decider } from '../commands/decider.ts';
+import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import type { Sealed } from '../access/vault.ts';
+import { formatPence, pence } from '../pools/pool.ts';
+
+const date = z.iso.date();
+const positive = pence.refine((p) => p > 0, 'must be more than nothing');
+export const atExpiry = z.enum(['refund-to-giver', 'learning-fund']);
+
+/** What a network says happens to vouchers: how long they last (null: never) and where unused value goes. */
+export const policyShape = z.strictObject({ expiryMonths: z.number().int().min(1).max(120).nullable(), atExpiry });
+export type LearningPolicy = z.infer<typeof policyShape>;
+export const defaultPolicy: LearningPolicy = { expiryMonths: 24, atExpiry: 'refund-to-giver' };
+
+export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', policyShape.extend({ networkId: z.uuid(), setBy: z.uuid() }));
+
+export const voucherValue = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('amount'), pence: positive }),
+  z.strictObject({ kind: z.literal('sessions'), activity: z.string().trim().min(1).max(120), sessions: z.number().int().min(1).max(200), pencePerSession: positive }),
+]);
+export type VoucherValue = z.infer<typeof voucherValue>;
+
+const ids = { voucherId: z.uuid(), networkId: z.uuid() };
+export const VoucherBought = defineEvent(
+  'vouchers.VoucherBought',
+  z.strictObject({
+    ...ids,
+    giverId: z.uuid(),
+    learnerId: z.uuid(),
+    value: voucherValue,
+    occasion: z.string().trim().min(1).max(120),
+    /** The giver's message to the learner, sealed with the giver's key: personal, and erasable. */
+    message: z.string(),
+    boughtOn: date,
+    expiresOn: date.nullable(),
+    atExpiry,
+  }),
+);
+/** The network has the money: from now it is held for the learner. */
+export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: positive, reference: z.string().trim().min(1).max(140), receivedOn: date, recordedBy: z.uuid() }));
+/** Value used for one session: a whole session of a sessions voucher, or pence of an amount voucher. */
+export const VoucherRedeemed = defineEvent(
+  'vouchers.VoucherRedeemed',
+  z.strictObject({ ...ids, sessionId: z.uuid(), mentorId: z.uuid(), activity: z.string(), deliveredOn: date, pence: positive, sessions: z.number().int().min(0).max(1), redeemedBy: z.uuid() }),
+);
+export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: positive, reason: z.string().trim().min(1).max(500), refundedOn: date, recordedBy: z.uuid() }));
+export const VoucherExpired = defineEvent(
+  'vouchers.VoucherExpired',
+  z.strictObject({ ...ids, pence: z.number().int().min(0), sessions: z.number().int().min(0), disposition: atExpiry, expiredOn: date }),
+);
+
+export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired];
+export type VoucherEvent =
+  | DomainEvent<typeof VoucherBought>
+  | DomainEvent<typeof VoucherPaid>
+  | DomainEvent<typeof VoucherRedeemed>
+  | DomainEvent<typeof VoucherRefunded>
+  | DomainEvent<typeof VoucherExpired>;
+export type PolicyEvent = DomainEvent<typeof LearningPolicySet>;
+
+type Bought = z.infer<typeof VoucherBought.schema>;
+export type VoucherState =
+  | { status: 'none' }
+  | {
+      status: 'awaiting-payment' | 'held' | 'refunded' | 'expired';
+      voucher: Bought;
+      /** Value still held for the learner, in pence. */
+      leftPence: number;
+      /** For a sessions voucher, the sessions still to use. */
+      leftSessions: number;
+      redeemed: Set<string>;
+    };
+export type HeldVoucher = Exclude<VoucherState, { status: 'none' }>;
+
+export const voucherStream = (voucherId: string) => `voucher-${voucherId}`;
+export const policyStream = (networkId: string) => `learning-${networkId}`;
+
+/** The price of a voucher: its amount, or its sessions at their price. */
+export const priceOf = (value: VoucherValue) => (value.kind === 'amount' ? value.pence : value.sessions * value.pencePerSession);
+
+export function evolveVoucher(state: VoucherState, event: VoucherEvent): VoucherState {
+  if (event.type === 'vouchers.VoucherBought') {
+    const v = event.data.value;
+    return { status: 'awaiting-payment', voucher: event.data, leftPence: 0, leftSessions: v.kind === 'sessions' ? v.sessions : 0, redeemed: new Set() };
+  }
+  if (state.status === 'none') return state;
+  // Changed in place: a folded state belongs to the fold that made it.
+  switch (event.type) {
+    case 'vouchers.VoucherPaid':
+      state.status = 'held';
+      state.leftPence = event.data.pence;
+      return state;
+    case 'vouchers.VoucherRedeemed':
+      state.leftPence -= event.data.pence;
+      state.leftSessions -= event.data.sessions;
+      state.redeemed.add(event.data.sessionId);
+      return state;
+    case 'vouchers.VoucherRefunded':
+      state.leftPence -= event.data.pence;
+      if (state.leftPence === 0) {
+        state.status = 'refunded';
+        state.leftSessions = 0;
+      }
+      return state;
+    case 'vouchers.VoucherExpired':
+      state.status = 'expired';
+      state.leftPence = 0;
+      state.leftSessions = 0;
+      return state;
+  }
+}
+
+export type VoucherCommand =
+  | { type: 'BuyVoucher'; voucherId: string; networkId: string; giverId: string; learnerId: string; value: VoucherValue; occasion: string; message: Sealed; policy: LearningPolicy; today: string }
+  | { type: 'RecordPayment'; pence: number; reference: string; receivedOn: string; recordedBy: string; today: string }
+  /** `pence` for an amount voucher; a sessions voucher uses one session at its price. */
+  | { type: 'Redeem'; sessionId: string; mentorId: string; activity: string; deliveredOn: string; pence: number | null; redeemedBy: string; today: string }
+  | { type: 'Refund'; pence: number; reason: string; recordedBy: string; today: string }
+  | { type: 'Expire'; today: string };
+
+/** The day a voucher bought today stops, under the policy: so many months on, or never. */
+export function expiryFrom(day: string, policy: LearningPolicy): string | null {
+  if (policy.expiryMonths === null) return null;
+  const d = new Date(`${day}T00:00:00Z`);
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + policy.expiryMonths, 1));
+  // The same day of the month, or the month's last day when it is shorter (31 January + 1 month: 28 February).
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return target.toISOString().slice(0, 10);
+}
+
+function existing(state: VoucherState): HeldVoucher {
+  if (state.status === 'none') throw new Rejection('voucher-not-found', 'There is no such voucher.', 404);
+  return state;
+}
+
+/** Held, and not past its last day. */
+function assertUsable(voucher: HeldVoucher, on: string, field: string) {
+  if (voucher.status === 'awaiting-payment') throw new Rejection('voucher-not-paid', 'The network has not received the money for this voucher yet.', 409);
+  if (voucher.status !== 'held') throw new Rejection('voucher-closed', `This voucher was ${voucher.status}.`, 409);
+  const { expiresOn } = voucher.voucher;
+  if (expiresOn !== null && on > expiresOn) throw new Rejection('voucher-expired', `This voucher could be used until ${expiresOn}.`, 409, field);
+}
+
+/** What one session takes from the voucher. */
+function sessionCost(voucher: HeldVoucher, command: Extract<VoucherCommand, { type: 'Redeem' }>): { pence: number; sessions: number } {
+  const value = voucher.voucher.value;
+  if (value.kind === 'sessions') {
+    if (command.activity !== value.activity) throw new Rejection('wrong-activity', `This voucher is for ${value.activity}.`, 422, 'activity');
+    if (voucher.leftSessions < 1) throw new Rejection('nothing-left', 'Every session on this voucher has been used.', 409);
+    // The last session takes whatever pence are left, so the held value always ends at nothing.
+    return { pence: voucher.leftSessions === 1 ? voucher.leftPence : Math.min(value.pencePerSession, voucher.leftPence), sessions: 1 };
+  }
+  if (command.pence === null || command.pence <= 0) throw new Rejection('pence-required', 'Say how much of the voucher this session uses.', 422, 'pence');
+  if (command.pence > voucher.leftPence) throw new Rejection('more-than-left', `${formatPence(voucher.leftPence)} is left on this voucher.`, 409, 'pence');
+  return { pence: command.pence, sessions: 0 };
+}
+
+export function decideVoucher(command: VoucherCommand, state: VoucherState): VoucherEvent[] {
+  if (command.type === 'BuyVoucher') {
+    if (state.status !== 'none') return [];
+    if (command.giverId === command.learnerId) throw new Rejection('own-voucher', 'A voucher is a gift to someone else.', 422, 'learnerId');
+    const { voucherId, networkId, giverId, learnerId, value, occasion, message, policy, today } = command;
+    return [{ type: 'vouchers.VoucherBought', data: { voucherId, networkId, giverId, learnerId, value, occasion, message, boughtOn: today, expiresOn: expiryFrom(today, policy), atExpiry: policy.atExpiry } }];
+  }
+  const voucher = existing(state);
+  const ids = { voucherId: voucher.voucher.voucherId, networkId: voucher.voucher.networkId };
+  switch (command.type) {
+    case 'RecordPayment': {
+      // Money for a voucher that has expired is not taken: it would be held for no one.
+      if (voucher.status === 'expired') throw new Rejection('voucher-closed', 'This voucher has expired.', 409);
+      if (voucher.status !== 'awaiting-payment') return [];
+      const price = priceOf(voucher.voucher.value);
+      if (command.pence !== price) throw new Rejection('wrong-amount', `This voucher costs ${formatPence(price)}.`, 422, 'pence');
+      if (command.receivedOn > command.today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, 'receivedOn');
+      if (command.receivedOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'receivedOn');
+      return [{ type: 'vouchers.VoucherPaid', data: { ...ids, pence: command.pence, reference: command.reference, receivedOn: command.receivedOn, recordedBy: command.recordedBy } }];
+    }
+    case 'Redeem': {
+      if (voucher.redeemed.has(command.sessionId)) throw new Rejection('session-redeemed', 'This session has already been redeemed on this voucher.', 409, 'sessionId');
+      if (command.deliveredOn > command.today) throw new Rejection('date-in-future', 'A session is redeemed once it has been delivered.', 422, 'deliveredOn');
+      assertUsable(voucher, command.deliveredOn, 'deliveredOn');
+      if (command.deliveredOn < voucher.voucher.boughtOn) throw new Rejection('delivered-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'deliveredOn');
+      const cost = sessionCost(voucher, command);
+      const { sessionId, mentorId, activity, deliveredOn, redeemedBy } = command;
+      return [{ type: 'vouchers.VoucherRedeemed', data: { ...ids, sessionId, mentorId, activity, deliveredOn, ...cost, redeemedBy } }];
+    }
+    case 'Refund': {
+      assertUsable(voucher, command.today, 'pence');
+      if (command.pence > voucher.leftPence) throw new Rejection('more-than-left', `${formatPence(voucher.leftPence)} is left on this voucher.`, 422, 'pence');
+      if (voucher.voucher.value.kind === 'sessions' && command.pence !== voucher.leftPence) {
+        throw new Rejection('whole-sessions-refund', `A sessions voucher is refunded whole: ${formatPence(voucher.leftPence)} is left.`, 422, 'pence');
+      }
+      return [{ type: 'vouchers.VoucherRefunded', data: { ...ids, pence: command.pence, reason: command.reason, refundedOn: command.today, recordedBy: command.recordedBy } }];
+    }
+    case 'Expire': {
+      const { expiresOn } = voucher.voucher;
+      if (voucher.status === 'expired') return [];
+      if (expiresOn === null || command.today <= expiresOn) throw new Rejection('not-expired', expiresOn ? `This voucher can be used until ${expiresOn}.` : 'This voucher never expires.', 409);
+      // Nothing held (never paid for, or refunded in full) expires with nothing to move.
+      const held = voucher.status === 'held' ? voucher.leftPence : 0;
+      const sessions = voucher.status === 'held' ? voucher.leftSessions : 0;
+      return [{ type: 'vouchers.VoucherExpired', data: { ...ids, pence: held, sessions, disposition: voucher.voucher.atExpiry, expiredOn: command.today } }];
+    }
+  }
+}
+
+export const voucherDecider: Decider<VoucherCommand, VoucherState, VoucherEvent> = {
+  initialState: { status: 'none' },
+  evolve: evolveVoucher,
+  decide: decideVoucher,
+};
+
+export const policyDecider: Decider<{ type: 'SetPolicy'; networkId: string; policy: LearningPolicy; setBy: string }, LearningPolicy, PolicyEvent> = {
+  initialState: defaultPolicy,
+  evolve: (_state, event) => ({ expiryMonths: event.data.expiryMonths, atExpiry: event.data.atExpiry }),
+  decide: (command, state) =>
+    state.expiryMonths === command.policy.expiryMonths && state.atExpiry === command.policy.atExpiry ? [] : [{ type: 'vouchers.LearningPolicySet', data: { networkId: command.networkId, ...command.policy, setBy: command.setBy } }],
+};
