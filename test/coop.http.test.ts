@@ -233,6 +233,8 @@ for (const backend of await backends()) {
       await get(`${base}/pools/${poolId}`, treasurer);
       const entry = await db.selectFrom('pool_entries').select(['proposal_id', 'pence']).where('entry_id', '=', paymentId).executeTakeFirstOrThrow();
       t.same([entry.proposal_id, Number(entry.pence)], [proposalId, -5_000], 'the payment in the pool points at the proposal');
+      const ledgerLines = (await get(`${base}/pools/${poolId}/ledger`, treasurer)).json().lines;
+      t.match(ledgerLines.find((l: any) => l.entryId === paymentId), { proposalId, kind: 'payment' }, "and the pool's ledger shows it");
       t.match((await get(`${base}/pools/${poolId}`, treasurer)).json(), { balance: money(25_000) });
     });
 

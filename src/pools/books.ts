@@ -79,6 +79,8 @@ export interface LedgerLine {
   reference: string;
   purpose: string;
   corrects: string | null;
+  /** The co-op proposal whose vote authorised a payment. */
+  proposalId: string | null;
   pence: number;
   balance: number;
 }
@@ -89,7 +91,7 @@ export async function ledger(db: Db, poolId: string, from: string, to: string): 
     db.selectFrom('pool_entries').select(sql<number>`coalesce(sum(pence), 0)::bigint`.as('b')).where('pool_id', '=', poolId).where('entry_date', '<', from).executeTakeFirstOrThrow(),
     db
       .selectFrom('pool_entries')
-      .select(['entry_id', 'entry_date', 'kind', 'counterparty', 'reference', 'purpose', 'corrects', 'pence'])
+      .select(['entry_id', 'entry_date', 'kind', 'counterparty', 'reference', 'purpose', 'corrects', 'proposal_id', 'pence'])
       .where('pool_id', '=', poolId)
       .where('entry_date', '>=', from)
       .where('entry_date', '<=', to)
@@ -100,7 +102,7 @@ export async function ledger(db: Db, poolId: string, from: string, to: string): 
   let balance = Number(opening.b);
   const lines = rows.map((r) => {
     balance += Number(r.pence);
-    return { entryId: r.entry_id, date: r.entry_date, kind: r.kind, counterparty: r.counterparty, reference: r.reference, purpose: r.purpose, corrects: r.corrects, pence: Number(r.pence), balance };
+    return { entryId: r.entry_id, date: r.entry_date, kind: r.kind, counterparty: r.counterparty, reference: r.reference, purpose: r.purpose, corrects: r.corrects, proposalId: r.proposal_id, pence: Number(r.pence), balance };
   });
   return { opening: Number(opening.b), lines };
 }
