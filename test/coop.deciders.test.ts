@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { fold, Rejection } from '../src/commands/decider.ts';
 import { addDays } from '../src/dates.ts';
-import { refusal, specFor } from './support/given.ts';
+import { refusal, specFor, uid } from './support/given.ts';
 import {
   decideSociety,
   evolveSociety,
@@ -35,7 +35,6 @@ import {
   type ProposalTerms,
 } from '../src/coop/proposal.ts';
 
-const uid = (n: number) => `0190f0a0-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
 const networkId = uid(0xa1);
 const [ann, bob, cat, dan, eve] = [uid(0xb1), uid(0xb2), uid(0xb3), uid(0xb4), uid(0xb5)];
 const board = uid(0xc1);

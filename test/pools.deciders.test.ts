@@ -2,7 +2,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { fold } from '../src/commands/decider.ts';
-import { refusal, specFor } from './support/given.ts';
+import { refusal, specFor, uid } from './support/given.ts';
 import { formatPence, poolDecider, sharesOfBalance, type OpenPool, type PoolCommand, type PoolEvent } from '../src/pools/pool.ts';
 import { apportion } from '../src/pools/apportion.ts';
 import { approvalsNeeded, decideApproval, decideRejection, decideSubmission, decideTransfer, evolvePayment, type PaymentEvent, type PaymentState } from '../src/pools/payment.ts';
@@ -99,7 +99,6 @@ t.test('a rejection says why, and settles the payment', async (t) => {
 // ---------------------------------------------------------------------------------------------
 // Refunds, corrections, transfers, closing a period, and sharing money among budget holders.
 
-const uid = (n: number) => `0190f0a0-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
 const carol = uid(0xb3);
 const [c1, c2, c3] = [uid(0xf1), uid(0xf2), uid(0xf3)];
 const [r1, r2] = [uid(0x101), uid(0x102)];

@@ -3,7 +3,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { fold, Rejection } from '../src/commands/decider.ts';
-import { refusal, specFor } from './support/given.ts';
+import { refusal, specFor, uid } from './support/given.ts';
 import { addDays } from '../src/dates.ts';
 import {
   defaultPolicy,
@@ -20,7 +20,6 @@ import {
   type VoucherValue,
 } from '../src/vouchers/voucher.ts';
 
-const uid = (n: number) => `0190f0a0-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
 const networkId = uid(0xa1);
 const voucherId = uid(0xa2);
 const [daughter, mum, mentor, treasurer] = [uid(0xb1), uid(0xb2), uid(0xc1), uid(0xc2)];

@@ -17,13 +17,12 @@ export const choices = ['for', 'against', 'abstain'] as const;
 export type Choice = (typeof choices)[number];
 
 const at = z.iso.datetime();
-const positive = pence.refine((p) => p > 0, 'must be more than nothing');
 export const source = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('funds') }), z.strictObject({ kind: z.literal('pool'), poolId: z.uuid() })]);
 export type Source = z.infer<typeof source>;
 
 export const proposalTerms = z.strictObject({
   title: z.string().trim().min(1).max(200),
-  pence: positive,
+  pence: pence,
   payee: z.string().trim().min(1).max(200),
   purpose: z.string().trim().min(1).max(1000),
   source,
@@ -61,7 +60,7 @@ export const ProposalClosed = defineEvent(
 /** The one payment a passed proposal authorises; the source's own ledger records it too, pointing here. */
 export const ProposalPaid = defineEvent(
   'coop.ProposalPaid',
-  z.strictObject({ ...ids, paymentId: z.uuid(), pence: positive, source, invoiceReference: z.string().trim().min(1).max(140), paidOn: z.iso.date(), paidBy: z.uuid() }),
+  z.strictObject({ ...ids, paymentId: z.uuid(), pence: pence, source, invoiceReference: z.string().trim().min(1).max(140), paidOn: z.iso.date(), paidBy: z.uuid() }),
 );
 
 export const proposalEventTypes = [ProposalMade, VotingOpened, ProxyRecorded, VoteCast, ProposalClosed, ProposalPaid];

@@ -9,15 +9,13 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { addDays, daysBetween } from '../dates.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion } from '../pools/apportion.ts';
-import { formatPence, pence } from '../pools/pool.ts';
+import { assertNotFuture, formatPence, pence, wholePence } from '../pools/pool.ts';
 
 /** No individual may hold more than £100,000 of withdrawable shares (the Act, s.24); rules may set lower. */
 export const STATUTORY_CAP_PENCE = 10_000_000;
 
 const date = z.iso.date();
-const positive = pence.refine((p) => p > 0, 'must be more than nothing');
 /** Whole pence, nothing included: a minimum holding, a later issue's membership share, a dividend's smallest part. */
-const whole = z.number().int('must be whole pence').min(0, 'must not be negative');
 const memberClass = z.string().trim().min(1).max(60);
 
 export const rulesShape = z
@@ -29,9 +27,9 @@ export const rulesShape = z
       .max(10)
       .refine((c) => new Set(c.map((x) => x.name)).size === c.length, 'must not repeat a class'),
     /** The non-withdrawable share every member holds, forfeit to reserves on leaving. */
-    membershipSharePence: positive,
-    minHoldingPence: whole,
-    maxHoldingPence: positive.refine((p) => p <= STATUTORY_CAP_PENCE, 'must not be above the statutory £100,000'),
+    membershipSharePence: pence,
+    minHoldingPence: wholePence,
+    maxHoldingPence: pence.refine((p) => p <= STATUTORY_CAP_PENCE, 'must not be above the statutory £100,000'),
     withdrawalNoticeDays: z.number().int().min(0).max(3 * 365),
     /** The most interest the rules allow on shares, in basis points a year (500 is 5%). */
     interestCapBasisPoints: z.number().int().min(0).max(10_000),
@@ -44,20 +42,20 @@ export const CoopFounded = defineEvent('coop.CoopFounded', z.strictObject({ ...i
 export const RulesChanged = defineEvent('coop.RulesChanged', z.strictObject({ ...ids, rules: rulesShape, reason: z.string().trim().min(1).max(500), changedOn: date }));
 export const SharesApplied = defineEvent(
   'coop.SharesApplied',
-  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, pence: whole, appliedOn: date }),
+  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, pence: wholePence, appliedOn: date }),
 );
 /** Shares issued once paid for; a first issue admits the member and takes their membership share too. */
 export const SharesIssued = defineEvent(
   'coop.SharesIssued',
-  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, membershipSharePence: whole, pence: whole, issuedOn: date, issuedBy: z.uuid() }),
+  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, membershipSharePence: wholePence, pence: wholePence, issuedOn: date, issuedBy: z.uuid() }),
 );
 export const ApplicationDeclined = defineEvent('coop.ApplicationDeclined', z.strictObject({ ...ids, applicationId: z.uuid(), reason: z.string().trim().min(1).max(500), declinedBy: z.uuid() }));
 export const WithdrawalRequested = defineEvent(
   'coop.WithdrawalRequested',
-  z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: positive, requestedOn: date, dueOn: date }),
+  z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: pence, requestedOn: date, dueOn: date }),
 );
 /** All or part of a withdrawal paid; what is paid leaves the register that day. */
-export const WithdrawalPaid = defineEvent('coop.WithdrawalPaid', z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: positive, paidOn: date, paidBy: z.uuid() }));
+export const WithdrawalPaid = defineEvent('coop.WithdrawalPaid', z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: pence, paidOn: date, paidBy: z.uuid() }));
 export const WithdrawalsSuspended = defineEvent('coop.WithdrawalsSuspended', z.strictObject({ ...ids, reason: z.string().trim().min(1).max(500), on: date, by: z.uuid() }));
 export const WithdrawalsResumed = defineEvent('coop.WithdrawalsResumed', z.strictObject({ ...ids, on: date, by: z.uuid() }));
 /** Withdrawable shares move only on a member's death or by their nomination, to another member. */
@@ -68,7 +66,7 @@ export const SharesTransferred = defineEvent(
     transferId: z.uuid(),
     fromPersonId: z.uuid(),
     toPersonId: z.uuid(),
-    pence: positive,
+    pence: pence,
     reason: z.enum(['death', 'nomination']),
     documentReference: z.string().trim().min(1).max(140),
     on: date,
@@ -80,7 +78,7 @@ export const MembershipEnded = defineEvent(
   'coop.MembershipEnded',
   z.strictObject({ ...ids, personId: z.uuid(), reason: z.enum(['left', 'died', 'expelled']), forfeitedPence: pence, on: date, recordedBy: z.uuid() }),
 );
-const allocation = z.strictObject({ personId: z.uuid(), pence: whole });
+const allocation = z.strictObject({ personId: z.uuid(), pence: wholePence });
 export const InterestPaid = defineEvent(
   'coop.InterestPaid',
   z.strictObject({ ...ids, declarationId: z.uuid(), rateBasisPoints: z.number().int().min(0), periodFrom: date, periodTo: date, paidOn: date, declaredBy: z.uuid(), allocations: z.array(allocation) }),
@@ -91,7 +89,7 @@ export const DividendPaid = defineEvent(
   z.strictObject({
     ...ids,
     declarationId: z.uuid(),
-    pence: positive,
+    pence: pence,
     basis: z.enum(['timebank-minutes', 'services-used-pence']),
     periodFrom: date,
     periodTo: date,
@@ -102,12 +100,12 @@ export const DividendPaid = defineEvent(
 );
 export const IncomeReceived = defineEvent(
   'coop.IncomeReceived',
-  z.strictObject({ ...ids, incomeId: z.uuid(), pence: positive, source: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(140), receivedOn: date }),
+  z.strictObject({ ...ids, incomeId: z.uuid(), pence: pence, source: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(140), receivedOn: date }),
 );
 /** A payment out of the co-op's funds that its members voted for; it points at their proposal. */
 export const FundsSpent = defineEvent(
   'coop.FundsSpent',
-  z.strictObject({ ...ids, proposalId: z.uuid(), paymentId: z.uuid(), pence: positive, payee: z.string(), purpose: z.string(), invoiceReference: z.string(), paidOn: date }),
+  z.strictObject({ ...ids, proposalId: z.uuid(), paymentId: z.uuid(), pence: pence, payee: z.string(), purpose: z.string(), invoiceReference: z.string(), paidOn: date }),
 );
 
 export const societyEventTypes = [
@@ -344,7 +342,7 @@ export function assertFounded(state: SocietyState): asserts state is Society {
 
 /** A record date: not in the future, and not before what the register already holds, so the register stays in date order. */
 function assertRecordDate(society: Society, on: string, today: string, field: string) {
-  if (on > today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, field);
+  assertNotFuture(on, today, field);
   if (on < society.lastDate) throw new Rejection('date-before-register', `The register already runs to ${society.lastDate}; date this on or after it.`, 422, field);
 }
 
@@ -373,7 +371,7 @@ function assertFromSurplus(society: Society, amount: number, what: string) {
 export function decideSociety(command: SocietyCommand, state: SocietyState): SocietyEvent[] {
   if (command.type === 'FoundCoop') {
     if (state.status !== 'none') throw new Rejection('coop-exists', 'This network already has a co-op.', 409);
-    if (command.foundedOn > command.today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, 'foundedOn');
+    assertNotFuture(command.foundedOn, command.today, 'foundedOn');
     return [{ type: 'coop.CoopFounded', data: { networkId: command.networkId, name: command.name, rules: command.rules, foundedOn: command.foundedOn } }];
   }
   assertFounded(state);

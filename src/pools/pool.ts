@@ -12,6 +12,8 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion, type Share } from './apportion.ts';
 
 export const pence = z.number().int('must be whole pence').positive('must be more than zero');
+/** Whole pence that may be nothing: a share that rounds to 0p, a membership share already held. */
+export const wholePence = z.number().int('must be whole pence').min(0, 'must not be negative');
 const reference = z.string().trim().max(140);
 const date = z.iso.date();
 /** Who an amount was for: each budget holder's part of it. */

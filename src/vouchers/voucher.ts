@@ -8,10 +8,9 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { Sealed } from '../access/vault.ts';
-import { formatPence, pence } from '../pools/pool.ts';
+import { assertNotFuture, formatPence, pence, wholePence } from '../pools/pool.ts';
 
 const date = z.iso.date();
-const positive = pence.refine((p) => p > 0, 'must be more than nothing');
 export const atExpiry = z.enum(['refund-to-giver', 'learning-fund']);
 
 /** What a network says happens to vouchers: how long they last (null: never) and where unused value goes. */
@@ -22,8 +21,8 @@ export const defaultPolicy: LearningPolicy = { expiryMonths: 24, atExpiry: 'refu
 export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', policyShape.extend({ networkId: z.uuid(), setBy: z.uuid() }));
 
 export const voucherValue = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('amount'), pence: positive }),
-  z.strictObject({ kind: z.literal('sessions'), activity: z.string().trim().min(1).max(120), sessions: z.number().int().min(1).max(200), pencePerSession: positive }),
+  z.strictObject({ kind: z.literal('amount'), pence: pence }),
+  z.strictObject({ kind: z.literal('sessions'), activity: z.string().trim().min(1).max(120), sessions: z.number().int().min(1).max(200), pencePerSession: pence }),
 ]);
 export type VoucherValue = z.infer<typeof voucherValue>;
 
@@ -44,16 +43,16 @@ export const VoucherBought = defineEvent(
   }),
 );
 /** The network has the money: from now it is held for the learner. */
-export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: positive, reference: z.string().trim().min(1).max(140), receivedOn: date, recordedBy: z.uuid() }));
+export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: z.string().trim().min(1).max(140), receivedOn: date, recordedBy: z.uuid() }));
 /** Value used for one session: a whole session of a sessions voucher, or pence of an amount voucher. */
 export const VoucherRedeemed = defineEvent(
   'vouchers.VoucherRedeemed',
-  z.strictObject({ ...ids, sessionId: z.uuid(), mentorId: z.uuid(), activity: z.string(), deliveredOn: date, pence: positive, sessions: z.number().int().min(0).max(1), redeemedBy: z.uuid() }),
+  z.strictObject({ ...ids, sessionId: z.uuid(), mentorId: z.uuid(), activity: z.string(), deliveredOn: date, pence: pence, sessions: z.number().int().min(0).max(1), redeemedBy: z.uuid() }),
 );
-export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: positive, reason: z.string().trim().min(1).max(500), refundedOn: date, recordedBy: z.uuid() }));
+export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: pence, reason: z.string().trim().min(1).max(500), refundedOn: date, recordedBy: z.uuid() }));
 export const VoucherExpired = defineEvent(
   'vouchers.VoucherExpired',
-  z.strictObject({ ...ids, pence: z.number().int().min(0), sessions: z.number().int().min(0), disposition: atExpiry, expiredOn: date }),
+  z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0), disposition: atExpiry, expiredOn: date }),
 );
 
 export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired];
@@ -179,13 +178,14 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
       if (voucher.status !== 'awaiting-payment') return [];
       const price = priceOf(voucher.voucher.value);
       if (command.pence !== price) throw new Rejection('wrong-amount', `This voucher costs ${formatPence(price)}.`, 422, 'pence');
-      if (command.receivedOn > command.today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, 'receivedOn');
+      assertNotFuture(command.receivedOn, command.today, 'receivedOn');
       if (command.receivedOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'receivedOn');
       return [{ type: 'vouchers.VoucherPaid', data: { ...ids, pence: command.pence, reference: command.reference, receivedOn: command.receivedOn, recordedBy: command.recordedBy } }];
     }
     case 'Redeem': {
       if (voucher.redeemed.has(command.sessionId)) throw new Rejection('session-redeemed', 'This session has already been redeemed on this voucher.', 409, 'sessionId');
-      if (command.deliveredOn > command.today) throw new Rejection('date-in-future', 'A session is redeemed once it has been delivered.', 422, 'deliveredOn');
+      // A session is redeemed once it has been delivered.
+      assertNotFuture(command.deliveredOn, command.today, 'deliveredOn');
       assertUsable(voucher, command.deliveredOn, 'deliveredOn');
       if (command.deliveredOn < voucher.voucher.boughtOn) throw new Rejection('delivered-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'deliveredOn');
       const cost = sessionCost(voucher, command);

@@ -47,3 +47,6 @@ export function refusal(fn: () => unknown): Rejection | undefined {
 
 /** A fresh command's context, as this person acting for themselves. */
 export const contextFor = (actor: string): CommandContext => ({ actor, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
+
+/** A fixed, readable id for decider tests: the same number gives the same id. */
+export const uid = (n: number) => `0190f0a0-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
