@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { acting, need, optional, UsageError, type Command, type Flags } from './commands.ts';
 import { today } from '../dates.ts';
+import { poundsToPence } from '../pools/pool.ts';
 
-/** Pence from pounds as people write them: 12.50, £1,234.05, 7. Never through floating point. */
+/** Pence from pounds as typed on the command line. */
 export function parsePounds(text: string): number {
-  const match = /^(-?)£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());
-  if (!match) throw new UsageError(`"${text}" is not an amount of money: give pounds and pence, such as 12.50.`);
-  const pence = Number(match[2]!.replace(/,/g, '')) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
-  return match[1] ? -pence : pence;
+  const amount = poundsToPence(text);
+  if (amount === undefined) throw new UsageError(`"${text}" is not an amount of money: give pounds and pence, such as 12.50.`);
+  return amount;
 }
 
 /** "PERSON:12.50,PERSON:7.50": each holder's part. */

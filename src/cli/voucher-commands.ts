@@ -2,6 +2,7 @@
 // received, sessions redeemed for a mentor, refunds and expiry, and the treasurer's report of what
 // is held for learners. Amounts are typed in pounds (15.00 or £15) and sent as pence; times of
 // sessions are UTC; each command is one API call (see ledger.ts).
+import { plural } from '../web/words.ts';
 import { acting, need, optional, UsageError, type Command, type Flags } from './commands.ts';
 import type { Ledger } from './ledger.ts';
 import { parsePounds } from './pool-commands.ts';
@@ -35,7 +36,6 @@ const vouchers = (f: Flags) => `/networks/${need(f, 'network')}/vouchers`;
 const voucher = (f: Flags) => `${vouchers(f)}/${need(f, 'voucher')}`;
 const money = (m: { pounds: string }) => m.pounds.padStart(10);
 const disposition = (d: string) => (d === 'learning-fund' ? 'to the learning fund' : 'back to the giver');
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 type Value = { kind: 'amount'; pence: number } | { kind: 'sessions'; activity: string; sessions: number; pencePerSession: number };
 const describe = (v: Value) => (v.kind === 'amount' ? 'an amount' : `${plural(v.sessions, 'session')} of ${v.activity}`);

@@ -156,7 +156,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
             200: z.object({
               personId: z.uuid(),
               name: z.string().nullable(),
-              memberships: z.array(z.object({ networkId: z.uuid(), networkName: z.string().nullable(), status: z.string(), roles: z.array(z.string()) })),
+              memberships: z.array(z.object({ networkId: z.uuid(), networkName: z.string().nullable(), kind: z.string().nullable(), status: z.string(), roles: z.array(z.string()) })),
             }),
           },
         },
@@ -167,13 +167,13 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
         const memberships = await db
           .selectFrom('memberships')
           .leftJoin('networks', 'networks.network_id', 'memberships.network_id')
-          .select(['memberships.network_id', 'networks.name', 'memberships.status', 'memberships.roles'])
+          .select(['memberships.network_id', 'networks.name', 'networks.kind', 'memberships.status', 'memberships.roles'])
           .where('memberships.person_id', '=', personId)
           .execute();
         return {
           personId,
           name: person?.name ?? null,
-          memberships: memberships.map((m) => ({ networkId: m.network_id, networkName: m.name, status: m.status, roles: m.roles })),
+          memberships: memberships.map((m) => ({ networkId: m.network_id, networkName: m.name, kind: m.kind, status: m.status, roles: m.roles })),
         };
       },
     );

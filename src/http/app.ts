@@ -13,7 +13,10 @@ import { networkRoutes } from './networks.ts';
 import { accountRoutes } from './accounts.ts';
 import { timebankRoutes } from './timebank.ts';
 import { timebankImportRoutes } from './timebank-import.ts';
+import { timebankReadRoutes } from './timebank-reads.ts';
+import { webRoutes } from '../web/index.ts';
 import { carebankRoutes } from './carebank.ts';
+import { carebankReadRoutes } from './carebank-reads.ts';
 import { poolRoutes } from './pools.ts';
 import { poolBookRoutes } from './pool-books.ts';
 import { reconciliationRoutes } from './reconciliation.ts';
@@ -23,7 +26,7 @@ import { coopRoutes } from './coop.ts';
 import { coopVoteRoutes } from './coop-votes.ts';
 import { coopBookRoutes } from './coop-books.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
-import { authPlugin } from './auth.ts';
+import { authPlugin, CsrfMismatch } from './auth.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
 
 export async function buildApp(hearth: Hearth) {
@@ -78,6 +81,9 @@ export async function buildApp(hearth: Hearth) {
       reply.header('www-authenticate', 'Bearer');
       return sendProblem(reply, makeProblem('sign-in-required', 401, 'Sign in first: send a bearer token, or use the session cookie.'));
     }
+    if (error instanceof CsrfMismatch) {
+      return sendProblem(reply, makeProblem('csrf-token-missing', 403, error.message));
+    }
     if (error instanceof Forbidden) {
       return sendProblem(reply, makeProblem('forbidden', 403, error.message));
     }
@@ -124,7 +130,9 @@ export async function buildApp(hearth: Hearth) {
   await app.register(networkRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankImportRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(timebankReadRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(carebankReadRoutes(hearth), { prefix: '/api/v1' });
   await app.register(poolRoutes(hearth), { prefix: '/api/v1' });
   await app.register(poolBookRoutes(hearth), { prefix: '/api/v1' });
   await app.register(reconciliationRoutes(hearth), { prefix: '/api/v1' });
@@ -133,6 +141,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(coopRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopVoteRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopBookRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(webRoutes(hearth));
   return app;
 }
 

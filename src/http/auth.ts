@@ -5,7 +5,14 @@ import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import type { Hearth } from '../hearth.ts';
 import { findSession, SESSION_COOKIE } from '../access/sessions.ts';
-import { makeProblem, sendProblem } from './problem.ts';
+
+/** A state-changing request from a cookie session without the session's CSRF token. */
+export class CsrfMismatch extends Error {
+  constructor() {
+    super('This form has expired or did not come from Hearth. Reload the page and try again.');
+    this.name = 'CsrfMismatch';
+  }
+}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -25,13 +32,11 @@ export function authPlugin(hearth: Hearth): FastifyPluginAsync {
       if (token) request.principal = await findSession(db, token, 'cookie');
     });
 
-    app.addHook('preHandler', async (request, reply) => {
+    app.addHook('preHandler', async (request) => {
       const principal = request.principal;
       if (!principal || principal.kind !== 'cookie' || SAFE_METHODS.has(request.method)) return;
       const sent = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
-      if (sent !== principal.csrfToken) {
-        return sendProblem(reply, makeProblem('csrf-token-missing', 403, 'This form has expired or did not come from Hearth. Reload the page and try again.'));
-      }
+      if (sent !== principal.csrfToken) throw new CsrfMismatch();
     });
   });
 }

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { sql } from 'kysely';
 import type { Hearth } from '../hearth.ts';
 import { Forbidden, requireMember, signedIn } from '../access/guard.ts';
 import { Rejection } from '../commands/decider.ts';
@@ -14,8 +15,10 @@ import { formatPence } from '../pools/pool.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 import { toCsv } from './csv.ts';
+import { brokenChains, hashesUpTo } from '../audit/chain.ts';
 
 const books = ['coordinator', 'treasurer', 'board'] as const;
+const [MOST_DAYS, MOST_MONTHS] = [400, 120];
 const format = z.enum(['json', 'csv', 'html']).default('json').describe('json, csv, or html for a printable page');
 const dataFormat = z.enum(['json', 'csv']).default('json').describe('json, or csv for a spreadsheet');
 export const money = z.object({ pence: z.number().int(), pounds: z.string() });
@@ -219,6 +222,81 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     app.get(
+      `${base}/:poolId/balances`,
+      {
+        schema: {
+          summary: "The pool's balance at the close of each day or month between two dates, for a chart (coordinators, treasurers, board)",
+          description: `At most ${MOST_DAYS} days or ${MOST_MONTHS} months at a time. Left out, the range is the last 30 days (by=day) or the last 12 months to today (by=month); a month's last point is its last day, or \`to\` when that comes first.`,
+          params: poolParams,
+          querystring: readAfter.extend({ by: z.enum(['day', 'month']).default('month'), from: z.iso.date().optional(), to: z.iso.date().optional() }),
+          response: { 200: z.object({ by: z.enum(['day', 'month']), from: z.iso.date(), to: z.iso.date(), points: z.array(z.object({ date: z.iso.date(), balance: money })) }) },
+        },
+      },
+      async (request, reply) => {
+        if (!(await keeper(request, reply))) return reply;
+        const { networkId, poolId } = request.params;
+        await poolOf(db, networkId, poolId);
+        const { by } = request.query;
+        const to = request.query.to ?? today();
+        const from = request.query.from ?? (by === 'day' ? addDays(to, -29) : `${monthsBefore(to, 11)}-01`);
+        if (from > to) throw new Rejection('dates-reversed', 'The range must start on or before its end.', 422, 'from');
+        const ends = closingDays(by, from, to);
+        if (ends.length > (by === 'day' ? MOST_DAYS : MOST_MONTHS)) throw new Rejection('range-too-long', `Ask for at most ${MOST_DAYS} days or ${MOST_MONTHS} months at a time.`, 422, 'from');
+        const [opening, days] = await Promise.all([
+          db.selectFrom('pool_entries').select(sql<number>`coalesce(sum(pence), 0)::bigint`.as('b')).where('pool_id', '=', poolId).where('entry_date', '<', from).executeTakeFirstOrThrow(),
+          db.selectFrom('pool_entries').select(['entry_date', sql<number>`sum(pence)::bigint`.as('net')]).where('pool_id', '=', poolId).where('entry_date', '>=', from).where('entry_date', '<=', to).groupBy('entry_date').orderBy('entry_date').execute(),
+        ]);
+        let balance = Number(opening.b);
+        let next = 0;
+        const points = ends.map((date) => {
+          for (; next < days.length && days[next]!.entry_date <= date; next++) balance += Number(days[next]!.net);
+          return { date, balance: asMoney(balance) };
+        });
+        return { by, from, to, points };
+      },
+    );
+
+    app.get(
+      `${base}/:poolId/audit`,
+      {
+        schema: {
+          summary: "The pool's closed periods with the digest recorded at each, taken again over the log as it stands; ?chains=true also recomputes every hash chain of the log (coordinators, treasurers, board)",
+          description: 'Taking a digest again reads the hashes of the log up to its position; recomputing the chains reads the whole log, so it is done only when asked for. `hearth audit verify` also rebuilds every projection.',
+          params: poolParams,
+          querystring: readAfter.extend({ chains: z.enum(['true', 'false']).default('false'), last: z.coerce.number().int().min(1).max(120).default(12).describe('How many of the latest periods') }),
+          response: {
+            200: z.object({
+              periods: z.array(z.object({ periodEnd: z.iso.date(), closedOn: z.iso.date(), balance: money, digest: z.string(), upToPosition: z.number().int(), digestHolds: z.boolean().nullable().describe('Null where the log keeps no hashes (EventStoreDB)') })),
+              chains: z
+                .object({ events: z.number().int(), streams: z.number().int(), broken: z.number().int(), gaps: z.number().int(), missingPositions: z.number().int(), verify: z.boolean() })
+                .nullable()
+                .describe('Counts only: a finding may be in another network'),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        if (!(await keeper(request, reply))) return reply;
+        const { networkId, poolId } = request.params;
+        await poolOf(db, networkId, poolId);
+        const hashed = store.kind !== 'eventstoredb';
+        const rows = await db.selectFrom('pool_periods').selectAll().where('pool_id', '=', poolId).orderBy('period_end', 'desc').limit(request.query.last).execute();
+        const periods = await Promise.all(
+          rows.map(async (r) => ({
+            periodEnd: r.period_end, closedOn: r.closed_on, balance: asMoney(r.balance_pence), digest: r.digest, upToPosition: r.up_to_position,
+            digestHolds: hashed ? (await hashesUpTo(db, r.up_to_position)).sha256 === r.digest : null,
+          })),
+        );
+        const found = hashed && request.query.chains === 'true' ? await brokenChains(db) : undefined;
+        const chains = found && {
+          events: found.events, streams: found.streams, broken: found.broken.length, gaps: found.gaps.length, missingPositions: found.missingPositions.length,
+          verify: found.broken.length + found.gaps.length + found.missingPositions.length === 0,
+        };
+        return { periods, chains: chains ?? null };
+      },
+    );
+
+    app.get(
       `${base}/:poolId/periods/:periodEnd/statement`,
       {
         schema: {
@@ -259,4 +337,26 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
   };
+}
+
+/** The ISO month (2026-03) `n` months before the month of `day`. */
+function monthsBefore(day: string, n: number): string {
+  const index = Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1 - n;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** The days whose closing balance a chart shows: each day, or each month's last day (the range's end for the last). */
+function closingDays(by: 'day' | 'month', from: string, to: string): string[] {
+  const ends: string[] = [];
+  if (by === 'day') {
+    // Bounded, so that a range of centuries does not build a list before it is refused.
+    for (let d = from; d <= to && ends.length <= MOST_DAYS; d = addDays(d, 1)) ends.push(d);
+    return ends;
+  }
+  for (let month = from.slice(0, 7); ends.length <= MOST_MONTHS; month = monthsBefore(`${month}-01`, -1)) {
+    const last = addDays(`${monthsBefore(`${month}-01`, -1)}-01`, -1);
+    ends.push(last < to ? last : to);
+    if (last >= to) break;
+  }
+  return ends;
 }

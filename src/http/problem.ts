@@ -77,6 +77,7 @@ export const problemTitles: Record<string, string> = {
   'unknown-holder': 'That person has no money in this pool',
   'dates-reversed': 'The period ends before it starts',
   'period-not-found': 'No period was closed on that date',
+  'range-too-long': 'That range is too long to show at once',
   'claw-back-too-large': "More than the holder's unspent share",
   'line-not-found': 'There is no such bank statement line',
   'line-matched': 'That line is matched already',

@@ -1,6 +1,7 @@
 // Learning vouchers over HTTP, the reads: the network's policy; a voucher with every session that
-// used it, for its giver and its learner; one's own gifts and vouchers; a mentor's sessions; and
-// the treasurer's liability report as at a date, as JSON or CSV (?format=csv).
+// used it, for its giver and its learner; one's own gifts and vouchers; a mentor's sessions and the
+// vouchers they may redeem; and the treasurer's liability report as at a date, as JSON or CSV
+// (?format=csv).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { actingIn, actorIn, Forbidden, requireMember, signedIn } from '../access
 import { today } from '../dates.ts';
 import { formatPence, pounds } from '../pools/pool.ts';
 import { atExpiry, policyDecider, policyStream, voucherValue, type PolicyEvent } from '../vouchers/voucher.ts';
-import { liabilityAsAt, mentorSessions, voucherOf, vouchersOf, type Liability, type VoucherRow } from '../vouchers/books.ts';
+import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, type Liability, type VoucherRow } from '../vouchers/books.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 import { toCsv } from './csv.ts';
 
@@ -149,6 +150,30 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
           items: sessions.map((s) => ({ ...s, fee: asMoney(s.feePence), shares: s.shares.map((x) => ({ learner: x.learner, voucherId: x.voucherId, amount: asMoney(x.pence) })) })),
           totals: { sessions: sessions.length, fees: asMoney(sessions.reduce((sum, s) => sum + s.feePence, 0)), fromVouchers: paidBy(true), fromContributions: paidBy(false) },
         };
+      },
+    );
+
+    app.get(
+      `${base}/redeemable`,
+      {
+        schema: {
+          summary: "The vouchers a session can be redeemed from today: paid for, something left, not expired; ?learner= one learner's, ?activity= those for an activity and every amount voucher (mentors, coordinators)",
+          description: 'Only what a mentor needs to choose the voucher: not the giver, nor their message.',
+          params: networkParams,
+          querystring: readAfter.extend({ learner: z.uuid().optional(), activity: z.string().trim().min(1).max(120).optional() }),
+          response: {
+            200: z.object({
+              items: z.array(z.object({ voucherId: z.uuid(), learner: named, value: voucherValue, left: money, leftSessions: z.number().int().nullable(), expiresOn: z.iso.date().nullable() })),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request), ['mentor', 'coordinator']);
+        if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+        const rows = await redeemableVouchers(db, networkId, today(), { learnerId: request.query.learner, activity: request.query.activity });
+        return { items: rows.map((v) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, left: asMoney(v.leftPence), leftSessions: v.leftSessions, expiresOn: v.expiresOn })) };
       },
     );
 

@@ -438,6 +438,14 @@ function close(pool: OpenPool, command: Extract<PoolCommand, { type: 'ClosePerio
 export const pounds = (amount: number): string => `${amount < 0 ? '-' : ''}${Math.floor(Math.abs(amount) / 100)}.${String(Math.abs(amount) % 100).padStart(2, '0')}`;
 
 /** Pence as pounds: £1,234.05, with a sign when negative. */
+/** Pence from pounds as people write them (12.50, £1,234.05, 7), never through floating point; undefined when it is not an amount. */
+export function poundsToPence(text: string): number | undefined {
+  const match = /^(-?)£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const amount = Number(match[2]!.replace(/,/g, '')) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return match[1] ? -amount : amount;
+}
+
 export function formatPence(amount: number): string {
   const sign = amount < 0 ? '-' : '';
   const p = Math.abs(amount);

@@ -16,7 +16,8 @@ const kindNames: Record<string, string> = {
   reinvestment: 'Surplus reinvested',
   'claw-back': 'Clawed back by the council',
 };
-const kindName = (kind: string) => kindNames[kind] ?? kind;
+/** What an entry of the pool's books is, in words. */
+export const kindName = (kind: string) => kindNames[kind] ?? kind;
 
 const figures = (h: HolderRow | null) => h ?? { contributed: 0, spent: 0, clawedBack: 0, unspent: 0, shareOfBalance: 0 };
 

@@ -129,6 +129,21 @@ export async function vouchersOf(db: Db, networkId: string, who: { giverId: stri
   return (await query.orderBy('v.bought_on', 'desc').orderBy('v.voucher_id').execute()).map(toVoucher);
 }
 
+/**
+ * The vouchers a mentor may redeem a session from on a day: paid for, something left, not past
+ * their last day; for one learner or activity when asked. An amount voucher suits any activity.
+ */
+export async function redeemableVouchers(db: Db, networkId: string, on: string, only: { learnerId?: string; activity?: string } = {}): Promise<VoucherRow[]> {
+  let query = vouchers(db, networkId)
+    .where('v.status', '=', 'held')
+    .where('v.left_pence', '>', 0)
+    .where((eb) => eb.or([eb('v.expires_on', 'is', null), eb('v.expires_on', '>=', on)]));
+  if (only.learnerId) query = query.where('v.learner_id', '=', only.learnerId);
+  if (only.activity) query = query.where((eb) => eb.or([eb('v.value_kind', '=', 'amount'), eb(sql`lower(v.activity)`, '=', only.activity!.toLowerCase())]));
+  const rows = (await query.orderBy('v.bought_on').orderBy('v.voucher_id').execute()).map(toVoucher);
+  return rows.sort((a, b) => a.learner.name.localeCompare(b.learner.name, 'en-GB'));
+}
+
 export interface MentorSession {
   sessionId: string;
   startsAt: string;

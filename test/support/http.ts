@@ -41,6 +41,13 @@ export function send(app: App, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url:
   return app.inject({ method, url, headers: { ...type, 'idempotency-key': randomUUID(), ...headers }, payload: body === undefined ? undefined : JSON.stringify(body) });
 }
 
+/** Set-up through the API, which must succeed for a test to mean anything. */
+export async function setUp(sent: ReturnType<typeof send>, status: number) {
+  const res = await sent;
+  if (res.statusCode !== status) throw new Error(`set-up failed: ${res.statusCode} ${res.body}`);
+  return res;
+}
+
 export async function written(hearth: Hearth) {
   const { db } = hearth.database;
   const events = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -1,0 +1,224 @@
+// What the time bank's pages read: a member's exchanges (those waiting for them first), one
+// exchange, the network's categories and limits, and every account against its limits for the
+// coordinators who keep members from running too far into debt.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sql } from 'kysely';
+import type { Hearth } from '../hearth.ts';
+import { fold, Rejection } from '../commands/decider.ts';
+import { Forbidden, requireMember, signedIn } from '../access/guard.ts';
+import { settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
+import { formatMinutes } from '../timebank/account.ts';
+import { readAfter, waitForProjections } from './reads.ts';
+
+const networkParams = z.object({ networkId: z.uuid() });
+
+const exchange = z.object({
+  exchangeId: z.uuid(),
+  occurredOn: z.string(),
+  providerId: z.uuid(),
+  providerName: z.string(),
+  receiverId: z.uuid(),
+  receiverName: z.string(),
+  minutes: z.number().int(),
+  creditedMinutes: z.number().int(),
+  category: z.string(),
+  description: z.string(),
+  status: z.enum(['logged', 'disputed', 'confirmed', 'cancelled', 'reversed']),
+  loggedBy: z.string(),
+});
+
+/** Near a limit: within this share of the way from nothing to the limit. */
+const NEAR_LIMIT_PERCENT = 80;
+
+export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
+  const { db } = hearth.database;
+  const { store } = hearth;
+
+  const exchanges = (networkId: string) =>
+    db
+      .selectFrom('timebank_exchanges as x')
+      .leftJoin('people as p', 'p.person_id', 'x.provider_id')
+      .leftJoin('people as r', 'r.person_id', 'x.receiver_id')
+      .select(['x.exchange_id', 'x.occurred_on', 'x.provider_id', 'p.name as provider', 'p.erased as providerErased', 'x.receiver_id', 'r.name as receiver', 'r.erased as receiverErased', 'x.minutes', 'x.credited', 'x.category', 'x.description', 'x.status', 'x.logged_by'])
+      .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]));
+  type Row = Awaited<ReturnType<ReturnType<typeof exchanges>['execute']>>[number];
+  const name = (n: string | null, erased: boolean | null) => (erased ? 'erased member' : (n ?? 'unknown'));
+  const shaped = (r: Row): z.infer<typeof exchange> => ({
+    exchangeId: r.exchange_id,
+    occurredOn: r.occurred_on,
+    providerId: r.provider_id,
+    providerName: name(r.provider, r.providerErased),
+    receiverId: r.receiver_id,
+    receiverName: name(r.receiver, r.receiverErased),
+    minutes: r.minutes,
+    creditedMinutes: r.credited,
+    category: r.category,
+    description: r.description,
+    status: r.status as z.infer<typeof exchange>['status'],
+    loggedBy: r.logged_by,
+  });
+
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const base = '/networks/:networkId/timebank';
+
+    app.get(
+      `${base}/settings`,
+      {
+        schema: {
+          summary: "The time bank's categories with their rates, its balance limits and its longest exchange (any member)",
+          params: networkParams,
+          response: { 200: z.object({ categories: z.array(z.object({ category: z.string(), ratePercent: z.number().int() })), lowerMinutes: z.number().int(), upperMinutes: z.number().int(), maxExchangeMinutes: z.number().int() }) },
+        },
+      },
+      async (request) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request));
+        const settings = fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as unknown as SettingsEvent[]);
+        return {
+          categories: Object.entries(settings.categories).sort(([a], [b]) => a.localeCompare(b)).map(([category, ratePercent]) => ({ category, ratePercent })),
+          lowerMinutes: settings.lowerMinutes,
+          upperMinutes: settings.upperMinutes,
+          maxExchangeMinutes: settings.maxExchangeMinutes,
+        };
+      },
+    );
+
+    app.get(
+      `${base}/accounts/:personId/exchanges`,
+      {
+        schema: {
+          summary: "A member's exchanges, newest first: those waiting for someone to confirm, then the rest (the member, or a coordinator)",
+          params: networkParams.extend({ personId: z.uuid() }),
+          querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+          response: { 200: z.object({ waiting: z.array(exchange), recent: z.array(exchange) }) },
+        },
+      },
+      async (request, reply) => {
+        const { networkId, personId } = request.params;
+        const principal = signedIn(request);
+        await requireMember(store, networkId, principal, principal.personId === personId ? undefined : ['coordinator']);
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
+        const mine = exchanges(networkId).where((eb) => eb.or([eb('x.provider_id', '=', personId), eb('x.receiver_id', '=', personId)]));
+        const [waiting, recent] = await Promise.all([
+          mine.where('x.status', 'in', ['logged', 'disputed']).orderBy('x.occurred_on', 'desc').orderBy('x.position', 'desc').execute(),
+          mine.where('x.status', 'not in', ['logged', 'disputed']).orderBy('x.occurred_on', 'desc').orderBy('x.position', 'desc').limit(request.query.limit).execute(),
+        ]);
+        return { waiting: waiting.map(shaped), recent: recent.map(shaped) };
+      },
+    );
+
+    app.get(
+      `${base}/exchanges/:exchangeId`,
+      {
+        schema: {
+          summary: 'One exchange (its parties, or a coordinator)',
+          params: networkParams.extend({ exchangeId: z.uuid() }),
+          querystring: readAfter,
+          response: { 200: exchange },
+        },
+      },
+      async (request, reply) => {
+        const { networkId, exchangeId } = request.params;
+        const principal = signedIn(request);
+        const membership = await requireMember(store, networkId, principal);
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
+        const row = await exchanges(networkId).where('x.exchange_id', '=', exchangeId).executeTakeFirst();
+        if (!row) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
+        const party = row.provider_id === principal.personId || row.receiver_id === principal.personId;
+        if (!party && !membership.roles.includes('coordinator')) throw new Forbidden('Only the people in this exchange, or a coordinator, can see it.');
+        return shaped(row);
+      },
+    );
+
+    app.get(
+      `${base}/accounts`,
+      {
+        schema: {
+          summary: `Every member's balance against their limits, those nearest a limit first; near is ${NEAR_LIMIT_PERCENT}% of the way to it (coordinators)`,
+          params: networkParams,
+          querystring: readAfter,
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  personId: z.uuid(),
+                  name: z.string(),
+                  balanceMinutes: z.number().int(),
+                  balance: z.string(),
+                  lowerMinutes: z.number().int(),
+                  upperMinutes: z.number().int(),
+                  ownLimits: z.boolean().describe("Limits set for this member rather than the network's"),
+                  usedPercent: z.number().int().describe('How far the balance has gone towards the limit on its side'),
+                  nearLimit: z.boolean(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request), ['coordinator']);
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'memberships', 'people'], request.query.after))) return reply;
+        const settings = fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as unknown as SettingsEvent[]);
+        const rows = await db
+          .selectFrom('memberships as m')
+          .leftJoin('people as p', 'p.person_id', 'm.person_id')
+          .leftJoin('timebank_accounts as a', (join) => join.on('a.network_id', '=', networkId).on(sql`a.holder`, '=', sql`m.person_id::text`))
+          .select(['m.person_id', 'p.name', 'p.erased', 'a.balance', 'a.lower_override', 'a.upper_override'])
+          .where('m.network_id', '=', networkId)
+          .where('m.status', '=', 'active')
+          .execute();
+        const items = rows.map((r) => {
+          const balance = r.balance ?? 0;
+          const lower = r.lower_override ?? settings.lowerMinutes;
+          const upper = r.upper_override ?? settings.upperMinutes;
+          const limit = balance < 0 ? lower : upper;
+          const usedPercent = limit === 0 ? (balance === 0 ? 0 : 100) : Math.floor((balance / limit) * 100);
+          return {
+            personId: r.person_id,
+            name: name(r.name, r.erased),
+            balanceMinutes: balance,
+            balance: formatMinutes(balance),
+            lowerMinutes: lower,
+            upperMinutes: upper,
+            ownLimits: r.lower_override !== null || r.upper_override !== null,
+            usedPercent,
+            nearLimit: usedPercent >= NEAR_LIMIT_PERCENT,
+          };
+        });
+        return { items: items.sort((a, b) => b.usedPercent - a.usedPercent || a.name.localeCompare(b.name)) };
+      },
+    );
+
+    app.get(
+      '/networks/:networkId/directory',
+      {
+        schema: {
+          summary: 'The active members of a network by name, so that members can say who they gave time to or received it from (any member)',
+          params: networkParams,
+          querystring: readAfter,
+          response: { 200: z.object({ items: z.array(z.object({ personId: z.uuid(), name: z.string() })) }) },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await requireMember(store, networkId, signedIn(request));
+        if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;
+        const rows = await db
+          .selectFrom('memberships as m')
+          .innerJoin('people as p', 'p.person_id', 'm.person_id')
+          .select(['m.person_id', 'p.name'])
+          .where('m.network_id', '=', networkId)
+          .where('m.status', '=', 'active')
+          .where('p.erased', '=', false)
+          .orderBy('p.name')
+          .execute();
+        return { items: rows.filter((r) => r.name !== null).map((r) => ({ personId: r.person_id, name: r.name! })) };
+      },
+    );
+  };
+}

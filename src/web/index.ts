@@ -1,0 +1,149 @@
+// The pages people use, served by Hearth itself beside the API: signing in and out, a home page
+// listing each network and what the person can do there, and one set of pages per journey.
+// Forms post and the server redirects; no page needs a script.
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import formbody from '@fastify/formbody';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Hearth } from '../hearth.ts';
+import { Forbidden, Unauthenticated } from '../access/guard.ts';
+import { CsrfMismatch } from '../http/auth.ts';
+import { html } from '../http/html.ts';
+import { Api, ReadFailed } from './api.ts';
+import { layout } from './layout.ts';
+import { errorSummary, form, formState, posted, readText, refusedBy, textField, type FormState } from './forms.ts';
+import { pageFor, type Membership } from './page.ts';
+import { memberJourney } from './timebank.ts';
+import { familyJourney, mentorJourney } from './vouchers.ts';
+import { coordinatorJourney } from './coordinator.ts';
+import { careBankJourney } from './carebank.ts';
+import { coopJourney } from './coop.ts';
+import { treasurerJourney } from './treasurer.ts';
+
+export interface Link {
+  href: string;
+  label: string;
+}
+
+/** One journey's pages, and the links to them the home page shows for a membership. */
+export interface Journey {
+  links(membership: Membership): Link[];
+  routes(hearth: Hearth): FastifyPluginAsync;
+}
+
+const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney];
+
+const kindNames: Record<string, string> = {
+  time_bank: 'Time bank',
+  care_bank_scheme: 'Care bank',
+  neighbourhood_network: 'Neighbourhood network',
+  co_operative: 'Co-operative',
+};
+
+/** Only a path on this site may be returned to after signing in. */
+const localPath = (next: unknown) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/');
+
+/** A page outside any network: signing in, or an error, with the way to sign out when signed in. */
+function bare(reply: FastifyReply, title: string, body: ReturnType<typeof html>, status = 200, hasErrors = false) {
+  const principal = reply.request.principal;
+  const who = principal?.kind === 'cookie' ? { csrfToken: principal.csrfToken } : undefined;
+  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(layout({ title, body, hasErrors, who }));
+}
+
+export function webRoutes(hearth: Hearth): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(formbody);
+
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof Unauthenticated || (error instanceof ReadFailed && error.problem.status === 401)) {
+        return reply.redirect(request.method === 'GET' ? `/sign-in?next=${encodeURIComponent(request.url)}` : '/sign-in', 303);
+      }
+      if (error instanceof CsrfMismatch) {
+        return bare(reply, 'This form has expired', html`<p>${error.message}</p><p><a href="/">Go to your networks</a></p>`, 403);
+      }
+      if (error instanceof Forbidden || (error instanceof ReadFailed && error.problem.status === 403)) {
+        return bare(reply, 'This page is not open to you', html`<p>${error.message}</p><p><a href="/">Go to your networks</a></p>`, 403);
+      }
+      if (hasZodFastifySchemaValidationErrors(error) || (error instanceof ReadFailed && error.problem.status === 404)) {
+        return bare(reply, 'Page not found', html`<p>There is nothing at this address. Check it, or <a href="/">go to your networks</a>.</p>`, 404);
+      }
+      if (error instanceof ReadFailed) {
+        return bare(reply, error.problem.title, html`<p>${error.problem.detail}</p><p><a href="/">Go to your networks</a></p>`, error.problem.status);
+      }
+      request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'page failed');
+      return bare(reply, 'Sorry, something went wrong', html`<p>Nothing was changed. Please try again. If it happens again, tell your coordinator and quote ${request.id}.</p>`, 500);
+    });
+
+    const signInPage = (reply: FastifyReply, state: FormState, note?: string) =>
+      bare(
+        reply,
+        'Sign in',
+        html`${errorSummary(state)}${note ? html`<p class="panel" role="status">${note}</p>` : html``}
+          ${form(
+            `/sign-in${state.values.next ? `?next=${encodeURIComponent(state.values.next)}` : ''}`,
+            state,
+            '',
+            html`${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}${textField(state, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}`,
+            'Sign in',
+          )}
+          <p>No account? Your coordinator can record what you do for you, or help you set one up.</p>`,
+        state.general || Object.keys(state.errors).length > 0 ? 422 : 200,
+        Object.keys(state.errors).length > 0 || state.general !== undefined,
+      );
+
+    app.get('/sign-in', { schema: { hide: true } }, async (request, reply) => {
+      const query = request.query as { next?: string; 'signed-out'?: string };
+      if (request.principal?.kind === 'cookie') return reply.redirect(localPath(query.next), 303);
+      return signInPage(reply, formState({ next: localPath(query.next) === '/' ? undefined : query.next }), query['signed-out'] ? 'You have signed out.' : undefined);
+    });
+
+    app.post('/sign-in', { schema: { hide: true } }, async (request, reply) => {
+      const state = posted(request.body);
+      state.values.next = (request.query as { next?: string }).next;
+      const email = readText(state, 'email', 'Enter your email address', 254);
+      const password = readText(state, 'password', 'Enter your password', 200);
+      if (!email || !password) return signInPage(reply, state);
+      const answer = await new Api(app, request).send('POST', '/sessions', { email, password, kind: 'cookie' }, { key: state.values._key ?? 'sign-in' });
+      if (!answer.ok) return signInPage(reply, refusedBy(state, answer.problem));
+      if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
+      return reply.redirect(localPath(state.values.next), 303);
+    });
+
+    app.post('/sign-out', { schema: { hide: true } }, async (request, reply) => {
+      const answer = await new Api(app, request).send('DELETE', '/sessions/current', undefined, { key: 'sign-out' });
+      if (answer.ok && answer.setCookie) reply.header('set-cookie', answer.setCookie);
+      return reply.redirect('/sign-in?signed-out=1', 303);
+    });
+
+    app.get('/', { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const networks = page.me.memberships.filter((m) => m.status === 'active');
+      const waiting = page.me.memberships.filter((m) => m.status === 'requested' || m.status === 'invited');
+      return page.show({
+        title: 'Your networks',
+        body: html`${networks.length === 0 ? html`<p>You are not a member of a network yet. Ask your coordinator to invite you.</p>` : html``}
+          ${networks.map((m) => networkSection(m))}
+          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? 'you have been invited' : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}`,
+      });
+    });
+
+    app.get('/networks/:networkId', { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const membership = page.memberOf((request.params as { networkId: string }).networkId);
+      return page.show({ title: membership.networkName ?? 'Your network', crumbs: [{ href: '/', label: 'Your networks' }], body: networkActions(membership) });
+    });
+
+    for (const journey of journeys) await app.register(journey.routes(hearth));
+  };
+}
+
+function networkActions(m: Membership) {
+  const links = journeys.flatMap((j) => j.links(m));
+  const roles = m.roles.filter((r) => r !== 'member');
+  return html`<p>${kindNames[m.kind ?? ''] ?? 'Network'}${roles.length > 0 ? html`. You are ${roles.join(' and ')} here` : html``}.</p>
+    ${links.length > 0 ? html`<ul class="actions">${links.map((l) => html`<li><a href="${l.href}">${l.label}</a></li>`)}</ul>` : html`<p>There is nothing to do here yet.</p>`}`;
+}
+
+function networkSection(m: Membership) {
+  return html`<section aria-labelledby="n-${m.networkId}"><h2 id="n-${m.networkId}">${m.networkName ?? 'A network'}</h2>${networkActions(m)}</section>`;
+}
+

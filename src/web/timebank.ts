@@ -1,0 +1,299 @@
+// A time-bank member's pages: their balance in hours and minutes, what is waiting for them, recent
+// exchanges, logging an hour given or received, confirming or disputing what others logged, and a
+// statement to print or download. A coordinator uses the same pages for a member (?for=personId).
+import type { FastifyPluginAsync } from 'fastify';
+import type { Hearth } from '../hearth.ts';
+import { html, type Html } from '../http/html.ts';
+import { toCsv } from '../http/csv.ts';
+import { addDays, today } from '../dates.ts';
+import { dateField, dateValues, durationField, errorSummary, form, formState, posted, radioField, readChoice, readDate, readDuration, readText, selectField, textArea, type FormState } from './forms.ts';
+import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';
+import { hoursAndMinutes, longDate } from './words.ts';
+import type { Journey } from './index.ts';
+
+interface Exchange {
+  exchangeId: string;
+  occurredOn: string;
+  providerId: string;
+  providerName: string;
+  receiverId: string;
+  receiverName: string;
+  minutes: number;
+  creditedMinutes: number;
+  category: string;
+  description: string;
+  status: 'logged' | 'disputed' | 'confirmed' | 'cancelled' | 'reversed';
+  loggedBy: string;
+}
+
+interface Account {
+  balanceMinutes: number;
+  lowerMinutes: number;
+  upperMinutes: number;
+}
+
+interface Statement {
+  from: string;
+  to: string;
+  opening: { minutes: number };
+  closing: { minutes: number };
+  entries: Array<{ date: string; minutes: number; reason: string; category: string | null; description: string | null; with: string }>;
+}
+
+const statusWords: Record<Exchange['status'], string> = {
+  logged: 'waiting to be confirmed',
+  disputed: 'disputed',
+  confirmed: 'confirmed',
+  cancelled: 'cancelled',
+  reversed: 'reversed',
+};
+
+const done: Record<string, { title: string; say: (x: Exchange, self: string) => string }> = {
+  logged: { title: 'Exchange logged', say: (x, self) => `${otherName(x, self)} will be asked to confirm it. The hours move when they do.` },
+  confirmed: { title: 'Exchange confirmed', say: () => 'The hours have moved between the two accounts.' },
+  disputed: { title: 'Exchange disputed', say: () => 'Nothing has moved. A coordinator will look at it with you both.' },
+};
+
+const otherName = (x: Exchange, self: string) => (x.providerId === self ? x.receiverName : x.providerName);
+const sentence = (x: Exchange, self: string) =>
+  x.providerId === self ? `You gave ${hoursAndMinutes(x.minutes)} to ${x.receiverName}` : x.receiverId === self ? `You received ${hoursAndMinutes(x.minutes)} from ${x.providerName}` : `${x.providerName} gave ${hoursAndMinutes(x.minutes)} to ${x.receiverName}`;
+
+function balanceWords(minutes: number): string {
+  if (minutes === 0) return 'You have given as much time as you have received.';
+  return minutes > 0 ? `You have given ${hoursAndMinutes(minutes)} more than you have received.` : `You have received ${hoursAndMinutes(minutes)} more than you have given.`;
+}
+
+export const memberJourney: Journey = {
+  links: (m: Membership) => (m.kind === 'time_bank' ? [{ href: `/networks/${m.networkId}/time`, label: 'Your time: balance, exchanges and statement' }] : []),
+  routes: (_hearth: Hearth): FastifyPluginAsync => async (app) => {
+    const base = '/networks/:networkId/time';
+    type Params = { networkId: string; exchangeId?: string };
+
+    /** Whose account the page is about: one's own, or, for a coordinator, the member named in ?for=. */
+    function subjectOf(page: Page, m: Membership): { personId: string; forQuery: string; onBehalfOf?: string } {
+      const wanted = (page.request.query as { for?: string }).for;
+      if (!wanted || wanted === page.me.personId) return { personId: page.me.personId, forQuery: '' };
+      // The API decides whether a coordinator may act for this person; the page only passes it on.
+      return { personId: wanted, forQuery: `for=${encodeURIComponent(wanted)}`, onBehalfOf: m.roles.includes('coordinator') ? wanted : undefined };
+    }
+    const withQuery = (path: string, ...parts: string[]) => {
+      const query = parts.filter(Boolean).join('&');
+      return query ? `${path}?${query}` : path;
+    };
+
+    app.get(base, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const { networkId } = request.params as Params;
+      const m = page.memberOf(networkId);
+      const who = subjectOf(page, m);
+      const after = (request.query as { after?: string }).after;
+      const [account, list] = await Promise.all([
+        page.api.read<Account>(`/networks/${networkId}/timebank/accounts/${who.personId}`, { after }),
+        page.api.read<{ waiting: Exchange[]; recent: Exchange[] }>(`/networks/${networkId}/timebank/accounts/${who.personId}/exchanges`, { after }),
+      ]);
+      const self = who.personId;
+      const forMe = list.waiting.filter((x) => x.status === 'logged' && x.loggedBy !== self);
+      const forOthers = list.waiting.filter((x) => !forMe.includes(x));
+      const link = (x: Exchange) => withQuery(`/networks/${networkId}/time/exchanges/${x.exchangeId}`, who.forQuery);
+      return page.show({
+        title: who.onBehalfOf ? 'Their time' : 'Your time',
+        crumbs: networkCrumbs(m),
+        body: html`<h2>Balance</h2>
+          <p class="figure">${account.balanceMinutes < 0 ? 'minus ' : ''}${hoursAndMinutes(account.balanceMinutes)}</p>
+          <p>${balanceWords(account.balanceMinutes)} The most you can go below zero is ${hoursAndMinutes(account.lowerMinutes)}.</p>
+          <p><a class="button" href="${withQuery(`/networks/${networkId}/time/log`, who.forQuery)}">Log time given or received</a>
+             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/statement`, who.forQuery)}">Statement</a></p>
+          <h2>Waiting for you to confirm</h2>
+          ${forMe.length === 0 ? html`<p>Nothing is waiting for you.</p>` : html`<ul class="actions">${forMe.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: check and confirm</li>`)}</ul>`}
+          ${forOthers.length === 0 ? html`` : html`<h2>Waiting for others</h2><ul>${forOthers.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: ${statusWords[x.status]}</li>`)}</ul>`}
+          <h2>Recent exchanges</h2>
+          ${list.recent.length === 0 ? html`<p>No exchanges yet.</p>` : exchangeTable(list.recent, self, link)}`,
+      });
+    });
+
+    const logForm = async (page: Page, m: Membership, state: FormState) => {
+      const { networkId } = m;
+      const who = subjectOf(page, m);
+      const [directory, settings] = await Promise.all([
+        page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${networkId}/directory`),
+        page.api.read<{ categories: Array<{ category: string }>; maxExchangeMinutes: number }>(`/networks/${networkId}/timebank/settings`),
+      ]);
+      const others = directory.items.filter((p) => p.personId !== who.personId).map((p) => ({ value: p.personId, label: p.name }));
+      const forName = directory.items.find((p) => p.personId === who.personId)?.name;
+      return page.show({
+        title: who.onBehalfOf ? `Log time for ${forName ?? 'a member'}` : 'Log time given or received',
+        crumbs: [...networkCrumbs(m), { href: withQuery(`/networks/${networkId}/time`, who.forQuery), label: who.onBehalfOf ? 'Their time' : 'Your time' }],
+        hasErrors: Object.keys(state.errors).length > 0 || state.general !== undefined,
+        body: html`${errorSummary(state)}
+          ${form(
+            withQuery(`/networks/${networkId}/time/log`, who.forQuery),
+            state,
+            page.csrfToken,
+            html`${radioField(state, { name: 'direction', label: who.onBehalfOf ? 'Did they give time or receive it?' : 'Did you give time or receive it?', options: [{ value: 'gave', label: who.onBehalfOf ? 'They gave time' : 'I gave time' }, { value: 'received', label: who.onBehalfOf ? 'They received time' : 'I received time' }] })}
+              ${selectField(state, { name: 'other', label: 'Who with?', options: others, prompt: 'Choose a member' })}
+              ${selectField(state, { name: 'category', label: 'What kind of help?', options: settings.categories.map((c) => ({ value: c.category, label: c.category })), prompt: 'Choose one' })}
+              ${dateField(state, { name: 'date', label: 'When was it?' })}
+              ${durationField(state, { name: 'duration', label: 'How long?', hint: `For example, 1 hour 30 minutes. At most ${hoursAndMinutes(settings.maxExchangeMinutes)}.` })}
+              ${textArea(state, { name: 'description', label: 'What was done (optional)', hint: 'A few words, for example "weeded the front garden"' })}`,
+            'Log it',
+          )}`,
+      });
+    };
+
+    app.get(`${base}/log`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      return logForm(page, m, formState(dateValues('date', today())));
+    });
+
+    app.post(`${base}/log`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const who = subjectOf(page, m);
+      const state = posted(request.body);
+      const direction = readChoice(state, 'direction', ['gave', 'received'] as const, 'Say whether time was given or received');
+      const other = readText(state, 'other', 'Choose who the time was with', 64);
+      const category = readText(state, 'category', 'Choose what kind of help it was', 100);
+      const occurredOn = readDate(state, 'date', 'Enter the date it happened');
+      const minutes = readDuration(state, 'duration', 'Enter how long it took');
+      const [providerId, receiverId] = direction === 'received' ? [other, who.personId] : [who.personId, other];
+      return submit<{ exchangeId: string; position: number }>(
+        page,
+        state,
+        () =>
+          page.api.send(
+            'POST',
+            `/networks/${m.networkId}/timebank/exchanges`,
+            { providerId, receiverId, minutes, category, occurredOn, description: state.values.description ?? '' },
+            { key: state.values._key!, onBehalfOf: who.onBehalfOf },
+          ),
+        // A refusal about the other person goes beside their name; one about oneself, at the top.
+        { [direction === 'received' ? 'providerId' : 'receiverId']: 'other', minutes: 'duration', category: 'category', occurredOn: 'date', description: 'description' },
+        (s) => logForm(page, m, s),
+        (body) => withQuery(`/networks/${m.networkId}/time/exchanges/${body.exchangeId}`, `after=${body.position}`, 'done=logged', who.forQuery),
+      );
+    });
+
+    const exchangePage = async (page: Page, m: Membership, exchangeId: string, state: FormState) => {
+      const who = subjectOf(page, m);
+      const query = page.request.query as { after?: string; done?: string };
+      const x = await page.api.read<Exchange>(`/networks/${m.networkId}/timebank/exchanges/${exchangeId}`, { after: query.after });
+      const self = who.personId;
+      const outcome = query.done ? done[query.done] : undefined;
+      const canSettle = x.status === 'logged' && x.loggedBy !== self && (x.providerId === self || x.receiverId === self);
+      const action = (verb: string) => withQuery(`/networks/${m.networkId}/time/exchanges/${x.exchangeId}/${verb}`, who.forQuery);
+      return page.show({
+        title: outcome?.title ?? 'Exchange',
+        crumbs: [...networkCrumbs(m), { href: withQuery(`/networks/${m.networkId}/time`, who.forQuery), label: who.onBehalfOf ? 'Their time' : 'Your time' }],
+        hasErrors: Object.keys(state.errors).length > 0 || state.general !== undefined,
+        body: html`${errorSummary(state)}
+          ${outcome ? html`<div class="panel" role="status"><h2>${sentence(x, self)}</h2><p>${outcome.say(x, self)}</p></div>` : html``}
+          <dl class="summary">
+            <dt>Given by</dt><dd>${x.providerName}</dd>
+            <dt>Received by</dt><dd>${x.receiverName}</dd>
+            <dt>Time</dt><dd>${hoursAndMinutes(x.minutes)}${x.creditedMinutes !== x.minutes ? html` (counts as ${hoursAndMinutes(x.creditedMinutes)})` : html``}</dd>
+            <dt>Kind of help</dt><dd>${x.category}</dd>
+            <dt>Date</dt><dd>${longDate(x.occurredOn)}</dd>
+            ${x.description ? html`<dt>What was done</dt><dd>${x.description}</dd>` : html``}
+            <dt>Status</dt><dd>${statusWords[x.status]}</dd>
+          </dl>
+          ${canSettle
+            ? html`<h2>Is this right?</h2>
+              ${form(action('confirm'), formState(), page.csrfToken, html`<p>If it is, confirm it and the hours move.</p>`, 'Yes, confirm it')}
+              <h2>Something is wrong</h2>
+              ${form(action('dispute'), state, page.csrfToken, textArea(state, { name: 'reason', label: 'What is wrong?', hint: 'A coordinator will read this and help put it right.' }), 'Dispute it', { buttonClass: 'warning' })}`
+            : html``}
+          <p><a href="${withQuery(`/networks/${m.networkId}/time`, who.forQuery)}">Back to ${who.onBehalfOf ? 'their' : 'your'} time</a></p>`,
+      });
+    };
+
+    app.get(`${base}/exchanges/:exchangeId`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const { networkId, exchangeId } = request.params as Params;
+      return exchangePage(page, page.memberOf(networkId), exchangeId!, formState());
+    });
+
+    for (const verb of ['confirm', 'dispute'] as const) {
+      app.post(`${base}/exchanges/:exchangeId/${verb}`, { schema: { hide: true } }, async (request, reply) => {
+        const page = await pageFor(app, request, reply);
+        const { networkId, exchangeId } = request.params as Params;
+        const m = page.memberOf(networkId);
+        const who = subjectOf(page, m);
+        const state = posted(request.body);
+        const reason = verb === 'dispute' ? readText(state, 'reason', 'Say what is wrong with it') : undefined;
+        return submit<{ position: number }>(
+          page,
+          state,
+          () =>
+            verb === 'confirm'
+              ? page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/confirmation`, undefined, { key: state.values._key!, onBehalfOf: who.onBehalfOf })
+              : page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/dispute`, { reason }, { key: state.values._key!, onBehalfOf: who.onBehalfOf }),
+          { reason: 'reason' },
+          (s) => exchangePage(page, m, exchangeId!, s),
+          (body) => withQuery(`/networks/${networkId}/time/exchanges/${exchangeId}`, `after=${body.position}`, `done=${verb === 'confirm' ? 'confirmed' : 'disputed'}`, who.forQuery),
+        );
+      });
+    }
+
+    async function statementOf(page: Page, m: Membership) {
+      const who = subjectOf(page, m);
+      const query = page.request.query as Record<string, string | undefined>;
+      const state = formState({ ...dateValues('from', addDays(today(), -90)), ...dateValues('to', today()), ...query });
+      const from = readDate(state, 'from', 'Enter the first day');
+      const to = readDate(state, 'to', 'Enter the last day');
+      if (from && to && to < from) state.errors.to = 'The last day must be on or after the first day';
+      const statement = from && to && !state.errors.to ? await page.api.read<Statement>(`/networks/${m.networkId}/timebank/accounts/${who.personId}/statement`, { from, to }) : undefined;
+      return { who, state, statement };
+    }
+
+    app.get(`${base}/statement`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const { who, state, statement } = await statementOf(page, m);
+      const csv = statement ? withQuery(`/networks/${m.networkId}/time/statement.csv`, `from=${statement.from}`, `to=${statement.to}`, who.forQuery) : '';
+      return page.show({
+        title: 'Statement',
+        crumbs: [...networkCrumbs(m), { href: withQuery(`/networks/${m.networkId}/time`, who.forQuery), label: who.onBehalfOf ? 'Their time' : 'Your time' }],
+        hasErrors: Object.keys(state.errors).length > 0,
+        body: html`${errorSummary(state)}
+          <form method="get" action="/networks/${m.networkId}/time/statement" class="no-print">
+            ${who.onBehalfOf ? html`<input type="hidden" name="for" value="${who.personId}">` : html``}
+            ${dateField(state, { name: 'from', label: 'From' })}${dateField(state, { name: 'to', label: 'To' })}
+            <button type="submit" class="secondary">Show statement</button>
+          </form>
+          ${statement ? statementTable(statement) : html``}
+          ${statement ? html`<p class="no-print"><a href="${csv}" download>Download this statement as a spreadsheet (CSV)</a>. To print it, use your browser's Print.</p>` : html``}`,
+      });
+    });
+
+    app.get(`${base}/statement.csv`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const { statement } = await statementOf(page, m);
+      if (!statement) return reply.redirect(`/networks/${m.networkId}/time/statement`, 303);
+      const rows = [
+        ['date', 'with', 'kind of help', 'what was done', 'minutes'],
+        ['', '', '', 'balance brought forward', String(statement.opening.minutes)],
+        ...statement.entries.map((e) => [e.date, e.with, e.category ?? e.reason, e.description ?? '', String(e.minutes)]),
+        ['', '', '', 'balance carried forward', String(statement.closing.minutes)],
+      ];
+      reply.header('content-disposition', `attachment; filename="time-statement-${statement.from}-${statement.to}.csv"`);
+      return reply.type('text/csv; charset=utf-8').send(toCsv(rows));
+    });
+  },
+};
+
+function exchangeTable(rows: Exchange[], self: string, link: (x: Exchange) => string): Html {
+  return html`<div class="table-scroll"><table><caption>Your latest exchanges, newest first</caption>
+    <thead><tr><th scope="col">Date</th><th scope="col">What happened</th><th scope="col">Kind of help</th><th scope="col">Status</th></tr></thead>
+    <tbody>${rows.map((x) => html`<tr><td>${longDate(x.occurredOn)}</td><td><a href="${link(x)}">${sentence(x, self)}</a></td><td>${x.category}</td><td>${statusWords[x.status]}</td></tr>`)}</tbody></table></div>`;
+}
+
+function statementTable(s: Statement): Html {
+  const signed = (m: number) => (m === 0 ? 'none' : `${m < 0 ? 'minus ' : ''}${hoursAndMinutes(m)}`);
+  return html`<div class="table-scroll"><table><caption>From ${longDate(s.from)} to ${longDate(s.to)}</caption>
+    <thead><tr><th scope="col">Date</th><th scope="col">With</th><th scope="col">What</th><th scope="col" class="num">Time in or out</th></tr></thead>
+    <tbody><tr><td>${longDate(s.from)}</td><td></td><td>Balance at the start</td><td class="num">${signed(s.opening.minutes)}</td></tr>
+    ${s.entries.map((e) => html`<tr><td>${longDate(e.date)}</td><td>${e.with}</td><td>${e.category ?? e.reason}${e.description ? html`: ${e.description}` : html``}</td><td class="num">${e.minutes > 0 ? 'in ' : 'out '}${hoursAndMinutes(e.minutes)}</td></tr>`)}
+    <tr><td>${longDate(s.to)}</td><td></td><td><strong>Balance at the end</strong></td><td class="num"><strong>${signed(s.closing.minutes)}</strong></td></tr></tbody></table></div>`;
+}
