@@ -20,7 +20,7 @@ export interface HttpOptions {
 
 const bin = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as { port: number };
@@ -29,7 +29,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Peak resident set size of a process so far, in MB (VmHWM). */
-function peakRss(pid: number): number {
+export function peakRss(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return Math.round(kb / 1024);
 }
@@ -48,32 +48,10 @@ export async function httpBench(options: HttpOptions): Promise<Row[]> {
       if (i > 300) throw new Error('the server did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const post = async (path: string, body: unknown, token?: string, method = 'POST') => {
-      const res = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<Record<string, any>>;
-    };
-    const email = 'coordinator@bench.example';
-    const password = 'a bench passphrase, long enough';
-    await post('/accounts', { name: 'Bench Coordinator', email, password });
-    const { token } = await post('/sessions', { email, password });
-    const { networkId } = await post('/networks', { name: 'Bench Time Bank', kind: 'time_bank' }, token);
-    const tb = `/networks/${networkId}/timebank`;
-    await post(`${tb}/limits`, { lowerMinutes: -10_000_000, upperMinutes: 10_000_000, maxExchangeMinutes: 720, reason: 'benchmark' }, token, 'PUT');
-    await post(`${tb}/categories/gardening`, {}, token, 'PUT');
-    const members: string[] = [];
-    for (let i = 0; i < options.members; i += 8) {
-      const batch = await Promise.all(Array.from({ length: Math.min(8, options.members - i) }, (_, k) => post(`/networks/${networkId}/members`, { name: `Member ${i + k}` }, token)));
-      members.push(...batch.map((m) => m.personId as string));
-    }
+    const { token, tb, members } = await benchTimeBank(base, options.members);
 
     const hot = members.slice(0, Math.max(1, Math.round(members.length / 100)));
     const pick = (from: string[]) => from[Math.floor(Math.random() * from.length)]!;
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const rows: Row[] = [];
     for (const [label, skewed] of [['HTTP log + confirm', false], ['HTTP skew: 80% touch 1%', true]] as const) {
       const pair = () => {
@@ -86,28 +64,7 @@ export async function httpBench(options: HttpOptions): Promise<Row[]> {
         url: base,
         connections: options.connections,
         duration: options.seconds,
-        requests: [
-          {
-            method: 'POST',
-            path: `/api/v1${tb}/exchanges`,
-            setupRequest: (request) => {
-              const [providerId, receiverId] = pair();
-              const body = { providerId, receiverId, minutes: 30 + Math.floor(Math.random() * 90), category: 'gardening', description: 'Bench', occurredOn: new Date().toISOString().slice(0, 10) };
-              return { ...request, headers: { ...headers, 'idempotency-key': randomUUID() }, body: JSON.stringify(body) };
-            },
-            onResponse: (status, body, context) => {
-              if (status === 201) (context as { exchangeId?: string }).exchangeId = JSON.parse(body).exchangeId;
-            },
-          },
-          {
-            method: 'POST',
-            setupRequest: (request, context) => ({
-              ...request,
-              path: `/api/v1${tb}/exchanges/${(context as { exchangeId?: string }).exchangeId}/confirmation`,
-              headers: { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
-            }),
-          },
-        ],
+        requests: logAndConfirm(tb, token, pair),
       });
       const failed = result.non2xx + result.errors + result.timeouts;
       rows.push({
@@ -127,4 +84,58 @@ export async function httpBench(options: HttpOptions): Promise<Row[]> {
     await new Promise((r) => server.once('exit', r));
     await scratch.drop();
   }
+}
+
+/** A time bank to load: a coordinator, wide limits, one category, and members with no account. */
+export async function benchTimeBank(base: string, count: number) {
+  const post = async (path: string, body: unknown, token?: string, method = 'POST') => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, any>>;
+  };
+  const email = 'coordinator@bench.example';
+  const password = 'a bench passphrase, long enough';
+  await post('/accounts', { name: 'Bench Coordinator', email, password });
+  const { token } = await post('/sessions', { email, password });
+  const { networkId } = await post('/networks', { name: 'Bench Time Bank', kind: 'time_bank' }, token);
+  const tb = `/networks/${networkId}/timebank`;
+  await post(`${tb}/limits`, { lowerMinutes: -10_000_000, upperMinutes: 10_000_000, maxExchangeMinutes: 720, reason: 'benchmark' }, token, 'PUT');
+  await post(`${tb}/categories/gardening`, {}, token, 'PUT');
+  const members: string[] = [];
+  for (let i = 0; i < count; i += 8) {
+    const batch = await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, k) => post(`/networks/${networkId}/members`, { name: `Member ${i + k}` }, token)));
+    members.push(...batch.map((m) => m.personId as string));
+  }
+  return { token: token as string, tb, members, networkId: networkId as string, email, password };
+}
+
+/** autocannon's two requests: log an exchange between a pair, then confirm it, each with its own Idempotency-Key. */
+export function logAndConfirm(tb: string, token: string, pair: () => string[]): autocannon.Request[] {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  return [
+    {
+      method: 'POST',
+      path: `/api/v1${tb}/exchanges`,
+      setupRequest: (request) => {
+        const [providerId, receiverId] = pair();
+        const body = { providerId, receiverId, minutes: 30 + Math.floor(Math.random() * 90), category: 'gardening', description: 'Bench', occurredOn: new Date().toISOString().slice(0, 10) };
+        return { ...request, headers: { ...headers, 'idempotency-key': randomUUID() }, body: JSON.stringify(body) };
+      },
+      onResponse: (status, body, context) => {
+        if (status === 201) (context as { exchangeId?: string }).exchangeId = JSON.parse(body).exchangeId;
+      },
+    },
+    {
+      method: 'POST',
+      setupRequest: (request, context) => ({
+        ...request,
+        path: `/api/v1${tb}/exchanges/${(context as { exchangeId?: string }).exchangeId}/confirmation`,
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
+      }),
+    },
+  ];
 }

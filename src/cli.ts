@@ -19,6 +19,8 @@ const usage = `Usage: hearth <command>
 
 Commands:
   serve [--no-projections]     start the HTTP server (and the projections, unless told not to)
+  project                      a projection worker: follows every projection it can take the lease
+                               of, and takes over those of a worker that stops
   migrate                      apply pending database migrations
   projections status           each projection's position, lag and state
   projections rebuild NAME     rebuild a projection beside the live one and swap it in
@@ -67,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   switch (command) {
+    case 'project':
+      return project(config);
     case 'serve':
       return serve({ ...config, PROJECTIONS: config.PROJECTIONS && !values['no-projections'] });
     case 'migrate':
@@ -133,6 +137,23 @@ async function serve(config: Config): Promise<number> {
     const shutdown = async (signal: string) => {
       log.info({ signal }, 'shutting down');
       await app.close();
+      await hearth.close();
+      resolve(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+}
+
+/** A projection worker: no HTTP, only the projections, each under its lease; SIGTERM hands the leases back. */
+async function project(config: Config): Promise<number> {
+  const log = createLogger(config.LOG_LEVEL);
+  const hearth = await openHearth(config, log);
+  await hearth.engine.start();
+  log.info({ holder: hearth.engine.holder, eventStore: hearth.store.kind, readStore: hearth.database.kind, leaseMs: config.PROJECTION_LEASE_MS }, 'projection worker started');
+  return new Promise<number>((resolve) => {
+    const shutdown = async (signal: string) => {
+      log.info({ signal }, 'projection worker stopping');
       await hearth.close();
       resolve(0);
     };

@@ -11,13 +11,19 @@ const schema = z.object({
   /** PostgreSQL for events and read tables; without it Hearth runs embedded PGlite under DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** EventStoreDB/KurrentDB for events; read tables stay in PostgreSQL (or PGlite). */
-  EVENTSTOREDB_URL: z.url({ protocol: /^(esdb|kurrentdb|kdb)(\+discover)?$/ }).optional(),
+  // A cluster is named by several hosts (esdb://a:2113,b:2113,c:2113?tls=false), which is no URL
+  // the WHATWG parser accepts: the scheme is checked here and the client reads the rest.
+  EVENTSTOREDB_URL: z
+    .string()
+    .regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\/[^\s/?#,]+(,[^\s/?#,]+)*\/?(\?\S*)?$/, 'must be esdb://host:port[,host:port…][?options]')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Run the projections inside this process. */
   PROJECTIONS: flag.default(true),
   PROJECTION_BATCH_SIZE: whole(1, 100_000).default(500),
   PROJECTION_POLL_MS: whole(10, 60_000).default(250),
+  PROJECTION_LEASE_MS: whole(1000, 600_000).default(6000),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: whole(1024, 10 * 1024 * 1024).default(64 * 1024),
   /**

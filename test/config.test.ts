@@ -13,12 +13,19 @@ t.test('values are parsed and checked', async (t) => {
   t.match(config, { PORT: 8080, PROJECTIONS: false, DATABASE_URL: 'postgres://hearth@db:5432/hearth', EVENTSTOREDB_URL: 'esdb://es:2113?tls=false', DATA_DIR: './data' });
 });
 
+t.test('an EventStoreDB cluster is named by its nodes', async (t) => {
+  const cluster = 'esdb://esdb-1:2113,esdb-2:2113,esdb-3:2113?tls=false&nodePreference=leader';
+  t.equal(loadConfig({ EVENTSTOREDB_URL: cluster }).EVENTSTOREDB_URL, cluster);
+  t.equal(loadConfig({ EVENTSTOREDB_URL: 'esdb+discover://dns.example:2113' }).EVENTSTOREDB_URL, 'esdb+discover://dns.example:2113');
+});
+
 t.test('a bad value is refused naming the variable', async (t) => {
   for (const [name, value] of [
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['DATABASE_URL', 'mysql://x@y/z'],
     ['EVENTSTOREDB_URL', 'http://es:2113'],
+    ['EVENTSTOREDB_URL', 'esdb://'],
     ['PROJECTIONS', 'maybe'],
     ['LOG_LEVEL', 'loud'],
   ] as const) {

@@ -31,6 +31,13 @@ export interface ProjectionCheckpointsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ProjectionLeasesTable {
+  name: string;
+  /** The worker holding it: host, process id and a random part, so a restarted process is another holder. */
+  holder: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface IdempotencyKeysTable {
   scope: string;
   key: string;
@@ -488,6 +495,7 @@ export interface Tables {
   events: EventsTable;
   streams: StreamsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
+  projection_leases: ProjectionLeasesTable;
   idempotency_keys: IdempotencyKeysTable;
   networks: NetworksTable;
   event_type_counts: EventTypeCountsTable;

@@ -2,6 +2,12 @@
 // with the projection's checkpoint, so a crash at any point leaves rows and checkpoint agreeing.
 // Every batch first locks its checkpoint row and checks that it still starts where the batch
 // does; that makes two runners of one projection (or a runner and a rebuild) harmless to each other.
+// Which runner follows a projection is settled by a lease: one row per projection naming the
+// process that holds it until a time it keeps pushing forward. Many processes can start the
+// engine; each projection runs in one of them, and when that one dies another takes it over as
+// soon as the lease runs out, from the checkpoint.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
@@ -56,7 +62,12 @@ interface Built {
 export interface EngineOptions {
   batchSize?: number;
   pollMs?: number;
+  /** How long a lease lasts unless renewed; the holder renews it every third of that. */
+  leaseMs?: number;
 }
+
+/** Who holds a lease: this host and process, and a random part so that a restarted process is someone new. */
+const newHolder = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 class HandlerFailed extends Error {
   constructor(
@@ -72,6 +83,9 @@ export class ProjectionEngine {
   readonly #advanced = new AppendSignal();
   readonly #batchSize: number;
   readonly #pollMs: number;
+  readonly #leaseMs: number;
+  /** This engine's name in the lease table. */
+  readonly holder = newHolder();
   #stop = new AbortController();
   #loops: Promise<void>[] = [];
 
@@ -89,6 +103,7 @@ export class ProjectionEngine {
     this.#byName = new Map(projections.map((p) => [p.name, p]));
     this.#batchSize = options.batchSize ?? 500;
     this.#pollMs = options.pollMs ?? 250;
+    this.#leaseMs = options.leaseMs ?? 6000;
   }
 
   /** Creates missing checkpoint rows; safe to call from several processes at once. */
@@ -107,10 +122,18 @@ export class ProjectionEngine {
     this.#loops = this.projections.map((p) => this.#follow(p, this.#stop.signal));
   }
 
+  /** Stops following, and gives up this engine's leases so that another process need not wait for them to run out. */
   async stop(): Promise<void> {
     this.#stop.abort();
     await Promise.all(this.#loops);
     this.#loops = [];
+    await this.db.deleteFrom('projection_leases').where('holder', '=', this.holder).execute();
+  }
+
+  /** Which process holds each projection's lease, and until when. */
+  async leases(): Promise<Array<{ name: string; holder: string; expiresAt: Date }>> {
+    const rows = await this.db.selectFrom('projection_leases').selectAll().where('name', 'in', [...this.#byName.keys()]).orderBy('name').execute();
+    return rows.map((r) => ({ name: r.name, holder: r.holder, expiresAt: new Date(r.expires_at) }));
   }
 
   projection(name: string): Projection {
@@ -299,8 +322,18 @@ export class ProjectionEngine {
   }
 
   async #follow(p: Projection, signal: AbortSignal): Promise<void> {
+    // When the lease must next be renewed; 0 while this engine does not hold it.
+    let renewAt = 0;
     while (!signal.aborted) {
       try {
+        if (Date.now() >= renewAt) {
+          renewAt = (await this.#lease(p.name)) ? Date.now() + this.#leaseMs / 3 : 0;
+          if (renewAt === 0) {
+            // Another process follows it; look again in case that one dies.
+            await sleep(Math.min(this.#leaseMs / 3, 1000), signal);
+            continue;
+          }
+        }
         const checkpoint = await this.#checkpoint(p.name);
         if (!checkpoint || checkpoint.status === 'failed') {
           // A failed projection waits for a rebuild (perhaps from another process) to clear it.
@@ -312,7 +345,7 @@ export class ProjectionEngine {
           await this.store.waitForAppend(this.#pollMs, signal);
           continue;
         }
-        await this.#applyBatch(p, checkpoint.position, events);
+        if (!(await this.#applyBatch(p, checkpoint.position, events, this.holder))) renewAt = 0;
       } catch (err) {
         if (signal.aborted) break;
         this.log.error({ projection: p.name, err: describe(err) }, 'projection could not read; retrying');
@@ -321,8 +354,29 @@ export class ProjectionEngine {
     }
   }
 
-  /** True when the batch was applied; false when another runner got there first or a handler failed. */
-  async #applyBatch(p: Projection, from: number, events: RecordedEvent[]): Promise<boolean> {
+  /** Takes the projection's lease, or keeps it: true while this engine holds it. */
+  async #lease(name: string): Promise<boolean> {
+    const until = sql<Date>`now() + ${`${this.#leaseMs} milliseconds`}::interval`;
+    const row = await this.db
+      .insertInto('projection_leases')
+      .values({ name, holder: this.holder, expires_at: until })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder: this.holder, expires_at: until })
+          // Only a lease that has run out, or is ours, changes hands.
+          .where((eb) => eb.or([eb('projection_leases.expires_at', '<', sql<Date>`now()`), eb('projection_leases.holder', '=', this.holder)])),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return row?.holder === this.holder;
+  }
+
+  /**
+   * True when the batch was applied; false when another runner got there first, the lease was
+   * lost (when one is named, it must still be held), or a handler failed.
+   */
+  async #applyBatch(p: Projection, from: number, events: RecordedEvent[], holder?: string): Promise<boolean> {
     const to = events.at(-1)!.position;
     try {
       const applied = await this.db.transaction().execute(async (trx) => {
@@ -333,6 +387,8 @@ export class ProjectionEngine {
           .forUpdate()
           .executeTakeFirst();
         if (!row || Number(row.position) !== from || row.status !== 'running') return false;
+        // A worker paused past its lease (a long collection, a frozen host) must not write: another has the projection now.
+        if (holder && !(await trx.selectFrom('projection_leases').select('name').where('name', '=', p.name).where('holder', '=', holder).where('expires_at', '>', sql<Date>`now()`).executeTakeFirst())) return false;
         await applyAll(p, trx, events);
         await trx.updateTable('projection_checkpoints').set({ position: to, updated_at: new Date() }).where('name', '=', p.name).execute();
         return true;
