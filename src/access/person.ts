@@ -87,3 +87,6 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
     }
   },
 };
+
+/** A person's name as every list and statement shows it: an erased person, or one never named, is not named. */
+export const shownName = (name: string | null | undefined, erased: boolean | null | undefined): string => (erased ? 'erased member' : (name ?? 'unknown'));

@@ -1,6 +1,7 @@
 // Pools over HTTP, the books: the pool and its budget holders, payments awaiting approval, the
 // ledger, the trial balance, each holder's Direct Payment statement and each closed period's
 // statement, as JSON, CSV (?format=csv) or a printable page (?format=html).
+import { shownName } from '../access/person.ts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -324,7 +325,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           from: index === 0 ? (lines[0]?.date ?? periodEnd) : from,
           to: periodEnd,
           closedOn: closed.closed_on,
-          closedBy: closer?.erased ? 'erased member' : (closer?.name ?? 'unknown'),
+          closedBy: shownName(closer?.name, closer?.erased),
           opening,
           closing: lines.at(-1)?.balance ?? opening,
           lines,

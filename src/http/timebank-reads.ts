@@ -10,6 +10,7 @@ import { fold, Rejection } from '../commands/decider.ts';
 import { Forbidden, requireMember, signedIn } from '../access/guard.ts';
 import { settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
 import { formatMinutes } from '../timebank/account.ts';
+import { shownName } from '../access/person.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
@@ -44,14 +45,13 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       .select(['x.exchange_id', 'x.occurred_on', 'x.provider_id', 'p.name as provider', 'p.erased as providerErased', 'x.receiver_id', 'r.name as receiver', 'r.erased as receiverErased', 'x.minutes', 'x.credited', 'x.category', 'x.description', 'x.status', 'x.logged_by'])
       .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]));
   type Row = Awaited<ReturnType<ReturnType<typeof exchanges>['execute']>>[number];
-  const name = (n: string | null, erased: boolean | null) => (erased ? 'erased member' : (n ?? 'unknown'));
   const shaped = (r: Row): z.infer<typeof exchange> => ({
     exchangeId: r.exchange_id,
     occurredOn: r.occurred_on,
     providerId: r.provider_id,
-    providerName: name(r.provider, r.providerErased),
+    providerName: shownName(r.provider, r.providerErased),
     receiverId: r.receiver_id,
-    receiverName: name(r.receiver, r.receiverErased),
+    receiverName: shownName(r.receiver, r.receiverErased),
     minutes: r.minutes,
     creditedMinutes: r.credited,
     category: r.category,
@@ -180,7 +180,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
           const usedPercent = limit === 0 ? (balance === 0 ? 0 : 100) : Math.floor((balance / limit) * 100);
           return {
             personId: r.person_id,
-            name: name(r.name, r.erased),
+            name: shownName(r.name, r.erased),
             balanceMinutes: balance,
             balance: formatMinutes(balance),
             lowerMinutes: lower,

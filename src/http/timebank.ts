@@ -10,7 +10,7 @@ import { handleCommand } from '../commands/handle.ts';
 import { actorIn, membershipOf, requireMember, signedIn } from '../access/guard.ts';
 import { careRefusal } from '../access/safeguarding.ts';
 import { networkDecider, networkStream, type NetworkEvent } from '../networks/network.ts';
-import { personDecider, personStream, type PersonEvent } from '../access/person.ts';
+import { personDecider, personStream, shownName, type PersonEvent } from '../access/person.ts';
 import { categoryName, settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
 import { exchangeDecider, exchangeStream } from '../timebank/exchange.ts';
 import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from '../timebank/commands.ts';
@@ -286,7 +286,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           closing: { minutes: closingMinutes, text: formatMinutes(closingMinutes) },
           entries: lines.map((l) => ({
             date: l.entry_date, minutes: l.minutes, text: formatMinutes(l.minutes), reason: l.reason, category: l.category, description: l.description,
-            with: l.counterparty === 'community' ? 'community chest' : l.erased ? 'erased member' : (l.name ?? 'unknown'),
+            with: l.counterparty === 'community' ? 'community chest' : shownName(l.name, l.erased),
           })),
         };
       },
@@ -307,10 +307,9 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           .where('x.network_id', '=', networkId)
           .orderBy('x.occurred_on').orderBy('x.position')
           .execute();
-        const name = (n: string | null, erased: boolean | null) => (erased ? 'erased member' : (n ?? 'unknown'));
         const lines = [
           ['date', 'provider', 'receiver', 'category', 'description', 'minutes', 'credited minutes', 'status'],
-          ...rows.map((r) => [r.occurred_on, name(r.provider, r.providerErased), name(r.receiver, r.receiverErased), r.category, r.description, String(r.minutes), String(r.credited), r.status]),
+          ...rows.map((r) => [r.occurred_on, shownName(r.provider, r.providerErased), shownName(r.receiver, r.receiverErased), r.category, r.description, String(r.minutes), String(r.credited), r.status]),
         ];
         reply.header('content-disposition', `attachment; filename="exchanges-${networkId}.csv"`);
         return reply.type('text/csv; charset=utf-8').send(toCsv(lines));

@@ -2,6 +2,7 @@
 // statement, the trial balance, a closed period's statement, and the bank reconciliation. Every
 // figure is a sum of postings, so each report agrees with every other by construction, and the
 // trial balance's zero is the double entry's own check.
+import { shownName } from '../access/person.ts';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { Rejection } from '../commands/decider.ts';
@@ -69,7 +70,7 @@ export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise
 }
 
 /** A person's name as the books show it: erased people, and people never registered, are not named. */
-export const holderName = (r: { name: string | null; erased: boolean | null }) => (r.erased ? 'erased member' : (r.name ?? 'unknown'));
+export const holderName = (r: { name: string | null; erased: boolean | null }) => shownName(r.name, r.erased);
 
 export interface LedgerLine {
   entryId: string;

@@ -2,6 +2,7 @@
 // its learner see it; a family member's gifts and a learner's vouchers; a mentor's sessions and
 // who paid for them; and the treasurer's liability: the value held for learners as at a date,
 // what expired and where it went, and the learning fund.
+import { shownName } from '../access/person.ts';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { Rejection } from '../commands/decider.ts';
@@ -12,7 +13,6 @@ export interface Named {
   name: string;
 }
 
-const nameOf = (name: string | null, erased: boolean | null) => (erased ? 'erased member' : (name ?? 'unknown'));
 
 export interface VoucherRow {
   voucherId: string;
@@ -58,8 +58,8 @@ function toVoucher(r: Row): VoucherRow {
     r.value_kind === 'sessions' ? { kind: 'sessions', activity: r.activity!, sessions: r.sessions!, pencePerSession: Number(r.pence_per_session) } : { kind: 'amount', pence: Number(r.price_pence) };
   return {
     voucherId: r.voucher_id,
-    giver: { personId: r.giver_id, name: nameOf(r.giver_name, r.giver_erased) },
-    learner: { personId: r.learner_id, name: nameOf(r.learner_name, r.learner_erased) },
+    giver: { personId: r.giver_id, name: shownName(r.giver_name, r.giver_erased) },
+    learner: { personId: r.learner_id, name: shownName(r.learner_name, r.learner_erased) },
     value,
     pricePence: Number(r.price_pence),
     occasion: r.occasion,
@@ -116,7 +116,7 @@ export async function voucherOf(db: Db, networkId: string, voucherId: string): P
     voucher: toVoucher(row),
     uses: uses.map((u) => ({
       sessionId: u.session_id, date: u.delivered_on, startsAt: u.starts_at, activity: u.activity,
-      mentor: { personId: u.mentor_id, name: nameOf(u.name, u.erased) }, pence: Number(u.pence), sessions: u.sessions,
+      mentor: { personId: u.mentor_id, name: shownName(u.name, u.erased) }, pence: Number(u.pence), sessions: u.sessions,
     })),
     refunds: refunds.map((r) => ({ refundedOn: r.refunded_on, pence: Number(r.pence), reason: r.reason })),
     expiry: expiry ? { expiredOn: expiry.expired_on, pence: Number(expiry.pence), sessions: expiry.sessions, disposition: expiry.disposition } : null,
@@ -157,7 +157,7 @@ export async function mentorSessions(db: Db, networkId: string, mentorId: string
   const sessions = await db.selectFrom('learning_sessions').selectAll().where('network_id', '=', networkId).where('mentor_id', '=', mentorId).orderBy('starts_at').orderBy('session_id').execute();
   const learnerIds = [...new Set(sessions.flatMap((s) => s.shares.map((x) => x.learnerId)))];
   const people = learnerIds.length === 0 ? [] : await db.selectFrom('people').select(['person_id', 'name', 'erased']).where('person_id', 'in', learnerIds).execute();
-  const names = new Map(people.map((p) => [p.person_id, nameOf(p.name, p.erased)]));
+  const names = new Map(people.map((p) => [p.person_id, shownName(p.name, p.erased)]));
   return sessions.map((s) => ({
     sessionId: s.session_id,
     startsAt: s.starts_at,
@@ -223,7 +223,7 @@ export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Pr
   ]);
   const all = byLearner.rows.map((r) => {
     const figures = { vouchers: r.vouchers, paid: Number(r.paid), redeemed: Number(r.redeemed), refunded: Number(r.refunded), expired: Number(r.expired) };
-    return { learner: { personId: r.learner_id, name: nameOf(r.name, r.erased) }, ...figures, outstanding: figures.paid - figures.redeemed - figures.refunded - figures.expired };
+    return { learner: { personId: r.learner_id, name: shownName(r.name, r.erased) }, ...figures, outstanding: figures.paid - figures.redeemed - figures.refunded - figures.expired };
   });
   const totals = all.reduce(
     (t, l) => ({ vouchers: t.vouchers + l.vouchers, paid: t.paid + l.paid, redeemed: t.redeemed + l.redeemed, refunded: t.refunded + l.refunded, expired: t.expired + l.expired, outstanding: t.outstanding + l.outstanding }),
@@ -231,7 +231,7 @@ export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Pr
   );
   const expired = expiries.map((x) => ({
     voucherId: x.voucher_id, expiredOn: x.expired_on,
-    giver: { personId: x.giver_id, name: nameOf(x.giver_name, x.giver_erased) }, learner: { personId: x.learner_id, name: nameOf(x.learner_name, x.learner_erased) },
+    giver: { personId: x.giver_id, name: shownName(x.giver_name, x.giver_erased) }, learner: { personId: x.learner_id, name: shownName(x.learner_name, x.learner_erased) },
     pence: Number(x.pence), sessions: x.sessions, disposition: x.disposition,
   }));
   const to = (disposition: string) => expired.filter((x) => x.disposition === disposition).reduce((sum, x) => sum + x.pence, 0);
