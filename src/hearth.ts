@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { openPglite, openPostgres, type Database } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { CheckedEventStore } from './eventstore/events.ts';
@@ -19,6 +20,8 @@ import { PersonalDataVault } from './access/vault.ts';
 
 export interface Hearth {
   config: Config;
+  /** The one clock: every command's time comes from it. */
+  clock: Clock;
   log: Logger;
   database: Database;
   store: EventStore;
@@ -45,7 +48,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   return config.DATABASE_URL ? openPostgres(config.DATABASE_URL) : openPglite(config.DATA_DIR);
 }
 
-export async function openHearth(config: Config, log: Logger, options: { database?: Database } = {}): Promise<Hearth> {
+export async function openHearth(config: Config, log: Logger, options: { database?: Database; clock?: Clock } = {}): Promise<Hearth> {
   const database = options.database ?? (await openDatabase(config));
   try {
     const applied = await migrateToLatest(database.db);
@@ -64,6 +67,7 @@ export async function openHearth(config: Config, log: Logger, options: { databas
     await engine.register();
     return {
       config,
+      clock: options.clock ?? systemClock,
       log,
       database,
       store,

@@ -3,9 +3,10 @@ import t from 'tap';
 import fc from 'fast-check';
 import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor, uid } from './support/given.ts';
-import { formatPence, poolDecider, sharesOfBalance, type OpenPool, type PoolCommand, type PoolEvent } from '../src/pools/pool.ts';
+import { poolDecider, sharesOfBalance, type OpenPool, type PoolCommand, type PoolEvent } from '../src/pools/pool.ts';
 import { apportion } from '../src/pools/apportion.ts';
 import { approvalsNeeded, decideApproval, decideRejection, decideSubmission, decideTransfer, evolvePayment, type PaymentEvent, type PaymentState } from '../src/pools/payment.ts';
+import { formatPence } from '../src/units.ts';
 
 const poolId = '0190f0a0-0000-7000-8000-0000000000a1';
 const networkId = '0190f0a0-0000-7000-8000-0000000000a2';

@@ -2,7 +2,7 @@
 // in a table beside it.
 import t from 'tap';
 import { barChart, lineChart } from '../src/web/chart.ts';
-import { formatPence } from '../src/pools/pool.ts';
+import { formatPence } from '../src/units.ts';
 
 t.test('a line chart names itself, plots every point, and tables the same figures', async (t) => {
   const points = [

@@ -82,3 +82,14 @@ export async function actingIn(store: EventStore, networkId: string, request: Fa
   if (member.status === 'none') throw new Forbidden('A coordinator can act only for people who belong to, or have been invited to, this network.');
   return { actor: principal.personId, subject: onBehalfOf, onBehalfOf };
 }
+
+/**
+ * Whether a coordinator may act for a person in this network; the person's id when they may.
+ * Acting for a member, a coordinator does exactly what the member could, and no more.
+ */
+export async function actFor(deps: { store: EventStore }, coordinatorId: string, networkId: string, personId: string): Promise<string> {
+  const [own, member] = await Promise.all([membershipOf(deps.store, networkId, coordinatorId), membershipOf(deps.store, networkId, personId)]);
+  if (own.status !== 'active' || !own.roles.includes('coordinator')) throw new Forbidden('Only a coordinator of this network may act on a member\'s behalf.');
+  if (member.status !== 'active') throw new Forbidden('A coordinator can act only for members of this network.');
+  return personId;
+}

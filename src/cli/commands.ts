@@ -1,9 +1,10 @@
 // The time bank and care bank from the command line: for a coordinator recording for members who
 // are not online, and for a treasurer's reports. Each command is one API call (see ledger.ts).
+import { parseMinutes as minutesFrom } from '../units.ts';
 import { readFileSync } from 'node:fs';
 import type { Ledger } from './ledger.ts';
 import { today } from '../dates.ts';
-import { formatMinutes } from '../timebank/account.ts';
+import { formatMinutes } from '../units.ts';
 
 export type Flags = Record<string, string | boolean | undefined>;
 
@@ -20,14 +21,11 @@ export function need(flags: Flags, name: string): string {
 }
 export const optional = (flags: Flags, name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 
-/** Minutes from "90", "1:30" or "1.5h": people think of care in hours, the ledger keeps minutes. */
+/** Minutes from "90", "1:30" or "1.5h", or a clear message that it is not a length of time. */
 export function parseMinutes(text: string): number {
-  const hm = /^(\d+):([0-5]\d)$/.exec(text);
-  if (hm) return Number(hm[1]) * 60 + Number(hm[2]);
-  const hours = /^(\d+(?:\.\d+)?)h$/.exec(text);
-  if (hours) return Math.round(Number(hours[1]) * 60);
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  throw new UsageError(`"${text}" is not a length of time: give minutes (90), hours and minutes (1:30) or hours (1.5h).`);
+  const value = minutesFrom(text);
+  if (value === undefined) throw new UsageError(`"${text}" is not a length of time: give minutes (90), hours and minutes (1:30) or hours (1.5h).`);
+  return value;
 }
 
 export class UsageError extends Error {}

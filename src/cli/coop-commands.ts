@@ -5,7 +5,7 @@
 import { acting, need, optional, UsageError, type Command, type Flags } from './commands.ts';
 import { parsePounds } from './pool-commands.ts';
 import { today } from '../dates.ts';
-import { formatPence as pounds } from '../pools/pool.ts';
+import { formatPence as pounds } from '../units.ts';
 import { STATUTORY_CAP_PENCE } from '../coop/society.ts';
 
 /** Basis points from a percentage as people write it: 3, 3.5 or 3.25%. Never through floating point. */

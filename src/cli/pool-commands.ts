@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { acting, need, optional, UsageError, type Command, type Flags } from './commands.ts';
 import { today } from '../dates.ts';
-import { poundsToPence } from '../pools/pool.ts';
+import { poundsToPence } from '../units.ts';
 
 /** Pence from pounds as typed on the command line. */
 export function parsePounds(text: string): number {

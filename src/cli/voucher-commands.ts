@@ -7,7 +7,7 @@ import { acting, need, optional, UsageError, type Command, type Flags } from './
 import type { Ledger } from './ledger.ts';
 import { parsePounds } from './pool-commands.ts';
 import { today } from '../dates.ts';
-import { formatPence } from '../pools/pool.ts';
+import { formatPence } from '../units.ts';
 
 /** A session's start as the API takes it, from 2026-03-01T14:00, 2026-03-01 14:00 or 2026-03-01T14:00:00Z (UTC). */
 export function parseStart(text: string): string {

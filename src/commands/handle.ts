@@ -3,18 +3,10 @@
 // command decided again on the new state, a bounded number of times.
 import { v5 as uuidv5 } from 'uuid';
 import { fold, Rejection, type Decider } from './decider.ts';
+import { PreconditionFailed, type CommandContext } from './decide.ts';
+export { PreconditionFailed, type CommandContext };
 import { NO_STREAM, WrongExpectedRevision, type EventMetadata, type EventStore, type RecordedEvent } from '../eventstore/port.ts';
 
-export interface CommandContext {
-  actor: string;
-  onBehalfOf: string | null;
-  /** Stable across retries of one request: derived from its Idempotency-Key. */
-  commandId: string;
-  correlationId: string;
-  causationId: string | null;
-  /** ISO 8601 UTC. */
-  now: string;
-}
 
 export interface Handled<State> {
   state: State;
@@ -28,13 +20,6 @@ export interface Handled<State> {
   replayed: boolean;
 }
 
-/** The client's If-Match named a revision the stream is no longer at. */
-export class PreconditionFailed extends Error {
-  constructor(readonly actual: number) {
-    super(`the stream is at revision ${actual}`);
-    this.name = 'PreconditionFailed';
-  }
-}
 
 export interface HandleOptions {
   /** Revision the client last saw of the (first) stream (If-Match); a mismatch fails instead of deciding again. */

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { formatPence, pence } from '../pools/pool.ts';
+import { formatPence, pence } from '../units.ts';
 import { voteWeight, type Society } from './society.ts';
 
 export const choices = ['for', 'against', 'abstain'] as const;

@@ -9,7 +9,8 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { addDays, daysBetween } from '../dates.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion } from '../pools/apportion.ts';
-import { assertNotFuture, formatPence, pence, wholePence } from '../pools/pool.ts';
+import { assertNotFuture } from '../pools/pool.ts';
+import { formatPence, pence, wholePence } from '../units.ts';
 
 /** No individual may hold more than £100,000 of withdrawable shares (the Act, s.24); rules may set lower. */
 export const STATUTORY_CAP_PENCE = 10_000_000;

@@ -153,3 +153,12 @@ export class CheckedEventStore implements EventStore {
     return { ...e, ...this.registry.decode(e.type, e.schemaVersion, e.data) };
   }
 }
+
+/**
+ * The one place where recorded events become domain events. Every read goes through
+ * CheckedEventStore, which has checked each event against its type's schema (after upcasting),
+ * so the data is what the domain's event type says it is.
+ */
+export function domainEvents<E = { type: string; data: unknown }>(recorded: readonly RecordedEvent[]): E[] {
+  return recorded.map((e) => ({ type: e.type, data: e.data }) as E);
+}

@@ -6,7 +6,7 @@ import helmet from '@fastify/helmet';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Hearth } from '../hearth.ts';
 import { Rejection } from '../commands/decider.ts';
-import { PreconditionFailed } from '../commands/handle.ts';
+import { PreconditionFailed } from '../commands/decide.ts';
 import { makeProblem, problemTitles, sendProblem, type FieldError } from './problem.ts';
 import { healthRoutes } from './health.ts';
 import { networkRoutes } from './networks.ts';
@@ -27,6 +27,7 @@ import { coopVoteRoutes } from './coop-votes.ts';
 import { coopBookRoutes } from './coop-books.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin, CsrfMismatch } from './auth.ts';
+import { guardPlugin } from './guard.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
 
 export async function buildApp(hearth: Hearth) {
@@ -59,6 +60,7 @@ export async function buildApp(hearth: Hearth) {
     transform: jsonSchemaTransform,
   });
   await app.register(authPlugin(hearth));
+  await app.register(guardPlugin(hearth));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -11,7 +11,7 @@ import { currentDetails } from '../access/register.ts';
 import { ageOn, careActivities, rulesShape, schemeDecider, schemeStream } from '../carebank/scheme.ts';
 import { careStream, decideLogCare, POOL } from '../carebank/bank.ts';
 import { careOf, claimCare, confirmCare, donateToPool, moveBanked } from '../carebank/commands.ts';
-import { formatMinutes } from '../timebank/account.ts';
+import { formatMinutes } from '../units.ts';
 import { idempotent } from './idempotency.ts';
 import { asCoordinator, writtenAcross } from './guarded.ts';
 import { today } from '../dates.ts';

@@ -13,7 +13,7 @@ import { today } from '../dates.ts';
 import { choices, decideProposal, ProposalPaid, ProxyRecorded, proposalStream, proposalTerms } from '../coop/proposal.ts';
 import { closeVoting, makeProposal, onProposal, openVoting, payProposal, proposalIn } from '../coop/commands.ts';
 import { sealChoice } from '../coop/secret-ballot.ts';
-import { pence } from '../pools/pool.ts';
+import { pence } from '../units.ts';
 import { asActing, inRole, onBehalfHeaders, writtenAcross } from './guarded.ts';
 import { idempotent } from './idempotency.ts';
 import { commandContext } from './commands.ts';

@@ -12,7 +12,7 @@ import { Rejection } from '../commands/decider.ts';
 import { addDays, today } from '../dates.ts';
 import { holdersAsAt, holderStatement, ledger, poolOf, trialBalance } from '../pools/books.ts';
 import { holderStatementCsv, holderStatementPage, ledgerCsv, periodStatementCsv, periodStatementPage, trialBalanceCsv, type PeriodStatement } from '../pools/statement.ts';
-import { formatPence } from '../pools/pool.ts';
+import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 import { toCsv } from './csv.ts';
@@ -23,7 +23,6 @@ const [MOST_DAYS, MOST_MONTHS] = [400, 120];
 const format = z.enum(['json', 'csv', 'html']).default('json').describe('json, csv, or html for a printable page');
 const dataFormat = z.enum(['json', 'csv']).default('json').describe('json, or csv for a spreadsheet');
 export const money = z.object({ pence: z.number().int(), pounds: z.string() });
-export const asMoney = (pence: number) => ({ pence, pounds: formatPence(pence) });
 const holder = z.object({ holderId: z.uuid(), name: z.string(), contributed: money, spent: money, clawedBack: money, unspent: money, shareOfBalance: money });
 
 export function sendCsv(reply: FastifyReply, filename: string, rows: string[][]) {

@@ -11,11 +11,12 @@ import { handleCommand, type CommandContext } from '../commands/handle.ts';
 import { requireActiveMembers } from '../access/guard.ts';
 import { today } from '../dates.ts';
 import { digestUpTo } from '../audit/chain.ts';
-import { EntryCorrected, MoneyReceived, pence, poolDecider, poolStream, RefundReceived, type PoolCommand } from '../pools/pool.ts';
+import { EntryCorrected, MoneyReceived, poolDecider, poolStream, RefundReceived, type PoolCommand } from '../pools/pool.ts';
 import { PaymentSubmitted, TransferSubmitted } from '../pools/payment.ts';
 import { approvePayment, rejectPayment, submitPayment, submitTransfer } from '../pools/commands.ts';
 import { inRole, writtenAcross } from './guarded.ts';
 import { writeResult } from './reads.ts';
+import { pence } from '../units.ts';
 
 export const poolParams = z.object({ networkId: z.uuid(), poolId: z.uuid() });
 const paymentParams = poolParams.extend({ paymentId: z.uuid() });

@@ -19,7 +19,7 @@ import {
   type ReconciliationEvent, type ReconciliationState,
 } from '../pools/reconciliation.ts';
 import type { LedgerEntry } from '../pools/matching.ts';
-import { formatPence } from '../pools/pool.ts';
+import { formatPence } from '../units.ts';
 import { poolOf } from '../pools/books.ts';
 import { poolParams } from './pools.ts';
 import { inRole, writtenAcross } from './guarded.ts';

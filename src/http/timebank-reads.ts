@@ -9,7 +9,7 @@ import type { Hearth } from '../hearth.ts';
 import { fold, Rejection } from '../commands/decider.ts';
 import { Forbidden, requireMember, signedIn } from '../access/guard.ts';
 import { settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
-import { formatMinutes } from '../timebank/account.ts';
+import { formatMinutes } from '../units.ts';
 import { shownName } from '../access/person.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 

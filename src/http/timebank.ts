@@ -14,7 +14,7 @@ import { personDecider, personStream, shownName, type PersonEvent } from '../acc
 import { categoryName, settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
 import { exchangeDecider, exchangeStream } from '../timebank/exchange.ts';
 import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from '../timebank/commands.ts';
-import { formatMinutes } from '../timebank/account.ts';
+import { formatMinutes } from '../units.ts';
 import { idempotent } from './idempotency.ts';
 import { asCoordinator, writtenAcross } from './guarded.ts';
 import { today } from '../dates.ts';

@@ -9,14 +9,14 @@ import type { Hearth } from '../hearth.ts';
 import { fold } from '../commands/decider.ts';
 import { actingIn, actorIn, Forbidden, requireMember, signedIn } from '../access/guard.ts';
 import { today } from '../dates.ts';
-import { formatPence, pounds } from '../pools/pool.ts';
+import { pounds } from '../pools/pool.ts';
 import { atExpiry, policyDecider, policyStream, voucherValue, type PolicyEvent } from '../vouchers/voucher.ts';
 import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, type Liability, type VoucherRow } from '../vouchers/books.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 import { toCsv } from './csv.ts';
+import { asMoney } from '../units.ts';
 
 export const money = z.object({ pence: z.number().int(), pounds: z.string() });
-export const asMoney = (pence: number) => ({ pence, pounds: formatPence(pence) });
 
 const networkParams = z.object({ networkId: z.uuid() });
 const named = z.object({ personId: z.uuid(), name: z.string() });

@@ -11,7 +11,7 @@ import { fold, Rejection } from '../commands/decider.ts';
 import { handleCommand } from '../commands/handle.ts';
 import { actorIn, Forbidden, membershipOf, requireActiveMembers, requireMember, signedIn } from '../access/guard.ts';
 import { today } from '../dates.ts';
-import { pence } from '../pools/pool.ts';
+import { pence } from '../units.ts';
 import { policyDecider, policyShape, policyStream, priceOf, VoucherBought, voucherDecider, VoucherPaid, VoucherRefunded, voucherStream, voucherValue, type HeldVoucher, type PolicyEvent } from '../vouchers/voucher.ts';
 import { redeemSession, sessionIdFor, SessionDelivered } from '../vouchers/session.ts';
 import { expireVouchers, onVoucher } from '../vouchers/commands.ts';
@@ -20,7 +20,8 @@ import { asCoordinator, inRole, writtenAcross } from './guarded.ts';
 import { idempotent } from './idempotency.ts';
 import { commandContext } from './commands.ts';
 import { writeResult } from './reads.ts';
-import { asMoney, money } from './voucher-reads.ts';
+import { money } from './voucher-reads.ts';
+import { asMoney } from '../units.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
 const voucherParams = networkParams.extend({ voucherId: z.uuid() });

@@ -16,7 +16,7 @@
 //   github.com/jjberry314/starling2freeagent, which shows the Notes column and the Opening Balance row.
 import { parse } from 'csv-parse/sync';
 import { v5 as uuidv5 } from 'uuid';
-import { formatPence } from './pool.ts';
+import { formatPence } from '../units.ts';
 
 export interface BankLine {
   /** The same line read again, from this file or a later overlapping one, has the same id. */

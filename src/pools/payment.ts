@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { Rejection, type Actor } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { assertNotFuture, assertOpenDate, formatPence, pence, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
+import { assertNotFuture, assertOpenDate, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
+import { formatPence, pence } from '../units.ts';
 
 const submission = {
   paymentId: z.uuid(),

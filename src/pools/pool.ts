@@ -10,10 +10,8 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion, type Share } from './apportion.ts';
+import { formatPence, pence } from '../units.ts';
 
-export const pence = z.number().int('must be whole pence').positive('must be more than zero');
-/** Whole pence that may be nothing: a share that rounds to 0p, a membership share already held. */
-export const wholePence = z.number().int('must be whole pence').min(0, 'must not be negative');
 const reference = z.string().trim().max(140);
 const date = z.iso.date();
 /** Who an amount was for: each budget holder's part of it. */
@@ -437,17 +435,3 @@ function close(pool: OpenPool, command: Extract<PoolCommand, { type: 'ClosePerio
 /** Pence as a plain decimal number of pounds, for spreadsheets: -1234.05. */
 export const pounds = (amount: number): string => `${amount < 0 ? '-' : ''}${Math.floor(Math.abs(amount) / 100)}.${String(Math.abs(amount) % 100).padStart(2, '0')}`;
 
-/** Pence as pounds: £1,234.05, with a sign when negative. */
-/** Pence from pounds as people write them (12.50, £1,234.05, 7), never through floating point; undefined when it is not an amount. */
-export function poundsToPence(text: string): number | undefined {
-  const match = /^(-?)£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());
-  if (!match) return undefined;
-  const amount = Number(match[2]!.replace(/,/g, '')) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
-  return match[1] ? -amount : amount;
-}
-
-export function formatPence(amount: number): string {
-  const sign = amount < 0 ? '-' : '';
-  const p = Math.abs(amount);
-  return `${sign}£${Math.floor(p / 100).toLocaleString('en-GB')}.${String(p % 100).padStart(2, '0')}`;
-}

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { direction, formatPence, type OpenPool } from './pool.ts';
+import { direction, type OpenPool } from './pool.ts';
+import { formatPence } from '../units.ts';
 import type { BankLine } from './bank-statement.ts';
 import { matchLines, type LedgerEntry } from './matching.ts';
 

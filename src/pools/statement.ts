@@ -3,7 +3,8 @@
 // where people print them, as a page. Amounts are pounds and pence, worked out from integer pence.
 import { html, page, type Html } from '../http/html.ts';
 import type { HolderRow, HolderStatement, LedgerLine, Pool, TrialBalanceLine } from './books.ts';
-import { formatPence, pounds } from './pool.ts';
+import { pounds } from './pool.ts';
+import { formatPence } from '../units.ts';
 
 const kindNames: Record<string, string> = {
   contribution: 'Contribution',

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { formatMinutes } from '../units.ts';
 
 export const COMMUNITY = 'community';
 /** The account through which a time bank trades hours with another. */
@@ -88,9 +89,3 @@ export function checkPosting(account: AccountState, limits: Limits, minutes: num
   }
 }
 
-/** Minutes as h:mm, with a sign when negative. */
-export function formatMinutes(minutes: number): string {
-  const sign = minutes < 0 ? '-' : '';
-  const m = Math.abs(minutes);
-  return `${sign}${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`;
-}

@@ -8,7 +8,7 @@ import { fold, Rejection } from '../commands/decider.ts';
 import { handleAcross, type CommandContext } from '../commands/handle.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import { formatPence, pence } from '../pools/pool.ts';
+import { formatPence, pence } from '../units.ts';
 import { decideVoucher, voucherDecider, voucherStream, type VoucherEvent } from './voucher.ts';
 
 const share = z.strictObject({ learnerId: z.uuid(), voucherId: z.uuid().nullable(), pence });

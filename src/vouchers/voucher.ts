@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { Sealed } from '../access/vault.ts';
-import { assertNotFuture, formatPence, pence, wholePence } from '../pools/pool.ts';
+import { assertNotFuture } from '../pools/pool.ts';
+import { formatPence, pence, wholePence } from '../units.ts';
 
 const date = z.iso.date();
 export const atExpiry = z.enum(['refund-to-giver', 'learning-fund']);

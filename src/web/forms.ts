@@ -3,7 +3,7 @@
 // something is wrong, a summary at the top linking to each field, and the reason beside it.
 import { randomUUID } from 'node:crypto';
 import { html, type Html } from '../http/html.ts';
-import { poundsToPence } from '../pools/pool.ts';
+import { poundsToPence } from '../units.ts';
 import type { Problem } from '../http/problem.ts';
 
 export type Values = Record<string, string | undefined>;

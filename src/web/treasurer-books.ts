@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../http/html.ts';
 import { addDays, today } from '../dates.ts';
-import { formatPence } from '../pools/pool.ts';
+import { formatPence } from '../units.ts';
 import {
   dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, radioField, readChoice, readDate, readPounds, readText, selectField, textField,
   type FormState,

@@ -1,7 +1,7 @@
 // What the treasurer's pages share: the API's shapes for a pool, the words for its entries, and the
 // way back up from any page to the pool it is about.
 import { html, type Html } from '../http/html.ts';
-import { formatPence } from '../pools/pool.ts';
+import { formatPence } from '../units.ts';
 import { kindName as entryKind } from '../pools/statement.ts';
 import { networkCrumbs, type Membership, type Page } from './page.ts';
 import type { FormState } from './forms.ts';

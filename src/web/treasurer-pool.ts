@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html, type Html } from '../http/html.ts';
 import { addDays, today } from '../dates.ts';
-import { formatPence } from '../pools/pool.ts';
+import { formatPence } from '../units.ts';
 import { lineChart } from './chart.ts';
 import { errorSummary, form, formState, hasErrors, posted, readText, textArea, type FormState } from './forms.ts';
 import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';

@@ -3,7 +3,7 @@
 // the UK; the ledger keeps them as instants.
 import type { Money } from './vouchers-types.ts';
 import type { VoucherValue } from '../vouchers/voucher.ts';
-import { formatPence } from '../pools/pool.ts';
+import { formatPence } from '../units.ts';
 import { plural } from './words.ts';
 
 const LONDON = 'Europe/London';

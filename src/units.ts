@@ -1,0 +1,49 @@
+// Hearth's units, in one place: time in whole minutes, money in whole pence, never floating
+// point. The API's schemas, the pages and the command line parse and show them from here.
+import { z } from 'zod';
+
+/** A length of time given or received: whole minutes, more than zero. */
+export const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
+/** An amount of money: whole pence, more than zero. */
+export const pence = z.number().int('must be whole pence').positive('must be more than zero');
+/** An amount of money that may be nothing: whole pence, not negative. */
+export const wholePence = z.number().int('must be whole pence').min(0, 'must not be negative');
+
+/** Minutes as h:mm, with a sign when negative. */
+export function formatMinutes(value: number): string {
+  const sign = value < 0 ? '-' : '';
+  const m = Math.abs(value);
+  return `${sign}${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Minutes from "90", "1:30" or "1.5h", as people write a length of time; undefined when it is
+ * not one. People think of care in hours, the ledger keeps minutes.
+ */
+export function parseMinutes(text: string): number | undefined {
+  const trimmed = text.trim();
+  const hm = /^(\d+):([0-5]\d)$/.exec(trimmed);
+  if (hm) return Number(hm[1]) * 60 + Number(hm[2]);
+  const hours = /^(\d+)(?:\.(\d{1,2}))?h$/.exec(trimmed);
+  if (hours) return Number(hours[1]) * 60 + Math.round((Number((hours[2] ?? '').padEnd(2, '0')) * 60) / 100);
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  return undefined;
+}
+
+/** Pence as pounds: £1,234.05, with a sign when negative. */
+export function formatPence(amount: number): string {
+  const sign = amount < 0 ? '-' : '';
+  const p = Math.abs(amount);
+  return `${sign}£${Math.floor(p / 100).toLocaleString('en-GB')}.${String(p % 100).padStart(2, '0')}`;
+}
+
+/** Pence from pounds as people write them (12.50, £1,234.05, 7), never through floating point; undefined when it is not an amount. */
+export function poundsToPence(text: string): number | undefined {
+  const match = /^(-?)£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const amount = Number(match[2]!.replace(/,/g, '')) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return match[1] ? -amount : amount;
+}
+
+/** An amount both ways, as the API answers it. */
+export const asMoney = (amount: number) => ({ pence: amount, pounds: formatPence(amount) });
