@@ -1,0 +1,109 @@
+// The one way to decide over several streams: states by name, events by name, every stream held
+// at the revision read, a retry of the same command written once, If-Match honoured by name.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { decideAcross, PreconditionFailed, readStates, type CommandContext } from '../src/commands/decide.ts';
+import { networkDecider, networkStream } from '../src/networks/network.ts';
+import type { EventStore } from '../src/eventstore/port.ts';
+import { freshPglite } from './support/db.ts';
+import { testHearth } from './support/hearth.ts';
+
+const context = (commandId = randomUUID()): CommandContext => ({
+  actor: randomUUID(),
+  onBehalfOf: null,
+  commandId,
+  correlationId: randomUUID(),
+  causationId: null,
+  now: '2026-12-01T10:00:00.000Z',
+});
+
+const open = (networkId: string, name: string) =>
+  networkDecider.decide({ type: 'OpenNetwork', networkId, name, kind: 'time_bank', openedBy: 'system:test', now: '2026-12-01T10:00:00.000Z' }, networkDecider.initialState);
+
+const hearth = await testHearth(await freshPglite());
+t.teardown(() => hearth.close());
+const { store } = hearth;
+
+t.test('states by name, events by name, and what was written folded into the states', async (t) => {
+  const [a, b] = [randomUUID(), randomUUID()];
+  const reads = { first: [networkStream(a), networkDecider], second: [networkStream(b), networkDecider] } as const;
+  const done = await decideAcross(store, reads, (s) => {
+    t.equal(s.first.status, 'none');
+    t.equal(s.second.status, 'none');
+    return { first: open(a, 'Leeds'), second: open(b, 'Bradford') };
+  }, context());
+  t.equal(done.states.first.status === 'open' && done.states.first.name, 'Leeds');
+  t.equal(done.states.second.status === 'open' && done.states.second.name, 'Bradford');
+  t.same(done.revisions, { first: 0, second: 0 });
+  t.equal(done.replayed, false);
+
+  const after = await readStates(store, reads);
+  t.equal(after.second.status === 'open' && after.second.name, 'Bradford', 'the store holds what was decided');
+});
+
+t.test('two names on one stream read it once, write it once, and both see the write', async (t) => {
+  const a = randomUUID();
+  const done = await decideAcross(store, { mine: [networkStream(a), networkDecider], theirs: [networkStream(a), networkDecider] } as const, () => ({ mine: open(a, 'Otley') }), context());
+  t.same(done.revisions, { mine: 0, theirs: 0 });
+  t.equal(done.states.theirs.status, 'open');
+  t.equal((await store.readStream(networkStream(a))).length, 1);
+});
+
+t.test('the same command id again writes nothing and answers with what was written', async (t) => {
+  const a = randomUUID();
+  const ctx = context();
+  const reads = { network: [networkStream(a), networkDecider] } as const;
+  const first = await decideAcross(store, reads, () => ({ network: open(a, 'Ilkley') }), ctx);
+  const again = await decideAcross(store, reads, () => ({ network: [{ type: 'network.NetworkRenamed' as const, data: { networkId: a, name: 'Other' } }] }), ctx);
+  t.equal(again.replayed, true);
+  t.equal(again.position, first.position);
+  t.same(again.events.network?.map((e) => e.type), ['network.NetworkOpened']);
+  t.equal((await store.readStream(networkStream(a))).length, 1);
+});
+
+t.test('If-Match names a stream: a stale revision fails before deciding, a current one goes through', async (t) => {
+  const a = randomUUID();
+  const reads = { network: [networkStream(a), networkDecider] } as const;
+  await decideAcross(store, reads, () => ({ network: open(a, 'Wetherby') }), context());
+  const rename = (name: string) => () => ({ network: networkDecider.decide({ type: 'RenameNetwork', networkId: a, name }, { status: 'open', networkId: a, name: 'x', kind: 'time_bank', requireDbsForSafeguarded: false }) });
+  await t.rejects(decideAcross(store, reads, rename('Stale'), context(), { ifMatch: { stream: 'network', revision: 5 } }), PreconditionFailed);
+  const done = await decideAcross(store, reads, rename('Current'), context(), { ifMatch: { stream: 'network', revision: 0 } });
+  t.equal(done.revisions.network, 1);
+  t.equal((await store.readStream(networkStream(a))).length, 2, 'the stale one wrote nothing');
+});
+
+t.test('a stream only read is held: a write to it in between makes the command decide again on the new state', async (t) => {
+  const [held, written] = [randomUUID(), randomUUID()];
+  const heldReads = { held: [networkStream(held), networkDecider] } as const;
+  await decideAcross(store, heldReads, () => ({ held: open(held, 'Before') }), context());
+
+  // Another writer renames the held stream just after this command has read it, once.
+  let interleaved = false;
+  const racing: EventStore = Object.create(store, {
+    readStream: {
+      value: async (...args: Parameters<EventStore['readStream']>) => {
+        const events = await store.readStream(...args);
+        if (!interleaved && args[0] === networkStream(held)) {
+          interleaved = true;
+          await decideAcross(store, heldReads, () => ({ held: [{ type: 'network.NetworkRenamed' as const, data: { networkId: held, name: 'After' } }] }), context());
+        }
+        return events;
+      },
+    },
+  });
+  const seen: string[] = [];
+  const done = await decideAcross(
+    racing,
+    { held: [networkStream(held), networkDecider], written: [networkStream(written), networkDecider] } as const,
+    (s) => {
+      const name = s.held.status === 'open' ? s.held.name : 'none';
+      seen.push(name);
+      return { written: open(written, `Opened knowing ${name}`) };
+    },
+    context(),
+  );
+  t.same(seen, ['Before', 'After'], 'decided once on what it read, then again on what was written in between');
+  t.equal(done.revisions.held, 1, 'held at the revision of the second read');
+  t.equal(done.states.written.status === 'open' && done.states.written.name, 'Opened knowing After');
+  t.equal((await store.readStream(networkStream(written))).length, 1, 'the first decision wrote nothing');
+});
