@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ageOn, defaultRules, rulesOn, schemeDecider, type Rules, type SchemeEvent } from '../src/carebank/scheme.ts';
-import { decideConfirmCare, decideLogCare, emptyBank, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
+import { decideClaim, decideConfirmCare, decideDonation, decideLogCare, decidePledge, emptyBank, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
 import type { SchemeState } from '../src/carebank/scheme.ts';
 import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor } from './support/given.ts';
@@ -149,4 +149,63 @@ t.test('moving banked minutes out needs them banked', async (t) => {
   t.match(refusal(() => requireBalance(bank, 91)), { type: 'not-enough-banked', status: 409, field: 'minutes' });
   t.match(refusal(() => requireBalance(bankOf({ minutes: 90, kind: 'banked', entryDate: '2026-11-20' }, { minutes: -60, kind: 'pledged', entryDate: '2026-11-21' }), 31)), { type: 'not-enough-banked' }, 'what was pledged is gone');
   t.match(refusal(() => requireBalance(emptyBank, 1)), { type: 'not-enough-banked' });
+});
+
+t.test('safeguarding: a current DBS check before care for a flagged person, where the scheme asks one, at logging and at confirming', async (t) => {
+  const checked = (expiresOn: string) => ({ ...active, dbs: { checkType: 'enhanced' as const, issuedOn: '2025-01-01', expiresOn } });
+  const strict = (over: Partial<CareCircle> = {}): CareCircle => ({ ...open, recipientNeedsSafeguarding: true, policy: { requireDbsForSafeguarded: true }, ...over });
+
+  t.equal(logCare(log({ circle: strict({ volunteer: checked('2027-01-01') }) })).length, 1, 'a current check: care is logged');
+  const unchecked = refusal(() => logCare(log({ circle: strict() })));
+  t.match(unchecked, { type: 'safeguarding', status: 422, field: 'volunteerId', message: /none is recorded/ }, 'no check: refused, naming the volunteer and why');
+  t.match(refusal(() => logCare(log({ circle: strict({ volunteer: checked('2026-11-22') }) }))), { type: 'safeguarding', field: 'volunteerId', message: /expired on 2026-11-22/ }, 'a check that expires today is not current');
+  t.equal(logCare(log({ circle: strict({ recipientNeedsSafeguarding: false }) })).length, 1, 'a person not flagged needs no check');
+  t.equal(logCare(log({ circle: strict({ policy: { requireDbsForSafeguarded: false } }) })).length, 1, 'a scheme that asks no check');
+  t.match(refusal(() => logCare(log({ circle: { ...open, volunteer: { status: 'none' } } }))), { type: 'unknown-member', field: 'volunteerId' });
+  t.match(refusal(() => logCare(log({ circle: { ...open, recipient: { status: 'requested' } } }))), { type: 'unknown-member', field: 'recipientId' });
+
+  // Logged before she was flagged; flagged since: confirming asks again.
+  t.match(refusal(() => confirm(care, recipient, emptyBank, scheme(), 40, strict())), { type: 'safeguarding', field: 'volunteerId' }, 'flagged after logging: confirmation refused');
+  t.equal(confirm(care, recipient, emptyBank, scheme(), 40, strict({ volunteer: checked('2027-01-01') })).bank.length, 1, 'with a current check recorded since, it is banked');
+  t.match(refusal(() => confirm(care, as(cath, { coordinates: true }), emptyBank, scheme(), 40, strict({ volunteer: checked('2026-11-01') }))), { type: 'safeguarding' }, 'a coordinator confirming is asked the same');
+});
+
+t.test('nobody confirms care they are a party to, whoever they act for', async (t) => {
+  t.match(refusal(() => confirm(care, as(vic, { onBehalfOf: edna, coordinates: true }), emptyBank, scheme(), 40)), { type: 'own-care', status: 403 }, 'the volunteer, a coordinator, acting for the person cared for');
+  t.match(refusal(() => confirm(care, as(vic, { coordinates: true }), emptyBank, scheme(), 40)), { type: 'own-care' }, 'the volunteer, as coordinator');
+  // Edna, a coordinator, logs care Vic gave her, and would then vouch for it herself.
+  const ownEntry = evolveCare({ status: 'none' }, { ...logged, data: { ...logged.data, loggedBy: edna } });
+  t.match(refusal(() => confirm(ownEntry, as(edna, { coordinates: true }), emptyBank, scheme(), 40)), { type: 'party-to-care', status: 403 }, 'the person cared for, on care she logged herself');
+  t.equal(confirm(ownEntry, as(cath, { coordinates: true }), emptyBank, scheme(), 40).bank.length, 1, 'another coordinator confirms it');
+  t.equal(confirm(care, as(edna, { coordinates: true }), emptyBank, scheme(), 40).bank.length, 1, 'a coordinator cared for confirms care the volunteer logged, in her own name');
+  t.match(refusal(() => confirm(care, as(edna, { onBehalfOf: stan, coordinates: true }), emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'the person cared for acting for someone else');
+  t.match(refusal(() => confirm(care, as(cath, { onBehalfOf: stan, coordinates: true }), emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'a coordinator acting for a member does only what the member could');
+  const confirmed = confirm(care, as(cath, { onBehalfOf: edna, coordinates: true }), emptyBank, scheme(), 40);
+  t.same(confirmed.care, [{ type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } }], 'a coordinator acting for the person cared for confirms in her name');
+});
+
+t.test('logging: who acts for whom', async (t) => {
+  t.match(logCare(log({ by: as(cath, { onBehalfOf: vic, coordinates: true }) })), [{ data: { loggedBy: cath } }], 'a coordinator acting for the volunteer: the record names who logged it');
+  t.match(refusal(() => logCare(log({ by: as(cath, { onBehalfOf: edna, coordinates: true }) }))), { type: 'not-the-volunteer' }, 'acting for the person cared for, a coordinator cannot log care they received');
+});
+
+t.test('pledges, gifts to the pool and claims', async (t) => {
+  const banked = bankOf({ minutes: 120, kind: 'banked', entryDate: '2026-11-20' });
+  const move = { networkId, from: vic, minutes: 60, ref: careId, today: '2026-11-22' };
+  const entry = { networkId, ref: careId, entryDate: '2026-11-22', rulesVersion: null };
+  t.same(decidePledge({ ...move, relativeId: edna }, { giver: banked, relative: active }), {
+    giver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: vic, minutes: -60, kind: 'pledged', counterparty: edna } }],
+    receiver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: edna, minutes: 60, kind: 'pledge-received', counterparty: vic } }],
+  }, 'out of one bank, into the other');
+  t.match(refusal(() => decidePledge({ ...move, relativeId: stan }, { giver: banked, relative: { status: 'none' } })), { type: 'unknown-member', field: 'relativeId' });
+  t.match(refusal(() => decidePledge({ ...move, relativeId: vic }, { giver: banked, relative: active })), { type: 'pledge-to-oneself', field: 'relativeId' });
+  t.match(refusal(() => decidePledge({ ...move, relativeId: edna, minutes: 121 }, { giver: banked, relative: active })), { type: 'not-enough-banked', field: 'minutes' });
+  t.match(decideDonation(move, { giver: banked }), { giver: [{ data: { kind: 'donated', counterparty: POOL } }], receiver: [{ data: { holder: POOL, kind: 'pool-received', minutes: 60 } }] });
+
+  const claim = { networkId, claimantId: vic, minutes: 60, claimantAge: 60, ref: careId, today: '2026-11-22' };
+  t.same(decideClaim(claim, { bank: banked, scheme: scheme() }).bank, [{ type: 'carebank.BankEntry', data: { ...entry, holder: vic, minutes: -60, kind: 'claimed', counterparty: null, rulesVersion: 0 } }]);
+  t.match(refusal(() => decideClaim({ ...claim, claimantAge: 59 }, { bank: banked, scheme: scheme() })), { type: 'too-young-to-claim' });
+  t.match(refusal(() => decideClaim({ ...claim, claimantAge: null }, { bank: banked, scheme: scheme() })), { type: 'age-unknown' });
+  t.match(refusal(() => decideClaim({ ...claim, minutes: 121 }, { bank: banked, scheme: scheme() })), { type: 'not-enough-banked' });
+  t.match(decideClaim({ ...claim, claimantAge: 65 }, { bank: banked, scheme: scheme(versioned(1, { claimFromAge: 65 })) }).bank, [{ data: { rulesVersion: 1 } }], 'the claim records the rules it was allowed under');
 });
