@@ -14,7 +14,7 @@ const networkParams = z.object({ networkId: z.uuid() });
 const careParams = networkParams.extend({ careId: z.uuid() });
 const etag = (revision: number) => `"${revision}"`;
 
-const rulesVersion = rulesShape.extend({ version: z.number().int().min(0) });
+const rulesVersion = z.object({ ...rulesShape.shape, version: z.number().int().min(0) });
 const careRecord = z.object({
   careId: z.uuid(),
   status: z.enum(['logged', 'confirmed']),
