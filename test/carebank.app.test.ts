@@ -146,6 +146,8 @@ t.test('who may log care, and for whom', async (t) => {
   t.match(await refusalOf(log(stranger, stranger, edna)), { name: 'Forbidden' }, 'someone outside the scheme');
   t.match(await refusalOf(log(rose, vic, edna)), { type: 'not-the-volunteer' }, 'a member for another');
   t.match(await refusalOf(carebank.logCare(deps, callerOf(cath, { onBehalfOf: edna }), care(vic, edna))), { type: 'not-the-volunteer' }, 'a coordinator acting for the person cared for');
+  t.match(await refusalOf(carebank.logCare(deps, callerOf(rose, { onBehalfOf: vic }), care(vic, edna))), { name: 'Forbidden' }, 'a member who is no coordinator acting for another');
+  t.match(await refusalOf(carebank.pledge(deps, callerOf(stranger), { networkId, relativeId: rose, minutes: 1 })), { name: 'Forbidden' }, 'hours pledged from outside the scheme');
   const forVic = await carebank.logCare(deps, callerOf(cath, { onBehalfOf: vic }), care(vic, olive, { occurredOn: '2026-11-17' }));
   t.match(await carebank.careRecord(deps, callerOf(vic), { networkId, careId: forVic.careId }), { loggedBy: cath }, 'a coordinator acting for the volunteer: the record names who logged it');
   t.match(await refusalOf(log(vic, vic, edna, { occurredOn: '2026-11-23' })), { type: 'date-in-future', field: 'occurredOn' }, "the future, by the clock's date");

@@ -42,7 +42,13 @@ const membershipOf = (networkId: string, personId: string) => [membershipStream(
 /** The actor's own membership, as a decision reads it, and what it allows them. */
 function actingAs(caller: Caller, own: MembershipState): CareActor {
   if (own.status !== 'active') throw new Forbidden('You are not a member of this network.');
+  if (caller.onBehalfOf !== null && !own.roles.includes('coordinator')) throw new Forbidden("Only a coordinator of this network may act on a member's behalf.");
   return { personId: caller.personId, onBehalfOf: caller.onBehalfOf, coordinates: own.roles.includes('coordinator') };
+}
+
+/** Banked hours move only out of the bank of a member of the scheme. */
+function requireHolder(holder: MembershipState): void {
+  if (holder.status !== 'active') throw new Forbidden('Only members of this scheme hold banked hours in it.');
 }
 
 function requireRole(own: MembershipState, anyOf: readonly Role[]): void {
@@ -126,7 +132,7 @@ export async function logCare(deps: Deps, caller: Caller, input: { networkId: st
 }
 
 /** A care record as it is now, read from its own stream; not found outside its scheme. */
-async function recordIn(deps: Deps, networkId: string, careId: string): Promise<{ state: CareState; revision: number }> {
+async function recordIn(deps: Deps, networkId: string, careId: string): Promise<{ state: Exclude<CareState, { status: 'none' }>; revision: number }> {
   const history = await deps.store.readStream(careStream(careId));
   const state = domainEvents<CareEvent>(history).reduce(careFolder.evolve, careFolder.initialState);
   if (state.status === 'none' || state.care.networkId !== networkId) throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
@@ -140,7 +146,6 @@ async function recordIn(deps: Deps, networkId: string, careId: string): Promise<
 export async function confirmCare(deps: Deps, caller: Caller, input: { networkId: string; careId: string }): Promise<Written> {
   const { networkId, careId } = input;
   const { state } = await recordIn(deps, networkId, careId);
-  if (state.status === 'none') throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
   const { volunteerId, recipientId, occurredOn } = state.care;
   const volunteerAge = await ageOf(deps, volunteerId, occurredOn);
   const today = todayOn(deps.clock);
@@ -164,7 +169,6 @@ export async function confirmCare(deps: Deps, caller: Caller, input: { networkId
 export async function careRecord(deps: Deps, caller: Caller, input: { networkId: string; careId: string }) {
   const { networkId, careId } = input;
   const [{ state, revision }, { actor }] = await Promise.all([recordIn(deps, networkId, careId), readStates(deps.store, { actor: membershipOf(networkId, caller.personId) })]);
-  if (state.status === 'none') throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
   const { care } = state;
   const party = [care.volunteerId, care.recipientId, care.loggedBy].includes(caller.personId);
   if (actor.status !== 'active' || (!party && !actor.roles.includes('coordinator'))) {
@@ -179,8 +183,11 @@ export async function pledge(deps: Deps, caller: Caller, input: { networkId: str
   const from = subjectOf(caller);
   const done = await decideAcross(
     deps.store,
-    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, relativeId), bankFolder], relative: membershipOf(networkId, relativeId) },
-    (s) => decidePledge({ networkId, from, relativeId, minutes, ref: uuidv5('pledge', caller.commandId), today: todayOn(deps.clock) }, s),
+    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, relativeId), bankFolder], holder: membershipOf(networkId, from), relative: membershipOf(networkId, relativeId) },
+    (s) => {
+      requireHolder(s.holder);
+      return decidePledge({ networkId, from, relativeId, minutes, ref: uuidv5('pledge', caller.commandId), today: todayOn(deps.clock) }, s);
+    },
     contextOf(deps, caller),
   );
   return { revision: done.revisions.giver, position: done.position };
@@ -192,8 +199,11 @@ export async function donateToPool(deps: Deps, caller: Caller, input: { networkI
   const from = subjectOf(caller);
   const done = await decideAcross(
     deps.store,
-    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, POOL), bankFolder] },
-    (s) => decideDonation({ networkId, from, minutes, ref: uuidv5('donation', caller.commandId), today: todayOn(deps.clock) }, s),
+    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, POOL), bankFolder], holder: membershipOf(networkId, from) },
+    (s) => {
+      requireHolder(s.holder);
+      return decideDonation({ networkId, from, minutes, ref: uuidv5('donation', caller.commandId), today: todayOn(deps.clock) }, s);
+    },
     contextOf(deps, caller),
   );
   return { revision: done.revisions.giver, position: done.position };
@@ -207,8 +217,11 @@ export async function claimCare(deps: Deps, caller: Caller, input: { networkId: 
   const claimantAge = await ageOf(deps, claimantId, today);
   const done = await decideAcross(
     deps.store,
-    { bank: [bankStream(networkId, claimantId), bankFolder], scheme: [schemeStream(networkId), schemeDecider] },
-    (s) => decideClaim({ networkId, claimantId, minutes, claimantAge, ref: uuidv5('claim', caller.commandId), today }, s),
+    { bank: [bankStream(networkId, claimantId), bankFolder], scheme: [schemeStream(networkId), schemeDecider], holder: membershipOf(networkId, claimantId) },
+    (s) => {
+      requireHolder(s.holder);
+      return decideClaim({ networkId, claimantId, minutes, claimantAge, ref: uuidv5('claim', caller.commandId), today }, s);
+    },
     contextOf(deps, caller),
   );
   return { revision: done.revisions.bank, position: done.position };
