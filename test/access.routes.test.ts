@@ -169,6 +169,8 @@ const routes: Route[] = [
       app.inject({ method: 'POST', url: `${base}/timebank/imports`, headers: { ...headers(who), 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n2024-03-05 10:00:00 UTC,A (1),1,B (2),2,,,,1\n' }),
   },
   { name: 'POST /networks/:id/carebank/rules', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/rules`, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2026-01-01' }, headers(who)) },
+  { name: 'GET /networks/:id/carebank/rules', allowed: members, call: get(`${base}/carebank/rules`) },
+  { name: 'GET /networks/:id/carebank/care/:careId (its volunteer, the person cared for, or a coordinator)', allowed: ['member', 'family', 'coordinator'], prepare: careLogged, call: (who, c) => get(`${base}/carebank/care/${c}`)(who) },
   { name: 'POST /networks/:id/carebank/care (the volunteer or a coordinator)', allowed: ['member', 'coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/care`, care(), headers(who)) },
   { name: 'POST /networks/:id/carebank/care/:careId/confirmation (the person cared for or a coordinator)', allowed: ['family', 'coordinator'], prepare: careLogged, call: (who, c) => send(app, 'POST', `${base}/carebank/care/${c}/confirmation`, undefined, headers(who)) },
   { name: 'POST /networks/:id/carebank/pledges', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/pledges`, { relativeId: id('family'), minutes: 10 }, headers(who)) },

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { ageOn, defaultRules, rulesOn, schemeDecider, type Rules, type SchemeEvent } from '../src/carebank/scheme.ts';
-import { decideConfirmCare, decideLogCare, emptyBank, evolveBank, evolveCare, requireBalance, type BankEvent, type CareEvent, type CareState } from '../src/carebank/bank.ts';
+import { decideClaim, decideConfirmCare, decideDonation, decideLogCare, decidePledge, emptyBank, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
+import type { SchemeState } from '../src/carebank/scheme.ts';
 import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor } from './support/given.ts';
 
@@ -15,7 +16,12 @@ const versioned = (version: number, over: Partial<Rules> = {}): SchemeEvent => (
 const scheme = (...events: SchemeEvent[]) => fold(schemeDecider, events);
 const given = specFor(schemeDecider);
 
-const log = (over: Partial<Parameters<typeof decideLogCare>[1]> = {}) => ({
+/** Who acts: for themselves unless told, and no coordinator unless told. */
+const as = (personId: string, over: Partial<CareActor> = {}): CareActor => ({ personId, onBehalfOf: null, coordinates: false, ...over });
+const active = { status: 'active' as const, roles: ['member' as const], dbs: null };
+/** Both people active members, and a scheme that asks no DBS check. */
+const open: CareCircle = { volunteer: active, recipient: active, recipientNeedsSafeguarding: false, policy: { requireDbsForSafeguarded: false } };
+const log = (over: Partial<LogCare> = {}): LogCare => ({
   careId,
   networkId,
   volunteerId: vic,
@@ -23,17 +29,21 @@ const log = (over: Partial<Parameters<typeof decideLogCare>[1]> = {}) => ({
   minutes: 90,
   activity: 'befriending' as const,
   occurredOn: '2026-11-20',
-  by: { personId: vic, isCoordinator: false },
+  by: as(vic),
+  circle: open,
   today: '2026-11-22',
   ...over,
 });
+const logCare = (command: LogCare, care: CareState = { status: 'none' }) => decideLogCare(command, { care }).care;
+const confirm = (care: CareState, by: CareActor, bank: BankState, scheme: SchemeState, volunteerAge: number | null, circle: CareCircle = open) =>
+  decideConfirmCare({ by, volunteerAge, circle, today: '2026-11-22' }, { care, bank, scheme });
 const logged: CareEvent = {
   type: 'carebank.CareLogged',
   data: { careId, networkId, volunteerId: vic, recipientId: edna, minutes: 90, activity: 'befriending', occurredOn: '2026-11-20', loggedBy: vic },
 };
 const loggedOn = (occurredOn: string, minutes = 90): CareState => evolveCare({ status: 'none' }, { ...logged, data: { ...logged.data, occurredOn, minutes } } as CareEvent);
 const care = evolveCare({ status: 'none' }, logged);
-const recipient = { personId: edna, isCoordinator: false };
+const recipient = as(edna);
 const bankOf = (...entries: Array<{ minutes: number; kind: BankEvent['data']['kind']; entryDate: string }>) =>
   entries.map((e): BankEvent => ({ type: 'carebank.BankEntry', data: { networkId, holder: vic, ref: careId, counterparty: edna, rulesVersion: null, ...e } })).reduce(evolveBank, emptyBank);
 
@@ -72,64 +82,64 @@ t.test('age in whole years, around birthdays', async (t) => {
 });
 
 t.test('logging care', async (t) => {
-  t.same(decideLogCare({ status: 'none' }, log()), [logged], 'the volunteer logs care they gave');
-  t.same(decideLogCare({ status: 'none' }, log({ by: { personId: cath, isCoordinator: true } })), [{ ...logged, data: { ...logged.data, loggedBy: cath } }], 'a coordinator logs it for them');
-  t.same(decideLogCare({ status: 'none' }, log({ occurredOn: '2026-11-22' })).length, 1, 'care given today');
-  t.match(refusal(() => decideLogCare({ status: 'none' }, log({ recipientId: vic }))), { type: 'care-for-oneself', field: 'recipientId' });
-  t.match(refusal(() => decideLogCare({ status: 'none' }, log({ by: { personId: stan, isCoordinator: false } }))), { type: 'not-the-volunteer', status: 403 }, 'another member cannot log care for a volunteer');
-  t.match(refusal(() => decideLogCare({ status: 'none' }, log({ occurredOn: '2026-11-23' }))), { type: 'date-in-future', field: 'occurredOn' });
-  t.match(refusal(() => decideLogCare(care, log())), { type: 'care-exists', status: 409 }, 'logged twice');
+  t.same(logCare(log()), [logged], 'the volunteer logs care they gave');
+  t.same(logCare(log({ by: as(cath, { coordinates: true }) })), [{ ...logged, data: { ...logged.data, loggedBy: cath } }], 'a coordinator logs it for them');
+  t.same(logCare(log({ occurredOn: '2026-11-22' })).length, 1, 'care given today');
+  t.match(refusal(() => logCare(log({ recipientId: vic }))), { type: 'care-for-oneself', field: 'recipientId' });
+  t.match(refusal(() => logCare(log({ by: as(stan) }))), { type: 'not-the-volunteer', status: 403 }, 'another member cannot log care for a volunteer');
+  t.match(refusal(() => logCare(log({ occurredOn: '2026-11-23' }))), { type: 'date-in-future', field: 'occurredOn' });
+  t.match(refusal(() => logCare(log(), care)), { type: 'care-exists', status: 409 }, 'logged twice');
 });
 
 t.test('confirming care banks it in the volunteer\'s bank', async (t) => {
-  const confirmed = decideConfirmCare(care, recipient, emptyBank, scheme(), 40);
+  const confirmed = confirm(care, recipient, emptyBank, scheme(), 40);
   t.same(confirmed.care, [{ type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } }]);
   t.same(confirmed.bank, [{ type: 'carebank.BankEntry', data: { networkId, holder: vic, minutes: 90, kind: 'banked', ref: careId, counterparty: edna, entryDate: '2026-11-20', rulesVersion: 0 } }], 'banked on the day of care, under the defaults');
-  t.same(decideConfirmCare(care, { personId: cath, isCoordinator: true }, emptyBank, scheme(), 40).care.length, 1, 'a coordinator confirms');
-  t.match(refusal(() => decideConfirmCare(care, { personId: vic, isCoordinator: false }, emptyBank, scheme(), 40)), { type: 'not-the-recipient', status: 403 }, 'not the volunteer themselves');
-  t.match(refusal(() => decideConfirmCare(care, { personId: stan, isCoordinator: false }, emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'nor another member');
-  t.match(refusal(() => decideConfirmCare(care, { personId: vic, isCoordinator: true }, emptyBank, scheme(), 40)), { type: 'own-care', status: 403 }, 'nor the volunteer who is also a coordinator');
-  t.match(refusal(() => decideConfirmCare({ status: 'none' }, recipient, emptyBank, scheme(), 40)), { type: 'care-not-found', status: 404 });
+  t.same(confirm(care, as(cath, { coordinates: true }), emptyBank, scheme(), 40).care.length, 1, 'a coordinator confirms');
+  t.match(refusal(() => confirm(care, as(vic), emptyBank, scheme(), 40)), { type: 'not-the-recipient', status: 403 }, 'not the volunteer themselves');
+  t.match(refusal(() => confirm(care, as(stan), emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'nor another member');
+  t.match(refusal(() => confirm(care, as(vic, { coordinates: true }), emptyBank, scheme(), 40)), { type: 'own-care', status: 403 }, 'nor the volunteer who is also a coordinator');
+  t.match(refusal(() => confirm({ status: 'none' }, recipient, emptyBank, scheme(), 40)), { type: 'care-not-found', status: 404 });
   const twice = evolveCare(care, { type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } });
-  t.same(decideConfirmCare(twice, recipient, emptyBank, scheme(), 40), { care: [], bank: [] }, 'confirming twice decides nothing');
+  t.same(confirm(twice, recipient, emptyBank, scheme(), 40), { care: [], bank: [] }, 'confirming twice decides nothing');
 });
 
 t.test('the volunteer must be old enough under the rules in force on the day of care', async (t) => {
-  t.match(refusal(() => decideConfirmCare(care, recipient, emptyBank, scheme(), null)), { type: 'age-unknown', status: 422 }, 'no date of birth: the age cannot be checked');
-  t.match(refusal(() => decideConfirmCare(care, recipient, emptyBank, scheme(), 17)), { type: 'too-young-to-bank', status: 422 }, '17 under the defaults');
-  t.equal(decideConfirmCare(care, recipient, emptyBank, scheme(), 18).bank.length, 1, 'from 18 under the defaults');
+  t.match(refusal(() => confirm(care, recipient, emptyBank, scheme(), null)), { type: 'age-unknown', status: 422 }, 'no date of birth: the age cannot be checked');
+  t.match(refusal(() => confirm(care, recipient, emptyBank, scheme(), 17)), { type: 'too-young-to-bank', status: 422 }, '17 under the defaults');
+  t.equal(confirm(care, recipient, emptyBank, scheme(), 18).bank.length, 1, 'from 18 under the defaults');
 
   // From December the scheme lets 16-year-olds bank; November's care is still judged by the defaults.
   const lowered = scheme(versioned(1, { minimumAgeToBank: 16, effectiveFrom: '2026-12-01' }));
-  t.match(refusal(() => decideConfirmCare(care, recipient, emptyBank, lowered, 17)), { type: 'too-young-to-bank' }, 'care before the change: the old minimum');
-  t.match(decideConfirmCare(loggedOn('2026-12-02'), recipient, emptyBank, lowered, 17).bank, [{ data: { rulesVersion: 1 } }], 'care after it: the new minimum, and its version recorded');
+  t.match(refusal(() => confirm(care, recipient, emptyBank, lowered, 17)), { type: 'too-young-to-bank' }, 'care before the change: the old minimum');
+  t.match(confirm(loggedOn('2026-12-02'), recipient, emptyBank, lowered, 17).bank, [{ data: { rulesVersion: 1 } }], 'care after it: the new minimum, and its version recorded');
 
   // From December it rises to 21; care given at 19 in November was banked under the rules of its day.
   const raised = scheme(versioned(1, { minimumAgeToBank: 21, effectiveFrom: '2026-12-01' }));
-  t.match(decideConfirmCare(care, recipient, emptyBank, raised, 19).bank, [{ data: { rulesVersion: 0 } }], 'confirmed after the change, judged by the old rules');
-  t.match(refusal(() => decideConfirmCare(loggedOn('2026-12-02'), recipient, emptyBank, raised, 19)), { type: 'too-young-to-bank' });
+  t.match(confirm(care, recipient, emptyBank, raised, 19).bank, [{ data: { rulesVersion: 0 } }], 'confirmed after the change, judged by the old rules');
+  t.match(refusal(() => confirm(loggedOn('2026-12-02'), recipient, emptyBank, raised, 19)), { type: 'too-young-to-bank' });
 });
 
 t.test('the daily cap', async (t) => {
   const day = '2026-11-20';
-  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 210, kind: 'banked', entryDate: day }), scheme(), 40).bank.length, 1, '210 + 90 is exactly the cap of 300');
-  const over = refusal(() => decideConfirmCare(care, recipient, bankOf({ minutes: 211, kind: 'banked', entryDate: day }), scheme(), 40));
+  t.equal(confirm(care, recipient, bankOf({ minutes: 210, kind: 'banked', entryDate: day }), scheme(), 40).bank.length, 1, '210 + 90 is exactly the cap of 300');
+  const over = refusal(() => confirm(care, recipient, bankOf({ minutes: 211, kind: 'banked', entryDate: day }), scheme(), 40));
   t.match(over, { type: 'daily-cap', status: 409 }, 'one minute over');
-  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 300, kind: 'banked', entryDate: '2026-11-19' }), scheme(), 40).bank.length, 1, 'another day\'s care does not count');
-  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 300, kind: 'pledge-received', entryDate: day }), scheme(), 40).bank.length, 1, 'hours pledged to the volunteer that day are not care they gave');
+  t.equal(confirm(care, recipient, bankOf({ minutes: 300, kind: 'banked', entryDate: '2026-11-19' }), scheme(), 40).bank.length, 1, 'another day\'s care does not count');
+  t.equal(confirm(care, recipient, bankOf({ minutes: 300, kind: 'pledge-received', entryDate: day }), scheme(), 40).bank.length, 1, 'hours pledged to the volunteer that day are not care they gave');
   // The cap in force on the day of care, not today's.
   const tighter = scheme(versioned(1, { dailyCapMinutes: 60, effectiveFrom: '2026-11-21' }));
-  t.equal(decideConfirmCare(care, recipient, emptyBank, tighter, 40).bank.length, 1, 'a cap tightened after the day of care does not apply to it');
-  t.match(refusal(() => decideConfirmCare(loggedOn('2026-11-21'), recipient, emptyBank, tighter, 40)), { type: 'daily-cap' });
+  t.equal(confirm(care, recipient, emptyBank, tighter, 40).bank.length, 1, 'a cap tightened after the day of care does not apply to it');
+  t.match(refusal(() => confirm(loggedOn('2026-11-21'), recipient, emptyBank, tighter, 40)), { type: 'daily-cap' });
 });
 
 t.test('the lifetime cap', async (t) => {
   const capped = scheme(versioned(1, { lifetimeCapMinutes: 6000 }));
-  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 5910, kind: 'banked', entryDate: '2026-02-01' }), capped, 40).bank.length, 1, 'up to the cap');
-  t.match(refusal(() => decideConfirmCare(care, recipient, bankOf({ minutes: 5911, kind: 'banked', entryDate: '2026-02-01' }), capped, 40)), { type: 'lifetime-cap', status: 409 }, 'one minute over');
+  t.equal(confirm(care, recipient, bankOf({ minutes: 5910, kind: 'banked', entryDate: '2026-02-01' }), capped, 40).bank.length, 1, 'up to the cap');
+  t.match(refusal(() => confirm(care, recipient, bankOf({ minutes: 5911, kind: 'banked', entryDate: '2026-02-01' }), capped, 40)), { type: 'lifetime-cap', status: 409 }, 'one minute over');
   const pledgedAway = bankOf({ minutes: 5950, kind: 'banked', entryDate: '2026-02-01' }, { minutes: -3000, kind: 'pledged', entryDate: '2026-03-01' });
-  t.match(refusal(() => decideConfirmCare(care, recipient, pledgedAway, capped, 40)), { type: 'lifetime-cap' }, 'pledging hours away does not make room: the cap is on hours banked');
-  t.equal(decideConfirmCare(care, recipient, bankOf({ minutes: 100000, kind: 'banked', entryDate: '2026-02-01' }), scheme(), 40).bank.length, 1, 'no lifetime cap by default');
+  t.match(refusal(() => confirm(care, recipient, pledgedAway, capped, 40)), { type: 'lifetime-cap' }, 'pledging hours away does not make room: the cap is on hours banked');
+  t.equal(confirm(care, recipient, bankOf({ minutes: 100000, kind: 'banked', entryDate: '2026-02-01' }), scheme(), 40).bank.length, 1, 'no lifetime cap by default');
 });
 
 t.test('moving banked minutes out needs them banked', async (t) => {
@@ -139,4 +149,63 @@ t.test('moving banked minutes out needs them banked', async (t) => {
   t.match(refusal(() => requireBalance(bank, 91)), { type: 'not-enough-banked', status: 409, field: 'minutes' });
   t.match(refusal(() => requireBalance(bankOf({ minutes: 90, kind: 'banked', entryDate: '2026-11-20' }, { minutes: -60, kind: 'pledged', entryDate: '2026-11-21' }), 31)), { type: 'not-enough-banked' }, 'what was pledged is gone');
   t.match(refusal(() => requireBalance(emptyBank, 1)), { type: 'not-enough-banked' });
+});
+
+t.test('safeguarding: a current DBS check before care for a flagged person, where the scheme asks one, at logging and at confirming', async (t) => {
+  const checked = (expiresOn: string) => ({ ...active, dbs: { checkType: 'enhanced' as const, issuedOn: '2025-01-01', expiresOn } });
+  const strict = (over: Partial<CareCircle> = {}): CareCircle => ({ ...open, recipientNeedsSafeguarding: true, policy: { requireDbsForSafeguarded: true }, ...over });
+
+  t.equal(logCare(log({ circle: strict({ volunteer: checked('2027-01-01') }) })).length, 1, 'a current check: care is logged');
+  const unchecked = refusal(() => logCare(log({ circle: strict() })));
+  t.match(unchecked, { type: 'safeguarding', status: 422, field: 'volunteerId', message: /none is recorded/ }, 'no check: refused, naming the volunteer and why');
+  t.match(refusal(() => logCare(log({ circle: strict({ volunteer: checked('2026-11-22') }) }))), { type: 'safeguarding', field: 'volunteerId', message: /expired on 2026-11-22/ }, 'a check that expires today is not current');
+  t.equal(logCare(log({ circle: strict({ recipientNeedsSafeguarding: false }) })).length, 1, 'a person not flagged needs no check');
+  t.equal(logCare(log({ circle: strict({ policy: { requireDbsForSafeguarded: false } }) })).length, 1, 'a scheme that asks no check');
+  t.match(refusal(() => logCare(log({ circle: { ...open, volunteer: { status: 'none' } } }))), { type: 'unknown-member', field: 'volunteerId' });
+  t.match(refusal(() => logCare(log({ circle: { ...open, recipient: { status: 'requested' } } }))), { type: 'unknown-member', field: 'recipientId' });
+
+  // Logged before she was flagged; flagged since: confirming asks again.
+  t.match(refusal(() => confirm(care, recipient, emptyBank, scheme(), 40, strict())), { type: 'safeguarding', field: 'volunteerId' }, 'flagged after logging: confirmation refused');
+  t.equal(confirm(care, recipient, emptyBank, scheme(), 40, strict({ volunteer: checked('2027-01-01') })).bank.length, 1, 'with a current check recorded since, it is banked');
+  t.match(refusal(() => confirm(care, as(cath, { coordinates: true }), emptyBank, scheme(), 40, strict({ volunteer: checked('2026-11-01') }))), { type: 'safeguarding' }, 'a coordinator confirming is asked the same');
+});
+
+t.test('nobody confirms care they are a party to, whoever they act for', async (t) => {
+  t.match(refusal(() => confirm(care, as(vic, { onBehalfOf: edna, coordinates: true }), emptyBank, scheme(), 40)), { type: 'own-care', status: 403 }, 'the volunteer, a coordinator, acting for the person cared for');
+  t.match(refusal(() => confirm(care, as(vic, { coordinates: true }), emptyBank, scheme(), 40)), { type: 'own-care' }, 'the volunteer, as coordinator');
+  // Edna, a coordinator, logs care Vic gave her, and would then vouch for it herself.
+  const ownEntry = evolveCare({ status: 'none' }, { ...logged, data: { ...logged.data, loggedBy: edna } });
+  t.match(refusal(() => confirm(ownEntry, as(edna, { coordinates: true }), emptyBank, scheme(), 40)), { type: 'party-to-care', status: 403 }, 'the person cared for, on care she logged herself');
+  t.equal(confirm(ownEntry, as(cath, { coordinates: true }), emptyBank, scheme(), 40).bank.length, 1, 'another coordinator confirms it');
+  t.equal(confirm(care, as(edna, { coordinates: true }), emptyBank, scheme(), 40).bank.length, 1, 'a coordinator cared for confirms care the volunteer logged, in her own name');
+  t.match(refusal(() => confirm(care, as(edna, { onBehalfOf: stan, coordinates: true }), emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'the person cared for acting for someone else');
+  t.match(refusal(() => confirm(care, as(cath, { onBehalfOf: stan, coordinates: true }), emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'a coordinator acting for a member does only what the member could');
+  const confirmed = confirm(care, as(cath, { onBehalfOf: edna, coordinates: true }), emptyBank, scheme(), 40);
+  t.same(confirmed.care, [{ type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } }], 'a coordinator acting for the person cared for confirms in her name');
+});
+
+t.test('logging: who acts for whom', async (t) => {
+  t.match(logCare(log({ by: as(cath, { onBehalfOf: vic, coordinates: true }) })), [{ data: { loggedBy: cath } }], 'a coordinator acting for the volunteer: the record names who logged it');
+  t.match(refusal(() => logCare(log({ by: as(cath, { onBehalfOf: edna, coordinates: true }) }))), { type: 'not-the-volunteer' }, 'acting for the person cared for, a coordinator cannot log care they received');
+});
+
+t.test('pledges, gifts to the pool and claims', async (t) => {
+  const banked = bankOf({ minutes: 120, kind: 'banked', entryDate: '2026-11-20' });
+  const move = { networkId, from: vic, minutes: 60, ref: careId, today: '2026-11-22' };
+  const entry = { networkId, ref: careId, entryDate: '2026-11-22', rulesVersion: null };
+  t.same(decidePledge({ ...move, relativeId: edna }, { giver: banked, relative: active }), {
+    giver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: vic, minutes: -60, kind: 'pledged', counterparty: edna } }],
+    receiver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: edna, minutes: 60, kind: 'pledge-received', counterparty: vic } }],
+  }, 'out of one bank, into the other');
+  t.match(refusal(() => decidePledge({ ...move, relativeId: stan }, { giver: banked, relative: { status: 'none' } })), { type: 'unknown-member', field: 'relativeId' });
+  t.match(refusal(() => decidePledge({ ...move, relativeId: vic }, { giver: banked, relative: active })), { type: 'pledge-to-oneself', field: 'relativeId' });
+  t.match(refusal(() => decidePledge({ ...move, relativeId: edna, minutes: 121 }, { giver: banked, relative: active })), { type: 'not-enough-banked', field: 'minutes' });
+  t.match(decideDonation(move, { giver: banked }), { giver: [{ data: { kind: 'donated', counterparty: POOL } }], receiver: [{ data: { holder: POOL, kind: 'pool-received', minutes: 60 } }] });
+
+  const claim = { networkId, claimantId: vic, minutes: 60, claimantAge: 60, ref: careId, today: '2026-11-22' };
+  t.same(decideClaim(claim, { bank: banked, scheme: scheme() }).bank, [{ type: 'carebank.BankEntry', data: { ...entry, holder: vic, minutes: -60, kind: 'claimed', counterparty: null, rulesVersion: 0 } }]);
+  t.match(refusal(() => decideClaim({ ...claim, claimantAge: 59 }, { bank: banked, scheme: scheme() })), { type: 'too-young-to-claim' });
+  t.match(refusal(() => decideClaim({ ...claim, claimantAge: null }, { bank: banked, scheme: scheme() })), { type: 'age-unknown' });
+  t.match(refusal(() => decideClaim({ ...claim, minutes: 121 }, { bank: banked, scheme: scheme() })), { type: 'not-enough-banked' });
+  t.match(decideClaim({ ...claim, claimantAge: 65 }, { bank: banked, scheme: scheme(versioned(1, { claimFromAge: 65 })) }).bank, [{ data: { rulesVersion: 1 } }], 'the claim records the rules it was allowed under');
 });

@@ -304,3 +304,60 @@ t.test('a volunteer who coordinates cannot bank their own care by confirming for
   t.match(res.json(), { type: '/problems/own-care' });
   t.same(await written(hearth), before, 'nothing written');
 });
+
+t.test('If-Match on a care record: its ETag read, a stale one answered 412 and nothing written', async (t) => {
+  const logged = await send(app, 'POST', `${cb}/care`, care({ minutes: 15, occurredOn: daysAgo(11) }), vic.auth);
+  t.equal(logged.headers.etag, '"0"', 'logging answers with the record\'s ETag');
+  const { careId } = logged.json();
+  const read = await app.inject({ method: 'GET', url: `${cb}/care/${careId}`, headers: edna.auth });
+  t.equal(read.statusCode, 200);
+  t.equal(read.headers.etag, '"0"');
+  t.match(read.json(), { careId, status: 'logged', volunteerId: vic.personId, recipientId: edna.personId, minutes: 15, revision: 0 });
+  t.equal((await app.inject({ method: 'GET', url: `${cb}/care/${careId}`, headers: rose.auth })).statusCode, 403, 'not for another member');
+
+  let before = await written(hearth);
+  const stale = await send(app, 'POST', `${cb}/care/${careId}/confirmation`, undefined, { ...edna.auth, 'if-match': '"3"' });
+  t.equal(stale.statusCode, 412);
+  t.equal(stale.headers['content-type'], problem);
+  t.match(stale.json(), { type: '/problems/precondition-failed' });
+  t.equal(stale.headers.etag, '"0"', 'the answer says where the record is');
+  t.same(await written(hearth), before, 'nothing written');
+
+  const confirmed = await send(app, 'POST', `${cb}/care/${careId}/confirmation`, undefined, { ...edna.auth, 'if-match': read.headers.etag as string });
+  t.equal(confirmed.statusCode, 200);
+  t.equal(confirmed.headers.etag, '"1"');
+  before = await written(hearth);
+  const again = await send(app, 'POST', `${cb}/care/${careId}/confirmation`, undefined, { ...coordinator.auth, 'if-match': '"0"' });
+  t.equal(again.statusCode, 412, 'confirmed since that revision was read');
+  t.same(await written(hearth), before, 'nothing written');
+  const garbled = await send(app, 'POST', `${cb}/care/${careId}/confirmation`, undefined, { ...edna.auth, 'if-match': 'yesterday' });
+  t.match(garbled.json(), { status: 400, errors: [{ pointer: '/if-match' }] });
+
+  const rules = await app.inject({ method: 'GET', url: `${cb}/rules`, headers: vic.auth });
+  t.equal(rules.statusCode, 200);
+  t.match(rules.json(), { revision: 0, inForce: { version: 1, dailyCapMinutes: 240 } });
+  const next = { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 240, lifetimeCapMinutes: null, effectiveFrom: today };
+  before = await written(hearth);
+  t.equal((await send(app, 'POST', `${cb}/rules`, next, { ...coordinator.auth, 'if-match': '"5"' })).statusCode, 412, 'new rules on a stale version: 412');
+  t.same(await written(hearth), before, 'nothing written');
+  const versioned = await send(app, 'POST', `${cb}/rules`, next, { ...coordinator.auth, 'if-match': rules.headers.etag as string });
+  t.equal(versioned.statusCode, 201);
+  t.equal(versioned.headers.etag, '"1"');
+});
+
+t.test('safeguarding over HTTP: refused as problem+json naming the volunteer', async (t) => {
+  await send(app, 'PUT', `${base}/safeguarding-policy`, { requireDbsForSafeguarded: true }, coordinator.auth);
+  await send(app, 'PUT', `${base}/members/${olive.personId}/safeguarding`, { needsSafeguarding: true }, coordinator.auth);
+  t.teardown(() => send(app, 'PUT', `${base}/safeguarding-policy`, { requireDbsForSafeguarded: false }, coordinator.auth));
+  const before = await written(hearth);
+  const res = await send(app, 'POST', `${cb}/care`, care({ recipientId: olive.personId, occurredOn: daysAgo(1) }), vic.auth);
+  t.equal(res.statusCode, 422);
+  t.equal(res.headers['content-type'], problem);
+  t.match(res.json(), { type: '/problems/safeguarding', detail: /DBS check/, errors: [{ pointer: '/volunteerId' }] });
+  t.same(await written(hearth), before, 'nothing written');
+});
+
+t.test('On-Behalf-Of is refused where nobody acts for another', async (t) => {
+  const res = await app.inject({ method: 'GET', url: `${cb}/care/${randomUUID()}`, headers: { ...coordinator.auth, 'on-behalf-of': vic.personId } });
+  t.match(res.json(), { status: 400, type: '/problems/on-behalf-not-accepted' });
+});

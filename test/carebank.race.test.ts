@@ -2,69 +2,84 @@
 // daily cap, and pledges racing for one holder's banked hours. Whoever loses the race must be
 // decided again on the winner's entry, never banked on top of it.
 import t from 'tap';
-import { contextFor, refused } from './support/given.ts';
-import { randomUUID } from 'node:crypto';
+import { refused } from './support/given.ts';
 import { racingHearth } from './support/hearth.ts';
-import { handleAcross } from '../src/commands/handle.ts';
-import { bankStream, careStream, decideLogCare, emptyBank, evolveBank, evolveCare, type BankEvent, type CareEvent, type CareState } from '../src/carebank/bank.ts';
-import { confirmCare, moveBanked } from '../src/carebank/commands.ts';
-import type { EventStore } from '../src/eventstore/port.ts';
+import { callerOf, careScheme } from './support/carebank.ts';
+import * as carebank from '../src/carebank/app.ts';
+import { bankFolder, bankStream, careStream } from '../src/carebank/bank.ts';
+import { todayOn } from '../src/clock.ts';
+import { readStates } from '../src/commands/decide.ts';
+import type { Deps } from '../src/access/caller.ts';
 
-const today = new Date().toISOString().slice(0, 10);
-const fortyYearsOld = async () => 40;
-
-async function logCare(store: EventStore, networkId: string, volunteerId: string, recipientId: string, minutes: number) {
-  const careId = randomUUID();
-  const command = { careId, networkId, volunteerId, recipientId, minutes, activity: 'befriending' as const, occurredOn: today, by: { personId: volunteerId, isCoordinator: false }, today };
-  await handleAcross(store, [careStream(careId)], ([history]) => [decideLogCare((history as unknown as CareEvent[]).reduce(evolveCare, { status: 'none' } as CareState), command)], contextFor(volunteerId));
+async function logCare(deps: Deps, networkId: string, volunteerId: string, recipientId: string, minutes: number) {
+  const { careId } = await carebank.logCare(deps, callerOf(volunteerId), { networkId, volunteerId, recipientId, minutes, activity: 'befriending', occurredOn: todayOn(deps.clock) });
   return careId;
 }
 
-async function bankOf(store: EventStore, networkId: string, holder: string) {
-  return ((await store.readStream(bankStream(networkId, holder))) as unknown as BankEvent[]).reduce(evolveBank, emptyBank);
+async function bankOf(deps: Deps, networkId: string, holder: string) {
+  return (await readStates(deps.store, { bank: [bankStream(networkId, holder), bankFolder] })).bank;
 }
 
 t.test('confirmations racing for one volunteer\'s daily cap: only what fits the day is banked', async (t) => {
   const hearth = await racingHearth(t);
   if (!hearth) return;
-  const { store } = hearth;
+  const today = todayOn(hearth.clock);
   for (let round = 0; round < 5; round++) {
-    const networkId = randomUUID();
-    const volunteer = randomUUID();
+    const scheme = await careScheme(hearth);
+    const { networkId } = scheme;
+    const volunteer = await scheme.member('Vic Volunteer', 40);
     // Two visits of three hours on one day; the default rules bank at most five hours a day.
-    const [a, b] = [randomUUID(), randomUUID()];
-    const care = await Promise.all([a, b].map((recipient) => logCare(store, networkId, volunteer, recipient, 180)));
-    const outcomes = await Promise.all(care.map((id, i) => refused(confirmCare(store, networkId, id, { personId: [a, b][i]!, isCoordinator: false }, fortyYearsOld, contextFor([a, b][i]!)))));
+    const [a, b] = await Promise.all([scheme.member('Ada Elder', 80), scheme.member('Bea Elder', 85)]);
+    const care = await Promise.all([a, b].map((recipient) => logCare(hearth, networkId, volunteer, recipient, 180)));
+    const outcomes = await Promise.all(care.map((careId, i) => refused(carebank.confirmCare(hearth, callerOf([a, b][i]!), { networkId, careId }))));
     t.same(outcomes.sort(), ['daily-cap', null].sort(), `round ${round}: one banked, one refused at the daily cap`);
-    const bank = await bankOf(store, networkId, volunteer);
+    const bank = await bankOf(hearth, networkId, volunteer);
     t.same([bank.balance, bank.bankedByDate[today]], [180, 180], `round ${round}: the bank holds only one`);
-    const confirmedRecords = await Promise.all(care.map(async (id) => (await store.readStream(careStream(id))).length));
+    const confirmedRecords = await Promise.all(care.map(async (id) => (await hearth.store.readStream(careStream(id))).length));
     t.same(confirmedRecords.sort(), [1, 2], `round ${round}: the refused care is still only logged`);
   }
 
-  const networkId = randomUUID();
-  const volunteer = randomUUID();
-  const coordinator = randomUUID();
-  const eight = await Promise.all(Array.from({ length: 8 }, () => logCare(store, networkId, volunteer, randomUUID(), 60)));
-  const outcomes = await Promise.all(eight.map((id) => refused(confirmCare(store, networkId, id, { personId: coordinator, isCoordinator: true }, fortyYearsOld, contextFor(coordinator)))));
+  const scheme = await careScheme(hearth);
+  const { networkId } = scheme;
+  const volunteer = await scheme.member('Vic Volunteer', 40);
+  const coordinator = await scheme.member('Cath Coordinator', 50, ['member', 'coordinator']);
+  const recipients = await Promise.all(Array.from({ length: 8 }, (_, i) => scheme.member(`Elder ${i}`, 80)));
+  const eight = await Promise.all(recipients.map((r) => logCare(hearth, networkId, volunteer, r, 60)));
+  const outcomes = await Promise.all(eight.map((careId) => refused(carebank.confirmCare(hearth, callerOf(coordinator), { networkId, careId }))));
   t.equal(outcomes.filter((o) => o === null).length, 5, 'eight hours racing for a five-hour day: five banked');
   t.equal(outcomes.filter((o) => o === 'daily-cap').length, 3);
-  t.equal((await bankOf(store, networkId, volunteer)).bankedByDate[today], 300);
+  t.equal((await bankOf(hearth, networkId, volunteer)).bankedByDate[today], 300);
 });
 
 t.test('pledges racing for one holder\'s banked hours: no more leaves than was banked', async (t) => {
   const hearth = await racingHearth(t);
   if (!hearth) return;
-  const { store } = hearth;
-  const networkId = randomUUID();
-  const giver = randomUUID();
-  const recipient = randomUUID();
-  await confirmCare(store, networkId, await logCare(store, networkId, giver, recipient, 120), { personId: recipient, isCoordinator: false }, fortyYearsOld, contextFor(recipient));
+  const scheme = await careScheme(hearth);
+  const { networkId } = scheme;
+  const giver = await scheme.member('Gil Giver', 40);
+  const recipient = await scheme.member('Ada Elder', 80);
+  await carebank.confirmCare(hearth, callerOf(recipient), { networkId, careId: await logCare(hearth, networkId, giver, recipient, 120) });
   // Two hours banked; three relatives are each pledged one of them at once.
-  const relatives = [randomUUID(), randomUUID(), randomUUID()];
-  const outcomes = await Promise.all(relatives.map((relative) => refused(moveBanked(store, networkId, giver, relative, 60, 'pledge', today, contextFor(giver)))));
+  const relatives = await Promise.all([1, 2, 3].map((i) => scheme.member(`Relative ${i}`, 30)));
+  const outcomes = await Promise.all(relatives.map((relativeId) => refused(carebank.pledge(hearth, callerOf(giver), { networkId, relativeId, minutes: 60 }))));
   t.same(outcomes.sort(), [null, null, 'not-enough-banked'].sort(), 'two pledged, one refused');
-  t.equal((await bankOf(store, networkId, giver)).balance, 0);
-  const received = await Promise.all(relatives.map(async (r) => (await bankOf(store, networkId, r)).balance));
+  t.equal((await bankOf(hearth, networkId, giver)).balance, 0);
+  const received = await Promise.all(relatives.map(async (r) => (await bankOf(hearth, networkId, r)).balance));
   t.equal(received.reduce((sum, m) => sum + m, 0), 120, 'the relatives hold what the giver gave, and no more');
+});
+
+t.test('a volunteer flagged as a safeguarding risk at the moment care is confirmed: the confirmation is decided on the flag it read', async (t) => {
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
+  for (let round = 0; round < 5; round++) {
+    const scheme = await careScheme(hearth);
+    const { networkId } = scheme;
+    const volunteer = await scheme.member('Vic Volunteer', 40);
+    const recipient = await scheme.member('Ada Elder', 80);
+    await scheme.requireDbs();
+    const careId = await logCare(hearth, networkId, volunteer, recipient, 60);
+    const [confirmed] = await Promise.all([refused(carebank.confirmCare(hearth, callerOf(recipient), { networkId, careId })), scheme.flag(recipient)]);
+    const flaggedFirst = (await hearth.store.readStream(careStream(careId))).length === 1;
+    t.equal(confirmed, flaggedFirst ? 'safeguarding' : null, `round ${round}: ${flaggedFirst ? 'flagged first: refused' : 'confirmed before the flag'}`);
+  }
 });

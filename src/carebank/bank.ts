@@ -2,7 +2,10 @@
 // person cared for, or a coordinator, confirms it. Each holder's banked hours live in their own
 // stream, where the daily and lifetime caps and the balance for pledges and claims are enforced.
 import { z } from 'zod';
-import { Rejection, type Actor } from '../commands/decider.ts';
+import { Rejection } from '../commands/decider.ts';
+import type { Folder } from '../commands/decide.ts';
+import type { MembershipState } from '../access/membership.ts';
+import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { careActivities, rulesOn, type SchemeState } from './scheme.ts';
 
@@ -54,6 +57,9 @@ export function evolveCare(state: CareState, event: CareEvent): CareState {
   return state.status === 'none' ? state : { ...state, status: 'confirmed' };
 }
 
+/** What folds a care record's stream. */
+export const careFolder: Folder<CareState, CareEvent> = { initialState: { status: 'none' }, evolve: evolveCare };
+
 export interface BankState {
   balance: number;
   bankedTotal: number;
@@ -72,39 +78,99 @@ export function evolveBank(state: BankState, event: BankEvent): BankState {
   };
 }
 
-export function decideLogCare(
-  state: CareState,
-  command: { careId: string; networkId: string; volunteerId: string; recipientId: string; minutes: number; activity: (typeof careActivities)[number]; occurredOn: string; by: Actor; today: string },
-): CareEvent[] {
-  if (state.status !== 'none') throw new Rejection('care-exists', 'This care is already logged.', 409);
-  if (command.volunteerId === command.recipientId) throw new Rejection('care-for-oneself', 'Care given to oneself cannot be banked.', 422, 'recipientId');
-  if (command.by.personId !== command.volunteerId && !command.by.isCoordinator) throw new Rejection('not-the-volunteer', 'Only the volunteer, or a coordinator, may log care they gave.', 403);
-  if (command.occurredOn > command.today) throw new Rejection('date-in-future', 'The date cannot be in the future.', 422, 'occurredOn');
-  const { by, today, ...care } = command;
-  return [{ type: 'carebank.CareLogged', data: { ...care, loggedBy: by.personId } }];
+/** What folds a holder's bank. */
+export const bankFolder: Folder<BankState, BankEvent> = { initialState: emptyBank, evolve: evolveBank };
+
+/** Who acts, for whom, and whether they coordinate this scheme. */
+export interface CareActor {
+  personId: string;
+  onBehalfOf: string | null;
+  coordinates: boolean;
+}
+
+/** Whose action it is: the member acted for, or the one acting. */
+const subjectOf = (by: CareActor) => by.onBehalfOf ?? by.personId;
+/** A coordinator acting as coordinator; acting for a member, they do what the member could, no more. */
+const asCoordinator = (by: CareActor) => by.coordinates && by.onBehalfOf === null;
+
+/**
+ * The two people and the scheme's safeguarding policy, as their own streams hold them: asked
+ * when care is logged and again when it is confirmed, since a recipient may be flagged, or a
+ * volunteer's DBS check lapse, in between.
+ */
+export interface CareCircle {
+  volunteer: MembershipState;
+  recipient: MembershipState;
+  recipientNeedsSafeguarding: boolean;
+  policy: SafeguardingPolicy;
+}
+
+function requireSafeCare(circle: CareCircle, today: string): void {
+  if (circle.volunteer.status !== 'active') throw new Rejection('unknown-member', 'This person is not an active member of this network.', 422, 'volunteerId');
+  if (circle.recipient.status !== 'active') throw new Rejection('unknown-member', 'This person is not an active member of this network.', 422, 'recipientId');
+  const refusal = careRefusal(circle.policy, circle.volunteer, circle.recipientNeedsSafeguarding, today);
+  if (refusal) throw new Rejection('safeguarding', refusal, 422, 'volunteerId');
+}
+
+export interface LogCare {
+  careId: string;
+  networkId: string;
+  volunteerId: string;
+  recipientId: string;
+  minutes: number;
+  activity: (typeof careActivities)[number];
+  occurredOn: string;
+  by: CareActor;
+  circle: CareCircle;
+  today: string;
+}
+
+export function decideLogCare(command: LogCare, states: { care: CareState }): { care: CareEvent[] } {
+  if (states.care.status !== 'none') throw new Rejection('care-exists', 'This care is already logged.', 409);
+  const { by, circle, today, ...care } = command;
+  if (care.volunteerId === care.recipientId) throw new Rejection('care-for-oneself', 'Care given to oneself cannot be banked.', 422, 'recipientId');
+  if (subjectOf(by) !== care.volunteerId && !asCoordinator(by)) throw new Rejection('not-the-volunteer', 'Only the volunteer, or a coordinator, may log care they gave.', 403);
+  if (care.occurredOn > today) throw new Rejection('date-in-future', 'The date cannot be in the future.', 422, 'occurredOn');
+  requireSafeCare(circle, today);
+  // Who logged it is who did, not whom they acted for: confirming later asks whether it was a party.
+  return { care: [{ type: 'carebank.CareLogged', data: { ...care, loggedBy: by.personId } }] };
+}
+
+export interface ConfirmCare {
+  by: CareActor;
+  volunteerAge: number | null;
+  circle: CareCircle;
+  today: string;
 }
 
 /**
- * Banking confirmed care: the volunteer must be old enough under the rules in force that day, and
- * the day's and the lifetime caps must hold.
+ * Banking confirmed care. Nobody confirms care they are a party to, whoever they act for: the
+ * volunteer never, and the person cared for only in their own name, on care they did not log. Safeguarding is asked again; the volunteer must be old enough under the rules in
+ * force that day, and the day's and the lifetime caps must hold.
  */
-export function decideConfirmCare(state: CareState, by: Actor, bank: BankState, scheme: SchemeState, volunteerAge: number | null): { care: CareEvent[]; bank: BankEvent[] } {
-  if (state.status === 'none') throw new Rejection('care-not-found', 'There is no such care record.', 404);
-  if (state.status === 'confirmed') return { care: [], bank: [] };
-  const { care } = state;
-  if (by.personId !== care.recipientId && !by.isCoordinator) throw new Rejection('not-the-recipient', 'Only the person cared for, or a coordinator, may confirm care.', 403);
-  // Nobody banks hours on their own word, coordinators included.
+export function decideConfirmCare(command: ConfirmCare, states: { care: CareState; bank: BankState; scheme: SchemeState }): { care: CareEvent[]; bank: BankEvent[] } {
+  const { care: record, bank, scheme } = states;
+  const { by } = command;
+  if (record.status === 'none') throw new Rejection('care-not-found', 'There is no such care record.', 404);
+  if (record.status === 'confirmed') return { care: [], bank: [] };
+  const { care } = record;
+  if (subjectOf(by) !== care.recipientId && !asCoordinator(by)) throw new Rejection('not-the-recipient', 'Only the person cared for, or a coordinator, may confirm care.', 403);
   if (by.personId === care.volunteerId) throw new Rejection('own-care', 'Care you gave is confirmed by the person cared for, or another coordinator.', 403);
+  // The person cared for vouches for care the volunteer's side logged, never for their own entry.
+  if (by.personId === care.recipientId && care.loggedBy === by.personId) {
+    throw new Rejection('party-to-care', 'You logged this care yourself, so it is confirmed by another coordinator.', 403);
+  }
+  requireSafeCare(command.circle, command.today);
   const rules = rulesOn(scheme, care.occurredOn);
-  if (volunteerAge === null) throw new Rejection('age-unknown', 'The volunteer\'s date of birth is not recorded, so their age cannot be checked.', 422);
-  if (volunteerAge < rules.minimumAgeToBank) throw new Rejection('too-young-to-bank', `Volunteers bank hours from age ${rules.minimumAgeToBank} in this scheme.`, 422);
+  if (command.volunteerAge === null) throw new Rejection('age-unknown', 'The volunteer\'s date of birth is not recorded, so their age cannot be checked.', 422);
+  if (command.volunteerAge < rules.minimumAgeToBank) throw new Rejection('too-young-to-bank', `Volunteers bank hours from age ${rules.minimumAgeToBank} in this scheme.`, 422);
   const thatDay = (bank.bankedByDate[care.occurredOn] ?? 0) + care.minutes;
   if (thatDay > rules.dailyCapMinutes) throw new Rejection('daily-cap', `At most ${rules.dailyCapMinutes / 60} hours can be banked for one day; ${care.occurredOn} would have ${thatDay / 60}.`, 409);
   if (rules.lifetimeCapMinutes !== null && bank.bankedTotal + care.minutes > rules.lifetimeCapMinutes) {
     throw new Rejection('lifetime-cap', `This scheme banks at most ${rules.lifetimeCapMinutes / 60} hours for one person.`, 409);
   }
   return {
-    care: [{ type: 'carebank.CareConfirmed', data: { careId: care.careId, confirmedBy: by.personId } }],
+    care: [{ type: 'carebank.CareConfirmed', data: { careId: care.careId, confirmedBy: subjectOf(by) } }],
     bank: [{ type: 'carebank.BankEntry', data: { networkId: care.networkId, holder: care.volunteerId, minutes: care.minutes, kind: 'banked', ref: care.careId, counterparty: care.recipientId, entryDate: care.occurredOn, rulesVersion: rules.version } }],
   };
 }
@@ -114,3 +180,46 @@ export function requireBalance(bank: BankState, minutes: number): void {
   if (bank.balance < minutes) throw new Rejection('not-enough-banked', `Only ${bank.balance / 60} hours are banked.`, 409, 'minutes');
 }
 
+interface Move {
+  networkId: string;
+  from: string;
+  minutes: number;
+  /** The pledge's or donation's own id: both banks' entries point at it. */
+  ref: string;
+  today: string;
+}
+
+function move(command: Move & { to: string }, giver: BankState, [out, into]: readonly [BankEvent['data']['kind'], BankEvent['data']['kind']]): { giver: BankEvent[]; receiver: BankEvent[] } {
+  requireBalance(giver, command.minutes);
+  const entry = { networkId: command.networkId, ref: command.ref, entryDate: command.today, rulesVersion: null };
+  return {
+    giver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: command.from, minutes: -command.minutes, kind: out, counterparty: command.to } }],
+    receiver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: command.to, minutes: command.minutes, kind: into, counterparty: command.from } }],
+  };
+}
+
+/** Banked hours pledged to a named relative, who must be a member of the scheme. */
+export function decidePledge(command: Move & { relativeId: string }, states: { giver: BankState; relative: MembershipState }): { giver: BankEvent[]; receiver: BankEvent[] } {
+  if (states.relative.status !== 'active') throw new Rejection('unknown-member', 'This person is not an active member of this network.', 422, 'relativeId');
+  if (command.from === command.relativeId) throw new Rejection('pledge-to-oneself', 'Hours cannot be pledged to oneself.', 422, 'relativeId');
+  return move({ ...command, to: command.relativeId }, states.giver, ['pledged', 'pledge-received']);
+}
+
+/** Banked hours given to the scheme's pool. */
+export function decideDonation(command: Move, states: { giver: BankState }): { giver: BankEvent[]; receiver: BankEvent[] } {
+  return move({ ...command, to: POOL }, states.giver, ['donated', 'pool-received']);
+}
+
+/** Care funded from the claimant's banked hours, from the age the rules in force allow. */
+export function decideClaim(
+  command: { networkId: string; claimantId: string; minutes: number; claimantAge: number | null; ref: string; today: string },
+  states: { bank: BankState; scheme: SchemeState },
+): { bank: BankEvent[] } {
+  const rules = rulesOn(states.scheme, command.today);
+  if (command.claimantAge === null) throw new Rejection('age-unknown', 'The claimant\'s date of birth is not recorded, so their age cannot be checked.', 422);
+  if (command.claimantAge < rules.claimFromAge) throw new Rejection('too-young-to-claim', `Banked hours can be claimed from age ${rules.claimFromAge} in this scheme.`, 422);
+  requireBalance(states.bank, command.minutes);
+  return {
+    bank: [{ type: 'carebank.BankEntry', data: { networkId: command.networkId, holder: command.claimantId, minutes: -command.minutes, kind: 'claimed', ref: command.ref, counterparty: null, entryDate: command.today, rulesVersion: rules.version } }],
+  };
+}

@@ -1,0 +1,333 @@
+// The care bank's use cases: every rule of who may do what, and the streams each decision rests
+// on. Routes, pages and the command line reach the care bank only through these functions.
+import { sql } from 'kysely';
+import { v5 as uuidv5 } from 'uuid';
+import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
+import { Forbidden } from '../access/guard.ts';
+import { membershipDecider, membershipStream, type MembershipState, type Role } from '../access/membership.ts';
+import { personDecider, personStream } from '../access/person.ts';
+import { currentDetails } from '../access/register.ts';
+import { todayOn } from '../clock.ts';
+import { decideAcross, readStates } from '../commands/decide.ts';
+import { Rejection } from '../commands/decider.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import { networkDecider, networkStream } from '../networks/network.ts';
+import { formatMinutes } from '../units.ts';
+import {
+  bankFolder,
+  bankStream,
+  careFolder,
+  careStream,
+  decideClaim,
+  decideConfirmCare,
+  decideDonation,
+  decideLogCare,
+  decidePledge,
+  POOL,
+  type CareActor,
+  type CareEvent,
+  type CareState,
+  type LogCare,
+} from './bank.ts';
+import { ageOn, rulesOn, schemeDecider, schemeStream, type Rules, type SchemeEvent } from './scheme.ts';
+
+/** What a write answers: the revision of the resource it names (its ETag), and the position written. */
+export interface Written {
+  revision: number;
+  position: number;
+}
+
+const membershipOf = (networkId: string, personId: string) => [membershipStream(networkId, personId), membershipDecider] as const;
+
+/** The actor's own membership, as a decision reads it, and what it allows them. */
+function actingAs(caller: Caller, own: MembershipState): CareActor {
+  if (own.status !== 'active') throw new Forbidden('You are not a member of this network.');
+  if (caller.onBehalfOf !== null && !own.roles.includes('coordinator')) throw new Forbidden("Only a coordinator of this network may act on a member's behalf.");
+  return { personId: caller.personId, onBehalfOf: caller.onBehalfOf, coordinates: own.roles.includes('coordinator') };
+}
+
+/** Banked hours move only out of the bank of a member of the scheme. */
+function requireHolder(holder: MembershipState): void {
+  if (holder.status !== 'active') throw new Forbidden('Only members of this scheme hold banked hours in it.');
+}
+
+function requireRole(own: MembershipState, anyOf: readonly Role[]): void {
+  if (own.status !== 'active') throw new Forbidden('You are not a member of this network.');
+  if (!own.roles.some((r) => anyOf.includes(r))) throw new Forbidden(`Only a ${anyOf.join(' or ')} of this network may do this.`);
+}
+
+/** A person's age on a date, from their sealed date of birth; null when it is not recorded. */
+async function ageOf(deps: Deps, personId: string, on: string): Promise<number | null> {
+  const dob = (await currentDetails(deps, personId))?.dateOfBirth;
+  return dob ? ageOn(dob, on) : null;
+}
+
+/**
+ * The streams safeguarding reads: both people's memberships, whether the person cared for is
+ * flagged, and the policy of their network (in the care bank, the scheme's own).
+ */
+const circleReads = (networkId: string, volunteerId: string, recipientId: string) => ({
+  volunteer: membershipOf(networkId, volunteerId),
+  recipient: membershipOf(networkId, recipientId),
+  recipientPerson: [personStream(recipientId), personDecider] as const,
+  network: [networkStream(networkId), networkDecider] as const,
+});
+
+type CircleStates = {
+  volunteer: MembershipState;
+  recipient: MembershipState;
+  recipientPerson: ReturnType<typeof personDecider.evolve>;
+  network: ReturnType<typeof networkDecider.evolve>;
+};
+
+const circleOf = (s: CircleStates) => ({
+  volunteer: s.volunteer,
+  recipient: s.recipient,
+  recipientNeedsSafeguarding: s.recipientPerson.status === 'active' && s.recipientPerson.needsSafeguarding,
+  policy: { requireDbsForSafeguarded: s.network.status === 'open' && s.network.requireDbsForSafeguarded },
+});
+
+/** A new version of the scheme's rules (coordinators); If-Match names the rules' revision. */
+export async function versionRules(deps: Deps, caller: Caller, input: { networkId: string; rules: Rules }): Promise<Written> {
+  const { networkId, rules } = input;
+  const done = await decideAcross(
+    deps.store,
+    { rules: [schemeStream(networkId), schemeDecider], actor: membershipOf(networkId, caller.personId) },
+    (s) => {
+      requireRole(s.actor, ['coordinator']);
+      return { rules: schemeDecider.decide({ type: 'VersionRules', networkId, rules }, s.rules) };
+    },
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'rules', revision: caller.ifMatch } },
+  );
+  return { revision: done.revisions.rules, position: done.position };
+}
+
+/** The scheme's rules: every version, and those in force today (any member). */
+export async function schemeRules(deps: Deps, caller: Caller, input: { networkId: string }) {
+  const { networkId } = input;
+  const [history, { actor }] = await Promise.all([
+    deps.store.readStream(schemeStream(networkId)),
+    readStates(deps.store, { actor: membershipOf(networkId, caller.personId) }),
+  ]);
+  if (actor.status !== 'active') throw new Forbidden('You are not a member of this network.');
+  const scheme = domainEvents<SchemeEvent>(history).reduce(schemeDecider.evolve, schemeDecider.initialState);
+  return { revision: history.at(-1)?.revision ?? -1, inForce: rulesOn(scheme, todayOn(deps.clock)), versions: scheme.versions };
+}
+
+export type CareInput = Omit<LogCare, 'careId' | 'networkId' | 'by' | 'circle' | 'today'>;
+
+/** Care given, logged by the volunteer or a coordinator; the record's id follows from the command's. */
+export async function logCare(deps: Deps, caller: Caller, input: { networkId: string } & CareInput): Promise<Written & { careId: string }> {
+  const { networkId, ...care } = input;
+  const careId = uuidv5('care', caller.commandId);
+  const today = todayOn(deps.clock);
+  const done = await decideAcross(
+    deps.store,
+    { care: [careStream(careId), careFolder], actor: membershipOf(networkId, caller.personId), ...circleReads(networkId, care.volunteerId, care.recipientId) },
+    (s) => decideLogCare({ careId, networkId, ...care, by: actingAs(caller, s.actor), circle: circleOf(s), today }, s),
+    contextOf(deps, caller),
+  );
+  return { careId, revision: done.revisions.care, position: done.position };
+}
+
+/** A care record as it is now, read from its own stream; not found outside its scheme. */
+async function recordIn(deps: Deps, networkId: string, careId: string): Promise<{ state: Exclude<CareState, { status: 'none' }>; revision: number }> {
+  const history = await deps.store.readStream(careStream(careId));
+  const state = domainEvents<CareEvent>(history).reduce(careFolder.evolve, careFolder.initialState);
+  if (state.status === 'none' || state.care.networkId !== networkId) throw new Rejection('care-not-found', 'There is no such care record in this scheme.', 404);
+  return { state, revision: history.at(-1)!.revision };
+}
+
+/**
+ * Care confirmed by the person cared for, or a coordinator who is no party to it: the hours are
+ * banked for the volunteer. If-Match names the care record's revision.
+ */
+export async function confirmCare(deps: Deps, caller: Caller, input: { networkId: string; careId: string }): Promise<Written> {
+  const { networkId, careId } = input;
+  const { state } = await recordIn(deps, networkId, careId);
+  const { volunteerId, recipientId, occurredOn } = state.care;
+  const volunteerAge = await ageOf(deps, volunteerId, occurredOn);
+  const today = todayOn(deps.clock);
+  const done = await decideAcross(
+    deps.store,
+    {
+      care: [careStream(careId), careFolder],
+      bank: [bankStream(networkId, volunteerId), bankFolder],
+      scheme: [schemeStream(networkId), schemeDecider],
+      actor: membershipOf(networkId, caller.personId),
+      ...circleReads(networkId, volunteerId, recipientId),
+    },
+    (s) => decideConfirmCare({ by: actingAs(caller, s.actor), volunteerAge, circle: circleOf(s), today }, s),
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'care', revision: caller.ifMatch } },
+  );
+  return { revision: done.revisions.care, position: done.position };
+}
+
+/** A care record, for its volunteer, the person cared for, whoever logged it, or a coordinator. */
+export async function careRecord(deps: Deps, caller: Caller, input: { networkId: string; careId: string }) {
+  const { networkId, careId } = input;
+  const [{ state, revision }, { actor }] = await Promise.all([recordIn(deps, networkId, careId), readStates(deps.store, { actor: membershipOf(networkId, caller.personId) })]);
+  const { care } = state;
+  const party = [care.volunteerId, care.recipientId, care.loggedBy].includes(caller.personId);
+  if (actor.status !== 'active' || (!party && !actor.roles.includes('coordinator'))) {
+    throw new Forbidden('Only the volunteer, the person cared for, or a coordinator may read this care record.');
+  }
+  return { revision, status: state.status, ...care };
+}
+
+/** Banked hours pledged to a named relative in the scheme, by their holder (or a coordinator for them). */
+export async function pledge(deps: Deps, caller: Caller, input: { networkId: string; relativeId: string; minutes: number }): Promise<Written> {
+  const { networkId, relativeId, minutes } = input;
+  const from = subjectOf(caller);
+  const done = await decideAcross(
+    deps.store,
+    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, relativeId), bankFolder], holder: membershipOf(networkId, from), relative: membershipOf(networkId, relativeId) },
+    (s) => {
+      requireHolder(s.holder);
+      return decidePledge({ networkId, from, relativeId, minutes, ref: uuidv5('pledge', caller.commandId), today: todayOn(deps.clock) }, s);
+    },
+    contextOf(deps, caller),
+  );
+  return { revision: done.revisions.giver, position: done.position };
+}
+
+/** Banked hours given to the scheme's pool. */
+export async function donateToPool(deps: Deps, caller: Caller, input: { networkId: string; minutes: number }): Promise<Written> {
+  const { networkId, minutes } = input;
+  const from = subjectOf(caller);
+  const done = await decideAcross(
+    deps.store,
+    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, POOL), bankFolder], holder: membershipOf(networkId, from) },
+    (s) => {
+      requireHolder(s.holder);
+      return decideDonation({ networkId, from, minutes, ref: uuidv5('donation', caller.commandId), today: todayOn(deps.clock) }, s);
+    },
+    contextOf(deps, caller),
+  );
+  return { revision: done.revisions.giver, position: done.position };
+}
+
+/** Care claimed from the claimant's own banked hours, from the age the rules in force allow. */
+export async function claimCare(deps: Deps, caller: Caller, input: { networkId: string; minutes: number }): Promise<Written> {
+  const { networkId, minutes } = input;
+  const claimantId = subjectOf(caller);
+  const today = todayOn(deps.clock);
+  const claimantAge = await ageOf(deps, claimantId, today);
+  const done = await decideAcross(
+    deps.store,
+    { bank: [bankStream(networkId, claimantId), bankFolder], scheme: [schemeStream(networkId), schemeDecider], holder: membershipOf(networkId, claimantId) },
+    (s) => {
+      requireHolder(s.holder);
+      return decideClaim({ networkId, claimantId, minutes, claimantAge, ref: uuidv5('claim', caller.commandId), today }, s);
+    },
+    contextOf(deps, caller),
+  );
+  return { revision: done.revisions.bank, position: done.position };
+}
+
+/** A holder's bank is read by the holder, or a coordinator of the scheme. */
+async function requireBankReader(deps: Deps, caller: Caller, networkId: string, holder: string): Promise<void> {
+  const { actor } = await readStates(deps.store, { actor: membershipOf(networkId, caller.personId) });
+  if (actor.status !== 'active') throw new Forbidden('You are not a member of this network.');
+  if (caller.personId !== holder && !actor.roles.includes('coordinator')) throw new Forbidden('Only the holder, or a coordinator of this network, may read this bank.');
+}
+
+/** A holder's banked hours entry by entry, as at a date (today by default). */
+export async function bankAsAt(deps: Deps, caller: Caller, input: { networkId: string; personId: string; asAt?: string }) {
+  const { networkId, personId } = input;
+  await requireBankReader(deps, caller, networkId, personId);
+  const asAt = input.asAt ?? todayOn(deps.clock);
+  const entries = await deps.database.db
+    .selectFrom('carebank_entries')
+    .selectAll()
+    .where('network_id', '=', networkId)
+    .where('holder', '=', personId)
+    .where('entry_date', '<=', asAt)
+    .orderBy('entry_date')
+    .orderBy('position')
+    .execute();
+  const balance = entries.reduce((sum, e) => sum + e.minutes, 0);
+  return {
+    personId,
+    asAt,
+    balanceMinutes: balance,
+    balance: formatMinutes(balance),
+    entries: entries.map((e) => ({ date: e.entry_date, minutes: e.minutes, kind: e.kind, rulesVersion: e.rules_version })),
+  };
+}
+
+export type EntryKind = 'banked' | 'pledged' | 'pledge-received' | 'donated' | 'pool-received' | 'claimed';
+
+/** A holder's balance today and their latest entries, newest first, each naming the other person. */
+export async function latestEntries(deps: Deps, caller: Caller, input: { networkId: string; personId: string; limit: number }) {
+  const { networkId, personId } = input;
+  await requireBankReader(deps, caller, networkId, personId);
+  const { db } = deps.database;
+  const mine = db.selectFrom('carebank_entries as e').where('e.network_id', '=', networkId).where('e.holder', '=', personId).where('e.entry_date', '<=', todayOn(deps.clock));
+  const [total, rows] = await Promise.all([
+    mine.select((eb) => eb.fn.sum<number>('e.minutes').as('minutes')).executeTakeFirst(),
+    mine
+      .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql`e.counterparty`))
+      .select(['e.entry_date', 'e.minutes', 'e.kind', 'e.counterparty', 'p.name', 'p.erased'])
+      .orderBy('e.entry_date', 'desc')
+      .orderBy('e.position', 'desc')
+      .limit(input.limit)
+      .execute(),
+  ]);
+  return {
+    balanceMinutes: Number(total?.minutes ?? 0),
+    entries: rows.map((r) => ({
+      date: r.entry_date,
+      minutes: r.minutes,
+      kind: r.kind as EntryKind,
+      with: r.counterparty === null || r.counterparty === POOL ? null : r.erased ? 'erased member' : (r.name ?? null),
+    })),
+  };
+}
+
+const BANDS = [
+  { band: 'under 40', below: 40 },
+  { band: '40 to 59', below: 60 },
+  { band: '60 to 74', below: 75 },
+  { band: '75 and over', below: Infinity },
+];
+
+/**
+ * The scheme's outstanding obligation (banked, unclaimed hours) by holders' age band, as at a
+ * date: what a guarantor underwrites. For coordinators, treasurers and the board.
+ */
+export async function obligation(deps: Deps, caller: Caller, input: { networkId: string; asAt: string }) {
+  const { networkId, asAt } = input;
+  const { actor } = await readStates(deps.store, { actor: membershipOf(networkId, caller.personId) });
+  requireRole(actor, ['coordinator', 'treasurer', 'board']);
+  const holders = await deps.database.db
+    .selectFrom('carebank_entries')
+    .select(['holder', (eb) => eb.fn.sum<number>('minutes').as('minutes')])
+    .where('network_id', '=', networkId)
+    .where('entry_date', '<=', asAt)
+    .groupBy('holder')
+    .execute();
+  const bands = new Map<string, { holders: number; minutes: number }>();
+  const add = (band: string, m: number) => {
+    const b = bands.get(band) ?? { holders: 0, minutes: 0 };
+    bands.set(band, { holders: b.holders + 1, minutes: b.minutes + m });
+  };
+  // Each holder's age needs their details opened: all at once, not one after another.
+  const owing = holders.filter((h) => Number(h.minutes) !== 0);
+  const ages = await Promise.all(owing.map((h) => (h.holder === POOL ? null : ageOf(deps, h.holder, asAt))));
+  owing.forEach((h, i) => {
+    const age = ages[i]!;
+    add(h.holder === POOL ? "the scheme's pool" : age === null ? 'age not known' : BANDS.find((b) => age < b.below)!.band, Number(h.minutes));
+  });
+  const total = [...bands.values()].reduce((sum, b) => sum + b.minutes, 0);
+  const order = [...BANDS.map((b) => b.band), 'age not known', "the scheme's pool"];
+  return {
+    networkId,
+    asAt,
+    outstandingMinutes: total,
+    outstanding: formatMinutes(total),
+    bands: order.filter((b) => bands.has(b)).map((band) => ({ band, holders: bands.get(band)!.holders, minutes: bands.get(band)!.minutes, hours: formatMinutes(bands.get(band)!.minutes) })),
+  };
+}

@@ -1,0 +1,179 @@
+// The care bank's application functions on PGlite, with a clock the tests set: safeguarding asked
+// when care is logged and again when it is confirmed, under the scheme's own policy; nobody
+// confirming care they are a party to; and If-Match on a care record.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { freshPglite } from './support/db.ts';
+import { testHearth } from './support/hearth.ts';
+import { written } from './support/http.ts';
+import { refused } from './support/given.ts';
+import { callerOf, careScheme } from './support/carebank.ts';
+import { fixedClock } from '../src/clock.ts';
+import * as carebank from '../src/carebank/app.ts';
+import { bankFolder, bankStream, careStream } from '../src/carebank/bank.ts';
+import { readStates, PreconditionFailed } from '../src/commands/decide.ts';
+import { Rejection } from '../src/commands/decider.ts';
+import { Forbidden } from '../src/access/guard.ts';
+
+const hearth = await testHearth(await freshPglite());
+t.teardown(() => hearth.close());
+const clock = fixedClock('2026-11-22T10:00:00Z');
+const deps = { ...hearth, clock };
+
+const scheme = await careScheme(deps);
+const { networkId } = scheme;
+const [cath, cora, vic, val, edna, olive, walter, rose] = await Promise.all([
+  scheme.member('Cath Coordinator', 50, ['member', 'coordinator']),
+  scheme.member('Cora Coordinator', 70, ['member', 'coordinator']),
+  scheme.member('Vic Volunteer', 36),
+  scheme.member('Val Volunteer', 41),
+  scheme.member('Edna Elder', 88),
+  scheme.member('Olive Older', 81),
+  scheme.member('Walter Widower', 90),
+  scheme.member('Rose Relative', 62),
+]);
+
+const care = (volunteerId: string, recipientId: string, over: Partial<carebank.CareInput> = {}) => ({ networkId, volunteerId, recipientId, minutes: 60, activity: 'befriending' as const, occurredOn: '2026-11-20', ...over });
+const log = (by: string, volunteerId: string, recipientId: string, over: Partial<carebank.CareInput> = {}) => carebank.logCare(deps, callerOf(by), care(volunteerId, recipientId, over));
+const confirm = (by: string, careId: string, over: Parameters<typeof callerOf>[1] = {}) => carebank.confirmCare(deps, callerOf(by, over), { networkId, careId });
+const banked = async (holder: string) => (await readStates(hearth.store, { bank: [bankStream(networkId, holder), bankFolder] })).bank.balance;
+
+/** The refusal a use case met, whole, so its field and words can be checked. */
+async function refusalOf(promise: Promise<unknown>): Promise<Rejection | Forbidden | undefined> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof Rejection || err instanceof Forbidden) return err;
+    throw err;
+  }
+  return undefined;
+}
+
+t.test('care logged by the volunteer and confirmed by the person cared for is banked', async (t) => {
+  const { careId, revision } = await log(vic, vic, edna);
+  t.equal(revision, 0);
+  t.equal(careId, (await carebank.careRecord(deps, callerOf(vic), { networkId, careId })).careId);
+  const done = await confirm(edna, careId);
+  t.equal(done.revision, 1, 'the care record\'s revision: its ETag');
+  t.equal(await banked(vic), 60);
+  const [, confirmation] = await hearth.store.readStream(careStream(careId));
+  t.match(confirmation, { type: 'carebank.CareConfirmed', metadata: { recordedAt: '2026-11-22T10:00:00.000Z' } }, 'its time from the clock');
+});
+
+t.test('safeguarding when care is logged: a current DBS check before care for a flagged person, where the scheme asks one', async (t) => {
+  await scheme.requireDbs();
+  await scheme.flag(edna);
+  t.teardown(async () => {
+    await scheme.flag(edna, false);
+    await scheme.requireDbs(false);
+  });
+  const before = await written(hearth);
+  const refusal = await refusalOf(log(val, val, edna));
+  t.match(refusal, { type: 'safeguarding', status: 422, field: 'volunteerId', message: /DBS check.*none is recorded/ }, 'refused, naming the volunteer and why');
+  t.same(await written(hearth), before, 'nothing written');
+  t.match(await refusalOf(log(cath, val, edna)), { type: 'safeguarding', field: 'volunteerId' }, 'logged by a coordinator: the same');
+  t.equal(await refused(log(val, val, olive)), null, 'care for a person not flagged needs no check');
+
+  await scheme.dbs(val, '2026-01-01', '2026-11-22');
+  t.match(await refusalOf(log(val, val, edna)), { type: 'safeguarding', message: /expired on 2026-11-22/ }, 'a check that ends today is not current');
+  await scheme.dbs(val, '2026-11-01', '2029-11-01');
+  t.equal(await refused(log(val, val, edna)), null, 'with a current check, care is logged');
+});
+
+t.test('safeguarding when care is confirmed: a person flagged after the care was logged', async (t) => {
+  const { careId } = await log(vic, vic, walter);
+  await scheme.requireDbs();
+  await scheme.flag(walter);
+  t.teardown(() => scheme.requireDbs(false));
+  const before = await written(hearth);
+  t.match(await refusalOf(confirm(walter, careId)), { type: 'safeguarding', status: 422, field: 'volunteerId' }, 'confirmation refused');
+  t.match(await refusalOf(confirm(cath, careId)), { type: 'safeguarding' }, 'by a coordinator too');
+  t.same(await written(hearth), before, 'nothing written: nothing banked');
+  t.equal(await banked(vic), 60);
+
+  await scheme.dbs(vic, '2026-11-01', '2026-11-30');
+  await confirm(walter, careId);
+  t.equal(await banked(vic), 120, 'with a current check recorded since, it is banked');
+
+  // A check that lapses between logging and confirming: the clock moves on.
+  const later = await log(vic, vic, walter, { occurredOn: '2026-11-21' });
+  clock.set('2026-12-01T09:00:00Z');
+  t.teardown(() => clock.set('2026-11-22T10:00:00Z'));
+  t.match(await refusalOf(confirm(walter, later.careId)), { type: 'safeguarding', message: /expired on 2026-11-30/ }, 'refused once the check has expired');
+});
+
+t.test("the scheme's policy decides: a scheme that asks no check banks care for a flagged person", async (t) => {
+  await scheme.flag(rose);
+  t.equal(await refused(log(val, val, rose).then(({ careId }) => confirm(rose, careId))), null);
+});
+
+t.test('nobody confirms care they are a party to, whoever they act for', async (t) => {
+  // Cath, a coordinator, befriends Edna and would vouch for it in Edna's name.
+  const own = await log(cath, cath, olive);
+  let before = await written(hearth);
+  t.match(await refusalOf(confirm(cath, own.careId, { onBehalfOf: olive })), { type: 'own-care', status: 403 }, 'the volunteer, as coordinator, acting for the person cared for');
+  t.match(await refusalOf(confirm(cath, own.careId)), { type: 'own-care' }, 'the volunteer, as coordinator');
+  t.same(await written(hearth), before, 'nothing written');
+  await confirm(cora, own.careId);
+  t.equal(await banked(cath), 60, 'another coordinator confirms it');
+
+  // Cora, a coordinator, logs care Vic gave her, and would vouch for it herself.
+  const received = await log(cora, vic, cora);
+  before = await written(hearth);
+  t.match(await refusalOf(confirm(cora, received.careId)), { type: 'party-to-care', status: 403 }, 'the person cared for, on care she logged herself');
+  t.match(await refusalOf(confirm(vic, received.careId)), { type: 'not-the-recipient' }, 'nor the volunteer');
+  t.same(await written(hearth), before, 'nothing written');
+  t.equal(await refused(confirm(cath, received.careId)), null, 'another coordinator confirms it');
+
+  // Care Vic logged for Cora: she confirms it in her own name.
+  const given = await log(vic, vic, cora, { occurredOn: '2026-11-19' });
+  t.equal(await refused(confirm(cora, given.careId)), null, 'a coordinator cared for confirms care the volunteer logged');
+});
+
+t.test('If-Match names the care record: a stale revision is refused and writes nothing', async (t) => {
+  const { careId, revision } = await log(vic, vic, olive, { occurredOn: '2026-11-18' });
+  const before = await written(hearth);
+  await t.rejects(confirm(olive, careId, { ifMatch: revision + 1 }), PreconditionFailed);
+  t.same(await written(hearth), before, 'nothing written');
+  t.equal((await confirm(olive, careId, { ifMatch: revision })).revision, revision + 1, 'the revision read: confirmed');
+  await t.rejects(confirm(olive, careId, { ifMatch: revision }), PreconditionFailed, 'that revision is stale now');
+});
+
+t.test('who may log care, and for whom', async (t) => {
+  const stranger = await scheme.stranger('Stan Stranger', 40);
+  t.match(await refusalOf(log(vic, vic, stranger)), { type: 'unknown-member', field: 'recipientId' });
+  t.match(await refusalOf(log(cath, stranger, edna)), { type: 'unknown-member', field: 'volunteerId' });
+  t.match(await refusalOf(log(stranger, stranger, edna)), { name: 'Forbidden' }, 'someone outside the scheme');
+  t.match(await refusalOf(log(rose, vic, edna)), { type: 'not-the-volunteer' }, 'a member for another');
+  t.match(await refusalOf(carebank.logCare(deps, callerOf(cath, { onBehalfOf: edna }), care(vic, edna))), { type: 'not-the-volunteer' }, 'a coordinator acting for the person cared for');
+  t.match(await refusalOf(carebank.logCare(deps, callerOf(rose, { onBehalfOf: vic }), care(vic, edna))), { name: 'Forbidden' }, 'a member who is no coordinator acting for another');
+  t.match(await refusalOf(carebank.pledge(deps, callerOf(stranger), { networkId, relativeId: rose, minutes: 1 })), { name: 'Forbidden' }, 'hours pledged from outside the scheme');
+  const forVic = await carebank.logCare(deps, callerOf(cath, { onBehalfOf: vic }), care(vic, olive, { occurredOn: '2026-11-17' }));
+  t.match(await carebank.careRecord(deps, callerOf(vic), { networkId, careId: forVic.careId }), { loggedBy: cath }, 'a coordinator acting for the volunteer: the record names who logged it');
+  t.match(await refusalOf(log(vic, vic, edna, { occurredOn: '2026-11-23' })), { type: 'date-in-future', field: 'occurredOn' }, "the future, by the clock's date");
+});
+
+t.test('who may read a care record and a bank', async (t) => {
+  const { careId } = await log(vic, vic, olive, { occurredOn: '2026-11-16' });
+  for (const reader of [vic, olive, cath]) t.equal((await carebank.careRecord(deps, callerOf(reader), { networkId, careId })).careId, careId);
+  t.match(await refusalOf(carebank.careRecord(deps, callerOf(rose), { networkId, careId })), { name: 'Forbidden' }, 'not another member');
+  const other = await careScheme(deps, 'Otley Care Bank');
+  t.match(await refusalOf(carebank.careRecord(deps, callerOf(cath), { networkId: other.networkId, careId })), { type: 'care-not-found' }, 'not through another scheme');
+  t.match(await refusalOf(carebank.bankAsAt(deps, callerOf(rose), { networkId, personId: vic })), { name: 'Forbidden' });
+  t.match(await refusalOf(carebank.obligation(deps, callerOf(vic), { networkId, asAt: '2026-11-22' })), { name: 'Forbidden' });
+  t.match(await refusalOf(carebank.versionRules(deps, callerOf(vic), { networkId, rules: { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2026-12-01' } })), { name: 'Forbidden' }, 'only coordinators set the rules');
+  t.equal((await carebank.schemeRules(deps, callerOf(rose), { networkId })).inForce.version, 0, 'any member reads them');
+});
+
+t.test('pledges, gifts to the pool and claims take their day from the clock', async (t) => {
+  const pledged = await carebank.pledge(deps, callerOf(vic), { networkId, relativeId: rose, minutes: 30 });
+  t.ok(pledged.position > 0);
+  const [entry] = await hearth.store.readStream(bankStream(networkId, rose));
+  t.match(entry, { data: { kind: 'pledge-received', minutes: 30, entryDate: '2026-11-22' } });
+  t.match(await refusalOf(carebank.pledge(deps, callerOf(vic), { networkId, relativeId: randomUUID(), minutes: 10 })), { type: 'unknown-member', field: 'relativeId' });
+  await carebank.donateToPool(deps, callerOf(cath, { onBehalfOf: vic }), { networkId, minutes: 10 });
+  t.equal(await banked('pool'), 10, 'given by a coordinator in the holder\'s name');
+  t.match(await refusalOf(carebank.claimCare(deps, callerOf(vic), { networkId, minutes: 10 })), { type: 'too-young-to-claim' });
+  await carebank.claimCare(deps, callerOf(rose), { networkId, minutes: 30 });
+  t.equal(await banked(rose), 0, 'Rose, at 62, claims what was pledged to her');
+});
