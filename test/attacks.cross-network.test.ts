@@ -9,7 +9,9 @@ import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, send, setUp, signUp, written, type Person } from './support/http.ts';
 
-const { hearth, app, close } = await openApp();
+// Projections still wake at once on this process's appends; a long poll only spares the single
+// PGlite connection the idle polling that would otherwise slow every request with a body.
+const { hearth, app, close } = await openApp(undefined, { PROJECTION_POLL_MS: '1000' });
 t.teardown(close);
 
 const api = '/api/v1';
@@ -81,6 +83,11 @@ const sam = await recorded(B, eve, 'Sam Stand-in');
 await send(app, 'POST', `${B.base}/invitations`, { personId: ann.personId }, eve.auth);
 await send(app, 'POST', `${B.base}/invitations`, { personId: bob.personId }, eve.auth);
 await send(app, 'POST', `${A.base}/join-requests`, undefined, eve.auth);
+// B has books of its own, so that reaching A's through B's path meets a check of whose they are.
+await setUp(send(app, 'POST', `${B.base}/coop`, { name: 'Eve’s Co-op', rules: coopRules, foundedOn: today }, eve.auth), 201);
+const eveShares = (await setUp(send(app, 'POST', `${B.base}/coop/applications`, { memberClass: 'members', pence: 1_000 }, eve.auth), 201)).json().applicationId as string;
+await setUp(send(app, 'POST', `${B.base}/coop/applications/${eveShares}/issue`, { issuedOn: today }, eve.auth), 200);
+await setUp(send(app, 'POST', `${B.base}/pools`, { name: 'Eve’s pool', twoApproversAbovePence: 0 }, eve.auth), 201);
 
 const onBehalfOf = (person: Person | string) => ({ 'on-behalf-of': typeof person === 'string' ? person : person.personId });
 const as = (person: Person, also: Record<string, string> = {}) => ({ ...person.auth, ...also });
@@ -353,6 +360,10 @@ const probed = Object.entries(spec.paths).flatMap(([path, ops]) =>
     .map(([method, op]) => ({ method: method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path, op })),
 );
 
+/** Well-formed files, so that an import is refused for who sends it, not for what it holds. */
+const bankStatement = `Date,Description,Amount,Balance\n${today},GRANT,1.00,1.00\n`;
+const timeOverflowExport = 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n2024-03-05 10:00:00 UTC,A (1),1,B (2),2,,,,1\n';
+
 /** Optional query parameters an operation needs one of (its schema says so only in words). */
 const queryHints: Record<string, string> = { given: 'me' };
 
@@ -363,7 +374,8 @@ function call(operation: (typeof probed)[number], networkId: string, headers: Re
   if (operation.method === 'GET') return get(target, headers);
   const content = operation.op.requestBody?.content ?? {};
   if (content['text/csv']) {
-    return app.inject({ method: operation.method, url: target, headers: { ...headers, 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: 'Date,Description,Amount\n2026-11-01,Taken,1.00\n' });
+    const csv = operation.path.endsWith('/bank-statements') ? bankStatement : timeOverflowExport;
+    return app.inject({ method: operation.method, url: target, headers: { ...headers, 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: csv });
   }
   const schema = content['application/json']?.schema;
   return send(app, operation.method, target, schema ? example(schema, '') : undefined, headers);
