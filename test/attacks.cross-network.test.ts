@@ -58,7 +58,7 @@ await setUp(send(app, 'PUT', `${A.base}/members/${fay}/safeguarding`, { needsSaf
 await setUp(send(app, 'POST', `${A.base}/carebank/rules`, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2026-01-01' }, cora.auth), 201);
 
 // A's resources, for Eve to reach for: an exchange, care, a pool and a payment, a voucher, a
-// co-op's application and proposal.
+// co-op's application, withdrawal and proposal. Only a bank statement's line is made up.
 const exchangeOfA = (await setUp(send(app, 'POST', `${A.base}/timebank/exchanges`, { providerId: ann.personId, receiverId: dot.personId, minutes: 30, category: 'gardening', occurredOn: today }, ann.auth), 201)).json().exchangeId as string;
 const careOfA = (await setUp(send(app, 'POST', `${A.base}/carebank/care`, { volunteerId: vic.personId, recipientId: dot.personId, minutes: 60, activity: 'befriending', occurredOn: today }, vic.auth), 201)).json().careId as string;
 const poolOfA = (await setUp(send(app, 'POST', `${A.base}/pools`, { name: 'Lunch club', twoApproversAbovePence: 10_000 }, cora.auth), 201)).json().poolId as string;
@@ -70,6 +70,7 @@ await setUp(send(app, 'POST', `${A.base}/coop`, { name: 'Meanwood Co-op', rules:
 const coraShares = (await setUp(send(app, 'POST', `${A.base}/coop/applications`, { memberClass: 'members', pence: 1_000 }, cora.auth), 201)).json().applicationId as string;
 await setUp(send(app, 'POST', `${A.base}/coop/applications/${coraShares}/issue`, { issuedOn: today }, cora.auth), 200);
 const applicationOfA = (await setUp(send(app, 'POST', `${A.base}/coop/applications`, { memberClass: 'members', pence: 100 }, ann.auth), 201)).json().applicationId as string;
+const withdrawalOfA = (await setUp(send(app, 'POST', `${A.base}/coop/withdrawals`, { pence: 1 }, cora.auth), 201)).json().withdrawalId as string;
 const proposalTerms = { title: 'Kettle', pence: 100, payee: 'Hardware shop', purpose: 'Tea', source: { kind: 'funds' }, closesAt: new Date(Date.now() + 86_400_000).toISOString(), quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false };
 const proposalOfA = (await setUp(send(app, 'POST', `${A.base}/coop/proposals`, proposalTerms, cora.auth), 201)).json().proposalId as string;
 
@@ -130,7 +131,7 @@ t.test('Eve accepts invitations for Ann and Bob, then exports Ann and erases Bob
   }
   const exported = await refused(t, "Eve's export of Ann", () => get(`${api}/people/${ann.personId}/export`, eve.auth), { status: 403 });
   t.notMatch(exported.body, ann.email, "nothing of Ann's is in the answer");
-  t.notMatch(exported.body, '1941-03-02');
+  t.notMatch(exported.body, '1941-03-02', 'nor her date of birth');
   await refused(t, "Eve's export of Ann, On-Behalf-Of Ann", () => get(`${api}/people/${ann.personId}/export`, as(eve, onBehalfOf(ann))));
   await refused(t, "Eve's erasure of Bob", () => send(app, 'POST', `${api}/people/${bob.personId}/erasure`, { confirm: true }, eve.auth), { status: 403 });
   await refused(t, "Eve's erasure of Bob, On-Behalf-Of Bob", () => send(app, 'POST', `${api}/people/${bob.personId}/erasure`, { confirm: true }, as(eve, onBehalfOf(bob))));
@@ -193,8 +194,14 @@ t.test('a coordinator who is a party to an exchange confirms it for no one', asy
   const gave = await log({ providerId: cora.personId, receiverId: dot.personId }, cora.auth);
   await refused(t, 'Cora gave the time and confirms it herself', () => send(app, 'POST', gave, undefined, cora.auth), { status: 403 });
   await refused(t, 'Cora gave the time and confirms it On-Behalf-Of Dot, who received it', () => send(app, 'POST', gave, undefined, as(cora, onBehalfOf(dot))), { status: 403 });
-  const received = await log({ providerId: dot.personId, receiverId: cora.personId }, as(cora, onBehalfOf(dot)));
-  await refused(t, 'Cora logged, for Dot, time Cora received, and confirms it herself', () => send(app, 'POST', received, undefined, cora.auth), { status: 403 });
+  // Acting for Dot, Cora logs time Cora received: refused then, or at her confirmation.
+  const forDot = await send(app, 'POST', `${A.base}/timebank/exchanges`, { providerId: dot.personId, receiverId: cora.personId, category: 'gardening', occurredOn: today, minutes: 30 }, as(cora, onBehalfOf(dot)));
+  if (forDot.statusCode === 201) {
+    const received = `${A.base}/timebank/exchanges/${forDot.json().exchangeId as string}/confirmation`;
+    await refused(t, 'Cora logged, for Dot, time Cora received, and confirms it herself', () => send(app, 'POST', received, undefined, cora.auth), { status: 403 });
+  } else {
+    t.ok(forDot.statusCode >= 400 && forDot.statusCode < 500, `Cora may not log, for Dot, time Cora received (${forDot.statusCode})`);
+  }
   const care = await setUp(send(app, 'POST', `${A.base}/carebank/care`, { volunteerId: cora.personId, recipientId: dot.personId, minutes: 60, activity: 'befriending', occurredOn: today }, cora.auth), 201);
   const careConfirmation = `${A.base}/carebank/care/${care.json().careId as string}/confirmation`;
   await refused(t, 'Cora gave care and confirms it On-Behalf-Of Dot, who received it', () => send(app, 'POST', careConfirmation, undefined, as(cora, onBehalfOf(dot))), { status: 403 });
@@ -241,7 +248,7 @@ t.test('a stale If-Match answers 412 and writes nothing', async (t) => {
   await refused(t, "the network's limits with a stale If-Match", () => send(app, 'PUT', `${A.base}/timebank/limits`, { lowerMinutes: -720, upperMinutes: 45_000, maxExchangeMinutes: 720, reason: 'stale' }, as(cora, { 'if-match': settingsSeen })), { status: 412, type: 'precondition-failed' });
 });
 
-t.test("Ann's history shows what a coordinator did in her name, and nothing Eve tried", async (t) => {
+t.test("Ann's history shows what a coordinator did in her name, and nothing by Eve in her name", async (t) => {
   const logged = await setUp(send(app, 'POST', `${A.base}/timebank/exchanges`, { providerId: ann.personId, receiverId: dot.personId, minutes: 45, category: 'gardening', occurredOn: today }, as(cora, onBehalfOf(ann))), 201);
   const { position } = logged.json() as { position: number };
   type Item = { position: number; type: string; actor: string; onBehalfOf: string | null };
@@ -254,7 +261,8 @@ t.test("Ann's history shows what a coordinator did in her name, and nothing Eve 
     items.some((i) => i.type.startsWith('timebank.') && i.actor === cora.personId && i.onBehalfOf === ann.personId),
     'the exchange Cora logged for Ann, with Cora as the actor and Ann as the one acted for',
   );
-  t.same(items.filter((i) => i.actor === eve.personId), [], 'nothing done by Eve');
+  // Eve's invitation is there, as it should be; nothing she did in Ann's name is.
+  t.same(items.filter((i) => i.actor === eve.personId && i.onBehalfOf === ann.personId), [], 'nothing done by Eve in her name');
 });
 
 t.test('once A ends the partnership nothing more crosses, and Eve can only propose again', async (t) => {
@@ -302,6 +310,7 @@ const idsOfA: Record<string, string> = {
   voucherId: voucherOfA,
   proposalId: proposalOfA,
   applicationId: applicationOfA,
+  withdrawalId: withdrawalOfA,
   receiverId: bob.personId,
   recipientId: bob.personId,
   toPersonId: bob.personId,
@@ -384,7 +393,7 @@ function call(operation: (typeof probed)[number], networkId: string, headers: Re
 async function sweep(t: Test, operations: typeof probed, networkId: string) {
   const before = await written(hearth);
   for (const operation of operations) {
-    for (const [how, headers] of [['as herself', eve.auth], ['On-Behalf-Of Ann', as(eve, onBehalfOf(ann))]] as const) {
+    for (const [how, headers] of [['as herself', eve.auth], ['On-Behalf-Of Ann', as(eve, onBehalfOf(ann))], ['On-Behalf-Of Bob', as(eve, onBehalfOf(bob))]] as const) {
       const name = `${operation.method} ${operation.path} ${how}`;
       const was = await written(hearth);
       const res = await call(operation, networkId, headers);
