@@ -4,7 +4,9 @@
 // On-Behalf-Of everywhere. Whatever she tries, A's people and A's books stay out of her reach, and
 // no refused request writes an event. The same file checks the rules that keep the boundary where
 // a partnership is in force: who confirms, safeguarding under the policy of the person cared for,
-// If-Match, and a member's history of what was done in their name.
+// If-Match, and a member's history of what was done in their name. The subtests run in order and
+// tell one story: B proposes, A accepts, later A ends it and B proposes again, never accepted, and
+// only then does Eve probe every operation.
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, send, setUp, signUp, written, type Person } from './support/http.ts';
