@@ -179,11 +179,15 @@ t.test("under a partnership A accepted, what Eve logs is confirmed only by Ann o
   const after = Math.max(position, (confirmed.json() as { position?: number }).position ?? 0);
   // Both sides see it, naming the counterpart.
   const statement = await get(`${A.base}/timebank/accounts/${ann.personId}/statement?from=${today}&to=${today}&after=${after}`, ann.auth);
-  t.equal(statement.statusCode, 200);
+  t.equal(statement.statusCode, 200, 'Ann reads her statement');
   const entries = (statement.json() as { entries?: Array<{ minutes: number; with: string }> }).entries ?? [];
   const line = entries.find((e) => e.minutes === -600);
   t.match(JSON.stringify(line ?? null), 'Sam Stand-in', "Ann's statement names who the hours went to");
   t.match(JSON.stringify(line ?? null), 'Eve’s Exchange', 'and their network');
+  const standIn = await get(`${B.base}/timebank/accounts/${sam}/statement?from=${today}&to=${today}&after=${after}`, eve.auth);
+  const credited = ((standIn.json() as { entries?: Array<{ minutes: number }> }).entries ?? []).find((e) => e.minutes === 600);
+  t.match(JSON.stringify(credited ?? null), 'Ann Atkinson', "the stand-in's statement in B names whom the hours came from");
+  t.match(JSON.stringify(credited ?? null), 'Meanwood Time Bank', 'and her network');
   const csv = await get(`${A.base}/timebank/exchanges.csv?after=${after}`, cora.auth);
   t.match(csv.body, /Sam Stand-in.*Ann Atkinson|Ann Atkinson.*Sam Stand-in/, "A's export shows the exchange with both names");
 });
@@ -257,7 +261,7 @@ t.test("Ann's history shows what a coordinator did in her name, and nothing by E
   const { projections } = await hearth.engine.status();
   await hearth.engine.waitFor(projections.map((p) => p.name), position, 5_000);
   const history = await get(`${api}/me/history?after=${position}`, ann.auth);
-  t.equal(history.statusCode, 200);
+  t.equal(history.statusCode, 200, 'Ann reads her history');
   const items = (history.json() as { items: Item[] }).items;
   t.ok(
     items.some((i) => i.type.startsWith('timebank.') && i.actor === cora.personId && i.onBehalfOf === ann.personId),
