@@ -2,7 +2,7 @@
 // array, unpacked by json_to_recordset. That needs each column's type as well as its name, so a
 // read table is described once here (its columns, their types, its key) and every statement that
 // writes it is built from that description.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
 
@@ -31,23 +31,32 @@ export function readTable<T extends keyof Tables>(table: T, columns: { [C in Col
     for (const name of names) if (!columns[name]) throw new Error(`${table} has no column ${name} described`);
     return names;
   };
-  const insert = (rows: Rows<T>, names: Column<T>[]): RawBuilder<unknown> => sql`
-    INSERT INTO ${sql.table(table)} (${sql.join(names.map((n) => sql.id(n)))})
-    SELECT ${sql.join(names.map((n) => sql.ref(`x.${n}`)))}
-      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(${sql.join(names.map((n) => sql`${sql.id(n)} ${sql.raw(columns[n]!)}`))})`;
+  // Built with the query builder, not raw SQL, so that a rebuild's withSchema sends it to the scratch tables.
+  const insert = (db: Kysely<any>, rows: Rows<T>, names: Column<T>[]) =>
+    db
+      .insertInto(table as string)
+      .columns(names)
+      .expression(
+        sql`SELECT ${sql.join(names.map((n) => sql.id('x', n)))}
+              FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(${sql.join(names.map((n) => sql`${sql.id(n)} ${sql.raw(columns[n]!)}`))})`,
+      );
   return {
     async insert(db, rows) {
       if (rows.length === 0) return;
-      await insert(rows, written(rows)).execute(db);
+      await insert(db, rows, written(rows)).execute();
     },
     async upsert(db, rows, how = {}) {
       if (rows.length === 0) return;
       const names = written(rows);
-      const set = names
-        .filter((n) => !key.includes(n) && !how.keep?.includes(n))
-        .map((n) => (how.add?.includes(n) ? sql`${sql.id(n)} = ${sql.ref(`${table}.${n}`)} + excluded.${sql.id(n)}` : sql`${sql.id(n)} = excluded.${sql.id(n)}`));
-      const conflict = sql`ON CONFLICT (${sql.join(key.map((k) => sql.id(k)))})`;
-      await sql`${insert(rows, names)} ${set.length === 0 ? sql`${conflict} DO NOTHING` : sql`${conflict} DO UPDATE SET ${sql.join(set)}`}`.execute(db);
+      const set = Object.fromEntries(
+        names
+          .filter((n) => !key.includes(n) && !how.keep?.includes(n))
+          // The row already there is named by the bare table name, in a rebuild's scratch schema too.
+          .map((n) => [n, how.add?.includes(n) ? sql`${sql.id(table, n)} + excluded.${sql.id(n)}` : sql`excluded.${sql.id(n)}`]),
+      );
+      await insert(db, rows, names)
+        .onConflict((oc) => (Object.keys(set).length === 0 ? oc.columns(key).doNothing() : oc.columns(key).doUpdateSet(set)))
+        .execute();
     },
   };
 }

@@ -30,8 +30,7 @@ export async function demoHearth(t: Test): Promise<{ hearth: Hearth; hearthComma
   const kept = await snapshot(path);
   const { database, dump } = await dumpablePglite(kept?.data);
   const secret = kept?.secret ?? randomBytes(32).toString('base64');
-  // Projections poll as the binary's do: an append in this process wakes them at once.
-  const hearth = await testHearth(database, { HEARTH_SECRET: secret, PROJECTION_POLL_MS: '250' });
+  const hearth = await testHearth(database, { HEARTH_SECRET: secret });
   await hearth.engine.start();
   const app = await buildApp(hearth);
   t.teardown(async () => {
