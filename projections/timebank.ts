@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { sql } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
+import { readTable } from '../src/projections/upsert.ts';
 import { AccountLimitsSet, Posted } from '../src/timebank/account.ts';
 import { ExchangeCancelled, ExchangeConfirmed, ExchangeDisputed, ExchangeLogged, ExchangeReversed } from '../src/timebank/exchange.ts';
 
@@ -14,6 +15,21 @@ const settled: Record<string, { status: string; by: string }> = {
 
 type Logged = z.infer<typeof ExchangeLogged.schema>;
 type Posting = z.infer<typeof Posted.schema>;
+
+const accountsTable = readTable('timebank_accounts', { network_id: 'uuid', holder: 'text', balance: 'integer', lower_override: 'integer', upper_override: 'integer' }, ['network_id', 'holder']);
+const entriesTable = readTable(
+  'timebank_entries',
+  { network_id: 'uuid', holder: 'text', position: 'bigint', entry_date: 'text', minutes: 'integer', reason: 'text', ref: 'uuid', counterparty: 'text', category: 'text', description: 'text' },
+  ['network_id', 'holder', 'position'],
+);
+const exchangesTable = readTable(
+  'timebank_exchanges',
+  {
+    exchange_id: 'uuid', network_id: 'uuid', provider_id: 'uuid', receiver_id: 'uuid', receiver_network_id: 'uuid', minutes: 'integer', credited: 'integer', rate_percent: 'integer',
+    category: 'text', description: 'text', occurred_on: 'text', status: 'text', logged_by: 'uuid', settled_by: 'uuid', position: 'bigint',
+  },
+  ['exchange_id'],
+);
 
 export const timebankProjection: Projection = {
   name: 'timebank',
@@ -51,20 +67,17 @@ export const timebankProjection: Projection = {
       return change;
     };
 
-    if (logged.size > 0) {
-      await db.insertInto('timebank_exchanges').expression(sql`
-          SELECT x.exchange_id, x.network_id, x.provider_id, x.receiver_id, x.receiver_network_id, x.minutes, x.credited, x.rate_percent,
-                 x.category, x.description, x.occurred_on, x.status, x.logged_by, x.settled_by, x.position
-            FROM json_to_recordset(${rows([...logged.values()].map((e) => {
-              const change = settledNow(e.exchangeId);
-              return {
-                exchange_id: e.exchangeId, network_id: e.networkId, provider_id: e.providerId, receiver_id: e.receiverId, receiver_network_id: e.receiverNetworkId ?? null,
-                minutes: e.minutes, credited: e.credited, rate_percent: e.ratePercent, category: e.category, description: e.description, occurred_on: e.occurredOn,
-                status: change?.status ?? 'logged', logged_by: e.loggedBy, settled_by: change?.by ?? null, position: e.position,
-              };
-            }))}::json) AS x(exchange_id uuid, network_id uuid, provider_id uuid, receiver_id uuid, receiver_network_id uuid, minutes integer, credited integer,
-                                rate_percent integer, category text, description text, occurred_on text, status text, logged_by uuid, settled_by uuid, position bigint)`).execute();
-    }
+    await exchangesTable.insert(
+      db,
+      [...logged.values()].map((e) => {
+        const change = settledNow(e.exchangeId);
+        return {
+          exchange_id: e.exchangeId, network_id: e.networkId, provider_id: e.providerId, receiver_id: e.receiverId, receiver_network_id: e.receiverNetworkId ?? null,
+          minutes: e.minutes, credited: e.credited, rate_percent: e.ratePercent, category: e.category, description: e.description, occurred_on: e.occurredOn,
+          status: change?.status ?? 'logged', logged_by: e.loggedBy, settled_by: change?.by ?? null, position: e.position,
+        };
+      }),
+    );
     if (statuses.size > 0) {
       const changes = sql`json_to_recordset(${rows([...statuses].map(([id, s]) => ({ exchange_id: id, status: s.status, settled_by: s.by })))}::json) AS x(exchange_id uuid, status text, settled_by uuid)`;
       await db
@@ -74,17 +87,7 @@ export const timebankProjection: Projection = {
         .where(sql<boolean>`t.exchange_id = x.exchange_id`)
         .execute();
     }
-    if (limits.size > 0) {
-      await db
-        .insertInto('timebank_accounts')
-        .columns(['network_id', 'holder', 'balance', 'lower_override', 'upper_override'])
-        .expression(sql`
-          SELECT x.network_id, x.holder, 0, x.lower_override, x.upper_override
-            FROM json_to_recordset(${rows([...limits.values()].map((d) => ({ network_id: d.networkId, holder: d.holder, lower_override: d.lowerMinutes, upper_override: d.upperMinutes })))}::json)
-                 AS x(network_id uuid, holder text, lower_override integer, upper_override integer)`)
-        .onConflict((oc) => oc.columns(['network_id', 'holder']).doUpdateSet({ lower_override: sql`excluded.lower_override`, upper_override: sql`excluded.upper_override` }))
-        .execute();
-    }
+    await accountsTable.upsert(db, [...limits.values()].map((d) => ({ network_id: d.networkId, holder: d.holder, balance: 0, lower_override: d.lowerMinutes, upper_override: d.upperMinutes })), { keep: ['balance'] });
     if (postings.length === 0) return;
 
     // An exchange posting takes the exchange's date, category and description: from this batch, or stored.
@@ -94,30 +97,23 @@ export const timebankProjection: Projection = {
       ...stored.map((x) => [x.exchange_id, { occurredOn: x.occurred_on, category: x.category, description: x.description }] as const),
       ...[...logged.values()].map((e) => [e.exchangeId, e] as const),
     ]);
-    await db
-      .insertInto('timebank_entries')
-      .columns(['network_id', 'holder', 'position', 'entry_date', 'minutes', 'reason', 'ref', 'counterparty', 'category', 'description'])
-      .expression(sql`
-        SELECT * FROM json_to_recordset(${rows(postings.map((p) => {
-          const exchange = p.reason === 'exchange' || p.reason === 'reversal' ? exchanges.get(p.ref) : undefined;
-          return {
-            network_id: p.networkId, holder: p.holder, position: p.position,
-            entry_date: p.reason === 'exchange' && exchange ? exchange.occurredOn : (p.occurredOn ?? p.recordedOn),
-            minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: p.counterparty, category: exchange?.category ?? null, description: exchange?.description ?? null,
-          };
-        }))}::json) AS x(network_id uuid, holder text, position bigint, entry_date text, minutes integer, reason text, ref uuid, counterparty text, category text, description text)`)
-      .execute();
+    await entriesTable.insert(
+      db,
+      postings.map((p) => {
+        const exchange = p.reason === 'exchange' || p.reason === 'reversal' ? exchanges.get(p.ref) : undefined;
+        return {
+          network_id: p.networkId, holder: p.holder, position: p.position,
+          entry_date: p.reason === 'exchange' && exchange ? exchange.occurredOn : (p.occurredOn ?? p.recordedOn),
+          minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: p.counterparty, category: exchange?.category ?? null, description: exchange?.description ?? null,
+        };
+      }),
+    );
     const movement = new Map<string, { network_id: string; holder: string; minutes: number }>();
     for (const p of postings) {
       const key = `${p.networkId} ${p.holder}`;
       const m = movement.get(key) ?? { network_id: p.networkId, holder: p.holder, minutes: 0 };
       movement.set(key, { ...m, minutes: m.minutes + p.minutes });
     }
-    await db
-      .insertInto('timebank_accounts')
-      .columns(['network_id', 'holder', 'balance', 'lower_override', 'upper_override'])
-      .expression(sql`SELECT x.network_id, x.holder, x.minutes, NULL, NULL FROM json_to_recordset(${rows([...movement.values()])}::json) AS x(network_id uuid, holder text, minutes integer)`)
-      .onConflict((oc) => oc.columns(['network_id', 'holder']).doUpdateSet({ balance: sql`timebank_accounts.balance + excluded.balance` }))
-      .execute();
+    await accountsTable.upsert(db, [...movement.values()].map((m) => ({ network_id: m.network_id, holder: m.holder, balance: m.minutes })), { add: ['balance'] });
   },
 };

@@ -1,10 +1,12 @@
 // The hearth command: serve, migrate, look after projections, and audit the ledger.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
-import { openDatabase, openHearth } from './hearth.ts';
+import { openDatabase, openHearth, type Hearth } from './hearth.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { buildApp } from './http/app.ts';
+import { buildApp, type App } from './http/app.ts';
 import { Ledger, Refused } from './cli/ledger.ts';
 import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
 import { loadDemo } from './cli/demo.ts';
@@ -46,7 +48,32 @@ ${Object.values(coopCommands).map((c) => `  ${c.usage}`).join('\n')}
 
 Configuration is read from environment variables; see the README.`;
 
-async function main(argv: string[]): Promise<number> {
+/** Where a command writes what it says, and the Hearth it works on when one is already open. */
+export interface CommandIo {
+  log(line: string): void;
+  error(line: string): void;
+  /** Open already (tests keep one open across commands); otherwise opened from the configuration. */
+  hearth?: Hearth;
+  /** The API on that Hearth, built already; otherwise built for the command. */
+  app?: App;
+}
+
+const processIo: CommandIo = { log: (line) => console.log(line), error: (line) => console.error(line) };
+
+/**
+ * The hearth command, to its exit code: what the binary runs, and what tests run in-process
+ * against an open Hearth. A configuration mistake exits 2, any other failure 1.
+ */
+export async function hearthCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (err) {
+    io.error(err instanceof ConfigError ? err.message : `hearth: ${err instanceof Error ? err.message : String(err)}`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+}
+
+async function main(argv: string[], io: CommandIo): Promise<number> {
   const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format', 'voucher', 'learner', 'occasion', 'message', 'sessions', 'per-session', 'starts-at', 'mentor', 'fee', 'shares', 'expiry-months', 'at-expiry', 'given', 'classes', 'membership-share', 'min-holding', 'max-holding', 'notice-days', 'interest-cap', 'class', 'application', 'withdrawal', 'document', 'basis', 'participation', 'proposal', 'title', 'closes', 'quorum', 'threshold', 'grantor', 'proxy', 'choice', 'voter'];
   const parsed = parseArgs({
     args: argv,
@@ -64,26 +91,26 @@ async function main(argv: string[]): Promise<number> {
   const values = parsed.values as Flags;
   const [command, sub, name] = positionals;
   if (values.help || !command) {
-    console.log(usage);
+    io.log(usage);
     return command || values.help ? 0 : 2;
   }
-  const config = loadConfig();
+  const config = io.hearth?.config ?? loadConfig();
   switch (command) {
     case 'project':
       return project(config);
     case 'serve':
       return serve({ ...config, PROJECTIONS: config.PROJECTIONS && !values['no-projections'] });
     case 'migrate':
-      return migrate(config);
+      return migrate(config, io);
     case 'projections':
-      if (sub === 'status') return projectionsStatus(config);
-      if (sub === 'rebuild' && name) return projectionsRebuild(config, name);
+      if (sub === 'status') return projectionsStatus(config, io);
+      if (sub === 'rebuild' && name) return projectionsRebuild(config, name, io);
       break;
     case 'audit':
-      if (sub === 'verify') return auditVerify(config);
+      if (sub === 'verify') return auditVerify(config, io);
       break;
     case 'demo':
-      return withLedger(config, async (ledger) => loadDemo(ledger, (line) => console.log(line)));
+      return withLedger(config, io, async (ledger) => loadDemo(ledger, (line) => io.log(line)));
     case 'network':
     case 'timebank':
     case 'carebank':
@@ -93,30 +120,30 @@ async function main(argv: string[]): Promise<number> {
     case 'proposal': {
       const ledgerCommand = commands[`${command} ${sub}`];
       if (!ledgerCommand) break;
-      return withLedger(config, async (ledger) => {
+      return withLedger(config, io, async (ledger) => {
         if (typeof values.as !== 'string') throw new UsageError('--as is needed: the email or person id of whoever is acting.');
         await ledger.actAs(values.as);
-        console.log(await ledgerCommand.run(ledger, values, positionals.slice(2)));
+        io.log(await ledgerCommand.run(ledger, values, positionals.slice(2)));
       });
     }
   }
-  console.error(usage);
+  io.error(usage);
   return 2;
 }
 
 /** Ledger work in-process; a refusal is printed as the API's problem details, and exits 1. */
-async function withLedger(config: Config, work: (ledger: Ledger) => Promise<void>): Promise<number> {
-  const ledger = await Ledger.open(config);
+async function withLedger(config: Config, io: CommandIo, work: (ledger: Ledger) => Promise<void>): Promise<number> {
+  const ledger = io.hearth ? await Ledger.over(io.hearth, io.app) : await Ledger.open(config);
   try {
     await work(ledger);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(err.message);
+      io.error(err.message);
       return 2;
     }
     if (err instanceof Refused) {
-      console.error(`Refused: ${err.message}`);
+      io.error(`Refused: ${err.message}`);
       return 1;
     }
     throw err;
@@ -162,59 +189,56 @@ async function project(config: Config): Promise<number> {
   });
 }
 
-async function migrate(config: Config): Promise<number> {
-  const database = await openDatabase(config);
+async function migrate(config: Config, io: CommandIo): Promise<number> {
+  const database = io.hearth?.database ?? (await openDatabase(config));
   try {
     const applied = await migrateToLatest(database.db);
-    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
+    io.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
     return 0;
   } finally {
-    await database.close();
+    if (!io.hearth) await database.close();
   }
 }
 
-async function projectionsStatus(config: Config): Promise<number> {
-  const hearth = await openHearth(config, createLogger('warn'));
+/** Work on the Hearth given, or on one opened for it and closed after. */
+async function withHearth(config: Config, io: CommandIo, work: (hearth: Hearth) => Promise<number>): Promise<number> {
+  const hearth = io.hearth ?? (await openHearth(config, createLogger('warn')));
   try {
+    return await work(hearth);
+  } finally {
+    if (!io.hearth) await hearth.close();
+  }
+}
+
+function projectionsStatus(config: Config, io: CommandIo): Promise<number> {
+  return withHearth(config, io, async (hearth) => {
     const { head, projections } = await hearth.engine.status();
-    console.log(`Head of the log: ${head}`);
+    io.log(`Head of the log: ${head}`);
     for (const p of projections) {
       const failure = p.status === 'failed' ? `  FAILED at ${p.failedPosition}: ${p.error}` : '';
-      console.log(`${p.name.padEnd(24)} position ${String(p.position).padStart(10)}  lag ${String(p.lag).padStart(8)}  ${p.status}${failure}`);
+      io.log(`${p.name.padEnd(24)} position ${String(p.position).padStart(10)}  lag ${String(p.lag).padStart(8)}  ${p.status}${failure}`);
     }
     return projections.some((p) => p.status === 'failed') ? 1 : 0;
-  } finally {
-    await hearth.close();
-  }
+  });
 }
 
-async function projectionsRebuild(config: Config, name: string): Promise<number> {
-  const hearth = await openHearth(config, createLogger('warn'));
-  try {
+function projectionsRebuild(config: Config, name: string, io: CommandIo): Promise<number> {
+  return withHearth(config, io, async (hearth) => {
     const started = Date.now();
     const { position, events } = await hearth.engine.rebuild(name);
-    console.log(`Rebuilt ${name} from ${events} events up to position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    io.log(`Rebuilt ${name} from ${events} events up to position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return 0;
-  } finally {
-    await hearth.close();
-  }
+  });
 }
 
-async function auditVerify(config: Config): Promise<number> {
-  const hearth = await openHearth(config, createLogger('warn'));
-  try {
+function auditVerify(config: Config, io: CommandIo): Promise<number> {
+  return withHearth(config, io, async (hearth) => {
     const report = await verifyAudit(hearth);
-    for (const line of auditLines(report)) console.log(line);
+    for (const line of auditLines(report)) io.log(line);
     return auditDifferences(report).length === 0 ? 0 : 1;
-  } finally {
-    await hearth.close();
-  }
+  });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : `hearth: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  },
-);
+// Run when this is the hearth binary (bin/hearth.js, however it is linked); imported, it only exports.
+const binary = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
+if (process.argv[1] && realpathSync(process.argv[1]) === binary) hearthCommand(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,29 +1,18 @@
-// A care co-operative from the hearth command, a real process each time, on embedded PGlite. The
-// demo's co-op: its register as at a past day and today, rules changed, a withdrawal given notice
+// A care co-operative from the hearth command, run in-process through the binary's entry point on
+// one PGlite. The demo's co-op: its register as at a past day and today, rules changed, a withdrawal given notice
 // of while withdrawals are suspended, income, interest and a dividend. A second co-op founded in
 // the Neighbourhood Network: shares applied for, issued and declined, a vote on spending from its
 // pool with a written proxy and a changed vote, paid; a member leaving. Refusals, and the audit.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { addDays, daysAgo } from '../src/dates.ts';
+import { demoHearth } from './support/demo.ts';
 
-// Some thirty processes, each opening the embedded database: more than the usual five minutes.
-t.setTimeout(900_000);
-
-const bin = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'hearth-cli-coop-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const hearth = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 180_000 });
+const { hearthCommand: hearth, demo } = await demoHearth(t);
 const as = (first: string) => ['--as', `${first}@demo.hearth.example`];
 const cath = ['--as', 'coordinator@demo.hearth.example'];
 const grace = as('grace');
 const bill = as('bill');
 
-const demo = hearth('demo');
 const network = /Kirkstall Care Co-operative: ([0-9a-f-]{36})/.exec(demo.stdout)?.[1] ?? '';
 const n = ['--network', network];
 /** People's ids by name, from a register or a list of ballots. */
@@ -43,13 +32,13 @@ t.test('the demo has a co-op with a register, a forfeit membership share and a v
 });
 
 t.test("the register as at a past day, and today's as CSV", async (t) => {
-  const past = hearth('coop', 'register', ...n, '--as-at', daysAgo(200), ...grace);
+  const past = await hearth('coop', 'register', ...n, '--as-at', daysAgo(200), ...grace);
   t.equal(past.status, 0, past.stderr);
   t.match(past.stdout, new RegExp(`^Register of members at the end of ${daysAgo(200)}: 7 members, share capital £4,107\\.00`));
   t.match(past.stdout, /Derek Ackroyd\s+supporters\s+\d{4}-\d{2}-\d{2}\s+£1\.00\s+£1,000\.00/, 'Derek held his shares then');
   t.match(past.stdout, /Helen Ackroyd\s+supporters\s+\S+\s+£1\.00\s+£200\.00/, 'before his shares passed to her');
   t.notMatch(past.stdout, /Mary Boateng/, 'Mary was admitted later');
-  const csv = hearth('coop', 'register', ...n, '--csv', ...grace);
+  const csv = await hearth('coop', 'register', ...n, '--csv', ...grace);
   t.equal(csv.status, 0, csv.stderr);
   t.match(csv.stdout, new RegExp(`^Register of members,Kirkstall Care Co-operative\\r?\\nAs at,${daysAgo(0)}\\r?\\nShare capital \\(£\\),4132\\.00\\r?\\n`));
   t.notMatch(csv.stdout, /Derek Ackroyd/, 'Derek has died');
@@ -59,42 +48,42 @@ t.test("the register as at a past day, and today's as CSV", async (t) => {
 });
 
 t.test('the rules changed; notice of withdrawal while withdrawals are suspended; income, interest and a dividend', async (t) => {
-  const rules = hearth('coop', 'rules', ...n, '--interest-cap', '2.5', '--reason', 'Agreed at the AGM', ...grace);
+  const rules = await hearth('coop', 'rules', ...n, '--interest-cap', '2.5', '--reason', 'Agreed at the AGM', ...grace);
   t.equal(rules.status, 0, rules.stderr);
   t.match(rules.stdout, /interest on shares at most 2\.5% a year/);
   t.match(rules.stdout, /withdrawals on 90 days' notice/, 'what was not given stays as it was');
   t.match(rules.stdout, /workers \(2 votes each\), people receiving care \(2 votes each\), supporters \(1 vote each\)/);
 
-  const notice = hearth('coop', 'withdraw', ...n, '--amount', '100.00', ...as('ann'));
+  const notice = await hearth('coop', 'withdraw', ...n, '--amount', '100.00', ...as('ann'));
   t.equal(notice.status, 0, notice.stderr);
   t.match(notice.stdout, new RegExp(`may be paid from ${addDays(daysAgo(0), 90)}`));
   const withdrawal = /withdrawal ([0-9a-f-]{36})/.exec(notice.stdout)?.[1] ?? '';
-  t.match(hearth('coop', 'suspend-withdrawals', ...n, '--reason', 'Waiting for the council to pay', ...grace).stdout, /suspended/);
-  const suspended = hearth('coop', 'pay-withdrawal', ...n, '--withdrawal', withdrawal, '--amount', '100.00', ...bill);
+  t.match((await hearth('coop', 'suspend-withdrawals', ...n, '--reason', 'Waiting for the council to pay', ...grace)).stdout, /suspended/);
+  const suspended = await hearth('coop', 'pay-withdrawal', ...n, '--withdrawal', withdrawal, '--amount', '100.00', ...bill);
   t.equal(suspended.status, 1);
   t.match(suspended.stderr, /suspended withdrawals/);
 
-  const income = hearth('coop', 'income', ...n, '--amount', '1,200.00', '--source', 'Leeds City Council: home care hours', '--reference', 'LCC-HC-0650', ...bill);
+  const income = await hearth('coop', 'income', ...n, '--amount', '1,200.00', '--source', 'Leeds City Council: home care hours', '--reference', 'LCC-HC-0650', ...bill);
   t.equal(income.status, 0, income.stderr);
   t.match(income.stdout, /Recorded income [0-9a-f-]{36}/);
   // 2% of each member's shares for a year.
-  const interest = hearth('coop', 'interest', ...n, '--rate', '2', '--from', daysAgo(365), '--to', daysAgo(1), ...grace);
+  const interest = await hearth('coop', 'interest', ...n, '--rate', '2', '--from', daysAgo(365), '--to', daysAgo(1), ...grace);
   t.equal(interest.status, 0, interest.stderr);
   t.match(interest.stdout, /^Interest at 2% a year: declaration [0-9a-f-]{36}, £82\.50 to 7 members/);
   t.match(interest.stdout, new RegExp(`${ids['Helen Ackroyd']}\\s+£24\\.00`));
-  const dividend = hearth('coop', 'dividend', ...n, '--amount', '100.00', '--basis', 'services-used-pence', '--from', daysAgo(90), '--to', daysAgo(1), '--participation', `${ids['Edna Firth']}:4500,${ids['Mary Boateng']}:1500`, ...grace);
+  const dividend = await hearth('coop', 'dividend', ...n, '--amount', '100.00', '--basis', 'services-used-pence', '--from', daysAgo(90), '--to', daysAgo(1), '--participation', `${ids['Edna Firth']}:4500,${ids['Mary Boateng']}:1500`, ...grace);
   t.equal(dividend.status, 0, dividend.stderr);
   t.match(dividend.stdout, new RegExp(`${ids['Edna Firth']}\\s+£75\\.00  \\(participation 4500\\)`));
   t.match(dividend.stdout, new RegExp(`${ids['Mary Boateng']}\\s+£25\\.00  \\(participation 1500\\)`));
 
-  const shown = hearth('coop', 'show', ...n, ...cath);
+  const shown = await hearth('coop', 'show', ...n, ...cath);
   t.equal(shown.status, 0, shown.stderr);
   t.match(shown.stdout, /^Kirkstall Care Co-operative: 7 members, share capital £4,132\.00\n  funds £13,650\.50, reserves £1\.00; withdrawals are suspended/, '+£1,200 income, -£82.50 interest, -£100 dividend');
-  const ann = hearth('coop', 'member', ...n, '--person', ids['Ann Whitaker']!, ...grace);
+  const ann = await hearth('coop', 'member', ...n, '--person', ids['Ann Whitaker']!, ...grace);
   t.equal(ann.status, 0, ann.stderr);
   t.match(ann.stdout, /^Ann Whitaker: supporters, a member since \d{4}-\d{2}-\d{2}\n  membership share £1\.00; shares £500\.00 \(£100\.00 under notice of withdrawal\)/);
   t.match(ann.stdout, /interest\s+£10\.00 paid to them/);
-  t.match(hearth('proposal', 'list', ...n, ...cath).stdout, /closed\s+£450\.00  Moving and handling refresher for our care workers\s+passed/);
+  t.match((await hearth('proposal', 'list', ...n, ...cath)).stdout, /closed\s+£450\.00  Moving and handling refresher for our care workers\s+passed/);
 });
 
 t.test('a co-op founded; shares applied for, issued and declined; a vote on spending from a pool, by proxy; a member leaves', async (t) => {
@@ -102,64 +91,64 @@ t.test('a co-op founded; shares applied for, issued and declined; a vote on spen
   const armley = ['--network', /Armley Neighbourhood Network: ([0-9a-f-]{36})/.exec(demo.stdout)?.[1] ?? ''];
   const harold = as('harold');
   const joan = as('joan');
-  const founded = hearth('coop', 'found', ...armley, '--name', 'Armley Community Society', '--classes', 'users:1,volunteers', '--membership-share', '1', '--min-holding', '5.00', '--notice-days', '30', '--interest-cap', '2.25%', '--date', daysAgo(10), ...cath);
+  const founded = await hearth('coop', 'found', ...armley, '--name', 'Armley Community Society', '--classes', 'users:1,volunteers', '--membership-share', '1', '--min-holding', '5.00', '--notice-days', '30', '--interest-cap', '2.25%', '--date', daysAgo(10), ...cath);
   t.equal(founded.status, 0, founded.stderr);
   t.match(founded.stdout, /^Founded Armley Community Society, with these rules:\n  classes: users \(1 vote each\), volunteers \(one vote each\)\n  membership share £1\.00 \(forfeit on leaving\); shares held from £5\.00 to £100,000\.00\n  withdrawals on 30 days' notice; interest on shares at most 2\.25% a year/);
 
-  const application = (who: string[], amount: string) => /application ([0-9a-f-]{36})/.exec(hearth('coop', 'apply', ...armley, '--class', 'volunteers', '--amount', amount, ...who).stdout)?.[1] ?? '';
-  const cathsFirst = application(cath, '10.00');
-  const cathsSecond = application(cath, '£15');
-  const joans = application(joan, '50');
-  const harolds = application(harold, '25.00');
+  const application = async (who: string[], amount: string) => /application ([0-9a-f-]{36})/.exec((await hearth('coop', 'apply', ...armley, '--class', 'volunteers', '--amount', amount, ...who)).stdout)?.[1] ?? '';
+  const cathsFirst = await application(cath, '10.00');
+  const cathsSecond = await application(cath, '£15');
+  const joans = await application(joan, '50');
+  const harolds = await application(harold, '25.00');
   t.ok(cathsFirst && cathsSecond && joans && harolds, 'four applications');
-  const list = hearth('coop', 'applications', ...armley, '--status', 'applied', ...harold);
+  const list = await hearth('coop', 'applications', ...armley, '--status', 'applied', ...harold);
   t.equal(list.status, 0, list.stderr);
   t.match(list.stdout, new RegExp(`${cathsFirst}  ${daysAgo(0)}  applied\\s+£10\\.00  Cath Marsden\\s+volunteers`));
   t.match(list.stdout, new RegExp(`${joans}  ${daysAgo(0)}  applied\\s+£50\\.00  Joan Pickles`));
-  t.match(hearth('coop', 'issue', ...armley, '--application', cathsFirst, ...harold).stdout, /Issued the shares/);
-  t.equal(hearth('coop', 'issue', ...armley, '--application', joans, ...harold).status, 0);
-  t.equal(hearth('coop', 'issue', ...armley, '--application', harolds, ...harold).status, 0, 'the board issues its own member\'s shares too');
-  const declined = hearth('coop', 'decline', ...armley, '--application', cathsSecond, '--reason', 'Applied twice by mistake', ...harold);
+  t.match((await hearth('coop', 'issue', ...armley, '--application', cathsFirst, ...harold)).stdout, /Issued the shares/);
+  t.equal((await hearth('coop', 'issue', ...armley, '--application', joans, ...harold)).status, 0);
+  t.equal((await hearth('coop', 'issue', ...armley, '--application', harolds, ...harold)).status, 0, 'the board issues its own member\'s shares too');
+  const declined = await hearth('coop', 'decline', ...armley, '--application', cathsSecond, '--reason', 'Applied twice by mistake', ...harold);
   t.equal(declined.status, 0, declined.stderr);
 
-  const pool = /([0-9a-f-]{36})  Armley lunches and activities/.exec(hearth('pool', 'list', ...armley, ...joan).stdout)?.[1] ?? '';
-  const made = hearth('proposal', 'make', ...armley, '--title', 'Chair exercise for the winter', '--amount', '120.00', '--payee', 'Move It Leeds', '--purpose', 'Ten more weekly sessions', '--pool', pool, '--closes', addDays(daysAgo(0), 7), '--quorum', '100', '--threshold', '50', ...cath);
+  const pool = /([0-9a-f-]{36})  Armley lunches and activities/.exec((await hearth('pool', 'list', ...armley, ...joan)).stdout)?.[1] ?? '';
+  const made = await hearth('proposal', 'make', ...armley, '--title', 'Chair exercise for the winter', '--amount', '120.00', '--payee', 'Move It Leeds', '--purpose', 'Ten more weekly sessions', '--pool', pool, '--closes', addDays(daysAgo(0), 7), '--quorum', '100', '--threshold', '50', ...cath);
   t.equal(made.status, 0, made.stderr);
   const p = [...armley, '--proposal', /proposal ([0-9a-f-]{36})/.exec(made.stdout)?.[1] ?? ''];
-  const opened = hearth('proposal', 'open', ...p, ...harold);
+  const opened = await hearth('proposal', 'open', ...p, ...harold);
   t.equal(opened.status, 0, opened.stderr);
   t.match(opened.stdout, /Voting is open/);
-  const first = hearth('proposal', 'vote', ...p, '--choice', 'against', ...cath);
+  const first = await hearth('proposal', 'vote', ...p, '--choice', 'against', ...cath);
   t.equal(first.status, 0, first.stderr);
   // Joan will be away: she appointed Cath her proxy in writing.
-  idsFrom(hearth('network', 'members', ...armley, ...cath).stdout);
-  t.match(hearth('proposal', 'proxy', ...p, '--grantor', ids['Joan Pickles']!, '--proxy', ids['Cath Marsden']!, '--document', 'Letter from Joan Pickles', ...harold).stdout, /Recorded the proxy/);
-  const byProxy = hearth('proposal', 'vote', ...p, '--choice', 'for', '--voter', ids['Joan Pickles']!, ...cath);
+  idsFrom((await hearth('network', 'members', ...armley, ...cath)).stdout);
+  t.match((await hearth('proposal', 'proxy', ...p, '--grantor', ids['Joan Pickles']!, '--proxy', ids['Cath Marsden']!, '--document', 'Letter from Joan Pickles', ...harold)).stdout, /Recorded the proxy/);
+  const byProxy = await hearth('proposal', 'vote', ...p, '--choice', 'for', '--voter', ids['Joan Pickles']!, ...cath);
   t.equal(byProxy.status, 0, byProxy.stderr);
   t.match(byProxy.stdout, /as the proxy of/);
-  t.equal(hearth('proposal', 'vote', ...p, '--choice', 'against', ...harold).status, 0);
-  t.equal(hearth('proposal', 'vote', ...p, '--choice', 'for', ...cath).status, 0, 'Cath changes her vote');
+  t.equal((await hearth('proposal', 'vote', ...p, '--choice', 'against', ...harold)).status, 0);
+  t.equal((await hearth('proposal', 'vote', ...p, '--choice', 'for', ...cath)).status, 0, 'Cath changes her vote');
 
-  const ballots = hearth('proposal', 'ballots', ...p, ...harold);
+  const ballots = await hearth('proposal', 'ballots', ...p, ...harold);
   t.equal(ballots.status, 0, ballots.stderr);
   t.match(ballots.stdout, /Cath Marsden\s+against[\s\S]*Joan Pickles\s+for\s+\S+  cast by their proxy, Cath Marsden[\s\S]*Cath Marsden\s+for/, 'every ballot is kept, in order');
-  const closed = hearth('proposal', 'close', ...p, ...harold);
+  const closed = await hearth('proposal', 'close', ...p, ...harold);
   t.equal(closed.status, 0, closed.stderr);
   t.match(closed.stdout, /^Chair exercise for the winter: £120\.00 to Move It Leeds, from pool [0-9a-f-]{36}\n/);
   t.match(closed.stdout, /3 of 3 electors voted; for 2, against 1, abstain 0 \(by weight\): passed/);
-  const paid = hearth('proposal', 'pay', ...p, '--amount', '120.00', '--invoice', 'MIL-2290', '--for', `${ids['Edna Firth']}:60.00,${ids['Walter Greenwood']}:60.00`, ...joan);
+  const paid = await hearth('proposal', 'pay', ...p, '--amount', '120.00', '--invoice', 'MIL-2290', '--for', `${ids['Edna Firth']}:60.00,${ids['Walter Greenwood']}:60.00`, ...joan);
   t.equal(paid.status, 0, paid.stderr);
   t.match(paid.stdout, /Paid £120\.00 on proposal [0-9a-f-]{36}: payment [0-9a-f-]{36}\./);
-  const again = hearth('proposal', 'pay', ...p, '--amount', '1.00', '--invoice', 'MIL-2291', '--for', `${ids['Edna Firth']}:1.00`, ...joan);
+  const again = await hearth('proposal', 'pay', ...p, '--amount', '1.00', '--invoice', 'MIL-2291', '--for', `${ids['Edna Firth']}:1.00`, ...joan);
   t.equal(again.status, 1, 'a proposal authorises one payment');
   t.match(again.stderr, /one payment already/);
 
   // Cath gives notice for all her shares and leaves: her membership share is forfeit.
-  t.match(hearth('coop', 'withdraw', ...armley, '--amount', '10.00', ...cath).stdout, new RegExp(`may be paid from ${addDays(daysAgo(0), 30)}`));
-  const left = hearth('coop', 'leave', ...armley, '--person', ids['Cath Marsden']!, '--reason', 'left', ...cath);
+  t.match((await hearth('coop', 'withdraw', ...armley, '--amount', '10.00', ...cath)).stdout, new RegExp(`may be paid from ${addDays(daysAgo(0), 30)}`));
+  const left = await hearth('coop', 'leave', ...armley, '--person', ids['Cath Marsden']!, '--reason', 'left', ...cath);
   t.equal(left.status, 0, left.stderr);
   t.match(left.stdout, /membership share is forfeit to reserves/);
 
-  const audit = hearth('audit', 'verify');
+  const audit = await hearth('audit', 'verify');
   t.equal(audit.status, 0, audit.stdout + audit.stderr);
 });

@@ -1,21 +1,18 @@
-// The time bank and care bank from the hearth command, a real process each time, on embedded
-// PGlite: the demo, a coordinator's daily commands, an import, and refusals.
+// The time bank and care bank from the hearth command, run in-process through the binary's entry
+// point on one PGlite: the demo, a coordinator's daily commands, an import, and refusals.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEMO_COORDINATOR } from '../src/cli/demo.ts';
+import { demoHearth } from './support/demo.ts';
 
-const bin = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hearth-cli-ledger-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const hearth = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 180_000 });
-const head = () => Number(/Head of the log: (\d+)/.exec(hearth('projections', 'status').stdout)?.[1]);
+const { hearthCommand: hearth, demo } = await demoHearth(t);
+const head = async () => Number(/Head of the log: (\d+)/.exec((await hearth('projections', 'status')).stdout)?.[1]);
 const as = ['--as', DEMO_COORDINATOR.email];
 
-const demo = hearth('demo');
 const timeBank = /Kirkstall Time Bank: ([0-9a-f-]{36})/.exec(demo.stdout)?.[1] ?? '';
 const scheme = /Kirkstall Care Bank: ([0-9a-f-]{36})/.exec(demo.stdout)?.[1] ?? '';
 
@@ -28,58 +25,58 @@ t.test('the demo loads a time bank and a care-bank scheme, and reports on them',
   t.match(demo.stdout, /75 and over\s+1\s+3:00/, 'the pledge to Ann is hers now');
   t.match(demo.stdout, /the scheme's pool\s+1\s+1:00/);
 
-  const before = head();
-  const again = hearth('demo');
+  const before = await head();
+  const again = await hearth('demo');
   t.equal(again.status, 0, again.stderr);
   t.match(again.stdout, /closing balance\s+2:45/);
-  t.equal(head(), before, 'a second run finds the demo loaded and writes nothing');
+  t.equal(await head(), before, 'a second run finds the demo loaded and writes nothing');
 });
 
 t.test('a coordinator logs and confirms an exchange, and reads balances and reports', async (t) => {
-  const members = hearth('network', 'members', '--network', timeBank, ...as);
+  const members = await hearth('network', 'members', '--network', timeBank, ...as);
   t.equal(members.status, 0, members.stderr);
   const idOf = (name: string) => new RegExp(`([0-9a-f-]{36})  ${name}`).exec(members.stdout)?.[1] ?? '';
   const [edna, stan] = [idOf('Edna Firth'), idOf('Stan Lowe')];
   t.ok(edna && stan, 'members listed by name');
 
-  const before = hearth('timebank', 'balance', '--network', timeBank, '--person', stan, ...as).stdout;
-  const logged = hearth('timebank', 'log', '--network', timeBank, '--provider', stan, '--receiver', edna, '--minutes', '1:15', '--category', 'odd jobs', '--description', 'Mended the gate', ...as);
+  const before = (await hearth('timebank', 'balance', '--network', timeBank, '--person', stan, ...as)).stdout;
+  const logged = await hearth('timebank', 'log', '--network', timeBank, '--provider', stan, '--receiver', edna, '--minutes', '1:15', '--category', 'odd jobs', '--description', 'Mended the gate', ...as);
   t.equal(logged.status, 0, logged.stderr);
   const exchange = /exchange ([0-9a-f-]{36})/.exec(logged.stdout)?.[1] ?? '';
-  t.equal(hearth('timebank', 'confirm', '--network', timeBank, '--exchange', exchange, ...as).status, 0);
-  const after = hearth('timebank', 'balance', '--network', timeBank, '--person', stan, ...as).stdout;
+  t.equal((await hearth('timebank', 'confirm', '--network', timeBank, '--exchange', exchange, ...as)).status, 0);
+  const after = (await hearth('timebank', 'balance', '--network', timeBank, '--person', stan, ...as)).stdout;
   const minutes = (text: string) => { const [, sign, h, m] = /Balance (-?)(\d+):(\d+)/.exec(text)!; return (sign ? -1 : 1) * (Number(h) * 60 + Number(m)); };
   t.equal(minutes(after) - minutes(before), 75, 'Stan is credited an hour and a quarter');
 
-  const csv = hearth('timebank', 'export', '--network', timeBank, ...as);
+  const csv = await hearth('timebank', 'export', '--network', timeBank, ...as);
   t.match(csv.stdout, /^date,provider,receiver,category,description,minutes,credited minutes,status\r?\n/);
   t.match(csv.stdout, /Stan Lowe,Edna Firth,odd jobs,Mended the gate,75,75,confirmed/);
-  t.match(hearth('carebank', 'obligation', '--network', scheme, '--as-at', '2000-01-01', ...as).stdout, /as at 2000-01-01: 0:00 hours/);
+  t.match((await hearth('carebank', 'obligation', '--network', scheme, '--as-at', '2000-01-01', ...as)).stdout, /as at 2000-01-01: 0:00 hours/);
 });
 
 t.test('refusals: the API\'s problem, or what is missing, and nothing written', async (t) => {
-  const before = head();
-  const zero = hearth('timebank', 'log', '--network', timeBank, '--provider', scheme, '--receiver', timeBank, '--minutes', '0', '--category', 'lifts', ...as);
+  const before = await head();
+  const zero = await hearth('timebank', 'log', '--network', timeBank, '--provider', scheme, '--receiver', timeBank, '--minutes', '0', '--category', 'lifts', ...as);
   t.equal(zero.status, 1);
   t.match(zero.stderr, /Refused: .*\n\s+\/minutes: must be more than zero/);
-  const missing = hearth('timebank', 'log', '--network', timeBank, '--minutes', '60', ...as);
+  const missing = await hearth('timebank', 'log', '--network', timeBank, '--minutes', '60', ...as);
   t.equal(missing.status, 2);
   t.match(missing.stderr, /--provider is needed/);
-  const nobody = hearth('timebank', 'figures', '--network', timeBank, '--as', 'nobody@example.org');
+  const nobody = await hearth('timebank', 'figures', '--network', timeBank, '--as', 'nobody@example.org');
   t.equal(nobody.status, 1);
   t.match(nobody.stderr, /No one here signs in as nobody@example.org/);
-  const member = hearth('carebank', 'obligation', '--network', scheme, '--as', 'ann@demo.hearth.example');
+  const member = await hearth('carebank', 'obligation', '--network', scheme, '--as', 'ann@demo.hearth.example');
   t.equal(member.status, 1);
   t.match(member.stderr, /Refused: /, 'a member may not see the obligation');
-  t.equal(head(), before);
+  t.equal(await head(), before);
 });
 
 t.test('importing an export from the command line, twice', async (t) => {
   const file = join(dir, 'transfers.csv');
   writeFileSync(file, 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n2025-01-10 10:00:00 UTC,Iris Dean (4),4,Olu Ade (9),9,Lifts,3,,2\n');
-  const first = hearth('timebank', 'import', file, '--network', timeBank, ...as);
+  const first = await hearth('timebank', 'import', file, '--network', timeBank, ...as);
   t.equal(first.status, 0, first.stderr);
   t.match(first.stdout, /Imported 2 members and 1 transfers \(0 already here/);
-  const second = hearth('timebank', 'import', file, '--network', timeBank, ...as);
+  const second = await hearth('timebank', 'import', file, '--network', timeBank, ...as);
   t.match(second.stdout, /Imported 2 members and 1 transfers \(1 already here/);
 });

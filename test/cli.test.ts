@@ -1,4 +1,5 @@
-// The hearth command as an operator uses it: a real process each time.
+// The hearth command as an operator uses it: a real process each time. The other CLI tests run
+// the same entry point in-process.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -43,6 +44,12 @@ t.test('migrate, projections status and projections rebuild', async (t) => {
   t.match(rebuild.stdout, /Rebuilt networks from \d+ events up to position \d+/);
   const after = hearth(['projections', 'status'], env);
   t.match(after.stdout, /networks\s+position\s+\d+\s+lag\s+0\s+running/);
+
+  // Ledger commands go through the API in the process the binary starts: the other CLI tests run
+  // them in-process, so here one runs end to end, refused as a stranger to the network.
+  const stranger = hearth(['network', 'members', '--network', randomUUID(), '--as', randomUUID()], env);
+  t.equal(stranger.status, 1, stranger.stderr);
+  t.match(stranger.stderr, /^Refused: /);
 
   const unknown = hearth(['projections', 'rebuild', 'nonsense'], env);
   t.equal(unknown.status, 1);

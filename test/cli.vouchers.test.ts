@@ -1,30 +1,21 @@
-// Learning vouchers from the hearth command, a real process each time, on embedded PGlite: the
+// Learning vouchers from the hearth command, run in-process through the binary's entry point on one PGlite: the
 // demo's vouchers, a gift given, paid for and used, what its giver sees, a session refused the
 // second time, the expiry run and the treasurer's liability report.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { daysAgo } from '../src/dates.ts';
-import { loadConfig } from '../src/config.ts';
-import { openHearth } from '../src/hearth.ts';
 import { handleCommand } from '../src/commands/handle.ts';
 import { expiryFrom, voucherDecider, voucherStream } from '../src/vouchers/voucher.ts';
 import { contextFor } from './support/given.ts';
 import { parseStart, parseVoucherShares } from '../src/cli/voucher-commands.ts';
 import { UsageError } from '../src/cli/commands.ts';
-import { quietLog } from './support/hearth.ts';
+import { demoHearth } from './support/demo.ts';
 
-const bin = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'hearth-cli-vouchers-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const env = { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn' };
-const hearth = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 180_000 });
+const { hearth: h, hearthCommand: hearth, demo } = await demoHearth(t);
 const as = (first: string) => ['--as', `${first}@demo.hearth.example`];
 const today = daysAgo(0);
+
+const network = /Kirkstall Time Bank: ([0-9a-f-]{36})/.exec(demo.stdout)?.[1] ?? '';
 
 /** The usage message a parser refuses with, or null when it accepts. */
 const usageError = (fn: () => unknown) => {
@@ -57,9 +48,6 @@ t.test('session times and shares as typed at the desk', async (t) => {
   t.match(usageError(() => parseVoucherShares(`${l1}:${v1}:8.001`)), /not an amount of money/, 'no fraction of a penny');
 });
 
-const demo = hearth('demo');
-const network = /Kirkstall Time Bank: ([0-9a-f-]{36})/.exec(demo.stdout)?.[1] ?? '';
-
 t.test("the demo's vouchers: what is held, and what expired back to the giver", async (t) => {
   t.equal(demo.status, 0, demo.stderr);
   t.match(demo.stdout, /Learning vouchers in Kirkstall Time Bank \(the treasurer is tom@demo\.hearth\.example\): £99\.00 held for learners from £208\.00 paid; £73\.00 redeemed in sessions\./);
@@ -68,33 +56,33 @@ t.test("the demo's vouchers: what is held, and what expired back to the giver", 
 });
 
 t.test('a voucher given, paid for, used, seen by its giver, expired and reported', async (t) => {
-  const members = hearth('network', 'members', '--network', network, ...as('coordinator'));
+  const members = await hearth('network', 'members', '--network', network, ...as('coordinator'));
   t.equal(members.status, 0, members.stderr);
   const idOf = (name: string) => new RegExp(`([0-9a-f-]{36})  ${name}`).exec(members.stdout)?.[1] ?? '';
   const [walter, edna, ann] = [idOf('Walter Greenwood'), idOf('Edna Firth'), idOf('Ann Whitaker')];
   t.ok(walter && edna && ann, 'members listed by name');
 
   // Karen gives Walter four watercolour sessions at £12.50; the demo's policy: a year, then the learning fund.
-  const given = hearth('voucher', 'give', '--network', network, '--learner', walter, '--activity', 'Watercolours', '--sessions', '4', '--per-session', '12.50', '--occasion', "Father's Day", '--message', 'Paint the Abbey for us. Karen', ...as('karen'));
+  const given = await hearth('voucher', 'give', '--network', network, '--learner', walter, '--activity', 'Watercolours', '--sessions', '4', '--per-session', '12.50', '--occasion', "Father's Day", '--message', 'Paint the Abbey for us. Karen', ...as('karen'));
   t.equal(given.status, 0, given.stderr);
   const expiresOn = expiryFrom(today, { expiryMonths: 12, atExpiry: 'learning-fund' });
   t.match(given.stdout, new RegExp(`^Voucher [0-9a-f-]{36} for £50\\.00; it can be used until ${expiresOn}\\. It is held for the learner once the treasurer records the money\\.`));
   const voucher = /Voucher ([0-9a-f-]{36})/.exec(given.stdout)?.[1] ?? '';
 
-  const paid = hearth('voucher', 'pay', '--network', network, '--voucher', voucher, '--amount', '50', '--reference', 'K FIRTH WATERCOLOURS', ...as('tom'));
+  const paid = await hearth('voucher', 'pay', '--network', network, '--voucher', voucher, '--amount', '50', '--reference', 'K FIRTH WATERCOLOURS', ...as('tom'));
   t.equal(paid.status, 0, paid.stderr);
   t.equal(paid.stdout.trim(), `Recorded £50.00 for voucher ${voucher}: it is held for the learner.`);
 
   const lesson = ['voucher', 'redeem', '--network', network, '--learner', walter, '--voucher', voucher, '--activity', 'Watercolours', '--starts-at', `${today}T09:00`, ...as('priya')];
-  const redeemed = hearth(...lesson);
+  const redeemed = await hearth(...lesson);
   t.equal(redeemed.status, 0, redeemed.stderr);
   t.match(redeemed.stdout, new RegExp(`^Redeemed session [0-9a-f-]{36} on voucher ${voucher}\\.`));
-  const again = hearth(...lesson);
+  const again = await hearth(...lesson);
   t.equal(again.status, 1, 'the same session again is refused');
   t.match(again.stderr, /Refused: .*already been redeemed/);
   t.match(again.stderr, /\/startsAt: /, 'naming the field');
 
-  const shown = hearth('voucher', 'show', '--network', network, '--voucher', voucher, ...as('karen'));
+  const shown = await hearth('voucher', 'show', '--network', network, '--voucher', voucher, ...as('karen'));
   t.equal(shown.status, 0, shown.stderr);
   t.equal(
     shown.stdout.trimEnd(),
@@ -111,24 +99,19 @@ t.test('a voucher given, paid for, used, seen by its giver, expired and reported
   // A voucher that ran out a month ago cannot be given through the API, which dates a gift today:
   // this one purchase is written by the domain's command, dated back; the rest is the CLI's.
   const lapsed = randomUUID();
-  const h = await openHearth(loadConfig(env), quietLog);
-  try {
-    const message = await h.vault.seal(ann, 'For the art club, Edna. Ann');
-    await handleCommand(h.store, voucherDecider, voucherStream(lapsed), {
-      type: 'BuyVoucher', voucherId: lapsed, networkId: network, giverId: ann, learnerId: edna, value: { kind: 'amount', pence: 2_000 }, occasion: 'Thank you', message,
-      policy: { expiryMonths: 12, atExpiry: 'learning-fund' }, today: daysAgo(400),
-    }, contextFor(ann));
-  } finally {
-    await h.close();
-  }
-  const paidLate = hearth('voucher', 'pay', '--network', network, '--voucher', lapsed, '--amount', '£20.00', '--reference', 'A WHITAKER', '--date', daysAgo(399), ...as('tom'));
+  const message = await h.vault.seal(ann, 'For the art club, Edna. Ann');
+  await handleCommand(h.store, voucherDecider, voucherStream(lapsed), {
+    type: 'BuyVoucher', voucherId: lapsed, networkId: network, giverId: ann, learnerId: edna, value: { kind: 'amount', pence: 2_000 }, occasion: 'Thank you', message,
+    policy: { expiryMonths: 12, atExpiry: 'learning-fund' }, today: daysAgo(400),
+  }, contextFor(ann));
+  const paidLate = await hearth('voucher', 'pay', '--network', network, '--voucher', lapsed, '--amount', '£20.00', '--reference', 'A WHITAKER', '--date', daysAgo(399), ...as('tom'));
   t.equal(paidLate.status, 0, paidLate.stderr);
 
-  const expired = hearth('voucher', 'expire', '--network', network, ...as('tom'));
+  const expired = await hearth('voucher', 'expire', '--network', network, ...as('tom'));
   t.equal(expired.status, 0, expired.stderr);
   t.equal(expired.stdout.trimEnd(), `Expired 1 voucher:\n  ${lapsed}      £20.00 to the learning fund`, 'only the voucher past its last day');
 
-  const report = hearth('voucher', 'liability', '--network', network, ...as('tom'));
+  const report = await hearth('voucher', 'liability', '--network', network, ...as('tom'));
   t.equal(report.status, 0, report.stderr);
   t.match(report.stdout, new RegExp(`^Learning vouchers held for learners at the end of ${today}: £136\\.50 outstanding\\n`), "the demo's £99.00 and Walter's £37.50");
   t.match(report.stdout, /\nEdna Firth\s+2\s+£110\.00\s+£45\.00\s+£0\.00\s+£20\.00\s+£45\.00\n/);
@@ -137,10 +120,10 @@ t.test('a voucher given, paid for, used, seen by its giver, expired and reported
   t.match(report.stdout, new RegExp(`\\n  ${today}  Edna Firth's voucher from Ann Whitaker: £20\\.00 to the learning fund\\n`));
   t.match(report.stdout, /Expired back to givers £36\.00; to the learning fund £20\.00; the learning fund holds £20\.00\./);
 
-  const refused = hearth('voucher', 'pay', '--network', network, '--voucher', voucher, '--amount', '12.505', '--reference', 'x', ...as('tom'));
+  const refused = await hearth('voucher', 'pay', '--network', network, '--voucher', voucher, '--amount', '12.505', '--reference', 'x', ...as('tom'));
   t.equal(refused.status, 2, 'a fraction of a penny is not sent at all');
   t.match(refused.stderr, /not an amount of money/);
 
-  const audit = hearth('audit', 'verify');
+  const audit = await hearth('audit', 'verify');
   t.equal(audit.status, 0, audit.stdout + audit.stderr);
 });

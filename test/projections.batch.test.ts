@@ -1,24 +1,18 @@
 // A projection that applies whole batches must leave exactly the rows it leaves given the same
-// events one at a time. The history is the demo's, with limits set too, through the API.
+// events one at a time. The history is the demo's (loaded once for every test that starts from it),
+// with limits set too, through the API.
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { freshPglite } from './support/db.ts';
-import { testSecret } from './support/hearth.ts';
-import { loadConfig } from '../src/config.ts';
+import { demoHearth } from './support/demo.ts';
 import { Ledger } from '../src/cli/ledger.ts';
-import { loadDemo } from '../src/cli/demo.ts';
 import { createProjections } from '../projections/index.ts';
 import { PersonalDataVault } from '../src/access/vault.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 import type { Db } from '../src/db/database.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hearth-batch-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const ledger = await Ledger.open(loadConfig({ DATA_DIR: dir, HEARTH_SECRET: testSecret, LOG_LEVEL: 'silent' }));
-await loadDemo(ledger, () => {});
+const { hearth } = await demoHearth(t);
+const ledger = await Ledger.over(hearth);
 const { networkId } = (await ledger.call('GET', '/me', undefined, { token: await signIn() })).body.memberships[0];
 await ledger.call('PUT', `/networks/${networkId}/timebank/limits`, { lowerMinutes: -900, upperMinutes: 6000, maxExchangeMinutes: 600, reason: 'A bigger time bank now' }, { token: await signIn() });
 const history: RecordedEvent[] = [];

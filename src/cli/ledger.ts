@@ -39,13 +39,20 @@ export class Ledger {
     readonly hearth: Hearth,
     private readonly app: App,
     private token: string | undefined,
+    /** What closing the ledger closes: only what it opened itself. */
+    private readonly owns: { hearth: boolean; app: boolean },
   ) {}
 
   static async open(config: Config): Promise<Ledger> {
     const hearth = await openHearth(config, createLogger('warn'));
     const app = await buildApp(hearth);
     await hearth.engine.start();
-    return new Ledger(hearth, app, undefined);
+    return new Ledger(hearth, app, undefined, { hearth: true, app: true });
+  }
+
+  /** On a Hearth already open, its projections running (and its app, if built): both stay open after. */
+  static async over(hearth: Hearth, app?: App): Promise<Ledger> {
+    return new Ledger(hearth, app ?? (await buildApp(hearth)), undefined, { hearth: false, app: !app });
   }
 
   /** Acts from now on as this person (an email address or a person id). */
@@ -84,7 +91,7 @@ export class Ledger {
 
   async close(): Promise<void> {
     if (this.token) await this.hearth.database.db.deleteFrom('sessions').where('token_hash', '=', hashToken(this.token)).execute();
-    await this.app.close();
-    await this.hearth.close();
+    if (this.owns.app) await this.app.close();
+    if (this.owns.hearth) await this.hearth.close();
   }
 }

@@ -10,6 +10,7 @@ import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { openPostgres, openPgliteInMemory, type Database } from '../../src/db/database.ts';
 import { migrateToLatest, migrationFolder } from '../../src/db/migrate.ts';
+import type { Tables } from '../../src/db/tables.ts';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -64,6 +65,17 @@ export async function freshPostgres(options: { max?: number } = {}): Promise<Dat
 /** A migrated in-memory PGlite. A new one costs seconds; loading the cached template, well under one. */
 export async function freshPglite(): Promise<Database> {
   return openPgliteInMemory(new Blob([new Uint8Array(await pgliteTemplate())]));
+}
+
+/** An in-memory PGlite loaded from a dump (the migrated template when none is given), that can be dumped again. */
+export async function dumpablePglite(from?: Buffer): Promise<{ database: Database; dump(): Promise<Buffer> }> {
+  const pglite = new PGlite({ loadDataDir: new Blob([new Uint8Array(from ?? (await pgliteTemplate()))]) });
+  await pglite.waitReady;
+  const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite) });
+  return {
+    database: { db, kind: 'pglite', close: () => db.destroy() },
+    dump: async () => Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()),
+  };
 }
 
 async function pgliteTemplate(): Promise<Buffer> {
