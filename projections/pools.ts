@@ -4,12 +4,16 @@ import { sql } from 'kysely';
 import type { Db } from '../src/db/database.ts';
 import type { Projection } from '../src/projections/engine.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
+import { domainEvents } from '../src/eventstore/events.ts';
 import { direction, type EntryKind, type PoolEvent } from '../src/pools/pool.ts';
 import type { PaymentEvent } from '../src/pools/payment.ts';
 import type { Share } from '../src/pools/apportion.ts';
 import { poolEventTypes } from '../src/pools/pool.ts';
 import { paymentEventTypes } from '../src/pools/payment.ts';
 import { reconciliationEventTypes, type ReconciliationEvent } from '../src/pools/reconciliation.ts';
+
+/** The event as its domain types it: the store checked it against its schema when it was read. */
+const checked = <E>(event: RecordedEvent): E => domainEvents<E>([event])[0]!;
 
 /** The account on the other side of the pool's bank account, for each kind of entry. */
 export const accountFor: Record<EntryKind, string> = {
@@ -61,7 +65,7 @@ async function post(db: Db, position: number, e: Entry): Promise<void> {
 }
 
 async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
-  const { type, data: d } = event as unknown as PoolEvent;
+  const { type, data: d } = checked<PoolEvent>(event);
   const at = event.position;
   switch (type) {
     case 'pools.PoolOpened':
@@ -98,7 +102,7 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
 }
 
 async function applyPayment(db: Db, event: RecordedEvent): Promise<void> {
-  const e = event as unknown as PaymentEvent;
+  const e = checked<PaymentEvent>(event);
   switch (e.type) {
     case 'pools.PaymentSubmitted':
     case 'pools.TransferSubmitted': {
@@ -124,7 +128,7 @@ async function applyPayment(db: Db, event: RecordedEvent): Promise<void> {
 }
 
 async function applyReconciliation(db: Db, event: RecordedEvent): Promise<void> {
-  const e = event as unknown as ReconciliationEvent;
+  const e = checked<ReconciliationEvent>(event);
   switch (e.type) {
     case 'pools.BankStatementImported': {
       const d = e.data;

@@ -10,8 +10,8 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { openApp, send, signUp, written, type Person } from './support/http.ts';
 import { backends } from './support/db.ts';
-import { fold } from '../src/commands/decider.ts';
-import { poolDecider, poolStream, type OpenPool, type PoolEvent } from '../src/pools/pool.ts';
+import { readStates } from '../src/commands/decide.ts';
+import { poolDecider, poolStream, type OpenPool } from '../src/pools/pool.ts';
 import { ledgerEntries } from '../src/pools/reconciliation.ts';
 
 const now = Date.now();
@@ -450,7 +450,7 @@ for (const backend of await backends()) {
       t.match(early.json(), { imported: 1, matched: 0 }, 'nothing to match it to yet');
       const { refundId } = await ok('POST', `${outings}/refunds`, { paymentId, pence: 1_000, reference: 'CH-77 part refund', receivedOn: today }, treasurer);
       await ok('POST', `${outings}/corrections`, { corrects: refundId, pence: 500, reason: 'The credit note says 15.00', correctedOn: today }, treasurer);
-      const decided = fold(poolDecider, (await hearth.store.readStream(poolStream(outingsId))) as unknown as PoolEvent[]) as OpenPool;
+      const decided = (await readStates(hearth.store, { pool: [poolStream(outingsId), poolDecider] })).pool as OpenPool;
       const expected = ledgerEntries(decided).map((e) => [e.entryId, e.pence]);
       t.same(expected.find(([id]) => id === refundId), [refundId, 1_500]);
       const r = (await get(`${outings}/reconciliation`)).json();

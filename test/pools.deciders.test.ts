@@ -14,6 +14,7 @@ const ann = '0190f0a0-0000-7000-8000-0000000000b1';
 const bob = '0190f0a0-0000-7000-8000-0000000000b2';
 const tess = '0190f0a0-0000-7000-8000-0000000000c1';
 const tom = '0190f0a0-0000-7000-8000-0000000000c2';
+const bea = '0190f0a0-0000-7000-8000-0000000000c3';
 const paymentId = '0190f0a0-0000-7000-8000-0000000000d1';
 const receipt = (n: number) => `0190f0a0-0000-7000-8000-0000000000e${n}`;
 
@@ -71,10 +72,11 @@ t.test('above the threshold, two different approvers; the second pays', async (t
   const once = approvedBy(submitted(25_001), tom);
   t.match(refusal(() => decideApproval(once, funded, { personId: tom, isCoordinator: false }, '2026-03-11')), { type: 'already-approved', status: 409 });
   t.match(refusal(() => decideApproval(once, funded, { personId: tess, isCoordinator: false }, '2026-03-11')), { type: 'own-payment' }, 'nor can the submitter be the second');
-  t.match(decideApproval(once, funded, { personId: ann, isCoordinator: false }, '2026-03-11'), { pool: [{ type: 'pools.PaymentMade', data: { pence: 25_001 } }] });
-  const paid = approvedBy(once, ann, true);
+  t.match(refusal(() => decideApproval(once, funded, { personId: ann, isCoordinator: false }, '2026-03-11')), { type: 'beneficiary-approval', status: 403 }, 'nor anyone it benefits');
+  t.match(decideApproval(once, funded, { personId: bea, isCoordinator: false }, '2026-03-11'), { pool: [{ type: 'pools.PaymentMade', data: { pence: 25_001 } }] });
+  const paid = approvedBy(once, bea, true);
   t.equal(paid.status, 'paid');
-  t.same(decideApproval(paid, funded, { personId: ann, isCoordinator: false }, '2026-03-11'), { payment: [], pool: [], to: [] }, "an approver's retry changes nothing");
+  t.same(decideApproval(paid, funded, { personId: bea, isCoordinator: false }, '2026-03-11'), { payment: [], pool: [], to: [] }, "an approver's retry changes nothing");
   t.match(refusal(() => decideApproval(paid, funded, { personId: bob, isCoordinator: false }, '2026-03-11')), { type: 'payment-settled' });
 });
 

@@ -107,3 +107,32 @@ t.test("a payment is found only through its own pool and network", async (t) => 
   const elsewhere = (await send(app, 'POST', '/api/v1/networks', { name: 'Elsewhere', kind: 'neighbourhood_network' }, treasurer.auth)).json().networkId;
   t.match((await app.inject({ method: 'GET', url: `/api/v1/networks/${elsewhere}/pools/${poolId}`, headers: treasurer.auth })).json(), { status: 404, type: '/problems/pool-not-found' }, "not through another network, even by that network's coordinator");
 });
+
+t.test('If-Match on an approval and a close: a stale one answers 412 and writes nothing; reads carry the ETag', async (t) => {
+  const { paymentId, revision } = (await send(app, 'POST', `${pool}/payments`, payment({ pence: 20_001, beneficiaries: [{ holderId: edna, pence: 20_001 }] }), coordinator.auth)).json();
+  const read = await app.inject({ method: 'GET', url: `${pool}/payments/${paymentId}?after=${await hearth.store.headPosition()}`, headers: board.auth });
+  t.equal(read.statusCode, 200);
+  t.equal(read.headers.etag, `"${revision}"`, "a payment's ETag is its revision");
+  t.match(read.json(), { paymentId, status: 'submitted', amount: { pence: 20_001 } });
+  const first = await send(app, 'POST', `${pool}/payments/${paymentId}/approval`, undefined, { ...treasurer.auth, 'if-match': read.headers.etag as string });
+  t.equal(first.statusCode, 200);
+  t.equal(first.headers.etag, `"${revision + 1}"`);
+
+  const before = await written(hearth);
+  const stale = await send(app, 'POST', `${pool}/payments/${paymentId}/approval`, undefined, { ...board.auth, 'if-match': read.headers.etag as string });
+  t.equal(stale.statusCode, 412);
+  t.equal(stale.headers['content-type'], 'application/problem+json; charset=utf-8');
+  t.match(stale.json(), { type: '/problems/precondition-failed' });
+  t.equal(stale.headers.etag, `"${revision + 1}"`, 'and says where it is now');
+  t.same(await written(hearth), before, 'nothing written, not even the key');
+  t.equal((await send(app, 'POST', `${pool}/payments/${paymentId}/approval`, undefined, { ...board.auth, 'if-match': first.headers.etag as string })).statusCode, 200);
+
+  const poolRead = await app.inject({ method: 'GET', url: `${pool}?after=${await hearth.store.headPosition()}`, headers: treasurer.auth });
+  t.match(poolRead.headers.etag, /^"\d+"$/, "a pool's ETag is its revision");
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const closing = { periodEnd: yesterday };
+  const staleClose = await send(app, 'POST', `${pool}/periods`, closing, { ...treasurer.auth, 'if-match': '"0"' });
+  t.equal(staleClose.statusCode, 412, 'a close on a pool that has moved on since');
+  t.equal((await send(app, 'POST', `${pool}/periods`, closing, { ...treasurer.auth, 'if-match': poolRead.headers.etag as string })).statusCode, 201);
+  t.match((await send(app, 'POST', `${pool}/periods`, closing, { ...treasurer.auth, 'if-match': 'soon' })).json(), { status: 400, errors: [{ pointer: '/if-match' }] }, 'an If-Match Hearth never gave is refused');
+});

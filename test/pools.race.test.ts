@@ -5,16 +5,24 @@ import { randomUUID } from 'node:crypto';
 import { contextFor, refused } from './support/given.ts';
 import { racingHearth } from './support/hearth.ts';
 import { send, signUp, type Person } from './support/http.ts';
-import { fold } from '../src/commands/decider.ts';
-import { handleCommand } from '../src/commands/handle.ts';
+import type { Caller } from '../src/access/caller.ts';
+import { readStates } from '../src/commands/decide.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
 import { buildApp } from '../src/http/app.ts';
-import { poolDecider, poolStream, type OpenPool, type PoolEvent } from '../src/pools/pool.ts';
-import { approvePayment, submitPayment, submitTransfer } from '../src/pools/commands.ts';
+import type { Hearth } from '../src/hearth.ts';
+import { poolDecider, poolStream, type OpenPool } from '../src/pools/pool.ts';
+import { approve as approveIn } from '../src/pools/app.ts';
+import { onPool, submitPayment, submitTransfer } from '../src/pools/commands.ts';
 import { paymentStream } from '../src/pools/payment.ts';
 import { reconciliationStream } from '../src/pools/reconciliation.ts';
 
 const today = new Date().toISOString().slice(0, 10);
+/** A new command by this person, acting for themselves. */
+const callerFor = (personId: string): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID() });
+/** The pool as its stream has it now. */
+const poolNow = async (store: EventStore, poolId: string) => (await readStates(store, { pool: [poolStream(poolId), poolDecider] })).pool as OpenPool;
+/** An approval through the application, as a treasurer gives it. */
+const approval = (hearth: Hearth, treasurer: string, networkId: string, poolId: string, paymentId: string) => refused(approveIn(hearth, callerFor(treasurer), { networkId, poolId, paymentId }));
 
 t.test('approvals racing for one pool pay only what it holds', async (t) => {
   const hearth = await racingHearth(t);
@@ -24,37 +32,34 @@ t.test('approvals racing for one pool pay only what it holds', async (t) => {
 
   for (let round = 0; round < 5; round++) {
     const [poolId, networkId] = [randomUUID(), randomUUID()];
-    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, name: 'Lunch club', twoApproversAbovePence: 100_000 }, contextFor(treasurer));
+    await onPool(store, poolId, { type: 'OpenPool', poolId, networkId, name: 'Lunch club', twoApproversAbovePence: 100_000 }, contextFor(treasurer));
     // £100 in; eight payments of £30 submitted: room for three of them.
-    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 10_000, reference: 'DP', receivedOn: today, today }, contextFor(treasurer));
+    await onPool(store, poolId, { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 10_000, reference: 'DP', receivedOn: today, today }, contextFor(treasurer));
     const payments = Array.from({ length: 8 }, () => randomUUID());
     for (const paymentId of payments) {
       await submitPayment(store, networkId, { paymentId, poolId, payee: 'Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV', pence: 3_000, beneficiaries: [{ holderId: holder, pence: 3_000 }], submittedBy: submitter, submittedOn: today }, today, contextFor(submitter));
     }
-    const outcomes = await Promise.all(payments.map((id) => refused(approvePayment(store, networkId, poolId, id, { personId: treasurer, isCoordinator: false }, today, contextFor(treasurer)))));
+    const outcomes = await Promise.all(payments.map((id) => approval(hearth, treasurer, networkId, poolId, id)));
     t.equal(outcomes.filter((o) => o === null).length, 3, `round ${round}: three payments approved`);
     t.same(outcomes.filter((o) => o !== null), Array(5).fill('not-enough-in-pool'), 'the rest are refused for want of money');
-    const pool = fold(poolDecider, (await store.readStream(poolStream(poolId))) as unknown as PoolEvent[]);
-    t.match(pool, { balance: 1_000 }, '£10 left, never below zero');
+    t.match(await poolNow(store, poolId), { balance: 1_000 }, '£10 left, never below zero');
   }
 });
-
-const poolNow = async (store: EventStore, poolId: string) => fold(poolDecider, (await store.readStream(poolStream(poolId))) as unknown as PoolEvent[]) as OpenPool;
 
 t.test('two transfers out of one pool approved at once, when it holds enough for one: one moves the money', async (t) => {
   const hearth = await racingHearth(t);
   if (!hearth) return;
   const { store } = hearth;
   const [treasurer, submitter] = [randomUUID(), randomUUID()];
-  const open = (poolId: string, networkId: string, name: string) => handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, name, twoApproversAbovePence: 100_000 }, contextFor(treasurer));
+  const open = (poolId: string, networkId: string, name: string) => onPool(store, poolId, { type: 'OpenPool', poolId, networkId, name, twoApproversAbovePence: 100_000 }, contextFor(treasurer));
   const grant = (poolId: string, networkId: string, pence: number) =>
-    handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'grant', holderId: null, pence, reference: 'Grant', receivedOn: today, today }, contextFor(treasurer));
+    onPool(store, poolId, { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'grant', holderId: null, pence, reference: 'Grant', receivedOn: today, today }, contextFor(treasurer));
   const transfer = async (networkId: string, poolId: string, toPoolId: string, pence: number) => {
     const paymentId = randomUUID();
     await submitTransfer(store, networkId, { paymentId, poolId, toPoolId, pence, reason: 'Outings need it', submittedBy: submitter, submittedOn: today }, today, contextFor(submitter));
     return paymentId;
   };
-  const approve = (networkId: string, poolId: string, paymentId: string) => refused(approvePayment(store, networkId, poolId, paymentId, { personId: treasurer, isCoordinator: false }, today, contextFor(treasurer)));
+  const approve = (networkId: string, poolId: string, paymentId: string) => approval(hearth, treasurer, networkId, poolId, paymentId);
 
   for (let round = 0; round < 5; round++) {
     const [networkId, from, to] = [randomUUID(), randomUUID(), randomUUID()];
@@ -85,15 +90,15 @@ t.test('transfers each way between two pools approved at once both go through', 
   for (let round = 0; round < 5; round++) {
     const [networkId, a, b] = [randomUUID(), randomUUID(), randomUUID()];
     for (const poolId of [a, b]) {
-      await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, name: 'Pool', twoApproversAbovePence: 100_000 }, contextFor(treasurer));
-      await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'grant', holderId: null, pence: 5_000, reference: 'Grant', receivedOn: today, today }, contextFor(treasurer));
+      await onPool(store, poolId, { type: 'OpenPool', poolId, networkId, name: 'Pool', twoApproversAbovePence: 100_000 }, contextFor(treasurer));
+      await onPool(store, poolId, { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'grant', holderId: null, pence: 5_000, reference: 'Grant', receivedOn: today, today }, contextFor(treasurer));
     }
     const [ab, ba] = [randomUUID(), randomUUID()];
     await submitTransfer(store, networkId, { paymentId: ab, poolId: a, toPoolId: b, pence: 2_000, reason: 'A to B', submittedBy: submitter, submittedOn: today }, today, contextFor(submitter));
     await submitTransfer(store, networkId, { paymentId: ba, poolId: b, toPoolId: a, pence: 3_000, reason: 'B to A', submittedBy: submitter, submittedOn: today }, today, contextFor(submitter));
     const outcomes = await Promise.all([
-      refused(approvePayment(store, networkId, a, ab, { personId: treasurer, isCoordinator: false }, today, contextFor(treasurer))),
-      refused(approvePayment(store, networkId, b, ba, { personId: treasurer, isCoordinator: false }, today, contextFor(treasurer))),
+      approval(hearth, treasurer, networkId, a, ab),
+      approval(hearth, treasurer, networkId, b, ba),
     ]);
     t.same(outcomes, [null, null], `round ${round}: both approved`);
     t.same([(await poolNow(store, a)).balance, (await poolNow(store, b)).balance], [6_000, 4_000], 'each pool out by what it sent and in by what it received');

@@ -16,6 +16,7 @@
 //   github.com/jjberry314/starling2freeagent, which shows the Notes column and the Opening Balance row.
 import { parse } from 'csv-parse/sync';
 import { v5 as uuidv5 } from 'uuid';
+import { z } from 'zod';
 import { formatPence } from '../units.ts';
 
 export interface BankLine {
@@ -194,6 +195,8 @@ function decode(bytes: Uint8Array): string {
   }
 }
 
+const recordsWithInfo = z.array(z.object({ record: z.array(z.string()), info: z.object({ lines: z.number().int() }) }));
+
 /** The file's rows that are not blank, each with the line it starts on. */
 function readRecords(text: string): Array<{ line: number; cells: string[] }> {
   // With one kind of line end, csv-parse counts lines right; it counts the line a row ends on, so
@@ -203,7 +206,9 @@ function readRecords(text: string): Array<{ line: number; cells: string[] }> {
   let lastRowEnds = 0;
   const track = (record: string[], context: { lines: number }) => ((lastRowEnds = context.lines), record);
   try {
-    parsed = parse(unified, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, on_record: track }) as unknown as typeof parsed;
+    // csv-parse's types do not know that `info` wraps each record: the shape is checked instead.
+    const rows: unknown = parse(unified, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, on_record: track });
+    parsed = recordsWithInfo.parse(rows);
   } catch (err) {
     const { code, lines } = err as { code?: string; lines?: number };
     // csv-parse finds an unclosed quote at the end of the file; the treasurer needs where it opens.

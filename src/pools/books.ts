@@ -8,6 +8,7 @@ import type { Db } from '../db/database.ts';
 import { Rejection } from '../commands/decider.ts';
 import { addDays } from '../dates.ts';
 import { sharesOfBalance, type HolderFigures } from './pool.ts';
+import type { PeriodStatement } from './statement.ts';
 
 export interface Pool {
   poolId: string;
@@ -180,5 +181,135 @@ export async function holderStatement(db: Db, pool: Pool, holderId: string, from
     lines: rows.map((r) => ({ date: r.entry_date, kind: r.kind, payee: r.counterparty, purpose: r.purpose, reference: r.reference, pence: -Number(r.pence) })),
     closing,
     poolBalancePence: after.balancePence,
+  };
+}
+
+/** The pool's balance at the close of each of these days, in order. */
+export async function closingBalances(db: Db, poolId: string, days: string[]): Promise<Array<{ date: string; pence: number }>> {
+  const [from, to] = [days[0]!, days.at(-1)!];
+  const [opening, net] = await Promise.all([
+    db.selectFrom('pool_entries').select(sql<number>`coalesce(sum(pence), 0)::bigint`.as('b')).where('pool_id', '=', poolId).where('entry_date', '<', from).executeTakeFirstOrThrow(),
+    db.selectFrom('pool_entries').select(['entry_date', sql<number>`sum(pence)::bigint`.as('net')]).where('pool_id', '=', poolId).where('entry_date', '>=', from).where('entry_date', '<=', to).groupBy('entry_date').orderBy('entry_date').execute(),
+  ]);
+  let balance = Number(opening.b);
+  let next = 0;
+  return days.map((date) => {
+    for (; next < net.length && net[next]!.entry_date <= date; next++) balance += Number(net[next]!.net);
+    return { date, pence: balance };
+  });
+}
+
+export interface PaymentRow {
+  paymentId: string;
+  kind: 'payment' | 'transfer';
+  payee: string;
+  purpose: string;
+  invoiceReference: string;
+  toPoolId: string | null;
+  pence: number;
+  beneficiaries: Array<{ holderId: string; pence: number }>;
+  submittedBy: string;
+  submittedOn: string;
+  status: string;
+  approvedBy: string[];
+  rejectionReason: string | null;
+}
+
+/** The pool's payments and transfers, newest first; or the one asked for. */
+export async function paymentsOf(db: Db, poolId: string, only: { status?: string; paymentId?: string } = {}): Promise<PaymentRow[]> {
+  let query = db.selectFrom('pool_payments').selectAll().where('pool_id', '=', poolId);
+  if (only.status) query = query.where('status', '=', only.status);
+  if (only.paymentId) query = query.where('payment_id', '=', only.paymentId);
+  const rows = await query.orderBy('submitted_on', 'desc').orderBy('payment_id').execute();
+  return rows.map((r) => ({
+    paymentId: r.payment_id, kind: r.kind as 'payment' | 'transfer', payee: r.payee, purpose: r.purpose, invoiceReference: r.invoice_reference, toPoolId: r.to_pool_id,
+    pence: r.pence, beneficiaries: r.beneficiaries, submittedBy: r.submitted_by, submittedOn: r.submitted_on, status: r.status, approvedBy: r.approved_by, rejectionReason: r.rejection_reason,
+  }));
+}
+
+export interface ClosedPeriod {
+  periodEnd: string;
+  closedOn: string;
+  closedBy: string;
+  balancePence: number;
+  digest: string;
+  upToPosition: number;
+}
+
+/** The pool's closed periods, oldest first (or the latest `last`, newest first). */
+export async function closedPeriods(db: Db, poolId: string, last?: number): Promise<ClosedPeriod[]> {
+  let query = db.selectFrom('pool_periods').selectAll().where('pool_id', '=', poolId);
+  query = last === undefined ? query.orderBy('period_end') : query.orderBy('period_end', 'desc').limit(last);
+  const rows = await query.execute();
+  return rows.map((r) => ({ periodEnd: r.period_end, closedOn: r.closed_on, closedBy: r.closed_by, balancePence: r.balance_pence, digest: r.digest, upToPosition: r.up_to_position }));
+}
+
+/** A closed period's statement: its entries, balances brought and carried forward, each holder's figures at its end. */
+export async function periodStatement(db: Db, pool: Pool, periodEnd: string): Promise<PeriodStatement> {
+  const periods = await closedPeriods(db, pool.poolId);
+  const index = periods.findIndex((p) => p.periodEnd === periodEnd);
+  if (index < 0) throw new Rejection('period-not-found', 'No period of this pool was closed on that date.', 404, 'periodEnd');
+  const closed = periods[index]!;
+  const from = index === 0 ? '0001-01-01' : addDays(periods[index - 1]!.periodEnd, 1);
+  const [{ opening, lines }, { holders }, closer] = await Promise.all([
+    ledger(db, pool.poolId, from, periodEnd),
+    holdersAsAt(db, pool.poolId, periodEnd),
+    db.selectFrom('people').select(['name', 'erased']).where('person_id', '=', closed.closedBy).executeTakeFirst(),
+  ]);
+  return {
+    pool,
+    from: index === 0 ? (lines[0]?.date ?? periodEnd) : from,
+    to: periodEnd,
+    closedOn: closed.closedOn,
+    closedBy: shownName(closer?.name, closer?.erased),
+    opening,
+    closing: lines.at(-1)?.balance ?? opening,
+    lines,
+    holders,
+    digest: { upToPosition: closed.upToPosition, sha256: closed.digest },
+  };
+}
+
+export interface BankLineRow {
+  lineId: string;
+  statementId: string;
+  line: number;
+  date: string;
+  /** Sealed under the statement's key. */
+  sealedDescription: string;
+  pence: number;
+  balancePence: number | null;
+}
+
+/** The pool's bank lines, each line's matched entries, and its entries as the bank would show them. */
+export async function reconciliationRows(db: Db, poolId: string) {
+  const [lines, matches, entries] = await Promise.all([
+    db.selectFrom('pool_bank_lines').selectAll().where('pool_id', '=', poolId).orderBy('line_date').orderBy('statement_id').orderBy('line').execute(),
+    db.selectFrom('pool_matches').selectAll().where('pool_id', '=', poolId).execute(),
+    // An entry as the bank would show it: with its corrections. A correction is posted as an
+    // entry of the kind it corrects, pointing at it; a refund points at its payment, of
+    // another kind, and is an entry of its own (whose own corrections are folded into it).
+    db
+      .selectFrom('pool_entries as e')
+      .select((eb) => [
+        'e.entry_id', 'e.entry_date', 'e.kind', 'e.counterparty', 'e.reference',
+        eb.fn<number>('coalesce', [eb.selectFrom('pool_entries as c').select((c) => c.fn.sum<number>('c.pence').as('s')).whereRef('c.corrects', '=', 'e.entry_id').whereRef('c.kind', '=', 'e.kind').where('c.pool_id', '=', poolId), eb.lit(0)]).as('corrected'),
+        'e.pence',
+      ])
+      .where('e.pool_id', '=', poolId)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('pool_entries as t').select('t.entry_id').whereRef('t.entry_id', '=', 'e.corrects').whereRef('t.kind', '=', 'e.kind').where('t.pool_id', '=', poolId))))
+      .orderBy('e.entry_date').orderBy('e.position')
+      .execute(),
+  ]);
+  const byLine = new Map<string, { entryIds: string[]; how: string }>();
+  for (const m of matches) byLine.set(m.line_id, { entryIds: [...(byLine.get(m.line_id)?.entryIds ?? []), m.entry_id], how: m.how });
+  const matchedEntries = new Set(matches.map((m) => m.entry_id));
+  return {
+    lines: lines.map((l): BankLineRow & { match: { entryIds: string[]; how: string } | null } => ({
+      lineId: l.line_id, statementId: l.statement_id, line: l.line, date: l.line_date, sealedDescription: l.description, pence: l.pence, balancePence: l.balance_pence, match: byLine.get(l.line_id) ?? null,
+    })),
+    unmatchedEntries: entries
+      .filter((e) => !matchedEntries.has(e.entry_id))
+      .map((e) => ({ entryId: e.entry_id, date: e.entry_date, kind: e.kind, counterparty: e.counterparty, reference: e.reference, pence: Number(e.pence) + Number(e.corrected) })),
   };
 }

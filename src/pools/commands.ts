@@ -1,74 +1,110 @@
-// Pool commands that span streams: a payment is decided on together with its pool, and the
-// approval that pays writes to both at once (and, for a transfer, to the receiving pool too).
-// Each checks that the pool is the network's and the payment the pool's, on the streams it reads
-// anyway.
-import { fold, Rejection, type Actor } from '../commands/decider.ts';
-import { handleAcross, type CommandContext } from '../commands/handle.ts';
+// Pool commands, each one decision over the streams it names: a payment is decided on together
+// with its pool, and the approval that pays writes to both at once (and, for a transfer, to the
+// receiving pool too). Each checks that the pool is the network's and the payment the pool's, on
+// the streams it reads anyway. The rules of who may do what are the application's (app.ts).
+import { decideAcross, readStates, type CommandContext } from '../commands/decide.ts';
+import { Rejection, type Actor } from '../commands/decider.ts';
+import { domainEvents } from '../eventstore/events.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { assertOpen, poolDecider, poolStream, type OpenPool, type PoolEvent } from './pool.ts';
-import { decideApproval, decideRejection, decideSubmission, decideTransfer, evolvePayment, paymentStream, type Approved, type Outgoing, type PaymentEvent, type PaymentState } from './payment.ts';
+import { assertOpen, poolDecider, poolStream, type OpenPool, type PoolCommand, type PoolEvent, type PoolState } from './pool.ts';
+import { decideApproval, decideRejection, decideSubmission, decideTransfer, paymentFolder, paymentStream, type Outgoing, type PaymentEvent, type PaymentState } from './payment.ts';
+import { ledgerEntries, reconciliationFolder, reconciliationStream, type ReconciliationEvent, type ReconciliationState } from './reconciliation.ts';
+import type { LedgerEntry } from './matching.ts';
 
-const paymentOf = (h: RecordedEvent[]): PaymentState => (h as unknown as PaymentEvent[]).reduce(evolvePayment, { status: 'none' } as PaymentState);
-const poolOf = (h: RecordedEvent[]) => fold(poolDecider, h as unknown as PoolEvent[]);
+/** The revision of the named resource's stream a client last saw (If-Match), if it sent one. */
+export type IfMatch = number | undefined;
 
 /** The pool, open in this network. */
-export function poolIn(networkId: string, history: RecordedEvent[]): OpenPool {
-  const pool = poolOf(history);
+export function openIn(pool: PoolState, networkId: string): OpenPool {
   assertOpen(pool, networkId);
   return pool;
 }
 
+/** The pool folded from its history, open in this network: for the co-op, which pays out of pools. */
+export function poolIn(networkId: string, history: RecordedEvent[]): OpenPool {
+  return openIn(domainEvents<PoolEvent>(history).reduce(poolDecider.evolve, poolDecider.initialState), networkId);
+}
+
 /** The payment, submitted to this pool. */
-function paymentIn(poolId: string, history: RecordedEvent[]): Extract<PaymentState, { payment: unknown }> {
-  const payment = paymentOf(history);
+function paymentIn(poolId: string, payment: PaymentState): Extract<PaymentState, { payment: unknown }> {
   if (payment.status === 'none' || payment.payment.poolId !== poolId) throw new Rejection('payment-not-found', 'There is no such payment in this pool.', 404);
   return payment;
 }
 
+const poolRead = (poolId: string) => [poolStream(poolId), poolDecider] as const;
+const paymentRead = (paymentId: string) => [paymentStream(paymentId), paymentFolder] as const;
+
+/** A command on the pool's own stream. */
+export function onPool(store: EventStore, poolId: string, command: PoolCommand, context: CommandContext, ifMatch?: IfMatch) {
+  return decideAcross(store, { pool: poolRead(poolId) }, ({ pool }) => ({ pool: poolDecider.decide(command, pool) }), context, { ifMatch: { stream: 'pool', revision: ifMatch } });
+}
+
 export function submitPayment(store: EventStore, networkId: string, payment: Omit<Extract<Outgoing, { kind: 'payment' }>, 'kind'>, today: string, context: CommandContext) {
-  return handleAcross(
+  return decideAcross(
     store,
-    [paymentStream(payment.paymentId), poolStream(payment.poolId)],
-    ([mine, pool]) => [decideSubmission(paymentOf(mine!), poolIn(networkId, pool!), payment, today), []],
+    { payment: paymentRead(payment.paymentId), pool: poolRead(payment.poolId) },
+    (s) => ({ payment: decideSubmission(s.payment, openIn(s.pool, networkId), payment, today) }),
     context,
   );
 }
 
 export function submitTransfer(store: EventStore, networkId: string, transfer: Omit<Extract<Outgoing, { kind: 'transfer' }>, 'kind'>, today: string, context: CommandContext) {
-  return handleAcross(
+  return decideAcross(
     store,
-    [paymentStream(transfer.paymentId), poolStream(transfer.poolId), poolStream(transfer.toPoolId)],
-    ([mine, pool, to]) => [decideTransfer(paymentOf(mine!), poolIn(networkId, pool!), poolOf(to!), transfer, today), [], []],
+    { payment: paymentRead(transfer.paymentId), pool: poolRead(transfer.poolId), toPool: poolRead(transfer.toPoolId) },
+    (s) => ({ payment: decideTransfer(s.payment, openIn(s.pool, networkId), s.toPool, transfer, today) }),
     context,
   );
 }
 
 /**
  * Approving reads the payment first to learn where a transfer goes; the decision itself is made
- * on fresh reads of every stream it writes, each at its expected revision.
+ * on fresh reads of every stream it writes, each at its expected revision. A payment's `toPool`
+ * is its own pool, read once.
  */
-export async function approvePayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, today: string, context: CommandContext) {
-  const submitted = paymentIn(poolId, await store.readStream(paymentStream(paymentId)));
-  const to = submitted.payment.kind === 'transfer' ? [poolStream(submitted.payment.toPoolId)] : [];
-  return handleAcross(
+export async function approvePayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, today: string, context: CommandContext, ifMatch?: IfMatch) {
+  const { payment } = await readStates(store, { payment: paymentRead(paymentId) });
+  const submitted = paymentIn(poolId, payment).payment;
+  const toPoolId = submitted.kind === 'transfer' ? submitted.toPoolId : poolId;
+  return decideAcross(
     store,
-    [paymentStream(paymentId), poolStream(poolId), ...to],
-    ([mine, pool]) => {
-      const decided: Approved = decideApproval(paymentIn(poolId, mine!), poolIn(networkId, pool!), by, today);
-      return to.length > 0 ? [decided.payment, decided.pool, decided.to] : [decided.payment, decided.pool];
+    { payment: paymentRead(paymentId), pool: poolRead(poolId), toPool: poolRead(toPoolId) },
+    (s) => {
+      const decided = decideApproval(paymentIn(poolId, s.payment), openIn(s.pool, networkId), by, today);
+      return { payment: decided.payment, pool: decided.pool, toPool: decided.to };
     },
     context,
+    { ifMatch: { stream: 'payment', revision: ifMatch } },
   );
 }
 
-export function rejectPayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, reason: string, context: CommandContext) {
-  return handleAcross(
+export function rejectPayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, reason: string, context: CommandContext, ifMatch?: IfMatch) {
+  return decideAcross(
     store,
-    [paymentStream(paymentId), poolStream(poolId)],
-    ([mine, pool]) => {
-      poolIn(networkId, pool!);
-      return [decideRejection(paymentIn(poolId, mine!), by, reason), []];
+    { payment: paymentRead(paymentId), pool: poolRead(poolId) },
+    (s): { payment: PaymentEvent[] } => {
+      openIn(s.pool, networkId);
+      return { payment: decideRejection(paymentIn(poolId, s.payment), by, reason) };
     },
     context,
+    { ifMatch: { stream: 'payment', revision: ifMatch } },
+  );
+}
+
+/** A decision on the pool's reconciliation, with the pool's ledger entries in view; the pool is only read. */
+export function onReconciliation(
+  store: EventStore,
+  networkId: string,
+  poolId: string,
+  decide: (state: ReconciliationState, entries: LedgerEntry[]) => ReconciliationEvent[],
+  context: CommandContext,
+  ifMatch?: IfMatch,
+) {
+  return decideAcross(
+    store,
+    { reconciliation: [reconciliationStream(poolId), reconciliationFolder] as const, pool: poolRead(poolId) },
+    (s) => ({ reconciliation: decide(s.reconciliation, ledgerEntries(openIn(s.pool, networkId))) }),
+    context,
+    { ifMatch: { stream: 'reconciliation', revision: ifMatch } },
   );
 }

@@ -47,6 +47,9 @@ export type PaymentState = { status: 'none' } | { status: 'submitted' | 'paid' |
 
 export const paymentStream = (paymentId: string) => `pool-payment-${paymentId}`;
 
+/** What folds a payment's stream, for a decision that reads it. */
+export const paymentFolder = { initialState: { status: 'none' } as PaymentState, evolve: evolvePayment };
+
 export function evolvePayment(state: PaymentState, event: PaymentEvent): PaymentState {
   if (event.type === 'pools.PaymentSubmitted') return { status: 'submitted', payment: { kind: 'payment', ...event.data }, approvedBy: [] };
   if (event.type === 'pools.TransferSubmitted') return { status: 'submitted', payment: { kind: 'transfer', ...event.data }, approvedBy: [] };
@@ -109,6 +112,10 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
   if (state.status === 'paid' && state.approvedBy.includes(by.personId)) return nothing;
   if (state.status !== 'submitted') throw new Rejection('payment-settled', `This payment is already ${state.status}.`, 409);
   if (by.personId === payment.submittedBy) throw new Rejection('own-payment', 'Whoever submits a payment cannot approve it.', 403);
+  // Money spent on someone is approved by others, so that no one signs off their own benefit.
+  if (payment.kind === 'payment' && payment.beneficiaries.some((b) => b.holderId === by.personId)) {
+    throw new Rejection('beneficiary-approval', 'Whoever benefits from a payment cannot approve it; ask another treasurer or a board member.', 403);
+  }
   if (state.approvedBy.includes(by.personId)) throw new Rejection('already-approved', 'You have approved this payment; it needs a second, different approver.', 409);
   const approve = (paid: boolean): PaymentEvent => ({ type: 'pools.PaymentApproved', data: { paymentId: payment.paymentId, approvedBy: by.personId, paid } });
   if (state.approvedBy.length + 1 < approvalsNeeded(pool, payment.pence)) return { ...nothing, payment: [approve(false)] };

@@ -64,6 +64,9 @@ export function evolveReconciliation(state: ReconciliationState, event: Reconcil
 
 export const noReconciliation: ReconciliationState = { lines: new Map(), matched: new Map() };
 
+/** What folds a pool's reconciliation stream, for a decision that reads it. */
+export const reconciliationFolder = { initialState: noReconciliation, evolve: evolveReconciliation };
+
 /** The pool's entries as the bank would show them: signed, corrections included. */
 export function ledgerEntries(pool: OpenPool): LedgerEntry[] {
   return [...pool.entries].map(([entryId, e]) => ({ entryId, on: e.on, pence: direction(e.kind) * e.pence, reference: e.reference }));

@@ -1,0 +1,352 @@
+// Pooled personal budgets, the application: every use case of a pool as one function of its
+// dependencies, the caller and the input. The route has already let in only the roles it names
+// (a coordinator opens a pool, a treasurer keeps its books, a treasurer or the board approves);
+// what is decided here is the rest: who is a holder of this network, who may see which statement,
+// the ids a command makes, the day it happens on (from the one clock), and which stream If-Match
+// names. Routes parse, call and map; pages and the CLI go through the routes.
+import { v5 as uuidv5 } from 'uuid';
+import type { z } from 'zod';
+import { contextOf, type Caller, type Deps } from '../access/caller.ts';
+import { membershipOf, requireActiveMembers } from '../access/guard.ts';
+import { brokenChains, digestUpTo, hashesUpTo } from '../audit/chain.ts';
+import { todayOn } from '../clock.ts';
+import type { Decision, Reads } from '../commands/decide.ts';
+import { Rejection } from '../commands/decider.ts';
+import { addDays } from '../dates.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import { readStatement, StatementError, type BankLine } from './bank-statement.ts';
+import {
+  closedPeriods, closingBalances, holdersAsAt, holderStatement, ledger, paymentsOf, periodStatement, poolOf, reconciliationRows, trialBalance, type Pool,
+} from './books.ts';
+import { approvePayment, onPool, onReconciliation, rejectPayment, submitPayment, submitTransfer } from './commands.ts';
+import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './payment.ts';
+import { poolStream, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
+import { decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
+
+/** Where a command or a read is: a pool of a network. */
+export interface InPool {
+  networkId: string;
+  poolId: string;
+}
+
+/** What a write answers: the revision of the stream of the resource it names (its ETag), and the position written. */
+export interface Written {
+  revision: number;
+  position: number;
+}
+
+/** The roles that keep a pool's books, and so may read all of them. */
+export const bookKeepers = ['coordinator', 'treasurer', 'board'] as const;
+
+const written = <R extends Reads>(done: Decision<R>, resource: keyof R): Written => ({ revision: done.revisions[resource], position: done.position });
+const approver = (caller: Caller) => ({ personId: caller.personId, isCoordinator: false });
+
+/** The revision a stream is at now (-1 when it has none): the ETag of the resource it holds. */
+async function revisionOf(deps: Deps, streamId: string): Promise<number> {
+  const [last] = await deps.store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+  return last?.revision ?? -1;
+}
+
+// ---- Commands ---------------------------------------------------------------------------------
+
+export async function openPool(deps: Deps, caller: Caller, input: { networkId: string; name: string; twoApproversAbovePence: number }): Promise<Written & { poolId: string }> {
+  const poolId = uuidv5('pool', caller.commandId);
+  const done = await onPool(deps.store, poolId, { type: 'OpenPool', poolId, ...input }, contextOf(deps, caller));
+  return { poolId, ...written(done, 'pool') };
+}
+
+type Receipt = Omit<z.infer<typeof MoneyReceived.schema>, 'poolId' | 'receiptId'>;
+
+/** Money in. A contribution is a budget holder's, and a holder is an active member of the network. */
+export async function receiveMoney(deps: Deps, caller: Caller, { networkId, poolId, ...receipt }: InPool & Receipt): Promise<Written & { receiptId: string }> {
+  if (receipt.holderId) await requireActiveMembers(deps.store, networkId, [[receipt.holderId, 'holderId']]);
+  const receiptId = uuidv5('receipt', caller.commandId);
+  const done = await onPool(deps.store, poolId, { type: 'ReceiveMoney', networkId, receiptId, ...receipt, today: todayOn(deps.clock) }, contextOf(deps, caller), caller.ifMatch);
+  return { receiptId, ...written(done, 'pool') };
+}
+
+type Refund = Omit<z.infer<typeof RefundReceived.schema>, 'poolId' | 'refundId' | 'shares'>;
+
+export async function receiveRefund(deps: Deps, caller: Caller, { networkId, poolId, ...refund }: InPool & Refund): Promise<Written & { refundId: string }> {
+  const refundId = uuidv5('refund', caller.commandId);
+  const done = await onPool(deps.store, poolId, { type: 'ReceiveRefund', networkId, refundId, ...refund, today: todayOn(deps.clock) }, contextOf(deps, caller), caller.ifMatch);
+  return { refundId, ...written(done, 'pool') };
+}
+
+type Correction = Omit<z.infer<typeof EntryCorrected.schema>, 'poolId' | 'correctionId' | 'shares'>;
+
+export async function correctEntry(deps: Deps, caller: Caller, { networkId, poolId, ...correction }: InPool & Correction): Promise<Written & { correctionId: string }> {
+  const correctionId = uuidv5('correction', caller.commandId);
+  const done = await onPool(deps.store, poolId, { type: 'CorrectEntry', networkId, correctionId, ...correction, today: todayOn(deps.clock) }, contextOf(deps, caller), caller.ifMatch);
+  return { correctionId, ...written(done, 'pool') };
+}
+
+export interface PeriodEnd {
+  periodEnd: string;
+  reinvest: { pence: number; purpose: string } | null;
+  clawBacks: Array<{ holderId: string; pence: number; reference: string }>;
+}
+
+/** Closes the books to a day, sealed with a digest of the whole log as it stands now. */
+export async function closePeriod(deps: Deps, caller: Caller, { networkId, poolId, periodEnd, reinvest, clawBacks }: InPool & PeriodEnd): Promise<Written & { periodEnd: string; digest: string }> {
+  const upToPosition = await deps.store.headPosition();
+  const digest = { upToPosition, sha256: await digestUpTo(deps.database.db, upToPosition) };
+  const done = await onPool(
+    deps.store,
+    poolId,
+    {
+      type: 'ClosePeriod',
+      networkId,
+      periodEnd,
+      closedBy: caller.personId,
+      today: todayOn(deps.clock),
+      reinvest: reinvest && { entryId: uuidv5('reinvestment', caller.commandId), ...reinvest },
+      clawBacks: clawBacks.map((c) => ({ entryId: uuidv5(`claw-back ${c.holderId}`, caller.commandId), ...c })),
+      digest,
+    },
+    contextOf(deps, caller),
+    caller.ifMatch,
+  );
+  return { periodEnd, digest: digest.sha256, ...written(done, 'pool') };
+}
+
+type Payment = Omit<z.infer<typeof PaymentSubmitted.schema>, 'paymentId' | 'poolId' | 'submittedBy'>;
+
+/** A payment to a provider, for budget holders of this network; whoever submits it is on record, and may not approve it. */
+export async function submitPaymentFor(deps: Deps, caller: Caller, { networkId, poolId, ...payment }: InPool & Payment): Promise<Written & { paymentId: string }> {
+  await requireActiveMembers(deps.store, networkId, payment.beneficiaries.map((b, i) => [b.holderId, `beneficiaries/${i}/holderId`]));
+  const paymentId = uuidv5('payment', caller.commandId);
+  const done = await submitPayment(deps.store, networkId, { paymentId, poolId, submittedBy: caller.personId, ...payment }, todayOn(deps.clock), contextOf(deps, caller));
+  return { paymentId, ...written(done, 'payment') };
+}
+
+type Transfer = Omit<z.infer<typeof TransferSubmitted.schema>, 'paymentId' | 'poolId' | 'submittedBy'>;
+
+export async function submitTransferFor(deps: Deps, caller: Caller, { networkId, poolId, ...transfer }: InPool & Transfer): Promise<Written & { paymentId: string }> {
+  const paymentId = uuidv5('transfer', caller.commandId);
+  const done = await submitTransfer(deps.store, networkId, { paymentId, poolId, submittedBy: caller.personId, ...transfer }, todayOn(deps.clock), contextOf(deps, caller));
+  return { paymentId, ...written(done, 'payment') };
+}
+
+/** An approval: never by whoever submitted the payment or benefits from it; two people above the pool's threshold. If-Match names the payment. */
+export async function approve(deps: Deps, caller: Caller, { networkId, poolId, paymentId }: InPool & { paymentId: string }): Promise<Written> {
+  const done = await approvePayment(deps.store, networkId, poolId, paymentId, approver(caller), todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch);
+  return written(done, 'payment');
+}
+
+/** A rejection, saying why. If-Match names the payment. */
+export async function reject(deps: Deps, caller: Caller, { networkId, poolId, paymentId, reason }: InPool & { paymentId: string; reason: string }): Promise<Written> {
+  const done = await rejectPayment(deps.store, networkId, poolId, paymentId, approver(caller), reason, contextOf(deps, caller), caller.ifMatch);
+  return written(done, 'payment');
+}
+
+// ---- Reconciliation ----------------------------------------------------------------------------
+
+const count = <T extends ReconciliationEvent['type']>(events: ReconciliationEvent[] | undefined, type: T, of: (e: Extract<ReconciliationEvent, { type: T }>) => number) =>
+  (events ?? []).filter((e): e is Extract<ReconciliationEvent, { type: T }> => e.type === type).reduce((n, e) => n + of(e), 0);
+
+/**
+ * A bank statement's CSV, read whole first: a line Hearth cannot read refuses the file, naming the
+ * line. Lines not seen before are recorded, their descriptions (which name people) sealed under
+ * the statement's own key, and matched where nothing is in doubt.
+ */
+export async function importBankStatement(deps: Deps, caller: Caller, { networkId, poolId, csv }: InPool & { csv: string }) {
+  const statement = readOrRefuse(csv);
+  const statementId = uuidv5('bank statement', caller.commandId);
+  await deps.vault.ensureKey(statementId);
+  const sealed = new Map(await Promise.all(statement.lines.map(async (l) => [l.lineId, await deps.vault.seal(statementId, l.description)] as const)));
+  const done = await onReconciliation(
+    deps.store,
+    networkId,
+    poolId,
+    (state, entries) => decideImport(state, { poolId, statementId, layout: statement.layout, importedBy: caller.personId, lines: statement.lines, sealed }, entries),
+    contextOf(deps, caller),
+    caller.ifMatch,
+  );
+  const events = done.events.reconciliation;
+  return {
+    statementId,
+    layout: statement.layout,
+    lines: statement.lines.length,
+    imported: count(events, 'pools.BankStatementImported', (e) => e.data.lines.length),
+    matched: count(events, 'pools.LinesMatched', (e) => e.data.matches.length),
+    ...written(done, 'reconciliation'),
+  };
+}
+
+function readOrRefuse(csv: string) {
+  try {
+    return readStatement(csv);
+  } catch (err) {
+    if (err instanceof StatementError) throw new Rejection('statement-malformed', `Line ${err.line}: ${err.reason}`, 422, String(err.line));
+    throw err;
+  }
+}
+
+/** Matches again, after new entries were recorded, what amount, date and reference leave no doubt about. */
+export async function autoMatch(deps: Deps, caller: Caller, { networkId, poolId }: InPool): Promise<Written & { matched: number }> {
+  const lines = await unmatchedLines(deps, poolId);
+  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideAutoMatch(state, poolId, caller.personId, lines, entries), contextOf(deps, caller), caller.ifMatch);
+  return { matched: count(done.events.reconciliation, 'pools.LinesMatched', (e) => e.data.matches.length), ...written(done, 'reconciliation') };
+}
+
+export async function matchLine(deps: Deps, caller: Caller, { networkId, poolId, lineId, entryIds }: InPool & { lineId: string; entryIds: string[] }): Promise<Written> {
+  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideManualMatch(state, poolId, caller.personId, lineId, entryIds, entries), contextOf(deps, caller), caller.ifMatch);
+  return written(done, 'reconciliation');
+}
+
+export async function unmatchLine(deps: Deps, caller: Caller, { networkId, poolId, lineId, reason }: InPool & { lineId: string; reason: string }): Promise<Written> {
+  const done = await onReconciliation(deps.store, networkId, poolId, (state) => decideUnmatch(state, poolId, caller.personId, lineId, reason), contextOf(deps, caller), caller.ifMatch);
+  return written(done, 'reconciliation');
+}
+
+/** The unmatched lines of the pool's statements, their descriptions opened for matching. */
+async function unmatchedLines(deps: Deps, poolId: string): Promise<BankLine[]> {
+  const history = domainEvents<ReconciliationEvent>(await deps.store.readStream(reconciliationStream(poolId)));
+  const matched = new Set<string>();
+  for (const e of history) {
+    if (e.type === 'pools.LinesMatched') for (const m of e.data.matches) matched.add(m.lineId);
+    if (e.type === 'pools.MatchRemoved') matched.delete(e.data.lineId);
+  }
+  const lines: BankLine[] = [];
+  for (const e of history) {
+    if (e.type !== 'pools.BankStatementImported') continue;
+    for (const l of e.data.lines) {
+      if (matched.has(l.lineId)) continue;
+      lines.push({ ...l, description: (await deps.vault.open<string>(e.data.statementId, l.description)) ?? '' });
+    }
+  }
+  return lines;
+}
+
+// ---- Reads -------------------------------------------------------------------------------------
+// Every read is of a pool of the path's network: a pool of another network is not found.
+
+export async function listPools(deps: Deps, _caller: Caller, { networkId }: { networkId: string }): Promise<Pool[]> {
+  const rows = await deps.database.db.selectFrom('pools').select(['pool_id']).where('network_id', '=', networkId).orderBy('name').execute();
+  return Promise.all(rows.map((r) => poolOf(deps.database.db, networkId, r.pool_id)));
+}
+
+/** A pool and its holders' figures at the end of a day (today when left out); `revision` is its ETag. */
+export async function readPool(deps: Deps, _caller: Caller, { networkId, poolId, asAt = todayOn(deps.clock) }: InPool & { asAt?: string | undefined }) {
+  const db = deps.database.db;
+  const [pool, figures, revision] = await Promise.all([poolOf(db, networkId, poolId), holdersAsAt(db, poolId, asAt), revisionOf(deps, poolStream(poolId))]);
+  return { pool, asAt, ...figures, revision };
+}
+
+export async function listPayments(deps: Deps, _caller: Caller, { networkId, poolId, status }: InPool & { status?: string | undefined }) {
+  await poolOf(deps.database.db, networkId, poolId);
+  return paymentsOf(deps.database.db, poolId, status ? { status } : {});
+}
+
+/** One payment or transfer of the pool; `revision` is its ETag, for If-Match on its approval or rejection. */
+export async function readPayment(deps: Deps, _caller: Caller, { networkId, poolId, paymentId }: InPool & { paymentId: string }) {
+  await poolOf(deps.database.db, networkId, poolId);
+  const [[payment], revision] = await Promise.all([paymentsOf(deps.database.db, poolId, { paymentId }), revisionOf(deps, paymentStream(paymentId))]);
+  if (!payment) throw new Rejection('payment-not-found', 'There is no such payment in this pool.', 404);
+  return { payment, revision };
+}
+
+export async function poolLedger(deps: Deps, _caller: Caller, { networkId, poolId, from, to = todayOn(deps.clock) }: InPool & { from: string; to?: string | undefined }) {
+  await poolOf(deps.database.db, networkId, poolId);
+  return { from, to, ...(await ledger(deps.database.db, poolId, from, to)) };
+}
+
+export async function poolTrialBalance(deps: Deps, _caller: Caller, { networkId, poolId, asAt = todayOn(deps.clock) }: InPool & { asAt?: string | undefined }) {
+  await poolOf(deps.database.db, networkId, poolId);
+  return { asAt, lines: await trialBalance(deps.database.db, poolId, asAt) };
+}
+
+/** A budget holder's Direct Payment statement: for the holder themselves, and for those who keep the books. */
+export async function directPaymentStatement(deps: Deps, caller: Caller, { networkId, poolId, holderId, from, to }: InPool & { holderId: string; from: string; to: string }) {
+  if (caller.personId !== holderId) {
+    const membership = await membershipOf(deps.store, networkId, caller.personId);
+    const keeps = membership.status === 'active' && membership.roles.some((r) => (bookKeepers as readonly string[]).includes(r));
+    if (!keeps) throw new Rejection('forbidden', 'Only the budget holder, or those who keep the books, can see this statement.', 403);
+  }
+  if (from > to) throw new Rejection('dates-reversed', 'The period must start on or before its end.', 422, 'from');
+  return holderStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), holderId, from, to);
+}
+
+export async function listPeriods(deps: Deps, _caller: Caller, { networkId, poolId }: InPool) {
+  await poolOf(deps.database.db, networkId, poolId);
+  return closedPeriods(deps.database.db, poolId);
+}
+
+export async function closedPeriodStatement(deps: Deps, _caller: Caller, { networkId, poolId, periodEnd }: InPool & { periodEnd: string }) {
+  return periodStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), periodEnd);
+}
+
+export const [MOST_DAYS, MOST_MONTHS] = [400, 120];
+
+/**
+ * The pool's balance at the close of each day or month of a range, for a chart. Left out, the
+ * range is the last 30 days (by day) or the last 12 months to today (by month); a month's point
+ * is its last day, or the range's end when that comes first.
+ */
+export async function balanceChart(deps: Deps, _caller: Caller, { networkId, poolId, by, ...range }: InPool & { by: 'day' | 'month'; from?: string | undefined; to?: string | undefined }) {
+  await poolOf(deps.database.db, networkId, poolId);
+  const to = range.to ?? todayOn(deps.clock);
+  const from = range.from ?? (by === 'day' ? addDays(to, -29) : `${monthsBefore(to, 11)}-01`);
+  if (from > to) throw new Rejection('dates-reversed', 'The range must start on or before its end.', 422, 'from');
+  const ends = closingDays(by, from, to);
+  if (ends.length > (by === 'day' ? MOST_DAYS : MOST_MONTHS)) throw new Rejection('range-too-long', `Ask for at most ${MOST_DAYS} days or ${MOST_MONTHS} months at a time.`, 422, 'from');
+  return { by, from, to, points: await closingBalances(deps.database.db, poolId, ends) };
+}
+
+/** The ISO month (2026-03) `n` months before the month of `day`. */
+function monthsBefore(day: string, n: number): string {
+  const index = Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1 - n;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** The days whose closing balance a chart shows: each day, or each month's last day (the range's end for the last). */
+function closingDays(by: 'day' | 'month', from: string, to: string): string[] {
+  const ends: string[] = [];
+  if (by === 'day') {
+    // Bounded, so that a range of centuries does not build a list before it is refused.
+    for (let d = from; d <= to && ends.length <= MOST_DAYS; d = addDays(d, 1)) ends.push(d);
+    return ends;
+  }
+  for (let month = from.slice(0, 7); ends.length <= MOST_MONTHS; month = monthsBefore(`${month}-01`, -1)) {
+    const last = addDays(`${monthsBefore(`${month}-01`, -1)}-01`, -1);
+    ends.push(last < to ? last : to);
+    if (last >= to) break;
+  }
+  return ends;
+}
+
+/** The reconciliation: matched lines, what is unmatched on either side, descriptions opened; `revision` is its ETag. */
+export async function readReconciliation(deps: Deps, _caller: Caller, { networkId, poolId }: InPool) {
+  const pool = await poolOf(deps.database.db, networkId, poolId);
+  const [{ lines, unmatchedEntries }, revision] = await Promise.all([reconciliationRows(deps.database.db, poolId), revisionOf(deps, reconciliationStream(poolId))]);
+  const opened = await Promise.all(
+    lines.map(async ({ sealedDescription, ...l }) => ({ ...l, description: (await deps.vault.open<string>(l.statementId, sealedDescription)) ?? '(erased)' })),
+  );
+  const newest = lines.filter((l) => l.balancePence !== null).at(-1);
+  return { pool, lines: opened, unmatchedEntries, bankBalancePence: newest?.balancePence ?? null, revision };
+}
+
+/**
+ * The latest closed periods with the digest recorded at each, taken again over the log as it
+ * stands; with `chains`, every hash chain of the log recomputed too (counts only: a finding may be
+ * in another network). Where the log keeps no hashes (EventStoreDB) there is nothing to take again.
+ */
+export async function poolAudit(deps: Deps, _caller: Caller, { networkId, poolId, last, chains }: InPool & { last: number; chains: boolean }) {
+  const db = deps.database.db;
+  await poolOf(db, networkId, poolId);
+  const hashed = deps.store.kind !== 'eventstoredb';
+  const periods = await Promise.all(
+    (await closedPeriods(db, poolId, last)).map(async (p) => ({ ...p, digestHolds: hashed ? (await hashesUpTo(db, p.upToPosition)).sha256 === p.digest : null })),
+  );
+  const found = hashed && chains ? await brokenChains(db) : undefined;
+  return {
+    periods,
+    chains: found
+      ? {
+          events: found.events, streams: found.streams, broken: found.broken.length, gaps: found.gaps.length, missingPositions: found.missingPositions.length,
+          verify: found.broken.length + found.gaps.length + found.missingPositions.length === 0,
+        }
+      : null,
+  };
+}

@@ -1,0 +1,130 @@
+// Pools' application rules, called directly on a PGlite-backed Hearth whose clock the test sets:
+// who may approve (never the submitter, never a beneficiary, two people above the threshold), the
+// closed period, the day a command happens on, who may read a Direct Payment statement, and a
+// stale If-Match. The network and its people are set up through the API, as anyone would.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../src/access/caller.ts';
+import { fixedClock } from '../src/clock.ts';
+import { PreconditionFailed, readStates } from '../src/commands/decide.ts';
+import { loadConfig } from '../src/config.ts';
+import { openHearth } from '../src/hearth.ts';
+import { buildApp } from '../src/http/app.ts';
+import * as pools from '../src/pools/app.ts';
+import { paymentFolder, paymentStream } from '../src/pools/payment.ts';
+import { poolDecider, poolStream } from '../src/pools/pool.ts';
+import { freshPglite } from './support/db.ts';
+import { quietLog, testSecret } from './support/hearth.ts';
+import { joined, send, signUp } from './support/http.ts';
+import { refused } from './support/given.ts';
+
+const clock = fixedClock('2026-03-10T10:00:00Z');
+const config = loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret });
+const hearth = await openHearth(config, quietLog, { database: await freshPglite(), clock });
+await hearth.engine.start();
+const app = await buildApp(hearth);
+t.teardown(async () => {
+  await app.close();
+  await hearth.close();
+});
+
+const coordinator = await signUp(app, 'Cath Coordinator');
+const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Armley Good Neighbours', kind: 'neighbourhood_network' }, coordinator.auth)).json().networkId as string;
+const [tess, bert, edna, walter] = [
+  await joined(app, networkId, coordinator, 'Tess Treasurer', 'treasurer'),
+  await joined(app, networkId, coordinator, 'Bert Board', 'board'),
+  // Edna keeps the books and holds a budget in the pool too.
+  await joined(app, networkId, coordinator, 'Edna Firth', 'treasurer'),
+  await joined(app, networkId, coordinator, 'Walter Greenwood'),
+];
+
+/** A new command by this person, acting for themselves. */
+const as = (personId: string, ifMatch?: number): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), ...(ifMatch === undefined ? {} : { ifMatch }) });
+const poolNow = async (poolId: string) => (await readStates(hearth.store, { pool: [poolStream(poolId), poolDecider] })).pool;
+const paymentNow = async (paymentId: string) => (await readStates(hearth.store, { payment: [paymentStream(paymentId), paymentFolder] })).payment;
+
+/** An open pool holding £500, Edna's contribution. */
+async function fundedPool(twoApproversAbovePence = 20_000) {
+  const { poolId } = await pools.openPool(hearth, as(coordinator.personId), { networkId, name: `Lunch club ${randomUUID().slice(0, 4)}`, twoApproversAbovePence });
+  await pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source: 'contribution', holderId: edna.personId, pence: 50_000, reference: 'DP March', receivedOn: '2026-03-01' });
+  return poolId;
+}
+const lunches = (poolId: string, pence: number, holderId = walter.personId) => ({
+  networkId, poolId, payee: 'Kirkstall Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV-7', pence, beneficiaries: [{ holderId, pence }], submittedOn: '2026-03-10',
+});
+
+t.test('whoever submits a payment cannot approve it', async (t) => {
+  const poolId = await fundedPool();
+  const { paymentId } = await pools.submitPaymentFor(hearth, as(tess.personId), lunches(poolId, 6_000));
+  t.equal(await refused(pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId })), 'own-payment');
+  t.match(await paymentNow(paymentId), { status: 'submitted', approvedBy: [] }, 'nothing is approved');
+  t.equal(await refused(pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId })), null, 'the board approves it');
+  t.match(await poolNow(poolId), { balance: 44_000 });
+});
+
+t.test('whoever benefits from a payment cannot approve it, even keeping the books', async (t) => {
+  const poolId = await fundedPool();
+  const { paymentId } = await pools.submitPaymentFor(hearth, as(coordinator.personId), lunches(poolId, 6_000, edna.personId));
+  t.equal(await refused(pools.approve(hearth, as(edna.personId), { networkId, poolId, paymentId })), 'beneficiary-approval');
+  t.match(await poolNow(poolId), { balance: 50_000 }, 'nothing paid');
+  t.equal(await refused(pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId })), null, 'another treasurer may');
+  t.match(await poolNow(poolId), { balance: 44_000 });
+});
+
+t.test('above the threshold it takes two to sign, two different people', async (t) => {
+  const poolId = await fundedPool(20_000);
+  const { paymentId } = await pools.submitPaymentFor(hearth, as(coordinator.personId), lunches(poolId, 25_000));
+  await pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId });
+  t.match(await paymentNow(paymentId), { status: 'submitted', approvedBy: [tess.personId] }, 'one signature moves nothing');
+  t.match(await poolNow(poolId), { balance: 50_000 });
+  t.equal(await refused(pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId })), 'already-approved', 'nor does the same one twice');
+  await pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId });
+  t.match(await paymentNow(paymentId), { status: 'paid', approvedBy: [tess.personId, bert.personId] });
+  t.match(await poolNow(poolId), { balance: 25_000, entries: new Map([[paymentId, { kind: 'payment', on: '2026-03-10' }]]) }, 'paid on the clock\'s day');
+  const at = { networkId, poolId, paymentId: (await pools.submitPaymentFor(hearth, as(coordinator.personId), lunches(poolId, 20_000))).paymentId };
+  await pools.approve(hearth, as(tess.personId), at);
+  t.match(await paymentNow(at.paymentId), { status: 'paid' }, 'at the threshold one signature pays');
+});
+
+t.test('a closed period cannot change, and closes only once its last day is over by the clock', async (t) => {
+  const poolId = await fundedPool();
+  t.equal(await refused(pools.closePeriod(hearth, as(tess.personId), { networkId, poolId, periodEnd: '2026-03-10', reinvest: null, clawBacks: [] })), 'period-not-over', 'today is not over');
+  const closed = await pools.closePeriod(hearth, as(tess.personId), { networkId, poolId, periodEnd: '2026-03-05', reinvest: { pence: 1_000, purpose: 'Community garden' }, clawBacks: [] });
+  t.match(closed, { periodEnd: '2026-03-05', digest: /^[0-9a-f]{64}$/ });
+  t.match(await poolNow(poolId), { closedThrough: '2026-03-05', balance: 49_000 });
+  const receipt = (receivedOn: string) => pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source: 'grant', holderId: null, pence: 500, reference: 'Lottery', receivedOn });
+  t.equal(await refused(receipt('2026-03-04')), 'date-in-closed-period');
+  t.equal(await refused(pools.closePeriod(hearth, as(tess.personId), { networkId, poolId, periodEnd: '2026-03-05', reinvest: null, clawBacks: [] })), 'period-already-closed');
+  t.equal(await refused(pools.submitPaymentFor(hearth, as(coordinator.personId), { ...lunches(poolId, 1_000), submittedOn: '2026-03-05' })), 'date-in-closed-period');
+
+  t.equal(await refused(receipt('2026-03-11')), 'date-in-future', "tomorrow, by the clock, is in the future");
+  clock.set('2026-03-11T09:00:00Z');
+  t.teardown(() => clock.set('2026-03-10T10:00:00Z'));
+  t.equal(await refused(receipt('2026-03-11')), null, 'until the clock reaches it');
+});
+
+t.test('a stale If-Match on an approval or a close writes nothing', async (t) => {
+  const poolId = await fundedPool(20_000);
+  const { paymentId, revision } = await pools.submitPaymentFor(hearth, as(coordinator.personId), lunches(poolId, 25_000));
+  const first = await pools.approve(hearth, as(tess.personId, revision), { networkId, poolId, paymentId });
+  t.equal(first.revision, revision + 1);
+  const stale = await pools.approve(hearth, as(bert.personId, revision), { networkId, poolId, paymentId }).catch((err: unknown) => err);
+  t.ok(stale instanceof PreconditionFailed, 'the second signer had not seen the first');
+  t.match(await paymentNow(paymentId), { status: 'submitted', approvedBy: [tess.personId] });
+  t.equal(await refused(pools.approve(hearth, as(bert.personId, first.revision), { networkId, poolId, paymentId })), null, 'with the revision now seen it goes through');
+
+  const close = (ifMatch: number) => pools.closePeriod(hearth, as(tess.personId, ifMatch), { networkId, poolId, periodEnd: '2026-03-05', reinvest: null, clawBacks: [] });
+  t.ok((await close(0).catch((err: unknown) => err)) instanceof PreconditionFailed, 'a close on a pool read before the payment moved money');
+  t.match(await poolNow(poolId), { closedThrough: null });
+});
+
+t.test('a Direct Payment statement is for its holder and for those who keep the books', async (t) => {
+  const poolId = await fundedPool();
+  const { position } = await pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source: 'contribution', holderId: walter.personId, pence: 2_000, reference: 'DP', receivedOn: '2026-03-02' });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
+  const statementOf = (reader: string, holderId: string) => pools.directPaymentStatement(hearth, as(reader), { networkId, poolId, holderId, from: '2026-03-01', to: '2026-03-10' });
+  t.match(await statementOf(walter.personId, walter.personId), { holder: { name: 'Walter Greenwood' }, closing: { contributed: 2_000 } }, 'his own');
+  t.equal(await refused(statementOf(walter.personId, edna.personId)), 'forbidden', "not Edna's");
+  t.match(await statementOf(bert.personId, walter.personId), { closing: { contributed: 2_000 } }, 'the board reads anyone’s');
+  t.equal(await refused(pools.directPaymentStatement(hearth, as(walter.personId), { networkId, poolId, holderId: walter.personId, from: '2026-03-10', to: '2026-03-01' })), 'dates-reversed');
+});
