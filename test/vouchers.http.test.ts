@@ -11,9 +11,9 @@ import { sql } from 'kysely';
 import { openApp, send, signUp, written, type Person } from './support/http.ts';
 import { backends } from './support/db.ts';
 import { contextFor } from './support/given.ts';
-import { handleCommand } from '../src/commands/handle.ts';
 import { expiryFrom, priceOf, voucherDecider, voucherStream, type LearningPolicy, type VoucherValue } from '../src/vouchers/voucher.ts';
 import { redeemSession } from '../src/vouchers/session.ts';
+import { decideAcross } from '../src/commands/decide.ts';
 import { onVoucher } from '../src/vouchers/commands.ts';
 
 const now = Date.now();
@@ -88,7 +88,8 @@ for (const backend of await backends()) {
     }) {
       const voucherId = randomUUID();
       const message = await hearth.vault.seal(o.giver, 'With love');
-      await handleCommand(store, voucherDecider, voucherStream(voucherId), { type: 'BuyVoucher', voucherId, networkId, giverId: o.giver, learnerId: o.learner, value: o.value, occasion: 'Birthday', message, policy: o.policy, today: daysAgo(o.bought) }, contextFor(o.giver));
+      const bought = { type: 'BuyVoucher' as const, voucherId, networkId, giverId: o.giver, learnerId: o.learner, value: o.value, occasion: 'Birthday', message, policy: o.policy, today: daysAgo(o.bought) };
+      await decideAcross(store, { voucher: [voucherStream(voucherId), voucherDecider] }, ({ voucher }) => ({ voucher: voucherDecider.decide(bought, voucher) }), contextFor(o.giver));
       if (o.paid !== undefined) {
         await onVoucher(store, networkId, voucherId, { type: 'RecordPayment', pence: priceOf(o.value), reference: 'CHEQUE', receivedOn: daysAgo(o.paid), recordedBy: treasurer.personId, today: daysAgo(o.paid) }, contextFor(treasurer.personId));
       }
