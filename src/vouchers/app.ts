@@ -13,11 +13,12 @@ import { Forbidden, membershipOf, requireActiveMembers } from '../access/guard.t
 import type { Sealed } from '../access/vault.ts';
 import { todayOn } from '../clock.ts';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, readStates } from '../commands/decide.ts';
+import { decideAcross } from '../commands/decide.ts';
+import { domainEvents } from '../eventstore/events.ts';
 import { buyVoucher, expireVouchers, onVoucher } from './commands.ts';
 import { redeemSession, sessionIdFor } from './session.ts';
 import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, dueToExpire, type VoucherRow } from './books.ts';
-import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type VoucherValue } from './voucher.ts';
+import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type PolicyEvent, type VoucherValue } from './voucher.ts';
 
 /** Reads from the read tables wait for the projections to take in what they show. */
 export type VoucherDeps = Deps & Pick<Hearth, 'engine' | 'config'>;
@@ -43,8 +44,8 @@ export async function setPolicy(deps: Deps, caller: Caller, input: { networkId: 
 
 /** The policy a voucher bought now is bought under, and the revision of the stream it is kept in. */
 export async function policyOf(deps: Deps, _caller: Caller, input: { networkId: string }) {
-  const stream = policyStream(input.networkId);
-  const [{ policy }, history] = await Promise.all([readStates(deps.store, { policy: [stream, policyDecider] }), deps.store.readStream(stream)]);
+  const history = await deps.store.readStream(policyStream(input.networkId));
+  const policy = domainEvents<PolicyEvent>(history).reduce(policyDecider.evolve, policyDecider.initialState);
   return { policy, revision: history.at(-1)?.revision ?? -1 };
 }
 
@@ -146,6 +147,8 @@ async function opened(deps: Deps, v: VoucherRow): Promise<ShownVoucher> {
  */
 export async function voucherFor(deps: VoucherDeps, caller: Caller, input: { networkId: string; voucherId: string }) {
   const { networkId, voucherId } = input;
+  // The revision is read first and the tables waited for until they hold it: what is shown is at
+  // least that new, so an If-Match sent back with it can only be refused as stale, never pass stale.
   const last = (await deps.store.readStream(voucherStream(voucherId))).at(-1);
   if (last && !(await deps.engine.waitFor(['vouchers', 'people'], last.position, deps.config.READ_WAIT_MS))) {
     throw new Rejection('projection-behind', 'The voucher is still being brought up to date. Try again in a moment.', 409);
