@@ -6,11 +6,11 @@ import { sql } from 'kysely';
 import type { Db } from '../src/db/database.ts';
 import type { Projection } from '../src/projections/engine.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
+import { domainEvents } from '../src/eventstore/events.ts';
 import { priceOf, voucherEventTypes, type VoucherEvent } from '../src/vouchers/voucher.ts';
 import { sessionEventTypes, type SessionEvent } from '../src/vouchers/session.ts';
 
-async function applyVoucher(db: Db, event: RecordedEvent): Promise<void> {
-  const e = event as unknown as VoucherEvent;
+async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Promise<void> {
   switch (e.type) {
     case 'vouchers.VoucherBought': {
       const d = e.data;
@@ -73,22 +73,21 @@ async function applyVoucher(db: Db, event: RecordedEvent): Promise<void> {
   }
 }
 
-async function applySession(db: Db, event: RecordedEvent): Promise<void> {
-  const { data: d } = event as unknown as SessionEvent;
+async function applySession(db: Db, { data: d }: SessionEvent): Promise<void> {
   await db
     .insertInto('learning_sessions')
     .values({ session_id: d.sessionId, network_id: d.networkId, mentor_id: d.mentorId, activity: d.activity, starts_at: d.startsAt, fee_pence: d.feePence, shares: JSON.stringify(d.shares), recorded_by: d.recordedBy })
     .execute();
 }
 
-const sessionTypes = new Set<string>(sessionEventTypes.map((t) => t.type));
+const isSession = (e: VoucherEvent | SessionEvent): e is SessionEvent => e.type === 'vouchers.SessionDelivered';
 
 export const vouchersProjection: Projection = {
   name: 'vouchers',
   tables: ['vouchers', 'learning_sessions', 'voucher_redemptions', 'voucher_refunds', 'voucher_expiries'],
   handles: [...voucherEventTypes, ...sessionEventTypes].map((t) => t.type),
   async apply(db, event) {
-    if (sessionTypes.has(event.type)) return applySession(db, event);
-    return applyVoucher(db, event);
+    const e = domainEvents<VoucherEvent | SessionEvent>([event])[0]!;
+    return isSession(e) ? applySession(db, e) : applyVoucher(db, event, e);
   },
 };

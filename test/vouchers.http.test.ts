@@ -11,9 +11,9 @@ import { sql } from 'kysely';
 import { openApp, send, signUp, written, type Person } from './support/http.ts';
 import { backends } from './support/db.ts';
 import { contextFor } from './support/given.ts';
-import { handleCommand } from '../src/commands/handle.ts';
 import { expiryFrom, priceOf, voucherDecider, voucherStream, type LearningPolicy, type VoucherValue } from '../src/vouchers/voucher.ts';
 import { redeemSession } from '../src/vouchers/session.ts';
+import { decideAcross } from '../src/commands/decide.ts';
 import { onVoucher } from '../src/vouchers/commands.ts';
 
 const now = Date.now();
@@ -88,7 +88,8 @@ for (const backend of await backends()) {
     }) {
       const voucherId = randomUUID();
       const message = await hearth.vault.seal(o.giver, 'With love');
-      await handleCommand(store, voucherDecider, voucherStream(voucherId), { type: 'BuyVoucher', voucherId, networkId, giverId: o.giver, learnerId: o.learner, value: o.value, occasion: 'Birthday', message, policy: o.policy, today: daysAgo(o.bought) }, contextFor(o.giver));
+      const bought = { type: 'BuyVoucher' as const, voucherId, networkId, giverId: o.giver, learnerId: o.learner, value: o.value, occasion: 'Birthday', message, policy: o.policy, today: daysAgo(o.bought) };
+      await decideAcross(store, { voucher: [voucherStream(voucherId), voucherDecider] }, ({ voucher }) => ({ voucher: voucherDecider.decide(bought, voucher) }), contextFor(o.giver));
       if (o.paid !== undefined) {
         await onVoucher(store, networkId, voucherId, { type: 'RecordPayment', pence: priceOf(o.value), reference: 'CHEQUE', receivedOn: daysAgo(o.paid), recordedBy: treasurer.personId, today: daysAgo(o.paid) }, contextFor(treasurer.personId));
       }
@@ -401,6 +402,33 @@ for (const backend of await backends()) {
       t.same([r2.statusCode, r2.json()], [201, r1.json()], 'a redemption retried is the first answer');
       t.equal(await store.headPosition(), afterFirst);
       t.match((await get(`${vouchers}/${ids.v1}`, dawn)).json(), { leftSessions: 3, sessionsUsed: 3 }, 'one session, not two');
+    });
+
+    t.test("If-Match on a voucher: a stale ETag is refused with 412 and writes nothing", async (t) => {
+      const given = await send(app, 'POST', vouchers, { learnerId: walter, value: { kind: 'amount', pence: 3_000 }, occasion: 'Get well soon', message: '' }, dawn.auth);
+      t.equal(given.headers.etag, '"0"', 'a voucher given answers with its ETag');
+      const { voucherId } = given.json();
+      const read = await get(`${vouchers}/${voucherId}`, treasurer);
+      t.equal(read.headers.etag, '"0"', 'so does a read of it');
+      const payment = (etag: string) => () => send(app, 'POST', `${vouchers}/${voucherId}/payment`, { pence: 3_000, reference: 'BACS', receivedOn: today }, { ...treasurer.auth, 'if-match': etag });
+      const stale = await refused(t, 'a payment against an old ETag', payment('"7"'), 412, 'precondition-failed');
+      t.equal(stale.headers.etag, '"0"', 'the refusal says where the voucher is now');
+      const paid = await payment('"0"')();
+      t.same([paid.statusCode, paid.headers.etag], [200, '"1"'], 'against the ETag read, paid; the new ETag answered');
+      t.equal((await get(`${vouchers}/${voucherId}`, treasurer)).headers.etag, '"1"');
+
+      const redeemAt = (etag: string, time: string) => () =>
+        send(app, 'POST', `${vouchers}/sessions`, { startsAt: at(today, time), activity: 'Computer skills', shares: [one(walter, voucherId, 500)] }, { ...mo.auth, 'if-match': etag });
+      await refused(t, 'a redemption against an old ETag', redeemAt('"0"', '06:00'), 412, 'precondition-failed');
+      const used = await redeemAt('"1"', '06:00')();
+      t.same([used.statusCode, used.headers.etag], [201, '"2"'], "redeemed; the answer carries the voucher's ETag");
+      await refused(t, 'a refund against an old ETag', () => send(app, 'POST', `${vouchers}/${voucherId}/refund`, { pence: 100, reason: 'Moved' }, { ...treasurer.auth, 'if-match': '"1"' }), 412, 'precondition-failed');
+      await refused(t, 'an If-Match that is no ETag', () => send(app, 'POST', `${vouchers}/${voucherId}/refund`, { pence: 100, reason: 'Moved' }, { ...treasurer.auth, 'if-match': 'yesterday' }), 400, 'validation', '/if-match');
+      t.equal((await send(app, 'POST', `${vouchers}/${voucherId}/refund`, { pence: 100, reason: 'Moved' }, { ...treasurer.auth, 'if-match': '"2"' })).statusCode, 200, 'against the ETag now, refunded');
+
+      const policy = await get(`${vouchers}/policy`, coordinator);
+      await refused(t, 'a policy set against an old ETag', () => send(app, 'PUT', `${vouchers}/policy`, { expiryMonths: 6, atExpiry: 'learning-fund' }, { ...coordinator.auth, 'if-match': '"99"' }), 412, 'precondition-failed');
+      t.equal((await send(app, 'PUT', `${vouchers}/policy`, { expiryMonths: 12, atExpiry: 'learning-fund' }, { ...coordinator.auth, 'if-match': String(policy.headers.etag) })).statusCode, 200, 'against its ETag, set');
     });
 
     t.test('the read tables rebuilt from the events are the tables as kept', async (t) => {

@@ -5,10 +5,10 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { contextFor, refused } from './support/given.ts';
 import { racingHearth } from './support/hearth.ts';
-import { fold } from '../src/commands/decider.ts';
-import { handleCommand } from '../src/commands/handle.ts';
+import { readStates } from '../src/commands/decide.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
-import { defaultPolicy, priceOf, voucherDecider, voucherStream, type HeldVoucher, type VoucherEvent, type VoucherValue } from '../src/vouchers/voucher.ts';
+import { buyVoucher, onVoucher } from '../src/vouchers/commands.ts';
+import { priceOf, voucherDecider, voucherStream, type VoucherState, type VoucherValue } from '../src/vouchers/voucher.ts';
 import { redeemSession, sessionIdFor, sessionStream, type SessionPayment } from '../src/vouchers/session.ts';
 
 const today = new Date().toISOString().slice(0, 10);
@@ -17,11 +17,15 @@ const at = (hour: number) => `${today}T${String(hour).padStart(2, '0')}:00:00.00
 /** A voucher bought for the learner and paid for: its value held. */
 async function heldVoucher(store: EventStore, networkId: string, learnerId: string, value: VoucherValue) {
   const [voucherId, giver, treasurer] = [randomUUID(), randomUUID(), randomUUID()];
-  await handleCommand(store, voucherDecider, voucherStream(voucherId), { type: 'BuyVoucher', voucherId, networkId, giverId: giver, learnerId, value, occasion: 'Birthday', message: 'sealed', policy: defaultPolicy, today }, contextFor(giver));
-  await handleCommand(store, voucherDecider, voucherStream(voucherId), { type: 'RecordPayment', pence: priceOf(value), reference: 'GIFT', receivedOn: today, recordedBy: treasurer, today }, contextFor(treasurer));
+  await buyVoucher(store, { voucherId, networkId, giverId: giver, learnerId, value, occasion: 'Birthday', message: 'sealed', today }, contextFor(giver));
+  await onVoucher(store, networkId, voucherId, { type: 'RecordPayment', pence: priceOf(value), reference: 'GIFT', receivedOn: today, recordedBy: treasurer, today }, contextFor(treasurer));
   return voucherId;
 }
-const voucherNow = async (store: EventStore, voucherId: string) => fold(voucherDecider, (await store.readStream(voucherStream(voucherId))) as unknown as VoucherEvent[]) as HeldVoucher;
+const voucherNow = async (store: EventStore, voucherId: string) => voucherIn((await readStates(store, { voucher: [voucherStream(voucherId), voucherDecider] })).voucher);
+const voucherIn = (state: VoucherState) => {
+  if (state.status === 'none') throw new Error('no such voucher');
+  return state;
+};
 const typesOf = async (store: EventStore, streamId: string) => (await store.readStream(streamId)).map((e) => e.type);
 
 const computerSkills: VoucherValue = { kind: 'sessions', activity: 'Computer skills', sessions: 6, pencePerSession: 1_500 };

@@ -1,17 +1,15 @@
 // Learning vouchers over HTTP, the reads: the network's policy; a voucher with every session that
 // used it, for its giver and its learner; one's own gifts and vouchers; a mentor's sessions and the
 // vouchers they may redeem; and the treasurer's liability report as at a date, as JSON or CSV
-// (?format=csv).
+// (?format=csv). Who may see what is decided in src/vouchers/app.ts.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
-import { fold } from '../commands/decider.ts';
-import { actingIn, actorIn, Forbidden, requireMember, signedIn } from '../access/guard.ts';
-import { today } from '../dates.ts';
 import { pounds } from '../pools/pool.ts';
-import { atExpiry, policyDecider, policyStream, voucherValue, type PolicyEvent } from '../vouchers/voucher.ts';
-import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, type Liability, type VoucherRow } from '../vouchers/books.ts';
+import { atExpiry, voucherValue } from '../vouchers/voucher.ts';
+import type { Liability } from '../vouchers/books.ts';
+import { liability, ownVouchers, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 import { toCsv } from './csv.ts';
 import { asMoney } from '../units.ts';
@@ -38,22 +36,15 @@ const voucherShape = z.object({
   used: money,
   sessionsUsed: z.number().int(),
 });
-const onBehalf = z.object({ 'on-behalf-of': z.uuid().optional() });
-/** Roles that may see any voucher of the network. */
-const keepers = ['treasurer', 'coordinator'] as const;
+
+/** A voucher as the API shows it: amounts as money. */
+const shown = (v: ShownVoucher) => ({
+  voucherId: v.voucherId, giver: v.giver, learner: v.learner, value: v.value, price: asMoney(v.pricePence), occasion: v.occasion, message: v.message,
+  boughtOn: v.boughtOn, expiresOn: v.expiresOn, atExpiry: v.atExpiry as z.infer<typeof atExpiry>, status: v.status as z.infer<typeof voucherShape>['status'], paidOn: v.paidOn,
+  left: asMoney(v.leftPence), leftSessions: v.leftSessions, used: asMoney(v.usedPence), sessionsUsed: v.uses,
+});
 
 export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
-  const { store, vault } = hearth;
-  const { db } = hearth.database;
-
-  /** The message as its giver wrote it, or "(erased)" once their key is gone. */
-  const opened = async (v: VoucherRow) => (await vault.open<string>(v.giver.personId, v.sealedMessage)) ?? '(erased)';
-  const shown = async (v: VoucherRow) => ({
-    voucherId: v.voucherId, giver: v.giver, learner: v.learner, value: v.value, price: asMoney(v.pricePence), occasion: v.occasion, message: await opened(v),
-    boughtOn: v.boughtOn, expiresOn: v.expiresOn, atExpiry: v.atExpiry as z.infer<typeof atExpiry>, status: v.status as z.infer<typeof voucherShape>['status'], paidOn: v.paidOn,
-    left: asMoney(v.leftPence), leftSessions: v.leftSessions, used: asMoney(v.usedPence), sessionsUsed: v.uses,
-  });
-
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const base = '/networks/:networkId/vouchers';
@@ -61,26 +52,26 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/policy`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
-          summary: "The network's voucher policy: how long vouchers last and where unused value goes (any member)",
+          summary: "The network's voucher policy: how long vouchers last and where unused value goes (any member); its ETag for If-Match when setting it",
           params: networkParams,
           response: { 200: z.object({ expiryMonths: z.number().int().nullable(), atExpiry }) },
         },
       },
-      async (request) => {
-        const { networkId } = request.params;
-        await requireMember(store, networkId, signedIn(request));
-        return fold(policyDecider, (await store.readStream(policyStream(networkId))) as unknown as PolicyEvent[]);
+      async (request, reply) => {
+        const { policy, revision } = await policyOf(hearth, request.caller, request.params);
+        return reply.header('etag', `"${revision}"`).send(policy);
       },
     );
 
     app.get(
       base,
       {
+        config: { guard: { who: 'member', onBehalf: true } },
         schema: {
           summary: "One's own vouchers: ?given=me, those one gave; ?learner=me, those given to one (a member, or a coordinator on their behalf)",
           params: networkParams,
-          headers: onBehalf,
           querystring: readAfter
             .extend({ given: z.literal('me').optional(), learner: z.literal('me').optional() })
             .refine((q) => (q.given === undefined) !== (q.learner === undefined), { message: 'ask for given=me or learner=me', path: ['given'] }),
@@ -88,17 +79,16 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { networkId } = request.params;
-        const { acting } = await actorIn(store, networkId, request);
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-        const rows = await vouchersOf(db, networkId, request.query.given ? { giverId: acting.subject } : { learnerId: acting.subject });
-        return { items: await Promise.all(rows.map(shown)) };
+        const rows = await ownVouchers(hearth, request.caller, { networkId: request.params.networkId, as: request.query.given ? 'giver' : 'learner' });
+        return { items: rows.map(shown) };
       },
     );
 
     app.get(
       `${base}/liability`,
       {
+        config: { guard: { who: ['treasurer'] } },
         schema: {
           summary: 'What the network holds for learners at the end of a day, by learner; what expired, to givers and to the learning fund; the fund (treasurers); ?format=csv for a spreadsheet',
           params: networkParams,
@@ -107,9 +97,8 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        await requireMember(store, networkId, signedIn(request), ['treasurer']);
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-        const report = await liabilityAsAt(db, networkId, request.query.asAt ?? today());
+        const report = await liability(hearth, request.caller, { networkId, asAt: request.query.asAt });
         if (request.query.format === 'csv') {
           reply.header('content-disposition', `attachment; filename="voucher-liability-${networkId}-${report.asAt}.csv"`);
           return reply.type('text/csv; charset=utf-8').send(toCsv(liabilityCsv(report)));
@@ -130,23 +119,20 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/sessions`,
       {
+        config: { guard: { who: ['mentor', 'coordinator'], onBehalf: true } },
         schema: {
           summary: "A mentor's sessions and what paid for each: vouchers and learners' own contributions (mentors, or a coordinator on a mentor's behalf)",
           params: networkParams,
-          headers: onBehalf,
           querystring: readAfter.extend({ mentor: z.literal('me') }),
         },
       },
       async (request, reply) => {
-        const { networkId } = request.params;
-        await requireMember(store, networkId, signedIn(request), ['mentor', 'coordinator']);
-        const { subject } = await actingIn(store, networkId, request);
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-        const sessions = await mentorSessions(db, networkId, subject);
+        const { mentorId, sessions } = await sessionsOf(hearth, request.caller, request.params);
         const shares = sessions.flatMap((s) => s.shares);
         const paidBy = (voucher: boolean) => asMoney(shares.filter((s) => (s.voucherId !== null) === voucher).reduce((sum, s) => sum + s.pence, 0));
         return {
-          mentorId: subject,
+          mentorId,
           items: sessions.map((s) => ({ ...s, fee: asMoney(s.feePence), shares: s.shares.map((x) => ({ learner: x.learner, voucherId: x.voucherId, amount: asMoney(x.pence) })) })),
           totals: { sessions: sessions.length, fees: asMoney(sessions.reduce((sum, s) => sum + s.feePence, 0)), fromVouchers: paidBy(true), fromContributions: paidBy(false) },
         };
@@ -156,6 +142,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/redeemable`,
       {
+        config: { guard: { who: ['mentor', 'coordinator'] } },
         schema: {
           summary: "The vouchers a session can be redeemed from today: paid for, something left, not expired; ?learner= one learner's, ?activity= those for an activity and every amount voucher (mentors, coordinators)",
           description: 'Only what a mentor needs to choose the voucher: not the giver, nor their message.',
@@ -169,10 +156,8 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { networkId } = request.params;
-        await requireMember(store, networkId, signedIn(request), ['mentor', 'coordinator']);
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-        const rows = await redeemableVouchers(db, networkId, today(), { learnerId: request.query.learner, activity: request.query.activity });
+        const rows = await redeemableToday(hearth, request.caller, { networkId: request.params.networkId, learnerId: request.query.learner, activity: request.query.activity });
         return { items: rows.map((v) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, left: asMoney(v.leftPence), leftSessions: v.leftSessions, expiresOn: v.expiresOn })) };
       },
     );
@@ -180,8 +165,9 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/:voucherId`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
-          summary: 'A voucher and how it was used: each session, its date, activity and mentor (its giver, its learner, treasurers, coordinators)',
+          summary: 'A voucher and how it was used: each session, its date, activity and mentor (its giver, its learner, treasurers, coordinators); its ETag for If-Match',
           params: networkParams.extend({ voucherId: z.uuid() }),
           querystring: readAfter,
           response: {
@@ -194,19 +180,14 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { networkId, voucherId } = request.params;
-        const principal = signedIn(request);
-        const member = await requireMember(store, networkId, principal);
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-        const { voucher, uses, refunds, expiry } = await voucherOf(db, networkId, voucherId);
-        const own = principal.personId === voucher.giver.personId || principal.personId === voucher.learner.personId;
-        if (!own && !member.roles.some((r) => (keepers as readonly string[]).includes(r))) throw new Forbidden('Only its giver, its learner, or those who keep the books can see this voucher.');
-        return {
-          ...(await shown(voucher)),
-          uses: uses.map((u) => ({ sessionId: u.sessionId, date: u.date, startsAt: u.startsAt, activity: u.activity, mentor: u.mentor, amount: asMoney(u.pence), sessions: u.sessions })),
-          refunds: refunds.map((r) => ({ refundedOn: r.refundedOn, amount: asMoney(r.pence), reason: r.reason })),
-          expiry: expiry && { expiredOn: expiry.expiredOn, amount: asMoney(expiry.pence), sessions: expiry.sessions, disposition: expiry.disposition as z.infer<typeof atExpiry> },
-        };
+        const v = await voucherFor(hearth, request.caller, request.params);
+        return reply.header('etag', `"${v.revision}"`).send({
+          ...shown(v.voucher),
+          uses: v.uses.map((u) => ({ sessionId: u.sessionId, date: u.date, startsAt: u.startsAt, activity: u.activity, mentor: u.mentor, amount: asMoney(u.pence), sessions: u.sessions })),
+          refunds: v.refunds.map((r) => ({ refundedOn: r.refundedOn, amount: asMoney(r.pence), reason: r.reason })),
+          expiry: v.expiry && { expiredOn: v.expiry.expiredOn, amount: asMoney(v.expiry.pence), sessions: v.expiry.sessions, disposition: v.expiry.disposition as z.infer<typeof atExpiry> },
+        });
       },
     );
   };

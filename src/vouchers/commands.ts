@@ -1,22 +1,42 @@
-// Voucher commands as the API gives them: each checks, on the voucher's own stream, that the
-// voucher is this network's (an id alone must not reach another network's money), and expiry
-// runs over every voucher past its last day, one command each.
+// Voucher commands on the voucher's own stream. Each checks that the voucher is this network's (an
+// id alone must not reach another network's money); buying reads the network's policy beside it,
+// so a policy changed in between is not overtaken; expiry runs over every voucher past its last
+// day, one command each.
 import { v5 as uuidv5 } from 'uuid';
-import { fold, Rejection } from '../commands/decider.ts';
-import { handleAcross, type CommandContext, type HandledAcross } from '../commands/handle.ts';
-import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { decideVoucher, voucherDecider, voucherStream, type HeldVoucher, type VoucherCommand, type VoucherEvent } from './voucher.ts';
+import { Rejection } from '../commands/decider.ts';
+import { decideAcross, type CommandContext } from '../commands/decide.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import { decideVoucher, policyDecider, policyStream, voucherDecider, voucherStream, type HeldVoucher, type VoucherCommand, type VoucherState } from './voucher.ts';
 
 /** The voucher, bought in this network. */
-export function voucherIn(networkId: string, history: RecordedEvent[]): HeldVoucher {
-  const voucher = fold(voucherDecider, history as unknown as VoucherEvent[]);
+export function voucherIn(networkId: string, voucher: VoucherState): HeldVoucher {
   if (voucher.status === 'none' || voucher.voucher.networkId !== networkId) throw new Rejection('voucher-not-found', 'There is no such voucher in this network.', 404);
   return voucher;
 }
 
-/** A command on a voucher of this network. */
-export function onVoucher(store: EventStore, networkId: string, voucherId: string, command: Exclude<VoucherCommand, { type: 'BuyVoucher' }>, context: CommandContext): Promise<HandledAcross> {
-  return handleAcross(store, [voucherStream(voucherId)], ([history]) => [decideVoucher(command, voucherIn(networkId, history!))], context);
+export type Purchase = Omit<Extract<VoucherCommand, { type: 'BuyVoucher' }>, 'type' | 'policy'>;
+
+/** Buys a voucher under the network's policy as it stands. */
+export async function buyVoucher(store: EventStore, purchase: Purchase, context: CommandContext) {
+  const done = await decideAcross(
+    store,
+    { voucher: [voucherStream(purchase.voucherId), voucherDecider], policy: [policyStream(purchase.networkId), policyDecider] },
+    ({ voucher, policy }) => ({ voucher: decideVoucher({ type: 'BuyVoucher', ...purchase, policy }, voucher) }),
+    context,
+  );
+  return { voucher: voucherIn(purchase.networkId, done.states.voucher), revision: done.revisions.voucher, position: done.position };
+}
+
+/** A command on a voucher of this network; `ifMatch` the revision of the voucher its caller last saw. */
+export async function onVoucher(store: EventStore, networkId: string, voucherId: string, command: Exclude<VoucherCommand, { type: 'BuyVoucher' }>, context: CommandContext, ifMatch?: number) {
+  const done = await decideAcross(
+    store,
+    { voucher: [voucherStream(voucherId), voucherDecider] },
+    ({ voucher }) => ({ voucher: decideVoucher(command, voucherIn(networkId, voucher)) }),
+    context,
+    { ifMatch: { stream: 'voucher', revision: ifMatch } },
+  );
+  return { events: done.events.voucher ?? [], revision: done.revisions.voucher, position: done.position };
 }
 
 export interface Expired {
@@ -36,8 +56,9 @@ export async function expireVouchers(store: EventStore, networkId: string, vouch
   const expired: Expired[] = [];
   for (const voucherId of voucherIds) {
     const done = await onVoucher(store, networkId, voucherId, { type: 'Expire', today }, { ...context, commandId: uuidv5(`expiry ${voucherId}`, context.commandId), causationId: context.commandId });
-    const event = done.decided[0]?.find((e) => e.type === 'vouchers.VoucherExpired') as Extract<VoucherEvent, { type: 'vouchers.VoucherExpired' }> | undefined;
-    if (event) expired.push({ voucherId, pence: event.data.pence, sessions: event.data.sessions, disposition: event.data.disposition, position: done.position });
+    for (const event of done.events) {
+      if (event.type === 'vouchers.VoucherExpired') expired.push({ voucherId, pence: event.data.pence, sessions: event.data.sessions, disposition: event.data.disposition, position: done.position });
+    }
   }
   return expired;
 }

@@ -4,12 +4,12 @@
 // time, so two requests for the same session, however close together, redeem it once.
 import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
-import { fold, Rejection } from '../commands/decider.ts';
-import { handleAcross, type CommandContext } from '../commands/handle.ts';
+import { Rejection } from '../commands/decider.ts';
+import { decideAcross, type CommandContext, type EventsByName, type Folder, type StreamRead } from '../commands/decide.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { formatPence, pence } from '../units.ts';
-import { decideVoucher, voucherDecider, voucherStream, type VoucherEvent } from './voucher.ts';
+import { decideVoucher, voucherDecider, voucherStream, type VoucherEvent, type VoucherState } from './voucher.ts';
 
 const share = z.strictObject({ learnerId: z.uuid(), voucherId: z.uuid().nullable(), pence });
 export const SessionDelivered = defineEvent(
@@ -61,37 +61,61 @@ function asShare<T>(i: number, decide: () => T): T {
   }
 }
 
+/** A session is delivered once: what its own stream says. */
+export const sessionFolder: Folder<{ delivered: boolean }, SessionEvent> = {
+  initialState: { delivered: false },
+  evolve: () => ({ delivered: true }),
+};
+
+/** Each voucher paying for a session is read under a name of its own, from its id. */
+type VoucherName = `voucher ${string}`;
+const voucherName = (voucherId: string): VoucherName => `voucher ${voucherId}`;
+type SessionReads = { session: StreamRead<{ delivered: boolean }, SessionEvent> } & { [name: VoucherName]: StreamRead<VoucherState, VoucherEvent> };
+
+export interface RedeemOptions {
+  /** The revision a client last saw of the one voucher paying for the session (If-Match). */
+  ifMatch?: number;
+}
+
 /** Redeems a session: the session and every voucher that pays for it are written together, or nothing is. */
-export function redeemSession(store: EventStore, payment: SessionPayment, today: string, context: CommandContext) {
+export async function redeemSession(store: EventStore, payment: SessionPayment, today: string, context: CommandContext, options: RedeemOptions = {}) {
   const sessionId = sessionIdFor(payment.networkId, payment.mentorId, payment.startsAt);
   const vouchers = payment.shares.filter((s) => s.voucherId !== null).map((s) => s.voucherId!);
   if (new Set(vouchers).size !== vouchers.length) throw new Rejection('voucher-twice', 'Each voucher pays once for a session.', 422, 'shares');
+  if (options.ifMatch !== undefined && vouchers.length !== 1) {
+    throw new Rejection('if-match-one-voucher', 'If-Match names the revision of one voucher: send it only for a session paid by one voucher.', 422, 'shares');
+  }
   const deliveredOn = payment.startsAt.slice(0, 10);
-  return handleAcross(
+  const reads: SessionReads = { session: [sessionStream(sessionId), sessionFolder] };
+  for (const voucherId of vouchers) reads[voucherName(voucherId)] = [voucherStream(voucherId), voucherDecider];
+  const done = await decideAcross(
     store,
-    [sessionStream(sessionId), ...vouchers.map(voucherStream)],
-    ([session, ...histories]) => {
-      if (session!.length > 0) throw new Rejection('session-redeemed', 'This session has already been redeemed.', 409, 'startsAt');
-      const decided: VoucherEvent[][] = [];
+    reads,
+    (states) => {
+      if (states.session.delivered) throw new Rejection('session-redeemed', 'This session has already been redeemed.', 409, 'startsAt');
+      const decided: EventsByName<SessionReads> = {};
       const shares = payment.shares.map((s, i) => {
         if (s.voucherId === null) {
           if (s.pence === null || s.pence <= 0) throw new Rejection('contribution-amount', "Say how much the learner's own contribution is.", 422, `shares/${i}/pence`);
           return { learnerId: s.learnerId, voucherId: null, pence: s.pence };
         }
-        const voucher = fold(voucherDecider, histories[decided.length] as unknown as VoucherEvent[]);
+        const voucher = states[voucherName(s.voucherId)]!;
         if (voucher.status === 'none' || voucher.voucher.networkId !== payment.networkId || voucher.voucher.learnerId !== s.learnerId) {
           throw new Rejection('voucher-not-found', 'There is no such voucher for this learner.', 404, `shares/${i}/voucherId`);
         }
         const events = asShare(i, () => decideVoucher({ type: 'Redeem', sessionId, mentorId: payment.mentorId, activity: payment.activity, deliveredOn, pence: s.pence, redeemedBy: payment.recordedBy, today }, voucher));
-        decided.push(events);
-        return { learnerId: s.learnerId, voucherId: s.voucherId, pence: (events[0] as Extract<VoucherEvent, { type: 'vouchers.VoucherRedeemed' }>).data.pence };
+        decided[voucherName(s.voucherId)] = events;
+        return { learnerId: s.learnerId, voucherId: s.voucherId, pence: events.reduce((sum, e) => sum + (e.type === 'vouchers.VoucherRedeemed' ? e.data.pence : 0), 0) };
       });
       const paid = shares.reduce((sum, s) => sum + s.pence, 0);
       if (payment.feePence !== null && paid !== payment.feePence) throw new Rejection('shares-do-not-add-up', `The shares come to ${formatPence(paid)}; the fee is ${formatPence(payment.feePence)}.`, 422, 'shares');
       const { networkId, mentorId, activity, startsAt, recordedBy } = payment;
       const delivered: SessionEvent = { type: 'vouchers.SessionDelivered', data: { sessionId, networkId, mentorId, activity, startsAt, feePence: paid, shares, recordedBy } };
-      return [[delivered], ...decided];
+      return { ...decided, session: [delivered] };
     },
     context,
+    options.ifMatch === undefined ? {} : { ifMatch: { stream: voucherName(vouchers[0]!), revision: options.ifMatch } },
   );
+  const single = vouchers.length === 1 ? done.revisions[voucherName(vouchers[0]!)] : undefined;
+  return { sessionId, revision: done.revisions.session, position: done.position, replayed: done.replayed, ...(single === undefined ? {} : { voucherRevision: single }) };
 }

@@ -1,0 +1,187 @@
+// Learning vouchers, the use cases: a coordinator sets the network's policy; a family member (or a
+// coordinator for them) gives a learner a voucher; the treasurer records the money, refunds on the
+// giver's request and expires what has run out; a mentor redeems the sessions they deliver, one
+// learner's or a group's. And who may see what: a voucher's giver sees how the gift was used, its
+// learner sees theirs, a mentor their own sessions, those who keep the books every voucher.
+//
+// The route's guard has already checked the coarse role (a treasurer pays, a mentor or coordinator
+// redeems); every rule finer than that is here.
+import { v5 as uuidv5 } from 'uuid';
+import type { Hearth } from '../hearth.ts';
+import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
+import { Forbidden, membershipOf, requireActiveMembers } from '../access/guard.ts';
+import type { Sealed } from '../access/vault.ts';
+import { todayOn } from '../clock.ts';
+import { Rejection } from '../commands/decider.ts';
+import { decideAcross } from '../commands/decide.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import { buyVoucher, expireVouchers, onVoucher } from './commands.ts';
+import { redeemSession, sessionIdFor } from './session.ts';
+import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, dueToExpire, type VoucherRow } from './books.ts';
+import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type PolicyEvent, type VoucherValue } from './voucher.ts';
+
+/** Reads from the read tables wait for the projections to take in what they show. */
+export type VoucherDeps = Deps & Pick<Hearth, 'engine' | 'config'>;
+
+/** Roles that may see any voucher of the network. */
+const keepers: readonly string[] = ['treasurer', 'coordinator'];
+
+const written = (done: { revision: number; position: number }) => ({ revision: done.revision, position: done.position });
+
+// ---- the policy
+
+export async function setPolicy(deps: Deps, caller: Caller, input: { networkId: string; policy: LearningPolicy }) {
+  const { networkId, policy } = input;
+  const done = await decideAcross(
+    deps.store,
+    { policy: [policyStream(networkId), policyDecider] },
+    (states) => ({ policy: policyDecider.decide({ type: 'SetPolicy', networkId, policy, setBy: caller.personId }, states.policy) }),
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'policy', revision: caller.ifMatch } },
+  );
+  return { revision: done.revisions.policy, position: done.position };
+}
+
+/** The policy a voucher bought now is bought under, and the revision of the stream it is kept in. */
+export async function policyOf(deps: Deps, _caller: Caller, input: { networkId: string }) {
+  const history = await deps.store.readStream(policyStream(input.networkId));
+  const policy = domainEvents<PolicyEvent>(history).reduce(policyDecider.evolve, policyDecider.initialState);
+  return { policy, revision: history.at(-1)?.revision ?? -1 };
+}
+
+// ---- giving and the money
+
+export interface Gift {
+  networkId: string;
+  learnerId: string;
+  value: VoucherValue;
+  occasion: string;
+  message: string;
+}
+
+/** The giver is whoever the caller acts as; the voucher's id follows from the command, so a retry gives one voucher. */
+export async function giveVoucher(deps: Deps, caller: Caller, gift: Gift) {
+  const { networkId, learnerId, value, occasion } = gift;
+  await requireActiveMembers(deps.store, networkId, [[learnerId, 'learnerId']]);
+  const giverId = subjectOf(caller);
+  const voucherId = uuidv5('voucher', caller.commandId);
+  // Sealed with the giver's key: it is personal, and erased with them.
+  const message: Sealed = await deps.vault.seal(giverId, gift.message);
+  const done = await buyVoucher(deps.store, { voucherId, networkId, giverId, learnerId, value, occasion, message, today: todayOn(deps.clock) }, contextOf(deps, caller));
+  return { voucherId, expiresOn: done.voucher.voucher.expiresOn, pricePence: priceOf(value), ...written(done) };
+}
+
+export async function recordPayment(deps: Deps, caller: Caller, input: { networkId: string; voucherId: string; pence: number; reference: string; receivedOn: string }) {
+  const { networkId, voucherId, pence, reference, receivedOn } = input;
+  const command = { type: 'RecordPayment' as const, pence, reference, receivedOn, recordedBy: caller.personId, today: todayOn(deps.clock) };
+  return written(await onVoucher(deps.store, networkId, voucherId, command, contextOf(deps, caller), caller.ifMatch));
+}
+
+export async function refundVoucher(deps: Deps, caller: Caller, input: { networkId: string; voucherId: string; pence: number; reason: string }) {
+  const { networkId, voucherId, pence, reason } = input;
+  const command = { type: 'Refund' as const, pence, reason, recordedBy: caller.personId, today: todayOn(deps.clock) };
+  return written(await onVoucher(deps.store, networkId, voucherId, command, contextOf(deps, caller), caller.ifMatch));
+}
+
+/** Expires every voucher of the network past its last day, as the policy it was bought under said. */
+export async function expireDue(deps: VoucherDeps, caller: Caller, input: { networkId: string }) {
+  // The vouchers are found in the read tables: first let them take in everything written so far.
+  // One the projection has not reached in time is expired by the next run.
+  await deps.engine.waitFor(['vouchers'], await deps.store.headPosition(), deps.config.READ_WAIT_MS);
+  const today = todayOn(deps.clock);
+  const due = await dueToExpire(deps.database.db, input.networkId, today);
+  const expired = await expireVouchers(deps.store, input.networkId, due, today, contextOf(deps, caller));
+  return { expired: expired.map(({ voucherId, pence, sessions, disposition }) => ({ voucherId, pence, sessions, disposition })), position: Math.max(0, ...expired.map((e) => e.position)) };
+}
+
+// ---- sessions
+
+export interface Session {
+  networkId: string;
+  /** The mentor who gave it: a coordinator names them; a mentor records their own. */
+  mentorId?: string | undefined;
+  startsAt: string;
+  activity: string;
+  feePence: number | null;
+  shares: Array<{ learnerId: string; voucherId: string | null; pence: number | null }>;
+}
+
+/**
+ * A mentor redeems the sessions they gave; a coordinator may record one for a mentor of the
+ * network, and then acts on the mentor's behalf: the events say both. Every learner is a member.
+ */
+export async function redeem(deps: Deps, caller: Caller, session: Session) {
+  const { networkId, startsAt, activity, feePence, shares } = session;
+  const own = await membershipOf(deps.store, networkId, caller.personId);
+  const roles: readonly string[] = own.status === 'active' ? own.roles : [];
+  const mentorId = session.mentorId ?? caller.personId;
+  const forAnother = mentorId !== caller.personId;
+  if (forAnother && !roles.includes('coordinator')) throw new Forbidden('A mentor redeems the sessions they gave; a coordinator may record one for a mentor.');
+  if (!forAnother && !roles.includes('mentor')) throw new Rejection('mentor-required', 'Name the mentor who gave the session.', 422, 'mentorId');
+  if (forAnother) {
+    const mentor = await membershipOf(deps.store, networkId, mentorId);
+    if (mentor.status !== 'active' || !mentor.roles.includes('mentor')) throw new Rejection('not-a-mentor', 'This person is not a mentor of this network.', 422, 'mentorId');
+  }
+  await requireActiveMembers(deps.store, networkId, shares.map((s, i) => [s.learnerId, `shares/${i}/learnerId`]));
+  const context = contextOf(deps, { ...caller, onBehalfOf: forAnother ? mentorId : null });
+  const payment = { networkId, mentorId, activity, startsAt, feePence, shares, recordedBy: caller.personId };
+  const done = await redeemSession(deps.store, payment, todayOn(deps.clock), context, caller.ifMatch === undefined ? {} : { ifMatch: caller.ifMatch });
+  return { sessionId: sessionIdFor(networkId, mentorId, startsAt), revision: done.revision, position: done.position, voucherRevision: done.voucherRevision };
+}
+
+// ---- who sees what
+
+export interface ShownVoucher extends Omit<VoucherRow, 'sealedMessage'> {
+  /** The giver's message, or "(erased)" once their key is gone. */
+  message: string;
+}
+
+async function opened(deps: Deps, v: VoucherRow): Promise<ShownVoucher> {
+  const { sealedMessage, ...rest } = v;
+  return { ...rest, message: (await deps.vault.open<string>(v.giver.personId, sealedMessage)) ?? '(erased)' };
+}
+
+/**
+ * A voucher and how it was used, for its giver, its learner, and those who keep the books; with
+ * the revision of its stream, which the figures shown have reached.
+ */
+export async function voucherFor(deps: VoucherDeps, caller: Caller, input: { networkId: string; voucherId: string }) {
+  const { networkId, voucherId } = input;
+  // The revision is read first and the tables waited for until they hold it: what is shown is at
+  // least that new, so an If-Match sent back with it can only be refused as stale, never pass stale.
+  const last = (await deps.store.readStream(voucherStream(voucherId))).at(-1);
+  if (last && !(await deps.engine.waitFor(['vouchers', 'people'], last.position, deps.config.READ_WAIT_MS))) {
+    throw new Rejection('projection-behind', 'The voucher is still being brought up to date. Try again in a moment.', 409);
+  }
+  const { voucher, ...use } = await voucherOf(deps.database.db, networkId, voucherId);
+  const reader = subjectOf(caller);
+  if (reader !== voucher.giver.personId && reader !== voucher.learner.personId) {
+    const member = await membershipOf(deps.store, networkId, caller.personId);
+    if (member.status !== 'active' || !member.roles.some((r) => keepers.includes(r))) throw new Forbidden('Only its giver, its learner, or those who keep the books can see this voucher.');
+  }
+  return { voucher: await opened(deps, voucher), ...use, revision: last?.revision ?? -1 };
+}
+
+/** The vouchers the caller (or the member they act for) gave, or was given. */
+export async function ownVouchers(deps: Deps, caller: Caller, input: { networkId: string; as: 'giver' | 'learner' }) {
+  const who = subjectOf(caller);
+  const rows = await vouchersOf(deps.database.db, input.networkId, input.as === 'giver' ? { giverId: who } : { learnerId: who });
+  return Promise.all(rows.map((v) => opened(deps, v)));
+}
+
+/** A mentor's own sessions and who paid for each; a coordinator reads a mentor's on their behalf. */
+export async function sessionsOf(deps: Deps, caller: Caller, input: { networkId: string }) {
+  const mentorId = subjectOf(caller);
+  return { mentorId, sessions: await mentorSessions(deps.database.db, input.networkId, mentorId) };
+}
+
+/** What a session can be redeemed from today: only what a mentor needs to choose, not the giver nor the message. */
+export async function redeemableToday(deps: Deps, _caller: Caller, input: { networkId: string; learnerId?: string | undefined; activity?: string | undefined }) {
+  const rows = await redeemableVouchers(deps.database.db, input.networkId, todayOn(deps.clock), { learnerId: input.learnerId, activity: input.activity });
+  return rows.map((v) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, leftPence: v.leftPence, leftSessions: v.leftSessions, expiresOn: v.expiresOn }));
+}
+
+/** What the network held for learners at the end of a day: today's, unless another is asked for. */
+export async function liability(deps: Deps, _caller: Caller, input: { networkId: string; asAt?: string | undefined }) {
+  return liabilityAsAt(deps.database.db, input.networkId, input.asAt ?? todayOn(deps.clock));
+}
