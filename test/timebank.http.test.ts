@@ -128,6 +128,10 @@ t.test('an exchange across two time banks goes through both clearing accounts; b
   await send(app, 'POST', `/api/v1/networks/${other}/invitations/acceptance`, undefined, dora.auth);
   const wrong = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId }), ann.auth);
   t.match(wrong.json(), { status: 422, type: '/problems/unknown-member', errors: [{ pointer: '/receiverId' }] }, 'not a member here without naming her time bank');
+  const unpartnered = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId, receiverNetworkId: other, minutes: 45 }), ann.auth);
+  t.match(unpartnered.json(), { status: 403, type: '/problems/no-partnership', errors: [{ pointer: '/receiverNetworkId' }] }, 'not without a partnership');
+  t.equal((await send(app, 'POST', `${base}/partnerships`, { partnerNetworkId: other }, coordinator.auth)).statusCode, 201);
+  t.equal((await send(app, 'POST', `/api/v1/networks/${other}/partnerships/${networkId}/acceptance`, undefined, coordinator.auth)).statusCode, 200);
   const logged = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId, receiverNetworkId: other, minutes: 45 }), ann.auth);
   t.equal(logged.statusCode, 201);
   const confirmed = await send(app, 'POST', `/api/v1/networks/${other}/timebank/exchanges/${logged.json().exchangeId}/confirmation`, undefined, dora.auth);
@@ -139,6 +143,17 @@ t.test('an exchange across two time banks goes through both clearing accounts; b
   const clearing = await sql<{ network_id: string; balance: number }>`SELECT network_id, balance FROM timebank_accounts WHERE holder = 'clearing' AND network_id IN (${networkId}, ${other})`.execute(hearth.database.db);
   t.same(Object.fromEntries(clearing.rows.map((r) => [r.network_id, r.balance])), { [networkId]: -45, [other]: 45 });
   t.match((await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/accounts/${dora.personId}`, headers: dora.auth })).json(), { balanceMinutes: -45 });
+  const after = `after=${confirmed.json().position}`;
+  const hers = (await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/accounts/${dora.personId}/statement?from=${today}&to=${today}&${after}`, headers: dora.auth })).json();
+  t.match(hers.entries, [{ minutes: -45, with: 'Ann Giver (Kirkstall Time Bank)', network: 'Kirkstall Time Bank' }], "her statement names the giver and her time bank");
+  const his = (await app.inject({ method: 'GET', url: `${tb}/accounts/${ann.personId}/statement?from=${today}&to=${today}&${after}`, headers: ann.auth })).json();
+  t.ok(his.entries.some((e: { with: string }) => e.with === 'Dora Elsewhere (Horsforth Time Bank)'), "the giver's statement names the receiver and her time bank");
+  for (const [id, line] of [[networkId, `${today},Ann Giver,Dora Elsewhere (Horsforth Time Bank),gardening,Weeded the front beds,45,45,confirmed`], [other, `${today},Ann Giver (Kirkstall Time Bank),Dora Elsewhere,gardening,Weeded the front beds,45,45,confirmed`]] as const) {
+    const csv = await app.inject({ method: 'GET', url: `/api/v1/networks/${id}/timebank/exchanges.csv?${after}`, headers: coordinator.auth });
+    t.ok(csv.body.split('\r\n').includes(line), `both networks' exports show it: ${line}`);
+  }
+  const theirFigures = (await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/figures?${after}`, headers: dora.auth })).json();
+  t.match(theirFigures.months.find((m: { month: string }) => m.month === today.slice(0, 7)), { exchanges: 1, minutes: 45, activeMembers: 1 }, "the receiver's network counts it");
 });
 
 t.test('network figures: hours exchanged per month and active members', async (t) => {
