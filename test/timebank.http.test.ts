@@ -164,3 +164,32 @@ t.test('network figures: hours exchanged per month and active members', async (t
   t.match(month, { exchanges: Number, minutes: Number, hours: String, activeMembers: 2 }, 'Ann and Bob exchanged this month; Dora belongs to another time bank');
   t.ok(month.exchanges >= 3);
 });
+
+t.test('If-Match: a stale revision is refused with 412 and writes nothing; reads carry the ETag', async (t) => {
+  const logged = await send(app, 'POST', `${tb}/exchanges`, exchange({ minutes: 10 }), ann.auth);
+  const { exchangeId, position } = logged.json();
+  const read = await app.inject({ method: 'GET', url: `${tb}/exchanges/${exchangeId}?after=${position}`, headers: bob.auth });
+  t.equal(read.headers.etag, '"0"', 'one exchange answers with its ETag');
+  const before = await written(hearth);
+  const stale = await send(app, 'POST', `${tb}/exchanges/${exchangeId}/confirmation`, undefined, { ...bob.auth, 'if-match': '"7"' });
+  t.equal(stale.statusCode, 412, 'a stale confirmation');
+  t.match(stale.json(), { type: '/problems/precondition-failed' });
+  t.equal(stale.headers.etag, '"0"', 'and says where the exchange is now');
+  t.equal((await written(hearth)).events, before.events, 'nothing written');
+  const fresh = await send(app, 'POST', `${tb}/exchanges/${exchangeId}/confirmation`, undefined, { ...bob.auth, 'if-match': read.headers.etag as string });
+  t.equal(fresh.statusCode, 200, 'the revision read');
+  t.equal(fresh.headers.etag, '"1"');
+
+  const settings = await app.inject({ method: 'GET', url: `${tb}/settings`, headers: coordinator.auth });
+  const limits = { lowerMinutes: -600, upperMinutes: 45000, maxExchangeMinutes: 720, reason: 'Back to the defaults' };
+  const staleLimits = await send(app, 'PUT', `${tb}/limits`, limits, { ...coordinator.auth, 'if-match': `"${Number(JSON.parse(settings.headers.etag as string)) + 5}"` });
+  t.equal(staleLimits.statusCode, 412, "stale network limits");
+  t.equal((await send(app, 'PUT', `${tb}/limits`, limits, { ...coordinator.auth, 'if-match': settings.headers.etag as string })).statusCode, 200, 'current network limits');
+
+  const account = await app.inject({ method: 'GET', url: `${tb}/accounts/${bob.personId}`, headers: coordinator.auth });
+  t.match(account.headers.etag, /^"\d+"$/, 'an account answers with its ETag');
+  const memberLimits = { lowerMinutes: -900, upperMinutes: null, reason: 'Recovering from an operation, still' };
+  const staleMember = await send(app, 'PUT', `${tb}/accounts/${bob.personId}/limits`, { ...memberLimits, lowerMinutes: -960 }, { ...coordinator.auth, 'if-match': '"0"' });
+  t.equal(staleMember.statusCode, 412, "stale member limits");
+  t.equal((await send(app, 'PUT', `${tb}/accounts/${bob.personId}/limits`, { ...memberLimits, lowerMinutes: -960 }, { ...coordinator.auth, 'if-match': account.headers.etag as string })).statusCode, 200, 'current member limits');
+});
