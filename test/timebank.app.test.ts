@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import { Rejection } from '../src/commands/decider.ts';
-import { confirmExchange, logExchange, type ExchangeInput } from '../src/timebank/app.ts';
+import { confirmExchange, logExchange, reverseExchange, type ExchangeInput } from '../src/timebank/app.ts';
 import { acceptPartnership, endPartnership, proposePartnership } from '../src/networks/partnership-app.ts';
 import { freshPglite } from './support/db.ts';
 import { quietLog, testSecret } from './support/hearth.ts';
@@ -72,6 +72,9 @@ t.test("an exchange across two time banks is confirmed by the receiver or her ow
   t.match(await confirming(callerFor(standIn), kirkstall.networkId), { type: 'receiver-confirms' }, 'nor the giver');
   t.match(await confirming(callerFor(kirkstall.coordinator), horsforth.networkId), { type: 'forbidden' }, 'nor through the other time bank, where he is no member');
   t.equal(await confirming(callerFor(horsforth.coordinator), horsforth.networkId), null, "her own time bank's coordinator can");
+  const reversing = (coordinator: string, networkId: string) => refusal(reverseExchange(hearth, callerFor(coordinator), { networkId, exchangeId, reason: 'Never happened' }));
+  t.match(await reversing(horsforth.coordinator, horsforth.networkId), { type: 'provider-reverses' }, "a reversal takes hours from the giver: not by the receiver's bank");
+  t.equal(await reversing(kirkstall.coordinator, kirkstall.networkId), null, "the giver's own bank reverses it");
 
   const dora = await horsforth.member();
   const second = await logExchange(hearth, callerFor(standIn), { ...across, receiverId: dora, minutes: 30 });

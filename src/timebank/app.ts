@@ -250,6 +250,11 @@ export const cancelExchange = (deps: Deps, caller: Caller, input: { networkId: s
 export async function reverseExchange(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string; reason: string }): Promise<Written> {
   const e = await exchangeIn(deps, input.networkId, input.exchangeId);
   await requireMember(deps, caller, input.networkId, ['coordinator']);
+  // A reversal takes the hours back from the provider: across two time banks, only their own
+  // time bank's coordinator does that, as only the receiver's confirms.
+  if (e.networkId !== input.networkId && !holds(await membershipOf(deps, e.networkId, caller.personId), ['coordinator'])) {
+    throw new Rejection('provider-reverses', "An exchange across two time banks is reversed by a coordinator of the provider's own time bank.", 403);
+  }
   const by = { personId: caller.personId, isCoordinator: true };
   const context = contextOf(deps, caller);
   const ifMatch = { stream: 'exchange' as const, revision: caller.ifMatch };
