@@ -131,7 +131,11 @@ t.test('an exchange across two time banks goes through both clearing accounts; b
   const unpartnered = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId, receiverNetworkId: other, minutes: 45 }), ann.auth);
   t.match(unpartnered.json(), { status: 403, type: '/problems/no-partnership', errors: [{ pointer: '/receiverNetworkId' }] }, 'not without a partnership');
   t.equal((await send(app, 'POST', `${base}/partnerships`, { partnerNetworkId: other }, coordinator.auth)).statusCode, 201);
-  t.equal((await send(app, 'POST', `/api/v1/networks/${other}/partnerships/${networkId}/acceptance`, undefined, coordinator.auth)).statusCode, 200);
+  t.match((await send(app, 'POST', `${base}/partnerships/${other}/acceptance`, undefined, coordinator.auth)).json(), { status: 409, type: '/problems/own-proposal' }, 'a network cannot accept its own proposal');
+  const accepted = await send(app, 'POST', `/api/v1/networks/${other}/partnerships/${networkId}/acceptance`, undefined, coordinator.auth);
+  t.equal(accepted.statusCode, 200);
+  const list = (await app.inject({ method: 'GET', url: `${base}/partnerships?after=${accepted.json().position}`, headers: ann.auth })).json();
+  t.same(list.items, [{ partnerNetworkId: other, partnerName: 'Horsforth Time Bank', status: 'active', proposedBy: 'this network' }], 'any member sees the partnerships, with the partner\'s name');
   const logged = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId, receiverNetworkId: other, minutes: 45 }), ann.auth);
   t.equal(logged.statusCode, 201);
   const confirmed = await send(app, 'POST', `/api/v1/networks/${other}/timebank/exchanges/${logged.json().exchangeId}/confirmation`, undefined, dora.auth);

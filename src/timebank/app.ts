@@ -11,7 +11,8 @@ import { personDecider, personStream, type PersonState } from '../access/person.
 import { networkDecider, networkStream, type NetworkState } from '../networks/network.ts';
 import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
 import { todayOn } from '../clock.ts';
-import { settingsDecider, timebankStream, type TimebankSettings } from './settings.ts';
+import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
+import { domainEvents } from '../eventstore/events.ts';
 import { accountFolder, accountStream, CLEARING, COMMUNITY, type AccountState } from './account.ts';
 import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeState, type Logged, type Postings } from './exchange.ts';
 import { decideDonation, decideGrant } from './chest.ts';
@@ -324,8 +325,8 @@ export const mayReadNetwork = (deps: Deps, caller: Caller, networkId: string) =>
 /** A network's rules and the revision of their stream (its ETag). */
 export async function rulesOf(deps: Deps, networkId: string): Promise<{ settings: TimebankSettings; revision: number }> {
   const history = await deps.store.readStream(timebankStream(networkId));
-  const { rules } = await readStates(deps.store, { rules: rulesRead(networkId) });
-  return { settings: rules, revision: history.at(-1)?.revision ?? -1 };
+  const settings = domainEvents<SettingsEvent>(history).reduce(settingsDecider.evolve, settingsDecider.initialState);
+  return { settings, revision: history.at(-1)?.revision ?? -1 };
 }
 
 /** The revision of one stream: the ETag of the resource it holds. */
