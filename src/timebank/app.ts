@@ -4,7 +4,7 @@
 // a limit changed at the same moment makes the command read and decide again.
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection, type Actor } from '../commands/decider.ts';
-import { decideAcross, readStates, type Decision, type Reads } from '../commands/decide.ts';
+import { decideAcross, readStates, type Decision, type Reads, type States } from '../commands/decide.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
 import { membershipDecider, membershipStream, type MembershipState, type Role } from '../access/membership.ts';
 import { personDecider, personStream, type PersonState } from '../access/person.ts';
@@ -13,8 +13,8 @@ import { partnershipDecider, partnershipStream, type PartnershipState } from '..
 import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
 import { domainEvents } from '../eventstore/events.ts';
-import { accountFolder, accountStream, CLEARING, COMMUNITY, type AccountState } from './account.ts';
-import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeState, type Logged, type Postings } from './exchange.ts';
+import { accountFolder, accountStream, CLEARING, COMMUNITY } from './account.ts';
+import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type Logged, type Postings } from './exchange.ts';
 import { decideDonation, decideGrant } from './chest.ts';
 import { importTransferReport, readTransferReport, type ImportSummary } from './import.ts';
 import type { Hearth } from '../hearth.ts';
@@ -149,8 +149,7 @@ export async function logExchange(deps: Deps, caller: Caller, input: ExchangeInp
     receiverPerson: [personStream(input.receiverId), personDecider] as const,
     receiverNetwork: [networkStream(theirs), networkDecider] as const,
   };
-  type BaseStates = { exchange: ExchangeState; rules: TimebankSettings; provider: MembershipState; receiver: MembershipState; receiverPerson: PersonState; receiverNetwork: NetworkState };
-  const decide = (s: BaseStates, partnership?: PartnershipState) => {
+  const decide = (s: States<typeof base>, partnership?: PartnershipState) => {
     requireActive(s.provider, 'providerId');
     requireActive(s.receiver, 'receiverId');
     return exchangeDecider.decide(
@@ -218,8 +217,7 @@ export async function confirmExchange(deps: Deps, caller: Caller, input: { netwo
     receiverPerson: [personStream(e.receiverId), personDecider] as const,
     receiverNetwork: [networkStream(theirs), networkDecider] as const,
   };
-  type BaseStates = { exchange: ExchangeState; provider: AccountState; receiver: AccountState; providerRules: TimebankSettings; receiverRules: TimebankSettings; providerMembership: MembershipState; receiverPerson: PersonState; receiverNetwork: NetworkState };
-  const decide = (s: BaseStates, partnership?: PartnershipState) =>
+  const decide = (s: States<typeof base>, partnership?: PartnershipState) =>
     decideConfirmation({ ...s, partnership }, by, careOf(s.receiverNetwork, s.providerMembership, s.receiverPerson), today);
   const context = contextOf(deps, caller);
   const ifMatch = { stream: 'exchange' as const, revision: caller.ifMatch };
