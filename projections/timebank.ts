@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { sql } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
 import { readTable } from '../src/projections/upsert.ts';
-import { AccountLimitsSet, Posted } from '../src/timebank/account.ts';
+import { AccountLimitsSet, CLEARING, Posted } from '../src/timebank/account.ts';
+import { PartnershipAccepted, PartnershipEnded, PartnershipProposed } from '../src/networks/partnership.ts';
 import { ExchangeCancelled, ExchangeConfirmed, ExchangeDisputed, ExchangeLogged, ExchangeReversed } from '../src/timebank/exchange.ts';
 
 const settled: Record<string, { status: string; by: string }> = {
@@ -11,6 +12,12 @@ const settled: Record<string, { status: string; by: string }> = {
   [ExchangeDisputed.type]: { status: 'disputed', by: 'disputedBy' },
   [ExchangeCancelled.type]: { status: 'cancelled', by: 'cancelledBy' },
   [ExchangeReversed.type]: { status: 'reversed', by: 'reversedBy' },
+};
+
+const partnershipStatus: Record<string, 'proposed' | 'active' | 'ended'> = {
+  [PartnershipProposed.type]: 'proposed',
+  [PartnershipAccepted.type]: 'active',
+  [PartnershipEnded.type]: 'ended',
 };
 
 type Logged = z.infer<typeof ExchangeLogged.schema>;
@@ -33,8 +40,8 @@ const exchangesTable = readTable(
 
 export const timebankProjection: Projection = {
   name: 'timebank',
-  tables: ['timebank_accounts', 'timebank_entries', 'timebank_exchanges'],
-  handles: [ExchangeLogged.type, ...Object.keys(settled), Posted.type, AccountLimitsSet.type],
+  tables: ['timebank_accounts', 'timebank_entries', 'timebank_exchanges', 'partnerships'],
+  handles: [ExchangeLogged.type, ...Object.keys(settled), Posted.type, AccountLimitsSet.type, ...Object.keys(partnershipStatus)],
   // At most five statements for a whole batch: exchanges logged (already settled, when that is in
   // the batch too), the last status of others, limits last set, entries, and each account's net
   // movement. An exchange is dated when it happened; a reversal, a donation or a grant when
@@ -44,9 +51,19 @@ export const timebankProjection: Projection = {
     const statuses = new Map<string, { status: string; by: string }>();
     const limits = new Map<string, z.infer<typeof AccountLimitsSet.schema>>();
     const postings: Array<Posting & { position: number; recordedOn: string }> = [];
+    const partnerships = new Map<string, { network_id: string; partner_network_id: string; status: string; proposed_by_network_id: string | null; updated_position: number }>();
     for (const event of events) {
       const change = settled[event.type];
-      if (event.type === ExchangeLogged.type) {
+      const partnership = partnershipStatus[event.type];
+      if (partnership) {
+        // Both sides of the pair, the later event of a batch winning; who proposed is kept from the proposal.
+        const d = event.data as z.infer<typeof PartnershipProposed.schema>;
+        const proposedBy = event.type === PartnershipProposed.type ? d.proposedBy.networkId : null;
+        for (const [a, b] of [[d.networkId, d.partnerNetworkId], [d.partnerNetworkId, d.networkId]] as const) {
+          const earlier = partnerships.get(`${a} ${b}`);
+          partnerships.set(`${a} ${b}`, { network_id: a, partner_network_id: b, status: partnership, proposed_by_network_id: proposedBy ?? earlier?.proposed_by_network_id ?? null, updated_position: event.position });
+        }
+      } else if (event.type === ExchangeLogged.type) {
         const e = event.data as Logged;
         logged.set(e.exchangeId, { ...e, position: event.position });
       } else if (change) {
@@ -88,13 +105,31 @@ export const timebankProjection: Projection = {
         .execute();
     }
     await accountsTable.upsert(db, [...limits.values()].map((d) => ({ network_id: d.networkId, holder: d.holder, balance: 0, lower_override: d.lowerMinutes, upper_override: d.upperMinutes })), { keep: ['balance'] });
+    if (partnerships.size > 0) {
+      await db
+        .insertInto('partnerships')
+        .columns(['network_id', 'partner_network_id', 'status', 'proposed_by_network_id', 'updated_position'])
+        .expression(sql`
+          SELECT x.network_id, x.partner_network_id, x.status, coalesce(x.proposed_by_network_id, x.network_id), x.updated_position
+            FROM json_to_recordset(${rows([...partnerships.values()])}::json)
+                 AS x(network_id uuid, partner_network_id uuid, status text, proposed_by_network_id uuid, updated_position bigint)`)
+        .onConflict((oc) =>
+          oc.columns(['network_id', 'partner_network_id']).doUpdateSet({
+            status: sql`excluded.status`,
+            updated_position: sql`excluded.updated_position`,
+            // Accepting or ending keeps who proposed.
+            proposed_by_network_id: sql`CASE WHEN excluded.status = 'proposed' THEN excluded.proposed_by_network_id ELSE partnerships.proposed_by_network_id END`,
+          }),
+        )
+        .execute();
+    }
     if (postings.length === 0) return;
 
     // An exchange posting takes the exchange's date, category and description: from this batch, or stored.
     const refs = [...new Set(postings.filter((p) => (p.reason === 'exchange' || p.reason === 'reversal') && !logged.has(p.ref)).map((p) => p.ref))];
-    const stored = refs.length === 0 ? [] : await db.selectFrom('timebank_exchanges').select(['exchange_id', 'occurred_on', 'category', 'description']).where('exchange_id', 'in', refs).execute();
-    const exchanges = new Map<string, { occurredOn: string; category: string; description: string }>([
-      ...stored.map((x) => [x.exchange_id, { occurredOn: x.occurred_on, category: x.category, description: x.description }] as const),
+    const stored = refs.length === 0 ? [] : await db.selectFrom('timebank_exchanges').select(['exchange_id', 'occurred_on', 'category', 'description', 'provider_id', 'receiver_id']).where('exchange_id', 'in', refs).execute();
+    const exchanges = new Map<string, { occurredOn: string; category: string; description: string; providerId: string; receiverId: string }>([
+      ...stored.map((x) => [x.exchange_id, { occurredOn: x.occurred_on, category: x.category, description: x.description, providerId: x.provider_id, receiverId: x.receiver_id }] as const),
       ...[...logged.values()].map((e) => [e.exchangeId, e] as const),
     ]);
     await entriesTable.insert(
@@ -104,7 +139,7 @@ export const timebankProjection: Projection = {
         return {
           network_id: p.networkId, holder: p.holder, position: p.position,
           entry_date: p.reason === 'exchange' && exchange ? exchange.occurredOn : (p.occurredOn ?? p.recordedOn),
-          minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: p.counterparty, category: exchange?.category ?? null, description: exchange?.description ?? null,
+          minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: counterpartOf(p, exchange), category: exchange?.category ?? null, description: exchange?.description ?? null,
         };
       }),
     );
@@ -117,3 +152,12 @@ export const timebankProjection: Projection = {
     await accountsTable.upsert(db, [...movement.values()].map((m) => ({ network_id: m.network_id, holder: m.holder, balance: m.minutes })), { add: ['balance'] });
   },
 };
+
+/**
+ * Whom a member's line is with. Across two time banks the posting's counterparty is the clearing
+ * account that carried the hours; the member's statement names the other member instead.
+ */
+function counterpartOf(p: Posting, exchange: { providerId: string; receiverId: string } | undefined): string {
+  if (p.counterparty !== CLEARING || p.holder === CLEARING || !exchange) return p.counterparty;
+  return p.holder === exchange.providerId ? exchange.receiverId : exchange.providerId;
+}

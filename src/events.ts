@@ -1,6 +1,7 @@
 // Every event type Hearth records. An event whose type is not here cannot be appended or read.
 import { EventRegistry } from './eventstore/events.ts';
 import { networkEventTypes } from './networks/network.ts';
+import { partnershipEventTypes } from './networks/partnership.ts';
 import { personEventTypes } from './access/person.ts';
 import { membershipEventTypes } from './access/membership.ts';
 import { settingsEventTypes } from './timebank/settings.ts';
@@ -18,6 +19,7 @@ import { proposalEventTypes } from './coop/proposal.ts';
 
 export const registeredEventTypes = [
   ...networkEventTypes,
+  ...partnershipEventTypes,
   ...personEventTypes,
   ...membershipEventTypes,
   ...settingsEventTypes,

@@ -53,6 +53,22 @@ async function confirmed() {
   return x;
 }
 
+/** Another time bank, with a coordinator of its own; and one that proposed a partnership to this one, or is its partner. */
+const partnerCoordinator = await signUp(app, 'Pat Partner');
+async function partnerNetwork() {
+  return (await send(app, 'POST', '/api/v1/networks', { name: 'Chapel Allerton Time Bank', kind: 'time_bank' }, partnerCoordinator.auth)).json().networkId as string;
+}
+async function proposingNetwork() {
+  const other = await partnerNetwork();
+  await send(app, 'POST', `/api/v1/networks/${other}/partnerships`, { partnerNetworkId: networkId }, partnerCoordinator.auth);
+  return other;
+}
+async function partnerOf() {
+  const other = await proposingNetwork();
+  await send(app, 'POST', `${base}/partnerships/${other}/acceptance`, undefined, people.coordinator.auth);
+  return other;
+}
+
 const care = () => ({ volunteerId: id('member'), recipientId: id('family'), minutes: 60, activity: 'befriending', occurredOn: '2026-11-01' });
 async function careLogged() {
   return (await send(app, 'POST', `${base}/carebank/care`, care(), people.member.auth)).json().careId as string;
@@ -168,6 +184,10 @@ const routes: Route[] = [
     call: (who) =>
       app.inject({ method: 'POST', url: `${base}/timebank/imports`, headers: { ...headers(who), 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n2024-03-05 10:00:00 UTC,A (1),1,B (2),2,,,,1\n' }),
   },
+  { name: 'POST /networks/:id/partnerships', allowed: ['coordinator'], prepare: partnerNetwork, call: (who, n) => send(app, 'POST', `${base}/partnerships`, { partnerNetworkId: n }, headers(who)) },
+  { name: 'POST /networks/:id/partnerships/:partnerNetworkId/acceptance', allowed: ['coordinator'], prepare: proposingNetwork, call: (who, n) => send(app, 'POST', `${base}/partnerships/${n}/acceptance`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/partnerships/:partnerNetworkId/ending', allowed: ['coordinator'], prepare: partnerOf, call: (who, n) => send(app, 'POST', `${base}/partnerships/${n}/ending`, { reason: 'The pilot ended' }, headers(who)) },
+  { name: 'GET /networks/:id/partnerships', allowed: members, call: get(`${base}/partnerships`) },
   { name: 'POST /networks/:id/carebank/rules', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/rules`, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2026-01-01' }, headers(who)) },
   { name: 'GET /networks/:id/carebank/rules', allowed: members, call: get(`${base}/carebank/rules`) },
   { name: 'GET /networks/:id/carebank/care/:careId (its volunteer, the person cared for, or a coordinator)', allowed: ['member', 'family', 'coordinator'], prepare: careLogged, call: (who, c) => get(`${base}/carebank/care/${c}`)(who) },

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { exchangeDecider, decideConfirmation, decideReversal, type ExchangeEvent, type ExchangeState } from '../src/timebank/exchange.ts';
+import { exchangeDecider, decideConfirmation, decideReversal, importedExchange, postingsFor, type Care, type Confirmer, type ExchangeEvent, type ExchangeState } from '../src/timebank/exchange.ts';
+import { decideDonation, decideGrant } from '../src/timebank/chest.ts';
+import { partnershipDecider, type PartnershipEvent } from '../src/networks/partnership.ts';
 import { settingsDecider } from '../src/timebank/settings.ts';
 import { emptyAccount } from '../src/timebank/account.ts';
 import { fold, Rejection } from '../src/commands/decider.ts';
@@ -11,7 +13,9 @@ const ann = '0190f0a0-0000-7000-8000-0000000000b1';
 const bob = '0190f0a0-0000-7000-8000-0000000000b2';
 const cath = '0190f0a0-0000-7000-8000-0000000000c1';
 const settings = fold(settingsDecider, [{ type: 'timebank.CategoryDefined', data: { networkId, category: 'gardening', ratePercent: 100 } }, { type: 'timebank.CategoryDefined', data: { networkId, category: 'personal care', ratePercent: 200 } }]);
-const log = (over: Partial<{ minutes: number; category: string; occurredOn: string; by: { personId: string; isCoordinator: boolean }; providerId: string; receiverId: string }> = {}) => ({
+const active = { status: 'active' as const, roles: ['member' as const], dbs: null };
+const safe: Care = { policy: { requireDbsForSafeguarded: false }, provider: active, receiverNeedsSafeguarding: false };
+const log = (over: Partial<Omit<Extract<Parameters<typeof exchangeDecider.decide>[0], { type: 'LogExchange' }>, 'type'>> = {}) => ({
   type: 'LogExchange' as const,
   exchangeId,
   networkId,
@@ -24,6 +28,7 @@ const log = (over: Partial<{ minutes: number; category: string; occurredOn: stri
   by: { personId: ann, isCoordinator: false },
   today: '2026-11-22',
   settings,
+  care: safe,
   ...over,
 });
 const logged: ExchangeEvent = {
@@ -63,17 +68,107 @@ t.test('disputing and cancelling before confirmation', async (t) => {
 t.test('confirming: the other party or a coordinator; limits enforced', async (t) => {
   const state: ExchangeState = fold(exchangeDecider, [logged]);
   const network = { lowerMinutes: -600, upperMinutes: 45000 };
-  const limits = { provider: network, receiver: network };
-  const accounts = { provider: emptyAccount, receiver: emptyAccount };
-  const confirmed = decideConfirmation(state, { personId: bob, isCoordinator: false }, accounts, limits);
+  const given = { exchange: state, provider: emptyAccount, receiver: emptyAccount, providerRules: network, receiverRules: network };
+  const as = (personId: string, isCoordinator = false, actorId = personId): Confirmer => ({ personId, isCoordinator, actorId });
+  const today = '2026-11-22';
+  const confirmed = decideConfirmation(given, as(bob), safe, today);
   t.same(confirmed.exchange, [{ type: 'timebank.ExchangeConfirmed', data: { exchangeId, confirmedBy: bob } }]);
   t.same(confirmed.provider.map((e) => e.data), [{ networkId, reason: 'exchange', ref: exchangeId, holder: ann, minutes: 90, counterparty: bob }]);
   t.same(confirmed.receiver.map((e) => e.data), [{ networkId, reason: 'exchange', ref: exchangeId, holder: bob, minutes: -90, counterparty: ann }]);
-  t.equal(refusal(() => decideConfirmation(state, { personId: ann, isCoordinator: false }, accounts, limits)), 'own-exchange', 'confirming one\'s own exchange is refused');
-  t.equal(refusal(() => decideConfirmation(state, { personId: cath, isCoordinator: false }, accounts, limits)), 'not-a-party');
-  t.equal(refusal(() => decideConfirmation(state, { personId: bob, isCoordinator: false }, { ...accounts, receiver: { ...emptyAccount, balance: -540 } }, limits)), 'limit-reached', 'the receiver would go below -10:00');
-  t.equal(refusal(() => decideConfirmation(state, { personId: bob, isCoordinator: false }, { ...accounts, provider: { ...emptyAccount, upperMinutes: 60 } }, limits)), 'limit-reached', 'a member\'s own upper limit');
-  t.same(decideConfirmation(state, { personId: cath, isCoordinator: true }, accounts, limits).exchange.length, 1, 'a coordinator confirms');
+  t.same([confirmed.providerClearing, confirmed.receiverClearing], [[], []], 'within one time bank no clearing account moves');
+  t.equal(refusal(() => decideConfirmation(given, as(ann), safe, today)), 'own-exchange', 'confirming one\'s own exchange is refused');
+  t.equal(refusal(() => decideConfirmation(given, as(cath), safe, today)), 'not-a-party');
+  t.equal(refusal(() => decideConfirmation({ ...given, receiver: { ...emptyAccount, balance: -540 } }, as(bob), safe, today)), 'limit-reached', 'the receiver would go below -10:00');
+  t.equal(refusal(() => decideConfirmation({ ...given, provider: { ...emptyAccount, upperMinutes: 60 } }, as(bob), safe, today)), 'limit-reached', 'a member\'s own upper limit');
+  t.same(decideConfirmation(given, as(cath, true), safe, today).exchange.length, 1, 'a coordinator confirms');
+});
+
+t.test('nobody confirms an exchange they gave or received, whoever they act for', async (t) => {
+  const network = { lowerMinutes: -600, upperMinutes: 45000 };
+  // Cath, a coordinator, logged time she gave to Bob.
+  const hers = fold(exchangeDecider, [{ ...logged, data: { ...logged.data, providerId: cath, loggedBy: cath } } as ExchangeEvent]);
+  const given = { exchange: hers, provider: emptyAccount, receiver: emptyAccount, providerRules: network, receiverRules: network };
+  t.equal(refusal(() => decideConfirmation(given, { personId: cath, isCoordinator: true, actorId: cath }, safe, '2026-11-22')), 'own-exchange', 'not as a coordinator');
+  t.equal(refusal(() => decideConfirmation(given, { personId: bob, isCoordinator: false, actorId: cath }, safe, '2026-11-22')), 'own-exchange', 'not on behalf of the other party');
+  t.equal(decideConfirmation(given, { personId: bob, isCoordinator: false, actorId: bob }, safe, '2026-11-22').exchange.length, 1, 'the other party confirms');
+  t.equal(decideConfirmation(given, { personId: ann, isCoordinator: true, actorId: ann }, safe, '2026-11-22').exchange.length, 1, 'another coordinator confirms');
+});
+
+const otherNetwork = '0190f0a0-0000-7000-8000-0000000000a2';
+const proposed: PartnershipEvent = { type: 'network.PartnershipProposed', data: { networkId, partnerNetworkId: otherNetwork, proposedBy: { networkId, personId: cath } } };
+const accepted: PartnershipEvent = { type: 'network.PartnershipAccepted', data: { networkId: otherNetwork, partnerNetworkId: networkId, acceptedBy: { networkId: otherNetwork, personId: bob } } };
+const partners = fold(partnershipDecider, [proposed, accepted]);
+
+t.test('across two time banks: only under an active partnership, confirmed by the receiver\'s side', async (t) => {
+  const across = { receiverNetworkId: otherNetwork };
+  given([]).when(log(across)).rejects(t, 'no-partnership', 'no partnership');
+  given([]).when(log({ ...across, partnership: fold(partnershipDecider, [proposed]) })).rejects(t, 'no-partnership', 'proposed, not yet accepted');
+  given([]).when(log({ ...across, partnership: partners })).then(t, [{ ...logged, data: { ...logged.data, receiverNetworkId: otherNetwork } } as ExchangeEvent], 'partners trade');
+  const ended = fold(partnershipDecider, [proposed, accepted, { type: 'network.PartnershipEnded', data: { networkId, partnerNetworkId: otherNetwork, endedBy: { networkId, personId: cath }, reason: 'closing' } }]);
+  given([]).when(log({ ...across, partnership: ended })).rejects(t, 'no-partnership', 'an ended partnership');
+
+  const state = fold(exchangeDecider, [{ ...logged, data: { ...logged.data, receiverNetworkId: otherNetwork } } as ExchangeEvent]);
+  const network = { lowerMinutes: -600, upperMinutes: 45000 };
+  const s = { exchange: state, provider: emptyAccount, receiver: emptyAccount, providerRules: network, receiverRules: network, partnership: partners };
+  const confirmed = decideConfirmation(s, { personId: bob, isCoordinator: false, actorId: bob }, safe, '2026-11-22');
+  t.same(confirmed.providerClearing.map((e) => e.data), [{ networkId, holder: 'clearing', minutes: -90, reason: 'exchange', ref: exchangeId, counterparty: otherNetwork }]);
+  t.same(confirmed.receiverClearing.map((e) => e.data), [{ networkId: otherNetwork, holder: 'clearing', minutes: 90, reason: 'exchange', ref: exchangeId, counterparty: networkId }]);
+  t.equal(refusal(() => decideConfirmation(s, { personId: cath, isCoordinator: false, actorId: cath }, safe, '2026-11-22')), 'receiver-confirms', "the provider's coordinator (not one of the receiver's) cannot");
+  t.equal(decideConfirmation(s, { personId: cath, isCoordinator: true, actorId: cath }, safe, '2026-11-22').exchange.length, 1, "a coordinator of the receiver's time bank can");
+  t.equal(refusal(() => decideConfirmation({ ...s, partnership: ended }, { personId: bob, isCoordinator: false, actorId: bob }, safe, '2026-11-22')), 'no-partnership', 'an ending is seen at confirmation');
+});
+
+t.test('safeguarding: at logging and at confirmation, naming the giver', async (t) => {
+  const flagged: Care = { policy: { requireDbsForSafeguarded: true }, provider: active, receiverNeedsSafeguarding: true };
+  const checked: Care = { ...flagged, provider: { ...active, dbs: { checkType: 'enhanced', issuedOn: '2025-01-01', expiresOn: '2027-01-01' } } };
+  const expired: Care = { ...flagged, provider: { ...active, dbs: { checkType: 'enhanced', issuedOn: '2020-01-01', expiresOn: '2026-11-01' } } };
+  given([]).when(log({ care: flagged })).rejects(t, 'safeguarding', 'no DBS check');
+  given([]).when(log({ care: expired })).rejects(t, 'safeguarding', 'an expired one');
+  given([]).when(log({ care: checked })).then(t, [logged], 'a current one');
+  given([]).when(log({ care: { ...flagged, policy: { requireDbsForSafeguarded: false } } })).then(t, [logged], 'a policy that does not ask');
+  const network = { lowerMinutes: -600, upperMinutes: 45000 };
+  const s = { exchange: fold(exchangeDecider, [logged]), provider: emptyAccount, receiver: emptyAccount, providerRules: network, receiverRules: network };
+  const refused = (() => {
+    try {
+      decideConfirmation(s, { personId: bob, isCoordinator: false, actorId: bob }, flagged, '2026-11-22');
+    } catch (err) {
+      return err as Rejection;
+    }
+  })();
+  t.match(refused, { type: 'safeguarding', field: 'providerId' }, 'flagged after logging: refused at confirmation');
+});
+
+t.test('one way to post an exchange: imports post as confirmations do', async (t) => {
+  const imported = importedExchange(logged.data as never, cath);
+  t.same(imported.exchange.map((e) => e.type), ['timebank.ExchangeLogged', 'timebank.ExchangeConfirmed']);
+  const live = postingsFor(logged.data as never, 'exchange', 90);
+  t.same([imported.provider, imported.receiver], [live.provider, live.receiver]);
+});
+
+t.test('the community chest', async (t) => {
+  const rules = { lowerMinutes: -600, upperMinutes: 45000 };
+  const gift = { networkId, member: ann, minutes: 60, ref: exchangeId };
+  const donation = decideDonation({ member: emptyAccount, chest: emptyAccount, rules }, gift);
+  const minutesOf = (events: Array<{ data: object }>) => events.map((e) => (e.data as { minutes: number }).minutes);
+  t.same([minutesOf(donation.member), minutesOf(donation.chest)], [[-60], [60]]);
+  t.equal(refusal(() => decideGrant({ member: emptyAccount, chest: emptyAccount, rules }, gift)), 'limit-reached', 'an empty chest grants nothing');
+  t.same(minutesOf(decideGrant({ member: emptyAccount, chest: { ...emptyAccount, balance: 60 }, rules }, gift).member), [60]);
+});
+
+t.test('partnerships: proposed by one, accepted by the other, ended by either', async (t) => {
+  const spec = specFor(partnershipDecider);
+  const mine = { networkId, personId: cath };
+  const theirs = { networkId: otherNetwork, personId: bob };
+  spec([]).when({ type: 'ProposePartnership', by: mine, partnerNetworkId: otherNetwork }).then(t, [proposed]);
+  spec([]).when({ type: 'ProposePartnership', by: mine, partnerNetworkId: networkId }).rejects(t, 'partnership-with-itself');
+  spec([]).when({ type: 'AcceptPartnership', by: theirs, partnerNetworkId: networkId }).rejects(t, 'no-proposal');
+  spec([proposed]).when({ type: 'AcceptPartnership', by: mine, partnerNetworkId: otherNetwork }).rejects(t, 'own-proposal', 'a network cannot accept its own proposal');
+  spec([proposed]).when({ type: 'AcceptPartnership', by: theirs, partnerNetworkId: networkId }).then(t, [accepted]);
+  spec([proposed, accepted]).when({ type: 'EndPartnership', by: theirs, partnerNetworkId: networkId, reason: 'closing' })
+    .then(t, [{ type: 'network.PartnershipEnded', data: { networkId: otherNetwork, partnerNetworkId: networkId, endedBy: theirs, reason: 'closing' } }]);
+  const ended: PartnershipEvent = { type: 'network.PartnershipEnded', data: { networkId, partnerNetworkId: otherNetwork, endedBy: mine, reason: 'x' } };
+  spec([proposed, accepted, ended]).when({ type: 'ProposePartnership', by: theirs, partnerNetworkId: networkId })
+    .then(t, [{ type: 'network.PartnershipProposed', data: { networkId: otherNetwork, partnerNetworkId: networkId, proposedBy: theirs } }], 'an ended partnership may be proposed again');
 });
 
 t.test('a confirmed exchange is corrected only by a reversal that points at it', async (t) => {

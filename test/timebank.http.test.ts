@@ -128,6 +128,14 @@ t.test('an exchange across two time banks goes through both clearing accounts; b
   await send(app, 'POST', `/api/v1/networks/${other}/invitations/acceptance`, undefined, dora.auth);
   const wrong = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId }), ann.auth);
   t.match(wrong.json(), { status: 422, type: '/problems/unknown-member', errors: [{ pointer: '/receiverId' }] }, 'not a member here without naming her time bank');
+  const unpartnered = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId, receiverNetworkId: other, minutes: 45 }), ann.auth);
+  t.match(unpartnered.json(), { status: 403, type: '/problems/no-partnership', errors: [{ pointer: '/receiverNetworkId' }] }, 'not without a partnership');
+  t.equal((await send(app, 'POST', `${base}/partnerships`, { partnerNetworkId: other }, coordinator.auth)).statusCode, 201);
+  t.match((await send(app, 'POST', `${base}/partnerships/${other}/acceptance`, undefined, coordinator.auth)).json(), { status: 409, type: '/problems/own-proposal' }, 'a network cannot accept its own proposal');
+  const accepted = await send(app, 'POST', `/api/v1/networks/${other}/partnerships/${networkId}/acceptance`, undefined, coordinator.auth);
+  t.equal(accepted.statusCode, 200);
+  const list = (await app.inject({ method: 'GET', url: `${base}/partnerships?after=${accepted.json().position}`, headers: ann.auth })).json();
+  t.same(list.items, [{ partnerNetworkId: other, partnerName: 'Horsforth Time Bank', status: 'active', proposedBy: 'this network' }], 'any member sees the partnerships, with the partner\'s name');
   const logged = await send(app, 'POST', `${tb}/exchanges`, exchange({ receiverId: dora.personId, receiverNetworkId: other, minutes: 45 }), ann.auth);
   t.equal(logged.statusCode, 201);
   const confirmed = await send(app, 'POST', `/api/v1/networks/${other}/timebank/exchanges/${logged.json().exchangeId}/confirmation`, undefined, dora.auth);
@@ -139,6 +147,17 @@ t.test('an exchange across two time banks goes through both clearing accounts; b
   const clearing = await sql<{ network_id: string; balance: number }>`SELECT network_id, balance FROM timebank_accounts WHERE holder = 'clearing' AND network_id IN (${networkId}, ${other})`.execute(hearth.database.db);
   t.same(Object.fromEntries(clearing.rows.map((r) => [r.network_id, r.balance])), { [networkId]: -45, [other]: 45 });
   t.match((await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/accounts/${dora.personId}`, headers: dora.auth })).json(), { balanceMinutes: -45 });
+  const after = `after=${confirmed.json().position}`;
+  const hers = (await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/accounts/${dora.personId}/statement?from=${today}&to=${today}&${after}`, headers: dora.auth })).json();
+  t.match(hers.entries, [{ minutes: -45, with: 'Ann Giver (Kirkstall Time Bank)', network: 'Kirkstall Time Bank' }], "her statement names the giver and her time bank");
+  const his = (await app.inject({ method: 'GET', url: `${tb}/accounts/${ann.personId}/statement?from=${today}&to=${today}&${after}`, headers: ann.auth })).json();
+  t.ok(his.entries.some((e: { with: string }) => e.with === 'Dora Elsewhere (Horsforth Time Bank)'), "the giver's statement names the receiver and her time bank");
+  for (const [id, line] of [[networkId, `${today},Ann Giver,Dora Elsewhere (Horsforth Time Bank),gardening,Weeded the front beds,45,45,confirmed`], [other, `${today},Ann Giver (Kirkstall Time Bank),Dora Elsewhere,gardening,Weeded the front beds,45,45,confirmed`]] as const) {
+    const csv = await app.inject({ method: 'GET', url: `/api/v1/networks/${id}/timebank/exchanges.csv?${after}`, headers: coordinator.auth });
+    t.ok(csv.body.split('\r\n').includes(line), `both networks' exports show it: ${line}`);
+  }
+  const theirFigures = (await app.inject({ method: 'GET', url: `/api/v1/networks/${other}/timebank/figures?${after}`, headers: dora.auth })).json();
+  t.match(theirFigures.months.find((m: { month: string }) => m.month === today.slice(0, 7)), { exchanges: 1, minutes: 45, activeMembers: 1 }, "the receiver's network counts it");
 });
 
 t.test('network figures: hours exchanged per month and active members', async (t) => {
@@ -148,4 +167,33 @@ t.test('network figures: hours exchanged per month and active members', async (t
   const month = figures.months.find((m: { month: string }) => m.month === today.slice(0, 7));
   t.match(month, { exchanges: Number, minutes: Number, hours: String, activeMembers: 2 }, 'Ann and Bob exchanged this month; Dora belongs to another time bank');
   t.ok(month.exchanges >= 3);
+});
+
+t.test('If-Match: a stale revision is refused with 412 and writes nothing; reads carry the ETag', async (t) => {
+  const logged = await send(app, 'POST', `${tb}/exchanges`, exchange({ minutes: 10 }), ann.auth);
+  const { exchangeId, position } = logged.json();
+  const read = await app.inject({ method: 'GET', url: `${tb}/exchanges/${exchangeId}?after=${position}`, headers: bob.auth });
+  t.equal(read.headers.etag, '"0"', 'one exchange answers with its ETag');
+  const before = await written(hearth);
+  const stale = await send(app, 'POST', `${tb}/exchanges/${exchangeId}/confirmation`, undefined, { ...bob.auth, 'if-match': '"7"' });
+  t.equal(stale.statusCode, 412, 'a stale confirmation');
+  t.match(stale.json(), { type: '/problems/precondition-failed' });
+  t.equal(stale.headers.etag, '"0"', 'and says where the exchange is now');
+  t.equal((await written(hearth)).events, before.events, 'nothing written');
+  const fresh = await send(app, 'POST', `${tb}/exchanges/${exchangeId}/confirmation`, undefined, { ...bob.auth, 'if-match': read.headers.etag as string });
+  t.equal(fresh.statusCode, 200, 'the revision read');
+  t.equal(fresh.headers.etag, '"1"');
+
+  const settings = await app.inject({ method: 'GET', url: `${tb}/settings`, headers: coordinator.auth });
+  const limits = { lowerMinutes: -600, upperMinutes: 45000, maxExchangeMinutes: 720, reason: 'Back to the defaults' };
+  const staleLimits = await send(app, 'PUT', `${tb}/limits`, limits, { ...coordinator.auth, 'if-match': `"${Number(JSON.parse(settings.headers.etag as string)) + 5}"` });
+  t.equal(staleLimits.statusCode, 412, "stale network limits");
+  t.equal((await send(app, 'PUT', `${tb}/limits`, limits, { ...coordinator.auth, 'if-match': settings.headers.etag as string })).statusCode, 200, 'current network limits');
+
+  const account = await app.inject({ method: 'GET', url: `${tb}/accounts/${bob.personId}`, headers: coordinator.auth });
+  t.match(account.headers.etag, /^"\d+"$/, 'an account answers with its ETag');
+  const memberLimits = { lowerMinutes: -900, upperMinutes: null, reason: 'Recovering from an operation, still' };
+  const staleMember = await send(app, 'PUT', `${tb}/accounts/${bob.personId}/limits`, { ...memberLimits, lowerMinutes: -960 }, { ...coordinator.auth, 'if-match': '"0"' });
+  t.equal(staleMember.statusCode, 412, "stale member limits");
+  t.equal((await send(app, 'PUT', `${tb}/accounts/${bob.personId}/limits`, { ...memberLimits, lowerMinutes: -960 }, { ...coordinator.auth, 'if-match': account.headers.etag as string })).statusCode, 200, 'current member limits');
 });

@@ -1,38 +1,31 @@
 // The time bank's ledger against real stores: random command sequences compared with a simple
 // model (fast-check), and confirmations racing for one member's limit on PostgreSQL.
 import t from 'tap';
-import { contextFor, refused } from './support/given.ts';
+import { refused } from './support/given.ts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { freshPglite } from './support/db.ts';
 import { racingHearth, testHearth } from './support/hearth.ts';
-import { handleCommand } from '../src/commands/handle.ts';
-import { exchangeDecider, exchangeStream } from '../src/timebank/exchange.ts';
-import { settingsDecider, timebankStream } from '../src/timebank/settings.ts';
-import { accountStream, COMMUNITY, emptyAccount, evolveAccount, type AccountEvent } from '../src/timebank/account.ts';
-import { confirmExchange, donate, grant, reverseExchange, setMemberLimits } from '../src/timebank/commands.ts';
-import { fold } from '../src/commands/decider.ts';
-import type { EventStore } from '../src/eventstore/port.ts';
+import { readStates } from '../src/commands/decide.ts';
+import { accountFolder, accountStream, COMMUNITY } from '../src/timebank/account.ts';
+import { cancelExchange, confirmExchange, donateToChest, grantFromChest, logExchange as log, reverseExchange, setMemberLimits, setNetworkLimits } from '../src/timebank/app.ts';
+import type { Hearth } from '../src/hearth.ts';
+import { callerFor, enrol } from './support/timebank.ts';
 
 const today = new Date().toISOString().slice(0, 10);
 
-async function logExchange(store: EventStore, networkId: string, providerId: string, receiverId: string, minutes: number) {
-  const exchangeId = randomUUID();
-  const settings = fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as never);
-  await handleCommand(store, exchangeDecider, exchangeStream(exchangeId), {
-    type: 'LogExchange', exchangeId, networkId, providerId, receiverId, minutes, category: 'help', description: '', occurredOn: today, by: { personId: providerId, isCoordinator: false }, today, settings,
-  }, contextFor(providerId));
-  return exchangeId;
+async function logExchange(hearth: Hearth, networkId: string, providerId: string, receiverId: string, minutes: number) {
+  const done = await log(hearth, callerFor(providerId), { networkId, providerId, receiverId, minutes, category: 'help', description: '', occurredOn: today });
+  return done.exchangeId;
 }
 
-async function balance(store: EventStore, networkId: string, holder: string) {
-  return ((await store.readStream(accountStream(networkId, holder))) as unknown as AccountEvent[]).reduce(evolveAccount, emptyAccount).balance;
+async function balance(hearth: Hearth, networkId: string, holder: string) {
+  return (await readStates(hearth.store, { account: [accountStream(networkId, holder), accountFolder] })).account.balance;
 }
 
 t.test('random command sequences agree with a simple model, and every network sums to zero', async (t) => {
   const hearth = await testHearth(await freshPglite());
   t.teardown(() => hearth.close());
-  const { store } = hearth;
   const LOWER = -120;
   const UPPER = 180;
   const coordinator = randomUUID();
@@ -50,7 +43,9 @@ t.test('random command sequences agree with a simple model, and every network su
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
       const networkId = randomUUID();
       const members = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-      await handleCommand(store, settingsDecider, timebankStream(networkId), { type: 'SetNetworkLimits', networkId, lowerMinutes: LOWER, upperMinutes: UPPER, maxExchangeMinutes: 720, reason: 'test' }, contextFor(coordinator));
+      await enrol(hearth, networkId, coordinator, ['coordinator']);
+      for (const m of members) await enrol(hearth, networkId, m);
+      await setNetworkLimits(hearth, callerFor(coordinator), { networkId, lowerMinutes: LOWER, upperMinutes: UPPER, maxExchangeMinutes: 720, reason: 'test' });
 
       // The model: plain numbers and a list, written from the rules, not from the code.
       const model = new Map<string, number>([...members, COMMUNITY].map((h) => [h, 0]));
@@ -61,13 +56,13 @@ t.test('random command sequences agree with a simple model, and every network su
         if (c.kind === 'log') {
           if (c.p === c.r) continue;
           const [p, r] = [members[c.p]!, members[c.r]!];
-          exchanges.push({ id: await logExchange(store, networkId, p, r, c.minutes), p, r, minutes: c.minutes, status: 'logged' });
+          exchanges.push({ id: await logExchange(hearth, networkId, p, r, c.minutes), p, r, minutes: c.minutes, status: 'logged' });
         } else if (c.kind === 'confirm' || c.kind === 'cancel' || c.kind === 'reverse') {
           const e = exchanges[c.i];
           if (!e) continue;
           if (c.kind === 'confirm') {
             const allowed = e.status === 'logged' && get(e.r) - e.minutes >= LOWER && get(e.p) + e.minutes <= UPPER;
-            const outcome = await refused(confirmExchange(store, e.id, { personId: e.r, isCoordinator: false }, contextFor(e.r)));
+            const outcome = await refused(confirmExchange(hearth, callerFor(e.r), { networkId, exchangeId: e.id }));
             if (e.status === 'confirmed') continue;
             if (allowed !== (outcome === null)) throw new Error(`confirm: model says ${allowed}, Hearth said ${outcome}`);
             if (allowed) {
@@ -75,11 +70,11 @@ t.test('random command sequences agree with a simple model, and every network su
               e.status = 'confirmed';
             }
           } else if (c.kind === 'cancel') {
-            const outcome = await refused(handleCommand(store, exchangeDecider, exchangeStream(e.id), { type: 'CancelExchange', by: { personId: e.p, isCoordinator: false }, reason: 'test' }, contextFor(e.p)));
+            const outcome = await refused(cancelExchange(hearth, callerFor(e.p), { networkId, exchangeId: e.id, reason: 'test' }));
             if ((e.status === 'logged') !== (outcome === null)) throw new Error(`cancel of a ${e.status} exchange: Hearth said ${outcome}`);
             if (e.status === 'logged') e.status = 'cancelled';
           } else {
-            const outcome = await refused(reverseExchange(store, e.id, { personId: coordinator, isCoordinator: true }, 'test', contextFor(coordinator)));
+            const outcome = await refused(reverseExchange(hearth, callerFor(coordinator), { networkId, exchangeId: e.id, reason: 'test' }));
             if (e.status === 'reversed') continue;
             if ((e.status === 'confirmed') !== (outcome === null)) throw new Error(`reverse of a ${e.status} exchange: Hearth said ${outcome}`);
             if (e.status === 'confirmed') {
@@ -90,13 +85,13 @@ t.test('random command sequences agree with a simple model, and every network su
         } else if (c.kind === 'donate') {
           const m = members[c.m]!;
           const allowed = get(m) - c.minutes >= LOWER;
-          const outcome = await refused(donate(store, networkId, m, c.minutes, contextFor(m)));
+          const outcome = await refused(donateToChest(hearth, callerFor(m), { networkId, minutes: c.minutes }));
           if (allowed !== (outcome === null)) throw new Error(`donate: model says ${allowed}, Hearth said ${outcome}`);
           if (allowed) model.set(m, get(m) - c.minutes).set(COMMUNITY, get(COMMUNITY) + c.minutes);
         } else {
           const m = members[c.m]!;
           const allowed = get(COMMUNITY) - c.minutes >= 0 && get(m) + c.minutes <= UPPER;
-          const outcome = await refused(grant(store, networkId, m, c.minutes, contextFor(coordinator)));
+          const outcome = await refused(grantFromChest(hearth, callerFor(coordinator), { networkId, personId: m, minutes: c.minutes }));
           if (allowed !== (outcome === null)) throw new Error(`grant: model says ${allowed}, Hearth said ${outcome}`);
           if (allowed) model.set(COMMUNITY, get(COMMUNITY) - c.minutes).set(m, get(m) + c.minutes);
         }
@@ -104,7 +99,7 @@ t.test('random command sequences agree with a simple model, and every network su
 
       let sum = 0;
       for (const holder of [...members, COMMUNITY]) {
-        const actual = await balance(store, networkId, holder);
+        const actual = await balance(hearth, networkId, holder);
         if (actual !== get(holder)) throw new Error(`${holder}: Hearth has ${actual}, the model ${get(holder)}`);
         sum += actual;
       }
@@ -118,25 +113,32 @@ t.test('random command sequences agree with a simple model, and every network su
 t.test('confirmations racing for one member\'s limit: exactly as many succeed as the limit allows', async (t) => {
   const hearth = await racingHearth(t);
   if (!hearth) return;
-  const { store } = hearth;
+  const members = async (networkId: string, n: number) => {
+    const ids = Array.from({ length: n }, () => randomUUID());
+    for (const id of ids) await enrol(hearth, networkId, id);
+    return ids;
+  };
   for (let round = 0; round < 5; round++) {
     const networkId = randomUUID();
-    const receiver = randomUUID();
+    const [receiver, ...providers] = await members(networkId, 3);
     const coordinator = randomUUID();
+    await enrol(hearth, networkId, coordinator, ['coordinator']);
     // The receiver may go 1:00 into debit: room for exactly one of the two.
-    await setMemberLimits(store, networkId, receiver, { lowerMinutes: -60, upperMinutes: null, reason: 'new member' }, contextFor(coordinator));
-    const exchanges = await Promise.all([randomUUID(), randomUUID()].map((provider) => logExchange(store, networkId, provider, receiver, 60)));
-    const outcomes = await Promise.all(exchanges.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, contextFor(receiver)))));
+    await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: receiver!, lowerMinutes: -60, upperMinutes: null, reason: 'new member' });
+    const exchanges = await Promise.all(providers.map((provider) => logExchange(hearth, networkId, provider, receiver!, 60)));
+    const outcomes = await Promise.all(exchanges.map((exchangeId) => refused(confirmExchange(hearth, callerFor(receiver!), { networkId, exchangeId }))));
     t.same(outcomes.sort(), ['limit-reached', null].sort(), `round ${round}: one confirmed, one refused at the limit`);
-    t.equal(await balance(store, networkId, receiver), -60);
+    t.equal(await balance(hearth, networkId, receiver!), -60);
   }
 
   const networkId = randomUUID();
-  const receiver = randomUUID();
-  await setMemberLimits(store, networkId, receiver, { lowerMinutes: -180, upperMinutes: null, reason: 'room for three' }, contextFor(receiver));
-  const eight = await Promise.all(Array.from({ length: 8 }, () => logExchange(store, networkId, randomUUID(), receiver, 60)));
-  const outcomes = await Promise.all(eight.map((id) => refused(confirmExchange(store, id, { personId: receiver, isCoordinator: false }, contextFor(receiver)))));
+  const [receiver, ...providers] = await members(networkId, 9);
+  const coordinator = randomUUID();
+  await enrol(hearth, networkId, coordinator, ['coordinator']);
+  await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: receiver!, lowerMinutes: -180, upperMinutes: null, reason: 'room for three' });
+  const eight = await Promise.all(providers.map((provider) => logExchange(hearth, networkId, provider, receiver!, 60)));
+  const outcomes = await Promise.all(eight.map((exchangeId) => refused(confirmExchange(hearth, callerFor(receiver!), { networkId, exchangeId }))));
   t.equal(outcomes.filter((o) => o === null).length, 3, 'eight racing, room for three: three confirmed');
   t.equal(outcomes.filter((o) => o === 'limit-reached').length, 5);
-  t.equal(await balance(store, networkId, receiver), -180);
+  t.equal(await balance(hearth, networkId, receiver!), -180);
 });

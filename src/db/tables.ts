@@ -142,6 +142,14 @@ export interface TimebankEntriesTable {
   description: string | null;
 }
 
+export interface PartnershipsTable {
+  network_id: string;
+  partner_network_id: string;
+  status: 'proposed' | 'active' | 'ended';
+  proposed_by_network_id: string;
+  updated_position: Int8;
+}
+
 export interface TimebankExchangesTable {
   exchange_id: string;
   network_id: string;
@@ -485,6 +493,7 @@ export interface Tables {
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;
   timebank_exchanges: TimebankExchangesTable;
+  partnerships: PartnershipsTable;
   person_keys: PersonKeysTable;
   credentials: CredentialsTable;
   sessions: SessionsTable;

@@ -14,6 +14,7 @@ import { accountRoutes } from './accounts.ts';
 import { timebankRoutes } from './timebank.ts';
 import { timebankImportRoutes } from './timebank-import.ts';
 import { timebankReadRoutes } from './timebank-reads.ts';
+import { partnershipRoutes } from './partnerships.ts';
 import { webRoutes } from '../web/index.ts';
 import { carebankRoutes } from './carebank.ts';
 import { carebankReadRoutes } from './carebank-reads.ts';
@@ -133,6 +134,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(timebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankImportRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankReadRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(partnershipRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankReadRoutes(hearth), { prefix: '/api/v1' });
   await app.register(poolRoutes(hearth), { prefix: '/api/v1' });

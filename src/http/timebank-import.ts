@@ -4,8 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
-import { importColumns, importTransferReport, readTransferReport } from '../timebank/import.ts';
-import { inRole } from './guarded.ts';
+import { importColumns } from '../timebank/import.ts';
+import { importTransfers } from '../timebank/app.ts';
 
 /** Exports of a few years run to megabytes; larger than any other request. */
 export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
@@ -18,6 +18,7 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
       '/networks/:networkId/timebank/imports',
       {
         bodyLimit: IMPORT_BODY_LIMIT,
+        config: { guard: { who: ['coordinator'], write: true } },
         schema: {
           summary: "Import members and transfers from another time bank's CSV export (coordinators)",
           description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members (a row between two of them moves nothing, and is counted apart); quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing.`,
@@ -29,13 +30,7 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
           },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['coordinator'], async ({ commandId: _, ...base }) => {
-          const report = readTransferReport(request.body);
-          return { status: 201, body: await importTransferReport(hearth, networkId, report, base) };
-        });
-      },
+      async (request, reply) => reply.code(201).send(await importTransfers(hearth, request.caller, { ...request.params, csv: request.body })),
     );
   };
 }

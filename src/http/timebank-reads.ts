@@ -6,12 +6,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sql } from 'kysely';
 import type { Hearth } from '../hearth.ts';
-import { fold, Rejection } from '../commands/decider.ts';
-import { Forbidden, requireMember, signedIn } from '../access/guard.ts';
-import { settingsDecider, timebankStream, type SettingsEvent } from '../timebank/settings.ts';
+import * as timebank from '../timebank/app.ts';
 import { formatMinutes } from '../units.ts';
 import { shownName } from '../access/person.ts';
 import { readAfter, waitForProjections } from './reads.ts';
+import { makeProblem, sendProblem } from './problem.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
 
@@ -33,25 +32,29 @@ const exchange = z.object({
 /** Near a limit: within this share of the way from nothing to the limit. */
 const NEAR_LIMIT_PERCENT = 80;
 
+const named = (name: string, network: string | null) => (network ? `${name} (${network})` : name);
+
 export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
   const { db } = hearth.database;
-  const { store } = hearth;
 
   const exchanges = (networkId: string) =>
     db
       .selectFrom('timebank_exchanges as x')
       .leftJoin('people as p', 'p.person_id', 'x.provider_id')
       .leftJoin('people as r', 'r.person_id', 'x.receiver_id')
-      .select(['x.exchange_id', 'x.occurred_on', 'x.provider_id', 'p.name as provider', 'p.erased as providerErased', 'x.receiver_id', 'r.name as receiver', 'r.erased as receiverErased', 'x.minutes', 'x.credited', 'x.category', 'x.description', 'x.status', 'x.logged_by'])
+      // A party kept by another time bank is named with it.
+      .leftJoin('networks as pn', (join) => join.onRef('pn.network_id', '=', 'x.network_id').on('x.network_id', '<>', networkId))
+      .leftJoin('networks as rn', (join) => join.onRef('rn.network_id', '=', 'x.receiver_network_id').on('x.receiver_network_id', '<>', networkId))
+      .select(['x.exchange_id', 'x.occurred_on', 'x.provider_id', 'p.name as provider', 'p.erased as providerErased', 'pn.name as providerNetwork', 'x.receiver_id', 'r.name as receiver', 'r.erased as receiverErased', 'rn.name as receiverNetwork', 'x.minutes', 'x.credited', 'x.category', 'x.description', 'x.status', 'x.logged_by'])
       .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]));
   type Row = Awaited<ReturnType<ReturnType<typeof exchanges>['execute']>>[number];
   const shaped = (r: Row): z.infer<typeof exchange> => ({
     exchangeId: r.exchange_id,
     occurredOn: r.occurred_on,
     providerId: r.provider_id,
-    providerName: shownName(r.provider, r.providerErased),
+    providerName: named(shownName(r.provider, r.providerErased), r.providerNetwork),
     receiverId: r.receiver_id,
-    receiverName: shownName(r.receiver, r.receiverErased),
+    receiverName: named(shownName(r.receiver, r.receiverErased), r.receiverNetwork),
     minutes: r.minutes,
     creditedMinutes: r.credited,
     category: r.category,
@@ -67,16 +70,18 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/settings`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: "The time bank's categories with their rates, its balance limits and its longest exchange (any member)",
           params: networkParams,
           response: { 200: z.object({ categories: z.array(z.object({ category: z.string(), ratePercent: z.number().int() })), lowerMinutes: z.number().int(), upperMinutes: z.number().int(), maxExchangeMinutes: z.number().int() }) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { networkId } = request.params;
-        await requireMember(store, networkId, signedIn(request));
-        const settings = fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as unknown as SettingsEvent[]);
+        await timebank.mayReadNetwork(hearth, request.caller, networkId);
+        const { settings, revision } = await timebank.rulesOf(hearth, networkId);
+        reply.header('etag', `"${revision}"`);
         return {
           categories: Object.entries(settings.categories).sort(([a], [b]) => a.localeCompare(b)).map(([category, ratePercent]) => ({ category, ratePercent })),
           lowerMinutes: settings.lowerMinutes,
@@ -89,6 +94,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/accounts/:personId/exchanges`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: "A member's exchanges, newest first: those waiting for someone to confirm, then the rest (the member, or a coordinator)",
           params: networkParams.extend({ personId: z.uuid() }),
@@ -98,8 +104,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, personId } = request.params;
-        const principal = signedIn(request);
-        await requireMember(store, networkId, principal, principal.personId === personId ? undefined : ['coordinator']);
+        await timebank.mayReadAccount(hearth, request.caller, networkId, personId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
         const mine = exchanges(networkId).where((eb) => eb.or([eb('x.provider_id', '=', personId), eb('x.receiver_id', '=', personId)]));
         const [waiting, recent] = await Promise.all([
@@ -113,8 +118,9 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/exchanges/:exchangeId`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
-          summary: 'One exchange (its parties, or a coordinator)',
+          summary: 'One exchange, with its ETag (its parties, or a coordinator)',
           params: networkParams.extend({ exchangeId: z.uuid() }),
           querystring: readAfter,
           response: { 200: exchange },
@@ -122,13 +128,12 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId, exchangeId } = request.params;
-        const principal = signedIn(request);
-        const membership = await requireMember(store, networkId, principal);
+        await timebank.mayReadNetwork(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
         const row = await exchanges(networkId).where('x.exchange_id', '=', exchangeId).executeTakeFirst();
-        if (!row) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
-        const party = row.provider_id === principal.personId || row.receiver_id === principal.personId;
-        if (!party && !membership.roles.includes('coordinator')) throw new Forbidden('Only the people in this exchange, or a coordinator, can see it.');
+        if (!row) return sendProblem(reply, makeProblem('exchange-not-found', 404, 'There is no such exchange in this network.'));
+        await timebank.mayReadExchange(hearth, request.caller, networkId, { providerId: row.provider_id, receiverId: row.receiver_id });
+        reply.header('etag', `"${await timebank.revisionOf(hearth, { exchangeId })}"`);
         return shaped(row);
       },
     );
@@ -136,6 +141,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/accounts`,
       {
+        config: { guard: { who: ['coordinator'] } },
         schema: {
           summary: `Every member's balance against their limits, those nearest a limit first; near is ${NEAR_LIMIT_PERCENT}% of the way to it (coordinators)`,
           params: networkParams,
@@ -161,9 +167,9 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        await requireMember(store, networkId, signedIn(request), ['coordinator']);
+        await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'memberships', 'people'], request.query.after))) return reply;
-        const settings = fold(settingsDecider, (await store.readStream(timebankStream(networkId))) as unknown as SettingsEvent[]);
+        const { settings } = await timebank.rulesOf(hearth, networkId);
         const rows = await db
           .selectFrom('memberships as m')
           .leftJoin('people as p', 'p.person_id', 'm.person_id')
@@ -197,6 +203,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       '/networks/:networkId/directory',
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: 'The active members of a network by name, so that members can say who they gave time to or received it from (any member)',
           params: networkParams,
@@ -206,7 +213,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        await requireMember(store, networkId, signedIn(request));
+        await timebank.mayReadNetwork(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;
         const rows = await db
           .selectFrom('memberships as m')

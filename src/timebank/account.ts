@@ -50,6 +50,9 @@ export const accountStream = (networkId: string, holder: string) => `account-${n
 
 export const emptyAccount: AccountState = { balance: 0, lowerMinutes: null, upperMinutes: null };
 
+/** An account's fold, as every command that reads one names it. */
+export const accountFolder = { initialState: emptyAccount, evolve: (state: AccountState, event: AccountEvent) => evolveAccount(state, event) };
+
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
     case 'timebank.Posted':
@@ -89,3 +92,16 @@ export function checkPosting(account: AccountState, limits: Limits, minutes: num
   }
 }
 
+
+/**
+ * The two postings of a gift to or from the community chest: a donation debits the member and
+ * credits the chest, a grant the other way. Live commands and imports both build them here.
+ */
+export function chestPostings(p: { networkId: string; member: string; minutes: number; reason: 'donation' | 'grant'; ref: string; occurredOn?: string }): { member: AccountEvent[]; chest: AccountEvent[] } {
+  const signed = p.reason === 'grant' ? p.minutes : -p.minutes;
+  const common = { networkId: p.networkId, reason: p.reason, ref: p.ref, ...(p.occurredOn ? { occurredOn: p.occurredOn } : {}) };
+  return {
+    member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: signed, counterparty: COMMUNITY } }],
+    chest: [{ type: 'timebank.Posted', data: { ...common, holder: COMMUNITY, minutes: -signed, counterparty: p.member } }],
+  };
+}

@@ -6,6 +6,9 @@ import { Rejection, type Actor, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { categoryName, type TimebankSettings } from './settings.ts';
 import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState, type Limits } from './account.ts';
+import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
+import type { MembershipState } from '../access/membership.ts';
+import type { PartnershipState } from '../networks/partnership.ts';
 
 const ids = { exchangeId: z.uuid() };
 export const ExchangeLogged = defineEvent(
@@ -41,7 +44,7 @@ export type ExchangeEvent =
   | DomainEvent<typeof ExchangeCancelled>
   | DomainEvent<typeof ExchangeReversed>;
 
-type Logged = z.infer<typeof ExchangeLogged.schema>;
+export type Logged = z.infer<typeof ExchangeLogged.schema>;
 export type ExchangeState =
   | { status: 'none' }
   | { status: 'logged' | 'disputed' | 'confirmed' | 'cancelled' | 'reversed'; exchange: Logged };
@@ -61,9 +64,36 @@ export type ExchangeCommand =
       by: Actor;
       today: string;
       settings: TimebankSettings;
+      /** Across two time banks: their partnership, which must be active. */
+      partnership?: PartnershipState;
+      care: Care;
     }
   | { type: 'DisputeExchange'; by: Actor; reason: string }
   | { type: 'CancelExchange'; by: Actor; reason: string };
+
+/**
+ * What the safeguarding rule asks of care given: the policy of the network of the person cared for
+ * (the receiver's), the giver's membership where their DBS check is recorded, and whether the
+ * receiver is flagged.
+ */
+export interface Care {
+  policy: SafeguardingPolicy;
+  provider: MembershipState;
+  receiverNeedsSafeguarding: boolean;
+}
+
+/** Refuses care the safeguarding rule does not allow, naming the giver. */
+export function requireSafeCare(care: Care, today: string): void {
+  const refusal = careRefusal(care.policy, care.provider, care.receiverNeedsSafeguarding, today);
+  if (refusal) throw new Rejection('safeguarding', refusal, 422, 'providerId');
+}
+
+/** Two time banks trade only while their partnership is active. */
+export function requirePartnership(partnership: PartnershipState | undefined): void {
+  if (partnership?.status !== 'active') {
+    throw new Rejection('no-partnership', "These two time banks have no active partnership: one network's coordinator proposes it and the other's accepts it first.", 403, 'receiverNetworkId');
+  }
+}
 
 export const exchangeStream = (exchangeId: string) => `exchange-${exchangeId}`;
 
@@ -102,6 +132,9 @@ export const exchangeDecider: Decider<ExchangeCommand, ExchangeState, ExchangeEv
       if (categories.length > 0 && rate === undefined) {
         throw new Rejection('unknown-category', `This network's categories are: ${categories.join(', ')}.`, 422, 'category');
       }
+      const across = command.receiverNetworkId !== undefined && command.receiverNetworkId !== command.networkId;
+      if (across) requirePartnership(command.partnership);
+      requireSafeCare(command.care, command.today);
       const ratePercent = rate ?? 100;
       return [
         {
@@ -111,7 +144,7 @@ export const exchangeDecider: Decider<ExchangeCommand, ExchangeState, ExchangeEv
             networkId: command.networkId,
             providerId: command.providerId,
             receiverId: command.receiverId,
-            ...(command.receiverNetworkId && command.receiverNetworkId !== command.networkId ? { receiverNetworkId: command.receiverNetworkId } : {}),
+            ...(across ? { receiverNetworkId: command.receiverNetworkId } : {}),
             minutes: command.minutes,
             category: command.category,
             ratePercent,
@@ -152,8 +185,9 @@ export interface Postings {
   exchange: ExchangeEvent[];
   provider: AccountEvent[];
   receiver: AccountEvent[];
-  /** Across two time banks: the provider's network's clearing account, then the receiver's. */
-  clearing: [AccountEvent[], AccountEvent[]];
+  /** Across two time banks: each one's clearing account; empty within one. */
+  providerClearing: AccountEvent[];
+  receiverClearing: AccountEvent[];
 }
 
 /** Where the receiver's account is kept: their own time bank's, for an exchange across two. */
@@ -162,9 +196,10 @@ export const receiverNetwork = (e: Logged) => e.receiverNetworkId ?? e.networkId
 /**
  * Moves `minutes` from the receiver to the provider: the receiver's account debited, the
  * provider's credited, and across two time banks through each one's clearing account, so that
- * every network's accounts sum to zero after every write.
+ * every network's accounts sum to zero after every write. The one way an exchange is posted:
+ * live confirmations, reversals and imports all come here.
  */
-function postings(e: Logged, reason: 'exchange' | 'reversal', minutes: number): Omit<Postings, 'exchange'> {
+export function postingsFor(e: Logged, reason: 'exchange' | 'reversal', minutes: number): Omit<Postings, 'exchange'> {
   const posting = (networkId: string, holder: string, signed: number, counterparty: string): AccountEvent => ({
     type: 'timebank.Posted',
     data: { networkId, holder, minutes: signed, reason, ref: e.exchangeId, counterparty },
@@ -174,33 +209,81 @@ function postings(e: Logged, reason: 'exchange' | 'reversal', minutes: number): 
   return {
     provider: [posting(e.networkId, e.providerId, minutes, across ? CLEARING : e.receiverId)],
     receiver: [posting(theirs, e.receiverId, -minutes, across ? CLEARING : e.providerId)],
-    clearing: across ? [[posting(e.networkId, CLEARING, -minutes, theirs)], [posting(theirs, CLEARING, minutes, e.networkId)]] : [[], []],
+    providerClearing: across ? [posting(e.networkId, CLEARING, -minutes, theirs)] : [],
+    receiverClearing: across ? [posting(theirs, CLEARING, minutes, e.networkId)] : [],
   };
+}
+
+/** An exchange brought over from another system: logged and confirmed at once, posted as a live one is. */
+export function importedExchange(e: Logged, confirmedBy: string): Postings {
+  return {
+    exchange: [
+      { type: 'timebank.ExchangeLogged', data: e },
+      { type: 'timebank.ExchangeConfirmed', data: { exchangeId: e.exchangeId, confirmedBy } },
+    ],
+    ...postingsFor(e, 'exchange', e.credited),
+  };
+}
+
+/**
+ * Who confirms. `personId` is whose action it is (the member acted for, or the actor), `actorId`
+ * who actually acts; `isCoordinator` holds only when acting for oneself, as a coordinator of the
+ * time bank that keeps the receiver's account.
+ */
+export interface Confirmer extends Actor {
+  actorId: string;
+}
+
+const nothing: Postings = { exchange: [], provider: [], receiver: [], providerClearing: [], receiverClearing: [] };
+
+/**
+ * Nobody confirms an exchange they gave or received for someone else; the one who logged it asks
+ * the other party or a coordinator; across two time banks only the member it debits, or a
+ * coordinator of their own time bank, lets hours leave that bank.
+ */
+export function requireConfirmer(e: Logged, by: Confirmer): void {
+  if (by.actorId !== by.personId && isParty(e, by.actorId)) {
+    throw new Rejection('own-exchange', 'You gave or received this time, so another coordinator or the other person must confirm it.', 403);
+  }
+  if (e.receiverNetworkId !== undefined && by.personId !== e.receiverId && !by.isCoordinator) {
+    throw new Rejection('receiver-confirms', "An exchange across two time banks is confirmed by the member it takes hours from, or by a coordinator of that member's own time bank.", 403);
+  }
+  requireOtherPartyOrCoordinator(e, by, 'confirm');
 }
 
 /**
  * Confirming moves the credited minutes, in one write across the exchange and every account it
  * touches. Limits are enforced here, on the accounts as they are at the revisions the write
- * expects; each member's limits are those of the time bank that keeps their account.
+ * expects; each member's limits are those of the time bank that keeps their account. The
+ * safeguarding rule and the partnership are asked again: either may have changed since logging.
  */
 export function decideConfirmation(
-  state: ExchangeState,
-  by: Actor,
-  accounts: { provider: AccountState; receiver: AccountState },
-  limits: { provider: Limits; receiver: Limits },
+  s: {
+    exchange: ExchangeState;
+    provider: AccountState;
+    receiver: AccountState;
+    providerRules: Limits;
+    receiverRules: Limits;
+    partnership?: PartnershipState;
+  },
+  by: Confirmer,
+  care: Care,
+  today: string,
 ): Postings {
-  const none: Postings = { exchange: [], provider: [], receiver: [], clearing: [[], []] };
+  const state = s.exchange;
   if (state.status === 'none') throw new Rejection('exchange-not-found', 'There is no such exchange.', 404);
   const { exchange } = state;
-  if (state.status === 'confirmed') return none;
+  if (state.status === 'confirmed') return nothing;
   if (state.status === 'disputed' && !by.isCoordinator) throw new Rejection('exchange-disputed', 'This exchange is disputed; a coordinator must settle it.', 409);
   if (state.status !== 'logged' && state.status !== 'disputed') throw new Rejection('exchange-settled', `This exchange is ${state.status}.`, 409);
-  requireOtherPartyOrCoordinator(exchange, by, 'confirm');
-  checkPosting(accounts.receiver, limitsOf(accounts.receiver, limits.receiver, exchange.receiverId), -exchange.credited, 'receiver');
-  checkPosting(accounts.provider, limitsOf(accounts.provider, limits.provider, exchange.providerId), exchange.credited, 'provider');
+  requireConfirmer(exchange, by);
+  if (exchange.receiverNetworkId !== undefined) requirePartnership(s.partnership);
+  requireSafeCare(care, today);
+  checkPosting(s.receiver, limitsOf(s.receiver, s.receiverRules, exchange.receiverId), -exchange.credited, 'receiver');
+  checkPosting(s.provider, limitsOf(s.provider, s.providerRules, exchange.providerId), exchange.credited, 'provider');
   return {
     exchange: [{ type: 'timebank.ExchangeConfirmed', data: { exchangeId: exchange.exchangeId, confirmedBy: by.personId } }],
-    ...postings(exchange, 'exchange', exchange.credited),
+    ...postingsFor(exchange, 'exchange', exchange.credited),
   };
 }
 
@@ -208,11 +291,11 @@ export function decideConfirmation(
 export function decideReversal(state: ExchangeState, by: Actor, reason: string): Postings {
   if (state.status === 'none') throw new Rejection('exchange-not-found', 'There is no such exchange.', 404);
   if (!by.isCoordinator) throw new Rejection('coordinators-only', 'Only a coordinator may reverse a confirmed exchange.', 403);
-  if (state.status === 'reversed') return { exchange: [], provider: [], receiver: [], clearing: [[], []] };
+  if (state.status === 'reversed') return nothing;
   if (state.status !== 'confirmed') throw new Rejection('not-confirmed', 'Only a confirmed exchange is reversed; cancel one that is not.', 409);
   const { exchange } = state;
   return {
     exchange: [{ type: 'timebank.ExchangeReversed', data: { exchangeId: exchange.exchangeId, reversedBy: by.personId, reason } }],
-    ...postings(exchange, 'reversal', -exchange.credited),
+    ...postingsFor(exchange, 'reversal', -exchange.credited),
   };
 }

@@ -6,12 +6,12 @@
 import { parse } from 'csv-parse/sync';
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
-import { handleAcross, handleCommand, type CommandContext } from '../commands/handle.ts';
+import { decideAcross, type CommandContext } from '../commands/decide.ts';
 import { membershipDecider, membershipStream } from '../access/membership.ts';
 import { registerPerson } from '../access/register.ts';
 import type { Hearth } from '../hearth.ts';
-import { accountStream, COMMUNITY } from './account.ts';
-import { exchangeStream } from './exchange.ts';
+import { accountFolder, accountStream, chestPostings, COMMUNITY } from './account.ts';
+import { exchangeDecider, exchangeStream, importedExchange } from './exchange.ts';
 
 /** The columns, in order; the first and the eighth are named in the exporting site's language. */
 export const importColumns = ['date', 'from', 'from ID', 'to', 'to ID', 'post', 'post ID', 'reason', 'quantity'] as const;
@@ -129,7 +129,12 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
     const personId = personOf({ kind: 'member', uid });
     const context = { ...base, commandId: idFor(`enrol/${uid}`), onBehalfOf: personId };
     await registerPerson(hearth, context, personId, { name }, false);
-    const enrolled = await handleCommand(store, membershipDecider, membershipStream(networkId, personId), { type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now }, context);
+    const enrolled = await decideAcross(
+      store,
+      { membership: [membershipStream(networkId, personId), membershipDecider] as const },
+      (s) => ({ membership: s.membership.status === 'active' ? [] : membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now }, s.membership) }),
+      context,
+    );
     position = Math.max(position, enrolled.position);
   }
 
@@ -139,10 +144,6 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
     const commandId = idFor(`transfer/${t.key}`);
     const provider = personOf(t.provider);
     const receiver = personOf(t.receiver);
-    const posting = (holder: string, signed: number, counterparty: string, reason: 'exchange' | 'grant' | 'donation', ref: string) => ({
-      type: 'timebank.Posted',
-      data: { networkId, holder, minutes: signed, reason, ref, counterparty, ...(reason === 'exchange' ? {} : { occurredOn: t.occurredOn }) },
-    });
     const context = { ...base, commandId };
     let done;
     if (t.provider.kind === 'member' && t.receiver.kind === 'member') {
@@ -151,24 +152,23 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
         exchangeId, networkId, providerId: provider, receiverId: receiver, minutes: t.minutes, category: IMPORTED_CATEGORY,
         ratePercent: 100, credited: t.minutes, description: t.description, occurredOn: t.occurredOn, loggedBy: base.actor,
       };
-      done = await handleAcross(
+      // Posted as a live confirmation posts: the same function builds the postings.
+      const { exchange, provider: credit, receiver: debit } = importedExchange(logged, base.actor);
+      done = await decideAcross(
         store,
-        [exchangeStream(exchangeId), accountStream(networkId, provider), accountStream(networkId, receiver)],
-        () => [
-          [{ type: 'timebank.ExchangeLogged', data: logged }, { type: 'timebank.ExchangeConfirmed', data: { exchangeId, confirmedBy: base.actor } }],
-          [posting(provider, t.minutes, receiver, 'exchange', exchangeId)],
-          [posting(receiver, -t.minutes, provider, 'exchange', exchangeId)],
-        ],
+        { exchange: [exchangeStream(exchangeId), exchangeDecider] as const, provider: [accountStream(networkId, provider), accountFolder] as const, receiver: [accountStream(networkId, receiver), accountFolder] as const },
+        () => ({ exchange, provider: credit, receiver: debit }),
         context,
       );
     } else {
       // The organisation's side is the community chest: paid out of it, a grant; paid into it, a donation.
       const reason = t.receiver.kind === 'community' ? 'grant' : 'donation';
-      const ref = uuidv5(reason, commandId);
-      done = await handleAcross(
+      const member = reason === 'grant' ? provider : receiver;
+      const postings = chestPostings({ networkId, member, minutes: t.minutes, reason, ref: uuidv5(reason, commandId), occurredOn: t.occurredOn });
+      done = await decideAcross(
         store,
-        [accountStream(networkId, receiver), accountStream(networkId, provider)],
-        () => [[posting(receiver, -t.minutes, provider, reason, ref)], [posting(provider, t.minutes, receiver, reason, ref)]],
+        { member: [accountStream(networkId, member), accountFolder] as const, chest: [accountStream(networkId, COMMUNITY), accountFolder] as const },
+        () => postings,
         context,
       );
     }

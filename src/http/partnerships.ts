@@ -1,0 +1,86 @@
+// Partnerships between time banks over HTTP: propose, accept, end, list. The rules are in
+// src/networks/partnership-app.ts.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Hearth } from '../hearth.ts';
+import { acceptPartnership, endPartnership, listPartnerships, proposePartnership } from '../networks/partnership-app.ts';
+import { readAfter, waitForProjections, writeResult } from './reads.ts';
+
+const networkParams = z.object({ networkId: z.uuid() });
+const pairParams = networkParams.extend({ partnerNetworkId: z.uuid() });
+const answer = writeResult.extend({ status: z.enum(['none', 'proposed', 'active', 'ended']) });
+
+export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const base = '/networks/:networkId/partnerships';
+
+    app.post(
+      base,
+      {
+        config: { guard: { who: ['coordinator'], write: true } },
+        schema: {
+          summary: "Propose a partnership to another time bank, so that members of the two may trade time; the other network's coordinator accepts it (coordinators)",
+          params: networkParams,
+          body: z.strictObject({ partnerNetworkId: z.uuid() }),
+          response: { 201: answer },
+        },
+      },
+      async (request, reply) => {
+        const done = await proposePartnership(hearth, request.caller, { ...request.params, ...request.body });
+        return reply.code(201).header('etag', `"${done.revision}"`).send(done);
+      },
+    );
+
+    app.post(
+      `${base}/:partnerNetworkId/acceptance`,
+      {
+        config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
+        schema: { summary: "Accept the partner network's proposal; a network cannot accept its own (coordinators)", params: pairParams, response: { 200: answer } },
+      },
+      async (request, reply) => {
+        const done = await acceptPartnership(hearth, request.caller, request.params);
+        return reply.header('etag', `"${done.revision}"`).send(done);
+      },
+    );
+
+    app.post(
+      `${base}/:partnerNetworkId/ending`,
+      {
+        config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
+        schema: {
+          summary: 'End a partnership, with a reason: no new exchange between the two is logged or confirmed (coordinators of either network)',
+          params: pairParams,
+          body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+          response: { 200: answer },
+        },
+      },
+      async (request, reply) => {
+        const done = await endPartnership(hearth, request.caller, { ...request.params, ...request.body });
+        return reply.header('etag', `"${done.revision}"`).send(done);
+      },
+    );
+
+    app.get(
+      base,
+      {
+        config: { guard: { who: 'member' } },
+        schema: {
+          summary: "This network's partnerships with other time banks: status and the partner's name (any member)",
+          params: networkParams,
+          querystring: readAfter,
+          response: {
+            200: z.object({
+              items: z.array(z.object({ partnerNetworkId: z.uuid(), partnerName: z.string(), status: z.enum(['proposed', 'active', 'ended']), proposedBy: z.enum(['this network', 'partner']) })),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'networks'], request.query.after))) return reply;
+        return { items: await listPartnerships(hearth, request.caller, request.params.networkId) };
+      },
+    );
+  };
+}

@@ -1,0 +1,344 @@
+// The time bank's use cases: every rule that decides whether a caller may do something here, and
+// what is decided. Routes, pages and the CLI only parse, call and map. Each command names the
+// streams it reads and decides over them at once, so a membership, a DBS check, a partnership or
+// a limit changed at the same moment makes the command read and decide again.
+import { v5 as uuidv5 } from 'uuid';
+import { Rejection, type Actor } from '../commands/decider.ts';
+import { decideAcross, readStates, type Decision, type Reads, type States } from '../commands/decide.ts';
+import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
+import { membershipDecider, membershipStream, type MembershipState, type Role } from '../access/membership.ts';
+import { personDecider, personStream, type PersonState } from '../access/person.ts';
+import { networkDecider, networkStream, type NetworkState } from '../networks/network.ts';
+import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
+import { todayOn } from '../clock.ts';
+import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import { accountFolder, accountStream, CLEARING, COMMUNITY } from './account.ts';
+import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type Logged, type Postings } from './exchange.ts';
+import { decideDonation, decideGrant } from './chest.ts';
+import { importTransferReport, readTransferReport, type ImportSummary } from './import.ts';
+import type { Hearth } from '../hearth.ts';
+
+/** What a command answers: its resource's revision (the next If-Match) and the position written. */
+export interface Written {
+  revision: number;
+  position: number;
+}
+
+const membershipRead = (networkId: string, personId: string) => [membershipStream(networkId, personId), membershipDecider] as const;
+const accountRead = (networkId: string, holder: string) => [accountStream(networkId, holder), accountFolder] as const;
+const rulesRead = (networkId: string) => [timebankStream(networkId), settingsDecider] as const;
+
+async function membershipOf(deps: Deps, networkId: string, personId: string): Promise<MembershipState> {
+  return (await readStates(deps.store, { membership: membershipRead(networkId, personId) })).membership;
+}
+
+const holds = (m: MembershipState, roles?: readonly Role[]) => m.status === 'active' && (!roles || m.roles.some((r) => roles.includes(r)));
+
+/** The caller's own active membership of the network, in one of `roles` when given. */
+async function requireMember(deps: Deps, caller: Caller, networkId: string, roles?: readonly Role[]): Promise<Extract<MembershipState, { status: 'active' }>> {
+  const own = await membershipOf(deps, networkId, caller.personId);
+  if (own.status !== 'active') throw new Rejection('forbidden', 'You are not a member of this network.', 403);
+  if (!holds(own, roles)) throw new Rejection('forbidden', `Only a ${roles!.join(' or ')} of this network may do this.`, 403);
+  return own;
+}
+
+/**
+ * The caller as a decider sees them within a network. Acting for a member, a coordinator does
+ * exactly what the member could, and no more.
+ */
+async function actorIn(deps: Deps, caller: Caller, networkId: string): Promise<Actor> {
+  const own = await requireMember(deps, caller, networkId);
+  return { personId: subjectOf(caller), isCoordinator: caller.onBehalfOf === null && own.roles.includes('coordinator') };
+}
+
+const requireActive = (m: MembershipState, field: string, where = 'their time bank') => {
+  if (m.status !== 'active') throw new Rejection('unknown-member', `This person is not an active member of ${where}.`, 422, field);
+};
+
+/** The safeguarding question, under the policy of the network of the person cared for. */
+const careOf = (receiverNetwork: NetworkState, provider: MembershipState, receiver: PersonState): Care => ({
+  policy: { requireDbsForSafeguarded: receiverNetwork.status === 'open' && receiverNetwork.requireDbsForSafeguarded },
+  provider,
+  receiverNeedsSafeguarding: receiver.status === 'active' && receiver.needsSafeguarding,
+});
+
+const written = <R extends Reads>(d: Decision<R>, resource: keyof R) => ({ revision: d.revisions[resource], position: d.position });
+
+// ---- rules of a network ----
+
+export async function defineCategory(deps: Deps, caller: Caller, input: { networkId: string; category: string; ratePercent: number }): Promise<Written> {
+  await requireMember(deps, caller, input.networkId, ['coordinator']);
+  const d = await decideAcross(
+    deps.store,
+    { rules: rulesRead(input.networkId) },
+    (s) => ({ rules: settingsDecider.decide({ type: 'DefineCategory', ...input }, s.rules) }),
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'rules', revision: caller.ifMatch } },
+  );
+  return written(d, 'rules');
+}
+
+export async function setNetworkLimits(
+  deps: Deps,
+  caller: Caller,
+  input: { networkId: string; lowerMinutes: number; upperMinutes: number; maxExchangeMinutes: number; reason: string },
+): Promise<Written> {
+  await requireMember(deps, caller, input.networkId, ['coordinator']);
+  const d = await decideAcross(
+    deps.store,
+    { rules: rulesRead(input.networkId) },
+    (s) => ({ rules: settingsDecider.decide({ type: 'SetNetworkLimits', ...input }, s.rules) }),
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'rules', revision: caller.ifMatch } },
+  );
+  return written(d, 'rules');
+}
+
+/** A coordinator sets one member's limits (null: the network's), with a reason. */
+export async function setMemberLimits(
+  deps: Deps,
+  caller: Caller,
+  input: { networkId: string; personId: string; lowerMinutes: number | null; upperMinutes: number | null; reason: string },
+): Promise<Written> {
+  const { networkId, personId, ...limits } = input;
+  await requireMember(deps, caller, networkId, ['coordinator']);
+  const d = await decideAcross(
+    deps.store,
+    { account: accountRead(networkId, personId), member: membershipRead(networkId, personId) },
+    (s) => {
+      requireActive(s.member, 'personId', 'this network');
+      if (s.account.lowerMinutes === limits.lowerMinutes && s.account.upperMinutes === limits.upperMinutes) return {};
+      return { account: [{ type: 'timebank.AccountLimitsSet' as const, data: { networkId, holder: personId, ...limits } }] };
+    },
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'account', revision: caller.ifMatch } },
+  );
+  return written(d, 'account');
+}
+
+// ---- exchanges ----
+
+export interface ExchangeInput {
+  networkId: string;
+  providerId: string;
+  receiverId: string;
+  /** The receiver's own time bank, when it is not this one. */
+  receiverNetworkId?: string;
+  minutes: number;
+  category: string;
+  description: string;
+  occurredOn: string;
+}
+
+/**
+ * Logs an exchange in the provider's time bank. Across two time banks it needs their active
+ * partnership; anywhere, the safeguarding rule of the receiver's time bank.
+ */
+export async function logExchange(deps: Deps, caller: Caller, input: ExchangeInput): Promise<Written & { exchangeId: string }> {
+  const { networkId } = input;
+  const by = await actorIn(deps, caller, networkId);
+  const theirs = input.receiverNetworkId ?? networkId;
+  const exchangeId = uuidv5('exchange', caller.commandId);
+  const today = todayOn(deps.clock);
+  const base = {
+    exchange: [exchangeStream(exchangeId), exchangeDecider] as const,
+    rules: rulesRead(networkId),
+    provider: membershipRead(networkId, input.providerId),
+    receiver: membershipRead(theirs, input.receiverId),
+    receiverPerson: [personStream(input.receiverId), personDecider] as const,
+    receiverNetwork: [networkStream(theirs), networkDecider] as const,
+  };
+  const decide = (s: States<typeof base>, partnership?: PartnershipState) => {
+    requireActive(s.provider, 'providerId');
+    requireActive(s.receiver, 'receiverId');
+    return exchangeDecider.decide(
+      { type: 'LogExchange', exchangeId, ...input, by, today, settings: s.rules, partnership, care: careOf(s.receiverNetwork, s.provider, s.receiverPerson) },
+      s.exchange,
+    );
+  };
+  const context = contextOf(deps, caller);
+  const d =
+    theirs === networkId
+      ? await decideAcross(deps.store, base, (s) => ({ exchange: decide(s) }), context)
+      : await decideAcross(
+          deps.store,
+          { ...base, partnership: [partnershipStream(networkId, theirs), partnershipDecider] as const },
+          (s) => ({ exchange: decide(s, s.partnership) }),
+          context,
+        );
+  return { exchangeId, ...written(d, 'exchange') };
+}
+
+/** The exchange as logged, when it belongs to this time bank: logged here, or its receiver's account is kept here. */
+async function exchangeIn(deps: Deps, networkId: string, exchangeId: string): Promise<Logged> {
+  const { exchange } = await readStates(deps.store, { exchange: [exchangeStream(exchangeId), exchangeDecider] as const });
+  if (exchange.status === 'none' || (exchange.exchange.networkId !== networkId && exchange.exchange.receiverNetworkId !== networkId)) {
+    throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
+  }
+  return exchange.exchange;
+}
+
+/** The accounts an exchange's postings touch, named; the clearing accounts only across two time banks. */
+function postingReads(e: Logged) {
+  const theirs = receiverNetwork(e);
+  return {
+    exchange: [exchangeStream(e.exchangeId), exchangeDecider] as const,
+    provider: accountRead(e.networkId, e.providerId),
+    receiver: accountRead(theirs, e.receiverId),
+  };
+}
+const clearingReads = (e: Logged) => ({ providerClearing: accountRead(e.networkId, CLEARING), receiverClearing: accountRead(receiverNetwork(e), CLEARING) });
+const withinOne = ({ providerClearing: _p, receiverClearing: _r, ...rest }: Postings) => rest;
+
+/**
+ * Confirms an exchange: credits move. Only the member it debits or a coordinator of their time
+ * bank confirms one across two banks; nobody confirms what they gave or received for someone
+ * else; the safeguarding rule and the partnership are asked again.
+ */
+export async function confirmExchange(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string }): Promise<Written> {
+  const e = await exchangeIn(deps, input.networkId, input.exchangeId);
+  await requireMember(deps, caller, input.networkId);
+  const theirs = receiverNetwork(e);
+  const across = e.receiverNetworkId !== undefined;
+  // Confirming is a coordinator's power only in the time bank that keeps the receiver's account.
+  const own = await membershipOf(deps, theirs, caller.personId);
+  const coordinatesReceiver = holds(own, ['coordinator']);
+  if (across && caller.onBehalfOf !== null && !coordinatesReceiver) {
+    throw new Rejection('receiver-confirms', "Only a coordinator of the receiver's own time bank confirms on their behalf.", 403);
+  }
+  const by = { personId: subjectOf(caller), actorId: caller.personId, isCoordinator: caller.onBehalfOf === null && coordinatesReceiver };
+  const today = todayOn(deps.clock);
+  const base = {
+    ...postingReads(e),
+    providerRules: rulesRead(e.networkId),
+    receiverRules: rulesRead(theirs),
+    providerMembership: membershipRead(e.networkId, e.providerId),
+    receiverPerson: [personStream(e.receiverId), personDecider] as const,
+    receiverNetwork: [networkStream(theirs), networkDecider] as const,
+  };
+  const decide = (s: States<typeof base>, partnership?: PartnershipState) =>
+    decideConfirmation({ ...s, partnership }, by, careOf(s.receiverNetwork, s.providerMembership, s.receiverPerson), today);
+  const context = contextOf(deps, caller);
+  const ifMatch = { stream: 'exchange' as const, revision: caller.ifMatch };
+  const d = across
+    ? await decideAcross(deps.store, { ...base, ...clearingReads(e), partnership: [partnershipStream(e.networkId, theirs), partnershipDecider] as const }, (s) => decide(s, s.partnership), context, { ifMatch })
+    : await decideAcross(deps.store, base, (s) => withinOne(decide(s)), context, { ifMatch });
+  return written(d, 'exchange');
+}
+
+async function settle(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string; reason: string }, type: 'DisputeExchange' | 'CancelExchange'): Promise<Written> {
+  await exchangeIn(deps, input.networkId, input.exchangeId);
+  const by = await actorIn(deps, caller, input.networkId);
+  const d = await decideAcross(
+    deps.store,
+    { exchange: [exchangeStream(input.exchangeId), exchangeDecider] as const },
+    (s) => ({ exchange: exchangeDecider.decide({ type, by, reason: input.reason }, s.exchange) }),
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'exchange', revision: caller.ifMatch } },
+  );
+  return written(d, 'exchange');
+}
+
+/** The other party, or a coordinator, disputes an exchange before it is confirmed. */
+export const disputeExchange = (deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string; reason: string }) => settle(deps, caller, input, 'DisputeExchange');
+/** Either party, or a coordinator, cancels an exchange before it is confirmed. */
+export const cancelExchange = (deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string; reason: string }) => settle(deps, caller, input, 'CancelExchange');
+
+/** A coordinator reverses a confirmed exchange with a reason: equal and opposite postings. */
+export async function reverseExchange(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string; reason: string }): Promise<Written> {
+  const e = await exchangeIn(deps, input.networkId, input.exchangeId);
+  await requireMember(deps, caller, input.networkId, ['coordinator']);
+  // A reversal takes the hours back from the provider: across two time banks, only their own
+  // time bank's coordinator does that, as only the receiver's confirms.
+  if (e.networkId !== input.networkId && !holds(await membershipOf(deps, e.networkId, caller.personId), ['coordinator'])) {
+    throw new Rejection('provider-reverses', "An exchange across two time banks is reversed by a coordinator of the provider's own time bank.", 403);
+  }
+  const by = { personId: caller.personId, isCoordinator: true };
+  const context = contextOf(deps, caller);
+  const ifMatch = { stream: 'exchange' as const, revision: caller.ifMatch };
+  const d =
+    e.receiverNetworkId !== undefined
+      ? await decideAcross(deps.store, { ...postingReads(e), ...clearingReads(e) }, (s) => decideReversal(s.exchange, by, input.reason), context, { ifMatch })
+      : await decideAcross(deps.store, postingReads(e), (s) => withinOne(decideReversal(s.exchange, by, input.reason)), context, { ifMatch });
+  return written(d, 'exchange');
+}
+
+// ---- the community chest ----
+
+/** A member (or a coordinator for them) gives minutes to the community chest. */
+export async function donateToChest(deps: Deps, caller: Caller, input: { networkId: string; minutes: number }): Promise<Written> {
+  const { networkId, minutes } = input;
+  await requireMember(deps, caller, networkId);
+  const member = subjectOf(caller);
+  const ref = uuidv5('donation', caller.commandId);
+  const d = await decideAcross(
+    deps.store,
+    { member: accountRead(networkId, member), chest: accountRead(networkId, COMMUNITY), rules: rulesRead(networkId), membership: membershipRead(networkId, member) },
+    (s) => {
+      requireActive(s.membership, 'minutes', 'this network');
+      return decideDonation(s, { networkId, member, minutes, ref });
+    },
+    contextOf(deps, caller),
+  );
+  return written(d, 'member');
+}
+
+/** A coordinator grants minutes from the community chest to a member. */
+export async function grantFromChest(deps: Deps, caller: Caller, input: { networkId: string; personId: string; minutes: number }): Promise<Written> {
+  const { networkId, personId: member, minutes } = input;
+  await requireMember(deps, caller, networkId, ['coordinator']);
+  const ref = uuidv5('grant', caller.commandId);
+  const d = await decideAcross(
+    deps.store,
+    { chest: accountRead(networkId, COMMUNITY), member: accountRead(networkId, member), rules: rulesRead(networkId), membership: membershipRead(networkId, member) },
+    (s) => {
+      requireActive(s.membership, 'personId', 'this network');
+      return decideGrant(s, { networkId, member, minutes, ref });
+    },
+    contextOf(deps, caller),
+  );
+  return written(d, 'member');
+}
+
+// ---- who may read what ----
+
+/** A member's own account, statement and exchanges: the member, or a coordinator of the network. */
+export async function mayReadAccount(deps: Deps, caller: Caller, networkId: string, personId: string): Promise<void> {
+  await requireMember(deps, caller, networkId, caller.personId === personId ? undefined : ['coordinator']);
+}
+
+/** One exchange: its parties, or a coordinator of either time bank it belongs to. */
+export async function mayReadExchange(deps: Deps, caller: Caller, networkId: string, exchange: { providerId: string; receiverId: string }): Promise<void> {
+  const own = await requireMember(deps, caller, networkId);
+  const party = exchange.providerId === caller.personId || exchange.receiverId === caller.personId;
+  if (!party && !own.roles.includes('coordinator')) throw new Rejection('forbidden', 'Only the people in this exchange, or a coordinator, can see it.', 403);
+}
+
+/** Every account, and the export of every exchange: coordinators. */
+export const mayReadNetworkLedger = (deps: Deps, caller: Caller, networkId: string) => requireMember(deps, caller, networkId, ['coordinator']).then(() => undefined);
+/** The network's figures, rules and directory: any member. */
+export const mayReadNetwork = (deps: Deps, caller: Caller, networkId: string) => requireMember(deps, caller, networkId).then(() => undefined);
+
+/** A network's rules and the revision of their stream (its ETag). */
+export async function rulesOf(deps: Deps, networkId: string): Promise<{ settings: TimebankSettings; revision: number }> {
+  const history = await deps.store.readStream(timebankStream(networkId));
+  const settings = domainEvents<SettingsEvent>(history).reduce(settingsDecider.evolve, settingsDecider.initialState);
+  return { settings, revision: history.at(-1)?.revision ?? -1 };
+}
+
+/** The revision of one stream: the ETag of the resource it holds. */
+export async function revisionOf(deps: Deps, resource: { account: { networkId: string; personId: string } } | { exchangeId: string }): Promise<number> {
+  const stream = 'account' in resource ? accountStream(resource.account.networkId, resource.account.personId) : exchangeStream(resource.exchangeId);
+  return (await deps.store.readStream(stream)).at(-1)?.revision ?? -1;
+}
+
+// ---- moving in ----
+
+/** A coordinator imports another time bank's transfer report: checked whole, then written row by row. */
+export async function importTransfers(hearth: Hearth, caller: Caller, input: { networkId: string; csv: string }): Promise<ImportSummary> {
+  await requireMember(hearth, caller, input.networkId, ['coordinator']);
+  const report = readTransferReport(input.csv);
+  const { commandId: _, ...base } = contextOf(hearth, caller);
+  return importTransferReport(hearth, input.networkId, report, base);
+}
