@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
-import { handleCommand } from '../src/commands/handle.ts';
+import { decideAcross } from '../src/commands/decide.ts';
 import { networkDecider, networkStream } from '../src/networks/network.ts';
 import { scratchHearth } from './scratch.ts';
 import { percentiles, type Row } from './measure.ts';
@@ -42,12 +42,12 @@ export async function appendBench(options: AppendOptions): Promise<Row[]> {
 
   const ids = Array.from({ length: options.streams }, () => randomUUID());
   for (const id of ids) {
-    await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'OpenNetwork', networkId: id, name: 'Bench', kind: 'time_bank', openedBy: 'system:bench', now: new Date().toISOString() }, context());
+    await decideAcross(hearth.store, { network: [networkStream(id), networkDecider] }, (s) => ({ network: networkDecider.decide({ type: 'OpenNetwork', networkId: id, name: 'Bench', kind: 'time_bank', openedBy: 'system:bench', now: new Date().toISOString() }, s.network) }), context());
   }
   let renames = 0;
   const hearthCommand = async () => {
     const id = pick(ids);
-    await handleCommand(hearth.store, networkDecider, networkStream(id), { type: 'RenameNetwork', networkId: id, name: `Bench ${renames++}` }, context());
+    await decideAcross(hearth.store, { network: [networkStream(id), networkDecider] }, (s) => ({ network: networkDecider.decide({ type: 'RenameNetwork', networkId: id, name: `Bench ${renames++}` }, s.network) }), context());
   };
 
   // Emmett on the same database, with a pool as large as Hearth's, streams created the same way.

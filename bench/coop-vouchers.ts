@@ -2,7 +2,7 @@
 // proposal's one stream, so a meeting's ballots contend there; every session is its own stream
 // and is written together with the vouchers that pay for it.
 import { randomUUID } from 'node:crypto';
-import { handleCommand, type CommandContext } from '../src/commands/handle.ts';
+import { decideAcross, type CommandContext } from '../src/commands/decide.ts';
 import { onProposal, openVoting } from '../src/coop/commands.ts';
 import { proposalDecider, proposalStream } from '../src/coop/proposal.ts';
 import { societyDecider, societyStream, type CoopRules } from '../src/coop/society.ts';
@@ -24,16 +24,16 @@ export async function coopVoucherBench(options: { seconds: number; voters: numbe
   try {
     // A co-op of as many members as voters, one proposal, every member casting their ballot at the same moment.
     const networkId = randomUUID();
-    await handleCommand(store, societyDecider, societyStream(networkId), { type: 'FoundCoop', networkId, name: 'Bench', rules, foundedOn: today, today }, context(board));
+    await decideAcross(store, { society: [societyStream(networkId), societyDecider] }, (s) => ({ society: societyDecider.decide({ type: 'FoundCoop', networkId, name: 'Bench', rules, foundedOn: today, today }, s.society) }), context(board));
     const members = Array.from({ length: options.voters }, () => randomUUID());
     for (const personId of members) {
       const applicationId = randomUUID();
-      await handleCommand(store, societyDecider, societyStream(networkId), { type: 'ApplyForShares', applicationId, personId, memberClass: 'members', pence: 0, today }, context(personId));
-      await handleCommand(store, societyDecider, societyStream(networkId), { type: 'IssueShares', applicationId, issuedBy: board, issuedOn: today, today }, context(board));
+      await decideAcross(store, { society: [societyStream(networkId), societyDecider] }, (s) => ({ society: societyDecider.decide({ type: 'ApplyForShares', applicationId, personId, memberClass: 'members', pence: 0, today }, s.society) }), context(personId));
+      await decideAcross(store, { society: [societyStream(networkId), societyDecider] }, (s) => ({ society: societyDecider.decide({ type: 'IssueShares', applicationId, issuedBy: board, issuedOn: today, today }, s.society) }), context(board));
     }
     const proposalId = randomUUID();
     const closesAt = new Date(Date.now() + 3_600_000).toISOString();
-    await handleCommand(store, proposalDecider, proposalStream(proposalId), { type: 'MakeProposal', networkId, proposalId, proposedBy: members[0]!, now: new Date().toISOString(), title: 'Bench', pence: 100, payee: 'Payee', purpose: 'Bench', source: { kind: 'funds' }, closesAt, quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false }, context(members[0]!));
+    await decideAcross(store, { proposal: [proposalStream(proposalId), proposalDecider] }, (s) => ({ proposal: proposalDecider.decide({ type: 'MakeProposal', networkId, proposalId, proposedBy: members[0]!, now: new Date().toISOString(), title: 'Bench', pence: 100, payee: 'Payee', purpose: 'Bench', source: { kind: 'funds' }, closesAt, quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false }, s.proposal) }), context(members[0]!));
     await openVoting(store, networkId, proposalId, board, context(board));
     const latencies: number[] = [];
     const started = performance.now();
@@ -51,8 +51,8 @@ export async function coopVoucherBench(options: { seconds: number; voters: numbe
     const [giver, mentor, treasurer] = [randomUUID(), randomUUID(), randomUUID()];
     const vouchers = Array.from({ length: 1_000 }, () => ({ voucherId: randomUUID(), learnerId: randomUUID() }));
     for (const { voucherId, learnerId } of vouchers) {
-      await handleCommand(store, voucherDecider, voucherStream(voucherId), { type: 'BuyVoucher', voucherId, networkId, giverId: giver, learnerId, value: { kind: 'sessions', activity: 'Computer skills', sessions: 200, pencePerSession: 1_500 }, occasion: 'Birthday', message: 'sealed', policy: defaultPolicy, today }, context(giver));
-      await handleCommand(store, voucherDecider, voucherStream(voucherId), { type: 'RecordPayment', pence: 300_000, reference: 'BACS', receivedOn: today, recordedBy: treasurer, today }, context(treasurer));
+      await decideAcross(store, { voucher: [voucherStream(voucherId), voucherDecider] }, (s) => ({ voucher: voucherDecider.decide({ type: 'BuyVoucher', voucherId, networkId, giverId: giver, learnerId, value: { kind: 'sessions', activity: 'Computer skills', sessions: 200, pencePerSession: 1_500 }, occasion: 'Birthday', message: 'sealed', policy: defaultPolicy, today }, s.voucher) }), context(giver));
+      await decideAcross(store, { voucher: [voucherStream(voucherId), voucherDecider] }, (s) => ({ voucher: voucherDecider.decide({ type: 'RecordPayment', pence: 300_000, reference: 'BACS', receivedOn: today, recordedBy: treasurer, today }, s.voucher) }), context(treasurer));
     }
     let minute = 0;
     const redeem = async () => {

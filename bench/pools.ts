@@ -3,7 +3,7 @@
 // the payment's stream and its pool's.
 import { randomUUID } from 'node:crypto';
 import { fold } from '../src/commands/decider.ts';
-import { handleCommand, type CommandContext } from '../src/commands/handle.ts';
+import { decideAcross, type CommandContext } from '../src/commands/decide.ts';
 import { approvePayment, submitPayment } from '../src/pools/commands.ts';
 import { poolDecider, poolStream, type PoolEvent } from '../src/pools/pool.ts';
 import { drive } from './append.ts';
@@ -43,8 +43,8 @@ export async function poolBench(options: PoolOptions): Promise<Row[]> {
   const pools = Array.from({ length: options.pools }, () => randomUUID());
   try {
     for (const poolId of pools) {
-      await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, name: 'Bench', twoApproversAbovePence: 10_000_000 }, context(treasurer));
-      await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', networkId, today, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 1_000_000_000, reference: 'DP', receivedOn: today }, context(treasurer));
+      await decideAcross(store, { pool: [poolStream(poolId), poolDecider] }, (s) => ({ pool: poolDecider.decide({ type: 'OpenPool', poolId, networkId, name: 'Bench', twoApproversAbovePence: 10_000_000 }, s.pool) }), context(treasurer));
+      await decideAcross(store, { pool: [poolStream(poolId), poolDecider] }, (s) => ({ pool: poolDecider.decide({ type: 'ReceiveMoney', networkId, today, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 1_000_000_000, reference: 'DP', receivedOn: today }, s.pool) }), context(treasurer));
     }
     const pay = async () => {
       const poolId = pools[Math.floor(Math.random() * pools.length)]!;

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { daysAgo } from '../src/dates.ts';
-import { handleCommand } from '../src/commands/handle.ts';
+import { decideAcross } from '../src/commands/decide.ts';
 import { expiryFrom, voucherDecider, voucherStream } from '../src/vouchers/voucher.ts';
 import { contextFor } from './support/given.ts';
 import { parseStart, parseVoucherShares } from '../src/cli/voucher-commands.ts';
@@ -100,10 +100,10 @@ t.test('a voucher given, paid for, used, seen by its giver, expired and reported
   // this one purchase is written by the domain's command, dated back; the rest is the CLI's.
   const lapsed = randomUUID();
   const message = await h.vault.seal(ann, 'For the art club, Edna. Ann');
-  await handleCommand(h.store, voucherDecider, voucherStream(lapsed), {
+  await decideAcross(h.store, { voucher: [voucherStream(lapsed), voucherDecider] }, (s) => ({ voucher: voucherDecider.decide({
     type: 'BuyVoucher', voucherId: lapsed, networkId: network, giverId: ann, learnerId: edna, value: { kind: 'amount', pence: 2_000 }, occasion: 'Thank you', message,
     policy: { expiryMonths: 12, atExpiry: 'learning-fund' }, today: daysAgo(400),
-  }, contextFor(ann));
+  }, s.voucher) }), contextFor(ann));
   const paidLate = await hearth('voucher', 'pay', '--network', network, '--voucher', lapsed, '--amount', '£20.00', '--reference', 'A WHITAKER', '--date', daysAgo(399), ...as('tom'));
   t.equal(paidLate.status, 0, paidLate.stderr);
 

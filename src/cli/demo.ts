@@ -8,7 +8,7 @@ import { Refused } from './ledger.ts';
 import { formatObligation, formatStatement } from './commands.ts';
 import { daysAgo } from '../dates.ts';
 import { pounds } from '../pools/pool.ts';
-import { handleCommand } from '../commands/handle.ts';
+import { decideAcross } from '../commands/decide.ts';
 import { defaultPolicy, voucherDecider, voucherStream, type VoucherValue } from '../vouchers/voucher.ts';
 import { auditDifferences, verifyAudit } from '../audit/verify.ts';
 
@@ -215,7 +215,7 @@ async function loadVouchers(ledger: Ledger, signIn: (email: string, password: st
       type: 'BuyVoucher' as const, voucherId, networkId: timeBank, giverId: giver, learnerId, value, occasion,
       message: await ledger.hearth.vault.seal(giver, message), policy: defaultPolicy, today: daysAgo(ago),
     };
-    await handleCommand(ledger.hearth.store, voucherDecider, voucherStream(voucherId), command, { actor: giver, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
+    await decideAcross(ledger.hearth.store, { voucher: [voucherStream(voucherId), voucherDecider] }, (s) => ({ voucher: voucherDecider.decide(command, s.voucher) }), { actor: giver, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString() });
     return voucherId;
   };
   const lapsed = await givenEarlier(jake.personId, id.stan, { kind: 'sessions', activity: 'Computer skills', sessions: 4, pencePerSession: 1_200 }, 'Birthday', 'Happy birthday Grandad: now you can video call us. Jake', 800);

@@ -1,7 +1,7 @@
 // Given/when/then for deciders: given past events, when a command, then these events (or this refusal).
 import type { Test } from 'tap';
 import { randomUUID } from 'node:crypto';
-import type { CommandContext } from '../../src/commands/handle.ts';
+import type { CommandContext } from '../../src/commands/decide.ts';
 import { fold, Rejection, type Decider } from '../../src/commands/decider.ts';
 
 export function specFor<C, S, E>(decider: Decider<C, S, E>) {
