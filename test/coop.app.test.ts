@@ -22,6 +22,7 @@ import { careCoopRules } from './support/coop.ts';
 
 const clock = fixedClock('2026-06-01T10:00:00.000Z');
 const hearth = await openHearth(loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+await hearth.engine.start();
 t.teardown(() => hearth.close());
 
 const as = (personId: string, more: Partial<Caller> = {}): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), ...more });
