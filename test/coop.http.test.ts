@@ -316,6 +316,20 @@ for (const backend of await backends()) {
       await refused(t, "another network's pool", () => send(app, 'POST', `${coop}/proposals`, proposal({ source: { kind: 'pool', poolId } }), ann.auth), 404, 'pool-not-found', '/source/poolId');
     });
 
+    await t.test("If-Match on a proposal: its ETag read and sent back, a stale one refused with 412, writing nothing", async (t) => {
+      const { proposalId } = await ok('POST', `${coop}/proposals`, proposal({ title: 'A tea urn', pence: 500 }), ann);
+      const url = `${coop}/proposals/${proposalId}`;
+      const made = (await get(url, ann)).headers.etag as string;
+      t.equal(made, '"0"', 'a proposal just made is at revision 0');
+      await ok('POST', `${url}/opening`, undefined, board, 200, { 'if-match': made });
+      await refused(t, 'a ballot on the proposal as it was before it opened', () => send(app, 'POST', `${url}/votes`, { choice: 'for' }, { ...ann.auth, 'if-match': made }), 412, 'precondition-failed');
+      const opened = (await get(url, ann)).headers.etag as string;
+      t.equal(opened, '"1"', 'opened: revision 1');
+      await ok('POST', `${url}/votes`, { choice: 'for' }, ann, 201, { 'if-match': opened });
+      await refused(t, 'closing on a stale revision', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': opened }), 412, 'precondition-failed');
+      await refused(t, 'an If-Match that is no ETag', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': 'yesterday' }), 400, 'validation', '/if-match');
+    });
+
     await t.test('a write is applied once per Idempotency-Key', async (t) => {
       const key = randomUUID();
       const body = { pence: 2_500, source: 'Grant', reference: 'Community Foundation', receivedOn: today };

@@ -13,6 +13,7 @@ import { readStates } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import type { Hearth } from '../hearth.ts';
 import type { Share } from '../pools/apportion.ts';
+import { poolDecider, poolStream } from '../pools/pool.ts';
 import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow } from './commands.ts';
 import { choices, decideProposal, type Choice, type ProposalTerms } from './proposal.ts';
 import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation } from './register.ts';
@@ -164,6 +165,11 @@ export async function propose(deps: Deps, caller: Caller, input: { networkId: st
   const proposalId = uuidv5('coop proposal', caller.commandId);
   // One spelling of the time, so that it compares with the clock as text.
   const terms = { ...input.terms, closesAt: new Date(input.terms.closesAt).toISOString() };
+  if (terms.source.kind === 'pool') {
+    // Only a pool of the co-op's own network: another network's money is not its members' to vote on.
+    const { pool } = await readStates(deps.store, { pool: [poolStream(terms.source.poolId), poolDecider] });
+    if (pool.status === 'none' || pool.networkId !== input.networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network.', 404, 'source/poolId');
+  }
   if (terms.secret) await deps.vault.ensureKey(proposalId);
   const done = await makeProposal(deps.store, input.networkId, proposalId, terms, subjectOf(caller), contextOf(deps, caller));
   return { proposalId, revision: done.revisions.proposal, position: done.position };
