@@ -117,6 +117,15 @@ t.test('If-Match: a write naming a resource seen at another revision is refused 
   const after = await hearth.store.headPosition();
   await t.rejects(coop.castVote(hearth, as(bob, { ifMatch: revision }), { networkId, proposalId, choice: 'for' }), PreconditionFailed, 'a ballot on what has since been opened');
   t.equal(await hearth.store.headPosition(), after, 'nothing written');
+
+  // An application lives in the register's stream: If-Match names its revision.
+  // The register already runs to the withdrawal paid on 1 July.
+  clock.set('2026-07-02T10:00:00.000Z');
+  t.teardown(() => clock.set('2026-06-01T10:00:00.000Z'));
+  const applied = await coop.applyForShares(hearth, as(dan), { networkId, memberClass: 'supporters', pence: 0 });
+  await coop.receiveIncome(hearth, as(board), { networkId, pence: 100, source: 'Raffle', reference: 'R-1', receivedOn: '2026-07-02' });
+  await t.rejects(coop.issueShares(hearth, as(board, { ifMatch: applied.revision }), { networkId, applicationId: applied.applicationId, issuedOn: '2026-07-02' }), PreconditionFailed, 'issuing on a register that has moved since');
+  t.match(await coop.issueShares(hearth, as(board, { ifMatch: applied.revision + 1 }), { networkId, applicationId: applied.applicationId, issuedOn: '2026-07-02' }), { revision: applied.revision + 2 }, 'and on the register as it stands');
 });
 
 t.test('a holding is the member\'s own and the register keepers\' to see', async (t) => {

@@ -11,7 +11,7 @@ import * as coop from '../coop/app.ts';
 import { choices, ProposalPaid, ProxyRecorded, proposalTerms } from '../coop/proposal.ts';
 import { pence } from '../units.ts';
 import { writeResult } from './reads.ts';
-import { coopParams } from './coop.ts';
+import { coopParams, tagged } from './coop.ts';
 
 export const proposalParams = coopParams.extend({ proposalId: z.uuid() });
 const base = '/networks/:networkId/coop/proposals';
@@ -22,8 +22,6 @@ export function coopVoteRoutes(hearth: Hearth): FastifyPluginAsync {
 
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    /** Every write on a proposal answers with its ETag, to send back in If-Match. */
-    const tagged = <T extends { revision: number }>(reply: { header(name: string, value: string): unknown }, body: T) => (reply.header('etag', `"${body.revision}"`), body);
 
     app.post(
       base,

@@ -11,6 +11,9 @@ import * as coop from '../coop/app.ts';
 import { ApplicationDeclined, CoopFounded, DividendPaid, IncomeReceived, InterestPaid, MembershipEnded, RulesChanged, SharesApplied, SharesTransferred, WithdrawalPaid, WithdrawalRequested, WithdrawalsSuspended } from '../coop/society.ts';
 import { writeResult } from './reads.ts';
 
+/** A write that names one resource answers with its ETag, to send back in If-Match. */
+export const tagged = <T extends { revision: number }>(reply: { header(name: string, value: string): unknown }, body: T) => (reply.header('etag', `"${body.revision}"`), body);
+
 export const coopParams = z.object({ networkId: z.uuid() });
 const applicationParams = coopParams.extend({ applicationId: z.uuid() });
 const allocation = z.object({ personId: z.uuid(), pence: z.number().int(), participation: z.number().int().optional() });
@@ -20,8 +23,6 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const base = '/networks/:networkId/coop';
-    /** A write that names one resource answers with its ETag. */
-    const tagged = <T extends { revision: number }>(reply: { header(name: string, value: string): unknown }, body: T) => (reply.header('etag', `"${body.revision}"`), body);
 
     app.post(
       base,
@@ -117,13 +118,13 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: ['board'], write: true } },
         schema: { summary: 'Suspend the payment of withdrawals, saying why (board)', params: coopParams, body: WithdrawalsSuspended.schema.pick({ reason: true }), response: { 200: writeResult } },
       },
-      async (request) => coop.suspendWithdrawals(hearth, request.caller, { networkId: request.params.networkId, ...request.body }),
+      async (request, reply) => tagged(reply, await coop.suspendWithdrawals(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
     );
 
     app.post(
       `${base}/withdrawals/resumption`,
       { config: { guard: { who: ['board'], write: true } }, schema: { summary: 'Resume the payment of withdrawals (board)', params: coopParams, response: { 200: writeResult } } },
-      async (request) => coop.resumeWithdrawals(hearth, request.caller, request.params),
+      async (request, reply) => tagged(reply, await coop.resumeWithdrawals(hearth, request.caller, request.params)),
     );
 
     app.post(
@@ -137,7 +138,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: writeResult.extend({ transferId: z.uuid() }) },
         },
       },
-      async (request, reply) => reply.code(201).send(await coop.transferShares(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.transferShares(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
@@ -151,7 +152,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: writeResult },
         },
       },
-      async (request, reply) => reply.code(201).send(await coop.recordLeaver(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.recordLeaver(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
@@ -165,7 +166,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: declared },
         },
       },
-      async (request, reply) => reply.code(201).send(await coop.payInterest(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.payInterest(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
@@ -183,7 +184,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: declared },
         },
       },
-      async (request, reply) => reply.code(201).send(await coop.payDividend(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.payDividend(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
@@ -192,7 +193,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: ['treasurer'], write: true } },
         schema: { summary: 'Record money the co-op received (treasurers)', params: coopParams, body: IncomeReceived.schema.omit({ networkId: true, incomeId: true }), response: { 201: writeResult.extend({ incomeId: z.uuid() }) } },
       },
-      async (request, reply) => reply.code(201).send(await coop.receiveIncome(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.receiveIncome(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
   };
 }
