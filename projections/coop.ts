@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Db } from '../src/db/database.ts';
 import type { Projection } from '../src/projections/engine.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
+import { domainEvents } from '../src/eventstore/events.ts';
 import { societyEventTypes, type SocietyEvent } from '../src/coop/society.ts';
 import { proposalEventTypes, type ProposalEvent } from '../src/coop/proposal.ts';
 
@@ -35,7 +36,7 @@ async function changeCoop(db: Db, networkId: string, change: { funds?: number; r
 }
 
 async function applySociety(db: Db, event: RecordedEvent): Promise<void> {
-  const e = event as unknown as SocietyEvent;
+  const e = domainEvents<SocietyEvent>([event])[0]!;
   const at = event.position;
   switch (e.type) {
     case 'coop.CoopFounded': {
@@ -136,7 +137,7 @@ async function applySociety(db: Db, event: RecordedEvent): Promise<void> {
 }
 
 async function applyProposal(db: Db, event: RecordedEvent): Promise<void> {
-  const e = event as unknown as ProposalEvent;
+  const e = domainEvents<ProposalEvent>([event])[0]!;
   switch (e.type) {
     case 'coop.ProposalMade': {
       const d = e.data;

@@ -290,12 +290,14 @@ for (const backend of await backends()) {
     });
 
     await t.test('a vote whose window has passed: refused, and any member may close it', async (t) => {
-      const { proposalId } = await ok('POST', `${coop}/proposals`, proposal({ title: 'Printer ink', pence: 1_000, closesAt: new Date(Date.now() + 1_500).toISOString() }), ann);
+      // Long enough for the steps before the close to run on a busy machine; then waited out.
+      const closesAt = new Date(Date.now() + 6_000).toISOString();
+      const { proposalId } = await ok('POST', `${coop}/proposals`, proposal({ title: 'Printer ink', pence: 1_000, closesAt }), ann);
       const url = `${coop}/proposals/${proposalId}`;
       await ok('POST', `${url}/opening`, undefined, board, 200);
       await vote(proposalId, ann, 'for');
       await refused(t, 'a member closing before the closing time', () => send(app, 'POST', `${url}/closing`, undefined, ann.auth), 403, 'forbidden');
-      await new Promise((r) => setTimeout(r, 1_600));
+      await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(closesAt) - Date.now() + 100)));
       await refused(t, 'a vote after the window', () => send(app, 'POST', `${url}/votes`, { choice: 'for' }, bob.auth), 409, 'voting-closed');
       await ok('POST', `${url}/closing`, undefined, ann, 200);
       t.match((await get(url, ann)).json(), { result: { electorate: 5, ballots: 1, quorumMet: false, passed: false } }, 'one ballot of five is no quorum');
@@ -314,6 +316,20 @@ for (const backend of await backends()) {
       const elsewhere = (await send(app, 'POST', '/api/v1/networks', { name: 'Elsewhere', kind: 'neighbourhood_network' }, coordinator.auth)).json().networkId;
       const { poolId } = await ok('POST', `/api/v1/networks/${elsewhere}/pools`, { name: 'Theirs', twoApproversAbovePence: 0 }, coordinator);
       await refused(t, "another network's pool", () => send(app, 'POST', `${coop}/proposals`, proposal({ source: { kind: 'pool', poolId } }), ann.auth), 404, 'pool-not-found', '/source/poolId');
+    });
+
+    await t.test("If-Match on a proposal: its ETag read and sent back, a stale one refused with 412, writing nothing", async (t) => {
+      const { proposalId } = await ok('POST', `${coop}/proposals`, proposal({ title: 'A tea urn', pence: 500 }), ann);
+      const url = `${coop}/proposals/${proposalId}`;
+      const made = (await get(url, ann)).headers.etag as string;
+      t.equal(made, '"0"', 'a proposal just made is at revision 0');
+      await ok('POST', `${url}/opening`, undefined, board, 200, { 'if-match': made });
+      await refused(t, 'a ballot on the proposal as it was before it opened', () => send(app, 'POST', `${url}/votes`, { choice: 'for' }, { ...ann.auth, 'if-match': made }), 412, 'precondition-failed');
+      const opened = (await get(url, ann)).headers.etag as string;
+      t.equal(opened, '"1"', 'opened: revision 1');
+      await ok('POST', `${url}/votes`, { choice: 'for' }, ann, 201, { 'if-match': opened });
+      await refused(t, 'closing on a stale revision', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': opened }), 412, 'precondition-failed');
+      await refused(t, 'an If-Match that is no ETag', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': 'yesterday' }), 400, 'validation', '/if-match');
     });
 
     await t.test('a write is applied once per Idempotency-Key', async (t) => {

@@ -6,13 +6,12 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { contextFor, refused } from './support/given.ts';
 import { racingHearth } from './support/hearth.ts';
-import { fold } from '../src/commands/decider.ts';
-import { handleCommand } from '../src/commands/handle.ts';
+import { decideAcross, readStates } from '../src/commands/decide.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
-import { poolDecider, poolStream, type OpenPool, type PoolEvent } from '../src/pools/pool.ts';
-import { openVoting, payProposal } from '../src/coop/commands.ts';
-import { proposalDecider, proposalStream, type Choice, type Proposal, type ProposalCommand, type ProposalEvent, type ProposalTerms, type Source } from '../src/coop/proposal.ts';
-import { societyDecider, societyStream, type CoopRules, type Society, type SocietyCommand, type SocietyEvent } from '../src/coop/society.ts';
+import { poolDecider, poolStream, type OpenPool, type PoolCommand } from '../src/pools/pool.ts';
+import { onProposal as onProposalIn, onSociety as onSocietyIn, openVoting, payProposal, proposalRead, societyRead } from '../src/coop/commands.ts';
+import { decideProposal, proposalStream, type Choice, type Proposal, type ProposalCommand, type ProposalTerms, type Source } from '../src/coop/proposal.ts';
+import { societyStream, type CoopRules, type Society, type SocietyCommand } from '../src/coop/society.ts';
 import { careCoopRules } from './support/coop.ts';
 
 const today = new Date().toISOString().slice(0, 10);
@@ -20,13 +19,17 @@ const board: string = randomUUID();
 
 const rules: CoopRules = { ...careCoopRules, maxHoldingPence: 100_000, withdrawalNoticeDays: 0 };
 
-const society = async (store: EventStore, networkId: string) => fold(societyDecider, (await store.readStream(societyStream(networkId))) as unknown as SocietyEvent[]) as Society;
-const proposalNow = async (store: EventStore, proposalId: string) => fold(proposalDecider, (await store.readStream(proposalStream(proposalId))) as unknown as ProposalEvent[]) as Proposal;
-const poolNow = async (store: EventStore, poolId: string) => fold(poolDecider, (await store.readStream(poolStream(poolId))) as unknown as PoolEvent[]) as OpenPool;
+const society = async (store: EventStore, networkId: string) => (await readStates(store, { society: societyRead(networkId) })).society as Society;
+const proposalNow = async (store: EventStore, proposalId: string) => (await readStates(store, { proposal: proposalRead(proposalId) })).proposal as Proposal;
+const poolNow = async (store: EventStore, poolId: string) => (await readStates(store, { pool: [poolStream(poolId), poolDecider] })).pool as OpenPool;
 const typesIn = async (store: EventStore, streamId: string, type: string) => (await store.readStream(streamId)).filter((e) => e.type === type);
 
-const onSociety = (store: EventStore, networkId: string, command: SocietyCommand, actor = board) => handleCommand(store, societyDecider, societyStream(networkId), command, contextFor(actor));
-const onProposal = (store: EventStore, proposalId: string, command: ProposalCommand, actor = board) => handleCommand(store, proposalDecider, proposalStream(proposalId), command, contextFor(actor));
+const onSociety = (store: EventStore, networkId: string, command: SocietyCommand, actor = board) => onSocietyIn(store, networkId, command, contextFor(actor));
+/** A command on a proposal as the co-op's own commands give it: a ballot retried until it is in. */
+const onProposal = async (store: EventStore, networkId: string, proposalId: string, command: Exclude<ProposalCommand, { type: 'MakeProposal' }>, actor = board) =>
+  (await onProposalIn(store, networkId, proposalId, command, contextFor(actor))).states.proposal;
+const onPool = (store: EventStore, poolId: string, command: PoolCommand) =>
+  decideAcross(store, { pool: [poolStream(poolId), poolDecider] }, ({ pool }) => ({ pool: poolDecider.decide(command, pool) }), contextFor(board));
 
 /** A co-op founded today, with these members admitted, and this much income besides. */
 async function coop(store: EventStore, members: Array<{ personId: string; memberClass: string; pence: number }>, incomePence = 0, over: Partial<CoopRules> = {}) {
@@ -43,7 +46,7 @@ async function admit(store: EventStore, networkId: string, personId: string, mem
   await onSociety(store, networkId, { type: 'IssueShares', applicationId, issuedBy: board, issuedOn: today, today });
 }
 
-const vote = (voterId: string, choice: Choice, castBy = voterId): ProposalCommand => ({ type: 'CastVote', voterId, castBy, choice, sealedChoice: null, now: new Date().toISOString() });
+const vote = (voterId: string, choice: Choice, castBy = voterId): Extract<ProposalCommand, { type: 'CastVote' }> => ({ type: 'CastVote', voterId, castBy, choice, sealedChoice: null, now: new Date().toISOString() });
 
 /** A proposal made and opened to the co-op's members as they stand. */
 async function proposal(store: EventStore, networkId: string, over: Partial<ProposalTerms> = {}) {
@@ -52,7 +55,8 @@ async function proposal(store: EventStore, networkId: string, over: Partial<Prop
     title: 'A minibus for outings', pence: 50_000, payee: 'Leeds Community Transport', purpose: 'Outings to the coast', source: { kind: 'funds' },
     closesAt: new Date(Date.now() + 3_600_000).toISOString(), quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false, ...over,
   };
-  await onProposal(store, proposalId, { type: 'MakeProposal', networkId, proposalId, proposedBy: board, now: new Date().toISOString(), ...terms });
+  const made = { type: 'MakeProposal' as const, networkId, proposalId, proposedBy: board, now: new Date().toISOString(), ...terms };
+  await decideAcross(store, { proposal: proposalRead(proposalId) }, ({ proposal }) => ({ proposal: decideProposal(made, proposal) }), contextFor(board));
   await openVoting(store, networkId, proposalId, board, contextFor(board));
   return proposalId;
 }
@@ -60,9 +64,9 @@ async function proposal(store: EventStore, networkId: string, over: Partial<Prop
 /** A proposal the members have passed: everyone for, closed early. */
 async function passed(store: EventStore, networkId: string, members: string[], source: Source) {
   const proposalId = await proposal(store, networkId, { source });
-  for (const m of members) await onProposal(store, proposalId, vote(m, 'for'), m);
-  const closed = await onProposal(store, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
-  if (closed.state.status !== 'closed' || !closed.state.result?.passed) throw new Error('the proposal should have passed');
+  for (const m of members) await onProposal(store, networkId, proposalId, vote(m, 'for'), m);
+  const closed = await onProposal(store, networkId, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
+  if (closed.status !== 'closed' || !closed.result?.passed) throw new Error('the proposal should have passed');
   return proposalId;
 }
 
@@ -74,10 +78,10 @@ t.test('one member, one ballot: cast by them and by their proxy at the same mome
     const [ann, bob, cat] = [randomUUID(), randomUUID(), randomUUID()];
     const networkId = await coop(store, [{ personId: ann, memberClass: 'workers', pence: 5_000 }, { personId: bob, memberClass: 'receiving care', pence: 5_000 }, { personId: cat, memberClass: 'supporters', pence: 5_000 }]);
     const proposalId = await proposal(store, networkId);
-    await onProposal(store, proposalId, { type: 'RecordProxy', grantorId: ann, proxyId: bob, documentReference: 'Proxy form 1', recordedBy: board, now: new Date().toISOString() });
+    await onProposal(store, networkId, proposalId, { type: 'RecordProxy', grantorId: ann, proxyId: bob, documentReference: 'Proxy form 1', recordedBy: board, now: new Date().toISOString() });
 
     // Ann votes for; Bob, holding her proxy, votes against for her.
-    const outcomes = await Promise.all([refused(onProposal(store, proposalId, vote(ann, 'for'), ann)), refused(onProposal(store, proposalId, vote(ann, 'against', bob), bob))]);
+    const outcomes = await Promise.all([refused(onProposal(store, networkId, proposalId, vote(ann, 'for'), ann)), refused(onProposal(store, networkId, proposalId, vote(ann, 'against', bob), bob))]);
     t.same(outcomes, [null, null], `round ${round}: both ballots are taken`);
     const cast = await typesIn(store, proposalStream(proposalId), 'coop.VoteCast');
     t.same(cast.map((e) => (e.data as { voterId: string }).voterId), [ann, ann], 'both kept in the history, as Ann\'s');
@@ -87,11 +91,11 @@ t.test('one member, one ballot: cast by them and by their proxy at the same mome
     t.match(state.ballots.get(ann), { castBy: latest.castBy, choice: latest.choice }, 'the later one counts');
     t.equal(latest.castBy === ann ? 'for' : 'against', latest.choice, 'and it is whole: who cast it goes with what they chose');
 
-    await onProposal(store, proposalId, vote(bob, 'for'), bob);
-    await onProposal(store, proposalId, vote(cat, 'abstain'), cat);
-    const closed = await onProposal(store, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
+    await onProposal(store, networkId, proposalId, vote(bob, 'for'), bob);
+    await onProposal(store, networkId, proposalId, vote(cat, 'abstain'), cat);
+    const closed = await onProposal(store, networkId, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
     // Ann 3 votes, Bob 2, Cat 1: six in all, Ann's three counted once, her way.
-    t.same(closed.state.status === 'closed' && closed.state.result, latest.choice === 'for'
+    t.same(closed.status === 'closed' && closed.result, latest.choice === 'for'
       ? { electorate: 3, ballots: 3, for: 5, against: 0, abstain: 1, quorumMet: true, passed: true }
       : { electorate: 3, ballots: 3, for: 2, against: 3, abstain: 1, quorumMet: true, passed: false }, `round ${round}: closed early, Ann counted once`);
   }
@@ -102,7 +106,7 @@ t.test('one member, one ballot: cast by them and by their proxy at the same mome
   const proposalId = await proposal(store, networkId);
   const context = contextFor(ann);
   const command = vote(ann, 'for');
-  const twice = await Promise.all([0, 1].map(() => refused(handleCommand(store, proposalDecider, proposalStream(proposalId), command, context))));
+  const twice = await Promise.all([0, 1].map(() => refused(onProposalIn(store, networkId, proposalId, command, context))));
   t.same(twice, [null, null], 'both answered');
   t.equal((await typesIn(store, proposalStream(proposalId), 'coop.VoteCast')).length, 1, 'one ballot written');
 });
@@ -116,12 +120,12 @@ t.test('many members voting at the same moment: every ballot recorded once, and 
     const networkId = await coop(store, members.map((personId) => ({ personId, memberClass: 'supporters', pence: 1_000 })));
     const proposalId = await proposal(store, networkId, { quorumPercent: 100 });
     const choices: Choice[] = members.map((_, i) => (i % 4 === 3 ? 'against' : i % 4 === 2 ? 'abstain' : 'for'));
-    const outcomes = await Promise.all(members.map((m, i) => refused(onProposal(store, proposalId, vote(m, choices[i]!), m))));
+    const outcomes = await Promise.all(members.map((m, i) => refused(onProposal(store, networkId, proposalId, vote(m, choices[i]!), m))));
     t.same(outcomes, Array(8).fill(null), `round ${round}: all eight ballots taken`);
     const cast = await typesIn(store, proposalStream(proposalId), 'coop.VoteCast');
     t.same(cast.map((e) => (e.data as { voterId: string }).voterId).sort(), [...members].sort(), 'each member\'s ballot exactly once');
-    const closed = await onProposal(store, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
-    t.same(closed.state.status === 'closed' && closed.state.result, { electorate: 8, ballots: 8, for: 4, against: 2, abstain: 2, quorumMet: true, passed: true }, 'the count is the eight of them');
+    const closed = await onProposal(store, networkId, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
+    t.same(closed.status === 'closed' && closed.result, { electorate: 8, ballots: 8, for: 4, against: 2, abstain: 2, quorumMet: true, passed: true }, 'the count is the eight of them');
   }
 
   // Sixteen at once is more than one stream's retries absorb: some are asked to try again (a 409),
@@ -132,7 +136,7 @@ t.test('many members voting at the same moment: every ballot recorded once, and 
   let refusals = 0;
   const untilTaken = async (m: string) => {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const outcome = await refused(onProposal(store, proposalId, vote(m, 'for'), m));
+      const outcome = await refused(onProposal(store, networkId, proposalId, vote(m, 'for'), m));
       if (outcome === null) return null;
       if (outcome !== 'concurrency-conflict') return outcome;
       refusals += 1;
@@ -143,8 +147,8 @@ t.test('many members voting at the same moment: every ballot recorded once, and 
   t.comment(`${refusals} attempts were asked to try again`);
   const cast = await typesIn(store, proposalStream(proposalId), 'coop.VoteCast');
   t.same(cast.map((e) => (e.data as { voterId: string }).voterId).sort(), [...members].sort(), 'each once, none for a refused attempt');
-  const closed = await onProposal(store, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
-  t.same(closed.state.status === 'closed' && closed.state.result, { electorate: 16, ballots: 16, for: 16, against: 0, abstain: 0, quorumMet: true, passed: true });
+  const closed = await onProposal(store, networkId, proposalId, { type: 'CloseVoting', opened: new Map(), now: new Date().toISOString() });
+  t.same(closed.status === 'closed' && closed.result, { electorate: 16, ballots: 16, for: 16, against: 0, abstain: 0, quorumMet: true, passed: true });
 });
 
 t.test('two payments of one passed proposal at once: one is made, once', async (t) => {
@@ -180,8 +184,8 @@ t.test('two payments of one passed proposal at once: one is made, once', async (
     // Out of a pool of the same network, voted on by the co-op.
     const networkId = await coop(store, members.map((personId) => ({ personId, memberClass: 'supporters', pence: 1_000 })));
     const poolId = randomUUID();
-    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'OpenPool', poolId, networkId, name: 'Outings', twoApproversAbovePence: 100_000 }, contextFor(board));
-    await handleCommand(store, poolDecider, poolStream(poolId), { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 60_000, reference: 'DP', receivedOn: today, today }, contextFor(board));
+    await onPool(store, poolId, { type: 'OpenPool', poolId, networkId, name: 'Outings', twoApproversAbovePence: 100_000 });
+    await onPool(store, poolId, { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 60_000, reference: 'DP', receivedOn: today, today });
     const proposalId = await passed(store, networkId, members, { kind: 'pool', poolId });
     const [a, b] = [pay(networkId, proposalId, 45_000, [{ holderId: holder, pence: 45_000 }]), pay(networkId, proposalId, 45_000, [{ holderId: holder, pence: 45_000 }])];
     const outcomes = await Promise.all([a.outcome, b.outcome]);

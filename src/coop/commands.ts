@@ -1,60 +1,81 @@
-// Co-op commands that span streams: making a proposal reads the register to know the proposer is a
+// Which streams each co-op command reads and writes. A command on the society's register reads
+// and writes its one stream; making a proposal reads the register to know the proposer is a
 // member, opening a vote reads it to fix the electorate, closing a secret ballot opens its sealed
 // choices with the vault and then destroys the key, and paying a passed proposal writes to the
 // proposal and to the ledger the money leaves (the co-op's funds or a pool) together, so a
-// proposal authorises exactly one payment however requests race.
-import { fold, Rejection } from '../commands/decider.ts';
-import { handleAcross, type CommandContext } from '../commands/handle.ts';
-import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
-import { Forbidden } from '../access/guard.ts';
+// proposal authorises exactly one payment however requests race. Who may give each command, and
+// with which ids and time, is the application's (app.ts).
+import { Rejection } from '../commands/decider.ts';
+import { decideAcross, type CommandContext } from '../commands/decide.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import type { EventStore } from '../eventstore/port.ts';
 import type { PersonalDataVault } from '../access/vault.ts';
-import { poolIn } from '../pools/commands.ts';
 import { decideProposalPayment } from '../pools/payment.ts';
 import type { Share } from '../pools/apportion.ts';
-import { poolDecider, poolStream, type PoolEvent } from '../pools/pool.ts';
-import { decideProposal, electorateOf, proposalDecider, proposalStream, type Proposal, type ProposalCommand, type ProposalEvent, type ProposalTerms } from './proposal.ts';
-import { assertFounded, decideSociety, societyDecider, societyStream, type Society, type SocietyEvent } from './society.ts';
+import { assertOpen, poolDecider, poolStream } from '../pools/pool.ts';
+import { decideProposal, electorateOf, proposalDecider, proposalStream, type Proposal, type ProposalCommand, type ProposalEvent, type ProposalState, type ProposalTerms } from './proposal.ts';
+import { assertFounded, decideSociety, societyDecider, societyStream, type Society, type SocietyCommand, type SocietyState } from './society.ts';
 import { openBallots, secretChoices } from './secret-ballot.ts';
 
-export const societyOf = (history: RecordedEvent[]) => fold(societyDecider, history as unknown as SocietyEvent[]);
+/** The co-op's register and funds: one stream per network. */
+export const societyRead = (networkId: string) => [societyStream(networkId), societyDecider] as const;
+/** One proposal and its vote. */
+export const proposalRead = (proposalId: string) => [proposalStream(proposalId), proposalDecider] as const;
 
 /** The co-op of this network. */
-export function societyIn(history: RecordedEvent[]): Society {
-  const society = societyOf(history);
-  assertFounded(society);
-  return society;
+export function societyIn(state: SocietyState): Society {
+  assertFounded(state);
+  return state;
 }
 
 /** The proposal, made in this network's co-op. */
-export function proposalIn(networkId: string, history: RecordedEvent[]): Proposal {
-  const proposal = fold(proposalDecider, history as unknown as ProposalEvent[]);
-  if (proposal.status === 'none' || proposal.proposal.networkId !== networkId) throw new Rejection('proposal-not-found', 'There is no such proposal in this co-op.', 404);
-  return proposal;
+export function proposalIn(networkId: string, state: ProposalState): Proposal {
+  if (state.status === 'none' || state.proposal.networkId !== networkId) throw new Rejection('proposal-not-found', 'There is no such proposal in this co-op.', 404);
+  return state;
 }
 
-/** A proposal by a member in good standing of the co-op, to spend its funds or a pool of the same network. */
-export async function makeProposal(store: EventStore, networkId: string, proposalId: string, terms: ProposalTerms, proposedBy: string, context: CommandContext) {
-  if (terms.source.kind === 'pool') {
-    const pool = fold(poolDecider, (await store.readStream(poolStream(terms.source.poolId))) as unknown as PoolEvent[]);
-    if (pool.status === 'none' || pool.networkId !== networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network.', 404, 'source/poolId');
-  }
-  return handleAcross(
+/** The proposal as it stands, with the revision its stream is at (its ETag). */
+export async function proposalNow(store: EventStore, networkId: string, proposalId: string): Promise<{ proposal: Proposal; revision: number }> {
+  const history = await store.readStream(proposalStream(proposalId));
+  const proposal = domainEvents<ProposalEvent>(history).reduce(proposalDecider.evolve, proposalDecider.initialState);
+  return { proposal: proposalIn(networkId, proposal), revision: history.at(-1)?.revision ?? -1 };
+}
+
+/** A command on the society's own stream; `ifMatch` is the revision of it the caller last saw. */
+export const onSociety = (store: EventStore, networkId: string, command: SocietyCommand, context: CommandContext, ifMatch?: number) =>
+  decideAcross(store, { society: societyRead(networkId) }, ({ society }) => ({ society: decideSociety(command, society) }), context, { ifMatch: { stream: 'society', revision: ifMatch } });
+
+/** A proposal by a member in good standing of the co-op, held at the register's revision. */
+export function makeProposal(store: EventStore, networkId: string, proposalId: string, terms: ProposalTerms, proposedBy: string, context: CommandContext) {
+  return decideAcross(
     store,
-    [proposalStream(proposalId), societyStream(networkId)],
-    ([mine, society]) => {
-      if (societyIn(society!).members.get(proposedBy)?.status !== 'member') throw new Forbidden('Only a member of the co-op may make a proposal.');
-      return [decideProposal({ type: 'MakeProposal', networkId, proposalId, proposedBy, now: context.now, ...terms }, fold(proposalDecider, mine as unknown as ProposalEvent[])), []];
+    { proposal: proposalRead(proposalId), society: societyRead(networkId) },
+    ({ proposal, society }) => {
+      if (societyIn(society).members.get(proposedBy)?.status !== 'member') throw new Rejection('forbidden', 'Only a member of the co-op may make a proposal.', 403);
+      return { proposal: decideProposal({ type: 'MakeProposal', networkId, proposalId, proposedBy, now: context.now, ...terms }, proposal) };
     },
     context,
   );
 }
 
 /** A command on one proposal of this network's co-op. */
-export const onProposal = (store: EventStore, networkId: string, proposalId: string, command: Exclude<ProposalCommand, { type: 'MakeProposal' }>, context: CommandContext) =>
-  handleAcross(store, [proposalStream(proposalId)], ([mine]) => [decideProposal(command, proposalIn(networkId, mine!))], context, {
+export const onProposal = (store: EventStore, networkId: string, proposalId: string, command: Exclude<ProposalCommand, { type: 'MakeProposal' }>, context: CommandContext, ifMatch?: number) =>
+  decideAcross(store, { proposal: proposalRead(proposalId) }, ({ proposal }) => ({ proposal: decideProposal(command, proposalIn(networkId, proposal)) }), context, {
+    ifMatch: { stream: 'proposal', revision: ifMatch },
     // A meeting votes at once, every ballot on the one stream: each retries until it is in, not just a few times.
     maxAttempts: command.type === 'CastVote' ? 64 : undefined,
   });
+
+/** The electorate is the co-op's members as they stand when voting opens. */
+export function openVoting(store: EventStore, networkId: string, proposalId: string, openedBy: string, context: CommandContext, ifMatch?: number) {
+  return decideAcross(
+    store,
+    { proposal: proposalRead(proposalId), society: societyRead(networkId) },
+    ({ proposal, society }) => ({ proposal: decideProposal({ type: 'OpenVoting', openedBy, electorate: electorateOf(societyIn(society)), now: context.now }, proposalIn(networkId, proposal)) }),
+    context,
+    { ifMatch: { stream: 'proposal', revision: ifMatch } },
+  );
+}
 
 /** A ballot came in, or changed, after the secret ballots were opened for the count. */
 class BallotsMoved extends Error {}
@@ -64,21 +85,22 @@ class BallotsMoved extends Error {}
  * proposal's key destroyed, so the log can never again link a voter to a choice. A retry that
  * finds the vote closed destroys the key if it is still there.
  */
-export async function closeVoting(store: EventStore, vault: PersonalDataVault, networkId: string, proposalId: string, context: CommandContext) {
+export async function closeVoting(store: EventStore, vault: PersonalDataVault, networkId: string, proposalId: string, context: CommandContext, ifMatch?: number) {
   for (let attempt = 1; ; attempt++) {
-    const read = proposalIn(networkId, await store.readStream(proposalStream(proposalId)));
+    const { proposal: read } = await proposalNow(store, networkId, proposalId);
     const opened = read.proposal.secret && read.status === 'open' ? await openBallots(vault, read) : new Map();
     try {
-      const done = await handleAcross(
+      const done = await decideAcross(
         store,
-        [proposalStream(proposalId)],
-        ([mine]) => {
-          const proposal = proposalIn(networkId, mine!);
+        { proposal: proposalRead(proposalId) },
+        (states) => {
+          const proposal = proposalIn(networkId, states.proposal);
           const choices = proposal.status === 'open' ? secretChoices(proposal, opened) : new Map();
           if (!choices) throw new BallotsMoved();
-          return [decideProposal({ type: 'CloseVoting', opened: choices, now: context.now }, proposal)];
+          return { proposal: decideProposal({ type: 'CloseVoting', opened: choices, now: context.now }, proposal) };
         },
         context,
+        { ifMatch: { stream: 'proposal', revision: ifMatch } },
       );
       if (read.proposal.secret) await vault.erase(proposalId);
       return { ...done, secret: read.proposal.secret };
@@ -87,15 +109,6 @@ export async function closeVoting(store: EventStore, vault: PersonalDataVault, n
       if (attempt >= 3) throw new Rejection('concurrency-conflict', 'Ballots kept coming in as the vote closed. Please try once more.', 409);
     }
   }
-}
-
-export function openVoting(store: EventStore, networkId: string, proposalId: string, openedBy: string, context: CommandContext) {
-  return handleAcross(
-    store,
-    [proposalStream(proposalId), societyStream(networkId)],
-    ([proposal, society]) => [decideProposal({ type: 'OpenVoting', openedBy, electorate: electorateOf(societyIn(society!)), now: context.now }, proposalIn(networkId, proposal!)), []],
-    context,
-  );
 }
 
 export interface ProposalPayment {
@@ -107,23 +120,44 @@ export interface ProposalPayment {
   paidBy: string;
 }
 
-/** The one payment a passed proposal authorises, out of the source its members voted on. */
-export async function payProposal(store: EventStore, networkId: string, proposalId: string, payment: ProposalPayment, today: string, context: CommandContext) {
-  const { source } = proposalIn(networkId, await store.readStream(proposalStream(proposalId))).proposal;
-  const from = source.kind === 'funds' ? societyStream(networkId) : poolStream(source.poolId);
-  return handleAcross(
+/** The one payment a passed proposal authorises, out of the source its members voted on: what the proposal's stream is at after it, and the position written. */
+export async function payProposal(store: EventStore, networkId: string, proposalId: string, payment: ProposalPayment, today: string, context: CommandContext, ifMatch?: number) {
+  const { proposal: read } = await proposalNow(store, networkId, proposalId);
+  const { source } = read.proposal;
+  const paid = (proposal: ProposalState) => {
+    const passed = proposalIn(networkId, proposal);
+    const events = decideProposal({ type: 'PayProposal', paymentId: payment.paymentId, pence: payment.pence, invoiceReference: payment.invoiceReference, paidBy: payment.paidBy, today }, passed);
+    const { payee, purpose } = passed.proposal;
+    return { events, common: { proposalId, paymentId: payment.paymentId, pence: payment.pence, payee, purpose, invoiceReference: payment.invoiceReference } };
+  };
+  const options = { ifMatch: { stream: 'proposal' as const, revision: ifMatch } };
+  if (source.kind === 'funds') {
+    const done = await decideAcross(
+      store,
+      { proposal: proposalRead(proposalId), society: societyRead(networkId) },
+      (states) => {
+        const { events, common } = paid(states.proposal);
+        if (events.length === 0) return {};
+        return { proposal: events, society: decideSociety({ type: 'SpendFunds', ...common, today }, societyIn(states.society)) };
+      },
+      context,
+      options,
+    );
+    return { revision: done.revisions.proposal, position: done.position };
+  }
+  const done = await decideAcross(
     store,
-    [proposalStream(proposalId), from],
-    ([mine, ledger]) => {
-      const proposal = proposalIn(networkId, mine!);
-      const paid = decideProposal({ type: 'PayProposal', paymentId: payment.paymentId, pence: payment.pence, invoiceReference: payment.invoiceReference, paidBy: payment.paidBy, today }, proposal);
-      if (paid.length === 0) return [[], []];
-      const { payee, purpose } = proposal.proposal;
-      const common = { proposalId, paymentId: payment.paymentId, pence: payment.pence, payee, purpose, invoiceReference: payment.invoiceReference };
-      if (source.kind === 'funds') return [paid, decideSociety({ type: 'SpendFunds', ...common, today }, societyIn(ledger!))];
+    { proposal: proposalRead(proposalId), pool: [poolStream(source.poolId), poolDecider] as const },
+    (states) => {
+      const { events, common } = paid(states.proposal);
+      if (events.length === 0) return {};
       if (payment.beneficiaries.length === 0) throw new Rejection('beneficiaries-required', 'A payment out of a pool names the budget holders it benefits.', 422, 'beneficiaries');
-      return [paid, decideProposalPayment(poolIn(networkId, ledger!), { ...common, poolId: source.poolId, beneficiaries: payment.beneficiaries }, today)];
+      const pool = states.pool;
+      assertOpen(pool, networkId);
+      return { proposal: events, pool: decideProposalPayment(pool, { ...common, poolId: source.poolId, beneficiaries: payment.beneficiaries }, today) };
     },
     context,
+    options,
   );
+  return { revision: done.revisions.proposal, position: done.position };
 }

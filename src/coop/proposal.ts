@@ -95,34 +95,51 @@ export type Proposal = Exclude<ProposalState, { status: 'none' }>;
 
 export const proposalStream = (proposalId: string) => `coop-proposal-${proposalId}`;
 
+type EventData<T extends ProposalEvent['type']> = Extract<ProposalEvent, { type: T }>['data'];
+
 export function evolveProposal(state: ProposalState, event: ProposalEvent): ProposalState {
   if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, paid: null };
   if (state.status === 'none') return state;
   // Changed in place: a folded state belongs to the fold that made it.
   switch (event.type) {
     case 'coop.VotingOpened':
-      state.status = 'open';
-      for (const elector of event.data.electorate) state.electorate.set(elector.personId, elector);
-      return state;
+      return votingOpened(state, event.data);
     case 'coop.ProxyRecorded':
       state.proxies.set(event.data.grantorId, event.data.proxyId);
       return state;
-    case 'coop.VoteCast': {
-      const { voterId, castBy, choice, sealedChoice, castAt } = event.data;
-      state.ballots.set(voterId, { castBy, choice, sealedChoice, castAt });
-      state.history += 1;
-      return state;
-    }
-    case 'coop.ProposalClosed': {
-      const { networkId: _n, proposalId: _p, closedAt: _c, ...result } = event.data;
-      state.status = 'closed';
-      state.result = result;
-      return state;
-    }
+    case 'coop.VoteCast':
+      return voteCast(state, event.data);
+    case 'coop.ProposalClosed':
+      return proposalClosed(state, event.data);
     case 'coop.ProposalPaid':
       state.paid = { paymentId: event.data.paymentId, pence: event.data.pence };
       return state;
+    default:
+      return unhandled(event);
   }
+}
+
+/** The compiler's proof that every event and command has its case. */
+function unhandled(value: never): never {
+  throw new Error(`no case for ${(value as { type: string }).type}`);
+}
+
+function votingOpened(state: Proposal, d: EventData<'coop.VotingOpened'>): Proposal {
+  state.status = 'open';
+  for (const elector of d.electorate) state.electorate.set(elector.personId, elector);
+  return state;
+}
+
+function voteCast(state: Proposal, { voterId, castBy, choice, sealedChoice, castAt }: EventData<'coop.VoteCast'>): Proposal {
+  state.ballots.set(voterId, { castBy, choice, sealedChoice, castAt });
+  state.history += 1;
+  return state;
+}
+
+function proposalClosed(state: Proposal, { networkId: _n, proposalId: _p, closedAt: _c, ...result }: EventData<'coop.ProposalClosed'>): Proposal {
+  state.status = 'closed';
+  state.result = result;
+  return state;
 }
 
 export type ProposalCommand =
@@ -161,65 +178,88 @@ export function tally(proposal: Proposal, choiceOf: (voterId: string, ballot: Ba
   return { electorate, ballots, ...totals, quorumMet, passed };
 }
 
+type CommandOf<T extends ProposalCommand['type']> = Extract<ProposalCommand, { type: T }>;
+
 export function decideProposal(command: ProposalCommand, state: ProposalState): ProposalEvent[] {
-  if (command.type === 'MakeProposal') {
-    if (state.status !== 'none') return [];
-    const { type: _t, now, ...made } = command;
-    if (made.closesAt <= now) throw new Rejection('closes-in-past', 'The vote must close in the future.', 422, 'closesAt');
-    return [{ type: 'coop.ProposalMade', data: { ...made, madeAt: now } }];
-  }
+  if (command.type === 'MakeProposal') return makeProposal(command, state);
   const proposal = existing(state);
-  const { networkId, proposalId } = proposal.proposal;
-  const ids = { networkId, proposalId };
   switch (command.type) {
-    case 'OpenVoting': {
-      if (proposal.status !== 'draft') return [];
-      if (command.now >= proposal.proposal.closesAt) throw new Rejection('voting-closed', 'The voting window has already passed.', 409, 'closesAt');
-      // A registered society has at least three members (the 2014 Act, s.2); fewer cannot decide for it.
-      if (command.electorate.length < 3) throw new Rejection('too-few-members', `A co-op needs at least three members to vote; it has ${command.electorate.length}.`, 409);
-      return [{ type: 'coop.VotingOpened', data: { ...ids, openedBy: command.openedBy, openedAt: command.now, electorate: command.electorate } }];
-    }
-    case 'RecordProxy': {
-      assertVoting(proposal, command.now);
-      if (!proposal.electorate.has(command.grantorId)) throw new Rejection('not-in-electorate', 'That member is not in the electorate of this vote.', 422, 'grantorId');
-      if (!proposal.electorate.has(command.proxyId)) throw new Rejection('not-in-electorate', 'A proxy must be a member in the electorate of this vote.', 422, 'proxyId');
-      if (command.grantorId === command.proxyId) throw new Rejection('own-proxy', 'A member cannot be their own proxy.', 422, 'proxyId');
-      if (proposal.proxies.get(command.grantorId) === command.proxyId) return [];
-      const { grantorId, proxyId, documentReference, recordedBy } = command;
-      return [{ type: 'coop.ProxyRecorded', data: { ...ids, grantorId, proxyId, documentReference, recordedBy, recordedAt: command.now } }];
-    }
-    case 'CastVote': {
-      assertVoting(proposal, command.now);
-      if (!proposal.electorate.has(command.voterId)) throw new Rejection('not-in-electorate', 'Only members in the electorate when voting opened may vote.', 403, 'voterId');
-      if (command.castBy !== command.voterId && proposal.proxies.get(command.voterId) !== command.castBy) {
-        throw new Rejection('no-proxy', 'There is no written proxy on record for you to vote for this member.', 403, 'voterId');
-      }
-      const secret = proposal.proposal.secret;
-      if (secret !== (command.sealedChoice !== null)) throw new Error('a secret ballot is cast sealed, an open one in the clear');
-      const { voterId, castBy } = command;
-      return [{ type: 'coop.VoteCast', data: { ...ids, voterId, castBy, choice: secret ? null : command.choice, sealedChoice: command.sealedChoice, castAt: command.now } }];
-    }
-    case 'CloseVoting': {
-      if (proposal.status === 'closed') return [];
-      if (proposal.status === 'draft') throw new Rejection('voting-not-open', 'Voting on this proposal has not opened.', 409);
-      // Early only once every elector has a ballot in: no one loses their say, though none can change it after.
-      const everyoneVoted = proposal.ballots.size === proposal.electorate.size;
-      if (command.now < proposal.proposal.closesAt && !everyoneVoted) throw new Rejection('voting-still-open', `Voting closes at ${proposal.proposal.closesAt}.`, 409);
-      const result = tally(proposal, (voterId, ballot) => ballot.choice ?? command.opened.get(voterId));
-      return [{ type: 'coop.ProposalClosed', data: { ...ids, closedAt: command.now, ...result } }];
-    }
-    case 'PayProposal': {
-      if (proposal.paid?.paymentId === command.paymentId) return [];
-      if (proposal.status !== 'closed' || !proposal.result?.passed) throw new Rejection('proposal-not-passed', 'Only a proposal the members passed authorises a payment.', 409);
-      if (proposal.paid) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
-      if (command.pence > proposal.proposal.pence) {
-        throw new Rejection('above-authorised-amount', `The members authorised up to ${formatPence(proposal.proposal.pence)}.`, 422, 'pence');
-      }
-      const { paymentId, pence: amount, invoiceReference, paidBy } = command;
-      return [{ type: 'coop.ProposalPaid', data: { ...ids, paymentId, pence: amount, source: proposal.proposal.source, invoiceReference, paidOn: command.today, paidBy } }];
-    }
+    case 'OpenVoting':
+      return openVoting(command, proposal);
+    case 'RecordProxy':
+      return recordProxy(command, proposal);
+    case 'CastVote':
+      return castVote(command, proposal);
+    case 'CloseVoting':
+      return closeVoting(command, proposal);
+    case 'PayProposal':
+      return payProposal(command, proposal);
+    default:
+      return unhandled(command);
   }
 }
+
+const idsOf = ({ proposal: { networkId, proposalId } }: Proposal) => ({ networkId, proposalId });
+
+function makeProposal(command: CommandOf<'MakeProposal'>, state: ProposalState): ProposalEvent[] {
+  if (state.status !== 'none') return [];
+  const { type: _t, now, ...made } = command;
+  if (made.closesAt <= now) throw new Rejection('closes-in-past', 'The vote must close in the future.', 422, 'closesAt');
+  return [{ type: 'coop.ProposalMade', data: { ...made, madeAt: now } }];
+}
+
+function openVoting(command: CommandOf<'OpenVoting'>, proposal: Proposal): ProposalEvent[] {
+  if (proposal.status !== 'draft') return [];
+  if (command.now >= proposal.proposal.closesAt) throw new Rejection('voting-closed', 'The voting window has already passed.', 409, 'closesAt');
+  // A registered society has at least three members (the 2014 Act, s.2); fewer cannot decide for it.
+  if (command.electorate.length < 3) throw new Rejection('too-few-members', `A co-op needs at least three members to vote; it has ${command.electorate.length}.`, 409);
+  return [{ type: 'coop.VotingOpened', data: { ...idsOf(proposal), openedBy: command.openedBy, openedAt: command.now, electorate: command.electorate } }];
+}
+
+function recordProxy(command: CommandOf<'RecordProxy'>, proposal: Proposal): ProposalEvent[] {
+  assertVoting(proposal, command.now);
+  if (!proposal.electorate.has(command.grantorId)) throw new Rejection('not-in-electorate', 'That member is not in the electorate of this vote.', 422, 'grantorId');
+  if (!proposal.electorate.has(command.proxyId)) throw new Rejection('not-in-electorate', 'A proxy must be a member in the electorate of this vote.', 422, 'proxyId');
+  if (command.grantorId === command.proxyId) throw new Rejection('own-proxy', 'A member cannot be their own proxy.', 422, 'proxyId');
+  if (proposal.proxies.get(command.grantorId) === command.proxyId) return [];
+  const { grantorId, proxyId, documentReference, recordedBy } = command;
+  return [{ type: 'coop.ProxyRecorded', data: { ...idsOf(proposal), grantorId, proxyId, documentReference, recordedBy, recordedAt: command.now } }];
+}
+
+function castVote(command: CommandOf<'CastVote'>, proposal: Proposal): ProposalEvent[] {
+  assertVoting(proposal, command.now);
+  if (!proposal.electorate.has(command.voterId)) throw new Rejection('not-in-electorate', 'Only members in the electorate when voting opened may vote.', 403, 'voterId');
+  if (command.castBy !== command.voterId && proposal.proxies.get(command.voterId) !== command.castBy) {
+    throw new Rejection('no-proxy', 'There is no written proxy on record for you to vote for this member.', 403, 'voterId');
+  }
+  const secret = proposal.proposal.secret;
+  if (secret !== (command.sealedChoice !== null)) throw new Error('a secret ballot is cast sealed, an open one in the clear');
+  const { voterId, castBy } = command;
+  return [{ type: 'coop.VoteCast', data: { ...idsOf(proposal), voterId, castBy, choice: secret ? null : command.choice, sealedChoice: command.sealedChoice, castAt: command.now } }];
+}
+
+function closeVoting(command: CommandOf<'CloseVoting'>, proposal: Proposal): ProposalEvent[] {
+  if (proposal.status === 'closed') return [];
+  if (proposal.status === 'draft') throw new Rejection('voting-not-open', 'Voting on this proposal has not opened.', 409);
+  // Early only once every elector has a ballot in: no one loses their say, though none can change it after.
+  if (command.now < proposal.proposal.closesAt && !everyoneVoted(proposal)) throw new Rejection('voting-still-open', `Voting closes at ${proposal.proposal.closesAt}.`, 409);
+  const result = tally(proposal, (voterId, ballot) => ballot.choice ?? command.opened.get(voterId));
+  return [{ type: 'coop.ProposalClosed', data: { ...idsOf(proposal), closedAt: command.now, ...result } }];
+}
+
+function payProposal(command: CommandOf<'PayProposal'>, proposal: Proposal): ProposalEvent[] {
+  if (proposal.paid?.paymentId === command.paymentId) return [];
+  if (proposal.status !== 'closed' || !proposal.result?.passed) throw new Rejection('proposal-not-passed', 'Only a proposal the members passed authorises a payment.', 409);
+  if (proposal.paid) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
+  if (command.pence > proposal.proposal.pence) {
+    throw new Rejection('above-authorised-amount', `The members authorised up to ${formatPence(proposal.proposal.pence)}.`, 422, 'pence');
+  }
+  const { paymentId, pence: amount, invoiceReference, paidBy } = command;
+  return [{ type: 'coop.ProposalPaid', data: { ...idsOf(proposal), paymentId, pence: amount, source: proposal.proposal.source, invoiceReference, paidOn: command.today, paidBy } }];
+}
+
+/** Every elector has a ballot in: the vote may close before its time. */
+export const everyoneVoted = (proposal: Proposal) => proposal.ballots.size === proposal.electorate.size;
 
 function assertVoting(proposal: Proposal, now: string) {
   if (proposal.status === 'draft') throw new Rejection('voting-not-open', 'Voting on this proposal has not opened.', 409);

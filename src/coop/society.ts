@@ -194,108 +194,148 @@ export type Society = Extract<SocietyState, { status: 'founded' }>;
 
 export const societyStream = (networkId: string) => `coop-${networkId}`;
 
+type EventData<T extends SocietyEvent['type']> = Extract<SocietyEvent, { type: T }>['data'];
+
 export function evolveSociety(state: SocietyState, event: SocietyEvent): SocietyState {
-  if (event.type === 'coop.CoopFounded') {
-    const d = event.data;
-    return { status: 'founded', networkId: d.networkId, name: d.name, rules: d.rules, members: new Map(), applications: new Map(), withdrawals: new Map(), suspended: false, fundsPence: 0, reservesPence: 0, declarations: new Set(), spentFor: new Set(), recorded: new Set(), lastDate: d.foundedOn, interestPaidThrough: null };
-  }
+  if (event.type === 'coop.CoopFounded') return founded(event.data);
   if (state.status === 'none') return state;
   // A folded state belongs to the fold that made it: changed in place, so a long history folds in linear time.
-  const s = state;
-  const dated = (on: string) => {
-    if (on > s.lastDate) s.lastDate = on;
-  };
-  const member = (personId: string) => s.members.get(personId)!;
   switch (event.type) {
     case 'coop.RulesChanged':
-      s.rules = event.data.rules;
-      dated(event.data.changedOn);
-      return s;
-    case 'coop.SharesApplied': {
-      const d = event.data;
-      s.applications.set(d.applicationId, { personId: d.personId, memberClass: d.memberClass, pence: d.pence, status: 'applied' });
-      return s;
-    }
-    case 'coop.SharesIssued': {
-      const d = event.data;
-      s.applications.get(d.applicationId)!.status = 'issued';
-      const existing = s.members.get(d.personId);
-      // Rejoining: shares still under notice from before stay on the register until they are paid.
-      if (!existing || existing.status !== 'member') {
-        const { holdingPence = 0, holdings = [], withdrawingPence = 0 } = existing ?? {};
-        s.members.set(d.personId, { personId: d.personId, memberClass: d.memberClass, status: 'member', admittedOn: d.issuedOn, endedOn: null, membershipSharePence: d.membershipSharePence, holdingPence, holdings, withdrawingPence });
-      }
-      hold(member(d.personId), d.issuedOn, d.pence);
-      s.fundsPence += d.membershipSharePence + d.pence;
-      dated(d.issuedOn);
-      return s;
-    }
+      return rulesChanged(state, event.data);
+    case 'coop.SharesApplied':
+      return sharesApplied(state, event.data);
+    case 'coop.SharesIssued':
+      return sharesIssued(state, event.data);
     case 'coop.ApplicationDeclined':
-      s.applications.get(event.data.applicationId)!.status = 'declined';
-      return s;
-    case 'coop.WithdrawalRequested': {
-      const d = event.data;
-      s.withdrawals.set(d.withdrawalId, { personId: d.personId, pence: d.pence, paid: 0, dueOn: d.dueOn });
-      member(d.personId).withdrawingPence += d.pence;
-      dated(d.requestedOn);
-      return s;
-    }
-    case 'coop.WithdrawalPaid': {
-      const d = event.data;
-      s.withdrawals.get(d.withdrawalId)!.paid += d.pence;
-      const m = member(d.personId);
-      hold(m, d.paidOn, -d.pence);
-      m.withdrawingPence -= d.pence;
-      s.fundsPence -= d.pence;
-      dated(d.paidOn);
-      return s;
-    }
+      return applicationDeclined(state, event.data);
+    case 'coop.WithdrawalRequested':
+      return withdrawalRequested(state, event.data);
+    case 'coop.WithdrawalPaid':
+      return withdrawalPaid(state, event.data);
     case 'coop.WithdrawalsSuspended':
-      s.suspended = true;
-      dated(event.data.on);
-      return s;
+      return suspension(state, true, event.data.on);
     case 'coop.WithdrawalsResumed':
-      s.suspended = false;
-      dated(event.data.on);
-      return s;
-    case 'coop.SharesTransferred': {
-      const d = event.data;
-      s.recorded.add(d.transferId);
-      hold(member(d.fromPersonId), d.on, -d.pence);
-      hold(member(d.toPersonId), d.on, d.pence);
-      dated(d.on);
-      return s;
-    }
-    case 'coop.MembershipEnded': {
-      const d = event.data;
-      const m = member(d.personId);
-      m.status = 'ended';
-      m.endedOn = d.on;
-      m.membershipSharePence -= d.forfeitedPence;
-      s.reservesPence += d.forfeitedPence;
-      dated(d.on);
-      return s;
-    }
+      return suspension(state, false, event.data.on);
+    case 'coop.SharesTransferred':
+      return sharesTransferred(state, event.data);
+    case 'coop.MembershipEnded':
+      return membershipEnded(state, event.data);
     case 'coop.InterestPaid':
-      s.interestPaidThrough = event.data.periodTo;
-    // falls through: interest is paid out of the funds as a dividend is
-    case 'coop.DividendPaid': {
-      s.declarations.add(event.data.declarationId);
-      s.fundsPence -= event.data.allocations.reduce((sum, a) => sum + a.pence, 0);
-      dated(event.data.paidOn);
-      return s;
-    }
+      state.interestPaidThrough = event.data.periodTo;
+      // Interest is paid out of the funds as a dividend is.
+      return declared(state, event.data);
+    case 'coop.DividendPaid':
+      return declared(state, event.data);
     case 'coop.IncomeReceived':
-      s.recorded.add(event.data.incomeId);
-      s.fundsPence += event.data.pence;
-      dated(event.data.receivedOn);
-      return s;
+      return incomeReceived(state, event.data);
     case 'coop.FundsSpent':
-      s.spentFor.add(event.data.proposalId);
-      s.fundsPence -= event.data.pence;
-      dated(event.data.paidOn);
-      return s;
+      return fundsSpent(state, event.data);
+    default:
+      return unhandled(event);
   }
+}
+
+/** The compiler's proof that every event and command has its case: adding one without a case fails to build. */
+function unhandled(value: never): never {
+  throw new Error(`no case for ${(value as { type: string }).type}`);
+}
+
+function founded(d: EventData<'coop.CoopFounded'>): Society {
+  return {
+    status: 'founded', networkId: d.networkId, name: d.name, rules: d.rules, members: new Map(), applications: new Map(), withdrawals: new Map(), suspended: false,
+    fundsPence: 0, reservesPence: 0, declarations: new Set(), spentFor: new Set(), recorded: new Set(), lastDate: d.foundedOn, interestPaidThrough: null,
+  };
+}
+
+/** The register runs in date order: the latest record date seen. */
+function dated(s: Society, on: string): Society {
+  if (on > s.lastDate) s.lastDate = on;
+  return s;
+}
+
+const memberOf = (s: Society, personId: string) => s.members.get(personId)!;
+
+function rulesChanged(s: Society, d: EventData<'coop.RulesChanged'>): Society {
+  s.rules = d.rules;
+  return dated(s, d.changedOn);
+}
+
+function sharesApplied(s: Society, d: EventData<'coop.SharesApplied'>): Society {
+  s.applications.set(d.applicationId, { personId: d.personId, memberClass: d.memberClass, pence: d.pence, status: 'applied' });
+  return s;
+}
+
+function sharesIssued(s: Society, d: EventData<'coop.SharesIssued'>): Society {
+  s.applications.get(d.applicationId)!.status = 'issued';
+  const existing = s.members.get(d.personId);
+  // Rejoining: shares still under notice from before stay on the register until they are paid.
+  if (!existing || existing.status !== 'member') {
+    const { holdingPence = 0, holdings = [], withdrawingPence = 0 } = existing ?? {};
+    s.members.set(d.personId, { personId: d.personId, memberClass: d.memberClass, status: 'member', admittedOn: d.issuedOn, endedOn: null, membershipSharePence: d.membershipSharePence, holdingPence, holdings, withdrawingPence });
+  }
+  hold(memberOf(s, d.personId), d.issuedOn, d.pence);
+  s.fundsPence += d.membershipSharePence + d.pence;
+  return dated(s, d.issuedOn);
+}
+
+function applicationDeclined(s: Society, d: EventData<'coop.ApplicationDeclined'>): Society {
+  s.applications.get(d.applicationId)!.status = 'declined';
+  return s;
+}
+
+function withdrawalRequested(s: Society, d: EventData<'coop.WithdrawalRequested'>): Society {
+  s.withdrawals.set(d.withdrawalId, { personId: d.personId, pence: d.pence, paid: 0, dueOn: d.dueOn });
+  memberOf(s, d.personId).withdrawingPence += d.pence;
+  return dated(s, d.requestedOn);
+}
+
+function withdrawalPaid(s: Society, d: EventData<'coop.WithdrawalPaid'>): Society {
+  s.withdrawals.get(d.withdrawalId)!.paid += d.pence;
+  const m = memberOf(s, d.personId);
+  hold(m, d.paidOn, -d.pence);
+  m.withdrawingPence -= d.pence;
+  s.fundsPence -= d.pence;
+  return dated(s, d.paidOn);
+}
+
+function suspension(s: Society, suspended: boolean, on: string): Society {
+  s.suspended = suspended;
+  return dated(s, on);
+}
+
+function sharesTransferred(s: Society, d: EventData<'coop.SharesTransferred'>): Society {
+  s.recorded.add(d.transferId);
+  hold(memberOf(s, d.fromPersonId), d.on, -d.pence);
+  hold(memberOf(s, d.toPersonId), d.on, d.pence);
+  return dated(s, d.on);
+}
+
+function membershipEnded(s: Society, d: EventData<'coop.MembershipEnded'>): Society {
+  const m = memberOf(s, d.personId);
+  m.status = 'ended';
+  m.endedOn = d.on;
+  m.membershipSharePence -= d.forfeitedPence;
+  s.reservesPence += d.forfeitedPence;
+  return dated(s, d.on);
+}
+
+function declared(s: Society, d: EventData<'coop.InterestPaid' | 'coop.DividendPaid'>): Society {
+  s.declarations.add(d.declarationId);
+  s.fundsPence -= d.allocations.reduce((sum, a) => sum + a.pence, 0);
+  return dated(s, d.paidOn);
+}
+
+function incomeReceived(s: Society, d: EventData<'coop.IncomeReceived'>): Society {
+  s.recorded.add(d.incomeId);
+  s.fundsPence += d.pence;
+  return dated(s, d.receivedOn);
+}
+
+function fundsSpent(s: Society, d: EventData<'coop.FundsSpent'>): Society {
+  s.spentFor.add(d.proposalId);
+  s.fundsPence -= d.pence;
+  return dated(s, d.paidOn);
 }
 
 function hold(member: Member, on: string, pence: number) {
@@ -369,155 +409,191 @@ function assertFromSurplus(society: Society, amount: number, what: string) {
   if (amount > surplus) throw new Rejection('not-enough-surplus', `Beyond members' share capital the co-op holds ${formatPence(Math.max(0, surplus))}; ${what} is ${formatPence(amount)}.`, 409);
 }
 
+type CommandOf<T extends SocietyCommand['type']> = Extract<SocietyCommand, { type: T }>;
+
 export function decideSociety(command: SocietyCommand, state: SocietyState): SocietyEvent[] {
-  if (command.type === 'FoundCoop') {
-    if (state.status !== 'none') throw new Rejection('coop-exists', 'This network already has a co-op.', 409);
-    assertNotFuture(command.foundedOn, command.today, 'foundedOn');
-    return [{ type: 'coop.CoopFounded', data: { networkId: command.networkId, name: command.name, rules: command.rules, foundedOn: command.foundedOn } }];
-  }
+  if (command.type === 'FoundCoop') return foundCoop(command, state);
   assertFounded(state);
-  const networkId = state.networkId;
   switch (command.type) {
-    case 'ChangeRules': {
-      const over = [...state.members.values()].find((m) => m.status === 'member' && m.holdingPence > command.rules.maxHoldingPence);
-      if (over) throw new Rejection('holding-above-new-maximum', 'A member holds more than that maximum; it cannot be set below what is held.', 422, 'maxHoldingPence');
-      const classesInUse = new Set([...state.members.values()].filter((m) => m.status === 'member').map((m) => m.memberClass));
-      const missing = [...classesInUse].find((c) => !command.rules.memberClasses.some((k) => k.name === c));
-      if (missing) throw new Rejection('member-class-in-use', `Members are in the class ${missing}; it cannot be taken away.`, 422, 'memberClasses');
-      return [{ type: 'coop.RulesChanged', data: { networkId, rules: command.rules, reason: command.reason, changedOn: command.today } }];
-    }
-    case 'ApplyForShares': {
-      if (state.applications.has(command.applicationId)) return [];
-      const m = state.members.get(command.personId);
-      const isMember = m?.status === 'member';
-      if (!isMember) assertClass(state, command.memberClass);
-      if (!isMember && command.pence < state.rules.minHoldingPence) {
-        throw new Rejection('below-minimum-holding', `A member holds at least ${formatPence(state.rules.minHoldingPence)} in shares besides the membership share.`, 422, 'pence');
-      }
-      if (isMember && command.pence === 0) throw new Rejection('nothing-applied-for', 'A member applies for more than nothing.', 422, 'pence');
-      assertWithinCap(state, (m?.holdingPence ?? 0) + command.pence);
-      const memberClass = isMember ? m!.memberClass : command.memberClass;
-      return [{ type: 'coop.SharesApplied', data: { networkId, applicationId: command.applicationId, personId: command.personId, memberClass, pence: command.pence, appliedOn: command.today } }];
-    }
-    case 'IssueShares': {
-      const application = state.applications.get(command.applicationId);
-      if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
-      if (application.status === 'issued') return [];
-      if (application.status === 'declined') throw new Rejection('application-declined', 'This application was declined.', 409);
-      assertRecordDate(state, command.issuedOn, command.today, 'issuedOn');
-      const m = state.members.get(application.personId);
-      const isMember = m?.status === 'member';
-      // The cap is checked again at issue: shares issued since the application count too.
-      assertWithinCap(state, (m?.holdingPence ?? 0) + application.pence);
-      const { personId, memberClass, pence: amount } = application;
-      return [
-        {
-          type: 'coop.SharesIssued',
-          data: { networkId, applicationId: command.applicationId, personId, memberClass, membershipSharePence: isMember ? 0 : state.rules.membershipSharePence, pence: amount, issuedOn: command.issuedOn, issuedBy: command.issuedBy },
-        },
-      ];
-    }
-    case 'DeclineApplication': {
-      const application = state.applications.get(command.applicationId);
-      if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
-      if (application.status !== 'applied') throw new Rejection('application-settled', `This application was already ${application.status}.`, 409);
-      return [{ type: 'coop.ApplicationDeclined', data: { networkId, applicationId: command.applicationId, reason: command.reason, declinedBy: command.declinedBy } }];
-    }
-    case 'RequestWithdrawal': {
-      if (state.withdrawals.has(command.withdrawalId)) return [];
-      const m = activeMember(state, command.personId, 'personId');
-      const free = m.holdingPence - m.withdrawingPence;
-      if (command.pence > free) throw new Rejection('more-than-held', `You can withdraw up to ${formatPence(free)}.`, 422, 'pence');
-      const left = free - command.pence;
-      if (left > 0 && left < state.rules.minHoldingPence) {
-        throw new Rejection('below-minimum-holding', `That would leave ${formatPence(left)}, below the minimum holding of ${formatPence(state.rules.minHoldingPence)}; withdraw it all, or less.`, 422, 'pence');
-      }
-      const dueOn = addDays(command.today, state.rules.withdrawalNoticeDays);
-      return [{ type: 'coop.WithdrawalRequested', data: { networkId, withdrawalId: command.withdrawalId, personId: command.personId, pence: command.pence, requestedOn: command.today, dueOn } }];
-    }
-    case 'PayWithdrawal': {
-      const w = state.withdrawals.get(command.withdrawalId);
-      if (!w) throw new Rejection('withdrawal-not-found', 'There is no such withdrawal.', 404);
-      if (state.suspended) throw new Rejection('withdrawals-suspended', 'The board has suspended withdrawals.', 409);
-      if (command.today < w.dueOn) throw new Rejection('notice-not-served', `The notice runs until ${w.dueOn}.`, 409);
-      const owed = w.pence - w.paid;
-      if (owed === 0) throw new Rejection('withdrawal-paid', 'This withdrawal is paid in full.', 409);
-      if (command.pence > owed) throw new Rejection('more-than-owed', `${formatPence(owed)} of this withdrawal is still to pay.`, 422, 'pence');
-      assertAffordable(state, command.pence, 'this payment');
-      assertRecordDate(state, command.today, command.today, 'paidOn');
-      return [{ type: 'coop.WithdrawalPaid', data: { networkId, withdrawalId: command.withdrawalId, personId: w.personId, pence: command.pence, paidOn: command.today, paidBy: command.paidBy } }];
-    }
+    case 'ChangeRules':
+      return changeRules(command, state);
+    case 'ApplyForShares':
+      return applyForShares(command, state);
+    case 'IssueShares':
+      return issueShares(command, state);
+    case 'DeclineApplication':
+      return declineApplication(command, state);
+    case 'RequestWithdrawal':
+      return requestWithdrawal(command, state);
+    case 'PayWithdrawal':
+      return payWithdrawal(command, state);
     case 'SuspendWithdrawals':
-      if (state.suspended) return [];
-      return [{ type: 'coop.WithdrawalsSuspended', data: { networkId, reason: command.reason, on: command.today, by: command.by } }];
+      return state.suspended ? [] : [{ type: 'coop.WithdrawalsSuspended', data: { networkId: state.networkId, reason: command.reason, on: command.today, by: command.by } }];
     case 'ResumeWithdrawals':
-      if (!state.suspended) return [];
-      return [{ type: 'coop.WithdrawalsResumed', data: { networkId, on: command.today, by: command.by } }];
-    case 'TransferShares': {
-      if (state.recorded.has(command.transferId)) return [];
-      const from = state.members.get(command.fromPersonId);
-      if (!from) throw new Rejection('not-a-member', 'That person is not a member of the co-op.', 422, 'fromPersonId');
-      if (command.fromPersonId === command.toPersonId) throw new Rejection('same-member', 'Shares are transferred to someone else.', 422, 'toPersonId');
-      const to = activeMember(state, command.toPersonId, 'toPersonId');
-      const free = from.holdingPence - from.withdrawingPence;
-      if (command.pence > free) throw new Rejection('more-than-held', `${formatPence(free)} can be transferred.`, 422, 'pence');
-      assertWithinCap(state, to.holdingPence + command.pence);
-      assertRecordDate(state, command.on, command.today, 'on');
-      const { transferId, fromPersonId, toPersonId, pence: amount, reason, documentReference, on, recordedBy } = command;
-      return [{ type: 'coop.SharesTransferred', data: { networkId, transferId, fromPersonId, toPersonId, pence: amount, reason, documentReference, on, recordedBy } }];
-    }
-    case 'EndMembership': {
-      const m = activeMember(state, command.personId, 'personId');
-      if (m.holdingPence - m.withdrawingPence > 0) {
-        throw new Rejection('shares-still-held', `${formatPence(m.holdingPence - m.withdrawingPence)} in withdrawable shares is still held: withdraw or transfer it first.`, 409);
-      }
-      assertRecordDate(state, command.on, command.today, 'on');
-      return [{ type: 'coop.MembershipEnded', data: { networkId, personId: command.personId, reason: command.reason, forfeitedPence: m.membershipSharePence, on: command.on, recordedBy: command.recordedBy } }];
-    }
-    case 'PayInterest': {
-      if (state.declarations.has(command.declarationId)) return [];
-      if (command.rateBasisPoints > state.rules.interestCapBasisPoints) {
-        throw new Rejection('above-interest-cap', `The rules allow at most ${state.rules.interestCapBasisPoints / 100}% a year.`, 422, 'rateBasisPoints');
-      }
-      assertPeriod(command.periodFrom, command.periodTo, command.today);
-      if (state.interestPaidThrough !== null && command.periodFrom <= state.interestPaidThrough) {
-        throw new Rejection('interest-already-paid', `Interest has been paid up to ${state.interestPaidThrough}; start the period after it.`, 422, 'periodFrom');
-      }
-      // Simple interest on what each holder held on the last day of the period, for the days of the
-      // period: shares bought after it earn nothing for it, and a member who has left since is still owed.
-      const days = daysBetween(command.periodFrom, command.periodTo) + 1;
-      const allocations = [...state.members.values()]
-        .map((m) => ({ personId: m.personId, pence: Number((BigInt(holdingOn(m, command.periodTo)) * BigInt(command.rateBasisPoints) * BigInt(days)) / BigInt(10_000 * 365)) }))
-        .filter((a) => a.pence > 0);
-      assertFromSurplus(state, allocations.reduce((sum, a) => sum + a.pence, 0), 'the interest');
-      const { declarationId, rateBasisPoints, periodFrom, periodTo, declaredBy } = command;
-      return [{ type: 'coop.InterestPaid', data: { networkId, declarationId, rateBasisPoints, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations } }];
-    }
-    case 'PayDividend': {
-      if (state.declarations.has(command.declarationId)) return [];
-      assertPeriod(command.periodFrom, command.periodTo, command.today);
-      assertFromSurplus(state, command.pence, 'the dividend');
-      const parts = command.participation.filter((p) => state.members.get(p.personId)?.status === 'member' && p.participation > 0);
-      if (new Set(command.participation.map((p) => p.personId)).size !== command.participation.length) {
-        throw new Rejection('member-twice', 'Name each member once, with all their participation.', 422, 'participation');
-      }
-      if (parts.length === 0) throw new Rejection('no-participation', 'No member took part in that period, so there is nothing to share by.', 422, 'periodFrom');
-      const shares = new Map(apportion(command.pence, parts.map((p) => ({ holderId: p.personId, pence: p.participation }))).map((s) => [s.holderId, s.pence]));
-      const allocations = parts.map((p) => ({ personId: p.personId, participation: p.participation, pence: shares.get(p.personId) ?? 0 }));
-      const { declarationId, basis, periodFrom, periodTo, declaredBy } = command;
-      return [{ type: 'coop.DividendPaid', data: { networkId, declarationId, pence: command.pence, basis, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations } }];
-    }
+      return state.suspended ? [{ type: 'coop.WithdrawalsResumed', data: { networkId: state.networkId, on: command.today, by: command.by } }] : [];
+    case 'TransferShares':
+      return transferShares(command, state);
+    case 'EndMembership':
+      return endMembership(command, state);
+    case 'PayInterest':
+      return payInterest(command, state);
+    case 'PayDividend':
+      return payDividend(command, state);
     case 'ReceiveIncome':
-      if (state.recorded.has(command.incomeId)) return [];
-      assertRecordDate(state, command.receivedOn, command.today, 'receivedOn');
-      return [{ type: 'coop.IncomeReceived', data: { networkId, incomeId: command.incomeId, pence: command.pence, source: command.source, reference: command.reference, receivedOn: command.receivedOn } }];
-    case 'SpendFunds': {
-      if (state.spentFor.has(command.proposalId)) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
-      assertAffordable(state, command.pence, 'this payment');
-      const { proposalId, paymentId, pence: amount, payee, purpose, invoiceReference } = command;
-      return [{ type: 'coop.FundsSpent', data: { networkId, proposalId, paymentId, pence: amount, payee, purpose, invoiceReference, paidOn: command.today } }];
-    }
+      return receiveIncome(command, state);
+    case 'SpendFunds':
+      return spendFunds(command, state);
+    default:
+      return unhandled(command);
   }
+}
+
+function foundCoop(command: CommandOf<'FoundCoop'>, state: SocietyState): SocietyEvent[] {
+  if (state.status !== 'none') throw new Rejection('coop-exists', 'This network already has a co-op.', 409);
+  assertNotFuture(command.foundedOn, command.today, 'foundedOn');
+  return [{ type: 'coop.CoopFounded', data: { networkId: command.networkId, name: command.name, rules: command.rules, foundedOn: command.foundedOn } }];
+}
+
+function changeRules(command: CommandOf<'ChangeRules'>, state: Society): SocietyEvent[] {
+  const over = [...state.members.values()].find((m) => m.status === 'member' && m.holdingPence > command.rules.maxHoldingPence);
+  if (over) throw new Rejection('holding-above-new-maximum', 'A member holds more than that maximum; it cannot be set below what is held.', 422, 'maxHoldingPence');
+  const classesInUse = new Set([...state.members.values()].filter((m) => m.status === 'member').map((m) => m.memberClass));
+  const missing = [...classesInUse].find((c) => !command.rules.memberClasses.some((k) => k.name === c));
+  if (missing) throw new Rejection('member-class-in-use', `Members are in the class ${missing}; it cannot be taken away.`, 422, 'memberClasses');
+  return [{ type: 'coop.RulesChanged', data: { networkId: state.networkId, rules: command.rules, reason: command.reason, changedOn: command.today } }];
+}
+
+function applyForShares(command: CommandOf<'ApplyForShares'>, state: Society): SocietyEvent[] {
+  if (state.applications.has(command.applicationId)) return [];
+  const m = state.members.get(command.personId);
+  const isMember = m?.status === 'member';
+  if (!isMember) assertClass(state, command.memberClass);
+  if (!isMember && command.pence < state.rules.minHoldingPence) {
+    throw new Rejection('below-minimum-holding', `A member holds at least ${formatPence(state.rules.minHoldingPence)} in shares besides the membership share.`, 422, 'pence');
+  }
+  if (isMember && command.pence === 0) throw new Rejection('nothing-applied-for', 'A member applies for more than nothing.', 422, 'pence');
+  assertWithinCap(state, (m?.holdingPence ?? 0) + command.pence);
+  const memberClass = isMember ? m!.memberClass : command.memberClass;
+  return [{ type: 'coop.SharesApplied', data: { networkId: state.networkId, applicationId: command.applicationId, personId: command.personId, memberClass, pence: command.pence, appliedOn: command.today } }];
+}
+
+function issueShares(command: CommandOf<'IssueShares'>, state: Society): SocietyEvent[] {
+  const application = state.applications.get(command.applicationId);
+  if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
+  if (application.status === 'issued') return [];
+  if (application.status === 'declined') throw new Rejection('application-declined', 'This application was declined.', 409);
+  assertRecordDate(state, command.issuedOn, command.today, 'issuedOn');
+  const m = state.members.get(application.personId);
+  const isMember = m?.status === 'member';
+  // The cap is checked again at issue: shares issued since the application count too.
+  assertWithinCap(state, (m?.holdingPence ?? 0) + application.pence);
+  const { personId, memberClass, pence: amount } = application;
+  const membershipSharePence = isMember ? 0 : state.rules.membershipSharePence;
+  return [{ type: 'coop.SharesIssued', data: { networkId: state.networkId, applicationId: command.applicationId, personId, memberClass, membershipSharePence, pence: amount, issuedOn: command.issuedOn, issuedBy: command.issuedBy } }];
+}
+
+function declineApplication(command: CommandOf<'DeclineApplication'>, state: Society): SocietyEvent[] {
+  const application = state.applications.get(command.applicationId);
+  if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
+  if (application.status !== 'applied') throw new Rejection('application-settled', `This application was already ${application.status}.`, 409);
+  return [{ type: 'coop.ApplicationDeclined', data: { networkId: state.networkId, applicationId: command.applicationId, reason: command.reason, declinedBy: command.declinedBy } }];
+}
+
+function requestWithdrawal(command: CommandOf<'RequestWithdrawal'>, state: Society): SocietyEvent[] {
+  if (state.withdrawals.has(command.withdrawalId)) return [];
+  const m = activeMember(state, command.personId, 'personId');
+  const free = m.holdingPence - m.withdrawingPence;
+  if (command.pence > free) throw new Rejection('more-than-held', `You can withdraw up to ${formatPence(free)}.`, 422, 'pence');
+  const left = free - command.pence;
+  if (left > 0 && left < state.rules.minHoldingPence) {
+    throw new Rejection('below-minimum-holding', `That would leave ${formatPence(left)}, below the minimum holding of ${formatPence(state.rules.minHoldingPence)}; withdraw it all, or less.`, 422, 'pence');
+  }
+  const dueOn = addDays(command.today, state.rules.withdrawalNoticeDays);
+  return [{ type: 'coop.WithdrawalRequested', data: { networkId: state.networkId, withdrawalId: command.withdrawalId, personId: command.personId, pence: command.pence, requestedOn: command.today, dueOn } }];
+}
+
+function payWithdrawal(command: CommandOf<'PayWithdrawal'>, state: Society): SocietyEvent[] {
+  const w = state.withdrawals.get(command.withdrawalId);
+  if (!w) throw new Rejection('withdrawal-not-found', 'There is no such withdrawal.', 404);
+  if (state.suspended) throw new Rejection('withdrawals-suspended', 'The board has suspended withdrawals.', 409);
+  if (command.today < w.dueOn) throw new Rejection('notice-not-served', `The notice runs until ${w.dueOn}.`, 409);
+  const owed = w.pence - w.paid;
+  if (owed === 0) throw new Rejection('withdrawal-paid', 'This withdrawal is paid in full.', 409);
+  if (command.pence > owed) throw new Rejection('more-than-owed', `${formatPence(owed)} of this withdrawal is still to pay.`, 422, 'pence');
+  assertAffordable(state, command.pence, 'this payment');
+  assertRecordDate(state, command.today, command.today, 'paidOn');
+  return [{ type: 'coop.WithdrawalPaid', data: { networkId: state.networkId, withdrawalId: command.withdrawalId, personId: w.personId, pence: command.pence, paidOn: command.today, paidBy: command.paidBy } }];
+}
+
+function transferShares(command: CommandOf<'TransferShares'>, state: Society): SocietyEvent[] {
+  if (state.recorded.has(command.transferId)) return [];
+  const from = state.members.get(command.fromPersonId);
+  if (!from) throw new Rejection('not-a-member', 'That person is not a member of the co-op.', 422, 'fromPersonId');
+  if (command.fromPersonId === command.toPersonId) throw new Rejection('same-member', 'Shares are transferred to someone else.', 422, 'toPersonId');
+  const to = activeMember(state, command.toPersonId, 'toPersonId');
+  const free = from.holdingPence - from.withdrawingPence;
+  if (command.pence > free) throw new Rejection('more-than-held', `${formatPence(free)} can be transferred.`, 422, 'pence');
+  assertWithinCap(state, to.holdingPence + command.pence);
+  assertRecordDate(state, command.on, command.today, 'on');
+  const { transferId, fromPersonId, toPersonId, pence: amount, reason, documentReference, on, recordedBy } = command;
+  return [{ type: 'coop.SharesTransferred', data: { networkId: state.networkId, transferId, fromPersonId, toPersonId, pence: amount, reason, documentReference, on, recordedBy } }];
+}
+
+function endMembership(command: CommandOf<'EndMembership'>, state: Society): SocietyEvent[] {
+  const m = activeMember(state, command.personId, 'personId');
+  if (m.holdingPence - m.withdrawingPence > 0) {
+    throw new Rejection('shares-still-held', `${formatPence(m.holdingPence - m.withdrawingPence)} in withdrawable shares is still held: withdraw or transfer it first.`, 409);
+  }
+  assertRecordDate(state, command.on, command.today, 'on');
+  return [{ type: 'coop.MembershipEnded', data: { networkId: state.networkId, personId: command.personId, reason: command.reason, forfeitedPence: m.membershipSharePence, on: command.on, recordedBy: command.recordedBy } }];
+}
+
+function payInterest(command: CommandOf<'PayInterest'>, state: Society): SocietyEvent[] {
+  if (state.declarations.has(command.declarationId)) return [];
+  if (command.rateBasisPoints > state.rules.interestCapBasisPoints) {
+    throw new Rejection('above-interest-cap', `The rules allow at most ${state.rules.interestCapBasisPoints / 100}% a year.`, 422, 'rateBasisPoints');
+  }
+  assertPeriod(command.periodFrom, command.periodTo, command.today);
+  if (state.interestPaidThrough !== null && command.periodFrom <= state.interestPaidThrough) {
+    throw new Rejection('interest-already-paid', `Interest has been paid up to ${state.interestPaidThrough}; start the period after it.`, 422, 'periodFrom');
+  }
+  // Simple interest on what each holder held on the last day of the period, for the days of the
+  // period: shares bought after it earn nothing for it, and a member who has left since is still owed.
+  const days = daysBetween(command.periodFrom, command.periodTo) + 1;
+  const allocations = [...state.members.values()]
+    .map((m) => ({ personId: m.personId, pence: Number((BigInt(holdingOn(m, command.periodTo)) * BigInt(command.rateBasisPoints) * BigInt(days)) / BigInt(10_000 * 365)) }))
+    .filter((a) => a.pence > 0);
+  assertFromSurplus(state, allocations.reduce((sum, a) => sum + a.pence, 0), 'the interest');
+  const { declarationId, rateBasisPoints, periodFrom, periodTo, declaredBy } = command;
+  return [{ type: 'coop.InterestPaid', data: { networkId: state.networkId, declarationId, rateBasisPoints, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations } }];
+}
+
+function payDividend(command: CommandOf<'PayDividend'>, state: Society): SocietyEvent[] {
+  if (state.declarations.has(command.declarationId)) return [];
+  assertPeriod(command.periodFrom, command.periodTo, command.today);
+  assertFromSurplus(state, command.pence, 'the dividend');
+  const parts = command.participation.filter((p) => state.members.get(p.personId)?.status === 'member' && p.participation > 0);
+  if (new Set(command.participation.map((p) => p.personId)).size !== command.participation.length) {
+    throw new Rejection('member-twice', 'Name each member once, with all their participation.', 422, 'participation');
+  }
+  if (parts.length === 0) throw new Rejection('no-participation', 'No member took part in that period, so there is nothing to share by.', 422, 'periodFrom');
+  const shares = new Map(apportion(command.pence, parts.map((p) => ({ holderId: p.personId, pence: p.participation }))).map((s) => [s.holderId, s.pence]));
+  const allocations = parts.map((p) => ({ personId: p.personId, participation: p.participation, pence: shares.get(p.personId) ?? 0 }));
+  const { declarationId, basis, periodFrom, periodTo, declaredBy } = command;
+  return [{ type: 'coop.DividendPaid', data: { networkId: state.networkId, declarationId, pence: command.pence, basis, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations } }];
+}
+
+function receiveIncome(command: CommandOf<'ReceiveIncome'>, state: Society): SocietyEvent[] {
+  if (state.recorded.has(command.incomeId)) return [];
+  assertRecordDate(state, command.receivedOn, command.today, 'receivedOn');
+  return [{ type: 'coop.IncomeReceived', data: { networkId: state.networkId, incomeId: command.incomeId, pence: command.pence, source: command.source, reference: command.reference, receivedOn: command.receivedOn } }];
+}
+
+function spendFunds(command: CommandOf<'SpendFunds'>, state: Society): SocietyEvent[] {
+  if (state.spentFor.has(command.proposalId)) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
+  assertAffordable(state, command.pence, 'this payment');
+  const { proposalId, paymentId, pence: amount, payee, purpose, invoiceReference } = command;
+  return [{ type: 'coop.FundsSpent', data: { networkId: state.networkId, proposalId, paymentId, pence: amount, payee, purpose, invoiceReference, paidOn: command.today } }];
 }
 
 function assertWithinCap(society: Society, holding: number) {

@@ -1,38 +1,26 @@
 // The co-op over HTTP, the reads: the co-op and its funds, applications, the register of members
 // as at any date (JSON or CSV), a member's holding, and the proposals with their ballots. Who voted
 // how in a secret ballot is never shown; results stay hidden until the close when a proposal says so.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
-import { Forbidden, requireMember, signedIn } from '../access/guard.ts';
-import type { Role } from '../access/membership.ts';
-import { today } from '../dates.ts';
 import { pounds } from '../pools/pool.ts';
-import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt } from '../coop/register.ts';
+import * as coop from '../coop/app.ts';
 import { rulesShape } from '../coop/society.ts';
-import { choices, proposalStream, source } from '../coop/proposal.ts';
-import { proposalIn } from '../coop/commands.ts';
-import { talliesOf } from '../coop/secret-ballot.ts';
+import { choices, source } from '../coop/proposal.ts';
 import { money, sendCsv } from './pool-books.ts';
 import { asMoney } from '../units.ts';
 import { readAfter, waitForProjections } from './reads.ts';
 import { coopParams } from './coop.ts';
 import { proposalParams } from './coop-votes.ts';
 
-const registerKeepers: readonly Role[] = ['board', 'treasurer'];
 const choice = z.enum(choices);
 const tallies = z.object({ for: z.number().int(), against: z.number().int(), abstain: z.number().int() });
 
 export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
-  const { store, vault } = hearth;
-  const { db } = hearth.database;
-
-  /** Signed in, a member of the network (in one of `roles` when given), and the co-op's figures up to `after`. */
-  async function reader(request: FastifyRequest & { params: { networkId: string }; query: { after?: number } }, reply: FastifyReply, roles?: readonly Role[]) {
-    await requireMember(store, request.params.networkId, signedIn(request), roles);
-    return waitForProjections(hearth, reply, ['coop', 'people'], request.query.after);
-  }
+  /** The co-op's figures up to the position the reader asks for. */
+  const caughtUp = (reply: FastifyReply, after: number | undefined) => waitForProjections(hearth, reply, ['coop', 'people'], after);
 
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -41,6 +29,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       base,
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: "The co-op: its rules, funds, reserves, share capital and number of members, and whether withdrawals are suspended (members of the network)",
           params: coopParams,
@@ -51,12 +40,12 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        if (!(await reader(request, reply))) return reply;
+        if (!(await caughtUp(reply, request.query.after))) return reply;
         const { networkId } = request.params;
-        const coop = await coopOf(db, networkId);
+        const { coop: c, shareCapitalPence } = await coop.coopOverview(hearth, request.caller, { networkId });
         return {
-          networkId, name: coop.name, rules: coop.rules, foundedOn: coop.foundedOn, funds: asMoney(coop.fundsPence), reserves: asMoney(coop.reservesPence),
-          withdrawalsSuspended: coop.withdrawalsSuspended, shareCapital: asMoney(await shareCapitalAsAt(db, networkId, today())), members: coop.members,
+          networkId, name: c.name, rules: c.rules, foundedOn: c.foundedOn, funds: asMoney(c.fundsPence), reserves: asMoney(c.reservesPence),
+          withdrawalsSuspended: c.withdrawalsSuspended, shareCapital: asMoney(shareCapitalPence), members: c.members,
         };
       },
     );
@@ -64,6 +53,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/applications`,
       {
+        config: { guard: { who: ['board'] } },
         schema: {
           summary: 'Applications for shares, newest first, with their status (board)',
           params: coopParams,
@@ -76,10 +66,8 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        if (!(await reader(request, reply, ['board']))) return reply;
-        const { networkId } = request.params;
-        await coopOf(db, networkId);
-        const rows = await applicationsOf(db, networkId, request.query.status);
+        if (!(await caughtUp(reply, request.query.after))) return reply;
+        const rows = await coop.applications(hearth, request.caller, { networkId: request.params.networkId, status: request.query.status });
         return {
           items: rows.map((r) => ({
             applicationId: r.application_id, personId: r.person_id, name: r.name, memberClass: r.member_class, amount: asMoney(Number(r.pence)),
@@ -92,6 +80,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/register`,
       {
+        config: { guard: { who: coop.registerKeepers } },
         schema: {
           summary: 'The register of members and their shareholdings at the end of a day, and the total share capital then (board, treasurers); ?format=csv for a spreadsheet',
           params: coopParams,
@@ -106,14 +95,11 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        if (!(await reader(request, reply, registerKeepers))) return reply;
-        const { networkId } = request.params;
-        const asAt = request.query.asAt ?? today();
-        const coop = await coopOf(db, networkId);
-        const register = await registerAsAt(db, networkId, asAt);
+        if (!(await caughtUp(reply, request.query.after))) return reply;
+        const { asAt, coop: c, register } = await coop.register(hearth, request.caller, { networkId: request.params.networkId, asAt: request.query.asAt });
         if (request.query.format === 'csv') {
           return sendCsv(reply, `register-of-members-${asAt}`, [
-            ['Register of members', coop.name],
+            ['Register of members', c.name],
             ['As at', asAt],
             ['Share capital (£)', pounds(register.shareCapitalPence)],
             [],
@@ -132,6 +118,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/members/:personId`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: "A member's holding: class, membership share, withdrawable shares, what is being withdrawn, every movement, and interest and dividends allocated (the member, board, treasurers)",
           params: coopParams.extend({ personId: z.uuid() }),
@@ -147,13 +134,9 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { networkId, personId } = request.params;
-        const principal = signedIn(request);
-        const member = await requireMember(store, networkId, principal);
-        if (principal.personId !== personId && !member.roles.some((r) => registerKeepers.includes(r))) throw new Forbidden('Only the member, the board or a treasurer can see this holding.');
-        if (!(await waitForProjections(hearth, reply, ['coop', 'people'], request.query.after))) return reply;
-        await coopOf(db, networkId);
-        const h = await holdingOf(db, networkId, personId);
+        const { personId } = request.params;
+        if (!(await caughtUp(reply, request.query.after))) return reply;
+        const h = await coop.holding(hearth, request.caller, request.params);
         return {
           personId, name: h.name, status: h.status, memberClass: h.memberClass, admittedOn: h.admittedOn, endedOn: h.endedOn,
           membershipShare: asMoney(h.membershipSharePence), holding: asMoney(h.sharesPence), withdrawing: asMoney(h.withdrawingPence),
@@ -166,6 +149,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/proposals`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: 'Proposals to spend, newest first, with their status and, once closed, whether they passed (members of the network)',
           params: coopParams,
@@ -174,10 +158,8 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        if (!(await reader(request, reply))) return reply;
-        const { networkId } = request.params;
-        await coopOf(db, networkId);
-        const rows = await proposalsOf(db, networkId);
+        if (!(await caughtUp(reply, request.query.after))) return reply;
+        const rows = await coop.proposals(hearth, request.caller, request.params);
         return { items: rows.map((r) => ({ proposalId: r.proposal_id, title: r.title, amount: asMoney(Number(r.pence)), status: r.status, closesAt: r.closes_at, passed: r.passed })) };
       },
     );
@@ -185,6 +167,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/proposals/:proposalId`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: "A proposal: its terms and status, the electorate's size, ballots cast, your own ballot, the weighted count (unless hidden until the close), the result and the payment (members of the network)",
           params: proposalParams,
@@ -204,21 +187,17 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        if (!(await reader(request, reply))) return reply;
-        const { networkId, proposalId } = request.params;
-        const me = signedIn(request).personId;
-        const [{ proposal: p, payment, electorate }, ballots] = await Promise.all([proposalOf(db, networkId, proposalId), ballotsOf(db, proposalId)]);
-        const mine = ballots.filter((b) => b.voterId === me).at(-1);
+        if (!(await caughtUp(reply, request.query.after))) return reply;
+        const { proposalId } = request.params;
+        const { row: p, payment, electorate, ballotsCast, myBallot, tallies, revision } = await coop.proposal(hearth, request.caller, request.params);
         const closed = p.status === 'closed';
+        reply.header('etag', `"${revision}"`);
         return {
           proposalId, title: p.title, amount: asMoney(Number(p.pence)), payee: p.payee, purpose: p.purpose,
           source: p.source_kind === 'pool' ? { kind: 'pool' as const, poolId: p.source_pool_id! } : { kind: 'funds' as const },
           closesAt: p.closes_at, quorumPercent: p.quorum_percent, thresholdPercent: p.threshold_percent, secret: p.secret, hideResultsUntilClose: p.hide_results_until_close,
           proposedBy: p.proposed_by, madeAt: p.made_at, status: p.status as 'draft' | 'open' | 'closed', openedAt: p.opened_at,
-          electorate, ballotsCast: new Set(ballots.map((b) => b.voterId)).size,
-          myBallot: mine ? { castBy: mine.castBy, castAt: mine.castAt, choice: mine.choice as z.infer<typeof choice> | null } : null,
-          // Counted from the log while the vote is open, secret ballots opened with the proposal's key; never shown per voter.
-          tallies: closed ? { for: p.votes_for!, against: p.votes_against!, abstain: p.votes_abstain! } : p.hide_results_until_close ? null : await talliesOf(vault, proposalIn(networkId, await store.readStream(proposalStream(proposalId)))),
+          electorate, ballotsCast, myBallot, tallies,
           result: closed
             ? { closedAt: p.closed_at!, electorate: p.electorate!, ballots: p.ballots!, for: p.votes_for!, against: p.votes_against!, abstain: p.votes_abstain!, quorumMet: p.quorum_met!, passed: p.passed! }
             : null,
@@ -230,6 +209,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/proposals/:proposalId/ballots`,
       {
+        config: { guard: { who: 'member' } },
         schema: {
           summary: 'Every ballot cast, in order, changed votes included: who, cast by whom, when, and the choice for an open ballot once results are shown (members of the network)',
           params: proposalParams,
@@ -238,13 +218,8 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        if (!(await reader(request, reply))) return reply;
-        const { networkId, proposalId } = request.params;
-        const { proposal: p } = await proposalOf(db, networkId, proposalId);
-        // Each open ballot's choice, once showing it cannot give away a result still hidden.
-        const shown = !p.secret && (p.status === 'closed' || !p.hide_results_until_close);
-        const ballots = await ballotsOf(db, proposalId);
-        return { items: ballots.map((b) => ({ ...b, choice: shown ? (b.choice as z.infer<typeof choice> | null) : null })) };
+        if (!(await caughtUp(reply, request.query.after))) return reply;
+        return { items: await coop.ballots(hearth, request.caller, request.params) };
       },
     );
   };

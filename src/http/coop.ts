@@ -1,25 +1,18 @@
 // The co-op over HTTP, the society's commands: a coordinator founds it; members apply for shares
 // and give notice to withdraw them (a coordinator may act for them); the board issues shares,
 // keeps the rules, suspends withdrawals, records transfers and leavers, and declares interest and
-// patronage dividends; the treasurer records income and pays withdrawals with the board.
+// patronage dividends; the treasurer records income and pays withdrawals with the board. Who may
+// do each is in the co-op's application module; here each route parses, calls and answers.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { v5 as uuidv5 } from 'uuid';
 import type { Hearth } from '../hearth.ts';
-import { Rejection } from '../commands/decider.ts';
-import { handleCommand, type CommandContext } from '../commands/handle.ts';
-import { actingIn, Forbidden, requireMember, signedIn } from '../access/guard.ts';
-import { today } from '../dates.ts';
-import {
-  ApplicationDeclined, CoopFounded, DividendPaid, IncomeReceived, InterestPaid, MembershipEnded, RulesChanged, SharesApplied, SharesTransferred,
-  societyDecider, societyStream, WithdrawalPaid, WithdrawalRequested, WithdrawalsSuspended, type SocietyCommand,
-} from '../coop/society.ts';
-import { timebankParticipation } from '../coop/register.ts';
-import { asActing, asCoordinator, inRole, onBehalfHeaders } from './guarded.ts';
-import { idempotent } from './idempotency.ts';
-import { commandContext } from './commands.ts';
+import * as coop from '../coop/app.ts';
+import { ApplicationDeclined, CoopFounded, DividendPaid, IncomeReceived, InterestPaid, MembershipEnded, RulesChanged, SharesApplied, SharesTransferred, WithdrawalPaid, WithdrawalRequested, WithdrawalsSuspended } from '../coop/society.ts';
 import { writeResult } from './reads.ts';
+
+/** A write that names one resource answers with its ETag, to send back in If-Match. */
+export const tagged = <T extends { revision: number }>(reply: { header(name: string, value: string): unknown }, body: T) => (reply.header('etag', `"${body.revision}"`), body);
 
 export const coopParams = z.object({ networkId: z.uuid() });
 const applicationParams = coopParams.extend({ applicationId: z.uuid() });
@@ -27,28 +20,6 @@ const allocation = z.object({ personId: z.uuid(), pence: z.number().int(), parti
 const declared = writeResult.extend({ declarationId: z.uuid(), allocations: z.array(allocation) });
 
 export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
-  const { store } = hearth;
-
-  /** A command on the co-op's own stream: what it wrote, and the events it decided (or had written, on a retry). */
-  async function onSociety(networkId: string, command: SocietyCommand, context: CommandContext) {
-    const done = await handleCommand(store, societyDecider, societyStream(networkId), command, context);
-    return { written: { revision: done.revision, position: done.position }, events: done.events as Array<{ type: string; data: Record<string, unknown> }> };
-  }
-
-  /** Each member's minutes given and received in the time bank in the period, once its figures include every exchange confirmed so far. */
-  async function timebankMinutes(networkId: string, from: string, to: string) {
-    if (!(await hearth.engine.waitFor(['timebank'], await store.headPosition(), hearth.config.READ_WAIT_MS))) {
-      throw new Rejection('projection-behind', "The time bank's figures are still being brought up to date. Try again in a moment.", 409);
-    }
-    return timebankParticipation(hearth.database.db, networkId, from, to);
-  }
-
-  /** A declaration answered with what each member was allocated. */
-  async function declare(networkId: string, declarationId: string, command: SocietyCommand, context: CommandContext) {
-    const { written, events } = await onSociety(networkId, command, context);
-    return { status: 201, body: { declarationId, allocations: (events[0]?.data.allocations ?? []) as z.infer<typeof allocation>[], ...written } };
-  }
-
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const base = '/networks/:networkId/coop';
@@ -56,6 +27,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       base,
       {
+        config: { guard: { who: ['coordinator'], write: true } },
         schema: {
           summary: "Found the network's co-op with its rules: member classes and vote weights, the membership share, holding limits, notice and the interest cap (coordinators)",
           params: coopParams,
@@ -63,50 +35,36 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: writeResult },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return asCoordinator(hearth, request, reply, networkId, 201, (commandId, acting) =>
-          handleCommand(store, societyDecider, societyStream(networkId), { type: 'FoundCoop', networkId, ...request.body, today: today() }, commandContext(request, commandId, acting)),
-        );
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.foundCoop(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.put(
       `${base}/rules`,
-      { schema: { summary: "Change the co-op's rules, saying why (board)", params: coopParams, body: RulesChanged.schema.pick({ rules: true, reason: true }), response: { 200: writeResult } } },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => ({
-          status: 200,
-          body: (await onSociety(networkId, { type: 'ChangeRules', ...request.body, today: today() }, context)).written,
-        }));
+      {
+        config: { guard: { who: ['board'], write: true, ifMatch: true } },
+        schema: { summary: "Change the co-op's rules, saying why (board)", params: coopParams, body: RulesChanged.schema.pick({ rules: true, reason: true }), response: { 200: writeResult } },
       },
+      async (request, reply) => tagged(reply, await coop.changeRules(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
     );
 
     app.post(
       `${base}/applications`,
       {
+        config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
           summary: 'Apply for shares: to join, in a member class, or to hold more (the member, or a coordinator on their behalf)',
           params: coopParams,
-          headers: onBehalfHeaders,
           body: SharesApplied.schema.pick({ memberClass: true, pence: true }),
           response: { 201: writeResult.extend({ applicationId: z.uuid() }) },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return asActing(hearth, request, reply, networkId, async (context, acting) => {
-          const applicationId = uuidv5('coop application', context.commandId);
-          const { written } = await onSociety(networkId, { type: 'ApplyForShares', applicationId, personId: acting.subject, ...request.body, today: today() }, context);
-          return { status: 201, body: { applicationId, ...written } };
-        });
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.applyForShares(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
       `${base}/applications/:applicationId/issue`,
       {
+        config: { guard: { who: ['board'], write: true, ifMatch: true } },
         schema: {
           summary: 'Issue the shares applied for, once paid for, on a record date; a first issue admits the member (board)',
           params: applicationParams,
@@ -114,51 +72,36 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 200: writeResult },
         },
       },
-      async (request, reply) => {
-        const { networkId, applicationId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => ({
-          status: 200,
-          body: (await onSociety(networkId, { type: 'IssueShares', applicationId, issuedBy: context.actor, issuedOn: request.body.issuedOn, today: today() }, context)).written,
-        }));
-      },
+      async (request, reply) => tagged(reply, await coop.issueShares(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
     app.post(
       `${base}/applications/:applicationId/decline`,
-      { schema: { summary: 'Decline an application, saying why (board)', params: applicationParams, body: ApplicationDeclined.schema.pick({ reason: true }), response: { 200: writeResult } } },
-      async (request, reply) => {
-        const { networkId, applicationId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => ({
-          status: 200,
-          body: (await onSociety(networkId, { type: 'DeclineApplication', applicationId, declinedBy: context.actor, reason: request.body.reason }, context)).written,
-        }));
+      {
+        config: { guard: { who: ['board'], write: true, ifMatch: true } },
+        schema: { summary: 'Decline an application, saying why (board)', params: applicationParams, body: ApplicationDeclined.schema.pick({ reason: true }), response: { 200: writeResult } },
       },
+      async (request, reply) => tagged(reply, await coop.declineApplication(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
     app.post(
       `${base}/withdrawals`,
       {
+        config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
           summary: "Give notice to withdraw shares; they are paid once the rules' notice has run (the member, or a coordinator on their behalf)",
           params: coopParams,
-          headers: onBehalfHeaders,
           body: WithdrawalRequested.schema.pick({ pence: true }),
           response: { 201: writeResult.extend({ withdrawalId: z.uuid(), dueOn: z.iso.date() }) },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return asActing(hearth, request, reply, networkId, async (context, acting) => {
-          const withdrawalId = uuidv5('coop withdrawal', context.commandId);
-          const { written, events } = await onSociety(networkId, { type: 'RequestWithdrawal', withdrawalId, personId: acting.subject, pence: request.body.pence, today: today() }, context);
-          return { status: 201, body: { withdrawalId, dueOn: events[0]!.data.dueOn as string, ...written } };
-        });
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.requestWithdrawal(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
       `${base}/withdrawals/:withdrawalId/payments`,
       {
+        config: { guard: { who: ['board', 'treasurer'], write: true, ifMatch: true } },
         schema: {
           summary: 'Pay all or part of a withdrawal once its notice has run; what is paid leaves the register that day (board, treasurers)',
           params: coopParams.extend({ withdrawalId: z.uuid() }),
@@ -166,42 +109,28 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: writeResult },
         },
       },
-      async (request, reply) => {
-        const { networkId, withdrawalId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board', 'treasurer'], async (context) => ({
-          status: 201,
-          body: (await onSociety(networkId, { type: 'PayWithdrawal', withdrawalId, pence: request.body.pence, paidBy: context.actor, today: today() }, context)).written,
-        }));
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.payWithdrawal(hearth, request.caller, { ...request.params, ...request.body }))),
     );
 
     app.post(
       `${base}/withdrawals/suspension`,
-      { schema: { summary: 'Suspend the payment of withdrawals, saying why (board)', params: coopParams, body: WithdrawalsSuspended.schema.pick({ reason: true }), response: { 200: writeResult } } },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => ({
-          status: 200,
-          body: (await onSociety(networkId, { type: 'SuspendWithdrawals', reason: request.body.reason, by: context.actor, today: today() }, context)).written,
-        }));
+      {
+        config: { guard: { who: ['board'], write: true } },
+        schema: { summary: 'Suspend the payment of withdrawals, saying why (board)', params: coopParams, body: WithdrawalsSuspended.schema.pick({ reason: true }), response: { 200: writeResult } },
       },
+      async (request, reply) => tagged(reply, await coop.suspendWithdrawals(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
     );
 
     app.post(
       `${base}/withdrawals/resumption`,
-      { schema: { summary: 'Resume the payment of withdrawals (board)', params: coopParams, response: { 200: writeResult } } },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => ({
-          status: 200,
-          body: (await onSociety(networkId, { type: 'ResumeWithdrawals', by: context.actor, today: today() }, context)).written,
-        }));
-      },
+      { config: { guard: { who: ['board'], write: true } }, schema: { summary: 'Resume the payment of withdrawals (board)', params: coopParams, response: { 200: writeResult } } },
+      async (request, reply) => tagged(reply, await coop.resumeWithdrawals(hearth, request.caller, request.params)),
     );
 
     app.post(
       `${base}/transfers`,
       {
+        config: { guard: { who: ['board'], write: true } },
         schema: {
           summary: "Record a transfer of withdrawable shares to another member, on a member's death or by their written nomination (board)",
           params: coopParams,
@@ -209,43 +138,27 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: writeResult.extend({ transferId: z.uuid() }) },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => {
-          const transferId = uuidv5('coop transfer', context.commandId);
-          const { written } = await onSociety(networkId, { type: 'TransferShares', transferId, ...request.body, recordedBy: context.actor, today: today() }, context);
-          return { status: 201, body: { transferId, ...written } };
-        });
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.transferShares(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
       `${base}/leavers`,
       {
+        config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
           summary: 'Record that a membership ended; the membership share is forfeit to reserves (board, or the member who leaves, or a coordinator on their behalf)',
           params: coopParams,
-          headers: onBehalfHeaders,
           body: MembershipEnded.schema.pick({ personId: true, reason: true, on: true }),
           response: { 201: writeResult },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        const acting = await actingIn(store, networkId, request);
-        const own = await requireMember(store, networkId, signedIn(request));
-        const leaving = acting.subject === request.body.personId && request.body.reason === 'left';
-        if (!leaving && !own.roles.includes('board')) throw new Forbidden('Only the board, or a member leaving of their own accord, may record this.');
-        return idempotent(hearth, request, reply, acting.actor, async (commandId) => {
-          const context = commandContext(request, commandId, acting);
-          return { status: 201, body: (await onSociety(networkId, { type: 'EndMembership', ...request.body, recordedBy: acting.actor, today: today() }, context)).written };
-        });
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.recordLeaver(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
       `${base}/interest`,
       {
+        config: { guard: { who: ['board'], write: true } },
         schema: {
           summary: "Declare and pay interest on members' withdrawable shares for a period, at no more than the rules' cap (board)",
           params: coopParams,
@@ -253,18 +166,13 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: declared },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => {
-          const declarationId = uuidv5('coop interest', context.commandId);
-          return declare(networkId, declarationId, { type: 'PayInterest', declarationId, ...request.body, declaredBy: context.actor, today: today() }, context);
-        });
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.payInterest(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
       `${base}/dividends`,
       {
+        config: { guard: { who: ['board'], write: true } },
         schema: {
           summary: 'Declare and pay a patronage dividend, shared by participation in a period, never by shareholding (board)',
           description:
@@ -276,32 +184,16 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           response: { 201: declared },
         },
       },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['board'], async (context) => {
-          const { participation, ...dividend } = request.body;
-          const fromTimebank = dividend.basis === 'timebank-minutes';
-          if (fromTimebank === (participation !== undefined)) {
-            throw new Rejection('participation-basis', fromTimebank ? 'Participation in the time bank is worked out by Hearth; leave it out.' : 'Send each member\'s services used, in pence, as participation.', 422, 'participation');
-          }
-          const declarationId = uuidv5('coop dividend', context.commandId);
-          const parts = participation ?? (await timebankMinutes(networkId, dividend.periodFrom, dividend.periodTo));
-          return declare(networkId, declarationId, { type: 'PayDividend', declarationId, ...dividend, participation: parts, declaredBy: context.actor, today: today() }, context);
-        });
-      },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.payDividend(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
 
     app.post(
       `${base}/income`,
-      { schema: { summary: 'Record money the co-op received (treasurers)', params: coopParams, body: IncomeReceived.schema.omit({ networkId: true, incomeId: true }), response: { 201: writeResult.extend({ incomeId: z.uuid() }) } } },
-      async (request, reply) => {
-        const { networkId } = request.params;
-        return inRole(hearth, request, reply, networkId, ['treasurer'], async (context) => {
-          const incomeId = uuidv5('coop income', context.commandId);
-          const { written } = await onSociety(networkId, { type: 'ReceiveIncome', incomeId, ...request.body, today: today() }, context);
-          return { status: 201, body: { incomeId, ...written } };
-        });
+      {
+        config: { guard: { who: ['treasurer'], write: true } },
+        schema: { summary: 'Record money the co-op received (treasurers)', params: coopParams, body: IncomeReceived.schema.omit({ networkId: true, incomeId: true }), response: { 201: writeResult.extend({ incomeId: z.uuid() }) } },
       },
+      async (request, reply) => reply.code(201).send(tagged(reply, await coop.receiveIncome(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );
   };
 }

@@ -1,0 +1,136 @@
+// The co-op's rules about who may do what, at the application level on PGlite, with the clock set
+// by the test: a member records only their own leaving, the board any ending; only the board
+// closes a vote before its time, and even the board only once every elector has voted; only a
+// member of the co-op proposes; a holding is the member's and the register keepers' to see; a
+// withdrawal's notice runs from the clock's day; and a write naming a resource the caller last
+// saw at another revision is refused, writing nothing.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../src/access/caller.ts';
+import { contextOf } from '../src/access/caller.ts';
+import { membershipDecider, membershipStream, type Role } from '../src/access/membership.ts';
+import { fixedClock } from '../src/clock.ts';
+import { decideAcross, PreconditionFailed } from '../src/commands/decide.ts';
+import { loadConfig } from '../src/config.ts';
+import { openHearth } from '../src/hearth.ts';
+import * as coop from '../src/coop/app.ts';
+import type { ProposalTerms } from '../src/coop/proposal.ts';
+import { freshPglite } from './support/db.ts';
+import { refused } from './support/given.ts';
+import { quietLog, testSecret } from './support/hearth.ts';
+import { careCoopRules } from './support/coop.ts';
+
+const clock = fixedClock('2026-06-01T10:00:00.000Z');
+const hearth = await openHearth(loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+await hearth.engine.start();
+t.teardown(() => hearth.close());
+
+const as = (personId: string, more: Partial<Caller> = {}): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), ...more });
+const networkId = randomUUID();
+const [coordinator, board, ann, bob, cat, dan, eve] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()] as const;
+
+/** People enrolled in the network with these roles, as a coordinator records them. */
+async function enrol(personId: string, roles: Role[]) {
+  const caller = as(coordinator);
+  await decideAcross(
+    hearth.store,
+    { membership: [membershipStream(networkId, personId), membershipDecider] },
+    ({ membership }) => ({ membership: membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: coordinator, roles, now: contextOf(hearth, caller).now }, membership) }),
+    contextOf(hearth, caller),
+  );
+}
+await enrol(coordinator, ['coordinator']);
+await enrol(board, ['member', 'board']);
+for (const p of [ann, bob, cat, dan, eve]) await enrol(p, ['member']);
+
+// A co-op whose members hold nothing withdrawable besides the membership share, so any may leave.
+await coop.foundCoop(hearth, as(coordinator), { networkId, name: 'Chapeltown Care Co-op', rules: { ...careCoopRules, minHoldingPence: 0, withdrawalNoticeDays: 30 }, foundedOn: '2026-05-01' });
+for (const [p, pence] of [[board, 0], [ann, 0], [bob, 5_000], [cat, 0], [eve, 0]] as const) {
+  const { applicationId } = await coop.applyForShares(hearth, as(p), { networkId, memberClass: 'workers', pence });
+  await coop.issueShares(hearth, as(board), { networkId, applicationId, issuedOn: '2026-06-01' });
+}
+
+/** The refusal a call met, and whether it left the log as it was. */
+async function refusal(call: Promise<unknown>) {
+  const before = await hearth.store.headPosition();
+  const type = await refused(call);
+  return { type, unwritten: (await hearth.store.headPosition()) === before };
+}
+
+t.test('the leaver rule: a member records only their own leaving; the board any ending', async (t) => {
+  t.same(await refusal(coop.recordLeaver(hearth, as(ann), { networkId, personId: cat, reason: 'left', on: '2026-06-01' })), { type: 'forbidden', unwritten: true }, "a member cannot record another's leaving");
+  t.same(await refusal(coop.recordLeaver(hearth, as(ann), { networkId, personId: ann, reason: 'expelled', on: '2026-06-01' })), { type: 'forbidden', unwritten: true }, 'nor their own expulsion');
+  t.same(await refusal(coop.recordLeaver(hearth, as(coordinator), { networkId, personId: ann, reason: 'left', on: '2026-06-01' })), { type: 'forbidden', unwritten: true }, 'a coordinator acting as themselves is not the board');
+  t.equal(await refused(coop.recordLeaver(hearth, as(coordinator, { onBehalfOf: ann }), { networkId, personId: ann, reason: 'left', on: '2026-06-01' })), null, 'a coordinator for Ann records her leaving');
+  t.equal(await refused(coop.recordLeaver(hearth, as(board), { networkId, personId: cat, reason: 'died', on: '2026-06-01' })), null, "the board records Cat's death");
+  t.same(await refusal(coop.recordLeaver(hearth, as(bob), { networkId, personId: bob, reason: 'left', on: '2026-06-01' })), { type: 'shares-still-held', unwritten: true }, 'Bob may leave, but not while holding shares');
+});
+
+t.test('a withdrawal: its notice runs from the clock, and it is paid once the notice has run', async (t) => {
+  const { withdrawalId, dueOn } = await coop.requestWithdrawal(hearth, as(bob), { networkId, pence: 5_000 });
+  t.equal(dueOn, '2026-07-01', "thirty days' notice from the clock's day");
+  t.same(await refusal(coop.payWithdrawal(hearth, as(board), { networkId, withdrawalId, pence: 5_000 })), { type: 'notice-not-served', unwritten: true });
+  clock.set('2026-07-01T09:00:00.000Z');
+  t.teardown(() => clock.set('2026-06-01T10:00:00.000Z'));
+  const paid = await coop.payWithdrawal(hearth, as(board), { networkId, withdrawalId, pence: 5_000 });
+  t.ok(paid.revision > 0, 'paid on the day the notice ends');
+});
+
+const terms = (over: Partial<ProposalTerms> = {}): { networkId: string; terms: ProposalTerms } => ({
+  networkId,
+  terms: {
+    title: 'A minibus', pence: 1_000, payee: 'Leeds Community Transport', purpose: 'Outings', source: { kind: 'funds' },
+    closesAt: '2026-06-02T10:00:00.000Z', quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false, ...over,
+  },
+});
+
+t.test('only a member of the co-op proposes; a coordinator may for one', async (t) => {
+  t.same(await refusal(coop.propose(hearth, as(dan), terms())), { type: 'forbidden', unwritten: true }, 'a network member outside the co-op');
+  t.same(await refusal(coop.propose(hearth, as(coordinator), terms())), { type: 'forbidden', unwritten: true }, 'a coordinator as themselves');
+  t.equal(await refused(coop.propose(hearth, as(coordinator, { onBehalfOf: bob }), terms())), null, 'a coordinator for Bob');
+});
+
+t.test('the early-close rule: only the board closes before the closing time, and only once every elector has voted', async (t) => {
+  const { proposalId } = await coop.propose(hearth, as(bob), terms());
+  await coop.openVote(hearth, as(board), { networkId, proposalId });
+  await coop.castVote(hearth, as(bob), { networkId, proposalId, choice: 'for' });
+  t.same(await refusal(coop.closeVote(hearth, as(bob), { networkId, proposalId })), { type: 'forbidden', unwritten: true }, 'a member cannot close it early');
+  t.same(await refusal(coop.closeVote(hearth, as(board), { networkId, proposalId })), { type: 'voting-still-open', unwritten: true }, 'nor the board while an elector has not voted');
+  await coop.castVote(hearth, as(board), { networkId, proposalId, choice: 'against' });
+  await coop.castVote(hearth, as(coordinator, { onBehalfOf: eve }), { networkId, proposalId, choice: 'abstain' });
+  t.equal(await refused(coop.closeVote(hearth, as(board), { networkId, proposalId })), null, 'the board closes it once all three electors (Ann and Cat have gone) have voted');
+
+  const later = await coop.propose(hearth, as(bob), terms());
+  await coop.openVote(hearth, as(board), { networkId, proposalId: later.proposalId });
+  clock.set('2026-06-02T10:00:00.000Z');
+  t.teardown(() => clock.set('2026-06-01T10:00:00.000Z'));
+  t.equal(await refused(coop.closeVote(hearth, as(bob), { networkId, proposalId: later.proposalId })), null, 'any member closes it once the closing time has come');
+});
+
+t.test('If-Match: a write naming a resource seen at another revision is refused and writes nothing', async (t) => {
+  const { proposalId, revision } = await coop.propose(hearth, as(bob), terms());
+  const before = await hearth.store.headPosition();
+  await t.rejects(coop.openVote(hearth, as(board, { ifMatch: revision + 1 }), { networkId, proposalId }), PreconditionFailed, 'opening with a stale revision');
+  t.equal(await hearth.store.headPosition(), before, 'nothing written');
+  const opened = await coop.openVote(hearth, as(board, { ifMatch: revision }), { networkId, proposalId });
+  t.equal(opened.revision, revision + 1, 'opening at the revision read');
+  const after = await hearth.store.headPosition();
+  await t.rejects(coop.castVote(hearth, as(bob, { ifMatch: revision }), { networkId, proposalId, choice: 'for' }), PreconditionFailed, 'a ballot on what has since been opened');
+  t.equal(await hearth.store.headPosition(), after, 'nothing written');
+
+  // An application lives in the register's stream: If-Match names its revision.
+  // The register already runs to the withdrawal paid on 1 July.
+  clock.set('2026-07-02T10:00:00.000Z');
+  t.teardown(() => clock.set('2026-06-01T10:00:00.000Z'));
+  const applied = await coop.applyForShares(hearth, as(dan), { networkId, memberClass: 'supporters', pence: 0 });
+  await coop.receiveIncome(hearth, as(board), { networkId, pence: 100, source: 'Raffle', reference: 'R-1', receivedOn: '2026-07-02' });
+  await t.rejects(coop.issueShares(hearth, as(board, { ifMatch: applied.revision }), { networkId, applicationId: applied.applicationId, issuedOn: '2026-07-02' }), PreconditionFailed, 'issuing on a register that has moved since');
+  t.match(await coop.issueShares(hearth, as(board, { ifMatch: applied.revision + 1 }), { networkId, applicationId: applied.applicationId, issuedOn: '2026-07-02' }), { revision: applied.revision + 2 }, 'and on the register as it stands');
+});
+
+t.test('a holding is the member\'s own and the register keepers\' to see', async (t) => {
+  t.ok(await hearth.engine.waitFor(['coop', 'people'], await hearth.store.headPosition(), 5_000), 'the figures caught up');
+  t.match(await coop.holding(hearth, as(board), { networkId, personId: cat }), { status: 'ended' }, "the board sees Cat's");
+  t.match(await coop.holding(hearth, as(bob), { networkId, personId: bob }), { status: 'member' }, 'Bob his own');
+  t.equal(await refused(coop.holding(hearth, as(dan), { networkId, personId: bob })), 'forbidden', 'another member sees none');
+});
