@@ -20,10 +20,10 @@ export function emailLookup(secret: Buffer, email: string): string {
   return createHmac('sha256', secret).update(`email:${email.trim().toLowerCase()}`).digest('hex');
 }
 
-export async function createSession(db: Db, personId: string, kind: 'cookie' | 'bearer', hours: number) {
+export async function createSession(db: Db, personId: string, kind: 'cookie' | 'bearer', hours: number, now: Date = new Date()) {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
-  const expiresAt = new Date(Date.now() + hours * 3600_000);
+  const expiresAt = new Date(now.getTime() + hours * 3600_000);
   await db.insertInto('sessions').values({ token_hash: hashToken(token), person_id: personId, kind, csrf_token: csrfToken, expires_at: expiresAt }).execute();
   return { token, csrfToken, expiresAt };
 }
