@@ -35,7 +35,7 @@ async function requester() {
   await send(app, 'POST', `${base}/join-requests`, undefined, p.auth);
   return p.personId;
 }
-/** A person invited, for acceptance on their behalf. */
+/** A person with an account, invited: no one accepts for them (they accept themselves). */
 async function invitee() {
   const p = await signUp(app, 'Ian Invitee');
   await send(app, 'POST', `${base}/invitations`, { personId: p.personId }, people.coordinator.auth);
@@ -134,7 +134,7 @@ const routes: Route[] = [
   { name: 'PATCH /networks/:id', allowed: ['coordinator'], call: (who) => send(app, 'PATCH', base, { name: 'Meanwood Neighbours' }, headers(who)) },
   { name: 'PUT /networks/:id/safeguarding-policy', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/safeguarding-policy`, { requireDbsForSafeguarded: false }, headers(who)) },
   { name: 'POST /networks/:id/invitations', allowed: ['coordinator'], prepare: async () => (await signUp(app, 'New Person')).personId, call: (who, personId) => send(app, 'POST', `${base}/invitations`, { personId }, headers(who)) },
-  { name: 'POST /networks/:id/invitations/acceptance on behalf', allowed: ['coordinator'], prepare: invitee, call: (who, personId) => send(app, 'POST', `${base}/invitations/acceptance`, undefined, { ...headers(who), 'on-behalf-of': personId }) },
+  { name: 'POST /networks/:id/invitations/acceptance on behalf', allowed: [], prepare: invitee, call: (who, personId) => send(app, 'POST', `${base}/invitations/acceptance`, undefined, { ...headers(who), 'on-behalf-of': personId }) },
   { name: 'POST /networks/:id/members/:personId/approval', allowed: ['coordinator'], prepare: requester, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/approval`, {}, headers(who)) },
   { name: 'PUT /networks/:id/members/:personId/roles', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/members/${id('member')}/roles`, { roles: ['member'], reason: 'no change' }, headers(who)) },
   { name: 'POST /networks/:id/members', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/members`, { name: 'Offline Person' }, headers(who)) },
@@ -296,7 +296,7 @@ for (const route of routes) {
       } else {
         t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
         // Refused for their role, or (within an exchange) for not being the party who may act, or (in a vote) for not being an elector.
-        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care|not-in-electorate)$/ });
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care|not-in-electorate|not-yours-to-reach|coordinators-only)$/ });
         t.same(await written(hearth), before, `${who}: nothing written`);
       }
     }
