@@ -118,6 +118,26 @@ t.test('a member not online: recorded by a network, reached by its coordinators,
   t.equal(await refusalOf(access.exportPerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach', 'erased, she is reached by no one');
 });
 
+t.test('a way in: a member recorded without an account claims it, and from then on acts for themselves', async (t) => {
+  const stan = (await access.recordMember(hearth, as(cath), { networkId: timeBank, details: { name: 'Stan Lowe' }, roles: ['member'] })).personId;
+  const mallory = await signedUp('Mallory Thrice');
+  const own = await opened(mallory, 'Mallory Mutual Three');
+  t.equal(await refusalOf(access.giveWayIn(hearth, as(mallory), { networkId: own, personId: stan })), 'forbidden', 'only his own coordinator gives him a way in');
+  const { code } = await access.giveWayIn(hearth, as(cath), { networkId: timeBank, personId: stan });
+  t.match(code, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+  t.equal(await refusalOf(access.claimAccount(hearth, as('anonymous'), { code: 'AAAA-BBBB-CCCC', email: 'stan@example.org', password: 'a long enough password' })), 'claim-code-unknown');
+  const claimed = await access.claimAccount(hearth, as('anonymous'), { code: code.toLowerCase(), email: 'stan@example.org', password: 'a long enough password' });
+  t.equal(claimed.personId, stan);
+  t.equal(await refusalOf(access.claimAccount(hearth, as('anonymous'), { code, email: 'stan2@example.org', password: 'a long enough password' })), 'claim-code-unknown', 'a code is used once');
+  const signed = await access.signIn(hearth, { email: 'stan@example.org', password: 'a long enough password', kind: 'bearer', address: '127.0.0.1', sessionHours: 1 });
+  t.equal(signed.outcome, 'signed-in');
+  // With an account, he joins another network only by his own act, even one Cath coordinates.
+  const second = await opened(cath, 'Chapeltown Lunch Club');
+  await access.invite(hearth, as(cath), { networkId: second, personId: stan });
+  t.equal(await refusalOf(access.acceptInvitation(hearth, as(cath, stan), { networkId: second })), 'own-acceptance-only');
+  t.equal(await actFor(hearth, cath, timeBank, stan), stan, 'a member of her network only: she still acts for him there');
+});
+
 t.test("a member's history holds everything done in their name, of every kind", async (t) => {
   const renamed = await networks.renameNetwork(hearth, as(cath), { networkId: timeBank, name: 'Chapeltown Time Bank CIC' });
   await hearth.engine.waitFor(['person_history'], renamed.position, 10_000);
@@ -141,5 +161,6 @@ t.test('the consent rule, pure', async (t) => {
   t.ok(reachRefusal({ person: person(), networks: [], coordinates: new Set([a]) }), 'in no network');
   t.equal(reachRefusal({ person: person({ hasAccount: false, recordedIn: a }), networks: [a, b], coordinates: new Set([a]) }), null, 'recorded by my network, no account');
   t.ok(reachRefusal({ person: person({ hasAccount: true, recordedIn: a }), networks: [a, b], coordinates: new Set([a]) }), 'recorded by my network, but has an account now');
-  t.ok(reachRefusal({ person: { status: 'erased' }, networks: [a], coordinates: new Set([a]) }), 'erased');
+  t.equal(reachRefusal({ person: { status: 'erased', networks: [a], recordedIn: null }, networks: [a], coordinates: new Set([a]) }), null, 'what is left of an erased member of my network');
+  t.ok(reachRefusal({ person: { status: 'erased', networks: [a, b], recordedIn: null }, networks: [a, b], coordinates: new Set([a]) }), 'nor through another network once erased');
 });

@@ -2,6 +2,7 @@
 // and through it the pages and the CLI). Consent between people and networks is decided here:
 // a person with an account joins only by their own request or acceptance, and a coordinator's
 // powers over a person reach as far as consent.ts says, read from the streams.
+import { createHmac, randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
@@ -14,7 +15,7 @@ import { personDecider, personStream, type PersonalDetails, type PersonEvent } f
 import { registerPerson } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
 import { createSession, emailLookup, endSessions, SignInThrottle } from './sessions.ts';
-import { coordinatedBy, mayReach } from './guard.ts';
+import { actFor, coordinatedBy, mayReach } from './guard.ts';
 import { reachRefusal, type Reach } from './consent.ts';
 import { careRefusal } from './safeguarding.ts';
 import { networkDecider, networkStream } from '../networks/network.ts';
@@ -90,6 +91,49 @@ export async function changePassword(deps: Deps, caller: Caller, input: { curren
   await db.updateTable('credentials').set({ password_hash: await hashPassword(input.newPassword), updated_at: deps.clock.now() }).where('person_id', '=', personId).execute();
   await endSessions(db, personId, input.tokenHash);
   return { revision: done.revisions.person, position: done.position };
+}
+
+// ---- a way in for a member who was not online ----
+
+const CLAIM_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const CLAIM_DAYS = 14;
+const claimHash = (secret: Buffer, code: string) => createHmac('sha256', secret).update(`claim:${code.replace(/[\s-]/g, '').toUpperCase()}`).digest('hex');
+
+/**
+ * A coordinator who may act for a person recorded without an account gives them a code to read
+ * out or print; with it they choose an email and a password. A new code replaces any earlier one.
+ */
+export async function giveWayIn(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<{ code: string; expiresAt: Date }> {
+  const { networkId, personId } = input;
+  await actFor(deps, caller.personId, networkId, personId);
+  const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
+  if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: they sign in themselves.', 409, 'personId');
+  // Twelve letters and digits, none easily confused (no 0/O, 1/I/L): about 59 bits.
+  const raw = Array.from({ length: 12 }, () => CLAIM_ALPHABET[randomInt(CLAIM_ALPHABET.length)]).join('');
+  const code = raw.match(/.{4}/g)!.join('-');
+  const expiresAt = new Date(deps.clock.now().getTime() + CLAIM_DAYS * 86_400_000);
+  const { db } = deps.database;
+  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
+  await db.insertInto('claim_codes').values({ code_hash: claimHash(deps.secret, code), person_id: personId, expires_at: expiresAt }).execute();
+  return { code, expiresAt };
+}
+
+/** The person takes the way in: from then on they have an account, and act for themselves. */
+export async function claimAccount(deps: Deps, caller: Caller, input: { code: string; email: string; password: string }): Promise<Written & { personId: string }> {
+  const { db } = deps.database;
+  const claim = await db.selectFrom('claim_codes').select('person_id').where('code_hash', '=', claimHash(deps.secret, input.code)).where('expires_at', '>', deps.clock.now()).executeTakeFirst();
+  if (!claim) throw new Rejection('claim-code-unknown', 'This code is not one Hearth gave, or it has expired or been used. Ask your coordinator for a new one.', 422, 'code');
+  const personId = claim.person_id;
+  const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
+  if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409, 'code');
+  const lookup = emailLookup(deps.secret, input.email);
+  await db.insertInto('credentials').values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(input.password) }).onConflict((oc) => oc.doNothing()).execute();
+  const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
+  if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
+  const context = contextOf(deps, { ...caller, personId, onBehalfOf: null });
+  const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'ClaimAccount', personId, now: context.now }, s.person) }), context);
+  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
+  return { personId, revision: done.revisions.person, position: done.position };
 }
 
 // ---- a person's own view ----
@@ -172,9 +216,9 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
     { person: [personStream(personId), personDecider] },
     (s) => {
       if (reach) {
-        const networks = [...new Set([...reach.networks, ...(s.person.status === 'active' ? s.person.networks : [])])];
+        const networks = [...new Set([...reach.networks, ...(s.person.status === 'none' ? [] : s.person.networks)])];
         const refusal = reachRefusal({ person: s.person, networks, coordinates: reach.coordinates });
-        if (refusal && s.person.status !== 'erased') throw new Rejection('not-yours-to-reach', refusal, 403, 'personId');
+        if (refusal) throw new Rejection('not-yours-to-reach', refusal, 403, 'personId');
       }
       return { person: personDecider.decide({ type: 'ErasePerson', personId, now: context.now }, s.person) };
     },
@@ -183,6 +227,7 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
   const { db } = deps.database;
   await deps.vault.erase(personId);
   await db.deleteFrom('credentials').where('person_id', '=', personId).execute();
+  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
   await endSessions(db, personId);
   // Kept answers to earlier requests may name them.
   await db.deleteFrom('idempotency_keys').where(sql`body::text`, 'like', `%${personId}%`).execute();

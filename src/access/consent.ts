@@ -21,8 +21,9 @@ export interface Reach {
 /** Why the coordinator may not act for the person; null when they may. */
 export function reachRefusal({ person, networks, coordinates }: Reach): string | null {
   if (person.status === 'none') return 'There is no such person.';
-  if (person.status === 'erased') return 'This person has been erased.';
-  if (!person.hasAccount && person.recordedIn !== null && coordinates.has(person.recordedIn)) return null;
+  // An erased person has no account any more; what is left of them is reached as before.
+  const hasAccount = person.status === 'active' && person.hasAccount;
+  if (!hasAccount && person.recordedIn !== null && coordinates.has(person.recordedIn)) return null;
   if (networks.length === 0) return 'This person belongs to no network you coordinate: only they may do this.';
   const beyond = networks.filter((n) => !coordinates.has(n));
   if (beyond.length > 0) {
@@ -41,7 +42,7 @@ export function reachWithinRefusal(reach: Reach, networkId: string, invitedHere:
   const refusal = reachRefusal(reach);
   if (refusal) return refusal;
   const { person } = reach;
-  if (person.status !== 'active') return 'There is no such person.';
+  if (person.status !== 'active') return 'This person has been erased: no one acts for them.';
   const ofThisNetwork = reach.networks.includes(networkId) || person.recordedIn === networkId || (!person.hasAccount && invitedHere);
   return ofThisNetwork ? null : 'A coordinator can act only for members of this network.';
 }

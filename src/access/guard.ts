@@ -119,8 +119,8 @@ export async function reachOf(deps: ConsentDeps, coordinatorId: string, personId
     // LEGACY: without the read tables (the old wrappers), the person's own stream alone.
     deps.database?.db.selectFrom('memberships').select('network_id').where('person_id', '=', personId).where('status', '=', 'active').execute(),
   ]);
-  const networks = [...new Set([...(person.status === 'active' ? person.networks : []), ...(rows ?? []).map((r) => r.network_id)])];
-  const recordedIn = person.status === 'active' && person.recordedIn ? [person.recordedIn] : [];
+  const networks = [...new Set([...(person.status === 'none' ? [] : person.networks), ...(rows ?? []).map((r) => r.network_id)])];
+  const recordedIn = person.status !== 'none' && person.recordedIn ? [person.recordedIn] : [];
   const coordinates = await coordinatedBy(deps.store, coordinatorId, [...new Set([...networks, ...recordedIn, ...alsoAsk])]);
   return { person, networks, coordinates };
 }

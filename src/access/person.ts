@@ -18,16 +18,19 @@ export const SafeguardingFlagged = defineEvent('access.SafeguardingFlagged', z.s
 export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ personId: z.uuid(), erasedAt: z.iso.datetime() }));
 // Written with each membership that becomes active, on the person's own stream: the networks a
 // person belongs to are then one stream, which a decision about them (erasure) holds still.
+// A person recorded without an account takes the way in their coordinator gave them.
+export const AccountClaimed = defineEvent('access.AccountClaimed', z.strictObject({ personId: z.uuid(), claimedAt: z.iso.datetime() }));
 export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: z.uuid(), networkId: z.uuid() }));
 
-export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined];
+export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined, AccountClaimed];
 export type PersonEvent =
   | DomainEvent<typeof PersonRegistered>
   | DomainEvent<typeof PersonalDetailsChanged>
   | DomainEvent<typeof PasswordChanged>
   | DomainEvent<typeof SafeguardingFlagged>
   | DomainEvent<typeof PersonErased>
-  | DomainEvent<typeof NetworkJoined>;
+  | DomainEvent<typeof NetworkJoined>
+  | DomainEvent<typeof AccountClaimed>;
 
 /** What Hearth holds about a person, sealed as one value. */
 export const personalDetails = z.strictObject({
@@ -45,12 +48,14 @@ export type PersonCommand =
   | { type: 'RecordPasswordChange'; personId: string }
   | { type: 'FlagSafeguarding'; personId: string; needsSafeguarding: boolean }
   | { type: 'ErasePerson'; personId: string; now: string }
-  | { type: 'RecordNetworkJoined'; personId: string; networkId: string };
+  | { type: 'RecordNetworkJoined'; personId: string; networkId: string }
+  | { type: 'ClaimAccount'; personId: string; now: string };
 
 export type PersonState =
   | { status: 'none' }
   | { status: 'active'; hasAccount: boolean; needsSafeguarding: boolean; networks: string[]; recordedIn: string | null }
-  | { status: 'erased' };
+  /** What is left: ids only, so that what they belonged to (and who may see what is left) still holds. */
+  | { status: 'erased'; networks: string[]; recordedIn: string | null };
 
 export const personStream = (personId: string) => `person-${personId}`;
 
@@ -61,12 +66,14 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
     switch (event.type) {
       case 'access.PersonRegistered':
         return { status: 'active', hasAccount: event.data.hasAccount, needsSafeguarding: false, networks: [], recordedIn: event.data.recordedIn ?? null };
+      case 'access.AccountClaimed':
+        return state.status === 'active' ? { ...state, hasAccount: true } : state;
       case 'access.NetworkJoined':
         return state.status === 'active' && !state.networks.includes(event.data.networkId) ? { ...state, networks: [...state.networks, event.data.networkId] } : state;
       case 'access.SafeguardingFlagged':
         return state.status === 'active' ? { ...state, needsSafeguarding: event.data.needsSafeguarding } : state;
       case 'access.PersonErased':
-        return { status: 'erased' };
+        return { status: 'erased', networks: state.status === 'active' ? state.networks : [], recordedIn: state.status === 'active' ? state.recordedIn : null };
       case 'access.PersonalDetailsChanged':
       case 'access.PasswordChanged':
         return state;
@@ -94,6 +101,9 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
         return [{ type: 'access.SafeguardingFlagged', data: { personId: command.personId, needsSafeguarding: command.needsSafeguarding } }];
       case 'ErasePerson':
         return [{ type: 'access.PersonErased', data: { personId: command.personId, erasedAt: command.now } }];
+      case 'ClaimAccount':
+        if (state.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409);
+        return [{ type: 'access.AccountClaimed', data: { personId: command.personId, claimedAt: command.now } }];
       case 'RecordNetworkJoined':
         if (state.networks.includes(command.networkId)) return [];
         return [{ type: 'access.NetworkJoined', data: { personId: command.personId, networkId: command.networkId } }];

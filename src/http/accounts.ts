@@ -37,6 +37,19 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     app.post(
+      '/accounts/claim',
+      {
+        config: { guard: { who: 'anyone', write: true } },
+        schema: {
+          summary: 'Take the way in a coordinator gave: a member recorded without an account chooses an email and a password',
+          body: z.strictObject({ code: z.string().trim().min(1).max(40), email: z.email().max(254), password }),
+          response: { 201: z.object({ personId: z.uuid(), revision: z.number().int(), position: z.number().int() }) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await access.claimAccount(hearth, request.caller, request.body)),
+    );
+
+    app.post(
       '/sessions',
       {
         config: { guard: { who: 'anyone' } },

@@ -172,6 +172,23 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
 
+    app.post(
+      '/networks/:networkId/members/:personId/claim-code',
+      {
+        // Not a ledger write, and its answer is a secret that must not be kept for a replay: each call gives a new code.
+        config: { guard: { who: ['coordinator'] } },
+        schema: {
+          summary: 'Give a member recorded without an account a way in: a one-time code to read out or print (coordinators who may act for them)',
+          params: memberParams,
+          response: { 201: z.object({ code: z.string(), expiresAt: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const given = await access.giveWayIn(hearth, request.caller, request.params);
+        return reply.code(201).header('cache-control', 'no-store').send({ code: given.code, expiresAt: given.expiresAt.toISOString() });
+      },
+    );
+
     app.get(
       '/networks/:networkId/members',
       {
