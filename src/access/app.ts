@@ -12,7 +12,7 @@ import { todayOn } from '../clock.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
 import { membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type Role } from './membership.ts';
 import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
-import { registerPerson } from './register.ts';
+import { registerPerson, sealDetails } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
 import { createSession, emailLookup, endSessions, SignInThrottle } from './sessions.ts';
 import { actFor, coordinatedBy, mayReach } from './guard.ts';
@@ -312,11 +312,21 @@ export async function recordDbsCheck(
 export async function recordMember(deps: Deps, caller: Caller, input: { networkId: string; details: PersonalDetails; roles: Role[] }): Promise<Written & { personId: string }> {
   const { networkId, details, roles } = input;
   const personId = uuidv5('person', caller.commandId);
-  const acting = { ...caller, onBehalfOf: personId };
-  const context = contextOf(deps, acting);
-  await registerPerson(deps, context, personId, details, false, networkId);
-  const done = await onMembership(deps, acting, networkId, personId, { type: 'EnrolMember', networkId, personId, approvedBy: caller.personId, roles, now: context.now });
-  return { personId, ...done };
+  const context = contextOf(deps, { ...caller, onBehalfOf: personId });
+  const sealed = await sealDetails(deps, personId, details);
+  // Registered and enrolled in one append: no one is ever recorded without their membership.
+  const done = await decideAcross(
+    deps.store,
+    { membership: [membershipStream(networkId, personId), membershipDecider], person: [personStream(personId), personDecider] },
+    (s) => {
+      const registered = personDecider.decide({ type: 'RegisterPerson', personId, details: sealed, hasAccount: false, now: context.now, recordedIn: networkId }, s.person);
+      const membership = membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: caller.personId, roles, now: context.now }, s.membership);
+      const joined = personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, registered.reduce(personDecider.evolve, s.person));
+      return { membership, person: [...registered, ...joined] };
+    },
+    context,
+  );
+  return { personId, revision: done.revisions.membership, position: done.position };
 }
 
 /** Whoever opens a network is its first coordinator, in the same command. */

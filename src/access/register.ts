@@ -14,11 +14,16 @@ export async function registerPerson(
   /** The network whose coordinator records a person who is not online. */
   recordedIn?: string,
 ) {
-  await deps.vault.ensureKey(personId);
-  const sealed = await deps.vault.seal(personId, details);
+  const sealed = await sealDetails(deps, personId, details);
   const command = { type: 'RegisterPerson' as const, personId, details: sealed, hasAccount, now: context.now, ...(recordedIn ? { recordedIn } : {}) };
   const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide(command, s.person) }), context);
   return { revision: done.revisions.person, position: done.position };
+}
+
+/** The person's key is made (or found, on a retry) and their details sealed with it. */
+export async function sealDetails(deps: Pick<Deps, 'vault'>, personId: string, details: PersonalDetails): Promise<string> {
+  await deps.vault.ensureKey(personId);
+  return deps.vault.seal(personId, details);
 }
 
 /** A person's current details, opened with their key; undefined when erased or unknown. */
