@@ -61,7 +61,7 @@ export async function signIn(deps: Deps, input: { email: string; password: strin
     { key: `account:${lookup}`, limit: ACCOUNT_FAILURE_LIMIT },
     { key: `address:${input.address}`, limit: ADDRESS_FAILURE_LIMIT },
   ];
-  const wait = await throttle.retryAfter(limits);
+  const wait = await throttle.retryAfter(limits, deps.clock.now());
   if (wait > 0) return { outcome: 'throttled', retryAfterSeconds: wait };
   const credentials = await db.selectFrom('credentials').select(['person_id', 'password_hash']).where('email_lookup', '=', lookup).executeTakeFirst();
   // The same work, and the same answer, whether or not the email has an account.

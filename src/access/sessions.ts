@@ -57,7 +57,7 @@ export class SignInThrottle {
   ) {}
 
   /** Seconds until the first of these keys may try again, or 0 when none is over its limit. */
-  async retryAfter(limits: Array<{ key: string; limit: number }>): Promise<number> {
+  async retryAfter(limits: Array<{ key: string; limit: number }>, now: Date = new Date()): Promise<number> {
     const rows = await this.db
       .selectFrom('sign_in_failures')
       .select(['key', 'failures', 'window_started_at'])
@@ -67,7 +67,7 @@ export class SignInThrottle {
     for (const row of rows) {
       const limit = limits.find((l) => l.key === row.key)!.limit;
       const ends = new Date(row.window_started_at).getTime() + this.windowMinutes * 60_000;
-      if (row.failures >= limit && ends > Date.now()) wait = Math.max(wait, Math.ceil((ends - Date.now()) / 1000));
+      if (row.failures >= limit && ends > now.getTime()) wait = Math.max(wait, Math.ceil((ends - now.getTime()) / 1000));
     }
     return wait;
   }

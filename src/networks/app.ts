@@ -3,7 +3,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { Selectable } from 'kysely';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, readStates } from '../commands/decide.ts';
+import { decideAcross } from '../commands/decide.ts';
 import type { NetworksTable } from '../db/tables.ts';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
 import { enrolFounder, type Written } from '../access/app.ts';
@@ -61,12 +61,6 @@ export async function readNetwork(deps: Deps, input: { networkId: string }): Pro
   return toNetwork(row);
 }
 
-/** The revision a write's If-Match is compared with: the network's stream, not its read table. */
-export async function networkRevision(deps: Deps, networkId: string): Promise<number> {
-  const events = await deps.store.readStream(networkStream(networkId));
-  return events.at(-1)?.revision ?? -1;
-}
-
 /** The networks the caller belongs to, by name, a page at a time. */
 export async function myNetworks(deps: Deps, caller: Caller, input: { limit: number; after?: { name: string; id: string } }) {
   let query = deps.database.db
@@ -84,11 +78,6 @@ export async function myNetworks(deps: Deps, caller: Caller, input: { limit: num
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return { items: page.map(toNetwork), next: rows.length > page.length && last ? { name: last.name, id: last.network_id } : null };
-}
-
-/** Whether a network exists, from its stream. */
-export async function networkIsOpen(deps: Deps, networkId: string): Promise<boolean> {
-  return (await readStates(deps.store, { network: [networkStream(networkId), networkDecider] })).network.status === 'open';
 }
 
 function toNetwork(row: Selectable<NetworksTable>): NetworkView {
