@@ -79,10 +79,12 @@ t.test('a coordinator reaches a member of their network only, and not through an
   const other = await opened(tom, 'Harehills Helpers');
   await access.requestToJoin(hearth, as(priya), { networkId: other });
   await access.approve(hearth, as(tom), { networkId: other, personId: priya, roles: ['member'] });
+  await access.flagSafeguarding(hearth, as(cath), { networkId: timeBank, personId: priya, needsSafeguarding: true });
   const before = await eventCount();
   t.equal(await refusalOf(actFor(hearth, cath, timeBank, priya)), 'forbidden', 'now Cath no longer acts for her');
   t.equal(await refusalOf(actFor(hearth, tom, other, priya)), 'forbidden', 'nor does Tom');
   t.equal(await refusalOf(access.exportPerson(hearth, as(tom), { personId: priya })), 'not-yours-to-reach');
+  t.equal(await refusalOf(access.flagSafeguarding(hearth, as(tom), { networkId: other, personId: priya, needsSafeguarding: false })), 'not-yours-to-reach', 'no network lifts the protection another gave');
   t.equal(await refusalOf(access.erasePerson(hearth, as(cath), { personId: priya })), 'not-yours-to-reach');
   t.equal(await eventCount(), before, 'nothing written');
   t.match(await access.exportPerson(hearth, as(priya), { personId: priya }), { personId: priya }, 'she exports her own');

@@ -342,9 +342,14 @@ export async function enrolFounder(deps: Deps, caller: Caller, networkId: string
   });
 }
 
-/** A coordinator flags a member of their network (their flag follows them, so every network sees it). */
+/**
+ * A coordinator flags a member of their network. The flag is the person's, so every network they
+ * belong to sees it: any of their coordinators may raise it, but only one whose reach covers them
+ * may clear it, so no network lifts another's protection.
+ */
 export async function flagSafeguarding(deps: Deps, caller: Caller, input: { networkId: string; personId: string; needsSafeguarding: boolean }): Promise<Written> {
   const { networkId, personId, needsSafeguarding } = input;
+  if (!needsSafeguarding) await mayReach(deps, caller.personId, personId);
   const done = await decideAcross(
     deps.store,
     { membership: [membershipStream(networkId, personId), membershipDecider], person: [personStream(personId), personDecider] },
