@@ -145,9 +145,10 @@ const routes: Route[] = [
   { name: 'GET /networks/:id/members', allowed: ['coordinator'], call: get(`${base}/members`) },
   { name: 'POST /networks/:id/members/:personId/claim-code', allowed: ['coordinator'], prepare: recorded, call: (who, personId) => app.inject({ method: 'POST', url: `${base}/members/${personId}/claim-code`, headers: headers(who) }) },
   { name: 'POST /networks/:id/members/:personId/dbs-checks', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/members/${id('mentor')}/dbs-checks`, { checkType: 'basic', issuedOn: '2026-01-01', expiresOn: '2029-01-01' }, headers(who)) },
-  { name: 'PUT /networks/:id/members/:personId/safeguarding', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/members/${id('family')}/safeguarding`, { needsSafeguarding: false }, headers(who)) },
+  // Members who opened networks of their own above are beyond the coordinator's reach: a member recorded here is not.
+  { name: 'PUT /networks/:id/members/:personId/safeguarding', allowed: ['coordinator'], prepare: recorded, call: (who, personId) => send(app, 'PUT', `${base}/members/${personId}/safeguarding`, { needsSafeguarding: false }, headers(who)) },
   { name: 'GET /networks/:id/care-check (as provider or coordinator)', allowed: ['member', 'coordinator'], call: (who) => app.inject({ method: 'GET', url: `${base}/care-check?providerId=${id('member')}&receiverId=${id('family')}`, headers: headers(who) }) },
-  { name: 'GET /people/:personId/export (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`/api/v1/people/${people.member.personId}/export`) },
+  { name: 'GET /people/:personId/export (self or coordinator)', allowed: ['member', 'coordinator'], prepare: recorded, call: (who, personId) => get(`/api/v1/people/${who === 'member' ? people.member.personId : personId}/export`)(who) },
   { name: 'PUT /networks/:id/timebank/categories/:category', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/timebank/categories/gardening`, { ratePercent: 100 }, headers(who)) },
   { name: 'PUT /networks/:id/timebank/limits', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/timebank/limits`, { lowerMinutes: -600, upperMinutes: 45000, maxExchangeMinutes: 720, reason: 'defaults' }, headers(who)) },
   { name: 'PUT /networks/:id/timebank/accounts/:personId/limits', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/timebank/accounts/${id('member')}/limits`, { lowerMinutes: null, upperMinutes: null, reason: 'the network\'s' }, headers(who)) },
