@@ -5,14 +5,14 @@ import type { z } from 'zod';
 import type { Projection } from '../src/projections/engine.ts';
 import type { PersonalDataVault } from '../src/access/vault.ts';
 import type { Db } from '../src/db/database.ts';
-import { PersonalDetailsChanged, PersonErased, PersonRegistered, SafeguardingFlagged, type PersonalDetails } from '../src/access/person.ts';
+import { AccountClaimed, PersonalDetailsChanged, PersonErased, PersonRegistered, SafeguardingFlagged, type PersonalDetails } from '../src/access/person.ts';
 
 export function peopleProjection(vault: PersonalDataVault): Projection {
   const nameOf = async (db: Db, personId: string, details: string) => (await vault.open<PersonalDetails>(personId, details, db))?.name ?? null;
   return {
     name: 'people',
     tables: ['people'],
-    handles: [PersonRegistered.type, PersonalDetailsChanged.type, SafeguardingFlagged.type, PersonErased.type],
+    handles: [PersonRegistered.type, PersonalDetailsChanged.type, SafeguardingFlagged.type, PersonErased.type, AccountClaimed.type],
     async apply(db, event) {
       switch (event.type) {
         case PersonRegistered.type: {
@@ -33,6 +33,11 @@ export function peopleProjection(vault: PersonalDataVault): Projection {
         case SafeguardingFlagged.type: {
           const data = event.data as z.infer<typeof SafeguardingFlagged.schema>;
           await db.updateTable('people').set({ needs_safeguarding: data.needsSafeguarding }).where('person_id', '=', data.personId).execute();
+          return;
+        }
+        case AccountClaimed.type: {
+          const data = event.data as z.infer<typeof AccountClaimed.schema>;
+          await db.updateTable('people').set({ has_account: true }).where('person_id', '=', data.personId).execute();
           return;
         }
         case PersonErased.type: {

@@ -1,26 +1,40 @@
-// What happened to each person, and who did it: so a member sees what a coordinator recorded
-// for them. Ids only; names stay sealed in the log.
+// Everything done to each person or in their name, and who did it: every event, of any domain,
+// is indexed under the person it concerns (its personId), its actor and the member it was done
+// for (onBehalfOf), so a member sees what a coordinator did for them anywhere. Ids only; names
+// stay sealed in the log.
 import type { Projection } from '../src/projections/engine.ts';
-import { personEventTypes } from '../src/access/person.ts';
-import { membershipEventTypes } from '../src/access/membership.ts';
+import type { RecordedEvent } from '../src/eventstore/port.ts';
+import { registeredEventTypes } from '../src/events.ts';
+
+const PERSON_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The people an event is about or was done by: system actors ("system:cli", "anonymous") are not people. */
+function peopleOf(event: RecordedEvent): string[] {
+  const { personId } = event.data as { personId?: unknown };
+  const candidates = [typeof personId === 'string' ? personId : null, event.metadata.actor, event.metadata.onBehalfOf];
+  return [...new Set(candidates.filter((p): p is string => typeof p === 'string' && PERSON_ID.test(p)))];
+}
 
 export const personHistoryProjection: Projection = {
   name: 'person_history',
   tables: ['person_history'],
-  handles: [...personEventTypes, ...membershipEventTypes].map((t) => t.type),
-  async apply(db, event) {
-    const { personId, networkId } = event.data as { personId: string; networkId?: string };
-    await db
-      .insertInto('person_history')
-      .values({
+  handles: registeredEventTypes.map((t) => t.type),
+  async applyBatch(db, events) {
+    const rows = events.flatMap((event) => {
+      const { networkId } = event.data as { networkId?: unknown };
+      return peopleOf(event).map((personId) => ({
         person_id: personId,
         position: event.position,
         type: event.type,
-        network_id: networkId ?? null,
+        network_id: typeof networkId === 'string' && PERSON_ID.test(networkId) ? networkId : null,
         actor: event.metadata.actor,
         on_behalf_of: event.metadata.onBehalfOf,
         recorded_at: event.metadata.recordedAt,
-      })
-      .execute();
+      }));
+    });
+    // A few hundred rows a statement keeps within the database's parameter limit.
+    for (let i = 0; i < rows.length; i += 500) {
+      await db.insertInto('person_history').values(rows.slice(i, i + 500)).onConflict((oc) => oc.columns(['person_id', 'position']).doNothing()).execute();
+    }
   },
 };

@@ -157,16 +157,45 @@ t.test('memberships, roles and acting on behalf', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: base, headers: joiner.auth })).statusCode, 200, 'now a member');
   });
 
-  t.test('join by invitation, accepted by a coordinator on the invitee\'s behalf; the member sees who did it', async (t) => {
+  t.test('join by invitation: only the invitee accepts; a coordinator\'s act on their behalf is in their history', async (t) => {
     const invitee = await signUp(app, 'Harold Invite');
     t.equal((await send(app, 'POST', `${base}/invitations`, { personId: invitee.personId }, coordinator.auth)).statusCode, 201);
-    const accepted = await send(app, 'POST', `${base}/invitations/acceptance`, undefined, { ...coordinator.auth, 'on-behalf-of': invitee.personId });
-    t.equal(accepted.statusCode, 200);
+    const before = await written(hearth);
+    const forThem = await send(app, 'POST', `${base}/invitations/acceptance`, undefined, { ...coordinator.auth, 'on-behalf-of': invitee.personId });
+    t.equal(forThem.statusCode, 403, 'no one accepts for a person with an account');
+    t.same(await written(hearth), before, 'the refusal wrote nothing');
+    t.equal((await send(app, 'POST', `${base}/invitations/acceptance`, undefined, invitee.auth)).statusCode, 200, 'they accept themselves');
+
+    // Now a member of this network only, the coordinator may act for them: in another domain too.
+    const logged = await send(
+      app,
+      'POST',
+      `${base}/timebank/exchanges`,
+      { providerId: invitee.personId, receiverId: coordinator.personId, minutes: 30, category: 'gardening', description: 'Weeding', occurredOn: '2026-11-01' },
+      { ...coordinator.auth, 'on-behalf-of': invitee.personId },
+    );
+    t.equal(logged.statusCode, 201, logged.body);
     const history = (await app.inject({ method: 'GET', url: `/api/v1/me/history`, headers: invitee.auth })).json().items;
-    const approvedEntry = history.find((h: { type: string }) => h.type === 'access.MembershipApproved');
-    t.match(approvedEntry, { networkId, actor: coordinator.personId, onBehalfOf: invitee.personId });
-    const [event] = (await hearth.store.readStream(`membership-${networkId}-${invitee.personId}`)).filter((e) => e.type === 'access.MembershipApproved');
-    t.match(event!.metadata, { actor: coordinator.personId, onBehalfOf: invitee.personId }, 'the event itself records actor and onBehalfOf');
+    t.match(history.find((h: { type: string }) => h.type === 'access.MembershipApproved'), { networkId, actor: invitee.personId, onBehalfOf: null });
+    t.match(history.find((h: { type: string }) => h.type === 'timebank.ExchangeLogged'), { networkId, actor: coordinator.personId, onBehalfOf: invitee.personId, recordedAt: String }, 'the exchange logged in their name, and who logged it');
+  });
+
+  t.test('the reproduction: a stranger opens a network and invites a member of this one; every step after the invitation is refused', async (t) => {
+    const ann = await signUp(app, 'Ann Whitaker');
+    await send(app, 'POST', `${base}/invitations`, { personId: ann.personId }, coordinator.auth);
+    await send(app, 'POST', `${base}/invitations/acceptance`, undefined, ann.auth);
+    const mallory = await signUp(app, 'Mallory Stranger');
+    const own = (await send(app, 'POST', '/api/v1/networks', { name: 'Mallory Mutual', kind: 'time_bank' }, mallory.auth)).json().networkId;
+    t.equal((await send(app, 'POST', `/api/v1/networks/${own}/invitations`, { personId: ann.personId }, mallory.auth)).statusCode, 201, 'an invitation is only an offer');
+    const before = await written(hearth);
+    const accepted = await send(app, 'POST', `/api/v1/networks/${own}/invitations/acceptance`, undefined, { ...mallory.auth, 'on-behalf-of': ann.personId });
+    t.equal(accepted.statusCode, 403, 'no acceptance on her behalf');
+    const exported = await app.inject({ method: 'GET', url: `/api/v1/people/${ann.personId}/export`, headers: mallory.auth });
+    t.equal(exported.statusCode, 403, 'no export');
+    t.notMatch(exported.body, /Ann Whitaker/);
+    const erased = await send(app, 'POST', `/api/v1/people/${ann.personId}/erasure`, { confirm: true }, mallory.auth);
+    t.equal(erased.statusCode, 403, 'no erasure');
+    t.same(await written(hearth), before, 'nothing written');
   });
 
   t.test('only a coordinator acts on behalf, and only for people of that network', async (t) => {

@@ -173,7 +173,7 @@ for (const backend of await backends()) {
     const answers = await Promise.all(Array.from({ length: 10 }, () => app.inject(open(key))));
     t.same(answers.map((a) => a.statusCode), Array(10).fill(201), 'every twin gets the answer');
     t.equal(new Set(answers.map((a) => a.json().networkId)).size, 1, 'all about the same network');
-    t.equal((await written(hearth)).events, 3, 'written once: the sign-up, the network and its coordinator');
+    t.equal((await written(hearth)).events, 4, 'written once: the sign-up, the network, its coordinator, and that membership on the coordinator\'s own stream');
 
     const created = answers[0]!.json();
     const renames = await Promise.all(

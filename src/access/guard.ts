@@ -2,9 +2,13 @@
 // member's own membership stream, not from a projection, so a role just granted or removed
 // counts at once.
 import type { FastifyRequest } from 'fastify';
-import { fold, Rejection, type Actor } from '../commands/decider.ts';
+import { Rejection, type Actor } from '../commands/decider.ts';
+import { readStates, type StreamRead } from '../commands/decide.ts';
+import type { Database } from '../db/database.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { membershipDecider, membershipStream, type MembershipEvent, type MembershipState, type Role } from './membership.ts';
+import { personDecider, personStream } from './person.ts';
+import { reachRefusal, reachWithinRefusal, type Reach } from './consent.ts';
 import type { Principal } from './sessions.ts';
 
 export class Unauthenticated extends Error {
@@ -27,8 +31,7 @@ export function signedIn(request: FastifyRequest): Principal {
 }
 
 export async function membershipOf(store: EventStore, networkId: string, personId: string): Promise<MembershipState> {
-  const events = await store.readStream(membershipStream(networkId, personId));
-  return fold(membershipDecider, events as unknown as MembershipEvent[]);
+  return (await readStates(store, { membership: [membershipStream(networkId, personId), membershipDecider] })).membership;
 }
 
 /** Refuses, naming the field, the first of these people who is not an active member; all are read at once. */
@@ -41,7 +44,7 @@ export async function requireActiveMembers(store: EventStore, networkId: string,
 export type ActiveMembership = Extract<MembershipState, { status: 'active' }>;
 
 /** The principal's active membership of the network, holding one of `anyOf` when given. */
-export async function requireMember(store: EventStore, networkId: string, principal: Principal, anyOf?: readonly Role[]): Promise<ActiveMembership> {
+export async function requireMember(store: EventStore, networkId: string, principal: Pick<Principal, 'personId'>, anyOf?: readonly Role[]): Promise<ActiveMembership> {
   const membership = await membershipOf(store, networkId, principal.personId);
   if (membership.status !== 'active') throw new Forbidden('You are not a member of this network.');
   if (anyOf && !membership.roles.some((r) => anyOf.includes(r))) {
@@ -62,8 +65,8 @@ export interface Acting {
  * The acting person as a decider sees them. Acting on a member's behalf, a coordinator does
  * exactly what the member could, and no more.
  */
-export async function actorIn(store: EventStore, networkId: string, request: FastifyRequest): Promise<{ acting: Acting; by: Actor }> {
-  const acting = await actingIn(store, networkId, request);
+export async function actorIn(store: EventStore, networkId: string, request: FastifyRequest, database?: Database): Promise<{ acting: Acting; by: Actor }> {
+  const acting = await actingIn(store, networkId, request, database);
   const own = await requireMember(store, networkId, signedIn(request));
   return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
 }
@@ -72,24 +75,59 @@ export async function actorIn(store: EventStore, networkId: string, request: Fas
  * Who a request acts as within a network. With an On-Behalf-Of header a coordinator acts for a
  * member of that network; the events record both.
  */
-export async function actingIn(store: EventStore, networkId: string, request: FastifyRequest): Promise<Acting> {
+export async function actingIn(store: EventStore, networkId: string, request: FastifyRequest, database?: Database): Promise<Acting> {
   const principal = signedIn(request);
   const header = request.headers['on-behalf-of'];
   const onBehalfOf = typeof header === 'string' && header !== principal.personId ? header : null;
   if (!onBehalfOf) return { actor: principal.personId, subject: principal.personId, onBehalfOf: null };
   await requireMember(store, networkId, principal, ['coordinator']);
-  const member = await membershipOf(store, networkId, onBehalfOf);
-  if (member.status === 'none') throw new Forbidden('A coordinator can act only for people who belong to, or have been invited to, this network.');
+  await actFor({ store, database }, principal.personId, networkId, onBehalfOf);
   return { actor: principal.personId, subject: onBehalfOf, onBehalfOf };
 }
 
 /**
- * Whether a coordinator may act for a person in this network; the person's id when they may.
- * Acting for a member, a coordinator does exactly what the member could, and no more.
+ * Whether a coordinator may act for a person in this network (On-Behalf-Of); the person's id when
+ * they may. Acting for a member, a coordinator does exactly what the member could, and no more.
  */
-export async function actFor(deps: { store: EventStore }, coordinatorId: string, networkId: string, personId: string): Promise<string> {
-  const [own, member] = await Promise.all([membershipOf(deps.store, networkId, coordinatorId), membershipOf(deps.store, networkId, personId)]);
-  if (own.status !== 'active' || !own.roles.includes('coordinator')) throw new Forbidden('Only a coordinator of this network may act on a member\'s behalf.');
-  if (member.status !== 'active') throw new Forbidden('A coordinator can act only for members of this network.');
+export async function actFor(deps: ConsentDeps, coordinatorId: string, networkId: string, personId: string): Promise<string> {
+  const [reach, invitation] = await Promise.all([reachOf(deps, coordinatorId, personId, [networkId]), membershipOf(deps.store, networkId, personId)]);
+  const refusal = reachWithinRefusal(reach, networkId, invitation.status === 'invited');
+  if (refusal) throw new Forbidden(refusal);
   return personId;
+}
+
+/** Whether a coordinator may export or erase a person, or act for them outside any one network. */
+export async function mayReach(deps: ConsentDeps, coordinatorId: string, personId: string): Promise<Reach> {
+  const reach = await reachOf(deps, coordinatorId, personId);
+  if (reach.person.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404, 'personId');
+  const refusal = reachRefusal(reach);
+  if (refusal) throw new Rejection('not-yours-to-reach', refusal, 403, 'personId');
+  return reach;
+}
+
+export type ConsentDeps = { store: EventStore; database?: Database | undefined };
+
+/**
+ * What a consent check rests on, read from the streams: the person's own stream names the networks
+ * they joined, and the coordinator's membership streams say where they coordinate. Memberships
+ * the read tables know of that predate the person's own record are added: a longer list only
+ * refuses more.
+ */
+export async function reachOf(deps: ConsentDeps, coordinatorId: string, personId: string, alsoAsk: readonly string[] = []): Promise<Reach> {
+  const [{ person }, rows] = await Promise.all([
+    readStates(deps.store, { person: [personStream(personId), personDecider] }),
+    // LEGACY: without the read tables (the old wrappers), the person's own stream alone.
+    deps.database?.db.selectFrom('memberships').select('network_id').where('person_id', '=', personId).where('status', '=', 'active').execute(),
+  ]);
+  const networks = [...new Set([...(person.status === 'none' ? [] : person.networks), ...(rows ?? []).map((r) => r.network_id)])];
+  const recordedIn = person.status !== 'none' && person.recordedIn ? [person.recordedIn] : [];
+  const coordinates = await coordinatedBy(deps.store, coordinatorId, [...new Set([...networks, ...recordedIn, ...alsoAsk])]);
+  return { person, networks, coordinates };
+}
+
+/** Of these networks, those the person is an active coordinator of, read from their membership streams. */
+export async function coordinatedBy(store: EventStore, personId: string, networkIds: readonly string[]): Promise<Set<string>> {
+  const reads: Record<string, StreamRead<MembershipState, MembershipEvent>> = Object.fromEntries(networkIds.map((n) => [n, [membershipStream(n, personId), membershipDecider] as const]));
+  const states = await readStates(store, reads);
+  return new Set(networkIds.filter((n) => { const m = states[n]!; return m.status === 'active' && m.roles.includes('coordinator'); }));
 }

@@ -8,20 +8,29 @@ const sealed = z.string().startsWith('v1.');
 
 export const PersonRegistered = defineEvent(
   'access.PersonRegistered',
-  z.strictObject({ personId: z.uuid(), details: sealed, hasAccount: z.boolean(), registeredAt: z.iso.datetime() }),
+  // recordedIn: the network whose coordinator recorded a person who is not online. Its
+  // coordinators may act for them while they have no account (see consent.ts).
+  z.strictObject({ personId: z.uuid(), details: sealed, hasAccount: z.boolean(), registeredAt: z.iso.datetime(), recordedIn: z.uuid().optional() }),
 );
 export const PersonalDetailsChanged = defineEvent('access.PersonalDetailsChanged', z.strictObject({ personId: z.uuid(), details: sealed }));
 export const PasswordChanged = defineEvent('access.PasswordChanged', z.strictObject({ personId: z.uuid() }));
 export const SafeguardingFlagged = defineEvent('access.SafeguardingFlagged', z.strictObject({ personId: z.uuid(), needsSafeguarding: z.boolean() }));
 export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ personId: z.uuid(), erasedAt: z.iso.datetime() }));
+// Written with each membership that becomes active, on the person's own stream: the networks a
+// person belongs to are then one stream, which a decision about them (erasure) holds still.
+// A person recorded without an account takes the way in their coordinator gave them.
+export const AccountClaimed = defineEvent('access.AccountClaimed', z.strictObject({ personId: z.uuid(), claimedAt: z.iso.datetime() }));
+export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: z.uuid(), networkId: z.uuid() }));
 
-export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased];
+export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined, AccountClaimed];
 export type PersonEvent =
   | DomainEvent<typeof PersonRegistered>
   | DomainEvent<typeof PersonalDetailsChanged>
   | DomainEvent<typeof PasswordChanged>
   | DomainEvent<typeof SafeguardingFlagged>
-  | DomainEvent<typeof PersonErased>;
+  | DomainEvent<typeof PersonErased>
+  | DomainEvent<typeof NetworkJoined>
+  | DomainEvent<typeof AccountClaimed>;
 
 /** What Hearth holds about a person, sealed as one value. */
 export const personalDetails = z.strictObject({
@@ -34,16 +43,19 @@ export const personalDetails = z.strictObject({
 export type PersonalDetails = z.infer<typeof personalDetails>;
 
 export type PersonCommand =
-  | { type: 'RegisterPerson'; personId: string; details: string; hasAccount: boolean; now: string }
+  | { type: 'RegisterPerson'; personId: string; details: string; hasAccount: boolean; now: string; recordedIn?: string }
   | { type: 'ChangeDetails'; personId: string; details: string }
   | { type: 'RecordPasswordChange'; personId: string }
   | { type: 'FlagSafeguarding'; personId: string; needsSafeguarding: boolean }
-  | { type: 'ErasePerson'; personId: string; now: string };
+  | { type: 'ErasePerson'; personId: string; now: string }
+  | { type: 'RecordNetworkJoined'; personId: string; networkId: string }
+  | { type: 'ClaimAccount'; personId: string; now: string };
 
 export type PersonState =
   | { status: 'none' }
-  | { status: 'active'; hasAccount: boolean; needsSafeguarding: boolean }
-  | { status: 'erased' };
+  | { status: 'active'; hasAccount: boolean; needsSafeguarding: boolean; networks: string[]; recordedIn: string | null }
+  /** What is left: ids only, so that what they belonged to (and who may see what is left) still holds. */
+  | { status: 'erased'; networks: string[]; recordedIn: string | null };
 
 export const personStream = (personId: string) => `person-${personId}`;
 
@@ -53,11 +65,15 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
   evolve(state, event) {
     switch (event.type) {
       case 'access.PersonRegistered':
-        return { status: 'active', hasAccount: event.data.hasAccount, needsSafeguarding: false };
+        return { status: 'active', hasAccount: event.data.hasAccount, needsSafeguarding: false, networks: [], recordedIn: event.data.recordedIn ?? null };
+      case 'access.AccountClaimed':
+        return state.status === 'active' ? { ...state, hasAccount: true } : state;
+      case 'access.NetworkJoined':
+        return state.status === 'active' && !state.networks.includes(event.data.networkId) ? { ...state, networks: [...state.networks, event.data.networkId] } : state;
       case 'access.SafeguardingFlagged':
         return state.status === 'active' ? { ...state, needsSafeguarding: event.data.needsSafeguarding } : state;
       case 'access.PersonErased':
-        return { status: 'erased' };
+        return { status: 'erased', networks: state.status === 'active' ? state.networks : [], recordedIn: state.status === 'active' ? state.recordedIn : null };
       case 'access.PersonalDetailsChanged':
       case 'access.PasswordChanged':
         return state;
@@ -67,7 +83,8 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
   decide(command, state) {
     if (command.type === 'RegisterPerson') {
       if (state.status !== 'none') throw new Rejection('person-exists', 'This person is already registered.', 409);
-      return [{ type: 'access.PersonRegistered', data: { personId: command.personId, details: command.details, hasAccount: command.hasAccount, registeredAt: command.now } }];
+      const recordedIn = command.recordedIn === undefined ? {} : { recordedIn: command.recordedIn };
+      return [{ type: 'access.PersonRegistered', data: { personId: command.personId, details: command.details, hasAccount: command.hasAccount, registeredAt: command.now, ...recordedIn } }];
     }
     if (state.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404);
     if (state.status === 'erased') {
@@ -84,6 +101,12 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
         return [{ type: 'access.SafeguardingFlagged', data: { personId: command.personId, needsSafeguarding: command.needsSafeguarding } }];
       case 'ErasePerson':
         return [{ type: 'access.PersonErased', data: { personId: command.personId, erasedAt: command.now } }];
+      case 'ClaimAccount':
+        if (state.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409);
+        return [{ type: 'access.AccountClaimed', data: { personId: command.personId, claimedAt: command.now } }];
+      case 'RecordNetworkJoined':
+        if (state.networks.includes(command.networkId)) return [];
+        return [{ type: 'access.NetworkJoined', data: { personId: command.personId, networkId: command.networkId } }];
     }
   },
 };

@@ -20,10 +20,10 @@ export function emailLookup(secret: Buffer, email: string): string {
   return createHmac('sha256', secret).update(`email:${email.trim().toLowerCase()}`).digest('hex');
 }
 
-export async function createSession(db: Db, personId: string, kind: 'cookie' | 'bearer', hours: number) {
+export async function createSession(db: Db, personId: string, kind: 'cookie' | 'bearer', hours: number, now: Date = new Date()) {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
-  const expiresAt = new Date(Date.now() + hours * 3600_000);
+  const expiresAt = new Date(now.getTime() + hours * 3600_000);
   await db.insertInto('sessions').values({ token_hash: hashToken(token), person_id: personId, kind, csrf_token: csrfToken, expires_at: expiresAt }).execute();
   return { token, csrfToken, expiresAt };
 }
@@ -57,7 +57,7 @@ export class SignInThrottle {
   ) {}
 
   /** Seconds until the first of these keys may try again, or 0 when none is over its limit. */
-  async retryAfter(limits: Array<{ key: string; limit: number }>): Promise<number> {
+  async retryAfter(limits: Array<{ key: string; limit: number }>, now: Date = new Date()): Promise<number> {
     const rows = await this.db
       .selectFrom('sign_in_failures')
       .select(['key', 'failures', 'window_started_at'])
@@ -67,7 +67,7 @@ export class SignInThrottle {
     for (const row of rows) {
       const limit = limits.find((l) => l.key === row.key)!.limit;
       const ends = new Date(row.window_started_at).getTime() + this.windowMinutes * 60_000;
-      if (row.failures >= limit && ends > Date.now()) wait = Math.max(wait, Math.ceil((ends - Date.now()) / 1000));
+      if (row.failures >= limit && ends > now.getTime()) wait = Math.max(wait, Math.ceil((ends - now.getTime()) / 1000));
     }
     return wait;
   }

@@ -75,6 +75,13 @@ export interface CredentialsTable {
   updated_at: Generated<Date>;
 }
 
+/** A way in for a person recorded without an account: the code's hash, used once (migrations/0014). */
+export interface ClaimCodesTable {
+  code_hash: string;
+  person_id: string;
+  expires_at: Date;
+}
+
 export interface SessionsTable {
   token_hash: string;
   person_id: string;
@@ -496,6 +503,7 @@ export interface Tables {
   partnerships: PartnershipsTable;
   person_keys: PersonKeysTable;
   credentials: CredentialsTable;
+  claim_codes: ClaimCodesTable;
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
   people: PeopleTable;

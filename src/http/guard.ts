@@ -72,11 +72,12 @@ export function guardPlugin(hearth: Hearth) {
       const guard = request.routeOptions.config.guard;
       if (!guard) return;
       const commandIdFor = (scope: string, key: string) => uuidv5(`${scope}\n${key}`, KEY_NAMESPACE);
-      if (guard.who === 'anyone' && !request.principal) {
+      if (guard.who === 'anyone' && !request.principal && !guard.write) {
         request.caller = { personId: 'anonymous', onBehalfOf: null, commandId: uuidv4(), correlationId: request.id };
         return;
       }
-      const principal = signedIn(request);
+      // A write open to anyone (sign-up) is still claimed by its Idempotency-Key, scoped to 'anonymous'.
+      const principal = guard.who === 'anyone' && !request.principal ? { personId: 'anonymous' } : signedIn(request);
       const networkId = (request.params as { networkId?: string }).networkId;
       if (guard.who === 'member' || Array.isArray(guard.who)) {
         if (!networkId) throw new Error(`${request.routeOptions.url} guards by network but has no networkId`);

@@ -24,7 +24,7 @@ export function healthRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/health',
-      { schema: { summary: 'Which stores are in use and how far each projection has got', response: { 200: healthSchema, 503: healthSchema } } },
+      { config: { guard: { who: 'anyone' } }, schema: { summary: 'Which stores are in use and how far each projection has got', response: { 200: healthSchema, 503: healthSchema } } },
       async (_request, reply) => {
         const { head, projections } = await hearth.engine.status();
         const failed = projections.some((p) => p.status === 'failed');

@@ -1,0 +1,412 @@
+// People, accounts and memberships: every rule of these use cases, whoever calls them (the API,
+// and through it the pages and the CLI). Consent between people and networks is decided here:
+// a person with an account joins only by their own request or acceptance, and a coordinator's
+// powers over a person reach as far as consent.ts says, read from the streams.
+import { createHmac, randomInt } from 'node:crypto';
+import { sql } from 'kysely';
+import { v5 as uuidv5 } from 'uuid';
+import { Rejection } from '../commands/decider.ts';
+import { decideAcross, readStates } from '../commands/decide.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import { todayOn } from '../clock.ts';
+import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
+import { membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type Role } from './membership.ts';
+import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
+import { registerPerson, sealDetails } from './register.ts';
+import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
+import { createSession, emailLookup, endSessions, SignInThrottle } from './sessions.ts';
+import { actFor, coordinatedBy, mayReach } from './guard.ts';
+import { reachRefusal, type Reach } from './consent.ts';
+import { careRefusal } from './safeguarding.ts';
+import { networkDecider, networkStream } from '../networks/network.ts';
+
+export interface Written {
+  revision: number;
+  position: number;
+}
+
+// ---- accounts and sessions ----
+
+export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<PersonalDetails, 'notes'> & { email: string }; password: string }): Promise<Written & { personId: string }> {
+  const { db } = deps.database;
+  const lookup = emailLookup(deps.secret, input.details.email);
+  const personId = uuidv5('person', caller.commandId);
+  // The email is claimed before anything is recorded, so of two sign-ups racing for one email
+  // exactly one goes on, and the other writes nothing.
+  await db
+    .insertInto('credentials')
+    .values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(input.password) })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
+  if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
+  // The new person acts for themselves.
+  const done = await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
+  return { personId, ...done };
+}
+
+const ACCOUNT_FAILURE_LIMIT = 5;
+const ADDRESS_FAILURE_LIMIT = 20;
+
+export type SignIn =
+  | { outcome: 'signed-in'; personId: string; token: string; csrfToken: string; expiresAt: Date }
+  | { outcome: 'throttled'; retryAfterSeconds: number }
+  | { outcome: 'failed' };
+
+export async function signIn(deps: Deps, input: { email: string; password: string; kind: 'bearer' | 'cookie'; address: string; sessionHours: number }): Promise<SignIn> {
+  const { db } = deps.database;
+  const throttle = new SignInThrottle(db);
+  const lookup = emailLookup(deps.secret, input.email);
+  const limits = [
+    { key: `account:${lookup}`, limit: ACCOUNT_FAILURE_LIMIT },
+    { key: `address:${input.address}`, limit: ADDRESS_FAILURE_LIMIT },
+  ];
+  const wait = await throttle.retryAfter(limits, deps.clock.now());
+  if (wait > 0) return { outcome: 'throttled', retryAfterSeconds: wait };
+  const credentials = await db.selectFrom('credentials').select(['person_id', 'password_hash']).where('email_lookup', '=', lookup).executeTakeFirst();
+  // The same work, and the same answer, whether or not the email has an account.
+  const matches = await verifyPassword(input.password, credentials?.password_hash ?? decoyHash);
+  if (!credentials || !matches) {
+    await throttle.failed(limits.map((l) => l.key));
+    return { outcome: 'failed' };
+  }
+  await throttle.succeeded(`account:${lookup}`);
+  const session = await createSession(db, credentials.person_id, input.kind, input.sessionHours, deps.clock.now());
+  return { outcome: 'signed-in', personId: credentials.person_id, ...session };
+}
+
+export async function signOut(deps: Deps, session: { tokenHash: string }): Promise<void> {
+  await deps.database.db.deleteFrom('sessions').where('token_hash', '=', session.tokenHash).execute();
+}
+
+/** Every other session of the person ends. */
+export async function changePassword(deps: Deps, caller: Caller, input: { currentPassword: string; newPassword: string; tokenHash: string }): Promise<Written> {
+  const { db } = deps.database;
+  const personId = caller.personId;
+  const credentials = await db.selectFrom('credentials').select('password_hash').where('person_id', '=', personId).executeTakeFirst();
+  if (!credentials || !(await verifyPassword(input.currentPassword, credentials.password_hash))) {
+    throw new Rejection('wrong-password', 'The current password is not right.', 422, 'currentPassword');
+  }
+  const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'RecordPasswordChange', personId }, s.person) }), contextOf(deps, { ...caller, onBehalfOf: null }));
+  await db.updateTable('credentials').set({ password_hash: await hashPassword(input.newPassword), updated_at: deps.clock.now() }).where('person_id', '=', personId).execute();
+  await endSessions(db, personId, input.tokenHash);
+  return { revision: done.revisions.person, position: done.position };
+}
+
+// ---- a way in for a member who was not online ----
+
+const CLAIM_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const CLAIM_DAYS = 14;
+const claimHash = (secret: Buffer, code: string) => createHmac('sha256', secret).update(`claim:${code.replace(/[\s-]/g, '').toUpperCase()}`).digest('hex');
+
+/**
+ * A coordinator who may act for a person recorded without an account gives them a code to read
+ * out or print; with it they choose an email and a password. A new code replaces any earlier one.
+ */
+export async function giveWayIn(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<{ code: string; expiresAt: Date }> {
+  const { networkId, personId } = input;
+  await actFor(deps, caller.personId, networkId, personId);
+  const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
+  if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: they sign in themselves.', 409, 'personId');
+  // Twelve letters and digits, none easily confused (no 0/O, 1/I/L): about 59 bits.
+  const raw = Array.from({ length: 12 }, () => CLAIM_ALPHABET[randomInt(CLAIM_ALPHABET.length)]).join('');
+  const code = raw.match(/.{4}/g)!.join('-');
+  const expiresAt = new Date(deps.clock.now().getTime() + CLAIM_DAYS * 86_400_000);
+  const { db } = deps.database;
+  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
+  await db.insertInto('claim_codes').values({ code_hash: claimHash(deps.secret, code), person_id: personId, expires_at: expiresAt }).execute();
+  return { code, expiresAt };
+}
+
+/** The person takes the way in: from then on they have an account, and act for themselves. */
+export async function claimAccount(deps: Deps, caller: Caller, input: { code: string; email: string; password: string }): Promise<Written & { personId: string }> {
+  const { db } = deps.database;
+  const claim = await db.selectFrom('claim_codes').select('person_id').where('code_hash', '=', claimHash(deps.secret, input.code)).where('expires_at', '>', deps.clock.now()).executeTakeFirst();
+  if (!claim) throw new Rejection('claim-code-unknown', 'This code is not one Hearth gave, or it has expired or been used. Ask your coordinator for a new one.', 422, 'code');
+  const personId = claim.person_id;
+  const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
+  if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409, 'code');
+  const lookup = emailLookup(deps.secret, input.email);
+  await db.insertInto('credentials').values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(input.password) }).onConflict((oc) => oc.doNothing()).execute();
+  const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
+  if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
+  const context = contextOf(deps, { ...caller, personId, onBehalfOf: null });
+  const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'ClaimAccount', personId, now: context.now }, s.person) }), context);
+  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
+  return { personId, revision: done.revisions.person, position: done.position };
+}
+
+// ---- a person's own view ----
+
+export async function me(deps: Deps, caller: Caller) {
+  const { db } = deps.database;
+  const personId = caller.personId;
+  const person = await db.selectFrom('people').select('name').where('person_id', '=', personId).executeTakeFirst();
+  const memberships = await db
+    .selectFrom('memberships')
+    .leftJoin('networks', 'networks.network_id', 'memberships.network_id')
+    .select(['memberships.network_id', 'networks.name', 'networks.kind', 'memberships.status', 'memberships.roles'])
+    .where('memberships.person_id', '=', personId)
+    .execute();
+  return {
+    personId,
+    name: person?.name ?? null,
+    memberships: memberships.map((m) => ({ networkId: m.network_id, networkName: m.name, kind: m.kind, status: m.status, roles: m.roles })),
+  };
+}
+
+/** Everything done to the person or in their name, and who did it. */
+export async function historyOf(deps: Pick<Deps, 'database'>, personId: string) {
+  const rows = await deps.database.db.selectFrom('person_history').selectAll().where('person_id', '=', personId).orderBy('position').execute();
+  return rows.map((r) => ({ position: Number(r.position), type: r.type, networkId: r.network_id, actor: r.actor, onBehalfOf: r.on_behalf_of, recordedAt: r.recorded_at }));
+}
+
+/** Who acts on a person's data, and as whom: themselves, or a coordinator the consent rules let reach them. */
+async function reaching(deps: Deps, caller: Caller, personId: string): Promise<{ acting: Caller; reach: Reach | null }> {
+  if (caller.personId === personId) return { acting: { ...caller, onBehalfOf: null }, reach: null };
+  return { acting: { ...caller, onBehalfOf: personId }, reach: await mayReach(deps, caller.personId, personId) };
+}
+
+/** Subject access: everything Hearth holds about a person. Read tables must have caught up (the route waits). */
+export async function exportPerson(deps: Deps, caller: Caller, input: { personId: string }) {
+  const { personId } = input;
+  const { db } = deps.database;
+  await reaching(deps, caller, personId);
+  const events = domainEvents<PersonEvent>(await deps.store.readStream(personStream(personId)));
+  if (events.length === 0) throw new Rejection('person-not-found', 'There is no such person.', 404, 'personId');
+  let details: PersonalDetails | undefined;
+  for (const e of events) {
+    if (e.type === 'access.PersonRegistered' || e.type === 'access.PersonalDetailsChanged') details = (await deps.vault.open<PersonalDetails>(personId, e.data.details)) ?? details;
+  }
+  const person = await db.selectFrom('people').selectAll().where('person_id', '=', personId).executeTakeFirst();
+  const memberships = await db.selectFrom('memberships').selectAll().where('person_id', '=', personId).execute();
+  const account = await db.selectFrom('credentials').select('updated_at').where('person_id', '=', personId).executeTakeFirst();
+  const sessions = await db.selectFrom('sessions').select(['kind', 'created_at', 'expires_at']).where('person_id', '=', personId).execute();
+  return {
+    exportedAt: deps.clock.now().toISOString(),
+    personId,
+    details: details ?? null,
+    erased: person?.erased ?? details === undefined,
+    needsSafeguarding: person?.needs_safeguarding ?? false,
+    account: account ? { passwordLastChanged: account.updated_at, sessions } : null,
+    memberships: memberships.map((m) => ({
+      networkId: m.network_id,
+      status: m.status,
+      roles: m.roles,
+      approvedBy: m.approved_by,
+      approvedAt: m.approved_at,
+      dbsCheck: m.dbs_type ? { type: m.dbs_type, expiresOn: m.dbs_expires_on } : null,
+    })),
+    history: await historyOf(deps, personId),
+  };
+}
+
+/**
+ * Erasure: the person's key is destroyed; amounts and balances stay. A coordinator's erasure is
+ * decided on the person's stream held still, so a network they join meanwhile is counted.
+ */
+export async function erasePerson(deps: Deps, caller: Caller, input: { personId: string }): Promise<Written> {
+  const { personId } = input;
+  // Where the coordinator coordinates is read first; a network the person joins meanwhile is not
+  // among them, and refuses below.
+  const { acting, reach } = await reaching(deps, caller, personId);
+  const context = contextOf(deps, acting);
+  const done = await decideAcross(
+    deps.store,
+    { person: [personStream(personId), personDecider] },
+    (s) => {
+      if (reach) {
+        const networks = [...new Set([...reach.networks, ...(s.person.status === 'none' ? [] : s.person.networks)])];
+        const refusal = reachRefusal({ person: s.person, networks, coordinates: reach.coordinates });
+        if (refusal) throw new Rejection('not-yours-to-reach', refusal, 403, 'personId');
+      }
+      return { person: personDecider.decide({ type: 'ErasePerson', personId, now: context.now }, s.person) };
+    },
+    context,
+  );
+  const { db } = deps.database;
+  await deps.vault.erase(personId);
+  await db.deleteFrom('credentials').where('person_id', '=', personId).execute();
+  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
+  await endSessions(db, personId);
+  // Kept answers to earlier requests may name them.
+  await db.deleteFrom('idempotency_keys').where(sql`body::text`, 'like', `%${personId}%`).execute();
+  return { revision: done.revisions.person, position: done.position };
+}
+
+// ---- memberships ----
+
+/**
+ * One membership command, decided with the person's own stream: a membership that becomes
+ * active is written there too, in the same append, so consent checks see it at once.
+ */
+async function onMembership(deps: Deps, caller: Caller, networkId: string, personId: string, command: MembershipCommand, options: { personField?: string } = {}): Promise<Written> {
+  const done = await decideAcross(
+    deps.store,
+    { membership: [membershipStream(networkId, personId), membershipDecider], person: [personStream(personId), personDecider] },
+    (s) => {
+      if (s.person.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404, options.personField);
+      if (s.person.status === 'erased') throw new Rejection('person-erased', 'This person has been erased.', 409, options.personField);
+      const membership = membershipDecider.decide(command, s.membership);
+      const joined = membership.some((e) => e.type === 'access.MembershipApproved');
+      return { membership, person: joined ? personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person) : [] };
+    },
+    contextOf(deps, caller),
+    caller.ifMatch === undefined ? {} : { ifMatch: { stream: 'membership', revision: caller.ifMatch } },
+  );
+  return { revision: done.revisions.membership, position: done.position };
+}
+
+/** A person asks to join, for themselves only. */
+export async function requestToJoin(deps: Deps, caller: Caller, input: { networkId: string }): Promise<Written> {
+  const { networkId } = input;
+  await requireNetwork(deps, networkId);
+  return onMembership(deps, { ...caller, onBehalfOf: null }, networkId, caller.personId, { type: 'RequestMembership', networkId, personId: caller.personId });
+}
+
+export async function invite(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<Written> {
+  const { networkId, personId } = input;
+  return onMembership(deps, caller, networkId, personId, { type: 'InviteMember', networkId, personId, invitedBy: caller.personId }, { personField: 'personId' });
+}
+
+/**
+ * The invitee accepts. No one accepts for a person with an account: they join by their own act.
+ * A coordinator accepts only for a person without one whom the consent rules let them reach
+ * (the guard has checked that for On-Behalf-Of).
+ */
+export async function acceptInvitation(deps: Deps, caller: Caller, input: { networkId: string }): Promise<Written> {
+  const { networkId } = input;
+  const personId = subjectOf(caller);
+  if (caller.onBehalfOf) {
+    const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
+    if (person.status !== 'active' || person.hasAccount) {
+      throw new Rejection('own-acceptance-only', 'A person with an account joins a network only by accepting the invitation themselves; no one accepts it for them.', 403);
+    }
+  }
+  return onMembership(deps, caller, networkId, personId, { type: 'AcceptInvitation', networkId, personId, now: contextOf(deps, caller).now });
+}
+
+export async function approve(deps: Deps, caller: Caller, input: { networkId: string; personId: string; roles: Role[] }): Promise<Written> {
+  const { networkId, personId, roles } = input;
+  return onMembership(deps, caller, networkId, personId, { type: 'ApproveMembership', networkId, personId, approvedBy: caller.personId, roles, now: contextOf(deps, caller).now });
+}
+
+export async function changeRoles(deps: Deps, caller: Caller, input: { networkId: string; personId: string; roles: Role[]; reason: string }): Promise<Written> {
+  const { networkId, personId, roles, reason } = input;
+  return onMembership(deps, caller, networkId, personId, { type: 'ChangeRoles', networkId, personId, roles, reason });
+}
+
+export async function recordDbsCheck(
+  deps: Deps,
+  caller: Caller,
+  input: { networkId: string; personId: string; checkType: (typeof dbsCheckTypes)[number]; issuedOn: string; expiresOn: string },
+): Promise<Written> {
+  const { networkId, personId, checkType, issuedOn, expiresOn } = input;
+  return onMembership(deps, caller, networkId, personId, { type: 'RecordDbsCheck', networkId, personId, checkType, issuedOn, expiresOn });
+}
+
+/**
+ * A coordinator records a member who is not online: a person without an account, active at once,
+ * recorded by this network (so its coordinators may act for them). Their id follows from the command.
+ */
+export async function recordMember(deps: Deps, caller: Caller, input: { networkId: string; details: PersonalDetails; roles: Role[] }): Promise<Written & { personId: string }> {
+  const { networkId, details, roles } = input;
+  const personId = uuidv5('person', caller.commandId);
+  const context = contextOf(deps, { ...caller, onBehalfOf: personId });
+  const sealed = await sealDetails(deps, personId, details);
+  // Registered and enrolled in one append: no one is ever recorded without their membership.
+  const done = await decideAcross(
+    deps.store,
+    { membership: [membershipStream(networkId, personId), membershipDecider], person: [personStream(personId), personDecider] },
+    (s) => {
+      const registered = personDecider.decide({ type: 'RegisterPerson', personId, details: sealed, hasAccount: false, now: context.now, recordedIn: networkId }, s.person);
+      const membership = membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: caller.personId, roles, now: context.now }, s.membership);
+      const joined = personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, registered.reduce(personDecider.evolve, s.person));
+      return { membership, person: [...registered, ...joined] };
+    },
+    context,
+  );
+  return { personId, revision: done.revisions.membership, position: done.position };
+}
+
+/** Whoever opens a network is its first coordinator, in the same command. */
+export async function enrolFounder(deps: Deps, caller: Caller, networkId: string): Promise<Written> {
+  const personId = caller.personId;
+  return onMembership(deps, { ...caller, onBehalfOf: null }, networkId, personId, {
+    type: 'EnrolMember',
+    networkId,
+    personId,
+    approvedBy: personId,
+    roles: ['member', 'coordinator'],
+    now: contextOf(deps, caller).now,
+  });
+}
+
+/**
+ * A coordinator flags a member of their network. The flag is the person's, so every network they
+ * belong to sees it: any of their coordinators may raise it, but only one whose reach covers them
+ * may clear it, so no network lifts another's protection.
+ */
+export async function flagSafeguarding(deps: Deps, caller: Caller, input: { networkId: string; personId: string; needsSafeguarding: boolean }): Promise<Written> {
+  const { networkId, personId, needsSafeguarding } = input;
+  if (!needsSafeguarding) await mayReach(deps, caller.personId, personId);
+  const done = await decideAcross(
+    deps.store,
+    { membership: [membershipStream(networkId, personId), membershipDecider], person: [personStream(personId), personDecider] },
+    (s) => {
+      if (s.membership.status !== 'active') throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
+      return { person: personDecider.decide({ type: 'FlagSafeguarding', personId, needsSafeguarding }, s.person) };
+    },
+    contextOf(deps, caller),
+    caller.ifMatch === undefined ? {} : { ifMatch: { stream: 'person', revision: caller.ifMatch } },
+  );
+  return { revision: done.revisions.person, position: done.position };
+}
+
+// ---- reads ----
+
+/** May this member give care to that one, under the network's policy? The provider may ask about themselves; otherwise a coordinator. */
+export async function careCheck(deps: Deps, caller: Caller, input: { networkId: string; providerId: string; receiverId: string }) {
+  const { networkId, providerId, receiverId } = input;
+  if (caller.personId !== providerId && !(await coordinatedBy(deps.store, caller.personId, [networkId])).has(networkId)) {
+    throw new Rejection('coordinators-only', 'Only a coordinator of this network, or the person giving care, may ask this.', 403);
+  }
+  const s = await readStates(deps.store, {
+    network: [networkStream(networkId), networkDecider],
+    provider: [membershipStream(networkId, providerId), membershipDecider],
+    receiver: [personStream(receiverId), personDecider],
+  });
+  const reason = careRefusal(
+    { requireDbsForSafeguarded: s.network.status === 'open' && s.network.requireDbsForSafeguarded },
+    s.provider,
+    s.receiver.status === 'active' && s.receiver.needsSafeguarding,
+    todayOn(deps.clock),
+  );
+  return { allowed: reason === null, reason };
+}
+
+/** A network's members, with roles and who approved them. */
+export async function members(deps: Deps, input: { networkId: string }) {
+  const rows = await deps.database.db
+    .selectFrom('memberships')
+    .leftJoin('people', 'people.person_id', 'memberships.person_id')
+    .select(['memberships.person_id', 'people.name', 'people.erased', 'people.needs_safeguarding', 'memberships.status', 'memberships.roles', 'memberships.approved_by', 'memberships.approved_at', 'memberships.dbs_expires_on'])
+    .where('memberships.network_id', '=', input.networkId)
+    .orderBy('people.name')
+    .execute();
+  return rows.map((r) => ({
+    personId: r.person_id,
+    name: r.erased ? 'erased member' : r.name,
+    status: r.status,
+    roles: r.roles,
+    approvedBy: r.approved_by,
+    approvedAt: r.approved_at,
+    dbsExpiresOn: r.dbs_expires_on,
+    needsSafeguarding: r.needs_safeguarding ?? false,
+  }));
+}
+
+async function requireNetwork(deps: Deps, networkId: string): Promise<void> {
+  const { network } = await readStates(deps.store, { network: [networkStream(networkId), networkDecider] });
+  if (network.status !== 'open') throw new Rejection('network-not-found', 'There is no network with that id.', 404);
+}

@@ -1,0 +1,85 @@
+// Networks: opening one (whoever opens it coordinates it), renaming it, its safeguarding policy,
+// and the reads of them. Partnerships between networks live in partnership.ts.
+import { v5 as uuidv5 } from 'uuid';
+import type { Selectable } from 'kysely';
+import { Rejection } from '../commands/decider.ts';
+import { decideAcross } from '../commands/decide.ts';
+import type { NetworksTable } from '../db/tables.ts';
+import { contextOf, type Caller, type Deps } from '../access/caller.ts';
+import { enrolFounder, type Written } from '../access/app.ts';
+import { networkDecider, networkStream, type networkKinds } from './network.ts';
+
+type Kind = (typeof networkKinds)[number];
+
+export async function openNetwork(deps: Deps, caller: Caller, input: { name: string; kind: Kind }): Promise<Written & { networkId: string }> {
+  const networkId = uuidv5('network', caller.commandId);
+  const context = contextOf(deps, { ...caller, onBehalfOf: null });
+  const opened = await decideAcross(
+    deps.store,
+    { network: [networkStream(networkId), networkDecider] },
+    (s) => ({ network: networkDecider.decide({ type: 'OpenNetwork', networkId, name: input.name, kind: input.kind, openedBy: caller.personId, now: context.now }, s.network) }),
+    context,
+  );
+  // A second append: a retry with the same key completes it, and writes each event once.
+  const enrolled = await enrolFounder(deps, caller, networkId);
+  return { networkId, revision: opened.revisions.network, position: Math.max(opened.position, enrolled.position) };
+}
+
+export async function renameNetwork(deps: Deps, caller: Caller, input: { networkId: string; name: string }): Promise<Written> {
+  const { networkId, name } = input;
+  return onNetwork(deps, caller, networkId, (state) => networkDecider.decide({ type: 'RenameNetwork', networkId, name }, state));
+}
+
+export async function setSafeguardingPolicy(deps: Deps, caller: Caller, input: { networkId: string; requireDbsForSafeguarded: boolean }): Promise<Written> {
+  const { networkId, requireDbsForSafeguarded } = input;
+  return onNetwork(deps, caller, networkId, (state) => networkDecider.decide({ type: 'SetSafeguardingPolicy', networkId, requireDbsForSafeguarded }, state));
+}
+
+async function onNetwork(deps: Deps, caller: Caller, networkId: string, decide: (state: Parameters<typeof networkDecider.decide>[1]) => ReturnType<typeof networkDecider.decide>): Promise<Written> {
+  const done = await decideAcross(
+    deps.store,
+    { network: [networkStream(networkId), networkDecider] },
+    (s) => ({ network: decide(s.network) }),
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'network', revision: caller.ifMatch } },
+  );
+  return { revision: done.revisions.network, position: done.position };
+}
+
+export interface NetworkView {
+  networkId: string;
+  name: string;
+  kind: Kind;
+  openedAt: string;
+  revision: number;
+}
+
+/** One network as its members see it, with the revision of its stream for an ETag. */
+export async function readNetwork(deps: Deps, input: { networkId: string }): Promise<NetworkView> {
+  const row = await deps.database.db.selectFrom('networks').selectAll().where('network_id', '=', input.networkId).executeTakeFirst();
+  if (!row) throw new Rejection('network-not-found', 'There is no network with that id.', 404);
+  return toNetwork(row);
+}
+
+/** The networks the caller belongs to, by name, a page at a time. */
+export async function myNetworks(deps: Deps, caller: Caller, input: { limit: number; after?: { name: string; id: string } }) {
+  let query = deps.database.db
+    .selectFrom('networks')
+    .innerJoin('memberships', 'memberships.network_id', 'networks.network_id')
+    .selectAll('networks')
+    .where('memberships.person_id', '=', caller.personId)
+    .where('memberships.status', '=', 'active')
+    .orderBy('networks.name')
+    .orderBy('networks.network_id')
+    .limit(input.limit + 1);
+  const after = input.after;
+  if (after) query = query.where((eb) => eb.or([eb('networks.name', '>', after.name), eb.and([eb('networks.name', '=', after.name), eb('networks.network_id', '>', after.id)])]));
+  const rows = await query.execute();
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return { items: page.map(toNetwork), next: rows.length > page.length && last ? { name: last.name, id: last.network_id } : null };
+}
+
+function toNetwork(row: Selectable<NetworksTable>): NetworkView {
+  return { networkId: row.network_id, name: row.name, kind: row.kind as Kind, openedAt: row.opened_at, revision: Number(row.revision) };
+}

@@ -1,0 +1,168 @@
+// Consent between people and networks, at the application level on PGlite: who joins whom, and
+// how far a coordinator's powers over a person reach (acting for them, export, erasure).
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { freshPglite } from './support/db.ts';
+import { testHearth } from './support/hearth.ts';
+import { refused } from './support/given.ts';
+import * as access from '../src/access/app.ts';
+import * as networks from '../src/networks/app.ts';
+import { actFor, Forbidden } from '../src/access/guard.ts';
+import { reachRefusal } from '../src/access/consent.ts';
+import type { Caller } from '../src/access/caller.ts';
+import type { PersonState } from '../src/access/person.ts';
+
+const hearth = await testHearth(await freshPglite());
+await hearth.engine.start();
+t.teardown(() => hearth.close());
+
+const as = (personId: string, onBehalfOf: string | null = null): Caller => ({ personId, onBehalfOf, commandId: randomUUID(), correlationId: randomUUID() });
+let people = 0;
+async function signedUp(name: string) {
+  const done = await access.signUp(hearth, as('anonymous'), { details: { name, email: `p${++people}.${randomUUID().slice(0, 8)}@example.org` }, password: 'correct horse battery staple' });
+  return done.personId;
+}
+const opened = async (by: string, name: string) => (await networks.openNetwork(hearth, as(by), { name, kind: 'time_bank' })).networkId;
+const eventCount = async () => Number((await hearth.database.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+/** Which of these refusals a promise met: a Rejection's type, or 'forbidden'. */
+async function refusalOf(promise: Promise<unknown>): Promise<string | null> {
+  try {
+    return await refused(promise);
+  } catch (err) {
+    if (err instanceof Forbidden) return 'forbidden';
+    throw err;
+  }
+}
+const settled = async () => hearth.engine.waitFor(['people', 'memberships', 'person_history', 'networks'], await hearth.store.headPosition(), 10_000);
+
+const cath = await signedUp('Cath Coordinator');
+const timeBank = await opened(cath, 'Chapeltown Time Bank');
+const ann = await signedUp('Ann Whitaker');
+await access.requestToJoin(hearth, as(ann), { networkId: timeBank });
+await access.approve(hearth, as(cath), { networkId: timeBank, personId: ann, roles: ['member'] });
+
+t.test('the reproduction: a stranger opens a network, invites Ann, and can go no further', async (t) => {
+  const mallory = await signedUp('Mallory Stranger');
+  const own = await opened(mallory, 'Mallory Mutual');
+  await access.invite(hearth, as(mallory), { networkId: own, personId: ann });
+  await settled();
+  const before = await eventCount();
+  t.equal(await refusalOf(actFor(hearth, mallory, own, ann)), 'forbidden', 'On-Behalf-Of Ann is refused by the guard');
+  t.equal(await refusalOf(access.acceptInvitation(hearth, as(mallory, ann), { networkId: own })), 'own-acceptance-only', 'no one accepts for a person with an account');
+  t.equal(await refusalOf(access.exportPerson(hearth, as(mallory), { personId: ann })), 'not-yours-to-reach', 'no export');
+  t.equal(await refusalOf(access.erasePerson(hearth, as(mallory), { personId: ann })), 'not-yours-to-reach', 'no erasure');
+  t.equal(await eventCount(), before, 'nothing written');
+  const [registered] = await hearth.store.readStream(`person-${ann}`);
+  t.ok(await hearth.vault.open(ann, (registered!.data as { details: string }).details), "her key is whole");
+});
+
+t.test('a person with an account joins only by their own act', async (t) => {
+  const bob = await signedUp('Bob Okafor');
+  await access.invite(hearth, as(cath), { networkId: timeBank, personId: bob });
+  t.equal(await refusalOf(access.approve(hearth, as(cath), { networkId: timeBank, personId: bob, roles: ['member'] })), 'nothing-to-approve', 'an invitation is not a request to approve');
+  t.equal(await refusalOf(access.acceptInvitation(hearth, as(cath, bob), { networkId: timeBank })), 'own-acceptance-only', 'not even their own coordinator accepts for them');
+  await access.acceptInvitation(hearth, as(bob), { networkId: timeBank });
+  const person = await hearth.store.readStream(`person-${bob}`);
+  t.ok(person.some((e) => e.type === 'access.NetworkJoined' && (e.data as { networkId: string }).networkId === timeBank), 'the membership is on his own stream too');
+});
+
+t.test('a coordinator reaches a member of their network only, and not through another network', async (t) => {
+  const priya = await signedUp('Priya Shah');
+  await access.requestToJoin(hearth, as(priya), { networkId: timeBank });
+  await access.approve(hearth, as(cath), { networkId: timeBank, personId: priya, roles: ['member'] });
+  t.equal(await actFor(hearth, cath, timeBank, priya), priya, 'her own coordinator acts for her');
+  await settled();
+  t.match(await access.exportPerson(hearth, as(cath), { personId: priya }), { personId: priya, details: { name: 'Priya Shah' } }, 'and may export her data');
+
+  // Priya also joins a network Cath does not coordinate, of her own accord.
+  const tom = await signedUp('Tom Hirst');
+  const other = await opened(tom, 'Harehills Helpers');
+  await access.requestToJoin(hearth, as(priya), { networkId: other });
+  await access.approve(hearth, as(tom), { networkId: other, personId: priya, roles: ['member'] });
+  await access.flagSafeguarding(hearth, as(cath), { networkId: timeBank, personId: priya, needsSafeguarding: true });
+  const before = await eventCount();
+  t.equal(await refusalOf(actFor(hearth, cath, timeBank, priya)), 'forbidden', 'now Cath no longer acts for her');
+  t.equal(await refusalOf(actFor(hearth, tom, other, priya)), 'forbidden', 'nor does Tom');
+  t.equal(await refusalOf(access.exportPerson(hearth, as(tom), { personId: priya })), 'not-yours-to-reach');
+  t.equal(await refusalOf(access.flagSafeguarding(hearth, as(tom), { networkId: other, personId: priya, needsSafeguarding: false })), 'not-yours-to-reach', 'no network lifts the protection another gave');
+  t.equal(await refusalOf(access.erasePerson(hearth, as(cath), { personId: priya })), 'not-yours-to-reach');
+  t.equal(await eventCount(), before, 'nothing written');
+  t.match(await access.exportPerson(hearth, as(priya), { personId: priya }), { personId: priya }, 'she exports her own');
+});
+
+t.test('a member not online: recorded by a network, reached by its coordinators, by no one else', async (t) => {
+  const edna = (await access.recordMember(hearth, as(cath), { networkId: timeBank, details: { name: 'Edna Firth' }, roles: ['member'] })).personId;
+  t.equal(await actFor(hearth, cath, timeBank, edna), edna);
+  // Cath brings Edna into a second network she coordinates: she accepts for Edna, who has no account.
+  const pool = await opened(cath, 'Armley Neighbourhood Network');
+  await access.invite(hearth, as(cath), { networkId: pool, personId: edna });
+  t.equal(await actFor(hearth, cath, pool, edna), edna, 'the guard lets Cath act for Edna, invited here');
+  await access.acceptInvitation(hearth, as(cath, edna), { networkId: pool });
+
+  const mallory = await signedUp('Mallory Again');
+  const own = await opened(mallory, 'Mallory Mutual Two');
+  await access.invite(hearth, as(mallory), { networkId: own, personId: edna });
+  const before = await eventCount();
+  t.equal(await refusalOf(actFor(hearth, mallory, own, edna)), 'forbidden', 'a stranger who invites her cannot act for her');
+  t.equal(await refusalOf(access.exportPerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach');
+  t.equal(await refusalOf(access.erasePerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach');
+  t.equal(await eventCount(), before, 'nothing written');
+
+  await settled();
+  const history = await access.historyOf(hearth, edna);
+  t.match(
+    history.find((h) => h.type === 'access.MembershipApproved' && h.networkId === pool),
+    { actor: cath, onBehalfOf: edna },
+    'her history shows Cath accepted for her',
+  );
+
+  await access.erasePerson(hearth, as(cath), { personId: edna });
+  t.equal(await refusalOf(access.exportPerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach', 'erased, she is reached by no one');
+});
+
+t.test('a way in: a member recorded without an account claims it, and from then on acts for themselves', async (t) => {
+  const stan = (await access.recordMember(hearth, as(cath), { networkId: timeBank, details: { name: 'Stan Lowe' }, roles: ['member'] })).personId;
+  const mallory = await signedUp('Mallory Thrice');
+  const own = await opened(mallory, 'Mallory Mutual Three');
+  t.equal(await refusalOf(access.giveWayIn(hearth, as(mallory), { networkId: own, personId: stan })), 'forbidden', 'only his own coordinator gives him a way in');
+  const { code } = await access.giveWayIn(hearth, as(cath), { networkId: timeBank, personId: stan });
+  t.match(code, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+  t.equal(await refusalOf(access.claimAccount(hearth, as('anonymous'), { code: 'AAAA-BBBB-CCCC', email: 'stan@example.org', password: 'a long enough password' })), 'claim-code-unknown');
+  const claimed = await access.claimAccount(hearth, as('anonymous'), { code: code.toLowerCase(), email: 'stan@example.org', password: 'a long enough password' });
+  t.equal(claimed.personId, stan);
+  t.equal(await refusalOf(access.claimAccount(hearth, as('anonymous'), { code, email: 'stan2@example.org', password: 'a long enough password' })), 'claim-code-unknown', 'a code is used once');
+  const signed = await access.signIn(hearth, { email: 'stan@example.org', password: 'a long enough password', kind: 'bearer', address: '127.0.0.1', sessionHours: 1 });
+  t.equal(signed.outcome, 'signed-in');
+  // With an account, he joins another network only by his own act, even one Cath coordinates.
+  const second = await opened(cath, 'Chapeltown Lunch Club');
+  await access.invite(hearth, as(cath), { networkId: second, personId: stan });
+  t.equal(await refusalOf(access.acceptInvitation(hearth, as(cath, stan), { networkId: second })), 'own-acceptance-only');
+  t.equal(await actFor(hearth, cath, timeBank, stan), stan, 'a member of her network only: she still acts for him there');
+});
+
+t.test("a member's history holds everything done in their name, of every kind", async (t) => {
+  const renamed = await networks.renameNetwork(hearth, as(cath), { networkId: timeBank, name: 'Chapeltown Time Bank CIC' });
+  await hearth.engine.waitFor(['person_history'], renamed.position, 10_000);
+  const history = await access.historyOf(hearth, cath);
+  t.match(history.find((h) => h.type === 'network.NetworkRenamed'), { actor: cath, onBehalfOf: null, networkId: timeBank, recordedAt: String }, 'a network event done by her');
+});
+
+t.test('If-Match: a stale revision of the network refuses the rename and writes nothing', async (t) => {
+  const current = await networks.readNetwork(hearth, { networkId: timeBank });
+  const before = await eventCount();
+  await t.rejects(networks.renameNetwork(hearth, { ...as(cath), ifMatch: current.revision + 5 }, { networkId: timeBank, name: 'Stale' }), { name: 'PreconditionFailed' });
+  t.equal(await eventCount(), before);
+});
+
+t.test('the consent rule, pure', async (t) => {
+  const person = (over: Partial<Extract<PersonState, { status: 'active' }>> = {}): PersonState => ({ status: 'active', hasAccount: true, needsSafeguarding: false, networks: [], recordedIn: null, ...over });
+  const a = randomUUID();
+  const b = randomUUID();
+  t.equal(reachRefusal({ person: person(), networks: [a], coordinates: new Set([a]) }), null, 'member of only my network');
+  t.ok(reachRefusal({ person: person(), networks: [a, b], coordinates: new Set([a]) }), 'also in a network I do not coordinate');
+  t.ok(reachRefusal({ person: person(), networks: [], coordinates: new Set([a]) }), 'in no network');
+  t.equal(reachRefusal({ person: person({ hasAccount: false, recordedIn: a }), networks: [a, b], coordinates: new Set([a]) }), null, 'recorded by my network, no account');
+  t.ok(reachRefusal({ person: person({ hasAccount: true, recordedIn: a }), networks: [a, b], coordinates: new Set([a]) }), 'recorded by my network, but has an account now');
+  t.equal(reachRefusal({ person: { status: 'erased', networks: [a], recordedIn: null }, networks: [a], coordinates: new Set([a]) }), null, 'what is left of an erased member of my network');
+  t.ok(reachRefusal({ person: { status: 'erased', networks: [a, b], recordedIn: null }, networks: [a, b], coordinates: new Set([a]) }), 'nor through another network once erased');
+});
