@@ -2,7 +2,7 @@
 // member's own membership stream, not from a projection, so a role just granted or removed
 // counts at once.
 import type { FastifyRequest } from 'fastify';
-import { Rejection, type Actor } from '../commands/decider.ts';
+import { Rejection } from '../commands/decider.ts';
 import { readStates, type StreamRead } from '../commands/decide.ts';
 import type { Database } from '../db/database.ts';
 import type { EventStore } from '../eventstore/port.ts';
@@ -51,38 +51,6 @@ export async function requireMember(store: EventStore, networkId: string, princi
     throw new Forbidden(`Only a ${anyOf.join(' or ')} of this network may do this.`);
   }
   return membership;
-}
-
-export interface Acting {
-  /** Who did it. */
-  actor: string;
-  /** Whose action it is: the actor, or the member they act for. */
-  subject: string;
-  onBehalfOf: string | null;
-}
-
-/**
- * The acting person as a decider sees them. Acting on a member's behalf, a coordinator does
- * exactly what the member could, and no more.
- */
-export async function actorIn(store: EventStore, networkId: string, request: FastifyRequest, database?: Database): Promise<{ acting: Acting; by: Actor }> {
-  const acting = await actingIn(store, networkId, request, database);
-  const own = await requireMember(store, networkId, signedIn(request));
-  return { acting, by: { personId: acting.subject, isCoordinator: acting.onBehalfOf === null && own.roles.includes('coordinator') } };
-}
-
-/**
- * Who a request acts as within a network. With an On-Behalf-Of header a coordinator acts for a
- * member of that network; the events record both.
- */
-export async function actingIn(store: EventStore, networkId: string, request: FastifyRequest, database?: Database): Promise<Acting> {
-  const principal = signedIn(request);
-  const header = request.headers['on-behalf-of'];
-  const onBehalfOf = typeof header === 'string' && header !== principal.personId ? header : null;
-  if (!onBehalfOf) return { actor: principal.personId, subject: principal.personId, onBehalfOf: null };
-  await requireMember(store, networkId, principal, ['coordinator']);
-  await actFor({ store, database }, principal.personId, networkId, onBehalfOf);
-  return { actor: principal.personId, subject: onBehalfOf, onBehalfOf };
 }
 
 /**

@@ -58,7 +58,7 @@ export function guardPlugin(hearth: Hearth) {
     app.addHook('onRoute', (route: RouteOptions) => {
       if (!route.url.startsWith('/api/v1/') || (route.schema as { hide?: boolean } | undefined)?.hide) return;
       const guard = route.config?.guard;
-      if (!guard) return; // LEGACY: until every route declares a guard; then this throws.
+      if (!guard) throw new Error(`${route.method} ${route.url} declares no guard`);
       const schema = (route.schema ??= {}) as { headers?: z.ZodObject };
       const headers = schema.headers ?? z.object({});
       schema.headers = headers.extend({

@@ -1,9 +1,9 @@
 // Partnerships between time banks, as use cases: a coordinator of one network proposes, a
 // coordinator of the other accepts, a coordinator of either ends it. Any member may see the list.
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, readStates } from '../commands/decide.ts';
+import { decideAcross } from '../commands/decide.ts';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
-import { membershipDecider, membershipStream, type Role } from '../access/membership.ts';
+import { requireMember } from '../access/guard.ts';
 import { networkDecider, networkStream } from './network.ts';
 import { partnershipDecider, partnershipStream, type PartnershipCommand } from './partnership.ts';
 
@@ -12,15 +12,9 @@ export interface PartnershipInput {
   partnerNetworkId: string;
 }
 
-async function requireMember(deps: Deps, caller: Caller, networkId: string, roles?: readonly Role[]): Promise<void> {
-  const { own } = await readStates(deps.store, { own: [membershipStream(networkId, caller.personId), membershipDecider] as const });
-  if (own.status !== 'active') throw new Rejection('forbidden', 'You are not a member of this network.', 403);
-  if (roles && !own.roles.some((r) => roles.includes(r))) throw new Rejection('forbidden', `Only a ${roles.join(' or ')} of this network may do this.`, 403);
-}
-
 /** One command on the pair's stream, by a coordinator of the network named first; the partner must exist. */
 async function onPartnership(deps: Deps, caller: Caller, input: PartnershipInput, command: (by: { networkId: string; personId: string }) => PartnershipCommand) {
-  await requireMember(deps, caller, input.networkId, ['coordinator']);
+  await requireMember(deps.store, input.networkId, caller, ['coordinator']);
   const by = { networkId: input.networkId, personId: caller.personId };
   const d = await decideAcross(
     deps.store,
@@ -46,7 +40,7 @@ export const endPartnership = (deps: Deps, caller: Caller, input: PartnershipInp
 
 /** A network's partnerships, each with its status, who proposed it and the partner's name. */
 export async function listPartnerships(deps: Deps, caller: Caller, networkId: string) {
-  await requireMember(deps, caller, networkId);
+  await requireMember(deps.store, networkId, caller);
   const rows = await deps.database.db
     .selectFrom('partnerships as p')
     .leftJoin('networks as n', 'n.network_id', 'p.partner_network_id')

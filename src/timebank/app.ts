@@ -6,6 +6,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { Rejection, type Actor } from '../commands/decider.ts';
 import { decideAcross, readStates, type Decision, type Reads, type States } from '../commands/decide.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
+import { membershipOf as membershipIn, requireMember as memberOf } from '../access/guard.ts';
 import { membershipDecider, membershipStream, type MembershipState, type Role } from '../access/membership.ts';
 import { personDecider, personStream, type PersonState } from '../access/person.ts';
 import { networkDecider, networkStream, type NetworkState } from '../networks/network.ts';
@@ -29,19 +30,11 @@ const membershipRead = (networkId: string, personId: string) => [membershipStrea
 const accountRead = (networkId: string, holder: string) => [accountStream(networkId, holder), accountFolder] as const;
 const rulesRead = (networkId: string) => [timebankStream(networkId), settingsDecider] as const;
 
-async function membershipOf(deps: Deps, networkId: string, personId: string): Promise<MembershipState> {
-  return (await readStates(deps.store, { membership: membershipRead(networkId, personId) })).membership;
-}
+const membershipOf = (deps: Deps, networkId: string, personId: string) => membershipIn(deps.store, networkId, personId);
 
 const holds = (m: MembershipState, roles?: readonly Role[]) => m.status === 'active' && (!roles || m.roles.some((r) => roles.includes(r)));
 
-/** The caller's own active membership of the network, in one of `roles` when given. */
-async function requireMember(deps: Deps, caller: Caller, networkId: string, roles?: readonly Role[]): Promise<Extract<MembershipState, { status: 'active' }>> {
-  const own = await membershipOf(deps, networkId, caller.personId);
-  if (own.status !== 'active') throw new Rejection('forbidden', 'You are not a member of this network.', 403);
-  if (!holds(own, roles)) throw new Rejection('forbidden', `Only a ${roles!.join(' or ')} of this network may do this.`, 403);
-  return own;
-}
+const requireMember = (deps: Deps, caller: Caller, networkId: string, roles?: readonly Role[]) => memberOf(deps.store, networkId, caller, roles);
 
 /**
  * The caller as a decider sees them within a network. Acting for a member, a coordinator does
