@@ -119,7 +119,7 @@ function problemType(res: Answer): string | undefined {
 /** The ETag a read answered with; when it has none, a revision that is surely stale by the time it is sent. */
 function etagOf(t: Test, res: Answer, what: string): string {
   const etag = res.headers.etag;
-  t.match(etag, /^(W\/)?"\d+"$/, `${what} answers with its ETag`);
+  t.match(etag, /^(W\/)?"(-1|\d+)"$/, `${what} answers with its ETag`);
   return typeof etag === 'string' ? etag : '"0"';
 }
 

@@ -18,9 +18,10 @@ export class Unauthenticated extends Error {
   }
 }
 
-export class Forbidden extends Error {
+/** A refusal of who asks, not of what they ask: always 403, problem type forbidden. */
+export class Forbidden extends Rejection {
   constructor(message: string) {
-    super(message);
+    super('forbidden', message, 403);
     this.name = 'Forbidden';
   }
 }

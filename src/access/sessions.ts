@@ -28,14 +28,14 @@ export async function createSession(db: Db, personId: string, kind: 'cookie' | '
   return { token, csrfToken, expiresAt };
 }
 
-export async function findSession(db: Db, token: string, kind: 'cookie' | 'bearer'): Promise<Principal | null> {
+export async function findSession(db: Db, token: string, kind: 'cookie' | 'bearer', now: Date = new Date()): Promise<Principal | null> {
   const tokenHash = hashToken(token);
   const row = await db
     .selectFrom('sessions')
     .select(['person_id', 'csrf_token'])
     .where('token_hash', '=', tokenHash)
     .where('kind', '=', kind)
-    .where('expires_at', '>', new Date())
+    .where('expires_at', '>', now)
     .executeTakeFirst();
   return row ? { personId: row.person_id, kind, csrfToken: row.csrf_token, tokenHash } : null;
 }

@@ -62,7 +62,7 @@ export class Ledger {
       ? who
       : (await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', emailLookup(this.hearth.secret, who)).executeTakeFirst())?.person_id;
     if (!personId) throw new Error(`No one here signs in as ${who}.`);
-    this.token = (await createSession(db, personId, 'bearer', 1)).token;
+    this.token = (await createSession(db, personId, 'bearer', 1, this.hearth.clock.now())).token;
     return personId;
   }
 

@@ -29,7 +29,7 @@ import { coopBookRoutes } from './coop-books.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin, CsrfMismatch } from './auth.ts';
 import { guardPlugin } from './guard.ts';
-import { Forbidden, Unauthenticated } from '../access/guard.ts';
+import { Unauthenticated } from '../access/guard.ts';
 
 export async function buildApp(hearth: Hearth) {
   const app = Fastify({
@@ -86,9 +86,6 @@ export async function buildApp(hearth: Hearth) {
     }
     if (error instanceof CsrfMismatch) {
       return sendProblem(reply, makeProblem('csrf-token-missing', 403, error.message));
-    }
-    if (error instanceof Forbidden) {
-      return sendProblem(reply, makeProblem('forbidden', 403, error.message));
     }
     if (error instanceof PreconditionFailed) {
       reply.header('etag', `"${error.actual}"`);

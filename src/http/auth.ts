@@ -25,11 +25,11 @@ export function authPlugin(hearth: Hearth): FastifyPluginAsync {
     app.addHook('onRequest', async (request) => {
       const authorization = request.headers.authorization;
       if (authorization?.startsWith('Bearer ')) {
-        request.principal = await findSession(db, authorization.slice('Bearer '.length).trim(), 'bearer');
+        request.principal = await findSession(db, authorization.slice('Bearer '.length).trim(), 'bearer', hearth.clock.now());
         return;
       }
       const token = request.cookies[SESSION_COOKIE];
-      if (token) request.principal = await findSession(db, token, 'cookie');
+      if (token) request.principal = await findSession(db, token, 'cookie', hearth.clock.now());
     });
 
     app.addHook('preHandler', async (request) => {

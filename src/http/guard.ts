@@ -94,7 +94,8 @@ export function guardPlugin(hearth: Hearth) {
       let ifMatch: number | undefined;
       const sentIfMatch = request.headers['if-match'];
       if (guard.ifMatch && typeof sentIfMatch === 'string') {
-        const match = /^(?:W\/)?"(\d+)"$/.exec(sentIfMatch.trim());
+        // "-1" is what a resource not yet written answers: If-Match "-1" means "only if still unwritten".
+        const match = /^(?:W\/)?"(-1|\d+)"$/.exec(sentIfMatch.trim());
         if (!match) return refuse(reply, 'validation', 400, 'If-Match must be an ETag Hearth gave, such as "3".', '/if-match');
         ifMatch = Number(match[1]);
       }

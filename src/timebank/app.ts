@@ -131,6 +131,11 @@ export interface ExchangeInput {
 export async function logExchange(deps: Deps, caller: Caller, input: ExchangeInput): Promise<Written & { exchangeId: string }> {
   const { networkId } = input;
   const by = await actorIn(deps, caller, networkId);
+  // Logged for a member by a coordinator who is the other party, the exchange would be logged and
+  // then confirmed by one person: she logs it as herself, and the member confirms.
+  if (caller.onBehalfOf !== null && (input.providerId === caller.personId || input.receiverId === caller.personId)) {
+    throw new Rejection('own-exchange', 'You are a party to this exchange: log it as yourself, and the other member or another coordinator confirms it.', 403, 'providerId');
+  }
   const theirs = input.receiverNetworkId ?? networkId;
   const exchangeId = uuidv5('exchange', caller.commandId);
   const today = todayOn(deps.clock);
