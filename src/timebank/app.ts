@@ -15,7 +15,7 @@ import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { accountFolder, accountStream, CLEARING, COMMUNITY } from './account.ts';
-import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type Logged, type Postings } from './exchange.ts';
+import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeCommand, type Logged, type Postings } from './exchange.ts';
 import { decideDonation, decideGrant } from './chest.ts';
 import { importTransferReport, readTransferReport, type ImportSummary } from './import.ts';
 import type { Hearth } from '../hearth.ts';
@@ -112,17 +112,8 @@ export async function setMemberLimits(
 
 // ---- exchanges ----
 
-export interface ExchangeInput {
-  networkId: string;
-  providerId: string;
-  receiverId: string;
-  /** The receiver's own time bank, when it is not this one. */
-  receiverNetworkId?: string;
-  minutes: number;
-  category: string;
-  description: string;
-  occurredOn: string;
-}
+/** What a caller says of an exchange; the rest of the command comes from the streams and the clock. */
+export type ExchangeInput = Omit<Extract<ExchangeCommand, { type: 'LogExchange' }>, 'type' | 'exchangeId' | 'by' | 'today' | 'settings' | 'partnership' | 'care'>;
 
 /**
  * Logs an exchange in the provider's time bank. Across two time banks it needs their active
