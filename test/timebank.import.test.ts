@@ -4,6 +4,7 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, send, signUp, written } from './support/http.ts';
 import { readTransferReport } from '../src/timebank/import.ts';
+import { actFor } from '../src/access/guard.ts';
 
 const { hearth, app, close } = await openApp();
 t.teardown(close);
@@ -78,6 +79,13 @@ t.test('import, then every balance equals the sum of that member\'s transfers', 
   const statement = (await app.inject({ method: 'GET', url: `${base}/timebank/accounts/${joan.personId}/statement?from=2024-01-01&to=2024-12-31`, headers: coordinator.auth })).json();
   t.match(statement.entries[1], { date: '2024-04-01', minutes: 180, reason: 'grant' }, 'a grant keeps the date it was made');
   t.match(statement.entries[0], { date: '2024-03-05', minutes: -90, category: 'imported', description: 'Lifts to the surgery: Tuesday appointment' });
+
+  // Moved in as members recorded by this time bank: their own stream says so, so its coordinator
+  // reaches them (to act for them, export or erase) as any member recorded here.
+  const joanStream = await hearth.store.readStream(`person-${joan.personId}`);
+  t.same(joanStream.filter((e) => e.type === 'access.NetworkJoined').map((e) => (e.data as { networkId: string }).networkId), [networkId], 'joined this time bank, on her own stream');
+  t.match(joanStream[0]!.data, { hasAccount: false, recordedIn: networkId });
+  t.equal(await actFor(hearth, coordinator.personId, networkId, joan.personId), joan.personId, 'her coordinator may act for her');
 });
 
 t.test('importing the same export again adds nothing', async (t) => {

@@ -9,6 +9,7 @@ import { Rejection } from '../commands/decider.ts';
 import { decideAcross, type CommandContext } from '../commands/decide.ts';
 import { membershipDecider, membershipStream } from '../access/membership.ts';
 import { registerPerson } from '../access/register.ts';
+import { personDecider, personStream } from '../access/person.ts';
 import type { Hearth } from '../hearth.ts';
 import { accountFolder, accountStream, chestPostings, COMMUNITY } from './account.ts';
 import { exchangeDecider, exchangeStream, importedExchange } from './exchange.ts';
@@ -128,12 +129,21 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
   for (const [uid, name] of report.members) {
     const personId = personOf({ kind: 'member', uid });
     const context = { ...base, commandId: idFor(`enrol/${uid}`), onBehalfOf: personId };
-    await registerPerson(hearth, context, personId, { name }, false);
+    // A member moving in is recorded by this network, as one a coordinator records who is not
+    // online, and their own stream says they joined it, as every membership does.
+    await registerPerson(hearth, context, personId, { name }, false, networkId);
+    // Its own command id: the person stream read here already holds the registration's.
     const enrolled = await decideAcross(
       store,
-      { membership: [membershipStream(networkId, personId), membershipDecider] as const },
-      (s) => ({ membership: s.membership.status === 'active' ? [] : membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now }, s.membership) }),
-      context,
+      { membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const },
+      (s) =>
+        s.membership.status === 'active'
+          ? {}
+          : {
+              membership: membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now }, s.membership),
+              person: personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person),
+            },
+      { ...context, commandId: idFor(`join/${uid}`) },
     );
     position = Math.max(position, enrolled.position);
   }
