@@ -166,14 +166,16 @@ t.test('memberships, roles and acting on behalf', async (t) => {
     t.same(await written(hearth), before, 'the refusal wrote nothing');
     t.equal((await send(app, 'POST', `${base}/invitations/acceptance`, undefined, invitee.auth)).statusCode, 200, 'they accept themselves');
 
-    // Now a member of this network only, the coordinator may act for them: in another domain too.
-    const logged = await send(
-      app,
-      'POST',
-      `${base}/timebank/exchanges`,
-      { providerId: invitee.personId, receiverId: coordinator.personId, minutes: 30, category: 'gardening', description: 'Weeding', occurredOn: '2026-11-01' },
-      { ...coordinator.auth, 'on-behalf-of': invitee.personId },
-    );
+    // Now a member of this network only, the coordinator may act for them: in another domain too,
+    // but never in an exchange she is a party to herself.
+    const neighbour = await signUp(app, 'Nell Neighbour');
+    await send(app, 'POST', `${base}/join-requests`, undefined, neighbour.auth);
+    t.equal((await send(app, 'POST', `${base}/members/${neighbour.personId}/approval`, {}, coordinator.auth)).statusCode, 200);
+    const exchange = (receiverId: string) => ({ providerId: invitee.personId, receiverId, minutes: 30, category: 'gardening', description: 'Weeding', occurredOn: '2026-11-01' });
+    const asParty = await send(app, 'POST', `${base}/timebank/exchanges`, exchange(coordinator.personId), { ...coordinator.auth, 'on-behalf-of': invitee.personId });
+    t.equal(asParty.statusCode, 403, 'not for an exchange with herself');
+    t.equal(asParty.json().type, '/problems/own-exchange');
+    const logged = await send(app, 'POST', `${base}/timebank/exchanges`, exchange(neighbour.personId), { ...coordinator.auth, 'on-behalf-of': invitee.personId });
     t.equal(logged.statusCode, 201, logged.body);
     const history = (await app.inject({ method: 'GET', url: `/api/v1/me/history`, headers: invitee.auth })).json().items;
     t.match(history.find((h: { type: string }) => h.type === 'access.MembershipApproved'), { networkId, actor: invitee.personId, onBehalfOf: null });
