@@ -46,7 +46,11 @@ export type ActiveMembership = Extract<MembershipState, { status: 'active' }>;
 
 /** The principal's active membership of the network, holding one of `anyOf` when given. */
 export async function requireMember(store: EventStore, networkId: string, principal: Pick<Principal, 'personId'>, anyOf?: readonly Role[]): Promise<ActiveMembership> {
-  const membership = await membershipOf(store, networkId, principal.personId);
+  return holdingRole(await membershipOf(store, networkId, principal.personId), anyOf);
+}
+
+/** The membership, when it is active and holds one of `anyOf` (when given); for a decision that has read it. */
+export function holdingRole(membership: MembershipState, anyOf?: readonly Role[]): ActiveMembership {
   if (membership.status !== 'active') throw new Forbidden('You are not a member of this network.');
   if (anyOf && !membership.roles.some((r) => anyOf.includes(r))) {
     throw new Forbidden(`Only a ${anyOf.join(' or ')} of this network may do this.`);

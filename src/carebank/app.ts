@@ -3,8 +3,8 @@
 import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
-import { Forbidden } from '../access/guard.ts';
-import { membershipDecider, membershipStream, type MembershipState, type Role } from '../access/membership.ts';
+import { Forbidden, holdingRole } from '../access/guard.ts';
+import { membershipDecider, membershipStream, type MembershipState } from '../access/membership.ts';
 import { personDecider, personStream } from '../access/person.ts';
 import { currentDetails } from '../access/register.ts';
 import { todayOn } from '../clock.ts';
@@ -51,11 +51,6 @@ function requireHolder(holder: MembershipState): void {
   if (holder.status !== 'active') throw new Forbidden('Only members of this scheme hold banked hours in it.');
 }
 
-function requireRole(own: MembershipState, anyOf: readonly Role[]): void {
-  if (own.status !== 'active') throw new Forbidden('You are not a member of this network.');
-  if (!own.roles.some((r) => anyOf.includes(r))) throw new Forbidden(`Only a ${anyOf.join(' or ')} of this network may do this.`);
-}
-
 /** A person's age on a date, from their sealed date of birth; null when it is not recorded. */
 async function ageOf(deps: Deps, personId: string, on: string): Promise<number | null> {
   const dob = (await currentDetails(deps, personId))?.dateOfBirth;
@@ -94,7 +89,7 @@ export async function versionRules(deps: Deps, caller: Caller, input: { networkI
     deps.store,
     { rules: [schemeStream(networkId), schemeDecider], actor: membershipOf(networkId, caller.personId) },
     (s) => {
-      requireRole(s.actor, ['coordinator']);
+      holdingRole(s.actor, ['coordinator']);
       return { rules: schemeDecider.decide({ type: 'VersionRules', networkId, rules }, s.rules) };
     },
     contextOf(deps, caller),
@@ -301,7 +296,7 @@ const BANDS = [
 export async function obligation(deps: Deps, caller: Caller, input: { networkId: string; asAt: string }) {
   const { networkId, asAt } = input;
   const { actor } = await readStates(deps.store, { actor: membershipOf(networkId, caller.personId) });
-  requireRole(actor, ['coordinator', 'treasurer', 'board']);
+  holdingRole(actor, ['coordinator', 'treasurer', 'board']);
   const holders = await deps.database.db
     .selectFrom('carebank_entries')
     .select(['holder', (eb) => eb.fn.sum<number>('minutes').as('minutes')])
