@@ -30,6 +30,7 @@ import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin, CsrfMismatch } from './auth.ts';
 import { guardPlugin } from './guard.ts';
 import { Unauthenticated } from '../access/guard.ts';
+import { etag } from './reads.ts';
 
 export async function buildApp(hearth: Hearth) {
   const app = Fastify({
@@ -88,7 +89,7 @@ export async function buildApp(hearth: Hearth) {
       return sendProblem(reply, makeProblem('csrf-token-missing', 403, error.message));
     }
     if (error instanceof PreconditionFailed) {
-      reply.header('etag', `"${error.actual}"`);
+      reply.header('etag', etag(error.actual));
       return sendProblem(reply, makeProblem('precondition-failed', 412, `It is now at revision ${error.actual}. Reload, check, and try again.`));
     }
     switch (error.code) {

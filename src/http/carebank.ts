@@ -8,11 +8,10 @@ import type { Hearth } from '../hearth.ts';
 import * as carebank from '../carebank/app.ts';
 import { careActivities, rulesShape } from '../carebank/scheme.ts';
 import { minutes } from '../units.ts';
-import { readAfter, waitForProjections, writeResult } from './reads.ts';
+import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
 const careParams = networkParams.extend({ careId: z.uuid() });
-const etag = (revision: number) => `"${revision}"`;
 
 const rulesVersion = z.object({ ...rulesShape.shape, version: z.number().int().min(0) });
 const careRecord = z.object({

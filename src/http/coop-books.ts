@@ -11,7 +11,7 @@ import { rulesShape } from '../coop/society.ts';
 import { choices, source } from '../coop/proposal.ts';
 import { money, sendCsv } from './pool-books.ts';
 import { asMoney } from '../units.ts';
-import { readAfter, waitForProjections } from './reads.ts';
+import { readAfter, waitForProjections, etag } from './reads.ts';
 import { coopParams } from './coop.ts';
 import { proposalParams } from './coop-votes.ts';
 
@@ -191,7 +191,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         const { proposalId } = request.params;
         const { row: p, payment, electorate, ballotsCast, myBallot, tallies, revision } = await coop.proposal(hearth, request.caller, request.params);
         const closed = p.status === 'closed';
-        reply.header('etag', `"${revision}"`);
+        reply.header('etag', etag(revision));
         return {
           proposalId, title: p.title, amount: asMoney(Number(p.pence)), payee: p.payee, purpose: p.purpose,
           source: p.source_kind === 'pool' ? { kind: 'pool' as const, poolId: p.source_pool_id! } : { kind: 'funds' as const },

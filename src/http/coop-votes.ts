@@ -10,8 +10,8 @@ import type { Hearth } from '../hearth.ts';
 import * as coop from '../coop/app.ts';
 import { choices, ProposalPaid, ProxyRecorded, proposalTerms } from '../coop/proposal.ts';
 import { pence } from '../units.ts';
-import { writeResult } from './reads.ts';
-import { coopParams, tagged } from './coop.ts';
+import { writeResult, tagged } from './reads.ts';
+import { coopParams} from './coop.ts';
 
 export const proposalParams = coopParams.extend({ proposalId: z.uuid() });
 const base = '/networks/:networkId/coop/proposals';

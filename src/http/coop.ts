@@ -9,10 +9,8 @@ import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import * as coop from '../coop/app.ts';
 import { ApplicationDeclined, CoopFounded, DividendPaid, IncomeReceived, InterestPaid, MembershipEnded, RulesChanged, SharesApplied, SharesTransferred, WithdrawalPaid, WithdrawalRequested, WithdrawalsSuspended } from '../coop/society.ts';
-import { writeResult } from './reads.ts';
+import { writeResult, tagged } from './reads.ts';
 
-/** A write that names one resource answers with its ETag, to send back in If-Match. */
-export const tagged = <T extends { revision: number }>(reply: { header(name: string, value: string): unknown }, body: T) => (reply.header('etag', `"${body.revision}"`), body);
 
 export const coopParams = z.object({ networkId: z.uuid() });
 const applicationParams = coopParams.extend({ applicationId: z.uuid() });

@@ -11,7 +11,7 @@ import { personalDetails } from '../access/person.ts';
 import * as access from '../access/app.ts';
 import * as networks from '../networks/app.ts';
 import { makeProblem, sendProblem } from './problem.ts';
-import { readAfter, waitForProjections, writeResult } from './reads.ts';
+import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
 const memberParams = networkParams.extend({ personId: z.uuid() });
@@ -26,7 +26,6 @@ const member = z.object({
   dbsExpiresOn: z.string().nullable(),
   needsSafeguarding: z.boolean(),
 });
-const etag = (revision: number) => `"${revision}"`;
 
 export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { acceptPartnership, endPartnership, listPartnerships, proposePartnership } from '../networks/partnership-app.ts';
-import { readAfter, waitForProjections, writeResult } from './reads.ts';
+import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
 const pairParams = networkParams.extend({ partnerNetworkId: z.uuid() });
@@ -29,7 +29,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await proposePartnership(hearth, request.caller, { ...request.params, ...request.body });
-        return reply.code(201).header('etag', `"${done.revision}"`).send(done);
+        return reply.code(201).header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -41,7 +41,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await acceptPartnership(hearth, request.caller, request.params);
-        return reply.header('etag', `"${done.revision}"`).send(done);
+        return reply.header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -58,7 +58,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await endPartnership(hearth, request.caller, { ...request.params, ...request.body });
-        return reply.header('etag', `"${done.revision}"`).send(done);
+        return reply.header('etag', etag(done.revision)).send(done);
       },
     );
 

@@ -11,7 +11,7 @@ import { holderStatementCsv, holderStatementPage, ledgerCsv, periodStatementCsv,
 import type { PaymentRow } from '../pools/books.ts';
 import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
-import { readAfter, waitForProjections } from './reads.ts';
+import { readAfter, waitForProjections, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
 
 /** Those who keep the books read all of them; a budget holder reads their own statement. */
@@ -74,7 +74,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
         const { pool, asAt, balancePence, holders, revision } = await pools.readPool(hearth, request.caller, { ...request.params, asAt: request.query.asAt });
-        reply.header('etag', `"${revision}"`);
+        reply.header('etag', etag(revision));
         return {
           poolId: pool.poolId,
           name: pool.name,
@@ -119,7 +119,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
         const { payment: row, revision } = await pools.readPayment(hearth, request.caller, request.params);
-        reply.header('etag', `"${revision}"`);
+        reply.header('etag', etag(revision));
         return toPayment(row);
       },
     );

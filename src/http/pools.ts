@@ -2,14 +2,14 @@
 // records the money that comes in, refunds, corrections and the close of each period; payments
 // and transfers are submitted, then approved or rejected by the treasurer or the board under the
 // pool's policy. Each route parses, calls the application (src/pools/app.ts) and maps its answer.
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import * as pools from '../pools/app.ts';
 import { EntryCorrected, MoneyReceived, RefundReceived } from '../pools/pool.ts';
 import { PaymentSubmitted, TransferSubmitted } from '../pools/payment.ts';
-import { writeResult } from './reads.ts';
+import { writeResult, sendWritten } from './reads.ts';
 import { pence } from '../units.ts';
 
 export const poolParams = z.object({ networkId: z.uuid(), poolId: z.uuid() });
@@ -22,10 +22,6 @@ const submitter = { who: ['coordinator', 'treasurer'], write: true } as const;
 /** A decision on one payment: If-Match may carry the payment's ETag. */
 const onThePayment = { who: ['treasurer', 'board'], write: true, ifMatch: true } as const;
 
-/** A write's answer, with the ETag of the resource it named. */
-export function sendWritten<T extends { revision: number }>(reply: FastifyReply, status: number, body: T) {
-  return reply.code(status).header('etag', `"${body.revision}"`).send(body);
-}
 
 export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {

@@ -22,9 +22,11 @@ export async function waitForProjections(hearth: Hearth, reply: FastifyReply, na
   return false;
 }
 
-/** If-Match carries the revision a client last saw, as an ETag: "3". */
-export function ifMatchRevision(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"(\d+)"$/.exec(header.trim());
-  return match ? Number(match[1]) : Number.NaN;
-}
+/** A stream's revision as an ETag ("3"; "-1" before anything is written): what If-Match sends back. */
+export const etag = (revision: number) => `"${revision}"`;
+
+/** A write that names one resource answers with its ETag, to send back in If-Match. */
+export const tagged = <T extends { revision: number }>(reply: { header(name: string, value: string): unknown }, body: T) => (reply.header('etag', etag(body.revision)), body);
+
+/** A write's answer with its status, and the ETag of the resource it named. */
+export const sendWritten = <T extends { revision: number }>(reply: FastifyReply, status: number, body: T) => reply.code(status).send(tagged(reply, body));

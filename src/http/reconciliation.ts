@@ -9,8 +9,8 @@ import type { Hearth } from '../hearth.ts';
 import * as pools from '../pools/app.ts';
 import { layouts } from '../pools/bank-statement.ts';
 import { formatPence } from '../units.ts';
-import { poolParams, sendWritten } from './pools.ts';
-import { readAfter, waitForProjections, writeResult } from './reads.ts';
+import { poolParams } from './pools.ts';
+import { readAfter, waitForProjections, writeResult, etag, sendWritten } from './reads.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 
 /** A treasurer's write to the pool's reconciliation: If-Match may carry the reconciliation's ETag. */
@@ -98,7 +98,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['pools'], request.query.after))) return reply;
         const { pool, lines, unmatchedEntries, bankBalancePence, revision } = await pools.readReconciliation(hearth, request.caller, request.params);
-        reply.header('etag', `"${revision}"`);
+        reply.header('etag', etag(revision));
         const shown = lines.map(({ match, ...l }) => ({ line: { ...l, amount: formatPence(l.pence) }, match }));
         return {
           matched: shown.flatMap(({ line, match }) => (match ? [{ ...line, ...match }] : [])),

@@ -9,7 +9,7 @@ import type { Hearth } from '../hearth.ts';
 import * as timebank from '../timebank/app.ts';
 import { formatMinutes } from '../units.ts';
 import { shownName } from '../access/person.ts';
-import { readAfter, waitForProjections } from './reads.ts';
+import { readAfter, waitForProjections, etag } from './reads.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
@@ -81,7 +81,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId } = request.params;
         await timebank.mayReadNetwork(hearth, request.caller, networkId);
         const { settings, revision } = await timebank.rulesOf(hearth, networkId);
-        reply.header('etag', `"${revision}"`);
+        reply.header('etag', etag(revision));
         return {
           categories: Object.entries(settings.categories).sort(([a], [b]) => a.localeCompare(b)).map(([category, ratePercent]) => ({ category, ratePercent })),
           lowerMinutes: settings.lowerMinutes,
@@ -133,7 +133,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         const row = await exchanges(networkId).where('x.exchange_id', '=', exchangeId).executeTakeFirst();
         if (!row) return sendProblem(reply, makeProblem('exchange-not-found', 404, 'There is no such exchange in this network.'));
         await timebank.mayReadExchange(hearth, request.caller, networkId, { providerId: row.provider_id, receiverId: row.receiver_id });
-        reply.header('etag', `"${await timebank.revisionOf(hearth, { exchangeId })}"`);
+        reply.header('etag', etag(await timebank.revisionOf(hearth, { exchangeId })));
         return shaped(row);
       },
     );

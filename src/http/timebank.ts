@@ -11,7 +11,7 @@ import { categoryName } from '../timebank/settings.ts';
 import * as timebank from '../timebank/app.ts';
 import { formatMinutes } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
-import { readAfter, waitForProjections, writeResult } from './reads.ts';
+import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
@@ -44,7 +44,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await timebank.defineCategory(hearth, request.caller, { ...request.params, ...request.body });
-        return reply.header('etag', `"${done.revision}"`).send(done);
+        return reply.header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -66,7 +66,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await timebank.setNetworkLimits(hearth, request.caller, { ...request.params, ...request.body });
-        return reply.header('etag', `"${done.revision}"`).send(done);
+        return reply.header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -83,7 +83,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await timebank.setMemberLimits(hearth, request.caller, { ...request.params, ...request.body });
-        return reply.header('etag', `"${done.revision}"`).send(done);
+        return reply.header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -108,7 +108,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await timebank.logExchange(hearth, request.caller, { ...request.params, ...request.body });
-        return reply.code(201).header('etag', `"${done.revision}"`).send(done);
+        return reply.code(201).header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -126,7 +126,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await timebank.confirmExchange(hearth, request.caller, request.params);
-        return reply.header('etag', `"${done.revision}"`).send(done);
+        return reply.header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -139,7 +139,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         { config: { guard: onExchange }, schema: { summary, params: exchangeParams, body: reason, response: { 200: writeResult } } },
         async (request, reply) => {
           const done = await settle(hearth, request.caller, { ...request.params, ...request.body });
-          return reply.header('etag', `"${done.revision}"`).send(done);
+          return reply.header('etag', etag(done.revision)).send(done);
         },
       );
     }
@@ -152,7 +152,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await timebank.reverseExchange(hearth, request.caller, { ...request.params, ...request.body });
-        return reply.header('etag', `"${done.revision}"`).send(done);
+        return reply.header('etag', etag(done.revision)).send(done);
       },
     );
 
@@ -192,7 +192,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           timebank.revisionOf(hearth, { account: { networkId, personId } }),
         ]);
         const balance = row?.balance ?? 0;
-        reply.header('etag', `"${revision}"`);
+        reply.header('etag', etag(revision));
         return { personId, balanceMinutes: balance, balance: formatMinutes(balance), lowerMinutes: row?.lower_override ?? settings.lowerMinutes, upperMinutes: row?.upper_override ?? settings.upperMinutes };
       },
     );

@@ -10,7 +10,7 @@ import { pounds } from '../pools/pool.ts';
 import { atExpiry, voucherValue } from '../vouchers/voucher.ts';
 import type { Liability } from '../vouchers/books.ts';
 import { liability, ownVouchers, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
-import { readAfter, waitForProjections } from './reads.ts';
+import { readAfter, waitForProjections, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
 import { asMoney } from '../units.ts';
 
@@ -61,7 +61,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { policy, revision } = await policyOf(hearth, request.caller, request.params);
-        return reply.header('etag', `"${revision}"`).send(policy);
+        return reply.header('etag', etag(revision)).send(policy);
       },
     );
 
@@ -182,7 +182,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
         const v = await voucherFor(hearth, request.caller, request.params);
-        return reply.header('etag', `"${v.revision}"`).send({
+        return reply.header('etag', etag(v.revision)).send({
           ...shown(v.voucher),
           uses: v.uses.map((u) => ({ sessionId: u.sessionId, date: u.date, startsAt: u.startsAt, activity: u.activity, mentor: u.mentor, amount: asMoney(u.pence), sessions: u.sessions })),
           refunds: v.refunds.map((r) => ({ refundedOn: r.refundedOn, amount: asMoney(r.pence), reason: r.reason })),

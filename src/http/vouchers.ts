@@ -11,7 +11,7 @@ import { asMoney, pence } from '../units.ts';
 import { policyShape, VoucherBought, VoucherPaid, VoucherRefunded, voucherValue } from '../vouchers/voucher.ts';
 import { SessionDelivered } from '../vouchers/session.ts';
 import { expireDue, giveVoucher, recordPayment, redeem, refundVoucher, setPolicy } from '../vouchers/app.ts';
-import { writeResult } from './reads.ts';
+import { writeResult, etag } from './reads.ts';
 import { money } from './voucher-reads.ts';
 
 const networkParams = z.object({ networkId: z.uuid() });
@@ -23,7 +23,6 @@ const share = z.strictObject({
 });
 
 /** The stream's revision as an ETag: send it back in If-Match. */
-const etag = (revision: number) => `"${revision}"`;
 
 export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
