@@ -3,7 +3,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { freshPglite } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
+import { signedUp as signedUpPerson, testHearth } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import * as access from '../src/access/app.ts';
 import * as networks from '../src/networks/app.ts';
@@ -18,10 +18,7 @@ t.teardown(() => hearth.close());
 
 const as = (personId: string, onBehalfOf: string | null = null): Caller => ({ personId, onBehalfOf, commandId: randomUUID(), correlationId: randomUUID() });
 let people = 0;
-async function signedUp(name: string) {
-  const done = await access.signUp(hearth, as('anonymous'), { details: { name, email: `p${++people}.${randomUUID().slice(0, 8)}@example.org` }, password: 'correct horse battery staple' });
-  return done.personId;
-}
+const signedUp = (name: string) => signedUpPerson(hearth, { name, email: `p${++people}.${randomUUID().slice(0, 8)}@example.org` });
 const opened = async (by: string, name: string) => (await networks.openNetwork(hearth, as(by), { name, kind: 'time_bank' })).networkId;
 const eventCount = async () => Number((await hearth.database.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 /** Which of these refusals a promise met: a Rejection's type, or 'forbidden'. */

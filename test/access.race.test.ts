@@ -4,7 +4,7 @@
 // Never both.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { racingHearth } from './support/hearth.ts';
+import { racingHearth, signedUp as signedUpPerson } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import * as access from '../src/access/app.ts';
 import * as networks from '../src/networks/app.ts';
@@ -13,8 +13,7 @@ import type { Caller } from '../src/access/caller.ts';
 const hearth = await racingHearth(t);
 if (hearth) {
   const as = (personId: string): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID() });
-  const signedUp = async (name: string) =>
-    (await access.signUp(hearth, as('anonymous'), { details: { name, email: `${randomUUID()}@example.org` }, password: 'correct horse battery staple' })).personId;
+  const signedUp = (name: string) => signedUpPerson(hearth, { name, email: `${randomUUID()}@example.org` });
   const cath = await signedUp('Cath Coordinator');
   const tom = await signedUp('Tom Coordinator');
   const timeBank = (await networks.openNetwork(hearth, as(cath), { name: 'Chapeltown', kind: 'time_bank' })).networkId;

@@ -14,7 +14,8 @@ import { membershipDecider, membershipStream, type dbsCheckTypes, type Membershi
 import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
 import { registerPerson, sealDetails } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
-import { createSession, emailLookup, endSessions, SignInThrottle } from './sessions.ts';
+import { createSession, emailLookup, endSessions } from './sessions.ts';
+import { countSignIn, countSignUp, forgetAccount, signInSucceeded } from './throttle.ts';
 import { actFor, coordinatedBy, mayReach } from './guard.ts';
 import { reachRefusal, type Reach } from './consent.ts';
 import { careRefusal } from './safeguarding.ts';
@@ -27,51 +28,57 @@ export interface Written {
 
 // ---- accounts and sessions ----
 
-export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<PersonalDetails, 'notes'> & { email: string }; password: string }): Promise<Written & { personId: string }> {
+export type SignUp = { outcome: 'throttled'; retryAfterSeconds: number } | { outcome: 'accepted'; personId: string | null };
+
+/**
+ * Sign-up answers alike whether or not the email already has an account, so it cannot be used to
+ * learn who has one: the caller learns the person's id only here, for internal callers, never in
+ * the API's answer. An address may sign up a limited number of times an hour, counted before
+ * anything else is done.
+ */
+export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<PersonalDetails, 'notes'> & { email: string }; password: string; address: string }): Promise<SignUp> {
   const { db } = deps.database;
+  const retryAfterSeconds = await countSignUp(db, deps.secret, { address: input.address, now: deps.clock.now() });
+  if (retryAfterSeconds > 0) return { outcome: 'throttled', retryAfterSeconds };
   const lookup = emailLookup(deps.secret, input.details.email);
   const personId = uuidv5('person', caller.commandId);
   // The email is claimed before anything is recorded, so of two sign-ups racing for one email
-  // exactly one goes on, and the other writes nothing.
+  // exactly one goes on, and the other writes nothing. The password is hashed either way, so a
+  // taken email takes as long to answer as a new one.
   await db
     .insertInto('credentials')
     .values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(input.password) })
     .onConflict((oc) => oc.doNothing())
     .execute();
   const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
-  if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
-  // The new person acts for themselves.
-  const done = await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
-  return { personId, ...done };
+  if (owner?.person_id !== personId) return { outcome: 'accepted', personId: null };
+  // The new person acts for themselves. A retry of the same request finds its own claim above and
+  // records the person once, under the same command id.
+  await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
+  return { outcome: 'accepted', personId };
 }
-
-const ACCOUNT_FAILURE_LIMIT = 5;
-const ADDRESS_FAILURE_LIMIT = 20;
 
 export type SignIn =
   | { outcome: 'signed-in'; personId: string; token: string; csrfToken: string; expiresAt: Date }
   | { outcome: 'throttled'; retryAfterSeconds: number }
   | { outcome: 'failed' };
 
+/**
+ * The attempt is counted before the password is checked (src/access/throttle.ts says against
+ * what), so a burst of guesses is refused even while the first of them are still being checked.
+ */
 export async function signIn(deps: Deps, input: { email: string; password: string; kind: 'bearer' | 'cookie'; address: string; sessionHours: number }): Promise<SignIn> {
   const { db } = deps.database;
-  const throttle = new SignInThrottle(db);
+  const now = deps.clock.now();
   const lookup = emailLookup(deps.secret, input.email);
-  const limits = [
-    { key: `account:${lookup}`, limit: ACCOUNT_FAILURE_LIMIT },
-    { key: `address:${input.address}`, limit: ADDRESS_FAILURE_LIMIT },
-  ];
-  const wait = await throttle.retryAfter(limits, deps.clock.now());
-  if (wait > 0) return { outcome: 'throttled', retryAfterSeconds: wait };
+  const attempt = await countSignIn(db, deps.secret, { accountHash: lookup, address: input.address, now });
+  if (attempt.retryAfterSeconds > 0) return { outcome: 'throttled', retryAfterSeconds: attempt.retryAfterSeconds };
   const credentials = await db.selectFrom('credentials').select(['person_id', 'password_hash']).where('email_lookup', '=', lookup).executeTakeFirst();
   // The same work, and the same answer, whether or not the email has an account.
   const matches = await verifyPassword(input.password, credentials?.password_hash ?? decoyHash);
-  if (!credentials || !matches) {
-    await throttle.failed(limits.map((l) => l.key));
-    return { outcome: 'failed' };
-  }
-  await throttle.succeeded(`account:${lookup}`);
-  const session = await createSession(db, credentials.person_id, input.kind, input.sessionHours, deps.clock.now());
+  if (!credentials || !matches) return { outcome: 'failed' };
+  await signInSucceeded(db, attempt, now);
+  const session = await createSession(db, credentials.person_id, input.kind, input.sessionHours, now);
   return { outcome: 'signed-in', personId: credentials.person_id, ...session };
 }
 
@@ -226,6 +233,8 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
   );
   const { db } = deps.database;
   await deps.vault.erase(personId);
+  const credentials = await db.selectFrom('credentials').select('email_lookup').where('person_id', '=', personId).executeTakeFirst();
+  if (credentials) await forgetAccount(db, deps.secret, credentials.email_lookup);
   await db.deleteFrom('credentials').where('person_id', '=', personId).execute();
   await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
   await endSessions(db, personId);

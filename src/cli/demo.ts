@@ -106,6 +106,9 @@ export async function loadDemo(ledger: Ledger, say: (line: string) => void): Pro
   }
 }
 
+/** Sign-up does not say who was signed up (it answers alike for an email already taken): the person's own session does. */
+const personOf = async (ledger: Ledger, token: string) => (await ledger.call('GET', '/me', undefined, { token })).body.personId as string;
+
 async function load(ledger: Ledger, signIn: (email: string, password: string) => Promise<string>): Promise<string> {
   const call = (token: string, method: 'POST' | 'PUT', path: string, body?: unknown, onBehalfOf?: string) => ledger.call(method, path, body, { token, onBehalfOf });
 
@@ -119,8 +122,9 @@ async function load(ledger: Ledger, signIn: (email: string, password: string) =>
   for (const [who, p] of Object.entries(people) as Array<[Who, Someone]>) {
     if (p.online) {
       const email = `${who}@demo.hearth.example`;
-      id[who] = (await ledger.call('POST', '/accounts', { name: p.name, email, password: DEMO_COORDINATOR.password, dateOfBirth: p.dateOfBirth })).body.personId;
+      await ledger.call('POST', '/accounts', { name: p.name, email, password: DEMO_COORDINATOR.password, dateOfBirth: p.dateOfBirth });
       token[who] = await signIn(email, DEMO_COORDINATOR.password);
+      id[who] = await personOf(ledger, token[who]);
       for (const network of [timeBank, scheme]) {
         await call(cath, 'POST', `/networks/${network}/invitations`, { personId: id[who] });
         await call(token[who], 'POST', `/networks/${network}/invitations/acceptance`);
@@ -189,8 +193,9 @@ async function loadVouchers(ledger: Ledger, signIn: (email: string, password: st
   const vouchers = `${network}/vouchers`;
   const relative = async (name: string, first: string) => {
     const email = `${first}@demo.hearth.example`;
-    const personId = (await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password })).body.personId as string;
+    await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password });
     const by = await signIn(email, DEMO_COORDINATOR.password);
+    const personId = await personOf(ledger, by);
     await call(cath, 'POST', `${network}/invitations`, { personId });
     await call(by, 'POST', `${network}/invitations/acceptance`);
     await call(cath, 'PUT', `${network}/members/${personId}/roles`, { roles: ['member', 'family'], reason: 'Joined to give learning vouchers' });
@@ -266,8 +271,9 @@ async function loadCoop(ledger: Ledger, signIn: (email: string, password: string
   const coop = `/networks/${network}/coop`;
   const join = async (name: string, first: string, role: 'member' | 'treasurer' | 'board') => {
     const email = `${first}@demo.hearth.example`;
-    const personId = (await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password })).body.personId as string;
+    await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password });
     const token = await signIn(email, DEMO_COORDINATOR.password);
+    const personId = await personOf(ledger, token);
     await call(cath, 'POST', `/networks/${network}/invitations`, { personId });
     await call(token, 'POST', `/networks/${network}/invitations/acceptance`);
     if (role !== 'member') await call(cath, 'PUT', `/networks/${network}/members/${personId}/roles`, { roles: ['member', role], reason: `Elected ${role === 'board' ? 'secretary' : role} at the co-op's first general meeting` });
@@ -361,8 +367,9 @@ async function loadPool(ledger: Ledger, signIn: (email: string, password: string
   const network = (await call(cath, 'POST', '/networks', { name: NEIGHBOURHOOD, kind: 'neighbourhood_network' })).body.networkId as string;
   const keeper = async (name: string, first: string, role: 'treasurer' | 'board') => {
     const email = `${first}@demo.hearth.example`;
-    const personId = (await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password })).body.personId as string;
+    await ledger.call('POST', '/accounts', { name, email, password: DEMO_COORDINATOR.password });
     const token = await signIn(email, DEMO_COORDINATOR.password);
+    const personId = await personOf(ledger, token);
     await call(cath, 'POST', `/networks/${network}/invitations`, { personId });
     await call(token, 'POST', `/networks/${network}/invitations/acceptance`);
     await call(cath, 'PUT', `/networks/${network}/members/${personId}/roles`, { roles: ['member', role], reason: `Elected ${role} at the AGM` });

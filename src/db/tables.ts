@@ -91,10 +91,16 @@ export interface SessionsTable {
   expires_at: Date;
 }
 
-export interface SignInFailuresTable {
+export interface ThrottleCountsTable {
   key: string;
   window_started_at: Date;
-  failures: number;
+  count: number;
+}
+
+export interface KnownSignInAddressesTable {
+  account_hash: string;
+  address_hash: string;
+  last_success_at: Date;
 }
 
 export interface PeopleTable {
@@ -505,7 +511,8 @@ export interface Tables {
   credentials: CredentialsTable;
   claim_codes: ClaimCodesTable;
   sessions: SessionsTable;
-  sign_in_failures: SignInFailuresTable;
+  throttle_counts: ThrottleCountsTable;
+  known_sign_in_addresses: KnownSignInAddressesTable;
   people: PeopleTable;
   memberships: MembershipsTable;
   person_history: PersonHistoryTable;

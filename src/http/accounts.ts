@@ -1,7 +1,7 @@
 // Accounts and sessions: sign up, sign in, sign out, change password; a person's own view of
 // themselves, their history, a subject access export, and erasure. Each route parses, calls the
 // application function (src/access/app.ts) and maps its answer.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
@@ -16,6 +16,19 @@ const password = z.string().min(12, 'must be at least 12 characters').max(200);
 const history = z.array(z.object({ position: z.number().int(), type: z.string(), networkId: z.uuid().nullable(), actor: z.string(), onBehalfOf: z.string().nullable(), recordedAt: z.string() }));
 const personParams = z.object({ personId: z.uuid() });
 
+/**
+ * What happens after a sign-up, in words true either way: Hearth sends no email, so it cannot say
+ * "check your inbox", and it must not say whether the email already had an account.
+ */
+export const SIGN_UP_NEXT =
+  'Hearth sends no email. If this email address was new to Hearth, your account is ready: sign in with it and the password you have just chosen. If it already had an account, nothing has changed: sign in with that account\'s own password.';
+
+function tooManyTries(reply: FastifyReply, seconds: number, type: 'too-many-sign-in-attempts' | 'too-many-sign-ups') {
+  reply.header('retry-after', String(seconds));
+  const minutes = Math.ceil(seconds / 60);
+  return sendProblem(reply, makeProblem(type, 429, `Too many tries from here. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then try again.`));
+}
+
 export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -25,14 +38,16 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'anyone', write: true } },
         schema: {
-          summary: 'Sign up',
+          summary: 'Sign up. The answer is the same whether or not the email already has an account, and says what to do next',
           body: personalDetails.omit({ notes: true }).extend({ email: z.email().max(254), password }).strict(),
-          response: { 201: z.object({ personId: z.uuid(), revision: z.number().int(), position: z.number().int() }) },
+          response: { 202: z.object({ next: z.string() }) },
         },
       },
       async (request, reply) => {
         const { password: secret, ...details } = request.body;
-        return reply.code(201).send(await access.signUp(hearth, request.caller, { details, password: secret }));
+        const done = await access.signUp(hearth, request.caller, { details, password: secret, address: request.ip });
+        if (done.outcome === 'throttled') return tooManyTries(reply, done.retryAfterSeconds, 'too-many-sign-ups');
+        return reply.code(202).send({ next: SIGN_UP_NEXT });
       },
     );
 
@@ -62,10 +77,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         const { kind } = request.body;
         const session = await access.signIn(hearth, { ...request.body, address: request.ip, sessionHours: hearth.config.SESSION_HOURS });
-        if (session.outcome === 'throttled') {
-          reply.header('retry-after', String(session.retryAfterSeconds));
-          return sendProblem(reply, makeProblem('too-many-sign-in-attempts', 429, `Too many tries. Wait ${Math.ceil(session.retryAfterSeconds / 60)} minutes, then try again.`));
-        }
+        if (session.outcome === 'throttled') return tooManyTries(reply, session.retryAfterSeconds, 'too-many-sign-in-attempts');
         if (session.outcome === 'failed') return sendProblem(reply, makeProblem('sign-in-failed', 401, 'That email and password do not match an account.'));
         if (kind === 'cookie') {
           reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', path: '/', expires: session.expiresAt });

@@ -23,6 +23,7 @@ export const problemTitles: Record<string, string> = {
   'csrf-token-missing': 'The form could not be checked',
   'sign-in-failed': 'That email and password do not match an account',
   'too-many-sign-in-attempts': 'Too many tries to sign in',
+  'too-many-sign-ups': 'Too many sign-ups from one place',
   'email-taken': 'An account already uses this email',
   'wrong-password': 'The current password is not right',
   'person-not-found': 'There is no such person',

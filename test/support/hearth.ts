@@ -1,8 +1,9 @@
 // A Hearth on a test database, quiet unless a test asks for its log.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { openHearth, type Hearth } from '../../src/hearth.ts';
+import * as access from '../../src/access/app.ts';
 import type { Test } from 'tap';
 import type { Database } from '../../src/db/database.ts';
 import { freshPostgres, postgresAvailable } from './db.ts';
@@ -33,4 +34,22 @@ export async function racingHearth(t: Test): Promise<Hearth | undefined> {
   const hearth = await testHearth(await freshPostgres({ max: 16 }));
   t.teardown(() => hearth.close());
   return hearth;
+}
+
+let addresses = 0;
+/**
+ * An address of its own for each person a test signs up: sign-up and sign-in are throttled per
+ * address, and a test's cast is not one person signing up dozens of accounts from one place.
+ */
+export function testAddress(): string {
+  const n = ++addresses;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/** Someone signed up through the application layer (the API's answer never names them); their person id. */
+export async function signedUp(hearth: Hearth, details: { name: string; email: string }, password = 'correct horse battery staple'): Promise<string> {
+  const caller = { personId: 'anonymous', onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID() };
+  const done = await access.signUp(hearth, caller, { details, password, address: testAddress() });
+  if (done.outcome !== 'accepted' || done.personId === null) throw new Error(`sign-up of ${details.name} was not accepted: ${JSON.stringify(done)}`);
+  return done.personId;
 }

@@ -1,7 +1,7 @@
 // Driving the HTTP API in tests: an app on a real database, and people who sign up and sign in.
 import { randomUUID } from 'node:crypto';
 import { freshPglite } from './db.ts';
-import { testHearth } from './hearth.ts';
+import { testAddress, testHearth } from './hearth.ts';
 import { buildApp, type App } from '../../src/http/app.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Hearth } from '../../src/hearth.ts';
@@ -24,15 +24,20 @@ export interface Person {
 
 let people = 0;
 
+/**
+ * Someone who signs up and signs in, from an address of their own; the sign-up's answer does not
+ * name the person, so their id comes from signing in.
+ */
 export async function signUp(app: App, name = 'Margaret Holroyd', details: Record<string, string> = {}): Promise<Person> {
   const email = `person${++people}.${randomUUID().slice(0, 8)}@example.org`;
   const password = 'correct horse battery staple';
-  const res = await app.inject({ method: 'POST', url: '/api/v1/accounts', headers: { ...json, 'idempotency-key': randomUUID() }, payload: JSON.stringify({ name, email, password, ...details }) });
-  if (res.statusCode !== 201) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
-  const { personId } = res.json();
-  const session = await app.inject({ method: 'POST', url: '/api/v1/sessions', headers: json, payload: JSON.stringify({ email, password }) });
+  const remoteAddress = testAddress();
+  const res = await app.inject({ method: 'POST', url: '/api/v1/accounts', remoteAddress, headers: { ...json, 'idempotency-key': randomUUID() }, payload: JSON.stringify({ name, email, password, ...details }) });
+  if (res.statusCode !== 202) throw new Error(`sign-up failed: ${res.statusCode} ${res.body}`);
+  const session = await app.inject({ method: 'POST', url: '/api/v1/sessions', remoteAddress, headers: json, payload: JSON.stringify({ email, password }) });
   if (session.statusCode !== 201) throw new Error(`sign-in failed: ${session.statusCode} ${session.body}`);
-  return { personId, email, password, auth: { authorization: `Bearer ${session.json().token}` } };
+  const { personId, token } = session.json();
+  return { personId, email, password, auth: { authorization: `Bearer ${token}` } };
 }
 
 /** A state-changing request with a fresh Idempotency-Key. */
