@@ -51,7 +51,16 @@ export async function buildApp(hearth: Hearth) {
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(helmet);
+  // Upgrading requests and HSTS suit only a Hearth reached over HTTPS (directly, or as a trusted
+  // proxy reports): served over plain HTTP by a LAN address, they would make the browser post the
+  // sign-in form to an https address that does not answer.
+  await app.register(helmet, { hsts: false, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  app.addHook('onSend', async (request, reply) => {
+    if (request.protocol !== 'https') return;
+    reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    const policy = reply.getHeader('content-security-policy');
+    if (typeof policy === 'string') reply.header('content-security-policy', `${policy};upgrade-insecure-requests`);
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -1,16 +1,17 @@
 // The pages people use, served by Hearth itself beside the API: signing in and out, a home page
 // listing each network and what the person can do there, and one set of pages per journey.
 // Forms post and the server redirects; no page needs a script.
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Hearth } from '../hearth.ts';
 import { Forbidden, Unauthenticated } from '../access/guard.ts';
-import { CsrfMismatch } from '../http/auth.ts';
+import { checkFormToken, CsrfMismatch, formTokenFor } from '../http/auth.ts';
 import { html } from '../http/html.ts';
 import { Api, ReadFailed } from './api.ts';
 import { layout } from './layout.ts';
-import { errorSummary, form, formState, posted, readText, refusedBy, textField, type FormState } from './forms.ts';
+import { errorSummary, form, formState, hasErrors, posted, readText, refusedBy, textField, type FormState } from './forms.ts';
 import { pageFor, type Membership } from './page.ts';
 import { memberJourney } from './timebank.ts';
 import { familyJourney, mentorJourney } from './vouchers.ts';
@@ -81,11 +82,11 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
           ${form(
             `/sign-in${state.values.next ? `?next=${encodeURIComponent(state.values.next)}` : ''}`,
             state,
-            '',
+            formTokenFor(hearth.secret, reply.request, reply),
             html`${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}${textField(state, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}`,
             'Sign in',
           )}
-          <p>No account? Your coordinator can record what you do for you, or help you set one up.</p>`,
+          <p>No account? <a href="/sign-up">Create an account</a>, or ask your coordinator: they can record what you do for you, or help you set one up.</p>`,
         state.general || Object.keys(state.errors).length > 0 ? 422 : 200,
         Object.keys(state.errors).length > 0 || state.general !== undefined,
       );
@@ -97,6 +98,8 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
     });
 
     app.post('/sign-in', { schema: { hide: true } }, async (request, reply) => {
+      // Before anything else: a post another site made this browser send signs no one in.
+      checkFormToken(hearth.secret, request);
       const state = posted(request.body);
       state.values.next = (request.query as { next?: string }).next;
       const email = readText(state, 'email', 'Enter your email address', 254);
@@ -106,6 +109,40 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
       if (!answer.ok) return signInPage(reply, refusedBy(state, answer.problem));
       if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
       return reply.redirect(localPath(state.values.next), 303);
+    });
+
+    const signUpPage = (reply: FastifyReply, state: FormState) =>
+      bare(
+        reply,
+        'Create an account',
+        html`${errorSummary(state)}
+          ${form(
+            '/sign-up',
+            state,
+            formTokenFor(hearth.secret, reply.request, reply),
+            html`${textField(state, { name: 'name', label: 'Your name', autocomplete: 'name' })}${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}${textField(state, { name: 'password', label: 'Choose a password', hint: 'At least 12 characters. A few words you will remember are easier than a jumble.', type: 'password', autocomplete: 'new-password' })}`,
+            'Create account',
+          )}
+          <p>Already have an account? <a href="/sign-in">Sign in</a>.</p>`,
+        hasErrors(state) ? 422 : 200,
+        hasErrors(state),
+      );
+
+    app.get('/sign-up', { schema: { hide: true } }, async (request, reply) => {
+      if (request.principal?.kind === 'cookie') return reply.redirect('/', 303);
+      return signUpPage(reply, formState());
+    });
+
+    app.post('/sign-up', { schema: { hide: true } }, async (request, reply) => {
+      checkFormToken(hearth.secret, request);
+      const state = posted(request.body);
+      const name = readText(state, 'name', 'Enter your name', 200);
+      const email = readText(state, 'email', 'Enter your email address', 254);
+      const password = readText(state, 'password', 'Choose a password', 200);
+      if (!name || !email || !password) return signUpPage(reply, state);
+      const answer = await new Api(app, request).send<{ next: string }>('POST', '/accounts', { name, email, password }, { key: state.values._key || randomUUID() });
+      if (!answer.ok) return signUpPage(reply, refusedBy(state, answer.problem, { name: 'name', email: 'email', password: 'password' }));
+      return bare(reply, 'What happens next', html`<p class="panel" role="status">${answer.body.next}</p><p><a class="button" href="/sign-in">Sign in</a></p>`);
     });
 
     app.post('/sign-out', { schema: { hide: true } }, async (request, reply) => {
