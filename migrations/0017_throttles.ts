@@ -20,9 +20,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   // Failures were counted after the password check, which a burst could beat; its counts go with it.
   await sql`DROP TABLE IF EXISTS sign_in_failures`.execute(db);
+  // A sign-up's kept answer no longer names the person, so erasure finds it by the key it was sent with.
+  await sql`ALTER TABLE credentials ADD COLUMN sign_up_key text`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`ALTER TABLE credentials DROP COLUMN sign_up_key`.execute(db);
   await sql`DROP TABLE known_sign_in_addresses`.execute(db);
   await sql`DROP TABLE throttle_counts`.execute(db);
   await sql`

@@ -48,9 +48,9 @@ for (const backend of await backends()) {
       headers: { ...json, 'idempotency-key': 'erasure-test-sign-up' },
       payload: JSON.stringify({ name: secrets[0], email: secrets[1], password: 'a long enough password', phone: secrets[2], dateOfBirth: secrets[3] }),
     });
-    t.equal(res.statusCode, 201);
-    const { personId } = res.json();
+    t.equal(res.statusCode, 202);
     const session = await app.inject({ method: 'POST', url: '/api/v1/sessions', headers: json, payload: JSON.stringify({ email: secrets[1], password: 'a long enough password' }) });
+    const { personId } = session.json();
     const person = { authorization: `Bearer ${session.json().token}` };
     await send(app, 'POST', `${base}/join-requests`, undefined, person);
     await send(app, 'POST', `${base}/members/${personId}/approval`, { roles: ['member'] }, coordinator.auth);

@@ -103,9 +103,10 @@ if (!(await postgresAvailable())) {
   async function person(name: string) {
     const email = `${randomUUID()}@example.org`;
     const password = 'a long enough passphrase';
-    const { json } = await call('POST', '/accounts', { name, email, password }, { 'idempotency-key': randomUUID() });
+    await call('POST', '/accounts', { name, email, password }, { 'idempotency-key': randomUUID() });
+    // Sign-up does not name the person it recorded; their own session does.
     const session = await call('POST', '/sessions', { email, password }, {});
-    return { personId: json.personId as string, token: session.json.token as string };
+    return { personId: session.json.personId as string, token: session.json.token as string };
   }
 
   const coordinator = await person('Cath Coordinator');

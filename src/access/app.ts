@@ -36,7 +36,7 @@ export type SignUp = { outcome: 'throttled'; retryAfterSeconds: number } | { out
  * the API's answer. An address may sign up a limited number of times an hour, counted before
  * anything else is done.
  */
-export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<PersonalDetails, 'notes'> & { email: string }; password: string; address: string }): Promise<SignUp> {
+export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<PersonalDetails, 'notes'> & { email: string }; password: string; address: string; requestKey?: string }): Promise<SignUp> {
   const { db } = deps.database;
   const retryAfterSeconds = await countSignUp(db, deps.secret, { address: input.address, now: deps.clock.now() });
   if (retryAfterSeconds > 0) return { outcome: 'throttled', retryAfterSeconds };
@@ -47,7 +47,7 @@ export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<
   // taken email takes as long to answer as a new one.
   await db
     .insertInto('credentials')
-    .values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(input.password) })
+    .values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(input.password), sign_up_key: input.requestKey ?? null })
     .onConflict((oc) => oc.doNothing())
     .execute();
   const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
@@ -233,8 +233,10 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
   );
   const { db } = deps.database;
   await deps.vault.erase(personId);
-  const credentials = await db.selectFrom('credentials').select('email_lookup').where('person_id', '=', personId).executeTakeFirst();
+  const credentials = await db.selectFrom('credentials').select(['email_lookup', 'sign_up_key']).where('person_id', '=', personId).executeTakeFirst();
   if (credentials) await forgetAccount(db, deps.secret, credentials.email_lookup);
+  // The kept answer to their sign-up does not name them, but its fingerprint is of their details.
+  if (credentials?.sign_up_key) await db.deleteFrom('idempotency_keys').where('scope', 'like', 'anonymous %').where('key', '=', credentials.sign_up_key).execute();
   await db.deleteFrom('credentials').where('person_id', '=', personId).execute();
   await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
   await endSessions(db, personId);

@@ -73,6 +73,8 @@ export interface CredentialsTable {
   email_lookup: string;
   password_hash: string;
   updated_at: Generated<Date>;
+  /** The Idempotency-Key the account was signed up with, so that erasure forgets its kept answer (migrations/0017). */
+  sign_up_key: string | null;
 }
 
 /** A way in for a person recorded without an account: the code's hash, used once (migrations/0014). */

@@ -45,7 +45,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { password: secret, ...details } = request.body;
-        const done = await access.signUp(hearth, request.caller, { details, password: secret, address: request.ip });
+        const done = await access.signUp(hearth, request.caller, { details, password: secret, address: request.ip, requestKey: request.idempotency?.key });
         if (done.outcome === 'throttled') return tooManyTries(reply, done.retryAfterSeconds, 'too-many-sign-ups');
         return reply.code(202).send({ next: SIGN_UP_NEXT });
       },
