@@ -17,7 +17,7 @@ export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).p
  * Hearth listening on a free port, and a browser to visit it; undefined (the test planned empty)
  * where no Chromium is installed, unless browser tests are required, as in CI.
  */
-export async function browserHearth(t: Test, database?: Database) {
+export async function browserHearth(t: Test, database?: Database, options: { hostName?: string } = {}) {
   // A journey visits a dozen pages, each checked by axe; on a busy two-core machine that takes minutes.
   t.setTimeout(900_000);
   if (!existsSync(CHROMIUM)) {
@@ -26,11 +26,13 @@ export async function browserHearth(t: Test, database?: Database) {
     return undefined;
   }
   const served = await openApp(database);
-  const address = await served.app.listen({ port: 0, host: '127.0.0.1' });
+  const listening = await served.app.listen({ port: 0, host: '127.0.0.1' });
+  // A name other than localhost (as on a LAN) is one the browser treats as any other site's.
+  const address = options.hostName ? listening.replace('127.0.0.1', options.hostName) : listening;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     // Playwright gives each launch a fresh, empty profile of its own.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...(options.hostName ? [`--host-resolver-rules=MAP ${options.hostName} 127.0.0.1`] : [])],
   });
   t.teardown(async () => {
     await browser.close();
