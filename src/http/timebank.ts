@@ -13,10 +13,11 @@ import { formatMinutes } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
+import { id, isoDate } from '../bounds.ts';
 
-const networkParams = z.object({ networkId: z.uuid() });
-const exchangeParams = networkParams.extend({ exchangeId: z.uuid() });
-const accountParams = networkParams.extend({ personId: z.uuid() });
+const networkParams = z.object({ networkId: id() });
+const exchangeParams = networkParams.extend({ exchangeId: id() });
+const accountParams = networkParams.extend({ personId: id() });
 const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
 const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
@@ -95,15 +96,15 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Log an exchange: time given by one member to another (the parties, or a coordinator); across two time banks, only under their active partnership',
           params: networkParams,
           body: z.strictObject({
-            providerId: z.uuid(),
-            receiverId: z.uuid(),
-            receiverNetworkId: z.uuid().optional().describe("The receiver's own time bank, when it is not this one: the two must be partners"),
+            providerId: id(),
+            receiverId: id(),
+            receiverNetworkId: id().optional().describe("The receiver's own time bank, when it is not this one: the two must be partners"),
             minutes,
             category: categoryName,
             description: z.string().trim().max(500).default(''),
-            occurredOn: z.iso.date(),
+            occurredOn: isoDate(),
           }),
-          response: { 201: writeResult.extend({ exchangeId: z.uuid() }) },
+          response: { 201: writeResult.extend({ exchangeId: id() }) },
         },
       },
       async (request, reply) => {
@@ -169,12 +170,12 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/chest/grants`,
       {
         config: { guard: { who: ['coordinator'], write: true } },
-        schema: { summary: 'Grant minutes from the community chest to a member (coordinators)', params: networkParams, body: z.strictObject({ personId: z.uuid(), minutes }), response: { 201: writeResult } },
+        schema: { summary: 'Grant minutes from the community chest to a member (coordinators)', params: networkParams, body: z.strictObject({ personId: id(), minutes }), response: { 201: writeResult } },
       },
       async (request, reply) => reply.code(201).send(await timebank.grantFromChest(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
-    const account = z.object({ personId: z.uuid(), balanceMinutes: z.number().int(), balance: z.string().describe('h:mm'), lowerMinutes: z.number().int(), upperMinutes: z.number().int() });
+    const account = z.object({ personId: id(), balanceMinutes: z.number().int(), balance: z.string().describe('h:mm'), lowerMinutes: z.number().int(), upperMinutes: z.number().int() });
 
     app.get(
       `${base}/accounts/:personId`,
@@ -204,7 +205,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "A statement for a period, with opening and closing balances; across two time banks a line names the other member and their time bank (the member, or a coordinator)",
           params: accountParams,
-          querystring: readAfter.extend({ from: z.iso.date(), to: z.iso.date() }),
+          querystring: readAfter.extend({ from: isoDate(), to: isoDate() }),
         },
       },
       async (request, reply) => {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id, isoDateTime } from '../bounds.ts';
 
 export const networkKinds = ['time_bank', 'neighbourhood_network', 'co_operative', 'care_bank_scheme'] as const;
 export const networkName = z.string().trim().min(1).max(120);
@@ -11,14 +12,14 @@ export const networkName = z.string().trim().min(1).max(120);
 // accounts existed were opened by nobody Hearth knows.
 export const NetworkOpened = defineEvent(
   'network.NetworkOpened',
-  z.strictObject({ networkId: z.uuid(), name: networkName, kind: z.enum(networkKinds), openedAt: z.iso.datetime(), openedBy: z.string().min(1) }),
+  z.strictObject({ networkId: id(), name: networkName, kind: z.enum(networkKinds), openedAt: isoDateTime(), openedBy: z.string().min(1) }),
   { version: 2, upcast: { 1: (data: object) => ({ ...data, openedBy: 'unknown' }) } },
 );
-export const NetworkRenamed = defineEvent('network.NetworkRenamed', z.strictObject({ networkId: z.uuid(), name: networkName }));
+export const NetworkRenamed = defineEvent('network.NetworkRenamed', z.strictObject({ networkId: id(), name: networkName }));
 
 export const SafeguardingPolicySet = defineEvent(
   'network.SafeguardingPolicySet',
-  z.strictObject({ networkId: z.uuid(), requireDbsForSafeguarded: z.boolean() }),
+  z.strictObject({ networkId: id(), requireDbsForSafeguarded: z.boolean() }),
 );
 
 export const networkEventTypes = [NetworkOpened, NetworkRenamed, SafeguardingPolicySet];

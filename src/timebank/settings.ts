@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id } from '../bounds.ts';
 
 export const DEFAULT_LOWER_LIMIT = -10 * 60;
 export const DEFAULT_UPPER_LIMIT = 750 * 60;
@@ -14,11 +15,11 @@ const minutes = z.number().int();
 
 export const CategoryDefined = defineEvent(
   'timebank.CategoryDefined',
-  z.strictObject({ networkId: z.uuid(), category: categoryName, ratePercent: z.number().int().min(1).max(1000) }),
+  z.strictObject({ networkId: id(), category: categoryName, ratePercent: z.number().int().min(1).max(1000) }),
 );
 export const NetworkLimitsSet = defineEvent(
   'timebank.NetworkLimitsSet',
-  z.strictObject({ networkId: z.uuid(), lowerMinutes: minutes.max(0), upperMinutes: minutes.min(0), maxExchangeMinutes: minutes.min(1), reason: z.string().min(1).max(500) }),
+  z.strictObject({ networkId: id(), lowerMinutes: minutes.max(0), upperMinutes: minutes.min(0), maxExchangeMinutes: minutes.min(1), reason: z.string().min(1).max(500) }),
 );
 
 export const settingsEventTypes = [CategoryDefined, NetworkLimitsSet];

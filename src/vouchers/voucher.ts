@@ -10,8 +10,9 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { Sealed } from '../access/vault.ts';
 import { assertNotFuture } from '../pools/pool.ts';
 import { formatPence, pence, wholePence } from '../units.ts';
+import { id, isoDate } from '../bounds.ts';
 
-const date = z.iso.date();
+const date = isoDate();
 export const atExpiry = z.enum(['refund-to-giver', 'learning-fund']);
 
 /** What a network says happens to vouchers: how long they last (null: never) and where unused value goes. */
@@ -19,7 +20,7 @@ export const policyShape = z.strictObject({ expiryMonths: z.number().int().min(1
 export type LearningPolicy = z.infer<typeof policyShape>;
 export const defaultPolicy: LearningPolicy = { expiryMonths: 24, atExpiry: 'refund-to-giver' };
 
-export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', policyShape.extend({ networkId: z.uuid(), setBy: z.uuid() }));
+export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', policyShape.extend({ networkId: id(), setBy: id() }));
 
 export const voucherValue = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('amount'), pence: pence }),
@@ -27,13 +28,13 @@ export const voucherValue = z.discriminatedUnion('kind', [
 ]);
 export type VoucherValue = z.infer<typeof voucherValue>;
 
-const ids = { voucherId: z.uuid(), networkId: z.uuid() };
+const ids = { voucherId: id(), networkId: id() };
 export const VoucherBought = defineEvent(
   'vouchers.VoucherBought',
   z.strictObject({
     ...ids,
-    giverId: z.uuid(),
-    learnerId: z.uuid(),
+    giverId: id(),
+    learnerId: id(),
     value: voucherValue,
     occasion: z.string().trim().min(1).max(120),
     /** The giver's message to the learner, sealed with the giver's key: personal, and erasable. */
@@ -44,13 +45,13 @@ export const VoucherBought = defineEvent(
   }),
 );
 /** The network has the money: from now it is held for the learner. */
-export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: z.string().trim().min(1).max(140), receivedOn: date, recordedBy: z.uuid() }));
+export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: z.string().trim().min(1).max(140), receivedOn: date, recordedBy: id() }));
 /** Value used for one session: a whole session of a sessions voucher, or pence of an amount voucher. */
 export const VoucherRedeemed = defineEvent(
   'vouchers.VoucherRedeemed',
-  z.strictObject({ ...ids, sessionId: z.uuid(), mentorId: z.uuid(), activity: z.string(), deliveredOn: date, pence: pence, sessions: z.number().int().min(0).max(1), redeemedBy: z.uuid() }),
+  z.strictObject({ ...ids, sessionId: id(), mentorId: id(), activity: z.string(), deliveredOn: date, pence: pence, sessions: z.number().int().min(0).max(1), redeemedBy: id() }),
 );
-export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: pence, reason: z.string().trim().min(1).max(500), refundedOn: date, recordedBy: z.uuid() }));
+export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: pence, reason: z.string().trim().min(1).max(500), refundedOn: date, recordedBy: id() }));
 export const VoucherExpired = defineEvent(
   'vouchers.VoucherExpired',
   z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0), disposition: atExpiry, expiredOn: date }),
