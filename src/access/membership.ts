@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { id, isoDate, isoDateTime } from '../bounds.ts';
+import { id, isoDate, isoDateTime, reasonText } from '../bounds.ts';
 
 export const roles = ['member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'] as const;
 export type Role = (typeof roles)[number];
@@ -19,7 +19,7 @@ export const MembershipApproved = defineEvent(
   'access.MembershipApproved',
   z.strictObject({ ...ids, approvedBy: z.string(), approvedAt: isoDateTime(), roles: roleList }),
 );
-export const MemberRolesChanged = defineEvent('access.MemberRolesChanged', z.strictObject({ ...ids, roles: roleList, reason: z.string().min(1).max(500) }));
+export const MemberRolesChanged = defineEvent('access.MemberRolesChanged', z.strictObject({ ...ids, roles: roleList, reason: reasonText() }));
 export const DbsCheckRecorded = defineEvent(
   'access.DbsCheckRecorded',
   z.strictObject({ ...ids, checkType: z.enum(dbsCheckTypes), issuedOn: isoDate(), expiresOn: isoDate() }),

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { id, isoDate, isoDateTime } from '../bounds.ts';
+import { id, isoDate, isoDateTime, text, name } from '../bounds.ts';
 
 const sealed = z.string().startsWith('v1.');
 
@@ -35,11 +35,11 @@ export type PersonEvent =
 
 /** What Hearth holds about a person, sealed as one value. */
 export const personalDetails = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: name(200),
   email: z.email().max(254).optional(),
   phone: z.string().trim().regex(/^[0-9+() -]{6,20}$/, 'must be a phone number').optional(),
   dateOfBirth: isoDate().optional(),
-  notes: z.string().max(2000).optional(),
+  notes: text(2000, { min: 0, lines: true }).optional(),
 });
 export type PersonalDetails = z.infer<typeof personalDetails>;
 

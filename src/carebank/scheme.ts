@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { id, isoDate } from '../bounds.ts';
+import { MAX_BALANCE_MINUTES } from '../units.ts';
 
 export const careActivities = ['befriending', 'shopping', 'lifts', 'gardening', 'household', 'other'] as const;
 
@@ -12,7 +13,7 @@ export const rulesShape = z.strictObject({
   minimumAgeToBank: z.number().int().min(16).max(120),
   claimFromAge: z.number().int().min(0).max(120),
   dailyCapMinutes: z.number().int().positive().max(24 * 60),
-  lifetimeCapMinutes: z.number().int().positive().nullable(),
+  lifetimeCapMinutes: z.number().int().positive().max(MAX_BALANCE_MINUTES).nullable(),
   effectiveFrom: isoDate(),
 });
 export type Rules = z.infer<typeof rulesShape>;

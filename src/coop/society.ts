@@ -10,15 +10,15 @@ import { addDays, daysBetween } from '../dates.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion } from '../pools/apportion.ts';
 import { assertNotFuture } from '../pools/pool.ts';
-import { formatPence, pence, wholePence } from '../units.ts';
-import { id, isoDate } from '../bounds.ts';
+import { formatPence, MAX_PENCE, pence, wholePence } from '../units.ts';
+import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
 /** No individual may hold more than £100,000 of withdrawable shares (the Act, s.24); rules may set lower. */
 export const STATUTORY_CAP_PENCE = 10_000_000;
 
 const date = isoDate();
 /** Whole pence, nothing included: a minimum holding, a later issue's membership share, a dividend's smallest part. */
-const memberClass = z.string().trim().min(1).max(60);
+const memberClass = name(60);
 
 export const rulesShape = z
   .strictObject({
@@ -40,8 +40,8 @@ export const rulesShape = z
 export type CoopRules = z.infer<typeof rulesShape>;
 
 const ids = { networkId: id() };
-export const CoopFounded = defineEvent('coop.CoopFounded', z.strictObject({ ...ids, name: z.string().trim().min(1).max(120), rules: rulesShape, foundedOn: date }));
-export const RulesChanged = defineEvent('coop.RulesChanged', z.strictObject({ ...ids, rules: rulesShape, reason: z.string().trim().min(1).max(500), changedOn: date }));
+export const CoopFounded = defineEvent('coop.CoopFounded', z.strictObject({ ...ids, name: name(120), rules: rulesShape, foundedOn: date }));
+export const RulesChanged = defineEvent('coop.RulesChanged', z.strictObject({ ...ids, rules: rulesShape, reason: reasonText(), changedOn: date }));
 export const SharesApplied = defineEvent(
   'coop.SharesApplied',
   z.strictObject({ ...ids, applicationId: id(), personId: id(), memberClass, pence: wholePence, appliedOn: date }),
@@ -51,14 +51,14 @@ export const SharesIssued = defineEvent(
   'coop.SharesIssued',
   z.strictObject({ ...ids, applicationId: id(), personId: id(), memberClass, membershipSharePence: wholePence, pence: wholePence, issuedOn: date, issuedBy: id() }),
 );
-export const ApplicationDeclined = defineEvent('coop.ApplicationDeclined', z.strictObject({ ...ids, applicationId: id(), reason: z.string().trim().min(1).max(500), declinedBy: id() }));
+export const ApplicationDeclined = defineEvent('coop.ApplicationDeclined', z.strictObject({ ...ids, applicationId: id(), reason: reasonText(), declinedBy: id() }));
 export const WithdrawalRequested = defineEvent(
   'coop.WithdrawalRequested',
   z.strictObject({ ...ids, withdrawalId: id(), personId: id(), pence: pence, requestedOn: date, dueOn: date }),
 );
 /** All or part of a withdrawal paid; what is paid leaves the register that day. */
 export const WithdrawalPaid = defineEvent('coop.WithdrawalPaid', z.strictObject({ ...ids, withdrawalId: id(), personId: id(), pence: pence, paidOn: date, paidBy: id() }));
-export const WithdrawalsSuspended = defineEvent('coop.WithdrawalsSuspended', z.strictObject({ ...ids, reason: z.string().trim().min(1).max(500), on: date, by: id() }));
+export const WithdrawalsSuspended = defineEvent('coop.WithdrawalsSuspended', z.strictObject({ ...ids, reason: reasonText(), on: date, by: id() }));
 export const WithdrawalsResumed = defineEvent('coop.WithdrawalsResumed', z.strictObject({ ...ids, on: date, by: id() }));
 /** Withdrawable shares move only on a member's death or by their nomination, to another member. */
 export const SharesTransferred = defineEvent(
@@ -70,7 +70,7 @@ export const SharesTransferred = defineEvent(
     toPersonId: id(),
     pence: pence,
     reason: z.enum(['death', 'nomination']),
-    documentReference: z.string().trim().min(1).max(140),
+    documentReference: name(140),
     on: date,
     recordedBy: id(),
   }),
@@ -83,7 +83,7 @@ export const MembershipEnded = defineEvent(
 const allocation = z.strictObject({ personId: id(), pence: wholePence });
 export const InterestPaid = defineEvent(
   'coop.InterestPaid',
-  z.strictObject({ ...ids, declarationId: id(), rateBasisPoints: z.number().int().min(0), periodFrom: date, periodTo: date, paidOn: date, declaredBy: id(), allocations: z.array(allocation) }),
+  z.strictObject({ ...ids, declarationId: id(), rateBasisPoints: z.number().int().min(0).max(10_000), periodFrom: date, periodTo: date, paidOn: date, declaredBy: id(), allocations: z.array(allocation) }),
 );
 /** A patronage dividend: shared by participation in the period, never by shareholding. */
 export const DividendPaid = defineEvent(
@@ -97,17 +97,17 @@ export const DividendPaid = defineEvent(
     periodTo: date,
     paidOn: date,
     declaredBy: id(),
-    allocations: z.array(allocation.extend({ participation: z.number().int().min(0) })),
+    allocations: z.array(allocation.extend({ participation: z.number().int().min(0).max(MAX_PENCE) })),
   }),
 );
 export const IncomeReceived = defineEvent(
   'coop.IncomeReceived',
-  z.strictObject({ ...ids, incomeId: id(), pence: pence, source: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(140), receivedOn: date }),
+  z.strictObject({ ...ids, incomeId: id(), pence: pence, source: name(200), reference: name(140), receivedOn: date }),
 );
 /** A payment out of the co-op's funds that its members voted for; it points at their proposal. */
 export const FundsSpent = defineEvent(
   'coop.FundsSpent',
-  z.strictObject({ ...ids, proposalId: id(), paymentId: id(), pence: pence, payee: z.string(), purpose: z.string(), invoiceReference: z.string(), paidOn: date }),
+  z.strictObject({ ...ids, proposalId: id(), paymentId: id(), pence: pence, payee: name(200), purpose: text(1000, { lines: true }), invoiceReference: name(140), paidOn: date }),
 );
 
 export const societyEventTypes = [

@@ -11,7 +11,7 @@ import { signedIn } from '../access/guard.ts';
 import * as access from '../access/app.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { waitForProjections, writeResult } from './reads.ts';
-import { id } from '../bounds.ts';
+import { id, name } from '../bounds.ts';
 
 const password = z.string().min(12, 'must be at least 12 characters').max(200);
 const history = z.array(z.object({ position: z.number().int(), type: z.string(), networkId: id().nullable(), actor: z.string(), onBehalfOf: z.string().nullable(), recordedAt: z.string() }));
@@ -43,7 +43,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'anyone', write: true } },
         schema: {
           summary: 'Take the way in a coordinator gave: a member recorded without an account chooses an email and a password',
-          body: z.strictObject({ code: z.string().trim().min(1).max(40), email: z.email().max(254), password }),
+          body: z.strictObject({ code: name(40), email: z.email().max(254), password }),
           response: { 201: z.object({ personId: id(), revision: z.number().int(), position: z.number().int() }) },
         },
       },

@@ -11,6 +11,7 @@ import * as coop from '../coop/app.ts';
 import { ApplicationDeclined, CoopFounded, DividendPaid, IncomeReceived, InterestPaid, MembershipEnded, RulesChanged, SharesApplied, SharesTransferred, WithdrawalPaid, WithdrawalRequested, WithdrawalsSuspended } from '../coop/society.ts';
 import { writeResult, tagged } from './reads.ts';
 import { id, isoDate } from '../bounds.ts';
+import { MAX_PENCE } from '../units.ts';
 
 
 export const coopParams = z.object({ networkId: id() });
@@ -179,7 +180,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           params: coopParams,
           body: DividendPaid.schema
             .pick({ pence: true, basis: true, periodFrom: true, periodTo: true })
-            .extend({ participation: z.array(z.strictObject({ personId: id(), participation: z.number().int().min(0) })).optional() }),
+            .extend({ participation: z.array(z.strictObject({ personId: id(), participation: z.number().int().min(0).max(MAX_PENCE) })).optional() }),
           response: { 201: declared },
         },
       },

@@ -12,7 +12,7 @@ import * as access from '../access/app.ts';
 import * as networks from '../networks/app.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
 const memberParams = networkParams.extend({ personId: id() });
@@ -147,7 +147,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Change a member's roles, with a reason (coordinators)",
           params: memberParams,
-          body: z.strictObject({ roles: roleList, reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ roles: roleList, reason: reasonText() }),
           response: { 200: writeResult },
         },
       },

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { acceptPartnership, endPartnership, listPartnerships, proposePartnership } from '../networks/partnership-app.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
-import { id } from '../bounds.ts';
+import { id, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
 const pairParams = networkParams.extend({ partnerNetworkId: id() });
@@ -53,7 +53,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'End a partnership, with a reason: no new exchange between the two is logged or confirmed (coordinators of either network)',
           params: pairParams,
-          body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ reason: reasonText() }),
           response: { 200: answer },
         },
       },

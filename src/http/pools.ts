@@ -10,8 +10,8 @@ import * as pools from '../pools/app.ts';
 import { EntryCorrected, MoneyReceived, RefundReceived } from '../pools/pool.ts';
 import { PaymentSubmitted, TransferSubmitted } from '../pools/payment.ts';
 import { writeResult, sendWritten } from './reads.ts';
-import { pence } from '../units.ts';
-import { id, isoDate } from '../bounds.ts';
+import { pence, wholePence } from '../units.ts';
+import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
 export const poolParams = z.object({ networkId: id(), poolId: id() });
 const paymentParams = poolParams.extend({ paymentId: id() });
@@ -36,7 +36,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Open a pool (coordinators)',
           params: z.object({ networkId: id() }),
-          body: z.strictObject({ name: z.string().trim().min(1).max(120), twoApproversAbovePence: z.number().int('must be whole pence').min(0) }),
+          body: z.strictObject({ name: name(120), twoApproversAbovePence: wholePence }),
           response: { 201: writeResult.extend({ poolId: id() }) },
         },
       },
@@ -95,8 +95,8 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           params: poolParams,
           body: z.strictObject({
             periodEnd: isoDate(),
-            reinvest: z.strictObject({ pence, purpose: z.string().trim().min(1).max(500) }).nullable().default(null),
-            clawBacks: z.array(z.strictObject({ holderId: id(), pence, reference: z.string().trim().max(140).default('') })).default([]),
+            reinvest: z.strictObject({ pence, purpose: text(500, { lines: true }) }).nullable().default(null),
+            clawBacks: z.array(z.strictObject({ holderId: id(), pence, reference: name(140, { min: 0 }).default('') })).default([]),
           }),
           response: { 201: writeResult.extend({ periodEnd: isoDate(), digest: z.string() }) },
         },
@@ -152,7 +152,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Reject a payment or transfer, saying why (treasurers, board)',
           params: paymentParams,
-          body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ reason: reasonText() }),
           response: { 200: writeResult },
         },
       },

@@ -12,7 +12,7 @@ import { formatPence } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections, writeResult, etag, sendWritten } from './reads.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 /** A treasurer's write to the pool's reconciliation: If-Match may carry the reconciliation's ETag. */
 const onTheReconciliation = { who: ['treasurer'], write: true, ifMatch: true } as const;
@@ -69,7 +69,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Undo a line's match, saying why (treasurers)",
           params: poolParams.extend({ lineId: id() }),
-          body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ reason: reasonText() }),
           response: { 200: writeResult },
         },
       },

@@ -9,17 +9,17 @@ import type { Hearth } from '../hearth.ts';
 import { shownName } from '../access/person.ts';
 import { categoryName } from '../timebank/settings.ts';
 import * as timebank from '../timebank/app.ts';
-import { formatMinutes } from '../units.ts';
+import { formatMinutes, MAX_MINUTES, MAX_BALANCE_MINUTES } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, text, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
 const exchangeParams = networkParams.extend({ exchangeId: id() });
 const accountParams = networkParams.extend({ personId: id() });
-const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
-const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const minutes = z.number().int('must be whole minutes').positive('must be more than zero').max(MAX_MINUTES, `must be at most ${MAX_MINUTES} minutes`);
+const reason = z.strictObject({ reason: reasonText() });
 
 /** A party's name, with their time bank's when it is not the one reading. */
 const named = (name: string, network: string | null | undefined) => (network ? `${name} (${network})` : name);
@@ -57,10 +57,10 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "Set the network's balance limits and longest exchange, with a reason (coordinators)",
           params: networkParams,
           body: z.strictObject({
-            lowerMinutes: z.number().int().max(0),
-            upperMinutes: z.number().int().min(0),
+            lowerMinutes: z.number().int().min(-MAX_BALANCE_MINUTES).max(0),
+            upperMinutes: z.number().int().min(0).max(MAX_BALANCE_MINUTES),
             maxExchangeMinutes: minutes.max(24 * 60),
-            reason: z.string().trim().min(1).max(500),
+            reason: reasonText(),
           }),
           response: { 200: writeResult },
         },
@@ -78,7 +78,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Set one member's limits (null: the network's), with a reason (coordinators)",
           params: accountParams,
-          body: z.strictObject({ lowerMinutes: z.number().int().max(0).nullable(), upperMinutes: z.number().int().min(0).nullable(), reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ lowerMinutes: z.number().int().min(-MAX_BALANCE_MINUTES).max(0).nullable(), upperMinutes: z.number().int().min(0).max(MAX_BALANCE_MINUTES).nullable(), reason: reasonText() }),
           response: { 200: writeResult },
         },
       },
@@ -101,7 +101,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
             receiverNetworkId: id().optional().describe("The receiver's own time bank, when it is not this one: the two must be partners"),
             minutes,
             category: categoryName,
-            description: z.string().trim().max(500).default(''),
+            description: text(500, { min: 0, lines: true }).default(''),
             occurredOn: isoDate(),
           }),
           response: { 201: writeResult.extend({ exchangeId: id() }) },

@@ -13,7 +13,7 @@ import { liability, ownVouchers, policyOf, redeemableToday, sessionsOf, voucherF
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
 import { asMoney } from '../units.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, name } from '../bounds.ts';
 
 export const money = z.object({ pence: z.number().int(), pounds: z.string() });
 
@@ -148,7 +148,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "The vouchers a session can be redeemed from today: paid for, something left, not expired; ?learner= one learner's, ?activity= those for an activity and every amount voucher (mentors, coordinators)",
           description: 'Only what a mentor needs to choose the voucher: not the giver, nor their message.',
           params: networkParams,
-          querystring: readAfter.extend({ learner: id().optional(), activity: z.string().trim().min(1).max(120).optional() }),
+          querystring: readAfter.extend({ learner: id().optional(), activity: name(120).optional() }),
           response: {
             200: z.object({
               items: z.array(z.object({ voucherId: id(), learner: named, value: voucherValue, left: money, leftSessions: z.number().int().nullable(), expiresOn: isoDate().nullable() })),

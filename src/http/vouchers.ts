@@ -13,7 +13,7 @@ import { SessionDelivered } from '../vouchers/session.ts';
 import { expireDue, giveVoucher, recordPayment, redeem, refundVoucher, setPolicy } from '../vouchers/app.ts';
 import { writeResult, etag } from './reads.ts';
 import { money } from './voucher-reads.ts';
-import { id, isoDate, isoDateTime } from '../bounds.ts';
+import { id, isoDate, isoDateTime, text } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
 const voucherParams = networkParams.extend({ voucherId: id() });
@@ -59,7 +59,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
             learnerId: id(),
             value: voucherValue,
             occasion: VoucherBought.schema.shape.occasion.describe('A birthday, Christmas, a thank-you'),
-            message: z.string().trim().max(1000).default(''),
+            message: text(1000, { min: 0, lines: true }).default(''),
           }),
           response: { 201: writeResult.extend({ voucherId: id(), expiresOn: isoDate().nullable(), price: money }) },
         },

@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { id, isoDateTime } from '../bounds.ts';
+import { id, isoDateTime, name } from '../bounds.ts';
 
 export const networkKinds = ['time_bank', 'neighbourhood_network', 'co_operative', 'care_bank_scheme'] as const;
-export const networkName = z.string().trim().min(1).max(120);
+export const networkName = name(120);
 
 // v2 records who opened the network: they become its first coordinator. Networks opened before
 // accounts existed were opened by nobody Hearth knows.

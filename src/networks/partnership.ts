@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { id } from '../bounds.ts';
+import { id, reasonText } from '../bounds.ts';
 
 const pair = { networkId: id(), partnerNetworkId: id() };
 export const PartnershipProposed = defineEvent(
@@ -15,7 +15,7 @@ export const PartnershipProposed = defineEvent(
 export const PartnershipAccepted = defineEvent('network.PartnershipAccepted', z.strictObject({ ...pair, acceptedBy: z.strictObject({ networkId: id(), personId: z.string().min(1) }) }));
 export const PartnershipEnded = defineEvent(
   'network.PartnershipEnded',
-  z.strictObject({ ...pair, endedBy: z.strictObject({ networkId: id(), personId: z.string().min(1) }), reason: z.string().min(1).max(500) }),
+  z.strictObject({ ...pair, endedBy: z.strictObject({ networkId: id(), personId: z.string().min(1) }), reason: reasonText() }),
 );
 
 export const partnershipEventTypes = [PartnershipProposed, PartnershipAccepted, PartnershipEnded];

@@ -11,9 +11,9 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion, type Share } from './apportion.ts';
 import { formatPence, pence } from '../units.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, text, name } from '../bounds.ts';
 
-const reference = z.string().trim().max(140);
+const reference = name(140, { min: 0 });
 const date = isoDate();
 /** Who an amount was for: each budget holder's part of it. */
 export const shares = z.array(z.strictObject({ holderId: id(), pence: z.number().int('must be whole pence') }));
@@ -23,7 +23,7 @@ export const PoolOpened = defineEvent(
   z.strictObject({
     poolId: id(),
     networkId: id(),
-    name: z.string().trim().min(1).max(120),
+    name: name(120),
     /** Payments above this need two approvers; at or below it, one. */
     twoApproversAbovePence: z.number().int().min(0),
   }),
@@ -50,9 +50,9 @@ export const PaymentMade = defineEvent(
   z.strictObject({
     poolId: id(),
     paymentId: id(),
-    payee: z.string(),
-    purpose: z.string(),
-    invoiceReference: z.string(),
+    payee: name(200),
+    purpose: text(500, { lines: true }),
+    invoiceReference: name(140),
     pence,
     beneficiaries: shares,
     paidOn: date,

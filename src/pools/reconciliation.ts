@@ -9,7 +9,7 @@ import { direction, type OpenPool } from './pool.ts';
 import { formatPence } from '../units.ts';
 import type { BankLine } from './bank-statement.ts';
 import { matchLines, type LedgerEntry } from './matching.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 const how = z.enum(['amount-date-reference', 'amount-date', 'manual']);
 
@@ -30,7 +30,7 @@ export const LinesMatched = defineEvent(
   'pools.LinesMatched',
   z.strictObject({ poolId: id(), matchedBy: id(), matches: z.array(z.strictObject({ lineId: id(), entryIds: z.array(id()).min(1), how })).min(1) }),
 );
-export const MatchRemoved = defineEvent('pools.MatchRemoved', z.strictObject({ poolId: id(), lineId: id(), removedBy: id(), reason: z.string().trim().min(1).max(500) }));
+export const MatchRemoved = defineEvent('pools.MatchRemoved', z.strictObject({ poolId: id(), lineId: id(), removedBy: id(), reason: reasonText() }));
 
 export const reconciliationEventTypes = [BankStatementImported, LinesMatched, MatchRemoved];
 export type ReconciliationEvent = DomainEvent<typeof BankStatementImported> | DomainEvent<typeof LinesMatched> | DomainEvent<typeof MatchRemoved>;

@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { formatMinutes } from '../units.ts';
-import { id, isoDate } from '../bounds.ts';
+import { formatMinutes, signedMinutes, MAX_BALANCE_MINUTES } from '../units.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 export const COMMUNITY = 'community';
 /** The account through which a time bank trades hours with another. */
@@ -17,7 +17,7 @@ export const Posted = defineEvent(
     networkId: id(),
     holder: z.string().min(1),
     /** Signed: positive credits the holder (time given), negative debits (time received). */
-    minutes: z.number().int().refine((m) => m !== 0, 'must not be zero'),
+    minutes: signedMinutes.refine((m) => m !== 0, 'must not be zero'),
     reason: z.enum(['exchange', 'reversal', 'donation', 'grant']),
     /** The exchange, donation or grant this posting belongs to. */
     ref: id(),
@@ -31,9 +31,9 @@ export const AccountLimitsSet = defineEvent(
   z.strictObject({
     networkId: id(),
     holder: z.string().min(1),
-    lowerMinutes: z.number().int().max(0).nullable(),
-    upperMinutes: z.number().int().min(0).nullable(),
-    reason: z.string().min(1).max(500),
+    lowerMinutes: z.number().int().min(-MAX_BALANCE_MINUTES).max(0).nullable(),
+    upperMinutes: z.number().int().min(0).max(MAX_BALANCE_MINUTES).nullable(),
+    reason: reasonText(),
   }),
 );
 

@@ -9,7 +9,7 @@ import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState,
 import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import type { MembershipState } from '../access/membership.ts';
 import type { PartnershipState } from '../networks/partnership.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, text, reasonText } from '../bounds.ts';
 
 const ids = { exchangeId: id() };
 export const ExchangeLogged = defineEvent(
@@ -27,15 +27,15 @@ export const ExchangeLogged = defineEvent(
     ratePercent: z.number().int().positive(),
     /** Minutes moved between the accounts once confirmed: minutes × rate. */
     credited: z.number().int().positive(),
-    description: z.string().max(500),
+    description: text(500, { min: 0, lines: true }),
     occurredOn: isoDate(),
     loggedBy: id(),
   }),
 );
 export const ExchangeConfirmed = defineEvent('timebank.ExchangeConfirmed', z.strictObject({ ...ids, confirmedBy: id() }));
-export const ExchangeDisputed = defineEvent('timebank.ExchangeDisputed', z.strictObject({ ...ids, disputedBy: id(), reason: z.string().min(1).max(500) }));
-export const ExchangeCancelled = defineEvent('timebank.ExchangeCancelled', z.strictObject({ ...ids, cancelledBy: id(), reason: z.string().min(1).max(500) }));
-export const ExchangeReversed = defineEvent('timebank.ExchangeReversed', z.strictObject({ ...ids, reversedBy: id(), reason: z.string().min(1).max(500) }));
+export const ExchangeDisputed = defineEvent('timebank.ExchangeDisputed', z.strictObject({ ...ids, disputedBy: id(), reason: reasonText() }));
+export const ExchangeCancelled = defineEvent('timebank.ExchangeCancelled', z.strictObject({ ...ids, cancelledBy: id(), reason: reasonText() }));
+export const ExchangeReversed = defineEvent('timebank.ExchangeReversed', z.strictObject({ ...ids, reversedBy: id(), reason: reasonText() }));
 
 export const exchangeEventTypes = [ExchangeLogged, ExchangeConfirmed, ExchangeDisputed, ExchangeCancelled, ExchangeReversed];
 export type ExchangeEvent =

@@ -4,14 +4,15 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { id } from '../bounds.ts';
+import { id, name, reasonText } from '../bounds.ts';
+import { MAX_BALANCE_MINUTES } from '../units.ts';
 
 export const DEFAULT_LOWER_LIMIT = -10 * 60;
 export const DEFAULT_UPPER_LIMIT = 750 * 60;
 export const DEFAULT_MAX_EXCHANGE = 12 * 60;
 
-export const categoryName = z.string().trim().min(1).max(60);
-const minutes = z.number().int();
+export const categoryName = name(60);
+const minutes = z.number().int().min(-MAX_BALANCE_MINUTES).max(MAX_BALANCE_MINUTES);
 
 export const CategoryDefined = defineEvent(
   'timebank.CategoryDefined',
@@ -19,7 +20,7 @@ export const CategoryDefined = defineEvent(
 );
 export const NetworkLimitsSet = defineEvent(
   'timebank.NetworkLimitsSet',
-  z.strictObject({ networkId: id(), lowerMinutes: minutes.max(0), upperMinutes: minutes.min(0), maxExchangeMinutes: minutes.min(1), reason: z.string().min(1).max(500) }),
+  z.strictObject({ networkId: id(), lowerMinutes: minutes.max(0), upperMinutes: minutes.min(0), maxExchangeMinutes: minutes.min(1), reason: reasonText() }),
 );
 
 export const settingsEventTypes = [CategoryDefined, NetworkLimitsSet];

@@ -10,7 +10,7 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { formatPence, pence } from '../units.ts';
 import { decideVoucher, voucherDecider, voucherStream, type VoucherEvent, type VoucherState } from './voucher.ts';
-import { id, isoDateTime } from '../bounds.ts';
+import { id, isoDateTime, name } from '../bounds.ts';
 
 const share = z.strictObject({ learnerId: id(), voucherId: id().nullable(), pence });
 export const SessionDelivered = defineEvent(
@@ -19,7 +19,7 @@ export const SessionDelivered = defineEvent(
     sessionId: id(),
     networkId: id(),
     mentorId: id(),
-    activity: z.string().trim().min(1).max(120),
+    activity: name(120),
     startsAt: isoDateTime(),
     feePence: pence,
     /** Who paid what: a voucher's value, or (voucherId null) a learner's own contribution. */

@@ -10,7 +10,7 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { Sealed } from '../access/vault.ts';
 import { assertNotFuture } from '../pools/pool.ts';
 import { formatPence, pence, wholePence } from '../units.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, name, reasonText } from '../bounds.ts';
 
 const date = isoDate();
 export const atExpiry = z.enum(['refund-to-giver', 'learning-fund']);
@@ -24,7 +24,7 @@ export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', polic
 
 export const voucherValue = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('amount'), pence: pence }),
-  z.strictObject({ kind: z.literal('sessions'), activity: z.string().trim().min(1).max(120), sessions: z.number().int().min(1).max(200), pencePerSession: pence }),
+  z.strictObject({ kind: z.literal('sessions'), activity: name(120), sessions: z.number().int().min(1).max(200), pencePerSession: pence }),
 ]);
 export type VoucherValue = z.infer<typeof voucherValue>;
 
@@ -36,7 +36,7 @@ export const VoucherBought = defineEvent(
     giverId: id(),
     learnerId: id(),
     value: voucherValue,
-    occasion: z.string().trim().min(1).max(120),
+    occasion: name(120),
     /** The giver's message to the learner, sealed with the giver's key: personal, and erasable. */
     message: z.string(),
     boughtOn: date,
@@ -45,16 +45,16 @@ export const VoucherBought = defineEvent(
   }),
 );
 /** The network has the money: from now it is held for the learner. */
-export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: z.string().trim().min(1).max(140), receivedOn: date, recordedBy: id() }));
+export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: name(140), receivedOn: date, recordedBy: id() }));
 /** Value used for one session: a whole session of a sessions voucher, or pence of an amount voucher. */
 export const VoucherRedeemed = defineEvent(
   'vouchers.VoucherRedeemed',
-  z.strictObject({ ...ids, sessionId: id(), mentorId: id(), activity: z.string(), deliveredOn: date, pence: pence, sessions: z.number().int().min(0).max(1), redeemedBy: id() }),
+  z.strictObject({ ...ids, sessionId: id(), mentorId: id(), activity: name(120), deliveredOn: date, pence: pence, sessions: z.number().int().min(0).max(1), redeemedBy: id() }),
 );
-export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: pence, reason: z.string().trim().min(1).max(500), refundedOn: date, recordedBy: id() }));
+export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: pence, reason: reasonText(), refundedOn: date, recordedBy: id() }));
 export const VoucherExpired = defineEvent(
   'vouchers.VoucherExpired',
-  z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0), disposition: atExpiry, expiredOn: date }),
+  z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0).max(200), disposition: atExpiry, expiredOn: date }),
 );
 
 export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired];
