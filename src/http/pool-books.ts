@@ -13,7 +13,7 @@ import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
-import { id, isoDate } from '../bounds.ts';
+import { EARLIEST_DATE, id, isoDate } from '../bounds.ts';
 
 /** Those who keep the books read all of them; a budget holder reads their own statement. */
 const keepers = { who: pools.bookKeepers } as const;
@@ -132,7 +132,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'The pool ledger between two dates, with the running balance (coordinators, treasurers, board); ?format=csv for a spreadsheet',
           params: poolParams,
-          querystring: readAfter.extend({ from: isoDate().default('0001-01-01'), to: isoDate().optional(), format: dataFormat }),
+          querystring: readAfter.extend({ from: isoDate().default(EARLIEST_DATE), to: isoDate().optional(), format: dataFormat }),
         },
       },
       async (request, reply) => {
