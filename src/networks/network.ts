@@ -36,6 +36,19 @@ export type NetworkState =
 
 export const networkStream = (networkId: string) => `network-${networkId}`;
 
+export type NetworkKind = (typeof networkKinds)[number];
+
+/**
+ * Refuses a command meant for another kind of network: care-bank rules on a time bank, time-bank
+ * limits on a care bank. A network's kind never changes, so it may be read before the decision.
+ * A network that does not exist is left to the checks that answer for it.
+ */
+export function requireKind(network: NetworkState, fits: readonly NetworkKind[], what: string): void {
+  if (network.status === 'open' && !fits.includes(network.kind as NetworkKind)) {
+    throw new Rejection('wrong-network-kind', `${what} is not kept in a network of this kind (${network.kind.replace(/_/g, ' ')}).`, 409);
+  }
+}
+
 export const networkDecider: Decider<NetworkCommand, NetworkState, NetworkEvent> = {
   initialState: { status: 'none' },
 
