@@ -174,7 +174,7 @@ export type SocietyState =
       name: string;
       rules: CoopRules;
       members: Map<string, Member>;
-      applications: Map<string, { personId: string; memberClass: string; pence: number; status: 'applied' | 'issued' | 'declined' }>;
+      applications: Map<string, { personId: string; memberClass: string; pence: number; status: 'applied' | 'issued' | 'declined'; issuedOn?: string }>;
       withdrawals: Map<string, Withdrawal>;
       suspended: boolean;
       /** Money the co-op holds: share capital paid in and income, less what it has paid out. */
@@ -268,7 +268,7 @@ function sharesApplied(s: Society, d: EventData<'coop.SharesApplied'>): Society 
 }
 
 function sharesIssued(s: Society, d: EventData<'coop.SharesIssued'>): Society {
-  s.applications.get(d.applicationId)!.status = 'issued';
+  Object.assign(s.applications.get(d.applicationId)!, { status: 'issued', issuedOn: d.issuedOn });
   const existing = s.members.get(d.personId);
   // Rejoining: shares still under notice from before stay on the register until they are paid.
   if (!existing || existing.status !== 'member') {
@@ -481,7 +481,11 @@ function applyForShares(command: CommandOf<'ApplyForShares'>, state: Society): S
 function issueShares(command: CommandOf<'IssueShares'>, state: Society): SocietyEvent[] {
   const application = state.applications.get(command.applicationId);
   if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
-  if (application.status === 'issued') return [];
+  if (application.status === 'issued') {
+    // Issued once: told again on the same date it is the same issue; on another, a conflict.
+    if (application.issuedOn === undefined || application.issuedOn === command.issuedOn) return [];
+    throw new Rejection('application-settled', `These shares were issued on ${application.issuedOn}.`, 409, 'issuedOn');
+  }
   if (application.status === 'declined') throw new Rejection('application-declined', 'This application was declined.', 409);
   assertRecordDate(state, command.issuedOn, command.today, 'issuedOn');
   const m = state.members.get(application.personId);

@@ -77,6 +77,8 @@ export type VoucherState =
       /** For a sessions voucher, the sessions still to use. */
       leftSessions: number;
       redeemed: Set<string>;
+      /** The payment received, once it is: a repeat must say the same to be the same payment. */
+      payment?: { pence: number; reference: string; receivedOn: string };
     };
 export type HeldVoucher = Exclude<VoucherState, { status: 'none' }>;
 
@@ -97,6 +99,7 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
     case 'vouchers.VoucherPaid':
       state.status = 'held';
       state.leftPence = event.data.pence;
+      state.payment = { pence: event.data.pence, reference: event.data.reference, receivedOn: event.data.receivedOn };
       return state;
     case 'vouchers.VoucherRedeemed':
       state.leftPence -= event.data.pence;
@@ -177,7 +180,17 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
     case 'RecordPayment': {
       // Money for a voucher that has expired is not taken: it would be held for no one.
       if (voucher.status === 'expired') throw new Rejection('voucher-closed', 'This voucher has expired.', 409);
-      if (voucher.status !== 'awaiting-payment') return [];
+      if (voucher.status !== 'awaiting-payment') {
+        // The same payment told twice is recorded once; another payment for a paid voucher is a
+        // mistake to put right, not something to answer 200 to and drop.
+        const first = voucher.payment;
+        if (!first || (first.pence === command.pence && first.reference === command.reference && first.receivedOn === command.receivedOn)) return [];
+        throw new Rejection(
+          'voucher-already-paid',
+          `This voucher was paid on ${first.receivedOn}: ${formatPence(first.pence)}, reference ${first.reference}. A payment with other figures is not recorded.`,
+          409,
+        );
+      }
       const price = priceOf(voucher.voucher.value);
       if (command.pence !== price) throw new Rejection('wrong-amount', `This voucher costs ${formatPence(price)}.`, 422, 'pence');
       assertNotFuture(command.receivedOn, command.today, 'receivedOn');
