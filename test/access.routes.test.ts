@@ -14,7 +14,7 @@ t.teardown(close);
 
 const people = {} as Record<Exclude<Who, 'anonymous'>, Person>;
 people.coordinator = await signUp(app, 'Cora Coordinator');
-const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Meanwood Neighbours', kind: 'time_bank' }, people.coordinator.auth)).json().networkId;
+const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Meanwood Neighbours', kind: 'neighbourhood_network' }, people.coordinator.auth)).json().networkId;
 const base = `/api/v1/networks/${networkId}`;
 people.outsider = await signUp(app, 'Otto Outsider');
 for (const role of ['member', 'treasurer', 'board', 'mentor', 'family'] as const) {

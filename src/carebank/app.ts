@@ -82,10 +82,14 @@ const circleOf = (s: CircleStates) => ({
   policy: { requireDbsForSafeguarded: s.network.status === 'open' && s.network.requireDbsForSafeguarded },
 });
 
-/** Banked hours, their rules and claims are kept only in a care-bank scheme. */
+/**
+ * Banked hours, their rules and claims are kept in a care-bank scheme, or in a neighbourhood
+ * network that runs one among its services; never in a time bank or a co-operative, where hours
+ * given are a time bank's credits or nothing.
+ */
 async function requireScheme(deps: Deps, networkId: string): Promise<void> {
   const { network } = await readStates(deps.store, { network: [networkStream(networkId), networkDecider] as const });
-  requireKind(network, ['care_bank_scheme'], 'A care bank');
+  requireKind(network, ['care_bank_scheme', 'neighbourhood_network'], 'A care bank');
 }
 
 /** A new version of the scheme's rules (coordinators); If-Match names the rules' revision. */
