@@ -15,6 +15,10 @@ export const MAX_PENCE = 100_000_000;
  * between its limits, so it fits a 32-bit column with room to spare.
  */
 export const MAX_BALANCE_MINUTES = 100 * MAX_MINUTES;
+/** A lower balance limit: not above zero, and not below -MAX_BALANCE_MINUTES. */
+export const lowerLimitMinutes = z.number().int('must be whole minutes').max(0, 'must not be above zero').min(-MAX_BALANCE_MINUTES, `must be at least -${MAX_BALANCE_MINUTES} minutes`);
+/** An upper balance limit: not below zero, and not above MAX_BALANCE_MINUTES. */
+export const upperLimitMinutes = z.number().int('must be whole minutes').min(0, 'must not be below zero').max(MAX_BALANCE_MINUTES, `must be at most ${MAX_BALANCE_MINUTES} minutes`);
 /**
  * The most any sum of pence may reach and still be exact as a JavaScript number. Sums that can
  * grow without end (a register's income over the years) are kept as bigint or checked against this.

@@ -9,7 +9,7 @@ import type { Hearth } from '../hearth.ts';
 import { shownName } from '../access/person.ts';
 import { categoryName } from '../timebank/settings.ts';
 import * as timebank from '../timebank/app.ts';
-import { formatMinutes, MAX_MINUTES, MAX_BALANCE_MINUTES } from '../units.ts';
+import { formatMinutes, lowerLimitMinutes, minutes, upperLimitMinutes } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
@@ -18,7 +18,6 @@ import { id, isoDate, text, reasonText } from '../bounds.ts';
 const networkParams = z.object({ networkId: id() });
 const exchangeParams = networkParams.extend({ exchangeId: id() });
 const accountParams = networkParams.extend({ personId: id() });
-const minutes = z.number().int('must be whole minutes').positive('must be more than zero').max(MAX_MINUTES, `must be at most ${MAX_MINUTES} minutes`);
 const reason = z.strictObject({ reason: reasonText() });
 
 /** A party's name, with their time bank's when it is not the one reading. */
@@ -57,8 +56,8 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "Set the network's balance limits and longest exchange, with a reason (coordinators)",
           params: networkParams,
           body: z.strictObject({
-            lowerMinutes: z.number().int().min(-MAX_BALANCE_MINUTES).max(0),
-            upperMinutes: z.number().int().min(0).max(MAX_BALANCE_MINUTES),
+            lowerMinutes: lowerLimitMinutes,
+            upperMinutes: upperLimitMinutes,
             maxExchangeMinutes: minutes.max(24 * 60),
             reason: reasonText(),
           }),
@@ -78,7 +77,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Set one member's limits (null: the network's), with a reason (coordinators)",
           params: accountParams,
-          body: z.strictObject({ lowerMinutes: z.number().int().min(-MAX_BALANCE_MINUTES).max(0).nullable(), upperMinutes: z.number().int().min(0).max(MAX_BALANCE_MINUTES).nullable(), reason: reasonText() }),
+          body: z.strictObject({ lowerMinutes: lowerLimitMinutes.nullable(), upperMinutes: upperLimitMinutes.nullable(), reason: reasonText() }),
           response: { 200: writeResult },
         },
       },

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { formatMinutes, signedMinutes, MAX_BALANCE_MINUTES } from '../units.ts';
+import { formatMinutes, signedMinutes, lowerLimitMinutes, upperLimitMinutes } from '../units.ts';
 import { id, isoDate, reasonText } from '../bounds.ts';
 
 export const COMMUNITY = 'community';
@@ -31,8 +31,8 @@ export const AccountLimitsSet = defineEvent(
   z.strictObject({
     networkId: id(),
     holder: z.string().min(1),
-    lowerMinutes: z.number().int().min(-MAX_BALANCE_MINUTES).max(0).nullable(),
-    upperMinutes: z.number().int().min(0).max(MAX_BALANCE_MINUTES).nullable(),
+    lowerMinutes: lowerLimitMinutes.nullable(),
+    upperMinutes: upperLimitMinutes.nullable(),
     reason: reasonText(),
   }),
 );

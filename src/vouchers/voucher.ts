@@ -9,7 +9,7 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { Sealed } from '../access/vault.ts';
 import { assertNotFuture } from '../pools/pool.ts';
-import { formatPence, pence, wholePence } from '../units.ts';
+import { formatPence, pence, wholePence, MAX_PENCE } from '../units.ts';
 import { id, isoDate, name, reasonText } from '../bounds.ts';
 
 const date = isoDate();
@@ -24,7 +24,10 @@ export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', polic
 
 export const voucherValue = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('amount'), pence: pence }),
-  z.strictObject({ kind: z.literal('sessions'), activity: name(120), sessions: z.number().int().min(1).max(200), pencePerSession: pence }),
+  z
+    .strictObject({ kind: z.literal('sessions'), activity: name(120), sessions: z.number().int().min(1).max(200), pencePerSession: pence })
+    // Its price is one amount, under the same ceiling as a voucher of an amount.
+    .refine((v) => v.sessions * v.pencePerSession <= MAX_PENCE, { path: ['pencePerSession'], message: 'the voucher would cost more than £1,000,000' }),
 ]);
 export type VoucherValue = z.infer<typeof voucherValue>;
 
