@@ -9,6 +9,7 @@ import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts'
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { careActivities, rulesOn, type SchemeState } from './scheme.ts';
 import { id, isoDate } from '../bounds.ts';
+import { minutes, signedMinutes } from '../units.ts';
 
 export const POOL = 'pool';
 
@@ -19,7 +20,7 @@ export const CareLogged = defineEvent(
     networkId: id(),
     volunteerId: id(),
     recipientId: id(),
-    minutes: z.number().int().positive(),
+    minutes: minutes,
     activity: z.enum(careActivities),
     occurredOn: isoDate(),
     loggedBy: id(),
@@ -33,7 +34,7 @@ export const BankEntry = defineEvent(
   z.strictObject({
     networkId: id(),
     holder: z.string().min(1),
-    minutes: z.number().int().refine((m) => m !== 0, 'must not be zero'),
+    minutes: signedMinutes.refine((m) => m !== 0, 'must not be zero'),
     kind: z.enum(['banked', 'pledged', 'pledge-received', 'donated', 'pool-received', 'claimed']),
     /** The care record, pledge, donation or claim this belongs to. */
     ref: id(),

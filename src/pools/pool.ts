@@ -10,13 +10,13 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion, type Share } from './apportion.ts';
-import { formatPence, pence } from '../units.ts';
-import { id, isoDate, text, name } from '../bounds.ts';
+import { formatPence, pence, signedPence, wholePence } from '../units.ts';
+import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
 const reference = name(140, { min: 0 });
 const date = isoDate();
 /** Who an amount was for: each budget holder's part of it. */
-export const shares = z.array(z.strictObject({ holderId: id(), pence: z.number().int('must be whole pence') }));
+export const shares = z.array(z.strictObject({ holderId: id(), pence: signedPence }));
 
 export const PoolOpened = defineEvent(
   'pools.PoolOpened',
@@ -25,7 +25,7 @@ export const PoolOpened = defineEvent(
     networkId: id(),
     name: name(120),
     /** Payments above this need two approvers; at or below it, one. */
-    twoApproversAbovePence: z.number().int().min(0),
+    twoApproversAbovePence: wholePence,
   }),
 );
 
@@ -77,7 +77,7 @@ export const TransferredIn = defineEvent('pools.TransferredIn', z.strictObject({
  */
 export const EntryCorrected = defineEvent(
   'pools.EntryCorrected',
-  z.strictObject({ poolId: id(), correctionId: id(), corrects: id(), pence: z.number().int(), shares, reason: z.string().trim().min(1).max(500), correctedOn: date }),
+  z.strictObject({ poolId: id(), correctionId: id(), corrects: id(), pence: signedPence, shares, reason: reasonText(), correctedOn: date }),
 );
 
 /** At a period's close: an unspent surplus given back to the community, as the Leeds pilot intended. */

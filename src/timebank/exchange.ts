@@ -10,6 +10,7 @@ import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts'
 import type { MembershipState } from '../access/membership.ts';
 import type { PartnershipState } from '../networks/partnership.ts';
 import { id, isoDate, text, reasonText } from '../bounds.ts';
+import { minutes, MAX_MINUTES } from '../units.ts';
 
 const ids = { exchangeId: id() };
 export const ExchangeLogged = defineEvent(
@@ -21,12 +22,12 @@ export const ExchangeLogged = defineEvent(
     receiverId: id(),
     /** Set when the receiver belongs to another time bank: the credits pass through both clearing accounts. */
     receiverNetworkId: id().optional(),
-    minutes: z.number().int().positive(),
+    minutes: minutes,
     category: categoryName,
     /** The category's rate when the exchange was logged: 100 is an hour for an hour. */
-    ratePercent: z.number().int().positive(),
+    ratePercent: z.number().int().positive().max(1000),
     /** Minutes moved between the accounts once confirmed: minutes × rate. */
-    credited: z.number().int().positive(),
+    credited: z.number().int().positive().max(10 * MAX_MINUTES),
     description: text(500, { min: 0, lines: true }),
     occurredOn: isoDate(),
     loggedBy: id(),
