@@ -184,10 +184,11 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
       // Money for a voucher that has expired is not taken: it would be held for no one.
       if (voucher.status === 'expired') throw new Rejection('voucher-closed', 'This voucher has expired.', 409);
       if (voucher.status !== 'awaiting-payment') {
-        // The same payment told twice is recorded once; another payment for a paid voucher is a
-        // mistake to put right, not something to answer 200 to and drop.
+        // The same money under the same reference told twice is recorded once, whatever day it is
+        // said to have come; other figures for a paid voucher are a mistake to put right, not
+        // something to answer 200 to and drop.
         const first = voucher.payment;
-        if (!first || (first.pence === command.pence && first.reference === command.reference && first.receivedOn === command.receivedOn)) return [];
+        if (!first || (first.pence === command.pence && first.reference === command.reference)) return [];
         throw new Rejection(
           'voucher-already-paid',
           `This voucher was paid on ${first.receivedOn}: ${formatPence(first.pence)}, reference ${first.reference}. A payment with other figures is not recorded.`,
