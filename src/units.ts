@@ -2,12 +2,39 @@
 // point. The API's schemas, the pages and the command line parse and show them from here.
 import { z } from 'zod';
 
-/** A length of time given or received: whole minutes, more than zero. */
-export const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
-/** An amount of money: whole pence, more than zero. */
-export const pence = z.number().int('must be whole pence').positive('must be more than zero');
-/** An amount of money that may be nothing: whole pence, not negative. */
-export const wholePence = z.number().int('must be whole pence').min(0, 'must not be negative');
+/**
+ * Ceilings. No single amount is larger than these: a million minutes is nearly two years of
+ * time without a break, and £1m is more than any pool, voucher or share Hearth is for. They keep
+ * every amount inside the read tables' columns (minutes are 32-bit integers there) and every sum
+ * of them far under 2^53, where JavaScript numbers stop being exact.
+ */
+export const MAX_MINUTES = 1_000_000;
+export const MAX_PENCE = 100_000_000;
+/**
+ * The most a balance may be set to run to, either way: a time bank's limits. A balance stays
+ * between its limits, so it fits a 32-bit column with room to spare.
+ */
+export const MAX_BALANCE_MINUTES = 100 * MAX_MINUTES;
+/** A lower balance limit: not above zero, and not below -MAX_BALANCE_MINUTES. */
+export const lowerLimitMinutes = z.number().int('must be whole minutes').max(0, 'must not be above zero').min(-MAX_BALANCE_MINUTES, `must be at least -${MAX_BALANCE_MINUTES} minutes`);
+/** An upper balance limit: not below zero, and not above MAX_BALANCE_MINUTES. */
+export const upperLimitMinutes = z.number().int('must be whole minutes').min(0, 'must not be below zero').max(MAX_BALANCE_MINUTES, `must be at most ${MAX_BALANCE_MINUTES} minutes`);
+/**
+ * The most any sum of pence may reach and still be exact as a JavaScript number. Sums that can
+ * grow without end (a register's income over the years) are kept as bigint or checked against this.
+ */
+export const MAX_BALANCE_PENCE = Number.MAX_SAFE_INTEGER;
+
+/** A length of time given or received: whole minutes, more than zero, at most MAX_MINUTES. */
+export const minutes = z.number().int('must be whole minutes').positive('must be more than zero').max(MAX_MINUTES, `must be at most ${MAX_MINUTES} minutes`);
+/** A correction of time: whole minutes, either way, at most MAX_MINUTES. */
+export const signedMinutes = z.number().int('must be whole minutes').min(-MAX_MINUTES, `must be at least -${MAX_MINUTES} minutes`).max(MAX_MINUTES, `must be at most ${MAX_MINUTES} minutes`);
+/** An amount of money: whole pence, more than zero, at most MAX_PENCE (£1m). */
+export const pence = z.number().int('must be whole pence').positive('must be more than zero').max(MAX_PENCE, 'must be at most £1,000,000');
+/** An amount of money that may be nothing: whole pence, not negative, at most MAX_PENCE. */
+export const wholePence = z.number().int('must be whole pence').min(0, 'must not be negative').max(MAX_PENCE, 'must be at most £1,000,000');
+/** A correction of money: whole pence, either way, at most MAX_PENCE. */
+export const signedPence = z.number().int('must be whole pence').min(-MAX_PENCE, 'must be at least -£1,000,000').max(MAX_PENCE, 'must be at most £1,000,000');
 
 /** Minutes as h:mm, with a sign when negative. */
 export function formatMinutes(value: number): string {

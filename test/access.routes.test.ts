@@ -14,7 +14,7 @@ t.teardown(close);
 
 const people = {} as Record<Exclude<Who, 'anonymous'>, Person>;
 people.coordinator = await signUp(app, 'Cora Coordinator');
-const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Meanwood Neighbours', kind: 'time_bank' }, people.coordinator.auth)).json().networkId;
+const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Meanwood Neighbours', kind: 'neighbourhood_network' }, people.coordinator.auth)).json().networkId;
 const base = `/api/v1/networks/${networkId}`;
 people.outsider = await signUp(app, 'Otto Outsider');
 for (const role of ['member', 'treasurer', 'board', 'mentor', 'family'] as const) {
@@ -232,7 +232,7 @@ const routes: Route[] = [
   },
   { name: 'POST /networks/:id/pools/:poolId/refunds', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/refunds`, { paymentId: randomUUID(), pence: 100, reference: 'Credit note', receivedOn: '2026-11-01' }, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/corrections', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/corrections`, { corrects: randomUUID(), pence: -100, reason: 'Keyed wrong', correctedOn: '2026-11-01' }, headers(who)) },
-  { name: 'POST /networks/:id/pools/:poolId/periods', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/periods`, { periodEnd: '2999-12-31' }, headers(who)) },
+  { name: 'POST /networks/:id/pools/:poolId/periods', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${pool}/periods`, { periodEnd: '2100-12-31' }, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/transfers', allowed: ['coordinator', 'treasurer'], call: (who) => send(app, 'POST', `${pool}/transfers`, { pence: 100, submittedOn: '2026-11-01', toPoolId: randomUUID(), reason: 'Outings' }, headers(who)) },
   {
     name: 'POST /networks/:id/pools/:poolId/bank-statements',

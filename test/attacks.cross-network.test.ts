@@ -23,8 +23,8 @@ const everyRole = ['member', 'coordinator', 'treasurer', 'board', 'mentor', 'fam
 type Answer = Awaited<ReturnType<typeof send>>;
 
 /** Opens a network as `coordinator`; its API base. */
-async function opened(coordinator: Person, name: string) {
-  const res = await setUp(send(app, 'POST', `${api}/networks`, { name, kind: 'time_bank' }, coordinator.auth), 201);
+async function opened(coordinator: Person, name: string, kind = 'time_bank') {
+  const res = await setUp(send(app, 'POST', `${api}/networks`, { name, kind }, coordinator.auth), 201);
   const networkId = res.json().networkId as string;
   return { networkId, base: `${api}/networks/${networkId}` };
 }
@@ -43,10 +43,10 @@ async function recorded(network: { base: string }, coordinator: Person, name: st
   return res.json().personId as string;
 }
 
-// Network A, a time bank: Cora coordinates; Ann (email, name, date of birth), Bob, Dot, Gus and Vic
+// Network A, a neighbourhood network that keeps a time bank and a care bank: Cora coordinates; Ann (email, name, date of birth), Bob, Dot, Gus and Vic
 // are members with accounts; Fay is recorded by Cora, and flagged for safeguarding.
 const cora = await signUp(app, 'Cora Coordinator', { dateOfBirth: '1970-06-01' });
-const A = await opened(cora, 'Meanwood Time Bank');
+const A = await opened(cora, 'Meanwood Time Bank', 'neighbourhood_network');
 const ann = await member(A, cora, 'Ann Atkinson', { dateOfBirth: '1941-03-02' });
 const bob = await member(A, cora, 'Bob Barraclough');
 const dot = await member(A, cora, 'Dot Dawson');

@@ -148,7 +148,11 @@ t.test('money is read exactly, as far as the layout writes it', async (t) => {
   t.equal(hearth('+0.1'), 10);
   t.equal(hearth('0.29'), 29, 'not 28.999…');
   t.equal(hearth('1005.07'), 100507);
-  t.equal(hearth('99999999.99'), 9999999999);
+  t.equal(hearth('999999.99'), 99999999);
+  t.equal(hearth('1,000,000.00'), 100000000, 'up to the ceiling of one entry');
+  t.match(refusal(`Date,Description,Amount,Balance\n2026-01-02,x,"1000000.01",\n`), { line: 2, reason: /more than the £1,000,000 one entry may be/ }, 'and not past it');
+  t.match(refusal(`Date,Description,Amount,Balance\n0001-01-02,x,"1.00",\n`), { line: 2, reason: /not from 1900-01-01 to 2100-12-31/ }, 'a date outside the window');
+  t.match(refusal(`Date,Description,Amount,Balance\n2026-01-02,"x\u0000y","1.00",\n`), { line: 2, reason: /the description must not contain a NUL/ }, 'a NUL in a description');
 });
 
 t.test('a running balance that does not follow refuses the file at that line', async (t) => {

@@ -95,7 +95,8 @@ t.test('the money arriving', async (t) => {
   given([bought(computerSkills)]).when(pay({ receivedOn: BOUGHT_ON, today: BOUGHT_ON })).then(t, [paid(9_000, BOUGHT_ON)], 'paid the day it was bought');
   t.match(voucher(...sessionsHeld), { status: 'held', leftPence: 9_000, leftSessions: 6 });
   given(sessionsHeld).when(pay()).then(t, [], 'the same payment twice is recorded once');
-  given(sessionsHeld).when(pay({ pence: 1 })).then(t, [], 'whatever the second says: the voucher is paid');
+  t.match(refusedGiven(sessionsHeld, pay({ pence: 1 })), { type: 'voucher-already-paid', status: 409 }, 'another payment, with other figures, is refused');
+  t.match(refusedGiven(sessionsHeld, pay({ reference: 'ANOTHER' })), { type: 'voucher-already-paid', status: 409 });
 
   const wrong = refusedGiven([bought(computerSkills)], pay({ pence: 8_999 }));
   t.match(wrong, { type: 'wrong-amount', status: 422, field: 'pence' });

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id, isoDate, isoDateTime, reasonText } from '../bounds.ts';
 
 export const roles = ['member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'] as const;
 export type Role = (typeof roles)[number];
@@ -11,17 +12,17 @@ export const roleList = z.array(z.enum(roles)).min(1).max(roles.length).refine((
 
 export const dbsCheckTypes = ['basic', 'standard', 'enhanced', 'enhanced_with_barred_lists'] as const;
 
-const ids = { networkId: z.uuid(), personId: z.uuid() };
+const ids = { networkId: id(), personId: id() };
 export const MembershipRequested = defineEvent('access.MembershipRequested', z.strictObject({ ...ids }));
 export const MemberInvited = defineEvent('access.MemberInvited', z.strictObject({ ...ids, invitedBy: z.string() }));
 export const MembershipApproved = defineEvent(
   'access.MembershipApproved',
-  z.strictObject({ ...ids, approvedBy: z.string(), approvedAt: z.iso.datetime(), roles: roleList }),
+  z.strictObject({ ...ids, approvedBy: z.string(), approvedAt: isoDateTime(), roles: roleList }),
 );
-export const MemberRolesChanged = defineEvent('access.MemberRolesChanged', z.strictObject({ ...ids, roles: roleList, reason: z.string().min(1).max(500) }));
+export const MemberRolesChanged = defineEvent('access.MemberRolesChanged', z.strictObject({ ...ids, roles: roleList, reason: reasonText() }));
 export const DbsCheckRecorded = defineEvent(
   'access.DbsCheckRecorded',
-  z.strictObject({ ...ids, checkType: z.enum(dbsCheckTypes), issuedOn: z.iso.date(), expiresOn: z.iso.date() }),
+  z.strictObject({ ...ids, checkType: z.enum(dbsCheckTypes), issuedOn: isoDate(), expiresOn: isoDate() }),
 );
 
 export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MemberRolesChanged, DbsCheckRecorded];

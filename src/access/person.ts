@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id, isoDate, isoDateTime, text, name } from '../bounds.ts';
 
 const sealed = z.string().startsWith('v1.');
 
@@ -10,17 +11,17 @@ export const PersonRegistered = defineEvent(
   'access.PersonRegistered',
   // recordedIn: the network whose coordinator recorded a person who is not online. Its
   // coordinators may act for them while they have no account (see consent.ts).
-  z.strictObject({ personId: z.uuid(), details: sealed, hasAccount: z.boolean(), registeredAt: z.iso.datetime(), recordedIn: z.uuid().optional() }),
+  z.strictObject({ personId: id(), details: sealed, hasAccount: z.boolean(), registeredAt: isoDateTime(), recordedIn: id().optional() }),
 );
-export const PersonalDetailsChanged = defineEvent('access.PersonalDetailsChanged', z.strictObject({ personId: z.uuid(), details: sealed }));
-export const PasswordChanged = defineEvent('access.PasswordChanged', z.strictObject({ personId: z.uuid() }));
-export const SafeguardingFlagged = defineEvent('access.SafeguardingFlagged', z.strictObject({ personId: z.uuid(), needsSafeguarding: z.boolean() }));
-export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ personId: z.uuid(), erasedAt: z.iso.datetime() }));
+export const PersonalDetailsChanged = defineEvent('access.PersonalDetailsChanged', z.strictObject({ personId: id(), details: sealed }));
+export const PasswordChanged = defineEvent('access.PasswordChanged', z.strictObject({ personId: id() }));
+export const SafeguardingFlagged = defineEvent('access.SafeguardingFlagged', z.strictObject({ personId: id(), needsSafeguarding: z.boolean() }));
+export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ personId: id(), erasedAt: isoDateTime() }));
 // Written with each membership that becomes active, on the person's own stream: the networks a
 // person belongs to are then one stream, which a decision about them (erasure) holds still.
 // A person recorded without an account takes the way in their coordinator gave them.
-export const AccountClaimed = defineEvent('access.AccountClaimed', z.strictObject({ personId: z.uuid(), claimedAt: z.iso.datetime() }));
-export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: z.uuid(), networkId: z.uuid() }));
+export const AccountClaimed = defineEvent('access.AccountClaimed', z.strictObject({ personId: id(), claimedAt: isoDateTime() }));
+export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: id(), networkId: id() }));
 
 export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined, AccountClaimed];
 export type PersonEvent =
@@ -34,11 +35,11 @@ export type PersonEvent =
 
 /** What Hearth holds about a person, sealed as one value. */
 export const personalDetails = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: name(200),
   email: z.email().max(254).optional(),
   phone: z.string().trim().regex(/^[0-9+() -]{6,20}$/, 'must be a phone number').optional(),
-  dateOfBirth: z.iso.date().optional(),
-  notes: z.string().max(2000).optional(),
+  dateOfBirth: isoDate().optional(),
+  notes: text(2000, { min: 0, lines: true }).optional(),
 });
 export type PersonalDetails = z.infer<typeof personalDetails>;
 

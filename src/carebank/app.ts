@@ -11,7 +11,7 @@ import { todayOn } from '../clock.ts';
 import { decideAcross, readStates } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
-import { networkDecider, networkStream } from '../networks/network.ts';
+import { networkDecider, networkStream, requireKind } from '../networks/network.ts';
 import { formatMinutes } from '../units.ts';
 import {
   bankFolder,
@@ -82,9 +82,20 @@ const circleOf = (s: CircleStates) => ({
   policy: { requireDbsForSafeguarded: s.network.status === 'open' && s.network.requireDbsForSafeguarded },
 });
 
+/**
+ * Banked hours, their rules and claims are kept in a care-bank scheme, or in a neighbourhood
+ * network that runs one among its services; never in a time bank or a co-operative, where hours
+ * given are a time bank's credits or nothing.
+ */
+async function requireScheme(deps: Deps, networkId: string): Promise<void> {
+  const { network } = await readStates(deps.store, { network: [networkStream(networkId), networkDecider] as const });
+  requireKind(network, ['care_bank_scheme', 'neighbourhood_network'], 'A care bank');
+}
+
 /** A new version of the scheme's rules (coordinators); If-Match names the rules' revision. */
 export async function versionRules(deps: Deps, caller: Caller, input: { networkId: string; rules: Rules }): Promise<Written> {
   const { networkId, rules } = input;
+  await requireScheme(deps, networkId);
   const done = await decideAcross(
     deps.store,
     { rules: [schemeStream(networkId), schemeDecider], actor: membershipOf(networkId, caller.personId) },
@@ -115,6 +126,7 @@ export type CareInput = Omit<LogCare, 'careId' | 'networkId' | 'by' | 'circle' |
 /** Care given, logged by the volunteer or a coordinator; the record's id follows from the command's. */
 export async function logCare(deps: Deps, caller: Caller, input: { networkId: string } & CareInput): Promise<Written & { careId: string }> {
   const { networkId, ...care } = input;
+  await requireScheme(deps, networkId);
   const careId = uuidv5('care', caller.commandId);
   const today = todayOn(deps.clock);
   const done = await decideAcross(
@@ -175,6 +187,7 @@ export async function careRecord(deps: Deps, caller: Caller, input: { networkId:
 /** Banked hours pledged to a named relative in the scheme, by their holder (or a coordinator for them). */
 export async function pledge(deps: Deps, caller: Caller, input: { networkId: string; relativeId: string; minutes: number }): Promise<Written> {
   const { networkId, relativeId, minutes } = input;
+  await requireScheme(deps, networkId);
   const from = subjectOf(caller);
   const done = await decideAcross(
     deps.store,
@@ -191,6 +204,7 @@ export async function pledge(deps: Deps, caller: Caller, input: { networkId: str
 /** Banked hours given to the scheme's pool. */
 export async function donateToPool(deps: Deps, caller: Caller, input: { networkId: string; minutes: number }): Promise<Written> {
   const { networkId, minutes } = input;
+  await requireScheme(deps, networkId);
   const from = subjectOf(caller);
   const done = await decideAcross(
     deps.store,
@@ -207,6 +221,7 @@ export async function donateToPool(deps: Deps, caller: Caller, input: { networkI
 /** Care claimed from the claimant's own banked hours, from the age the rules in force allow. */
 export async function claimCare(deps: Deps, caller: Caller, input: { networkId: string; minutes: number }): Promise<Written> {
   const { networkId, minutes } = input;
+  await requireScheme(deps, networkId);
   const claimantId = subjectOf(caller);
   const today = todayOn(deps.clock);
   const claimantAge = await ageOf(deps, claimantId, today);

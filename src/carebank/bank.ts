@@ -8,36 +8,38 @@ import type { MembershipState } from '../access/membership.ts';
 import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { careActivities, rulesOn, type SchemeState } from './scheme.ts';
+import { id, isoDate } from '../bounds.ts';
+import { minutes, signedMinutes } from '../units.ts';
 
 export const POOL = 'pool';
 
 export const CareLogged = defineEvent(
   'carebank.CareLogged',
   z.strictObject({
-    careId: z.uuid(),
-    networkId: z.uuid(),
-    volunteerId: z.uuid(),
-    recipientId: z.uuid(),
-    minutes: z.number().int().positive(),
+    careId: id(),
+    networkId: id(),
+    volunteerId: id(),
+    recipientId: id(),
+    minutes: minutes,
     activity: z.enum(careActivities),
-    occurredOn: z.iso.date(),
-    loggedBy: z.uuid(),
+    occurredOn: isoDate(),
+    loggedBy: id(),
   }),
 );
-export const CareConfirmed = defineEvent('carebank.CareConfirmed', z.strictObject({ careId: z.uuid(), confirmedBy: z.uuid() }));
+export const CareConfirmed = defineEvent('carebank.CareConfirmed', z.strictObject({ careId: id(), confirmedBy: id() }));
 
 /** One movement of banked minutes in one holder's bank: positive adds, negative takes away. */
 export const BankEntry = defineEvent(
   'carebank.BankEntry',
   z.strictObject({
-    networkId: z.uuid(),
+    networkId: id(),
     holder: z.string().min(1),
-    minutes: z.number().int().refine((m) => m !== 0, 'must not be zero'),
+    minutes: signedMinutes.refine((m) => m !== 0, 'must not be zero'),
     kind: z.enum(['banked', 'pledged', 'pledge-received', 'donated', 'pool-received', 'claimed']),
     /** The care record, pledge, donation or claim this belongs to. */
-    ref: z.uuid(),
+    ref: id(),
     counterparty: z.string().nullable(),
-    entryDate: z.iso.date(),
+    entryDate: isoDate(),
     /** For banked care: the version of the scheme's rules in force. */
     rulesVersion: z.number().int().min(0).nullable(),
   }),

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id, isoDate } from '../bounds.ts';
+import { MAX_BALANCE_MINUTES } from '../units.ts';
 
 export const careActivities = ['befriending', 'shopping', 'lifts', 'gardening', 'household', 'other'] as const;
 
@@ -11,12 +13,12 @@ export const rulesShape = z.strictObject({
   minimumAgeToBank: z.number().int().min(16).max(120),
   claimFromAge: z.number().int().min(0).max(120),
   dailyCapMinutes: z.number().int().positive().max(24 * 60),
-  lifetimeCapMinutes: z.number().int().positive().nullable(),
-  effectiveFrom: z.iso.date(),
+  lifetimeCapMinutes: z.number().int().positive().max(MAX_BALANCE_MINUTES).nullable(),
+  effectiveFrom: isoDate(),
 });
 export type Rules = z.infer<typeof rulesShape>;
 
-export const SchemeRulesVersioned = defineEvent('carebank.SchemeRulesVersioned', rulesShape.extend({ networkId: z.uuid(), version: z.number().int().positive() }));
+export const SchemeRulesVersioned = defineEvent('carebank.SchemeRulesVersioned', rulesShape.extend({ networkId: id(), version: z.number().int().positive() }));
 
 /** Care4Care's defaults: bank from 18, claim from 60, at most 5 hours a day, no lifetime cap. */
 export const defaultRules: Rules = { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: '2000-01-01' };

@@ -12,19 +12,20 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { formatPence, pence } from '../units.ts';
 import { voteWeight, type Society } from './society.ts';
+import { id, isoDate, isoDateTime, text, name } from '../bounds.ts';
 
 export const choices = ['for', 'against', 'abstain'] as const;
 export type Choice = (typeof choices)[number];
 
-const at = z.iso.datetime();
-export const source = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('funds') }), z.strictObject({ kind: z.literal('pool'), poolId: z.uuid() })]);
+const at = isoDateTime();
+export const source = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('funds') }), z.strictObject({ kind: z.literal('pool'), poolId: id() })]);
 export type Source = z.infer<typeof source>;
 
 export const proposalTerms = z.strictObject({
-  title: z.string().trim().min(1).max(200),
+  title: name(200),
   pence: pence,
-  payee: z.string().trim().min(1).max(200),
-  purpose: z.string().trim().min(1).max(1000),
+  payee: name(200),
+  purpose: text(1000, { lines: true }),
   source,
   closesAt: at,
   /** The share of the electorate (by head) that must cast a ballot, abstentions included, for the vote to count. */
@@ -36,21 +37,21 @@ export const proposalTerms = z.strictObject({
 });
 export type ProposalTerms = z.infer<typeof proposalTerms>;
 
-const ids = { networkId: z.uuid(), proposalId: z.uuid() };
-export const ProposalMade = defineEvent('coop.ProposalMade', proposalTerms.extend({ ...ids, proposedBy: z.uuid(), madeAt: at }));
+const ids = { networkId: id(), proposalId: id() };
+export const ProposalMade = defineEvent('coop.ProposalMade', proposalTerms.extend({ ...ids, proposedBy: id(), madeAt: at }));
 export const VotingOpened = defineEvent(
   'coop.VotingOpened',
-  z.strictObject({ ...ids, openedBy: z.uuid(), openedAt: at, electorate: z.array(z.strictObject({ personId: z.uuid(), memberClass: z.string(), weight: z.number().int().min(1) })) }),
+  z.strictObject({ ...ids, openedBy: id(), openedAt: at, electorate: z.array(z.strictObject({ personId: id(), memberClass: name(60), weight: z.number().int().min(1).max(100) })) }),
 );
 /** A written proxy: `proxyId` may cast `grantorId`'s ballot on this proposal. */
 export const ProxyRecorded = defineEvent(
   'coop.ProxyRecorded',
-  z.strictObject({ ...ids, grantorId: z.uuid(), proxyId: z.uuid(), documentReference: z.string().trim().min(1).max(140), recordedBy: z.uuid(), recordedAt: at }),
+  z.strictObject({ ...ids, grantorId: id(), proxyId: id(), documentReference: name(140), recordedBy: id(), recordedAt: at }),
 );
 /** A ballot: `voterId`'s, cast by them or their proxy. Open ballots carry the choice, secret ones only its sealed form. */
 export const VoteCast = defineEvent(
   'coop.VoteCast',
-  z.strictObject({ ...ids, voterId: z.uuid(), castBy: z.uuid(), choice: z.enum(choices).nullable(), sealedChoice: z.string().nullable(), castAt: at }),
+  z.strictObject({ ...ids, voterId: id(), castBy: id(), choice: z.enum(choices).nullable(), sealedChoice: z.string().nullable(), castAt: at }),
 );
 const weights = { for: z.number().int().min(0), against: z.number().int().min(0), abstain: z.number().int().min(0) };
 export const ProposalClosed = defineEvent(
@@ -60,7 +61,7 @@ export const ProposalClosed = defineEvent(
 /** The one payment a passed proposal authorises; the source's own ledger records it too, pointing here. */
 export const ProposalPaid = defineEvent(
   'coop.ProposalPaid',
-  z.strictObject({ ...ids, paymentId: z.uuid(), pence: pence, source, invoiceReference: z.string().trim().min(1).max(140), paidOn: z.iso.date(), paidBy: z.uuid() }),
+  z.strictObject({ ...ids, paymentId: id(), pence: pence, source, invoiceReference: name(140), paidOn: isoDate(), paidBy: id() }),
 );
 
 export const proposalEventTypes = [ProposalMade, VotingOpened, ProxyRecorded, VoteCast, ProposalClosed, ProposalPaid];

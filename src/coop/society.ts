@@ -10,14 +10,15 @@ import { addDays, daysBetween } from '../dates.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion } from '../pools/apportion.ts';
 import { assertNotFuture } from '../pools/pool.ts';
-import { formatPence, pence, wholePence } from '../units.ts';
+import { formatPence, MAX_PENCE, pence, wholePence } from '../units.ts';
+import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
 /** No individual may hold more than £100,000 of withdrawable shares (the Act, s.24); rules may set lower. */
 export const STATUTORY_CAP_PENCE = 10_000_000;
 
-const date = z.iso.date();
+const date = isoDate();
 /** Whole pence, nothing included: a minimum holding, a later issue's membership share, a dividend's smallest part. */
-const memberClass = z.string().trim().min(1).max(60);
+const memberClass = name(60);
 
 export const rulesShape = z
   .strictObject({
@@ -38,75 +39,75 @@ export const rulesShape = z
   .refine((r) => r.minHoldingPence <= r.maxHoldingPence, { path: ['minHoldingPence'], message: 'must not be above maxHoldingPence' });
 export type CoopRules = z.infer<typeof rulesShape>;
 
-const ids = { networkId: z.uuid() };
-export const CoopFounded = defineEvent('coop.CoopFounded', z.strictObject({ ...ids, name: z.string().trim().min(1).max(120), rules: rulesShape, foundedOn: date }));
-export const RulesChanged = defineEvent('coop.RulesChanged', z.strictObject({ ...ids, rules: rulesShape, reason: z.string().trim().min(1).max(500), changedOn: date }));
+const ids = { networkId: id() };
+export const CoopFounded = defineEvent('coop.CoopFounded', z.strictObject({ ...ids, name: name(120), rules: rulesShape, foundedOn: date }));
+export const RulesChanged = defineEvent('coop.RulesChanged', z.strictObject({ ...ids, rules: rulesShape, reason: reasonText(), changedOn: date }));
 export const SharesApplied = defineEvent(
   'coop.SharesApplied',
-  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, pence: wholePence, appliedOn: date }),
+  z.strictObject({ ...ids, applicationId: id(), personId: id(), memberClass, pence: wholePence, appliedOn: date }),
 );
 /** Shares issued once paid for; a first issue admits the member and takes their membership share too. */
 export const SharesIssued = defineEvent(
   'coop.SharesIssued',
-  z.strictObject({ ...ids, applicationId: z.uuid(), personId: z.uuid(), memberClass, membershipSharePence: wholePence, pence: wholePence, issuedOn: date, issuedBy: z.uuid() }),
+  z.strictObject({ ...ids, applicationId: id(), personId: id(), memberClass, membershipSharePence: wholePence, pence: wholePence, issuedOn: date, issuedBy: id() }),
 );
-export const ApplicationDeclined = defineEvent('coop.ApplicationDeclined', z.strictObject({ ...ids, applicationId: z.uuid(), reason: z.string().trim().min(1).max(500), declinedBy: z.uuid() }));
+export const ApplicationDeclined = defineEvent('coop.ApplicationDeclined', z.strictObject({ ...ids, applicationId: id(), reason: reasonText(), declinedBy: id() }));
 export const WithdrawalRequested = defineEvent(
   'coop.WithdrawalRequested',
-  z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: pence, requestedOn: date, dueOn: date }),
+  z.strictObject({ ...ids, withdrawalId: id(), personId: id(), pence: pence, requestedOn: date, dueOn: date }),
 );
 /** All or part of a withdrawal paid; what is paid leaves the register that day. */
-export const WithdrawalPaid = defineEvent('coop.WithdrawalPaid', z.strictObject({ ...ids, withdrawalId: z.uuid(), personId: z.uuid(), pence: pence, paidOn: date, paidBy: z.uuid() }));
-export const WithdrawalsSuspended = defineEvent('coop.WithdrawalsSuspended', z.strictObject({ ...ids, reason: z.string().trim().min(1).max(500), on: date, by: z.uuid() }));
-export const WithdrawalsResumed = defineEvent('coop.WithdrawalsResumed', z.strictObject({ ...ids, on: date, by: z.uuid() }));
+export const WithdrawalPaid = defineEvent('coop.WithdrawalPaid', z.strictObject({ ...ids, withdrawalId: id(), personId: id(), pence: pence, paidOn: date, paidBy: id() }));
+export const WithdrawalsSuspended = defineEvent('coop.WithdrawalsSuspended', z.strictObject({ ...ids, reason: reasonText(), on: date, by: id() }));
+export const WithdrawalsResumed = defineEvent('coop.WithdrawalsResumed', z.strictObject({ ...ids, on: date, by: id() }));
 /** Withdrawable shares move only on a member's death or by their nomination, to another member. */
 export const SharesTransferred = defineEvent(
   'coop.SharesTransferred',
   z.strictObject({
     ...ids,
-    transferId: z.uuid(),
-    fromPersonId: z.uuid(),
-    toPersonId: z.uuid(),
+    transferId: id(),
+    fromPersonId: id(),
+    toPersonId: id(),
     pence: pence,
     reason: z.enum(['death', 'nomination']),
-    documentReference: z.string().trim().min(1).max(140),
+    documentReference: name(140),
     on: date,
-    recordedBy: z.uuid(),
+    recordedBy: id(),
   }),
 );
 /** The membership share is forfeit to reserves; nothing is paid for it. */
 export const MembershipEnded = defineEvent(
   'coop.MembershipEnded',
-  z.strictObject({ ...ids, personId: z.uuid(), reason: z.enum(['left', 'died', 'expelled']), forfeitedPence: pence, on: date, recordedBy: z.uuid() }),
+  z.strictObject({ ...ids, personId: id(), reason: z.enum(['left', 'died', 'expelled']), forfeitedPence: pence, on: date, recordedBy: id() }),
 );
-const allocation = z.strictObject({ personId: z.uuid(), pence: wholePence });
+const allocation = z.strictObject({ personId: id(), pence: wholePence });
 export const InterestPaid = defineEvent(
   'coop.InterestPaid',
-  z.strictObject({ ...ids, declarationId: z.uuid(), rateBasisPoints: z.number().int().min(0), periodFrom: date, periodTo: date, paidOn: date, declaredBy: z.uuid(), allocations: z.array(allocation) }),
+  z.strictObject({ ...ids, declarationId: id(), rateBasisPoints: z.number().int().min(0).max(10_000), periodFrom: date, periodTo: date, paidOn: date, declaredBy: id(), allocations: z.array(allocation) }),
 );
 /** A patronage dividend: shared by participation in the period, never by shareholding. */
 export const DividendPaid = defineEvent(
   'coop.DividendPaid',
   z.strictObject({
     ...ids,
-    declarationId: z.uuid(),
+    declarationId: id(),
     pence: pence,
     basis: z.enum(['timebank-minutes', 'services-used-pence']),
     periodFrom: date,
     periodTo: date,
     paidOn: date,
-    declaredBy: z.uuid(),
-    allocations: z.array(allocation.extend({ participation: z.number().int().min(0) })),
+    declaredBy: id(),
+    allocations: z.array(allocation.extend({ participation: z.number().int().min(0).max(MAX_PENCE) })),
   }),
 );
 export const IncomeReceived = defineEvent(
   'coop.IncomeReceived',
-  z.strictObject({ ...ids, incomeId: z.uuid(), pence: pence, source: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(140), receivedOn: date }),
+  z.strictObject({ ...ids, incomeId: id(), pence: pence, source: name(200), reference: name(140), receivedOn: date }),
 );
 /** A payment out of the co-op's funds that its members voted for; it points at their proposal. */
 export const FundsSpent = defineEvent(
   'coop.FundsSpent',
-  z.strictObject({ ...ids, proposalId: z.uuid(), paymentId: z.uuid(), pence: pence, payee: z.string(), purpose: z.string(), invoiceReference: z.string(), paidOn: date }),
+  z.strictObject({ ...ids, proposalId: id(), paymentId: id(), pence: pence, payee: name(200), purpose: text(1000, { lines: true }), invoiceReference: name(140), paidOn: date }),
 );
 
 export const societyEventTypes = [
@@ -173,7 +174,7 @@ export type SocietyState =
       name: string;
       rules: CoopRules;
       members: Map<string, Member>;
-      applications: Map<string, { personId: string; memberClass: string; pence: number; status: 'applied' | 'issued' | 'declined' }>;
+      applications: Map<string, { personId: string; memberClass: string; pence: number; status: 'applied' | 'issued' | 'declined'; issuedOn?: string }>;
       withdrawals: Map<string, Withdrawal>;
       suspended: boolean;
       /** Money the co-op holds: share capital paid in and income, less what it has paid out. */
@@ -267,7 +268,7 @@ function sharesApplied(s: Society, d: EventData<'coop.SharesApplied'>): Society 
 }
 
 function sharesIssued(s: Society, d: EventData<'coop.SharesIssued'>): Society {
-  s.applications.get(d.applicationId)!.status = 'issued';
+  Object.assign(s.applications.get(d.applicationId)!, { status: 'issued', issuedOn: d.issuedOn });
   const existing = s.members.get(d.personId);
   // Rejoining: shares still under notice from before stay on the register until they are paid.
   if (!existing || existing.status !== 'member') {
@@ -480,7 +481,11 @@ function applyForShares(command: CommandOf<'ApplyForShares'>, state: Society): S
 function issueShares(command: CommandOf<'IssueShares'>, state: Society): SocietyEvent[] {
   const application = state.applications.get(command.applicationId);
   if (!application) throw new Rejection('application-not-found', 'There is no such application.', 404);
-  if (application.status === 'issued') return [];
+  if (application.status === 'issued') {
+    // Issued once: told again on the same date it is the same issue; on another, a conflict.
+    if (application.issuedOn === undefined || application.issuedOn === command.issuedOn) return [];
+    throw new Rejection('application-settled', `These shares were issued on ${application.issuedOn}.`, 409, 'issuedOn');
+  }
   if (application.status === 'declined') throw new Rejection('application-declined', 'This application was declined.', 409);
   assertRecordDate(state, command.issuedOn, command.today, 'issuedOn');
   const m = state.members.get(application.personId);

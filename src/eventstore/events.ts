@@ -2,6 +2,7 @@
 // when it is appended and again when it is read; older versions are upcast on read, never rewritten.
 import { z } from 'zod';
 import type { EventStore, ExpectedRevision, NewEvent, RecordedEvent, EventMetadata, AppendResult, StreamWrite } from './port.ts';
+import { id, isoDateTime } from '../bounds.ts';
 
 export interface EventType<T extends string = string, S extends z.ZodType = z.ZodType> {
   type: T;
@@ -44,10 +45,10 @@ export class UnknownEventType extends Error {
 export const metadataSchema = z.strictObject({
   actor: z.string().min(1),
   onBehalfOf: z.string().min(1).nullable(),
-  commandId: z.uuid(),
-  correlationId: z.uuid(),
-  causationId: z.uuid().nullable(),
-  recordedAt: z.iso.datetime(),
+  commandId: id(),
+  correlationId: id(),
+  causationId: id().nullable(),
+  recordedAt: isoDateTime(),
 });
 
 export class EventRegistry {

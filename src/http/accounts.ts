@@ -11,10 +11,11 @@ import { signedIn } from '../access/guard.ts';
 import * as access from '../access/app.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { waitForProjections, writeResult } from './reads.ts';
+import { id, name } from '../bounds.ts';
 
 const password = z.string().min(12, 'must be at least 12 characters').max(200);
-const history = z.array(z.object({ position: z.number().int(), type: z.string(), networkId: z.uuid().nullable(), actor: z.string(), onBehalfOf: z.string().nullable(), recordedAt: z.string() }));
-const personParams = z.object({ personId: z.uuid() });
+const history = z.array(z.object({ position: z.number().int(), type: z.string(), networkId: id().nullable(), actor: z.string(), onBehalfOf: z.string().nullable(), recordedAt: z.string() }));
+const personParams = z.object({ personId: id() });
 
 /**
  * What happens after a sign-up, in words true either way: Hearth sends no email, so it cannot say
@@ -57,8 +58,8 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'anyone', write: true } },
         schema: {
           summary: 'Take the way in a coordinator gave: a member recorded without an account chooses an email and a password',
-          body: z.strictObject({ code: z.string().trim().min(1).max(40), email: z.email().max(254), password }),
-          response: { 201: z.object({ personId: z.uuid(), revision: z.number().int(), position: z.number().int() }) },
+          body: z.strictObject({ code: name(40), email: z.email().max(254), password }),
+          response: { 201: z.object({ personId: id(), revision: z.number().int(), position: z.number().int() }) },
         },
       },
       async (request, reply) => reply.code(201).send(await access.claimAccount(hearth, request.caller, request.body)),
@@ -71,7 +72,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Sign in: a bearer token for the API, or a session cookie for pages',
           body: z.strictObject({ email: z.string().max(254), password: z.string().max(200), kind: z.enum(['bearer', 'cookie']).default('bearer') }),
-          response: { 201: z.object({ personId: z.uuid(), token: z.string().optional(), csrfToken: z.string(), expiresAt: z.string() }) },
+          response: { 201: z.object({ personId: id(), token: z.string().optional(), csrfToken: z.string(), expiresAt: z.string() }) },
         },
       },
       async (request, reply) => {
@@ -118,9 +119,9 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Who I am, and the networks I belong to',
           response: {
             200: z.object({
-              personId: z.uuid(),
+              personId: id(),
               name: z.string().nullable(),
-              memberships: z.array(z.object({ networkId: z.uuid(), networkName: z.string().nullable(), kind: z.string().nullable(), status: z.string(), roles: z.array(z.string()) })),
+              memberships: z.array(z.object({ networkId: id(), networkName: z.string().nullable(), kind: z.string().nullable(), status: z.string(), roles: z.array(z.string()) })),
             }),
           },
         },

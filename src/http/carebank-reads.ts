@@ -6,8 +6,9 @@ import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { latestEntries } from '../carebank/app.ts';
 import { readAfter, waitForProjections } from './reads.ts';
+import { id } from '../bounds.ts';
 
-const params = z.object({ networkId: z.uuid(), personId: z.uuid() });
+const params = z.object({ networkId: id(), personId: id() });
 
 const entry = z.object({
   date: z.string(),

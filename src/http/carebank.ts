@@ -9,21 +9,22 @@ import * as carebank from '../carebank/app.ts';
 import { careActivities, rulesShape } from '../carebank/scheme.ts';
 import { minutes } from '../units.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
+import { id, isoDate } from '../bounds.ts';
 
-const networkParams = z.object({ networkId: z.uuid() });
-const careParams = networkParams.extend({ careId: z.uuid() });
+const networkParams = z.object({ networkId: id() });
+const careParams = networkParams.extend({ careId: id() });
 
 const rulesVersion = z.object({ ...rulesShape.shape, version: z.number().int().min(0) });
 const careRecord = z.object({
-  careId: z.uuid(),
+  careId: id(),
   status: z.enum(['logged', 'confirmed']),
-  networkId: z.uuid(),
-  volunteerId: z.uuid(),
-  recipientId: z.uuid(),
+  networkId: id(),
+  volunteerId: id(),
+  recipientId: id(),
   minutes: z.number().int(),
   activity: z.enum(careActivities),
   occurredOn: z.string(),
-  loggedBy: z.uuid(),
+  loggedBy: id(),
   revision: z.number().int().describe('The revision of the care record; send it back in If-Match when confirming'),
 });
 
@@ -66,8 +67,8 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Log non-personal care given to an older person (the volunteer, or a coordinator); refused without a current DBS check where the scheme asks one for a person flagged for safeguarding',
           params: networkParams,
-          body: z.strictObject({ volunteerId: z.uuid(), recipientId: z.uuid(), minutes: minutes.max(24 * 60), activity: z.enum(careActivities), occurredOn: z.iso.date() }),
-          response: { 201: writeResult.extend({ careId: z.uuid() }) },
+          body: z.strictObject({ volunteerId: id(), recipientId: id(), minutes: minutes.max(24 * 60), activity: z.enum(careActivities), occurredOn: isoDate() }),
+          response: { 201: writeResult.extend({ careId: id() }) },
         },
         config: { guard: { who: 'member', onBehalf: true, write: true } },
       },
@@ -108,7 +109,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       `${base}/pledges`,
       {
-        schema: { summary: 'Pledge banked hours to a named relative', params: networkParams, body: z.strictObject({ relativeId: z.uuid(), minutes }), response: { 201: writeResult } },
+        schema: { summary: 'Pledge banked hours to a named relative', params: networkParams, body: z.strictObject({ relativeId: id(), minutes }), response: { 201: writeResult } },
         config: { guard: { who: 'member', onBehalf: true, write: true } },
       },
       async (request, reply) => reply.code(201).send(await carebank.pledge(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
@@ -135,7 +136,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/accounts/:personId`,
       {
-        schema: { summary: "A holder's banked hours (the holder, or a coordinator)", params: networkParams.extend({ personId: z.uuid() }), querystring: readAfter.extend({ asAt: z.iso.date().optional() }) },
+        schema: { summary: "A holder's banked hours (the holder, or a coordinator)", params: networkParams.extend({ personId: id() }), querystring: readAfter.extend({ asAt: isoDate().optional() }) },
         config: { guard: { who: 'member' } },
       },
       async (request, reply) => {
@@ -150,7 +151,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "The scheme's outstanding obligation (banked, unclaimed hours) by holders' age band, as at a date (coordinators, treasurers, board)",
           params: networkParams,
-          querystring: readAfter.extend({ asAt: z.iso.date() }),
+          querystring: readAfter.extend({ asAt: isoDate() }),
         },
         config: { guard: { who: ['coordinator', 'treasurer', 'board'] } },
       },

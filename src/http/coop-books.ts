@@ -14,6 +14,7 @@ import { asMoney } from '../units.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { coopParams } from './coop.ts';
 import { proposalParams } from './coop-votes.ts';
+import { id, isoDate, isoDateTime } from '../bounds.ts';
 
 const choice = z.enum(choices);
 const tallies = z.object({ for: z.number().int(), against: z.number().int(), abstain: z.number().int() });
@@ -35,7 +36,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
           params: coopParams,
           querystring: readAfter,
           response: {
-            200: z.object({ networkId: z.uuid(), name: z.string(), rules: rulesShape, foundedOn: z.iso.date(), funds: money, reserves: money, withdrawalsSuspended: z.boolean(), shareCapital: money, members: z.number().int() }),
+            200: z.object({ networkId: id(), name: z.string(), rules: rulesShape, foundedOn: isoDate(), funds: money, reserves: money, withdrawalsSuspended: z.boolean(), shareCapital: money, members: z.number().int() }),
           },
         },
       },
@@ -60,7 +61,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
           querystring: readAfter.extend({ status: z.enum(['applied', 'issued', 'declined']).optional() }),
           response: {
             200: z.object({
-              items: z.array(z.object({ applicationId: z.uuid(), personId: z.uuid(), name: z.string(), memberClass: z.string(), amount: money, status: z.string(), appliedOn: z.iso.date(), issuedOn: z.iso.date().nullable(), declineReason: z.string().nullable() })),
+              items: z.array(z.object({ applicationId: id(), personId: id(), name: z.string(), memberClass: z.string(), amount: money, status: z.string(), appliedOn: isoDate(), issuedOn: isoDate().nullable(), declineReason: z.string().nullable() })),
             }),
           },
         },
@@ -84,12 +85,12 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'The register of members and their shareholdings at the end of a day, and the total share capital then (board, treasurers); ?format=csv for a spreadsheet',
           params: coopParams,
-          querystring: readAfter.extend({ asAt: z.iso.date().optional().describe('The register at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json') }),
+          querystring: readAfter.extend({ asAt: isoDate().optional().describe('The register at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json') }),
           response: {
             200: z.object({
-              asAt: z.iso.date(),
+              asAt: isoDate(),
               shareCapital: money,
-              members: z.array(z.object({ personId: z.uuid(), name: z.string(), memberClass: z.string(), admittedOn: z.iso.date(), membershipShare: money, shares: money })),
+              members: z.array(z.object({ personId: id(), name: z.string(), memberClass: z.string(), admittedOn: isoDate(), membershipShare: money, shares: money })),
             }),
           },
         },
@@ -121,14 +122,14 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'member' } },
         schema: {
           summary: "A member's holding: class, membership share, withdrawable shares, what is being withdrawn, every movement, and interest and dividends allocated (the member, board, treasurers)",
-          params: coopParams.extend({ personId: z.uuid() }),
+          params: coopParams.extend({ personId: id() }),
           querystring: readAfter,
           response: {
             200: z.object({
-              personId: z.uuid(), name: z.string(), status: z.enum(['member', 'ended']), memberClass: z.string(), admittedOn: z.iso.date(), endedOn: z.iso.date().nullable(),
+              personId: id(), name: z.string(), status: z.enum(['member', 'ended']), memberClass: z.string(), admittedOn: isoDate(), endedOn: isoDate().nullable(),
               membershipShare: money, holding: money, withdrawing: money,
-              history: z.array(z.object({ date: z.iso.date(), kind: z.string(), amount: money, reference: z.uuid().nullable() })),
-              allocations: z.array(z.object({ declarationId: z.uuid(), kind: z.string(), paidOn: z.iso.date(), amount: money })),
+              history: z.array(z.object({ date: isoDate(), kind: z.string(), amount: money, reference: id().nullable() })),
+              allocations: z.array(z.object({ declarationId: id(), kind: z.string(), paidOn: isoDate(), amount: money })),
             }),
           },
         },
@@ -154,7 +155,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Proposals to spend, newest first, with their status and, once closed, whether they passed (members of the network)',
           params: coopParams,
           querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ proposalId: z.uuid(), title: z.string(), amount: money, status: z.string(), closesAt: z.iso.datetime(), passed: z.boolean().nullable() })) }) },
+          response: { 200: z.object({ items: z.array(z.object({ proposalId: id(), title: z.string(), amount: money, status: z.string(), closesAt: isoDateTime(), passed: z.boolean().nullable() })) }) },
         },
       },
       async (request, reply) => {
@@ -174,14 +175,14 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
           querystring: readAfter,
           response: {
             200: z.object({
-              proposalId: z.uuid(), title: z.string(), amount: money, payee: z.string(), purpose: z.string(), source, closesAt: z.iso.datetime(),
+              proposalId: id(), title: z.string(), amount: money, payee: z.string(), purpose: z.string(), source, closesAt: isoDateTime(),
               quorumPercent: z.number().int(), thresholdPercent: z.number().int(), secret: z.boolean(), hideResultsUntilClose: z.boolean(),
-              proposedBy: z.uuid(), madeAt: z.iso.datetime(), status: z.enum(['draft', 'open', 'closed']), openedAt: z.iso.datetime().nullable(),
+              proposedBy: id(), madeAt: isoDateTime(), status: z.enum(['draft', 'open', 'closed']), openedAt: isoDateTime().nullable(),
               electorate: z.number().int(), ballotsCast: z.number().int(),
-              myBallot: z.object({ castBy: z.uuid(), castAt: z.iso.datetime(), choice: choice.nullable().describe('Null for a secret ballot: it only shows that you voted') }).nullable(),
+              myBallot: z.object({ castBy: id(), castAt: isoDateTime(), choice: choice.nullable().describe('Null for a secret ballot: it only shows that you voted') }).nullable(),
               tallies: tallies.nullable().describe('Weighted votes; null while the results are hidden until the close'),
-              result: tallies.extend({ closedAt: z.iso.datetime(), electorate: z.number().int(), ballots: z.number().int(), quorumMet: z.boolean(), passed: z.boolean() }).nullable(),
-              payment: z.object({ paymentId: z.uuid(), amount: money, invoiceReference: z.string(), paidOn: z.iso.date(), paidBy: z.uuid() }).nullable(),
+              result: tallies.extend({ closedAt: isoDateTime(), electorate: z.number().int(), ballots: z.number().int(), quorumMet: z.boolean(), passed: z.boolean() }).nullable(),
+              payment: z.object({ paymentId: id(), amount: money, invoiceReference: z.string(), paidOn: isoDate(), paidBy: id() }).nullable(),
             }),
           },
         },
@@ -214,7 +215,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Every ballot cast, in order, changed votes included: who, cast by whom, when, and the choice for an open ballot once results are shown (members of the network)',
           params: proposalParams,
           querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ voterId: z.uuid(), name: z.string(), castBy: z.uuid(), castAt: z.iso.datetime(), choice: choice.nullable() })) }) },
+          response: { 200: z.object({ items: z.array(z.object({ voterId: id(), name: z.string(), castBy: id(), castAt: isoDateTime(), choice: choice.nullable() })) }) },
         },
       },
       async (request, reply) => {

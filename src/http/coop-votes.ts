@@ -12,8 +12,9 @@ import { choices, ProposalPaid, ProxyRecorded, proposalTerms } from '../coop/pro
 import { pence } from '../units.ts';
 import { writeResult, tagged } from './reads.ts';
 import { coopParams} from './coop.ts';
+import { id } from '../bounds.ts';
 
-export const proposalParams = coopParams.extend({ proposalId: z.uuid() });
+export const proposalParams = coopParams.extend({ proposalId: id() });
 const base = '/networks/:networkId/coop/proposals';
 const VOTES = `${base}/:proposalId/votes`;
 
@@ -31,7 +32,7 @@ export function coopVoteRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Propose spending: an amount, a payee and a purpose, from the co-op\'s funds or a pool of the network, with a voting window, a quorum and a threshold (members of the co-op)',
           params: coopParams,
           body: proposalTerms,
-          response: { 201: writeResult.extend({ proposalId: z.uuid() }) },
+          response: { 201: writeResult.extend({ proposalId: id() }) },
         },
       },
       async (request, reply) => reply.code(201).send(tagged(reply, await coop.propose(hearth, request.caller, { networkId: request.params.networkId, terms: request.body }))),
@@ -67,7 +68,7 @@ export function coopVoteRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Vote for, against or abstain, or change your vote, until the close; a proxy gives the grantor as voterId (electors, their proxies, or a coordinator on an elector's behalf)",
           params: proposalParams,
-          body: z.strictObject({ choice: z.enum(choices), voterId: z.uuid().optional().describe('Whose ballot: yours when left out, or the member who appointed you their proxy') }),
+          body: z.strictObject({ choice: z.enum(choices), voterId: id().optional().describe('Whose ballot: yours when left out, or the member who appointed you their proxy') }),
           response: { 201: writeResult },
         },
       },
@@ -99,8 +100,8 @@ export function coopVoteRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Make the one payment a passed proposal authorises, up to its amount, from the source it named; from a pool, name the budget holders it benefits (treasurers)',
           params: proposalParams,
-          body: ProposalPaid.schema.pick({ pence: true, invoiceReference: true }).extend({ beneficiaries: z.array(z.strictObject({ holderId: z.uuid(), pence })).default([]) }),
-          response: { 201: writeResult.extend({ paymentId: z.uuid() }) },
+          body: ProposalPaid.schema.pick({ pence: true, invoiceReference: true }).extend({ beneficiaries: z.array(z.strictObject({ holderId: id(), pence })).default([]) }),
+          response: { 201: writeResult.extend({ paymentId: id() }) },
         },
       },
       async (request, reply) => reply.code(201).send(tagged(reply, await coop.payForProposal(hearth, request.caller, { ...request.params, ...request.body }))),

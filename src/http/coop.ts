@@ -10,12 +10,14 @@ import type { Hearth } from '../hearth.ts';
 import * as coop from '../coop/app.ts';
 import { ApplicationDeclined, CoopFounded, DividendPaid, IncomeReceived, InterestPaid, MembershipEnded, RulesChanged, SharesApplied, SharesTransferred, WithdrawalPaid, WithdrawalRequested, WithdrawalsSuspended } from '../coop/society.ts';
 import { writeResult, tagged } from './reads.ts';
+import { id, isoDate } from '../bounds.ts';
+import { MAX_PENCE } from '../units.ts';
 
 
-export const coopParams = z.object({ networkId: z.uuid() });
-const applicationParams = coopParams.extend({ applicationId: z.uuid() });
-const allocation = z.object({ personId: z.uuid(), pence: z.number().int(), participation: z.number().int().optional() });
-const declared = writeResult.extend({ declarationId: z.uuid(), allocations: z.array(allocation) });
+export const coopParams = z.object({ networkId: id() });
+const applicationParams = coopParams.extend({ applicationId: id() });
+const allocation = z.object({ personId: id(), pence: z.number().int(), participation: z.number().int().optional() });
+const declared = writeResult.extend({ declarationId: id(), allocations: z.array(allocation) });
 
 export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
@@ -53,7 +55,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Apply for shares: to join, in a member class, or to hold more (the member, or a coordinator on their behalf)',
           params: coopParams,
           body: SharesApplied.schema.pick({ memberClass: true, pence: true }),
-          response: { 201: writeResult.extend({ applicationId: z.uuid() }) },
+          response: { 201: writeResult.extend({ applicationId: id() }) },
         },
       },
       async (request, reply) => reply.code(201).send(tagged(reply, await coop.applyForShares(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
@@ -66,7 +68,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Issue the shares applied for, once paid for, on a record date; a first issue admits the member (board)',
           params: applicationParams,
-          body: z.strictObject({ issuedOn: z.iso.date() }),
+          body: z.strictObject({ issuedOn: isoDate() }),
           response: { 200: writeResult },
         },
       },
@@ -90,7 +92,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "Give notice to withdraw shares; they are paid once the rules' notice has run (the member, or a coordinator on their behalf)",
           params: coopParams,
           body: WithdrawalRequested.schema.pick({ pence: true }),
-          response: { 201: writeResult.extend({ withdrawalId: z.uuid(), dueOn: z.iso.date() }) },
+          response: { 201: writeResult.extend({ withdrawalId: id(), dueOn: isoDate() }) },
         },
       },
       async (request, reply) => reply.code(201).send(tagged(reply, await coop.requestWithdrawal(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
@@ -102,7 +104,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: ['board', 'treasurer'], write: true, ifMatch: true } },
         schema: {
           summary: 'Pay all or part of a withdrawal once its notice has run; what is paid leaves the register that day (board, treasurers)',
-          params: coopParams.extend({ withdrawalId: z.uuid() }),
+          params: coopParams.extend({ withdrawalId: id() }),
           body: WithdrawalPaid.schema.pick({ pence: true }),
           response: { 201: writeResult },
         },
@@ -133,7 +135,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "Record a transfer of withdrawable shares to another member, on a member's death or by their written nomination (board)",
           params: coopParams,
           body: SharesTransferred.schema.omit({ networkId: true, transferId: true, recordedBy: true }),
-          response: { 201: writeResult.extend({ transferId: z.uuid() }) },
+          response: { 201: writeResult.extend({ transferId: id() }) },
         },
       },
       async (request, reply) => reply.code(201).send(tagged(reply, await coop.transferShares(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
@@ -178,7 +180,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
           params: coopParams,
           body: DividendPaid.schema
             .pick({ pence: true, basis: true, periodFrom: true, periodTo: true })
-            .extend({ participation: z.array(z.strictObject({ personId: z.uuid(), participation: z.number().int().min(0) })).optional() }),
+            .extend({ participation: z.array(z.strictObject({ personId: id(), participation: z.number().int().min(0).max(MAX_PENCE) })).optional() }),
           response: { 201: declared },
         },
       },
@@ -189,7 +191,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/income`,
       {
         config: { guard: { who: ['treasurer'], write: true } },
-        schema: { summary: 'Record money the co-op received (treasurers)', params: coopParams, body: IncomeReceived.schema.omit({ networkId: true, incomeId: true }), response: { 201: writeResult.extend({ incomeId: z.uuid() }) } },
+        schema: { summary: 'Record money the co-op received (treasurers)', params: coopParams, body: IncomeReceived.schema.omit({ networkId: true, incomeId: true }), response: { 201: writeResult.extend({ incomeId: id() }) } },
       },
       async (request, reply) => reply.code(201).send(tagged(reply, await coop.receiveIncome(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),
     );

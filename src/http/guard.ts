@@ -14,6 +14,7 @@ import type { Role } from '../access/membership.ts';
 import { actFor, requireMember, signedIn } from '../access/guard.ts';
 import type { Caller } from '../access/caller.ts';
 import { makeProblem, sendProblem } from './problem.ts';
+import { id } from '../bounds.ts';
 
 export interface Guard {
   /**
@@ -45,7 +46,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 const headerDocs = {
   idempotencyKey: z.string().optional().describe('Required: 1 to 255 visible characters, new for each request. A retry with the same key answers as the first did and writes nothing.'),
-  onBehalfOf: z.uuid().optional().describe('A coordinator acting for a member of this network, with their consent rules (see the README)'),
+  onBehalfOf: id().optional().describe('A coordinator acting for a member of this network, with their consent rules (see the README)'),
   ifMatch: z.string().optional().describe('The ETag last read ("3"): the write is refused with 412 if the resource has changed since'),
 };
 

@@ -12,12 +12,13 @@ import * as access from '../access/app.ts';
 import * as networks from '../networks/app.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
-const networkParams = z.object({ networkId: z.uuid() });
-const memberParams = networkParams.extend({ personId: z.uuid() });
-const network = z.object({ networkId: z.uuid(), name: z.string(), kind: z.enum(networkKinds), openedAt: z.string(), revision: z.number().int() });
+const networkParams = z.object({ networkId: id() });
+const memberParams = networkParams.extend({ personId: id() });
+const network = z.object({ networkId: id(), name: z.string(), kind: z.enum(networkKinds), openedAt: z.string(), revision: z.number().int() });
 const member = z.object({
-  personId: z.uuid(),
+  personId: id(),
   name: z.string().nullable(),
   status: z.string(),
   roles: z.array(z.string()),
@@ -38,7 +39,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Open a network; whoever opens it becomes its coordinator',
           body: z.strictObject({ name: networkName, kind: z.enum(networkKinds) }),
-          response: { 201: writeResult.extend({ networkId: z.uuid() }) },
+          response: { 201: writeResult.extend({ networkId: id() }) },
         },
       },
       async (request, reply) => {
@@ -112,7 +113,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       '/networks/:networkId/invitations',
       {
         config: { guard: { who: ['coordinator'], write: true } },
-        schema: { summary: 'Invite a person to join (coordinators): a person with an account joins only by accepting it themselves', params: networkParams, body: z.strictObject({ personId: z.uuid() }), response: { 201: writeResult } },
+        schema: { summary: 'Invite a person to join (coordinators): a person with an account joins only by accepting it themselves', params: networkParams, body: z.strictObject({ personId: id() }), response: { 201: writeResult } },
       },
       async (request, reply) => written(reply, await access.invite(hearth, request.caller, { ...request.params, ...request.body }), 201),
     );
@@ -146,7 +147,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Change a member's roles, with a reason (coordinators)",
           params: memberParams,
-          body: z.strictObject({ roles: roleList, reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ roles: roleList, reason: reasonText() }),
           response: { 200: writeResult },
         },
       },
@@ -161,7 +162,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Record a member who is not online (coordinators): no account, active at once, recorded by this network',
           params: networkParams,
           body: personalDetails.extend({ roles: roleList.default(['member']) }).strict(),
-          response: { 201: writeResult.extend({ personId: z.uuid() }) },
+          response: { 201: writeResult.extend({ personId: id() }) },
         },
       },
       async (request, reply) => {
@@ -207,7 +208,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Record a member's DBS check: its type and dates, never the certificate (coordinators)",
           params: memberParams,
-          body: z.strictObject({ checkType: z.enum(dbsCheckTypes), issuedOn: z.iso.date(), expiresOn: z.iso.date() }),
+          body: z.strictObject({ checkType: z.enum(dbsCheckTypes), issuedOn: isoDate(), expiresOn: isoDate() }),
           response: { 201: writeResult },
         },
       },
@@ -230,7 +231,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'May this member give care to that one, under the safeguarding policy? (coordinators, or the provider)',
           params: networkParams,
-          querystring: z.object({ providerId: z.uuid(), receiverId: z.uuid() }),
+          querystring: z.object({ providerId: id(), receiverId: id() }),
           response: { 200: z.object({ allowed: z.boolean(), reason: z.string().nullable() }) },
         },
       },
@@ -244,7 +245,7 @@ function written(reply: import('fastify').FastifyReply, done: { revision: number
   return reply.code(status).header('etag', etag(done.revision)).send({ revision: done.revision, position: done.position });
 }
 
-const cursorShape = z.object({ name: z.string(), id: z.uuid() });
+const cursorShape = z.object({ name: z.string(), id: id() });
 
 function encodeCursor(value: z.infer<typeof cursorShape>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -6,9 +6,10 @@ import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { acceptPartnership, endPartnership, listPartnerships, proposePartnership } from '../networks/partnership-app.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
+import { id, reasonText } from '../bounds.ts';
 
-const networkParams = z.object({ networkId: z.uuid() });
-const pairParams = networkParams.extend({ partnerNetworkId: z.uuid() });
+const networkParams = z.object({ networkId: id() });
+const pairParams = networkParams.extend({ partnerNetworkId: id() });
 const answer = writeResult.extend({ status: z.enum(['none', 'proposed', 'active', 'ended']) });
 
 export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -23,7 +24,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Propose a partnership to another time bank, so that members of the two may trade time; the other network's coordinator accepts it (coordinators)",
           params: networkParams,
-          body: z.strictObject({ partnerNetworkId: z.uuid() }),
+          body: z.strictObject({ partnerNetworkId: id() }),
           response: { 201: answer },
         },
       },
@@ -52,7 +53,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'End a partnership, with a reason: no new exchange between the two is logged or confirmed (coordinators of either network)',
           params: pairParams,
-          body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ reason: reasonText() }),
           response: { 200: answer },
         },
       },
@@ -72,7 +73,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
           querystring: readAfter,
           response: {
             200: z.object({
-              items: z.array(z.object({ partnerNetworkId: z.uuid(), partnerName: z.string(), status: z.enum(['proposed', 'active', 'ended']), proposedBy: z.enum(['this network', 'partner']) })),
+              items: z.array(z.object({ partnerNetworkId: id(), partnerName: z.string(), status: z.enum(['proposed', 'active', 'ended']), proposedBy: z.enum(['this network', 'partner']) })),
             }),
           },
         },

@@ -13,17 +13,18 @@ import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
+import { EARLIEST_DATE, id, isoDate } from '../bounds.ts';
 
 /** Those who keep the books read all of them; a budget holder reads their own statement. */
 const keepers = { who: pools.bookKeepers } as const;
 const format = z.enum(['json', 'csv', 'html']).default('json').describe('json, csv, or html for a printable page');
 const dataFormat = z.enum(['json', 'csv']).default('json').describe('json, or csv for a spreadsheet');
 export const money = z.object({ pence: z.number().int(), pounds: z.string() });
-const holder = z.object({ holderId: z.uuid(), name: z.string(), contributed: money, spent: money, clawedBack: money, unspent: money, shareOfBalance: money });
+const holder = z.object({ holderId: id(), name: z.string(), contributed: money, spent: money, clawedBack: money, unspent: money, shareOfBalance: money });
 const payment = z.object({
-  paymentId: z.uuid(), kind: z.enum(['payment', 'transfer']), payee: z.string(), purpose: z.string(), invoiceReference: z.string(), toPoolId: z.uuid().nullable(),
-  amount: money, beneficiaries: z.array(z.object({ holderId: z.uuid(), pence: z.number().int() })), submittedBy: z.uuid(), submittedOn: z.iso.date(),
-  status: z.string(), approvedBy: z.array(z.uuid()), rejectionReason: z.string().nullable(),
+  paymentId: id(), kind: z.enum(['payment', 'transfer']), payee: z.string(), purpose: z.string(), invoiceReference: z.string(), toPoolId: id().nullable(),
+  amount: money, beneficiaries: z.array(z.object({ holderId: id(), pence: z.number().int() })), submittedBy: id(), submittedOn: isoDate(),
+  status: z.string(), approvedBy: z.array(id()), rejectionReason: z.string().nullable(),
 });
 const toPayment = ({ pence, ...p }: PaymentRow) => ({ ...p, amount: asMoney(pence) });
 
@@ -46,9 +47,9 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: keepers },
         schema: {
           summary: "The network's pools and their balances (coordinators, treasurers, board)",
-          params: z.object({ networkId: z.uuid() }),
+          params: z.object({ networkId: id() }),
           querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ poolId: z.uuid(), name: z.string(), balance: money })) }) },
+          response: { 200: z.object({ items: z.array(z.object({ poolId: id(), name: z.string(), balance: money })) }) },
         },
       },
       async (request, reply) => {
@@ -65,9 +66,9 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "A pool: its balance, approval threshold, the last closed period, and each budget holder's figures (coordinators, treasurers, board); its ETag is the pool's revision",
           params: poolParams,
-          querystring: readAfter.extend({ asAt: z.iso.date().optional().describe('Figures at the end of this day; today when left out') }),
+          querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out') }),
           response: {
-            200: z.object({ poolId: z.uuid(), name: z.string(), balance: money, twoApproversAbovePence: z.number().int(), closedThrough: z.iso.date().nullable(), asAt: z.iso.date(), holders: z.array(holder) }),
+            200: z.object({ poolId: id(), name: z.string(), balance: money, twoApproversAbovePence: z.number().int(), closedThrough: isoDate().nullable(), asAt: isoDate(), holders: z.array(holder) }),
           },
         },
       },
@@ -111,7 +112,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: keepers },
         schema: {
           summary: 'A payment or transfer with its approvals (coordinators, treasurers, board); its ETag is the payment\'s revision, for If-Match on its approval or rejection',
-          params: poolParams.extend({ paymentId: z.uuid() }),
+          params: poolParams.extend({ paymentId: id() }),
           querystring: readAfter,
           response: { 200: payment },
         },
@@ -131,7 +132,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'The pool ledger between two dates, with the running balance (coordinators, treasurers, board); ?format=csv for a spreadsheet',
           params: poolParams,
-          querystring: readAfter.extend({ from: z.iso.date().default('0001-01-01'), to: z.iso.date().optional(), format: dataFormat }),
+          querystring: readAfter.extend({ from: isoDate().default(EARLIEST_DATE), to: isoDate().optional(), format: dataFormat }),
         },
       },
       async (request, reply) => {
@@ -149,9 +150,9 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Every account's balance at the end of a day; debits equal credits (coordinators, treasurers, board)",
           params: poolParams,
-          querystring: readAfter.extend({ asAt: z.iso.date().optional(), format: dataFormat }),
+          querystring: readAfter.extend({ asAt: isoDate().optional(), format: dataFormat }),
           response: {
-            200: z.object({ asAt: z.iso.date(), accounts: z.array(z.object({ account: z.string(), debit: money, credit: money })), totalDebit: money, totalCredit: money }),
+            200: z.object({ asAt: isoDate(), accounts: z.array(z.object({ account: z.string(), debit: money, credit: money })), totalDebit: money, totalCredit: money }),
           },
         },
       },
@@ -174,8 +175,8 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'member' } },
         schema: {
           summary: "A budget holder's Direct Payment statement for a period: JSON, CSV or a printable page (the holder, coordinators, treasurers, board)",
-          params: poolParams.extend({ holderId: z.uuid() }),
-          querystring: readAfter.extend({ from: z.iso.date(), to: z.iso.date(), format }),
+          params: poolParams.extend({ holderId: id() }),
+          querystring: readAfter.extend({ from: isoDate(), to: isoDate(), format }),
         },
       },
       async (request, reply) => {
@@ -196,7 +197,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Closed periods, with the digest recorded at each close (coordinators, treasurers, board)',
           params: poolParams,
           querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ periodEnd: z.iso.date(), closedOn: z.iso.date(), closedBy: z.uuid(), balance: money, digest: z.string(), upToPosition: z.number().int() })) }) },
+          response: { 200: z.object({ items: z.array(z.object({ periodEnd: isoDate(), closedOn: isoDate(), closedBy: id(), balance: money, digest: z.string(), upToPosition: z.number().int() })) }) },
         },
       },
       async (request, reply) => {
@@ -214,8 +215,8 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "The pool's balance at the close of each day or month between two dates, for a chart (coordinators, treasurers, board)",
           description: `At most ${pools.MOST_DAYS} days or ${pools.MOST_MONTHS} months at a time. Left out, the range is the last 30 days (by=day) or the last 12 months to today (by=month); a month's last point is its last day, or \`to\` when that comes first.`,
           params: poolParams,
-          querystring: readAfter.extend({ by: z.enum(['day', 'month']).default('month'), from: z.iso.date().optional(), to: z.iso.date().optional() }),
-          response: { 200: z.object({ by: z.enum(['day', 'month']), from: z.iso.date(), to: z.iso.date(), points: z.array(z.object({ date: z.iso.date(), balance: money })) }) },
+          querystring: readAfter.extend({ by: z.enum(['day', 'month']).default('month'), from: isoDate().optional(), to: isoDate().optional() }),
+          response: { 200: z.object({ by: z.enum(['day', 'month']), from: isoDate(), to: isoDate(), points: z.array(z.object({ date: isoDate(), balance: money })) }) },
         },
       },
       async (request, reply) => {
@@ -237,7 +238,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           querystring: readAfter.extend({ chains: z.enum(['true', 'false']).default('false'), last: z.coerce.number().int().min(1).max(120).default(12).describe('How many of the latest periods') }),
           response: {
             200: z.object({
-              periods: z.array(z.object({ periodEnd: z.iso.date(), closedOn: z.iso.date(), balance: money, digest: z.string(), upToPosition: z.number().int(), digestHolds: z.boolean().nullable().describe('Null where the log keeps no hashes (EventStoreDB)') })),
+              periods: z.array(z.object({ periodEnd: isoDate(), closedOn: isoDate(), balance: money, digest: z.string(), upToPosition: z.number().int(), digestHolds: z.boolean().nullable().describe('Null where the log keeps no hashes (EventStoreDB)') })),
               chains: z
                 .object({ events: z.number().int(), streams: z.number().int(), broken: z.number().int(), gaps: z.number().int(), missingPositions: z.number().int(), verify: z.boolean() })
                 .nullable()
@@ -262,7 +263,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: keepers },
         schema: {
           summary: "A closed period's statement: entries, balances brought and carried forward, each holder's figures and the digest (coordinators, treasurers, board)",
-          params: poolParams.extend({ periodEnd: z.iso.date() }),
+          params: poolParams.extend({ periodEnd: isoDate() }),
           querystring: readAfter.extend({ format }),
         },
       },

@@ -10,10 +10,11 @@ import * as pools from '../pools/app.ts';
 import { EntryCorrected, MoneyReceived, RefundReceived } from '../pools/pool.ts';
 import { PaymentSubmitted, TransferSubmitted } from '../pools/payment.ts';
 import { writeResult, sendWritten } from './reads.ts';
-import { pence } from '../units.ts';
+import { pence, wholePence } from '../units.ts';
+import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
-export const poolParams = z.object({ networkId: z.uuid(), poolId: z.uuid() });
-const paymentParams = poolParams.extend({ paymentId: z.uuid() });
+export const poolParams = z.object({ networkId: id(), poolId: id() });
+const paymentParams = poolParams.extend({ paymentId: id() });
 
 const treasurer = { who: ['treasurer'], write: true } as const;
 /** A write to one pool's books: If-Match may carry the pool's ETag. */
@@ -34,9 +35,9 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
           summary: 'Open a pool (coordinators)',
-          params: z.object({ networkId: z.uuid() }),
-          body: z.strictObject({ name: z.string().trim().min(1).max(120), twoApproversAbovePence: z.number().int('must be whole pence').min(0) }),
-          response: { 201: writeResult.extend({ poolId: z.uuid() }) },
+          params: z.object({ networkId: id() }),
+          body: z.strictObject({ name: name(120), twoApproversAbovePence: wholePence }),
+          response: { 201: writeResult.extend({ poolId: id() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.openPool(hearth, request.caller, { ...request.params, ...request.body })),
@@ -49,8 +50,8 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Record money in: a budget holder's contribution, or council or grant income (treasurers)",
           params: poolParams,
-          body: MoneyReceived.schema.omit({ poolId: true, receiptId: true }).extend({ holderId: z.uuid().nullable().default(null) }),
-          response: { 201: writeResult.extend({ receiptId: z.uuid() }) },
+          body: MoneyReceived.schema.omit({ poolId: true, receiptId: true }).extend({ holderId: id().nullable().default(null) }),
+          response: { 201: writeResult.extend({ receiptId: id() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.receiveMoney(hearth, request.caller, { ...request.params, ...request.body })),
@@ -64,7 +65,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "Record a provider's refund of (part of) a payment; it is given back to the payment's beneficiaries in proportion (treasurers)",
           params: poolParams,
           body: RefundReceived.schema.omit({ poolId: true, refundId: true, shares: true }),
-          response: { 201: writeResult.extend({ refundId: z.uuid() }) },
+          response: { 201: writeResult.extend({ refundId: id() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.receiveRefund(hearth, request.caller, { ...request.params, ...request.body })),
@@ -79,7 +80,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           description: 'pence is the change to the entry: negative when it was recorded too high. A payment can be corrected down, never up: money leaves only by an approved payment.',
           params: poolParams,
           body: EntryCorrected.schema.omit({ poolId: true, correctionId: true, shares: true }),
-          response: { 201: writeResult.extend({ correctionId: z.uuid() }) },
+          response: { 201: writeResult.extend({ correctionId: id() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.correctEntry(hearth, request.caller, { ...request.params, ...request.body })),
@@ -93,11 +94,11 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Close the books to a date: reinvest a surplus, record council claw-backs, and seal the period with a digest of the log (treasurers)',
           params: poolParams,
           body: z.strictObject({
-            periodEnd: z.iso.date(),
-            reinvest: z.strictObject({ pence, purpose: z.string().trim().min(1).max(500) }).nullable().default(null),
-            clawBacks: z.array(z.strictObject({ holderId: z.uuid(), pence, reference: z.string().trim().max(140).default('') })).default([]),
+            periodEnd: isoDate(),
+            reinvest: z.strictObject({ pence, purpose: text(500, { lines: true }) }).nullable().default(null),
+            clawBacks: z.array(z.strictObject({ holderId: id(), pence, reference: name(140, { min: 0 }).default('') })).default([]),
           }),
-          response: { 201: writeResult.extend({ periodEnd: z.iso.date(), digest: z.string() }) },
+          response: { 201: writeResult.extend({ periodEnd: isoDate(), digest: z.string() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.closePeriod(hearth, request.caller, { ...request.params, ...request.body })),
@@ -111,7 +112,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Submit a payment to a provider, for the budget holders it benefits (coordinators, treasurers)',
           params: poolParams,
           body: PaymentSubmitted.schema.omit({ paymentId: true, poolId: true, submittedBy: true }),
-          response: { 201: writeResult.extend({ paymentId: z.uuid() }) },
+          response: { 201: writeResult.extend({ paymentId: id() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.submitPaymentFor(hearth, request.caller, { ...request.params, ...request.body })),
@@ -125,7 +126,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Submit a transfer to another pool of the network; it is approved like a payment (coordinators, treasurers)',
           params: poolParams,
           body: TransferSubmitted.schema.omit({ paymentId: true, poolId: true, submittedBy: true }),
-          response: { 201: writeResult.extend({ paymentId: z.uuid() }) },
+          response: { 201: writeResult.extend({ paymentId: id() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.submitTransferFor(hearth, request.caller, { ...request.params, ...request.body })),
@@ -151,7 +152,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Reject a payment or transfer, saying why (treasurers, board)',
           params: paymentParams,
-          body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ reason: reasonText() }),
           response: { 200: writeResult },
         },
       },

@@ -159,6 +159,8 @@ export const problemTitles: Record<string, string> = {
   'proposal-already-paid': 'This proposal has authorised its one payment already',
   'above-authorised-amount': 'More than the members authorised',
   'beneficiaries-required': 'A payment out of a pool names its beneficiaries',
+  'wrong-network-kind': 'This network is not of the kind that keeps this',
+  'voucher-already-paid': 'This voucher is already paid, with other figures',
   internal: 'Something went wrong on our side',
 };
 

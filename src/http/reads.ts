@@ -10,7 +10,7 @@ export const writeResult = z.object({
 });
 
 export const readAfter = z.object({
-  after: z.coerce.number().int().min(0).optional().describe('Wait until the figures include this global position'),
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Wait until the figures include this global position'),
 });
 
 /** False (with a 503 already sent) when the projections did not reach the position in time. */

@@ -12,6 +12,7 @@ import { formatPence } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections, writeResult, etag, sendWritten } from './reads.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 /** A treasurer's write to the pool's reconciliation: If-Match may carry the reconciliation's ETag. */
 const onTheReconciliation = { who: ['treasurer'], write: true, ifMatch: true } as const;
@@ -32,7 +33,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
           consumes: ['text/csv'],
           params: poolParams,
           body: z.string().min(1, 'the CSV file is empty'),
-          response: { 201: writeResult.extend({ statementId: z.uuid(), layout: z.string(), lines: z.number().int(), imported: z.number().int(), matched: z.number().int() }) },
+          response: { 201: writeResult.extend({ statementId: id(), layout: z.string(), lines: z.number().int(), imported: z.number().int(), matched: z.number().int() }) },
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.importBankStatement(hearth, request.caller, { ...request.params, csv: request.body })),
@@ -54,7 +55,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Match a bank line by hand to the entries it shows; their amounts must add up to the line's (treasurers)",
           params: poolParams,
-          body: z.strictObject({ lineId: z.uuid(), entryIds: z.array(z.uuid()).min(1) }),
+          body: z.strictObject({ lineId: id(), entryIds: z.array(id()).min(1) }),
           response: { 201: writeResult },
         },
       },
@@ -67,15 +68,15 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: onTheReconciliation },
         schema: {
           summary: "Undo a line's match, saying why (treasurers)",
-          params: poolParams.extend({ lineId: z.uuid() }),
-          body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+          params: poolParams.extend({ lineId: id() }),
+          body: z.strictObject({ reason: reasonText() }),
           response: { 200: writeResult },
         },
       },
       async (request, reply) => sendWritten(reply, 200, await pools.unmatchLine(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
-    const line = z.object({ lineId: z.uuid(), statementId: z.uuid(), line: z.number().int(), date: z.iso.date(), description: z.string(), pence: z.number().int(), amount: z.string(), balancePence: z.number().int().nullable() });
+    const line = z.object({ lineId: id(), statementId: id(), line: z.number().int(), date: isoDate(), description: z.string(), pence: z.number().int(), amount: z.string(), balancePence: z.number().int().nullable() });
     app.get(
       `${base}/reconciliation`,
       {
@@ -86,9 +87,9 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
           querystring: readAfter,
           response: {
             200: z.object({
-              matched: z.array(line.extend({ entryIds: z.array(z.uuid()), how: z.string() })),
+              matched: z.array(line.extend({ entryIds: z.array(id()), how: z.string() })),
               unmatchedLines: z.array(line),
-              unmatchedEntries: z.array(z.object({ entryId: z.uuid(), date: z.iso.date(), kind: z.string(), counterparty: z.string(), reference: z.string(), pence: z.number().int(), amount: z.string() })),
+              unmatchedEntries: z.array(z.object({ entryId: id(), date: isoDate(), kind: z.string(), counterparty: z.string(), reference: z.string(), pence: z.number().int(), amount: z.string() })),
               bankBalancePence: z.number().int().nullable().describe("The newest line's balance, where the bank gives one"),
               ledgerBalancePence: z.number().int(),
             }),

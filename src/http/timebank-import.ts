@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { importColumns } from '../timebank/import.ts';
 import { importTransfers } from '../timebank/app.ts';
+import { id } from '../bounds.ts';
 
 /** Exports of a few years run to megabytes; larger than any other request. */
 export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
@@ -23,7 +24,7 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "Import members and transfers from another time bank's CSV export (coordinators)",
           description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members (a row between two of them moves nothing, and is counted apart); quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing.`,
           consumes: ['text/csv'],
-          params: z.object({ networkId: z.uuid() }),
+          params: z.object({ networkId: id() }),
           body: z.string().min(1, 'the CSV file is empty'),
           response: {
             201: z.object({ members: z.number().int(), transfers: z.number().int(), alreadyImported: z.number().int(), withinFormerMembers: z.number().int(), minutes: z.number().int(), position: z.number().int() }),

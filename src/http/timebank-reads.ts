@@ -11,15 +11,16 @@ import { formatMinutes } from '../units.ts';
 import { shownName } from '../access/person.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { makeProblem, sendProblem } from './problem.ts';
+import { id } from '../bounds.ts';
 
-const networkParams = z.object({ networkId: z.uuid() });
+const networkParams = z.object({ networkId: id() });
 
 const exchange = z.object({
-  exchangeId: z.uuid(),
+  exchangeId: id(),
   occurredOn: z.string(),
-  providerId: z.uuid(),
+  providerId: id(),
   providerName: z.string(),
-  receiverId: z.uuid(),
+  receiverId: id(),
   receiverName: z.string(),
   minutes: z.number().int(),
   creditedMinutes: z.number().int(),
@@ -97,7 +98,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'member' } },
         schema: {
           summary: "A member's exchanges, newest first: those waiting for someone to confirm, then the rest (the member, or a coordinator)",
-          params: networkParams.extend({ personId: z.uuid() }),
+          params: networkParams.extend({ personId: id() }),
           querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
           response: { 200: z.object({ waiting: z.array(exchange), recent: z.array(exchange) }) },
         },
@@ -121,7 +122,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'member' } },
         schema: {
           summary: 'One exchange, with its ETag (its parties, or a coordinator)',
-          params: networkParams.extend({ exchangeId: z.uuid() }),
+          params: networkParams.extend({ exchangeId: id() }),
           querystring: readAfter,
           response: { 200: exchange },
         },
@@ -150,7 +151,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
             200: z.object({
               items: z.array(
                 z.object({
-                  personId: z.uuid(),
+                  personId: id(),
                   name: z.string(),
                   balanceMinutes: z.number().int(),
                   balance: z.string(),
@@ -208,7 +209,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'The active members of a network by name, so that members can say who they gave time to or received it from (any member)',
           params: networkParams,
           querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ personId: z.uuid(), name: z.string() })) }) },
+          response: { 200: z.object({ items: z.array(z.object({ personId: id(), name: z.string() })) }) },
         },
       },
       async (request, reply) => {

@@ -9,16 +9,16 @@ import type { Hearth } from '../hearth.ts';
 import { shownName } from '../access/person.ts';
 import { categoryName } from '../timebank/settings.ts';
 import * as timebank from '../timebank/app.ts';
-import { formatMinutes } from '../units.ts';
+import { formatMinutes, lowerLimitMinutes, minutes, upperLimitMinutes } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
+import { id, isoDate, text, reasonText } from '../bounds.ts';
 
-const networkParams = z.object({ networkId: z.uuid() });
-const exchangeParams = networkParams.extend({ exchangeId: z.uuid() });
-const accountParams = networkParams.extend({ personId: z.uuid() });
-const minutes = z.number().int('must be whole minutes').positive('must be more than zero');
-const reason = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const networkParams = z.object({ networkId: id() });
+const exchangeParams = networkParams.extend({ exchangeId: id() });
+const accountParams = networkParams.extend({ personId: id() });
+const reason = z.strictObject({ reason: reasonText() });
 
 /** A party's name, with their time bank's when it is not the one reading. */
 const named = (name: string, network: string | null | undefined) => (network ? `${name} (${network})` : name);
@@ -56,10 +56,10 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "Set the network's balance limits and longest exchange, with a reason (coordinators)",
           params: networkParams,
           body: z.strictObject({
-            lowerMinutes: z.number().int().max(0),
-            upperMinutes: z.number().int().min(0),
+            lowerMinutes: lowerLimitMinutes,
+            upperMinutes: upperLimitMinutes,
             maxExchangeMinutes: minutes.max(24 * 60),
-            reason: z.string().trim().min(1).max(500),
+            reason: reasonText(),
           }),
           response: { 200: writeResult },
         },
@@ -77,7 +77,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Set one member's limits (null: the network's), with a reason (coordinators)",
           params: accountParams,
-          body: z.strictObject({ lowerMinutes: z.number().int().max(0).nullable(), upperMinutes: z.number().int().min(0).nullable(), reason: z.string().trim().min(1).max(500) }),
+          body: z.strictObject({ lowerMinutes: lowerLimitMinutes.nullable(), upperMinutes: upperLimitMinutes.nullable(), reason: reasonText() }),
           response: { 200: writeResult },
         },
       },
@@ -95,15 +95,15 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: 'Log an exchange: time given by one member to another (the parties, or a coordinator); across two time banks, only under their active partnership',
           params: networkParams,
           body: z.strictObject({
-            providerId: z.uuid(),
-            receiverId: z.uuid(),
-            receiverNetworkId: z.uuid().optional().describe("The receiver's own time bank, when it is not this one: the two must be partners"),
+            providerId: id(),
+            receiverId: id(),
+            receiverNetworkId: id().optional().describe("The receiver's own time bank, when it is not this one: the two must be partners"),
             minutes,
             category: categoryName,
-            description: z.string().trim().max(500).default(''),
-            occurredOn: z.iso.date(),
+            description: text(500, { min: 0, lines: true }).default(''),
+            occurredOn: isoDate(),
           }),
-          response: { 201: writeResult.extend({ exchangeId: z.uuid() }) },
+          response: { 201: writeResult.extend({ exchangeId: id() }) },
         },
       },
       async (request, reply) => {
@@ -169,12 +169,12 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/chest/grants`,
       {
         config: { guard: { who: ['coordinator'], write: true } },
-        schema: { summary: 'Grant minutes from the community chest to a member (coordinators)', params: networkParams, body: z.strictObject({ personId: z.uuid(), minutes }), response: { 201: writeResult } },
+        schema: { summary: 'Grant minutes from the community chest to a member (coordinators)', params: networkParams, body: z.strictObject({ personId: id(), minutes }), response: { 201: writeResult } },
       },
       async (request, reply) => reply.code(201).send(await timebank.grantFromChest(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
-    const account = z.object({ personId: z.uuid(), balanceMinutes: z.number().int(), balance: z.string().describe('h:mm'), lowerMinutes: z.number().int(), upperMinutes: z.number().int() });
+    const account = z.object({ personId: id(), balanceMinutes: z.number().int(), balance: z.string().describe('h:mm'), lowerMinutes: z.number().int(), upperMinutes: z.number().int() });
 
     app.get(
       `${base}/accounts/:personId`,
@@ -204,7 +204,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "A statement for a period, with opening and closing balances; across two time banks a line names the other member and their time bank (the member, or a coordinator)",
           params: accountParams,
-          querystring: readAfter.extend({ from: z.iso.date(), to: z.iso.date() }),
+          querystring: readAfter.extend({ from: isoDate(), to: isoDate() }),
         },
       },
       async (request, reply) => {

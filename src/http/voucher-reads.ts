@@ -13,24 +13,25 @@ import { liability, ownVouchers, policyOf, redeemableToday, sessionsOf, voucherF
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
 import { asMoney } from '../units.ts';
+import { id, isoDate, name } from '../bounds.ts';
 
 export const money = z.object({ pence: z.number().int(), pounds: z.string() });
 
-const networkParams = z.object({ networkId: z.uuid() });
-const named = z.object({ personId: z.uuid(), name: z.string() });
+const networkParams = z.object({ networkId: id() });
+const named = z.object({ personId: id(), name: z.string() });
 const voucherShape = z.object({
-  voucherId: z.uuid(),
+  voucherId: id(),
   giver: named,
   learner: named,
   value: voucherValue,
   price: money,
   occasion: z.string(),
   message: z.string().describe('The giver\'s message; "(erased)" once the giver has been erased'),
-  boughtOn: z.iso.date(),
-  expiresOn: z.iso.date().nullable(),
+  boughtOn: isoDate(),
+  expiresOn: isoDate().nullable(),
   atExpiry,
   status: z.enum(['awaiting-payment', 'held', 'refunded', 'expired']),
-  paidOn: z.iso.date().nullable(),
+  paidOn: isoDate().nullable(),
   left: money,
   leftSessions: z.number().int().nullable().describe("A sessions voucher's sessions still to use; null for an amount"),
   used: money,
@@ -92,7 +93,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'What the network holds for learners at the end of a day, by learner; what expired, to givers and to the learning fund; the fund (treasurers); ?format=csv for a spreadsheet',
           params: networkParams,
-          querystring: readAfter.extend({ asAt: z.iso.date().optional().describe('Figures at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json') }),
+          querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json') }),
         },
       },
       async (request, reply) => {
@@ -147,10 +148,10 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "The vouchers a session can be redeemed from today: paid for, something left, not expired; ?learner= one learner's, ?activity= those for an activity and every amount voucher (mentors, coordinators)",
           description: 'Only what a mentor needs to choose the voucher: not the giver, nor their message.',
           params: networkParams,
-          querystring: readAfter.extend({ learner: z.uuid().optional(), activity: z.string().trim().min(1).max(120).optional() }),
+          querystring: readAfter.extend({ learner: id().optional(), activity: name(120).optional() }),
           response: {
             200: z.object({
-              items: z.array(z.object({ voucherId: z.uuid(), learner: named, value: voucherValue, left: money, leftSessions: z.number().int().nullable(), expiresOn: z.iso.date().nullable() })),
+              items: z.array(z.object({ voucherId: id(), learner: named, value: voucherValue, left: money, leftSessions: z.number().int().nullable(), expiresOn: isoDate().nullable() })),
             }),
           },
         },
@@ -168,13 +169,13 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'member' } },
         schema: {
           summary: 'A voucher and how it was used: each session, its date, activity and mentor (its giver, its learner, treasurers, coordinators); its ETag for If-Match',
-          params: networkParams.extend({ voucherId: z.uuid() }),
+          params: networkParams.extend({ voucherId: id() }),
           querystring: readAfter,
           response: {
             200: voucherShape.extend({
-              uses: z.array(z.object({ sessionId: z.uuid(), date: z.iso.date(), startsAt: z.string().nullable(), activity: z.string(), mentor: named, amount: money, sessions: z.number().int() })),
-              refunds: z.array(z.object({ refundedOn: z.iso.date(), amount: money, reason: z.string() })),
-              expiry: z.object({ expiredOn: z.iso.date(), amount: money, sessions: z.number().int(), disposition: atExpiry }).nullable(),
+              uses: z.array(z.object({ sessionId: id(), date: isoDate(), startsAt: z.string().nullable(), activity: z.string(), mentor: named, amount: money, sessions: z.number().int() })),
+              refunds: z.array(z.object({ refundedOn: isoDate(), amount: money, reason: z.string() })),
+              expiry: z.object({ expiredOn: isoDate(), amount: money, sessions: z.number().int(), disposition: atExpiry }).nullable(),
             }),
           },
         },

@@ -13,12 +13,13 @@ import { SessionDelivered } from '../vouchers/session.ts';
 import { expireDue, giveVoucher, recordPayment, redeem, refundVoucher, setPolicy } from '../vouchers/app.ts';
 import { writeResult, etag } from './reads.ts';
 import { money } from './voucher-reads.ts';
+import { id, isoDate, isoDateTime, text } from '../bounds.ts';
 
-const networkParams = z.object({ networkId: z.uuid() });
-const voucherParams = networkParams.extend({ voucherId: z.uuid() });
+const networkParams = z.object({ networkId: id() });
+const voucherParams = networkParams.extend({ voucherId: id() });
 const share = z.strictObject({
-  learnerId: z.uuid(),
-  voucherId: z.uuid().nullable().default(null).describe("The learner's voucher; null for their own contribution"),
+  learnerId: id(),
+  voucherId: id().nullable().default(null).describe("The learner's voucher; null for their own contribution"),
   pence: pence.nullable().default(null).describe("What this share pays: an amount voucher's part, or the contribution; null for a sessions voucher's whole session"),
 });
 
@@ -55,12 +56,12 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
           description: "The message is sealed with the giver's key. The voucher expires under the network's policy of today, and is held for the learner once the treasurer records the money.",
           params: networkParams,
           body: z.strictObject({
-            learnerId: z.uuid(),
+            learnerId: id(),
             value: voucherValue,
             occasion: VoucherBought.schema.shape.occasion.describe('A birthday, Christmas, a thank-you'),
-            message: z.string().trim().max(1000).default(''),
+            message: text(1000, { min: 0, lines: true }).default(''),
           }),
-          response: { 201: writeResult.extend({ voucherId: z.uuid(), expiresOn: z.iso.date().nullable(), price: money }) },
+          response: { 201: writeResult.extend({ voucherId: id(), expiresOn: isoDate().nullable(), price: money }) },
         },
       },
       async (request, reply) => {
@@ -113,7 +114,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
           params: networkParams,
           response: {
             200: z.object({
-              expired: z.array(z.object({ voucherId: z.uuid(), pence: z.number().int(), sessions: z.number().int(), disposition: z.string() })),
+              expired: z.array(z.object({ voucherId: id(), pence: z.number().int(), sessions: z.number().int(), disposition: z.string() })),
               position: z.number().int().describe('Global position written; pass it as ?after= to read your own write'),
             }),
           },
@@ -132,13 +133,13 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
             "A session is the mentor and its start: the same session is redeemed once, however many ask. feePence null: the session costs what its shares pay. If-Match, for a session paid by one voucher, is that voucher's ETag; the answer's ETag is the voucher's revision after it.",
           params: networkParams,
           body: z.strictObject({
-            mentorId: z.uuid().optional().describe('The mentor who gave it: a coordinator names them; a mentor records their own'),
-            startsAt: z.iso.datetime(),
+            mentorId: id().optional().describe('The mentor who gave it: a coordinator names them; a mentor records their own'),
+            startsAt: isoDateTime(),
             activity: SessionDelivered.schema.shape.activity,
             feePence: pence.nullable().default(null),
             shares: z.array(share).min(1).max(50),
           }),
-          response: { 201: writeResult.extend({ sessionId: z.uuid() }) },
+          response: { 201: writeResult.extend({ sessionId: id() }) },
         },
       },
       async (request, reply) => {

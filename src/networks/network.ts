@@ -3,22 +3,23 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id, isoDateTime, name } from '../bounds.ts';
 
 export const networkKinds = ['time_bank', 'neighbourhood_network', 'co_operative', 'care_bank_scheme'] as const;
-export const networkName = z.string().trim().min(1).max(120);
+export const networkName = name(120);
 
 // v2 records who opened the network: they become its first coordinator. Networks opened before
 // accounts existed were opened by nobody Hearth knows.
 export const NetworkOpened = defineEvent(
   'network.NetworkOpened',
-  z.strictObject({ networkId: z.uuid(), name: networkName, kind: z.enum(networkKinds), openedAt: z.iso.datetime(), openedBy: z.string().min(1) }),
+  z.strictObject({ networkId: id(), name: networkName, kind: z.enum(networkKinds), openedAt: isoDateTime(), openedBy: z.string().min(1) }),
   { version: 2, upcast: { 1: (data: object) => ({ ...data, openedBy: 'unknown' }) } },
 );
-export const NetworkRenamed = defineEvent('network.NetworkRenamed', z.strictObject({ networkId: z.uuid(), name: networkName }));
+export const NetworkRenamed = defineEvent('network.NetworkRenamed', z.strictObject({ networkId: id(), name: networkName }));
 
 export const SafeguardingPolicySet = defineEvent(
   'network.SafeguardingPolicySet',
-  z.strictObject({ networkId: z.uuid(), requireDbsForSafeguarded: z.boolean() }),
+  z.strictObject({ networkId: id(), requireDbsForSafeguarded: z.boolean() }),
 );
 
 export const networkEventTypes = [NetworkOpened, NetworkRenamed, SafeguardingPolicySet];
@@ -34,6 +35,19 @@ export type NetworkState =
   | { status: 'open'; networkId: string; name: string; kind: string; requireDbsForSafeguarded: boolean };
 
 export const networkStream = (networkId: string) => `network-${networkId}`;
+
+export type NetworkKind = (typeof networkKinds)[number];
+
+/**
+ * Refuses a command meant for another kind of network: care-bank rules on a time bank, time-bank
+ * limits on a care bank. A network's kind never changes, so it may be read before the decision.
+ * A network that does not exist is left to the checks that answer for it.
+ */
+export function requireKind(network: NetworkState, fits: readonly NetworkKind[], what: string): void {
+  if (network.status === 'open' && !fits.includes(network.kind as NetworkKind)) {
+    throw new Rejection('wrong-network-kind', `${what} is not kept in a network of this kind (${network.kind.replace(/_/g, ' ')}).`, 409);
+  }
+}
 
 export const networkDecider: Decider<NetworkCommand, NetworkState, NetworkEvent> = {
   initialState: { status: 'none' },

@@ -5,16 +5,17 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id, reasonText } from '../bounds.ts';
 
-const pair = { networkId: z.uuid(), partnerNetworkId: z.uuid() };
+const pair = { networkId: id(), partnerNetworkId: id() };
 export const PartnershipProposed = defineEvent(
   'network.PartnershipProposed',
-  z.strictObject({ ...pair, proposedBy: z.strictObject({ networkId: z.uuid(), personId: z.string().min(1) }) }),
+  z.strictObject({ ...pair, proposedBy: z.strictObject({ networkId: id(), personId: z.string().min(1) }) }),
 );
-export const PartnershipAccepted = defineEvent('network.PartnershipAccepted', z.strictObject({ ...pair, acceptedBy: z.strictObject({ networkId: z.uuid(), personId: z.string().min(1) }) }));
+export const PartnershipAccepted = defineEvent('network.PartnershipAccepted', z.strictObject({ ...pair, acceptedBy: z.strictObject({ networkId: id(), personId: z.string().min(1) }) }));
 export const PartnershipEnded = defineEvent(
   'network.PartnershipEnded',
-  z.strictObject({ ...pair, endedBy: z.strictObject({ networkId: z.uuid(), personId: z.string().min(1) }), reason: z.string().min(1).max(500) }),
+  z.strictObject({ ...pair, endedBy: z.strictObject({ networkId: id(), personId: z.string().min(1) }), reason: reasonText() }),
 );
 
 export const partnershipEventTypes = [PartnershipProposed, PartnershipAccepted, PartnershipEnded];

@@ -17,7 +17,8 @@
 import { parse } from 'csv-parse/sync';
 import { v5 as uuidv5 } from 'uuid';
 import { z } from 'zod';
-import { formatPence } from '../units.ts';
+import { formatPence, MAX_PENCE } from '../units.ts';
+import { EARLIEST_DATE, LATEST_DATE, text } from '../bounds.ts';
 
 export interface BankLine {
   /** The same line read again, from this file or a later overlapping one, has the same id. */
@@ -180,7 +181,9 @@ export function readStatement(csv: string | Uint8Array): Statement {
     const pence = readAmount(field, layout, refuse);
     const balanceText = field(layout.balance);
     const balancePence = balanceText === '' ? null : readMoney(balanceText, `the balance "${balanceText}"`, layout, true, refuse);
-    read.push({ line, on, description: layout.describe(field).replace(/\s+/g, ' ').trim(), pence, balancePence });
+    const description = lineDescription.safeParse(layout.describe(field).replace(/\s+/g, ' ').trim());
+    if (!description.success) refuse(`the description ${description.error.issues[0]!.message}.`);
+    read.push({ line, on, description: description.data!, pence, balancePence });
   }
   if (read.length === 0) throw noLines;
   const chronological = checkBalances(read, opening);
@@ -258,7 +261,9 @@ function readDate(text: string, layout: Layout, refuse: (reason: string) => neve
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) refuse(`the date "${text}" does not exist.`);
-  return date.toISOString().slice(0, 10);
+  const iso = date.toISOString().slice(0, 10);
+  if (iso < EARLIEST_DATE || iso > LATEST_DATE) refuse(`the date "${text}" is not from ${EARLIEST_DATE} to ${LATEST_DATE}.`);
+  return iso;
 }
 
 function dateParts(text: string, style: DateStyle): [number, number, number] | null {
@@ -276,7 +281,16 @@ function dateParts(text: string, style: DateStyle): [number, number, number] | n
   return m && month >= 0 ? [Number(m[3]), month + 1, Number(m[1])] : null;
 }
 
+// What a bank writes of a line, under the bounds of any text Hearth keeps.
+const lineDescription = text(1000, { min: 0 });
+
 function readAmount(field: (column: string) => string, layout: Layout, refuse: (reason: string) => never): number {
+  const pence = readSignedAmount(field, layout, refuse);
+  if (Math.abs(pence) > MAX_PENCE) refuse(`the amount ${formatPence(pence)} is more than the £1,000,000 one entry may be.`);
+  return pence;
+}
+
+function readSignedAmount(field: (column: string) => string, layout: Layout, refuse: (reason: string) => never): number {
   if ('signed' in layout.amount) {
     const text = field(layout.amount.signed);
     if (text === '') refuse('the amount is empty.');

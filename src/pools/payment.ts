@@ -8,34 +8,35 @@ import { Rejection, type Actor } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { assertNotFuture, assertOpenDate, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
 import { formatPence, pence } from '../units.ts';
+import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
 const submission = {
-  paymentId: z.uuid(),
-  poolId: z.uuid(),
+  paymentId: id(),
+  poolId: id(),
   pence,
-  submittedBy: z.uuid(),
-  submittedOn: z.iso.date(),
+  submittedBy: id(),
+  submittedOn: isoDate(),
 };
 
 export const PaymentSubmitted = defineEvent(
   'pools.PaymentSubmitted',
   z.strictObject({
     ...submission,
-    payee: z.string().trim().min(1).max(200),
-    purpose: z.string().trim().min(1).max(500),
-    invoiceReference: z.string().trim().min(1).max(140),
+    payee: name(200),
+    purpose: text(500, { lines: true }),
+    invoiceReference: name(140),
     /** Who benefits, and how much of the payment is spent on each one's behalf; the shares sum to the payment. */
-    beneficiaries: z.array(z.strictObject({ holderId: z.uuid(), pence })).min(1),
+    beneficiaries: z.array(z.strictObject({ holderId: id(), pence })).min(1),
   }),
 );
 /** A transfer to another pool of the same network; `paymentId` identifies it on both sides. */
 export const TransferSubmitted = defineEvent(
   'pools.TransferSubmitted',
-  z.strictObject({ ...submission, toPoolId: z.uuid(), reason: z.string().trim().min(1).max(500) }),
+  z.strictObject({ ...submission, toPoolId: id(), reason: reasonText() }),
 );
 /** `paid` when this approval completed the approvals, and the money moved. */
-export const PaymentApproved = defineEvent('pools.PaymentApproved', z.strictObject({ paymentId: z.uuid(), approvedBy: z.uuid(), paid: z.boolean() }));
-export const PaymentRejected = defineEvent('pools.PaymentRejected', z.strictObject({ paymentId: z.uuid(), rejectedBy: z.uuid(), reason: z.string().trim().min(1).max(500) }));
+export const PaymentApproved = defineEvent('pools.PaymentApproved', z.strictObject({ paymentId: id(), approvedBy: id(), paid: z.boolean() }));
+export const PaymentRejected = defineEvent('pools.PaymentRejected', z.strictObject({ paymentId: id(), rejectedBy: id(), reason: reasonText() }));
 
 export const paymentEventTypes = [PaymentSubmitted, TransferSubmitted, PaymentApproved, PaymentRejected];
 export type PaymentEvent = DomainEvent<typeof PaymentSubmitted> | DomainEvent<typeof TransferSubmitted> | DomainEvent<typeof PaymentApproved> | DomainEvent<typeof PaymentRejected>;

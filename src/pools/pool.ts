@@ -10,21 +10,22 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion, type Share } from './apportion.ts';
-import { formatPence, pence } from '../units.ts';
+import { formatPence, pence, signedPence, wholePence } from '../units.ts';
+import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
-const reference = z.string().trim().max(140);
-const date = z.iso.date();
+const reference = name(140, { min: 0 });
+const date = isoDate();
 /** Who an amount was for: each budget holder's part of it. */
-export const shares = z.array(z.strictObject({ holderId: z.uuid(), pence: z.number().int('must be whole pence') }));
+export const shares = z.array(z.strictObject({ holderId: id(), pence: signedPence }));
 
 export const PoolOpened = defineEvent(
   'pools.PoolOpened',
   z.strictObject({
-    poolId: z.uuid(),
-    networkId: z.uuid(),
-    name: z.string().trim().min(1).max(120),
+    poolId: id(),
+    networkId: id(),
+    name: name(120),
     /** Payments above this need two approvers; at or below it, one. */
-    twoApproversAbovePence: z.number().int().min(0),
+    twoApproversAbovePence: wholePence,
   }),
 );
 
@@ -32,11 +33,11 @@ export const PoolOpened = defineEvent(
 export const MoneyReceived = defineEvent(
   'pools.MoneyReceived',
   z.strictObject({
-    poolId: z.uuid(),
-    receiptId: z.uuid(),
+    poolId: id(),
+    receiptId: id(),
     source: z.enum(['contribution', 'council', 'grant']),
     /** The budget holder whose Direct Payment it is, for a contribution. */
-    holderId: z.uuid().nullable(),
+    holderId: id().nullable(),
     pence,
     reference,
     receivedOn: date,
@@ -47,28 +48,28 @@ export const MoneyReceived = defineEvent(
 export const PaymentMade = defineEvent(
   'pools.PaymentMade',
   z.strictObject({
-    poolId: z.uuid(),
-    paymentId: z.uuid(),
-    payee: z.string(),
-    purpose: z.string(),
-    invoiceReference: z.string(),
+    poolId: id(),
+    paymentId: id(),
+    payee: name(200),
+    purpose: text(500, { lines: true }),
+    invoiceReference: name(140),
     pence,
     beneficiaries: shares,
     paidOn: date,
     /** A co-op's proposal that its members passed, when their vote authorised this payment. */
-    proposalId: z.uuid().optional(),
+    proposalId: id().optional(),
   }),
 );
 
 /** A provider gives back (part of) a payment; it is spent on each beneficiary's behalf no more. */
 export const RefundReceived = defineEvent(
   'pools.RefundReceived',
-  z.strictObject({ poolId: z.uuid(), refundId: z.uuid(), paymentId: z.uuid(), pence, shares, reference, receivedOn: date }),
+  z.strictObject({ poolId: id(), refundId: id(), paymentId: id(), pence, shares, reference, receivedOn: date }),
 );
 
 /** Money moved between two pools of a network, once approved: both sides written together. */
-export const TransferredOut = defineEvent('pools.TransferredOut', z.strictObject({ poolId: z.uuid(), transferId: z.uuid(), toPoolId: z.uuid(), pence, reference, transferredOn: date }));
-export const TransferredIn = defineEvent('pools.TransferredIn', z.strictObject({ poolId: z.uuid(), transferId: z.uuid(), fromPoolId: z.uuid(), pence, reference, transferredOn: date }));
+export const TransferredOut = defineEvent('pools.TransferredOut', z.strictObject({ poolId: id(), transferId: id(), toPoolId: id(), pence, reference, transferredOn: date }));
+export const TransferredIn = defineEvent('pools.TransferredIn', z.strictObject({ poolId: id(), transferId: id(), fromPoolId: id(), pence, reference, transferredOn: date }));
 
 /**
  * An entry's amount put right: `pence` is the change to the entry's amount (negative when it was
@@ -76,13 +77,13 @@ export const TransferredIn = defineEvent('pools.TransferredIn', z.strictObject({
  */
 export const EntryCorrected = defineEvent(
   'pools.EntryCorrected',
-  z.strictObject({ poolId: z.uuid(), correctionId: z.uuid(), corrects: z.uuid(), pence: z.number().int(), shares, reason: z.string().trim().min(1).max(500), correctedOn: date }),
+  z.strictObject({ poolId: id(), correctionId: id(), corrects: id(), pence: signedPence, shares, reason: reasonText(), correctedOn: date }),
 );
 
 /** At a period's close: an unspent surplus given back to the community, as the Leeds pilot intended. */
-export const SurplusReinvested = defineEvent('pools.SurplusReinvested', z.strictObject({ poolId: z.uuid(), entryId: z.uuid(), pence, purpose: z.string().trim().min(1).max(500), on: date }));
+export const SurplusReinvested = defineEvent('pools.SurplusReinvested', z.strictObject({ poolId: id(), entryId: id(), pence, purpose: z.string().trim().min(1).max(500), on: date }));
 /** At a period's close: the council takes back a budget holder's unspent share. */
-export const ClawedBack = defineEvent('pools.ClawedBack', z.strictObject({ poolId: z.uuid(), entryId: z.uuid(), holderId: z.uuid(), pence, reference, on: date }));
+export const ClawedBack = defineEvent('pools.ClawedBack', z.strictObject({ poolId: id(), entryId: id(), holderId: id(), pence, reference, on: date }));
 
 /**
  * The books to `periodEnd` are closed: nothing can be dated on or before it again. The digest is
@@ -91,9 +92,9 @@ export const ClawedBack = defineEvent('pools.ClawedBack', z.strictObject({ poolI
 export const PeriodClosed = defineEvent(
   'pools.PeriodClosed',
   z.strictObject({
-    poolId: z.uuid(),
+    poolId: id(),
     periodEnd: date,
-    closedBy: z.uuid(),
+    closedBy: id(),
     closedOn: date,
     balancePence: z.number().int(),
     digest: z.strictObject({ upToPosition: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),

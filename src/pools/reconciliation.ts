@@ -9,27 +9,28 @@ import { direction, type OpenPool } from './pool.ts';
 import { formatPence } from '../units.ts';
 import type { BankLine } from './bank-statement.ts';
 import { matchLines, type LedgerEntry } from './matching.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 const how = z.enum(['amount-date-reference', 'amount-date', 'manual']);
 
 export const BankStatementImported = defineEvent(
   'pools.BankStatementImported',
   z.strictObject({
-    poolId: z.uuid(),
-    statementId: z.uuid(),
+    poolId: id(),
+    statementId: id(),
     layout: z.string(),
-    importedBy: z.uuid(),
+    importedBy: id(),
     /** Only lines not imported before: a statement that overlaps an earlier one adds its new lines. */
     lines: z.array(
-      z.strictObject({ lineId: z.uuid(), line: z.number().int().min(1), on: z.iso.date(), pence: z.number().int(), balancePence: z.number().int().nullable(), description: z.string() }),
+      z.strictObject({ lineId: id(), line: z.number().int().min(1), on: isoDate(), pence: z.number().int(), balancePence: z.number().int().nullable(), description: z.string() }),
     ),
   }),
 );
 export const LinesMatched = defineEvent(
   'pools.LinesMatched',
-  z.strictObject({ poolId: z.uuid(), matchedBy: z.uuid(), matches: z.array(z.strictObject({ lineId: z.uuid(), entryIds: z.array(z.uuid()).min(1), how })).min(1) }),
+  z.strictObject({ poolId: id(), matchedBy: id(), matches: z.array(z.strictObject({ lineId: id(), entryIds: z.array(id()).min(1), how })).min(1) }),
 );
-export const MatchRemoved = defineEvent('pools.MatchRemoved', z.strictObject({ poolId: z.uuid(), lineId: z.uuid(), removedBy: z.uuid(), reason: z.string().trim().min(1).max(500) }));
+export const MatchRemoved = defineEvent('pools.MatchRemoved', z.strictObject({ poolId: id(), lineId: id(), removedBy: id(), reason: reasonText() }));
 
 export const reconciliationEventTypes = [BankStatementImported, LinesMatched, MatchRemoved];
 export type ReconciliationEvent = DomainEvent<typeof BankStatementImported> | DomainEvent<typeof LinesMatched> | DomainEvent<typeof MatchRemoved>;

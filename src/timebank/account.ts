@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { formatMinutes } from '../units.ts';
+import { formatMinutes, signedMinutes, lowerLimitMinutes, upperLimitMinutes } from '../units.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 export const COMMUNITY = 'community';
 /** The account through which a time bank trades hours with another. */
@@ -13,26 +14,26 @@ export const CLEARING = 'clearing';
 export const Posted = defineEvent(
   'timebank.Posted',
   z.strictObject({
-    networkId: z.uuid(),
+    networkId: id(),
     holder: z.string().min(1),
     /** Signed: positive credits the holder (time given), negative debits (time received). */
-    minutes: z.number().int().refine((m) => m !== 0, 'must not be zero'),
+    minutes: signedMinutes.refine((m) => m !== 0, 'must not be zero'),
     reason: z.enum(['exchange', 'reversal', 'donation', 'grant']),
     /** The exchange, donation or grant this posting belongs to. */
-    ref: z.uuid(),
+    ref: id(),
     counterparty: z.string().min(1),
     /** For a donation or grant brought over from another system: when it happened there. */
-    occurredOn: z.iso.date().optional(),
+    occurredOn: isoDate().optional(),
   }),
 );
 export const AccountLimitsSet = defineEvent(
   'timebank.AccountLimitsSet',
   z.strictObject({
-    networkId: z.uuid(),
+    networkId: id(),
     holder: z.string().min(1),
-    lowerMinutes: z.number().int().max(0).nullable(),
-    upperMinutes: z.number().int().min(0).nullable(),
-    reason: z.string().min(1).max(500),
+    lowerMinutes: lowerLimitMinutes.nullable(),
+    upperMinutes: upperLimitMinutes.nullable(),
+    reason: reasonText(),
   }),
 );
 

@@ -9,7 +9,7 @@ import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.t
 import { membershipOf as membershipIn, requireMember as memberOf } from '../access/guard.ts';
 import { membershipDecider, membershipStream, type MembershipState, type Role } from '../access/membership.ts';
 import { personDecider, personStream, type PersonState } from '../access/person.ts';
-import { networkDecider, networkStream, type NetworkState } from '../networks/network.ts';
+import { networkDecider, networkKinds, networkStream, requireKind, type NetworkState } from '../networks/network.ts';
 import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
 import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
@@ -56,12 +56,20 @@ const careOf = (receiverNetwork: NetworkState, provider: MembershipState, receiv
   receiverNeedsSafeguarding: receiver.status === 'active' && receiver.needsSafeguarding,
 });
 
+// A care bank keeps banked hours under its own rules, never a time bank's accounts.
+const timeBankKinds = networkKinds.filter((kind) => kind !== 'care_bank_scheme');
+async function requireTimeBank(deps: Deps, networkId: string): Promise<void> {
+  const { network } = await readStates(deps.store, { network: [networkStream(networkId), networkDecider] as const });
+  requireKind(network, timeBankKinds, 'A time bank');
+}
+
 const written = <R extends Reads>(d: Decision<R>, resource: keyof R) => ({ revision: d.revisions[resource], position: d.position });
 
 // ---- rules of a network ----
 
 export async function defineCategory(deps: Deps, caller: Caller, input: { networkId: string; category: string; ratePercent: number }): Promise<Written> {
   await requireMember(deps, caller, input.networkId, ['coordinator']);
+  await requireTimeBank(deps, input.networkId);
   const d = await decideAcross(
     deps.store,
     { rules: rulesRead(input.networkId) },
@@ -78,6 +86,7 @@ export async function setNetworkLimits(
   input: { networkId: string; lowerMinutes: number; upperMinutes: number; maxExchangeMinutes: number; reason: string },
 ): Promise<Written> {
   await requireMember(deps, caller, input.networkId, ['coordinator']);
+  await requireTimeBank(deps, input.networkId);
   const d = await decideAcross(
     deps.store,
     { rules: rulesRead(input.networkId) },
@@ -96,6 +105,7 @@ export async function setMemberLimits(
 ): Promise<Written> {
   const { networkId, personId, ...limits } = input;
   await requireMember(deps, caller, networkId, ['coordinator']);
+  await requireTimeBank(deps, networkId);
   const d = await decideAcross(
     deps.store,
     { account: accountRead(networkId, personId), member: membershipRead(networkId, personId) },
@@ -122,6 +132,7 @@ export type ExchangeInput = Omit<Extract<ExchangeCommand, { type: 'LogExchange' 
 export async function logExchange(deps: Deps, caller: Caller, input: ExchangeInput): Promise<Written & { exchangeId: string }> {
   const { networkId } = input;
   const by = await actorIn(deps, caller, networkId);
+  await requireTimeBank(deps, networkId);
   // Logged for a member by a coordinator who is the other party, the exchange would be logged and
   // then confirmed by one person: she logs it as herself, and the member confirms.
   if (caller.onBehalfOf !== null && (input.providerId === caller.personId || input.receiverId === caller.personId)) {
@@ -259,6 +270,7 @@ export async function reverseExchange(deps: Deps, caller: Caller, input: { netwo
 export async function donateToChest(deps: Deps, caller: Caller, input: { networkId: string; minutes: number }): Promise<Written> {
   const { networkId, minutes } = input;
   await requireMember(deps, caller, networkId);
+  await requireTimeBank(deps, networkId);
   const member = subjectOf(caller);
   const ref = uuidv5('donation', caller.commandId);
   const d = await decideAcross(
@@ -277,6 +289,7 @@ export async function donateToChest(deps: Deps, caller: Caller, input: { network
 export async function grantFromChest(deps: Deps, caller: Caller, input: { networkId: string; personId: string; minutes: number }): Promise<Written> {
   const { networkId, personId: member, minutes } = input;
   await requireMember(deps, caller, networkId, ['coordinator']);
+  await requireTimeBank(deps, networkId);
   const ref = uuidv5('grant', caller.commandId);
   const d = await decideAcross(
     deps.store,
@@ -327,6 +340,7 @@ export async function revisionOf(deps: Deps, resource: { account: { networkId: s
 /** A coordinator imports another time bank's transfer report: checked whole, then written row by row. */
 export async function importTransfers(hearth: Hearth, caller: Caller, input: { networkId: string; csv: string }): Promise<ImportSummary> {
   await requireMember(hearth, caller, input.networkId, ['coordinator']);
+  await requireTimeBank(hearth, input.networkId);
   const report = readTransferReport(input.csv);
   const { commandId: _, ...base } = contextOf(hearth, caller);
   return importTransferReport(hearth, input.networkId, report, base);

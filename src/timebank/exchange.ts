@@ -9,32 +9,34 @@ import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState,
 import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import type { MembershipState } from '../access/membership.ts';
 import type { PartnershipState } from '../networks/partnership.ts';
+import { id, isoDate, text, reasonText } from '../bounds.ts';
+import { minutes, MAX_MINUTES } from '../units.ts';
 
-const ids = { exchangeId: z.uuid() };
+const ids = { exchangeId: id() };
 export const ExchangeLogged = defineEvent(
   'timebank.ExchangeLogged',
   z.strictObject({
     ...ids,
-    networkId: z.uuid(),
-    providerId: z.uuid(),
-    receiverId: z.uuid(),
+    networkId: id(),
+    providerId: id(),
+    receiverId: id(),
     /** Set when the receiver belongs to another time bank: the credits pass through both clearing accounts. */
-    receiverNetworkId: z.uuid().optional(),
-    minutes: z.number().int().positive(),
+    receiverNetworkId: id().optional(),
+    minutes: minutes,
     category: categoryName,
     /** The category's rate when the exchange was logged: 100 is an hour for an hour. */
-    ratePercent: z.number().int().positive(),
+    ratePercent: z.number().int().positive().max(1000),
     /** Minutes moved between the accounts once confirmed: minutes × rate. */
-    credited: z.number().int().positive(),
-    description: z.string().max(500),
-    occurredOn: z.iso.date(),
-    loggedBy: z.uuid(),
+    credited: z.number().int().positive().max(10 * MAX_MINUTES),
+    description: text(500, { min: 0, lines: true }),
+    occurredOn: isoDate(),
+    loggedBy: id(),
   }),
 );
-export const ExchangeConfirmed = defineEvent('timebank.ExchangeConfirmed', z.strictObject({ ...ids, confirmedBy: z.uuid() }));
-export const ExchangeDisputed = defineEvent('timebank.ExchangeDisputed', z.strictObject({ ...ids, disputedBy: z.uuid(), reason: z.string().min(1).max(500) }));
-export const ExchangeCancelled = defineEvent('timebank.ExchangeCancelled', z.strictObject({ ...ids, cancelledBy: z.uuid(), reason: z.string().min(1).max(500) }));
-export const ExchangeReversed = defineEvent('timebank.ExchangeReversed', z.strictObject({ ...ids, reversedBy: z.uuid(), reason: z.string().min(1).max(500) }));
+export const ExchangeConfirmed = defineEvent('timebank.ExchangeConfirmed', z.strictObject({ ...ids, confirmedBy: id() }));
+export const ExchangeDisputed = defineEvent('timebank.ExchangeDisputed', z.strictObject({ ...ids, disputedBy: id(), reason: reasonText() }));
+export const ExchangeCancelled = defineEvent('timebank.ExchangeCancelled', z.strictObject({ ...ids, cancelledBy: id(), reason: reasonText() }));
+export const ExchangeReversed = defineEvent('timebank.ExchangeReversed', z.strictObject({ ...ids, reversedBy: id(), reason: reasonText() }));
 
 export const exchangeEventTypes = [ExchangeLogged, ExchangeConfirmed, ExchangeDisputed, ExchangeCancelled, ExchangeReversed];
 export type ExchangeEvent =

@@ -13,6 +13,8 @@ import { personDecider, personStream } from '../access/person.ts';
 import type { Hearth } from '../hearth.ts';
 import { accountFolder, accountStream, chestPostings, COMMUNITY } from './account.ts';
 import { exchangeDecider, exchangeStream, importedExchange } from './exchange.ts';
+import { EARLIEST_DATE, LATEST_DATE, name, text } from '../bounds.ts';
+import { MAX_MINUTES } from '../units.ts';
 
 /** The columns, in order; the first and the eighth are named in the exporting site's language. */
 export const importColumns = ['date', 'from', 'from ID', 'to', 'to ID', 'post', 'post ID', 'reason', 'quantity'] as const;
@@ -52,6 +54,14 @@ const refuse = (line: number, column: string, message: string): never => {
   throw new Rejection('import-invalid', `Line ${line}, ${column}: ${message}`, 422, `${line}/${column}`);
 };
 
+// The same bounds as an exchange logged by hand: a line that would not fit is refused, never cut.
+const memberName = name(200);
+const description = text(500, { min: 0, lines: true });
+const within = (schema: typeof description, value: string, line: number, column: string): string => {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : refuse(line, column, `${parsed.error.issues[0]!.message}.`);
+};
+
 /** Reads and checks the whole export before anything is written. */
 export function readTransferReport(csv: string): TransferReport {
   let rows: string[][];
@@ -74,14 +84,19 @@ export function readTransferReport(csv: string): TransferReport {
     const [when, fromName, fromId, toName, toId, post, postId, reason, quantity] = row as [string, string, string, string, string, string, string, string, string];
     const occurredOn = /^\d{4}-\d{2}-\d{2}/.exec(when)?.[0];
     if (!occurredOn || Number.isNaN(Date.parse(occurredOn))) refuse(line, 'date', `"${when}" is not a date (YYYY-MM-DD, then any time).`);
+    if (occurredOn! < EARLIEST_DATE || occurredOn! > LATEST_DATE) refuse(line, 'date', `must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}.`);
     if (!/^\d+([.,]\d+)?$/.test(quantity)) refuse(line, 'quantity', `"${quantity}" is not a number of hours.`);
     const minutes = Math.round(Number(quantity.replace(',', '.')) * 60);
     if (minutes <= 0) refuse(line, 'quantity', 'must be more than zero.');
-    const party = (id: string, name: string, column: string): Party => {
+    if (minutes > MAX_MINUTES) refuse(line, 'quantity', `must be at most ${MAX_MINUTES / 60} hours.`);
+    const party = (id: string, fullName: string, column: string): Party => {
       if (id === ORGANISATION_ID) return { kind: 'community' };
       const uid = FORMER_IDS.has(id) ? FORMER_MEMBERS : id;
       if (!uid) refuse(line, column, 'is empty.');
-      if (!members.has(uid)) members.set(uid, uid === FORMER_MEMBERS ? 'Former members (imported)' : name.replace(new RegExp(` \\(${escape(id)}\\)$`), '') || `Member ${id}`);
+      if (!members.has(uid)) {
+        const shown = uid === FORMER_MEMBERS ? 'Former members (imported)' : fullName.replace(new RegExp(` \\(${escape(id)}\\)$`), '') || `Member ${id}`;
+        members.set(uid, within(memberName, shown, line, column.replace('ID', 'name')));
+      }
       return { kind: 'member', uid };
     };
     const receiver = party(fromId, fromName, 'from ID');
@@ -96,8 +111,7 @@ export function readTransferReport(csv: string): TransferReport {
     const content = JSON.stringify([when, fromId, toId, postId, reason, quantity]);
     const n = (seen.get(content) ?? 0) + 1;
     seen.set(content, n);
-    const description = [post, reason].filter(Boolean).join(': ').slice(0, 500);
-    return { line, key: `${content}#${n}`, occurredOn: occurredOn!, provider, receiver, minutes, description };
+    return { line, key: `${content}#${n}`, occurredOn: occurredOn!, provider, receiver, minutes, description: within(description, [post, reason].filter(Boolean).join(': '), line, 'reason') };
   });
   return { members, transfers: transfers.filter((x) => x !== undefined), withinFormerMembers };
 }

@@ -4,21 +4,23 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
+import { id, name, reasonText } from '../bounds.ts';
+import { MAX_BALANCE_MINUTES } from '../units.ts';
 
 export const DEFAULT_LOWER_LIMIT = -10 * 60;
 export const DEFAULT_UPPER_LIMIT = 750 * 60;
 export const DEFAULT_MAX_EXCHANGE = 12 * 60;
 
-export const categoryName = z.string().trim().min(1).max(60);
-const minutes = z.number().int();
+export const categoryName = name(60);
+const minutes = z.number().int().min(-MAX_BALANCE_MINUTES).max(MAX_BALANCE_MINUTES);
 
 export const CategoryDefined = defineEvent(
   'timebank.CategoryDefined',
-  z.strictObject({ networkId: z.uuid(), category: categoryName, ratePercent: z.number().int().min(1).max(1000) }),
+  z.strictObject({ networkId: id(), category: categoryName, ratePercent: z.number().int().min(1).max(1000) }),
 );
 export const NetworkLimitsSet = defineEvent(
   'timebank.NetworkLimitsSet',
-  z.strictObject({ networkId: z.uuid(), lowerMinutes: minutes.max(0), upperMinutes: minutes.min(0), maxExchangeMinutes: minutes.min(1), reason: z.string().min(1).max(500) }),
+  z.strictObject({ networkId: id(), lowerMinutes: minutes.max(0), upperMinutes: minutes.min(0), maxExchangeMinutes: minutes.min(1), reason: reasonText() }),
 );
 
 export const settingsEventTypes = [CategoryDefined, NetworkLimitsSet];

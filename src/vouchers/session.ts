@@ -10,20 +10,21 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import { formatPence, pence } from '../units.ts';
 import { decideVoucher, voucherDecider, voucherStream, type VoucherEvent, type VoucherState } from './voucher.ts';
+import { id, isoDateTime, name } from '../bounds.ts';
 
-const share = z.strictObject({ learnerId: z.uuid(), voucherId: z.uuid().nullable(), pence });
+const share = z.strictObject({ learnerId: id(), voucherId: id().nullable(), pence });
 export const SessionDelivered = defineEvent(
   'vouchers.SessionDelivered',
   z.strictObject({
-    sessionId: z.uuid(),
-    networkId: z.uuid(),
-    mentorId: z.uuid(),
-    activity: z.string().trim().min(1).max(120),
-    startsAt: z.iso.datetime(),
+    sessionId: id(),
+    networkId: id(),
+    mentorId: id(),
+    activity: name(120),
+    startsAt: isoDateTime(),
     feePence: pence,
     /** Who paid what: a voucher's value, or (voucherId null) a learner's own contribution. */
     shares: z.array(share).min(1),
-    recordedBy: z.uuid(),
+    recordedBy: id(),
   }),
 );
 export const sessionEventTypes = [SessionDelivered];

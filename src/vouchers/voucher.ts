@@ -9,9 +9,10 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { Sealed } from '../access/vault.ts';
 import { assertNotFuture } from '../pools/pool.ts';
-import { formatPence, pence, wholePence } from '../units.ts';
+import { formatPence, pence, wholePence, MAX_PENCE } from '../units.ts';
+import { id, isoDate, name, reasonText } from '../bounds.ts';
 
-const date = z.iso.date();
+const date = isoDate();
 export const atExpiry = z.enum(['refund-to-giver', 'learning-fund']);
 
 /** What a network says happens to vouchers: how long they last (null: never) and where unused value goes. */
@@ -19,23 +20,26 @@ export const policyShape = z.strictObject({ expiryMonths: z.number().int().min(1
 export type LearningPolicy = z.infer<typeof policyShape>;
 export const defaultPolicy: LearningPolicy = { expiryMonths: 24, atExpiry: 'refund-to-giver' };
 
-export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', policyShape.extend({ networkId: z.uuid(), setBy: z.uuid() }));
+export const LearningPolicySet = defineEvent('vouchers.LearningPolicySet', policyShape.extend({ networkId: id(), setBy: id() }));
 
 export const voucherValue = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('amount'), pence: pence }),
-  z.strictObject({ kind: z.literal('sessions'), activity: z.string().trim().min(1).max(120), sessions: z.number().int().min(1).max(200), pencePerSession: pence }),
+  z
+    .strictObject({ kind: z.literal('sessions'), activity: name(120), sessions: z.number().int().min(1).max(200), pencePerSession: pence })
+    // Its price is one amount, under the same ceiling as a voucher of an amount.
+    .refine((v) => v.sessions * v.pencePerSession <= MAX_PENCE, { path: ['pencePerSession'], message: 'the voucher would cost more than £1,000,000' }),
 ]);
 export type VoucherValue = z.infer<typeof voucherValue>;
 
-const ids = { voucherId: z.uuid(), networkId: z.uuid() };
+const ids = { voucherId: id(), networkId: id() };
 export const VoucherBought = defineEvent(
   'vouchers.VoucherBought',
   z.strictObject({
     ...ids,
-    giverId: z.uuid(),
-    learnerId: z.uuid(),
+    giverId: id(),
+    learnerId: id(),
     value: voucherValue,
-    occasion: z.string().trim().min(1).max(120),
+    occasion: name(120),
     /** The giver's message to the learner, sealed with the giver's key: personal, and erasable. */
     message: z.string(),
     boughtOn: date,
@@ -44,16 +48,16 @@ export const VoucherBought = defineEvent(
   }),
 );
 /** The network has the money: from now it is held for the learner. */
-export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: z.string().trim().min(1).max(140), receivedOn: date, recordedBy: z.uuid() }));
+export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: name(140), receivedOn: date, recordedBy: id() }));
 /** Value used for one session: a whole session of a sessions voucher, or pence of an amount voucher. */
 export const VoucherRedeemed = defineEvent(
   'vouchers.VoucherRedeemed',
-  z.strictObject({ ...ids, sessionId: z.uuid(), mentorId: z.uuid(), activity: z.string(), deliveredOn: date, pence: pence, sessions: z.number().int().min(0).max(1), redeemedBy: z.uuid() }),
+  z.strictObject({ ...ids, sessionId: id(), mentorId: id(), activity: name(120), deliveredOn: date, pence: pence, sessions: z.number().int().min(0).max(1), redeemedBy: id() }),
 );
-export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: pence, reason: z.string().trim().min(1).max(500), refundedOn: date, recordedBy: z.uuid() }));
+export const VoucherRefunded = defineEvent('vouchers.VoucherRefunded', z.strictObject({ ...ids, pence: pence, reason: reasonText(), refundedOn: date, recordedBy: id() }));
 export const VoucherExpired = defineEvent(
   'vouchers.VoucherExpired',
-  z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0), disposition: atExpiry, expiredOn: date }),
+  z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0).max(200), disposition: atExpiry, expiredOn: date }),
 );
 
 export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired];
@@ -76,6 +80,8 @@ export type VoucherState =
       /** For a sessions voucher, the sessions still to use. */
       leftSessions: number;
       redeemed: Set<string>;
+      /** The payment received, once it is: a repeat must say the same to be the same payment. */
+      payment?: { pence: number; reference: string; receivedOn: string };
     };
 export type HeldVoucher = Exclude<VoucherState, { status: 'none' }>;
 
@@ -96,6 +102,7 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
     case 'vouchers.VoucherPaid':
       state.status = 'held';
       state.leftPence = event.data.pence;
+      state.payment = { pence: event.data.pence, reference: event.data.reference, receivedOn: event.data.receivedOn };
       return state;
     case 'vouchers.VoucherRedeemed':
       state.leftPence -= event.data.pence;
@@ -176,7 +183,18 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
     case 'RecordPayment': {
       // Money for a voucher that has expired is not taken: it would be held for no one.
       if (voucher.status === 'expired') throw new Rejection('voucher-closed', 'This voucher has expired.', 409);
-      if (voucher.status !== 'awaiting-payment') return [];
+      if (voucher.status !== 'awaiting-payment') {
+        // The same money under the same reference told twice is recorded once, whatever day it is
+        // said to have come; other figures for a paid voucher are a mistake to put right, not
+        // something to answer 200 to and drop.
+        const first = voucher.payment;
+        if (!first || (first.pence === command.pence && first.reference === command.reference)) return [];
+        throw new Rejection(
+          'voucher-already-paid',
+          `This voucher was paid on ${first.receivedOn}: ${formatPence(first.pence)}, reference ${first.reference}. A payment with other figures is not recorded.`,
+          409,
+        );
+      }
       const price = priceOf(voucher.voucher.value);
       if (command.pence !== price) throw new Rejection('wrong-amount', `This voucher costs ${formatPence(price)}.`, 422, 'pence');
       assertNotFuture(command.receivedOn, command.today, 'receivedOn');
