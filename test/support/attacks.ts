@@ -24,8 +24,8 @@ export interface Seeded {
   /** Holds every role too; sends what could sign out, erase or re-key whoever sends it. */
   dora: Person;
   networkIds: string[];
-  /** Ids a request may name: other people, pools, the co-op's network; grows with what 2xx answers hold. */
-  known: string[];
+  /** Ids a request may name, by field: networks, other people, a pool; grows with what 2xx answers hold. */
+  known: Array<[field: string, id: string]>;
 }
 
 /** A network of each kind with Cora and Dora holding every role, members, a pool with money in it, and a co-op. */
@@ -35,7 +35,7 @@ export async function seedEveryKind(app: App): Promise<Seeded> {
   const ann = await signUp(app, 'Ann Atkinson', { dateOfBirth: '1941-03-02' });
   const bob = await signUp(app, 'Bob Barraclough', { dateOfBirth: '1950-11-20' });
   const networkIds: string[] = [];
-  const known: string[] = [];
+  const known: Array<[string, string]> = [];
   for (const kind of networkKinds) {
     const networkId = (await setUp(send(app, 'POST', `${api}/networks`, { name: `Fuzz ${kind}`, kind }, cora.auth), 201)).json().networkId as string;
     const base = `${api}/networks/${networkId}`;
@@ -47,17 +47,17 @@ export async function seedEveryKind(app: App): Promise<Seeded> {
     await setUp(send(app, 'PUT', `${base}/members/${cora.personId}/roles`, { roles: everyRole, reason: 'runs the fuzz' }, cora.auth), 200);
     await setUp(send(app, 'PUT', `${base}/members/${dora.personId}/roles`, { roles: everyRole, reason: 'runs the fuzz' }, cora.auth), 200);
     const recorded = (await setUp(send(app, 'POST', `${base}/members`, { name: 'Fay Fairweather' }, cora.auth), 201)).json().personId as string;
-    known.push(networkId, recorded);
+    known.push(['networkId', networkId], ['personId', recorded]);
     if (kind === 'neighbourhood_network') {
       const poolId = (await setUp(send(app, 'POST', `${base}/pools`, { name: 'Lunch club', twoApproversAbovePence: 20_000 }, cora.auth), 201)).json().poolId as string;
       await setUp(send(app, 'POST', `${base}/pools/${poolId}/receipts`, { source: 'contribution', holderId: recorded, pence: 15_000, reference: 'DP Fay', receivedOn: addDays(today(), -10) }, cora.auth), 201);
-      known.push(poolId);
+      known.push(['poolId', poolId]);
     }
     if (kind === 'co_operative') {
       await setUp(send(app, 'POST', `${base}/coop`, { name: 'Fuzz Care Co-op Ltd', rules: careCoopRules, foundedOn: addDays(today(), -60) }, cora.auth), 201);
     }
   }
-  known.push(ann.personId, bob.personId);
+  known.push(['personId', ann.personId], ['personId', bob.personId]);
   return { cora, dora, networkIds, known };
 }
 
@@ -102,8 +102,50 @@ export function operationsOf(doc: { paths: Record<string, Record<string, { param
 
 /** An id resolved when the request is sent, from what is known by then. */
 class Known {
-  constructor(readonly index: number) {}
+  constructor(
+    readonly index: number,
+    /** The field or parameter it fills, whose kind of id it is taken from where one is known. */
+    readonly name = '',
+  ) {}
 }
+
+/** Fields that name an id of another field's kind. */
+const sameKindAs: Record<string, string> = {
+  holderId: 'personId', providerId: 'personId', receiverId: 'personId', fromPersonId: 'personId', toPersonId: 'personId', learnerId: 'personId',
+  mentorId: 'personId', volunteerId: 'personId', recipientId: 'personId', proxyId: 'personId', memberId: 'personId', partnerNetworkId: 'networkId',
+};
+
+/** Ids met so far, by the field that held them, and all together. */
+class KnownIds {
+  readonly all: string[] = [];
+  readonly byField = new Map<string, string[]>();
+  constructor(private readonly excluded: Set<string>) {}
+  add(field: string, id: string) {
+    if (this.excluded.has(id)) return;
+    if (!this.all.includes(id)) this.all.push(id);
+    const kind = sameKindAs[field] ?? field;
+    const list = this.byField.get(kind) ?? [];
+    if (!list.includes(id)) this.byField.set(kind, [...list, id]);
+  }
+  /** Every uuid in a JSON answer, by the field that held it. */
+  harvest(value: unknown, field = '') {
+    const work: Array<[string, unknown]> = [[field, value]];
+    while (work.length > 0) {
+      const [name, v] = work.pop()!;
+      if (typeof v === 'string' && UUID.test(v)) this.add(name, v);
+      else if (Array.isArray(v)) for (const e of v) work.push([name, e]);
+      else if (v && typeof v === 'object') for (const [k, e] of Object.entries(v)) work.push([k, e]);
+    }
+  }
+  resolve(k: Known): string {
+    const mine = this.byField.get(sameKindAs[k.name] ?? k.name);
+    // Now and then an id of another kind, as a client that mixed them up would send.
+    const from = mine && mine.length > 0 && k.index % 8 !== 0 ? mine : this.all;
+    return from[k.index % from.length]!;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Body text sent as it is, not as JSON of a value. */
 class Raw {
   constructor(readonly text: string) {}
@@ -138,16 +180,16 @@ const days = [0, -1, -7, -30, -59, -400, 1, 30];
 const plausibleDate = fc.constantFrom(...days).map((n) => addDays(today(), n));
 
 /** A value that nearly fits the schema: right types, small numbers, ids that name something. */
-function plausible(s: Schema, depth = 0, wild = false): fc.Arbitrary<unknown> {
+function plausible(s: Schema, depth = 0, wild = false, name = ''): fc.Arbitrary<unknown> {
   const choices = s.anyOf ?? s.oneOf;
-  if (choices) return fc.oneof(...choices.map((c) => plausible(c, depth, wild)));
+  if (choices) return fc.oneof(...choices.map((c) => plausible(c, depth, wild, name)));
   if (s.const !== undefined) return fc.constant(s.const);
   if (s.enum) return fc.constantFrom(...s.enum);
   const type = Array.isArray(s.type) ? fc.constantFrom(...s.type) : fc.constant(s.type);
   return type.chain((t) => {
     switch (t) {
       case 'string':
-        if (s.format === 'uuid') return fc.oneof({ arbitrary: fc.nat().map((i) => new Known(i)), weight: 5 }, { arbitrary: fc.uuid(), weight: 1 });
+        if (s.format === 'uuid') return fc.oneof({ arbitrary: fc.nat().map((i) => new Known(i, name)), weight: 8 }, { arbitrary: fc.uuid(), weight: 1 });
         if (s.format === 'date') return plausibleDate;
         if (s.format === 'date-time') return fc.constantFrom(-2, 0, 3, 10).map((n) => new Date(Date.now() + n * 86_400_000).toISOString());
         if (s.format === 'email') return fc.nat(9_999).map((n) => `fuzz${n}@example.org`);
@@ -167,10 +209,10 @@ function plausible(s: Schema, depth = 0, wild = false): fc.Arbitrary<unknown> {
         return fc.constant(null);
       case 'array':
         if (depth > 4 || !s.items) return fc.constant([]);
-        return fc.array(wild ? fieldOf(s.items, depth + 1) : plausible(s.items, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? 3, 3)) });
+        return fc.array(wild ? fieldOf(s.items, depth + 1, name) : plausible(s.items, depth + 1, false, name), { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? 3, 3)) });
       case 'object': {
         if (depth > 4 || !s.properties) return fc.constant({});
-        const fields = Object.fromEntries(Object.entries(s.properties).map(([k, p]) => [k, wild ? fieldOf(p, depth + 1) : plausible(p, depth + 1)]));
+        const fields = Object.fromEntries(Object.entries(s.properties).map(([k, p]) => [k, wild ? fieldOf(p, depth + 1, k) : plausible(p, depth + 1, false, k)]));
         return fc.record(fields, { requiredKeys: s.required ?? [] });
       }
       default:
@@ -180,7 +222,7 @@ function plausible(s: Schema, depth = 0, wild = false): fc.Arbitrary<unknown> {
 }
 
 /** A field: mostly a value that nearly fits, sometimes one that does not. */
-const fieldOf = (s: Schema, depth: number): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: plausible(s, depth, true), weight: 8 }, { arbitrary: hostile, weight: 1 });
+const fieldOf = (s: Schema, depth: number, name: string): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: plausible(s, depth, true, name), weight: 8 }, { arbitrary: hostile, weight: 1 });
 
 const rawBodies = fc.oneof(
   fc.integer({ min: 33, max: 20_000 }).map((n) => new Raw('['.repeat(n) + ']'.repeat(n))),
@@ -216,7 +258,7 @@ const csvBodies = fc
 const HEAD = '@head';
 
 /** A path or query value that fits, percent-encoded (or an id resolved when sent). */
-const fittingUrlValue = (s: Schema): fc.Arbitrary<string | Known> => plausible(s).map((v) => (v instanceof Known ? v : encode(String(v))));
+const fittingUrlValue = (s: Schema, name: string): fc.Arbitrary<string | Known> => plausible(s, 0, false, name).map((v) => (v instanceof Known ? v : encode(String(v))));
 
 /** A path or query value that does not fit, already percent-encoded, sometimes not even decodable. */
 const brokenUrlValue: fc.Arbitrary<string> = fc.oneof(
@@ -251,8 +293,8 @@ function planOf(op: Operation): fc.Arbitrary<Planned> {
   const defaultType = op.bodyType === 'csv' ? 'text/csv' : 'application/json';
   const fitting: fc.Arbitrary<Planned> = fc.record({
     op: fc.constant(op),
-    path: fc.record(Object.fromEntries(pathParams.map((p) => [p.name, fittingUrlValue(p.schema)]))) as fc.Arbitrary<Record<string, string | Known>>,
-    query: fc.tuple(...queryParams.map((p) => fc.option(fc.tuple(fc.constant(p.name), p.name === 'after' ? fc.constantFrom('0', '1', HEAD) : fittingUrlValue(p.schema)), { freq: 3 }))).map((q) => q.filter((x): x is [string, string | Known] => x !== null)),
+    path: fc.record(Object.fromEntries(pathParams.map((p) => [p.name, fittingUrlValue(p.schema, p.name)]))) as fc.Arbitrary<Record<string, string | Known>>,
+    query: fc.tuple(...queryParams.map((p) => fc.option(fc.tuple(fc.constant(p.name), p.name === 'after' ? fc.constantFrom('0', '1', HEAD) : fittingUrlValue(p.schema, p.name)), { freq: 3 }))).map((q) => q.filter((x): x is [string, string | Known] => x !== null)),
     body: bodyOf(op),
     contentType: fc.constant(defaultType),
     key: fc.constant('fresh'),
@@ -265,7 +307,7 @@ function planOf(op: Operation): fc.Arbitrary<Planned> {
     { arbitrary: fc.constantFrom(undefined, 'text/plain', 'application/json; charset=latin1', 'text/csv', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x').map((contentType): Change => (p) => ({ ...p, contentType })), weight: 1 },
     { arbitrary: fc.constantFrom('missing', '', 'k'.repeat(300), 'has space', 'same-key-every-time').map((key): Change => (p) => ({ ...p, key })), weight: 1 },
     { arbitrary: fc.constantFrom('"0"', '"-1"', '"1"', '"999999999999"', '"99999999999999999999999"', 'W/"2"', '*', 'garbage').map((ifMatch): Change => (p) => ({ ...p, ifMatch })), weight: 1 },
-    { arbitrary: fc.oneof(fc.nat().map((i) => new Known(i)), fc.constantFrom('not-a-uuid', '00000000-0000-0000-0000-000000000000')).map((onBehalfOf): Change => (p) => ({ ...p, onBehalfOf })), weight: 1 },
+    { arbitrary: fc.oneof(fc.nat().map((i) => new Known(i, 'personId')), fc.constantFrom('not-a-uuid', '00000000-0000-0000-0000-000000000000')).map((onBehalfOf): Change => (p) => ({ ...p, onBehalfOf })), weight: 1 },
   ];
   if (pathParams.length > 0) {
     changes.push({ arbitrary: fc.tuple(fc.constantFrom(...pathParams.map((p) => p.name)), brokenUrlValue).map(([name, v]): Change => (p) => ({ ...p, path: { ...p.path, [name]: v } })), weight: 3 });
@@ -312,9 +354,9 @@ export async function fuzzEveryOperation(app: App, hearth: Hearth, seeded: Seede
   // Interleaved, so that what one operation writes is there for the others to trip over.
   const order = fc.sample(fc.shuffledSubarray(plans.map((_, i) => i), { minLength: plans.length, maxLength: plans.length }), { seed, numRuns: 1 })[0]!;
 
-  const fuzzers = new Set([seeded.cora.personId, seeded.dora.personId]);
-  const known = [...seeded.known];
-  const resolve = (v: string | Known) => (v instanceof Known ? encodeURIComponent(known[v.index % known.length]!) : v);
+  const known = new KnownIds(new Set([seeded.cora.personId, seeded.dora.personId]));
+  for (const [field, id] of seeded.known) known.add(field, id);
+  const resolve = (v: string | Known) => (v instanceof Known ? encodeURIComponent(known.resolve(v)) : v);
   const result: FuzzResult = { sent: 0, byStatus: {}, operations: operations.length, reachedStore: 0, serverErrors: [], writesOnRefusal: [], notProblemJson: [], ms: 0 };
   const reached = new Set<string>();
 
@@ -334,7 +376,7 @@ export async function fuzzEveryOperation(app: App, hearth: Hearth, seeded: Seede
     else if (plan.key !== 'missing') headers['idempotency-key'] = plan.key;
     if (plan.ifMatch) headers['if-match'] = plan.ifMatch;
     if (plan.onBehalfOf) headers['on-behalf-of'] = decodeURIComponent(resolve(plan.onBehalfOf));
-    const payload = plan.body === undefined ? undefined : plan.body instanceof Raw ? plan.body.text : JSON.stringify(plan.body, (_, v) => (v instanceof Known ? known[v.index % known.length] : v));
+    const payload = plan.body === undefined ? undefined : plan.body instanceof Raw ? plan.body.text : JSON.stringify(plan.body, (_, v) => (v instanceof Known ? known.resolve(v) : v));
 
     const before = await written(hearth);
     const res = await app.inject({ method: op.method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });
@@ -348,14 +390,20 @@ export async function fuzzEveryOperation(app: App, hearth: Hearth, seeded: Seede
       if (!String(res.headers['content-type']).startsWith('application/problem+json')) result.notProblemJson.push(finding());
     } else {
       reached.add(`${op.method} ${op.path}`);
-      if (String(res.headers['content-type']).includes('json')) {
-        for (const id of res.body.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []) if (!fuzzers.has(id) && !known.includes(id)) known.push(id);
-      }
+      if (String(res.headers['content-type']).includes('json')) known.harvest(res.json());
+      // Signed out: sign in again, so that what follows is not all 401.
+      if (op.path.endsWith('/sessions/current')) seeded.dora.auth = await signIn(app, seeded.dora);
     }
   }
   result.reachedStore = reached.size;
   result.ms = Date.now() - started;
   return result;
+}
+
+async function signIn(app: App, who: Person) {
+  const res = await app.inject({ method: 'POST', url: `${api}/sessions`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: who.email, password: who.password }) });
+  if (res.statusCode !== 201) throw new Error(`signing in again failed: ${res.statusCode} ${res.body}`);
+  return { authorization: `Bearer ${res.json().token}` };
 }
 
 /** The seed: fixed, so that CI sends the same requests every time, unless FUZZ_SEED says otherwise. */
