@@ -110,6 +110,13 @@ export async function buildApp(hearth: Hearth) {
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error.statusCode === 400 && error instanceof SyntaxError)) {
       return sendProblem(reply, makeProblem('malformed-json', 400, 'The body is not valid JSON; send one JSON object.', { errors: [{ in: 'body', pointer: '', detail: 'not valid JSON' }] }));
     }
+    // A read writes nothing, so a value the database cannot take as a date or number (SQLSTATE
+    // class 22, data exception) can only have come from the query: refuse it, naming what was sent.
+    if ((request.method === 'GET' || request.method === 'HEAD') && typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {
+      const sent = Object.keys((request.query as Record<string, unknown> | undefined) ?? {}).filter((name) => name !== 'after');
+      const errors = sent.map((name) => ({ in: 'querystring', pointer: `/${name}`, detail: 'may be out of range' }));
+      return sendProblem(reply, makeProblem('validation', 400, `A value in the address is out of range${sent.length ? `: check ${sent.join(', ')}` : ''}.`, errors.length ? { errors } : {}));
+    }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendProblem(reply, makeProblem('bad-request', error.statusCode, error.message));
     }
