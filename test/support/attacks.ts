@@ -176,6 +176,15 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: fc.double(), weight: 1 },
 );
 
+/** A value that does not fit, most often one of the field's own type that goes wrong: text that cannot be stored or shown, numbers past any column. */
+function hostileFor(s: Schema): fc.Arbitrary<unknown> {
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  if (type === 'string' && !s.format) return fc.oneof({ arbitrary: fc.constantFrom<unknown>('Eve\u0000Null', 'a\uD800', '\uDFFFb', 'Eve\u202Egnp.exe', 'Eve\u200B', '\uFEFF', '\u0007', 'x'.repeat(501), 'y'.repeat(5_000), ' '), weight: 3 }, { arbitrary: hostile, weight: 1 });
+  if (type === 'string') return fc.oneof({ arbitrary: fc.constantFrom<unknown>('0000-01-01', '9999-12-31', '2026-02-30', '1899-12-31', '2101-01-01', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '+275760-09-13T00:00:00Z'), weight: 3 }, { arbitrary: hostile, weight: 1 });
+  if (type === 'integer' || type === 'number') return fc.oneof({ arbitrary: fc.constantFrom<unknown>(...hostileNumbers), weight: 3 }, { arbitrary: hostile, weight: 1 });
+  return hostile;
+}
+
 const days = [0, -1, -7, -30, -59, -400, 1, 30];
 const plausibleDate = fc.constantFrom(...days).map((n) => addDays(today(), n));
 
@@ -235,8 +244,8 @@ function bodyOf(op: Operation): fc.Arbitrary<unknown> {
   if (op.bodyType === 'csv') return csvBodies;
   if (!op.body) return fc.oneof({ arbitrary: fc.constant(undefined), weight: 8 }, { arbitrary: hostile, weight: 1 }, { arbitrary: rawBodies, weight: 1 });
   const fitting = plausible(op.body);
-  const keys = Object.keys(op.body.properties ?? {});
-  const oneField = keys.length === 0 ? fitting : fc.tuple(fitting, fc.constantFrom(...keys), hostile).map(([b, k, v]) => (isObject(b) ? { ...b, [k]: v } : b));
+  const fields = Object.entries(op.body.properties ?? {});
+  const oneField = fields.length === 0 ? fitting : fc.tuple(fitting, fc.oneof(...fields.map(([k, p]) => fc.tuple(fc.constant(k), hostileFor(p))))).map(([b, [k, v]]) => (isObject(b) ? { ...b, [k]: v } : b));
   return fc.oneof(
     { arbitrary: fitting, weight: 6 },
     { arbitrary: oneField, weight: 4 },
