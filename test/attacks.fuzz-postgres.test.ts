@@ -4,7 +4,7 @@
 import t from 'tap';
 import { openApp } from './support/http.ts';
 import { freshPostgres, postgresAvailable } from './support/db.ts';
-import { checkFuzz, fuzzBudget, fuzzSeed, fuzzEveryOperation, seedEveryKind } from './support/attacks.ts';
+import { checkFuzz, fuzzBudget, fuzzSeconds, fuzzSeed, fuzzEveryOperation, seedEveryKind } from './support/attacks.ts';
 
 if (!(await postgresAvailable())) {
   t.plan(0, 'needs PostgreSQL');
@@ -12,6 +12,6 @@ if (!(await postgresAvailable())) {
   const { hearth, app, close } = await openApp(await freshPostgres(), { PROJECTION_POLL_MS: '1000', READ_WAIT_MS: '1000' });
   t.teardown(close);
   const seeded = await seedEveryKind(app);
-  const result = await fuzzEveryOperation(app, hearth, seeded, { seed: fuzzSeed(), budget: fuzzBudget() });
+  const result = await fuzzEveryOperation(app, hearth, seeded, { seed: fuzzSeed(), budget: fuzzBudget(), seconds: fuzzSeconds() });
   checkFuzz(t, result, fuzzSeed());
 }

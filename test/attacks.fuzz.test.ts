@@ -3,7 +3,7 @@
 import t from 'tap';
 import { openApp } from './support/http.ts';
 import { freshPglite } from './support/db.ts';
-import { checkFuzz, fuzzBudget, fuzzSeed, fuzzEveryOperation, seedEveryKind } from './support/attacks.ts';
+import { checkFuzz, fuzzBudget, fuzzSeconds, fuzzSeed, fuzzEveryOperation, seedEveryKind } from './support/attacks.ts';
 
 // A read waits at most a second for the projections: long enough for a healthy one, short
 // enough that a stopped one shows as a 503 rather than stalling the run.
@@ -11,5 +11,5 @@ const { hearth, app, close } = await openApp(await freshPglite(), { PROJECTION_P
 t.teardown(close);
 
 const seeded = await seedEveryKind(app);
-const result = await fuzzEveryOperation(app, hearth, seeded, { seed: fuzzSeed(), budget: fuzzBudget() });
+const result = await fuzzEveryOperation(app, hearth, seeded, { seed: fuzzSeed(), budget: fuzzBudget(), seconds: fuzzSeconds() });
 checkFuzz(t, result, fuzzSeed());
