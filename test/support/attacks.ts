@@ -203,10 +203,13 @@ function plausible(s: Schema, depth = 0, wild = false, name = ''): fc.Arbitrary<
         if (s.format === 'date') return plausibleDate;
         if (s.format === 'date-time') return fc.constantFrom(-2, 0, 3, 10).map((n) => new Date(Date.now() + n * 86_400_000).toISOString());
         if (s.format === 'email') return fc.nat(9_999).map((n) => `fuzz${n}@example.org`);
-        return fc.oneof(
-          fc.constantFrom('workers', 'supporters', 'Gardening', 'Lunch', 'DP Fay', 'a reason'),
-          fc.string({ minLength: Math.max(1, s.minLength ?? 1), maxLength: Math.max(1, Math.min(s.maxLength ?? 30, 30)) }),
-        );
+        if (/phone/i.test(name)) return fc.constantFrom('0113 496 0000', '07700 900123');
+        {
+          const min = Math.max(1, s.minLength ?? 1);
+          const words = ['workers', 'supporters', 'Gardening', 'Lunch', 'DP Fay', 'a reason', 'correct horse battery staple'].filter((w) => w.length >= min && w.length <= (s.maxLength ?? Infinity));
+          const generated = fc.string({ minLength: min, maxLength: Math.max(min, Math.min(s.maxLength ?? 30, 30)) });
+          return words.length > 0 ? fc.oneof(fc.constantFrom(...words), generated) : generated;
+        }
       case 'integer':
       case 'number': {
         const lo = Math.max(s.minimum ?? (s.exclusiveMinimum === undefined ? 0 : s.exclusiveMinimum + 1), -10_000);
@@ -406,6 +409,7 @@ export async function fuzzEveryOperation(app: App, hearth: Hearth, seeded: Seede
     const res = await app.inject({ method: op.method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });
     after = await writtenNow();
     result.sent++;
+    if (process.env.FUZZ_LOG) console.error(res.statusCode, op.method, url.slice(0, 120), (payload ?? "").slice(0, 200), res.body.slice(0, 300));
     result.byStatus[res.statusCode] = (result.byStatus[res.statusCode] ?? 0) + 1;
     const finding = () => ({ status: res.statusCode, request: `${op.method} ${url.slice(0, 160)}${payload ? ` ${payload.slice(0, 200)}` : ''}`, answer: res.body.slice(0, 300) });
     // A read that waited its time for busy projections is told to come back: not a failure, as long as none has stopped (below).
