@@ -409,7 +409,8 @@ export async function fuzzEveryOperation(app: App, hearth: Hearth, seeded: Seede
     const res = await app.inject({ method: op.method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });
     after = await writtenNow();
     result.sent++;
-    if (process.env.FUZZ_LOG) console.error(res.statusCode, op.method, url.slice(0, 120), (payload ?? "").slice(0, 200), res.body.slice(0, 300));
+    // FUZZ_LOG=1 prints each request and its answer, to see what a run sends.
+    if (process.env.FUZZ_LOG) console.error(res.statusCode, op.method, url.slice(0, 120), (payload ?? '').slice(0, 200), res.body.slice(0, 300));
     result.byStatus[res.statusCode] = (result.byStatus[res.statusCode] ?? 0) + 1;
     const finding = () => ({ status: res.statusCode, request: `${op.method} ${url.slice(0, 160)}${payload ? ` ${payload.slice(0, 200)}` : ''}`, answer: res.body.slice(0, 300) });
     // A read that waited its time for busy projections is told to come back: not a failure, as long as none has stopped (below).
