@@ -31,6 +31,7 @@ import { authPlugin, CsrfMismatch } from './auth.ts';
 import { guardPlugin } from './guard.ts';
 import { Unauthenticated } from '../access/guard.ts';
 import { etag } from './reads.ts';
+import { boundedJsonParser, frameworkErrors, JsonTooDeep, refuseNulInUrl } from './edges.ts';
 
 export async function buildApp(hearth: Hearth) {
   const app = Fastify({
@@ -38,10 +39,12 @@ export async function buildApp(hearth: Hearth) {
     bodyLimit: hearth.config.BODY_LIMIT,
     genReqId: () => randomUUID(),
     trustProxy: hearth.config.TRUST_PROXY,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   // The API speaks JSON only; anything else is refused as 415 rather than read as a string.
   app.removeContentTypeParser('text/plain');
+  boundedJsonParser(app);
   // Imports (another time bank's export, a bank statement) are CSV files, read whole; each import
   // route sets its own body limit.
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
@@ -50,6 +53,7 @@ export async function buildApp(hearth: Hearth) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onRequest', refuseNulInUrl);
 
   // Upgrading requests and HSTS suit only a Hearth reached over HTTPS (directly, or as a trusted
   // proxy reports): served over plain HTTP by a LAN address, they would make the browser post the
@@ -109,14 +113,26 @@ export async function buildApp(hearth: Hearth) {
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return sendProblem(reply, makeProblem('malformed-json', 400, 'The body is empty; send a JSON object.', { errors: [{ in: 'body', pointer: '', detail: 'empty' }] }));
     }
+    if (error instanceof JsonTooDeep) {
+      return sendProblem(reply, makeProblem('malformed-json', 400, error.message, { errors: [{ in: 'body', pointer: '', detail: 'nested too deep' }] }));
+    }
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error.statusCode === 400 && error instanceof SyntaxError)) {
       return sendProblem(reply, makeProblem('malformed-json', 400, 'The body is not valid JSON; send one JSON object.', { errors: [{ in: 'body', pointer: '', detail: 'not valid JSON' }] }));
+    }
+    // A read writes nothing, so a value the database cannot take as a date or number (SQLSTATE
+    // class 22, data exception) can only have come from the query: refuse it, naming what was sent.
+    if ((request.method === 'GET' || request.method === 'HEAD') && typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {
+      const sent = Object.keys((request.query as Record<string, unknown> | undefined) ?? {}).filter((name) => name !== 'after');
+      const errors = sent.map((name) => ({ in: 'querystring', pointer: `/${name}`, detail: 'may be out of range' }));
+      return sendProblem(reply, makeProblem('validation', 400, `A value in the address is out of range${sent.length ? `: check ${sent.join(', ')}` : ''}.`, errors.length ? { errors } : {}));
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendProblem(reply, makeProblem('bad-request', error.statusCode, error.message));
     }
     request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'request failed');
-    return sendProblem(reply, makeProblem('internal', 500, `Nothing was changed. If it happens again, quote request ${request.id}.`));
+    // The failure may come after a write: say only what is true either way.
+    const retry = request.method === 'GET' || request.method === 'HEAD' ? 'Try again in a moment' : 'It may or may not have been recorded: send it again with the same Idempotency-Key, which records it once at most';
+    return sendProblem(reply, makeProblem('internal', 500, `${retry}. If it happens again, quote request ${request.id}.`));
   });
 
   app.setNotFoundHandler((request, reply) =>

@@ -173,14 +173,37 @@ async function claim({ database: { db }, secret }: Pick<Hearth, 'database' | 'se
   return { status: earlier.status, body: stored.body, headers: stored.headers ?? {} };
 }
 
-/** JSON with object keys sorted, so equal requests fingerprint alike whatever their key order. */
+/**
+ * JSON with object keys sorted, so equal requests fingerprint alike whatever their key order.
+ * Walked with a stack of its own rather than by recursion, so no body can exhaust the call stack.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  const out: string[] = [];
+  // Each item is a value still to write, or (as { text }) punctuation already decided.
+  const work: Array<{ value: unknown } | { text: string }> = [{ value }];
+  while (work.length > 0) {
+    const item = work.pop()!;
+    if ('text' in item) {
+      out.push(item.text);
+      continue;
+    }
+    const v = item.value;
+    if (Array.isArray(v)) {
+      const next: Array<{ value: unknown } | { text: string }> = [{ text: '[' }];
+      v.forEach((element, i) => next.push(...(i > 0 ? [{ text: ',' }] : []), { value: element }));
+      next.push({ text: ']' });
+      for (let i = next.length - 1; i >= 0; i--) work.push(next[i]!);
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .filter(([, e]) => e !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const next: Array<{ value: unknown } | { text: string }> = [{ text: '{' }];
+      entries.forEach(([k, e], i) => next.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(k)}:` }, { value: e }));
+      next.push({ text: '}' });
+      for (let i = next.length - 1; i >= 0; i--) work.push(next[i]!);
+    } else {
+      out.push(JSON.stringify(v) ?? 'null');
+    }
   }
-  return JSON.stringify(value) ?? 'null';
+  return out.join('');
 }

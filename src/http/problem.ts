@@ -13,6 +13,8 @@ export const problemTitles: Record<string, string> = {
   'idempotency-key-required': 'An Idempotency-Key header is needed',
   'idempotency-key-reused': 'This Idempotency-Key was already used for a different request',
   'not-found': 'Nothing is here',
+  'uri-too-long': 'The address is too long',
+  'bad-url': 'The address cannot be read',
   'precondition-failed': 'Someone changed this since you last looked',
   'concurrency-conflict': 'Others changed this at the same moment',
   'projection-behind': 'The figures are still being brought up to date',

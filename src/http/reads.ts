@@ -13,9 +13,15 @@ export const readAfter = z.object({
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Wait until the figures include this global position'),
 });
 
-/** False (with a 503 already sent) when the projections did not reach the position in time. */
+/** False (with the answer already sent) when the position was never written (400), or the projections did not reach it in time (503). */
 export async function waitForProjections(hearth: Hearth, reply: FastifyReply, names: readonly string[], position: number | undefined): Promise<boolean> {
   if (position === undefined || position === 0) return true;
+  // A position the log has not reached was never given out: refuse it now rather than wait for it.
+  const head = await hearth.store.headPosition();
+  if (position > head) {
+    sendProblem(reply, makeProblem('validation', 400, `querystring after: is past the newest position written (${head})`, { errors: [{ in: 'querystring', pointer: '/after', detail: 'is past the newest position written' }] }));
+    return false;
+  }
   if (await hearth.engine.waitFor(names, position, hearth.config.READ_WAIT_MS)) return true;
   reply.header('retry-after', '1');
   sendProblem(reply, makeProblem('projection-behind', 503, `The figures have not yet reached position ${position}. Try again in a moment.`));

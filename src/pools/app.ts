@@ -12,7 +12,7 @@ import { brokenChains, digestUpTo, hashesUpTo } from '../audit/chain.ts';
 import { todayOn } from '../clock.ts';
 import type { Decision, Reads } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
-import { addDays } from '../dates.ts';
+import { addDays, addMonths } from '../dates.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { readStatement, StatementError, type BankLine } from './bank-statement.ts';
 import {
@@ -295,10 +295,7 @@ export async function balanceChart(deps: Deps, _caller: Caller, { networkId, poo
 }
 
 /** The ISO month (2026-03) `n` months before the month of `day`. */
-function monthsBefore(day: string, n: number): string {
-  const index = Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1 - n;
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
-}
+const monthsBefore = (day: string, n: number): string => addMonths(day, -n);
 
 /** The days whose closing balance a chart shows: each day, or each month's last day (the range's end for the last). */
 function closingDays(by: 'day' | 'month', from: string, to: string): string[] {

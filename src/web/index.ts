@@ -71,7 +71,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
         return bare(reply, error.problem.title, html`<p>${error.problem.detail}</p><p><a href="/">Go to your networks</a></p>`, error.problem.status);
       }
       request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'page failed');
-      return bare(reply, 'Sorry, something went wrong', html`<p>Nothing was changed. Please try again. If it happens again, tell your coordinator and quote ${request.id}.</p>`, 500);
+      return bare(reply, 'Sorry, something went wrong', html`<p>What you did may or may not have been recorded: check before you try again. If it happens again, tell your coordinator and quote ${request.id}.</p>`, 500);
     });
 
     const signInPage = (reply: FastifyReply, state: FormState, note?: string) =>
