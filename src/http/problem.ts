@@ -158,6 +158,7 @@ export const problemTitles: Record<string, string> = {
   'proposal-already-paid': 'This proposal has authorised its one payment already',
   'above-authorised-amount': 'More than the members authorised',
   'beneficiaries-required': 'A payment out of a pool names its beneficiaries',
+  'figure-beyond-exact-range': 'A figure is too large to show exactly',
   internal: 'Something went wrong on our side',
 };
 
