@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 // see what the scope's tables are missing. Kept beside the checkpoints, which it shares a
 // transaction with.
 //
-// And the read tables' figures of time and counts go to bigint: a valid event could carry a
+// And the read tables' figures of time, counts and line numbers go to bigint: a valid event could carry a
 // figure, or make a sum, past the 32-bit integers these were.
 const widened: Record<string, string[]> = {
   timebank_accounts: ['balance', 'lower_override', 'upper_override'],
@@ -19,6 +19,10 @@ const widened: Record<string, string[]> = {
   vouchers: ['sessions', 'left_sessions'],
   voucher_redemptions: ['sessions'],
   voucher_expiries: ['sessions'],
+  // Line numbers of an imported statement or a register: the schemas bound them only as whole numbers.
+  pool_bank_lines: ['line'],
+  pool_postings: ['line'],
+  coop_share_movements: ['line'],
 };
 
 export async function up(db: Kysely<any>): Promise<void> {
