@@ -48,7 +48,7 @@ export function edgeText(length: number): string {
   return text;
 }
 
-const EARLIEST = { date: '0001-01-01', 'date-time': '0001-01-01T00:00:00.000Z' };
+const EARLIEST = { date: '0000-01-01', 'date-time': '0000-01-01T00:00:00.000Z' };
 const LATEST = { date: '9999-12-31', 'date-time': '9999-12-31T23:59:59.999Z' };
 /** Marks a sealed value, to be sealed for real with the event's person's key. */
 export const SEALED = 'v1.to-be-sealed';
