@@ -8,7 +8,9 @@ import { backends } from './support/db.ts';
 import { testHearth } from './support/hearth.ts';
 import { commandOn } from './support/cli.ts';
 import { refusal } from './support/given.ts';
-import { caughtUp, event, someId, uncheckedStore } from './support/extremes.ts';
+import { caughtUp, event, extreme, jsonSchemaOf, someId, uncheckedStore } from './support/extremes.ts';
+import { CoopFounded, IncomeReceived } from '../src/coop/society.ts';
+import { coopOf } from '../src/coop/register.ts';
 import { buildApp } from '../src/http/app.ts';
 import { accountStream } from '../src/timebank/account.ts';
 import { exactWhole } from '../src/units.ts';
@@ -91,6 +93,19 @@ for (const backend of await backends()) {
       const after = await hearth.database.db.selectFrom('timebank_accounts').select(['network_id', 'upper_override']).where('network_id', 'in', [parked, other]).execute();
       t.same(after, accounts, 'with the same rows');
       await hearth.engine.start();
+    });
+
+    t.test('a co-op read after income of 9,007,199,254,740,991 pence twice is refused as a 422 problem, not a crash', async (t) => {
+      const networkId = someId();
+      const founded = { ...(extreme(jsonSchemaOf(CoopFounded.schema), 'min') as object), networkId };
+      const income = () => ({ ...(extreme(jsonSchemaOf(IncomeReceived.schema), 'max') as { pence: number }), networkId, incomeId: someId() });
+      t.ok(CoopFounded.schema.safeParse(founded).success && IncomeReceived.schema.safeParse(income()).success, 'both events meet their schemas');
+      t.equal(income().pence, Number.MAX_SAFE_INTEGER);
+      await hearth.store.append(`coop-${networkId}`, [event(CoopFounded.type, founded), event(IncomeReceived.type, income()), event(IncomeReceived.type, income())], 'no_stream');
+      t.ok(await caughtUp(hearth));
+      t.equal((await hearth.engine.status()).projections.find((p) => p.name === 'coop')!.status, 'running', 'the sum fits the bigint column');
+      const refused = await coopOf(hearth.database.db, networkId).then(() => undefined, (err: unknown) => err);
+      t.match(refused, { type: 'figure-beyond-exact-range', status: 422 }, 'the co-op read is refused with the problem, not a RangeError');
     });
 
     t.test('a figure past 2^53 − 1 reads back as a 422 problem, not a crash', async (t) => {
