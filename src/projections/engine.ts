@@ -528,7 +528,8 @@ async function applyParking(p: Projection, trx: Db, events: Readable[]): Promise
   const rows: ParkedRow[] = [];
   const park = (e: Readable, error: string | null) => {
     parkedScopes.add(scopeOf(e));
-    rows.push({ projection: p.name, scope: scopeOf(e), position: e.position, event_type: e.type, error });
+    // Bounded: a reason names a field or a code, and a long one is only more of the same.
+    rows.push({ projection: p.name, scope: scopeOf(e), position: e.position, event_type: e.type, error: error === null ? null : error.slice(0, 500) });
   };
   const open: Readable[] = [];
   for (const e of handled) {
