@@ -571,13 +571,21 @@ async function attempt(trx: Db, work: () => Promise<void>): Promise<{ failed: un
   return undefined;
 }
 
-/** SQLSTATE classes and codes that say "try again", not "this event cannot be applied". */
-const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+/**
+ * SQLSTATE classes that say "this event's data cannot be applied": a data exception (22), a
+ * constraint (23), a statement the data made invalid (42), a cardinality or routine exception
+ * (21, 2F, P0). Any other database error (a lost connection, a serialization failure, a
+ * deadlock, a shutdown, a cancelled statement) says "try again", as does a lost connection
+ * reported without a code; an error of the handler's own code (a TypeError, a refusal) is the
+ * event's.
+ */
+const DETERMINISTIC_CLASSES = new Set(['21', '22', '23', '2F', '42', 'P0']);
 
 function isTransient(err: unknown): boolean {
   const code = err && typeof err === 'object' && 'code' in err ? (err as { code: unknown }).code : undefined;
-  if (typeof code === 'string' && (code.startsWith('08') || TRANSIENT_CODES.has(code))) return true;
-  return err instanceof Error && /connection terminated|connection.*(closed|ended)|client has encountered a connection error/i.test(err.message);
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return !DETERMINISTIC_CLASSES.has(code.slice(0, 2));
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return err instanceof Error && /connection terminated|connection.*(closed|ended)|client has encountered a connection error|timeout/i.test(err.message);
 }
 
 /** Applies the events a projection handles: all at once when it can, else one by one. */
