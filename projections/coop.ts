@@ -155,6 +155,8 @@ async function applyProposal(db: Db, event: RecordedEvent): Promise<void> {
     case 'coop.VotingOpened': {
       const d = e.data;
       await db.updateTable('coop_proposals').set({ status: 'open', opened_at: d.openedAt }).where('proposal_id', '=', d.proposalId).execute();
+      // An INSERT of no rows is not SQL.
+      if (d.electorate.length === 0) return;
       await db
         .insertInto('coop_electorate')
         .values(d.electorate.map((x) => ({ proposal_id: d.proposalId, person_id: x.personId, member_class: x.memberClass, weight: x.weight })))

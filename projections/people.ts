@@ -8,7 +8,7 @@ import type { Db } from '../src/db/database.ts';
 import { AccountClaimed, PersonalDetailsChanged, PersonErased, PersonRegistered, SafeguardingFlagged, type PersonalDetails } from '../src/access/person.ts';
 
 export function peopleProjection(vault: PersonalDataVault): Projection {
-  const nameOf = async (db: Db, personId: string, details: string) => (await vault.open<PersonalDetails>(personId, details, db))?.name ?? null;
+  const nameOf = async (db: Db, personId: string, details: string) => withoutNul((await vault.open<PersonalDetails>(personId, details, db))?.name ?? null);
   return {
     name: 'people',
     tables: ['people'],
@@ -48,4 +48,13 @@ export function peopleProjection(vault: PersonalDataVault): Projection {
       }
     },
   };
+}
+
+/**
+ * PostgreSQL text cannot hold NUL. The schemas refuse it, but a sealed name was checked only when
+ * it was sealed, perhaps under older rules: shown with a replacement character rather than
+ * stopping the projection.
+ */
+function withoutNul(name: string | null): string | null {
+  return name === null ? null : name.replaceAll('\u0000', '\uFFFD');
 }

@@ -23,16 +23,16 @@ const partnershipStatus: Record<string, 'proposed' | 'active' | 'ended'> = {
 type Logged = z.infer<typeof ExchangeLogged.schema>;
 type Posting = z.infer<typeof Posted.schema>;
 
-const accountsTable = readTable('timebank_accounts', { network_id: 'uuid', holder: 'text', balance: 'integer', lower_override: 'integer', upper_override: 'integer' }, ['network_id', 'holder']);
+const accountsTable = readTable('timebank_accounts', { network_id: 'uuid', holder: 'text', balance: 'bigint', lower_override: 'bigint', upper_override: 'bigint' }, ['network_id', 'holder']);
 const entriesTable = readTable(
   'timebank_entries',
-  { network_id: 'uuid', holder: 'text', position: 'bigint', entry_date: 'text', minutes: 'integer', reason: 'text', ref: 'uuid', counterparty: 'text', category: 'text', description: 'text' },
+  { network_id: 'uuid', holder: 'text', position: 'bigint', entry_date: 'text', minutes: 'bigint', reason: 'text', ref: 'uuid', counterparty: 'text', category: 'text', description: 'text' },
   ['network_id', 'holder', 'position'],
 );
 const exchangesTable = readTable(
   'timebank_exchanges',
   {
-    exchange_id: 'uuid', network_id: 'uuid', provider_id: 'uuid', receiver_id: 'uuid', receiver_network_id: 'uuid', minutes: 'integer', credited: 'integer', rate_percent: 'integer',
+    exchange_id: 'uuid', network_id: 'uuid', provider_id: 'uuid', receiver_id: 'uuid', receiver_network_id: 'uuid', minutes: 'bigint', credited: 'bigint', rate_percent: 'bigint',
     category: 'text', description: 'text', occurred_on: 'text', status: 'text', logged_by: 'uuid', settled_by: 'uuid', position: 'bigint',
   },
   ['exchange_id'],

@@ -24,7 +24,7 @@ Commands:
   project                      a projection worker: follows every projection it can take the lease
                                of, and takes over those of a worker that stops
   migrate                      apply pending database migrations
-  projections status           each projection's position, lag and state
+  projections status           each projection's position, lag, state and parked scopes
   projections rebuild NAME     rebuild a projection beside the live one and swap it in
   audit verify                 check the event log's hash chains and recorded digests, and compare
                                a rebuild of every projection with its live tables; exits 1 naming
@@ -217,8 +217,12 @@ function projectionsStatus(config: Config, io: CommandIo): Promise<number> {
     for (const p of projections) {
       const failure = p.status === 'failed' ? `  FAILED at ${p.failedPosition}: ${p.error}` : '';
       io.log(`${p.name.padEnd(24)} position ${String(p.position).padStart(10)}  lag ${String(p.lag).padStart(8)}  ${p.status}${failure}`);
+      for (const parked of p.parked) {
+        io.log(`  parked ${parked.scope} at ${parked.position} (${parked.eventType}, ${parked.events} event${parked.events === 1 ? '' : 's'} set aside): ${parked.error ?? ''}`);
+      }
     }
-    return projections.some((p) => p.status === 'failed') ? 1 : 0;
+    if (projections.some((p) => p.parked.length > 0)) io.log('Fix forward with a correcting event where the data was wrong, then `hearth projections rebuild NAME`.');
+    return projections.some((p) => p.status !== 'running') ? 1 : 0;
   });
 }
 

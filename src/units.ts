@@ -1,6 +1,7 @@
 // Hearth's units, in one place: time in whole minutes, money in whole pence, never floating
 // point. The API's schemas, the pages and the command line parse and show them from here.
 import { z } from 'zod';
+import { Rejection } from './commands/decider.ts';
 
 /**
  * Ceilings. No single amount is larger than these: a million minutes is nearly two years of
@@ -74,3 +75,16 @@ export function poundsToPence(text: string): number | undefined {
 
 /** An amount both ways, as the API answers it. */
 export const asMoney = (amount: number) => ({ pence: amount, pounds: formatPence(amount) });
+
+/**
+ * A whole number read back from the database (int8 comes as text) as a number, exactly: beyond
+ * 2^53 − 1 a number can no longer hold every whole value, and a figure that has grown that far
+ * (a sum, most likely) is refused with a problem the reader can act on rather than shown wrong.
+ */
+export function exactWhole(text: string | bigint): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) {
+    throw new Rejection('figure-beyond-exact-range', 'A figure here has grown beyond what can be shown exactly (more than 9,007,199,254,740,991); a coordinator can put it right with a correcting entry.', 422);
+  }
+  return n;
+}

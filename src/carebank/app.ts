@@ -277,7 +277,7 @@ export async function latestEntries(deps: Deps, caller: Caller, input: { network
   const { db } = deps.database;
   const mine = db.selectFrom('carebank_entries as e').where('e.network_id', '=', networkId).where('e.holder', '=', personId).where('e.entry_date', '<=', todayOn(deps.clock));
   const [total, rows] = await Promise.all([
-    mine.select((eb) => eb.fn.sum<number>('e.minutes').as('minutes')).executeTakeFirst(),
+    mine.select(sql<number | null>`sum(e.minutes)::bigint`.as('minutes')).executeTakeFirst(),
     mine
       .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql`e.counterparty`))
       .select(['e.entry_date', 'e.minutes', 'e.kind', 'e.counterparty', 'p.name', 'p.erased'])
@@ -314,7 +314,7 @@ export async function obligation(deps: Deps, caller: Caller, input: { networkId:
   holdingRole(actor, ['coordinator', 'treasurer', 'board']);
   const holders = await deps.database.db
     .selectFrom('carebank_entries')
-    .select(['holder', (eb) => eb.fn.sum<number>('minutes').as('minutes')])
+    .select(['holder', sql<number>`sum(minutes)::bigint`.as('minutes')])
     .where('network_id', '=', networkId)
     .where('entry_date', '<=', asAt)
     .groupBy('holder')

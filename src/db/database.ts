@@ -6,13 +6,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Tables } from './tables.ts';
+import { exactWhole } from '../units.ts';
 
-// int8 and numeric come back as strings from pg; positions and counts are safe integers here.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 ${v} exceeds Number.MAX_SAFE_INTEGER`);
-  return n;
-});
+// int8 comes back as text: as a number when it is one exactly, else refused as a problem (not a
+// crash, and on PGlite not a bigint that JSON cannot carry).
+pg.types.setTypeParser(pg.types.builtins.INT8, exactWhole);
+export const pgliteParsers = { [pg.types.builtins.INT8]: exactWhole };
 
 export type Db = Kysely<Tables>;
 
@@ -42,7 +41,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = claimDirectory(dir);
   try {
-    const pglite = new PGlite(join(dir, 'pglite'));
+    const pglite = new PGlite(join(dir, 'pglite'), { parsers: pgliteParsers });
     await pglite.waitReady;
     const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite) });
     return {
@@ -61,7 +60,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
 
 /** An in-memory PGlite, optionally loaded from a dumped data directory (tests use a migrated template). */
 export async function openPgliteInMemory(loadDataDir?: Blob | File): Promise<Database> {
-  const pglite = new PGlite(loadDataDir ? { loadDataDir } : {});
+  const pglite = new PGlite(loadDataDir ? { loadDataDir, parsers: pgliteParsers } : { parsers: pgliteParsers });
   await pglite.waitReady;
   const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', close: () => db.destroy() };

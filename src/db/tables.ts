@@ -31,6 +31,18 @@ export interface ProjectionCheckpointsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** An event a projection set aside, and so the scope (network or stream) it parked. */
+export interface ProjectionParkedTable {
+  projection: string;
+  /** A network's id, or the stream's when the event names no network. */
+  scope: string;
+  position: Int8;
+  event_type: string;
+  /** Why it failed, without row values; null for a later event set aside because its scope was parked. */
+  error: string | null;
+  parked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ProjectionLeasesTable {
   name: string;
   /** The worker holding it: host, process id and a random part, so a restarted process is another holder. */
@@ -522,6 +534,7 @@ export interface Tables {
   streams: StreamsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
   projection_leases: ProjectionLeasesTable;
+  projection_parked: ProjectionParkedTable;
   idempotency_keys: IdempotencyKeysTable;
   networks: NetworksTable;
   event_type_counts: EventTypeCountsTable;

@@ -97,6 +97,22 @@ export class EventRegistry {
 }
 
 /**
+ * A recorded event that does not meet its type's schema (it was written past the schema, or
+ * before the schema was tightened). Carries the events read before it, so that a reader of the
+ * whole log (a projection) can take those and set this one aside rather than stop.
+ */
+export class UndecodableEvent extends Error {
+  constructor(
+    readonly event: RecordedEvent,
+    readonly before: RecordedEvent[],
+    readonly reason: unknown,
+  ) {
+    super(`${event.type} at position ${event.position} does not meet its schema`);
+    this.name = 'UndecodableEvent';
+  }
+}
+
+/**
  * Wraps any adapter so that nothing unchecked goes in or comes out: data is validated on
  * append and upcast and validated on read, and metadata always has the full shape.
  */
@@ -131,7 +147,16 @@ export class CheckedEventStore implements EventStore {
   }
 
   async readAll(...args: Parameters<EventStore['readAll']>): Promise<RecordedEvent[]> {
-    return (await this.inner.readAll(...args)).map((e) => this.#decode(e));
+    const raw = await this.inner.readAll(...args);
+    const decoded: RecordedEvent[] = [];
+    for (const e of raw) {
+      try {
+        decoded.push(this.#decode(e));
+      } catch (err) {
+        throw new UndecodableEvent(e, decoded, err);
+      }
+    }
+    return decoded;
   }
 
   async *subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>): AsyncIterable<RecordedEvent> {

@@ -13,9 +13,19 @@ const healthSchema = z.object({
       name: z.string(),
       position: z.number().int(),
       lag: z.number().int().describe('Positions between the projection and the head of the log'),
-      status: z.enum(['running', 'failed']),
+      status: z.enum(['running', 'parked', 'failed']).describe('parked: running, with the scopes listed set aside'),
       failedPosition: z.number().int().nullable(),
       error: z.string().nullable(),
+      parked: z
+        .array(
+          z.object({
+            scope: z.string().describe("A network's id, or a stream's name when the event names no network"),
+            position: z.number().int().describe('The event that failed'),
+            eventType: z.string(),
+            events: z.number().int().describe("Events of the scope set aside since, the failing one included"),
+          }),
+        )
+        .describe('Scopes whose events this projection sets aside until it is rebuilt after a fix'),
     }),
   ),
 });
@@ -28,12 +38,15 @@ export function healthRoutes(hearth: Hearth): FastifyPluginAsync {
       async (_request, reply) => {
         const { head, projections } = await hearth.engine.status();
         const failed = projections.some((p) => p.status === 'failed');
+        // Parked scopes leave the rest serving: degraded, but not unavailable.
+        const parked = projections.some((p) => p.status === 'parked');
         return reply.code(failed ? 503 : 200).send({
-          status: failed ? 'degraded' : 'ok',
+          status: failed || parked ? 'degraded' : 'ok',
           eventStore: hearth.store.kind,
           readStore: hearth.database.kind,
           head,
-          projections,
+          // The parked events' errors stay with the operator (`hearth projections status`): this answer is public.
+          projections: projections.map((p) => ({ ...p, parked: p.parked.map(({ scope, position, eventType, events }) => ({ scope, position, eventType, events })) })),
         });
       },
     );

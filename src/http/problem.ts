@@ -163,6 +163,7 @@ export const problemTitles: Record<string, string> = {
   'beneficiaries-required': 'A payment out of a pool names its beneficiaries',
   'wrong-network-kind': 'This network is not of the kind that keeps this',
   'voucher-already-paid': 'This voucher is already paid, with other figures',
+  'figure-beyond-exact-range': 'A figure is too large to show exactly',
   internal: 'Something went wrong on our side',
 };
 

@@ -215,7 +215,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         if (!(await waitForProjections(hearth, reply, ['timebank', 'people', 'networks'], request.query.after))) return reply;
         const opening = await db
           .selectFrom('timebank_entries')
-          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('minutes'), eb.lit(0)).as('total'))
+          .select(sql<number>`coalesce(sum(minutes), 0)::bigint`.as('total'))
           .where('network_id', '=', networkId).where('holder', '=', personId).where('entry_date', '<', from)
           .executeTakeFirstOrThrow();
         const lines = await db
@@ -303,7 +303,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         await timebank.mayReadNetwork(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['timebank'], request.query.after))) return reply;
         const [total, months] = await Promise.all([
-          db.selectFrom('timebank_accounts').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('balance'), eb.lit(0)).as('total')).where('network_id', '=', networkId).executeTakeFirstOrThrow(),
+          db.selectFrom('timebank_accounts').select(sql<number>`coalesce(sum(balance), 0)::bigint`.as('total')).where('network_id', '=', networkId).executeTakeFirstOrThrow(),
           sql<{ month: string; exchanges: number; minutes: number; active: number }>`
             WITH confirmed AS (
               SELECT substr(occurred_on, 1, 7) AS month, credited,
@@ -311,7 +311,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
                      CASE WHEN coalesce(receiver_network_id, network_id) = ${networkId}::uuid THEN receiver_id END AS our_receiver
                 FROM timebank_exchanges
                WHERE (network_id = ${networkId}::uuid OR receiver_network_id = ${networkId}::uuid) AND status = 'confirmed')
-            SELECT month, count(*)::int AS exchanges, sum(credited)::int AS minutes,
+            SELECT month, count(*)::int AS exchanges, sum(credited)::bigint AS minutes,
                    (SELECT count(DISTINCT person)::int FROM (
                       SELECT our_provider AS person FROM confirmed c2 WHERE c2.month = c.month
                       UNION SELECT our_receiver FROM confirmed c2 WHERE c2.month = c.month) parties) AS active

@@ -62,3 +62,25 @@ async function shape(db: Db, table: string): Promise<{ key: string[]; columns: s
     columns: rows.map((r) => r.name),
   };
 }
+
+/**
+ * The events a projection set aside, live and rebuilt, by scope, position and type (not when, nor
+ * the wording of the error); undefined when both set aside the same. The scratch schema's record
+ * holds this projection's rows only.
+ */
+export async function compareParked(db: Db, projection: string, scratch: string): Promise<TableDifference | undefined> {
+  const live = sql`SELECT scope, position, event_type FROM public.projection_parked WHERE projection = ${projection}`;
+  const rebuilt = sql`SELECT scope, position, event_type FROM ${sql.id(scratch, 'projection_parked')}`;
+  const { rows } = await sql<{ position: number; in_live: boolean }>`
+    SELECT position, true AS in_live FROM (${live} EXCEPT ALL ${rebuilt}) l
+    UNION ALL
+    SELECT position, false AS in_live FROM (${rebuilt} EXCEPT ALL ${live}) r
+    ORDER BY position`.execute(db);
+  if (rows.length === 0) return undefined;
+  return {
+    table: 'projection_parked',
+    onlyLive: rows.filter((r) => r.in_live).length,
+    onlyRebuilt: rows.filter((r) => !r.in_live).length,
+    examples: rows.slice(0, EXAMPLES).map((r) => ({ key: { projection, position: String(r.position) }, in: r.in_live ? 'live' : 'rebuilt', columns: [] })),
+  };
+}

@@ -1,5 +1,10 @@
 // Runs projections: reads the log in batches and applies each batch in one transaction together
 // with the projection's checkpoint, so a crash at any point leaves rows and checkpoint agreeing.
+// An event a handler cannot apply parks its scope (its network, or its stream when it names no
+// network) rather than stopping the projection for everyone: the event is rolled back to a
+// savepoint, recorded in projection_parked, and the later events of that scope are set aside too,
+// so that scope's rows stay as they were before it and every other scope carries on. A person
+// clears it by fixing forward and rebuilding.
 // Every batch first locks its checkpoint row and checks that it still starts where the batch
 // does; that makes two runners of one projection (or a runner and a rebuild) harmless to each other.
 // Which runner follows a projection is settled by a lease: one row per projection naming the
@@ -13,7 +18,8 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
 import { AppendSignal, type EventStore, type RecordedEvent } from '../eventstore/port.ts';
-import { compareTable, type TableDifference } from './compare.ts';
+import { UndecodableEvent } from '../eventstore/events.ts';
+import { compareParked, compareTable, type TableDifference } from './compare.ts';
 
 export interface Projection {
   /** Lower-case letters, digits and underscores: it names a scratch schema during a rebuild. */
@@ -32,13 +38,27 @@ export interface Projection {
   applyBatch?(db: Db, events: RecordedEvent[]): Promise<void>;
 }
 
+/** A scope a projection has parked: the event that failed, and how many of the scope's events are set aside since. */
+export interface ParkedScope {
+  /** A network's id, or a stream's name when the event names no network. */
+  scope: string;
+  position: number;
+  eventType: string;
+  /** Why the event failed: an error's class and message or a database error's code, never row values. */
+  error: string | null;
+  /** Events of the scope set aside, the failing one included. */
+  events: number;
+}
+
 export interface ProjectionStatus {
   name: string;
   position: number;
   lag: number;
-  status: 'running' | 'failed';
+  /** Parked: running, with some scopes set aside. Failed: stopped (only a checkpoint from before parking existed can say so). */
+  status: 'running' | 'parked' | 'failed';
   failedPosition: number | null;
   error: string | null;
+  parked: ParkedScope[];
 }
 
 /** A rebuild beside the live projection, compared with it (see ProjectionEngine.compare). */
@@ -69,13 +89,22 @@ export interface EngineOptions {
 /** Who holds a lease: this host and process, and a random part so that a restarted process is someone new. */
 const newHolder = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
-class HandlerFailed extends Error {
-  constructor(
-    readonly event: RecordedEvent,
-    readonly reason: unknown,
-  ) {
-    super(`${event.type} at position ${event.position}: ${reason instanceof Error ? reason.message : String(reason)}`);
-  }
+/** An event as a projection reads it; one that does not meet its schema comes marked, to be parked rather than stop the read. */
+type Readable = RecordedEvent & { undecodable?: unknown };
+
+/** A row of projection_parked as the engine writes it. */
+interface ParkedRow {
+  projection: string;
+  scope: string;
+  position: number;
+  event_type: string;
+  error: string | null;
+}
+
+/** The scope an event parks: its network, when it names one, else its stream. */
+export function scopeOf(event: RecordedEvent): string {
+  const networkId = (event.data as { networkId?: unknown } | null | undefined)?.networkId;
+  return typeof networkId === 'string' && networkId !== '' ? networkId : event.streamId;
 }
 
 export class ProjectionEngine {
@@ -147,27 +176,51 @@ export class ProjectionEngine {
     const p = this.projection(name);
     const checkpoint = await this.#checkpoint(p.name);
     if (!checkpoint || checkpoint.status === 'failed') return 0;
-    const events = await this.store.readAll({ after: checkpoint.position, maxCount: this.#batchSize });
+    const events = await readLog(this.store, checkpoint.position, this.#batchSize);
     if (events.length === 0) return 0;
     return (await this.#applyBatch(p, checkpoint.position, events)) ? events.length : 0;
   }
 
   async status(): Promise<{ head: number; projections: ProjectionStatus[] }> {
-    const [head, rows] = await Promise.all([
+    const names = [...this.#byName.keys()];
+    const [head, rows, parked] = await Promise.all([
       this.store.headPosition(),
-      this.db.selectFrom('projection_checkpoints').selectAll().where('name', 'in', [...this.#byName.keys()]).orderBy('name').execute(),
+      this.db.selectFrom('projection_checkpoints').selectAll().where('name', 'in', names).orderBy('name').execute(),
+      this.parked(names),
     ]);
     return {
       head,
-      projections: rows.map((r) => ({
-        name: r.name,
-        position: Number(r.position),
-        lag: Math.max(0, head - Number(r.position)),
-        status: r.status,
-        failedPosition: r.failed_position === null ? null : Number(r.failed_position),
-        error: r.error,
-      })),
+      projections: rows.map((r) => {
+        const scopes = parked.get(r.name) ?? [];
+        return {
+          name: r.name,
+          position: Number(r.position),
+          lag: Math.max(0, head - Number(r.position)),
+          status: r.status === 'failed' ? 'failed' : scopes.length > 0 ? 'parked' : 'running',
+          failedPosition: r.failed_position === null ? null : Number(r.failed_position),
+          error: r.error,
+          parked: scopes,
+        };
+      }),
     };
+  }
+
+  /** The scopes each named projection has parked, by the position of the event that parked them. */
+  async parked(names: readonly string[] = [...this.#byName.keys()]): Promise<Map<string, ParkedScope[]>> {
+    const byProjection = new Map<string, ParkedScope[]>();
+    if (names.length === 0) return byProjection;
+    const { rows } = await sql<{ projection: string; scope: string; position: number; event_type: string; error: string | null; events: number }>`
+      SELECT p.projection, p.scope, p.position, p.event_type, p.error, g.events
+        FROM (SELECT projection, scope, min(position) AS first, count(*)::integer AS events
+                FROM projection_parked WHERE projection = ANY(${[...names]}::text[]) GROUP BY projection, scope) g
+        JOIN projection_parked p ON p.projection = g.projection AND p.position = g.first
+       ORDER BY p.projection, p.position`.execute(this.db);
+    for (const r of rows) {
+      const scopes = byProjection.get(r.projection) ?? [];
+      scopes.push({ scope: r.scope, position: Number(r.position), eventType: r.event_type, error: r.error, events: r.events });
+      byProjection.set(r.projection, scopes);
+    }
+    return byProjection;
   }
 
   /** Waits until every named projection has passed `position`; false on timeout. */
@@ -198,6 +251,10 @@ export class ProjectionEngine {
         await sql`DROP TABLE ${sql.id('public', table)}`.execute(trx);
         await sql`ALTER TABLE ${sql.id(scratch, table)} SET SCHEMA public`.execute(trx);
       }
+      // What the rebuild parked replaces what the live projection had: a scope fixed forward is clear again.
+      await trx.deleteFrom('projection_parked').where('projection', '=', p.name).execute();
+      await sql`INSERT INTO projection_parked SELECT * FROM ${sql.id(scratch, 'projection_parked')}`.execute(trx);
+      await sql`DROP TABLE ${sql.id(scratch, 'projection_parked')}`.execute(trx);
       await sql`DROP SCHEMA ${sql.id(scratch)}`.execute(trx);
       await trx
         .updateTable('projection_checkpoints')
@@ -226,19 +283,21 @@ export class ProjectionEngine {
       let built = await this.#build(p, scratch, (await this.#checkpoint(p.name))!.position);
       for (;;) {
         // Read before locking: on PGlite the one connection is the transaction's while it lasts.
-        const ahead = await this.store.readAll({ after: built.position, maxCount: this.#batchSize * REBUILD_BATCHES });
+        const ahead = await readLog(this.store, built.position, this.#batchSize * REBUILD_BATCHES);
         const compared = await this.db.transaction().execute(async (trx) => {
           const live = await trx.selectFrom('projection_checkpoints').select(['position', 'status']).where('name', '=', p.name).forShare().executeTakeFirstOrThrow();
           const position = Number(live.position);
           if (position < built.position) throw new Error(`projection ${p.name} went back from position ${built.position} to ${position} during the comparison`);
           if (position > (ahead.at(-1)?.position ?? built.position)) return undefined;
           const caughtUp = ahead.filter((e) => e.position <= position);
-          await applyAll(p, trx.withSchema(scratch), caughtUp);
+          await applyParking(p, trx.withSchema(scratch), caughtUp);
           const differences: TableDifference[] = [];
           for (const table of p.tables) {
             const difference = await compareTable(trx, table, scratch);
             if (difference) differences.push(difference);
           }
+          const parked = await compareParked(trx, p.name, scratch);
+          if (parked) differences.push(parked);
           return { name: p.name, position, events: built.events + caughtUp.length, status: live.status, differences };
         });
         if (compared) return compared;
@@ -260,6 +319,8 @@ export class ProjectionEngine {
       await this.#nameIndexesAsLive(scratch, table);
       deferred.push(...(await this.#deferIndexes(scratch, table)));
     }
+    // The scratch schema keeps its own record of what it parked, the rows of this projection only.
+    await sql`CREATE TABLE ${sql.id(scratch, 'projection_parked')} (LIKE ${sql.id('public', 'projection_parked')} INCLUDING ALL)`.execute(this.db);
     const built = await this.#fill(p, scratch, { position: 0, events: 0 }, upTo);
     for (const index of deferred) await sql.raw(index).execute(this.db);
     return built;
@@ -273,7 +334,7 @@ export class ProjectionEngine {
   async #fill(p: Projection, scratch: string, from: Built, upTo = Infinity): Promise<Built> {
     const scratchDb = this.db.withSchema(scratch);
     const read = (after: number) => {
-      const reading = this.store.readAll({ after, maxCount: this.#batchSize * REBUILD_BATCHES });
+      const reading = readLog(this.store, after, this.#batchSize * REBUILD_BATCHES);
       // Should a batch fail, the read under way is abandoned: its failure is not news.
       reading.catch(() => {});
       return reading;
@@ -284,7 +345,8 @@ export class ProjectionEngine {
       if (events.length === 0) break;
       const last = events.at(-1)!.position;
       next = last < upTo ? read(last) : undefined;
-      await scratchDb.transaction().execute((trx) => applyAll(p, trx, events));
+      const parked = await scratchDb.transaction().execute((trx) => applyParking(p, trx, events));
+      this.#saidParked(p, parked, scratch);
       position = last;
       count += events.length;
     }
@@ -340,7 +402,7 @@ export class ProjectionEngine {
           await sleep(this.#pollMs * 4, signal);
           continue;
         }
-        const events = await this.store.readAll({ after: checkpoint.position, maxCount: this.#batchSize });
+        const events = await readLog(this.store, checkpoint.position, this.#batchSize);
         if (events.length === 0) {
           await this.store.waitForAppend(this.#pollMs, signal);
           continue;
@@ -348,7 +410,7 @@ export class ProjectionEngine {
         if (!(await this.#applyBatch(p, checkpoint.position, events, this.holder))) renewAt = 0;
       } catch (err) {
         if (signal.aborted) break;
-        this.log.error({ projection: p.name, err: describe(err) }, 'projection could not read; retrying');
+        this.log.error({ projection: p.name, err: describe(err) }, 'projection could not read or apply a batch; retrying');
         await sleep(this.#pollMs * 4, signal);
       }
     }
@@ -373,40 +435,40 @@ export class ProjectionEngine {
   }
 
   /**
-   * True when the batch was applied; false when another runner got there first, the lease was
-   * lost (when one is named, it must still be held), or a handler failed.
+   * True when the batch was applied (some of its events perhaps parked); false when another runner
+   * got there first, or the lease was lost (when one is named, it must still be held). A transient
+   * failure (a lost connection, a serialization failure, a deadlock) is thrown, and the batch tried again.
    */
-  async #applyBatch(p: Projection, from: number, events: RecordedEvent[], holder?: string): Promise<boolean> {
+  async #applyBatch(p: Projection, from: number, events: Readable[], holder?: string): Promise<boolean> {
     const to = events.at(-1)!.position;
-    try {
-      const applied = await this.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('projection_checkpoints')
-          .select(['position', 'status'])
-          .where('name', '=', p.name)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!row || Number(row.position) !== from || row.status !== 'running') return false;
-        // A worker paused past its lease (a long collection, a frozen host) must not write: another has the projection now.
-        if (holder && !(await trx.selectFrom('projection_leases').select('name').where('name', '=', p.name).where('holder', '=', holder).where('expires_at', '>', sql<Date>`now()`).executeTakeFirst())) return false;
-        await applyAll(p, trx, events);
-        await trx.updateTable('projection_checkpoints').set({ position: to, updated_at: new Date() }).where('name', '=', p.name).execute();
-        return true;
-      });
-      if (applied) this.#advanced.notify();
-      return applied;
-    } catch (caught) {
-      const err = caught instanceof HandlerFailed || !p.applyBatch ? caught : await findFailing(p, this.db, events.filter((e) => p.handles.includes(e.type)), caught);
-      if (!(err instanceof HandlerFailed)) throw err;
-      // Never skip: the projection stops at this event until it is fixed and rebuilt.
-      const error = describe(err.reason);
-      await this.db
-        .updateTable('projection_checkpoints')
-        .set({ status: 'failed', failed_position: err.event.position, error, updated_at: new Date() })
+    const applied = await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('projection_checkpoints')
+        .select(['position', 'status'])
         .where('name', '=', p.name)
-        .execute();
-      this.log.error({ projection: p.name, position: err.event.position, eventType: err.event.type, err: error }, 'projection stopped: its handler failed');
-      return false;
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row || Number(row.position) !== from || row.status !== 'running') return undefined;
+      // A worker paused past its lease (a long collection, a frozen host) must not write: another has the projection now.
+      if (holder && !(await trx.selectFrom('projection_leases').select('name').where('name', '=', p.name).where('holder', '=', holder).where('expires_at', '>', sql<Date>`now()`).executeTakeFirst())) return undefined;
+      const parked = await applyParking(p, trx, events);
+      await trx.updateTable('projection_checkpoints').set({ position: to, updated_at: new Date() }).where('name', '=', p.name).execute();
+      return parked;
+    });
+    if (!applied) return false;
+    this.#saidParked(p, applied);
+    this.#advanced.notify();
+    return true;
+  }
+
+  /** Logs each scope newly parked, once its transaction has committed. */
+  #saidParked(p: Projection, parked: ParkedRow[], scratch?: string): void {
+    for (const row of parked) {
+      if (row.error === null) continue;
+      this.log.error(
+        { projection: p.name, ...(scratch ? { rebuild: scratch } : {}), scope: row.scope, position: row.position, eventType: row.event_type, err: row.error },
+        'projection parked a scope: its handler failed on an event; other scopes carry on',
+      );
     }
   }
 
@@ -440,43 +502,96 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Forty following batches make one rebuild batch: fewer, larger statements while the log is read whole. */
 const REBUILD_BATCHES = 40;
 
-/**
- * Applies the events a projection handles: all at once when it can, else one by one, saying
- * which event failed. A failed batch is not told apart here: see #applyBatch.
- */
-async function applyAll(p: Projection, db: Db, events: RecordedEvent[]): Promise<void> {
-  const handled = events.filter((e) => p.handles.includes(e.type));
-  if (handled.length === 0) return;
-  if (p.applyBatch) return p.applyBatch(db, handled);
-  for (const event of handled) {
-    try {
-      await p.apply!(db, event);
-    } catch (err) {
-      throw new HandlerFailed(event, err);
-    }
+/** Reads a batch of the log; an event that does not meet its schema ends the batch, marked, rather than failing the read. */
+async function readLog(store: EventStore, after: number, maxCount: number): Promise<Readable[]> {
+  try {
+    return await store.readAll({ after, maxCount });
+  } catch (err) {
+    if (!(err instanceof UndecodableEvent)) throw err;
+    return [...err.before, { ...err.event, undecodable: err.reason }];
   }
 }
 
 /**
- * After a batch failed as a whole: applies its events one at a time, then rolls back, to name the
- * one that fails. If none does, the failure was not the handler's (a lost connection): that error
- * is returned, to be retried.
+ * Applies the events a projection handles within the transaction `trx`, parking rather than
+ * failing: events of a scope already parked are set aside (recorded, not applied), and an event
+ * that fails is rolled back to a savepoint and parks its scope. A transient failure is thrown, for
+ * the whole batch to be tried again. Writes through `trx` only, so that a rebuild's scratch schema
+ * keeps its own record. Returns the rows it parked.
  */
-async function findFailing(p: Projection, db: Db, handled: RecordedEvent[], batchError: unknown): Promise<unknown> {
-  let failed: HandlerFailed | undefined;
-  await db
-    .transaction()
-    .execute(async (trx) => {
-      for (const event of handled) {
-        try {
-          await p.applyBatch!(trx, [event]);
-        } catch (err) {
-          failed = new HandlerFailed(event, err);
-          throw err;
-        }
+async function applyParking(p: Projection, trx: Db, events: Readable[]): Promise<ParkedRow[]> {
+  const handled = events.filter((e) => p.handles.includes(e.type));
+  if (handled.length === 0) return [];
+  const parkedScopes = new Set(
+    (await trx.selectFrom('projection_parked').select('scope').distinct().where('projection', '=', p.name).execute()).map((r) => r.scope),
+  );
+  const rows: ParkedRow[] = [];
+  const park = (e: Readable, error: string | null) => {
+    parkedScopes.add(scopeOf(e));
+    // Bounded: a reason names a field or a code, and a long one is only more of the same.
+    rows.push({ projection: p.name, scope: scopeOf(e), position: e.position, event_type: e.type, error: error === null ? null : error.slice(0, 500) });
+  };
+  const open: Readable[] = [];
+  for (const e of handled) {
+    if (parkedScopes.has(scopeOf(e))) park(e, null);
+    else open.push(e);
+  }
+  // Most batches hold no failing event: all of it at once, as the projection prefers.
+  const whole = open.length > 0 && open.every((e) => e.undecodable === undefined) ? await attempt(trx, () => applyAll(p, trx, open)) : { failed: true };
+  if (whole) {
+    // One at a time, to find which fail; each scope that fails is parked and its later events set aside.
+    for (const e of open) {
+      if (parkedScopes.has(scopeOf(e))) {
+        park(e, null);
+        continue;
       }
-      throw new Error('roll back');
-    })
-    .catch(() => {});
-  return failed ?? batchError;
+      const failure = e.undecodable !== undefined ? { failed: e.undecodable } : await attempt(trx, () => applyAll(p, trx, [e]));
+      if (failure) park(e, e.undecodable !== undefined ? `does not meet its schema: ${describe(e.undecodable)}` : describe(failure.failed));
+    }
+  }
+  if (rows.length > 0) {
+    rows.sort((a, b) => a.position - b.position);
+    await trx.insertInto('projection_parked').values(rows).onConflict((oc) => oc.columns(['projection', 'position']).doNothing()).execute();
+  }
+  return rows;
+}
+
+/** Runs `work` under a savepoint: undefined when it succeeded, else what it failed with, its writes undone. */
+async function attempt(trx: Db, work: () => Promise<void>): Promise<{ failed: unknown } | undefined> {
+  await sql`SAVEPOINT apply_events`.execute(trx);
+  try {
+    await work();
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    // Should the connection be gone after all, this throws too, and the batch is tried again.
+    await sql`ROLLBACK TO SAVEPOINT apply_events`.execute(trx);
+    return { failed: err };
+  }
+  await sql`RELEASE SAVEPOINT apply_events`.execute(trx);
+  return undefined;
+}
+
+/**
+ * SQLSTATE classes that say "this event's data cannot be applied": a data exception (22), a
+ * constraint (23), a statement the data made invalid (42), a cardinality or routine exception
+ * (21, 2F, P0). Any other database error (a lost connection, a serialization failure, a
+ * deadlock, a shutdown, a cancelled statement) says "try again", as does a lost connection
+ * reported without a code; an error of the handler's own code (a TypeError, a refusal) is the
+ * event's.
+ */
+const DETERMINISTIC_CLASSES = new Set(['21', '22', '23', '2F', '42', 'P0']);
+
+function isTransient(err: unknown): boolean {
+  const code = err && typeof err === 'object' && 'code' in err ? (err as { code: unknown }).code : undefined;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return !DETERMINISTIC_CLASSES.has(code.slice(0, 2));
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return err instanceof Error && /connection terminated|connection.*(closed|ended)|client has encountered a connection error|timeout/i.test(err.message);
+}
+
+/** Applies the events a projection handles: all at once when it can, else one by one. */
+async function applyAll(p: Projection, db: Db, events: RecordedEvent[]): Promise<void> {
+  const handled = events.filter((e) => p.handles.includes(e.type));
+  if (handled.length === 0) return;
+  if (p.applyBatch) return p.applyBatch(db, handled);
+  for (const event of handled) await p.apply!(db, event);
 }

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import { openPostgres, openPgliteInMemory, type Database } from '../../src/db/database.ts';
+import { openPostgres, openPgliteInMemory, pgliteParsers, type Database } from '../../src/db/database.ts';
 import { migrateToLatest, migrationFolder } from '../../src/db/migrate.ts';
 import type { Tables } from '../../src/db/tables.ts';
 
@@ -69,7 +69,7 @@ export async function freshPglite(): Promise<Database> {
 
 /** An in-memory PGlite loaded from a dump (the migrated template when none is given), that can be dumped again. */
 export async function dumpablePglite(from?: Buffer): Promise<{ database: Database; dump(): Promise<Buffer> }> {
-  const pglite = new PGlite({ loadDataDir: new Blob([new Uint8Array(from ?? (await pgliteTemplate()))]) });
+  const pglite = new PGlite({ loadDataDir: new Blob([new Uint8Array(from ?? (await pgliteTemplate()))]), parsers: pgliteParsers });
   await pglite.waitReady;
   const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite) });
   return {
