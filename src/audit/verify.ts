@@ -63,11 +63,12 @@ export async function verifyAudit({ store, database, engine, secret }: Pick<Hear
 }
 
 /** The report as `hearth audit verify` prints it: what was checked, then every difference or that there are none. */
-export function auditLines(report: AuditReport): string[] {
+export function auditLines(report: AuditReport, listed = LISTED): string[] {
   const differences = auditDifferences(report);
   if (differences.length === 0) return [...auditSummary(report), 'No differences.'];
-  const more = differences.length > LISTED ? [`  and ${count(differences.length - LISTED, 'more difference')} not listed`] : [];
-  return [...auditSummary(report), `${count(differences.length, 'difference')}:`, ...differences.slice(0, LISTED).map((line) => `  ${line}`), ...more];
+  // A log emptied leaves a finding for every stream: the first name where to look, the count says how bad it is.
+  const more = differences.length > listed ? [`  and ${count(differences.length - listed, 'more difference')} not listed`] : [];
+  return [...auditSummary(report), `${count(differences.length, 'difference')}:`, ...differences.slice(0, listed).map((line) => `  ${line}`), ...more];
 }
 
 /** What was checked, a line each. */
