@@ -19,6 +19,9 @@ import { DAY_MS, digestKey, listLogDigests, parseJsonLines, recordLogDigestIfDue
 import { keepDailyDigests, recordDigest, signingKey } from '../src/audit/app.ts';
 import type { Hearth } from '../src/hearth.ts';
 
+// Four ledgers, each set up through the API with its sign-ups, and every projection rebuilt twice.
+t.setTimeout(600_000);
+
 const dir = mkdtempSync(join(tmpdir(), 'hearth-digests-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 

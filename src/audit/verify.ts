@@ -66,7 +66,7 @@ export async function verifyAudit({ store, database, engine, secret }: Pick<Hear
 export function auditLines(report: AuditReport, listed = LISTED): string[] {
   const differences = auditDifferences(report);
   if (differences.length === 0) return [...auditSummary(report), 'No differences.'];
-  // A log emptied leaves a finding for every stream: the first name where to look, the count says how bad it is.
+  // An emptied log leaves a finding for every stream: the first lines say where to look, the count how much is wrong.
   const more = differences.length > listed ? [`  and ${count(differences.length - listed, 'more difference')} not listed`] : [];
   return [...auditSummary(report), `${count(differences.length, 'difference')}:`, ...differences.slice(0, listed).map((line) => `  ${line}`), ...more];
 }
