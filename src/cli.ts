@@ -1,5 +1,5 @@
 // The hearth command: serve, migrate, look after projections, and audit the ledger.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -10,7 +10,9 @@ import { buildApp, type App } from './http/app.ts';
 import { Ledger, Refused } from './cli/ledger.ts';
 import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
 import { loadDemo } from './cli/demo.ts';
-import { auditDifferences, auditLines, verifyAudit } from './audit/verify.ts';
+import { auditDifferences, auditLines, verifyAudit, type AuditOptions } from './audit/verify.ts';
+import { isPublicKey, listLogDigests, parseJsonLines, toJsonLines } from './audit/log-digests.ts';
+import { keepDailyDigests, signingKey } from './audit/app.ts';
 import { poolCommands } from './cli/pool-commands.ts';
 import { voucherCommands } from './cli/voucher-commands.ts';
 import { coopCommands } from './cli/coop-commands.ts';
@@ -26,9 +28,13 @@ Commands:
   migrate                      apply pending database migrations
   projections status           each projection's position, lag, state and parked scopes
   projections rebuild NAME     rebuild a projection beside the live one and swap it in
-  audit verify                 check the event log's hash chains and recorded digests, and compare
+  audit verify [--digests FILE] [--public-key KEY]
+                               check the event log's hash chains and recorded digests, and compare
                                a rebuild of every projection with its live tables; exits 1 naming
-                               each difference
+                               each difference. With --digests, also check the log against signed
+                               digests kept elsewhere (under KEY, else this server's own key)
+  audit digests                print the log's signed digests, one JSON object a line, to keep
+                               elsewhere
   demo                         load a small time bank with learning vouchers, a care-bank scheme, a
                                Neighbourhood Network pool and a care co-operative, and show their reports
 
@@ -84,6 +90,8 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       secret: { type: 'boolean', default: false },
       'hide-results': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      digests: { type: 'string' },
+      'public-key': { type: 'string' },
       ...Object.fromEntries(ledgerFlags.map((f) => [f, { type: 'string' as const }])),
     },
   });
@@ -107,7 +115,8 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       if (sub === 'rebuild' && name) return projectionsRebuild(config, name, io);
       break;
     case 'audit':
-      if (sub === 'verify') return auditVerify(config, io);
+      if (sub === 'verify') return auditVerify(config, io, parsed.values.digests, parsed.values['public-key']);
+      if (sub === 'digests') return auditDigests(config, io);
       break;
     case 'demo':
       return withLedger(config, io, async (ledger) => loadDemo(ledger, (line) => io.log(line)));
@@ -157,12 +166,14 @@ async function serve(config: Config): Promise<number> {
   const hearth = await openHearth(config, log);
   const app = await buildApp(hearth);
   if (config.PROJECTIONS) await hearth.engine.start();
+  const stopDigests = keepDailyDigests(hearth);
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   log.info({ address, eventStore: hearth.store.kind, readStore: hearth.database.kind, projections: config.PROJECTIONS }, 'Hearth is listening');
 
   return new Promise<number>((resolve) => {
     const shutdown = async (signal: string) => {
       log.info({ signal }, 'shutting down');
+      await stopDigests();
       await app.close();
       await hearth.close();
       resolve(0);
@@ -235,11 +246,38 @@ function projectionsRebuild(config: Config, name: string, io: CommandIo): Promis
   });
 }
 
-function auditVerify(config: Config, io: CommandIo): Promise<number> {
+function auditVerify(config: Config, io: CommandIo, file: string | undefined, publicKey: string | undefined): Promise<number> {
+  if (publicKey !== undefined && !isPublicKey(publicKey)) {
+    io.error('--public-key: give the Ed25519 public key as Hearth shows it, 43 characters of base64url.');
+    return Promise.resolve(2);
+  }
+  if (publicKey !== undefined && file === undefined) {
+    io.error('--public-key checks digests kept elsewhere: give them with --digests FILE.');
+    return Promise.resolve(2);
+  }
+  let options: AuditOptions = {};
+  if (file !== undefined) {
+    try {
+      options = { digests: parseJsonLines(readFileSync(file, 'utf8')), publicKey };
+    } catch (err) {
+      io.error(`--digests: ${err instanceof Error && 'code' in err ? `cannot read ${file}` : (err as Error).message}`);
+      return Promise.resolve(2);
+    }
+  }
   return withHearth(config, io, async (hearth) => {
-    const report = await verifyAudit(hearth);
+    const report = await verifyAudit(hearth, options);
     for (const line of auditLines(report)) io.log(line);
     return auditDifferences(report).length === 0 ? 0 : 1;
+  });
+}
+
+/** The digests as a file to keep: one JSON object a line, oldest first; the public key to stderr, so that stdout is the file alone. */
+function auditDigests(config: Config, io: CommandIo): Promise<number> {
+  return withHearth(config, io, async (hearth) => {
+    const text = toJsonLines(await listLogDigests(hearth.database.db));
+    if (text) io.log(text.replace(/\n$/, ''));
+    io.error(`Public key (Ed25519, base64url): ${signingKey(hearth).publicKey}`);
+    return 0;
   });
 }
 

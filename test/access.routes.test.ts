@@ -216,6 +216,7 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/pools/:poolId/payments/:paymentId/approval', allowed: ['treasurer', 'board'], prepare: submittedPayment, call: (who, p) => send(app, 'POST', `${pool}/payments/${p}/approval`, undefined, headers(who)) },
   { name: 'POST /networks/:id/pools/:poolId/payments/:paymentId/rejection', allowed: ['treasurer', 'board'], prepare: submittedPayment, call: (who, p) => send(app, 'POST', `${pool}/payments/${p}/rejection`, { reason: 'No invoice' }, headers(who)) },
   { name: 'GET /networks/:id/pools', allowed: books, call: get(`${base}/pools`) },
+  { name: 'GET /networks/:id/audit/digests', allowed: books, call: get(`${base}/audit/digests`) },
   { name: 'GET /networks/:id/pools/:poolId/payments', allowed: books, call: get(`${pool}/payments`) },
   { name: 'GET /networks/:id/pools/:poolId/payments/:paymentId', allowed: books, prepare: submittedPayment, call: (who, p) => get(`${pool}/payments/${p}`)(who) },
   { name: 'GET /networks/:id/pools/:poolId/ledger', allowed: books, call: get(`${pool}/ledger?format=csv`) },

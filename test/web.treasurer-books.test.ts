@@ -6,6 +6,7 @@ import t from 'tap';
 import { browserHearth, checkPage, choose, freshPage, press, signIn, tabTo, typeDate, typeInto } from './support/browser.ts';
 import { lunchClub } from './support/treasurer.ts';
 import { addDays } from '../src/dates.ts';
+import { parseJsonLines } from '../src/audit/log-digests.ts';
 
 const served = await browserHearth(t);
 if (served) {
@@ -78,6 +79,10 @@ if (served) {
     t.equal(await page.locator('h1').innerText(), 'Closed periods and digests');
     t.match(await page.locator('table').innerText(), new RegExp(`${period!.digest}\\s+Yes`), 'the digest is taken again and still matches');
     await checkPage(t, page, 'audit');
+    t.match(await page.locator('main').innerText(), /1 digest so far; the newest covers \d+ records, signed/, 'the close signed a digest');
+    const download = await page.request.get((await page.getByRole('link', { name: 'Download the signed digests (a small file)' }).getAttribute('href'))!);
+    t.equal(download.status(), 200, 'the signed digests download with the session');
+    t.equal(parseJsonLines(await download.text()).length, 1);
     await press(page, page.getByRole('button', { name: 'Check every hash chain now' }));
     t.match(await page.locator('.panel[role=status]').innerText(), /Every hash chain verifies: \d+ records in \d+ streams checked/);
     await checkPage(t, page, 'audit with the chains checked');

@@ -1,23 +1,54 @@
 // `hearth audit verify`: the event log's hash chains and recorded digests taken again, and every
 // projection rebuilt beside its live tables and compared with them. Any difference is named.
+import { sql } from 'kysely';
 import type { Hearth } from '../hearth.ts';
 import type { ProjectionComparison } from '../projections/engine.ts';
 import type { TableDifference } from '../projections/compare.ts';
 import { brokenChains, type ChainCheck } from './chain.ts';
 import { checkDigests, type DigestCheck } from './digests.ts';
+import { checkLogDigests, digestKey, listLogDigests, type LogDigest, type LogDigestCheck } from './log-digests.ts';
 
 export interface AuditReport {
   /** Null when the events are on EventStoreDB, where Hearth keeps no hash chains. */
   chains: ChainCheck | null;
   digests: DigestCheck | null;
+  /** The signed digests recorded in this database, under this server's key. */
+  signed: LogDigestCheck | null;
+  /** Signed digests kept elsewhere (--digests FILE), under the public key given or this server's. */
+  kept: LogDigestCheck | null;
+  /** Where the log ends, and what stands past it: events are missing there. */
+  head: HeadCheck;
   projections: Array<ProjectionComparison | { name: string; error: string }>;
 }
 
-export async function verifyAudit({ store, database, engine }: Pick<Hearth, 'store' | 'database' | 'engine'>): Promise<AuditReport> {
+export interface HeadCheck {
+  position: number;
+  /** Projections whose checkpoints stand past the log's head. */
+  checkpoints: Array<{ name: string; position: number }>;
+}
+
+export interface AuditOptions {
+  /** Digests kept outside this database, to check the log against. */
+  digests?: LogDigest[];
+  /** The public key those digests were published with; this server's own when not given. */
+  publicKey?: string;
+}
+
+/** The most differences `auditLines` lists; the rest are counted. */
+export const LISTED = 20;
+
+export async function verifyAudit({ store, database, engine, secret }: Pick<Hearth, 'store' | 'database' | 'engine' | 'secret'>, options: AuditOptions = {}): Promise<AuditReport> {
   const chained = store.kind !== 'eventstoredb';
+  const own = digestKey(secret).publicKey;
+  const position = await store.headPosition();
+  const { rows } = await sql<{ name: string; position: string | number }>`
+    SELECT name, position FROM projection_checkpoints WHERE position > ${position} ORDER BY position DESC, name`.execute(database.db);
   const report: AuditReport = {
     chains: chained ? await brokenChains(database.db) : null,
     digests: chained ? await checkDigests(database.db) : null,
+    signed: chained ? await checkLogDigests(database.db, await listLogDigests(database.db), own) : null,
+    kept: chained && options.digests ? await checkLogDigests(database.db, options.digests, options.publicKey ?? own) : null,
+    head: { position, checkpoints: rows.map((r) => ({ name: r.name, position: Number(r.position) })) },
     projections: [],
   };
   for (const { name } of engine.projections) {
@@ -32,19 +63,23 @@ export async function verifyAudit({ store, database, engine }: Pick<Hearth, 'sto
 }
 
 /** The report as `hearth audit verify` prints it: what was checked, then every difference or that there are none. */
-export function auditLines(report: AuditReport): string[] {
+export function auditLines(report: AuditReport, listed = LISTED): string[] {
   const differences = auditDifferences(report);
   if (differences.length === 0) return [...auditSummary(report), 'No differences.'];
-  return [...auditSummary(report), `${count(differences.length, 'difference')}:`, ...differences.map((line) => `  ${line}`)];
+  // An emptied log leaves a finding for every stream: the first lines say where to look, the count how much is wrong.
+  const more = differences.length > listed ? [`  and ${count(differences.length - listed, 'more difference')} not listed`] : [];
+  return [...auditSummary(report), `${count(differences.length, 'difference')}:`, ...differences.slice(0, listed).map((line) => `  ${line}`), ...more];
 }
 
 /** What was checked, a line each. */
 export function auditSummary(report: AuditReport): string[] {
-  const { chains, digests, projections } = report;
+  const { chains, digests, signed, kept, projections } = report;
   const lines = chains
     ? [`Event log: ${count(chains.events, 'event')} in ${count(chains.streams, 'stream')}, every hash chain recomputed.`]
     : ['Event log: on EventStoreDB, where Hearth keeps no hash chains; chains and digests not checked.'];
   if (digests) lines.push(`Digests: ${digests.checked} recorded at the closing of periods, each taken again.`);
+  if (signed) lines.push(`Signed digests: ${signed.checked} recorded here, each signature and head taken again.`);
+  if (kept) lines.push(`Digests kept elsewhere: ${kept.checked} checked, signature then head; the log agrees with them ${kept.holdsUpTo === null ? 'at no position' : `up to position ${kept.holdsUpTo}`}${kept.findings.length ? ' and then differs' : ''}.`);
   lines.push(`Projections: ${projections.length} rebuilt beside the live tables and compared:`);
   for (const p of projections) {
     const state = 'error' in p ? 'could not be rebuilt' : `position ${p.position}${p.status === 'failed' ? ' (stopped)' : ''}, ${p.differences.length ? 'differs' : 'equal'}`;
@@ -56,7 +91,14 @@ export function auditSummary(report: AuditReport): string[] {
 /** Every difference found, a line each; none when all is well. */
 export function auditDifferences(report: AuditReport): string[] {
   const lines: string[] = [];
-  const { chains, digests, projections } = report;
+  const { chains, digests, signed, kept, head, projections } = report;
+  for (const f of kept?.findings ?? []) lines.push(`digest kept elsewhere at position ${f.position}: ${f.detail}`);
+  for (const f of signed?.findings ?? []) lines.push(`signed digest recorded here at position ${f.position}: ${f.detail}`);
+  const [furthest] = head.checkpoints;
+  if (furthest) {
+    const names = head.checkpoints.map((c) => c.name).join(', ');
+    lines.push(`log: ends at position ${head.position}, but ${count(head.checkpoints.length, 'projection')} (${names}) applied events up to position ${furthest.position}: ${range('position', head.position + 1, furthest.position)} missing`);
+  }
   for (const e of chains?.broken ?? []) {
     lines.push(`stream ${e.streamId} revision ${e.revision} (position ${e.position}): its hash does not match the event and the hash before it`);
   }

@@ -26,6 +26,7 @@ import { voucherReadRoutes } from './voucher-reads.ts';
 import { coopRoutes } from './coop.ts';
 import { coopVoteRoutes } from './coop-votes.ts';
 import { coopBookRoutes } from './coop-books.ts';
+import { auditRoutes } from './audit.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin, CsrfMismatch } from './auth.ts';
 import { guardPlugin } from './guard.ts';
@@ -163,6 +164,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(poolRoutes(hearth), { prefix: '/api/v1' });
   await app.register(poolBookRoutes(hearth), { prefix: '/api/v1' });
   await app.register(reconciliationRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(auditRoutes(hearth), { prefix: '/api/v1' });
   await app.register(voucherRoutes(hearth), { prefix: '/api/v1' });
   await app.register(voucherReadRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopRoutes(hearth), { prefix: '/api/v1' });

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
 import { membershipOf, requireActiveMembers } from '../access/guard.ts';
 import { brokenChains, digestUpTo, hashesUpTo } from '../audit/chain.ts';
+import { recordDigest } from '../audit/app.ts';
 import { todayOn } from '../clock.ts';
 import type { Decision, Reads } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
@@ -107,6 +108,8 @@ export async function closePeriod(deps: Deps, caller: Caller, { networkId, poolI
     contextOf(deps, caller),
     caller.ifMatch,
   );
+  // Signed too, with the close in it: the period's own digest is in the database alone, where whoever can change the log can change it.
+  await recordDigest(deps);
   return { periodEnd, digest: digest.sha256, ...written(done, 'pool') };
 }
 

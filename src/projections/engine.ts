@@ -302,7 +302,11 @@ export class ProjectionEngine {
         });
         if (compared) return compared;
         // The live projection got further than the log had when read ahead: follow it, and look again.
-        built = await this.#fill(p, scratch, built, (await this.#checkpoint(p.name))!.position);
+        const live = (await this.#checkpoint(p.name))!.position;
+        const from = built.position;
+        built = await this.#fill(p, scratch, built, live);
+        // Nothing more to follow: the log has lost the events the live projection applied (deleted, truncated), and looking again would never end.
+        if (built.position === from) throw new Error(`projection ${p.name} has applied events up to position ${live}, but the log holds none after position ${from} up to it: events are missing`);
       }
     } finally {
       await sql`DROP SCHEMA IF EXISTS ${sql.id(scratch)} CASCADE`.execute(this.db);

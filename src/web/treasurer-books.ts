@@ -18,6 +18,11 @@ interface Audit {
   chains: { events: number; streams: number; broken: number; gaps: number; missingPositions: number; verify: boolean } | null;
 }
 
+interface LogDigests {
+  publicKey: string;
+  digests: Array<{ position: number; events: number; head: string; recordedAt: string }>;
+}
+
 interface Reconciliation {
   matched: Array<{ lineId: string; date: string; description: string; amount: string; pence: number; how: string }>;
   unmatchedLines: Array<{ lineId: string; date: string; description: string; amount: string; pence: number }>;
@@ -189,7 +194,12 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
     const { networkId, poolId } = request.params as Params;
     const m = keeperOf(page, networkId);
     const wantChains = (request.query as { chains?: string }).chains === 'true';
-    const [{ pool, crumbs }, audit] = await Promise.all([poolCrumbs(page, m, poolId), page.api.read<Audit>(`/networks/${networkId}/pools/${poolId}/audit`, { chains: wantChains ? 'true' : undefined })]);
+    const [{ pool, crumbs }, audit, signed] = await Promise.all([
+      poolCrumbs(page, m, poolId),
+      page.api.read<Audit>(`/networks/${networkId}/pools/${poolId}/audit`, { chains: wantChains ? 'true' : undefined }),
+      page.api.read<LogDigests>(`/networks/${networkId}/audit/digests`),
+    ]);
+    const newest = signed.digests.at(-1);
     const here = `${poolPath(networkId, poolId)}/audit`;
     const holds = (h: boolean | null) => (h === null ? 'not kept on this kind of store' : h ? 'Yes' : html`<strong>No: records up to it have changed</strong>`);
     const chains = audit.chains;
@@ -211,7 +221,12 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
               ? `Every hash chain verifies: ${plural(chains.events, 'record')} in ${plural(chains.streams, 'stream')} checked, nothing changed or missing.`
               : `The chains do not verify: ${plural(chains.broken, 'record')} changed, ${plural(chains.gaps, 'gap')} in a stream and ${plural(chains.missingPositions, 'gap')} in the log. Tell whoever runs Hearth to run hearth audit verify.`}</p></div>`
           : html``}
-        <form method="get" action="${here}" class="no-print"><input type="hidden" name="chains" value="true"><button type="submit" class="secondary">${chains ? 'Check every hash chain again' : 'Check every hash chain now'}</button></form>`,
+        <form method="get" action="${here}" class="no-print"><input type="hidden" name="chains" value="true"><button type="submit" class="secondary">${chains ? 'Check every hash chain again' : 'Check every hash chain now'}</button></form>
+        <h2>Signed digests to keep elsewhere</h2>
+        <p>Whoever can change Hearth's database could change records and make every fingerprint again. Hearth also signs a digest of every record kept, daily and at every close, with a key that is not in the database. Download them now and then and keep the file somewhere else; publish the public key, in the annual report say. Whoever runs Hearth can then check the records against your copy with hearth audit verify --digests.</p>
+        <p>${newest ? `${plural(signed.digests.length, 'digest')} so far; the newest covers ${plural(newest.events, 'record')}, signed ${longDate(newest.recordedAt.slice(0, 10))}.` : 'No digest has been signed yet.'}</p>
+        <p>Public key: ${digestWords(signed.publicKey)}</p>
+        <p><a href="/api/v1/networks/${networkId}/audit/digests?format=jsonl" download>Download the signed digests (a small file)</a></p>`,
     });
   });
 

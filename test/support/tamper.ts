@@ -52,3 +52,28 @@ async function rehash(trx: Db, which: ReturnType<typeof sql>): Promise<void> {
        WHERE e.global_position = ${position}`.execute(trx);
   }
 }
+
+/**
+ * Edits an event's data and makes its hash, and the hash of every later event of its stream, again
+ * with the database's own function: every chain holds, as after a careful forger's work.
+ */
+export function rewrite(db: Db, streamId: string, revision: number, data: unknown): Promise<void> {
+  return tamper(db, async (trx) => {
+    await sql`UPDATE events SET data = ${JSON.stringify(data)}::jsonb WHERE stream_id = ${streamId} AND stream_revision = ${revision}`.execute(trx);
+    await rehash(trx, sql`stream_id = ${streamId} AND stream_revision >= ${revision}`);
+  });
+}
+
+/** Deletes the newest event of the log and nothing else: its stream's head and the projections' checkpoints stay past the log's end. */
+export function removeNewestEvent(db: Db): Promise<void> {
+  return tamper(db, (trx) => sql`DELETE FROM events WHERE global_position = (SELECT max(global_position) FROM events)`.execute(trx));
+}
+
+/** Empties the log, as TRUNCATE by someone who switched off the trigger against it. */
+export async function truncateEvents(db: Db): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`ALTER TABLE events DISABLE TRIGGER events_not_truncated`.execute(trx);
+    await sql`TRUNCATE events`.execute(trx);
+    await sql`ALTER TABLE events ENABLE TRIGGER events_not_truncated`.execute(trx);
+  });
+}
