@@ -12,7 +12,7 @@ import { todayOn } from '../clock.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
 import { membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type Role } from './membership.ts';
 import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
-import { registerPerson, sealDetails } from './register.ts';
+import { refuseErased, registerPerson, sealDetails } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
 import { createSession, emailLookup, endSessions, SignInThrottle } from './sessions.ts';
 import { actFor, coordinatedBy, mayReach } from './guard.ts';
@@ -31,6 +31,8 @@ export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<
   const { db } = deps.database;
   const lookup = emailLookup(deps.secret, input.details.email);
   const personId = uuidv5('person', caller.commandId);
+  // A sign-up retried after its person was erased must not give them an account again.
+  await refuseErased(deps, personId);
   // The email is claimed before anything is recorded, so of two sign-ups racing for one email
   // exactly one goes on, and the other writes nothing.
   await db
@@ -106,6 +108,7 @@ const claimHash = (secret: Buffer, code: string) => createHmac('sha256', secret)
 export async function giveWayIn(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<{ code: string; expiresAt: Date }> {
   const { networkId, personId } = input;
   await actFor(deps, caller.personId, networkId, personId);
+  await refuseErased(deps, personId, 'personId');
   const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
   if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: they sign in themselves.', 409, 'personId');
   // Twelve letters and digits, none easily confused (no 0/O, 1/I/L): about 59 bits.
@@ -124,6 +127,7 @@ export async function claimAccount(deps: Deps, caller: Caller, input: { code: st
   const claim = await db.selectFrom('claim_codes').select('person_id').where('code_hash', '=', claimHash(deps.secret, input.code)).where('expires_at', '>', deps.clock.now()).executeTakeFirst();
   if (!claim) throw new Rejection('claim-code-unknown', 'This code is not one Hearth gave, or it has expired or been used. Ask your coordinator for a new one.', 422, 'code');
   const personId = claim.person_id;
+  await refuseErased(deps, personId, 'code');
   const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
   if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409, 'code');
   const lookup = emailLookup(deps.secret, input.email);
@@ -313,6 +317,8 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
   const { networkId, details, roles } = input;
   const personId = uuidv5('person', caller.commandId);
   const context = contextOf(deps, { ...caller, onBehalfOf: personId });
+  // A retry after the person was erased: the erasure removed the first answer, so it comes here again.
+  await refuseErased(deps, personId);
   const sealed = await sealDetails(deps, personId, details);
   // Registered and enrolled in one append: no one is ever recorded without their membership.
   const done = await decideAcross(
