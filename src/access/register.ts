@@ -43,7 +43,13 @@ export async function isErased(deps: Pick<Deps, 'store' | 'vault'>, personId: st
 /** The person's key is made (or found, on a retry) and their details sealed with it; never for an erased person. */
 export async function sealDetails(deps: Pick<Deps, 'vault'>, personId: string, details: PersonalDetails, field?: string): Promise<string> {
   if (!(await deps.vault.ensureKey(personId))) throw personErased(field);
-  return deps.vault.seal(personId, details);
+  try {
+    return await deps.vault.seal(personId, details);
+  } catch (err) {
+    // Erased between making sure of the key and sealing with it.
+    if (await deps.vault.erased(personId)) throw personErased(field);
+    throw err;
+  }
 }
 
 /** A person's current details, opened with their key; undefined when erased or unknown. */
