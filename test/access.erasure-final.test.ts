@@ -157,6 +157,8 @@ t.test('on PostgreSQL, an erasure racing forty retries of the request that recor
   const [erased, ...answers] = await Promise.all([erasure, ...retries]);
   t.equal(erased.statusCode, 200, erased.body);
   const statuses = answers.map((a) => a.statusCode);
+  const others = answers.filter((a) => a.statusCode !== 201 && a.statusCode !== 409).map((a) => `${a.statusCode} ${a.body}`);
+  t.same(others, [], 'no other answer');
   t.ok(statuses.every((s) => s === 201 || s === 409), `every retry answered as before the erasure or refused, none failed (${statuses.filter((s) => s === 201).length} × 201, ${statuses.filter((s) => s === 409).length} × 409)`);
   t.ok(answers.filter((a) => a.statusCode === 409).every((a) => a.json().type === '/problems/person-erased'), 'a refusal says why');
 

@@ -44,6 +44,9 @@ export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<
   if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
   // The new person acts for themselves.
   const done = await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
+  // Erased while this ran (a retry the log answered as the first attempt): an answer kept now would
+  // name them after the erasure forgot every kept answer that does. Refused, so nothing is kept.
+  await refuseErased(deps, personId);
   return { personId, ...done };
 }
 
@@ -332,6 +335,8 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
     },
     context,
   );
+  // As for a sign-up: erased while this ran, the answer is not kept.
+  await refuseErased(deps, personId);
   return { personId, revision: done.revisions.membership, position: done.position };
 }
 
