@@ -12,7 +12,7 @@ import { todayOn } from '../clock.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
 import { membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type Role } from './membership.ts';
 import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
-import { refuseErased, registerPerson, sealDetails } from './register.ts';
+import { isErased, refuseErased, registerPerson, sealDetails } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
 import { createSession, emailLookup, endSessions, SignInThrottle } from './sessions.ts';
 import { actFor, coordinatedBy, mayReach } from './guard.ts';
@@ -42,12 +42,27 @@ export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<
     .execute();
   const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
   if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
-  // The new person acts for themselves.
-  const done = await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
-  // Erased while this ran (a retry the log answered as the first attempt): an answer kept now would
-  // name them after the erasure forgot every kept answer that does. Refused, so nothing is kept.
-  await refuseErased(deps, personId);
-  return { personId, ...done };
+  return withAccountOnlyIfKept(deps, personId, async () => {
+    // The new person acts for themselves.
+    const done = await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
+    // Erased while this ran (a retry the log answered as the first attempt): an answer kept now
+    // would name them after the erasure forgot every kept answer that does. Refused, so nothing is kept.
+    await refuseErased(deps, personId);
+    return { personId, ...done };
+  });
+}
+
+/**
+ * The account just made is removed again when the person turns out to have been erased meanwhile:
+ * the erasure removed the account before this made it again.
+ */
+async function withAccountOnlyIfKept<T>(deps: Deps, personId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (await isErased(deps, personId)) await deps.database.db.deleteFrom('credentials').where('person_id', '=', personId).execute();
+    throw err;
+  }
 }
 
 const ACCOUNT_FAILURE_LIMIT = 5;
@@ -138,7 +153,9 @@ export async function claimAccount(deps: Deps, caller: Caller, input: { code: st
   const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
   if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
   const context = contextOf(deps, { ...caller, personId, onBehalfOf: null });
-  const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'ClaimAccount', personId, now: context.now }, s.person) }), context);
+  const done = await withAccountOnlyIfKept(deps, personId, () =>
+    decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'ClaimAccount', personId, now: context.now }, s.person) }), context),
+  );
   await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
   return { personId, revision: done.revisions.person, position: done.position };
 }
