@@ -388,5 +388,5 @@ function describeBallots(b: { items: Array<{ voterId: string; name: string; cast
   const names = new Map(b.items.map((x) => [x.voterId, x.name]));
   const line = (x: (typeof b.items)[number]) =>
     `${x.voterId}  ${x.name.padEnd(24)} ${(x.choice ?? 'hidden').padEnd(8)}${x.castAt ? ` ${x.castAt}` : ''}${x.castBy && x.castBy !== x.voterId ? `  cast by their proxy, ${names.get(x.castBy) ?? x.castBy}` : ''}`;
-  return b.items.map(line).join('\n');
+  return b.items.map((x) => line(x).trimEnd()).join('\n');
 }
