@@ -131,9 +131,13 @@ t.test('a co-op founded; shares applied for, issued and declined; a vote on spen
 
   const ballots = await hearth('proposal', 'ballots', ...p, ...harold);
   t.equal(ballots.status, 0, ballots.stderr);
-  t.match(ballots.stdout, /Cath Marsden\s+against[\s\S]*Joan Pickles\s+for\s+\S+  cast by their proxy, Cath Marsden[\s\S]*Cath Marsden\s+for/, 'every ballot is kept, in order');
+  t.equal(ballots.stdout.trim().split('\n').length, 3, 'while voting is open, each voter once');
+  t.match(ballots.stdout, /Cath Marsden\s+for\n[\s\S]*Joan Pickles\s+for\n?$/, 'by name, with neither time nor proxy');
+  t.notMatch(ballots.stdout, /cast by|\d{4}-\d{2}-\d{2}T/);
   const closed = await hearth('proposal', 'close', ...p, ...harold);
   t.equal(closed.status, 0, closed.stderr);
+  const kept = await hearth('proposal', 'ballots', ...p, ...harold);
+  t.match(kept.stdout, /Cath Marsden\s+against[\s\S]*Joan Pickles\s+for\s+\S+  cast by their proxy, Cath Marsden[\s\S]*Cath Marsden\s+for/, 'once closed, every ballot is kept, in order');
   t.match(closed.stdout, /^Chair exercise for the winter: £120\.00 to Move It Leeds, from pool [0-9a-f-]{36}\n/);
   t.match(closed.stdout, /3 of 3 electors voted; for 2, against 1, abstain 0 \(by weight\): passed/);
   const paid = await hearth('proposal', 'pay', ...p, '--amount', '120.00', '--invoice', 'MIL-2290', '--for', `${ids['Edna Firth']}:60.00,${ids['Walter Greenwood']}:60.00`, ...joan);

@@ -107,6 +107,29 @@ t.test('the early-close rule: only the board closes before the closing time, and
   t.equal(await refused(coop.closeVote(hearth, as(bob), { networkId, proposalId: later.proposalId })), null, 'any member closes it once the closing time has come');
 });
 
+t.test('a secret ballot while open: no count, whatever its terms say, and who has voted in no order and with no time', async (t) => {
+  const { proposalId } = await coop.propose(hearth, as(bob), terms({ secret: true, hideResultsUntilClose: false }));
+  await coop.openVote(hearth, as(board), { networkId, proposalId });
+  for (const [who, choice] of [[eve, 'for'], [bob, 'against'], [board, 'for'], [bob, 'for']] as const) await coop.castVote(hearth, as(who), { networkId, proposalId, choice });
+  await hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), await hearth.store.headPosition(), 10_000);
+
+  const seen = await coop.proposal(hearth, as(eve), { networkId, proposalId });
+  t.equal(seen.tallies, null, 'no live count');
+  t.equal(seen.hideResultsUntilClose, true, 'and it says the results are hidden until the close');
+  t.equal(seen.ballotsCast, 3);
+  const voted = await coop.ballots(hearth, as(eve), { networkId, proposalId });
+  t.same(voted.map((b) => b.voterId), [eve, bob, board].sort(), 'each voter once, by name and then id: not in the order they voted');
+  t.ok(voted.every((b) => b.choice === null && b.castAt === undefined && b.castBy === undefined), 'with no choice, no time and no proxy');
+
+  await coop.closeVote(hearth, as(board), { networkId, proposalId });
+  await hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), await hearth.store.headPosition(), 10_000);
+  const result = (await coop.proposal(hearth, as(eve), { networkId, proposalId })).tallies;
+  t.ok(result && result.for > 0 && result.against === 0 && result.abstain === 0, 'the result once closed: every latest ballot for');
+  const history = await coop.ballots(hearth, as(eve), { networkId, proposalId });
+  t.same(history.map((b) => b.voterId), [eve, bob, board, bob], 'then every ballot, in order');
+  t.ok(history.every((b) => b.choice === null && typeof b.castAt === 'string'), 'with its time, and never a secret choice');
+});
+
 t.test('If-Match: a write naming a resource seen at another revision is refused and writes nothing', async (t) => {
   const { proposalId, revision } = await coop.propose(hearth, as(bob), terms());
   const before = await hearth.store.headPosition();

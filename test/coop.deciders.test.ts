@@ -24,8 +24,10 @@ import { careCoopRules } from './support/coop.ts';
 import {
   decideProposal,
   electorateOf,
+  liveTallies,
   proposalDecider,
   proposalEventTypes,
+  resultsHidden,
   tally,
   type Choice,
   type Elector,
@@ -568,6 +570,21 @@ t.test('a secret ballot carries only its sealed choice; the count opens it', asy
   const ballots = [...secret, sealed(ann, 'a'), sealed(bob, 'b'), sealed(cat, 'c')];
   t.same(resultOf(ballots, close(undefined, new Map<string, Choice>([[ann, 'against'], [bob, 'for'], [cat, 'for']]))), { electorate: 4, ballots: 3, for: 3, against: 3, abstain: 0, quorumMet: true, passed: false });
   t.throws(() => decideProposal(close(undefined, new Map([[ann, 'for']])), fold(proposalDecider, ballots)), /could not be opened/, 'every ballot must open');
+});
+
+t.test('a secret ballot hides its count until the close, whatever its terms say', async (t) => {
+  const command = { type: 'MakeProposal' as const, networkId, proposalId, proposedBy: ann, now: '2026-03-01T09:00:00.000Z', ...terms, secret: true, hideResultsUntilClose: false };
+  givenProposal([]).when(command).then(t, [madeWith({ secret: true, hideResultsUntilClose: true })], 'a secret ballot is recorded as hiding its results');
+  t.equal(resultsHidden({ secret: true, hideResultsUntilClose: false }), true);
+  t.equal(resultsHidden({ secret: false, hideResultsUntilClose: false }), false);
+  // As recorded before the rule: secret, and its terms not asking to hide the count.
+  const sealed = (voterId: string, seal: string): ProposalEvent => ({ type: 'coop.VoteCast', data: { networkId, proposalId, voterId, castBy: voterId, choice: null, sealedChoice: seal, castAt: now } });
+  const recorded = [madeWith({ secret: true, hideResultsUntilClose: false }), votingOpened, sealed(ann, 'a'), sealed(bob, 'b')];
+  t.equal(liveTallies(fold(proposalDecider, recorded) as Proposal), null, 'no live count of a secret ballot while open');
+  const closed = [...recorded, closedWith({ ballots: 2, for: 3, against: 2, abstain: 0, quorumMet: true, passed: true })];
+  t.same(liveTallies(fold(proposalDecider, closed) as Proposal), { for: 3, against: 2, abstain: 0 }, 'the result once closed');
+  t.same(liveTallies(fold(proposalDecider, [...open, cast(ann, 'for'), cast(bob, 'against')]) as Proposal), { for: 3, against: 2, abstain: 0 }, 'an open ballot not hidden counts live');
+  t.equal(liveTallies(fold(proposalDecider, [madeWith({ hideResultsUntilClose: true }), votingOpened, cast(ann, 'for')]) as Proposal), null, 'nor one whose terms hide it');
 });
 
 t.test('a passed proposal authorises one payment, up to its amount', async (t) => {

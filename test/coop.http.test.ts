@@ -194,11 +194,15 @@ for (const backend of await backends()) {
 
       const detail = (await get(url, ann)).json();
       t.match(detail, { status: 'open', electorate: 4, ballotsCast: 4, myBallot: { castBy: ann.personId, choice: 'for' }, tallies: { for: 5, against: 1, abstain: 3 }, result: null, payment: null }, 'the latest ballot counts, by class weight');
-      const history = (await get(`${url}/ballots`, ann)).json().items;
       t.same(
-        history.map((b: any) => [b.name, b.castBy, b.choice]),
-        [['Ann Ackroyd', ann.personId, 'against'], ['Ann Ackroyd', ann.personId, 'for'], ['Eve Exley', eve.personId, 'against'], ['Bob Brierley', eve.personId, 'for'], ['Fay Firth', fay.personId, 'abstain']],
-        'every ballot kept, a proxy\'s cast by the proxy',
+        (await get(`${url}/ballots`, ann)).json().items,
+        [
+          { voterId: ann.personId, name: 'Ann Ackroyd', choice: 'for' },
+          { voterId: bob.personId, name: 'Bob Brierley', choice: 'for' },
+          { voterId: eve.personId, name: 'Eve Exley', choice: 'against' },
+          { voterId: fay.personId, name: 'Fay Firth', choice: 'abstain' },
+        ],
+        'while open, each voter once by name, with no time and no order of voting',
       );
       const [cast] = (await hearth.store.readStream(`coop-proposal-${proposalId}`)).filter((e) => e.type === 'coop.VoteCast' && (e.data as any).voterId === fay.personId);
       t.match(cast!.metadata, { actor: coordinator.personId, onBehalfOf: fay.personId }, 'the log records who acted for whom');
@@ -208,6 +212,13 @@ for (const backend of await backends()) {
       t.equal(again.position, closed.position, 'a second close changes nothing');
       t.equal((await hearth.store.readStream(`coop-proposal-${proposalId}`)).filter((e) => e.type === 'coop.ProposalClosed').length, 1);
       t.match((await get(url, ann)).json(), { status: 'closed', tallies: { for: 5, against: 1, abstain: 3 }, result: { electorate: 4, ballots: 4, for: 5, against: 1, abstain: 3, quorumMet: true, passed: true } });
+      const history = (await get(`${url}/ballots`, ann)).json().items;
+      t.same(
+        history.map((b: any) => [b.name, b.castBy, b.choice]),
+        [['Ann Ackroyd', ann.personId, 'against'], ['Ann Ackroyd', ann.personId, 'for'], ['Eve Exley', eve.personId, 'against'], ['Bob Brierley', eve.personId, 'for'], ['Fay Firth', fay.personId, 'abstain']],
+        'once closed, every ballot kept in order, a proxy\'s cast by the proxy',
+      );
+      t.ok(history.every((b: any) => typeof b.castAt === 'string'), 'with its time');
       await refused(t, 'a vote after the close', () => send(app, 'POST', `${url}/votes`, { choice: 'against' }, ann.auth), 409, 'voting-closed');
 
       const funds = (await get(coop)).json().funds.pence;
@@ -249,8 +260,10 @@ for (const backend of await backends()) {
       await vote(proposalId, fay, 'for');
       await vote(proposalId, gus, 'abstain');
       const open = (await get(url, fay)).json();
-      t.match(open, { secret: true, ballotsCast: 5, myBallot: { castBy: fay.personId, choice: null }, tallies: { for: 7, against: 2, abstain: 3 } }, 'counted by opening the sealed choices; your own ballot shows only that you voted');
-      t.ok((await get(`${url}/ballots`, ann)).json().items.every((b: any) => b.choice === null), 'no choice in the history of a secret ballot');
+      t.match(open, { secret: true, hideResultsUntilClose: true, ballotsCast: 5, myBallot: { castBy: fay.personId, choice: null }, tallies: null }, 'no live count of a secret ballot, though its terms did not ask to hide it; your own ballot shows only that you voted');
+      const voted = (await get(`${url}/ballots`, ann)).json().items;
+      t.same(voted.map((b: any) => b.name), ['Ann Ackroyd', 'Bob Brierley', 'Eve Exley', 'Fay Firth', 'Gus Gledhill'], 'who has voted, each once, by name');
+      t.ok(voted.every((b: any) => b.choice === null && !('castAt' in b) && !('castBy' in b)), 'no choice, no time and no proxy while open');
       const ballots = (await hearth.store.readStream(`coop-proposal-${proposalId}`)).filter((e) => e.type === 'coop.VoteCast');
       t.equal(ballots.length, 6);
       t.ok(ballots.every((b) => (b.data as { choice: unknown }).choice === null), 'only the sealed choice is recorded');
@@ -261,7 +274,7 @@ for (const backend of await backends()) {
 
       await ok('POST', `${url}/closing`, undefined, board, 200);
       t.match((await get(url, ann)).json(), { result: { for: 7, against: 2, abstain: 3, passed: true } });
-      t.notOk(await db.selectFrom('person_keys').select('person_id').where('person_id', '=', proposalId).executeTakeFirst(), 'the key is gone');
+      t.notOk(await db.selectFrom('person_keys').select('person_id').where('person_id', '=', proposalId).where('wrapped_key', 'is not', null).executeTakeFirst(), 'the key is gone');
       t.equal(await hearth.vault.open(proposalId, (ballots[0]!.data as { sealedChoice: string }).sealedChoice), undefined, 'no ballot can be opened again');
       t.notOk(await db.selectFrom('idempotency_keys').select('key').where('scope', 'like', '%/votes').executeTakeFirst(), "no kept answer's fingerprint can be tested against a choice");
       t.same(

@@ -12,7 +12,7 @@ import { todayOn } from '../clock.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
 import { membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type Role } from './membership.ts';
 import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
-import { registerPerson, sealDetails } from './register.ts';
+import { isErased, refuseErased, registerPerson, sealDetails } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
 import { createSession, emailLookup, endSessions } from './sessions.ts';
 import { countSignIn, countSignUp, forgetAccount, signInSucceeded } from './throttle.ts';
@@ -42,6 +42,8 @@ export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<
   if (retryAfterSeconds > 0) return { outcome: 'throttled', retryAfterSeconds };
   const lookup = emailLookup(deps.secret, input.details.email);
   const personId = uuidv5('person', caller.commandId);
+  // A sign-up retried after its person was erased must not give them an account again.
+  await refuseErased(deps, personId);
   // The email is claimed before anything is recorded, so of two sign-ups racing for one email
   // exactly one goes on, and the other writes nothing. The password is hashed either way, so a
   // taken email takes as long to answer as a new one.
@@ -52,10 +54,28 @@ export async function signUp(deps: Deps, caller: Caller, input: { details: Omit<
     .execute();
   const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
   if (owner?.person_id !== personId) return { outcome: 'accepted', personId: null };
-  // The new person acts for themselves. A retry of the same request finds its own claim above and
-  // records the person once, under the same command id.
-  await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
-  return { outcome: 'accepted', personId };
+  return withAccountOnlyIfKept(deps, personId, async () => {
+    // The new person acts for themselves. A retry of the same request finds its own claim above and
+    // records the person once, under the same command id.
+    await registerPerson(deps, contextOf(deps, { ...caller, personId, onBehalfOf: null }), personId, input.details, true);
+    // Erased while this ran (a retry the log answered as the first attempt): an answer kept now
+    // would name them after the erasure forgot every kept answer that does. Refused, so nothing is kept.
+    await refuseErased(deps, personId);
+    return { outcome: 'accepted' as const, personId };
+  });
+}
+
+/**
+ * The account just made is removed again when the person turns out to have been erased meanwhile:
+ * the erasure removed the account before this made it again.
+ */
+async function withAccountOnlyIfKept<T>(deps: Deps, personId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (await isErased(deps, personId)) await deps.database.db.deleteFrom('credentials').where('person_id', '=', personId).execute();
+    throw err;
+  }
 }
 
 export type SignIn =
@@ -113,6 +133,7 @@ const claimHash = (secret: Buffer, code: string) => createHmac('sha256', secret)
 export async function giveWayIn(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<{ code: string; expiresAt: Date }> {
   const { networkId, personId } = input;
   await actFor(deps, caller.personId, networkId, personId);
+  await refuseErased(deps, personId, 'personId');
   const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
   if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: they sign in themselves.', 409, 'personId');
   // Twelve letters and digits, none easily confused (no 0/O, 1/I/L): about 59 bits.
@@ -131,6 +152,7 @@ export async function claimAccount(deps: Deps, caller: Caller, input: { code: st
   const claim = await db.selectFrom('claim_codes').select('person_id').where('code_hash', '=', claimHash(deps.secret, input.code)).where('expires_at', '>', deps.clock.now()).executeTakeFirst();
   if (!claim) throw new Rejection('claim-code-unknown', 'This code is not one Hearth gave, or it has expired or been used. Ask your coordinator for a new one.', 422, 'code');
   const personId = claim.person_id;
+  await refuseErased(deps, personId, 'code');
   const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
   if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409, 'code');
   const lookup = emailLookup(deps.secret, input.email);
@@ -138,7 +160,9 @@ export async function claimAccount(deps: Deps, caller: Caller, input: { code: st
   const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
   if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
   const context = contextOf(deps, { ...caller, personId, onBehalfOf: null });
-  const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'ClaimAccount', personId, now: context.now }, s.person) }), context);
+  const done = await withAccountOnlyIfKept(deps, personId, () =>
+    decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'ClaimAccount', personId, now: context.now }, s.person) }), context),
+  );
   await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
   return { personId, revision: done.revisions.person, position: done.position };
 }
@@ -324,6 +348,8 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
   const { networkId, details, roles } = input;
   const personId = uuidv5('person', caller.commandId);
   const context = contextOf(deps, { ...caller, onBehalfOf: personId });
+  // A retry after the person was erased: the erasure removed the first answer, so it comes here again.
+  await refuseErased(deps, personId);
   const sealed = await sealDetails(deps, personId, details);
   // Registered and enrolled in one append: no one is ever recorded without their membership.
   const done = await decideAcross(
@@ -337,6 +363,8 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
     },
     context,
   );
+  // As for a sign-up: erased while this ran, the answer is not kept.
+  await refuseErased(deps, personId);
   return { personId, revision: done.revisions.membership, position: done.position };
 }
 

@@ -1,6 +1,8 @@
 // Registering a person: their key is made first, then their details are sealed with it and the
-// registration recorded. A retry reuses the key and is recognised by its command id.
-import { decideAcross, type CommandContext } from '../commands/decide.ts';
+// registration recorded. A retry reuses the key and is recognised by its command id. Once a
+// person is erased, nothing gives them a key or details again.
+import { decideAcross, readStates, type CommandContext } from '../commands/decide.ts';
+import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { Deps } from './caller.ts';
 import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
@@ -14,16 +16,40 @@ export async function registerPerson(
   /** The network whose coordinator records a person who is not online. */
   recordedIn?: string,
 ) {
+  await refuseErased(deps, personId);
   const sealed = await sealDetails(deps, personId, details);
   const command = { type: 'RegisterPerson' as const, personId, details: sealed, hasAccount, now: context.now, ...(recordedIn ? { recordedIn } : {}) };
   const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide(command, s.person) }), context);
   return { revision: done.revisions.person, position: done.position };
 }
 
-/** The person's key is made (or found, on a retry) and their details sealed with it. */
-export async function sealDetails(deps: Pick<Deps, 'vault'>, personId: string, details: PersonalDetails): Promise<string> {
-  await deps.vault.ensureKey(personId);
-  return deps.vault.seal(personId, details);
+const personErased = (field?: string) => new Rejection('person-erased', 'This person has been erased: nothing more can be recorded about them.', 409, field);
+
+/**
+ * Refuses, before anything is sealed or written, a command that would give an erased person new
+ * personal data: a retried request whose first answer the erasure removed, an import run again,
+ * a sign-up or a claim. Read from their stream, and from the vault's tombstone, which an erasure
+ * interrupted before its key was destroyed has not written yet, or one whose event is not yet read.
+ */
+export async function refuseErased(deps: Pick<Deps, 'store' | 'vault'>, personId: string, field?: string): Promise<void> {
+  if (await isErased(deps, personId)) throw personErased(field);
+}
+
+export async function isErased(deps: Pick<Deps, 'store' | 'vault'>, personId: string): Promise<boolean> {
+  const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
+  return person.status === 'erased' || (await deps.vault.erased(personId));
+}
+
+/** The person's key is made (or found, on a retry) and their details sealed with it; never for an erased person. */
+export async function sealDetails(deps: Pick<Deps, 'vault'>, personId: string, details: PersonalDetails, field?: string): Promise<string> {
+  if (!(await deps.vault.ensureKey(personId))) throw personErased(field);
+  try {
+    return await deps.vault.seal(personId, details);
+  } catch (err) {
+    // Erased between making sure of the key and sealing with it.
+    if (await deps.vault.erased(personId)) throw personErased(field);
+    throw err;
+  }
 }
 
 /** A person's current details, opened with their key; undefined when erased or unknown. */

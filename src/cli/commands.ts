@@ -127,7 +127,8 @@ export const ledgerCommands: Record<string, Command> = {
     async run(ledger, f, [file]) {
       if (!file) throw new UsageError('Name the CSV file to import.');
       const { body: s } = await ledger.call('POST', `${tb(f)}/imports`, readFileSync(file, 'utf8'), { contentType: 'text/csv', key: optional(f, 'key') });
-      return `Imported ${s.members} members and ${s.transfers} transfers (${s.alreadyImported} already here from an earlier import), ${(s.minutes / 60).toFixed(2)} hours in all.`;
+      const erased = s.erased?.members ? ` Skipped ${s.erased.members} erased member${s.erased.members === 1 ? '' : 's'} and the ${s.erased.lines.length} line${s.erased.lines.length === 1 ? '' : 's'} naming them${s.erased.lines.length ? ` (${s.erased.lines.join(', ')})` : ''}.` : '';
+      return `Imported ${s.members} members and ${s.transfers} transfers (${s.alreadyImported} already here from an earlier import), ${(s.minutes / 60).toFixed(2)} hours in all.${erased}`;
     },
   },
   'carebank log': {

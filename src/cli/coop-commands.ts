@@ -290,7 +290,7 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'proposal ballots': {
-    usage: 'proposal ballots --network N --proposal X   (every ballot, changed ones too: who, cast by whom, and how unless secret or hidden until the close)',
+    usage: 'proposal ballots --network N --proposal X   (who has voted, by name, while open; once closed every ballot in order, changed ones too: who, cast by whom, and how unless secret or hidden)',
     async run(ledger, f) {
       const { body } = await ledger.call('GET', `${proposal(f)}/ballots`);
       return describeBallots(body);
@@ -384,7 +384,9 @@ function describeProposal(p: ProposalView): string {
   return lines.join('\n');
 }
 
-function describeBallots(b: { items: Array<{ voterId: string; name: string; castBy: string; castAt: string; choice: string | null }> }): string {
+function describeBallots(b: { items: Array<{ voterId: string; name: string; castBy?: string; castAt?: string; choice: string | null }> }): string {
   const names = new Map(b.items.map((x) => [x.voterId, x.name]));
-  return b.items.map((x) => `${x.voterId}  ${x.name.padEnd(24)} ${(x.choice ?? 'hidden').padEnd(8)} ${x.castAt}${x.castBy !== x.voterId ? `  cast by their proxy, ${names.get(x.castBy) ?? x.castBy}` : ''}`).join('\n');
+  const line = (x: (typeof b.items)[number]) =>
+    `${x.voterId}  ${x.name.padEnd(24)} ${(x.choice ?? 'hidden').padEnd(8)}${x.castAt ? ` ${x.castAt}` : ''}${x.castBy && x.castBy !== x.voterId ? `  cast by their proxy, ${names.get(x.castBy) ?? x.castBy}` : ''}`;
+  return b.items.map((x) => line(x).trimEnd()).join('\n');
 }

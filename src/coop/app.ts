@@ -15,9 +15,9 @@ import type { Hearth } from '../hearth.ts';
 import type { Share } from '../pools/apportion.ts';
 import { poolDecider, poolStream } from '../pools/pool.ts';
 import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow } from './commands.ts';
-import { choices, decideProposal, type Choice, type ProposalTerms } from './proposal.ts';
+import { choices, decideProposal, liveTallies, resultsHidden, type Choice, type ProposalTerms } from './proposal.ts';
 import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation } from './register.ts';
-import { sealChoice, talliesOf } from './secret-ballot.ts';
+import { sealChoice } from './secret-ballot.ts';
 import type { CoopRules, SocietyEvent } from './society.ts';
 
 /** What a write answers: the revision of the stream the resource lives in (its ETag), and the position written. */
@@ -267,7 +267,8 @@ export async function proposals(deps: Deps, _caller: Caller, input: { networkId:
 
 /**
  * A proposal as a member sees it: their own ballot, never another's choice; the count while open
- * unless hidden until the close; and the revision of its stream, to send back in If-Match.
+ * unless results are hidden until the close (a secret ballot's always are); and the revision of
+ * its stream, to send back in If-Match.
  */
 export async function proposal(deps: Deps, caller: Caller, input: { networkId: string; proposalId: string }) {
   const { db } = deps.database;
@@ -278,19 +279,33 @@ export async function proposal(deps: Deps, caller: Caller, input: { networkId: s
   ]);
   const mine = ballots.filter((b) => b.voterId === caller.personId).at(-1);
   const closed = row.status === 'closed';
-  // Counted from the log while the vote is open, secret ballots opened with the proposal's key; never shown per voter.
-  const tallies = closed ? { for: row.votes_for!, against: row.votes_against!, abstain: row.votes_abstain! } : row.hide_results_until_close ? null : await talliesOf(deps.vault, now.proposal);
+  // Counted from the log while the vote is open; never shown per voter.
+  const tallies = closed ? { for: row.votes_for!, against: row.votes_against!, abstain: row.votes_abstain! } : liveTallies(now.proposal);
   return {
     row, payment, electorate, ballotsCast: new Set(ballots.map((b) => b.voterId)).size, revision: now.revision, tallies,
+    hideResultsUntilClose: resultsHidden({ secret: row.secret, hideResultsUntilClose: row.hide_results_until_close }),
     myBallot: mine ? { castBy: mine.castBy, castAt: mine.castAt, choice: mine.choice as Choice | null } : null,
   };
 }
 
-/** Every ballot in order; each open ballot's choice once showing it cannot give away a result still hidden, a secret one's never. */
-export async function ballots(deps: Deps, _caller: Caller, input: { networkId: string; proposalId: string }) {
+type Voted = { voterId: string; name: string; choice: Choice | null; castBy?: string; castAt?: string };
+
+/**
+ * Who has voted. While voting is open, each voter once, by name, with neither time nor who cast it:
+ * the order of ballots and their times, set beside anything else that changes as they come in,
+ * would tell how each member voted. Once closed, every ballot in order, changed ones included. An
+ * open ballot's choice is shown once that cannot give away a result still hidden; a secret one's never.
+ */
+export async function ballots(deps: Deps, _caller: Caller, input: { networkId: string; proposalId: string }): Promise<Voted[]> {
   const { db } = deps.database;
   const { proposal: p } = await proposalOf(db, input.networkId, input.proposalId);
-  const shown = !p.secret && (p.status === 'closed' || !p.hide_results_until_close);
+  const closed = p.status === 'closed';
+  const shown = !p.secret && (closed || !resultsHidden({ secret: p.secret, hideResultsUntilClose: p.hide_results_until_close }));
   const cast = await ballotsOf(db, input.proposalId);
-  return cast.map((b) => ({ ...b, choice: shown && choices.includes(b.choice as Choice) ? (b.choice as Choice) : null }));
+  const choiceOf = (b: { choice: string | null }) => (shown && choices.includes(b.choice as Choice) ? (b.choice as Choice) : null);
+  if (closed) return cast.map((b) => ({ ...b, choice: choiceOf(b) }));
+  const latest = new Map(cast.map((b) => [b.voterId, b]));
+  return [...latest.values()]
+    .map((b) => ({ voterId: b.voterId, name: b.name, choice: choiceOf(b) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.voterId < b.voterId ? -1 : 1));
 }

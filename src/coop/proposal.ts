@@ -37,6 +37,13 @@ export const proposalTerms = z.strictObject({
 });
 export type ProposalTerms = z.infer<typeof proposalTerms>;
 
+/**
+ * Whether the count stays hidden until the close. Always for a secret ballot, whatever its terms
+ * say: a live count polled between ballots would tell whoever watches the list of who has voted
+ * how each of them voted.
+ */
+export const resultsHidden = (terms: { secret: boolean; hideResultsUntilClose: boolean }) => terms.secret || terms.hideResultsUntilClose;
+
 const ids = { networkId: id(), proposalId: id() };
 export const ProposalMade = defineEvent('coop.ProposalMade', proposalTerms.extend({ ...ids, proposedBy: id(), madeAt: at }));
 export const VotingOpened = defineEvent(
@@ -179,6 +186,17 @@ export function tally(proposal: Proposal, choiceOf: (voterId: string, ballot: Ba
   return { electorate, ballots, ...totals, quorumMet, passed };
 }
 
+/**
+ * The weighted count so far; null until the close while results are hidden. A secret ballot's
+ * results always are, so its sealed choices are never opened for a live count: only at the close.
+ */
+export function liveTallies(proposal: Proposal): Record<Choice, number> | null {
+  if (proposal.result) return { for: proposal.result.for, against: proposal.result.against, abstain: proposal.result.abstain };
+  if (resultsHidden(proposal.proposal)) return null;
+  const counted = tally(proposal, (_voterId, ballot) => ballot.choice ?? undefined);
+  return { for: counted.for, against: counted.against, abstain: counted.abstain };
+}
+
 type CommandOf<T extends ProposalCommand['type']> = Extract<ProposalCommand, { type: T }>;
 
 export function decideProposal(command: ProposalCommand, state: ProposalState): ProposalEvent[] {
@@ -204,7 +222,8 @@ const idsOf = ({ proposal: { networkId, proposalId } }: Proposal) => ({ networkI
 
 function makeProposal(command: CommandOf<'MakeProposal'>, state: ProposalState): ProposalEvent[] {
   if (state.status !== 'none') return [];
-  const { type: _t, now, ...made } = command;
+  const { type: _t, now, ...terms } = command;
+  const made = { ...terms, hideResultsUntilClose: resultsHidden(terms) };
   if (made.closesAt <= now) throw new Rejection('closes-in-past', 'The vote must close in the future.', 422, 'closesAt');
   return [{ type: 'coop.ProposalMade', data: { ...made, madeAt: now } }];
 }

@@ -76,8 +76,10 @@ export interface EventTypeCountsTable {
 
 export interface PersonKeysTable {
   person_id: string;
-  wrapped_key: Buffer;
+  /** Null once the person is erased: the row stays as a tombstone. */
+  wrapped_key: Buffer | null;
   created_at: Generated<Date>;
+  erased_at: Date | null;
 }
 
 export interface CredentialsTable {

@@ -1,6 +1,7 @@
 // The co-op over HTTP, the reads: the co-op and its funds, applications, the register of members
 // as at any date (JSON or CSV), a member's holding, and the proposals with their ballots. Who voted
-// how in a secret ballot is never shown; results stay hidden until the close when a proposal says so.
+// how in a secret ballot is never shown; results stay hidden until the close when a proposal says so,
+// and always for a secret ballot.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -170,7 +171,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member' } },
         schema: {
-          summary: "A proposal: its terms and status, the electorate's size, ballots cast, your own ballot, the weighted count (unless hidden until the close), the result and the payment (members of the network)",
+          summary: "A proposal: its terms and status, the electorate's size, ballots cast, your own ballot, the weighted count (unless hidden until the close, as a secret ballot's always is), the result and the payment (members of the network)",
           params: proposalParams,
           querystring: readAfter,
           response: {
@@ -190,13 +191,13 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         if (!(await caughtUp(reply, request.query.after))) return reply;
         const { proposalId } = request.params;
-        const { row: p, payment, electorate, ballotsCast, myBallot, tallies, revision } = await coop.proposal(hearth, request.caller, request.params);
+        const { row: p, payment, electorate, ballotsCast, myBallot, tallies, hideResultsUntilClose, revision } = await coop.proposal(hearth, request.caller, request.params);
         const closed = p.status === 'closed';
         reply.header('etag', etag(revision));
         return {
           proposalId, title: p.title, amount: asMoney(Number(p.pence)), payee: p.payee, purpose: p.purpose,
           source: p.source_kind === 'pool' ? { kind: 'pool' as const, poolId: p.source_pool_id! } : { kind: 'funds' as const },
-          closesAt: p.closes_at, quorumPercent: p.quorum_percent, thresholdPercent: p.threshold_percent, secret: p.secret, hideResultsUntilClose: p.hide_results_until_close,
+          closesAt: p.closes_at, quorumPercent: p.quorum_percent, thresholdPercent: p.threshold_percent, secret: p.secret, hideResultsUntilClose,
           proposedBy: p.proposed_by, madeAt: p.made_at, status: p.status as 'draft' | 'open' | 'closed', openedAt: p.opened_at,
           electorate, ballotsCast, myBallot, tallies,
           result: closed
@@ -212,10 +213,19 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member' } },
         schema: {
-          summary: 'Every ballot cast, in order, changed votes included: who, cast by whom, when, and the choice for an open ballot once results are shown (members of the network)',
+          summary: 'Who has voted. While voting is open: each voter once, by name, without time or order. Once closed: every ballot in order, changed votes included, cast by whom and when. The choice of an open ballot once results are shown (members of the network)',
           params: proposalParams,
           querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ voterId: id(), name: z.string(), castBy: id(), castAt: isoDateTime(), choice: choice.nullable() })) }) },
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  voterId: id(), name: z.string(), choice: choice.nullable(),
+                  castBy: id().optional().describe('Only once voting has closed'), castAt: isoDateTime().optional().describe('Only once voting has closed'),
+                }),
+              ),
+            }),
+          },
         },
       },
       async (request, reply) => {

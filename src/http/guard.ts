@@ -164,7 +164,9 @@ async function claim({ database: { db }, secret }: Pick<Hearth, 'database' | 'se
     .returning(['fingerprint'])
     .executeTakeFirst();
   if (inserted) return 'claimed';
-  const earlier = await db.selectFrom('idempotency_keys').select(['fingerprint', 'status', 'body']).where('scope', '=', scope).where('key', '=', key).executeTakeFirstOrThrow();
+  const earlier = await db.selectFrom('idempotency_keys').select(['fingerprint', 'status', 'body']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+  // Gone since the insert met it: a twin was refused (which keeps nothing), or an erasure forgot it.
+  if (!earlier) return claim({ database: { db }, secret } as Pick<Hearth, 'database' | 'secret'>, request, scope, key);
   if (earlier.fingerprint !== fingerprint) return 'reused';
   // Still pending: a retry after a crash, or a twin running now. Both run the same command id,
   // and the event store writes it once.

@@ -22,12 +22,16 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
           summary: "Import members and transfers from another time bank's CSV export (coordinators)",
-          description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members (a row between two of them moves nothing, and is counted apart); quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing.`,
+          description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members (a row between two of them moves nothing, and is counted apart); quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing. A member erased since an earlier import is not recorded again: their rows are skipped and reported under erased.`,
           consumes: ['text/csv'],
           params: z.object({ networkId: id() }),
           body: z.string().min(1, 'the CSV file is empty'),
           response: {
-            201: z.object({ members: z.number().int(), transfers: z.number().int(), alreadyImported: z.number().int(), withinFormerMembers: z.number().int(), minutes: z.number().int(), position: z.number().int() }),
+            201: z.object({
+              members: z.number().int(), transfers: z.number().int(), alreadyImported: z.number().int(), withinFormerMembers: z.number().int(),
+              erased: z.object({ members: z.number().int(), lines: z.array(z.number().int()) }).describe('Members erased since an earlier import, and the lines naming them: skipped, nothing written for them'),
+              minutes: z.number().int(), position: z.number().int(),
+            }),
           },
         },
       },

@@ -2,13 +2,14 @@
 // "complete" transfer report of TimeOverflow is one). Every row becomes what Hearth itself would
 // have recorded: a confirmed exchange between two members, or a grant from or donation to the
 // community chest. Ids follow from the rows, so importing the same export again adds nothing.
-// History is taken as it was: no limit, category or date rule is applied to it.
+// History is taken as it was: no limit, category or date rule is applied to it. A member erased
+// since an earlier run is not recorded again, nor any row of theirs: the import skips and counts them.
 import { parse } from 'csv-parse/sync';
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
 import { decideAcross, type CommandContext } from '../commands/decide.ts';
 import { membershipDecider, membershipStream } from '../access/membership.ts';
-import { registerPerson } from '../access/register.ts';
+import { isErased, registerPerson } from '../access/register.ts';
 import { personDecider, personStream } from '../access/person.ts';
 import type { Hearth } from '../hearth.ts';
 import { accountFolder, accountStream, chestPostings, COMMUNITY } from './account.ts';
@@ -125,6 +126,8 @@ export interface ImportSummary {
   alreadyImported: number;
   /** Rows between two former members, which move nothing here. */
   withinFormerMembers: number;
+  /** Members erased since an earlier run, and the lines of the rows that name them: none written. */
+  erased: { members: number; lines: number[] };
   minutes: number;
   position: number;
 }
@@ -140,8 +143,15 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
   const personOf = (party: Party) => (party.kind === 'community' ? COMMUNITY : idFor(`member/${(party as { uid: string }).uid}`));
   let position = 0;
 
+  const erased = new Set<string>();
+  for (const uid of report.members.keys()) {
+    const personId = personOf({ kind: 'member', uid });
+    if (await isErased(hearth, personId)) erased.add(personId);
+  }
+
   for (const [uid, name] of report.members) {
     const personId = personOf({ kind: 'member', uid });
+    if (erased.has(personId)) continue;
     const context = { ...base, commandId: idFor(`enrol/${uid}`), onBehalfOf: personId };
     // A member moving in is recorded by this network, as one a coordinator records who is not
     // online, and their own stream says they joined it, as every membership does.
@@ -164,10 +174,15 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
 
   let alreadyImported = 0;
   let minutes = 0;
+  const erasedLines: number[] = [];
   for (const t of report.transfers) {
     const commandId = idFor(`transfer/${t.key}`);
     const provider = personOf(t.provider);
     const receiver = personOf(t.receiver);
+    if (erased.has(provider) || erased.has(receiver)) {
+      erasedLines.push(t.line);
+      continue;
+    }
     const context = { ...base, commandId };
     let done;
     if (t.provider.kind === 'member' && t.receiver.kind === 'member') {
@@ -200,5 +215,8 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
     minutes += t.minutes;
     position = Math.max(position, done.position);
   }
-  return { members: report.members.size, transfers: report.transfers.length, alreadyImported, withinFormerMembers: report.withinFormerMembers.length, minutes, position };
+  return {
+    members: report.members.size - erased.size, transfers: report.transfers.length - erasedLines.length, alreadyImported, withinFormerMembers: report.withinFormerMembers.length,
+    erased: { members: erased.size, lines: erasedLines }, minutes, position,
+  };
 }
