@@ -123,6 +123,22 @@ export class PersonalDataVault {
     if (keyIds.length > 0) await this.db.deleteFrom('text_keys').where('key_id', 'in', keyIds).execute();
   }
 
+  /**
+   * Runs the command that records texts just sealed, and destroys their keys when it records
+   * nothing: refused (a refusal writes nothing that lasts), or a retry answered with the first result.
+   */
+  async recording<T extends { replayed: boolean }>(texts: ReadonlyArray<SealedText | undefined>, command: () => Promise<T>): Promise<T> {
+    let done: T;
+    try {
+      done = await command();
+    } catch (e) {
+      await this.discardTexts(texts);
+      throw e;
+    }
+    if (done.replayed) await this.discardTexts(texts);
+    return done;
+  }
+
   /** The clear texts, in order, with ERASED_TEXT for those whose key was destroyed: one read of keys for all of them. */
   async openTexts(texts: ReadonlyArray<RecordedText>, db?: Db): Promise<string[]>;
   async openTexts(texts: ReadonlyArray<RecordedText | null>, db?: Db): Promise<Array<string | null>>;

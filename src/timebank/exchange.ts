@@ -9,6 +9,7 @@ import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState,
 import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import type { MembershipState } from '../access/membership.ts';
 import type { PartnershipState } from '../networks/partnership.ts';
+import { clearText, sealedText, type SealedText } from '../access/vault.ts';
 
 const ids = { exchangeId: z.uuid() };
 export const ExchangeLogged = defineEvent(
@@ -26,10 +27,13 @@ export const ExchangeLogged = defineEvent(
     ratePercent: z.number().int().positive(),
     /** Minutes moved between the accounts once confirmed: minutes × rate. */
     credited: z.number().int().positive(),
-    description: z.string().max(500),
+    /** Sealed under a key of its own linked to both parties: it may name either, or someone they care for. */
+    description: sealedText,
     occurredOn: z.iso.date(),
     loggedBy: z.uuid(),
   }),
+  // v1 carried the description in the clear; it is read as it was recorded, never rewritten.
+  { version: 2, upcast: { 1: (d: { description: string }) => ({ ...d, description: clearText(d.description) }) } },
 );
 export const ExchangeConfirmed = defineEvent('timebank.ExchangeConfirmed', z.strictObject({ ...ids, confirmedBy: z.uuid() }));
 export const ExchangeDisputed = defineEvent('timebank.ExchangeDisputed', z.strictObject({ ...ids, disputedBy: z.uuid(), reason: z.string().min(1).max(500) }));
@@ -59,7 +63,8 @@ export type ExchangeCommand =
       receiverNetworkId?: string;
       minutes: number;
       category: string;
-      description: string;
+      /** Sealed by the application before deciding: the decider never sees the text. */
+      description: SealedText;
       occurredOn: string;
       by: Actor;
       today: string;
