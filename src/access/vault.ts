@@ -125,9 +125,10 @@ export class PersonalDataVault {
 
   /**
    * Runs the command that records texts just sealed, and destroys their keys when it records
-   * nothing: refused (a refusal writes nothing that lasts), or a retry answered with the first result.
+   * nothing: refused (a refusal writes nothing that lasts), a retry answered with the first
+   * result, or a repeat the decider found already done.
    */
-  async recording<T extends { replayed: boolean }>(texts: ReadonlyArray<SealedText | undefined>, command: () => Promise<T>): Promise<T> {
+  async recording<T extends { replayed: boolean; events: object }>(texts: ReadonlyArray<SealedText | undefined>, command: () => Promise<T>): Promise<T> {
     let done: T;
     try {
       done = await command();
@@ -135,7 +136,8 @@ export class PersonalDataVault {
       await this.discardTexts(texts);
       throw e;
     }
-    if (done.replayed) await this.discardTexts(texts);
+    const wrote = Object.values(done.events).some((events) => Array.isArray(events) && events.length > 0);
+    if (done.replayed || !wrote) await this.discardTexts(texts);
     return done;
   }
 
