@@ -10,6 +10,7 @@ import { joined, send, signUp } from './support/http.ts';
 import { buildApp } from '../src/http/app.ts';
 import { ERASED_TEXT } from '../src/access/vault.ts';
 
+const sorted = (texts: string[]) => [...texts].sort();
 const hers = { description: 'Took Philippa to the GP', reference: 'DP QUIXOTIC', bankLine: 'QUIXOTIC P DIRECT PAYMENT' };
 const theirs = { description: 'Weeded the front beds for Harold', reference: 'DP HAROLD', bankLine: 'HAROLD DIRECT PAYMENT' };
 
@@ -65,8 +66,8 @@ for (const backend of await backends()) {
     const before = await read();
     t.same([before.herExchange, before.hisExchange], [hers.description, theirs.description], 'before erasure both descriptions read');
     t.ok(before.csv.includes(hers.description));
-    t.same(before.ledger.toSorted(), [hers.reference, theirs.reference].toSorted(), 'both references read');
-    t.same(before.lines.toSorted(), [hers.bankLine, theirs.bankLine].toSorted(), 'both bank lines read');
+    t.same(sorted(before.ledger), sorted([hers.reference, theirs.reference]), 'both references read');
+    t.same(sorted(before.lines), sorted([hers.bankLine, theirs.bankLine]), 'both bank lines read');
 
     const events = async () => (await sql<{ text: string }>`SELECT data::text AS text FROM events`.execute(hearth.database.db)).rows.map((r) => r.text).join('\n');
     const stored = await events();
@@ -78,8 +79,8 @@ for (const backend of await backends()) {
     t.equal(after.hisExchange, theirs.description, "Harold's still does");
     t.notOk(after.csv.includes(hers.description), 'nor in the CSV');
     t.ok(after.csv.includes(theirs.description));
-    t.same(after.ledger.toSorted(), [ERASED_TEXT, theirs.reference].toSorted(), 'her reference no longer reads; his does');
-    t.same(after.lines.toSorted(), [ERASED_TEXT, theirs.bankLine].toSorted(), 'nor the bank line matched to her receipt; his does');
+    t.same(sorted(after.ledger), sorted([ERASED_TEXT, theirs.reference]), 'her reference no longer reads; his does');
+    t.same(sorted(after.lines), sorted([ERASED_TEXT, theirs.bankLine]), 'nor the bank line matched to her receipt; his does');
 
     for (const p of hearth.engine.projections) await hearth.engine.rebuild(p.name);
     t.equal((await read()).herExchange, ERASED_TEXT, 'a rebuild brings nothing back');
