@@ -9,7 +9,8 @@ const database = await freshPglite();
 t.teardown(() => database.close());
 const vault = new PersonalDataVault(database.db, randomBytes(32));
 const keys = async () => (await database.db.selectFrom('text_keys').select('key_id').execute()).map((r) => r.key_id).sort();
-const [philippa, harold, gwen] = [randomUUID(), randomUUID(), randomUUID()];
+const [philippa, harold, gwen, ruth] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+for (const personId of [philippa, harold, gwen, ruth]) await vault.ensureKey(personId);
 
 t.test('a text is sealed under a key of its own and opened again, from an event or a read table', async (t) => {
   const sealed = await vault.sealText('Took Philippa to the GP', [philippa, gwen]);
@@ -50,16 +51,24 @@ t.test('a key linked after its text was erased stays gone', async (t) => {
   t.equal(await vault.openText(text), ERASED_TEXT);
 });
 
+t.test('text about someone already erased is unreadable from the start', async (t) => {
+  const before = await keys();
+  const text = await vault.sealText('Harold again', [harold, gwen]);
+  t.notOk(JSON.stringify(text).includes('Harold'));
+  t.equal(await vault.openText(text), ERASED_TEXT);
+  t.same(await keys(), before, 'no key was kept for it');
+});
+
 t.test('keys made for a command that records nothing are destroyed', async (t) => {
   const before = await keys();
-  const refused = await vault.sealText('Refused', [gwen]);
+  const refused = await vault.sealText('Refused', [ruth]);
   await t.rejects(vault.recording([refused], async () => { throw new Error('refused'); }));
-  const retried = await vault.sealText('Retried', [gwen]);
+  const retried = await vault.sealText('Retried', [ruth]);
   await vault.recording([retried], async () => ({ replayed: true, events: { exchange: [] } }));
-  const repeat = await vault.sealText('Already done', [gwen]);
+  const repeat = await vault.sealText('Already done', [ruth]);
   await vault.recording([repeat], async () => ({ replayed: false, events: { exchange: [] } }));
   t.same(await keys(), before, 'refused, retried or already done: no key is left');
-  const kept = await vault.sealText('Recorded', [gwen]);
+  const kept = await vault.sealText('Recorded', [ruth]);
   await vault.recording([kept], async () => ({ replayed: false, events: { exchange: [{}] } }));
   t.equal(await vault.openText(kept), 'Recorded', 'a recorded text keeps its key');
 });

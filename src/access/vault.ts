@@ -90,10 +90,13 @@ export class PersonalDataVault {
   async sealTexts(texts: ReadonlyArray<{ text: string; concerns: readonly string[] }>): Promise<SealedText[]> {
     const keys: Array<{ key_id: string; wrapped_key: Buffer }> = [];
     const subjects: Array<{ key_id: string; person_id: string }> = [];
+    const erased = await this.#withoutKeys(texts.flatMap((t) => t.concerns));
     const sealed = texts.map(({ text, concerns }): SealedText => {
       if (text === '') return { clear: '' };
       const keyId = randomUUID();
       const key = randomBytes(32);
+      // Text about someone already erased is recorded as if erased with them: its key is never kept.
+      if (concerns.some((personId) => erased.has(personId))) return { textKey: keyId, sealed: seal(key, Buffer.from(text, 'utf8'), `text:${keyId}`).toString('utf8') };
       keys.push({ key_id: keyId, wrapped_key: seal(this.secret, key, `text-key:${keyId}`) });
       for (const personId of new Set(concerns)) subjects.push({ key_id: keyId, person_id: personId });
       return { textKey: keyId, sealed: seal(key, Buffer.from(text, 'utf8'), `text:${keyId}`).toString('utf8') };
@@ -177,6 +180,15 @@ export class PersonalDataVault {
   async #eraseTextsOf(personId: string): Promise<void> {
     await this.db.deleteFrom('text_keys').where('key_id', 'in', (q) => q.selectFrom('text_key_subjects').select('key_id').where('person_id', '=', personId)).execute();
     await sql`VACUUM text_keys`.execute(this.db).catch(() => undefined);
+  }
+
+  /** Of these people, those with no key: erased (or never recorded, which a command has refused before it seals). */
+  async #withoutKeys(personIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(personIds)];
+    if (ids.length === 0) return new Set();
+    const { rows } = await sql<{ person_id: string }>`SELECT person_id FROM public.person_keys WHERE person_id = ANY(${ids}::uuid[])`.execute(this.db);
+    const held = new Set(rows.map((r) => r.person_id));
+    return new Set(ids.filter((id) => !held.has(id)));
   }
 
   // Named with its schema: a projection being rebuilt reads through a connection pointed at scratch tables.
