@@ -368,7 +368,8 @@ export async function readReconciliation(deps: Deps, _caller: Caller, { networkI
   const pool = await poolOf(deps.database.db, networkId, poolId);
   const [{ lines, unmatchedEntries }, revision] = await Promise.all([reconciliationRows(deps.database.db, poolId), revisionOf(deps, reconciliationStream(poolId))]);
   // One vault read for every line and entry on the page.
-  const [descriptions, references] = await Promise.all([deps.vault.openTexts(lines.map((l) => l.sealedDescription)), deps.vault.openTexts(unmatchedEntries.map((e) => e.reference))]);
+  const texts = await deps.vault.openTexts([...lines.map((l) => l.sealedDescription), ...unmatchedEntries.map((e) => e.reference)]);
+  const [descriptions, references] = [texts.slice(0, lines.length), texts.slice(lines.length)];
   const opened = lines.map(({ sealedDescription: _, ...l }, i) => ({ ...l, description: descriptions[i]! }));
   const newest = lines.filter((l) => l.balancePence !== null).at(-1);
   return { pool, lines: opened, unmatchedEntries: unmatchedEntries.map((e, i) => ({ ...e, reference: references[i]! })), bankBalancePence: newest?.balancePence ?? null, revision };
