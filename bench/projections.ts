@@ -55,7 +55,7 @@ export async function projectionBench(options: ProjectionOptions): Promise<Row[]
                                    'causationId', NULL, 'recordedAt', x.day || 'T12:00:00.000Z') AS metadata
            FROM x CROSS JOIN LATERAL (VALUES
              (1, 'exchange-' || x.xid, 0::bigint, 'timebank.ExchangeLogged', $6::integer, jsonb_build_object('exchangeId', x.xid, 'networkId', $1::uuid, 'providerId', x.p, 'receiverId', x.r,
-                 'minutes', x.minutes, 'category', 'gardening', 'ratePercent', 100, 'credited', x.minutes, 'description', 'Weeding', 'occurredOn', x.day, 'loggedBy', $2::uuid)),
+                 'minutes', x.minutes, 'category', 'gardening', 'ratePercent', 100, 'credited', x.minutes, 'description', jsonb_build_object('clear', 'Weeding'), 'occurredOn', x.day, 'loggedBy', $2::uuid)),
              (2, 'exchange-' || x.xid, 1::bigint, 'timebank.ExchangeConfirmed', $7::integer, jsonb_build_object('exchangeId', x.xid, 'confirmedBy', $2::uuid)),
              (3, 'account-' || $1::text || '-' || x.p, NULL, 'timebank.Posted', $8::integer, jsonb_build_object('networkId', $1::uuid, 'holder', x.p, 'minutes', x.minutes, 'reason', 'exchange', 'ref', x.xid, 'counterparty', x.r)),
              (4, 'account-' || $1::text || '-' || x.r, NULL, 'timebank.Posted', $8::integer, jsonb_build_object('networkId', $1::uuid, 'holder', x.r, 'minutes', -x.minutes, 'reason', 'exchange', 'ref', x.xid, 'counterparty', x.p))
@@ -128,7 +128,7 @@ export async function projectionBench(options: ProjectionOptions): Promise<Row[]
 const sample: Record<string, unknown> = {
   'timebank.ExchangeLogged': {
     exchangeId: randomUUID(), networkId: randomUUID(), providerId: randomUUID(), receiverId: randomUUID(), minutes: 60, category: 'gardening',
-    ratePercent: 100, credited: 60, description: 'Weeding', occurredOn: '2020-01-01', loggedBy: randomUUID(),
+    ratePercent: 100, credited: 60, description: { clear: 'Weeding' }, occurredOn: '2020-01-01', loggedBy: randomUUID(),
   },
   'timebank.ExchangeConfirmed': { exchangeId: randomUUID(), confirmedBy: randomUUID() },
   'timebank.Posted': { networkId: randomUUID(), holder: randomUUID(), minutes: 60, reason: 'exchange', ref: randomUUID(), counterparty: randomUUID() },

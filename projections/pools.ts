@@ -11,6 +11,7 @@ import type { Share } from '../src/pools/apportion.ts';
 import { poolEventTypes } from '../src/pools/pool.ts';
 import { paymentEventTypes } from '../src/pools/payment.ts';
 import { reconciliationEventTypes, type ReconciliationEvent } from '../src/pools/reconciliation.ts';
+import { clearText, storedText } from '../src/access/vault.ts';
 
 /** The event as its domain types it: the store checked it against its schema when it was read. */
 const checked = <E>(event: RecordedEvent): E => domainEvents<E>([event])[0]!;
@@ -28,6 +29,8 @@ export const accountFor: Record<EntryKind, string> = {
   'claw-back': 'clawed back',
 };
 
+const clear = (text: string) => storedText(clearText(text));
+
 interface Entry {
   poolId: string;
   entryId: string;
@@ -37,6 +40,7 @@ interface Entry {
   pence: number;
   shares: Share[];
   counterparty: string;
+  /** As the read table holds it (vault.ts `storedText`): sealed where it may name a holder, clear otherwise. */
   reference: string;
   purpose?: string;
   corrects?: string;
@@ -72,19 +76,19 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
       await db.insertInto('pools').values({ pool_id: d.poolId, network_id: d.networkId, name: d.name, two_approvers_above_pence: d.twoApproversAbovePence }).execute();
       return;
     case 'pools.MoneyReceived':
-      return post(db, at, { poolId: d.poolId, entryId: d.receiptId, kind: d.source, on: d.receivedOn, pence: d.pence, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [], counterparty: d.source, reference: d.reference });
+      return post(db, at, { poolId: d.poolId, entryId: d.receiptId, kind: d.source, on: d.receivedOn, pence: d.pence, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [], counterparty: d.source, reference: storedText(d.reference) });
     case 'pools.PaymentMade':
-      return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: d.invoiceReference, purpose: d.purpose, proposalId: d.proposalId });
+      return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference), purpose: d.purpose, proposalId: d.proposalId });
     case 'pools.RefundReceived':
-      return post(db, at, { poolId: d.poolId, entryId: d.refundId, kind: 'refund', on: d.receivedOn, pence: d.pence, shares: d.shares, counterparty: 'refund', reference: d.reference, corrects: d.paymentId });
+      return post(db, at, { poolId: d.poolId, entryId: d.refundId, kind: 'refund', on: d.receivedOn, pence: d.pence, shares: d.shares, counterparty: 'refund', reference: clear(d.reference), corrects: d.paymentId });
     case 'pools.TransferredOut':
-      return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-out', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.toPoolId, reference: d.reference });
+      return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-out', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.toPoolId, reference: clear(d.reference) });
     case 'pools.TransferredIn':
-      return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-in', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.fromPoolId, reference: d.reference });
+      return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-in', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.fromPoolId, reference: clear(d.reference) });
     case 'pools.SurplusReinvested':
-      return post(db, at, { poolId: d.poolId, entryId: d.entryId, kind: 'reinvestment', on: d.on, pence: d.pence, shares: [], counterparty: 'community', reference: '', purpose: d.purpose });
+      return post(db, at, { poolId: d.poolId, entryId: d.entryId, kind: 'reinvestment', on: d.on, pence: d.pence, shares: [], counterparty: 'community', reference: clear(''), purpose: d.purpose });
     case 'pools.ClawedBack':
-      return post(db, at, { poolId: d.poolId, entryId: d.entryId, kind: 'claw-back', on: d.on, pence: d.pence, shares: [{ holderId: d.holderId, pence: d.pence }], counterparty: 'council', reference: d.reference });
+      return post(db, at, { poolId: d.poolId, entryId: d.entryId, kind: 'claw-back', on: d.on, pence: d.pence, shares: [{ holderId: d.holderId, pence: d.pence }], counterparty: 'council', reference: storedText(d.reference) });
     case 'pools.EntryCorrected': {
       const corrected = await db.selectFrom('pool_entries').select(['kind', 'counterparty', 'reference']).where('pool_id', '=', d.poolId).where('entry_id', '=', d.corrects).executeTakeFirstOrThrow();
       // A correction of −£5 to a payment is £5 back in: posted as a payment of −£5.
@@ -135,7 +139,7 @@ async function applyReconciliation(db: Db, event: RecordedEvent): Promise<void> 
       if (d.lines.length === 0) return;
       await db
         .insertInto('pool_bank_lines')
-        .values(d.lines.map((l) => ({ pool_id: d.poolId, line_id: l.lineId, statement_id: d.statementId, line: l.line, line_date: l.on, pence: l.pence, balance_pence: l.balancePence, description: l.description })))
+        .values(d.lines.map((l) => ({ pool_id: d.poolId, line_id: l.lineId, statement_id: d.statementId, line: l.line, line_date: l.on, pence: l.pence, balance_pence: l.balancePence, description: storedText(l.description) })))
         .execute();
       return;
     }

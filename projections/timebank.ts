@@ -6,6 +6,7 @@ import { readTable } from '../src/projections/upsert.ts';
 import { AccountLimitsSet, CLEARING, Posted } from '../src/timebank/account.ts';
 import { PartnershipAccepted, PartnershipEnded, PartnershipProposed } from '../src/networks/partnership.ts';
 import { ExchangeCancelled, ExchangeConfirmed, ExchangeDisputed, ExchangeLogged, ExchangeReversed } from '../src/timebank/exchange.ts';
+import { storedText } from '../src/access/vault.ts';
 
 const settled: Record<string, { status: string; by: string }> = {
   [ExchangeConfirmed.type]: { status: 'confirmed', by: 'confirmedBy' },
@@ -90,7 +91,7 @@ export const timebankProjection: Projection = {
         const change = settledNow(e.exchangeId);
         return {
           exchange_id: e.exchangeId, network_id: e.networkId, provider_id: e.providerId, receiver_id: e.receiverId, receiver_network_id: e.receiverNetworkId ?? null,
-          minutes: e.minutes, credited: e.credited, rate_percent: e.ratePercent, category: e.category, description: e.description, occurred_on: e.occurredOn,
+          minutes: e.minutes, credited: e.credited, rate_percent: e.ratePercent, category: e.category, description: storedText(e.description), occurred_on: e.occurredOn,
           status: change?.status ?? 'logged', logged_by: e.loggedBy, settled_by: change?.by ?? null, position: e.position,
         };
       }),
@@ -130,7 +131,7 @@ export const timebankProjection: Projection = {
     const stored = refs.length === 0 ? [] : await db.selectFrom('timebank_exchanges').select(['exchange_id', 'occurred_on', 'category', 'description', 'provider_id', 'receiver_id']).where('exchange_id', 'in', refs).execute();
     const exchanges = new Map<string, { occurredOn: string; category: string; description: string; providerId: string; receiverId: string }>([
       ...stored.map((x) => [x.exchange_id, { occurredOn: x.occurred_on, category: x.category, description: x.description, providerId: x.provider_id, receiverId: x.receiver_id }] as const),
-      ...[...logged.values()].map((e) => [e.exchangeId, e] as const),
+      ...[...logged.values()].map((e) => [e.exchangeId, { ...e, description: storedText(e.description) }] as const),
     ]);
     await entriesTable.insert(
       db,

@@ -3,6 +3,7 @@
 // one member's holding cap. Whoever loses a race is decided again on the winner's events, never
 // written on top of them.
 import t from 'tap';
+import { clearText } from '../src/access/vault.ts';
 import { randomUUID } from 'node:crypto';
 import { contextFor, refused } from './support/given.ts';
 import { racingHearth } from './support/hearth.ts';
@@ -185,7 +186,7 @@ t.test('two payments of one passed proposal at once: one is made, once', async (
     const networkId = await coop(store, members.map((personId) => ({ personId, memberClass: 'supporters', pence: 1_000 })));
     const poolId = randomUUID();
     await onPool(store, poolId, { type: 'OpenPool', poolId, networkId, name: 'Outings', twoApproversAbovePence: 100_000 });
-    await onPool(store, poolId, { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 60_000, reference: 'DP', receivedOn: today, today });
+    await onPool(store, poolId, { type: 'ReceiveMoney', networkId, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 60_000, reference: clearText('DP'), receivedOn: today, today });
     const proposalId = await passed(store, networkId, members, { kind: 'pool', poolId });
     const [a, b] = [pay(networkId, proposalId, 45_000, [{ holderId: holder, pence: 45_000 }]), pay(networkId, proposalId, 45_000, [{ holderId: holder, pence: 45_000 }])];
     const outcomes = await Promise.all([a.outcome, b.outcome]);

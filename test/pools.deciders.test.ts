@@ -1,5 +1,6 @@
 // Pools and their payments, decided in memory: money in, the approval policy, the balance floor.
 import t from 'tap';
+import { clearText } from '../src/access/vault.ts';
 import fc from 'fast-check';
 import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor, uid } from './support/given.ts';
@@ -21,16 +22,16 @@ const receipt = (n: number) => `0190f0a0-0000-7000-8000-0000000000e${n}`;
 const opened: PoolEvent = { type: 'pools.PoolOpened', data: { poolId, networkId, name: 'Armley lunch club', twoApproversAbovePence: 25_000 } };
 const received = (amount: number, n = 1): PoolEvent => ({
   type: 'pools.MoneyReceived',
-  data: { poolId, receiptId: receipt(n), source: 'contribution', holderId: ann, pence: amount, reference: 'DP March', receivedOn: '2026-03-01' },
+  data: { poolId, receiptId: receipt(n), source: 'contribution', holderId: ann, pence: amount, reference: clearText('DP March'), receivedOn: '2026-03-01' },
 });
 const given = specFor(poolDecider);
-const receive = (over: Record<string, unknown> = {}) => ({ type: 'ReceiveMoney' as const, networkId, receiptId: receipt(1), source: 'contribution' as const, holderId: ann, pence: 12_000, reference: 'DP March', receivedOn: '2026-03-01', today: '2026-03-02', ...over });
+const receive = (over: Record<string, unknown> = {}) => ({ type: 'ReceiveMoney' as const, networkId, receiptId: receipt(1), source: 'contribution' as const, holderId: ann, pence: 12_000, reference: clearText('DP March'), receivedOn: '2026-03-01', today: '2026-03-02', ...over });
 
 t.test('money in', async (t) => {
   given([]).when({ type: 'OpenPool', poolId, networkId, name: 'Armley lunch club', twoApproversAbovePence: 25_000 }).then(t, [opened]);
   given([opened]).when(receive()).then(t, [received(12_000)]);
   given([opened, received(12_000)]).when(receive()).then(t, [], 'the same receipt twice is recorded once');
-  given([opened]).when(receive({ source: 'council', holderId: null, pence: 50_000 })).then(t, [{ type: 'pools.MoneyReceived', data: { poolId, receiptId: receipt(1), source: 'council', holderId: null, pence: 50_000, reference: 'DP March', receivedOn: '2026-03-01' } }]);
+  given([opened]).when(receive({ source: 'council', holderId: null, pence: 50_000 })).then(t, [{ type: 'pools.MoneyReceived', data: { poolId, receiptId: receipt(1), source: 'council', holderId: null, pence: 50_000, reference: clearText('DP March'), receivedOn: '2026-03-01' } }]);
   given([opened]).when(receive({ holderId: null })).rejects(t, 'holder-needed', 'a contribution names its budget holder');
   given([opened]).when(receive({ source: 'grant' })).rejects(t, 'holder-needed', 'and only a contribution does');
   given([opened]).when(receive({ receivedOn: '2026-03-03' })).rejects(t, 'date-in-future');
@@ -111,11 +112,11 @@ const digest = { upToPosition: 41, sha256: 'ab'.repeat(32) };
 
 const contribution = (receiptId: string, holderId: string, amount: number, on = '2026-03-01'): PoolEvent => ({
   type: 'pools.MoneyReceived',
-  data: { poolId, receiptId, source: 'contribution', holderId, pence: amount, reference: 'DP', receivedOn: on },
+  data: { poolId, receiptId, source: 'contribution', holderId, pence: amount, reference: clearText('DP'), receivedOn: on },
 });
 const council = (receiptId: string, amount: number, on = '2026-03-01'): PoolEvent => ({
   type: 'pools.MoneyReceived',
-  data: { poolId, receiptId, source: 'council', holderId: null, pence: amount, reference: 'Leeds CC', receivedOn: on },
+  data: { poolId, receiptId, source: 'council', holderId: null, pence: amount, reference: clearText('Leeds CC'), receivedOn: on },
 });
 const paidOut = (id: string, amount: number, beneficiaries: Array<{ holderId: string; pence: number }>, on = '2026-03-10'): PoolEvent => ({
   type: 'pools.PaymentMade',
@@ -264,7 +265,7 @@ t.test('a transfer goes to another pool of the same network, once approved', asy
 
 const closing = (over: Record<string, unknown> = {}): PoolCommand =>
   ({ type: 'ClosePeriod', networkId, periodEnd: '2026-03-31', closedBy: tess, today: '2026-04-05', reinvest: null, clawBacks: [], digest, ...over }) as PoolCommand;
-const clawBack = (holderId: string, amount: number, n = 0) => ({ entryId: uid(0x800 + n), holderId, pence: amount, reference: 'DP review' });
+const clawBack = (holderId: string, amount: number, n = 0) => ({ entryId: uid(0x800 + n), holderId, pence: amount, reference: clearText('DP review') });
 
 t.test('closing a period', async (t) => {
   given(month).when(closing()).then(t, [closedTo('2026-03-31', 12_000)], 'closed with nothing taken out: the balance carried forward');
@@ -286,7 +287,7 @@ t.test('nothing can be dated in a closed period, and the refusal names the field
   t.match(refusal(() => decideSubmission({ status: 'none' }, fold(poolDecider, closed), { ...payment(2_000), submittedOn: '2026-03-31' }, today)), { type: 'date-in-closed-period', field: 'submittedOn' });
   t.match(refusal(() => decideTransfer({ status: 'none' }, fold(poolDecider, closed), outings, transferOf({ submittedOn: '2026-03-30' }), today)), { type: 'date-in-closed-period', field: 'submittedOn' });
   given(closed).when(receive({ receiptId: uid(0x901), receivedOn: '2026-04-01', today })).then(t, [
-    { type: 'pools.MoneyReceived', data: { poolId, receiptId: uid(0x901), source: 'contribution', holderId: ann, pence: 12_000, reference: 'DP March', receivedOn: '2026-04-01' } },
+    { type: 'pools.MoneyReceived', data: { poolId, receiptId: uid(0x901), source: 'contribution', holderId: ann, pence: 12_000, reference: clearText('DP March'), receivedOn: '2026-04-01' } },
   ], 'the day after is open');
   t.equal(poolDecider.decide(correct({ correctedOn: '2026-04-01', today }), fold(poolDecider, closed)).length, 1, 'a mistake in the closed period is corrected in the open one');
 });
@@ -309,8 +310,8 @@ t.test("claw-backs are limited to each holder's share of the balance at the peri
 
   const events = poolDecider.decide(closing({ clawBacks: [clawBack(ann, 8_000), clawBack(bob, 1_000, 1)], reinvest: { entryId: uid(0x8ff), pence: 3_000, purpose: 'Community lunch' } }), fold(poolDecider, april));
   t.same(events, [
-    { type: 'pools.ClawedBack', data: { poolId, entryId: uid(0x800), holderId: ann, pence: 8_000, reference: 'DP review', on: '2026-03-31' } },
-    { type: 'pools.ClawedBack', data: { poolId, entryId: uid(0x801), holderId: bob, pence: 1_000, reference: 'DP review', on: '2026-03-31' } },
+    { type: 'pools.ClawedBack', data: { poolId, entryId: uid(0x800), holderId: ann, pence: 8_000, reference: clearText('DP review'), on: '2026-03-31' } },
+    { type: 'pools.ClawedBack', data: { poolId, entryId: uid(0x801), holderId: bob, pence: 1_000, reference: clearText('DP review'), on: '2026-03-31' } },
     { type: 'pools.SurplusReinvested', data: { poolId, entryId: uid(0x8ff), pence: 3_000, purpose: 'Community lunch', on: '2026-03-31' } },
     { type: 'pools.PeriodClosed', data: { poolId, periodEnd: '2026-03-31', closedBy: tess, closedOn: '2026-04-05', balancePence: 0, digest } },
   ], 'every penny of the end balance clawed back or reinvested, dated at the end');
@@ -323,7 +324,7 @@ t.test("claw-backs are limited to each holder's share of the balance at the peri
   const spentSince = [...month, paidOut(uid(0x203), 11_000, [{ holderId: ann, pence: 8_000 }, { holderId: bob, pence: 3_000 }], '2026-04-02')];
   t.match(refusedGiven(spentSince, closing({ clawBacks: [clawBack(bob, 4_000)] })), { type: 'not-enough-in-pool', status: 409 });
   given(spentSince).when(closing({ clawBacks: [clawBack(bob, 1_000)] })).then(t, [
-    { type: 'pools.ClawedBack', data: { poolId, entryId: uid(0x800), holderId: bob, pence: 1_000, reference: 'DP review', on: '2026-03-31' } },
+    { type: 'pools.ClawedBack', data: { poolId, entryId: uid(0x800), holderId: bob, pence: 1_000, reference: clearText('DP review'), on: '2026-03-31' } },
     closedTo('2026-03-31', 11_000),
   ]);
 });

@@ -23,7 +23,7 @@ const log = (over: Partial<Omit<Extract<Parameters<typeof exchangeDecider.decide
   receiverId: bob,
   minutes: 90,
   category: 'gardening',
-  description: 'Weeded the front beds',
+  description: { textKey: '0193a3c0-0000-7000-8000-00000000d0c5', sealed: 'v1.sealed' },
   occurredOn: '2026-11-20',
   by: { personId: ann, isCoordinator: false },
   today: '2026-11-22',
@@ -33,7 +33,7 @@ const log = (over: Partial<Omit<Extract<Parameters<typeof exchangeDecider.decide
 });
 const logged: ExchangeEvent = {
   type: 'timebank.ExchangeLogged',
-  data: { exchangeId, networkId, providerId: ann, receiverId: bob, minutes: 90, category: 'gardening', ratePercent: 100, credited: 90, description: 'Weeded the front beds', occurredOn: '2026-11-20', loggedBy: ann },
+  data: { exchangeId, networkId, providerId: ann, receiverId: bob, minutes: 90, category: 'gardening', ratePercent: 100, credited: 90, description: { textKey: '0193a3c0-0000-7000-8000-00000000d0c5', sealed: 'v1.sealed' }, occurredOn: '2026-11-20', loggedBy: ann },
 };
 const given = specFor(exchangeDecider);
 

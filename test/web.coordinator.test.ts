@@ -1,6 +1,7 @@
 // A time-bank coordinator's journey in a real browser, by keyboard alone and without JavaScript:
 // approve a request to join, see who is near a limit and set that member's limits, record time for
 // a member who is not online (which the other member then sees waiting), and add such a member.
+import type { SealedText } from '../src/access/vault.ts';
 import t from 'tap';
 import { browserHearth, checkPage, choose, freshPage, press, screenshot, select, signIn, typeInto } from './support/browser.ts';
 import { joined, send, setUp, signUp } from './support/http.ts';
@@ -94,7 +95,9 @@ if (served) {
     await press(page, page.getByRole('button', { name: 'Log it' }));
     t.equal(await page.locator('h1').innerText(), 'Exchange logged');
     t.match(await page.locator('.panel').innerText(), /gave 1 hour 15 minutes to Bob Brearley/);
-    const [logged] = (await hearth.store.readAll()).filter((e) => e.type === 'timebank.ExchangeLogged' && (e.data as { description: string }).description === 'Cut back the hedge');
+    const exchanges = (await hearth.store.readAll()).filter((e) => e.type === 'timebank.ExchangeLogged');
+    const descriptions = await hearth.vault.openTexts(exchanges.map((e) => (e.data as { description: SealedText }).description));
+    const logged = exchanges[descriptions.indexOf('Cut back the hedge')];
     t.match(logged, { data: { providerId: ann.personId, receiverId: bob.personId, minutes: 75 }, metadata: { actor: coordinator.personId, onBehalfOf: ann.personId } }, 'recorded by the coordinator for Ann');
 
     const bobsPage = await freshPage(browser, url);

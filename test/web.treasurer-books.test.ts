@@ -2,6 +2,7 @@
 // JavaScript: recording money in (a mistake first), matching the bank statement again, closing a
 // period and seeing its digest, the audit of the digests and hash chains, and the ledger and trial
 // balance as spreadsheets. Also the API reads these pages added: balances over time, and the audit.
+import type { SealedText } from '../src/access/vault.ts';
 import t from 'tap';
 import { browserHearth, checkPage, choose, freshPage, press, signIn, tabTo, typeDate, typeInto } from './support/browser.ts';
 import { lunchClub } from './support/treasurer.ts';
@@ -37,7 +38,8 @@ if (served) {
     t.match(await page.locator('.panel[role=status]').innerText(), /£12\.50 from the council[\s\S]*reference GRANT-12\. The pool now holds £302\.50/);
     await checkPage(t, page, 'money in recorded');
     const received = (await hearth.store.readAll()).filter((e) => e.type === 'pools.MoneyReceived').map((e) => e.data);
-    t.match(received.at(-1), { source: 'council', holderId: null, pence: 1_250, reference: 'GRANT-12', receivedOn: today });
+    t.match(received.at(-1), { source: 'council', holderId: null, pence: 1_250, receivedOn: today });
+    t.equal(await hearth.vault.openText((received.at(-1) as { reference: SealedText }).reference), 'GRANT-12', 'its reference recorded sealed');
   });
 
   t.test('the bank reconciliation, and matching again', async (t) => {

@@ -3,14 +3,45 @@
 // it, in the immutable log and anywhere else, can no longer be read. Amounts and balances are
 // never sealed, so the ledger's figures stay whole. The key's row stays as a tombstone, so that
 // no retry, import or later command can make them a new key (see refuseErased in register.ts).
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+//
+// Free text that can name people (an exchange's description, a receipt's reference, a bank line)
+// is sealed under a key of its own, linked to every person it concerns: erasing any one of them
+// destroys the key, since the text may name any of them.
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 
 const VERSION = 'v1';
 
 /** A sealed value as it is stored in event data: "v1.<iv>.<ciphertext>.<tag>", base64url. */
 export type Sealed = string;
+
+/** Shown in place of a text whose key was destroyed with a person it concerned. */
+export const ERASED_TEXT = '(erased)';
+
+/**
+ * Free text as events carry it. `clear` is text recorded before texts were sealed (older event
+ * versions, upcast as they were) or empty; `sealedUnder` is a bank line sealed under its
+ * statement's key, as statements were before text keys.
+ */
+export const sealedText = z.union([
+  z.strictObject({ textKey: z.uuid(), sealed: z.string().min(1) }),
+  z.strictObject({ clear: z.string() }),
+  z.strictObject({ sealedUnder: z.uuid(), sealed: z.string().min(1) }),
+]);
+export type SealedText = z.infer<typeof sealedText>;
+
+/** The clear text an older event version carried, as the current version's sealed field. */
+export const clearText = (text: string): SealedText => ({ clear: text });
+
+/** A sealed text as a read table's text column holds it: opened on read with `openTexts`. */
+export const storedText = (text: SealedText): string => JSON.stringify(text);
+
+/** A text as a read table holds it, or as an event carries it. */
+export type RecordedText = SealedText | string;
+
+const asSealed = (text: RecordedText): SealedText => (typeof text === 'string' ? sealedText.parse(JSON.parse(text)) : text);
 
 export class PersonalDataVault {
   constructor(
@@ -66,6 +97,117 @@ export class PersonalDataVault {
       INSERT INTO person_keys (person_id, wrapped_key, erased_at) VALUES (${personId}, NULL, now())
       ON CONFLICT (person_id) DO UPDATE SET wrapped_key = NULL, erased_at = coalesce(person_keys.erased_at, now())`.execute(this.db);
     await sql`VACUUM person_keys`.execute(this.db).catch(() => undefined);
+    await this.#eraseTextsOf(personId);
+  }
+
+  /** Seals a text under a new key of its own, linked to the people it concerns. Empty text needs no key. */
+  async sealText(text: string, concerns: readonly string[]): Promise<SealedText> {
+    return (await this.sealTexts([{ text, concerns }]))[0]!;
+  }
+
+  /** Seals several texts, each under its own key: one write of keys and one of links, whatever their number. */
+  async sealTexts(texts: ReadonlyArray<{ text: string; concerns: readonly string[] }>): Promise<SealedText[]> {
+    const keys: Array<{ key_id: string; wrapped_key: Buffer }> = [];
+    const subjects: Array<{ key_id: string; person_id: string }> = [];
+    const erased = await this.#withoutKeys(texts.flatMap((t) => t.concerns));
+    const sealed = texts.map(({ text, concerns }): SealedText => {
+      if (text === '') return { clear: '' };
+      const keyId = randomUUID();
+      const key = randomBytes(32);
+      // Text about someone already erased is recorded as if erased with them: its key is never kept.
+      if (concerns.some((personId) => erased.has(personId))) return { textKey: keyId, sealed: seal(key, Buffer.from(text, 'utf8'), `text:${keyId}`).toString('utf8') };
+      keys.push({ key_id: keyId, wrapped_key: seal(this.secret, key, `text-key:${keyId}`) });
+      for (const personId of new Set(concerns)) subjects.push({ key_id: keyId, person_id: personId });
+      return { textKey: keyId, sealed: seal(key, Buffer.from(text, 'utf8'), `text:${keyId}`).toString('utf8') };
+    });
+    if (keys.length === 0) return sealed;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('text_keys').values(keys).execute();
+      if (subjects.length > 0) await trx.insertInto('text_key_subjects').values(subjects).execute();
+    });
+    return sealed;
+  }
+
+  /** Links texts to more people they concern, found later (a bank line matched to a holder's receipt). */
+  async concern(keyIds: string | readonly string[], personIds: readonly string[]): Promise<void> {
+    const rows = [...new Set(typeof keyIds === 'string' ? [keyIds] : keyIds)].flatMap((key_id) => [...new Set(personIds)].map((person_id) => ({ key_id, person_id })));
+    if (rows.length === 0) return;
+    // A key already destroyed has nothing left to link: the select finds only keys still held.
+    await sql`INSERT INTO text_key_subjects (key_id, person_id)
+      SELECT k.key_id, s.person_id FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS s(key_id uuid, person_id uuid)
+      JOIN text_keys k ON k.key_id = s.key_id
+      ON CONFLICT DO NOTHING`.execute(this.db);
+  }
+
+  /** Destroys keys made for texts that were never recorded (a command refused, or a retry that recorded nothing new). */
+  async discardTexts(texts: ReadonlyArray<SealedText | undefined>): Promise<void> {
+    const keyIds = texts.flatMap((t) => (t && 'textKey' in t ? [t.textKey] : []));
+    if (keyIds.length > 0) await this.db.deleteFrom('text_keys').where('key_id', 'in', keyIds).execute();
+  }
+
+  /**
+   * Runs the command that records texts just sealed, and destroys their keys when it records
+   * nothing: refused (a refusal writes nothing that lasts), a retry answered with the first
+   * result, or a repeat the decider found already done.
+   */
+  async recording<T extends { replayed: boolean; events: object }>(texts: ReadonlyArray<SealedText | undefined>, command: () => Promise<T>): Promise<T> {
+    let done: T;
+    try {
+      done = await command();
+    } catch (e) {
+      await this.discardTexts(texts);
+      throw e;
+    }
+    const wrote = Object.values(done.events).some((events) => Array.isArray(events) && events.length > 0);
+    if (done.replayed || !wrote) await this.discardTexts(texts);
+    return done;
+  }
+
+  /** The clear texts, in order, with ERASED_TEXT for those whose key was destroyed: one read of keys for all of them. */
+  async openTexts(texts: ReadonlyArray<RecordedText>, db?: Db): Promise<string[]>;
+  async openTexts(texts: ReadonlyArray<RecordedText | null>, db?: Db): Promise<Array<string | null>>;
+  async openTexts(texts: ReadonlyArray<RecordedText | null>, db: Db = this.db): Promise<Array<string | null>> {
+    const sealed = texts.map((t) => (t === null ? null : asSealed(t)));
+    const textKeys = [...new Set(sealed.flatMap((t) => (t && 'textKey' in t ? [t.textKey] : [])))];
+    const statementKeys = [...new Set(sealed.flatMap((t) => (t && 'sealedUnder' in t ? [t.sealedUnder] : [])))];
+    const keys = new Map<string, Buffer>();
+    if (textKeys.length > 0) {
+      const { rows } = await sql<{ key_id: string; wrapped_key: Buffer | Uint8Array }>`SELECT key_id, wrapped_key FROM public.text_keys WHERE key_id = ANY(${textKeys}::uuid[])`.execute(db);
+      for (const r of rows) keys.set(r.key_id, open(this.secret, Buffer.from(r.wrapped_key), `text-key:${r.key_id}`));
+    }
+    for (const id of statementKeys) {
+      const key = await this.#key(id, db);
+      if (key) keys.set(`under:${id}`, key);
+    }
+    return sealed.map((t) => {
+      if (t === null) return null;
+      if ('clear' in t) return t.clear;
+      if ('textKey' in t) {
+        const key = keys.get(t.textKey);
+        return key ? open(key, Buffer.from(t.sealed, 'utf8'), `text:${t.textKey}`).toString('utf8') : ERASED_TEXT;
+      }
+      const key = keys.get(`under:${t.sealedUnder}`);
+      return key ? (JSON.parse(open(key, Buffer.from(t.sealed, 'utf8'), t.sealedUnder).toString('utf8')) as string) : ERASED_TEXT;
+    });
+  }
+
+  async openText(text: RecordedText, db: Db = this.db): Promise<string> {
+    return (await this.openTexts([text], db))[0]!;
+  }
+
+  /** Destroys the key of every text that concerns the person: they are unreadable for everyone. */
+  async #eraseTextsOf(personId: string): Promise<void> {
+    await this.db.deleteFrom('text_keys').where('key_id', 'in', (q) => q.selectFrom('text_key_subjects').select('key_id').where('person_id', '=', personId)).execute();
+    await sql`VACUUM text_keys`.execute(this.db).catch(() => undefined);
+  }
+
+  /** Of these people, those with no key: erased (or never recorded, which a command has refused before it seals). */
+  async #withoutKeys(personIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(personIds)];
+    if (ids.length === 0) return new Set();
+    const { rows } = await sql<{ person_id: string }>`SELECT person_id FROM public.person_keys WHERE person_id = ANY(${ids}::uuid[])`.execute(this.db);
+    const held = new Set(rows.map((r) => r.person_id));
+    return new Set(ids.filter((id) => !held.has(id)));
   }
 
   // Named with its schema: a projection being rebuilt reads through a connection pointed at scratch tables.

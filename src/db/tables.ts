@@ -74,6 +74,18 @@ export interface EventTypeCountsTable {
   last_position: Int8;
 }
 
+/** A key of one text's own (vault.ts): destroyed when any person the text concerns is erased. */
+export interface TextKeysTable {
+  key_id: string;
+  wrapped_key: Buffer;
+  created_at: Generated<Date>;
+}
+
+export interface TextKeySubjectsTable {
+  key_id: string;
+  person_id: string;
+}
+
 export interface PersonKeysTable {
   person_id: string;
   /** Null once the person is erased: the row stays as a tombstone. */
@@ -524,6 +536,8 @@ export interface Tables {
   timebank_exchanges: TimebankExchangesTable;
   partnerships: PartnershipsTable;
   person_keys: PersonKeysTable;
+  text_keys: TextKeysTable;
+  text_key_subjects: TextKeySubjectsTable;
   credentials: CredentialsTable;
   claim_codes: ClaimCodesTable;
   sessions: SessionsTable;

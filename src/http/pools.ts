@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import * as pools from '../pools/app.ts';
-import { EntryCorrected, MoneyReceived, RefundReceived } from '../pools/pool.ts';
+import { EntryCorrected, MoneyReceived, referenceInput, RefundReceived } from '../pools/pool.ts';
 import { PaymentSubmitted, TransferSubmitted } from '../pools/payment.ts';
 import { writeResult, sendWritten } from './reads.ts';
 import { pence, wholePence } from '../units.ts';
@@ -50,7 +50,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Record money in: a budget holder's contribution, or council or grant income (treasurers)",
           params: poolParams,
-          body: MoneyReceived.schema.omit({ poolId: true, receiptId: true }).extend({ holderId: id().nullable().default(null) }),
+          body: MoneyReceived.schema.omit({ poolId: true, receiptId: true }).extend({ holderId: id().nullable().default(null), reference: referenceInput }),
           response: { 201: writeResult.extend({ receiptId: id() }) },
         },
       },

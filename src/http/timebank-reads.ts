@@ -49,7 +49,12 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       .select(['x.exchange_id', 'x.occurred_on', 'x.provider_id', 'p.name as provider', 'p.erased as providerErased', 'pn.name as providerNetwork', 'x.receiver_id', 'r.name as receiver', 'r.erased as receiverErased', 'rn.name as receiverNetwork', 'x.minutes', 'x.credited', 'x.category', 'x.description', 'x.status', 'x.logged_by'])
       .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]));
   type Row = Awaited<ReturnType<ReturnType<typeof exchanges>['execute']>>[number];
-  const shaped = (r: Row): z.infer<typeof exchange> => ({
+  // Descriptions are sealed in the read table: one vault read opens a whole page.
+  const shaped = async (rows: Row[]): Promise<Array<z.infer<typeof exchange>>> => {
+    const descriptions = await hearth.vault.openTexts(rows.map((r) => r.description));
+    return rows.map((r, i) => shapedOne(r, descriptions[i]!));
+  };
+  const shapedOne = (r: Row, description: string): z.infer<typeof exchange> => ({
     exchangeId: r.exchange_id,
     occurredOn: r.occurred_on,
     providerId: r.provider_id,
@@ -59,7 +64,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
     minutes: r.minutes,
     creditedMinutes: r.credited,
     category: r.category,
-    description: r.description,
+    description,
     status: r.status as z.infer<typeof exchange>['status'],
     loggedBy: r.logged_by,
   });
@@ -112,7 +117,8 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
           mine.where('x.status', 'in', ['logged', 'disputed']).orderBy('x.occurred_on', 'desc').orderBy('x.position', 'desc').execute(),
           mine.where('x.status', 'not in', ['logged', 'disputed']).orderBy('x.occurred_on', 'desc').orderBy('x.position', 'desc').limit(request.query.limit).execute(),
         ]);
-        return { waiting: waiting.map(shaped), recent: recent.map(shaped) };
+        const opened = await shaped([...waiting, ...recent]);
+        return { waiting: opened.slice(0, waiting.length), recent: opened.slice(waiting.length) };
       },
     );
 
@@ -135,7 +141,7 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         if (!row) return sendProblem(reply, makeProblem('exchange-not-found', 404, 'There is no such exchange in this network.'));
         await timebank.mayReadExchange(hearth, request.caller, networkId, { providerId: row.provider_id, receiverId: row.receiver_id });
         reply.header('etag', etag(await timebank.revisionOf(hearth, { exchangeId })));
-        return shaped(row);
+        return (await shaped([row]))[0]!;
       },
     );
 

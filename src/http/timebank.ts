@@ -228,14 +228,15 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           .where('e.network_id', '=', networkId).where('e.holder', '=', personId).where('e.entry_date', '>=', from).where('e.entry_date', '<=', to)
           .orderBy('e.entry_date').orderBy('e.position')
           .execute();
+        const descriptions = await hearth.vault.openTexts(lines.map((l) => l.description));
         const openingMinutes = Number(opening.total);
         const closingMinutes = lines.reduce((sum, l) => sum + l.minutes, openingMinutes);
         return {
           personId, networkId, from, to,
           opening: { minutes: openingMinutes, text: formatMinutes(openingMinutes) },
           closing: { minutes: closingMinutes, text: formatMinutes(closingMinutes) },
-          entries: lines.map((l) => ({
-            date: l.entry_date, minutes: l.minutes, text: formatMinutes(l.minutes), reason: l.reason, category: l.category, description: l.description,
+          entries: lines.map((l, i) => ({
+            date: l.entry_date, minutes: l.minutes, text: formatMinutes(l.minutes), reason: l.reason, category: l.category, description: descriptions[i]!,
             with: l.counterparty === 'community' ? 'community chest' : named(shownName(l.name, l.erased), l.network),
             ...(l.network ? { network: l.network } : {}),
           })),
@@ -267,13 +268,14 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]))
           .orderBy('x.occurred_on').orderBy('x.position')
           .execute();
+        const descriptions = await hearth.vault.openTexts(rows.map((r) => r.description));
         const lines = [
           ['date', 'provider', 'receiver', 'category', 'description', 'minutes', 'credited minutes', 'status'],
-          ...rows.map((r) => [
+          ...rows.map((r, i) => [
             r.occurred_on,
             named(shownName(r.provider, r.providerErased), r.providerNetwork),
             named(shownName(r.receiver, r.receiverErased), r.receiverNetwork),
-            r.category, r.description, String(r.minutes), String(r.credited), r.status,
+            r.category, descriptions[i]!, String(r.minutes), String(r.credited), r.status,
           ]),
         ];
         reply.header('content-disposition', `attachment; filename="exchanges-${networkId}.csv"`);

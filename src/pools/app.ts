@@ -11,7 +11,7 @@ import { membershipOf, requireActiveMembers } from '../access/guard.ts';
 import { brokenChains, digestUpTo, hashesUpTo } from '../audit/chain.ts';
 import { recordDigest } from '../audit/app.ts';
 import { todayOn } from '../clock.ts';
-import type { Decision, Reads } from '../commands/decide.ts';
+import { readStates, type Decision, type Reads } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import { addDays, addMonths } from '../dates.ts';
 import { domainEvents } from '../eventstore/events.ts';
@@ -21,7 +21,8 @@ import {
 } from './books.ts';
 import { approvePayment, onPool, onReconciliation, rejectPayment, submitPayment, submitTransfer } from './commands.ts';
 import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './payment.ts';
-import { poolStream, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
+import { poolDecider, poolStream, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
+import { ERASED_TEXT, type SealedText } from '../access/vault.ts';
 import { decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
 
 /** Where a command or a read is: a pool of a network. */
@@ -56,13 +57,17 @@ export async function openPool(deps: Deps, caller: Caller, input: { networkId: s
   return { poolId, ...written(done, 'pool') };
 }
 
-type Receipt = Omit<z.infer<typeof MoneyReceived.schema>, 'poolId' | 'receiptId'>;
+type Receipt = Omit<z.infer<typeof MoneyReceived.schema>, 'poolId' | 'receiptId' | 'reference'> & { reference: string };
 
 /** Money in. A contribution is a budget holder's, and a holder is an active member of the network. */
 export async function receiveMoney(deps: Deps, caller: Caller, { networkId, poolId, ...receipt }: InPool & Receipt): Promise<Written & { receiptId: string }> {
   if (receipt.holderId) await requireActiveMembers(deps.store, networkId, [[receipt.holderId, 'holderId']]);
   const receiptId = uuidv5('receipt', caller.commandId);
-  const done = await onPool(deps.store, poolId, { type: 'ReceiveMoney', networkId, receiptId, ...receipt, today: todayOn(deps.clock) }, contextOf(deps, caller), caller.ifMatch);
+  // Council or grant income names no holder: its reference is sealed all the same, under a key nobody's erasure destroys.
+  const reference = await deps.vault.sealText(receipt.reference, receipt.holderId ? [receipt.holderId] : []);
+  const done = await deps.vault.recording([reference], () =>
+    onPool(deps.store, poolId, { type: 'ReceiveMoney', networkId, receiptId, ...receipt, reference, today: todayOn(deps.clock) }, contextOf(deps, caller), caller.ifMatch),
+  );
   return { receiptId, ...written(done, 'pool') };
 }
 
@@ -92,7 +97,8 @@ export interface PeriodEnd {
 export async function closePeriod(deps: Deps, caller: Caller, { networkId, poolId, periodEnd, reinvest, clawBacks }: InPool & PeriodEnd): Promise<Written & { periodEnd: string; digest: string }> {
   const upToPosition = await deps.store.headPosition();
   const digest = { upToPosition, sha256: await digestUpTo(deps.database.db, upToPosition) };
-  const done = await onPool(
+  const references = await deps.vault.sealTexts(clawBacks.map((c) => ({ text: c.reference, concerns: [c.holderId] })));
+  const done = await deps.vault.recording(references, () => onPool(
     deps.store,
     poolId,
     {
@@ -102,12 +108,12 @@ export async function closePeriod(deps: Deps, caller: Caller, { networkId, poolI
       closedBy: caller.personId,
       today: todayOn(deps.clock),
       reinvest: reinvest && { entryId: uuidv5('reinvestment', caller.commandId), ...reinvest },
-      clawBacks: clawBacks.map((c) => ({ entryId: uuidv5(`claw-back ${c.holderId}`, caller.commandId), ...c })),
+      clawBacks: clawBacks.map((c, i) => ({ entryId: uuidv5(`claw-back ${c.holderId}`, caller.commandId), ...c, reference: references[i]! })),
       digest,
     },
     contextOf(deps, caller),
     caller.ifMatch,
-  );
+  ));
   // Signed too, with the close in it: the period's own digest is in the database alone, where whoever can change the log can change it.
   await recordDigest(deps);
   return { periodEnd, digest: digest.sha256, ...written(done, 'pool') };
@@ -150,23 +156,31 @@ const count = <T extends ReconciliationEvent['type']>(events: ReconciliationEven
 
 /**
  * A bank statement's CSV, read whole first: a line Hearth cannot read refuses the file, naming the
- * line. Lines not seen before are recorded, their descriptions (which name people) sealed under
- * the statement's own key, and matched where nothing is in doubt.
+ * line. Lines not seen before are recorded, each description (they name people) sealed under a
+ * key of its own, and matched where nothing is in doubt.
  */
 export async function importBankStatement(deps: Deps, caller: Caller, { networkId, poolId, csv }: InPool & { csv: string }) {
   const statement = readOrRefuse(csv);
   const statementId = uuidv5('bank statement', caller.commandId);
-  await deps.vault.ensureKey(statementId);
-  const sealed = new Map(await Promise.all(statement.lines.map(async (l) => [l.lineId, await deps.vault.seal(statementId, l.description)] as const)));
-  const done = await onReconciliation(
-    deps.store,
-    networkId,
-    poolId,
-    (state, entries) => decideImport(state, { poolId, statementId, layout: statement.layout, importedBy: caller.personId, lines: statement.lines, sealed }, entries),
-    contextOf(deps, caller),
-    caller.ifMatch,
+  const descriptions = await deps.vault.sealTexts(statement.lines.map((l) => ({ text: l.description, concerns: [] })));
+  const sealed = new Map(statement.lines.map((l, i) => [l.lineId, descriptions[i]!] as const));
+  const references = await openedReferences(deps, poolId);
+  const done = await deps.vault.recording(descriptions, () =>
+    onReconciliation(
+      deps.store,
+      networkId,
+      poolId,
+      (state, entries) => decideImport(state, { poolId, statementId, layout: statement.layout, importedBy: caller.personId, lines: statement.lines, sealed }, entries),
+      contextOf(deps, caller),
+      caller.ifMatch,
+      references,
+    ),
   );
   const events = done.events.reconciliation;
+  // Lines imported before keep the description they were recorded with: the keys made for them again go.
+  const recorded = new Set((events ?? []).flatMap((e) => (e.type === 'pools.BankStatementImported' ? e.data.lines.map((l) => l.lineId) : [])));
+  if (!done.replayed) await deps.vault.discardTexts(statement.lines.filter((l) => !recorded.has(l.lineId)).map((l) => sealed.get(l.lineId)));
+  await concernMatchedLines(deps, poolId, events);
   return {
     statementId,
     layout: statement.layout,
@@ -175,6 +189,38 @@ export async function importBankStatement(deps: Deps, caller: Caller, { networkI
     matched: count(events, 'pools.LinesMatched', (e) => e.data.matches.length),
     ...written(done, 'reconciliation'),
   };
+}
+
+/** Each entry's reference, opened for matching: one vault read for the whole pool. */
+async function openedReferences(deps: Deps, poolId: string): Promise<Map<string, string>> {
+  const { pool } = await readStates(deps.store, { pool: [poolStream(poolId), poolDecider] as const });
+  if (pool.status !== 'open') return new Map();
+  const entries = [...pool.entries];
+  const opened = await deps.vault.openTexts(entries.map(([, e]) => e.reference));
+  return new Map(entries.map(([entryId], i) => [entryId, opened[i]!]));
+}
+
+/**
+ * A bank line matched to entries may name the holders they are for (a Direct Payment's payer):
+ * its description is linked to them, so that erasing any of them makes it unreadable.
+ */
+async function concernMatchedLines(deps: Deps, poolId: string, events: ReconciliationEvent[] | undefined): Promise<void> {
+  const matches = (events ?? []).flatMap((e) => (e.type === 'pools.LinesMatched' ? e.data.matches : []));
+  if (matches.length === 0) return;
+  const [history, { pool }] = await Promise.all([
+    deps.store.readStream(reconciliationStream(poolId)),
+    readStates(deps.store, { pool: [poolStream(poolId), poolDecider] as const }),
+  ]);
+  if (pool.status !== 'open') return;
+  const descriptions = new Map<string, SealedText>();
+  for (const e of domainEvents<ReconciliationEvent>(history)) {
+    if (e.type === 'pools.BankStatementImported') for (const l of e.data.lines) descriptions.set(l.lineId, l.description);
+  }
+  for (const m of matches) {
+    const description = descriptions.get(m.lineId);
+    const holders = m.entryIds.flatMap((id) => pool.entries.get(id)?.shares.map((s) => s.holderId) ?? []);
+    if (description && 'textKey' in description && holders.length > 0) await deps.vault.concern(description.textKey, holders);
+  }
 }
 
 function readOrRefuse(csv: string) {
@@ -188,13 +234,15 @@ function readOrRefuse(csv: string) {
 
 /** Matches again, after new entries were recorded, what amount, date and reference leave no doubt about. */
 export async function autoMatch(deps: Deps, caller: Caller, { networkId, poolId }: InPool): Promise<Written & { matched: number }> {
-  const lines = await unmatchedLines(deps, poolId);
-  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideAutoMatch(state, poolId, caller.personId, lines, entries), contextOf(deps, caller), caller.ifMatch);
+  const [lines, references] = await Promise.all([unmatchedLines(deps, poolId), openedReferences(deps, poolId)]);
+  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideAutoMatch(state, poolId, caller.personId, lines, entries), contextOf(deps, caller), caller.ifMatch, references);
+  await concernMatchedLines(deps, poolId, done.events.reconciliation);
   return { matched: count(done.events.reconciliation, 'pools.LinesMatched', (e) => e.data.matches.length), ...written(done, 'reconciliation') };
 }
 
 export async function matchLine(deps: Deps, caller: Caller, { networkId, poolId, lineId, entryIds }: InPool & { lineId: string; entryIds: string[] }): Promise<Written> {
   const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideManualMatch(state, poolId, caller.personId, lineId, entryIds, entries), contextOf(deps, caller), caller.ifMatch);
+  await concernMatchedLines(deps, poolId, done.events.reconciliation);
   return written(done, 'reconciliation');
 }
 
@@ -211,15 +259,10 @@ async function unmatchedLines(deps: Deps, poolId: string): Promise<BankLine[]> {
     if (e.type === 'pools.LinesMatched') for (const m of e.data.matches) matched.add(m.lineId);
     if (e.type === 'pools.MatchRemoved') matched.delete(e.data.lineId);
   }
-  const lines: BankLine[] = [];
-  for (const e of history) {
-    if (e.type !== 'pools.BankStatementImported') continue;
-    for (const l of e.data.lines) {
-      if (matched.has(l.lineId)) continue;
-      lines.push({ ...l, description: (await deps.vault.open<string>(e.data.statementId, l.description)) ?? '' });
-    }
-  }
-  return lines;
+  const unmatched = history.flatMap((e) => (e.type === 'pools.BankStatementImported' ? e.data.lines.filter((l) => !matched.has(l.lineId)) : []));
+  const descriptions = await deps.vault.openTexts(unmatched.map((l) => l.description));
+  // A description erased with a person is matched by amount and date alone.
+  return unmatched.map((l, i) => ({ ...l, description: descriptions[i] === ERASED_TEXT ? '' : descriptions[i]! }));
 }
 
 // ---- Reads -------------------------------------------------------------------------------------
@@ -252,7 +295,9 @@ export async function readPayment(deps: Deps, _caller: Caller, { networkId, pool
 
 export async function poolLedger(deps: Deps, _caller: Caller, { networkId, poolId, from, to = todayOn(deps.clock) }: InPool & { from: string; to?: string | undefined }) {
   await poolOf(deps.database.db, networkId, poolId);
-  return { from, to, ...(await ledger(deps.database.db, poolId, from, to)) };
+  const { opening, lines } = await ledger(deps.database.db, poolId, from, to);
+  const references = await deps.vault.openTexts(lines.map((l) => l.reference));
+  return { from, to, opening, lines: lines.map((l, i) => ({ ...l, reference: references[i]! })) };
 }
 
 export async function poolTrialBalance(deps: Deps, _caller: Caller, { networkId, poolId, asAt = todayOn(deps.clock) }: InPool & { asAt?: string | undefined }) {
@@ -268,7 +313,9 @@ export async function directPaymentStatement(deps: Deps, caller: Caller, { netwo
     if (!keeps) throw new Rejection('forbidden', 'Only the budget holder, or those who keep the books, can see this statement.', 403);
   }
   if (from > to) throw new Rejection('dates-reversed', 'The period must start on or before its end.', 422, 'from');
-  return holderStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), holderId, from, to);
+  const statement = await holderStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), holderId, from, to);
+  const references = await deps.vault.openTexts(statement.lines.map((l) => l.reference));
+  return { ...statement, lines: statement.lines.map((l, i) => ({ ...l, reference: references[i]! })) };
 }
 
 export async function listPeriods(deps: Deps, _caller: Caller, { networkId, poolId }: InPool) {
@@ -320,11 +367,12 @@ function closingDays(by: 'day' | 'month', from: string, to: string): string[] {
 export async function readReconciliation(deps: Deps, _caller: Caller, { networkId, poolId }: InPool) {
   const pool = await poolOf(deps.database.db, networkId, poolId);
   const [{ lines, unmatchedEntries }, revision] = await Promise.all([reconciliationRows(deps.database.db, poolId), revisionOf(deps, reconciliationStream(poolId))]);
-  const opened = await Promise.all(
-    lines.map(async ({ sealedDescription, ...l }) => ({ ...l, description: (await deps.vault.open<string>(l.statementId, sealedDescription)) ?? '(erased)' })),
-  );
+  // One vault read for every line and entry on the page.
+  const texts = await deps.vault.openTexts([...lines.map((l) => l.sealedDescription), ...unmatchedEntries.map((e) => e.reference)]);
+  const [descriptions, references] = [texts.slice(0, lines.length), texts.slice(lines.length)];
+  const opened = lines.map(({ sealedDescription: _, ...l }, i) => ({ ...l, description: descriptions[i]! }));
   const newest = lines.filter((l) => l.balancePence !== null).at(-1);
-  return { pool, lines: opened, unmatchedEntries, bankBalancePence: newest?.balancePence ?? null, revision };
+  return { pool, lines: opened, unmatchedEntries: unmatchedEntries.map((e, i) => ({ ...e, reference: references[i]! })), bankBalancePence: newest?.balancePence ?? null, revision };
 }
 
 /**

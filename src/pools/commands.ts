@@ -99,11 +99,13 @@ export function onReconciliation(
   decide: (state: ReconciliationState, entries: LedgerEntry[]) => ReconciliationEvent[],
   context: CommandContext,
   ifMatch?: IfMatch,
+  /** The entries' references, opened before deciding: the decider cannot open a sealed one. */
+  references: ReadonlyMap<string, string> = new Map(),
 ) {
   return decideAcross(
     store,
     { reconciliation: [reconciliationStream(poolId), reconciliationFolder] as const, pool: poolRead(poolId) },
-    (s) => ({ reconciliation: decide(s.reconciliation, ledgerEntries(openIn(s.pool, networkId))) }),
+    (s) => ({ reconciliation: decide(s.reconciliation, ledgerEntries(openIn(s.pool, networkId), references)) }),
     context,
     { ifMatch: { stream: 'reconciliation', revision: ifMatch } },
   );

@@ -12,8 +12,11 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion, type Share } from './apportion.ts';
 import { formatPence, pence, signedPence, wholePence } from '../units.ts';
 import { id, isoDate, text, name, reasonText } from '../bounds.ts';
+import { clearText, sealedText, type SealedText } from '../access/vault.ts';
 
 const reference = name(140, { min: 0 });
+/** A reference as typed: a receipt's and a claw-back's are sealed before they are recorded. */
+export const referenceInput = reference;
 const date = isoDate();
 /** Who an amount was for: each budget holder's part of it. */
 export const shares = z.array(z.strictObject({ holderId: id(), pence: signedPence }));
@@ -39,9 +42,12 @@ export const MoneyReceived = defineEvent(
     /** The budget holder whose Direct Payment it is, for a contribution. */
     holderId: id().nullable(),
     pence,
-    reference,
+    /** Sealed under a key linked to the holder: a Direct Payment's reference often names them ("DP QUIXOTIC"). */
+    reference: sealedText,
     receivedOn: date,
   }),
+  // v1 carried the reference in the clear; it is read as it was recorded, never rewritten.
+  { version: 2, upcast: { 1: (d: { reference: string }) => ({ ...d, reference: clearText(d.reference) }) } },
 );
 
 /** Money out to a provider, when a payment's last approval is given (or a co-op's vote authorised it): written with that approval. */
@@ -83,7 +89,12 @@ export const EntryCorrected = defineEvent(
 /** At a period's close: an unspent surplus given back to the community, as the Leeds pilot intended. */
 export const SurplusReinvested = defineEvent('pools.SurplusReinvested', z.strictObject({ poolId: id(), entryId: id(), pence, purpose: z.string().trim().min(1).max(500), on: date }));
 /** At a period's close: the council takes back a budget holder's unspent share. */
-export const ClawedBack = defineEvent('pools.ClawedBack', z.strictObject({ poolId: id(), entryId: id(), holderId: id(), pence, reference, on: date }));
+export const ClawedBack = defineEvent(
+  'pools.ClawedBack',
+  // The reference is sealed under a key linked to the holder, as a receipt's is.
+  z.strictObject({ poolId: id(), entryId: id(), holderId: id(), pence, reference: sealedText, on: date }),
+  { version: 2, upcast: { 1: (d: { reference: string }) => ({ ...d, reference: clearText(d.reference) }) } },
+);
 
 /**
  * The books to `periodEnd` are closed: nothing can be dated on or before it again. The digest is
@@ -130,8 +141,8 @@ export interface Entry {
   refundedShares: Share[];
   /** A refund's: the payment it gives back. */
   refunds: string | null;
-  /** What the bank statement is likely to show: an invoice number, a payer's reference. */
-  reference: string;
+  /** What the bank statement is likely to show: an invoice number, a payer's reference. Sealed where it may name a holder. */
+  reference: SealedText;
 }
 
 export interface HolderFigures {
@@ -175,7 +186,7 @@ export type PoolCommand =
       closedBy: string;
       today: string;
       reinvest: { entryId: string; pence: number; purpose: string } | null;
-      clawBacks: Array<{ entryId: string; holderId: string; pence: number; reference: string }>;
+      clawBacks: Array<{ entryId: string; holderId: string; pence: number; reference: SealedText }>;
       digest: { upToPosition: number; sha256: string };
     };
 
@@ -227,7 +238,7 @@ function withMovement(state: OpenPool, movement: Movement): OpenPool {
   return state;
 }
 
-function withEntry(state: OpenPool, id: string, entry: Movement, reference = ''): OpenPool {
+function withEntry(state: OpenPool, id: string, entry: Movement, reference: SealedText = clearText('')): OpenPool {
   withMovement(state, entry).entries.set(id, { ...entry, refunded: 0, refundedShares: [], refunds: null, reference });
   return state;
 }
@@ -241,17 +252,17 @@ export function evolvePool(state: PoolState, event: PoolEvent): PoolState {
       return withEntry(state, d.receiptId, { kind: d.source, pence: d.pence, on: d.receivedOn, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [] }, d.reference);
     }
     case 'pools.PaymentMade':
-      return withEntry(state, event.data.paymentId, { kind: 'payment', pence: event.data.pence, on: event.data.paidOn, shares: event.data.beneficiaries }, event.data.invoiceReference);
+      return withEntry(state, event.data.paymentId, { kind: 'payment', pence: event.data.pence, on: event.data.paidOn, shares: event.data.beneficiaries }, clearText(event.data.invoiceReference));
     case 'pools.RefundReceived': {
       const d = event.data;
-      const next = withEntry(state, d.refundId, { kind: 'refund', pence: d.pence, on: d.receivedOn, shares: d.shares }, d.reference);
+      const next = withEntry(state, d.refundId, { kind: 'refund', pence: d.pence, on: d.receivedOn, shares: d.shares }, clearText(d.reference));
       next.entries.set(d.refundId, { ...next.entries.get(d.refundId)!, refunds: d.paymentId });
       return withRefunded(next, d.paymentId, d.pence, d.shares);
     }
     case 'pools.TransferredOut':
-      return withEntry(state, event.data.transferId, { kind: 'transfer-out', pence: event.data.pence, on: event.data.transferredOn, shares: [] }, event.data.reference);
+      return withEntry(state, event.data.transferId, { kind: 'transfer-out', pence: event.data.pence, on: event.data.transferredOn, shares: [] }, clearText(event.data.reference));
     case 'pools.TransferredIn':
-      return withEntry(state, event.data.transferId, { kind: 'transfer-in', pence: event.data.pence, on: event.data.transferredOn, shares: [] }, event.data.reference);
+      return withEntry(state, event.data.transferId, { kind: 'transfer-in', pence: event.data.pence, on: event.data.transferredOn, shares: [] }, clearText(event.data.reference));
     case 'pools.SurplusReinvested':
       return withEntry(state, event.data.entryId, { kind: 'reinvestment', pence: event.data.pence, on: event.data.on, shares: [] });
     case 'pools.ClawedBack':

@@ -10,6 +10,7 @@ import { formatPence } from '../units.ts';
 import type { BankLine } from './bank-statement.ts';
 import { matchLines, type LedgerEntry } from './matching.ts';
 import { id, isoDate, reasonText } from '../bounds.ts';
+import { sealedText, type SealedText } from '../access/vault.ts';
 
 const how = z.enum(['amount-date-reference', 'amount-date', 'manual']);
 
@@ -22,9 +23,17 @@ export const BankStatementImported = defineEvent(
     importedBy: id(),
     /** Only lines not imported before: a statement that overlaps an earlier one adds its new lines. */
     lines: z.array(
-      z.strictObject({ lineId: id(), line: z.number().int().min(1), on: isoDate(), pence: z.number().int(), balancePence: z.number().int().nullable(), description: z.string() }),
+      // Each line's description under a key of its own, linked to the holders of the entries it is matched to.
+      z.strictObject({ lineId: id(), line: z.number().int().min(1), on: isoDate(), pence: z.number().int(), balancePence: z.number().int().nullable(), description: sealedText }),
     ),
   }),
+  // v1 sealed every line under a key of the statement's own, which no erasure destroyed: read as it was.
+  {
+    version: 2,
+    upcast: {
+      1: (d: { statementId: string; lines: Array<{ description: string }> }) => ({ ...d, lines: d.lines.map((l) => ({ ...l, description: { sealedUnder: d.statementId, sealed: l.description } })) }),
+    },
+  },
 );
 export const LinesMatched = defineEvent(
   'pools.LinesMatched',
@@ -68,9 +77,12 @@ export const noReconciliation: ReconciliationState = { lines: new Map(), matched
 /** What folds a pool's reconciliation stream, for a decision that reads it. */
 export const reconciliationFolder = { initialState: noReconciliation, evolve: evolveReconciliation };
 
-/** The pool's entries as the bank would show them: signed, corrections included. */
-export function ledgerEntries(pool: OpenPool): LedgerEntry[] {
-  return [...pool.entries].map(([entryId, e]) => ({ entryId, on: e.on, pence: direction(e.kind) * e.pence, reference: e.reference }));
+/**
+ * The pool's entries as the bank would show them: signed, corrections included; each reference
+ * as opened before deciding (`references` by entry id), or none when its key is gone.
+ */
+export function ledgerEntries(pool: OpenPool, references: ReadonlyMap<string, string>): LedgerEntry[] {
+  return [...pool.entries].map(([entryId, e]) => ({ entryId, on: e.on, pence: direction(e.kind) * e.pence, reference: references.get(entryId) ?? '' }));
 }
 
 const matchedEntries = (state: ReconciliationState) => new Set([...state.matched.values()].flat());
@@ -90,7 +102,7 @@ function autoMatches(state: ReconciliationState, lines: BankLine[], entries: Led
  */
 export function decideImport(
   state: ReconciliationState,
-  statement: { poolId: string; statementId: string; layout: string; importedBy: string; lines: BankLine[]; sealed: Map<string, string> },
+  statement: { poolId: string; statementId: string; layout: string; importedBy: string; lines: BankLine[]; sealed: Map<string, SealedText> },
   entries: LedgerEntry[],
 ): ReconciliationEvent[] {
   const fresh = statement.lines.filter((l) => !state.lines.has(l.lineId));

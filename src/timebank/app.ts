@@ -123,7 +123,7 @@ export async function setMemberLimits(
 // ---- exchanges ----
 
 /** What a caller says of an exchange; the rest of the command comes from the streams and the clock. */
-export type ExchangeInput = Omit<Extract<ExchangeCommand, { type: 'LogExchange' }>, 'type' | 'exchangeId' | 'by' | 'today' | 'settings' | 'partnership' | 'care'>;
+export type ExchangeInput = Omit<Extract<ExchangeCommand, { type: 'LogExchange' }>, 'type' | 'exchangeId' | 'by' | 'today' | 'settings' | 'partnership' | 'care' | 'description'> & { description: string };
 
 /**
  * Logs an exchange in the provider's time bank. Across two time banks it needs their active
@@ -149,24 +149,27 @@ export async function logExchange(deps: Deps, caller: Caller, input: ExchangeInp
     receiverPerson: [personStream(input.receiverId), personDecider] as const,
     receiverNetwork: [networkStream(theirs), networkDecider] as const,
   };
+  // The description may name either party, or someone one of them cares for: erasing either makes it unreadable.
+  const description = await deps.vault.sealText(input.description, [input.providerId, input.receiverId]);
   const decide = (s: States<typeof base>, partnership?: PartnershipState) => {
     requireActive(s.provider, 'providerId');
     requireActive(s.receiver, 'receiverId');
     return exchangeDecider.decide(
-      { type: 'LogExchange', exchangeId, ...input, by, today, settings: s.rules, partnership, care: careOf(s.receiverNetwork, s.provider, s.receiverPerson) },
+      { type: 'LogExchange', exchangeId, ...input, description, by, today, settings: s.rules, partnership, care: careOf(s.receiverNetwork, s.provider, s.receiverPerson) },
       s.exchange,
     );
   };
   const context = contextOf(deps, caller);
-  const d =
+  const d = await deps.vault.recording([description], () =>
     theirs === networkId
-      ? await decideAcross(deps.store, base, (s) => ({ exchange: decide(s) }), context)
-      : await decideAcross(
+      ? decideAcross(deps.store, base, (s) => ({ exchange: decide(s) }), context)
+      : decideAcross(
           deps.store,
           { ...base, partnership: [partnershipStream(networkId, theirs), partnershipDecider] as const },
           (s) => ({ exchange: decide(s, s.partnership) }),
           context,
-        );
+        ),
+  );
   return { exchangeId, ...written(d, 'exchange') };
 }
 

@@ -9,8 +9,9 @@ import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState,
 import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import type { MembershipState } from '../access/membership.ts';
 import type { PartnershipState } from '../networks/partnership.ts';
-import { id, isoDate, text, reasonText } from '../bounds.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 import { minutes, MAX_MINUTES } from '../units.ts';
+import { clearText, sealedText, type SealedText } from '../access/vault.ts';
 
 const ids = { exchangeId: id() };
 export const ExchangeLogged = defineEvent(
@@ -28,10 +29,13 @@ export const ExchangeLogged = defineEvent(
     ratePercent: z.number().int().positive().max(1000),
     /** Minutes moved between the accounts once confirmed: minutes × rate. */
     credited: z.number().int().positive().max(10 * MAX_MINUTES),
-    description: text(500, { min: 0, lines: true }),
+    /** Sealed under a key of its own linked to both parties: it may name either, or someone they care for. */
+    description: sealedText,
     occurredOn: isoDate(),
     loggedBy: id(),
   }),
+  // v1 carried the description in the clear; it is read as it was recorded, never rewritten.
+  { version: 2, upcast: { 1: (d: { description: string }) => ({ ...d, description: clearText(d.description) }) } },
 );
 export const ExchangeConfirmed = defineEvent('timebank.ExchangeConfirmed', z.strictObject({ ...ids, confirmedBy: id() }));
 export const ExchangeDisputed = defineEvent('timebank.ExchangeDisputed', z.strictObject({ ...ids, disputedBy: id(), reason: reasonText() }));
@@ -61,7 +65,8 @@ export type ExchangeCommand =
       receiverNetworkId?: string;
       minutes: number;
       category: string;
-      description: string;
+      /** Sealed by the application before deciding: the decider never sees the text. */
+      description: SealedText;
       occurredOn: string;
       by: Actor;
       today: string;

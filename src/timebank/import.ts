@@ -187,17 +187,21 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
     let done;
     if (t.provider.kind === 'member' && t.receiver.kind === 'member') {
       const exchangeId = uuidv5('exchange', commandId);
+      const description = await hearth.vault.sealText(t.description, [provider, receiver]);
       const logged = {
         exchangeId, networkId, providerId: provider, receiverId: receiver, minutes: t.minutes, category: IMPORTED_CATEGORY,
-        ratePercent: 100, credited: t.minutes, description: t.description, occurredOn: t.occurredOn, loggedBy: base.actor,
+        ratePercent: 100, credited: t.minutes, description, occurredOn: t.occurredOn, loggedBy: base.actor,
       };
       // Posted as a live confirmation posts: the same function builds the postings.
       const { exchange, provider: credit, receiver: debit } = importedExchange(logged, base.actor);
-      done = await decideAcross(
-        store,
-        { exchange: [exchangeStream(exchangeId), exchangeDecider] as const, provider: [accountStream(networkId, provider), accountFolder] as const, receiver: [accountStream(networkId, receiver), accountFolder] as const },
-        () => ({ exchange, provider: credit, receiver: debit }),
-        context,
+      // Imported again, the row records nothing new: the key just made goes.
+      done = await hearth.vault.recording([description], () =>
+        decideAcross(
+          store,
+          { exchange: [exchangeStream(exchangeId), exchangeDecider] as const, provider: [accountStream(networkId, provider), accountFolder] as const, receiver: [accountStream(networkId, receiver), accountFolder] as const },
+          () => ({ exchange, provider: credit, receiver: debit }),
+          context,
+        ),
       );
     } else {
       // The organisation's side is the community chest: paid out of it, a grant; paid into it, a donation.
