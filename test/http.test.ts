@@ -4,7 +4,7 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { backends, freshPglite } from './support/db.ts';
 import { testHearth } from './support/hearth.ts';
-import { json, openApp, signUp, written } from './support/http.ts';
+import { json, openApp, send, signUp, written } from './support/http.ts';
 import { buildApp } from '../src/http/app.ts';
 
 let auth: Record<string, string> = {};
@@ -138,7 +138,9 @@ t.test('HTTP on PGlite', async (t) => {
     t.teardown(closeSlow);
     const reader = await signUp(slowApp);
     await slow.engine.stop();
-    const res = await slowApp.inject({ method: 'GET', url: '/api/v1/networks?after=999999', headers: reader.auth });
+    // A position in the log that no projection will reach while the engine is stopped.
+    const { position } = (await send(slowApp, 'POST', '/api/v1/networks', { name: 'Stillwater Time Bank', kind: 'time_bank' }, reader.auth)).json();
+    const res = await slowApp.inject({ method: 'GET', url: `/api/v1/networks?after=${position}`, headers: reader.auth });
     t.equal(res.statusCode, 503);
     t.equal(res.headers['retry-after'], '1');
     t.match(res.json(), { type: '/problems/projection-behind' });

@@ -12,8 +12,8 @@ import { caughtUp, event, extreme, jsonSchemaOf, someId, uncheckedStore } from '
 import { CoopFounded, IncomeReceived } from '../src/coop/society.ts';
 import { coopOf } from '../src/coop/register.ts';
 import { buildApp } from '../src/http/app.ts';
-import { accountStream } from '../src/timebank/account.ts';
-import { exactWhole } from '../src/units.ts';
+import { accountStream, AccountLimitsSet } from '../src/timebank/account.ts';
+import { exactWhole, MAX_BALANCE_MINUTES } from '../src/units.ts';
 import { Rejection } from '../src/commands/decider.ts';
 
 const limits = (networkId: string, holder: string, upperMinutes: number) =>
@@ -45,13 +45,14 @@ for (const backend of await backends()) {
       t.match((await hearth.engine.status()).projections.find((p) => p.name === 'people'), { status: 'running', parked: [] }, 'and its rebuild goes past it');
     });
 
-    t.test('upperMinutes 2147483648 fits the widened column and reads back exactly', async (t) => {
+    t.test('the largest limit the schema allows fits its column and reads back exactly; 2147483648 meets no schema', async (t) => {
       const network = someId();
       const holder = someId();
-      await unchecked.append(accountStream(network, holder), [limits(network, holder, 2147483648)], 'no_stream');
+      t.notOk(AccountLimitsSet.schema.safeParse(limits(network, holder, 2147483648).data).success, 'the issue\'s limit is refused where it is taken');
+      await unchecked.append(accountStream(network, holder), [limits(network, holder, MAX_BALANCE_MINUTES)], 'no_stream');
       t.ok(await caughtUp(hearth));
       const row = await hearth.database.db.selectFrom('timebank_accounts').select(['upper_override']).where('network_id', '=', network).executeTakeFirstOrThrow();
-      t.equal(row.upper_override, 2147483648);
+      t.equal(row.upper_override, MAX_BALANCE_MINUTES);
       t.equal((await hearth.engine.status()).projections.find((p) => p.name === 'timebank')!.status, 'running');
     });
 

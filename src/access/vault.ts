@@ -205,7 +205,7 @@ export class PersonalDataVault {
   async #withoutKeys(personIds: readonly string[]): Promise<Set<string>> {
     const ids = [...new Set(personIds)];
     if (ids.length === 0) return new Set();
-    const { rows } = await sql<{ person_id: string }>`SELECT person_id FROM public.person_keys WHERE person_id = ANY(${ids}::uuid[])`.execute(this.db);
+    const { rows } = await sql<{ person_id: string }>`SELECT person_id FROM public.person_keys WHERE person_id = ANY(${ids}::uuid[]) AND wrapped_key IS NOT NULL`.execute(this.db);
     const held = new Set(rows.map((r) => r.person_id));
     return new Set(ids.filter((id) => !held.has(id)));
   }

@@ -421,7 +421,7 @@ export async function fuzzEveryOperation(app: App, hearth: Hearth, seeded: Seede
       if (!String(res.headers['content-type']).startsWith('application/problem+json')) result.notProblemJson.push(finding());
     } else {
       reached.add(`${op.method} ${op.path}`);
-      if (String(res.headers['content-type']).includes('json')) known.harvest(res.json());
+      if (String(res.headers['content-type']).includes('json') && res.body !== '') known.harvest(res.json());
       // Signed out: sign in again, so that what follows is not all 401.
       if (op.path.endsWith('/sessions/current')) seeded.dora.auth = await signIn(app, seeded.dora);
     }
@@ -435,7 +435,8 @@ export async function fuzzEveryOperation(app: App, hearth: Hearth, seeded: Seede
 }
 
 async function signIn(app: App, who: Person) {
-  const res = await app.inject({ method: 'POST', url: `${api}/sessions`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: who.email, password: who.password }) });
+  // From an address of its own: the fuzz's bad sign-ins from the default address must not hold Dora back.
+  const res = await app.inject({ method: 'POST', url: `${api}/sessions`, remoteAddress: '203.0.113.9', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: who.email, password: who.password }) });
   if (res.statusCode !== 201) throw new Error(`signing in again failed: ${res.statusCode} ${res.body}`);
   return { authorization: `Bearer ${res.json().token}` };
 }

@@ -8,6 +8,7 @@ import type { Hearth } from '../../src/hearth.ts';
 import { PostgresEventStore } from '../../src/eventstore/postgres.ts';
 import type { EventStore, NewEvent } from '../../src/eventstore/port.ts';
 import { metadata } from './events.ts';
+import { EARLIEST_DATE, LATEST_DATE } from '../../src/bounds.ts';
 
 /** The store beneath the schema checks: what it is given is written as it is. */
 export function uncheckedStore(hearth: Hearth): EventStore {
@@ -48,8 +49,9 @@ export function edgeText(length: number): string {
   return text;
 }
 
-const EARLIEST = { date: '0000-01-01', 'date-time': '0000-01-01T00:00:00.000Z' };
-const LATEST = { date: '9999-12-31', 'date-time': '9999-12-31T23:59:59.999Z' };
+// The window every date of an input or event lies in: its edges are the extremes a schema allows.
+const EARLIEST = { date: EARLIEST_DATE, 'date-time': `${EARLIEST_DATE}T00:00:00.000Z` };
+const LATEST = { date: LATEST_DATE, 'date-time': `${LATEST_DATE}T23:59:59.999Z` };
 /** Marks a sealed value, to be sealed for real with the event's person's key. */
 export const SEALED = 'v1.to-be-sealed';
 
