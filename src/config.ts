@@ -38,8 +38,18 @@ const schema = z.object({
   TRUST_PROXY: flag.default(false),
   SESSION_HOURS: whole(1, 24 * 90).default(12),
   /** How long a read may wait for projections to reach a position the client asks for. */
-  READ_WAIT_MS: whole(0, 60_000).default(5000),
+  READ_WAIT_MS: whole(0, 60_000).default(10_000),
+  /**
+   * The scrypt cost of new password hashes, as log2 N. Each hash keeps its own parameters, so it
+   * can be raised at any time; the tests run at 10 so that hundreds of sign-ups stay quick.
+   */
+  PASSWORD_COST: whole(10, 20).default(15),
 });
+
+/** The password cost alone, for the hashing module, which is loaded before any config is read. */
+export function passwordCost(env: NodeJS.ProcessEnv = process.env): number {
+  return schema.shape.PASSWORD_COST.parse(env.PASSWORD_COST || undefined);
+}
 
 export type Config = z.infer<typeof schema>;
 

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, passwordCost } from '../src/config.ts';
+import { hashPassword, verifyPassword } from '../src/access/passwords.ts';
 
 t.test('defaults give an embedded Hearth under ./data', async (t) => {
   const config = loadConfig({});
@@ -28,6 +29,8 @@ t.test('a bad value is refused naming the variable', async (t) => {
     ['EVENTSTOREDB_URL', 'esdb://'],
     ['PROJECTIONS', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['PASSWORD_COST', '9'],
+    ['PASSWORD_COST', '21'],
   ] as const) {
     const error = (() => {
       try {
@@ -47,4 +50,15 @@ t.test('the hearth command stops with a message naming the variable', async (t) 
   t.equal(run.status, 2);
   t.match(run.stderr, /PORT/);
   t.notMatch(run.stderr, /at .*\.ts:\d+/, 'no stack trace, just the message');
+});
+
+t.test('a password hash keeps the cost it was made at, so raising PASSWORD_COST later is safe', async (t) => {
+  t.equal(passwordCost({}), 15, 'the default');
+  t.equal(passwordCost({ PASSWORD_COST: '12' }), 12);
+  const made = await hashPassword('correct horse battery');
+  t.match(made, new RegExp(`^scrypt\\$${2 ** passwordCost()}\\$8\\$1\\$`), 'the hash names its parameters');
+  const older = made.replace(/^scrypt\$\d+/, 'scrypt$2048');
+  t.notOk(await verifyPassword('correct horse battery', older), 'the parameters stored are the ones checked with');
+  t.ok(await verifyPassword('correct horse battery', made));
+  t.notOk(await verifyPassword('wrong horse battery', made));
 });

@@ -1,8 +1,9 @@
 // Passwords are hashed with scrypt from node:crypto (no native build needed), with a per-password
 // salt and the parameters stored beside the hash so they can be raised later.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { passwordCost } from '../config.ts';
 
-const PARAMS = { N: 2 ** 15, r: 8, p: 1, keylen: 32 };
+const PARAMS = { N: 2 ** passwordCost(), r: 8, p: 1, keylen: 32 };
 
 function derive(password: string, salt: Buffer, options: ScryptOptions, keylen: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
