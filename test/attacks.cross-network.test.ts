@@ -10,6 +10,7 @@
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, send, setUp, signUp, written, type Person } from './support/http.ts';
+import type { Schema } from './support/attacks.ts';
 
 // Projections still wake at once on this process's appends; a long poll only spares the single
 // PGlite connection the idle polling that would otherwise slow every request with a body.
@@ -282,23 +283,6 @@ t.test('once A ends the partnership nothing more crosses, and Eve can only propo
 // Every operation of the API that names a network or another resource, called by Eve with A's
 // network and A's resources, and then with her own network's id over A's resources. Bodies are
 // built from each operation's own request schema, so an operation added later is probed too.
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  enum?: unknown[];
-  const?: unknown;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  format?: string;
-  minimum?: number;
-  exclusiveMinimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  minItems?: number;
-};
 type Parameter = { in: string; name: string; required?: boolean; schema: Schema };
 type Operation = { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } };
 

@@ -64,7 +64,8 @@ export async function seedEveryKind(app: App): Promise<Seeded> {
 
 // --- Generating requests from the OpenAPI document ---------------------------------------------
 
-interface Schema {
+/** The part of an OpenAPI schema that requests are generated from. */
+export interface Schema {
   type?: string | string[];
   properties?: Record<string, Schema>;
   required?: string[];
