@@ -2,6 +2,7 @@ import t from 'tap';
 import { membershipDecider, type MembershipEvent } from '../src/access/membership.ts';
 import { personDecider, type PersonEvent } from '../src/access/person.ts';
 import { careRefusal } from '../src/access/safeguarding.ts';
+import { codeMatches, resetCode } from '../src/access/reset.ts';
 import { specFor } from './support/given.ts';
 
 const networkId = '0190f0a0-0000-7000-8000-00000000000a';
@@ -62,4 +63,25 @@ t.test('safeguarding: a current DBS check before caring for someone flagged, whe
   t.match(careRefusal({ requireDbsForSafeguarded: true }, active, true, today), /none is recorded/);
   t.match(careRefusal({ requireDbsForSafeguarded: true }, expired, true, today), /expired on 2025-01-01/);
   t.match(careRefusal({ requireDbsForSafeguarded: false }, { status: 'requested' }, false, today), /not an active member/);
+});
+
+t.test('a password reset is issued only to a person with an account, and its code is derived, not stored', async (t) => {
+  const person = specFor(personDecider);
+  const registered = (hasAccount: boolean): PersonEvent => ({ type: 'access.PersonRegistered', data: { personId, details: 'v1.sealed', hasAccount, registeredAt: now } });
+  const resetId = '0190f0a0-0000-7000-8000-00000000000d';
+  const expiresAt = '2026-11-22T11:00:00.000Z';
+  person([registered(true)]).when({ type: 'IssuePasswordReset', personId, resetId, via: 'email', expiresAt })
+    .then(t, [{ type: 'access.PasswordResetIssued', data: { personId, resetId, via: 'email', expiresAt } }]);
+  person([registered(true)]).when({ type: 'IssuePasswordReset', personId, resetId, via: 'coordinator', issuedBy: coordinator, expiresAt })
+    .then(t, [{ type: 'access.PasswordResetIssued', data: { personId, resetId, via: 'coordinator', issuedBy: coordinator, expiresAt } }]);
+  person([registered(false)]).when({ type: 'IssuePasswordReset', personId, resetId, via: 'coordinator', issuedBy: coordinator, expiresAt }).rejects(t, 'no-account');
+
+  const secret = Buffer.alloc(32, 7);
+  const typed = resetCode(secret, resetId, 'coordinator');
+  t.match(typed, /^[A-HJ-KM-NP-Z2-9]{3}(-[A-HJ-KM-NP-Z2-9]{3}){3}$/, 'a coordinator reads out twelve unambiguous letters and digits');
+  t.ok(codeMatches(secret, resetId, 'coordinator', typed.toLowerCase().replaceAll('-', ' ')), 'case, spaces and dashes do not matter when typed');
+  t.notOk(codeMatches(secret, '0190f0a0-0000-7000-8000-00000000000e', 'coordinator', typed), 'the code of one reset is not good for another');
+  t.notOk(codeMatches(Buffer.alloc(32, 8), resetId, 'coordinator', typed), 'another server secret derives another code');
+  t.equal(resetCode(secret, resetId, 'email').length, 43, 'an emailed code is 256 bits');
+  t.notOk(codeMatches(secret, resetId, 'email', typed), 'a typed code is not an emailed one');
 });

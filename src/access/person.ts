@@ -22,8 +22,16 @@ export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ 
 // A person recorded without an account takes the way in their coordinator gave them.
 export const AccountClaimed = defineEvent('access.AccountClaimed', z.strictObject({ personId: id(), claimedAt: isoDateTime() }));
 export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: id(), networkId: id() }));
+// A way back in for someone who forgot their password: sent by email, or read out by a
+// coordinator. The event holds no secret: the code is derived from resetId with the server's
+// secret (see reset.ts), so it can be sent and checked, and goes stale with the next reset or
+// password change.
+export const PasswordResetIssued = defineEvent(
+  'access.PasswordResetIssued',
+  z.strictObject({ personId: id(), resetId: id(), via: z.enum(['email', 'coordinator']), issuedBy: id().optional(), expiresAt: isoDateTime() }),
+);
 
-export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined, AccountClaimed];
+export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined, AccountClaimed, PasswordResetIssued];
 export type PersonEvent =
   | DomainEvent<typeof PersonRegistered>
   | DomainEvent<typeof PersonalDetailsChanged>
@@ -31,7 +39,8 @@ export type PersonEvent =
   | DomainEvent<typeof SafeguardingFlagged>
   | DomainEvent<typeof PersonErased>
   | DomainEvent<typeof NetworkJoined>
-  | DomainEvent<typeof AccountClaimed>;
+  | DomainEvent<typeof AccountClaimed>
+  | DomainEvent<typeof PasswordResetIssued>;
 
 /** What Hearth holds about a person, sealed as one value. */
 export const personalDetails = z.strictObject({
@@ -50,7 +59,8 @@ export type PersonCommand =
   | { type: 'FlagSafeguarding'; personId: string; needsSafeguarding: boolean }
   | { type: 'ErasePerson'; personId: string; now: string }
   | { type: 'RecordNetworkJoined'; personId: string; networkId: string }
-  | { type: 'ClaimAccount'; personId: string; now: string };
+  | { type: 'ClaimAccount'; personId: string; now: string }
+  | { type: 'IssuePasswordReset'; personId: string; resetId: string; via: 'email' | 'coordinator'; issuedBy?: string; expiresAt: string };
 
 export type PersonState =
   | { status: 'none' }
@@ -77,6 +87,7 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
         return { status: 'erased', networks: state.status === 'active' ? state.networks : [], recordedIn: state.status === 'active' ? state.recordedIn : null };
       case 'access.PersonalDetailsChanged':
       case 'access.PasswordChanged':
+      case 'access.PasswordResetIssued':
         return state;
     }
   },
@@ -105,6 +116,12 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
       case 'ClaimAccount':
         if (state.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409);
         return [{ type: 'access.AccountClaimed', data: { personId: command.personId, claimedAt: command.now } }];
+      case 'IssuePasswordReset': {
+        // A person without an account has no password to reset: their coordinator gives a way in instead.
+        if (!state.hasAccount) throw new Rejection('no-account', 'This person has no account yet: give them a way in instead.', 409, 'personId');
+        const issuedBy = command.issuedBy === undefined ? {} : { issuedBy: command.issuedBy };
+        return [{ type: 'access.PasswordResetIssued', data: { personId: command.personId, resetId: command.resetId, via: command.via, ...issuedBy, expiresAt: command.expiresAt } }];
+      }
       case 'RecordNetworkJoined':
         if (state.networks.includes(command.networkId)) return [];
         return [{ type: 'access.NetworkJoined', data: { personId: command.personId, networkId: command.networkId } }];
