@@ -505,6 +505,31 @@ export interface CoopProposalPaymentsTable {
   paid_by: string;
 }
 
+/** A notification owed to someone, keyed by the event and recipient that cause it (projection `notifications`). */
+export interface NotificationOutboxTable {
+  notification_id: string;
+  event_id: string;
+  position: Int8;
+  recipient_id: string;
+  kind: string;
+  network_id: string | null;
+  subject_id: string;
+  due_at: ColumnType<Date, Date | string, Date | string>;
+  expires_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  recorded_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+/** What became of a notification; kept apart from the outbox so that rebuilding it sends nothing again. */
+export interface NotificationDeliveriesTable {
+  notification_id: string;
+  state: 'sending' | 'pending' | 'sent' | 'failed' | 'skipped';
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string, Date | string>;
+  claimed_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 export interface Tables {
   vouchers: VouchersTable;
   learning_sessions: LearningSessionsTable;
@@ -554,4 +579,6 @@ export interface Tables {
   idempotency_keys: IdempotencyKeysTable;
   networks: NetworksTable;
   event_type_counts: EventTypeCountsTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
