@@ -19,6 +19,24 @@ export async function up(db: Kysely<any>): Promise<void> {
       UNIQUE (event_id, recipient_id, kind)
     )`.execute(db);
   await sql`CREATE INDEX notification_outbox_due ON notification_outbox (due_at)`.execute(db);
+  // What the projection must know to address a notification, kept by the projection itself (a
+  // rebuild cannot read other projections' tables, which are not beside it then): who holds which
+  // roles in each network, and for a pool its network, for a voucher its giver, for a proposal
+  // when voting closes.
+  await sql`
+    CREATE TABLE notification_roles (
+      network_id uuid NOT NULL,
+      person_id uuid NOT NULL,
+      roles text[] NOT NULL,
+      PRIMARY KEY (network_id, person_id)
+    )`.execute(db);
+  await sql`
+    CREATE TABLE notification_subjects (
+      subject_id uuid PRIMARY KEY,
+      network_id uuid NOT NULL,
+      person_id uuid,
+      at timestamptz
+    )`.execute(db);
   await sql`
     CREATE TABLE notification_deliveries (
       notification_id uuid PRIMARY KEY,
@@ -34,5 +52,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TABLE notification_deliveries`.execute(db);
+  await sql`DROP TABLE notification_subjects`.execute(db);
+  await sql`DROP TABLE notification_roles`.execute(db);
   await sql`DROP TABLE notification_outbox`.execute(db);
 }

@@ -2,9 +2,8 @@
 // transaction as this projection's checkpoint, so every event is turned into notifications exactly
 // once. Rows are keyed by a uuid derived from the event and the recipient, and what was sent is
 // kept in notification_deliveries (not owned here): a rebuild writes the same ids again and the
-// sender finds them delivered. Who receives a payment or a voucher's notice is read from the
-// pools', memberships' and vouchers' read tables as they stand when the event is applied; a
-// rebuild may see later roles, but only for events long past, which the sender no longer sends.
+// sender finds them delivered. Who is to be told (a network's approvers, a voucher's giver) comes
+// from tables this projection keeps itself, so a rebuild addresses every row as it was addressed.
 import type { z } from 'zod';
 import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
@@ -15,8 +14,10 @@ import type { NotificationOutboxTable } from '../src/db/tables.ts';
 import type { Insertable } from 'kysely';
 import { ExchangeLogged } from '../src/timebank/exchange.ts';
 import { PaymentSubmitted, TransferSubmitted } from '../src/pools/payment.ts';
-import { VotingOpened } from '../src/coop/proposal.ts';
-import { VoucherRedeemed } from '../src/vouchers/voucher.ts';
+import { ProposalMade, VotingOpened } from '../src/coop/proposal.ts';
+import { VoucherBought, VoucherRedeemed } from '../src/vouchers/voucher.ts';
+import { PoolOpened } from '../src/pools/pool.ts';
+import { MembershipApproved, MemberRolesChanged } from '../src/access/membership.ts';
 import { PasswordResetIssued } from '../src/access/person.ts';
 import type { NotificationKind } from '../src/notify/choices.ts';
 
@@ -63,14 +64,13 @@ async function rowsFor(db: Db, event: RecordedEvent): Promise<Row[]> {
     case PaymentSubmitted.type:
     case TransferSubmitted.type: {
       const d = event.data as z.infer<typeof PaymentSubmitted.schema>;
-      const pool = await db.selectFrom('pools').select('network_id').where('pool_id', '=', d.poolId).executeTakeFirst();
+      const pool = await db.selectFrom('notification_subjects').select('network_id').where('subject_id', '=', d.poolId).executeTakeFirst();
       if (!pool) return [];
       const excluded = new Set([...done, d.submittedBy, ...(d.beneficiaries ?? []).map((b) => b.holderId)]);
       const approvers = await db
-        .selectFrom('memberships')
+        .selectFrom('notification_roles')
         .select('person_id')
         .where('network_id', '=', pool.network_id)
-        .where('status', '=', 'active')
         .where(sql<boolean>`roles && ${sql`${APPROVER_ROLES}::text[]`}`)
         .orderBy('person_id')
         .execute();
@@ -78,7 +78,8 @@ async function rowsFor(db: Db, event: RecordedEvent): Promise<Row[]> {
     }
     case VotingOpened.type: {
       const d = event.data as z.infer<typeof VotingOpened.schema>;
-      const proposal = await db.selectFrom('coop_proposals').select('closes_at').where('proposal_id', '=', d.proposalId).executeTakeFirst();
+      const closing = await db.selectFrom('notification_subjects').select('at').where('subject_id', '=', d.proposalId).executeTakeFirst();
+      const proposal = closing?.at ? { closes_at: new Date(closing.at).toISOString() } : undefined;
       return d.electorate.flatMap(({ personId }) => {
         const opened = row(event, personId, 'ballot-opened', d.proposalId, d.networkId);
         if (!proposal) return [opened];
@@ -94,9 +95,9 @@ async function rowsFor(db: Db, event: RecordedEvent): Promise<Row[]> {
     }
     case VoucherRedeemed.type: {
       const d = event.data as z.infer<typeof VoucherRedeemed.schema>;
-      const voucher = await db.selectFrom('vouchers').select('giver_id').where('voucher_id', '=', d.voucherId).executeTakeFirst();
-      if (!voucher || done.has(voucher.giver_id)) return [];
-      return [row(event, voucher.giver_id, 'voucher-used', d.voucherId, d.networkId)];
+      const voucher = await db.selectFrom('notification_subjects').select('person_id').where('subject_id', '=', d.voucherId).executeTakeFirst();
+      if (!voucher?.person_id || done.has(voucher.person_id)) return [];
+      return [row(event, voucher.person_id, 'voucher-used', d.voucherId, d.networkId)];
     }
     case PasswordResetIssued.type: {
       const d = event.data as z.infer<typeof PasswordResetIssued.schema>;
@@ -107,11 +108,49 @@ async function rowsFor(db: Db, event: RecordedEvent): Promise<Row[]> {
   return [];
 }
 
+/** Keeps what addressing needs; true when the event was one of those. */
+async function remember(db: Db, event: RecordedEvent): Promise<boolean> {
+  const subject = (subject_id: string, network_id: string, person_id: string | null, at: string | null) =>
+    db.insertInto('notification_subjects').values({ subject_id, network_id, person_id, at }).onConflict((oc) => oc.column('subject_id').doUpdateSet({ network_id, person_id, at })).execute();
+  switch (event.type) {
+    case MembershipApproved.type:
+    case MemberRolesChanged.type: {
+      const d = event.data as { networkId: string; personId: string; roles: string[] };
+      await db
+        .insertInto('notification_roles')
+        .values({ network_id: d.networkId, person_id: d.personId, roles: sql`${d.roles}::text[]` })
+        .onConflict((oc) => oc.columns(['network_id', 'person_id']).doUpdateSet({ roles: sql`excluded.roles` }))
+        .execute();
+      return true;
+    }
+    case PoolOpened.type: {
+      const d = event.data as z.infer<typeof PoolOpened.schema>;
+      await subject(d.poolId, d.networkId, null, null);
+      return true;
+    }
+    case VoucherBought.type: {
+      const d = event.data as z.infer<typeof VoucherBought.schema>;
+      await subject(d.voucherId, d.networkId, d.giverId, null);
+      return true;
+    }
+    case ProposalMade.type: {
+      const d = event.data as z.infer<typeof ProposalMade.schema>;
+      await subject(d.proposalId, d.networkId, null, d.closesAt);
+      return true;
+    }
+  }
+  return false;
+}
+
 export const notificationsProjection: Projection = {
   name: 'notifications',
-  tables: ['notification_outbox'],
-  handles: [ExchangeLogged.type, PaymentSubmitted.type, TransferSubmitted.type, VotingOpened.type, VoucherRedeemed.type, PasswordResetIssued.type],
+  tables: ['notification_outbox', 'notification_roles', 'notification_subjects'],
+  handles: [
+    MembershipApproved.type, MemberRolesChanged.type, PoolOpened.type, VoucherBought.type, ProposalMade.type,
+    ExchangeLogged.type, PaymentSubmitted.type, TransferSubmitted.type, VotingOpened.type, VoucherRedeemed.type, PasswordResetIssued.type,
+  ],
   async apply(db, event) {
+    if (await remember(db, event)) return;
     const rows = await rowsFor(db, event);
     if (rows.length === 0) return;
     await db.insertInto('notification_outbox').values(rows).onConflict((oc) => oc.column('notification_id').doNothing()).execute();

@@ -519,6 +519,21 @@ export interface NotificationOutboxTable {
   recorded_at: ColumnType<Date, Date | string, Date | string>;
 }
 
+/** Who holds which roles where, as the notifications projection needs to address them. */
+export interface NotificationRolesTable {
+  network_id: string;
+  person_id: string;
+  roles: string[];
+}
+
+/** A pool's network, a voucher's giver, a proposal's closing time: for addressing notifications. */
+export interface NotificationSubjectsTable {
+  subject_id: string;
+  network_id: string;
+  person_id: string | null;
+  at: string | null;
+}
+
 /** What became of a notification; kept apart from the outbox so that rebuilding it sends nothing again. */
 export interface NotificationDeliveriesTable {
   notification_id: string;
@@ -581,4 +596,6 @@ export interface Tables {
   event_type_counts: EventTypeCountsTable;
   notification_outbox: NotificationOutboxTable;
   notification_deliveries: NotificationDeliveriesTable;
+  notification_roles: NotificationRolesTable;
+  notification_subjects: NotificationSubjectsTable;
 }
