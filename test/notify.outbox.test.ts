@@ -176,4 +176,24 @@ if (!(await postgresAvailable())) {
     t.same([...new Set(states.map((s) => s.state))], ['sent'], 'every delivery is marked sent');
     second.child.kill('SIGTERM');
   });
+
+  t.test('nothing is sent to an erased person', async (t) => {
+    const dot = await person(hearthA.url, 'Dot');
+    await call(hearthA.url, 'POST', `/networks/${networkId}/invitations`, { personId: dot.personId }, cath.token);
+    await call(hearthA.url, 'POST', `/networks/${networkId}/invitations/acceptance`, undefined, dot.token);
+    await call(hearthA.url, 'POST', `/people/${dot.personId}/erasure`, { confirm: true }, dot.token);
+    const exchangeId = await logged(hearthA.url, ann, ann.personId, dot.personId);
+    let delivery: { state: string; last_error: string | null } | undefined;
+    for (let tries = 0; tries < 600 && delivery?.state !== 'skipped'; tries++) {
+      await new Promise((r) => setTimeout(r, 50));
+      delivery = await database.db
+        .selectFrom('notification_outbox')
+        .innerJoin('notification_deliveries', 'notification_deliveries.notification_id', 'notification_outbox.notification_id')
+        .select(['notification_deliveries.state', 'notification_deliveries.last_error'])
+        .where('subject_id', '=', exchangeId)
+        .executeTakeFirst();
+    }
+    t.same(delivery, { state: 'skipped', last_error: 'no email address' }, 'skipped: an erased person has no address');
+    t.same(mailsTo(dot.email), [], 'no mail to the address they had');
+  });
 }

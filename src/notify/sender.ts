@@ -194,7 +194,8 @@ export class NotificationSender {
       }
       case 'payment-to-approve': {
         const payment = await db.selectFrom('pool_payments').select(['pool_id', 'status']).where('payment_id', '=', subjectId).executeTakeFirst();
-        if (!payment) return { skip: 'no such payment yet' };
+        // The pools' read table may not have reached the payment yet: tried again later, not dropped.
+        if (!payment) throw Object.assign(new Error('the payment is not in the read tables yet'), { code: 'not-projected-yet' });
         if (payment.status !== 'submitted') return { skip: 'already decided' };
         return { networkName, link: `${at}/pools/${payment.pool_id}/payments/${subjectId}` };
       }
