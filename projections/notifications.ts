@@ -152,7 +152,9 @@ export const notificationsProjection: Projection = {
   async apply(db, event) {
     if (await remember(db, event)) return;
     const rows = await rowsFor(db, event);
-    if (rows.length === 0) return;
-    await db.insertInto('notification_outbox').values(rows).onConflict((oc) => oc.column('notification_id').doNothing()).execute();
+    // A large electorate makes many rows: a few hundred a statement keep within the parameter limit.
+    for (let i = 0; i < rows.length; i += 500) {
+      await db.insertInto('notification_outbox').values(rows.slice(i, i + 500)).onConflict((oc) => oc.column('notification_id').doNothing()).execute();
+    }
   },
 };
