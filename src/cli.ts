@@ -11,6 +11,7 @@ import { Ledger, Refused } from './cli/ledger.ts';
 import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
 import { loadDemo } from './cli/demo.ts';
 import { auditDifferences, auditLines, verifyAudit, type AuditOptions } from './audit/verify.ts';
+import { notificationSender } from './notify/sender.ts';
 import { isPublicKey, listLogDigests, parseJsonLines, toJsonLines } from './audit/log-digests.ts';
 import { keepDailyDigests, signingKey } from './audit/app.ts';
 import { poolCommands } from './cli/pool-commands.ts';
@@ -167,6 +168,8 @@ async function serve(config: Config): Promise<number> {
   const app = await buildApp(hearth);
   if (config.PROJECTIONS) await hearth.engine.start();
   const stopDigests = keepDailyDigests(hearth);
+  const sender = notificationSender(hearth, config, log);
+  sender?.start();
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   log.info({ address, eventStore: hearth.store.kind, readStore: hearth.database.kind, projections: config.PROJECTIONS }, 'Hearth is listening');
 
@@ -174,6 +177,7 @@ async function serve(config: Config): Promise<number> {
     const shutdown = async (signal: string) => {
       log.info({ signal }, 'shutting down');
       await stopDigests();
+      await sender?.stop();
       await app.close();
       await hearth.close();
       resolve(0);

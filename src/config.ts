@@ -44,6 +44,18 @@ const schema = z.object({
    * can be raised at any time; the tests run at 10 so that hundreds of sign-ups stay quick.
    */
   PASSWORD_COST: whole(10, 20).default(15),
+  /** The SMTP server notifications are sent through; without it Hearth sends no email. */
+  SMTP_HOST: z.string().min(1).max(253).optional(),
+  SMTP_PORT: whole(1, 65535).default(587),
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: flag.default(false),
+  SMTP_USER: z.string().min(1).max(254).optional(),
+  SMTP_PASSWORD: z.string().min(1).max(1000).optional(),
+  MAIL_FROM: z.string().min(3).max(254).default('Hearth <hearth@localhost>'),
+  /** Where people reach these pages: links in emails start with it. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).default('http://127.0.0.1:3000'),
+  /** The first wait before sending a notification again after a failure; it doubles each time. */
+  MAIL_RETRY_SECONDS: whole(1, 86_400).default(60),
 });
 
 /** The password cost alone, for the hashing module, which is loaded before any config is read. */

@@ -16,6 +16,7 @@ import { LearningPolicySet, voucherEventTypes } from './vouchers/voucher.ts';
 import { sessionEventTypes } from './vouchers/session.ts';
 import { societyEventTypes } from './coop/society.ts';
 import { proposalEventTypes } from './coop/proposal.ts';
+import { choiceEventTypes } from './notify/choices.ts';
 
 export const registeredEventTypes = [
   ...networkEventTypes,
@@ -35,6 +36,7 @@ export const registeredEventTypes = [
   ...sessionEventTypes,
   ...societyEventTypes,
   ...proposalEventTypes,
+  ...choiceEventTypes,
 ];
 
 export const eventRegistry = new EventRegistry(registeredEventTypes);

@@ -198,17 +198,23 @@ async function reaching(deps: Deps, caller: Caller, personId: string): Promise<{
   return { acting: { ...caller, onBehalfOf: personId }, reach: await mayReach(deps, caller.personId, personId) };
 }
 
+/** A person's details as they last gave them, opened with their key: none once they are erased. */
+export async function detailsOf(deps: Pick<Deps, 'store' | 'vault'>, personId: string): Promise<{ found: boolean; details: PersonalDetails | undefined }> {
+  const events = domainEvents<PersonEvent>(await deps.store.readStream(personStream(personId)));
+  let details: PersonalDetails | undefined;
+  for (const e of events) {
+    if (e.type === 'access.PersonRegistered' || e.type === 'access.PersonalDetailsChanged') details = (await deps.vault.open<PersonalDetails>(personId, e.data.details)) ?? details;
+  }
+  return { found: events.length > 0, details };
+}
+
 /** Subject access: everything Hearth holds about a person. Read tables must have caught up (the route waits). */
 export async function exportPerson(deps: Deps, caller: Caller, input: { personId: string }) {
   const { personId } = input;
   const { db } = deps.database;
   await reaching(deps, caller, personId);
-  const events = domainEvents<PersonEvent>(await deps.store.readStream(personStream(personId)));
-  if (events.length === 0) throw new Rejection('person-not-found', 'There is no such person.', 404, 'personId');
-  let details: PersonalDetails | undefined;
-  for (const e of events) {
-    if (e.type === 'access.PersonRegistered' || e.type === 'access.PersonalDetailsChanged') details = (await deps.vault.open<PersonalDetails>(personId, e.data.details)) ?? details;
-  }
+  const { found, details } = await detailsOf(deps, personId);
+  if (!found) throw new Rejection('person-not-found', 'There is no such person.', 404, 'personId');
   const person = await db.selectFrom('people').selectAll().where('person_id', '=', personId).executeTakeFirst();
   const memberships = await db.selectFrom('memberships').selectAll().where('person_id', '=', personId).execute();
   const account = await db.selectFrom('credentials').select('updated_at').where('person_id', '=', personId).executeTakeFirst();

@@ -505,6 +505,46 @@ export interface CoopProposalPaymentsTable {
   paid_by: string;
 }
 
+/** A notification owed to someone, keyed by the event and recipient that cause it (projection `notifications`). */
+export interface NotificationOutboxTable {
+  notification_id: string;
+  event_id: string;
+  position: Int8;
+  recipient_id: string;
+  kind: string;
+  network_id: string | null;
+  subject_id: string;
+  due_at: ColumnType<Date, Date | string, Date | string>;
+  expires_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  recorded_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+/** Who holds which roles where, as the notifications projection needs to address them. */
+export interface NotificationRolesTable {
+  network_id: string;
+  person_id: string;
+  roles: string[];
+}
+
+/** A pool's network, a voucher's giver, a proposal's closing time: for addressing notifications. */
+export interface NotificationSubjectsTable {
+  subject_id: string;
+  network_id: string;
+  person_id: string | null;
+  at: string | null;
+}
+
+/** What became of a notification; kept apart from the outbox so that rebuilding it sends nothing again. */
+export interface NotificationDeliveriesTable {
+  notification_id: string;
+  state: 'sending' | 'pending' | 'sent' | 'failed' | 'skipped';
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string, Date | string>;
+  claimed_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 export interface Tables {
   vouchers: VouchersTable;
   learning_sessions: LearningSessionsTable;
@@ -554,4 +594,8 @@ export interface Tables {
   idempotency_keys: IdempotencyKeysTable;
   networks: NetworksTable;
   event_type_counts: EventTypeCountsTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_roles: NotificationRolesTable;
+  notification_subjects: NotificationSubjectsTable;
 }

@@ -15,6 +15,7 @@ import { timebankRoutes } from './timebank.ts';
 import { timebankImportRoutes } from './timebank-import.ts';
 import { timebankReadRoutes } from './timebank-reads.ts';
 import { partnershipRoutes } from './partnerships.ts';
+import { notificationRoutes } from './notifications.ts';
 import { webRoutes } from '../web/index.ts';
 import { carebankRoutes } from './carebank.ts';
 import { carebankReadRoutes } from './carebank-reads.ts';
@@ -170,6 +171,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(coopRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopVoteRoutes(hearth), { prefix: '/api/v1' });
   await app.register(coopBookRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(notificationRoutes(hearth), { prefix: '/api/v1' });
   await app.register(webRoutes(hearth));
   return app;
 }

@@ -19,6 +19,7 @@ import { coordinatorJourney } from './coordinator.ts';
 import { careBankJourney } from './carebank.ts';
 import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
+import { notificationPages, waitingPanel } from './notifications.ts';
 
 export interface Link {
   href: string;
@@ -155,11 +156,13 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
       const page = await pageFor(app, request, reply);
       const networks = page.me.memberships.filter((m) => m.status === 'active');
       const waiting = page.me.memberships.filter((m) => m.status === 'requested' || m.status === 'invited');
+      const waitingForYou = await waitingPanel(page);
       return page.show({
         title: 'Your networks',
-        body: html`${networks.length === 0 ? html`<p>You are not a member of a network yet. Ask your coordinator to invite you.</p>` : html``}
+        body: html`${waitingForYou}${networks.length === 0 ? html`<p>You are not a member of a network yet. Ask your coordinator to invite you.</p>` : html``}
           ${networks.map((m) => networkSection(m))}
-          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? 'you have been invited' : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}`,
+          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? 'you have been invited' : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
+          <p><a href="/notifications">Choose which emails Hearth sends you</a></p>`,
       });
     });
 
@@ -170,6 +173,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
     });
 
     for (const journey of journeys) await app.register(journey.routes(hearth));
+    await app.register(notificationPages(hearth));
   };
 }
 
