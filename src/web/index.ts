@@ -19,6 +19,7 @@ import { coordinatorJourney } from './coordinator.ts';
 import { careBankJourney } from './carebank.ts';
 import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
+import { coordinatorSetupJourney } from './coordinator-setup.ts';
 
 export interface Link {
   href: string;
@@ -32,6 +33,7 @@ export interface Journey {
 }
 
 const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney];
+journeys.push(coordinatorSetupJourney);
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',
@@ -44,7 +46,7 @@ const kindNames: Record<string, string> = {
 const localPath = (next: unknown) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/');
 
 /** A page outside any network: signing in, or an error, with the way to sign out when signed in. */
-function bare(reply: FastifyReply, title: string, body: ReturnType<typeof html>, status = 200, hasErrors = false) {
+export function bare(reply: FastifyReply, title: string, body: ReturnType<typeof html>, status = 200, hasErrors = false) {
   const principal = reply.request.principal;
   const who = principal?.kind === 'cookie' ? { csrfToken: principal.csrfToken } : undefined;
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(layout({ title, body, hasErrors, who }));
@@ -159,7 +161,8 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
         title: 'Your networks',
         body: html`${networks.length === 0 ? html`<p>You are not a member of a network yet. Ask your coordinator to invite you.</p>` : html``}
           ${networks.map((m) => networkSection(m))}
-          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? 'you have been invited' : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}`,
+          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? html`you have been invited. <a href="/networks/${m.networkId}/invitation">Look at the invitation<span class="visually-hidden"> to ${m.networkName ?? 'the network'}</span></a>` : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
+          <p><a href="/networks/new">Open a new network</a></p>`,
       });
     });
 
