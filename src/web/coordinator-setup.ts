@@ -363,7 +363,7 @@ export const coordinatorSetupJourney: Journey = {
           ${candidates.length === 0
             ? html`<p>There is no one to invite from the other networks you coordinate. Someone with an account can ask to join this network themselves; for someone who is not online, <a href="/networks/${m.networkId}/coordinate/new-member">add them as a member</a>.</p>`
             : html`<p>People in the other networks you coordinate. They join when they accept, from their own home page.</p>
-              ${form(`${home(m.networkId)}/invitations`, state, page.csrfToken, radioField(state, { name: 'person', label: 'Whom to invite', options: candidates.map((c) => ({ value: c.personId, label: c.name, hint: `in ${c.from}` })) }), 'Invite them')}`}
+              <ul class="actions">${candidates.map((c) => html`<li>${form(`${home(m.networkId)}/invitations`, formState(), page.csrfToken, html`<input type="hidden" name="person" value="${c.personId}">`, `Invite ${c.name}`, { cls: 'inline', buttonClass: 'secondary' })} <span class="hint">in ${c.from}</span></li>`)}</ul>`}
           <h2>Invited, not yet accepted</h2>
           ${invited.length === 0 ? html`<p>No one.</p>` : html`<ul>${invited.map((p) => html`<li>${nameOf(p)}</li>`)}</ul>`}
           <h2>Asked to join</h2>
@@ -384,12 +384,12 @@ export const coordinatorSetupJourney: Journey = {
     app.post(`${base}/invitations`, { schema: { hide: true } }, async (request, reply) => {
       const { page, m } = await coordinating(request, reply);
       const state = posted(request.body);
-      const personId = state.values.person || void (state.errors.person = 'Choose whom to invite');
+      const personId = state.values.person || void (state.general = 'Choose whom to invite');
       return submit<{ position: number }>(
         page,
         state,
         () => page.api.send('POST', `/networks/${m.networkId}/invitations`, { personId }, { key: state.values._key! }),
-        { personId: 'person' },
+        {},
         (s) => peoplePage(page, m, s),
         (body) => `${home(m.networkId)}/people/${personId}/invited?after=${body.position}`,
       );
