@@ -132,6 +132,16 @@ t.test('people: an invitation accepted from the home page; a code claimed at /cl
   t.match((await dorasBrowser.get(accepted.headers.location as string)).body, /You are a member of Kirkstall Time Bank/);
   t.equal((await dorasBrowser.get(`/networks/${kirkstall}/setup`)).statusCode, 403, 'a member is not shown the setup pages');
 
+  const eve = await signUp(app, 'Eve Ellis');
+  await setUp(send(app, 'POST', `/api/v1/networks/${kirkstall}/join-requests`, undefined, eve.auth), 202);
+  const approve = `/networks/${kirkstall}/setup/people/${eve.personId}/approve`;
+  t.match((await cathsBrowser.get(people)).body, /Eve Ellis: approve, and choose what they do/);
+  const approved = await cathsBrowser.post(approve, { role: 'treasurer' });
+  t.equal(approved.statusCode, 303);
+  t.match((await cathsBrowser.get(approved.headers.location as string)).body, /Eve Ellis is now a member/);
+  t.match((await access.members(hearth, { networkId: kirkstall })).find((m) => m.personId === eve.personId), { status: 'active', roles: ['member', 'treasurer'] });
+  t.equal((await cathsBrowser.get(approve)).statusCode, 404, 'no one is left to approve');
+
   const walter = (await setUp(send(app, 'POST', `/api/v1/networks/${kirkstall}/members`, { name: 'Walter Whiteley' }, cath.auth), 201)).json().personId;
   const before = await access.members(hearth, { networkId: kirkstall });
   t.match(before.find((m) => m.personId === walter), { hasAccount: false });

@@ -104,6 +104,16 @@ function setupLinks(m: Membership) {
   ];
 }
 
+/** What a person approved to join takes on: always a member, and perhaps one more role. */
+const approvalRoles = [
+  { value: 'member', label: 'A member' },
+  { value: 'coordinator', label: 'A member and a coordinator' },
+  { value: 'treasurer', label: 'A member and a treasurer' },
+  { value: 'board', label: 'A member and on the board' },
+  { value: 'mentor', label: 'A member and a learning mentor' },
+  { value: 'family', label: 'A member, as family of someone in the network' },
+] as const;
+
 const isCoordinator = (m: Membership) => m.status === 'active' && m.roles.includes('coordinator');
 
 export const coordinatorSetupJourney: Journey = {
@@ -367,7 +377,7 @@ export const coordinatorSetupJourney: Journey = {
           <h2>Invited, not yet accepted</h2>
           ${invited.length === 0 ? html`<p>No one.</p>` : html`<ul>${invited.map((p) => html`<li>${nameOf(p)}</li>`)}</ul>`}
           <h2>Asked to join</h2>
-          ${requested.length === 0 ? html`<p>No one is waiting to join.</p>` : html`<ul class="actions">${requested.map((p) => html`<li><a href="/networks/${m.networkId}/coordinate/members/${p.personId}/approve">${nameOf(p)}: look at the request to join</a></li>`)}</ul>`}
+          ${requested.length === 0 ? html`<p>No one is waiting to join.</p>` : html`<ul class="actions">${requested.map((p) => html`<li><a href="${home(m.networkId)}/people/${p.personId}/approve">${nameOf(p)}: approve, and choose what they do</a></li>`)}</ul>`}
           <h2>Members without an account</h2>
           ${withoutAccount.length === 0
             ? html`<p>Every member has an account of their own.</p>`
@@ -400,6 +410,40 @@ export const coordinatorSetupJourney: Journey = {
       const person = (await membersOf(page, m.networkId, request)).find((p) => p.personId === params.personId);
       if (!person) throw new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail: 'No one with that id is invited to this network.' });
       return done(page, m, 'Invitation sent', `${nameOf(person)} is invited`, html`<p>They join when they accept it from their home page on Hearth. Until then, they are not a member.</p>`, html`<ul class="actions"><li><a href="${home(m.networkId)}/people">Invite someone else</a></li></ul>`);
+    });
+
+    // Approving a request to join, with the roles the person takes on. The API has no way to decline one.
+
+    const approvePage = async (page: Page, m: Membership, personId: string, state: FormState) => {
+      const person = (await membersOf(page, m.networkId)).find((p) => p.personId === personId && p.status === 'requested');
+      if (!person) throw new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail: 'No one with that id is waiting to join this network.' });
+      return page.show({
+        title: `Approve ${nameOf(person)}`,
+        crumbs: crumbs(m),
+        hasErrors: hasErrors(state),
+        body: html`${errorSummary(state)}<p>${nameOf(person)} has asked to join ${m.networkName ?? 'this network'}. Once approved, they are a member at once.</p>
+          ${form(`${home(m.networkId)}/people/${personId}/approve`, state, page.csrfToken, radioField(state, { name: 'role', label: 'What will they do?', options: approvalRoles.map((r) => ({ value: r.value, label: r.label })) }), `Approve ${nameOf(person)}`)}
+          <p><a href="${home(m.networkId)}/people">Back to people, without approving</a></p>`,
+      });
+    };
+
+    app.get(`${base}/people/:personId/approve`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      return approvePage(page, m, params.personId!, formState({ role: 'member' }));
+    });
+
+    app.post(`${base}/people/:personId/approve`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const state = posted(request.body);
+      const role = readChoice(state, 'role', approvalRoles.map((r) => r.value), 'Choose what they will do');
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${m.networkId}/members/${params.personId}/approval`, { roles: role === 'member' ? ['member'] : ['member', role] }, { key: state.values._key! }),
+        { roles: 'role' },
+        (s) => approvePage(page, m, params.personId!, s),
+        (body) => `/networks/${m.networkId}/coordinate/members/${params.personId}/approved?after=${body.position}`,
+      );
     });
 
     // Not an idempotent write: each post is a new code, shown once and never kept where it can be read back.
