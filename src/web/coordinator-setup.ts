@@ -10,6 +10,7 @@ import { Forbidden } from '../access/guard.ts';
 import { checkFormToken, formTokenFor } from '../http/auth.ts';
 import { html, type Html } from '../http/html.ts';
 import { formatPence } from '../units.ts';
+import { today } from '../dates.ts';
 import { Api, ReadFailed } from './api.ts';
 import {
   dateField,
@@ -591,7 +592,7 @@ export const coordinatorSetupJourney: Journey = {
       claimFromAge: String(r.claimFromAge),
       ...limitValues('dailyCap', r.dailyCapMinutes),
       lifetimeCap: r.lifetimeCapMinutes === null ? '' : String(Math.floor(r.lifetimeCapMinutes / 60)),
-      ...dateValues('effectiveFrom', new Date().toISOString().slice(0, 10)),
+      ...dateValues('effectiveFrom', today()),
     });
 
     const rulesPage = async (page: Page, m: Membership, state?: FormState) => {
