@@ -98,6 +98,11 @@ t.test("a time bank: kinds of help, usual limits, the voucher policy and partner
   t.equal(policy.statusCode, 303);
   t.match((await cathsBrowser.get(policy.headers.location as string)).body, /never expire/);
 
+  const renamed = await cathsBrowser.post(`/networks/${other}/setup/name`, { name: 'Bramley and Rodley Time Bank' });
+  t.equal(renamed.statusCode, 303);
+  t.match((await cathsBrowser.get(renamed.headers.location as string)).body, /It is now called Bramley and Rodley Time Bank/);
+  t.equal((await cathsBrowser.post(`/networks/${other}/setup/name`, { name: '' })).statusCode, 422);
+
   const proposed = await cathsBrowser.post(`${setup}/partnerships`, { partner: other });
   t.equal(proposed.statusCode, 303);
   const theirs = (await cathsBrowser.get(`/networks/${other}/setup/partnerships`)).body;
@@ -114,7 +119,7 @@ t.test("a time bank: kinds of help, usual limits, the voucher policy and partner
 
 t.test('people: an invitation accepted from the home page; a code claimed at /claim', async (t) => {
   const kirkstall = await networkIdNamed('Kirkstall Time Bank');
-  const bramley = await networkIdNamed('Bramley Time Bank');
+  const bramley = await networkIdNamed('Bramley and Rodley Time Bank');
   const dora = await signUp(app, 'Dora Dyson');
   await setUp(send(app, 'POST', `/api/v1/networks/${bramley}/invitations`, { personId: dora.personId }, cath.auth), 201);
   await setUp(send(app, 'POST', `/api/v1/networks/${bramley}/invitations/acceptance`, undefined, dora.auth), 200);
@@ -141,6 +146,16 @@ t.test('people: an invitation accepted from the home page; a code claimed at /cl
   t.match((await cathsBrowser.get(approved.headers.location as string)).body, /Eve Ellis is now a member/);
   t.match((await access.members(hearth, { networkId: kirkstall })).find((m) => m.personId === eve.personId), { status: 'active', roles: ['member', 'treasurer'] });
   t.equal((await cathsBrowser.get(approve)).statusCode, 404, 'no one is left to approve');
+
+  const roles = `/networks/${kirkstall}/setup/people/${eve.personId}/roles`;
+  t.match((await cathsBrowser.get(people)).body, /Change roles<span class="visually-hidden"> for Eve Ellis/);
+  const noneTicked = await cathsBrowser.post(roles, { reason: 'Stood down' });
+  t.equal(noneTicked.statusCode, 422);
+  t.match(noneTicked.body, /Tick at least one role/);
+  const changed = await cathsBrowser.post(roles, { 'role-member': 'yes', 'role-board': 'yes', reason: 'Elected to the board' });
+  t.equal(changed.statusCode, 303);
+  t.match((await cathsBrowser.get(changed.headers.location as string)).body, /Eve Ellis is now: member, board/);
+  t.match(await events('access.MemberRolesChanged'), [{ data: { personId: eve.personId, roles: ['member', 'board'], reason: 'Elected to the board' } }]);
 
   const walter = (await setUp(send(app, 'POST', `/api/v1/networks/${kirkstall}/members`, { name: 'Walter Whiteley' }, cath.auth), 201)).json().personId;
   const before = await access.members(hearth, { networkId: kirkstall });

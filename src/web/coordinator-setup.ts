@@ -94,6 +94,7 @@ function setupLinks(m: Membership) {
         ]
       : []),
     { href: at('people'), label: 'Invite people, and give members without an account a way in' },
+    { href: at('name'), label: 'The network’s name' },
     ...(timeBank
       ? [
           { href: at('partnerships'), label: 'Partnerships with other time banks' },
@@ -113,6 +114,16 @@ const approvalRoles = [
   { value: 'board', label: 'A member and on the board' },
   { value: 'mentor', label: 'A member and a learning mentor' },
   { value: 'family', label: 'A member, as family of someone in the network' },
+] as const;
+
+/** Every role a member may hold, as the boxes to tick. */
+const roleNames = [
+  { value: 'member', label: 'Member' },
+  { value: 'coordinator', label: 'Coordinator' },
+  { value: 'treasurer', label: 'Treasurer' },
+  { value: 'board', label: 'Board' },
+  { value: 'mentor', label: 'Learning mentor' },
+  { value: 'family', label: 'Family of someone in the network' },
 ] as const;
 
 const isCoordinator = (m: Membership) => m.status === 'active' && m.roles.includes('coordinator');
@@ -375,6 +386,8 @@ export const coordinatorSetupJourney: Journey = {
             ? html`<p>There is no one to invite from the other networks you coordinate. Someone with an account can ask to join this network themselves; for someone who is not online, <a href="/networks/${m.networkId}/coordinate/new-member">add them as a member</a>.</p>`
             : html`<p>People in the other networks you coordinate. They join when they accept, from their own home page.</p>
               <ul class="actions">${candidates.map((c) => html`<li>${form(`${home(m.networkId)}/invitations`, formState(), page.csrfToken, html`<input type="hidden" name="person" value="${c.personId}">`, `Invite ${c.name}`, { cls: 'inline', buttonClass: 'secondary' })} <span class="hint">in ${c.from}</span></li>`)}</ul>`}
+          <h2>Members and their roles</h2>
+          <ul class="actions">${here.filter((p) => p.status === 'active').map((p) => html`<li>${nameOf(p)}: ${p.roles.join(', ')}. <a href="${home(m.networkId)}/people/${p.personId}/roles">Change roles<span class="visually-hidden"> for ${nameOf(p)}</span></a></li>`)}</ul>
           <h2>Invited, not yet accepted</h2>
           ${invited.length === 0 ? html`<p>No one.</p>` : html`<ul>${invited.map((p) => html`<li>${nameOf(p)}</li>`)}</ul>`}
           <h2>Asked to join</h2>
@@ -445,6 +458,94 @@ export const coordinatorSetupJourney: Journey = {
         (s) => approvePage(page, m, params.personId!, s),
         (body) => `/networks/${m.networkId}/coordinate/members/${params.personId}/approved?after=${body.position}`,
       );
+    });
+
+    // A member's roles, changed with a reason. Each role is its own box, so a form carries every one ticked.
+
+    const roleBoxes = (state: FormState) => {
+      const error = state.errors.roles;
+      return html`<div class="${error ? 'field invalid' : 'field'}"><fieldset${error ? html` aria-describedby="f-roles-error"` : html``}><legend>Their roles</legend><p class="hint">Tick each that applies. Everyone is a member.</p>${error ? html`<p class="error" id="f-roles-error"><span class="visually-hidden">Error: </span>${error}</p>` : html``}${roleNames.map(
+        (r, i) => html`<div class="choice"><input type="checkbox" id="${i === 0 ? 'f-roles' : `f-roles-${r.value}`}" name="role-${r.value}" value="yes"${state.values[`role-${r.value}`] === 'yes' ? html` checked` : html``}><label for="${i === 0 ? 'f-roles' : `f-roles-${r.value}`}">${r.label}</label></div>`,
+      )}</fieldset></div>`;
+    };
+
+    const rolesPage = async (page: Page, m: Membership, personId: string, state?: FormState) => {
+      const person = (await membersOf(page, m.networkId, page.request)).find((p) => p.personId === personId && p.status === 'active');
+      if (!person) throw new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail: 'There is no member with that id in this network.' });
+      const values = state ?? formState(Object.fromEntries(person.roles.map((r) => [`role-${r}`, 'yes'])));
+      return page.show({
+        title: `Roles for ${nameOf(person)}`,
+        crumbs: crumbs(m),
+        hasErrors: hasErrors(values),
+        body: html`${errorSummary(values)}<dl class="summary"><dt>Roles now</dt><dd>${person.roles.join(', ')}</dd></dl>
+          ${form(`${home(m.networkId)}/people/${personId}/roles`, values, page.csrfToken, html`${roleBoxes(values)}${textArea(values, { name: 'reason', label: 'Why are you changing them?', hint: 'For example, "elected treasurer at the AGM"' })}`, 'Change their roles')}`,
+      });
+    };
+
+    app.get(`${base}/people/:personId/roles`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      return rolesPage(page, m, params.personId!);
+    });
+
+    app.post(`${base}/people/:personId/roles`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const state = posted(request.body);
+      const roles = roleNames.map((r) => r.value).filter((r) => state.values[`role-${r}`] === 'yes');
+      if (roles.length === 0) state.errors.roles = 'Tick at least one role';
+      const reason = readText(state, 'reason', 'Say why you are changing their roles');
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('PUT', `/networks/${m.networkId}/members/${params.personId}/roles`, { roles, reason }, { key: state.values._key! }),
+        { roles: 'roles', reason: 'reason' },
+        (s) => rolesPage(page, m, params.personId!, s),
+        (body) => `${home(m.networkId)}/people/${params.personId}/roles/set?after=${body.position}`,
+      );
+    });
+
+    app.get(`${base}/people/:personId/roles/set`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const person = (await membersOf(page, m.networkId, request)).find((p) => p.personId === params.personId);
+      if (!person) throw new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail: 'There is no member with that id in this network.' });
+      return done(page, m, 'Roles changed', `${nameOf(person)} is now: ${person.roles.join(', ')}`, html`<p>The change is kept in the records with your reason.</p>`, html`<ul class="actions"><li><a href="${home(m.networkId)}/people">Back to people</a></li></ul>`);
+    });
+
+    // The network's name.
+
+    const namePage = async (page: Page, m: Membership, state?: FormState) => {
+      const network = await page.api.read<{ name: string }>(`/networks/${m.networkId}`);
+      const values = state ?? formState({ name: network.name });
+      return page.show({
+        title: 'The network’s name',
+        crumbs: crumbs(m),
+        hasErrors: hasErrors(values),
+        body: html`${errorSummary(values)}${form(`${home(m.networkId)}/name`, values, page.csrfToken, textField(values, { name: 'name', label: 'Its name', hint: 'As members know it', autocomplete: 'off' }), 'Rename the network')}`,
+      });
+    };
+
+    app.get(`${base}/name`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m } = await coordinating(request, reply);
+      return namePage(page, m);
+    });
+
+    app.post(`${base}/name`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m } = await coordinating(request, reply);
+      const state = posted(request.body);
+      const name = readText(state, 'name', 'Enter the network’s name', 120);
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('PATCH', `/networks/${m.networkId}`, { name }, { key: state.values._key! }),
+        { name: 'name' },
+        (s) => namePage(page, m, s),
+        (body) => `${home(m.networkId)}/name/set?after=${body.position}`,
+      );
+    });
+
+    app.get(`${base}/name/set`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m } = await coordinating(request, reply);
+      const network = await page.api.read<{ name: string }>(`/networks/${m.networkId}`, { after: after(request) });
+      return done(page, { ...m, networkName: network.name }, 'Network renamed', `It is now called ${network.name}`, html`<p>Members see the new name on their pages.</p>`);
     });
 
     // Not an idempotent write: each post is a new code, shown once and never kept where it can be read back.
