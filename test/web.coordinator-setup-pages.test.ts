@@ -112,7 +112,8 @@ t.test("a time bank: kinds of help, usual limits, the voucher policy and partner
   t.match((await cathsBrowser.get(`${setup}/partnerships`)).body, /In partnership/);
   const noWhy = await cathsBrowser.post(`${setup}/partnerships/${other}/ending`, {}, `${setup}/partnerships`);
   t.equal(noWhy.statusCode, 422);
-  const ended = await cathsBrowser.post(`${setup}/partnerships/${other}/ending`, { reason: 'The two merged' }, `${setup}/partnerships`);
+  t.match(noWhy.body, new RegExp(`id="f-reason-${other}-error"[^>]*>.*Say why the partnership ends`), 'beside its own field');
+  const ended = await cathsBrowser.post(`${setup}/partnerships/${other}/ending`, { [`reason-${other}`]: 'The two merged' }, `${setup}/partnerships`);
   t.equal(ended.statusCode, 303);
   t.match((await cathsBrowser.get(`${setup}/partnerships`)).body, /Ended/);
 });

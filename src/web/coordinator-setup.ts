@@ -106,24 +106,14 @@ function setupLinks(m: Membership) {
   ];
 }
 
-/** What a person approved to join takes on: always a member, and perhaps one more role. */
-const approvalRoles = [
-  { value: 'member', label: 'A member' },
-  { value: 'coordinator', label: 'A member and a coordinator' },
-  { value: 'treasurer', label: 'A member and a treasurer' },
-  { value: 'board', label: 'A member and on the board' },
-  { value: 'mentor', label: 'A member and a learning mentor' },
-  { value: 'family', label: 'A member, as family of someone in the network' },
-] as const;
-
-/** Every role a member may hold, as the boxes to tick. */
+/** Every role a member may hold, as the boxes to tick, and as what a person approved to join takes on. */
 const roleNames = [
-  { value: 'member', label: 'Member' },
-  { value: 'coordinator', label: 'Coordinator' },
-  { value: 'treasurer', label: 'Treasurer' },
-  { value: 'board', label: 'Board' },
-  { value: 'mentor', label: 'Learning mentor' },
-  { value: 'family', label: 'Family of someone in the network' },
+  { value: 'member', label: 'Member', joining: 'A member' },
+  { value: 'coordinator', label: 'Coordinator', joining: 'A member and a coordinator' },
+  { value: 'treasurer', label: 'Treasurer', joining: 'A member and a treasurer' },
+  { value: 'board', label: 'Board', joining: 'A member and on the board' },
+  { value: 'mentor', label: 'Learning mentor', joining: 'A member and a learning mentor' },
+  { value: 'family', label: 'Family of someone in the network', joining: 'A member, as family of someone in the network' },
 ] as const;
 
 const isCoordinator = (m: Membership) => m.status === 'active' && m.roles.includes('coordinator');
@@ -436,7 +426,7 @@ export const coordinatorSetupJourney: Journey = {
         crumbs: crumbs(m),
         hasErrors: hasErrors(state),
         body: html`${errorSummary(state)}<p>${nameOf(person)} has asked to join ${m.networkName ?? 'this network'}. Once approved, they are a member at once.</p>
-          ${form(`${home(m.networkId)}/people/${personId}/approve`, state, page.csrfToken, radioField(state, { name: 'role', label: 'What will they do?', options: approvalRoles.map((r) => ({ value: r.value, label: r.label })) }), `Approve ${nameOf(person)}`)}
+          ${form(`${home(m.networkId)}/people/${personId}/approve`, state, page.csrfToken, radioField(state, { name: 'role', label: 'What will they do?', options: roleNames.map((r) => ({ value: r.value, label: r.joining })) }), `Approve ${nameOf(person)}`)}
           <p><a href="${home(m.networkId)}/people">Back to people, without approving</a></p>`,
       });
     };
@@ -449,7 +439,7 @@ export const coordinatorSetupJourney: Journey = {
     app.post(`${base}/people/:personId/approve`, { schema: { hide: true } }, async (request, reply) => {
       const { page, m, params } = await coordinating(request, reply);
       const state = posted(request.body);
-      const role = readChoice(state, 'role', approvalRoles.map((r) => r.value), 'Choose what they will do');
+      const role = readChoice(state, 'role', roleNames.map((r) => r.value), 'Choose what they will do');
       return submit<{ position: number }>(
         page,
         state,
@@ -583,7 +573,7 @@ export const coordinatorSetupJourney: Journey = {
                 (p) => html`<section aria-labelledby="p-${p.partnerNetworkId}"><h2 id="p-${p.partnerNetworkId}">${p.partnerName}</h2>
                   <p>${p.status === 'active' ? 'In partnership.' : p.status === 'ended' ? 'Ended.' : p.proposedBy === 'partner' ? 'They proposed a partnership: accept it to begin.' : 'Proposed: waiting for their coordinator to accept.'}</p>
                   ${p.status === 'proposed' && p.proposedBy === 'partner' ? act(p, 'acceptance', `Accept the partnership with ${p.partnerName}`) : html``}
-                  ${p.status === 'active' ? act(p, 'ending', `End the partnership with ${p.partnerName}`, textArea(formState(), { name: 'reason', label: `Why end it with ${p.partnerName}?` })) : html``}</section>`,
+                  ${p.status === 'active' ? act(p, 'ending', `End the partnership with ${p.partnerName}`, textArea(state, { name: `reason-${p.partnerNetworkId}`, label: `Why end it with ${p.partnerName}?` })) : html``}</section>`,
               )}`}
           <h2>Propose a partnership</h2>
           ${form(
@@ -617,19 +607,20 @@ export const coordinatorSetupJourney: Journey = {
       );
     });
 
+    // Each partnership's reason has a field of its own, so that a refusal is shown beside the right one.
     for (const [what, body] of [
-      ['acceptance', (_s: FormState) => undefined],
-      ['ending', (s: FormState) => ({ reason: readText(s, 'reason', 'Say why the partnership ends') })],
+      ['acceptance', (_s: FormState, _partner: string) => undefined],
+      ['ending', (s: FormState, partner: string) => ({ reason: readText(s, `reason-${partner}`, 'Say why the partnership ends') })],
     ] as const) {
       app.post(`${base}/partnerships/:partnerNetworkId/${what}`, { schema: { hide: true } }, async (request, reply) => {
         const { page, m, params } = await coordinating(request, reply);
         const state = posted(request.body);
-        const sent = body(state);
+        const sent = body(state, params.partnerNetworkId!);
         return submit<{ position: number }>(
           page,
           state,
           () => page.api.send('POST', `/networks/${m.networkId}/partnerships/${params.partnerNetworkId}/${what}`, sent, { key: state.values._key! }),
-          {},
+          { reason: `reason-${params.partnerNetworkId}` },
           (s) => partnershipsPage(page, m, s),
           (answer) => `${home(m.networkId)}/partnerships/changed?after=${answer.position}`,
         );
