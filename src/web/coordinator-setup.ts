@@ -385,7 +385,7 @@ export const coordinatorSetupJourney: Journey = {
           <h2>Members without an account</h2>
           ${withoutAccount.length === 0
             ? html`<p>Every member has an account of their own.</p>`
-            : html`<p>A code lets one of them choose an email and a password, at ${'/claim'} on this site, and sign in themselves. A new code replaces any earlier one.</p>
+            : html`<p>A code lets one of them choose an email and a password at <strong>/claim</strong> on this site, then sign in themselves. A new code replaces any earlier one.</p>
               <ul class="actions">${withoutAccount.map((p) => html`<li>${form(`${home(m.networkId)}/people/${p.personId}/way-in`, formState(), page.csrfToken, html``, `Give ${nameOf(p)} a code`, { cls: 'inline', buttonClass: 'secondary' })}</li>`)}</ul>`}`,
       });
     };

@@ -88,7 +88,8 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
             html`${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}${textField(state, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}`,
             'Sign in',
           )}
-          <p>No account? <a href="/sign-up">Create an account</a>, or ask your coordinator: they can record what you do for you, or help you set one up.</p>`,
+          <p>No account? <a href="/sign-up">Create an account</a>, or ask your coordinator: they can record what you do for you, or help you set one up.</p>
+          <p>Did your coordinator give you a code? <a href="/claim">Set up your account with it</a>.</p>`,
         state.general || Object.keys(state.errors).length > 0 ? 422 : 200,
         Object.keys(state.errors).length > 0 || state.general !== undefined,
       );
