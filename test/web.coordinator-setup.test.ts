@@ -90,7 +90,8 @@ if (served) {
     const code = await page.locator('.panel strong').innerText();
 
     const walters = await freshPage(browser, url);
-    await walters.goto('/claim');
+    await walters.goto('/sign-in');
+    await press(walters, walters.getByRole('link', { name: 'Set up your account with it' }));
     await typeInto(walters, walters.getByLabel('Your code'), code);
     await typeInto(walters, walters.getByLabel('Email address'), 'walter@example.org');
     await typeInto(walters, walters.getByLabel('Choose a password'), 'short');
