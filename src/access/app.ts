@@ -430,12 +430,14 @@ export async function careCheck(deps: Deps, caller: Caller, input: { networkId: 
   return { allowed: reason === null, reason };
 }
 
-/** A network's members, with roles and who approved them. */
+/** A network's members, with roles, who approved them and whether they have an account. */
 export async function members(deps: Deps, input: { networkId: string }) {
   const rows = await deps.database.db
     .selectFrom('memberships')
     .leftJoin('people', 'people.person_id', 'memberships.person_id')
+    .leftJoin('credentials', 'credentials.person_id', 'memberships.person_id')
     .select(['memberships.person_id', 'people.name', 'people.erased', 'people.needs_safeguarding', 'memberships.status', 'memberships.roles', 'memberships.approved_by', 'memberships.approved_at', 'memberships.dbs_expires_on'])
+    .select('credentials.person_id as credential')
     .where('memberships.network_id', '=', input.networkId)
     .orderBy('people.name')
     .execute();
@@ -448,6 +450,8 @@ export async function members(deps: Deps, input: { networkId: string }) {
     approvedAt: r.approved_at,
     dbsExpiresOn: r.dbs_expires_on,
     needsSafeguarding: r.needs_safeguarding ?? false,
+    // A member recorded without an account is given a way in; one with an account signs in.
+    hasAccount: r.credential !== null,
   }));
 }
 

@@ -10,7 +10,7 @@ import { SESSION_COOKIE } from '../access/sessions.ts';
 import { signedIn } from '../access/guard.ts';
 import * as access from '../access/app.ts';
 import { makeProblem, sendProblem } from './problem.ts';
-import { waitForProjections, writeResult } from './reads.ts';
+import { readAfter, waitForProjections, writeResult } from './reads.ts';
 import { id, name } from '../bounds.ts';
 
 const password = z.string().min(12, 'must be at least 12 characters').max(200);
@@ -117,6 +117,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'signed-in' } },
         schema: {
           summary: 'Who I am, and the networks I belong to',
+          querystring: readAfter,
           response: {
             200: z.object({
               personId: id(),
@@ -126,7 +127,10 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
           },
         },
       },
-      async (request) => access.me(hearth, request.caller),
+      async (request, reply) => {
+        if (!(await waitForProjections(hearth, reply, ['people', 'memberships', 'networks'], request.query.after))) return reply;
+        return access.me(hearth, request.caller);
+      },
     );
 
     app.get(

@@ -26,6 +26,7 @@ const member = z.object({
   approvedAt: z.string().nullable(),
   dbsExpiresOn: z.string().nullable(),
   needsSafeguarding: z.boolean(),
+  hasAccount: z.boolean().describe('Whether they sign in themselves; a member without an account can be given a claim code'),
 });
 
 export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -193,7 +194,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       '/networks/:networkId/members',
       {
         config: { guard: { who: ['coordinator'] } },
-        schema: { summary: 'Members, with their roles and who approved them (coordinators)', params: networkParams, querystring: readAfter, response: { 200: z.object({ items: z.array(member) }) } },
+        schema: { summary: 'Members, with their roles, who approved them and whether they have an account (coordinators)', params: networkParams, querystring: readAfter, response: { 200: z.object({ items: z.array(member) }) } },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;

@@ -37,7 +37,7 @@ export class Api {
     return headers;
   }
 
-  private async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, extra: Record<string, string>): Promise<Answer<T> & { setCookie?: string | string[] }> {
+  private async call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, extra: Record<string, string>): Promise<Answer<T> & { setCookie?: string | string[] }> {
     const res = await this.app.inject({
       method,
       url: `/api/v1${path}`,
@@ -63,7 +63,7 @@ export class Api {
   }
 
   /** A command from a form: the answer, or the problem to show beside the form's fields. */
-  send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, { key, onBehalfOf }: SendOptions) {
+  send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, { key, onBehalfOf }: SendOptions) {
     return this.call<T>(method, path, body, { 'idempotency-key': key, ...(onBehalfOf ? { 'on-behalf-of': onBehalfOf } : {}) });
   }
 }

@@ -32,14 +32,14 @@ interface Account {
 /** The most hours a limit may be typed as: far beyond any scheme's, and well inside what is stored. */
 const MOST_HOURS = 10_000;
 
-const signed = (minutes: number) => (minutes === 0 ? 'zero' : minutes < 0 ? `minus ${hoursAndMinutes(minutes)}` : hoursAndMinutes(minutes));
+export const signed = (minutes: number) => (minutes === 0 ? 'zero' : minutes < 0 ? `minus ${hoursAndMinutes(minutes)}` : hoursAndMinutes(minutes));
 const limitsWords = (a: Pick<Account, 'lowerMinutes' | 'upperMinutes'>) => `from ${signed(a.lowerMinutes)} to ${signed(a.upperMinutes)}`;
 /** The limit on the side the balance is on: the one it can run into. */
 const nearestLimit = (a: Account) => (a.balanceMinutes < 0 ? a.lowerMinutes : a.upperMinutes);
 const nameOf = (m: Member | undefined) => m?.name ?? 'This person';
 
 /** A limit as hours and minutes; unlike a length of time, zero is a limit one may set. */
-function readLimit(state: FormState, name: string, missing: string): number | undefined {
+export function readLimit(state: FormState, name: string, missing: string): number | undefined {
   const hours = state.values[`${name}-hours`] ?? '';
   const minutes = state.values[`${name}-minutes`] ?? '';
   if (!hours && !minutes) return void (state.errors[name] = missing);
@@ -49,7 +49,7 @@ function readLimit(state: FormState, name: string, missing: string): number | un
   return Number(hours || 0) * 60 + Number(minutes || 0);
 }
 
-const limitValues = (name: string, minutes: number): Values => ({ [`${name}-hours`]: String(Math.floor(Math.abs(minutes) / 60)), [`${name}-minutes`]: String(Math.abs(minutes) % 60) });
+export const limitValues = (name: string, minutes: number): Values => ({ [`${name}-hours`]: String(Math.floor(Math.abs(minutes) / 60)), [`${name}-minutes`]: String(Math.abs(minutes) % 60) });
 
 const notFound = (detail: string) => new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail });
 

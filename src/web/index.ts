@@ -20,6 +20,7 @@ import { careBankJourney } from './carebank.ts';
 import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
 import { notificationPages, waitingPanel } from './notifications.ts';
+import { coordinatorSetupJourney } from './coordinator-setup.ts';
 
 export interface Link {
   href: string;
@@ -33,6 +34,7 @@ export interface Journey {
 }
 
 const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney];
+journeys.push(coordinatorSetupJourney);
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',
@@ -45,7 +47,7 @@ const kindNames: Record<string, string> = {
 const localPath = (next: unknown) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/');
 
 /** A page outside any network: signing in, or an error, with the way to sign out when signed in. */
-function bare(reply: FastifyReply, title: string, body: ReturnType<typeof html>, status = 200, hasErrors = false) {
+export function bare(reply: FastifyReply, title: string, body: ReturnType<typeof html>, status = 200, hasErrors = false) {
   const principal = reply.request.principal;
   const who = principal?.kind === 'cookie' ? { csrfToken: principal.csrfToken } : undefined;
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(layout({ title, body, hasErrors, who }));
@@ -87,7 +89,8 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
             html`${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}${textField(state, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}`,
             'Sign in',
           )}
-          <p>No account? <a href="/sign-up">Create an account</a>, or ask your coordinator: they can record what you do for you, or help you set one up.</p>`,
+          <p>No account? <a href="/sign-up">Create an account</a>, or ask your coordinator: they can record what you do for you, or help you set one up.</p>
+          <p>Did your coordinator give you a code? <a href="/claim">Set up your account with it</a>.</p>`,
         state.general || Object.keys(state.errors).length > 0 ? 422 : 200,
         Object.keys(state.errors).length > 0 || state.general !== undefined,
       );
@@ -161,8 +164,9 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
         title: 'Your networks',
         body: html`${waitingForYou}${networks.length === 0 ? html`<p>You are not a member of a network yet. Ask your coordinator to invite you.</p>` : html``}
           ${networks.map((m) => networkSection(m))}
-          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? 'you have been invited' : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
-          <p><a href="/notifications">Choose which emails Hearth sends you</a></p>`,
+          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? html`you have been invited. <a href="/networks/${m.networkId}/invitation">Look at the invitation<span class="visually-hidden"> to ${m.networkName ?? 'the network'}</span></a>` : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
+          <p><a href="/notifications">Choose which emails Hearth sends you</a></p>
+          <p><a href="/networks/new">Open a new network</a></p>`,
       });
     });
 
