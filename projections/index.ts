@@ -10,11 +10,12 @@ import { carebankProjection } from './carebank.ts';
 import { poolsProjection } from './pools.ts';
 import { vouchersProjection } from './vouchers.ts';
 import { coopProjection } from './coop.ts';
+import { passwordResetsProjection } from './password-resets.ts';
 
 export interface ProjectionDependencies {
   vault: PersonalDataVault;
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection, passwordResetsProjection];
 }

@@ -505,7 +505,13 @@ export interface CoopProposalPaymentsTable {
   paid_by: string;
 }
 
+export interface PasswordResetsTable {
+  reset_id: string;
+  person_id: string;
+}
+
 export interface Tables {
+  password_resets: PasswordResetsTable;
   vouchers: VouchersTable;
   learning_sessions: LearningSessionsTable;
   voucher_redemptions: VoucherRedemptionsTable;
