@@ -13,12 +13,14 @@ import { Api, ReadFailed } from './api.ts';
 import { layout } from './layout.ts';
 import { errorSummary, form, formState, hasErrors, posted, readText, refusedBy, textField, type FormState } from './forms.ts';
 import { pageFor, type Membership } from './page.ts';
+import { ukTime } from './words.ts';
 import { memberJourney } from './timebank.ts';
 import { familyJourney, mentorJourney } from './vouchers.ts';
 import { coordinatorJourney } from './coordinator.ts';
 import { careBankJourney } from './carebank.ts';
 import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
+import { accountPages } from './account.ts';
 
 export interface Link {
   href: string;
@@ -44,7 +46,7 @@ const kindNames: Record<string, string> = {
 const localPath = (next: unknown) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/');
 
 /** A page outside any network: signing in, or an error, with the way to sign out when signed in. */
-function bare(reply: FastifyReply, title: string, body: ReturnType<typeof html>, status = 200, hasErrors = false) {
+export function bare(reply: FastifyReply, title: string, body: ReturnType<typeof html>, status = 200, hasErrors = false) {
   const principal = reply.request.principal;
   const who = principal?.kind === 'cookie' ? { csrfToken: principal.csrfToken } : undefined;
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(layout({ title, body, hasErrors, who }));
@@ -86,6 +88,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
             html`${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}${textField(state, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}`,
             'Sign in',
           )}
+          <p><a href="/forgotten-password">Forgotten your password?</a></p>
           <p>No account? <a href="/sign-up">Create an account</a>, or ask your coordinator: they can record what you do for you, or help you set one up.</p>`,
         state.general || Object.keys(state.errors).length > 0 ? 422 : 200,
         Object.keys(state.errors).length > 0 || state.general !== undefined,
@@ -106,6 +109,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
       const password = readText(state, 'password', 'Enter your password', 200);
       if (!email || !password) return signInPage(reply, state);
       const answer = await new Api(app, request).send('POST', '/sessions', { email, password, kind: 'cookie' }, { key: state.values._key ?? 'sign-in' });
+      if (!answer.ok && answer.status === 429) return signInPage(reply, lockedOut(state, answer.problem.retryAfterSeconds));
       if (!answer.ok) return signInPage(reply, refusedBy(state, answer.problem));
       if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
       return reply.redirect(localPath(state.values.next), 303);
@@ -170,7 +174,15 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
     });
 
     for (const journey of journeys) await app.register(journey.routes(hearth));
+    await app.register(accountPages(hearth));
   };
+}
+
+/** After too many wrong passwords: when they may try again, and the ways in that do not wait. */
+function lockedOut(state: FormState, retryAfterSeconds: unknown): FormState {
+  const seconds = typeof retryAfterSeconds === 'number' ? retryAfterSeconds : 15 * 60;
+  state.general = `Too many tries to sign in. You can try again after ${ukTime(new Date(Date.now() + seconds * 1000).toISOString())}. Or set a new password now with "Forgotten your password?" below, or ask your coordinator for a reset code.`;
+  return state;
 }
 
 function networkActions(m: Membership) {
