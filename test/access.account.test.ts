@@ -15,6 +15,7 @@ import { resetCode } from '../src/access/reset.ts';
 import { fixedClock } from '../src/clock.ts';
 import type { Deps } from '../src/access/caller.ts';
 import { confirmExchange, logExchange } from '../src/timebank/app.ts';
+import { giveVoucher } from '../src/vouchers/app.ts';
 import { Forbidden } from '../src/access/guard.ts';
 
 const spec = specFor(personDecider);
@@ -180,6 +181,9 @@ t.test('subject access: everything in each network, and nobody else', async (t) 
   const inKirkstall = await logged(kirkstall, gwen, hal, 'Took Hal to the market');
   const inHorsforth = await logged(horsforth, ivy, gwen, 'Ivy mended my fence');
   const others = await logged(horsforth, ivy, jack, 'Jack\u2019s garden, nothing to do with Gwen');
+  const gift = { value: { kind: 'amount' as const, pence: 4_000 }, occasion: 'Birthday' };
+  const { voucherId: gwensGift } = await giveVoucher(hearth, callerFor(gwen), { networkId: horsforth, learnerId: ivy, ...gift, message: 'With love from Gwen' });
+  const { voucherId: jacksGift } = await giveVoucher(hearth, callerFor(jack), { networkId: horsforth, learnerId: ivy, ...gift, message: 'From Jack' });
   await settled();
 
   const exported = await access.exportPerson(hearth, callerFor(gwen), { personId: gwen });
@@ -192,5 +196,7 @@ t.test('subject access: everything in each network, and nobody else', async (t) 
   t.notOk(text.includes(others), "another member's exchange is not there");
   t.notOk(text.includes('nothing to do with Gwen'), "nor its description");
   t.notOk(text.includes(jack), 'Jack is not named at all');
+  t.same(exported.vouchers.given.map((v) => [v.voucherId, v.message]), [[gwensGift, 'With love from Gwen']], 'the voucher she gave, with her message');
+  t.notOk(text.includes(jacksGift), "another giver's voucher to the same learner is not there");
   t.ok(exported.history.length > 0, 'and what was done in her name');
 });
