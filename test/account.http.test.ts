@@ -3,7 +3,10 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { json, openApp, send, setUp, signUp, type Person } from './support/http.ts';
-import { testAddress } from './support/hearth.ts';
+import { testAddress, testHearth } from './support/hearth.ts';
+import { freshPglite } from './support/db.ts';
+import { buildApp } from '../src/http/app.ts';
+import { createLogger } from '../src/log.ts';
 import { resetCode } from '../src/access/reset.ts';
 
 const { hearth, app, close } = await openApp();
@@ -145,4 +148,14 @@ t.test('the pages: own account, details, data and download; a coordinator gives 
   t.equal(given.statusCode, 200);
   t.match(given.body, /class="figure"[^>]*>[A-Z2-9]{3}-[A-Z2-9]{3}-[A-Z2-9]{3}-[A-Z2-9]{3}</, 'the code, to read out or print');
   t.equal((await ann_.get(`/networks/${network}/members/${cath.personId}/reset-code`)).statusCode, 403, 'not for a member who does not coordinate');
+});
+
+t.test("a reset link's code never reaches the log", async (t) => {
+  const lines: string[] = [];
+  const quiet = await testHearth(await freshPglite(), {}, createLogger('info', { write: (line: string) => void lines.push(line) }));
+  const logged = await buildApp(quiet);
+  t.teardown(async () => { await logged.close(); await quiet.close(); });
+  await logged.inject({ method: 'GET', url: '/reset-password?reset=0190f0a0-0000-7000-8000-000000000001&code=SECRETCODE123' });
+  t.ok(lines.some((l) => l.includes('/reset-password?reset=')), 'the request is logged');
+  t.notOk(lines.some((l) => l.includes('SECRETCODE123')), 'without its code');
 });

@@ -109,7 +109,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
       const password = readText(state, 'password', 'Enter your password', 200);
       if (!email || !password) return signInPage(reply, state);
       const answer = await new Api(app, request).send('POST', '/sessions', { email, password, kind: 'cookie' }, { key: state.values._key ?? 'sign-in' });
-      if (!answer.ok && answer.status === 429) return signInPage(reply, lockedOut(state, answer.problem.retryAfterSeconds));
+      if (!answer.ok && answer.status === 429) return signInPage(reply, lockedOut(state, hearth.clock.now(), answer.problem.retryAfterSeconds));
       if (!answer.ok) return signInPage(reply, refusedBy(state, answer.problem));
       if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
       return reply.redirect(localPath(state.values.next), 303);
@@ -179,9 +179,9 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
 }
 
 /** After too many wrong passwords: when they may try again, and the ways in that do not wait. */
-function lockedOut(state: FormState, retryAfterSeconds: unknown): FormState {
+function lockedOut(state: FormState, now: Date, retryAfterSeconds: unknown): FormState {
   const seconds = typeof retryAfterSeconds === 'number' ? retryAfterSeconds : 15 * 60;
-  state.general = `Too many tries to sign in. You can try again after ${ukTime(new Date(Date.now() + seconds * 1000).toISOString())}. Or set a new password now with "Forgotten your password?" below, or ask your coordinator for a reset code.`;
+  state.general = `Too many tries to sign in. You can try again after ${ukTime(new Date(now.getTime() + seconds * 1000).toISOString())}. Or set a new password now with "Forgotten your password?" below, or ask your coordinator for a reset code.`;
   return state;
 }
 
