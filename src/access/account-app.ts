@@ -53,13 +53,13 @@ export async function changeDetails(deps: Deps, caller: Caller, input: { details
 
 /**
  * What the ledger holds of a person's doings, in every network: time-bank exchanges and
- * statements, care banked and claimed, pool money attributed to them, co-op shares, dividends and
+ * statements, care banked and claimed (care logged and not yet confirmed is in the history only), pool money attributed to them, co-op shares, dividends and
  * votes (never the choice of a secret ballot, which Hearth does not keep), and learning vouchers
- * given, received and redeemed. Only rows naming the person are read.
+ * given, received and redeemed, and learning sessions led or attended. Only rows naming the person are read.
  */
 export async function holdingsOf(deps: Deps, personId: string) {
   const { db } = deps.database;
-  const [exchanges, timebankEntries, timebankAccounts, careEntries, poolPostings, poolPayments, coopMembers, coopShares, coopApplications, coopWithdrawals, coopAllocations, ballots, proxies, given, received, sessions] =
+  const [exchanges, timebankEntries, timebankAccounts, careEntries, poolPostings, poolPayments, coopMembers, coopShares, coopApplications, coopWithdrawals, coopAllocations, ballots, proxies, given, received, sessions, attended] =
     await Promise.all([
       db.selectFrom('timebank_exchanges').selectAll().where((eb) => eb.or([eb('provider_id', '=', personId), eb('receiver_id', '=', personId), eb('logged_by', '=', personId)])).orderBy('position').execute(),
       db.selectFrom('timebank_entries').selectAll().where('holder', '=', personId).orderBy('position').execute(),
@@ -77,6 +77,7 @@ export async function holdingsOf(deps: Deps, personId: string) {
       db.selectFrom('vouchers').selectAll().where('giver_id', '=', personId).execute(),
       db.selectFrom('vouchers').selectAll().where('learner_id', '=', personId).execute(),
       db.selectFrom('learning_sessions').selectAll().where('mentor_id', '=', personId).execute(),
+      db.selectFrom('learning_sessions').selectAll().where(sql<boolean>`shares @> ${JSON.stringify([{ learnerId: personId }])}::jsonb`).execute(),
     ]);
   const voucherIds = [...given, ...received].map((v) => v.voucher_id);
   const redemptions = voucherIds.length === 0 ? [] : await db.selectFrom('voucher_redemptions').selectAll().where('voucher_id', 'in', voucherIds).execute();
@@ -119,6 +120,8 @@ export async function holdingsOf(deps: Deps, personId: string) {
       given: await Promise.all(given.map(voucher)),
       received: await Promise.all(received.map(voucher)),
       sessionsGiven: sessions.map((s) => ({ networkId: s.network_id, sessionId: s.session_id, activity: s.activity, startsAt: s.starts_at, feePence: Number(s.fee_pence) })),
+      // Only their own share of a group session's fee: the other learners are not theirs to see.
+      sessionsAttended: attended.map((s) => ({ networkId: s.network_id, sessionId: s.session_id, mentorId: s.mentor_id, activity: s.activity, startsAt: s.starts_at, sharePence: s.shares.filter((x) => x.learnerId === personId).reduce((sum, x) => sum + x.pence, 0) })),
     },
   };
 }

@@ -316,7 +316,7 @@ interface Export {
   carebank: Array<{ networkId: string; date: string; minutes: number; kind: string }>;
   pools: { attributed: Array<{ poolName: string; date: string; account: string; pence: number }>; payments: Array<{ payee: string; purpose: string; submittedOn: string; benefitPence: number; status: string }> };
   coop: { shareMovements: Array<{ networkId: string; date: string; kind: string; pence: number }>; votes: Array<{ title: string; castAt: string; secret: boolean; choice: string | null }> } & Record<string, unknown[]>;
-  vouchers: { given: Array<{ occasion: string; boughtOn: string; status: string }>; received: Array<{ occasion: string; boughtOn: string; status: string }>; sessionsGiven: Array<{ activity: string; startsAt: string }> };
+  vouchers: { given: Array<{ occasion: string; boughtOn: string; status: string }>; received: Array<{ occasion: string; boughtOn: string; status: string }>; sessionsGiven: Array<{ activity: string; startsAt: string }>; sessionsAttended: Array<{ activity: string; startsAt: string; sharePence: number }> };
   history: Array<{ type: string; recordedAt: string; actor: string; onBehalfOf: string | null }>;
 }
 
@@ -352,6 +352,7 @@ function dataBody(x: Export): Html {
     ${table('Vouchers you gave', ['Bought', 'Occasion', 'Status'], x.vouchers.given.map((v) => [t(longDate(v.boughtOn)), t(v.occasion), t(v.status)]))}
     ${table('Vouchers given to you', ['Bought', 'Occasion', 'Status'], x.vouchers.received.map((v) => [t(longDate(v.boughtOn)), t(v.occasion), t(v.status)]))}
     ${table('Sessions you led', ['When', 'Activity'], x.vouchers.sessionsGiven.map((s) => [t(longDate(s.startsAt.slice(0, 10))), t(s.activity)]))}
+    ${table('Sessions you attended', ['When', 'Activity', 'Your share of the fee'], x.vouchers.sessionsAttended.map((s) => [t(longDate(s.startsAt.slice(0, 10))), t(s.activity), t(formatPence(s.sharePence))]))}
     <h2>Sign-ins</h2>
     ${x.account ? html`<p>Password last changed ${longDate(String(x.account.passwordLastChanged).slice(0, 10))}.</p>${table('Sessions open now', ['Kind', 'Since', 'Until'], x.account.sessions.map((s) => [t(s.kind === 'cookie' ? 'these pages' : 'the API'), t(longDate(String(s.created_at).slice(0, 10))), t(longDate(String(s.expires_at).slice(0, 10)))]))}` : html`<p>You have no account to sign in with.</p>`}
     <h2>What was done, and by whom</h2>
