@@ -511,7 +511,6 @@ export interface PasswordResetsTable {
 }
 
 export interface Tables {
-  password_resets: PasswordResetsTable;
   vouchers: VouchersTable;
   learning_sessions: LearningSessionsTable;
   voucher_redemptions: VoucherRedemptionsTable;
@@ -560,4 +559,5 @@ export interface Tables {
   idempotency_keys: IdempotencyKeysTable;
   networks: NetworksTable;
   event_type_counts: EventTypeCountsTable;
+  password_resets: PasswordResetsTable;
 }
