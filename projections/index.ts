@@ -11,11 +11,12 @@ import { poolsProjection } from './pools.ts';
 import { vouchersProjection } from './vouchers.ts';
 import { coopProjection } from './coop.ts';
 import { notificationsProjection } from './notifications.ts';
+import { passwordResetsProjection } from './password-resets.ts';
 
 export interface ProjectionDependencies {
   vault: PersonalDataVault;
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection, notificationsProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection, notificationsProjection, passwordResetsProjection];
 }

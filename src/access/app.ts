@@ -20,6 +20,7 @@ import { actFor, coordinatedBy, mayReach } from './guard.ts';
 import { reachRefusal, type Reach } from './consent.ts';
 import { careRefusal } from './safeguarding.ts';
 import { networkDecider, networkStream } from '../networks/network.ts';
+import { holdingsOf } from './account-app.ts';
 
 export interface Written {
   revision: number;
@@ -216,7 +217,7 @@ export async function exportPerson(deps: Deps, caller: Caller, input: { personId
   const { found, details } = await detailsOf(deps, personId);
   if (!found) throw new Rejection('person-not-found', 'There is no such person.', 404, 'personId');
   const person = await db.selectFrom('people').selectAll().where('person_id', '=', personId).executeTakeFirst();
-  const memberships = await db.selectFrom('memberships').selectAll().where('person_id', '=', personId).execute();
+  const memberships = await db.selectFrom('memberships').leftJoin('networks', 'networks.network_id', 'memberships.network_id').selectAll('memberships').select(['networks.name as network_name', 'networks.kind as network_kind']).where('person_id', '=', personId).execute();
   const account = await db.selectFrom('credentials').select('updated_at').where('person_id', '=', personId).executeTakeFirst();
   const sessions = await db.selectFrom('sessions').select(['kind', 'created_at', 'expires_at']).where('person_id', '=', personId).execute();
   return {
@@ -228,12 +229,15 @@ export async function exportPerson(deps: Deps, caller: Caller, input: { personId
     account: account ? { passwordLastChanged: account.updated_at, sessions } : null,
     memberships: memberships.map((m) => ({
       networkId: m.network_id,
+      networkName: m.network_name,
+      networkKind: m.network_kind,
       status: m.status,
       roles: m.roles,
       approvedBy: m.approved_by,
       approvedAt: m.approved_at,
       dbsCheck: m.dbs_type ? { type: m.dbs_type, expiresOn: m.dbs_expires_on } : null,
     })),
+    ...(await holdingsOf(deps, personId)),
     history: await historyOf(deps, personId),
   };
 }

@@ -60,11 +60,20 @@ export type PersonCommand =
   | { type: 'ErasePerson'; personId: string; now: string }
   | { type: 'RecordNetworkJoined'; personId: string; networkId: string }
   | { type: 'ClaimAccount'; personId: string; now: string }
-  | { type: 'IssuePasswordReset'; personId: string; resetId: string; via: 'email' | 'coordinator'; issuedBy?: string; expiresAt: string };
+  | { type: 'IssuePasswordReset'; personId: string; resetId: string; via: 'email' | 'coordinator'; issuedBy?: string; expiresAt: string }
+  /** The code of this reset was checked by the caller, who holds the secret; the decider says whether the reset still holds. */
+  | { type: 'ResetPassword'; personId: string; resetId: string; now: string };
+
+/** The one reset that can still set a password: the latest issued, until a password is set. */
+export interface PendingReset {
+  resetId: string;
+  via: 'email' | 'coordinator';
+  expiresAt: string;
+}
 
 export type PersonState =
   | { status: 'none' }
-  | { status: 'active'; hasAccount: boolean; needsSafeguarding: boolean; networks: string[]; recordedIn: string | null }
+  | { status: 'active'; hasAccount: boolean; needsSafeguarding: boolean; networks: string[]; recordedIn: string | null; reset?: PendingReset }
   /** What is left: ids only, so that what they belonged to (and who may see what is left) still holds. */
   | { status: 'erased'; networks: string[]; recordedIn: string | null };
 
@@ -85,9 +94,14 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
         return state.status === 'active' ? { ...state, needsSafeguarding: event.data.needsSafeguarding } : state;
       case 'access.PersonErased':
         return { status: 'erased', networks: state.status === 'active' ? state.networks : [], recordedIn: state.status === 'active' ? state.recordedIn : null };
-      case 'access.PersonalDetailsChanged':
-      case 'access.PasswordChanged':
       case 'access.PasswordResetIssued':
+        return state.status === 'active' ? { ...state, reset: { resetId: event.data.resetId, via: event.data.via, expiresAt: event.data.expiresAt } } : state;
+      case 'access.PasswordChanged': {
+        if (state.status !== 'active' || state.reset === undefined) return state;
+        const { reset: _used, ...rest } = state;
+        return rest;
+      }
+      case 'access.PersonalDetailsChanged':
         return state;
     }
   },
@@ -121,6 +135,12 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
         if (!state.hasAccount) throw new Rejection('no-account', 'This person has no account yet: give them a way in instead.', 409, 'personId');
         const issuedBy = command.issuedBy === undefined ? {} : { issuedBy: command.issuedBy };
         return [{ type: 'access.PasswordResetIssued', data: { personId: command.personId, resetId: command.resetId, via: command.via, ...issuedBy, expiresAt: command.expiresAt } }];
+      }
+      case 'ResetPassword': {
+        // One message for a reset replaced by a later one and one already used: either way, ask again.
+        if (state.reset?.resetId !== command.resetId) throw new Rejection('reset-not-current', 'This reset has been used or replaced by a later one. Ask for a new one.', 422, 'code');
+        if (Date.parse(state.reset.expiresAt) <= Date.parse(command.now)) throw new Rejection('reset-expired', 'This reset has expired. Ask for a new one.', 422, 'code');
+        return [{ type: 'access.PasswordChanged', data: { personId: command.personId } }];
       }
       case 'RecordNetworkJoined':
         if (state.networks.includes(command.networkId)) return [];

@@ -140,3 +140,54 @@ export async function forgetAccount(db: Db, secret: Buffer, accountHash: string)
   await db.deleteFrom('known_sign_in_addresses').where('account_hash', '=', accountHash).execute();
   await db.deleteFrom('throttle_counts').where('key', '=', accountKey(secret, accountHash)).execute();
 }
+
+const RESET_REQUEST_WINDOW = 60 * 60;
+/** Resets asked for one email: enough for a lost email or two, too few to fill an inbox. */
+const RESET_REQUEST_ACCOUNT_LIMIT = 3;
+const RESET_REQUEST_ADDRESS_LIMIT = 20;
+const RESET_CODE_WINDOW = 15 * 60;
+/** Codes tried for one account: a coordinator's code is short enough to be worth guessing otherwise. */
+const RESET_CODE_ACCOUNT_LIMIT = 10;
+const RESET_CODE_ADDRESS_LIMIT = 20;
+
+/**
+ * Counts a request for a reset link for an email (its lookup, known or not) from an address;
+ * answers the seconds to wait, or 0.
+ */
+export function countResetRequest(db: Db, secret: Buffer, input: { accountHash: string; address: string; now: Date }): Promise<number> {
+  return countAll(
+    db,
+    [
+      { key: hmac(secret, `reset-request:account:${input.accountHash}`), limit: RESET_REQUEST_ACCOUNT_LIMIT, windowSeconds: RESET_REQUEST_WINDOW },
+      { key: hmac(secret, `reset-request:address:${addressHash(secret, input.address)}`), limit: RESET_REQUEST_ADDRESS_LIMIT, windowSeconds: RESET_REQUEST_WINDOW },
+    ],
+    input.now,
+  );
+}
+
+const resetCodeAccountKey = (secret: Buffer, account: string) => hmac(secret, `reset-code:account:${account}`);
+
+/**
+ * Counts a reset code tried for an account (the person, or whatever the code was said to be for)
+ * from an address, before the code is checked; answers the seconds to wait, or 0.
+ */
+export function countResetCode(db: Db, secret: Buffer, input: { account: string; address: string; now: Date }): Promise<number> {
+  return countAll(
+    db,
+    [
+      { key: resetCodeAccountKey(secret, input.account), limit: RESET_CODE_ACCOUNT_LIMIT, windowSeconds: RESET_CODE_WINDOW },
+      { key: hmac(secret, `reset-code:address:${addressHash(secret, input.address)}`), limit: RESET_CODE_ADDRESS_LIMIT, windowSeconds: RESET_CODE_WINDOW },
+    ],
+    input.now,
+  );
+}
+
+/**
+ * A password set with a reset lifts what held the account back: its sign-in lock-out at the
+ * address the reset came from and from elsewhere, and the count of codes tried for it.
+ */
+export async function liftLockOut(db: Db, secret: Buffer, input: { accountHash: string; personId: string; address: string }): Promise<void> {
+  const address = addressHash(secret, input.address);
+  const keys = [hmac(secret, `sign-in:account-address:${input.accountHash}:${address}`), accountKey(secret, input.accountHash), resetCodeAccountKey(secret, input.personId)];
+  await db.deleteFrom('throttle_counts').where('key', 'in', keys).execute();
+}

@@ -545,6 +545,11 @@ export interface NotificationDeliveriesTable {
   last_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+export interface PasswordResetsTable {
+  reset_id: string;
+  person_id: string;
+}
+
 export interface Tables {
   vouchers: VouchersTable;
   learning_sessions: LearningSessionsTable;
@@ -598,4 +603,5 @@ export interface Tables {
   notification_deliveries: NotificationDeliveriesTable;
   notification_roles: NotificationRolesTable;
   notification_subjects: NotificationSubjectsTable;
+  password_resets: PasswordResetsTable;
 }

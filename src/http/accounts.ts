@@ -9,6 +9,9 @@ import { personalDetails } from '../access/person.ts';
 import { SESSION_COOKIE } from '../access/sessions.ts';
 import { signedIn } from '../access/guard.ts';
 import * as access from '../access/app.ts';
+import * as account from '../access/account-app.ts';
+import * as resets from '../access/reset-app.ts';
+import { currentDetails } from '../access/register.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult } from './reads.ts';
 import { id, name } from '../bounds.ts';
@@ -24,11 +27,16 @@ const personParams = z.object({ personId: id() });
 export const SIGN_UP_NEXT =
   'Hearth sends no email. If this email address was new to Hearth, your account is ready: sign in with it and the password you have just chosen. If it already had an account, nothing has changed: sign in with that account\'s own password.';
 
-function tooManyTries(reply: FastifyReply, seconds: number, type: 'too-many-sign-in-attempts' | 'too-many-sign-ups') {
+function tooManyTries(reply: FastifyReply, seconds: number, type: 'too-many-sign-in-attempts' | 'too-many-sign-ups' | 'too-many-reset-requests' | 'too-many-reset-codes') {
   reply.header('retry-after', String(seconds));
   const minutes = Math.ceil(seconds / 60);
-  return sendProblem(reply, makeProblem(type, 429, `Too many tries from here. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then try again.`));
+  return sendProblem(reply, makeProblem(type, 429, `Too many tries from here. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then try again.`, { retryAfterSeconds: seconds }));
 }
+
+/** After asking for a reset link: true whether or not an account uses the address. */
+export const RESET_REQUESTED_NEXT = 'If an account uses that address, we have sent a link; it works for an hour. No email? Ask your coordinator for a reset code.';
+
+const ownDetails = personalDetails.omit({ notes: true });
 
 export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
@@ -111,6 +119,78 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request) => access.changePassword(hearth, request.caller, { ...request.body, tokenHash: signedIn(request).tokenHash }),
     );
 
+    app.post(
+      '/password-resets',
+      {
+        config: { guard: { who: 'anyone', write: true } },
+        schema: {
+          summary: 'Ask for a link to set a new password. The answer is the same whether or not an account uses the email',
+          body: z.strictObject({ email: z.email().max(254) }),
+          response: { 202: z.object({ next: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const done = await resets.requestPasswordReset(hearth, request.caller, { email: request.body.email, address: request.ip });
+        if (done.outcome === 'throttled') return tooManyTries(reply, done.retryAfterSeconds, 'too-many-reset-requests');
+        return reply.code(202).send({ next: RESET_REQUESTED_NEXT });
+      },
+    );
+
+    app.post(
+      '/password-resets/use',
+      {
+        config: { guard: { who: 'anyone', write: true } },
+        schema: {
+          summary: "Set a new password with a reset: the link's reset id, or the email with a coordinator's code. Every session ends",
+          body: z.union([
+            z.strictObject({ resetId: id(), code: name(64), newPassword: password }),
+            z.strictObject({ email: z.email().max(254), code: name(64), newPassword: password }),
+          ]),
+          response: { 200: writeResult },
+        },
+      },
+      async (request, reply) => {
+        const done = await resets.resetPassword(hearth, request.caller, { ...request.body, address: request.ip });
+        if (done.outcome === 'throttled') return tooManyTries(reply, done.retryAfterSeconds, 'too-many-reset-codes');
+        return { revision: done.revision, position: done.position };
+      },
+    );
+
+    app.post(
+      '/networks/:networkId/members/:personId/password-resets',
+      {
+        config: { guard: { who: ['coordinator'], write: true } },
+        schema: {
+          summary: 'A coordinator gives a member a code to set a new password with, to read out or print; good for a day, until a later reset',
+          params: z.object({ networkId: id(), personId: id() }),
+          response: { 201: z.object({ resetId: id(), code: z.string(), expiresAt: z.string(), revision: z.number().int(), position: z.number().int() }) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await resets.issueResetCode(hearth, request.caller, request.params)),
+    );
+
+    app.get(
+      '/me/details',
+      { config: { guard: { who: 'signed-in' } }, schema: { summary: 'My own details as Hearth holds them, to put right', response: { 200: ownDetails } } },
+      async (request) => {
+        const { notes: _kept, ...details } = (await currentDetails(hearth, request.caller.personId)) ?? { name: '' };
+        return details;
+      },
+    );
+
+    app.put(
+      '/me/details',
+      {
+        config: { guard: { who: 'signed-in', write: true } },
+        schema: {
+          summary: 'Put my details right (name, email, phone, date of birth); a new email becomes the one I sign in with',
+          body: ownDetails.strict(),
+          response: { 200: writeResult },
+        },
+      },
+      async (request) => account.changeDetails(hearth, request.caller, { details: request.body }),
+    );
+
     app.get(
       '/me',
       {
@@ -150,7 +230,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         // An export must be whole: wait until the read tables hold everything written so far.
-        if (!(await waitForProjections(hearth, reply, ['people', 'memberships', 'person_history'], await hearth.store.headPosition()))) return reply;
+        if (!(await waitForProjections(hearth, reply, ['people', 'memberships', 'person_history', 'networks', 'timebank', 'carebank', 'pools', 'coop', 'vouchers'], await hearth.store.headPosition()))) return reply;
         const exported = await access.exportPerson(hearth, request.caller, request.params);
         reply.header('content-disposition', `attachment; filename="hearth-${exported.personId}.json"`);
         return exported;

@@ -125,6 +125,7 @@ export const coordinatorJourney: Journey = {
                 <li><a href="${time(a, '/log')}">Record time<span class="visually-hidden"> for ${a.name}</span></a></li>
                 <li><a href="${time(a, '')}">Their balance and exchanges<span class="visually-hidden">: ${a.name}</span></a></li>
                 <li><a href="${memberPath(m.networkId, a.personId, 'limits')}">Change limits<span class="visually-hidden"> for ${a.name}</span></a></li>
+                <li><a href="/networks/${m.networkId}/members/${a.personId}/reset-code">Reset code<span class="visually-hidden"> for ${a.name}</span></a></li>
               </ul></td></tr>`,
         )}</tbody></table></div>`;
     }

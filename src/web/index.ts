@@ -13,6 +13,7 @@ import { Api, ReadFailed } from './api.ts';
 import { layout } from './layout.ts';
 import { errorSummary, form, formState, hasErrors, posted, readText, refusedBy, textField, type FormState } from './forms.ts';
 import { pageFor, type Membership } from './page.ts';
+import { ukTime } from './words.ts';
 import { memberJourney } from './timebank.ts';
 import { familyJourney, mentorJourney } from './vouchers.ts';
 import { coordinatorJourney } from './coordinator.ts';
@@ -21,6 +22,7 @@ import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
 import { notificationPages, waitingPanel } from './notifications.ts';
 import { coordinatorSetupJourney } from './coordinator-setup.ts';
+import { accountPages } from './account.ts';
 
 export interface Link {
   href: string;
@@ -89,6 +91,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
             html`${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}${textField(state, { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}`,
             'Sign in',
           )}
+          <p><a href="/forgotten-password">Forgotten your password?</a></p>
           <p>No account? <a href="/sign-up">Create an account</a>, or ask your coordinator: they can record what you do for you, or help you set one up.</p>
           <p>Did your coordinator give you a code? <a href="/claim">Set up your account with it</a>.</p>`,
         state.general || Object.keys(state.errors).length > 0 ? 422 : 200,
@@ -110,6 +113,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
       const password = readText(state, 'password', 'Enter your password', 200);
       if (!email || !password) return signInPage(reply, state);
       const answer = await new Api(app, request).send('POST', '/sessions', { email, password, kind: 'cookie' }, { key: state.values._key ?? 'sign-in' });
+      if (!answer.ok && answer.status === 429) return signInPage(reply, lockedOut(state, hearth.clock.now(), answer.problem.retryAfterSeconds));
       if (!answer.ok) return signInPage(reply, refusedBy(state, answer.problem));
       if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
       return reply.redirect(localPath(state.values.next), 303);
@@ -178,7 +182,15 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
 
     for (const journey of journeys) await app.register(journey.routes(hearth));
     await app.register(notificationPages(hearth));
+    await app.register(accountPages(hearth));
   };
+}
+
+/** After too many wrong passwords: when they may try again, and the ways in that do not wait. */
+function lockedOut(state: FormState, now: Date, retryAfterSeconds: unknown): FormState {
+  const seconds = typeof retryAfterSeconds === 'number' ? retryAfterSeconds : 15 * 60;
+  state.general = `Too many tries to sign in. You can try again after ${ukTime(new Date(now.getTime() + seconds * 1000).toISOString())}. Or set a new password now with "Forgotten your password?" below, or ask your coordinator for a reset code.`;
+  return state;
 }
 
 function networkActions(m: Membership) {

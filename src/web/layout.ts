@@ -17,6 +17,7 @@ const style = `
   header.site a { color: #fff; font-weight: bold; font-size: 1.3rem; text-decoration: none; }
   header.site form { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin: 0; }
   header.site button { background: #fff; color: #0b0c0c; margin: 0; }
+  header.site a.account { font-size: 1rem; text-decoration: underline; }
   .wrap { max-width: 60rem; margin: 0 auto; padding: 0 1rem 3rem; }
   nav.crumbs ol { list-style: none; padding: 0; margin: 1rem 0 0; display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; }
   nav.crumbs li + li::before { content: "›"; margin-right: 0.75rem; }
@@ -90,7 +91,7 @@ export interface Frame {
 
 export function layout({ title, body, who, crumbs = [], hasErrors = false }: Frame): string {
   const signOut = who
-    ? html`<form method="post" action="/sign-out">${who.name ? html`<span>Signed in as ${who.name}</span>` : html``}<input type="hidden" name="_csrf" value="${who.csrfToken}"><button type="submit">Sign out</button></form>`
+    ? html`<form method="post" action="/sign-out">${who.name ? html`<span>Signed in as ${who.name}</span> <a href="/account" class="account">Your account</a>` : html``}<input type="hidden" name="_csrf" value="${who.csrfToken}"><button type="submit">Sign out</button></form>`
     : html``;
   const trail = crumbs.length > 0 ? html`<nav class="crumbs" aria-label="You are here"><ol>${crumbs.map((c) => html`<li><a href="${c.href}">${c.label}</a></li>`)}</ol></nav>` : html``;
   return `<!doctype html>
