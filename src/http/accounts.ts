@@ -21,11 +21,11 @@ const history = z.array(z.object({ position: z.number().int(), type: z.string(),
 const personParams = z.object({ personId: id() });
 
 /**
- * What happens after a sign-up, in words true either way: Hearth sends no email, so it cannot say
- * "check your inbox", and it must not say whether the email already had an account.
+ * What happens after a sign-up, in words true either way: a sign-up sends no email (so there is
+ * no "check your inbox"), and the answer must not say whether the email already had an account.
  */
 export const SIGN_UP_NEXT =
-  'Hearth sends no email. If this email address was new to Hearth, your account is ready: sign in with it and the password you have just chosen. If it already had an account, nothing has changed: sign in with that account\'s own password.';
+  'If this email address was new to Hearth, your account is ready: sign in with it and the password you have just chosen. If it already had an account, nothing has changed: sign in with that account\'s own password, or use "Forgotten your password?" on the sign-in page.';
 
 function tooManyTries(reply: FastifyReply, seconds: number, type: 'too-many-sign-in-attempts' | 'too-many-sign-ups' | 'too-many-reset-requests' | 'too-many-reset-codes') {
   reply.header('retry-after', String(seconds));
