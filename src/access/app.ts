@@ -21,6 +21,7 @@ import { reachRefusal, type Reach } from './consent.ts';
 import { careRefusal } from './safeguarding.ts';
 import { networkDecider, networkStream } from '../networks/network.ts';
 import { holdingsOf } from './account-app.ts';
+import { choiceDecider, choicesStream, kindsOn } from '../notify/choices.ts';
 
 export interface Written {
   revision: number;
@@ -220,6 +221,7 @@ export async function exportPerson(deps: Deps, caller: Caller, input: { personId
   const memberships = await db.selectFrom('memberships').leftJoin('networks', 'networks.network_id', 'memberships.network_id').selectAll('memberships').select(['networks.name as network_name', 'networks.kind as network_kind']).where('person_id', '=', personId).execute();
   const account = await db.selectFrom('credentials').select('updated_at').where('person_id', '=', personId).executeTakeFirst();
   const sessions = await db.selectFrom('sessions').select(['kind', 'created_at', 'expires_at']).where('person_id', '=', personId).execute();
+  const { choices } = await readStates(deps.store, { choices: [choicesStream(personId), choiceDecider] });
   return {
     exportedAt: deps.clock.now().toISOString(),
     personId,
@@ -227,6 +229,7 @@ export async function exportPerson(deps: Deps, caller: Caller, input: { personId
     erased: person?.erased ?? details === undefined,
     needsSafeguarding: person?.needs_safeguarding ?? false,
     account: account ? { passwordLastChanged: account.updated_at, sessions } : null,
+    notifications: { emailsChosen: kindsOn(choices), chosenByThePerson: choices.kinds !== null },
     memberships: memberships.map((m) => ({
       networkId: m.network_id,
       networkName: m.network_name,
