@@ -220,17 +220,15 @@ export async function careList(deps: Deps, caller: Caller, input: { networkId: s
     .orderBy('c.position', 'desc')
     .limit(limit)
     .execute();
-  const by: CareActor = { personId: me, onBehalfOf: null, coordinates };
   return {
     items: rows.map((r) => {
       const care = { careId: r.care_id, networkId, volunteerId: r.volunteer_id, recipientId: r.recipient_id, minutes: r.minutes, activity: r.activity as LogCare['activity'], occurredOn: r.occurred_on, loggedBy: r.logged_by };
-      const open = r.status === 'logged' || (r.status === 'disputed' && coordinates);
       return {
         ...care,
         status: r.status as 'logged' | 'disputed' | 'confirmed',
         volunteerName: shownName(r.volunteer_name, r.volunteer_erased),
         recipientName: shownName(r.recipient_name, r.recipient_erased),
-        youMayConfirm: open && settleRefusal(care, by, 'confirm') === undefined,
+        ...asReader(care, r.status, me, coordinates),
       };
     }),
   };
@@ -245,7 +243,21 @@ export async function careRecord(deps: Deps, caller: Caller, input: { networkId:
   if (actor.status !== 'active' || (!party && !actor.roles.includes('coordinator'))) {
     throw new Forbidden('Only the volunteer, the person cared for, or a coordinator may read this care record.');
   }
-  return { revision, status: state.status, ...care };
+  const people = await deps.database.db.selectFrom('people').select(['person_id', 'name', 'erased']).where('person_id', 'in', [care.volunteerId, care.recipientId]).execute();
+  const nameOf = (personId: string) => {
+    const p = people.find((x) => x.person_id === personId);
+    return shownName(p?.name, p?.erased);
+  };
+  return { revision, status: state.status, ...care, ...asReader(care, state.status, caller.personId, actor.roles.includes('coordinator')), volunteerName: nameOf(care.volunteerId), recipientName: nameOf(care.recipientId) };
+}
+
+/**
+ * Whether the reader may confirm (or dispute) care now, by the rule confirming asks: waiting care
+ * by whoever may settle it, disputed care only by a coordinator who is no party to it.
+ */
+function asReader(care: Parameters<typeof settleRefusal>[0], status: string, personId: string, coordinates: boolean) {
+  const open = status === 'logged' || (status === 'disputed' && coordinates);
+  return { youMayConfirm: open && settleRefusal(care, { personId, onBehalfOf: null, coordinates }, 'confirm') === undefined };
 }
 
 /** Banked hours pledged to a named relative in the scheme, by their holder (or a coordinator for them). */

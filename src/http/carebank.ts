@@ -26,6 +26,9 @@ const careRecord = z.object({
   occurredOn: z.string(),
   loggedBy: id(),
   revision: z.number().int().describe('The revision of the care record; send it back in If-Match when confirming'),
+  volunteerName: z.string(),
+  recipientName: z.string(),
+  youMayConfirm: z.boolean().describe('Whether the reader may confirm (or dispute) it now'),
 });
 
 export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
