@@ -5,7 +5,7 @@
 import { html, type Html } from '../http/html.ts';
 import type { FormState } from './forms.ts';
 
-export interface Answer {
+export interface AnswerRow {
   question: string;
   answer: string | Html;
 }
@@ -14,7 +14,7 @@ export interface Answer {
 export const stepOf = (state: FormState): 'confirm' | 'change' | undefined => (state.values._step === 'confirm' || state.values._step === 'change' ? state.values._step : undefined);
 
 /** The answers as a summary list, then a form that sends them (or goes back to change them). */
-export function checkAnswers(action: string, state: FormState, csrfToken: string, answers: Answer[], send: string): Html {
+export function checkAnswers(action: string, state: FormState, csrfToken: string, answers: AnswerRow[], send: string): Html {
   const carried = Object.entries(state.values).filter(([name, value]) => value !== undefined && !name.startsWith('_'));
   return html`<dl class="summary">${answers.map((a) => html`<dt>${a.question}</dt><dd>${a.answer}</dd>`)}</dl>
     <form method="post" action="${action}" novalidate><input type="hidden" name="_csrf" value="${csrfToken}"><input type="hidden" name="_key" value="${state.values._key ?? ''}">${carried.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value!}">`)}<button type="submit" name="_step" value="confirm">${send}</button><button type="submit" name="_step" value="change" class="secondary">Change your answers</button></form>`;
