@@ -76,7 +76,6 @@ if (served) {
     t.match(await verasPage.locator('dl.summary').innerText(), /Who you cared for\s+Nell Neighbour\s+Kind of care\s+Befriending: a visit, a chat, company\s+Date\s+.+\s+How long\s+1 hour 30 minutes/);
     t.same(await events('carebank.CareLogged'), [], 'nothing is sent before the answers are checked');
     await checkPage(t, verasPage, 'check your answers: care');
-    await screenshot(verasPage, 'log-care-check');
 
     await press(verasPage, verasPage.getByRole('button', { name: 'Log this care' }));
     t.equal(await h1(verasPage), 'Care logged');
