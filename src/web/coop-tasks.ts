@@ -142,7 +142,7 @@ export const taskPages: FastifyPluginAsync = async (app) => {
       const { rules } = await coopOf(page, m);
       return [
         { question: 'To withdraw', answer: formatPence(body.pence) },
-        { question: 'Paid back from', answer: longDate(addDays(today(), rules.withdrawalNoticeDays)) },
+        { question: 'Notice', answer: `${rules.withdrawalNoticeDays} days` },
       ];
     },
     send: 'Give notice',
