@@ -41,7 +41,13 @@ const done = {
 const bankedWords = (minutes: number) => (minutes === 0 ? 'no hours' : hoursAndMinutes(minutes));
 
 export const careBankJourney: Journey = {
-  links: (m: Membership) => (m.kind === 'care_bank_scheme' ? [{ href: `/networks/${m.networkId}/care`, label: 'Your care bank: hours banked, pledges and claims' }] : []),
+  links: (m: Membership) =>
+    m.kind === 'care_bank_scheme'
+      ? [
+          { href: `/networks/${m.networkId}/care`, label: 'Your care bank: hours banked, pledges and claims' },
+          { href: `/networks/${m.networkId}/care/log`, label: 'Log care you gave' },
+        ]
+      : [],
   routes: (_hearth: Hearth): FastifyPluginAsync => async (app) => {
     const base = '/networks/:networkId/care';
     type Params = { networkId: string; what?: string };
