@@ -7,6 +7,7 @@ import { membershipsProjection } from './memberships.ts';
 import { personHistoryProjection } from './person-history.ts';
 import { timebankProjection } from './timebank.ts';
 import { carebankProjection } from './carebank.ts';
+import { carebankCareProjection } from './carebank-care.ts';
 import { poolsProjection } from './pools.ts';
 import { vouchersProjection } from './vouchers.ts';
 import { coopProjection } from './coop.ts';
@@ -18,5 +19,5 @@ export interface ProjectionDependencies {
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection, notificationsProjection, passwordResetsProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection, notificationsProjection, passwordResetsProjection, carebankCareProjection];
 }

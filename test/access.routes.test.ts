@@ -202,6 +202,8 @@ const routes: Route[] = [
   { name: 'GET /networks/:id/carebank/care/:careId (its volunteer, the person cared for, or a coordinator)', allowed: ['member', 'family', 'coordinator'], prepare: careLogged, call: (who, c) => get(`${base}/carebank/care/${c}`)(who) },
   { name: 'POST /networks/:id/carebank/care (the volunteer or a coordinator)', allowed: ['member', 'coordinator'], call: (who) => send(app, 'POST', `${base}/carebank/care`, care(), headers(who)) },
   { name: 'POST /networks/:id/carebank/care/:careId/confirmation (the person cared for or a coordinator)', allowed: ['family', 'coordinator'], prepare: careLogged, call: (who, c) => send(app, 'POST', `${base}/carebank/care/${c}/confirmation`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/carebank/care/:careId/dispute (the person cared for or a coordinator)', allowed: ['family', 'coordinator'], prepare: careLogged, call: (who, c) => send(app, 'POST', `${base}/carebank/care/${c}/dispute`, { reason: 'not that day' }, headers(who)) },
+  { name: 'GET /networks/:id/carebank/care (members)', allowed: members, call: get(`${base}/carebank/care`) },
   { name: 'POST /networks/:id/carebank/pledges', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/pledges`, { relativeId: id('family'), minutes: 10 }, headers(who)) },
   { name: 'POST /networks/:id/carebank/pool-donations', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/pool-donations`, { minutes: 10 }, headers(who)) },
   { name: 'POST /networks/:id/carebank/claims', allowed: members, call: (who) => send(app, 'POST', `${base}/carebank/claims`, { minutes: 10 }, headers(who)) },

@@ -177,3 +177,55 @@ t.test('pledges, gifts to the pool and claims take their day from the clock', as
   await carebank.claimCare(deps, callerOf(rose), { networkId, minutes: 30 });
   t.equal(await banked(rose), 0, 'Rose, at 62, claims what was pledged to her');
 });
+
+t.test('care disputed before it is banked, and the list of care each reader sees', async (t) => {
+  await hearth.engine.start();
+  const ilkley = await careScheme(deps, 'Ilkley Care Bank');
+  const [ida, ian, vera, nell, nora] = await Promise.all([
+    ilkley.member('Ida Coordinator', 55, ['member', 'coordinator']),
+    ilkley.member('Ian Coordinator', 58, ['member', 'coordinator']),
+    ilkley.member('Vera Volunteer', 40),
+    ilkley.member('Nell Neighbour', 84),
+    ilkley.member('Nora Neighbour', 86),
+  ]);
+  const at = { networkId: ilkley.networkId };
+  const logIn = (by: string, volunteerId: string, recipientId: string, occurredOn = '2026-11-20') =>
+    carebank.logCare(deps, callerOf(by), { ...at, volunteerId, recipientId, minutes: 45, activity: 'shopping', occurredOn });
+  const dispute = (by: string, careId: string, over: Parameters<typeof callerOf>[1] = {}) => carebank.disputeCare(deps, callerOf(by, over), { ...at, careId, reason: 'I was out that day' });
+  const list = async (reader: string) => {
+    await hearth.engine.waitFor(['carebank_care', 'people'], await hearth.store.headPosition(), 10_000);
+    return (await carebank.careList(deps, callerOf(reader), { ...at, limit: 50 })).items;
+  };
+
+  const toNell = await logIn(vera, vera, nell);
+  const toNora = await logIn(vera, vera, nora, '2026-11-21');
+  const idaGave = await logIn(ida, ida, nell, '2026-11-19');
+
+  let before = await written(hearth);
+  t.match(await refusalOf(dispute(vera, toNell.careId)), { type: 'not-the-recipient', status: 403 }, 'the volunteer cannot dispute what they gave');
+  t.match(await refusalOf(dispute(ida, idaGave.careId, { onBehalfOf: nell })), { type: 'own-care' }, 'a coordinator who gave it, not even for the person cared for');
+  t.match(await refusalOf(dispute(nora, toNell.careId)), { type: 'not-the-recipient' }, 'nor someone else');
+  t.same(await written(hearth), before, 'nothing written');
+
+  const disputed = await dispute(nell, toNell.careId, { ifMatch: toNell.revision });
+  t.equal(disputed.revision, 1, "the care record's revision");
+  const [, event] = await hearth.store.readStream(careStream(toNell.careId));
+  t.match(event, { type: 'carebank.CareDisputed', data: { disputedBy: nell } });
+  t.notOk(JSON.stringify(event!.data).includes('I was out'), 'what is wrong is sealed');
+  t.match(await refusalOf(dispute(nell, toNell.careId)), { type: 'care-settled', status: 409 }, 'once');
+  t.match(await refusalOf(carebank.confirmCare(deps, callerOf(nell), { ...at, careId: toNell.careId })), { type: 'care-disputed', status: 409 }, 'the person cared for no longer confirms it');
+
+  const vera1 = await list(vera);
+  t.same(vera1.map((c) => [c.careId, c.status, c.youMayConfirm]), [[toNora.careId, 'logged', false], [toNell.careId, 'disputed', false]], 'the volunteer: what she gave, newest first, none hers to confirm');
+  t.match(vera1[0], { volunteerName: 'Vera Volunteer', recipientName: 'Nora Neighbour', minutes: 45, activity: 'shopping', occurredOn: '2026-11-21' }, 'both named');
+  t.same((await list(nora)).map((c) => [c.careId, c.youMayConfirm]), [[toNora.careId, true]], 'the person cared for: only her care, and she may confirm it');
+  t.same((await list(nell)).map((c) => [c.careId, c.youMayConfirm]), [[idaGave.careId, true], [toNell.careId, false]], 'disputed care is not hers to confirm any more');
+  const byIda = new Map((await list(ida)).map((c) => [c.careId, c.youMayConfirm]));
+  t.same([byIda.get(toNell.careId), byIda.get(toNora.careId), byIda.get(idaGave.careId)], [true, true, false], 'a coordinator sees all care waiting, and never confirms her own');
+  t.equal((await list(ian)).length, 3, 'another coordinator sees it all');
+
+  await carebank.confirmCare(deps, callerOf(ian), { ...at, careId: toNell.careId });
+  t.same((await list(vera)).map((c) => c.status), ['logged', 'confirmed'], 'a coordinator who is no party settles the dispute');
+  t.same((await list(ida)).map((c) => c.careId).includes(toNell.careId), false, 'settled care leaves other coordinators\' lists');
+  t.match(await refusalOf(carebank.careList(deps, callerOf(vic), { ...at, limit: 50 })), { name: 'Forbidden' }, 'not outside the scheme');
+});

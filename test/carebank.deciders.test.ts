@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ageOn, defaultRules, rulesOn, schemeDecider, type Rules, type SchemeEvent } from '../src/carebank/scheme.ts';
-import { decideClaim, decideConfirmCare, decideDonation, decideLogCare, decidePledge, emptyBank, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
+import { decideClaim, decideConfirmCare, decideDisputeCare, decideDonation, decideLogCare, decidePledge, emptyBank, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
 import type { SchemeState } from '../src/carebank/scheme.ts';
 import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor } from './support/given.ts';
@@ -182,6 +182,23 @@ t.test('nobody confirms care they are a party to, whoever they act for', async (
   t.match(refusal(() => confirm(care, as(cath, { onBehalfOf: stan, coordinates: true }), emptyBank, scheme(), 40)), { type: 'not-the-recipient' }, 'a coordinator acting for a member does only what the member could');
   const confirmed = confirm(care, as(cath, { onBehalfOf: edna, coordinates: true }), emptyBank, scheme(), 40);
   t.same(confirmed.care, [{ type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } }], 'a coordinator acting for the person cared for confirms in her name');
+});
+
+t.test('disputing care: by whoever could confirm it, before it is banked; then only a coordinator settles it', async (t) => {
+  const reason = { clear: 'not that day' };
+  const dispute = (state: CareState, by: CareActor) => decideDisputeCare({ by, reason }, { care: state }).care;
+  t.match(refusal(() => dispute(care, as(vic))), { type: 'not-the-recipient', status: 403 }, 'not the volunteer');
+  t.match(refusal(() => dispute(care, as(vic, { onBehalfOf: edna, coordinates: true }))), { type: 'own-care' }, 'not a coordinator who gave it, acting for the person cared for');
+  t.match(refusal(() => dispute({ status: 'none' }, recipient)), { type: 'care-not-found', status: 404 });
+  const events = dispute(care, recipient);
+  t.same(events, [{ type: 'carebank.CareDisputed', data: { careId, disputedBy: edna, reason } }], 'the person cared for disputes it');
+  const disputed = evolveCare(care, events[0]!);
+  t.equal(disputed.status, 'disputed');
+  t.match(refusal(() => dispute(disputed, as(cath, { coordinates: true }))), { type: 'care-settled', status: 409 }, 'once');
+  t.match(refusal(() => confirm(disputed, recipient, emptyBank, scheme(), 40)), { type: 'care-disputed', status: 409 }, 'the person cared for no longer confirms it');
+  t.match(refusal(() => confirm(disputed, as(cath, { onBehalfOf: edna, coordinates: true }), emptyBank, scheme(), 40)), { type: 'care-disputed' }, 'nor a coordinator in her name');
+  t.equal(confirm(disputed, as(cath, { coordinates: true }), emptyBank, scheme(), 40).bank.length, 1, 'a coordinator who is no party settles it by confirming');
+  t.match(refusal(() => confirm(disputed, as(vic, { coordinates: true }), emptyBank, scheme(), 40)), { type: 'own-care' }, 'never the volunteer, coordinator or not');
 });
 
 t.test('logging: who acts for whom', async (t) => {

@@ -13,6 +13,7 @@ import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { networkDecider, networkStream, requireKind } from '../networks/network.ts';
 import { formatMinutes } from '../units.ts';
+import { shownName } from '../access/person.ts';
 import {
   bankFolder,
   bankStream,
@@ -20,10 +21,12 @@ import {
   careStream,
   decideClaim,
   decideConfirmCare,
+  decideDisputeCare,
   decideDonation,
   decideLogCare,
   decidePledge,
   POOL,
+  settleRefusal,
   type CareActor,
   type CareEvent,
   type CareState,
@@ -172,6 +175,65 @@ export async function confirmCare(deps: Deps, caller: Caller, input: { networkId
   return { revision: done.revisions.care, position: done.position };
 }
 
+/**
+ * Care disputed by whoever could confirm it, saying what is wrong; nothing is banked, and a
+ * coordinator who is no party to it settles it. If-Match names the care record's revision.
+ */
+export async function disputeCare(deps: Deps, caller: Caller, input: { networkId: string; careId: string; reason: string }): Promise<Written> {
+  const { networkId, careId } = input;
+  const { state } = await recordIn(deps, networkId, careId);
+  // What is wrong may describe either party: erasing either makes it unreadable.
+  const reason = await deps.vault.sealText(input.reason, [state.care.volunteerId, state.care.recipientId]);
+  const done = await deps.vault.recording([reason], () =>
+    decideAcross(
+      deps.store,
+      { care: [careStream(careId), careFolder], actor: membershipOf(networkId, caller.personId) },
+      (s) => decideDisputeCare({ by: actingAs(caller, s.actor), reason }, s),
+      contextOf(deps, caller),
+      { ifMatch: { stream: 'care', revision: caller.ifMatch } },
+    ),
+  );
+  return { revision: done.revisions.care, position: done.position };
+}
+
+/**
+ * The care a member gave, received or logged, newest first; for a coordinator, also all care in
+ * the scheme still waiting or disputed. Each says whether the reader may confirm it now, by the
+ * same rule confirming asks, so a page offers only what would be accepted.
+ */
+export async function careList(deps: Deps, caller: Caller, input: { networkId: string; limit: number }) {
+  const { networkId, limit } = input;
+  const { actor } = await readStates(deps.store, { actor: membershipOf(networkId, caller.personId) });
+  if (actor.status !== 'active') throw new Forbidden('You are not a member of this network.');
+  const coordinates = actor.roles.includes('coordinator');
+  const me = caller.personId;
+  const rows = await deps.database.db
+    .selectFrom('carebank_care as c')
+    .leftJoin('people as v', 'v.person_id', 'c.volunteer_id')
+    .leftJoin('people as r', 'r.person_id', 'c.recipient_id')
+    .select(['c.care_id', 'c.volunteer_id', 'c.recipient_id', 'c.minutes', 'c.activity', 'c.occurred_on', 'c.logged_by', 'c.status', 'v.name as volunteer_name', 'v.erased as volunteer_erased', 'r.name as recipient_name', 'r.erased as recipient_erased'])
+    .where('c.network_id', '=', networkId)
+    .where((w) => {
+      const mine = [w('c.volunteer_id', '=', me), w('c.recipient_id', '=', me), w('c.logged_by', '=', me)];
+      return w.or(coordinates ? [...mine, w('c.status', 'in', ['logged', 'disputed'])] : mine);
+    })
+    .orderBy('c.position', 'desc')
+    .limit(limit)
+    .execute();
+  return {
+    items: rows.map((r) => {
+      const care = { careId: r.care_id, networkId, volunteerId: r.volunteer_id, recipientId: r.recipient_id, minutes: r.minutes, activity: r.activity as LogCare['activity'], occurredOn: r.occurred_on, loggedBy: r.logged_by };
+      return {
+        ...care,
+        status: r.status as 'logged' | 'disputed' | 'confirmed',
+        volunteerName: shownName(r.volunteer_name, r.volunteer_erased),
+        recipientName: shownName(r.recipient_name, r.recipient_erased),
+        ...asReader(care, r.status, me, coordinates),
+      };
+    }),
+  };
+}
+
 /** A care record, for its volunteer, the person cared for, whoever logged it, or a coordinator. */
 export async function careRecord(deps: Deps, caller: Caller, input: { networkId: string; careId: string }) {
   const { networkId, careId } = input;
@@ -181,7 +243,21 @@ export async function careRecord(deps: Deps, caller: Caller, input: { networkId:
   if (actor.status !== 'active' || (!party && !actor.roles.includes('coordinator'))) {
     throw new Forbidden('Only the volunteer, the person cared for, or a coordinator may read this care record.');
   }
-  return { revision, status: state.status, ...care };
+  const people = await deps.database.db.selectFrom('people').select(['person_id', 'name', 'erased']).where('person_id', 'in', [care.volunteerId, care.recipientId]).execute();
+  const nameOf = (personId: string) => {
+    const p = people.find((x) => x.person_id === personId);
+    return shownName(p?.name, p?.erased);
+  };
+  return { revision, status: state.status, ...care, ...asReader(care, state.status, caller.personId, actor.roles.includes('coordinator')), volunteerName: nameOf(care.volunteerId), recipientName: nameOf(care.recipientId) };
+}
+
+/**
+ * Whether the reader may confirm (or dispute) care now, by the rule confirming asks: waiting care
+ * by whoever may settle it, disputed care only by a coordinator who is no party to it.
+ */
+function asReader(care: Parameters<typeof settleRefusal>[0], status: string, personId: string, coordinates: boolean) {
+  const open = status === 'logged' || (status === 'disputed' && coordinates);
+  return { youMayConfirm: open && settleRefusal(care, { personId, onBehalfOf: null, coordinates }, 'confirm') === undefined };
 }
 
 /** Banked hours pledged to a named relative in the scheme, by their holder (or a coordinator for them). */

@@ -10,6 +10,7 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { careActivities, rulesOn, type SchemeState } from './scheme.ts';
 import { id, isoDate } from '../bounds.ts';
 import { minutes, signedMinutes } from '../units.ts';
+import { sealedText } from '../access/vault.ts';
 
 export const POOL = 'pool';
 
@@ -27,6 +28,12 @@ export const CareLogged = defineEvent(
   }),
 );
 export const CareConfirmed = defineEvent('carebank.CareConfirmed', z.strictObject({ careId: id(), confirmedBy: id() }));
+/** Care the person cared for, or a coordinator, says is wrong; nothing is banked until a coordinator settles it. */
+export const CareDisputed = defineEvent(
+  'carebank.CareDisputed',
+  // Sealed under the two parties' key: what is wrong with care may describe either of them.
+  z.strictObject({ careId: id(), disputedBy: id(), reason: sealedText }),
+);
 
 /** One movement of banked minutes in one holder's bank: positive adds, negative takes away. */
 export const BankEntry = defineEvent(
@@ -45,18 +52,20 @@ export const BankEntry = defineEvent(
   }),
 );
 
-export const bankEventTypes = [CareLogged, CareConfirmed, BankEntry];
-export type CareEvent = DomainEvent<typeof CareLogged> | DomainEvent<typeof CareConfirmed>;
+export const bankEventTypes = [CareLogged, CareConfirmed, BankEntry, CareDisputed];
+export type CareEvent = DomainEvent<typeof CareLogged> | DomainEvent<typeof CareConfirmed> | DomainEvent<typeof CareDisputed>;
 export type BankEvent = DomainEvent<typeof BankEntry>;
 
 export const careStream = (careId: string) => `care-${careId}`;
 export const bankStream = (networkId: string, holder: string) => `carebank-account-${networkId}-${holder}`;
 
-export type CareState = { status: 'none' } | { status: 'logged' | 'confirmed'; care: z.infer<typeof CareLogged.schema> };
+export type CareStatus = 'logged' | 'disputed' | 'confirmed';
+export type CareState = { status: 'none' } | { status: CareStatus; care: z.infer<typeof CareLogged.schema> };
 
 export function evolveCare(state: CareState, event: CareEvent): CareState {
   if (event.type === 'carebank.CareLogged') return { status: 'logged', care: event.data };
-  return state.status === 'none' ? state : { ...state, status: 'confirmed' };
+  if (state.status === 'none') return state;
+  return { ...state, status: event.type === 'carebank.CareDisputed' ? 'disputed' : 'confirmed' };
 }
 
 /** What folds a care record's stream. */
@@ -138,6 +147,38 @@ export function decideLogCare(command: LogCare, states: { care: CareState }): { 
   return { care: [{ type: 'carebank.CareLogged', data: { ...care, loggedBy: by.personId } }] };
 }
 
+type CareRecord = z.infer<typeof CareLogged.schema>;
+
+/**
+ * Why `by` may not confirm or dispute this care, or undefined when they may. Nobody settles care
+ * they are a party to, whoever they act for: the volunteer never, a coordinator who gave or
+ * received it never (on anyone's behalf), and the person cared for only in their own name, on
+ * care they did not log themselves.
+ */
+export function settleRefusal(care: CareRecord, by: CareActor, verb: 'confirm' | 'dispute'): Rejection | undefined {
+  if (subjectOf(by) !== care.recipientId && !asCoordinator(by)) return new Rejection('not-the-recipient', `Only the person cared for, or a coordinator, may ${verb} care.`, 403);
+  if (by.personId === care.volunteerId) return new Rejection('own-care', `Care you gave is ${verb === 'confirm' ? 'confirmed' : 'disputed'} by the person cared for, or another coordinator.`, 403);
+  // The person cared for vouches for care the volunteer's side logged, never for their own entry.
+  if (by.personId === care.recipientId && care.loggedBy === by.personId) {
+    return new Rejection('party-to-care', `You logged this care yourself, so it is ${verb === 'confirm' ? 'confirmed' : 'disputed'} by another coordinator.`, 403);
+  }
+  return undefined;
+}
+
+function requireMaySettle(care: CareRecord, by: CareActor, verb: 'confirm' | 'dispute'): void {
+  const refusal = settleRefusal(care, by, verb);
+  if (refusal) throw refusal;
+}
+
+/** Care disputed before it is banked, by whoever could confirm it; a coordinator settles it. */
+export function decideDisputeCare(command: { by: CareActor; reason: z.infer<typeof sealedText> }, states: { care: CareState }): { care: CareEvent[] } {
+  const record = states.care;
+  if (record.status === 'none') throw new Rejection('care-not-found', 'There is no such care record.', 404);
+  requireMaySettle(record.care, command.by, 'dispute');
+  if (record.status !== 'logged') throw new Rejection('care-settled', `This care is ${record.status}; only care waiting to be confirmed can be disputed.`, 409);
+  return { care: [{ type: 'carebank.CareDisputed', data: { careId: record.care.careId, disputedBy: subjectOf(command.by), reason: command.reason } }] };
+}
+
 export interface ConfirmCare {
   by: CareActor;
   volunteerAge: number | null;
@@ -156,12 +197,8 @@ export function decideConfirmCare(command: ConfirmCare, states: { care: CareStat
   if (record.status === 'none') throw new Rejection('care-not-found', 'There is no such care record.', 404);
   if (record.status === 'confirmed') return { care: [], bank: [] };
   const { care } = record;
-  if (subjectOf(by) !== care.recipientId && !asCoordinator(by)) throw new Rejection('not-the-recipient', 'Only the person cared for, or a coordinator, may confirm care.', 403);
-  if (by.personId === care.volunteerId) throw new Rejection('own-care', 'Care you gave is confirmed by the person cared for, or another coordinator.', 403);
-  // The person cared for vouches for care the volunteer's side logged, never for their own entry.
-  if (by.personId === care.recipientId && care.loggedBy === by.personId) {
-    throw new Rejection('party-to-care', 'You logged this care yourself, so it is confirmed by another coordinator.', 403);
-  }
+  requireMaySettle(care, by, 'confirm');
+  if (record.status === 'disputed' && !asCoordinator(by)) throw new Rejection('care-disputed', 'This care is disputed; a coordinator who is no party to it settles it.', 409);
   requireSafeCare(command.circle, command.today);
   const rules = rulesOn(scheme, care.occurredOn);
   if (command.volunteerAge === null) throw new Rejection('age-unknown', 'The volunteer\'s date of birth is not recorded, so their age cannot be checked.', 422);

@@ -221,6 +221,20 @@ export interface CarebankEntriesTable {
   rules_version: number | null;
 }
 
+export interface CarebankCareTable {
+  care_id: string;
+  network_id: string;
+  volunteer_id: string;
+  recipient_id: string;
+  minutes: number;
+  activity: string;
+  occurred_on: string;
+  logged_by: string;
+  status: string;
+  settled_by: string | null;
+  position: Int8;
+}
+
 export interface PoolsTable {
   pool_id: string;
   network_id: string;
@@ -576,6 +590,7 @@ export interface Tables {
   pool_bank_lines: PoolBankLinesTable;
   pool_matches: PoolMatchesTable;
   carebank_entries: CarebankEntriesTable;
+  carebank_care: CarebankCareTable;
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;
   timebank_exchanges: TimebankExchangesTable;

@@ -9,7 +9,7 @@ import * as carebank from '../carebank/app.ts';
 import { careActivities, rulesShape } from '../carebank/scheme.ts';
 import { minutes } from '../units.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
 const careParams = networkParams.extend({ careId: id() });
@@ -17,7 +17,7 @@ const careParams = networkParams.extend({ careId: id() });
 const rulesVersion = z.object({ ...rulesShape.shape, version: z.number().int().min(0) });
 const careRecord = z.object({
   careId: id(),
-  status: z.enum(['logged', 'confirmed']),
+  status: z.enum(['logged', 'disputed', 'confirmed']),
   networkId: id(),
   volunteerId: id(),
   recipientId: id(),
@@ -26,6 +26,9 @@ const careRecord = z.object({
   occurredOn: z.string(),
   loggedBy: id(),
   revision: z.number().int().describe('The revision of the care record; send it back in If-Match when confirming'),
+  volunteerName: z.string(),
+  recipientName: z.string(),
+  youMayConfirm: z.boolean().describe('Whether the reader may confirm (or dispute) it now'),
 });
 
 export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -102,6 +105,23 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         const done = await carebank.confirmCare(hearth, request.caller, request.params);
+        return reply.header('etag', etag(done.revision)).send(done);
+      },
+    );
+
+    app.post(
+      `${base}/care/:careId/dispute`,
+      {
+        schema: {
+          summary: 'Dispute care before it is banked, saying what is wrong (whoever could confirm it); a coordinator who is no party to it settles it',
+          params: careParams,
+          body: z.strictObject({ reason: reasonText() }),
+          response: { 200: writeResult },
+        },
+        config: { guard: { who: 'member', onBehalf: true, write: true, ifMatch: true } },
+      },
+      async (request, reply) => {
+        const done = await carebank.disputeCare(hearth, request.caller, { ...request.params, ...request.body });
         return reply.header('etag', etag(done.revision)).send(done);
       },
     );

@@ -8,6 +8,7 @@ import { durationField, errorSummary, form, formState, posted, readDuration, rea
 import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';
 import { hoursAndMinutes, longDate } from './words.ts';
 import type { Journey } from './index.ts';
+import { carePages, careSections } from './carebank-care.ts';
 
 type Kind = 'banked' | 'pledged' | 'pledge-received' | 'donated' | 'pool-received' | 'claimed';
 
@@ -40,7 +41,13 @@ const done = {
 const bankedWords = (minutes: number) => (minutes === 0 ? 'no hours' : hoursAndMinutes(minutes));
 
 export const careBankJourney: Journey = {
-  links: (m: Membership) => (m.kind === 'care_bank_scheme' ? [{ href: `/networks/${m.networkId}/care`, label: 'Your care bank: hours banked, pledges and claims' }] : []),
+  links: (m: Membership) =>
+    m.kind === 'care_bank_scheme'
+      ? [
+          { href: `/networks/${m.networkId}/care`, label: 'Your care bank: hours banked, pledges and claims' },
+          { href: `/networks/${m.networkId}/care/log`, label: 'Log care you gave' },
+        ]
+      : [],
   routes: (_hearth: Hearth): FastifyPluginAsync => async (app) => {
     const base = '/networks/:networkId/care';
     type Params = { networkId: string; what?: string };
@@ -52,13 +59,15 @@ export const careBankJourney: Journey = {
     app.get(base, { schema: { hide: true } }, async (request, reply) => {
       const page = await pageFor(app, request, reply);
       const m = page.memberOf((request.params as Params).networkId);
-      const bank = await bankOf(page, m, (request.query as { after?: string }).after);
+      const after = (request.query as { after?: string }).after;
+      const [bank, care] = await Promise.all([bankOf(page, m, after), careSections(page, m, after)]);
       return page.show({
         title: 'Your care bank',
         crumbs: networkCrumbs(m),
         body: html`<h2>Hours banked</h2>
           <p class="figure">${hoursAndMinutes(bank.balanceMinutes)}</p>
           <p>Each hour of care you give, once the person you cared for confirms it, is banked for you. An hour banked keeps its value: an hour today is still an hour in twenty years.</p>
+          ${care}
           <h2>What you can do</h2>
           ${bank.balanceMinutes > 0
             ? html`<ul class="actions">
@@ -164,6 +173,8 @@ export const careBankJourney: Journey = {
         (body) => `${home(m.networkId)}/done/claimed?after=${body.position}`,
       );
     });
+
+    await app.register(carePages);
 
     // What a pledge or claim did: the newest entry of its kind, and what is left.
 

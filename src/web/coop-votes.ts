@@ -88,6 +88,7 @@ const done: Record<string, (p: Proposal) => { title: string; say: string }> = {
   }),
   opened: (p) => ({ title: 'Voting is open', say: `Members can vote on "${p.title}" until ${ukTime(p.closesAt)}.` }),
   closed: (p) => ({ title: 'The vote is closed', say: `The result of "${p.title}" is recorded and cannot change.` }),
+  proposed: (p) => ({ title: 'Proposal sent', say: `"${p.title}" is recorded. Members can vote on it once the board opens the vote.` }),
 };
 
 export const votePages: FastifyPluginAsync = async (app) => {
@@ -105,6 +106,7 @@ export const votePages: FastifyPluginAsync = async (app) => {
       title: 'Votes on spending',
       crumbs: coopCrumbs(m),
       body: html`<p>Members decide together how the co-op spends its money. Open a proposal to read it, vote, or see the result.</p>
+        <p><a class="button" href="/networks/${m.networkId}/coop/propose">Propose spending</a></p>
         ${items.length === 0
           ? html`<p>There are no proposals yet.</p>`
           : html`<div class="table-scroll"><table><caption>Proposals, newest first</caption>

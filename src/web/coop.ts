@@ -12,6 +12,7 @@ import { networkCrumbs, pageFor, type Membership, type Page } from './page.ts';
 import { coopCrumbs, votePages, type Money } from './coop-votes.ts';
 import { longDate } from './words.ts';
 import type { Journey } from './index.ts';
+import { taskLinks, taskPages } from './coop-tasks.ts';
 
 interface Coop {
   name: string;
@@ -65,6 +66,7 @@ export const coopJourney: Journey = {
           { href: `/networks/${m.networkId}/coop`, label: 'Your co-op: your shares and its funds' },
           { href: `/networks/${m.networkId}/coop/proposals`, label: 'Votes on spending' },
           ...(keepsRegister(m) ? [{ href: `/networks/${m.networkId}/coop/register`, label: 'Register of members' }] : []),
+          ...taskLinks(m),
         ]
       : [],
   routes: (_hearth: Hearth): FastifyPluginAsync => async (app) => {
@@ -79,9 +81,10 @@ export const coopJourney: Journey = {
       return page.show({
         title: 'Your co-op',
         crumbs: networkCrumbs(m),
-        body: html`${holding ? holdingBody(holding) : html`<p>You do not hold shares in ${coop.name}. To become a member, ask the board how to apply for shares.</p>`}
+        body: html`${holding ? holdingBody(holding) : html`<p>You do not hold shares in ${coop.name}. To become a member, <a href="/networks/${m.networkId}/coop/apply">apply for shares</a>.</p>`}
           <ul class="actions">
             <li><a href="/networks/${m.networkId}/coop/proposals">Votes on spending</a></li>
+            ${holding?.status === 'member' ? html`<li><a href="/networks/${m.networkId}/coop/apply">Apply for more shares</a></li><li><a href="/networks/${m.networkId}/coop/withdraw">Give notice to withdraw shares</a></li>` : html``}
             ${keepsRegister(m) ? html`<li><a href="/networks/${m.networkId}/coop/register">Register of members</a></li>` : html``}
           </ul>
           <h2>${coop.name}</h2>
@@ -130,6 +133,7 @@ export const coopJourney: Journey = {
     });
 
     await app.register(votePages);
+    await app.register(taskPages);
   },
 };
 

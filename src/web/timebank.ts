@@ -10,6 +10,7 @@ import { dateField, dateValues, durationField, errorSummary, form, formState, po
 import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';
 import { hoursAndMinutes, longDate } from './words.ts';
 import type { Journey } from './index.ts';
+import { disputeReason, settleForms } from './settle.ts';
 
 interface Exchange {
   exchangeId: string;
@@ -197,12 +198,7 @@ export const memberJourney: Journey = {
             ${x.description ? html`<dt>What was done</dt><dd>${x.description}</dd>` : html``}
             <dt>Status</dt><dd>${statusWords[x.status]}</dd>
           </dl>
-          ${canSettle
-            ? html`<h2>Is this right?</h2>
-              ${form(action('confirm'), formState(), page.csrfToken, html`<p>If it is, confirm it and the hours move.</p>`, 'Yes, confirm it')}
-              <h2>Something is wrong</h2>
-              ${form(action('dispute'), state, page.csrfToken, textArea(state, { name: 'reason', label: 'What is wrong?', hint: 'A coordinator will read this and help put it right.' }), 'Dispute it', { buttonClass: 'warning' })}`
-            : html``}
+          ${canSettle ? settleForms({ confirm: action('confirm'), dispute: action('dispute') }, state, page.csrfToken, 'the hours move') : html``}
           <p><a href="${withQuery(`/networks/${m.networkId}/time`, who.forQuery)}">Back to ${who.onBehalfOf ? 'their' : 'your'} time</a></p>`,
       });
     };
@@ -220,7 +216,7 @@ export const memberJourney: Journey = {
         const m = page.memberOf(networkId);
         const who = subjectOf(page, m);
         const state = posted(request.body);
-        const reason = verb === 'dispute' ? readText(state, 'reason', 'Say what is wrong with it') : undefined;
+        const reason = verb === 'dispute' ? disputeReason(state) : undefined;
         return submit<{ position: number }>(
           page,
           state,

@@ -1,0 +1,277 @@
+// What a co-op member does, beside reading their shares and voting: apply for shares, give notice
+// to withdraw them, and propose spending, each checked before it is sent; and for the board,
+// deciding applications for shares. Amounts are typed in pounds and sent in pence; whether a
+// member may do each is the API's to decide, and a refusal is shown beside the field it names.
+import type { FastifyPluginAsync } from 'fastify';
+import { html, type Html } from '../http/html.ts';
+import { addDays, today } from '../dates.ts';
+import { formatPence } from '../units.ts';
+import { ReadFailed, type Answer } from './api.ts';
+import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, radioField, readDate, readPounds, readText, textArea, textField, type FormState } from './forms.ts';
+import { pageFor, submit, type Membership, type Page } from './page.ts';
+import { checkAnswers, stepOf, type AnswerRow } from './answers.ts';
+import { coopCrumbs, type Money } from './coop-votes.ts';
+import { longDate, ukTime } from './words.ts';
+import type { Link } from './index.ts';
+
+interface CoopRules {
+  name: string;
+  rules: { memberClasses: Array<{ name: string }>; membershipSharePence: number; minHoldingPence: number; maxHoldingPence: number; withdrawalNoticeDays: number };
+}
+
+interface Application {
+  applicationId: string;
+  name: string;
+  memberClass: string;
+  amount: Money;
+  status: string;
+  appliedOn: string;
+}
+
+/** The terms a member's proposal is put to the vote on: a majority, with half the members voting. */
+const proposalTerms = { source: { kind: 'funds' }, quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false } as const;
+/** Voting closes at midday (UTC) on the day the member chooses; the page says the UK time. */
+const closingOn = (date: string) => `${date}T12:00:00.000Z`;
+
+const isBoard = (m: Membership) => m.roles.includes('board');
+
+/** The home page's links to these pages. */
+export const taskLinks = (m: Membership): Link[] =>
+  m.kind === 'co_operative'
+    ? [
+        { href: `/networks/${m.networkId}/coop/apply`, label: 'Apply for shares' },
+        { href: `/networks/${m.networkId}/coop/propose`, label: 'Propose spending' },
+        ...(isBoard(m) ? [{ href: `/networks/${m.networkId}/coop/applications`, label: 'Applications for shares' }] : []),
+      ]
+    : [];
+
+const done: Record<string, { title: string; say: (q: Record<string, string | undefined>) => string }> = {
+  applied: { title: 'Application sent', say: () => 'The board will issue your shares once you have paid for them. You will see them on your co-op page.' },
+  notice: { title: 'Notice given', say: (q) => `Your shares can be paid back to you from ${q.due ? longDate(q.due) : 'the end of the notice'}. Until then they stay yours.` },
+  issued: { title: 'Shares issued', say: () => 'The shares are on the register from the day you gave.' },
+  declined: { title: 'Application declined', say: () => 'The applicant can see that it was declined, and why.' },
+};
+
+export const taskPages: FastifyPluginAsync = async (app) => {
+  const base = '/networks/:networkId/coop';
+  type Params = { networkId: string; applicationId?: string };
+  const home = (m: Membership) => `/networks/${m.networkId}/coop`;
+  const coopOf = (page: Page, m: Membership) => page.api.read<CoopRules>(`/networks/${m.networkId}/coop`);
+
+  /** The same three steps for every task: the form, the answers to check, then the command. */
+  /** What was read, once nothing is missing. */
+  type Complete<B> = { [K in keyof B]: Exclude<B[K], undefined> };
+  type Sent = { position: number; proposalId?: string; dueOn?: string };
+  function task<B>(spec: {
+    path: string;
+    title: string;
+    intro: (page: Page, m: Membership) => Promise<string>;
+    fields: (page: Page, m: Membership, state: FormState) => Promise<Html>;
+    start: () => FormState;
+    /** What the API is sent; complete only when the state has no errors. */
+    read: (state: FormState) => B;
+    answers: (page: Page, m: Membership, body: Complete<B>) => Promise<AnswerRow[]>;
+    send: string;
+    command: (page: Page, m: Membership, body: B, key: string) => Promise<Answer<Sent>>;
+    apiFields: Record<string, string>;
+    next: (m: Membership, answer: Sent) => string;
+  }) {
+    const show = async (page: Page, m: Membership, state: FormState) =>
+      page.show({
+        title: spec.title,
+        crumbs: coopCrumbs(m),
+        hasErrors: hasErrors(state),
+        body: html`${errorSummary(state)}<p>${await spec.intro(page, m)}</p>${form(`${home(m)}/${spec.path}`, state, page.csrfToken, await spec.fields(page, m, state), 'Continue')}`,
+      });
+    app.get(`${base}/${spec.path}`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      return show(page, page.memberOf((request.params as Params).networkId), spec.start());
+    });
+    app.post(`${base}/${spec.path}`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const state = posted(request.body);
+      if (stepOf(state) === 'change') return show(page, m, state);
+      const body = spec.read(state);
+      if (stepOf(state) !== 'confirm' && !hasErrors(state)) {
+        return page.show({
+          title: 'Check your answers',
+          crumbs: coopCrumbs(m),
+          body: html`<p>Check these before you send them.</p>${checkAnswers(`${home(m)}/${spec.path}`, state, page.csrfToken, await spec.answers(page, m, body as Complete<B>), spec.send)}`,
+        });
+      }
+      return submit(page, state, () => spec.command(page, m, body, state.values._key!), spec.apiFields, (s) => show(page, m, s), (answer) => spec.next(m, answer));
+    });
+  }
+
+  task({
+    path: 'apply',
+    title: 'Apply for shares',
+    intro: async (page, m) => {
+      const { name, rules } = await coopOf(page, m);
+      return `Shares in ${name} are bought at their face value and can be paid back to you later, after notice. When you first join, a membership share of ${formatPence(rules.membershipSharePence)} is added; it cannot be paid back.`;
+    },
+    fields: async (page, m, state) => {
+      const { rules } = await coopOf(page, m);
+      return html`${radioField(state, { name: 'memberClass', label: 'Which kind of member are you?', options: rules.memberClasses.map((c) => ({ value: c.name, label: c.name })) })}
+        ${moneyField(state, { name: 'amount', label: 'How much do you want to put in shares?', hint: `In pounds, from ${formatPence(rules.minHoldingPence)} to ${formatPence(rules.maxHoldingPence)} in all, for example 50.00` })}`;
+    },
+    start: () => formState(),
+    read: (state) => ({ memberClass: readText(state, 'memberClass', 'Choose which kind of member you are', 60), pence: readPounds(state, 'amount', 'Enter how much you want to put in shares') }),
+    answers: async (_page, _m, body) => [
+      { question: 'Kind of member', answer: body.memberClass },
+      { question: 'Shares', answer: formatPence(body.pence) },
+    ],
+    send: 'Send the application',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/applications`, body, { key }),
+    apiFields: { memberClass: 'memberClass', pence: 'amount' },
+    next: (m, answer) => `${home(m)}/done/applied?after=${answer.position}`,
+  });
+
+  task({
+    path: 'withdraw',
+    title: 'Give notice to withdraw shares',
+    intro: async (page, m) => {
+      const { rules } = await coopOf(page, m);
+      return `Withdrawable shares are paid back to you ${rules.withdrawalNoticeDays} days after you give notice. Your membership share stays with the co-op while you are a member.`;
+    },
+    fields: async (_page, _m, state) => moneyField(state, { name: 'amount', label: 'How much do you want to withdraw?' }),
+    start: () => formState(),
+    read: (state) => ({ pence: readPounds(state, 'amount', 'Enter how much you want to withdraw') }),
+    answers: async (page, m, body) => {
+      const { rules } = await coopOf(page, m);
+      return [
+        { question: 'To withdraw', answer: formatPence(body.pence) },
+        { question: 'Notice', answer: `${rules.withdrawalNoticeDays} days` },
+      ];
+    },
+    send: 'Give notice',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals`, body, { key }),
+    apiFields: { pence: 'amount' },
+    next: (m, answer) => `${home(m)}/done/notice?after=${answer.position}&due=${answer.dueOn}`,
+  });
+
+  task({
+    path: 'propose',
+    title: 'Propose spending',
+    intro: async () => "Say what the co-op's money should pay for. The board opens it for members to vote on; it passes if at least half of the members vote and more vote for it than against.",
+    fields: async (_page, _m, state) =>
+      html`${textField(state, { name: 'title', label: 'What is it?', hint: 'A short name, for example "Minibus repairs"' })}
+        ${moneyField(state, { name: 'amount', label: 'How much will it cost?' })}
+        ${textField(state, { name: 'payee', label: 'Who will be paid?', hint: 'A business or organisation, for example "Kirkstall Garage"' })}
+        ${textArea(state, { name: 'purpose', label: 'Why should the co-op pay for it?', hint: 'What it is for and who it helps' })}
+        ${dateField(state, { name: 'closes', label: 'When should voting close?', hint: 'Voting closes at midday on that day. For example, 27 3 2027' })}`,
+    start: () => formState(dateValues('closes', addDays(today(), 14))),
+    read: (state) => {
+      const closes = readDate(state, 'closes', 'Enter the day voting should close');
+      if (closes && closes <= today()) state.errors.closes = 'Voting must close on a day after today';
+      return {
+        title: readText(state, 'title', 'Say what the money is for', 200),
+        pence: readPounds(state, 'amount', 'Enter how much it will cost'),
+        payee: readText(state, 'payee', 'Say who will be paid', 200),
+        purpose: readText(state, 'purpose', 'Say why the co-op should pay for it', 1000),
+        closesAt: closes ? closingOn(closes) : undefined,
+        ...proposalTerms,
+      };
+    },
+    answers: async (_page, _m, body) => [
+      { question: 'What it is', answer: body.title },
+      { question: 'How much', answer: formatPence(body.pence) },
+      { question: 'Paid to', answer: body.payee },
+      { question: 'Why', answer: body.purpose },
+      { question: 'Voting closes', answer: ukTime(body.closesAt) },
+    ],
+    send: 'Send the proposal',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/proposals`, body, { key }),
+    apiFields: { title: 'title', pence: 'amount', payee: 'payee', purpose: 'purpose', closesAt: 'closes' },
+    next: (m, answer) => `${home(m)}/proposals/${answer.proposalId}?after=${answer.position}&done=proposed`,
+  });
+
+  // What an application or a notice did.
+
+  app.get(`${base}/done/:what`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const { networkId, what } = request.params as Params & { what: string };
+    const m = page.memberOf(networkId);
+    const outcome = done[what];
+    if (!outcome || what === 'issued' || what === 'declined') return reply.redirect(home(m), 303);
+    const query = request.query as Record<string, string | undefined>;
+    return page.show({
+      title: outcome.title,
+      crumbs: coopCrumbs(m),
+      body: html`<div class="panel" role="status"><p>${outcome.say(query)}</p></div><p><a href="${home(m)}?after=${query.after ?? ''}">Back to your co-op</a></p>`,
+    });
+  });
+
+  // The board decides applications.
+
+  const applicationsCrumbs = (m: Membership) => [...coopCrumbs(m), { href: `${home(m)}/applications`, label: 'Applications for shares' }];
+  const waiting = (page: Page, m: Membership, after?: string) => page.api.read<{ items: Application[] }>(`/networks/${m.networkId}/coop/applications`, { status: 'applied', after });
+
+  app.get(`${base}/applications`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const m = page.memberOf((request.params as Params).networkId);
+    const query = request.query as { after?: string; done?: string };
+    const { items } = await waiting(page, m, query.after);
+    const outcome = query.done ? done[query.done] : undefined;
+    return page.show({
+      title: outcome?.title ?? 'Applications for shares',
+      crumbs: outcome ? applicationsCrumbs(m) : coopCrumbs(m),
+      body: html`${outcome ? html`<div class="panel" role="status"><p>${outcome.say(query)}</p></div><h2>Still waiting</h2>` : html``}
+        ${items.length === 0
+          ? html`<p>No applications are waiting.</p>`
+          : html`<div class="table-scroll"><table><caption>Applications waiting for the board, newest first</caption>
+            <thead><tr><th scope="col">Applicant</th><th scope="col">Class</th><th scope="col" class="num">Shares</th><th scope="col">Applied on</th></tr></thead>
+            <tbody>${items.map((a) => html`<tr><td><a href="${home(m)}/applications/${a.applicationId}">${a.name}</a></td><td>${a.memberClass}</td><td class="num">${a.amount.pounds}</td><td>${longDate(a.appliedOn)}</td></tr>`)}</tbody></table></div>`}
+        <p><a href="${home(m)}/register">Register of members</a></p>`,
+    });
+  });
+
+  const applicationPage = async (page: Page, m: Membership, applicationId: string, state: FormState) => {
+    const a = (await waiting(page, m)).items.find((x) => x.applicationId === applicationId);
+    if (!a) throw new ReadFailed({ status: 404, type: '/problems/not-found', title: 'Not found', detail: 'There is no such application waiting.' });
+    const action = (verb: string) => `${home(m)}/applications/${applicationId}/${verb}`;
+    const issue = state.values._form === 'decline' ? formState(dateValues('issuedOn', today())) : state;
+    const decline = state.values._form === 'decline' ? state : formState();
+    return page.show({
+      title: `Application from ${a.name}`,
+      crumbs: applicationsCrumbs(m),
+      hasErrors: hasErrors(state),
+      body: html`${errorSummary(state)}
+        <dl class="summary">
+          <dt>Applicant</dt><dd>${a.name}</dd>
+          <dt>Class</dt><dd>${a.memberClass}</dd>
+          <dt>Shares</dt><dd>${a.amount.pounds}</dd>
+          <dt>Applied on</dt><dd>${longDate(a.appliedOn)}</dd>
+        </dl>
+        <h2>Issue the shares</h2>
+        ${form(action('issue'), issue, page.csrfToken, dateField(issue, { name: 'issuedOn', label: 'Issued on', hint: 'The day the payment for them was received. For example, 27 3 2026' }), 'Issue the shares')}
+        <h2>Decline the application</h2>
+        ${form(action('decline'), decline, page.csrfToken, html`<input type="hidden" name="_form" value="decline">${textArea(decline, { name: 'reason', label: 'Why is it declined?', hint: 'The applicant will see this.' })}`, 'Decline it', { buttonClass: 'warning' })}`,
+    });
+  };
+
+  app.get(`${base}/applications/:applicationId`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const { networkId, applicationId } = request.params as Params;
+    return applicationPage(page, page.memberOf(networkId), applicationId!, formState(dateValues('issuedOn', today())));
+  });
+
+  for (const verb of ['issue', 'decline'] as const) {
+    app.post(`${base}/applications/:applicationId/${verb}`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const { networkId, applicationId } = request.params as Params;
+      const m = page.memberOf(networkId);
+      const state = posted(request.body);
+      const body = verb === 'issue' ? { issuedOn: readDate(state, 'issuedOn', 'Enter the day the shares were issued') } : { reason: readText(state, 'reason', 'Say why the application is declined') };
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${networkId}/coop/applications/${applicationId}/${verb}`, body, { key: state.values._key! }),
+        { issuedOn: 'issuedOn', reason: 'reason' },
+        (s) => applicationPage(page, m, applicationId!, s),
+        (answer) => `${home(m)}/applications?after=${answer.position}&done=${verb === 'issue' ? 'issued' : 'declined'}`,
+      );
+    });
+  }
+};
