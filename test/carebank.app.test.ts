@@ -10,6 +10,7 @@ import { refused } from './support/given.ts';
 import { callerOf, careScheme } from './support/carebank.ts';
 import { fixedClock } from '../src/clock.ts';
 import * as carebank from '../src/carebank/app.ts';
+import { waitingFor } from '../src/notify/app.ts';
 import { bankFolder, bankStream, careStream } from '../src/carebank/bank.ts';
 import { readStates, PreconditionFailed } from '../src/commands/decide.ts';
 import { Rejection } from '../src/commands/decider.ts';
@@ -223,6 +224,13 @@ t.test('care disputed before it is banked, and the list of care each reader sees
   const byIda = new Map((await list(ida)).map((c) => [c.careId, c.youMayConfirm]));
   t.same([byIda.get(toNell.careId), byIda.get(toNora.careId), byIda.get(idaGave.careId)], [true, true, false], 'a coordinator sees all care waiting, and never confirms her own');
   t.equal((await list(ian)).length, 3, 'another coordinator sees it all');
+
+  // What waits, as the home page says it: the same rule as who may confirm.
+  const waiting = async (reader: string) => (await waitingFor(hearth, { personId: reader })).filter((w) => w.networkId === at.networkId).map((w) => [w.kind, w.count]);
+  t.same(await waiting(nora), [['care-to-confirm', 1]], 'the person cared for: care the volunteer logged waits for her');
+  t.same(await waiting(nell), [['care-to-confirm', 1]], 'disputed care no longer waits for her; care another coordinator gave does');
+  t.same(await waiting(vera), [], 'nothing waits for the volunteer');
+  t.same(await waiting(ian), [['care-disputed', 1]], 'a dispute waits for a coordinator with no part in it');
 
   await carebank.confirmCare(deps, callerOf(ian), { ...at, careId: toNell.careId });
   t.same((await list(vera)).map((c) => c.status), ['logged', 'confirmed'], 'a coordinator who is no party settles the dispute');

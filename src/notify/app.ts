@@ -26,7 +26,7 @@ export async function chooseNotifications(deps: Deps, caller: Caller, input: { k
   return { revision: done.revisions.choices, position: done.position };
 }
 
-export const waitingKinds = ['exchanges-to-confirm', 'join-requests', 'payments-to-approve', 'open-ballots', 'vouchers-awaiting-payment'] as const;
+export const waitingKinds = ['exchanges-to-confirm', 'care-to-confirm', 'care-disputed', 'join-requests', 'payments-to-approve', 'open-ballots', 'vouchers-awaiting-payment'] as const;
 export type WaitingKind = (typeof waitingKinds)[number];
 
 export interface Waiting {
@@ -71,8 +71,33 @@ export async function waitingFor(deps: Pick<Deps, 'database'>, caller: Pick<Call
     .execute();
   for (const e of exchanges) add('exchanges-to-confirm', e.network_id, e.n, `/networks/${e.network_id}/time`);
 
+  // The care bank's rule (settleRefusal in src/carebank/bank.ts): the person cared for confirms
+  // care the volunteer's side logged; a coordinator with no part in it settles a dispute.
+  const care = await db
+    .selectFrom('carebank_care')
+    .select(['network_id', sql<number>`count(*)::int`.as('n')])
+    .where('status', '=', 'logged')
+    .where('recipient_id', '=', me)
+    .where('logged_by', '!=', me)
+    .where('volunteer_id', '!=', me)
+    .where('network_id', 'in', inNetworks)
+    .groupBy('network_id')
+    .execute();
+  for (const c of care) add('care-to-confirm', c.network_id, c.n, `/networks/${c.network_id}/care`);
+
   const coordinating = holding('coordinator');
   if (coordinating.length > 0) {
+    const disputed = await db
+      .selectFrom('carebank_care')
+      .select(['network_id', sql<number>`count(*)::int`.as('n')])
+      .where('status', '=', 'disputed')
+      .where('recipient_id', '!=', me)
+      .where('volunteer_id', '!=', me)
+      .where('network_id', 'in', coordinating)
+      .groupBy('network_id')
+      .execute();
+    for (const d of disputed) add('care-disputed', d.network_id, d.n, `/networks/${d.network_id}/care`);
+
     const requests = await db
       .selectFrom('memberships')
       .select(['network_id', sql<number>`count(*)::int`.as('n')])

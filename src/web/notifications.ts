@@ -25,6 +25,10 @@ function waitingLine(w: Waiting): Html {
   switch (w.kind) {
     case 'exchanges-to-confirm':
       return html`<a href="${w.href}">${plural(w.count, 'exchange')} to confirm</a> in ${where}`;
+    case 'care-to-confirm':
+      return html`<a href="${w.href}">${plural(w.count, 'record')} of care to confirm</a> in ${where}`;
+    case 'care-disputed':
+      return html`<a href="${w.href}">${plural(w.count, 'record')} of disputed care to settle</a> in ${where}`;
     case 'join-requests':
       return html`<a href="${w.href}">${plural(w.count, 'request')} to join</a> ${where}`;
     case 'payments-to-approve':
