@@ -35,13 +35,16 @@ if (served) {
    * edge inside one that is not), and the links on the page that are not downloads.
    */
   const look = (page: Page) =>
+    // No named functions inside: the test's compiler would name them with a helper the page lacks.
     page.evaluate(() => {
-      const width = document.documentElement.clientWidth;
-      const past = (el: Element | null) => !!el && el.getBoundingClientRect().right > width + 0.5;
-      const name = (el: Element) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`;
+      const width = document.documentElement.clientWidth + 0.5;
+      const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
       return {
-        overflow: document.documentElement.scrollWidth - width,
-        culprits: [...document.body.querySelectorAll('*')].filter((el) => past(el) && !past(el.parentElement)).slice(0, 3).map((el) => `${el.parentElement ? name(el.parentElement) : ''} > ${name(el)}`),
+        overflow,
+        culprits: [...(overflow > 0 ? document.body.querySelectorAll('*') : [])]
+          .filter((el) => el.getBoundingClientRect().right > width && (el.parentElement?.getBoundingClientRect().right ?? 0) <= width)
+          .slice(0, 3)
+          .map((el) => `${el.parentElement?.tagName.toLowerCase()} > ${el.tagName.toLowerCase()}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`),
         links: [...document.querySelectorAll<HTMLAnchorElement>('a[href]:not([download])')].map((a) => a.href),
       };
     });
@@ -51,7 +54,7 @@ if (served) {
     return to.origin === origin && !/sign-out/.test(to.pathname) && !/\.(csv|pdf|jsonl?)$/.test(to.pathname) ? `${to.pathname}${to.search}` : undefined;
   };
 
-  for (const email of people.filter((e) => !process.env.CRAWL_ONLY || e.startsWith(process.env.CRAWL_ONLY))) {
+  for (const email of people) {
     t.test(`every page ${email} can reach`, async (t) => {
       const context = await browser.newContext({ baseURL: url, viewport: NARROW, javaScriptEnabled: false, locale: 'en-GB' });
       const page = await context.newPage();
@@ -86,7 +89,6 @@ if (served) {
           }
         }
       }
-      if (process.env.CRAWL_LIST) t.comment([...seen].join('\n'));
       t.same(failures, [], `${seen.size} addresses: no server error, nothing wider than ${NARROW.width} pixels`);
       await context.close();
     });
