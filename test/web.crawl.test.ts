@@ -32,7 +32,8 @@ if (served) {
 
   /**
    * How much wider than the window the page is, and what sticks out first (an element past the
-   * edge inside one that is not), and the links on the page that are not downloads.
+   * edge inside one that is not, or one positioned past it), and the links on the page that are
+   * not downloads.
    */
   const look = (page: Page) =>
     // No named functions inside: the test's compiler would name them with a helper the page lacks.
@@ -42,7 +43,8 @@ if (served) {
       return {
         overflow,
         culprits: [...(overflow > 0 ? document.body.querySelectorAll('*') : [])]
-          .filter((el) => el.getBoundingClientRect().right > width && (el.parentElement?.getBoundingClientRect().right ?? 0) <= width)
+          // Something positioned escapes a scrolling table's clipping, so it is named even inside one past the edge.
+          .filter((el) => el.getBoundingClientRect().right > width && ((el.parentElement?.getBoundingClientRect().right ?? 0) <= width || getComputedStyle(el).position === 'absolute'))
           .slice(0, 3)
           .map((el) => `${el.parentElement?.tagName.toLowerCase()} > ${el.tagName.toLowerCase()}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`),
         links: [...document.querySelectorAll<HTMLAnchorElement>('a[href]:not([download])')].map((a) => a.href),
