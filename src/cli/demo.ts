@@ -11,6 +11,7 @@ import { pounds } from '../pools/pool.ts';
 import { decideAcross } from '../commands/decide.ts';
 import { defaultPolicy, voucherDecider, voucherStream, type VoucherValue } from '../vouchers/voucher.ts';
 import { auditDifferences, verifyAudit } from '../audit/verify.ts';
+import type { Config } from '../config.ts';
 
 const TIME_BANK = 'Kirkstall Time Bank';
 const SCHEME = 'Kirkstall Care Bank';
@@ -100,6 +101,8 @@ export async function loadDemo(ledger: Ledger, say: (line: string) => void): Pro
     // A demo loaded before the co-op was part of it gains the co-op.
     const networks = (await ledger.call('GET', '/me', undefined, { token: coordinator })).body.memberships as Array<{ networkName: string }>;
     if (!networks.some((n) => n.networkName === COOP)) await loadCoop(ledger, signIn, coordinator, await demoPeople(ledger, coordinator));
+    // What is left waiting comes last, so a demo loaded before there was any gains it; the newcomer's account is the sign.
+    if (!(await signsIn(ledger, NEWCOMER.email))) await leaveWaiting(ledger, signIn, coordinator);
     await report(ledger, coordinator, say, signIn);
   } finally {
     for (const token of sessions) await ledger.call('DELETE', '/sessions/current', undefined, { token });
@@ -418,6 +421,96 @@ async function loadPool(ledger: Ledger, signIn: (email: string, password: string
   await ledger.call('POST', `${pool}/bank-statements`, csv, { token: joan, contentType: 'text/csv' });
 }
 
+/** Someone who has asked to join the time bank, for the coordinator to approve. */
+const NEWCOMER = { name: 'Rita Kaur', email: 'rita@demo.hearth.example' };
+const ANOTHER_PROPOSAL = 'Winter coats for our care workers';
+
+/**
+ * Everyone who signs in, and what the demo leaves waiting for them. Offers and requests of help
+ * are not part of Hearth yet, so nothing waits as an offer answered.
+ */
+const signingIn: Array<{ first: string; name: string; who: string; waiting: string }> = [
+  { first: 'coordinator', name: 'Cath Marsden', who: 'coordinates every demo network', waiting: `${NEWCOMER.name}'s request to join ${TIME_BANK}; care Priya gave Ann, to confirm if Ann cannot` },
+  { first: 'ann', name: people.ann.name, who: 'time bank, care bank, co-op supporter', waiting: 'time from Tom to confirm; care from Priya to confirm; a vote on spending' },
+  { first: 'bob', name: people.bob.name, who: 'time bank, care bank, learning mentor', waiting: 'time from Ann to confirm' },
+  { first: 'priya', name: people.priya.name, who: 'time bank, care bank, learning mentor, co-op worker', waiting: 'time from Jake to confirm; a vote on spending' },
+  { first: 'tom', name: people.tom.name, who: "time bank's treasurer, care bank", waiting: "time from Priya to confirm; Karen's voucher for Edna, to record the money for" },
+  { first: 'karen', name: 'Karen Firth', who: "Edna's daughter: gives learning vouchers", waiting: 'time from Bob to confirm; her voucher for Edna, waiting for the money' },
+  { first: 'jake', name: 'Jake Lowe', who: "Stan's grandson: gives learning vouchers", waiting: 'time from Karen to confirm' },
+  { first: 'joan', name: 'Joan Pickles', who: "treasurer of the Armley pool", waiting: 'a payment to approve' },
+  { first: 'harold', name: 'Harold Dyson', who: "board member of the Armley network", waiting: 'a payment to approve (over £250 it needs two)' },
+  { first: 'grace', name: 'Grace Mensah', who: "the co-op's secretary", waiting: 'a vote on spending' },
+  { first: 'bill', name: 'Bill Sugden', who: "the co-op's treasurer", waiting: 'a vote on spending' },
+  { first: 'helen', name: 'Helen Ackroyd', who: 'co-op supporter', waiting: 'a vote on spending' },
+  { first: 'rita', name: NEWCOMER.name, who: `asked to join ${TIME_BANK}`, waiting: 'a coordinator to approve her' },
+];
+
+/** Whether the email and the demo passphrase sign in; the session is closed at once. */
+async function signsIn(ledger: Ledger, email: string): Promise<boolean> {
+  try {
+    const token = (await ledger.call('POST', '/sessions', { email, password: DEMO_COORDINATOR.password })).body.token as string;
+    await ledger.call('DELETE', '/sessions/current', undefined, { token });
+    return true;
+  } catch (err) {
+    if (err instanceof Refused) return false;
+    throw err;
+  }
+}
+
+/**
+ * What is left for each person who signs in to do: exchanges in a ring, each logged by one member
+ * for the next to confirm; care for Ann to confirm; a newcomer asking to join; a payment over the
+ * pool's threshold, for both approvers; a voucher not yet paid for; and a vote the co-op has opened.
+ */
+async function leaveWaiting(ledger: Ledger, signIn: (email: string, password: string) => Promise<string>, cath: string) {
+  const call = (token: string, method: 'POST' | 'PUT', path: string, body?: unknown) => ledger.call(method, path, body, { token });
+  const get = async (path: string) => (await ledger.call('GET', path, undefined, { token: cath })).body;
+  const networks = (await get('/me')).memberships as Array<{ networkId: string; networkName: string }>;
+  const networkOf = (name: string) => networks.find((n) => n.networkName === name)!.networkId;
+  const [timeBank, scheme, neighbourhood, cooperative] = [networkOf(TIME_BANK), networkOf(SCHEME), networkOf(NEIGHBOURHOOD), networkOf(COOP)];
+  const members = (await get(`/networks/${timeBank}/members`)).items as Array<{ personId: string; name: string }>;
+  const idOf = (name: string) => members.find((m) => m.name === name)!.personId;
+  const tokenOf = (first: string) => signIn(`${first}@demo.hearth.example`, DEMO_COORDINATOR.password);
+
+  // [provider, receiver, minutes, category, description]: the provider logs it, the receiver has it to confirm.
+  const ring: Array<[string, string, number, string, string]> = [
+    ['tom', 'ann', 60, 'gardening', 'Mowed the lawn'],
+    ['ann', 'bob', 45, 'befriending', 'Walk by the canal'],
+    ['bob', 'karen', 40, 'lifts', 'Lift to visit her mum'],
+    ['karen', 'jake', 60, 'odd jobs', 'Painted the community centre door'],
+    ['jake', 'priya', 60, 'computer help', 'Fixed her laptop'],
+    ['priya', 'tom', 60, 'shopping', 'Weekly shop from the Co-op'],
+  ];
+  const nameOf = (first: string) => signingIn.find((p) => p.first === first)!.name;
+  for (const [provider, receiver, minutes, category, description] of ring) {
+    const body = { providerId: idOf(nameOf(provider)), receiverId: idOf(nameOf(receiver)), minutes, category, description, occurredOn: daysAgo(2) };
+    await call(await tokenOf(provider), 'POST', `/networks/${timeBank}/timebank/exchanges`, body);
+  }
+
+  await call(await tokenOf('priya'), 'POST', `/networks/${scheme}/carebank/care`, { volunteerId: idOf(people.priya.name), recipientId: idOf(people.ann.name), minutes: 90, activity: 'befriending', occurredOn: daysAgo(1) });
+
+  await ledger.call('POST', '/accounts', { name: NEWCOMER.name, email: NEWCOMER.email, password: DEMO_COORDINATOR.password });
+  await call(await signIn(NEWCOMER.email, DEMO_COORDINATOR.password), 'POST', `/networks/${timeBank}/join-requests`);
+
+  const pools = (await get(`/networks/${neighbourhood}/pools`)).items as Array<{ poolId: string; name: string }>;
+  const pool = `/networks/${neighbourhood}/pools/${pools.find((p) => p.name === POOL)!.poolId}`;
+  const holders = (await get(`/networks/${neighbourhood}/members`)).items as Array<{ personId: string; name: string }>;
+  const holder = (name: string) => holders.find((h) => h.name === name)!.personId;
+  await call(cath, 'POST', `${pool}/payments`, {
+    payee: 'Armley Kitchen CIC', purpose: 'Lunch club, next month', invoiceReference: 'AK-0201', pence: 30_000,
+    beneficiaries: [{ holderId: holder(people.walter.name), pence: 15_000 }, { holderId: holder(people.mary.name), pence: 15_000 }], submittedOn: daysAgo(0),
+  });
+
+  await call(await tokenOf('karen'), 'POST', `/networks/${timeBank}/vouchers`, { learnerId: idOf(people.edna.name), value: { kind: 'amount', pence: 3_000 }, occasion: 'Christmas', message: 'For more lessons on the tablet. Love, Karen' });
+
+  const coop = `/networks/${cooperative}/coop`;
+  const proposal = (await call(await tokenOf('helen'), 'POST', `${coop}/proposals`, {
+    title: ANOTHER_PROPOSAL, pence: 60_000, payee: 'Yorkshire Workwear Ltd', purpose: 'Warm, waterproof coats for the care workers who walk between visits',
+    source: { kind: 'funds' }, closesAt: new Date(Date.now() + 14 * 86_400_000).toISOString(), quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false,
+  })).body.proposalId as string;
+  await call(await tokenOf('grace'), 'POST', `${coop}/proposals/${proposal}/opening`);
+}
+
 async function report(ledger: Ledger, coordinator: string, say: (line: string) => void, signIn: (email: string, password: string) => Promise<string>): Promise<void> {
   const get = async (path: string) => (await ledger.call('GET', path, undefined, { token: coordinator })).body;
   const networks = (await get('/me')).memberships as Array<{ networkId: string; networkName: string }>;
@@ -426,7 +519,8 @@ async function report(ledger: Ledger, coordinator: string, say: (line: string) =
   const members = (await get(`/networks/${timeBank.networkId}/members`)).items as Array<{ personId: string; name: string }>;
   const ann = members.find((m) => m.name === people.ann.name)!;
 
-  say(`The demo: sign in as ${DEMO_COORDINATOR.email} with "${DEMO_COORDINATOR.password}" (every demo member's email is <first name>@demo.hearth.example, same passphrase).`);
+  say(`The demo: these people sign in, each with the passphrase "${DEMO_COORDINATOR.password}"; the others are recorded by the coordinator.`);
+  for (const p of signingIn) say(`  ${`${p.first}@demo.hearth.example`.padEnd(32)} ${p.name} (${p.who}). Waiting: ${p.waiting}.`);
   say(`${TIME_BANK}: ${timeBank.networkId}`);
   say(`${SCHEME}: ${scheme.networkId}`);
   say('');
@@ -485,4 +579,12 @@ async function report(ledger: Ledger, coordinator: string, say: (line: string) =
   if (decided.payment) say(`  paid ${decided.payment.amount.pounds} to ${decided.payee} from the co-op's funds, invoice ${decided.payment.invoiceReference}`);
   const differences = auditDifferences(await verifyAudit(ledger.hearth));
   say(differences.length === 0 ? 'Audit verified: every hash chain, every recorded digest and every projection agrees with the log.' : `Audit found ${differences.length} differences:\n  ${differences.join('\n  ')}`);
+  say('');
+  say(`To look around: stop any command using this data, start Hearth with \`npm start\`, open ${siteAddress(ledger.hearth.config)} and sign in as one of the people above.`);
+}
+
+/** Where a browser on this machine finds the server; one listening on every address is found on this one. */
+function siteAddress({ HOST, PORT }: Pick<Config, 'HOST' | 'PORT'>): string {
+  const host = HOST === '0.0.0.0' || HOST === '::' ? '127.0.0.1' : HOST.includes(':') ? `[${HOST}]` : HOST;
+  return `http://${host}:${PORT}`;
 }

@@ -183,7 +183,8 @@ function registerForm(m: Membership, state: FormState): Html {
 }
 
 function registerTable(r: Register): Html {
-  return html`<div class="table-scroll"><table><caption>Register of members as at the end of ${longDate(r.asAt)}</caption>
+  // A region that scrolls sideways and holds no link must take focus itself, for keyboard scrolling.
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Register of members"><table><caption>Register of members as at the end of ${longDate(r.asAt)}</caption>
     <thead><tr><th scope="col">Member</th><th scope="col">Class</th><th scope="col">Admitted</th><th scope="col" class="num">Membership share</th><th scope="col" class="num">Withdrawable shares</th></tr></thead>
     <tbody>${r.members.length === 0 ? html`<tr><td colspan="5">There were no members on that day.</td></tr>` : r.members.map((x) => html`<tr><th scope="row">${x.name}</th><td>${x.memberClass}</td><td>${longDate(x.admittedOn)}</td><td class="num">${x.membershipShare.pounds}</td><td class="num">${x.shares.pounds}</td></tr>`)}
     <tr><th scope="row" colspan="4">Share capital</th><td class="num"><strong>${r.shareCapital.pounds}</strong></td></tr></tbody></table></div>`;

@@ -93,7 +93,8 @@ export const inOrOut = (pence: number) => (pence < 0 ? `out ${formatPence(-pence
 export const counterparty = (l: { kind: string; counterparty: string }) => (l.counterparty === l.kind ? '' : l.counterparty);
 
 export function ledgerTable(lines: LedgerLine[], caption: string): Html {
-  return html`<div class="table-scroll"><table><caption>${caption}</caption>
+  // A region that scrolls sideways and holds no link must take focus itself, for keyboard scrolling.
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="${caption}"><table><caption>${caption}</caption>
     <thead><tr><th scope="col">Date</th><th scope="col">What</th><th scope="col">Paid to or received from</th><th scope="col">Reference</th><th scope="col" class="num">Money in or out</th><th scope="col" class="num">Balance after</th></tr></thead>
     <tbody>${lines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${kindName(l)}${l.purpose ? html`: ${l.purpose}` : html``}</td><td>${counterparty(l)}</td><td>${l.reference}</td><td class="num">${inOrOut(l.pence)}</td><td class="num">${l.balance.pounds}</td></tr>`)}</tbody></table></div>`;
 }

@@ -9,6 +9,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Test } from 'tap';
 import { openApp, type Person } from './http.ts';
 import type { Database } from '../../src/db/database.ts';
+import type { Hearth } from '../../src/hearth.ts';
+import type { App } from '../../src/http/app.ts';
 
 const CHROMIUM = process.env.HEARTH_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
@@ -17,7 +19,7 @@ export const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).p
  * Hearth listening on a free port, and a browser to visit it; undefined (the test planned empty)
  * where no Chromium is installed, unless browser tests are required, as in CI.
  */
-export async function browserHearth(t: Test, database?: Database, options: { hostName?: string } = {}) {
+export async function browserHearth(t: Test, database?: Database, options: { hostName?: string; open?: { hearth: Hearth; app: App } } = {}) {
   // A journey visits a dozen pages, each checked by axe; on a busy two-core machine that takes minutes.
   t.setTimeout(900_000);
   if (!existsSync(CHROMIUM)) {
@@ -25,7 +27,8 @@ export async function browserHearth(t: Test, database?: Database, options: { hos
     t.plan(0, `needs Chromium at ${CHROMIUM}`);
     return undefined;
   }
-  const served = await openApp(database);
+  // A Hearth already open (as the demo's is) is served as it is, and closed by whoever opened it.
+  const served = options.open ? { ...options.open, close: async () => {} } : await openApp(database);
   const listening = await served.app.listen({ port: 0, host: '127.0.0.1' });
   // A name other than localhost (as on a LAN) is one the browser treats as any other site's.
   const address = options.hostName ? listening.replace('127.0.0.1', options.hostName) : listening;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { Hearth } from '../../src/hearth.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { buildApp, type App } from '../../src/http/app.ts';
 import { commandOn, type HearthCommand, type Ran } from './cli.ts';
 import { dumpablePglite } from './db.ts';
 import { testHearth } from './hearth.ts';
@@ -25,7 +25,7 @@ interface Snapshot {
  * A Hearth holding the demo, its projections running, with the hearth command on it, and what
  * `hearth demo` printed when it loaded it. Closed when the test file ends.
  */
-export async function demoHearth(t: Test): Promise<{ hearth: Hearth; hearthCommand: HearthCommand; demo: Ran }> {
+export async function demoHearth(t: Test): Promise<{ hearth: Hearth; app: App; hearthCommand: HearthCommand; demo: Ran }> {
   const path = join(tmpdir(), `hearth-demo-${sourceHash()}`);
   const kept = await snapshot(path);
   const { database, dump } = await dumpablePglite(kept?.data);
@@ -38,7 +38,7 @@ export async function demoHearth(t: Test): Promise<{ hearth: Hearth; hearthComma
     await hearth.close();
   });
   const hearthCommand = commandOn(hearth, app);
-  if (kept) return { hearth, hearthCommand, demo: kept.demo };
+  if (kept) return { hearth, app, hearthCommand, demo: kept.demo };
 
   const demo = await hearthCommand('demo');
   if (demo.status === 0) {
@@ -50,7 +50,7 @@ export async function demoHearth(t: Test): Promise<{ hearth: Hearth; hearthComma
     await hearth.engine.start();
   }
   rmSync(`${path}.lock`, { force: true });
-  return { hearth, hearthCommand, demo };
+  return { hearth, app, hearthCommand, demo };
 }
 
 /** The snapshot kept at this path, waiting while another process makes it; undefined when this one is to make it. */
