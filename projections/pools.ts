@@ -81,7 +81,7 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
     case 'pools.PaymentMade':
       return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference), purpose: d.purpose, proposalId: d.proposalId });
     case 'pools.BankCharged':
-      return post(db, at, { poolId: d.poolId, entryId: d.chargeId, kind: 'bank-charge', on: d.chargedOn, pence: d.pence, shares: [], counterparty: 'bank', reference: clear(''), purpose: d.description });
+      return post(db, at, { poolId: d.poolId, entryId: d.chargeId, kind: 'bank-charge', on: d.chargedOn, pence: d.pence, shares: [], counterparty: 'bank', reference: clear(d.description) });
     case 'pools.RefundReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.refundId, kind: 'refund', on: d.receivedOn, pence: d.pence, shares: d.shares, counterparty: 'refund', reference: clear(d.reference), corrects: d.paymentId });
     case 'pools.TransferredOut':

@@ -134,7 +134,7 @@ t.test("a bank charge is the pool's cost: on the ledger, in the balance and the 
   const { chargeId, position } = await pools.recordBankCharge(hearth, as(tess.personId), { networkId, poolId, pence: 450, description: 'Account fee March', chargedOn: '2026-03-09' });
   t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
   const { lines } = await pools.poolLedger(hearth, as(tess.personId), { networkId, poolId, from: '2026-03-01' });
-  t.match(lines.at(-1), { entryId: chargeId, kind: 'bank-charge', counterparty: 'bank', purpose: 'Account fee March', pence: -450, balance: 49_550 });
+  t.match(lines.at(-1), { entryId: chargeId, kind: 'bank-charge', counterparty: 'bank', reference: 'Account fee March', pence: -450, balance: 49_550 });
   const read = await pools.readPool(hearth, as(tess.personId), { networkId, poolId });
   t.equal(read.balancePence, 49_550);
   t.match(read.holders, [{ name: 'Edna Firth', contributed: 50_000, spent: 0, shareOfBalance: 49_550 }], "Edna's unspent money bears the charge, as the pool holds no other");

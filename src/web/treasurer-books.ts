@@ -11,6 +11,7 @@ import {
 } from './forms.ts';
 import { pageFor, submit, type Membership, type Page } from './page.ts';
 import { longDate, plural } from './words.ts';
+import { matchLink } from './treasurer-bank.ts';
 import { apiPath, counterparty, digestWords, inOrOut, kindName, poolCrumbs, poolPath, saidOnce, type Ledger, type Params, type Period } from './treasurer-common.ts';
 
 interface Audit {
@@ -233,7 +234,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
   // Bank reconciliation.
 
   async function reconciliationPage(page: Page, m: Membership, poolId: string, state: FormState) {
-    const query = page.request.query as { after?: string; matched?: string };
+    const query = page.request.query as { after?: string; matched?: string; 'matched-by-hand'?: string };
     const [{ pool, crumbs }, rec] = await Promise.all([poolCrumbs(page, m, poolId, query.after), page.api.read<Reconciliation>(`/networks/${m.networkId}/pools/${poolId}/reconciliation`, { after: query.after })]);
     const done = query.matched !== undefined && /^\d+$/.test(query.matched) ? Number(query.matched) : undefined;
     const treasurer = m.roles.includes('treasurer');
@@ -242,6 +243,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
       crumbs,
       hasErrors: hasErrors(state),
       body: html`${errorSummary(state)}
+        ${query['matched-by-hand'] ? html`<div class="panel" role="status"><h2>The bank line is matched</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match.`}</p></div>` : html``}
         ${done === undefined ? html`` : html`<div class="panel" role="status"><h2>${done === 0 ? 'No more bank lines could be matched' : `${plural(done, 'more bank line')} matched`}</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match by hand.`}</p></div>`}
         <dl class="summary">
           <dt>The books say</dt><dd>${formatPence(rec.ledgerBalancePence)}</dd>
@@ -251,8 +253,8 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
         ${rec.unmatchedLines.length === 0
           ? html`<p>Every line of the bank statements is matched.</p>`
           : html`<div class="table-scroll"><table><caption>Bank lines with no entry matched to them</caption>
-            <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th></tr></thead>
-            <tbody>${rec.unmatchedLines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td></tr>`)}</tbody></table></div>`}
+            <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th>${treasurer ? html`<th scope="col">What to do</th>` : html``}</tr></thead>
+            <tbody>${rec.unmatchedLines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td>${treasurer ? html`<td>${matchLink(m, poolId, l)}</td>` : html``}</tr>`)}</tbody></table></div>`}
         <h2>In the books, not yet in the bank</h2>
         ${rec.unmatchedEntries.length === 0
           ? html`<p>Every entry in the books is matched to a bank line.</p>`
@@ -269,7 +271,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
           : html`<div class="table-scroll"><table><caption>Bank lines matched to the books</caption>
             <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th><th scope="col">Matched</th></tr></thead>
             <tbody>${rec.matched.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td><td>${howWords[l.how] ?? l.how}</td></tr>`)}</tbody></table></div>`}
-        <p>To add a bank statement, a treasurer imports the bank's CSV file with the command line: <code>hearth pool import-statement</code>. Matching a line by hand is done there too.</p>
+        ${treasurer ? html`<p><a class="button secondary" href="${poolPath(m.networkId, poolId)}/bank-statements/new">Add a bank statement</a></p>` : html`<p>The treasurer adds the bank's statements and matches what is left by hand.</p>`}
         <p><a href="${poolPath(m.networkId, poolId)}">Back to ${pool.name}</a></p>`,
     });
   }

@@ -9,6 +9,7 @@ import type { Membership } from './page.ts';
 import { keepsBooks, poolsPath } from './treasurer-common.ts';
 import { poolRoutes } from './treasurer-pool.ts';
 import { bookRoutes } from './treasurer-books.ts';
+import { bankRoutes } from './treasurer-bank.ts';
 
 export const treasurerJourney: Journey = {
   links: (m: Membership) =>
@@ -16,5 +17,6 @@ export const treasurerJourney: Journey = {
   routes: (_hearth: Hearth): FastifyPluginAsync => async (app) => {
     const { keeperOf } = poolRoutes(app);
     bookRoutes(app, keeperOf);
+    await bankRoutes(app, keeperOf);
   },
 };
