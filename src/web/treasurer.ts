@@ -10,6 +10,7 @@ import { keepsBooks, poolsPath } from './treasurer-common.ts';
 import { poolRoutes } from './treasurer-pool.ts';
 import { bookRoutes } from './treasurer-books.ts';
 import { bankRoutes } from './treasurer-bank.ts';
+import { moneyOutRoutes } from './treasurer-money-out.ts';
 
 export const treasurerJourney: Journey = {
   links: (m: Membership) =>
@@ -18,5 +19,6 @@ export const treasurerJourney: Journey = {
     const { keeperOf } = poolRoutes(app);
     bookRoutes(app, keeperOf);
     await bankRoutes(app, keeperOf);
+    moneyOutRoutes(app, keeperOf);
   },
 };
