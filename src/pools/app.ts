@@ -333,7 +333,10 @@ export async function listPeriods(deps: Deps, _caller: Caller, { networkId, pool
 }
 
 export async function closedPeriodStatement(deps: Deps, _caller: Caller, { networkId, poolId, periodEnd }: InPool & { periodEnd: string }) {
-  return periodStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), periodEnd);
+  const statement = await periodStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), periodEnd);
+  // A receipt's reference is sealed (it may name its holder): opened here, as the ledger's are.
+  const references = await deps.vault.openTexts(statement.lines.map((l) => l.reference));
+  return { ...statement, lines: statement.lines.map((l, i) => ({ ...l, reference: references[i]! })) };
 }
 
 export const [MOST_DAYS, MOST_MONTHS] = [400, 120];

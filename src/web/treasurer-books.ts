@@ -12,6 +12,7 @@ import {
 import { pageFor, submit, type Membership, type Page } from './page.ts';
 import { longDate, plural } from './words.ts';
 import { matchLink } from './treasurer-bank.ts';
+import { fingerprintsPath, fingerprintWords } from './treasurer-statement.ts';
 import { apiPath, counterparty, digestWords, inOrOut, kindName, poolCrumbs, poolPath, saidOnce, type Ledger, type Params, type Period } from './treasurer-common.ts';
 
 interface Audit {
@@ -126,7 +127,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
       hasErrors: hasErrors(state),
       body: html`${errorSummary(state)}
         <p>Closing the books fixes them up to a day: afterwards nothing can be dated on or before it, and a mistake is put right by a correction in the open period.
-          Hearth records a digest of every record kept so far, so that anyone can check later that nothing was changed.</p>
+          Hearth records a fingerprint of the books as they are, so that anyone can check later that nothing was changed (<a href="${fingerprintsPath(m.networkId, poolId)}">what a fingerprint of the books is</a>).</p>
         <p>${pool.closedThrough ? `The books of ${pool.name} are closed to ${longDate(pool.closedThrough)}.` : `No period of ${pool.name} has been closed yet.`}</p>
         ${form(
           `${poolPath(m.networkId, poolId)}/close`,
@@ -174,16 +175,16 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
     return page.show({
       title: closed ? 'Books closed' : `Period to ${longDate(period.periodEnd)}`,
       crumbs: [...crumbs, { href: `${poolPath(networkId, poolId)}/audit`, label: 'Closed periods' }],
-      body: html`${closed ? html`<div class="panel" role="status"><h2>${pool.name} is closed to ${longDate(period.periodEnd)}</h2><p>${formatPence(period.balance.pence)} is carried forward. The digest below is recorded with the close.</p></div>` : html``}
+      body: html`${closed ? html`<div class="panel" role="status"><h2>${pool.name} is closed to ${longDate(period.periodEnd)}</h2><p>${formatPence(period.balance.pence)} is carried forward. Hearth recorded ${fingerprintWords(period.closedOn)} with the close.</p></div>` : html``}
         <dl class="summary">
           <dt>Up to and including</dt><dd>${longDate(period.periodEnd)}</dd>
           <dt>Closed on</dt><dd>${longDate(period.closedOn)}</dd>
           <dt>Carried forward</dt><dd>${formatPence(period.balance.pence)}</dd>
-          <dt>Digest</dt><dd>${digestWords(period.digest)}<p class="hint">Over the first ${plural(period.upToPosition, 'record')} of the log. Keep it with the period's statement: if any of those records were changed later, the digest would no longer match.</p></dd>
+          <dt>Fingerprint of the books on ${longDate(period.closedOn)}</dt><dd>${digestWords(period.digest)}<p class="hint">Keep it with the period's statement: if anything recorded before the close were changed later, the fingerprint would no longer match. <a href="${fingerprintsPath(networkId, poolId)}">What a fingerprint of the books is</a>.</p></dd>
         </dl>
         <h2>The period's statement</h2>
-        <ul><li><a href="${statement('html')}">Statement to print</a></li><li><a href="${statement('csv')}" download>Statement as a spreadsheet (CSV)</a></li></ul>
-        <p><a href="${poolPath(networkId, poolId)}/audit">All closed periods and their digests</a></p>`,
+        <ul><li><a href="${poolPath(networkId, poolId)}/periods/${period.periodEnd}/statement">The period's statement, to read or print</a></li><li><a href="${statement('csv')}" download>Statement as a spreadsheet (CSV)</a></li></ul>
+        <p><a href="${poolPath(networkId, poolId)}/audit">All closed periods and their fingerprints</a></p>`,
     });
   });
 
@@ -205,29 +206,29 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
     const holds = (h: boolean | null) => (h === null ? 'not kept on this kind of store' : h ? 'Yes' : html`<strong>No: records up to it have changed</strong>`);
     const chains = audit.chains;
     return page.show({
-      title: 'Closed periods and digests',
+      title: 'Closed periods and their fingerprints',
       crumbs,
-      body: html`<p>Each time a period of ${pool.name} is closed, Hearth records a digest: a fingerprint of every record kept up to then. Each digest is taken again now and compared.</p>
+      body: html`<p>Each time a period of ${pool.name} is closed, Hearth records a fingerprint of the books as they were. Each one is worked out again now and compared. <a href="${fingerprintsPath(networkId, poolId)}">What a fingerprint of the books is</a>.</p>
         ${audit.periods.length === 0
           ? html`<p>No period has been closed yet.</p>`
           : html`<div class="table-scroll"><table><caption>The latest closed periods, newest first</caption>
-            <thead><tr><th scope="col">Up to and including</th><th scope="col">Closed on</th><th scope="col" class="num">Carried forward</th><th scope="col">Digest</th><th scope="col">Still matches?</th></tr></thead>
+            <thead><tr><th scope="col">Up to and including</th><th scope="col">Closed on</th><th scope="col" class="num">Carried forward</th><th scope="col">Fingerprint</th><th scope="col">Still matches?</th></tr></thead>
             <tbody>${audit.periods.map(
-              (p) => html`<tr><th scope="row"><a href="${poolPath(networkId, poolId)}/periods/${p.periodEnd}">${longDate(p.periodEnd)}</a></th><td>${longDate(p.closedOn)}</td><td class="num">${formatPence(p.balance.pence)}</td><td>${digestWords(p.digest)}</td><td>${holds(p.digestHolds)}</td></tr>`,
+              (p) => html`<tr><th scope="row"><a href="${poolPath(networkId, poolId)}/periods/${p.periodEnd}">${longDate(p.periodEnd)}</a></th><td>${longDate(p.closedOn)}</td><td class="num">${formatPence(p.balance.pence)}</td><td><span class="visually-hidden">${fingerprintWords(p.closedOn)}: </span>${digestWords(p.digest)}</td><td>${holds(p.digestHolds)}</td></tr>`,
             )}</tbody></table></div>`}
-        <h2>Hash chains</h2>
-        <p>Every record is chained to the one before it by its hash. Checking every chain reads the whole log, so it is done only when you ask.</p>
+        <h2>Check every record</h2>
+        <p>Each record Hearth keeps carries a fingerprint of the one before it, so a record changed or taken out shows. Checking them all reads every record, so it is done only when you ask.</p>
         ${chains
           ? html`<div class="panel" role="status"><p>${chains.verify
-              ? `Every hash chain verifies: ${plural(chains.events, 'record')} in ${plural(chains.streams, 'stream')} checked, nothing changed or missing.`
-              : `The chains do not verify: ${plural(chains.broken, 'record')} changed, ${plural(chains.gaps, 'gap')} in a stream and ${plural(chains.missingPositions, 'gap')} in the log. Tell whoever runs Hearth to run hearth audit verify.`}</p></div>`
+              ? `Every record checks out: ${plural(chains.events, 'record')} checked, nothing changed or missing.`
+              : `Something has changed: ${plural(chains.broken, 'record')} changed and ${plural(chains.gaps + chains.missingPositions, 'record')} missing. Tell whoever runs Hearth straight away, and keep this page.`}</p></div>`
           : html``}
-        <form method="get" action="${here}" class="no-print"><input type="hidden" name="chains" value="true"><button type="submit" class="secondary">${chains ? 'Check every hash chain again' : 'Check every hash chain now'}</button></form>
-        <h2>Signed digests to keep elsewhere</h2>
-        <p>Whoever can change Hearth's database could change records and make every fingerprint again. Hearth also signs a digest of every record kept, daily and at every close, with a key that is not in the database. Download them now and then and keep the file somewhere else; publish the public key, in the annual report say. Whoever runs Hearth can then check the records against your copy with hearth audit verify --digests.</p>
-        <p>${newest ? `${plural(signed.digests.length, 'digest')} so far; the newest covers ${plural(newest.events, 'record')}, signed ${longDate(newest.recordedAt.slice(0, 10))}.` : 'No digest has been signed yet.'}</p>
-        <p>Public key: ${digestWords(signed.publicKey)}</p>
-        <p><a href="/api/v1/networks/${networkId}/audit/digests?format=jsonl" download>Download the signed digests (a small file)</a></p>`,
+        <form method="get" action="${here}" class="no-print"><input type="hidden" name="chains" value="true"><button type="submit" class="secondary">${chains ? 'Check every record again' : 'Check every record now'}</button></form>
+        <h2>Signed fingerprints to keep elsewhere</h2>
+        <p>Whoever can change Hearth's records could change them and make every fingerprint again. So Hearth also signs a fingerprint of the books every day and at every close, with a key kept outside its records. Download them now and then and keep the file somewhere else; publish the code that checks the signature (below), in the annual report say. Whoever runs Hearth can then check the records against your copy.</p>
+        <p>${newest ? `${plural(signed.digests.length, 'signed fingerprint')} so far; the newest is ${fingerprintWords(newest.recordedAt.slice(0, 10))}.` : 'No fingerprint has been signed yet.'}</p>
+        <p>The code that checks the signature: ${digestWords(signed.publicKey)}</p>
+        <p><a href="/api/v1/networks/${networkId}/audit/digests?format=jsonl" download>Download the signed fingerprints (a small file)</a></p>`,
     });
   });
 

@@ -97,7 +97,7 @@ export function poolRoutes(app: FastifyInstance) {
           ${isTreasurer(m) ? html`<li><a href="${here}/bank-charges/new">Record a bank charge</a></li>` : html``}
           <li><a href="${here}/reconciliation">Bank reconciliation: match the bank statement to the books</a></li>
           ${isTreasurer(m) ? html`<li><a href="${here}/close">Close a period</a></li>` : html``}
-          <li><a href="${here}/audit">Closed periods, their statements and digests</a></li>
+          <li><a href="${here}/audit">Closed periods, their statements and fingerprints</a></li>
         </ul>
 
         <h2>Balance over time</h2>

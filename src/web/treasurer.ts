@@ -13,6 +13,7 @@ import { bookRoutes } from './treasurer-books.ts';
 import { bankRoutes } from './treasurer-bank.ts';
 import { moneyOutRoutes } from './treasurer-money-out.ts';
 import { voucherBookRoutes, voucherBooksPath } from './treasurer-vouchers.ts';
+import { statementRoutes } from './treasurer-statement.ts';
 
 export const treasurerJourney: Journey = {
   links: (m: Membership) => [
@@ -25,5 +26,6 @@ export const treasurerJourney: Journey = {
     await bankRoutes(app, keeperOf);
     moneyOutRoutes(app, keeperOf);
     voucherBookRoutes(app);
+    statementRoutes(app, keeperOf);
   },
 };
