@@ -133,10 +133,16 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
           `${poolPath(m.networkId, poolId)}/close`,
           state,
           page.csrfToken,
-          dateField(state, { name: 'periodEnd', label: 'Close the books up to and including', hint: 'A day that is over, for example the last day of last month: 28 2 2026' }),
+          html`${dateField(state, { name: 'periodEnd', label: 'Close the books up to and including', hint: 'A day that is over, for example the last day of last month: 28 2 2026' })}
+            <h2>At the close (if any)</h2>
+            ${moneyField(state, { name: 'reinvest', label: 'Surplus given back to the community (optional)', hint: 'In pounds, for example 50.00. Leave it empty to carry everything forward.' })}
+            ${textField(state, { name: 'purpose', label: 'What the surplus is for (only with a surplus)', hint: 'For example, the summer outing for everyone' })}
+            ${pool.holders.length > 0
+              ? html`<fieldset class="field"><legend>Money the council takes back (optional)</legend><p class="hint">Only what a budget holder has not spent. Leave a box empty when nothing is taken back.</p>
+                ${pool.holders.map((h) => moneyField(state, { name: `clawBack-${h.holderId}`, label: `From ${h.name}'s budget`, hint: 'In pounds' }))}</fieldset>`
+              : html``}`,
           'Close the books',
-        )}
-        <p>To reinvest a surplus or record a council claw-back at the close, use the command line: <code>hearth pool close</code>.</p>`,
+        )}`,
     });
   }
 
@@ -152,11 +158,20 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
     const m = keeperOf(page, networkId);
     const state = posted(request.body);
     const periodEnd = readDate(state, 'periodEnd', 'Enter the last day of the period');
+    const reinvested = state.values.reinvest ? readPounds(state, 'reinvest', '') : undefined;
+    const purpose = state.values.purpose ?? '';
+    if (reinvested !== undefined && !purpose) state.errors.purpose = 'Say what the surplus is for';
+    if (reinvested === undefined && purpose && !state.errors.reinvest) state.errors.reinvest = 'Enter the surplus, or leave what it is for empty';
+    // Each holder's box is named by their id: only the boxes filled in are claw-backs.
+    const clawBacks = Object.keys(state.values)
+      .filter((k) => k.startsWith('clawBack-') && state.values[k])
+      .map((k) => ({ holderId: k.slice('clawBack-'.length), pence: readPounds(state, k, '') ?? 0 }));
     return submit<{ periodEnd: string; position: number }>(
       page,
       state,
-      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/periods`, { periodEnd }, { key: state.values._key! }),
-      { periodEnd: 'periodEnd' },
+      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/periods`, { periodEnd, reinvest: reinvested === undefined ? null : { pence: reinvested, purpose }, clawBacks }, { key: state.values._key! }),
+      // A refusal names a claw-back by its place in the list; beside its box only when there is one.
+      { periodEnd: 'periodEnd', reinvest: 'reinvest', ...(clawBacks.length === 1 ? { clawBacks: `clawBack-${clawBacks[0]!.holderId}` } : {}) },
       (s) => closeForm(page, m, poolId, saidOnce(s)),
       (body) => `${poolPath(networkId, poolId)}/periods/${body.periodEnd}?after=${body.position}&done=closed`,
     );
