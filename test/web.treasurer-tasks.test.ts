@@ -36,6 +36,23 @@ if (served) {
     await screenshot(page, 'treasurer-bank-statement');
   });
 
+  t.test('a statement file over the limit is refused beside the field, and nothing is imported', async (t) => {
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const form = (await app.inject({ method: 'GET', url: `${poolPage}/bank-statements/new`, headers: { cookie } })).body;
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(form)?.[1] ?? '';
+    const boundary = 'x-statement-boundary';
+    const part = (name: string, value: string, file = '') => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"\r\nContent-Type: text/csv` : ''}\r\n\r\n${value}\r\n`;
+    const huge = `Date,Description,Amount,Balance\n${`${today},FILLER,1.00,\n`.repeat(60_000)}`;
+    const before = (await ofType('pools.BankStatementImported')).length;
+    const res = await app.inject({
+      method: 'POST', url: `${poolPage}/bank-statements/new`, headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: `${part('_csrf', hidden('_csrf'))}${part('_key', hidden('_key'))}${part('statement', huge, 'big.csv')}--${boundary}--\r\n`,
+    });
+    t.equal(res.statusCode, 422);
+    t.match(res.body, /id="f-statement-error"><span class="visually-hidden">Error: <\/span>The file is larger than 1 MB/);
+    t.equal((await ofType('pools.BankStatementImported')).length, before, 'nothing is imported');
+  });
+
   t.test('a bank charge is recorded with no beneficiary, and its bank line matched by hand', async (t) => {
     await page.goto(poolPage);
     await press(page, page.getByRole('link', { name: 'Record a bank charge' }));
