@@ -66,6 +66,7 @@ const style = `
     table.stacked tr { display: block; border-bottom: 2px solid #0b0c0c; padding: 0.5rem 0; }
     table.stacked th, table.stacked td { display: block; border: 0; padding: 0.15rem 0; text-align: left; white-space: normal; }
     table.stacked td[data-label]::before { content: attr(data-label) ": "; font-weight: bold; }
+    table.stacked td:empty { display: none; }
   }
   ul.actions { list-style: none; padding: 0; }
   ul.actions li { margin: 0 0 0.75rem; }
