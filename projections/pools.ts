@@ -22,6 +22,7 @@ export const accountFor: Record<EntryKind, string> = {
   council: 'council income',
   grant: 'grant income',
   payment: 'payments',
+  'bank-charge': 'bank charges',
   refund: 'payments',
   'transfer-in': 'transfers in',
   'transfer-out': 'transfers out',
@@ -79,6 +80,8 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
       return post(db, at, { poolId: d.poolId, entryId: d.receiptId, kind: d.source, on: d.receivedOn, pence: d.pence, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [], counterparty: d.source, reference: storedText(d.reference) });
     case 'pools.PaymentMade':
       return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference), purpose: d.purpose, proposalId: d.proposalId });
+    case 'pools.BankCharged':
+      return post(db, at, { poolId: d.poolId, entryId: d.chargeId, kind: 'bank-charge', on: d.chargedOn, pence: d.pence, shares: [], counterparty: 'bank', reference: clear(d.description) });
     case 'pools.RefundReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.refundId, kind: 'refund', on: d.receivedOn, pence: d.pence, shares: d.shares, counterparty: 'refund', reference: clear(d.reference), corrects: d.paymentId });
     case 'pools.TransferredOut':

@@ -128,3 +128,18 @@ t.test('a Direct Payment statement is for its holder and for those who keep the 
   t.match(await statementOf(bert.personId, walter.personId), { closing: { contributed: 2_000 } }, 'the board reads anyone’s');
   t.equal(await refused(pools.directPaymentStatement(hearth, as(walter.personId), { networkId, poolId, holderId: walter.personId, from: '2026-03-10', to: '2026-03-01' })), 'dates-reversed');
 });
+
+t.test("a bank charge is the pool's cost: on the ledger, in the balance and the trial balance, in no holder's figures", async (t) => {
+  const poolId = await fundedPool();
+  const { chargeId, position } = await pools.recordBankCharge(hearth, as(tess.personId), { networkId, poolId, pence: 450, description: 'Account fee March', chargedOn: '2026-03-09' });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
+  const { lines } = await pools.poolLedger(hearth, as(tess.personId), { networkId, poolId, from: '2026-03-01' });
+  t.match(lines.at(-1), { entryId: chargeId, kind: 'bank-charge', counterparty: 'bank', reference: 'Account fee March', pence: -450, balance: 49_550 });
+  const read = await pools.readPool(hearth, as(tess.personId), { networkId, poolId });
+  t.equal(read.balancePence, 49_550);
+  t.match(read.holders, [{ name: 'Edna Firth', contributed: 50_000, spent: 0, shareOfBalance: 49_550 }], "Edna's unspent money bears the charge, as the pool holds no other");
+  const { lines: accounts } = await pools.poolTrialBalance(hearth, as(tess.personId), { networkId, poolId });
+  t.match(accounts.find((a) => a.account === 'bank charges'), { debit: 450, credit: 0 });
+  t.equal(await refused(pools.recordBankCharge(hearth, as(tess.personId), { networkId, poolId, pence: 50_000, description: 'Too much', chargedOn: '2026-03-10' })), 'not-enough-in-pool');
+  t.equal(await refused(pools.recordBankCharge(hearth, as(tess.personId), { networkId, poolId, pence: 100, description: 'Tomorrow', chargedOn: '2026-03-11' })), 'date-in-future');
+});

@@ -382,3 +382,37 @@ t.test('apportioning whole pence', async (t) => {
   );
   t.pass('shares always sum to the total, each within 1p of the exact proportion');
 });
+
+// ---------------------------------------------------------------------------------------------
+// Bank charges: the pool's own cost, a line of its own beside the holders' shares.
+
+const charge1 = uid(0x301);
+const charge = (over: Record<string, unknown> = {}): PoolCommand => ({ type: 'RecordBankCharge', networkId, today: '2026-03-31', chargeId: charge1, pence: 450, description: 'Account fee March', chargedOn: '2026-03-31', ...over }) as PoolCommand;
+const charged = (amount: number, on = '2026-03-31'): PoolEvent => ({ type: 'pools.BankCharged', data: { poolId, chargeId: charge1, pence: amount, description: 'Account fee March', chargedOn: on } });
+
+t.test('a bank charge names no beneficiary, needs no approval, and is recorded once', async (t) => {
+  given(month).when(charge()).then(t, [charged(450)]);
+  given([...month, charged(450)]).when(charge()).then(t, [], 'the same charge twice is recorded once');
+  given(month).when(charge({ chargedOn: '2026-04-01' })).rejects(t, 'date-in-future');
+  given([...month, closedTo('2026-03-31', 12_000)]).when(charge({ chargedOn: '2026-03-31', today: '2026-04-02' })).rejects(t, 'date-in-closed-period');
+  given(month).when(charge({ pence: 12_001 })).rejects(t, 'not-enough-in-pool', 'the books never show less than nothing');
+  given([]).when(charge()).rejects(t, 'pool-not-found');
+  given(month).when(charge({ networkId: ann })).rejects(t, 'pool-not-found', 'nor through another network');
+});
+
+t.test("a bank charge is the pool's cost: holders' figures are untouched, and their shares plus the charge equal the balance", async (t) => {
+  const before = open(...month);
+  const after = open(...month, charged(450));
+  t.equal(after.balance, before.balance - 450);
+  t.same(after.holders, before.holders, "no holder's contributions or spending move");
+  t.equal(after.entries.get(charge1)?.kind, 'bank-charge');
+  // Ann 80.00 and Bob 40.00 unspent: the pool holds 115.50, so the charge comes out of their shares in proportion.
+  const shares = sharesOfBalance(after);
+  t.same([shares.get(ann), shares.get(bob)], [7_700, 3_850]);
+  t.equal([...shares.values()].reduce((a, b) => a + b, 0), after.balance, 'to the penny');
+  // With council income beside the holders' money, the charge comes out of what no holder put in.
+  const withGrant = open(...month, council(c3, 1_000), charged(450));
+  t.same([sharesOfBalance(withGrant).get(ann), sharesOfBalance(withGrant).get(bob)], [8_000, 4_000]);
+  given([...month, charged(450)]).when({ type: 'CorrectEntry', networkId, today: '2026-03-31', correctionId: uid(0x302), corrects: charge1, pence: -50, reason: 'The bank refunded part of the fee', correctedOn: '2026-03-31' } as PoolCommand)
+    .then(t, [{ type: 'pools.EntryCorrected', data: { poolId, correctionId: uid(0x302), corrects: charge1, pence: -50, shares: [], reason: 'The bank refunded part of the fee', correctedOn: '2026-03-31' } }], 'a charge recorded too high is corrected down');
+});

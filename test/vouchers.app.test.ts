@@ -12,7 +12,7 @@ import type { Caller } from '../src/access/caller.ts';
 import { membershipDecider, membershipStream, type Role } from '../src/access/membership.ts';
 import { decideAcross, PreconditionFailed } from '../src/commands/decide.ts';
 import { Rejection } from '../src/commands/decider.ts';
-import { expireDue, giveVoucher, ownVouchers, recordPayment, redeem, refundVoucher, sessionsOf, setPolicy, voucherFor } from '../src/vouchers/app.ts';
+import { expireDue, giveVoucher, ownVouchers, recordPayment, redeem, refundVoucher, sessionsOf, setPolicy, voucherFor, vouchersToKeep } from '../src/vouchers/app.ts';
 import { sessionStream } from '../src/vouchers/session.ts';
 import { voucherStream } from '../src/vouchers/voucher.ts';
 import { freshPglite } from './support/db.ts';
@@ -155,4 +155,19 @@ t.test('time comes from the clock', async (t) => {
   t.same(expired.expired.filter((x) => x.voucherId === given.voucherId), [{ voucherId: given.voucherId, pence: 2_000, sessions: 2, disposition: 'learning-fund' }], 'expired once the clock passes its last day');
   const [event] = (await store.readStream(voucherStream(given.voucherId))).filter((e) => e.type === 'vouchers.VoucherExpired');
   t.match(event, { data: { expiredOn: '2026-04-11' }, metadata: { recordedAt: '2026-04-11T09:00:00.000Z' } }, "dated and recorded by the clock's time");
+});
+
+t.test('the vouchers the treasurer acts on: waiting for their money, then held; never with the message', async (t) => {
+  const today = clock.now().toISOString().slice(0, 10);
+  const { voucherId } = await giveVoucher(hearth, as(giver), { networkId, learnerId: learner, value: { kind: 'amount', pence: 2_500 }, occasion: 'Easter', message: 'For Mum, with love' });
+  await caughtUp();
+  const waiting = await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'awaiting-payment' });
+  t.match(waiting.find((v) => v.voucherId === voucherId), { status: 'awaiting-payment', pricePence: 2_500, paidOn: null });
+  t.notOk(JSON.stringify(waiting).includes('with love'), "the giver's message is not in it, sealed or opened");
+  t.notOk((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'held' })).some((v) => v.voucherId === voucherId));
+  await recordPayment(hearth, as(treasurer), { networkId, voucherId, pence: 2_500, reference: 'BACS', receivedOn: today });
+  await caughtUp();
+  t.notOk((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'awaiting-payment' })).some((v) => v.voucherId === voucherId), 'no longer waiting');
+  t.match((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'held' })).find((v) => v.voucherId === voucherId), { status: 'held', paidOn: today, leftPence: 2_500 });
+  t.same(await vouchersToKeep(hearth, as(treasurer), { networkId: randomUUID(), status: 'held' }), [], "another network's are not listed");
 });

@@ -77,16 +77,16 @@ if (served) {
     t.match(await page.locator('.panel[role=status]').innerText(), /£350\.00 is carried forward/, 'what was paid and received today falls after the period');
     await checkPage(t, page, 'books closed');
 
-    await press(page, page.getByRole('link', { name: 'All closed periods and their digests' }));
-    t.equal(await page.locator('h1').innerText(), 'Closed periods and digests');
+    await press(page, page.getByRole('link', { name: 'All closed periods and their fingerprints' }));
+    t.equal(await page.locator('h1').innerText(), 'Closed periods and their fingerprints');
     t.match(await page.locator('table').innerText(), new RegExp(`${period!.digest}\\s+Yes`), 'the digest is taken again and still matches');
     await checkPage(t, page, 'audit');
-    t.match(await page.locator('main').innerText(), /1 digest so far; the newest covers \d+ records, signed/, 'the close signed a digest');
-    const download = await page.request.get((await page.getByRole('link', { name: 'Download the signed digests (a small file)' }).getAttribute('href'))!);
+    t.match(await page.locator('main').innerText(), /1 signed fingerprint so far; the newest is a fingerprint of the books on/, 'the close signed a digest');
+    const download = await page.request.get((await page.getByRole('link', { name: 'Download the signed fingerprints (a small file)' }).getAttribute('href'))!);
     t.equal(download.status(), 200, 'the signed digests download with the session');
     t.equal(parseJsonLines(await download.text()).length, 1);
-    await press(page, page.getByRole('button', { name: 'Check every hash chain now' }));
-    t.match(await page.locator('.panel[role=status]').innerText(), /Every hash chain verifies: \d+ records in \d+ streams checked/);
+    await press(page, page.getByRole('button', { name: 'Check every record now' }));
+    t.match(await page.locator('.panel[role=status]').innerText(), /Every record checks out: \d+ records checked, nothing changed or missing/);
     await checkPage(t, page, 'audit with the chains checked');
   });
 

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import * as pools from '../pools/app.ts';
-import { EntryCorrected, MoneyReceived, referenceInput, RefundReceived } from '../pools/pool.ts';
+import { BankCharged, EntryCorrected, MoneyReceived, referenceInput, RefundReceived } from '../pools/pool.ts';
 import { PaymentSubmitted, TransferSubmitted } from '../pools/payment.ts';
 import { writeResult, sendWritten } from './reads.ts';
 import { pence, wholePence } from '../units.ts';
@@ -69,6 +69,20 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
         },
       },
       async (request, reply) => sendWritten(reply, 201, await pools.receiveRefund(hearth, request.caller, { ...request.params, ...request.body })),
+    );
+
+    app.post(
+      `${base}/:poolId/bank-charges`,
+      {
+        config: { guard: onThePool },
+        schema: {
+          summary: "Record a charge the bank took from the pool's account: the pool's own cost, shared by no beneficiary and needing no approval (treasurers)",
+          params: poolParams,
+          body: BankCharged.schema.omit({ poolId: true, chargeId: true }),
+          response: { 201: writeResult.extend({ chargeId: id() }) },
+        },
+      },
+      async (request, reply) => sendWritten(reply, 201, await pools.recordBankCharge(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
     app.post(

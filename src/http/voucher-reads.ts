@@ -9,7 +9,7 @@ import type { Hearth } from '../hearth.ts';
 import { pounds } from '../pools/pool.ts';
 import { atExpiry, voucherValue } from '../vouchers/voucher.ts';
 import type { Liability } from '../vouchers/books.ts';
-import { liability, ownVouchers, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
+import { liability, ownVouchers, vouchersToKeep, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { toCsv } from './csv.ts';
 import { asMoney } from '../units.ts';
@@ -85,6 +85,29 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         return { items: rows.map(shown) };
       },
     );
+
+    for (const [path, status, what] of [
+      ['awaiting-payment', 'awaiting-payment', 'whose money has not come in yet'],
+      ['held', 'held', 'paid for and held for their learners, which a giver may ask to have refunded'],
+    ] as const) {
+      app.get(
+        `${base}/${path}`,
+        {
+          config: { guard: { who: ['treasurer'] } },
+          schema: {
+            summary: `The network's vouchers ${what}, oldest first, without the giver's message (treasurers)`,
+            params: networkParams,
+            querystring: readAfter,
+            response: { 200: z.object({ items: z.array(voucherShape.omit({ message: true })) }) },
+          },
+        },
+        async (request, reply) => {
+          if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+          const rows = await vouchersToKeep(hearth, request.caller, { networkId: request.params.networkId, status });
+          return { items: rows.map((v) => { const { message: _, ...rest } = shown({ ...v, message: '' }); return rest; }) };
+        },
+      );
+    }
 
     app.get(
       `${base}/liability`,

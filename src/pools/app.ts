@@ -21,7 +21,7 @@ import {
 } from './books.ts';
 import { approvePayment, onPool, onReconciliation, rejectPayment, submitPayment, submitTransfer } from './commands.ts';
 import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './payment.ts';
-import { poolDecider, poolStream, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
+import { poolDecider, poolStream, type BankCharged, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
 import { ERASED_TEXT, type SealedText } from '../access/vault.ts';
 import { decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
 
@@ -85,6 +85,15 @@ export async function correctEntry(deps: Deps, caller: Caller, { networkId, pool
   const correctionId = uuidv5('correction', caller.commandId);
   const done = await onPool(deps.store, poolId, { type: 'CorrectEntry', networkId, correctionId, ...correction, today: todayOn(deps.clock) }, contextOf(deps, caller), caller.ifMatch);
   return { correctionId, ...written(done, 'pool') };
+}
+
+type Charge = Omit<z.infer<typeof BankCharged.schema>, 'poolId' | 'chargeId'>;
+
+/** The bank's charge on the pool's account: the pool's own cost, named by the bank's description. */
+export async function recordBankCharge(deps: Deps, caller: Caller, { networkId, poolId, ...charge }: InPool & Charge): Promise<Written & { chargeId: string }> {
+  const chargeId = uuidv5('bank charge', caller.commandId);
+  const done = await onPool(deps.store, poolId, { type: 'RecordBankCharge', networkId, chargeId, ...charge, today: todayOn(deps.clock) }, contextOf(deps, caller), caller.ifMatch);
+  return { chargeId, ...written(done, 'pool') };
 }
 
 export interface PeriodEnd {
@@ -324,7 +333,10 @@ export async function listPeriods(deps: Deps, _caller: Caller, { networkId, pool
 }
 
 export async function closedPeriodStatement(deps: Deps, _caller: Caller, { networkId, poolId, periodEnd }: InPool & { periodEnd: string }) {
-  return periodStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), periodEnd);
+  const statement = await periodStatement(deps.database.db, await poolOf(deps.database.db, networkId, poolId), periodEnd);
+  // A receipt's reference is sealed (it may name its holder): opened here, as the ledger's are.
+  const references = await deps.vault.openTexts(statement.lines.map((l) => l.reference));
+  return { ...statement, lines: statement.lines.map((l, i) => ({ ...l, reference: references[i]! })) };
 }
 
 export const [MOST_DAYS, MOST_MONTHS] = [400, 120];

@@ -67,6 +67,16 @@ export const PaymentMade = defineEvent(
   }),
 );
 
+/**
+ * The bank's own charge on the pool's account, recorded once the statement shows it. It is the
+ * pool's cost, no holder's: a line of its own beside the holders' shares, so it needs no
+ * beneficiary and no approval (the bank has taken it already).
+ */
+export const BankCharged = defineEvent(
+  'pools.BankCharged',
+  z.strictObject({ poolId: id(), chargeId: id(), pence, description: name(200), chargedOn: date }),
+);
+
 /** A provider gives back (part of) a payment; it is spent on each beneficiary's behalf no more. */
 export const RefundReceived = defineEvent(
   'pools.RefundReceived',
@@ -112,11 +122,12 @@ export const PeriodClosed = defineEvent(
   }),
 );
 
-export const poolEventTypes = [PoolOpened, MoneyReceived, PaymentMade, RefundReceived, TransferredOut, TransferredIn, EntryCorrected, SurplusReinvested, ClawedBack, PeriodClosed];
+export const poolEventTypes = [PoolOpened, MoneyReceived, PaymentMade, BankCharged, RefundReceived, TransferredOut, TransferredIn, EntryCorrected, SurplusReinvested, ClawedBack, PeriodClosed];
 export type PoolEvent =
   | DomainEvent<typeof PoolOpened>
   | DomainEvent<typeof MoneyReceived>
   | DomainEvent<typeof PaymentMade>
+  | DomainEvent<typeof BankCharged>
   | DomainEvent<typeof RefundReceived>
   | DomainEvent<typeof TransferredOut>
   | DomainEvent<typeof TransferredIn>
@@ -125,7 +136,7 @@ export type PoolEvent =
   | DomainEvent<typeof ClawedBack>
   | DomainEvent<typeof PeriodClosed>;
 
-export type EntryKind = 'contribution' | 'council' | 'grant' | 'payment' | 'refund' | 'transfer-out' | 'transfer-in' | 'reinvestment' | 'claw-back';
+export type EntryKind = 'contribution' | 'council' | 'grant' | 'payment' | 'bank-charge' | 'refund' | 'transfer-out' | 'transfer-in' | 'reinvestment' | 'claw-back';
 /** Whether an entry of this kind brings money in (+1) or takes it out (−1). */
 export const direction = (kind: EntryKind): 1 | -1 => (['contribution', 'council', 'grant', 'refund', 'transfer-in'].includes(kind) ? 1 : -1);
 
@@ -174,11 +185,13 @@ export type OpenPool = Extract<PoolState, { status: 'open' }>;
 type Receipt = Omit<z.infer<typeof MoneyReceived.schema>, 'poolId'>;
 type Refund = Omit<z.infer<typeof RefundReceived.schema>, 'poolId' | 'shares'>;
 type Correction = Omit<z.infer<typeof EntryCorrected.schema>, 'poolId' | 'shares'>;
+type Charge = Omit<z.infer<typeof BankCharged.schema>, 'poolId'>;
 export type PoolCommand =
   | { type: 'OpenPool'; poolId: string; networkId: string; name: string; twoApproversAbovePence: number }
   | ({ type: 'ReceiveMoney'; networkId: string; today: string } & Receipt)
   | ({ type: 'ReceiveRefund'; networkId: string; today: string } & Refund)
   | ({ type: 'CorrectEntry'; networkId: string; today: string } & Correction)
+  | ({ type: 'RecordBankCharge'; networkId: string; today: string } & Charge)
   | {
       type: 'ClosePeriod';
       networkId: string;
@@ -253,6 +266,8 @@ export function evolvePool(state: PoolState, event: PoolEvent): PoolState {
     }
     case 'pools.PaymentMade':
       return withEntry(state, event.data.paymentId, { kind: 'payment', pence: event.data.pence, on: event.data.paidOn, shares: event.data.beneficiaries }, clearText(event.data.invoiceReference));
+    case 'pools.BankCharged':
+      return withEntry(state, event.data.chargeId, { kind: 'bank-charge', pence: event.data.pence, on: event.data.chargedOn, shares: [] }, clearText(event.data.description));
     case 'pools.RefundReceived': {
       const d = event.data;
       const next = withEntry(state, d.refundId, { kind: 'refund', pence: d.pence, on: d.receivedOn, shares: d.shares }, clearText(d.reference));
@@ -352,6 +367,8 @@ export const poolDecider: Decider<PoolCommand, PoolState, PoolEvent> = {
         return refund(state, command);
       case 'CorrectEntry':
         return correct(state, command);
+      case 'RecordBankCharge':
+        return charge(state, command);
       case 'ClosePeriod':
         return close(state, command);
     }
@@ -366,6 +383,15 @@ function receive(pool: OpenPool, { type: _, today, networkId: __, ...receipt }: 
   assertNotFuture(receipt.receivedOn, today, 'receivedOn');
   assertOpenDate(pool, receipt.receivedOn, 'receivedOn');
   return [{ type: 'pools.MoneyReceived', data: { poolId: pool.poolId, ...receipt } }];
+}
+
+function charge(pool: OpenPool, { type: _, today, networkId: __, ...charge }: Extract<PoolCommand, { type: 'RecordBankCharge' }>): PoolEvent[] {
+  if (pool.entries.has(charge.chargeId)) return [];
+  assertNotFuture(charge.chargedOn, today, 'chargedOn');
+  assertOpenDate(pool, charge.chargedOn, 'chargedOn');
+  // The books never show less than nothing: a charge the pool cannot cover is money in not yet recorded.
+  assertCovers(pool, charge.pence);
+  return [{ type: 'pools.BankCharged', data: { poolId: pool.poolId, ...charge } }];
 }
 
 function refund(pool: OpenPool, { type: _, today, networkId: __, ...refund }: Extract<PoolCommand, { type: 'ReceiveRefund' }>): PoolEvent[] {

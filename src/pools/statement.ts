@@ -11,6 +11,7 @@ const kindNames: Record<string, string> = {
   council: 'Council income',
   grant: 'Grant income',
   payment: 'Payment',
+  'bank-charge': 'Bank charge',
   refund: 'Refund',
   'transfer-in': 'Transfer in',
   'transfer-out': 'Transfer out',

@@ -17,7 +17,7 @@ import { decideAcross } from '../commands/decide.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { buyVoucher, expireVouchers, onVoucher } from './commands.ts';
 import { redeemSession, sessionIdFor } from './session.ts';
-import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, dueToExpire, type VoucherRow } from './books.ts';
+import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, vouchersIn, dueToExpire, type VoucherRow } from './books.ts';
 import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type PolicyEvent, type VoucherValue } from './voucher.ts';
 
 /** Reads from the read tables wait for the projections to take in what they show. */
@@ -179,6 +179,15 @@ export async function sessionsOf(deps: Deps, caller: Caller, input: { networkId:
 export async function redeemableToday(deps: Deps, _caller: Caller, input: { networkId: string; learnerId?: string | undefined; activity?: string | undefined }) {
   const rows = await redeemableVouchers(deps.database.db, input.networkId, todayOn(deps.clock), { learnerId: input.learnerId, activity: input.activity });
   return rows.map((v) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, leftPence: v.leftPence, leftSessions: v.leftSessions, expiresOn: v.expiresOn }));
+}
+
+/**
+ * The vouchers the treasurer acts on: those whose money has not come in yet, or those held (which
+ * a giver may ask to have refunded). Without the giver's message: it is for the learner, not the books.
+ */
+export async function vouchersToKeep(deps: Deps, _caller: Caller, input: { networkId: string; status: 'awaiting-payment' | 'held' }) {
+  const rows = await vouchersIn(deps.database.db, input.networkId, input.status);
+  return rows.map(({ sealedMessage: _, ...v }) => v);
 }
 
 /** What the network held for learners at the end of a day: today's, unless another is asked for. */

@@ -129,6 +129,11 @@ export async function vouchersOf(db: Db, networkId: string, who: { giverId: stri
   return (await query.orderBy('v.bought_on', 'desc').orderBy('v.voucher_id').execute()).map(toVoucher);
 }
 
+/** The vouchers in one state, oldest bought first: what the treasurer has to act on. */
+export async function vouchersIn(db: Db, networkId: string, status: 'awaiting-payment' | 'held'): Promise<VoucherRow[]> {
+  return (await vouchers(db, networkId).where('v.status', '=', status).orderBy('v.bought_on').orderBy('v.voucher_id').execute()).map(toVoucher);
+}
+
 /**
  * The vouchers a mentor may redeem a session from on a day: paid for, something left, not past
  * their last day; for one learner or activity when asked. An amount voucher suits any activity.

@@ -42,7 +42,7 @@ export class Api {
       method,
       url: `/api/v1${path}`,
       headers: { ...this.headers(), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extra },
-      payload: body === undefined ? undefined : JSON.stringify(body),
+      payload: body === undefined ? undefined : extra['content-type'] ? String(body) : JSON.stringify(body),
       // Sign-in limits count per address: the person's, not the server's own.
       remoteAddress: this.request.ip,
     });
@@ -60,6 +60,11 @@ export class Api {
     const answer = await this.call<T>('GET', search.size > 0 ? `${path}?${search}` : path, undefined, {});
     if (!answer.ok) throw new ReadFailed(answer.problem);
     return answer.body;
+  }
+
+  /** A file a form uploaded, sent as it is with its own type (a bank's statement as text/csv). */
+  sendFile<T>(path: string, content: string, type: string, { key }: SendOptions) {
+    return this.call<T>('POST', path, content, { 'idempotency-key': key, 'content-type': type });
   }
 
   /** A command from a form: the answer, or the problem to show beside the form's fields. */

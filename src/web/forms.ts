@@ -101,9 +101,9 @@ export function dateValues(name: string, iso: string): Values {
 }
 
 /** A form that posts back to the server, carrying the session's CSRF token and its own Idempotency-Key. */
-export function form(action: string, state: FormState, csrfToken: string, body: Html, submit: string, options: { cls?: string; buttonClass?: string } = {}): Html {
+export function form(action: string, state: FormState, csrfToken: string, body: Html, submit: string, options: { cls?: string; buttonClass?: string; enctype?: string } = {}): Html {
   const key = state.values._key || randomUUID();
-  return html`<form method="post" action="${action}" novalidate${options.cls ? html` class="${options.cls}"` : html``}><input type="hidden" name="_csrf" value="${csrfToken}"><input type="hidden" name="_key" value="${key}">${body}<button type="submit"${options.buttonClass ? html` class="${options.buttonClass}"` : html``}>${submit}</button></form>`;
+  return html`<form method="post" action="${action}" novalidate${options.cls ? html` class="${options.cls}"` : html``}${options.enctype ? html` enctype="${options.enctype}"` : html``}><input type="hidden" name="_csrf" value="${csrfToken}"><input type="hidden" name="_key" value="${key}">${body}<button type="submit"${options.buttonClass ? html` class="${options.buttonClass}"` : html``}>${submit}</button></form>`;
 }
 
 /** First on a page re-shown with errors: each links to its field. */

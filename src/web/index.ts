@@ -72,6 +72,9 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
       if (hasZodFastifySchemaValidationErrors(error) || (error instanceof ReadFailed && error.problem.status === 404)) {
         return bare(reply, 'Page not found', html`<p>There is nothing at this address. Check it, or <a href="/">go to your networks</a>.</p>`, 404);
       }
+      if (error.statusCode === 413) {
+        return bare(reply, 'That is too much to send', html`<p>The form sent more than Hearth takes at once. Send a smaller file, or a shorter period of the bank statement.</p><p><a href="/">Go to your networks</a></p>`, 413);
+      }
       if (error instanceof ReadFailed) {
         return bare(reply, error.problem.title, html`<p>${error.problem.detail}</p><p><a href="/">Go to your networks</a></p>`, error.problem.status);
       }

@@ -62,6 +62,13 @@ const style = `
   figure.chart { margin: 1rem 0 2rem; }
   figure.chart svg { width: 100%; max-width: 40rem; height: auto; display: block; }
   .tag { display: inline-block; padding: 0 0.4rem; border: 2px solid currentColor; font-weight: bold; }
+  @media (max-width: 40rem) {
+    table.stacked thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+    table.stacked tr { display: block; border-bottom: 2px solid #0b0c0c; padding: 0.5rem 0; }
+    table.stacked th, table.stacked td { display: block; border: 0; padding: 0.15rem 0; text-align: left; white-space: normal; }
+    table.stacked td[data-label]::before { content: attr(data-label) ": "; font-weight: bold; }
+    table.stacked td:empty { display: none; }
+  }
   ul.actions { list-style: none; padding: 0; }
   ul.actions li { margin: 0 0 0.75rem; }
   @media print {

@@ -11,6 +11,8 @@ import {
 } from './forms.ts';
 import { pageFor, submit, type Membership, type Page } from './page.ts';
 import { longDate, plural } from './words.ts';
+import { matchLink } from './treasurer-bank.ts';
+import { fingerprintsPath, fingerprintWords } from './treasurer-statement.ts';
 import { apiPath, counterparty, digestWords, inOrOut, kindName, poolCrumbs, poolPath, saidOnce, type Ledger, type Params, type Period } from './treasurer-common.ts';
 
 interface Audit {
@@ -125,16 +127,22 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
       hasErrors: hasErrors(state),
       body: html`${errorSummary(state)}
         <p>Closing the books fixes them up to a day: afterwards nothing can be dated on or before it, and a mistake is put right by a correction in the open period.
-          Hearth records a digest of every record kept so far, so that anyone can check later that nothing was changed.</p>
+          Hearth records a fingerprint of the books as they are, so that anyone can check later that nothing was changed (<a href="${fingerprintsPath(m.networkId, poolId)}">what a fingerprint of the books is</a>).</p>
         <p>${pool.closedThrough ? `The books of ${pool.name} are closed to ${longDate(pool.closedThrough)}.` : `No period of ${pool.name} has been closed yet.`}</p>
         ${form(
           `${poolPath(m.networkId, poolId)}/close`,
           state,
           page.csrfToken,
-          dateField(state, { name: 'periodEnd', label: 'Close the books up to and including', hint: 'A day that is over, for example the last day of last month: 28 2 2026' }),
+          html`${dateField(state, { name: 'periodEnd', label: 'Close the books up to and including', hint: 'A day that is over, for example the last day of last month: 28 2 2026' })}
+            <h2>At the close (if any)</h2>
+            ${moneyField(state, { name: 'reinvest', label: 'Surplus given back to the community (optional)', hint: 'In pounds, for example 50.00. Leave it empty to carry everything forward.' })}
+            ${textField(state, { name: 'purpose', label: 'What the surplus is for (only with a surplus)', hint: 'For example, the summer outing for everyone' })}
+            ${pool.holders.length > 0
+              ? html`<fieldset class="field"><legend>Money the council takes back (optional)</legend><p class="hint">Only what a budget holder has not spent. Leave a box empty when nothing is taken back.</p>
+                ${pool.holders.map((h) => moneyField(state, { name: `clawBack-${h.holderId}`, label: `From ${h.name}'s budget`, hint: 'In pounds' }))}</fieldset>`
+              : html``}`,
           'Close the books',
-        )}
-        <p>To reinvest a surplus or record a council claw-back at the close, use the command line: <code>hearth pool close</code>.</p>`,
+        )}`,
     });
   }
 
@@ -150,11 +158,20 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
     const m = keeperOf(page, networkId);
     const state = posted(request.body);
     const periodEnd = readDate(state, 'periodEnd', 'Enter the last day of the period');
+    const reinvested = state.values.reinvest ? readPounds(state, 'reinvest', '') : undefined;
+    const purpose = state.values.purpose ?? '';
+    if (reinvested !== undefined && !purpose) state.errors.purpose = 'Say what the surplus is for';
+    if (reinvested === undefined && purpose && !state.errors.reinvest) state.errors.reinvest = 'Enter the surplus, or leave what it is for empty';
+    // Each holder's box is named by their id: only the boxes filled in are claw-backs.
+    const clawBacks = Object.keys(state.values)
+      .filter((k) => k.startsWith('clawBack-') && state.values[k])
+      .map((k) => ({ holderId: k.slice('clawBack-'.length), pence: readPounds(state, k, '') ?? 0 }));
     return submit<{ periodEnd: string; position: number }>(
       page,
       state,
-      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/periods`, { periodEnd }, { key: state.values._key! }),
-      { periodEnd: 'periodEnd' },
+      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/periods`, { periodEnd, reinvest: reinvested === undefined ? null : { pence: reinvested, purpose }, clawBacks }, { key: state.values._key! }),
+      // A refusal names a claw-back by its place in the list; beside its box only when there is one.
+      { periodEnd: 'periodEnd', reinvest: 'reinvest', ...(clawBacks.length === 1 ? { clawBacks: `clawBack-${clawBacks[0]!.holderId}` } : {}) },
       (s) => closeForm(page, m, poolId, saidOnce(s)),
       (body) => `${poolPath(networkId, poolId)}/periods/${body.periodEnd}?after=${body.position}&done=closed`,
     );
@@ -173,16 +190,16 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
     return page.show({
       title: closed ? 'Books closed' : `Period to ${longDate(period.periodEnd)}`,
       crumbs: [...crumbs, { href: `${poolPath(networkId, poolId)}/audit`, label: 'Closed periods' }],
-      body: html`${closed ? html`<div class="panel" role="status"><h2>${pool.name} is closed to ${longDate(period.periodEnd)}</h2><p>${formatPence(period.balance.pence)} is carried forward. The digest below is recorded with the close.</p></div>` : html``}
+      body: html`${closed ? html`<div class="panel" role="status"><h2>${pool.name} is closed to ${longDate(period.periodEnd)}</h2><p>${formatPence(period.balance.pence)} is carried forward. Hearth recorded ${fingerprintWords(period.closedOn)} with the close.</p></div>` : html``}
         <dl class="summary">
           <dt>Up to and including</dt><dd>${longDate(period.periodEnd)}</dd>
           <dt>Closed on</dt><dd>${longDate(period.closedOn)}</dd>
           <dt>Carried forward</dt><dd>${formatPence(period.balance.pence)}</dd>
-          <dt>Digest</dt><dd>${digestWords(period.digest)}<p class="hint">Over the first ${plural(period.upToPosition, 'record')} of the log. Keep it with the period's statement: if any of those records were changed later, the digest would no longer match.</p></dd>
+          <dt>Fingerprint of the books on ${longDate(period.closedOn)}</dt><dd>${digestWords(period.digest)}<p class="hint">Keep it with the period's statement: if anything recorded before the close were changed later, the fingerprint would no longer match. <a href="${fingerprintsPath(networkId, poolId)}">What a fingerprint of the books is</a>.</p></dd>
         </dl>
         <h2>The period's statement</h2>
-        <ul><li><a href="${statement('html')}">Statement to print</a></li><li><a href="${statement('csv')}" download>Statement as a spreadsheet (CSV)</a></li></ul>
-        <p><a href="${poolPath(networkId, poolId)}/audit">All closed periods and their digests</a></p>`,
+        <ul><li><a href="${poolPath(networkId, poolId)}/periods/${period.periodEnd}/statement">The period's statement, to read or print</a></li><li><a href="${statement('csv')}" download>Statement as a spreadsheet (CSV)</a></li></ul>
+        <p><a href="${poolPath(networkId, poolId)}/audit">All closed periods and their fingerprints</a></p>`,
     });
   });
 
@@ -204,36 +221,36 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
     const holds = (h: boolean | null) => (h === null ? 'not kept on this kind of store' : h ? 'Yes' : html`<strong>No: records up to it have changed</strong>`);
     const chains = audit.chains;
     return page.show({
-      title: 'Closed periods and digests',
+      title: 'Closed periods and their fingerprints',
       crumbs,
-      body: html`<p>Each time a period of ${pool.name} is closed, Hearth records a digest: a fingerprint of every record kept up to then. Each digest is taken again now and compared.</p>
+      body: html`<p>Each time a period of ${pool.name} is closed, Hearth records a fingerprint of the books as they were. Each one is worked out again now and compared. <a href="${fingerprintsPath(networkId, poolId)}">What a fingerprint of the books is</a>.</p>
         ${audit.periods.length === 0
           ? html`<p>No period has been closed yet.</p>`
           : html`<div class="table-scroll"><table><caption>The latest closed periods, newest first</caption>
-            <thead><tr><th scope="col">Up to and including</th><th scope="col">Closed on</th><th scope="col" class="num">Carried forward</th><th scope="col">Digest</th><th scope="col">Still matches?</th></tr></thead>
+            <thead><tr><th scope="col">Up to and including</th><th scope="col">Closed on</th><th scope="col" class="num">Carried forward</th><th scope="col">Fingerprint</th><th scope="col">Still matches?</th></tr></thead>
             <tbody>${audit.periods.map(
-              (p) => html`<tr><th scope="row"><a href="${poolPath(networkId, poolId)}/periods/${p.periodEnd}">${longDate(p.periodEnd)}</a></th><td>${longDate(p.closedOn)}</td><td class="num">${formatPence(p.balance.pence)}</td><td>${digestWords(p.digest)}</td><td>${holds(p.digestHolds)}</td></tr>`,
+              (p) => html`<tr><th scope="row"><a href="${poolPath(networkId, poolId)}/periods/${p.periodEnd}">${longDate(p.periodEnd)}</a></th><td>${longDate(p.closedOn)}</td><td class="num">${formatPence(p.balance.pence)}</td><td><span class="visually-hidden">${fingerprintWords(p.closedOn)}: </span>${digestWords(p.digest)}</td><td>${holds(p.digestHolds)}</td></tr>`,
             )}</tbody></table></div>`}
-        <h2>Hash chains</h2>
-        <p>Every record is chained to the one before it by its hash. Checking every chain reads the whole log, so it is done only when you ask.</p>
+        <h2>Check every record</h2>
+        <p>Each record Hearth keeps carries a fingerprint of the one before it, so a record changed or taken out shows. Checking them all reads every record, so it is done only when you ask.</p>
         ${chains
           ? html`<div class="panel" role="status"><p>${chains.verify
-              ? `Every hash chain verifies: ${plural(chains.events, 'record')} in ${plural(chains.streams, 'stream')} checked, nothing changed or missing.`
-              : `The chains do not verify: ${plural(chains.broken, 'record')} changed, ${plural(chains.gaps, 'gap')} in a stream and ${plural(chains.missingPositions, 'gap')} in the log. Tell whoever runs Hearth to run hearth audit verify.`}</p></div>`
+              ? `Every record checks out: ${plural(chains.events, 'record')} checked, nothing changed or missing.`
+              : `Something has changed: ${plural(chains.broken, 'record')} changed and ${plural(chains.gaps + chains.missingPositions, 'record')} missing. Tell whoever runs Hearth straight away, and keep this page.`}</p></div>`
           : html``}
-        <form method="get" action="${here}" class="no-print"><input type="hidden" name="chains" value="true"><button type="submit" class="secondary">${chains ? 'Check every hash chain again' : 'Check every hash chain now'}</button></form>
-        <h2>Signed digests to keep elsewhere</h2>
-        <p>Whoever can change Hearth's database could change records and make every fingerprint again. Hearth also signs a digest of every record kept, daily and at every close, with a key that is not in the database. Download them now and then and keep the file somewhere else; publish the public key, in the annual report say. Whoever runs Hearth can then check the records against your copy with hearth audit verify --digests.</p>
-        <p>${newest ? `${plural(signed.digests.length, 'digest')} so far; the newest covers ${plural(newest.events, 'record')}, signed ${longDate(newest.recordedAt.slice(0, 10))}.` : 'No digest has been signed yet.'}</p>
-        <p>Public key: ${digestWords(signed.publicKey)}</p>
-        <p><a href="/api/v1/networks/${networkId}/audit/digests?format=jsonl" download>Download the signed digests (a small file)</a></p>`,
+        <form method="get" action="${here}" class="no-print"><input type="hidden" name="chains" value="true"><button type="submit" class="secondary">${chains ? 'Check every record again' : 'Check every record now'}</button></form>
+        <h2>Signed fingerprints to keep elsewhere</h2>
+        <p>Whoever can change Hearth's records could change them and make every fingerprint again. So Hearth also signs a fingerprint of the books every day and at every close, with a key kept outside its records. Download them now and then and keep the file somewhere else; publish the code that checks the signature (below), in the annual report say. Whoever runs Hearth can then check the records against your copy.</p>
+        <p>${newest ? `${plural(signed.digests.length, 'signed fingerprint')} so far; the newest is ${fingerprintWords(newest.recordedAt.slice(0, 10))}.` : 'No fingerprint has been signed yet.'}</p>
+        <p>The code that checks the signature: ${digestWords(signed.publicKey)}</p>
+        <p><a href="/api/v1/networks/${networkId}/audit/digests?format=jsonl" download>Download the signed fingerprints (a small file)</a></p>`,
     });
   });
 
   // Bank reconciliation.
 
   async function reconciliationPage(page: Page, m: Membership, poolId: string, state: FormState) {
-    const query = page.request.query as { after?: string; matched?: string };
+    const query = page.request.query as { after?: string; matched?: string; 'matched-by-hand'?: string };
     const [{ pool, crumbs }, rec] = await Promise.all([poolCrumbs(page, m, poolId, query.after), page.api.read<Reconciliation>(`/networks/${m.networkId}/pools/${poolId}/reconciliation`, { after: query.after })]);
     const done = query.matched !== undefined && /^\d+$/.test(query.matched) ? Number(query.matched) : undefined;
     const treasurer = m.roles.includes('treasurer');
@@ -242,6 +259,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
       crumbs,
       hasErrors: hasErrors(state),
       body: html`${errorSummary(state)}
+        ${query['matched-by-hand'] ? html`<div class="panel" role="status"><h2>The bank line is matched</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match.`}</p></div>` : html``}
         ${done === undefined ? html`` : html`<div class="panel" role="status"><h2>${done === 0 ? 'No more bank lines could be matched' : `${plural(done, 'more bank line')} matched`}</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match by hand.`}</p></div>`}
         <dl class="summary">
           <dt>The books say</dt><dd>${formatPence(rec.ledgerBalancePence)}</dd>
@@ -251,8 +269,8 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
         ${rec.unmatchedLines.length === 0
           ? html`<p>Every line of the bank statements is matched.</p>`
           : html`<div class="table-scroll"><table><caption>Bank lines with no entry matched to them</caption>
-            <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th></tr></thead>
-            <tbody>${rec.unmatchedLines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td></tr>`)}</tbody></table></div>`}
+            <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th>${treasurer ? html`<th scope="col">What to do</th>` : html``}</tr></thead>
+            <tbody>${rec.unmatchedLines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td>${treasurer ? html`<td>${matchLink(m, poolId, l)}</td>` : html``}</tr>`)}</tbody></table></div>`}
         <h2>In the books, not yet in the bank</h2>
         ${rec.unmatchedEntries.length === 0
           ? html`<p>Every entry in the books is matched to a bank line.</p>`
@@ -269,7 +287,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
           : html`<div class="table-scroll"><table><caption>Bank lines matched to the books</caption>
             <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th><th scope="col">Matched</th></tr></thead>
             <tbody>${rec.matched.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td><td>${howWords[l.how] ?? l.how}</td></tr>`)}</tbody></table></div>`}
-        <p>To add a bank statement, a treasurer imports the bank's CSV file with the command line: <code>hearth pool import-statement</code>. Matching a line by hand is done there too.</p>
+        ${treasurer ? html`<p><a class="button secondary" href="${poolPath(m.networkId, poolId)}/bank-statements/new">Add a bank statement</a></p>` : html`<p>The treasurer adds the bank's statements and matches what is left by hand.</p>`}
         <p><a href="${poolPath(m.networkId, poolId)}">Back to ${pool.name}</a></p>`,
     });
   }

@@ -106,5 +106,5 @@ export function saidOnce(state: FormState): FormState {
   return state;
 }
 
-/** A period's closing digest, whole so that it can be compared with `hearth audit verify`, wrapping at 200% zoom. */
+/** A fingerprint of the books, whole so that it can be compared with a copy kept elsewhere, wrapping at 200% zoom. */
 export const digestWords = (digest: string) => html`<code style="overflow-wrap:anywhere">${digest}</code>`;

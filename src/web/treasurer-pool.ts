@@ -93,9 +93,11 @@ export function poolRoutes(app: FastifyInstance) {
         <p>What the pool holds today, ${longDate(pool.asAt)}.${pool.closedThrough ? html` The books are closed to ${longDate(pool.closedThrough)}.` : html` No period has been closed yet.`}</p>
         <ul class="actions">
           ${isTreasurer(m) ? html`<li><a class="button" href="${here}/receipts/new">Record money in</a></li>` : html``}
+          ${m.roles.some((r) => r === 'treasurer' || r === 'coordinator') ? html`<li><a class="button secondary" href="${here}/payments/new">Submit a payment</a></li>` : html``}
+          ${isTreasurer(m) ? html`<li><a href="${here}/bank-charges/new">Record a bank charge</a></li>` : html``}
           <li><a href="${here}/reconciliation">Bank reconciliation: match the bank statement to the books</a></li>
           ${isTreasurer(m) ? html`<li><a href="${here}/close">Close a period</a></li>` : html``}
-          <li><a href="${here}/audit">Closed periods, their statements and digests</a></li>
+          <li><a href="${here}/audit">Closed periods, their statements and fingerprints</a></li>
         </ul>
 
         <h2>Balance over time</h2>
@@ -139,6 +141,7 @@ export function poolRoutes(app: FastifyInstance) {
           ? `${p.amount.pounds} has been paid to ${to}. The pool now holds ${pool.balance.pounds}.`
           : `Your approval is recorded. It needs one more, from someone else, before the money moves. The pool still holds ${pool.balance.pounds}.`,
     },
+    submitted: { title: 'Payment submitted', say: (p, pool) => `It is waiting for approval${p.amount.pence > pool.twoApproversAbovePence ? ' by two people' : ''}; nothing is paid until then. The pool holds ${pool.balance.pounds}.` },
     rejected: { title: 'Payment rejected', say: (_p, pool) => `Nothing was paid, and the person who submitted it can see why. The pool still holds ${pool.balance.pounds}.` },
   };
 
@@ -178,6 +181,7 @@ export function poolRoutes(app: FastifyInstance) {
           ${p.rejectionReason ? html`<dt>Why it was rejected</dt><dd>${p.rejectionReason}</dd>` : html``}
         </dl>
         ${p.status === 'submitted' && canApprove(m) ? decisionForms(page, { needed, mine, approvedByMe, action, approve, reject, pool }) : html``}
+        ${p.status === 'paid' && p.kind === 'payment' && isTreasurer(m) ? html`<p><a href="${action('refund')}">Record a refund of this payment</a></p>` : html``}
         <p><a href="${poolPath(m.networkId, poolId)}">Back to ${pool.name}</a></p>`,
     });
   }
