@@ -149,7 +149,7 @@ export async function waitingFor(deps: Pick<Deps, 'database'>, caller: Pick<Call
       .where('network_id', 'in', keeping)
       .groupBy('network_id')
       .execute();
-    for (const v of vouchers) add('vouchers-awaiting-payment', v.network_id, v.n, `/networks/${v.network_id}`);
+    for (const v of vouchers) add('vouchers-awaiting-payment', v.network_id, v.n, `/networks/${v.network_id}/voucher-books`);
   }
   return items;
 }
