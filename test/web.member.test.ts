@@ -127,6 +127,9 @@ if (served) {
     t.match(table, /Fetched the weekly shop/);
     t.match(table, /Weeded the front beds/);
     t.match(table, /Balance at the end/);
+    t.match(table, /Received 1 hour/);
+    t.match(table, /Gave 1 hour 30 minutes/);
+    t.match(await page.locator('dl.summary').innerText(), /Member\s+Ann/, 'the statement says whose it is');
     await page.emulateMedia({ media: 'print' });
     t.notOk(await page.locator('header.site').isVisible(), 'printed, the statement leaves out the site\'s header');
     t.notOk(await page.locator('main form').isVisible(), 'and the form choosing the dates');
@@ -135,9 +138,9 @@ if (served) {
     await page.emulateMedia({ media: 'screen' });
     const csvLink = page.getByRole('link', { name: /Download this statement/ });
     const csv = await (await page.request.get((await csvLink.getAttribute('href'))!)).text();
-    t.match(csv, /date,with,kind of help,what was done,minutes/);
-    t.match(csv, /Bob Brearley,shopping,Fetched the weekly shop,-60/);
-    t.match(csv, /Bob Brearley,gardening,Weeded the front beds,90/);
+    t.match(csv, /^\uFEFFdate,with,kind of help,what was done,gave \(h:mm\),received \(h:mm\),balance \(h:mm\)\r\n/);
+    t.match(csv, /Bob Brearley,shopping,Fetched the weekly shop,,1:00,/);
+    t.match(csv, /Bob Brearley,gardening,Weeded the front beds,1:30,,/);
   });
 
   t.test('a member sees only their own pages', async (t) => {
