@@ -59,7 +59,7 @@ const style = `
   dl.summary dt { font-weight: bold; }
   dl.summary dd { margin: 0; }
   figure.chart { margin: 1rem 0 2rem; }
-  figure.chart svg { width: 100%; max-width: 40rem; height: auto; display: block; }
+  figure.chart svg { width: 100%; max-width: 26rem; height: auto; display: block; }
   .tag { display: inline-block; padding: 0 0.4rem; border: 2px solid currentColor; font-weight: bold; }
   ul.actions { list-style: none; padding: 0; }
   ul.actions li { margin: 0 0 0.75rem; }
