@@ -11,6 +11,13 @@ const style = `
   a:visited { color: #4c2c92; }
   a:focus, button:focus, input:focus, select:focus, textarea:focus, summary:focus { outline: 3px solid #ffbf47; outline-offset: 0; box-shadow: 0 0 0 6px #0b0c0c; }
   .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  /* Hidden words are placed inside the box that holds them, so that they cannot widen the page. */
+  .visually-hidden { top: 0; left: 0; margin: 0; padding: 0; border: 0; clip-path: inset(50%); }
+  .table-scroll, th, td, .field, main { position: relative; }
+  /* A long word breaks rather than pushing the page wider than a small phone. */
+  h1, h2, h3 { overflow-wrap: break-word; hyphens: auto; }
+  p, li, td, th, dd, dt, caption, label, legend, figcaption, .tag { overflow-wrap: anywhere; }
+  main { min-width: 0; }
   .skip { position: absolute; left: -9999px; }
   .skip:focus { position: static; display: block; padding: 0.5rem 1rem; background: #ffbf47; color: #0b0c0c; }
   header.site { background: #0b0c0c; color: #fff; padding: 0.5rem 1rem; display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; align-items: center; justify-content: space-between; }
@@ -55,9 +62,15 @@ const style = `
   caption { text-align: left; font-weight: bold; padding: 0.5rem 0; }
   th, td { border-bottom: 1px solid #b1b4b6; padding: 0.5rem 0.75rem 0.5rem 0; text-align: left; vertical-align: top; }
   .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  dl.summary { display: grid; grid-template-columns: minmax(8rem, max-content) 1fr; gap: 0.5rem 1.5rem; }
+  dl.summary { display: grid; grid-template-columns: minmax(8rem, max-content) minmax(0, 1fr); gap: 0.5rem 1.5rem; }
   dl.summary dt { font-weight: bold; }
   dl.summary dd { margin: 0; }
+  @media (max-width: 30em) {
+    h1 { font-size: 1.6rem; }
+    dl.summary { grid-template-columns: minmax(0, 1fr); gap: 0 1rem; }
+    dl.summary dd { margin-bottom: 0.5rem; }
+  }
+  .table-scroll { max-width: 100%; }
   figure.chart { margin: 1rem 0 2rem; }
   figure.chart svg { width: 100%; max-width: 26rem; height: auto; display: block; }
   .tag { display: inline-block; padding: 0 0.4rem; border: 2px solid currentColor; font-weight: bold; }
