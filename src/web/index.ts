@@ -19,6 +19,7 @@ import { coordinatorJourney } from './coordinator.ts';
 import { careBankJourney } from './carebank.ts';
 import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
+import { helpJourney } from './help.ts';
 
 export interface Link {
   href: string;
@@ -31,7 +32,7 @@ export interface Journey {
   routes(hearth: Hearth): FastifyPluginAsync;
 }
 
-const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney];
+const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney];
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',

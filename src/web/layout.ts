@@ -76,8 +76,12 @@ const style = `
   .tag { display: inline-block; padding: 0 0.4rem; border: 2px solid currentColor; font-weight: bold; }
   ul.actions { list-style: none; padding: 0; }
   ul.actions li { margin: 0 0 0.75rem; }
+  footer.site { border-top: 4px solid #1d4e89; padding: 1rem; margin-top: 2rem; }
+  footer.site ul { list-style: none; padding: 0; margin: 0 auto; max-width: 60rem; display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; }
+  footer.site a { display: inline-block; padding: 0.5rem 0; }
+  .help-contact { white-space: pre-line; font-size: 1.25rem; }
   @media print {
-    header.site, nav.crumbs, .skip, form, .no-print { display: none !important; }
+    header.site, nav.crumbs, .skip, form, .no-print, footer.site { display: none !important; }
     .wrap { max-width: none; padding: 0; }
     body { font-size: 11pt; }
     a { color: inherit; text-decoration: none; }
@@ -114,7 +118,8 @@ export function layout({ title, body, who, crumbs = [], hasErrors = false }: Fra
 <div class="wrap">${trail.html}
 <main id="main" tabindex="-1"><h1>${escapeHtml(title)}</h1>
 ${body.html}
-</main></div></body>
+</main></div>
+<footer class="site"><ul><li><a href="/help">Get help</a></li><li><a href="/privacy">Privacy</a></li><li><a href="/accessibility">Accessibility statement</a></li></ul></footer></body>
 </html>
 `;
 }
