@@ -9,7 +9,7 @@ import { json, joined, openApp, send, signUp } from './support/http.ts';
 t.test('a help contact is set on an open network only, each time it is said', async (t) => {
   const networkId = randomUUID();
   const helpContact = { clear: 'Ring 0113 496 0000' };
-  t.throws(() => networkDecider.decide({ type: 'SetHelpContact', networkId, helpContact, setBy: randomUUID() }, networkDecider.initialState), { type: 'network-not-found' });
+  t.throws(() => networkDecider.decide({ type: 'SetHelpContact', networkId, helpContact, setBy: randomUUID() }, networkDecider.initialState), { message: 'There is no such network.' });
   const open = networkDecider.evolve(networkDecider.initialState, { type: 'network.NetworkOpened', data: { networkId, name: 'Meanwood', kind: 'time_bank', openedAt: '2026-12-01T10:00:00Z', openedBy: 'x' } } as never);
   const [event] = networkDecider.decide({ type: 'SetHelpContact', networkId, helpContact, setBy: 'p' }, open);
   t.match(event, { type: 'network.HelpContactSet', data: { networkId, helpContact } });

@@ -181,7 +181,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
           <dt>Digest</dt><dd>${digestWords(period.digest)}<p class="hint">Over the first ${plural(period.upToPosition, 'record')} of the log. Keep it with the period's statement: if any of those records were changed later, the digest would no longer match.</p></dd>
         </dl>
         <h2>The period's statement</h2>
-        <ul><li><a href="${statement('html')}">Statement to print</a></li><li><a href="${statement('csv')}" download>Statement as a spreadsheet (CSV)</a></li></ul>
+        <ul><li><a href="${statement('html')}">Statement to print</a></li><li><a href="${statement('csv')}&amp;table=ledger" download>The period's ledger as a spreadsheet (CSV)</a></li><li><a href="${statement('csv')}&amp;table=holders" download>Each budget holder's figures as a spreadsheet (CSV)</a></li><li><a href="${statement('csv')}&amp;table=summary" download>The period, its close and digest as a spreadsheet (CSV)</a></li></ul>
         <p><a href="${poolPath(networkId, poolId)}/audit">All closed periods and their digests</a></p>`,
     });
   });
