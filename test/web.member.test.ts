@@ -143,6 +143,15 @@ if (served) {
     t.match(csv, /Bob Brearley,gardening,Weeded the front beds,1:30,,/);
   });
 
+  t.test('the footer leads to help, privacy and accessibility', async (t) => {
+    await page.goto(`/networks/${networkId}/time`);
+    await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Get help' }));
+    t.equal(await page.locator('h1').innerText(), 'Get help');
+    await checkPage(t, page, 'help');
+    await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Accessibility statement' }));
+    await checkPage(t, page, 'accessibility statement');
+  });
+
   t.test('a member sees only their own pages', async (t) => {
     const other = await page.goto(`/networks/${networkId}/time?for=${bob.personId}`);
     t.equal(other?.status(), 403);
