@@ -28,7 +28,7 @@ t.test('the footer, its pages, and each network\'s help contact', async (t) => {
     const res = await app.inject({ method: 'GET', url: path });
     t.equal(res.statusCode, 200, `${path} is open to anyone`);
     t.match(res.body, `<h1>${heading}</h1>`);
-    t.match(res.body, /<footer class="site"><ul><li><a href="\/help">Get help<\/a><\/li><li><a href="\/privacy">Privacy<\/a><\/li><li><a href="\/accessibility">Accessibility statement<\/a><\/li>/, `${path} has the footer`);
+    t.match(res.body, /<footer class="site"><ul><li><a href="\/help">Get help<\/a><\/li><li><a href="\/privacy">Privacy<\/a><\/li><li><a href="\/accessibility">Accessibility<\/a><\/li>/, `${path} has the footer`);
   }
   t.match((await app.inject({ method: 'GET', url: '/accessibility' })).body, /Enforcement procedure[\s\S]*Equality and Human Rights Commission/);
   t.match((await app.inject({ method: 'GET', url: '/sign-in' })).body, /<footer class="site">/, 'so does signing in');

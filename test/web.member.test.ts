@@ -148,7 +148,7 @@ if (served) {
     await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Get help' }));
     t.equal(await page.locator('h1').innerText(), 'Get help');
     await checkPage(t, page, 'help');
-    await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Accessibility statement' }));
+    await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Accessibility' }));
     await checkPage(t, page, 'accessibility statement');
   });
 

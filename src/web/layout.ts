@@ -119,7 +119,7 @@ export function layout({ title, body, who, crumbs = [], hasErrors = false }: Fra
 <main id="main" tabindex="-1"><h1>${escapeHtml(title)}</h1>
 ${body.html}
 </main></div>
-<footer class="site"><ul><li><a href="/help">Get help</a></li><li><a href="/privacy">Privacy</a></li><li><a href="/accessibility">Accessibility statement</a></li></ul></footer></body>
+<footer class="site"><ul><li><a href="/help">Get help</a></li><li><a href="/privacy">Privacy</a></li><li><a href="/accessibility">Accessibility</a></li></ul></footer></body>
 </html>
 `;
 }
