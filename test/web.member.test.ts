@@ -144,10 +144,13 @@ if (served) {
   });
 
   t.test('the footer leads to help, privacy and accessibility', async (t) => {
+    await send(app, 'PUT', `/api/v1/networks/${networkId}/help-contact`, { helpContact: 'Ring Cath on 0113 496 0000,\nweekdays 9am to 5pm' }, coordinator.auth);
     await page.goto(`/networks/${networkId}/time`);
     await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Get help' }));
     t.equal(await page.locator('h1').innerText(), 'Get help');
+    t.match(await page.locator('main').innerText(), /Kirkstall Time Bank\s+Ring Cath on 0113 496 0000,\s+weekdays 9am to 5pm/, "the network's own help contact");
     await checkPage(t, page, 'help');
+    await screenshot(page, 'help');
     await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Accessibility' }));
     await checkPage(t, page, 'accessibility statement');
   });
