@@ -55,4 +55,20 @@ t.test('the footer, its pages, and each network\'s help contact', async (t) => {
   t.equal(help.statusCode, 200);
   t.match(help.body, /<h2 id="help-[^"]+">Meanwood Neighbourhood Network<\/h2><p class="help-contact">Ring Sue on 0113 496 0000,\nweekdays 9am to 5pm<\/p>/, 'a member sees their network\'s help contact');
   t.equal((await app.inject({ method: 'GET', url: `/networks/${networkId}/help-contact`, headers: { cookie } })).statusCode, 403, 'and cannot reach the page that sets it');
+
+  const coordinatorSession = await app.inject({ method: 'POST', url: '/api/v1/sessions', headers: json, payload: JSON.stringify({ email: coordinator.email, password: coordinator.password, kind: 'cookie' }) });
+  const coordinatorCookie = String(coordinatorSession.headers['set-cookie']).split(';')[0]!;
+  const setting = await app.inject({ method: 'GET', url: `/networks/${networkId}/help-contact`, headers: { cookie: coordinatorCookie } });
+  t.equal(setting.statusCode, 200);
+  t.match(setting.body, /<textarea id="f-helpContact" name="helpContact"[^>]*>Ring Sue on 0113 496 0000,\nweekdays 9am to 5pm<\/textarea>/, 'the form shows the contact now set');
+  t.match((await app.inject({ method: 'GET', url: `/networks/${networkId}`, headers: { cookie: coordinatorCookie } })).body, /href="\/networks\/[^"]+\/help-contact">Say how members get help/, "the network's page leads there");
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(setting.body)![1]!;
+  const post = (helpContact: string) => app.inject({ method: 'POST', url: `/networks/${networkId}/help-contact`, headers: { cookie: coordinatorCookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, _key: randomUUID(), helpContact }).toString() });
+  const empty = await post('');
+  t.equal(empty.statusCode, 422);
+  t.match(empty.body, /<a href="#f-helpContact">Say how members get help<\/a>/, 'an empty contact is named in the error summary');
+  const saved = await post('Email help@meanwood.example');
+  t.equal(saved.statusCode, 303);
+  t.match((await app.inject({ method: 'GET', url: saved.headers.location as string, headers: { cookie: coordinatorCookie } })).body, /<div class="panel" role="status"><h2>Members of Meanwood Neighbourhood Network now see how to get help<\/h2>/);
+  t.match((await app.inject({ method: 'GET', url: '/api/v1/help-contacts', headers: member.auth })).json().items[0].helpContact, 'Email help@meanwood.example');
 });
