@@ -65,6 +65,9 @@ export function formatPence(amount: number): string {
   return `${sign}£${Math.floor(p / 100).toLocaleString('en-GB')}.${String(p % 100).padStart(2, '0')}`;
 }
 
+/** Pence as pounds, without the pence when there are none: £1,200, but £12.50. */
+export const formatPounds = (amount: number): string => (amount % 100 === 0 ? formatPence(amount).slice(0, -3) : formatPence(amount));
+
 /** Pence from pounds as people write them (12.50, £1,234.05, 7), never through floating point; undefined when it is not an amount. */
 export function poundsToPence(text: string): number | undefined {
   const match = /^(-?)£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());

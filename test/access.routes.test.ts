@@ -156,6 +156,8 @@ const routes: Route[] = [
   { name: 'GET /networks/:id', allowed: members, call: get(base) },
   { name: 'PATCH /networks/:id', allowed: ['coordinator'], call: (who) => send(app, 'PATCH', base, { name: 'Meanwood Neighbours' }, headers(who)) },
   { name: 'PUT /networks/:id/safeguarding-policy', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/safeguarding-policy`, { requireDbsForSafeguarded: false }, headers(who)) },
+  { name: 'PUT /networks/:id/help-contact', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/help-contact`, { helpContact: 'Ring 0113 496 0000, weekdays 9 to 5' }, headers(who)) },
+  { name: 'GET /help-contacts', allowed: signedIn, call: get('/api/v1/help-contacts') },
   { name: 'POST /networks/:id/invitations', allowed: ['coordinator'], prepare: async () => (await signUp(app, 'New Person')).personId, call: (who, personId) => send(app, 'POST', `${base}/invitations`, { personId }, headers(who)) },
   { name: 'POST /networks/:id/invitations/acceptance on behalf', allowed: [], prepare: invitee, call: (who, personId) => send(app, 'POST', `${base}/invitations/acceptance`, undefined, { ...headers(who), 'on-behalf-of': personId }) },
   { name: 'POST /networks/:id/members/:personId/approval', allowed: ['coordinator'], prepare: requester, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/approval`, {}, headers(who)) },

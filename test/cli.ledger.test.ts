@@ -49,7 +49,7 @@ t.test('a coordinator logs and confirms an exchange, and reads balances and repo
   t.equal(minutes(after) - minutes(before), 75, 'Stan is credited an hour and a quarter');
 
   const csv = await hearth('timebank', 'export', '--network', timeBank, ...as);
-  t.match(csv.stdout, /^date,provider,receiver,category,description,minutes,credited minutes,status\r?\n/);
+  t.match(csv.stdout, /^\uFEFFdate,provider,receiver,category,description,minutes,credited minutes,status\r?\n/);
   t.match(csv.stdout, /Stan Lowe,Edna Firth,odd jobs,Mended the gate,75,75,confirmed/);
   t.match((await hearth('carebank', 'obligation', '--network', scheme, '--as-at', '2000-01-01', ...as)).stdout, /as at 2000-01-01: 0:00 hours/);
 });

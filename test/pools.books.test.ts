@@ -6,9 +6,8 @@
 // refused with problem+json naming the field, and writes nothing.
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
-import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
-import { openApp, send, signUp, written, type Person } from './support/http.ts';
+import { openApp, send, signUp, written, type Person, spreadsheet } from './support/http.ts';
 import { backends } from './support/db.ts';
 import { readStates } from '../src/commands/decide.ts';
 import { poolDecider, poolStream, type OpenPool } from '../src/pools/pool.ts';
@@ -181,10 +180,8 @@ for (const backend of await backends()) {
       t.same((await get(`${pool}/ledger?from=${daysAgo(15)}&to=${daysAgo(10)}`)).json().opening, { pence: 65_000, pounds: '£650.00' }, 'brought forward into a shorter period');
 
       const csv = await get(`${pool}/ledger?format=csv`);
-      t.equal(csv.headers['content-type'], 'text/csv; charset=utf-8');
       t.match(csv.headers['content-disposition'], /^attachment; filename="pool-ledger-/);
-      const [header, forward, ...rows] = parse(csv.body) as string[][];
-      t.same(header, ['date', 'entry id', 'kind', 'payee or source', 'reference', 'purpose', 'corrects', 'amount (£)', 'balance (£)']);
+      const [, forward, ...rows] = spreadsheet(t, csv, ['date', 'entry id', 'kind', 'payee or source', 'reference', 'purpose', 'corrects', 'amount (£)', 'balance (£)']);
       t.same(forward!.slice(2), ['Brought forward', '', '', '', '', '', '0.00']);
       t.equal(rows.length, 8);
       let balance = penceOf(forward![8]!);
@@ -203,7 +200,7 @@ for (const backend of await backends()) {
       t.same(other.accounts.map((a: any) => [a.account, a.debit.pence, a.credit.pence]), [['bank', outingsBalance, 0], ['transfers in', 0, outingsBalance]]);
       const earlier = (await get(`${pool}/trial-balance?asAt=${daysAgo(16)}`)).json();
       t.match(earlier, { asAt: daysAgo(16), accounts: [{ account: 'bank', debit: { pence: 65_000 } }, { account: 'contributions', credit: { pence: 65_000 } }] });
-      const csv = parse((await get(`${pool}/trial-balance?format=csv`)).body, { relax_column_count: true }) as string[][];
+      const csv = spreadsheet(t, await get(`${pool}/trial-balance?format=csv`), ['account', 'debit (£)', 'credit (£)']);
       t.same(csv.at(-1), ['total', '1245.00', '1245.00']);
     });
 
@@ -217,16 +214,14 @@ for (const backend of await backends()) {
       t.match(s.lines[1], { payee: 'Armley Helping Hands', purpose: 'Lunch club, six weeks', reference: 'INV-1041' });
       t.match(s.closing, { contributed: 40_000, spent: 9_600, clawedBack: 0, unspent: 30_400, shareOfBalance: 30_400 });
 
-      const csv = await get(url(edna, 'csv'), edna);
-      t.equal(csv.headers['content-type'], 'text/csv; charset=utf-8');
-      const rows = parse(csv.body, { relax_column_count: true }) as string[][];
+      const rows = spreadsheet(t, await get(`${url(edna, 'csv')}&table=summary`, edna), ['item', 'value']);
       const row = (label: string) => rows.find((r) => r[0] === label)?.[1];
       t.equal(row('Budget holder'), 'Edna Firth');
       t.equal(row('Contributed in period (£)'), '400.00');
       t.equal(row('Spent on their behalf in period (£)'), '96.00');
       t.equal(row('Unspent at end (£)'), '304.00');
       t.equal(row('Pool balance at end (£)'), '1001.00');
-      t.same(rows.filter((r) => r.length === 6 && r[0] !== 'date').map((r) => r[5]), ['400.00', '-120.00', '20.00', '4.00']);
+      t.same(spreadsheet(t, await get(url(edna, 'csv'), edna)).slice(1).map((r) => r[5]), ['400.00', '-120.00', '20.00', '4.00'], 'the entries are a table of their own, and the first');
 
       const page = await get(url(edna, 'html'), edna);
       t.equal(page.headers['content-type'], 'text/html; charset=utf-8');
@@ -385,9 +380,11 @@ for (const backend of await backends()) {
       t.match(s, { from: daysAgo(20), to: periodEnd, closedOn: today, closedBy: 'Tess Treasurer', opening: 0, closing: 94_500, digest: { sha256: digest } });
       t.same(s.lines.map((l: any) => [l.kind, l.pence]), [['contribution', 40_000], ['contribution', 25_000], ['council', 60_000], ['contribution', -500], ['claw-back', -15_000], ['reinvestment', -15_000]], 'only what is dated in the period');
       t.match(s.holders, [{ name: 'Edna Firth', contributed: 40_000, spent: 0, shareOfBalance: 40_000 }, { name: 'Walter Greenwood', contributed: 24_500, clawedBack: 15_000, unspent: 9_500, shareOfBalance: 9_500 }]);
-      const csv = parse((await statement('csv')).body, { relax_column_count: true }) as string[][];
+      const csv = spreadsheet(t, await statement('csv'));
       t.same(csv.find((r) => r[2] === 'Carried forward')?.[8], '945.00');
-      t.same(csv.find((r) => r[0] === 'Digest (SHA-256 of the log to position)')?.[1], `${digest} @ ${periods[0].upToPosition}`);
+      t.same(spreadsheet(t, await statement('csv&table=summary')).find((r) => r[0] === 'Digest (SHA-256 of the log to position)')?.[1], `${digest} @ ${periods[0].upToPosition}`);
+      t.same(spreadsheet(t, await statement('csv&table=holders')).map((r) => r[0]), ['budget holder', 'Edna Firth', 'Walter Greenwood']);
+      t.equal((await statement('csv&table=neither')).statusCode, 400, 'a table it does not have is refused');
       const page = await statement('html');
       t.equal(page.headers['content-type'], 'text/html; charset=utf-8');
       t.match(page.body, /<html lang="en-GB">/);

@@ -127,6 +127,9 @@ if (served) {
     t.match(table, /Fetched the weekly shop/);
     t.match(table, /Weeded the front beds/);
     t.match(table, /Balance at the end/);
+    t.match(table, /Received 1 hour/);
+    t.match(table, /Gave 1 hour 30 minutes/);
+    t.match(await page.locator('dl.summary').innerText(), /Member\s+Ann/, 'the statement says whose it is');
     await page.emulateMedia({ media: 'print' });
     t.notOk(await page.locator('header.site').isVisible(), 'printed, the statement leaves out the site\'s header');
     t.notOk(await page.locator('main form').isVisible(), 'and the form choosing the dates');
@@ -135,9 +138,21 @@ if (served) {
     await page.emulateMedia({ media: 'screen' });
     const csvLink = page.getByRole('link', { name: /Download this statement/ });
     const csv = await (await page.request.get((await csvLink.getAttribute('href'))!)).text();
-    t.match(csv, /date,with,kind of help,what was done,minutes/);
-    t.match(csv, /Bob Brearley,shopping,Fetched the weekly shop,-60/);
-    t.match(csv, /Bob Brearley,gardening,Weeded the front beds,90/);
+    t.match(csv, /^\uFEFFdate,with,kind of help,what was done,gave \(h:mm\),received \(h:mm\),balance \(h:mm\)\r\n/);
+    t.match(csv, /Bob Brearley,shopping,Fetched the weekly shop,,1:00,/);
+    t.match(csv, /Bob Brearley,gardening,Weeded the front beds,1:30,,/);
+  });
+
+  t.test('the footer leads to help, privacy and accessibility', async (t) => {
+    await send(app, 'PUT', `/api/v1/networks/${networkId}/help-contact`, { helpContact: 'Ring Cath on 0113 496 0000,\nweekdays 9am to 5pm' }, coordinator.auth);
+    await page.goto(`/networks/${networkId}/time`);
+    await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Get help' }));
+    t.equal(await page.locator('h1').innerText(), 'Get help');
+    t.match(await page.locator('main').innerText(), /Kirkstall Time Bank\s+Ring Cath on 0113 496 0000,\s+weekdays 9am to 5pm/, "the network's own help contact");
+    await checkPage(t, page, 'help');
+    await screenshot(page, 'help');
+    await press(page, page.getByRole('contentinfo').getByRole('link', { name: 'Accessibility' }));
+    await checkPage(t, page, 'accessibility statement');
   });
 
   t.test('a member sees only their own pages', async (t) => {

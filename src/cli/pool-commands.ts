@@ -158,17 +158,19 @@ export const poolCommands: Record<string, Command> = {
     },
   },
   'pool statement': {
-    usage: 'pool statement --network N --pool P --holder H --from D --to D [--format csv|html] > statement.html',
+    usage: 'pool statement --network N --pool P --holder H --from D --to D [--format csv|html] [--table entries|summary] > statement.html',
     async run(ledger, f) {
       const format = optional(f, 'format') ?? 'csv';
-      return (await ledger.call('GET', `${pool(f)}/holders/${need(f, 'holder')}/statement?from=${need(f, 'from')}&to=${need(f, 'to')}&format=${format}`)).text.trimEnd();
+      const table = optional(f, 'table');
+      return (await ledger.call('GET', `${pool(f)}/holders/${need(f, 'holder')}/statement?from=${need(f, 'from')}&to=${need(f, 'to')}&format=${format}${table ? `&table=${encodeURIComponent(table)}` : ''}`)).text.trimEnd();
     },
   },
   'pool period-statement': {
-    usage: 'pool period-statement --network N --pool P --period-end D [--format csv|html]',
+    usage: 'pool period-statement --network N --pool P --period-end D [--format csv|html] [--table ledger|holders|summary]',
     async run(ledger, f) {
       const format = optional(f, 'format') ?? 'csv';
-      return (await ledger.call('GET', `${pool(f)}/periods/${need(f, 'period-end')}/statement?format=${format}`)).text.trimEnd();
+      const table = optional(f, 'table');
+      return (await ledger.call('GET', `${pool(f)}/periods/${need(f, 'period-end')}/statement?format=${format}${table ? `&table=${encodeURIComponent(table)}` : ''}`)).text.trimEnd();
     },
   },
   'pool import-statement': {

@@ -10,7 +10,8 @@ import { pounds } from '../pools/pool.ts';
 import * as coop from '../coop/app.ts';
 import { rulesShape } from '../coop/society.ts';
 import { choices, source } from '../coop/proposal.ts';
-import { money, sendCsv } from './pool-books.ts';
+import { money } from './pool-books.ts';
+import { csvTable, sendCsvTable } from './csv.ts';
 import { asMoney } from '../units.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { coopParams } from './coop.ts';
@@ -86,7 +87,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'The register of members and their shareholdings at the end of a day, and the total share capital then (board, treasurers); ?format=csv for a spreadsheet',
           params: coopParams,
-          querystring: readAfter.extend({ asAt: isoDate().optional().describe('The register at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json') }),
+          querystring: readAfter.extend({ asAt: isoDate().optional().describe('The register at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json'), table: csvTable(['members', 'summary']) }),
           response: {
             200: z.object({
               asAt: isoDate(),
@@ -100,14 +101,13 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         if (!(await caughtUp(reply, request.query.after))) return reply;
         const { asAt, coop: c, register } = await coop.register(hearth, request.caller, { networkId: request.params.networkId, asAt: request.query.asAt });
         if (request.query.format === 'csv') {
-          return sendCsv(reply, `register-of-members-${asAt}`, [
-            ['Register of members', c.name],
-            ['As at', asAt],
-            ['Share capital (£)', pounds(register.shareCapitalPence)],
-            [],
-            ['member id', 'name', 'class', 'admitted', 'membership share (£)', 'withdrawable shares (£)'],
-            ...register.members.map((m) => [m.personId, m.name, m.memberClass, m.admittedOn, pounds(m.membershipSharePence), pounds(m.sharesPence)]),
-          ]);
+          return sendCsvTable(reply, `register-of-members-${asAt}`, {
+            members: [
+              ['member id', 'name', 'class', 'admitted', 'membership share (£)', 'withdrawable shares (£)'],
+              ...register.members.map((m) => [m.personId, m.name, m.memberClass, m.admittedOn, pounds(m.membershipSharePence), pounds(m.sharesPence)]),
+            ],
+            summary: [['item', 'value'], ['Register of members', c.name], ['As at', asAt], ['Share capital (£)', pounds(register.shareCapitalPence)]],
+          }, request.query.table);
         }
         return {
           asAt,

@@ -24,8 +24,12 @@ const style = `
   caption { text-align: left; font-weight: bold; padding: 0.5em 0; }
   th, td { border: 1px solid #555; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
   td.money, th.money { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
+  dl { display: grid; grid-template-columns: minmax(0, max-content) minmax(0, 1fr); gap: 0.2em 1em; }
   dt { font-weight: bold; }
+  /* On a phone, or at 400% zoom, a statement narrows by breaking its words rather than scrolling sideways. */
+  h1 { overflow-wrap: break-word; hyphens: auto; }
+  p, li, th, td, dt, dd, caption { overflow-wrap: anywhere; }
+  @media (max-width: 30em) { td.money, th.money { white-space: normal; } th, td { padding: 0.2em 0.25em; } }
   @media print { body { max-width: none; font-size: 11pt; } a { color: inherit; text-decoration: none; } }
 `;
 

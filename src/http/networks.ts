@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
-import { networkKinds, networkName } from '../networks/network.ts';
+import { helpContact, networkKinds, networkName } from '../networks/network.ts';
 import { dbsCheckTypes, roleList } from '../access/membership.ts';
 import { personalDetails } from '../access/person.ts';
 import * as access from '../access/app.ts';
@@ -32,6 +32,32 @@ const member = z.object({
 export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
+
+    app.put(
+      '/networks/:networkId/help-contact',
+      {
+        config: { guard: { who: ['coordinator'], write: true } },
+        schema: {
+          summary: "How the network's members get help: shown on every member's help page (coordinators)",
+          params: networkParams,
+          body: z.strictObject({ helpContact }),
+          response: { 200: writeResult },
+        },
+      },
+      async (request, reply) => written(reply, await networks.setHelpContact(hearth, request.caller, { ...request.params, ...request.body })),
+    );
+
+    app.get(
+      '/help-contacts',
+      {
+        config: { guard: { who: 'signed-in' } },
+        schema: {
+          summary: 'How to get help in each network I belong to',
+          response: { 200: z.object({ items: z.array(z.object({ networkId: id(), name: z.string(), helpContact: z.string().nullable() })) }) },
+        },
+      },
+      async (request) => ({ items: await networks.helpContacts(hearth, request.caller) }),
+    );
 
     app.post(
       '/networks',

@@ -12,7 +12,7 @@ import type { PaymentRow } from '../pools/books.ts';
 import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
-import { toCsv } from './csv.ts';
+import { csvTable, sendCsv, sendCsvTable } from './csv.ts';
 import { EARLIEST_DATE, id, isoDate } from '../bounds.ts';
 
 /** Those who keep the books read all of them; a budget holder reads their own statement. */
@@ -27,11 +27,6 @@ const payment = z.object({
   status: z.string(), approvedBy: z.array(id()), rejectionReason: z.string().nullable(),
 });
 const toPayment = ({ pence, ...p }: PaymentRow) => ({ ...p, amount: asMoney(pence) });
-
-export function sendCsv(reply: FastifyReply, filename: string, rows: string[][]) {
-  reply.header('content-disposition', `attachment; filename="${filename}.csv"`);
-  return reply.type('text/csv; charset=utf-8').send(toCsv(rows));
-}
 
 export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
   /** The pools' figures, once they include `after`; false when a 503 was sent instead. */
@@ -159,7 +154,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
         const { asAt, lines } = await pools.poolTrialBalance(hearth, request.caller, { ...request.params, asAt: request.query.asAt });
-        if (request.query.format === 'csv') return sendCsv(reply, `trial-balance-${request.params.poolId}-${asAt}`, trialBalanceCsv(asAt, lines));
+        if (request.query.format === 'csv') return sendCsv(reply, `trial-balance-${request.params.poolId}-${asAt}`, trialBalanceCsv(lines));
         return {
           asAt,
           accounts: lines.map((l) => ({ account: l.account, debit: asMoney(l.debit), credit: asMoney(l.credit) })),
@@ -176,14 +171,14 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "A budget holder's Direct Payment statement for a period: JSON, CSV or a printable page (the holder, coordinators, treasurers, board)",
           params: poolParams.extend({ holderId: id() }),
-          querystring: readAfter.extend({ from: isoDate(), to: isoDate(), format }),
+          querystring: readAfter.extend({ from: isoDate(), to: isoDate(), format, table: csvTable(['entries', 'summary']) }),
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
         const { from, to } = request.query;
         const statement = await pools.directPaymentStatement(hearth, request.caller, { ...request.params, from, to });
-        if (request.query.format === 'csv') return sendCsv(reply, `direct-payment-statement-${request.params.holderId}-${from}-${to}`, holderStatementCsv(statement));
+        if (request.query.format === 'csv') return sendCsvTable(reply, `direct-payment-statement-${request.params.holderId}-${from}-${to}`, holderStatementCsv(statement), request.query.table);
         if (request.query.format === 'html') return reply.type('text/html; charset=utf-8').send(holderStatementPage(statement));
         return statement;
       },
@@ -264,14 +259,14 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "A closed period's statement: entries, balances brought and carried forward, each holder's figures and the digest (coordinators, treasurers, board)",
           params: poolParams.extend({ periodEnd: isoDate() }),
-          querystring: readAfter.extend({ format }),
+          querystring: readAfter.extend({ format, table: csvTable(['ledger', 'holders', 'summary']) }),
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
         const statement = await pools.closedPeriodStatement(hearth, request.caller, request.params);
         const { poolId, periodEnd } = request.params;
-        if (request.query.format === 'csv') return sendCsv(reply, `period-statement-${poolId}-${periodEnd}`, periodStatementCsv(statement));
+        if (request.query.format === 'csv') return sendCsvTable(reply, `period-statement-${poolId}-${periodEnd}`, periodStatementCsv(statement), request.query.table);
         if (request.query.format === 'html') return reply.type('text/html; charset=utf-8').send(periodStatementPage(statement));
         return statement;
       },

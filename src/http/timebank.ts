@@ -12,7 +12,7 @@ import * as timebank from '../timebank/app.ts';
 import { formatMinutes, lowerLimitMinutes, minutes, upperLimitMinutes } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
-import { toCsv } from './csv.ts';
+import { sendCsv } from './csv.ts';
 import { id, isoDate, text, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
@@ -229,10 +229,12 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           .orderBy('e.entry_date').orderBy('e.position')
           .execute();
         const descriptions = await hearth.vault.openTexts(lines.map((l) => l.description));
+        // A printed statement says whose it is.
+        const holder = await db.selectFrom('people').select(['name', 'erased']).where('person_id', '=', personId).executeTakeFirst();
         const openingMinutes = Number(opening.total);
         const closingMinutes = lines.reduce((sum, l) => sum + l.minutes, openingMinutes);
         return {
-          personId, networkId, from, to,
+          personId, name: holder ? shownName(holder.name, holder.erased) : null, networkId, from, to,
           opening: { minutes: openingMinutes, text: formatMinutes(openingMinutes) },
           closing: { minutes: closingMinutes, text: formatMinutes(closingMinutes) },
           entries: lines.map((l, i) => ({
@@ -278,8 +280,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
             r.category, descriptions[i]!, String(r.minutes), String(r.credited), r.status,
           ]),
         ];
-        reply.header('content-disposition', `attachment; filename="exchanges-${networkId}.csv"`);
-        return reply.type('text/csv; charset=utf-8').send(toCsv(lines));
+        return sendCsv(reply, `exchanges-${networkId}`, lines);
       },
     );
 

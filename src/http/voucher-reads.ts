@@ -11,7 +11,7 @@ import { atExpiry, voucherValue } from '../vouchers/voucher.ts';
 import type { Liability } from '../vouchers/books.ts';
 import { liability, ownVouchers, vouchersToKeep, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
-import { toCsv } from './csv.ts';
+import { csvTable, sendCsvTable, type CsvTable } from './csv.ts';
 import { asMoney } from '../units.ts';
 import { id, isoDate, name } from '../bounds.ts';
 
@@ -116,7 +116,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'What the network holds for learners at the end of a day, by learner; what expired, to givers and to the learning fund; the fund (treasurers); ?format=csv for a spreadsheet',
           params: networkParams,
-          querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json') }),
+          querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json'), table: csvTable(['learners', 'expired', 'summary']) }),
         },
       },
       async (request, reply) => {
@@ -124,8 +124,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
         const report = await liability(hearth, request.caller, { networkId, asAt: request.query.asAt });
         if (request.query.format === 'csv') {
-          reply.header('content-disposition', `attachment; filename="voucher-liability-${networkId}-${report.asAt}.csv"`);
-          return reply.type('text/csv; charset=utf-8').send(toCsv(liabilityCsv(report)));
+          return sendCsvTable(reply, `voucher-liability-${networkId}-${report.asAt}`, liabilityCsv(report), request.query.table);
         }
         const figures = (f: Omit<Liability['totals'], 'vouchers'>) => ({ paid: asMoney(f.paid), redeemed: asMoney(f.redeemed), refunded: asMoney(f.refunded), expired: asMoney(f.expired), outstanding: asMoney(f.outstanding) });
         return {
@@ -217,22 +216,25 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
   };
 }
 
-/** The liability report as a spreadsheet reads it: amounts in pounds, a total row, then what expired. */
-export function liabilityCsv(r: Liability): string[][] {
+/** The liability report as spreadsheets read it: amounts in pounds, by learner with a total row; what expired; and the fund. */
+export function liabilityCsv(r: Liability) {
   const money = (f: Omit<Liability['totals'], 'vouchers'>) => [pounds(f.paid), pounds(f.redeemed), pounds(f.refunded), pounds(f.expired), pounds(f.outstanding)];
-  return [
-    ['Learning vouchers: value held for learners'],
-    ['As at the end of', r.asAt],
-    [],
-    ['learner', 'learner id', 'vouchers', 'paid (£)', 'redeemed (£)', 'refunded (£)', 'expired (£)', 'outstanding (£)'],
-    ...r.learners.map((l) => [l.learner.name, l.learner.personId, String(l.vouchers), ...money(l)]),
-    ['Total', '', String(r.totals.vouchers), ...money(r.totals)],
-    [],
-    ['expired on', 'voucher id', 'giver', 'learner', 'sessions', 'amount (£)', 'to'],
-    ...r.expired.map((x) => [x.expiredOn, x.voucherId, x.giver.name, x.learner.name, String(x.sessions), pounds(x.pence), x.disposition === 'learning-fund' ? 'learning fund' : 'giver']),
-    [],
-    ['Expired back to givers (£)', pounds(r.expiredToGiver)],
-    ['Expired to the learning fund (£)', pounds(r.expiredToLearningFund)],
-    ['Learning fund balance (£)', pounds(r.learningFund)],
-  ];
+  return {
+    learners: [
+      ['learner', 'learner id', 'vouchers', 'paid (£)', 'redeemed (£)', 'refunded (£)', 'expired (£)', 'outstanding (£)'],
+      ...r.learners.map((l) => [l.learner.name, l.learner.personId, String(l.vouchers), ...money(l)]),
+      ['Total', '', String(r.totals.vouchers), ...money(r.totals)],
+    ],
+    expired: [
+      ['expired on', 'voucher id', 'giver', 'learner', 'sessions', 'amount (£)', 'to'],
+      ...r.expired.map((x) => [x.expiredOn, x.voucherId, x.giver.name, x.learner.name, String(x.sessions), pounds(x.pence), x.disposition === 'learning-fund' ? 'learning fund' : 'giver']),
+    ],
+    summary: [
+      ['item', 'value'],
+      ['Learning vouchers: value held for learners as at the end of', r.asAt],
+      ['Expired back to givers (£)', pounds(r.expiredToGiver)],
+      ['Expired to the learning fund (£)', pounds(r.expiredToLearningFund)],
+      ['Learning fund balance (£)', pounds(r.learningFund)],
+    ],
+  } satisfies Record<string, CsvTable>;
 }

@@ -3,7 +3,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { Selectable } from 'kysely';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross } from '../commands/decide.ts';
+import { decideAcross, readStates } from '../commands/decide.ts';
 import type { NetworksTable } from '../db/tables.ts';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
 import { enrolFounder, type Written } from '../access/app.ts';
@@ -33,6 +33,28 @@ export async function renameNetwork(deps: Deps, caller: Caller, input: { network
 export async function setSafeguardingPolicy(deps: Deps, caller: Caller, input: { networkId: string; requireDbsForSafeguarded: boolean }): Promise<Written> {
   const { networkId, requireDbsForSafeguarded } = input;
   return onNetwork(deps, caller, networkId, (state) => networkDecider.decide({ type: 'SetSafeguardingPolicy', networkId, requireDbsForSafeguarded }, state));
+}
+
+/** Where the network's members get help; sealed, as it may be someone's own phone or email. */
+export async function setHelpContact(deps: Deps, caller: Caller, input: { networkId: string; helpContact: string }): Promise<Written> {
+  const { networkId } = input;
+  const helpContact = await deps.vault.sealText(input.helpContact, [caller.personId]);
+  return onNetwork(deps, caller, networkId, (state) => networkDecider.decide({ type: 'SetHelpContact', networkId, helpContact, setBy: caller.personId }, state));
+}
+
+/** Each network the caller belongs to, with how its members get help (null where none is set). */
+export async function helpContacts(deps: Deps, caller: Caller): Promise<Array<{ networkId: string; name: string; helpContact: string | null }>> {
+  const rows = await deps.database.db
+    .selectFrom('networks')
+    .innerJoin('memberships', 'memberships.network_id', 'networks.network_id')
+    .select(['networks.network_id', 'networks.name'])
+    .where('memberships.person_id', '=', caller.personId)
+    .where('memberships.status', '=', 'active')
+    .orderBy('networks.name')
+    .execute();
+  const states = await Promise.all(rows.map(async (r) => (await readStates(deps.store, { network: [networkStream(r.network_id), networkDecider] })).network));
+  const contacts = await deps.vault.openTexts(states.map((s) => (s.status === 'open' ? (s.helpContact ?? null) : null)));
+  return rows.map((r, i) => ({ networkId: r.network_id, name: r.name, helpContact: contacts[i] || null }));
 }
 
 async function onNetwork(deps: Deps, caller: Caller, networkId: string, decide: (state: Parameters<typeof networkDecider.decide>[1]) => ReturnType<typeof networkDecider.decide>): Promise<Written> {

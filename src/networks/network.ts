@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { id, isoDateTime, name } from '../bounds.ts';
+import { id, isoDateTime, name, text } from '../bounds.ts';
+import { sealedText, type SealedText } from '../access/vault.ts';
 
 export const networkKinds = ['time_bank', 'neighbourhood_network', 'co_operative', 'care_bank_scheme'] as const;
 export const networkName = name(120);
@@ -22,17 +23,22 @@ export const SafeguardingPolicySet = defineEvent(
   z.strictObject({ networkId: id(), requireDbsForSafeguarded: z.boolean() }),
 );
 
-export const networkEventTypes = [NetworkOpened, NetworkRenamed, SafeguardingPolicySet];
-export type NetworkEvent = DomainEvent<typeof NetworkOpened> | DomainEvent<typeof NetworkRenamed> | DomainEvent<typeof SafeguardingPolicySet>;
+/** How members get help: a phone number, an email, when someone answers. It may be a person's own, so it is sealed. */
+export const helpContact = text(500, { lines: true });
+export const HelpContactSet = defineEvent('network.HelpContactSet', z.strictObject({ networkId: id(), helpContact: sealedText, setBy: id() }));
+
+export const networkEventTypes = [NetworkOpened, NetworkRenamed, SafeguardingPolicySet, HelpContactSet];
+export type NetworkEvent = DomainEvent<typeof NetworkOpened> | DomainEvent<typeof NetworkRenamed> | DomainEvent<typeof SafeguardingPolicySet> | DomainEvent<typeof HelpContactSet>;
 
 export type NetworkCommand =
   | { type: 'OpenNetwork'; networkId: string; name: string; kind: (typeof networkKinds)[number]; openedBy: string; now: string }
   | { type: 'RenameNetwork'; networkId: string; name: string }
-  | { type: 'SetSafeguardingPolicy'; networkId: string; requireDbsForSafeguarded: boolean };
+  | { type: 'SetSafeguardingPolicy'; networkId: string; requireDbsForSafeguarded: boolean }
+  | { type: 'SetHelpContact'; networkId: string; helpContact: SealedText; setBy: string };
 
 export type NetworkState =
   | { status: 'none' }
-  | { status: 'open'; networkId: string; name: string; kind: string; requireDbsForSafeguarded: boolean };
+  | { status: 'open'; networkId: string; name: string; kind: string; requireDbsForSafeguarded: boolean; helpContact?: SealedText };
 
 export const networkStream = (networkId: string) => `network-${networkId}`;
 
@@ -60,6 +66,8 @@ export const networkDecider: Decider<NetworkCommand, NetworkState, NetworkEvent>
         return state.status === 'open' ? { ...state, name: event.data.name } : state;
       case 'network.SafeguardingPolicySet':
         return state.status === 'open' ? { ...state, requireDbsForSafeguarded: event.data.requireDbsForSafeguarded } : state;
+      case 'network.HelpContactSet':
+        return state.status === 'open' ? { ...state, helpContact: event.data.helpContact } : state;
     }
   },
 
@@ -81,6 +89,9 @@ export const networkDecider: Decider<NetworkCommand, NetworkState, NetworkEvent>
         if (state.status !== 'open') throw new Rejection('network-not-found', 'There is no such network.', 404);
         if (state.requireDbsForSafeguarded === command.requireDbsForSafeguarded) return [];
         return [{ type: 'network.SafeguardingPolicySet', data: { networkId: command.networkId, requireDbsForSafeguarded: command.requireDbsForSafeguarded } }];
+      case 'SetHelpContact':
+        if (state.status !== 'open') throw new Rejection('network-not-found', 'There is no such network.', 404);
+        return [{ type: 'network.HelpContactSet', data: { networkId: command.networkId, helpContact: command.helpContact, setBy: command.setBy } }];
     }
   },
 };

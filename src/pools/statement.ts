@@ -5,6 +5,7 @@ import { html, page, type Html } from '../http/html.ts';
 import type { HolderRow, HolderStatement, LedgerLine, Pool, TrialBalanceLine } from './books.ts';
 import { pounds } from './pool.ts';
 import { formatPence } from '../units.ts';
+import type { CsvTable } from '../http/csv.ts';
 
 const kindNames: Record<string, string> = {
   contribution: 'Contribution',
@@ -23,26 +24,27 @@ export const kindName = (kind: string) => kindNames[kind] ?? kind;
 
 const figures = (h: HolderRow | null) => h ?? { contributed: 0, spent: 0, clawedBack: 0, unspent: 0, shareOfBalance: 0 };
 
-export function holderStatementCsv(s: HolderStatement): string[][] {
+/** The holder's statement as spreadsheets: the entries, and a summary of the period. */
+export function holderStatementCsv(s: HolderStatement) {
   const open = figures(s.opening);
   const close = figures(s.closing);
-  return [
-    ['Direct Payment statement', s.pool.name],
-    ['Budget holder', s.holder.name],
-    ['Holder id', s.holder.holderId],
-    ['Period', `${s.from} to ${s.to}`],
-    ['Unspent at start (£)', pounds(open.unspent)],
-    [],
-    ['date', 'kind', 'payee or source', 'purpose', 'reference', 'amount (£)'],
-    ...s.lines.map((l) => [l.date, kindName(l.kind), l.payee, l.purpose, l.reference, pounds(l.pence)]),
-    [],
-    ['Contributed in period (£)', pounds(close.contributed - open.contributed)],
-    ['Spent on their behalf in period (£)', pounds(close.spent - open.spent)],
-    ['Clawed back in period (£)', pounds(close.clawedBack - open.clawedBack)],
-    ['Unspent at end (£)', pounds(close.unspent)],
-    ['Share of the pool balance at end (£)', pounds(close.shareOfBalance)],
-    ['Pool balance at end (£)', pounds(s.poolBalancePence)],
-  ];
+  return {
+    entries: [['date', 'kind', 'payee or source', 'purpose', 'reference', 'amount (£)'], ...s.lines.map((l) => [l.date, kindName(l.kind), l.payee, l.purpose, l.reference, pounds(l.pence)])],
+    summary: [
+      ['item', 'value'],
+      ['Direct Payment statement', s.pool.name],
+      ['Budget holder', s.holder.name],
+      ['Holder id', s.holder.holderId],
+      ['Period', `${s.from} to ${s.to}`],
+      ['Unspent at start (£)', pounds(open.unspent)],
+      ['Contributed in period (£)', pounds(close.contributed - open.contributed)],
+      ['Spent on their behalf in period (£)', pounds(close.spent - open.spent)],
+      ['Clawed back in period (£)', pounds(close.clawedBack - open.clawedBack)],
+      ['Unspent at end (£)', pounds(close.unspent)],
+      ['Share of the pool balance at end (£)', pounds(close.shareOfBalance)],
+      ['Pool balance at end (£)', pounds(s.poolBalancePence)],
+    ],
+  } satisfies Record<string, CsvTable>;
 }
 
 export function holderStatementPage(s: HolderStatement): string {
@@ -77,10 +79,11 @@ export function ledgerCsv(opening: number, lines: LedgerLine[]): string[][] {
   ];
 }
 
-export function trialBalanceCsv(asAt: string, lines: TrialBalanceLine[]): string[][] {
+/** The date is in the file's name: a row above the header would read as a second header. */
+export function trialBalanceCsv(lines: TrialBalanceLine[]): string[][] {
   const debit = lines.reduce((s, l) => s + l.debit, 0);
   const credit = lines.reduce((s, l) => s + l.credit, 0);
-  return [['Trial balance at', asAt], ['account', 'debit (£)', 'credit (£)'], ...lines.map((l) => [l.account, pounds(l.debit), pounds(l.credit)]), ['total', pounds(debit), pounds(credit)]];
+  return [['account', 'debit (£)', 'credit (£)'], ...lines.map((l) => [l.account, pounds(l.debit), pounds(l.credit)]), ['total', pounds(debit), pounds(credit)]];
 }
 
 export interface PeriodStatement {
@@ -96,20 +99,23 @@ export interface PeriodStatement {
   digest: { upToPosition: number; sha256: string };
 }
 
-export function periodStatementCsv(s: PeriodStatement): string[][] {
-  return [
-    ['Period statement', s.pool.name],
-    ['Period', `${s.from} to ${s.to}`],
-    ['Closed on', s.closedOn],
-    ['Closed by', s.closedBy],
-    ['Digest (SHA-256 of the log to position)', `${s.digest.sha256} @ ${s.digest.upToPosition}`],
-    [],
-    ...ledgerCsv(s.opening, s.lines),
-    ['', '', 'Carried forward', '', '', '', '', '', pounds(s.closing)],
-    [],
-    ['budget holder', 'holder id', 'contributed (£)', 'spent on their behalf (£)', 'clawed back (£)', 'unspent (£)', 'share of balance (£)'],
-    ...s.holders.map((h) => [h.name, h.holderId, pounds(h.contributed), pounds(h.spent), pounds(h.clawedBack), pounds(h.unspent), pounds(h.shareOfBalance)]),
-  ];
+/** A closed period as spreadsheets: the ledger, each holder's figures, and what the period is. */
+export function periodStatementCsv(s: PeriodStatement) {
+  return {
+    ledger: [...ledgerCsv(s.opening, s.lines), ['', '', 'Carried forward', '', '', '', '', '', pounds(s.closing)]],
+    holders: [
+      ['budget holder', 'holder id', 'contributed (£)', 'spent on their behalf (£)', 'clawed back (£)', 'unspent (£)', 'share of balance (£)'],
+      ...s.holders.map((h) => [h.name, h.holderId, pounds(h.contributed), pounds(h.spent), pounds(h.clawedBack), pounds(h.unspent), pounds(h.shareOfBalance)]),
+    ],
+    summary: [
+      ['item', 'value'],
+      ['Period statement', s.pool.name],
+      ['Period', `${s.from} to ${s.to}`],
+      ['Closed on', s.closedOn],
+      ['Closed by', s.closedBy],
+      ['Digest (SHA-256 of the log to position)', `${s.digest.sha256} @ ${s.digest.upToPosition}`],
+    ],
+  } satisfies Record<string, CsvTable>;
 }
 
 export function periodStatementPage(s: PeriodStatement): string {

@@ -15,14 +15,21 @@ interface Chart {
   title: string;
   description: string;
   format: (value: number) => string;
+  /** The labels up the side, when they are said more briefly than the figures (£1,200 for £1,200.00). */
+  axisFormat?: (value: number) => string;
 }
 
-const WIDTH = 640;
-const HEIGHT = 320;
-const LEFT = 96;
-const RIGHT = 16;
-const TOP = 16;
-const BOTTOM = 48;
+// Drawn for the narrowest screen, 320 CSS pixels less the page's margins (and 1280 at 400% zoom),
+// so that the picture is never shrunk and its text is never under FONT pixels; wider screens only
+// enlarge it (see figure.chart in the stylesheet).
+export const WIDTH = 280;
+export const FONT = 14;
+const HEIGHT = 220;
+const RIGHT = 8;
+const TOP = 12;
+const BOTTOM = 44;
+/** A generous width of one character at FONT, so that the labels up the side always fit. */
+const CHARACTER = 8.5;
 const INK = '#0b0c0c';
 const LINE = '#1d4e89';
 const GRID = '#b1b4b6';
@@ -46,9 +53,13 @@ function figuresTable(chart: Chart, labelHeading: string, valueHeading: string, 
   return html`<div class="table-scroll"><table><caption>${chart.title}: the figures</caption><thead><tr><th scope="col">${labelHeading}</th><th scope="col" class="num">${valueHeading}</th></tr></thead><tbody>${points.map((p) => html`<tr><th scope="row">${p.label}</th><td class="num">${chart.format(p.value)}</td></tr>`)}</tbody></table></div>`;
 }
 
+/** Where the plot starts: past the widest label up the side. */
+const leftOf = (chart: Chart, lo: number, hi: number) => Math.ceil(Math.max(...ticks(lo, hi).map((v) => (chart.axisFormat ?? chart.format)(v).length)) * CHARACTER) + 12;
+
 function yAxis(chart: Chart, lo: number, hi: number, y: (v: number) => number): Html {
+  const left = leftOf(chart, lo, hi);
   return html`${ticks(lo, hi).map(
-    (v) => html`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(v)}" y2="${y(v)}" stroke="${GRID}" stroke-width="1"/><text x="${LEFT - 8}" y="${y(v) + 5}" text-anchor="end" font-size="14" fill="${INK}">${chart.format(v)}</text>`,
+    (v) => html`<line x1="${left}" x2="${WIDTH - RIGHT}" y1="${y(v)}" y2="${y(v)}" stroke="${GRID}" stroke-width="1"/><text x="${left - 6}" y="${y(v) + 5}" text-anchor="end" font-size="${FONT}" fill="${INK}">${(chart.axisFormat ?? chart.format)(v)}</text>`,
   )}`;
 }
 
@@ -60,17 +71,18 @@ export function lineChart(chart: Chart & { xLabel: string; yLabel: string; point
   const span = ticks(lo, hi);
   const [low, high] = [span[0]!, span[span.length - 1]!];
   const y = (v: number) => TOP + (HEIGHT - TOP - BOTTOM) * (high === low ? 0.5 : (high - v) / (high - low));
+  const LEFT = leftOf(chart, low, high);
   const x = (i: number) => LEFT + (WIDTH - LEFT - RIGHT) * (points.length === 1 ? 0.5 : i / (points.length - 1));
-  // Few labels along the bottom, so they never overlap: the first, the last and some between;
+  // Few labels along the bottom, so they never overlap: the first, the last and one between;
   // the ends are anchored inwards so that they are not cut off.
-  const every = Math.max(1, Math.ceil(points.length / 6));
+  const every = Math.max(1, Math.ceil(points.length / 2));
   const last = points.length - 1;
-  const labelled = points.map((p, i) => ({ p, i })).filter(({ i }) => i === last || (i % every === 0 && last - i >= every));
+  const labelled = points.map((p, i) => ({ p, i })).filter(({ i }) => i === last || (i % every === 0 && last - i >= every / 2));
   const plot = html`${yAxis(chart, low, high, y)}
     <polyline fill="none" stroke="${LINE}" stroke-width="3" points="${points.map((p, i) => `${x(i)},${y(p.value)}`).join(' ')}"/>
     ${points.map((p, i) => html`<circle cx="${x(i)}" cy="${y(p.value)}" r="4" fill="${LINE}"/>`)}
-    ${labelled.map(({ p, i }) => html`<text x="${x(i)}" y="${HEIGHT - BOTTOM + 22}" text-anchor="${points.length > 1 && i === points.length - 1 ? 'end' : points.length > 1 && i === 0 ? 'start' : 'middle'}" font-size="14" fill="${INK}">${p.label}</text>`)}
-    <text x="${(LEFT + WIDTH - RIGHT) / 2}" y="${HEIGHT - 6}" text-anchor="middle" font-size="14" fill="${INK}">${chart.xLabel}</text>`;
+    ${labelled.map(({ p, i }) => html`<text x="${x(i)}" y="${HEIGHT - BOTTOM + 22}" text-anchor="${points.length > 1 && i === points.length - 1 ? 'end' : points.length > 1 && i === 0 ? 'start' : 'middle'}" font-size="${FONT}" fill="${INK}">${p.label}</text>`)}
+    <text x="${(LEFT + WIDTH - RIGHT) / 2}" y="${HEIGHT - 6}" text-anchor="middle" font-size="${FONT}" fill="${INK}">${chart.xLabel}</text>`;
   return frame(chart, plot, figuresTable(chart, chart.xLabel, chart.yLabel, points));
 }
 
@@ -79,12 +91,13 @@ export function barChart(chart: Chart & { bars: Point[] }): Html {
   const { bars } = chart;
   const span = ticks(0, Math.max(1, ...bars.map((b) => b.value)));
   const high = span[span.length - 1]!;
-  const y = (v: number) => TOP + (HEIGHT - TOP - BOTTOM) * ((high - v) / high);
+  const y = (v: number) => TOP + TOP + (HEIGHT - TOP - TOP - BOTTOM) * ((high - v) / high);
+  const LEFT = leftOf(chart, 0, high);
   const slot = (WIDTH - LEFT - RIGHT) / Math.max(1, bars.length);
   const plot = html`${yAxis(chart, 0, high, y)}
     ${bars.map((b, i) => {
       const x = LEFT + slot * i + slot * 0.2;
-      return html`<rect x="${x}" y="${y(b.value)}" width="${slot * 0.6}" height="${y(0) - y(b.value)}" fill="${LINE}"/><text x="${x + slot * 0.3}" y="${y(b.value) - 6}" text-anchor="middle" font-size="14" font-weight="bold" fill="${INK}">${chart.format(b.value)}</text><text x="${x + slot * 0.3}" y="${HEIGHT - BOTTOM + 22}" text-anchor="middle" font-size="14" fill="${INK}">${b.label}</text>`;
+      return html`<rect x="${x}" y="${y(b.value)}" width="${slot * 0.6}" height="${y(0) - y(b.value)}" fill="${LINE}"/><text x="${x + slot * 0.3}" y="${y(b.value) - 6}" text-anchor="middle" font-size="${FONT}" font-weight="bold" fill="${INK}">${chart.format(b.value)}</text><text x="${x + slot * 0.3}" y="${HEIGHT - BOTTOM + 22}" text-anchor="middle" font-size="${FONT}" fill="${INK}">${b.label}</text>`;
     })}`;
   return frame(chart, plot, figuresTable(chart, 'What', 'How many', bars));
 }

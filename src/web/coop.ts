@@ -119,17 +119,18 @@ export const coopJourney: Journey = {
           <p>Every member and the shares they held at the end of a day. Choose a past day to see the register as it stood then.</p>
           ${registerForm(m, state)}
           ${asAt ? registerTable(register) : html``}
-          ${asAt ? html`<p class="no-print"><a href="/networks/${m.networkId}/coop/register.csv?asAt=${register.asAt}" download>Download the register as at ${longDate(register.asAt)} as a spreadsheet (CSV)</a>. To print it, use your browser's Print.</p>` : html``}`,
+          ${asAt ? html`<p class="no-print"><a href="/networks/${m.networkId}/coop/register.csv?asAt=${register.asAt}" download>Download the register as at ${longDate(register.asAt)} as a spreadsheet (CSV)</a>, or <a href="/networks/${m.networkId}/coop/register.csv?asAt=${register.asAt}&amp;table=summary" download>the share capital on that day</a>. To print it, use your browser's Print.</p>` : html``}`,
       });
     });
 
     app.get(`${base}/register.csv`, { schema: { hide: true } }, async (request, reply) => {
       const page = await pageFor(app, request, reply);
       const m = page.memberOf((request.params as Params).networkId);
-      const asAt = (request.query as { asAt?: string }).asAt ?? today();
-      const csv = await page.api.read<string>(`/networks/${m.networkId}/coop/register`, { asAt, format: 'csv' });
-      reply.header('content-disposition', `attachment; filename="register-of-members-${asAt}.csv"`);
-      return reply.type('text/csv; charset=utf-8').send(csv);
+      const { asAt = today(), table } = request.query as { asAt?: string; table?: string };
+      // The API wrote it, byte-order mark and all: passed on as it is, and kept by no cache.
+      const csv = await page.api.read<string>(`/networks/${m.networkId}/coop/register`, { asAt, format: 'csv', table });
+      reply.header('content-disposition', `attachment; filename="register-of-members-${asAt}${table ? `-${table}` : ''}.csv"`);
+      return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-store').send(csv);
     });
 
     await app.register(votePages);

@@ -168,6 +168,13 @@ export function readPounds(state: FormState, name: string, missing: string): num
   return amount;
 }
 
+/** A refusal said once: its detail, led by its title only where the detail does not already say it. */
+export function refusal(problem: Pick<Problem, 'title' | 'detail'>): string {
+  const said = (s: string) => s.trim().replace(/[.\s]+$/, '').toLowerCase();
+  if (!problem.detail) return `${problem.title}.`;
+  return said(problem.detail).startsWith(said(problem.title)) ? problem.detail : `${problem.title}. ${problem.detail}`;
+}
+
 /**
  * Puts the API's refusal beside the fields it names. `fields` maps the API's field (its JSON
  * pointer without the slash) to the form's; a refusal about no field is shown at the top.
@@ -182,6 +189,6 @@ export function refusedBy(state: FormState, problem: Problem, fields: Record<str
       placed = true;
     }
   }
-  if (!placed) state.general = `${problem.title}. ${problem.detail}`;
+  if (!placed) state.general = refusal(problem);
   return state;
 }

@@ -23,6 +23,7 @@ import { treasurerJourney } from './treasurer.ts';
 import { notificationPages, waitingPanel } from './notifications.ts';
 import { coordinatorSetupJourney } from './coordinator-setup.ts';
 import { accountPages } from './account.ts';
+import { helpJourney } from './help.ts';
 
 export interface Link {
   href: string;
@@ -35,8 +36,7 @@ export interface Journey {
   routes(hearth: Hearth): FastifyPluginAsync;
 }
 
-const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney];
-journeys.push(coordinatorSetupJourney);
+const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney, coordinatorSetupJourney];
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',

@@ -11,6 +11,13 @@ const style = `
   a:visited { color: #4c2c92; }
   a:focus, button:focus, input:focus, select:focus, textarea:focus, summary:focus { outline: 3px solid #ffbf47; outline-offset: 0; box-shadow: 0 0 0 6px #0b0c0c; }
   .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  /* Hidden words are placed inside the box that holds them, so that they cannot widen the page. */
+  .visually-hidden { top: 0; left: 0; margin: 0; padding: 0; border: 0; clip-path: inset(50%); }
+  .table-scroll, th, td, .field, main { position: relative; }
+  /* A long word breaks rather than pushing the page wider than a small phone. */
+  h1, h2, h3 { overflow-wrap: break-word; hyphens: auto; }
+  p, li, td, th, dd, dt, caption, label, legend, figcaption, .tag { overflow-wrap: anywhere; }
+  main { min-width: 0; }
   .skip { position: absolute; left: -9999px; }
   .skip:focus { position: static; display: block; padding: 0.5rem 1rem; background: #ffbf47; color: #0b0c0c; }
   header.site { background: #0b0c0c; color: #fff; padding: 0.5rem 1rem; display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; align-items: center; justify-content: space-between; }
@@ -56,11 +63,17 @@ const style = `
   caption { text-align: left; font-weight: bold; padding: 0.5rem 0; }
   th, td { border-bottom: 1px solid #b1b4b6; padding: 0.5rem 0.75rem 0.5rem 0; text-align: left; vertical-align: top; }
   .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  dl.summary { display: grid; grid-template-columns: minmax(8rem, max-content) 1fr; gap: 0.5rem 1.5rem; }
+  dl.summary { display: grid; grid-template-columns: minmax(8rem, max-content) minmax(0, 1fr); gap: 0.5rem 1.5rem; }
   dl.summary dt { font-weight: bold; }
   dl.summary dd { margin: 0; }
+  @media (max-width: 30em) {
+    h1 { font-size: 1.6rem; }
+    dl.summary { grid-template-columns: minmax(0, 1fr); gap: 0 1rem; }
+    dl.summary dd { margin-bottom: 0.5rem; }
+  }
+  .table-scroll { max-width: 100%; }
   figure.chart { margin: 1rem 0 2rem; }
-  figure.chart svg { width: 100%; max-width: 40rem; height: auto; display: block; }
+  figure.chart svg { width: 100%; max-width: 26rem; height: auto; display: block; }
   .tag { display: inline-block; padding: 0 0.4rem; border: 2px solid currentColor; font-weight: bold; }
   @media (max-width: 40rem) {
     table.stacked thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
@@ -71,8 +84,12 @@ const style = `
   }
   ul.actions { list-style: none; padding: 0; }
   ul.actions li { margin: 0 0 0.75rem; }
+  footer.site { border-top: 4px solid #1d4e89; padding: 1rem; margin-top: 2rem; }
+  footer.site ul { list-style: none; padding: 0; margin: 0 auto; max-width: 60rem; display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; }
+  footer.site a { display: inline-block; padding: 0.5rem 0; }
+  .help-contact { white-space: pre-line; font-size: 1.25rem; }
   @media print {
-    header.site, nav.crumbs, .skip, form, .no-print { display: none !important; }
+    header.site, nav.crumbs, .skip, form, .no-print, footer.site { display: none !important; }
     .wrap { max-width: none; padding: 0; }
     body { font-size: 11pt; }
     a { color: inherit; text-decoration: none; }
@@ -109,7 +126,8 @@ export function layout({ title, body, who, crumbs = [], hasErrors = false }: Fra
 <div class="wrap">${trail.html}
 <main id="main" tabindex="-1"><h1>${escapeHtml(title)}</h1>
 ${body.html}
-</main></div></body>
+</main></div>
+<footer class="site"><ul><li><a href="/help">Get help</a></li><li><a href="/privacy">Privacy</a></li><li><a href="/accessibility">Accessibility</a></li></ul></footer></body>
 </html>
 `;
 }

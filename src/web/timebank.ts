@@ -4,7 +4,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Hearth } from '../hearth.ts';
 import { html, type Html } from '../http/html.ts';
-import { toCsv } from '../http/csv.ts';
+import { sendCsv } from '../http/csv.ts';
+import { formatMinutes } from '../units.ts';
 import { addDays, today } from '../dates.ts';
 import { dateField, dateValues, durationField, errorSummary, form, formState, posted, radioField, readChoice, readDate, readDuration, readText, selectField, textArea, type FormState } from './forms.ts';
 import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';
@@ -34,6 +35,7 @@ interface Account {
 }
 
 interface Statement {
+  name: string | null;
   from: string;
   to: string;
   opening: { minutes: number };
@@ -257,7 +259,7 @@ export const memberJourney: Journey = {
             ${dateField(state, { name: 'from', label: 'From' })}${dateField(state, { name: 'to', label: 'To' })}
             <button type="submit" class="secondary">Show statement</button>
           </form>
-          ${statement ? statementTable(statement) : html``}
+          ${statement ? html`<dl class="summary"><dt>Member</dt><dd>${statement.name ?? 'Not known'}</dd><dt>Network</dt><dd>${m.networkName ?? 'Not known'}</dd></dl>${statementTable(statement)}` : html``}
           ${statement ? html`<p class="no-print"><a href="${csv}" download>Download this statement as a spreadsheet (CSV)</a>. To print it, use your browser's Print.</p>` : html``}`,
       });
     });
@@ -267,14 +269,14 @@ export const memberJourney: Journey = {
       const m = page.memberOf((request.params as Params).networkId);
       const { statement } = await statementOf(page, m);
       if (!statement) return reply.redirect(`/networks/${m.networkId}/time/statement`, 303);
+      // Hours as people read them (h:mm), gave and received apart so that each column sums.
+      let balance = statement.opening.minutes;
       const rows = [
-        ['date', 'with', 'kind of help', 'what was done', 'minutes'],
-        ['', '', '', 'balance brought forward', String(statement.opening.minutes)],
-        ...statement.entries.map((e) => [e.date, e.with, e.category ?? e.reason, e.description ?? '', String(e.minutes)]),
-        ['', '', '', 'balance carried forward', String(statement.closing.minutes)],
+        ['date', 'with', 'kind of help', 'what was done', 'gave (h:mm)', 'received (h:mm)', 'balance (h:mm)'],
+        [statement.from, '', '', 'balance brought forward', '', '', formatMinutes(balance)],
+        ...statement.entries.map((e) => [e.date, e.with, e.category ?? e.reason, e.description ?? '', e.minutes > 0 ? formatMinutes(e.minutes) : '', e.minutes < 0 ? formatMinutes(-e.minutes) : '', formatMinutes((balance += e.minutes))]),
       ];
-      reply.header('content-disposition', `attachment; filename="time-statement-${statement.from}-${statement.to}.csv"`);
-      return reply.type('text/csv; charset=utf-8').send(toCsv(rows));
+      return sendCsv(reply, `time-statement-${statement.from}-${statement.to}`, rows);
     });
   },
 };
@@ -288,8 +290,8 @@ function exchangeTable(rows: Exchange[], self: string, link: (x: Exchange) => st
 function statementTable(s: Statement): Html {
   const signed = (m: number) => (m === 0 ? 'none' : `${m < 0 ? 'minus ' : ''}${hoursAndMinutes(m)}`);
   return html`<div class="table-scroll"><table><caption>From ${longDate(s.from)} to ${longDate(s.to)}</caption>
-    <thead><tr><th scope="col">Date</th><th scope="col">With</th><th scope="col">What</th><th scope="col" class="num">Time in or out</th></tr></thead>
-    <tbody><tr><td>${longDate(s.from)}</td><td></td><td>Balance at the start</td><td class="num">${signed(s.opening.minutes)}</td></tr>
-    ${s.entries.map((e) => html`<tr><td>${longDate(e.date)}</td><td>${e.with}</td><td>${e.category ?? e.reason}${e.description ? html`: ${e.description}` : html``}</td><td class="num">${e.minutes > 0 ? 'in ' : 'out '}${hoursAndMinutes(e.minutes)}</td></tr>`)}
-    <tr><td>${longDate(s.to)}</td><td></td><td><strong>Balance at the end</strong></td><td class="num"><strong>${signed(s.closing.minutes)}</strong></td></tr></tbody></table></div>`;
+    <thead><tr><th scope="col">Date</th><th scope="col">With</th><th scope="col">What</th><th scope="col">Gave or received</th></tr></thead>
+    <tbody><tr><td>${longDate(s.from)}</td><td></td><td>Balance at the start</td><td>${signed(s.opening.minutes)}</td></tr>
+    ${s.entries.map((e) => html`<tr><td>${longDate(e.date)}</td><td>${e.with}</td><td>${e.category ?? e.reason}${e.description ? html`: ${e.description}` : html``}</td><td>${e.reason === 'exchange' ? (e.minutes > 0 ? 'Gave ' : 'Received ') : e.minutes > 0 ? 'Added ' : 'Taken off '}${hoursAndMinutes(e.minutes)}</td></tr>`)}
+    <tr><td>${longDate(s.to)}</td><td></td><td><strong>Balance at the end</strong></td><td><strong>${signed(s.closing.minutes)}</strong></td></tr></tbody></table></div>`;
 }

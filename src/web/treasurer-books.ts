@@ -198,7 +198,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
           <dt>Fingerprint of the books on ${longDate(period.closedOn)}</dt><dd>${digestWords(period.digest)}<p class="hint">Keep it with the period's statement: if anything recorded before the close were changed later, the fingerprint would no longer match. <a href="${fingerprintsPath(networkId, poolId)}">What a fingerprint of the books is</a>.</p></dd>
         </dl>
         <h2>The period's statement</h2>
-        <ul><li><a href="${poolPath(networkId, poolId)}/periods/${period.periodEnd}/statement">The period's statement, to read or print</a></li><li><a href="${statement('csv')}" download>Statement as a spreadsheet (CSV)</a></li></ul>
+        <ul><li><a href="${poolPath(networkId, poolId)}/periods/${period.periodEnd}/statement">The period's statement, to read or print</a></li><li><a href="${statement('csv')}&amp;table=ledger" download>The period's ledger as a spreadsheet (CSV)</a></li><li><a href="${statement('csv')}&amp;table=holders" download>Each budget holder's figures as a spreadsheet (CSV)</a></li><li><a href="${statement('csv')}&amp;table=summary" download>The period and its close as a spreadsheet (CSV)</a></li></ul>
         <p><a href="${poolPath(networkId, poolId)}/audit">All closed periods and their fingerprints</a></p>`,
     });
   });

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html, type Html } from '../http/html.ts';
 import { addDays, today } from '../dates.ts';
-import { formatPence } from '../units.ts';
+import { formatPence, formatPounds } from '../units.ts';
 import { lineChart } from './chart.ts';
 import { errorSummary, form, formState, hasErrors, posted, readText, textArea, type FormState } from './forms.ts';
 import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';
@@ -82,7 +82,10 @@ export function poolRoutes(app: FastifyInstance) {
     ]);
     const poolNames = new Map(pools.items.map((p) => [p.poolId, p.name]));
     const here = poolPath(networkId, poolId);
-    const points = balances.points.map((p) => ({ label: shortLabel(p.date, by), value: p.balance.pence }));
+    // The chart starts when the pool first held money, not with months before it existed.
+    const began = balances.points.findIndex((p) => p.balance.pence !== 0);
+    const shown = balances.points.slice(began === -1 ? -1 : began);
+    const points = shown.map((p) => ({ label: shortLabel(p.date, by), value: p.balance.pence }));
     const values = points.map((p) => p.value);
     const recent = ledger.lines.slice(-20).reverse();
     return page.show({
@@ -101,15 +104,16 @@ export function poolRoutes(app: FastifyInstance) {
         </ul>
 
         <h2>Balance over time</h2>
-        <p class="no-print">${by === 'month' ? html`Shown at the end of each month, from this month last year. <a href="${here}?chart=days">Show each day of the last 30 days instead</a>.` : html`Shown at the end of each day for the last 30 days. <a href="${here}">Show each month since this month last year instead</a>.`}</p>
+        <p class="no-print">${by === 'month' ? html`Shown at the end of each month, from this month last year or from when the pool first held money. <a href="${here}?chart=days">Show each day of the last 30 days instead</a>.` : html`Shown at the end of each day for the last 30 days, or since the pool first held money. <a href="${here}">Show each month since this month last year instead</a>.`}</p>
         ${lineChart({
           id: 'balance',
           title: `Balance of ${pool.name} at the end of each ${by}`,
-          description: `From ${formatPence(values[0] ?? 0)} at the end of ${by === 'day' ? longDate(balances.points[0]!.date) : monthName(balances.points[0]!.date)} to ${formatPence(values.at(-1) ?? 0)} on ${longDate(balances.to)}. The highest was ${formatPence(Math.max(...values))} and the lowest ${formatPence(Math.min(...values))}.`,
+          description: `From ${formatPence(values[0] ?? 0)} at the end of ${by === 'day' ? longDate(shown[0]!.date) : monthName(shown[0]!.date)} to ${formatPence(values.at(-1) ?? 0)} on ${longDate(balances.to)}. The highest was ${formatPence(Math.max(...values))} and the lowest ${formatPence(Math.min(...values))}.`,
           xLabel: by === 'day' ? 'Day' : 'Month',
           yLabel: 'Balance',
           points,
           format: formatPence,
+          axisFormat: formatPounds,
         })}
 
         <h2>Waiting for approval</h2>

@@ -140,6 +140,21 @@ export async function checkPage(t: Test, page: Page, what: string): Promise<void
   await auditor.setViewportSize({ width: size.width / 2, height: size.height / 2 });
   const overflow = await auditor.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   t.ok(overflow <= 0, `${what}: nothing needs sideways scrolling at 200% zoom (${overflow}px too wide)`);
+  // 320 pixels is a small phone, and a 1280-pixel window at 400% zoom (WCAG 1.4.10).
+  await auditor.setViewportSize({ width: 320, height: 640 });
+  const narrow = await auditor.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    // A chart's text is drawn in its own units: what a reader sees is that times the drawing's scale.
+    chartText: Math.min(
+      Infinity,
+      ...[...document.querySelectorAll('svg[viewBox]')].flatMap((svg) => {
+        const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text')].map((text) => Number(text.getAttribute('font-size') ?? 16) * scale);
+      }),
+    ),
+  }));
+  t.ok(narrow.overflow <= 0, `${what}: nothing needs sideways scrolling at 320 pixels or 400% zoom (${narrow.overflow}px too wide)`);
+  t.ok(narrow.chartText >= 14, `${what}: no chart text under 14 pixels at 320 pixels (${narrow.chartText === Infinity ? 'no chart' : narrow.chartText.toFixed(1)})`);
 }
 
 /** Keeps the page as the journey's screenshot, shown in the README. */

@@ -1,5 +1,7 @@
 // Driving the HTTP API in tests: an app on a real database, and people who sign up and sign in.
 import { randomUUID } from 'node:crypto';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { Test } from 'tap';
 import { freshPglite } from './db.ts';
 import { testAddress, testHearth } from './hearth.ts';
 import { buildApp, type App } from '../../src/http/app.ts';
@@ -68,4 +70,19 @@ export async function joined(app: App, networkId: string, coordinator: Person, n
   await send(app, 'POST', `${base}/invitations/acceptance`, undefined, p.auth);
   if (role) await send(app, 'PUT', `${base}/members/${p.personId}/roles`, { roles: [role], reason: 'elected at the AGM' }, coordinator.auth);
   return p;
+}
+
+/**
+ * A CSV download opened as a spreadsheet opens it: UTF-8 with a byte-order mark, not kept by any
+ * cache, and one table: a single header row, every row as wide as it, no blank row between tables.
+ */
+export function spreadsheet(t: Test, res: { headers: Record<string, unknown>; body: string }, header?: string[]): string[][] {
+  t.equal(res.headers['content-type'], 'text/csv; charset=utf-8', 'a CSV download');
+  t.equal(res.headers['cache-control'], 'no-store', 'kept by no cache');
+  t.ok(res.body.startsWith('\uFEFF'), 'with a byte-order mark, so that Excel reads UTF-8');
+  const rows = parseCsv(res.body, { bom: true, relax_quotes: false, skip_empty_lines: false }) as string[][];
+  t.ok(rows.length > 0 && rows.every((r) => r.length === rows[0]!.length && r.some((cell) => cell !== '')), 'one table: every row as wide as the header, none blank');
+  t.equal(rows.filter((r) => JSON.stringify(r) === JSON.stringify(rows[0])).length, 1, 'exactly one header row');
+  if (header) t.same(rows[0], header);
+  return rows;
 }
