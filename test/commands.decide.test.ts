@@ -4,6 +4,7 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { decideAcross, PreconditionFailed, readStates, type CommandContext } from '../src/commands/decide.ts';
 import { networkDecider, networkStream } from '../src/networks/network.ts';
+import { Rejection } from '../src/commands/decider.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
 import { freshPglite } from './support/db.ts';
 import { testHearth } from './support/hearth.ts';
@@ -106,4 +107,34 @@ t.test('a stream only read is held: a write to it in between makes the command d
   t.equal(done.revisions.held, 1, 'held at the revision of the second read');
   t.equal(done.states.written.status === 'open' && done.states.written.name, 'Opened knowing After');
   t.equal((await store.readStream(networkStream(written))).length, 1, 'the first decision wrote nothing');
+});
+
+t.test('a refusal is given only on states that still hold: a stream that moved meanwhile is read again', async (t) => {
+  const [a, b] = [randomUUID(), randomUUID()];
+  await decideAcross(store, { network: [networkStream(a), networkDecider] } as const, () => ({ network: open(a, 'Keighley') }), context());
+  const reads = { first: [networkStream(a), networkDecider], second: [networkStream(b), networkDecider] } as const;
+  // Another command opens the second network between this one's reads and its refusal; the real
+  // store is used, and its reads wait for that write to land.
+  let other: Promise<unknown> = Promise.resolve();
+  const waiting: EventStore = new Proxy(store, {
+    get: (target, key) => (key === 'readStream' ? async (...args: Parameters<EventStore['readStream']>) => (await other, target.readStream(...args)) : Reflect.get(target, key)),
+  });
+  const seen: string[] = [];
+  const done = await decideAcross(waiting, reads, (s) => {
+    seen.push(s.second.status);
+    if (s.second.status === 'none') {
+      if (seen.length === 1) other = decideAcross(store, { network: [networkStream(b), networkDecider] } as const, () => ({ network: open(b, 'Skipton') }), context());
+      throw new Rejection('network-not-found', 'There is no such network.', 404);
+    }
+    return {};
+  }, context());
+  t.same(seen, ['none', 'open'], 'decided again on the states as they now are');
+  t.equal(done.states.second.status, 'open');
+  await t.rejects(
+    decideAcross(store, { network: [networkStream(randomUUID()), networkDecider] } as const, () => {
+      throw new Rejection('network-not-found', 'There is no such network.', 404);
+    }, context()),
+    { message: 'There is no such network.' },
+    'a refusal on streams that did not move stands',
+  );
 });

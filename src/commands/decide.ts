@@ -98,7 +98,16 @@ export async function decideAcross<R extends Reads>(
     }
 
     const before = byName((n) => fold(n)) as States<R>;
-    const decided = decide(before);
+    let decided: EventsByName<R>;
+    try {
+      decided = decide(before);
+    } catch (refusal) {
+      // The streams were read one by one, not as one snapshot: a refusal is given only on states
+      // that all still hold, or it may name the wrong reason (a pool "too low" that another
+      // command's payment of the same proposal emptied, rather than "already paid").
+      if (attempt < maxAttempts && (await anyMoved(store, streamIds, revisionOf))) continue;
+      throw refusal;
+    }
     const writes = new Map<string, Array<{ type: string; data: unknown }>>(streamIds.map((s) => [s, []]));
     for (const n of names) writes.get(reads[n]![0])!.push(...((decided[n] ?? []) as Array<{ type: string; data: unknown }>));
 
@@ -144,6 +153,11 @@ export async function decideAcross<R extends Reads>(
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
+}
+
+async function anyMoved(store: EventStore, streamIds: string[], revisionOf: (s: string) => number): Promise<boolean> {
+  const heads = await Promise.all(streamIds.map(async (s) => (await store.readStream(s, { direction: 'backwards', maxCount: 1 }))[0]?.revision ?? NO_STREAM));
+  return heads.some((head, i) => head !== revisionOf(streamIds[i]!));
 }
 
 /** Reads and folds streams without deciding anything: what a check before a command sees. */
