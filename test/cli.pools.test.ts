@@ -45,7 +45,7 @@ t.test('a payment above the threshold is paid on its second approval; the report
   const totals = /total\s+(£[\d,.]+)\s+(£[\d,.]+)/.exec(trial.stdout);
   t.ok(totals && totals[1] === totals[2], `debits equal credits: ${trial.stdout}`);
   const ledgerCsv = await hearth('pool', 'ledger', '--network', network, '--pool', pool, ...joan);
-  t.match(ledgerCsv.stdout, /^date,entry id,kind,payee or source,reference,purpose,corrects,amount \(£\),balance \(£\)\r?\n/);
+  t.match(ledgerCsv.stdout, /^\uFEFFdate,entry id,kind,payee or source,reference,purpose,corrects,amount \(£\),balance \(£\)\r?\n/);
   t.match(ledgerCsv.stdout, /Payment,Leeds Dial-a-Ride,DAR-88,Trips to the market,,-260\.00,780\.00/);
   const page = await hearth('pool', 'statement', '--network', network, '--pool', pool, '--holder', edna, '--from', daysAgo(180), '--to', daysAgo(0), '--format', 'html', ...joan);
   t.match(page.stdout, /<html lang="en-GB">/);

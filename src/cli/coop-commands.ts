@@ -231,9 +231,10 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'coop register': {
-    usage: 'coop register --network N [--as-at YYYY-MM-DD] [--csv]   (board, treasurers: the register of members and shareholdings on that day)',
+    usage: 'coop register --network N [--as-at YYYY-MM-DD] [--csv [--table members|summary]]   (board, treasurers: the register of members and shareholdings on that day)',
     async run(ledger, f) {
-      const query = new URLSearchParams({ ...(optional(f, 'as-at') ? { asAt: f['as-at'] as string } : {}), ...(f.csv === true ? { format: 'csv' } : {}) });
+      const table = optional(f, 'table');
+      const query = new URLSearchParams({ ...(optional(f, 'as-at') ? { asAt: f['as-at'] as string } : {}), ...(f.csv === true ? { format: 'csv', ...(table ? { table } : {}) } : {}) });
       const path = `${coop(f)}/register${query.toString() ? `?${query}` : ''}`;
       if (f.csv === true) return (await ledger.call('GET', path)).text.trimEnd();
       const { body: r } = await ledger.call('GET', path);

@@ -11,6 +11,7 @@
 // process that holds it until a time it keeps pushing forward. Many processes can start the
 // engine; each projection runs in one of them, and when that one dies another takes it over as
 // soon as the lease runs out, from the checkpoint.
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -148,6 +149,8 @@ export class ProjectionEngine {
   async start(): Promise<void> {
     await this.register();
     this.#stop = new AbortController();
+    // Each projection's loop waits on the one stop signal at once: as many listeners as projections, and no leak.
+    setMaxListeners(this.projections.length + 10, this.#stop.signal);
     this.#loops = this.projections.map((p) => this.#follow(p, this.#stop.signal));
   }
 
