@@ -159,6 +159,7 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/invitations', allowed: ['coordinator'], prepare: async () => (await signUp(app, 'New Person')).personId, call: (who, personId) => send(app, 'POST', `${base}/invitations`, { personId }, headers(who)) },
   { name: 'POST /networks/:id/invitations/acceptance on behalf', allowed: [], prepare: invitee, call: (who, personId) => send(app, 'POST', `${base}/invitations/acceptance`, undefined, { ...headers(who), 'on-behalf-of': personId }) },
   { name: 'POST /networks/:id/members/:personId/approval', allowed: ['coordinator'], prepare: requester, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/approval`, {}, headers(who)) },
+  { name: 'POST /networks/:id/members/:personId/decline', allowed: ['coordinator'], prepare: requester, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/decline`, undefined, headers(who)) },
   { name: 'PUT /networks/:id/members/:personId/roles', allowed: ['coordinator'], call: (who) => send(app, 'PUT', `${base}/members/${id('member')}/roles`, { roles: ['member'], reason: 'no change' }, headers(who)) },
   { name: 'POST /networks/:id/members', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/members`, { name: 'Offline Person' }, headers(who)) },
   { name: 'GET /networks/:id/members', allowed: ['coordinator'], call: get(`${base}/members`) },

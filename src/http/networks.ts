@@ -141,6 +141,15 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => written(reply, await access.approve(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
+    app.post(
+      '/networks/:networkId/members/:personId/decline',
+      {
+        config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
+        schema: { summary: 'Decline a request to join (coordinators, never their own); the person may ask again later', params: memberParams, response: { 200: writeResult } },
+      },
+      async (request, reply) => written(reply, await access.decline(hearth, request.caller, request.params)),
+    );
+
     app.put(
       '/networks/:networkId/members/:personId/roles',
       {

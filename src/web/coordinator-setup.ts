@@ -381,7 +381,7 @@ export const coordinatorSetupJourney: Journey = {
           <h2>Invited, not yet accepted</h2>
           ${invited.length === 0 ? html`<p>No one.</p>` : html`<ul>${invited.map((p) => html`<li>${nameOf(p)}</li>`)}</ul>`}
           <h2>Asked to join</h2>
-          ${requested.length === 0 ? html`<p>No one is waiting to join.</p>` : html`<ul class="actions">${requested.map((p) => html`<li><a href="${home(m.networkId)}/people/${p.personId}/approve">${nameOf(p)}: approve, and choose what they do</a></li>`)}</ul>`}
+          ${requested.length === 0 ? html`<p>No one is waiting to join.</p>` : html`<ul class="actions">${requested.map((p) => html`<li><a href="${home(m.networkId)}/people/${p.personId}/approve">${nameOf(p)}: approve, and choose what they do</a> ${form(`${home(m.networkId)}/people/${p.personId}/decline`, formState(), page.csrfToken, html``, `Decline ${nameOf(p)}`, { cls: 'inline', buttonClass: 'secondary' })}</li>`)}</ul>`}
           <h2>Members without an account</h2>
           ${withoutAccount.length === 0
             ? html`<p>Every member has an account of their own.</p>`
@@ -416,7 +416,7 @@ export const coordinatorSetupJourney: Journey = {
       return done(page, m, 'Invitation sent', `${nameOf(person)} is invited`, html`<p>They join when they accept it from their home page on Hearth. Until then, they are not a member.</p>`, html`<ul class="actions"><li><a href="${home(m.networkId)}/people">Invite someone else</a></li></ul>`);
     });
 
-    // Approving a request to join, with the roles the person takes on. The API has no way to decline one.
+    // Approving a request to join, with the roles the person takes on, or declining it.
 
     const approvePage = async (page: Page, m: Membership, personId: string, state: FormState) => {
       const person = (await membersOf(page, m.networkId)).find((p) => p.personId === personId && p.status === 'requested');
@@ -448,6 +448,26 @@ export const coordinatorSetupJourney: Journey = {
         (s) => approvePage(page, m, params.personId!, s),
         (body) => `/networks/${m.networkId}/coordinate/members/${params.personId}/approved?after=${body.position}`,
       );
+    });
+
+    app.post(`${base}/people/:personId/decline`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const state = posted(request.body);
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${m.networkId}/members/${params.personId}/decline`, undefined, { key: state.values._key! }),
+        {},
+        (s) => peoplePage(page, m, s),
+        (body) => `${home(m.networkId)}/people/${params.personId}/declined?after=${body.position}`,
+      );
+    });
+
+    app.get(`${base}/people/:personId/declined`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const person = (await membersOf(page, m.networkId, request)).find((p) => p.personId === params.personId && p.status === 'declined');
+      if (!person) throw new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail: 'No one with that id has been declined by this network.' });
+      return done(page, m, 'Request declined', `${nameOf(person)} is not a member`, html`<p>They see on their home page that the request was declined, and may ask again later.</p>`, html`<ul class="actions"><li><a href="${home(m.networkId)}/people">Back to people</a></li></ul>`);
     });
 
     // A member's roles, changed with a reason. Each role is its own box, so a form carries every one ticked.
