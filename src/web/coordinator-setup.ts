@@ -95,6 +95,7 @@ function setupLinks(m: Membership) {
       : []),
     { href: at('people'), label: 'Invite people, and give members without an account a way in' },
     { href: at('name'), label: 'The network’s name' },
+    { href: `/networks/${m.networkId}/safeguarding`, label: 'Safeguarding: the DBS policy, DBS checks, and who needs safeguarding' },
     ...(timeBank
       ? [
           { href: at('partnerships'), label: 'Partnerships with other time banks' },

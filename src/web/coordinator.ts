@@ -100,7 +100,8 @@ export const coordinatorJourney: Journey = {
           <h2>Record for a member</h2>
           <p>For a member who is not online, log the time they gave or received here. You can also confirm or dispute what others logged for them.</p>
           ${membersTable(m, balances)}
-          <p><a class="button secondary" href="${home(m.networkId)}/new-member">Add a member who is not online</a></p>`,
+          <p><a class="button secondary" href="${home(m.networkId)}/new-member">Add a member who is not online</a></p>
+          <p><a href="/networks/${m.networkId}/chest">Grant time from the community chest</a> · <a href="/networks/${m.networkId}/safeguarding">Safeguarding and DBS checks</a></p>`,
       });
     });
 

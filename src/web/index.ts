@@ -22,6 +22,7 @@ import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
 import { notificationPages, waitingPanel } from './notifications.ts';
 import { coordinatorSetupJourney } from './coordinator-setup.ts';
+import { coordinatorCareJourney } from './coordinator-care.ts';
 import { accountPages } from './account.ts';
 
 export interface Link {
@@ -36,7 +37,7 @@ export interface Journey {
 }
 
 const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney];
-journeys.push(coordinatorSetupJourney);
+journeys.push(coordinatorSetupJourney, coordinatorCareJourney);
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',
