@@ -1,0 +1,84 @@
+// A coordinator's pages for declining a request to join, safeguarding (the policy, DBS checks and
+// flags) and grants from the community chest, as a browser posts them: what is sent is recorded,
+// mistakes come back beside their fields, and only a coordinator reaches the pages.
+import t from 'tap';
+import { browserOf, joined, openApp, send, setUp, signUp } from './support/http.ts';
+
+const { hearth, app, close } = await openApp();
+t.teardown(close);
+const events = async (type: string) => (await hearth.store.readAll()).filter((e) => e.type === type);
+
+const cath = await signUp(app, 'Cath Coordinator');
+const browser = await browserOf(app, cath);
+const networkId = (await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Headingley Time Bank', kind: 'time_bank' }, cath.auth), 201)).json().networkId as string;
+const api = `/api/v1/networks/${networkId}`;
+const ann = await joined(app, networkId, cath, 'Ann Whitaker');
+
+t.test('a request to join declined beside Approve; the person sees it and may ask again', async (t) => {
+  const rita = await signUp(app, 'Rita Requester');
+  await setUp(send(app, 'POST', `${api}/join-requests`, undefined, rita.auth), 202);
+  const people = `/networks/${networkId}/setup/people`;
+  t.match((await browser.get(people)).body, /Decline Rita Requester/);
+  const declined = await browser.post(`/networks/${networkId}/setup/people/${rita.personId}/decline`, {}, people);
+  t.equal(declined.statusCode, 303);
+  t.match((await browser.get(declined.headers.location as string)).body, /Rita Requester is not a member/);
+  t.match(await events('access.MembershipDeclined'), [{ data: { personId: rita.personId, declinedBy: cath.personId } }]);
+  t.match((await (await browserOf(app, rita)).get('/')).body, /declined your request to join/);
+  t.notMatch((await browser.get(people)).body, /Decline Rita Requester/, 'no longer waiting');
+  t.equal((await send(app, 'POST', `${api}/join-requests`, undefined, rita.auth)).statusCode, 202, 'she may ask again');
+});
+
+t.test('safeguarding: the policy as it stands, a DBS check recorded, a member flagged and cleared', async (t) => {
+  const home = `/networks/${networkId}/safeguarding`;
+  t.match((await browser.get('/')).body, new RegExp(`href="${home}"`), 'linked from the home page');
+  t.match((await browser.get(home)).body, /Now: no DBS check is required/);
+  const policy = await browser.post(`${home}/policy`, { policy: 'yes' }, home);
+  t.equal(policy.statusCode, 303);
+  t.match((await browser.get(policy.headers.location as string)).body, /A current DBS check is now needed/);
+  t.match((await browser.get(home)).body, /Now: a current DBS check is needed/, 'the network read carries the policy');
+
+  const dbs = `${home}/members/${ann.personId}/dbs`;
+  const wrong = await browser.post(dbs, { checkType: 'enhanced', 'issuedOn-day': '1', 'issuedOn-month': '3', 'issuedOn-year': '2026', 'expiresOn-day': '1', 'expiresOn-month': '3', 'expiresOn-year': '2025' });
+  t.equal(wrong.statusCode, 422);
+  t.match(wrong.body, /id="f-expiresOn-error"[^>]*>.*The expiry date must come after the issue date/, "the API's refusal beside its field");
+  const missing = await browser.post(dbs, {});
+  t.match(missing.body, /Choose what kind of check it is/);
+  const recorded = await browser.post(dbs, { checkType: 'enhanced', 'issuedOn-day': '1', 'issuedOn-month': '3', 'issuedOn-year': '2026', 'expiresOn-day': '1', 'expiresOn-month': '3', 'expiresOn-year': '2029' });
+  t.equal(recorded.statusCode, 303);
+  t.match((await browser.get(recorded.headers.location as string)).body, /current until 1 March 2029/);
+
+  const flag = `${home}/members/${ann.personId}/flag`;
+  const flagged = await browser.post(flag, { needs: 'yes' }, home);
+  t.equal(flagged.statusCode, 303);
+  t.match((await browser.get(flagged.headers.location as string)).body, /Ann Whitaker needs safeguarding/);
+  t.match((await browser.get(home)).body, /Clear the flag for Ann Whitaker/);
+  const cleared = await browser.post(flag, { needs: 'no' }, home);
+  t.match((await browser.get(cleared.headers.location as string)).body, /Ann Whitaker is no longer flagged/);
+  t.match(await events('access.SafeguardingFlagged'), [{ data: { needsSafeguarding: true } }, { data: { needsSafeguarding: false } }]);
+
+  t.equal((await (await browserOf(app, ann)).get(home)).statusCode, 403, 'a member is not shown the pages');
+});
+
+t.test('the community chest: a grant checked, then recorded once', async (t) => {
+  await setUp(send(app, 'PUT', `${api}/timebank/limits`, { lowerMinutes: -600, upperMinutes: 6000, maxExchangeMinutes: 480, reason: 'Agreed at the AGM' }, cath.auth), 200);
+  await setUp(send(app, 'POST', `${api}/timebank/chest/donations`, { minutes: 180 }, cath.auth), 201);
+  const chest = `/networks/${networkId}/chest`;
+  t.match((await browser.get(`/networks/${networkId}/coordinate`)).body, new RegExp(`href="${chest}"`), 'linked from the coordinating page');
+  const missing = await browser.post(chest, { 'duration-hours': '1' });
+  t.match(missing.body, /Choose who the time is for/);
+  const grant = { person: ann.personId, 'duration-hours': '2', 'duration-minutes': '0' };
+  const check = await browser.post(chest, grant);
+  t.match(check.body, /Check your answers/);
+  t.match(check.body, /Ann Whitaker/);
+  const grants = async () => (await events('timebank.Posted')).filter((e) => (e.data as { reason: string }).reason === 'grant').length;
+  t.equal(await grants(), 0, 'nothing granted before the check');
+  const token = /name="_key" value="([^"]+)"/.exec(check.body)![1]!;
+  const sent = await browser.post(chest, { ...grant, _key: token, _step: 'confirm' });
+  t.equal(sent.statusCode, 303);
+  t.match((await browser.get(sent.headers.location as string)).body, /Their balance is now 2 hours/);
+  const again = await browser.post(chest, { ...grant, _key: token, _step: 'confirm' });
+  t.equal(again.statusCode, 303, 'sent twice');
+  t.equal(await grants(), 2, 'recorded once: a posting to the member and one from the chest');
+  const tooMuch = await browser.post(chest, { ...grant, 'duration-hours': '5', _step: 'confirm' });
+  t.equal(tooMuch.statusCode, 422, 'the chest holds only what was given');
+});
