@@ -82,3 +82,21 @@ t.test('the community chest: a grant checked, then recorded once', async (t) => 
   const tooMuch = await browser.post(chest, { ...grant, 'duration-hours': '5', _step: 'confirm' });
   t.equal(tooMuch.statusCode, 422, 'the chest holds only what was given');
 });
+
+t.test('a confirmed exchange reversed by a coordinator from its page, with a reason', async (t) => {
+  const bob = await joined(app, networkId, cath, 'Bob Okafor');
+  await setUp(send(app, 'PUT', `${api}/timebank/categories/shopping`, { ratePercent: 100 }, cath.auth), 200);
+  const logged = (await setUp(send(app, 'POST', `${api}/timebank/exchanges`, { providerId: ann.personId, receiverId: bob.personId, minutes: 60, category: 'shopping', occurredOn: new Date().toISOString().slice(0, 10) }, ann.auth), 201)).json();
+  await setUp(send(app, 'POST', `${api}/timebank/exchanges/${logged.exchangeId}/confirmation`, undefined, bob.auth), 200);
+  const page = `/networks/${networkId}/time/exchanges/${logged.exchangeId}?for=${ann.personId}`;
+  t.match((await browser.get(page)).body, /Reverse the exchange/);
+  t.notMatch((await (await browserOf(app, bob)).get(`/networks/${networkId}/time/exchanges/${logged.exchangeId}`)).body, /Reverse the exchange/, 'not offered to a member');
+  const reverse = `/networks/${networkId}/time/exchanges/${logged.exchangeId}/reverse?for=${ann.personId}`;
+  const noReason = await browser.post(reverse, {}, page);
+  t.equal(noReason.statusCode, 422);
+  t.match(noReason.body, /Say why it is being reversed/);
+  const reversed = await browser.post(reverse, { reason: 'Logged twice' }, page);
+  t.equal(reversed.statusCode, 303);
+  t.match((await browser.get(reversed.headers.location as string)).body, /Exchange reversed/);
+  t.match(await events('timebank.ExchangeReversed'), [{ data: { reason: 'Logged twice' } }]);
+});

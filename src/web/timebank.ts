@@ -53,6 +53,7 @@ const done: Record<string, { title: string; say: (x: Exchange, self: string) => 
   logged: { title: 'Exchange logged', say: (x, self) => `${otherName(x, self)} will be asked to confirm it. The hours move when they do.` },
   confirmed: { title: 'Exchange confirmed', say: () => 'The hours have moved between the two accounts.' },
   disputed: { title: 'Exchange disputed', say: () => 'Nothing has moved. A coordinator will look at it with you both.' },
+  reversed: { title: 'Exchange reversed', say: () => 'The hours have gone back to where they were. The exchange and its reversal both stay in the records, with your reason.' },
 };
 
 const otherName = (x: Exchange, self: string) => (x.providerId === self ? x.receiverName : x.providerName);
@@ -182,6 +183,8 @@ export const memberJourney: Journey = {
       const self = who.personId;
       const outcome = query.done ? done[query.done] : undefined;
       const canSettle = x.status === 'logged' && x.loggedBy !== self && (x.providerId === self || x.receiverId === self);
+      // A confirmed exchange is corrected by reversing it, which only a coordinator does.
+      const canReverse = x.status === 'confirmed' && m.roles.includes('coordinator');
       const action = (verb: string) => withQuery(`/networks/${m.networkId}/time/exchanges/${x.exchangeId}/${verb}`, who.forQuery);
       return page.show({
         title: outcome?.title ?? 'Exchange',
@@ -199,6 +202,7 @@ export const memberJourney: Journey = {
             <dt>Status</dt><dd>${statusWords[x.status]}</dd>
           </dl>
           ${canSettle ? settleForms({ confirm: action('confirm'), dispute: action('dispute') }, state, page.csrfToken, 'the hours move') : html``}
+          ${canReverse ? html`<h2>Put a mistake right</h2>${form(action('reverse'), state, page.csrfToken, textArea(state, { name: 'reason', label: 'Why is it being reversed?', hint: 'For example, "logged twice"' }), 'Reverse the exchange', { buttonClass: 'warning' })}` : html``}
           <p><a href="${withQuery(`/networks/${m.networkId}/time`, who.forQuery)}">Back to ${who.onBehalfOf ? 'their' : 'your'} time</a></p>`,
       });
     };
@@ -209,24 +213,28 @@ export const memberJourney: Journey = {
       return exchangePage(page, page.memberOf(networkId), exchangeId!, formState());
     });
 
-    for (const verb of ['confirm', 'dispute'] as const) {
+    const sent = { confirm: 'confirmed', dispute: 'disputed', reverse: 'reversed' } as const;
+    for (const verb of ['confirm', 'dispute', 'reverse'] as const) {
       app.post(`${base}/exchanges/:exchangeId/${verb}`, { schema: { hide: true } }, async (request, reply) => {
         const page = await pageFor(app, request, reply);
         const { networkId, exchangeId } = request.params as Params;
         const m = page.memberOf(networkId);
         const who = subjectOf(page, m);
         const state = posted(request.body);
-        const reason = verb === 'dispute' ? disputeReason(state) : undefined;
+        const reason = verb === 'dispute' ? disputeReason(state) : verb === 'reverse' ? readText(state, 'reason', 'Say why it is being reversed') : undefined;
         return submit<{ position: number }>(
           page,
           state,
           () =>
             verb === 'confirm'
               ? page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/confirmation`, undefined, { key: state.values._key!, onBehalfOf: who.onBehalfOf })
-              : page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/dispute`, { reason }, { key: state.values._key!, onBehalfOf: who.onBehalfOf }),
+              : verb === 'dispute'
+                ? page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/dispute`, { reason }, { key: state.values._key!, onBehalfOf: who.onBehalfOf })
+                : // A coordinator reverses as themselves, never in a member's name.
+                  page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/reversal`, { reason }, { key: state.values._key! }),
           { reason: 'reason' },
           (s) => exchangePage(page, m, exchangeId!, s),
-          (body) => withQuery(`/networks/${networkId}/time/exchanges/${exchangeId}`, `after=${body.position}`, `done=${verb === 'confirm' ? 'confirmed' : 'disputed'}`, who.forQuery),
+          (body) => withQuery(`/networks/${networkId}/time/exchanges/${exchangeId}`, `after=${body.position}`, `done=${sent[verb]}`, who.forQuery),
         );
       });
     }
