@@ -16,16 +16,25 @@ const ann = await joined(app, networkId, cath, 'Ann Whitaker');
 
 t.test('a request to join declined beside Approve; the person sees it and may ask again', async (t) => {
   const rita = await signUp(app, 'Rita Requester');
-  await setUp(send(app, 'POST', `${api}/join-requests`, undefined, rita.auth), 202);
+  const ritasBrowser = await browserOf(app, rita);
+  const join = `/networks/${networkId}/join`;
+  const asked = await ritasBrowser.post(join, {});
+  t.equal(asked.statusCode, 303, 'asked at the address a coordinator gives out');
+  t.match((await ritasBrowser.get(asked.headers.location as string)).body, /You have asked to join Headingley Time Bank/);
+  t.match((await ritasBrowser.get(join)).body, /You have asked to join\. A coordinator will approve or decline/, 'asking twice is not offered');
   const people = `/networks/${networkId}/setup/people`;
   t.match((await browser.get(people)).body, /Decline Rita Requester/);
   const declined = await browser.post(`/networks/${networkId}/setup/people/${rita.personId}/decline`, {}, people);
   t.equal(declined.statusCode, 303);
   t.match((await browser.get(declined.headers.location as string)).body, /Rita Requester is not a member/);
   t.match(await events('access.MembershipDeclined'), [{ data: { personId: rita.personId, declinedBy: cath.personId } }]);
-  t.match((await (await browserOf(app, rita)).get('/')).body, /declined your request to join/);
+  const ritasHome = (await ritasBrowser.get('/')).body;
+  t.match(ritasHome, /declined your request to join/);
+  t.match(ritasHome, new RegExp(`href="${join}"`), 'with a way to ask again');
   t.notMatch((await browser.get(people)).body, /Decline Rita Requester/, 'no longer waiting');
-  t.equal((await send(app, 'POST', `${api}/join-requests`, undefined, rita.auth)).statusCode, 202, 'she may ask again');
+  t.match((await ritasBrowser.get(join)).body, /declined your earlier request/);
+  t.equal((await ritasBrowser.post(join, {})).statusCode, 303, 'she asks again');
+  t.match((await browser.get(people)).body, /Decline Rita Requester/, 'waiting once more');
 });
 
 t.test('safeguarding: the policy as it stands, a DBS check recorded, a member flagged and cleared', async (t) => {

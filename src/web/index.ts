@@ -172,7 +172,7 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
         title: 'Your networks',
         body: html`${waitingForYou}${networks.length === 0 ? html`<p>You are not a member of a network yet. Ask your coordinator to invite you.</p>` : html``}
           ${networks.map((m) => networkSection(m))}
-          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? html`you have been invited. <a href="/networks/${m.networkId}/invitation">Look at the invitation<span class="visually-hidden"> to ${m.networkName ?? 'the network'}</span></a>` : m.status === 'declined' ? 'a coordinator declined your request to join. You may ask again later.' : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
+          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? html`you have been invited. <a href="/networks/${m.networkId}/invitation">Look at the invitation<span class="visually-hidden"> to ${m.networkName ?? 'the network'}</span></a>` : m.status === 'declined' ? html`a coordinator declined your request to join. <a href="/networks/${m.networkId}/join">Ask again<span class="visually-hidden"> to join ${m.networkName ?? 'the network'}</span></a>` : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
           <p><a href="/notifications">Choose which emails Hearth sends you</a></p>
           <p><a href="/networks/new">Open a new network</a></p>`,
       });
