@@ -70,7 +70,13 @@ t.test('safeguarding: the policy as it stands, a DBS check recorded, a member fl
 
 t.test('the community chest: a grant checked, then recorded once', async (t) => {
   await setUp(send(app, 'PUT', `${api}/timebank/limits`, { lowerMinutes: -600, upperMinutes: 6000, maxExchangeMinutes: 480, reason: 'Agreed at the AGM' }, cath.auth), 200);
-  await setUp(send(app, 'POST', `${api}/timebank/chest/donations`, { minutes: 180 }, cath.auth), 201);
+  const give = `/networks/${networkId}/time/give`;
+  t.match((await browser.get(`/networks/${networkId}/time`)).body, new RegExp(`href="${give}"`), "linked from a member's own time");
+  const gift = { 'duration-hours': '3', 'duration-minutes': '0' };
+  t.match((await browser.post(give, gift)).body, /Check this before you give the time/);
+  const given = await browser.post(give, { ...gift, _step: 'confirm' }, give);
+  t.equal(given.statusCode, 303);
+  t.match((await browser.get(given.headers.location as string)).body, /Your balance is now minus 3 hours/);
   const chest = `/networks/${networkId}/chest`;
   t.match((await browser.get(`/networks/${networkId}/coordinate`)).body, new RegExp(`href="${chest}"`), 'linked from the coordinating page');
   const missing = await browser.post(chest, { 'duration-hours': '1' });

@@ -1,6 +1,6 @@
 // A time-bank member's pages: their balance in hours and minutes, what is waiting for them, recent
-// exchanges, logging an hour given or received, confirming or disputing what others logged, and a
-// statement to print or download. A coordinator uses the same pages for a member (?for=personId).
+// exchanges, logging an hour given or received, confirming or disputing what others logged, giving
+// time to the community chest, and a statement to print or download. A coordinator uses the same pages for a member (?for=personId).
 import type { FastifyPluginAsync } from 'fastify';
 import type { Hearth } from '../hearth.ts';
 import { html, type Html } from '../http/html.ts';
@@ -11,6 +11,7 @@ import { networkCrumbs, pageFor, submit, type Membership, type Page } from './pa
 import { hoursAndMinutes, longDate } from './words.ts';
 import type { Journey } from './index.ts';
 import { disputeReason, settleForms } from './settle.ts';
+import { checkAnswers, stepOf } from './answers.ts';
 
 interface Exchange {
   exchangeId: string;
@@ -104,12 +105,70 @@ export const memberJourney: Journey = {
           <p class="figure">${account.balanceMinutes < 0 ? 'minus ' : ''}${hoursAndMinutes(account.balanceMinutes)}</p>
           <p>${balanceWords(account.balanceMinutes)} The most you can go below zero is ${hoursAndMinutes(account.lowerMinutes)}.</p>
           <p><a class="button" href="${withQuery(`/networks/${networkId}/time/log`, who.forQuery)}">Log time given or received</a>
-             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/statement`, who.forQuery)}">Statement</a></p>
+             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/statement`, who.forQuery)}">Statement</a>
+             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/give`, who.forQuery)}">Give time to the community chest</a></p>
           <h2>Waiting for you to confirm</h2>
           ${forMe.length === 0 ? html`<p>Nothing is waiting for you.</p>` : html`<ul class="actions">${forMe.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: check and confirm</li>`)}</ul>`}
           ${forOthers.length === 0 ? html`` : html`<h2>Waiting for others</h2><ul>${forOthers.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: ${statusWords[x.status]}</li>`)}</ul>`}
           <h2>Recent exchanges</h2>
           ${list.recent.length === 0 ? html`<p>No exchanges yet.</p>` : exchangeTable(list.recent, self, link)}`,
+      });
+    });
+
+    // Giving time to the community chest, checked before it is sent: the chest's coordinators grant
+    // it on to members who need it.
+
+    const givePage = (page: Page, m: Membership, state: FormState) => {
+      const who = subjectOf(page, m);
+      return page.show({
+        title: 'Give time to the community chest',
+        crumbs: [...networkCrumbs(m), { href: withQuery(`/networks/${m.networkId}/time`, who.forQuery), label: who.onBehalfOf ? 'Their time' : 'Your time' }],
+        hasErrors: Object.keys(state.errors).length > 0 || state.general !== undefined,
+        body: html`${errorSummary(state)}<p>Time given to the chest leaves ${who.onBehalfOf ? 'their' : 'your'} balance. A coordinator grants it to a member who needs it.</p>
+          ${form(withQuery(`/networks/${m.networkId}/time/give`, who.forQuery), state, page.csrfToken, durationField(state, { name: 'duration', label: 'How much time?', hint: 'For example, 1 hour 0 minutes' }), 'Continue')}`,
+      });
+    };
+
+    app.get(`${base}/give`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      return givePage(page, page.memberOf((request.params as Params).networkId), formState());
+    });
+
+    app.post(`${base}/give`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const who = subjectOf(page, m);
+      const state = posted(request.body);
+      if (stepOf(state) === 'change') return givePage(page, m, state);
+      const minutes = readDuration(state, 'duration', 'Enter how much time to give');
+      const action = withQuery(`/networks/${m.networkId}/time/give`, who.forQuery);
+      if (stepOf(state) !== 'confirm' && Object.keys(state.errors).length === 0) {
+        return page.show({
+          title: 'Check your answers',
+          crumbs: networkCrumbs(m),
+          body: html`<p>Check this before you give the time.</p>${checkAnswers(action, state, page.csrfToken, [{ question: 'Time to give to the chest', answer: hoursAndMinutes(minutes!) }], 'Give the time')}`,
+        });
+      }
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${m.networkId}/timebank/chest/donations`, { minutes }, { key: state.values._key!, onBehalfOf: who.onBehalfOf }),
+        { minutes: 'duration' },
+        (s) => givePage(page, m, s),
+        (body) => withQuery(`/networks/${m.networkId}/time/given`, `after=${body.position}`, who.forQuery),
+      );
+    });
+
+    app.get(`${base}/given`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const who = subjectOf(page, m);
+      const account = await page.api.read<Account>(`/networks/${m.networkId}/timebank/accounts/${who.personId}`, { after: (request.query as { after?: string }).after });
+      return page.show({
+        title: 'Time given',
+        crumbs: networkCrumbs(m),
+        body: html`<div class="panel" role="status"><h2>The time is in the community chest</h2><p>${who.onBehalfOf ? 'Their' : 'Your'} balance is now ${account.balanceMinutes < 0 ? 'minus ' : ''}${hoursAndMinutes(account.balanceMinutes)}.</p></div>
+          <p><a href="${withQuery(`/networks/${m.networkId}/time`, who.forQuery)}">Back to ${who.onBehalfOf ? 'their' : 'your'} time</a></p>`,
       });
     });
 
