@@ -1,8 +1,10 @@
-// A coordinator's pages for declining a request to join, safeguarding (the policy, DBS checks and
-// flags) and grants from the community chest, as a browser posts them: what is sent is recorded,
-// mistakes come back beside their fields, and only a coordinator reaches the pages.
+// Pages for what a person does in their role and had no page before: declining a request to join
+// and asking again, safeguarding (the policy, DBS checks and flags), the community chest, reversing
+// an exchange, and a co-op's income and suspended withdrawals. As a browser posts them: what is
+// sent is recorded, mistakes come back beside their fields, and only the role reaches the pages.
 import t from 'tap';
 import { browserOf, joined, openApp, send, setUp, signUp } from './support/http.ts';
+import { careCoopRules } from './support/coop.ts';
 
 const { hearth, app, close } = await openApp();
 t.teardown(close);
@@ -114,4 +116,31 @@ t.test('a confirmed exchange reversed by a coordinator from its page, with a rea
   t.equal(reversed.statusCode, 303);
   t.match((await browser.get(reversed.headers.location as string)).body, /Exchange reversed/);
   t.match(await events('timebank.ExchangeReversed'), [{ data: { reason: 'Logged twice' } }]);
+});
+
+t.test("a co-op's treasurer records income; its board suspends and resumes withdrawals", async (t) => {
+  const coopId = (await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Holbeck Care Co-op', kind: 'co_operative' }, cath.auth), 201)).json().networkId as string;
+  await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/coop`, { name: 'Holbeck Care Co-op Ltd', rules: careCoopRules, foundedOn: '2025-01-06' }, cath.auth), 201);
+  const tess = await joined(app, coopId, cath, 'Tess Treasurer', 'treasurer');
+  const bert = await joined(app, coopId, cath, 'Bert Board', 'board');
+  const coop = `/networks/${coopId}/coop`;
+  const tessBrowser = await browserOf(app, tess);
+  t.match((await tessBrowser.get('/')).body, new RegExp(`href="${coop}/income"`), "linked from the treasurer's home page");
+  const income = { source: 'Leeds City Council', reference: 'Care contract Q3', amount: '500.00', 'receivedOn-day': '2', 'receivedOn-month': '3', 'receivedOn-year': '2026' };
+  t.match((await tessBrowser.post(`${coop}/income`, income)).body, /Check your answers/);
+  const recorded = await tessBrowser.post(`${coop}/income`, { ...income, _step: 'confirm' }, `${coop}/income`);
+  t.equal(recorded.statusCode, 303);
+  t.match(await events('coop.IncomeReceived'), [{ data: { pence: 50_000, source: 'Leeds City Council', receivedOn: '2026-03-02' } }]);
+
+  const bertBrowser = await browserOf(app, bert);
+  t.match((await bertBrowser.post(`${coop}/suspend`, {})).body, /Say why withdrawals are suspended/);
+  const suspended = await bertBrowser.post(`${coop}/suspend`, { reason: 'Until the audit is done', _step: 'confirm' }, `${coop}/suspend`);
+  t.equal(suspended.statusCode, 303);
+  t.match((await bertBrowser.get(suspended.headers.location as string)).body, /No withdrawal is paid until the board resumes them/);
+  const resumed = await bertBrowser.post(`${coop}/resume`, { _step: 'confirm' }, `${coop}/resume`);
+  t.equal(resumed.statusCode, 303);
+  t.equal((await events('coop.WithdrawalsSuspended')).length + (await events('coop.WithdrawalsResumed')).length, 2);
+  const refused = await tessBrowser.post(`${coop}/suspend`, { reason: 'x', _step: 'confirm' }, `${coop}/income`);
+  t.equal(refused.statusCode, 422, "the API's refusal shown on the form");
+  t.equal((await events('coop.WithdrawalsSuspended')).length, 1, 'a treasurer does not suspend withdrawals');
 });

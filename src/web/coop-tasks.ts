@@ -42,6 +42,13 @@ export const taskLinks = (m: Membership): Link[] =>
         { href: `/networks/${m.networkId}/coop/apply`, label: 'Apply for shares' },
         { href: `/networks/${m.networkId}/coop/propose`, label: 'Propose spending' },
         ...(isBoard(m) ? [{ href: `/networks/${m.networkId}/coop/applications`, label: 'Applications for shares' }] : []),
+        ...(m.roles.includes('treasurer') ? [{ href: `/networks/${m.networkId}/coop/income`, label: 'Record money the co-op received' }] : []),
+        ...(isBoard(m)
+          ? [
+              { href: `/networks/${m.networkId}/coop/suspend`, label: 'Suspend paying withdrawals' },
+              { href: `/networks/${m.networkId}/coop/resume`, label: 'Resume paying withdrawals' },
+            ]
+          : []),
       ]
     : [];
 
@@ -50,6 +57,9 @@ const done: Record<string, { title: string; say: (q: Record<string, string | und
   notice: { title: 'Notice given', say: (q) => `Your shares can be paid back to you from ${q.due ? longDate(q.due) : 'the end of the notice'}. Until then they stay yours.` },
   issued: { title: 'Shares issued', say: () => 'The shares are on the register from the day you gave.' },
   declined: { title: 'Application declined', say: () => 'The applicant can see that it was declined, and why.' },
+  income: { title: 'Money recorded', say: () => "It is in the co-op's funds from the day it was received." },
+  suspended: { title: 'Withdrawals suspended', say: () => 'No withdrawal is paid until the board resumes them. Notices already given still count.' },
+  resumed: { title: 'Withdrawals resumed', say: () => 'Withdrawals whose notice has run can be paid again.' },
 };
 
 export const taskPages: FastifyPluginAsync = async (app) => {
@@ -185,6 +195,62 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/proposals`, body, { key }),
     apiFields: { title: 'title', pence: 'amount', payee: 'payee', purpose: 'purpose', closesAt: 'closes' },
     next: (m, answer) => `${home(m)}/proposals/${answer.proposalId}?after=${answer.position}&done=proposed`,
+  });
+
+  task({
+    path: 'income',
+    title: 'Record money the co-op received',
+    intro: async () => 'Money that came in from outside: a grant, a donation, fees. Shares bought by members are recorded when the board issues them.',
+    fields: async (_page, _m, state) =>
+      html`${textField(state, { name: 'source', label: 'Who was it from?', hint: 'For example, "Leeds Community Foundation"' })}
+        ${textField(state, { name: 'reference', label: 'Reference', hint: 'As on the bank statement' })}
+        ${moneyField(state, { name: 'amount', label: 'How much?' })}
+        ${dateField(state, { name: 'receivedOn', label: 'When did it arrive?' })}`,
+    start: () => formState(dateValues('receivedOn', today())),
+    read: (state) => ({
+      source: readText(state, 'source', 'Say who it was from', 200),
+      reference: readText(state, 'reference', 'Enter the reference', 140),
+      pence: readPounds(state, 'amount', 'Enter how much was received'),
+      receivedOn: readDate(state, 'receivedOn', 'Enter the day it arrived'),
+    }),
+    answers: async (_page, _m, body) => [
+      { question: 'From', answer: body.source },
+      { question: 'Reference', answer: body.reference },
+      { question: 'How much', answer: formatPence(body.pence) },
+      { question: 'Arrived', answer: longDate(body.receivedOn) },
+    ],
+    send: 'Record the money',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/income`, body, { key }),
+    apiFields: { source: 'source', reference: 'reference', pence: 'amount', receivedOn: 'receivedOn' },
+    next: (m, answer) => `${home(m)}/done/income?after=${answer.position}`,
+  });
+
+  task({
+    path: 'suspend',
+    title: 'Suspend paying withdrawals',
+    intro: async () => "The board may stop paying withdrawals for a time, to protect the co-op's money. Members can still give notice.",
+    fields: async (_page, _m, state) => textArea(state, { name: 'reason', label: 'Why?', hint: 'Members who are waiting see this' }),
+    start: () => formState(),
+    read: (state) => ({ reason: readText(state, 'reason', 'Say why withdrawals are suspended') }),
+    answers: async (_page, _m, body) => [{ question: 'Why', answer: body.reason }],
+    send: 'Suspend withdrawals',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals/suspension`, body, { key }),
+    apiFields: { reason: 'reason' },
+    next: (m, answer) => `${home(m)}/done/suspended?after=${answer.position}`,
+  });
+
+  task({
+    path: 'resume',
+    title: 'Resume paying withdrawals',
+    intro: async () => 'Withdrawals whose notice has run can then be paid again.',
+    fields: async () => html``,
+    start: () => formState(),
+    read: () => ({}),
+    answers: async () => [{ question: 'Withdrawals', answer: 'Paid again, once their notice has run' }],
+    send: 'Resume withdrawals',
+    command: (page, m, _body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals/resumption`, undefined, { key }),
+    apiFields: {},
+    next: (m, answer) => `${home(m)}/done/resumed?after=${answer.position}`,
   });
 
   // What an application or a notice did.
