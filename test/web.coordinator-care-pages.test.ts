@@ -144,3 +144,25 @@ t.test("a co-op's treasurer records income; its board suspends and resumes withd
   t.equal(refused.statusCode, 422, "the API's refusal shown on the form");
   t.equal((await events('coop.WithdrawalsSuspended')).length, 1, 'a treasurer does not suspend withdrawals');
 });
+
+t.test('erasure: a person erases themselves, a coordinator a member they may reach, once they are sure', async (t) => {
+  const olga = (await setUp(send(app, 'POST', `${api}/members`, { name: 'Olga Offline' }, cath.auth), 201)).json().personId as string;
+  t.match((await browser.get(`/networks/${networkId}/setup/people`)).body, new RegExp(`href="/networks/${networkId}/members/${olga}/erase"`), 'linked from the people page');
+  const erase = `/networks/${networkId}/members/${olga}/erase`;
+  const unsure = await browser.post(erase, {});
+  t.equal(unsure.statusCode, 422);
+  t.match(unsure.body, /Choose “yes” if you are sure/);
+  const erased = await browser.post(erase, { sure: 'yes' });
+  t.equal(erased.statusCode, 303);
+  t.match((await browser.get(erased.headers.location as string)).body, /Their details are erased/);
+  t.match(await events('access.PersonErased'), [{ data: { personId: olga } }]);
+
+  const eve = await signUp(app, 'Eve Leaving');
+  const evesBrowser = await browserOf(app, eve);
+  t.match((await evesBrowser.get('/account')).body, /href="\/account\/erase"/);
+  const gone = await evesBrowser.post('/account/erase', { sure: 'yes' });
+  t.equal(gone.statusCode, 303);
+  t.equal(gone.headers.location, '/erased');
+  t.match((await evesBrowser.get('/erased')).body, /Your details are erased/);
+  t.equal((await events('access.PersonErased')).length, 2);
+});

@@ -378,7 +378,7 @@ export const coordinatorSetupJourney: Journey = {
             : html`<p>People in the other networks you coordinate. They join when they accept, from their own home page. Anyone else with an account can ask to join at <strong>/networks/${m.networkId}/join</strong> on this site.</p>
               <ul class="actions">${candidates.map((c) => html`<li>${form(`${home(m.networkId)}/invitations`, formState(), page.csrfToken, html`<input type="hidden" name="person" value="${c.personId}">`, `Invite ${c.name}`, { cls: 'inline', buttonClass: 'secondary' })} <span class="hint">in ${c.from}</span></li>`)}</ul>`}
           <h2>Members and their roles</h2>
-          <ul class="actions">${here.filter((p) => p.status === 'active').map((p) => html`<li>${nameOf(p)}: ${p.roles.join(', ')}. <a href="${home(m.networkId)}/people/${p.personId}/roles">Change roles<span class="visually-hidden"> for ${nameOf(p)}</span></a></li>`)}</ul>
+          <ul class="actions">${here.filter((p) => p.status === 'active').map((p) => html`<li>${nameOf(p)}: ${p.roles.join(', ')}. <a href="${home(m.networkId)}/people/${p.personId}/roles">Change roles<span class="visually-hidden"> for ${nameOf(p)}</span></a>${p.personId === page.me.personId ? html`` : html` · <a href="/networks/${m.networkId}/members/${p.personId}/erase">Erase<span class="visually-hidden"> ${nameOf(p)}</span></a>`}</li>`)}</ul>
           <h2>Invited, not yet accepted</h2>
           ${invited.length === 0 ? html`<p>No one.</p>` : html`<ul>${invited.map((p) => html`<li>${nameOf(p)}</li>`)}</ul>`}
           <h2>Asked to join</h2>
