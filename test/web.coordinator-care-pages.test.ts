@@ -8,6 +8,7 @@ import { careCoopRules } from './support/coop.ts';
 
 const { hearth, app, close } = await openApp();
 t.teardown(close);
+const today = new Date().toISOString().slice(0, 10);
 const events = async (type: string) => (await hearth.store.readAll()).filter((e) => e.type === type);
 
 const cath = await signUp(app, 'Cath Coordinator');
@@ -118,7 +119,7 @@ t.test('a confirmed exchange reversed by a coordinator from its page, with a rea
   t.match(await events('timebank.ExchangeReversed'), [{ data: { reason: 'Logged twice' } }]);
 });
 
-t.test("a co-op's treasurer records income; its board suspends and resumes withdrawals", async (t) => {
+t.test("a co-op's treasurer records income; its board suspends and resumes withdrawals, declares interest and records a membership ended", async (t) => {
   const coopId = (await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Holbeck Care Co-op', kind: 'co_operative' }, cath.auth), 201)).json().networkId as string;
   await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/coop`, { name: 'Holbeck Care Co-op Ltd', rules: careCoopRules, foundedOn: '2025-01-06' }, cath.auth), 201);
   const tess = await joined(app, coopId, cath, 'Tess Treasurer', 'treasurer');
@@ -140,6 +141,22 @@ t.test("a co-op's treasurer records income; its board suspends and resumes withd
   const resumed = await bertBrowser.post(`${coop}/resume`, { _step: 'confirm' }, `${coop}/resume`);
   t.equal(resumed.statusCode, 303);
   t.equal((await events('coop.WithdrawalsSuspended')).length + (await events('coop.WithdrawalsResumed')).length, 2);
+  const cat = await joined(app, coopId, cath, 'Cat Cawthorne');
+  const { applicationId } = (await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/coop/applications`, { memberClass: careCoopRules.memberClasses[0]!.name, pence: 5_000 }, cat.auth), 201)).json();
+  await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/coop/applications/${applicationId}/issue`, { issuedOn: today }, bert.auth), 200);
+  const overCap = await bertBrowser.post(`${coop}/interest`, { rate: '6', 'periodFrom-day': '1', 'periodFrom-month': '4', 'periodFrom-year': '2025', 'periodTo-day': '31', 'periodTo-month': '3', 'periodTo-year': '2026', _step: 'confirm' }, `${coop}/interest`);
+  t.match(overCap.body, /The rules allow at most 5% a year/, "the rules' cap, beside the rate");
+  t.match((await bertBrowser.get(`${coop}/interest`)).body, /at most 5%/);
+  const interest = await bertBrowser.post(`${coop}/interest`, { rate: '2.5', 'periodFrom-day': '1', 'periodFrom-month': '4', 'periodFrom-year': '2025', 'periodTo-day': '31', 'periodTo-month': '3', 'periodTo-year': '2026', _step: 'confirm' }, `${coop}/interest`);
+  t.equal(interest.statusCode, 303);
+  t.match(await events('coop.InterestPaid'), [{ data: { rateBasisPoints: 250, periodFrom: '2025-04-01' } }]);
+  const [year, month, day] = today.split('-').map(Number);
+  const ending = { person: cat.personId, reason: 'left', 'on-day': String(day), 'on-month': String(month), 'on-year': String(year) };
+  t.match((await bertBrowser.post(`${coop}/ended`, ending)).body, /Cat Cawthorne/, 'the member named in the answers to check');
+  const ended = await bertBrowser.post(`${coop}/ended`, { ...ending, _step: 'confirm' }, `${coop}/ended`);
+  t.equal(ended.statusCode, 422);
+  t.match(ended.body, /withdraw or transfer it first/, "the API's rule, shown on the page");
+  t.equal((await events('coop.MembershipEnded')).length, 0, 'nothing recorded');
   const refused = await tessBrowser.post(`${coop}/suspend`, { reason: 'x', _step: 'confirm' }, `${coop}/income`);
   t.equal(refused.statusCode, 422, "the API's refusal shown on the form");
   t.equal((await events('coop.WithdrawalsSuspended')).length, 1, 'a treasurer does not suspend withdrawals');

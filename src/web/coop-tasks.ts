@@ -7,7 +7,7 @@ import { html, type Html } from '../http/html.ts';
 import { addDays, today } from '../dates.ts';
 import { formatPence } from '../units.ts';
 import { ReadFailed, type Answer } from './api.ts';
-import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, radioField, readDate, readPounds, readText, textArea, textField, type FormState } from './forms.ts';
+import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, radioField, readChoice, readDate, readPounds, readText, textArea, textField, type FormState } from './forms.ts';
 import { pageFor, submit, type Membership, type Page } from './page.ts';
 import { checkAnswers, stepOf, type AnswerRow } from './answers.ts';
 import { coopCrumbs, type Money } from './coop-votes.ts';
@@ -47,6 +47,8 @@ export const taskLinks = (m: Membership): Link[] =>
           ? [
               { href: `/networks/${m.networkId}/coop/suspend`, label: 'Suspend paying withdrawals' },
               { href: `/networks/${m.networkId}/coop/resume`, label: 'Resume paying withdrawals' },
+              { href: `/networks/${m.networkId}/coop/ended`, label: 'Record that a membership ended' },
+              { href: `/networks/${m.networkId}/coop/interest`, label: 'Declare interest on shares' },
             ]
           : []),
       ]
@@ -60,6 +62,8 @@ const done: Record<string, { title: string; say: (q: Record<string, string | und
   income: { title: 'Money recorded', say: () => "It is in the co-op's funds from the day it was received." },
   suspended: { title: 'Withdrawals suspended', say: () => 'No withdrawal is paid until the board resumes them. Notices already given still count.' },
   resumed: { title: 'Withdrawals resumed', say: () => 'Withdrawals whose notice has run can be paid again.' },
+  ended: { title: 'Membership ended', say: () => 'Their membership share is kept by the co-op, in its reserves. Withdrawable shares they hold are paid back after notice, or transferred.' },
+  interest: { title: 'Interest paid', say: () => "Each member's interest is in their account, shared by the shares they held over the period." },
 };
 
 export const taskPages: FastifyPluginAsync = async (app) => {
@@ -251,6 +255,68 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     command: (page, m, _body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals/resumption`, undefined, { key }),
     apiFields: {},
     next: (m, answer) => `${home(m)}/done/resumed?after=${answer.position}`,
+  });
+
+  const leaving = [
+    { value: 'left', label: 'They left' },
+    { value: 'died', label: 'They died' },
+    { value: 'expelled', label: 'They were expelled, under the rules' },
+  ] as const;
+  const registerOf = (page: Page, m: Membership) => page.api.read<{ members: Array<{ personId: string; name: string }> }>(`/networks/${m.networkId}/coop/register`).then((r) => r.members);
+
+  task({
+    path: 'ended',
+    title: 'Record that a membership ended',
+    intro: async () => 'Their membership share is kept by the co-op. Withdrawable shares stay theirs until paid back or transferred.',
+    fields: async (page, m, state) =>
+      html`${radioField(state, { name: 'person', label: 'Whose membership ended?', options: (await registerOf(page, m)).map((p) => ({ value: p.personId, label: p.name })) })}
+        ${radioField(state, { name: 'reason', label: 'Why?', options: leaving.map((l) => ({ ...l })) })}
+        ${dateField(state, { name: 'on', label: 'On what day?' })}`,
+    start: () => formState(dateValues('on', today())),
+    read: (state) => ({
+      personId: readText(state, 'person', 'Choose whose membership ended', 40),
+      reason: readChoice(state, 'reason', leaving.map((l) => l.value), 'Choose why it ended'),
+      on: readDate(state, 'on', 'Enter the day it ended'),
+    }),
+    answers: async (page, m, body) => [
+      { question: 'Member', answer: (await registerOf(page, m)).find((p) => p.personId === body.personId)?.name ?? 'Not on the register' },
+      { question: 'Why', answer: leaving.find((l) => l.value === body.reason)!.label },
+      { question: 'On', answer: longDate(body.on) },
+    ],
+    send: 'Record it',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/leavers`, body, { key }),
+    apiFields: { personId: 'person', reason: 'reason', on: 'on' },
+    next: (m, answer) => `${home(m)}/done/ended?after=${answer.position}`,
+  });
+
+  task({
+    path: 'interest',
+    title: 'Declare interest on shares',
+    intro: async (page, m) => {
+      const { rules } = await page.api.read<{ rules: { interestCapBasisPoints: number } }>(`/networks/${m.networkId}/coop`);
+      return `Interest is paid on withdrawable shares for the period, at a yearly rate of at most ${rules.interestCapBasisPoints / 100}% under the rules.`;
+    },
+    fields: async (_page, _m, state) =>
+      html`${textField(state, { name: 'rate', label: 'Yearly rate, in per cent', hint: 'For example, 2.5', inputmode: 'decimal', width: '6em' })}
+        ${dateField(state, { name: 'periodFrom', label: 'From' })}
+        ${dateField(state, { name: 'periodTo', label: 'To' })}`,
+    start: () => formState(),
+    read: (state) => {
+      const rate = state.values.rate?.trim() ?? '';
+      const rateBasisPoints = /^\d{1,3}(\.\d{1,2})?$/.test(rate) && Number(rate) <= 100 ? Math.round(Number(rate) * 100) : void (state.errors.rate = rate ? 'Enter a rate from 0 to 100, for example 2.5' : 'Enter the yearly rate');
+      const periodFrom = readDate(state, 'periodFrom', 'Enter the first day of the period');
+      const periodTo = readDate(state, 'periodTo', 'Enter the last day of the period');
+      if (periodFrom && periodTo && periodTo < periodFrom) state.errors.periodTo = 'The last day must be on or after the first day';
+      return { rateBasisPoints, periodFrom, periodTo };
+    },
+    answers: async (_page, _m, body) => [
+      { question: 'Yearly rate', answer: `${body.rateBasisPoints / 100}%` },
+      { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+    ],
+    send: 'Declare and pay it',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/interest`, body, { key }),
+    apiFields: { rateBasisPoints: 'rate', periodFrom: 'periodFrom', periodTo: 'periodTo' },
+    next: (m, answer) => `${home(m)}/done/interest?after=${answer.position}`,
   });
 
   // What an application or a notice did.
