@@ -183,3 +183,30 @@ t.test('erasure: a person erases themselves, a coordinator a member they may rea
   t.match((await evesBrowser.get('/erased')).body, /Your details are erased/);
   t.equal((await events('access.PersonErased')).length, 2);
 });
+
+t.test("a care-bank member gives hours to the scheme's pool, and claims care, from their own bank", async (t) => {
+  const born = (age: number) => `${Number(today.slice(0, 4)) - age}-01-01`;
+  const schemeId = (await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Wharfedale Care Bank', kind: 'care_bank_scheme' }, cath.auth), 201)).json().networkId as string;
+  const member = async (name: string, age: number) => {
+    const p = await signUp(app, name, { dateOfBirth: born(age) });
+    await setUp(send(app, 'POST', `/api/v1/networks/${schemeId}/invitations`, { personId: p.personId }, cath.auth), 201);
+    await setUp(send(app, 'POST', `/api/v1/networks/${schemeId}/invitations/acceptance`, undefined, p.auth), 200);
+    return p;
+  };
+  const olive = await member('Olive Older', 65);
+  const edna = await member('Edna Elder', 88);
+  const logged = await setUp(send(app, 'POST', `/api/v1/networks/${schemeId}/carebank/care`, { volunteerId: olive.personId, recipientId: edna.personId, minutes: 180, activity: 'befriending', occurredOn: today }, olive.auth), 201);
+  await setUp(send(app, 'POST', `/api/v1/networks/${schemeId}/carebank/care/${logged.json().careId}/confirmation`, undefined, edna.auth), 200);
+  const olivesBrowser = await browserOf(app, olive);
+  const care = `/networks/${schemeId}/care`;
+  t.match((await olivesBrowser.get(care)).body, new RegExp(`href="${care}/give"`));
+  const tooMuch = await olivesBrowser.post(`${care}/give`, { 'duration-hours': '5', 'duration-minutes': '0' });
+  t.equal(tooMuch.statusCode, 422);
+  t.match(tooMuch.body, /You have 3 hours banked/);
+  const given = await olivesBrowser.post(`${care}/give`, { 'duration-hours': '1', 'duration-minutes': '0' });
+  t.equal(given.statusCode, 303);
+  t.match((await olivesBrowser.get(given.headers.location as string)).body, /You gave 1 hour to the scheme&#39;s pool[\s\S]*You now have 2 hours banked/);
+  const claimed = await olivesBrowser.post(`${care}/claim`, { 'duration-hours': '0', 'duration-minutes': '30' });
+  t.equal(claimed.statusCode, 303);
+  t.match((await olivesBrowser.get(claimed.headers.location as string)).body, /You claimed 30 minutes of care[\s\S]*You now have 1 hour 30 minutes banked/);
+});
