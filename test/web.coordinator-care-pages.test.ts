@@ -157,6 +157,14 @@ t.test("a co-op's treasurer records income; its board suspends and resumes withd
   t.equal(ended.statusCode, 422);
   t.match(ended.body, /withdraw or transfer it first/, "the API's rule, shown on the page");
   t.equal((await events('coop.MembershipEnded')).length, 0, 'nothing recorded');
+  const olwen = (await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/members`, { name: 'Olwen Offline' }, cath.auth), 201)).json().personId as string;
+  t.match((await browser.get('/')).body, new RegExp(`href="${coop}/apply-for"`), "linked from the coordinator's home page");
+  const forOlwen = { person: olwen, memberClass: 'supporters', amount: '20.00' };
+  t.match((await browser.post(`${coop}/apply-for`, forOlwen)).body, /Olwen Offline/, 'the member named in the answers to check');
+  const appliedFor = await browser.post(`${coop}/apply-for`, { ...forOlwen, _step: 'confirm' }, `${coop}/apply-for`);
+  t.equal(appliedFor.statusCode, 303);
+  const [application] = (await hearth.store.readAll()).filter((e) => e.type === 'coop.SharesApplied' && (e.data as { personId: string }).personId === olwen);
+  t.match(application?.metadata, { actor: cath.personId, onBehalfOf: olwen }, 'in her name, as made by the coordinator');
   const refused = await tessBrowser.post(`${coop}/suspend`, { reason: 'x', _step: 'confirm' }, `${coop}/income`);
   t.equal(refused.statusCode, 422, "the API's refusal shown on the form");
   t.equal((await events('coop.WithdrawalsSuspended')).length, 1, 'a treasurer does not suspend withdrawals');

@@ -42,6 +42,7 @@ export const taskLinks = (m: Membership): Link[] =>
         { href: `/networks/${m.networkId}/coop/apply`, label: 'Apply for shares' },
         { href: `/networks/${m.networkId}/coop/propose`, label: 'Propose spending' },
         ...(isBoard(m) ? [{ href: `/networks/${m.networkId}/coop/applications`, label: 'Applications for shares' }] : []),
+        ...(m.roles.includes('coordinator') ? [{ href: `/networks/${m.networkId}/coop/apply-for`, label: 'Apply for shares for a member who is not online' }] : []),
         ...(m.roles.includes('treasurer') ? [{ href: `/networks/${m.networkId}/coop/income`, label: 'Record money the co-op received' }] : []),
         ...(isBoard(m)
           ? [
@@ -56,6 +57,7 @@ export const taskLinks = (m: Membership): Link[] =>
 
 const done: Record<string, { title: string; say: (q: Record<string, string | undefined>) => string }> = {
   applied: { title: 'Application sent', say: () => 'The board will issue your shares once you have paid for them. You will see them on your co-op page.' },
+  'applied-for': { title: 'Application sent', say: () => 'The board will issue the shares once they are paid for. The member sees the application, and that you made it, in their history.' },
   notice: { title: 'Notice given', say: (q) => `Your shares can be paid back to you from ${q.due ? longDate(q.due) : 'the end of the notice'}. Until then they stay yours.` },
   issued: { title: 'Shares issued', say: () => 'The shares are on the register from the day you gave.' },
   declined: { title: 'Application declined', say: () => 'The applicant can see that it was declined, and why.' },
@@ -71,6 +73,21 @@ export const taskPages: FastifyPluginAsync = async (app) => {
   type Params = { networkId: string; applicationId?: string };
   const home = (m: Membership) => `/networks/${m.networkId}/coop`;
   const coopOf = (page: Page, m: Membership) => page.api.read<CoopRules>(`/networks/${m.networkId}/coop`);
+
+  /** The kind of member and the amount, asked of the applicant or of a coordinator applying for them. */
+  async function shareFields(page: Page, m: Membership, state: FormState, who: 'you' | 'they') {
+    const { rules } = await coopOf(page, m);
+    return html`${radioField(state, { name: 'memberClass', label: `Which kind of member are ${who}?`, options: rules.memberClasses.map((c) => ({ value: c.name, label: c.name })) })}
+      ${moneyField(state, { name: 'amount', label: `How much do ${who} want to put in shares?`, hint: `In pounds, from ${formatPence(rules.minHoldingPence)} to ${formatPence(rules.maxHoldingPence)} in all, for example 50.00` })}`;
+  }
+  const readShares = (state: FormState, who: 'you' | 'they') => ({
+    memberClass: readText(state, 'memberClass', `Choose which kind of member ${who} are`, 60),
+    pence: readPounds(state, 'amount', `Enter how much ${who} want to put in shares`),
+  });
+  const shareAnswers = (body: { memberClass: string; pence: number }): AnswerRow[] => [
+    { question: 'Kind of member', answer: body.memberClass },
+    { question: 'Shares', answer: formatPence(body.pence) },
+  ];
 
   /** The same three steps for every task: the form, the answers to check, then the command. */
   /** What was read, once nothing is missing. */
@@ -125,21 +142,33 @@ export const taskPages: FastifyPluginAsync = async (app) => {
       const { name, rules } = await coopOf(page, m);
       return `Shares in ${name} are bought at their face value and can be paid back to you later, after notice. When you first join, a membership share of ${formatPence(rules.membershipSharePence)} is added; it cannot be paid back.`;
     },
-    fields: async (page, m, state) => {
-      const { rules } = await coopOf(page, m);
-      return html`${radioField(state, { name: 'memberClass', label: 'Which kind of member are you?', options: rules.memberClasses.map((c) => ({ value: c.name, label: c.name })) })}
-        ${moneyField(state, { name: 'amount', label: 'How much do you want to put in shares?', hint: `In pounds, from ${formatPence(rules.minHoldingPence)} to ${formatPence(rules.maxHoldingPence)} in all, for example 50.00` })}`;
-    },
+    fields: (page, m, state) => shareFields(page, m, state, 'you'),
     start: () => formState(),
-    read: (state) => ({ memberClass: readText(state, 'memberClass', 'Choose which kind of member you are', 60), pence: readPounds(state, 'amount', 'Enter how much you want to put in shares') }),
-    answers: async (_page, _m, body) => [
-      { question: 'Kind of member', answer: body.memberClass },
-      { question: 'Shares', answer: formatPence(body.pence) },
-    ],
+    read: (state) => readShares(state, 'you'),
+    answers: async (_page, _m, body) => shareAnswers(body),
     send: 'Send the application',
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/applications`, body, { key }),
     apiFields: { memberClass: 'memberClass', pence: 'amount' },
     next: (m, answer) => `${home(m)}/done/applied?after=${answer.position}`,
+  });
+
+  // A coordinator applies for a member who is not online, in their name: the API decides whether
+  // the coordinator may act for them, and records both.
+  const forWhom = (page: Page, m: Membership) =>
+    page.api.read<{ items: Array<{ personId: string; name: string | null; status: string }> }>(`/networks/${m.networkId}/members`).then((r) => r.items.filter((p) => p.status === 'active' && p.personId !== page.me.personId && p.name));
+  task({
+    path: 'apply-for',
+    title: 'Apply for shares for a member',
+    intro: async () => 'For a member who is not online, with their agreement. The application is recorded in their name, and as made by you.',
+    fields: async (page, m, state) =>
+      html`${radioField(state, { name: 'person', label: 'Who is applying?', options: (await forWhom(page, m)).map((p) => ({ value: p.personId, label: p.name! })) })}${await shareFields(page, m, state, 'they')}`,
+    start: () => formState(),
+    read: (state) => ({ personId: readText(state, 'person', 'Choose who is applying', 40), ...readShares(state, 'they') }),
+    answers: async (page, m, body) => [{ question: 'For', answer: (await forWhom(page, m)).find((p) => p.personId === body.personId)?.name ?? 'Not a member' }, ...shareAnswers(body)],
+    send: 'Send the application',
+    command: (page, m, { personId, ...body }, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/applications`, body, { key, onBehalfOf: personId }),
+    apiFields: { memberClass: 'memberClass', pence: 'amount' },
+    next: (m, answer) => `${home(m)}/done/applied-for?after=${answer.position}`,
   });
 
   task({
