@@ -106,6 +106,9 @@ t.test('a confirmed exchange reversed by a coordinator from its page, with a rea
   await setUp(send(app, 'PUT', `${api}/timebank/categories/shopping`, { ratePercent: 100 }, cath.auth), 200);
   const logged = (await setUp(send(app, 'POST', `${api}/timebank/exchanges`, { providerId: ann.personId, receiverId: bob.personId, minutes: 60, category: 'shopping', occurredOn: new Date().toISOString().slice(0, 10) }, ann.auth), 201)).json();
   await setUp(send(app, 'POST', `${api}/timebank/exchanges/${logged.exchangeId}/confirmation`, undefined, bob.auth), 200);
+  await hearth.engine.waitFor(['timebank'], await hearth.store.headPosition(), 10_000);
+  const figures = await (await browserOf(app, bob)).get(`/networks/${networkId}/time/figures`);
+  t.match(figures.body, /Exchanges by month[\s\S]*<td class="num">1 hour<\/td>/, "the time bank's figures, for any member");
   const page = `/networks/${networkId}/time/exchanges/${logged.exchangeId}?for=${ann.personId}`;
   t.match((await browser.get(page)).body, /Reverse the exchange/);
   t.notMatch((await (await browserOf(app, bob)).get(`/networks/${networkId}/time/exchanges/${logged.exchangeId}`)).body, /Reverse the exchange/, 'not offered to a member');
@@ -117,6 +120,11 @@ t.test('a confirmed exchange reversed by a coordinator from its page, with a rea
   t.equal(reversed.statusCode, 303);
   t.match((await browser.get(reversed.headers.location as string)).body, /Exchange reversed/);
   t.match(await events('timebank.ExchangeReversed'), [{ data: { reason: 'Logged twice' } }]);
+
+  const csv = await browser.get(`/networks/${networkId}/coordinate/exchanges.csv`);
+  t.match(csv.headers['content-type'], /text\/csv/);
+  t.match(csv.body, /Ann Whitaker/, 'every exchange, downloaded by a coordinator');
+  t.equal((await (await browserOf(app, bob)).get(`/networks/${networkId}/coordinate/exchanges.csv`)).statusCode, 403, 'not by a member');
 });
 
 t.test("a co-op's treasurer records income; its board suspends and resumes withdrawals, declares interest and records a membership ended", async (t) => {

@@ -106,7 +106,8 @@ export const memberJourney: Journey = {
           <p>${balanceWords(account.balanceMinutes)} The most you can go below zero is ${hoursAndMinutes(account.lowerMinutes)}.</p>
           <p><a class="button" href="${withQuery(`/networks/${networkId}/time/log`, who.forQuery)}">Log time given or received</a>
              <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/statement`, who.forQuery)}">Statement</a>
-             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/give`, who.forQuery)}">Give time to the community chest</a></p>
+             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/give`, who.forQuery)}">Give time to the community chest</a>
+             <a class="button secondary" href="/networks/${networkId}/time/figures">The time bank’s figures</a></p>
           <h2>Waiting for you to confirm</h2>
           ${forMe.length === 0 ? html`<p>Nothing is waiting for you.</p>` : html`<ul class="actions">${forMe.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: check and confirm</li>`)}</ul>`}
           ${forOthers.length === 0 ? html`` : html`<h2>Waiting for others</h2><ul>${forOthers.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: ${statusWords[x.status]}</li>`)}</ul>`}
@@ -326,6 +327,22 @@ export const memberJourney: Journey = {
           </form>
           ${statement ? statementTable(statement) : html``}
           ${statement ? html`<p class="no-print"><a href="${csv}" download>Download this statement as a spreadsheet (CSV)</a>. To print it, use your browser's Print.</p>` : html``}`,
+      });
+    });
+
+    // The time bank's figures by month, for every member: what it is doing, not who did it.
+    app.get(`${base}/figures`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const figures = await page.api.read<{ months: Array<{ month: string; exchanges: number; minutes: number; activeMembers: number }> }>(`/networks/${m.networkId}/timebank/figures`);
+      return page.show({
+        title: 'The time bank’s figures',
+        crumbs: networkCrumbs(m),
+        body: figures.months.length === 0
+          ? html`<p>No exchange counts in the figures yet: they count once confirmed.</p>`
+          : html`<div class="table-scroll"><table><caption>Exchanges by month</caption>
+              <thead><tr><th scope="col">Month</th><th scope="col" class="num">Exchanges</th><th scope="col" class="num">Time given</th><th scope="col" class="num">Members taking part</th></tr></thead>
+              <tbody>${figures.months.map((f) => html`<tr><th scope="row">${f.month}</th><td class="num">${f.exchanges}</td><td class="num">${hoursAndMinutes(f.minutes)}</td><td class="num">${f.activeMembers}</td></tr>`)}</tbody></table></div>`,
       });
     });
 
