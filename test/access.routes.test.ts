@@ -296,6 +296,7 @@ const routes: Route[] = [
   },
   { name: 'POST /networks/:id/coop/income', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${coop}/income`, { pence: 100, source: 'Grant', reference: 'G-1', receivedOn: day }, headers(who)) },
   { name: 'GET /networks/:id/coop/register', allowed: ['board', 'treasurer'], call: get(`${coop}/register?format=csv`) },
+  { name: 'GET /networks/:id/coop/withdrawals', allowed: ['board', 'treasurer'], call: get(`${coop}/withdrawals`) },
   { name: 'GET /networks/:id/coop/members/:personId (the member, board, treasurers)', allowed: ['member', 'board', 'treasurer'], call: get(`${coop}/members/${people.member.personId}`) },
   { name: 'POST /networks/:id/coop/proposals (members of the co-op)', allowed: coopMembers, call: (who) => send(app, 'POST', `${coop}/proposals`, terms(), headers(who)) },
   { name: 'GET /networks/:id/coop/proposals', allowed: members, call: get(`${coop}/proposals`) },

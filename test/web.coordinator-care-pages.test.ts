@@ -129,7 +129,7 @@ t.test('a confirmed exchange reversed by a coordinator from its page, with a rea
 
 t.test("a co-op's treasurer records income; its board suspends and resumes withdrawals, declares interest and records a membership ended", async (t) => {
   const coopId = (await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Holbeck Care Co-op', kind: 'co_operative' }, cath.auth), 201)).json().networkId as string;
-  await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/coop`, { name: 'Holbeck Care Co-op Ltd', rules: careCoopRules, foundedOn: '2025-01-06' }, cath.auth), 201);
+  await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/coop`, { name: 'Holbeck Care Co-op Ltd', rules: { ...careCoopRules, withdrawalNoticeDays: 0 }, foundedOn: '2025-01-06' }, cath.auth), 201);
   const tess = await joined(app, coopId, cath, 'Tess Treasurer', 'treasurer');
   const bert = await joined(app, coopId, cath, 'Bert Board', 'board');
   const coop = `/networks/${coopId}/coop`;
@@ -173,6 +173,16 @@ t.test("a co-op's treasurer records income; its board suspends and resumes withd
   t.equal(appliedFor.statusCode, 303);
   const [application] = (await hearth.store.readAll()).filter((e) => e.type === 'coop.SharesApplied' && (e.data as { personId: string }).personId === olwen);
   t.match(application?.metadata, { actor: cath.personId, onBehalfOf: olwen }, 'in her name, as made by the coordinator');
+  await setUp(send(app, 'POST', `/api/v1/networks/${coopId}/coop/withdrawals`, { pence: 5_000 }, cat.auth), 201);
+  const waiting = (await tessBrowser.get(`${coop}/withdrawals`)).body;
+  t.match(waiting, /Cat Cawthorne[\s\S]*£50\.00/, 'the treasurer sees the notice');
+  t.match((await tessBrowser.get('/')).body, new RegExp(`href="${coop}/withdrawals"`));
+  const pay = /href="([^"]+\/pay)"/.exec(waiting)![1]!;
+  t.match((await tessBrowser.get(pay)).body, /Check this before you pay/);
+  const paid = await tessBrowser.post(pay, { _step: 'confirm' });
+  t.equal(paid.statusCode, 303);
+  t.match(await events('coop.WithdrawalPaid'), [{ data: { personId: cat.personId, pence: 5_000 } }]);
+  t.match((await tessBrowser.get(`${coop}/withdrawals`)).body, /No withdrawal is waiting to be paid/);
   const refused = await tessBrowser.post(`${coop}/suspend`, { reason: 'x', _step: 'confirm' }, `${coop}/income`);
   t.equal(refused.statusCode, 422, "the API's refusal shown on the form");
   t.equal((await events('coop.WithdrawalsSuspended')).length, 1, 'a treasurer does not suspend withdrawals');

@@ -2,6 +2,7 @@
 // to withdraw them, and propose spending, each checked before it is sent; and for the board,
 // deciding applications for shares. Amounts are typed in pounds and sent in pence; whether a
 // member may do each is the API's to decide, and a refusal is shown beside the field it names.
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { html, type Html } from '../http/html.ts';
 import { addDays, today } from '../dates.ts';
@@ -42,6 +43,7 @@ export const taskLinks = (m: Membership): Link[] =>
         { href: `/networks/${m.networkId}/coop/apply`, label: 'Apply for shares' },
         { href: `/networks/${m.networkId}/coop/propose`, label: 'Propose spending' },
         ...(isBoard(m) ? [{ href: `/networks/${m.networkId}/coop/applications`, label: 'Applications for shares' }] : []),
+        ...(isBoard(m) || m.roles.includes('treasurer') ? [{ href: `/networks/${m.networkId}/coop/withdrawals`, label: 'Withdrawals to pay' }] : []),
         ...(m.roles.includes('coordinator') ? [{ href: `/networks/${m.networkId}/coop/apply-for`, label: 'Apply for shares for a member who is not online' }] : []),
         ...(m.roles.includes('treasurer') ? [{ href: `/networks/${m.networkId}/coop/income`, label: 'Record money the co-op received' }] : []),
         ...(isBoard(m)
@@ -63,6 +65,7 @@ const done: Record<string, { title: string; say: (q: Record<string, string | und
   declined: { title: 'Application declined', say: () => 'The applicant can see that it was declined, and why.' },
   income: { title: 'Money recorded', say: () => "It is in the co-op's funds from the day it was received." },
   suspended: { title: 'Withdrawals suspended', say: () => 'No withdrawal is paid until the board resumes them. Notices already given still count.' },
+  'withdrawal-paid': { title: 'Withdrawal paid', say: () => 'What was paid leaves the register today, and the member sees it in their holding.' },
   resumed: { title: 'Withdrawals resumed', say: () => 'Withdrawals whose notice has run can be paid again.' },
   ended: { title: 'Membership ended', say: () => 'Their membership share is kept by the co-op, in its reserves. Withdrawable shares they hold are paid back after notice, or transferred.' },
   interest: { title: 'Interest paid', say: () => "Each member's interest is in their account, shared by the shares they held over the period." },
@@ -346,6 +349,76 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/interest`, body, { key }),
     apiFields: { rateBasisPoints: 'rate', periodFrom: 'periodFrom', periodTo: 'periodTo' },
     next: (m, answer) => `${home(m)}/done/interest?after=${answer.position}`,
+  });
+
+  // Paying a withdrawal whose notice has run: what is left of it, checked before it is paid.
+
+  interface Withdrawal {
+    withdrawalId: string;
+    name: string;
+    requestedOn: string;
+    dueOn: string;
+    left: Money;
+  }
+  const withdrawalsOf = (page: Page, m: Membership) => page.api.read<{ items: Withdrawal[] }>(`/networks/${m.networkId}/coop/withdrawals`, { after: (page.request.query as { after?: string }).after }).then((r) => r.items);
+
+  app.get(`${base}/withdrawals`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const m = page.memberOf((request.params as Params).networkId);
+    const items = await withdrawalsOf(page, m);
+    return page.show({
+      title: 'Withdrawals to pay',
+      crumbs: coopCrumbs(m),
+      body: items.length === 0
+        ? html`<p>No withdrawal is waiting to be paid.</p>`
+        : html`<div class="table-scroll"><table><caption>Notices to withdraw, soonest due first</caption>
+            <thead><tr><th scope="col">Member</th><th scope="col">Notice given</th><th scope="col">Can be paid from</th><th scope="col" class="num">Left to pay</th><th scope="col">Pay</th></tr></thead>
+            <tbody>${items.map(
+              (w) => html`<tr><th scope="row">${w.name}</th><td>${longDate(w.requestedOn)}</td><td>${longDate(w.dueOn)}</td><td class="num">${w.left.pounds}</td>
+                <td>${w.dueOn <= today() ? html`<a href="${home(m)}/withdrawals/${w.withdrawalId}/pay">Pay ${w.name}</a>` : 'Not yet due'}</td></tr>`,
+            )}</tbody></table></div>`,
+    });
+  });
+
+  const withdrawalFor = async (page: Page, m: Membership, withdrawalId: string) => {
+    const w = (await withdrawalsOf(page, m)).find((x) => x.withdrawalId === withdrawalId);
+    if (!w) throw new ReadFailed({ status: 404, type: '/problems/not-found', title: 'Not found', detail: 'There is no such withdrawal waiting to be paid.' });
+    return w;
+  };
+  const payPage = (page: Page, m: Membership, w: Withdrawal, state: FormState) =>
+    page.show({
+      title: `Pay ${w.name}’s withdrawal`,
+      crumbs: [...coopCrumbs(m), { href: `${home(m)}/withdrawals`, label: 'Withdrawals to pay' }],
+      hasErrors: hasErrors(state),
+      body: html`${errorSummary(state)}<p>Check this before you pay. Pay the member from the co-op’s bank account, then record it here.</p>${checkAnswers(`${home(m)}/withdrawals/${w.withdrawalId}/pay`, state, page.csrfToken, [
+        { question: 'To', answer: w.name },
+        { question: 'Amount', answer: w.left.pounds },
+        { question: 'Notice given', answer: longDate(w.requestedOn) },
+      ], 'Record the payment')}`,
+    });
+
+  app.get(`${base}/withdrawals/:withdrawalId/pay`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const { networkId, withdrawalId } = request.params as Params & { withdrawalId: string };
+    const m = page.memberOf(networkId);
+    return payPage(page, m, await withdrawalFor(page, m, withdrawalId), formState({ _key: randomUUID() }));
+  });
+
+  app.post(`${base}/withdrawals/:withdrawalId/pay`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const { networkId, withdrawalId } = request.params as Params & { withdrawalId: string };
+    const m = page.memberOf(networkId);
+    const state = posted(request.body);
+    if (stepOf(state) === 'change') return reply.redirect(`${home(m)}/withdrawals`, 303);
+    const w = await withdrawalFor(page, m, withdrawalId);
+    return submit<Sent>(
+      page,
+      state,
+      () => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals/${withdrawalId}/payments`, { pence: w.left.pence }, { key: state.values._key! }),
+      {},
+      (s) => payPage(page, m, w, s),
+      (answer) => `${home(m)}/done/withdrawal-paid?after=${answer.position}`,
+    );
   });
 
   // What an application or a notice did.
