@@ -2,14 +2,14 @@
 import type { z } from 'zod';
 import { sql } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
-import { DbsCheckRecorded, MemberInvited, MemberRolesChanged, MembershipApproved, MembershipRequested } from '../src/access/membership.ts';
+import { DbsCheckRecorded, MemberInvited, MemberRolesChanged, MembershipApproved, MembershipDeclined, MembershipRequested } from '../src/access/membership.ts';
 
 type Ids = { networkId: string; personId: string };
 
 export const membershipsProjection: Projection = {
   name: 'memberships',
   tables: ['memberships'],
-  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MemberRolesChanged.type, DbsCheckRecorded.type],
+  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MembershipDeclined.type, MemberRolesChanged.type, DbsCheckRecorded.type],
   async apply(db, event) {
     const { networkId, personId } = event.data as Ids;
     const key = (qb: any) => qb.where('network_id', '=', networkId).where('person_id', '=', personId);
@@ -33,6 +33,11 @@ export const membershipsProjection: Projection = {
           .execute();
         return;
       }
+      case MembershipDeclined.type:
+        // Kept as 'declined' rather than removed, so the person sees the answer on their own page;
+        // asking again sets it back to 'requested'.
+        await key(db.updateTable('memberships').set({ status: 'declined', revision: event.revision })).execute();
+        return;
       case MemberRolesChanged.type: {
         const data = event.data as z.infer<typeof MemberRolesChanged.schema>;
         await key(db.updateTable('memberships').set({ roles: sql`${data.roles}::text[]`, revision: event.revision })).execute();

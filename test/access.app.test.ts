@@ -63,6 +63,28 @@ t.test('a person with an account joins only by their own act', async (t) => {
   t.ok(person.some((e) => e.type === 'access.NetworkJoined' && (e.data as { networkId: string }).networkId === timeBank), 'the membership is on his own stream too');
 });
 
+t.test('a coordinator declines a request to join; the person may ask again, and no one else declines it', async (t) => {
+  const dan = await signedUp('Dan Asker');
+  await access.requestToJoin(hearth, as(dan), { networkId: timeBank });
+  t.equal(await refusalOf(access.decline(hearth, as(ann), { networkId: timeBank, personId: dan })), 'coordinators-only', 'a member who does not coordinate may not decline');
+  const mallory = await signedUp('Mallory Elsewhere');
+  await opened(mallory, 'Elsewhere Exchange');
+  t.equal(await refusalOf(access.decline(hearth, as(mallory), { networkId: timeBank, personId: dan })), 'coordinators-only', "another network's coordinator may not decline");
+  t.equal(await refusalOf(access.decline(hearth, as(cath), { networkId: timeBank, personId: cath })), 'own-request', 'never their own');
+  await access.decline(hearth, as(cath), { networkId: timeBank, personId: dan });
+  const before = await eventCount();
+  await access.decline(hearth, as(cath), { networkId: timeBank, personId: dan });
+  t.equal(await eventCount(), before, 'declining twice records once');
+  await settled();
+  t.equal((await access.members(hearth, { networkId: timeBank })).find((m) => m.personId === dan)?.status, 'declined', 'the coordinator sees the request declined');
+  t.same((await access.me(hearth, as(dan))).memberships.map((m) => m.status), ['declined'], 'and so does the person');
+  t.equal(await refusalOf(access.decline(hearth, as(cath), { networkId: timeBank, personId: ann })), 'already-a-member', 'a member is not declined');
+  await access.requestToJoin(hearth, as(dan), { networkId: timeBank });
+  await settled();
+  t.equal((await access.members(hearth, { networkId: timeBank })).find((m) => m.personId === dan)?.status, 'requested', 'asking again after a refusal');
+  await access.approve(hearth, as(cath), { networkId: timeBank, personId: dan, roles: ['member'] });
+});
+
 t.test('a coordinator reaches a member of their network only, and not through another network', async (t) => {
   const priya = await signedUp('Priya Shah');
   await access.requestToJoin(hearth, as(priya), { networkId: timeBank });

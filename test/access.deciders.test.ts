@@ -24,6 +24,18 @@ t.test('joining by request: a coordinator approves, and who and when is recorded
   membership([requested, approved]).when({ type: 'RequestMembership', ...ids }).rejects(t, 'already-a-member');
 });
 
+t.test('declining a request to join: recorded once, never over a membership, and the person may ask again', async (t) => {
+  const declined: MembershipEvent = { type: 'access.MembershipDeclined', data: { ...ids, declinedBy: coordinator, declinedAt: now } };
+  const decline = { type: 'DeclineMembership' as const, ...ids, declinedBy: coordinator, now };
+  membership([requested]).when(decline).then(t, [declined]);
+  membership([requested, declined]).when(decline).then(t, [], 'declining twice records once');
+  membership([requested, approved]).when(decline).rejects(t, 'already-a-member');
+  membership([]).when(decline).rejects(t, 'nothing-to-decline');
+  membership([invited]).when(decline).rejects(t, 'nothing-to-decline', 'an invitation is the invitee\'s to accept, not a request');
+  membership([requested, declined]).when({ type: 'ApproveMembership', ...ids, approvedBy: coordinator, roles: ['member'], now }).rejects(t, 'nothing-to-approve');
+  membership([requested, declined]).when({ type: 'RequestMembership', ...ids }).then(t, [requested], 'asking again after a refusal');
+});
+
 t.test('joining by invitation: the inviting coordinator is the approver', async (t) => {
   membership([]).when({ type: 'InviteMember', ...ids, invitedBy: coordinator }).then(t, [invited]);
   membership([invited]).when({ type: 'AcceptInvitation', ...ids, now }).then(t, [approved]);

@@ -339,6 +339,19 @@ export async function approve(deps: Deps, caller: Caller, input: { networkId: st
   return onMembership(deps, caller, networkId, personId, { type: 'ApproveMembership', networkId, personId, approvedBy: caller.personId, roles, now: contextOf(deps, caller).now });
 }
 
+/**
+ * A coordinator of the network turns down a request to join. Nobody decides on their own request,
+ * even a coordinator of the network asking to join it under another role.
+ */
+export async function decline(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<Written> {
+  const { networkId, personId } = input;
+  if (!(await coordinatedBy(deps.store, caller.personId, [networkId])).has(networkId)) {
+    throw new Rejection('coordinators-only', 'Only a coordinator of this network may decline a request to join it.', 403);
+  }
+  if (personId === caller.personId) throw new Rejection('own-request', 'Another coordinator decides on your own request to join.', 403, 'personId');
+  return onMembership(deps, { ...caller, onBehalfOf: null }, networkId, personId, { type: 'DeclineMembership', networkId, personId, declinedBy: caller.personId, now: contextOf(deps, caller).now }, { personField: 'personId' });
+}
+
 export async function changeRoles(deps: Deps, caller: Caller, input: { networkId: string; personId: string; roles: Role[]; reason: string }): Promise<Written> {
   const { networkId, personId, roles, reason } = input;
   return onMembership(deps, caller, networkId, personId, { type: 'ChangeRoles', networkId, personId, roles, reason });

@@ -19,17 +19,20 @@ export const MembershipApproved = defineEvent(
   'access.MembershipApproved',
   z.strictObject({ ...ids, approvedBy: z.string(), approvedAt: isoDateTime(), roles: roleList }),
 );
+/** A coordinator turned down a request to join; the person may ask again later. */
+export const MembershipDeclined = defineEvent('access.MembershipDeclined', z.strictObject({ ...ids, declinedBy: z.string(), declinedAt: isoDateTime() }));
 export const MemberRolesChanged = defineEvent('access.MemberRolesChanged', z.strictObject({ ...ids, roles: roleList, reason: reasonText() }));
 export const DbsCheckRecorded = defineEvent(
   'access.DbsCheckRecorded',
   z.strictObject({ ...ids, checkType: z.enum(dbsCheckTypes), issuedOn: isoDate(), expiresOn: isoDate() }),
 );
 
-export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MemberRolesChanged, DbsCheckRecorded];
+export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MembershipDeclined, MemberRolesChanged, DbsCheckRecorded];
 export type MembershipEvent =
   | DomainEvent<typeof MembershipRequested>
   | DomainEvent<typeof MemberInvited>
   | DomainEvent<typeof MembershipApproved>
+  | DomainEvent<typeof MembershipDeclined>
   | DomainEvent<typeof MemberRolesChanged>
   | DomainEvent<typeof DbsCheckRecorded>;
 
@@ -38,6 +41,7 @@ export type MembershipCommand =
   | ({ type: 'RequestMembership' } & Ids)
   | ({ type: 'InviteMember'; invitedBy: string } & Ids)
   | ({ type: 'ApproveMembership'; approvedBy: string; roles: Role[]; now: string } & Ids)
+  | ({ type: 'DeclineMembership'; declinedBy: string; now: string } & Ids)
   | ({ type: 'AcceptInvitation'; now: string } & Ids)
   /** The network's founder, or a person a coordinator records directly: active at once. */
   | ({ type: 'EnrolMember'; approvedBy: string; roles: Role[]; now: string } & Ids)
@@ -54,6 +58,7 @@ export type MembershipState =
   | { status: 'none' }
   | { status: 'requested' }
   | { status: 'invited'; invitedBy: string }
+  | { status: 'declined' }
   | { status: 'active'; roles: Role[]; dbs: DbsCheck | null };
 
 export const membershipStream = (networkId: string, personId: string) => `membership-${networkId}-${personId}`;
@@ -69,6 +74,8 @@ export const membershipDecider: Decider<MembershipCommand, MembershipState, Memb
         return { status: 'invited', invitedBy: event.data.invitedBy };
       case 'access.MembershipApproved':
         return { status: 'active', roles: event.data.roles, dbs: null };
+      case 'access.MembershipDeclined':
+        return { status: 'declined' };
       case 'access.MemberRolesChanged':
         return state.status === 'active' ? { ...state, roles: event.data.roles } : state;
       case 'access.DbsCheckRecorded':
@@ -90,6 +97,11 @@ export const membershipDecider: Decider<MembershipCommand, MembershipState, Memb
       case 'ApproveMembership':
         if (state.status !== 'requested') throw new Rejection('nothing-to-approve', 'This person has not asked to join, or is already a member.', 409);
         return [{ type: 'access.MembershipApproved', data: { ...ids, approvedBy: command.approvedBy, approvedAt: command.now, roles: command.roles } }];
+      case 'DeclineMembership':
+        if (state.status === 'declined') return [];
+        if (state.status === 'active') throw new Rejection('already-a-member', 'This person is already a member: change their roles instead.', 409);
+        if (state.status !== 'requested') throw new Rejection('nothing-to-decline', 'This person has not asked to join.', 409);
+        return [{ type: 'access.MembershipDeclined', data: { ...ids, declinedBy: command.declinedBy, declinedAt: command.now } }];
       case 'AcceptInvitation':
         if (state.status !== 'invited') throw new Rejection('no-invitation', 'There is no invitation to accept.', 409);
         // The coordinator who invited approved the membership when they invited.

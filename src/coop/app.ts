@@ -16,7 +16,7 @@ import type { Share } from '../pools/apportion.ts';
 import { poolDecider, poolStream } from '../pools/pool.ts';
 import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow } from './commands.ts';
 import { choices, decideProposal, liveTallies, resultsHidden, type Choice, type ProposalTerms } from './proposal.ts';
-import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation } from './register.ts';
+import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation, withdrawalsWaiting } from './register.ts';
 import { sealChoice } from './secret-ballot.ts';
 import type { CoopRules, SocietyEvent } from './society.ts';
 
@@ -247,6 +247,13 @@ export async function register(deps: Deps, _caller: Caller, input: { networkId: 
   const asAt = input.asAt ?? todayOn(deps.clock);
   const coop = await coopOf(db, input.networkId);
   return { asAt, coop, register: await registerAsAt(db, input.networkId, asAt) };
+}
+
+/** Withdrawals still to pay, for the board and treasurers who pay them (the guard admits no one else). */
+export async function withdrawals(deps: Deps, _caller: Caller, input: { networkId: string }) {
+  const { db } = deps.database;
+  await coopOf(db, input.networkId);
+  return withdrawalsWaiting(db, input.networkId);
 }
 
 /** A member's holding: theirs to see, and the register keepers'. */

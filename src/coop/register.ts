@@ -190,3 +190,24 @@ export async function applicationsOf(db: Db, networkId: string, status?: string)
   const rows = await query.orderBy('a.applied_on', 'desc').orderBy('a.application_id').execute();
   return rows.map((r) => ({ ...r, name: holderName(r) }));
 }
+
+/** Notices to withdraw not yet paid in full, soonest due first, with what is left to pay. */
+export async function withdrawalsWaiting(db: Db, networkId: string) {
+  const rows = await db
+    .selectFrom('coop_withdrawals as w')
+    .leftJoin('people', 'people.person_id', 'w.person_id')
+    .select(['w.withdrawal_id', 'w.person_id', 'w.pence', 'w.paid_pence', 'w.requested_on', 'w.due_on', 'people.name', 'people.erased'])
+    .where('w.network_id', '=', networkId)
+    .where(sql<boolean>`w.pence > w.paid_pence`)
+    .orderBy('w.due_on')
+    .orderBy('w.withdrawal_id')
+    .execute();
+  return rows.map((r) => ({
+    withdrawalId: r.withdrawal_id,
+    personId: r.person_id,
+    name: holderName({ name: r.name, erased: r.erased }),
+    requestedOn: r.requested_on,
+    dueOn: r.due_on,
+    leftPence: Number(r.pence) - Number(r.paid_pence),
+  }));
+}

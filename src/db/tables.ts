@@ -66,6 +66,7 @@ export interface NetworksTable {
   revision: Int8;
   opened_at: string;
   updated_position: Int8;
+  require_dbs_for_safeguarded: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface EventTypeCountsTable {

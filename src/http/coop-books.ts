@@ -118,6 +118,24 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     app.get(
+      `${base}/withdrawals`,
+      {
+        config: { guard: { who: coop.registerKeepers } },
+        schema: {
+          summary: 'Notices to withdraw not yet paid in full, soonest due first, with what is left to pay (board, treasurers)',
+          params: coopParams,
+          querystring: readAfter,
+          response: { 200: z.object({ items: z.array(z.object({ withdrawalId: id(), personId: id(), name: z.string(), requestedOn: isoDate(), dueOn: isoDate(), left: money })) }) },
+        },
+      },
+      async (request, reply) => {
+        if (!(await caughtUp(reply, request.query.after))) return reply;
+        const items = await coop.withdrawals(hearth, request.caller, request.params);
+        return { items: items.map(({ leftPence, ...w }) => ({ ...w, left: asMoney(leftPence) })) };
+      },
+    );
+
+    app.get(
       `${base}/members/:personId`,
       {
         config: { guard: { who: 'member' } },

@@ -16,7 +16,7 @@ import { id, isoDate, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
 const memberParams = networkParams.extend({ personId: id() });
-const network = z.object({ networkId: id(), name: z.string(), kind: z.enum(networkKinds), openedAt: z.string(), revision: z.number().int() });
+const network = z.object({ networkId: id(), name: z.string(), kind: z.enum(networkKinds), openedAt: z.string(), requireDbsForSafeguarded: z.boolean().describe('Whether care for a member flagged for safeguarding needs a current DBS check'), revision: z.number().int() });
 const member = z.object({
   personId: id(),
   name: z.string().nullable(),
@@ -98,7 +98,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
 
     app.get(
       '/networks/:networkId',
-      { config: { guard: { who: 'member' } }, schema: { summary: 'Read a network (its members only)', params: networkParams, querystring: readAfter, response: { 200: network } } },
+      { config: { guard: { who: 'member' } }, schema: { summary: 'Read a network and its safeguarding policy (its members only)', params: networkParams, querystring: readAfter, response: { 200: network } } },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['networks'], request.query.after))) return reply;
         const found = await networks.readNetwork(hearth, request.params);
@@ -165,6 +165,15 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: { summary: 'Approve a request to join (coordinators)', params: memberParams, body: z.strictObject({ roles: roleList.default(['member']) }), response: { 200: writeResult } },
       },
       async (request, reply) => written(reply, await access.approve(hearth, request.caller, { ...request.params, ...request.body })),
+    );
+
+    app.post(
+      '/networks/:networkId/members/:personId/decline',
+      {
+        config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
+        schema: { summary: 'Decline a request to join (coordinators, never their own); the person may ask again later', params: memberParams, response: { 200: writeResult } },
+      },
+      async (request, reply) => written(reply, await access.decline(hearth, request.caller, request.params)),
     );
 
     app.put(

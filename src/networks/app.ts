@@ -73,6 +73,8 @@ export interface NetworkView {
   name: string;
   kind: Kind;
   openedAt: string;
+  /** Whether care for a member flagged for safeguarding needs a current DBS check. */
+  requireDbsForSafeguarded: boolean;
   revision: number;
 }
 
@@ -103,5 +105,5 @@ export async function myNetworks(deps: Deps, caller: Caller, input: { limit: num
 }
 
 function toNetwork(row: Selectable<NetworksTable>): NetworkView {
-  return { networkId: row.network_id, name: row.name, kind: row.kind as Kind, openedAt: row.opened_at, revision: Number(row.revision) };
+  return { networkId: row.network_id, name: row.name, kind: row.kind as Kind, openedAt: row.opened_at, requireDbsForSafeguarded: row.require_dbs_for_safeguarded, revision: Number(row.revision) };
 }

@@ -10,7 +10,7 @@ import { checkFormToken, formTokenFor } from '../http/auth.ts';
 import { html, type Html } from '../http/html.ts';
 import { RESET_REQUESTED_NEXT } from '../http/accounts.ts';
 import { Api } from './api.ts';
-import { dateField, dateValues, errorSummary, form, formState, hasErrors, posted, readDate, readText, refusedBy, textField, type FormState } from './forms.ts';
+import { dateField, dateValues, errorSummary, form, formState, hasErrors, posted, radioField, readChoice, readDate, readText, refusedBy, textField, type FormState } from './forms.ts';
 import { pageFor, submit, type Page } from './page.ts';
 import { hoursAndMinutes, longDate, ukTime } from './words.ts';
 import { formatPence } from '../units.ts';
@@ -188,6 +188,7 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
             <li><a href="/account/details">Your name, email, phone and date of birth</a></li>
             <li><a href="/account/password">Change your password</a></li>
             <li><a href="/account/data">Everything Hearth holds about you</a></li>
+            <li><a href="/account/erase">Erase your account and details</a></li>
           </ul>`,
       });
     });
@@ -281,6 +282,66 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
         title: 'Password changed',
         crumbs,
         body: html`<div class="panel" role="status"><h2>Your new password is set</h2><p>You stay signed in here; everywhere else you have been signed out.</p></div><p><a href="/account">Back to your account</a></p>`,
+      });
+    });
+
+    // ---- erasure: by the person, or by a coordinator the consent rules let reach them ----
+
+    const erasePage = (page: Page, action: string, name: string | undefined, state: FormState, back: { href: string; label: string }) =>
+      page.show({
+        title: name ? `Erase ${name}` : 'Erase your account and details',
+        crumbs: [{ href: '/', label: 'Your networks' }, back],
+        hasErrors: hasErrors(state),
+        body: html`${errorSummary(state)}
+          <p>${name ? `${name}’s name, contact details and everything that names them` : 'Your name, contact details and everything that names you'} can no longer be read by anyone, Hearth included. Amounts and balances stay in the records, with no name, so the books still add up. ${name ? 'Their account, if they have one, is closed.' : 'Your account is closed and you are signed out.'}</p>
+          <p><strong>This cannot be undone.</strong></p>
+          ${form(action, state, page.csrfToken, radioField(state, { name: 'sure', label: 'Are you sure?', options: [{ value: 'yes', label: name ? `Yes, erase ${name}` : 'Yes, erase me' }] }), 'Erase', { buttonClass: 'warning' })}
+          <p><a href="${back.href}">Back, without erasing</a></p>`,
+      });
+
+    const sendErasure = (page: Page, personId: string, state: FormState, again: (s: FormState) => FastifyReply | Promise<FastifyReply>, next: string) => {
+      readChoice(state, 'sure', ['yes'], 'Choose “yes” if you are sure');
+      return submit(page, state, () => page.api.send('POST', `/people/${personId}/erasure`, { confirm: true }, { key: state.values._key! }), { confirm: 'sure' }, again, () => next);
+    };
+
+    const ownBack = { href: '/account', label: 'Your account' };
+    app.get('/account/erase', { schema: { hide: true } }, async (request, reply) => erasePage(await pageFor(app, request, reply), '/account/erase', undefined, formState(), ownBack));
+
+    app.post('/account/erase', { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const state = posted(request.body);
+      return sendErasure(page, page.me.personId, state, (s) => erasePage(page, '/account/erase', undefined, s, ownBack), '/erased');
+    });
+
+    // Signed out by then: the page needs no session.
+    app.get('/erased', { schema: { hide: true } }, async (_request, reply) => bare(reply, 'You have been erased', html`<div class="panel" role="status"><h2>Your details are erased</h2><p>Your account is closed. Thank you for what you gave.</p></div>`));
+
+    async function erasing(request: FastifyRequest, reply: FastifyReply) {
+      const page = await pageFor(app, request, reply);
+      const { networkId, personId } = request.params as { networkId: string; personId: string };
+      const m = page.memberOf(networkId);
+      if (!m.roles.includes('coordinator')) throw new Forbidden('Only a coordinator of this network can erase a member.');
+      const member = (await page.api.read<{ items: Array<{ personId: string; name: string | null; status: string }> }>(`/networks/${networkId}/members`)).items.find((p) => p.personId === personId && p.status === 'active');
+      if (!member) throw new Forbidden('This person is not a member of your network.');
+      const back = { href: `/networks/${networkId}/setup/people`, label: 'People' };
+      const again = (s: FormState) => erasePage(page, `/networks/${networkId}/members/${personId}/erase`, member.name ?? 'this member', s, back);
+      return { page, m, member, back, again };
+    }
+
+    app.get('/networks/:networkId/members/:personId/erase', { schema: { hide: true } }, async (request, reply) => (await erasing(request, reply)).again(formState()));
+
+    app.post('/networks/:networkId/members/:personId/erase', { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, member, again } = await erasing(request, reply);
+      return sendErasure(page, member.personId, posted(request.body), again, `/networks/${m.networkId}/members/${member.personId}/erased`);
+    });
+
+    app.get('/networks/:networkId/members/:personId/erased', { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as { networkId: string }).networkId);
+      return page.show({
+        title: 'Member erased',
+        crumbs: [{ href: '/', label: 'Your networks' }, { href: `/networks/${m.networkId}/setup/people`, label: 'People' }],
+        body: html`<div class="panel" role="status"><h2>Their details are erased</h2><p>Their amounts and balances stay in the records, with no name.</p></div><p><a href="/networks/${m.networkId}/setup/people">Back to people</a></p>`,
       });
     });
 

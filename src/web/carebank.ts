@@ -36,6 +36,7 @@ const entryWords: Record<Kind, (e: Entry) => string> = {
 const done = {
   pledged: { title: 'Hours pledged', say: (e: Entry) => `You pledged ${hoursAndMinutes(e.minutes)} to ${e.with ?? 'your relative'}` },
   claimed: { title: 'Care claimed', say: (e: Entry) => `You claimed ${hoursAndMinutes(e.minutes)} of care` },
+  donated: { title: 'Hours given', say: (e: Entry) => `You gave ${hoursAndMinutes(e.minutes)} to the scheme's pool` },
 } as const;
 
 const bankedWords = (minutes: number) => (minutes === 0 ? 'no hours' : hoursAndMinutes(minutes));
@@ -73,6 +74,7 @@ export const careBankJourney: Journey = {
             ? html`<ul class="actions">
                 <li><a class="button" href="${home(m.networkId)}/claim">Claim care from your hours</a></li>
                 <li><a class="button secondary" href="${home(m.networkId)}/pledge">Pledge hours to a relative</a></li>
+                <li><a class="button secondary" href="${home(m.networkId)}/give">Give hours to the scheme's pool</a></li>
               </ul>`
             : html`<p>Once you have hours banked, you can claim care for yourself from them, or pledge them to a relative.</p>`}
           <h2>Your bank, newest first</h2>
@@ -133,56 +135,82 @@ export const careBankJourney: Journey = {
       );
     });
 
-    // Claiming care.
+    // Claiming care, and giving hours to the scheme's pool: hours out of one's own bank, nothing else asked.
 
-    const claimPage = async (page: Page, m: Membership, state: FormState) => {
-      const bank = await bankOf(page, m);
-      return page.show({
+    const fromOwnHours = [
+      {
+        what: 'claimed',
         title: 'Claim care from your hours',
-        crumbs: crumbs(m),
-        hasErrors: hasErrors(state),
-        body: html`${errorSummary(state)}
-          <p>The hours you claim come out of your bank now, and your coordinator arranges the care with you.</p>
-          ${form(
-            `${home(m.networkId)}/claim`,
-            state,
-            page.csrfToken,
-            durationField(state, { name: 'duration', label: 'How much care do you want to claim?', hint: `You have ${bankedWords(bank.balanceMinutes)} banked. For example, 1 hour 30 minutes.` }),
-            'Claim this care',
-          )}`,
+        say: 'The hours you claim come out of your bank now, and your coordinator arranges the care with you.',
+        label: 'How much care do you want to claim?',
+        example: '1 hour 30 minutes',
+        missing: 'Enter how much care you want to claim',
+        button: 'Claim this care',
+        api: 'claims',
+      },
+      {
+        what: 'donated',
+        title: "Give hours to the scheme's pool",
+        say: "Hours you give leave your bank for the scheme's pool, which its coordinators give to members who need care and have too few hours. You cannot take them back.",
+        label: 'How many hours do you want to give?',
+        example: '2 hours 0 minutes',
+        missing: 'Enter how many hours you want to give',
+        button: 'Give these hours',
+        api: 'pool-donations',
+      },
+    ] as const;
+
+    for (const task of fromOwnHours) {
+      const path = task.what === 'claimed' ? 'claim' : 'give';
+      const taskPage = async (page: Page, m: Membership, state: FormState) => {
+        const bank = await bankOf(page, m);
+        return page.show({
+          title: task.title,
+          crumbs: crumbs(m),
+          hasErrors: hasErrors(state),
+          body: html`${errorSummary(state)}
+            <p>${task.say}</p>
+            ${form(
+              `${home(m.networkId)}/${path}`,
+              state,
+              page.csrfToken,
+              durationField(state, { name: 'duration', label: task.label, hint: `You have ${bankedWords(bank.balanceMinutes)} banked. For example, ${task.example}.` }),
+              task.button,
+            )}`,
+        });
+      };
+
+      app.get(`${base}/${path}`, { schema: { hide: true } }, async (request, reply) => {
+        const page = await pageFor(app, request, reply);
+        return taskPage(page, page.memberOf((request.params as Params).networkId), formState());
       });
-    };
 
-    app.get(`${base}/claim`, { schema: { hide: true } }, async (request, reply) => {
-      const page = await pageFor(app, request, reply);
-      return claimPage(page, page.memberOf((request.params as Params).networkId), formState());
-    });
-
-    app.post(`${base}/claim`, { schema: { hide: true } }, async (request, reply) => {
-      const page = await pageFor(app, request, reply);
-      const m = page.memberOf((request.params as Params).networkId);
-      const state = posted(request.body);
-      const minutes = readDuration(state, 'duration', 'Enter how much care you want to claim');
-      const bank = await bankOf(page, m);
-      return submit(
-        page,
-        state,
-        () => plainly(bank)(page.api.send<{ position: number }>('POST', `/networks/${m.networkId}/carebank/claims`, { minutes }, { key: state.values._key! })),
-        { minutes: 'duration' },
-        (s) => claimPage(page, m, s),
-        (body) => `${home(m.networkId)}/done/claimed?after=${body.position}`,
-      );
-    });
+      app.post(`${base}/${path}`, { schema: { hide: true } }, async (request, reply) => {
+        const page = await pageFor(app, request, reply);
+        const m = page.memberOf((request.params as Params).networkId);
+        const state = posted(request.body);
+        const minutes = readDuration(state, 'duration', task.missing);
+        const bank = await bankOf(page, m);
+        return submit(
+          page,
+          state,
+          () => plainly(bank)(page.api.send<{ position: number }>('POST', `/networks/${m.networkId}/carebank/${task.api}`, { minutes }, { key: state.values._key! })),
+          { minutes: 'duration' },
+          (s) => taskPage(page, m, s),
+          (body) => `${home(m.networkId)}/done/${task.what}?after=${body.position}`,
+        );
+      });
+    }
 
     await app.register(carePages);
 
-    // What a pledge or claim did: the newest entry of its kind, and what is left.
+    // What a pledge, claim or gift did: the newest entry of its kind, and what is left.
 
     app.get(`${base}/done/:what`, { schema: { hide: true } }, async (request, reply) => {
       const page = await pageFor(app, request, reply);
       const { networkId, what } = request.params as Params;
       const m = page.memberOf(networkId);
-      if (what !== 'pledged' && what !== 'claimed') return reply.redirect(home(networkId), 303);
+      if (what !== 'pledged' && what !== 'claimed' && what !== 'donated') return reply.redirect(home(networkId), 303);
       const bank = await bankOf(page, m, (request.query as { after?: string }).after);
       const entry = bank.entries.find((e) => e.kind === what);
       const outcome = done[what];

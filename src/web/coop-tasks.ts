@@ -2,12 +2,13 @@
 // to withdraw them, and propose spending, each checked before it is sent; and for the board,
 // deciding applications for shares. Amounts are typed in pounds and sent in pence; whether a
 // member may do each is the API's to decide, and a refusal is shown beside the field it names.
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { html, type Html } from '../http/html.ts';
 import { addDays, today } from '../dates.ts';
 import { formatPence } from '../units.ts';
 import { ReadFailed, type Answer } from './api.ts';
-import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, radioField, readDate, readPounds, readText, textArea, textField, type FormState } from './forms.ts';
+import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, radioField, readChoice, readDate, readPounds, readText, textArea, textField, type FormState } from './forms.ts';
 import { pageFor, submit, type Membership, type Page } from './page.ts';
 import { checkAnswers, stepOf, type AnswerRow } from './answers.ts';
 import { coopCrumbs, type Money } from './coop-votes.ts';
@@ -42,14 +43,32 @@ export const taskLinks = (m: Membership): Link[] =>
         { href: `/networks/${m.networkId}/coop/apply`, label: 'Apply for shares' },
         { href: `/networks/${m.networkId}/coop/propose`, label: 'Propose spending' },
         ...(isBoard(m) ? [{ href: `/networks/${m.networkId}/coop/applications`, label: 'Applications for shares' }] : []),
+        ...(isBoard(m) || m.roles.includes('treasurer') ? [{ href: `/networks/${m.networkId}/coop/withdrawals`, label: 'Withdrawals to pay' }] : []),
+        ...(m.roles.includes('coordinator') ? [{ href: `/networks/${m.networkId}/coop/apply-for`, label: 'Apply for shares for a member who is not online' }] : []),
+        ...(m.roles.includes('treasurer') ? [{ href: `/networks/${m.networkId}/coop/income`, label: 'Record money the co-op received' }] : []),
+        ...(isBoard(m)
+          ? [
+              { href: `/networks/${m.networkId}/coop/suspend`, label: 'Suspend paying withdrawals' },
+              { href: `/networks/${m.networkId}/coop/resume`, label: 'Resume paying withdrawals' },
+              { href: `/networks/${m.networkId}/coop/ended`, label: 'Record that a membership ended' },
+              { href: `/networks/${m.networkId}/coop/interest`, label: 'Declare interest on shares' },
+            ]
+          : []),
       ]
     : [];
 
 const done: Record<string, { title: string; say: (q: Record<string, string | undefined>) => string }> = {
   applied: { title: 'Application sent', say: () => 'The board will issue your shares once you have paid for them. You will see them on your co-op page.' },
+  'applied-for': { title: 'Application sent', say: () => 'The board will issue the shares once they are paid for. The member sees the application, and that you made it, in their history.' },
   notice: { title: 'Notice given', say: (q) => `Your shares can be paid back to you from ${q.due ? longDate(q.due) : 'the end of the notice'}. Until then they stay yours.` },
   issued: { title: 'Shares issued', say: () => 'The shares are on the register from the day you gave.' },
   declined: { title: 'Application declined', say: () => 'The applicant can see that it was declined, and why.' },
+  income: { title: 'Money recorded', say: () => "It is in the co-op's funds from the day it was received." },
+  suspended: { title: 'Withdrawals suspended', say: () => 'No withdrawal is paid until the board resumes them. Notices already given still count.' },
+  'withdrawal-paid': { title: 'Withdrawal paid', say: () => 'What was paid leaves the register today, and the member sees it in their holding.' },
+  resumed: { title: 'Withdrawals resumed', say: () => 'Withdrawals whose notice has run can be paid again.' },
+  ended: { title: 'Membership ended', say: () => 'Their membership share is kept by the co-op, in its reserves. Withdrawable shares they hold are paid back after notice, or transferred.' },
+  interest: { title: 'Interest paid', say: () => "Each member's interest is in their account, shared by the shares they held over the period." },
 };
 
 export const taskPages: FastifyPluginAsync = async (app) => {
@@ -57,6 +76,21 @@ export const taskPages: FastifyPluginAsync = async (app) => {
   type Params = { networkId: string; applicationId?: string };
   const home = (m: Membership) => `/networks/${m.networkId}/coop`;
   const coopOf = (page: Page, m: Membership) => page.api.read<CoopRules>(`/networks/${m.networkId}/coop`);
+
+  /** The kind of member and the amount, asked of the applicant or of a coordinator applying for them. */
+  async function shareFields(page: Page, m: Membership, state: FormState, who: 'you' | 'they') {
+    const { rules } = await coopOf(page, m);
+    return html`${radioField(state, { name: 'memberClass', label: `Which kind of member are ${who}?`, options: rules.memberClasses.map((c) => ({ value: c.name, label: c.name })) })}
+      ${moneyField(state, { name: 'amount', label: `How much do ${who} want to put in shares?`, hint: `In pounds, from ${formatPence(rules.minHoldingPence)} to ${formatPence(rules.maxHoldingPence)} in all, for example 50.00` })}`;
+  }
+  const readShares = (state: FormState, who: 'you' | 'they') => ({
+    memberClass: readText(state, 'memberClass', `Choose which kind of member ${who} are`, 60),
+    pence: readPounds(state, 'amount', `Enter how much ${who} want to put in shares`),
+  });
+  const shareAnswers = (body: { memberClass: string; pence: number }): AnswerRow[] => [
+    { question: 'Kind of member', answer: body.memberClass },
+    { question: 'Shares', answer: formatPence(body.pence) },
+  ];
 
   /** The same three steps for every task: the form, the answers to check, then the command. */
   /** What was read, once nothing is missing. */
@@ -111,21 +145,33 @@ export const taskPages: FastifyPluginAsync = async (app) => {
       const { name, rules } = await coopOf(page, m);
       return `Shares in ${name} are bought at their face value and can be paid back to you later, after notice. When you first join, a membership share of ${formatPence(rules.membershipSharePence)} is added; it cannot be paid back.`;
     },
-    fields: async (page, m, state) => {
-      const { rules } = await coopOf(page, m);
-      return html`${radioField(state, { name: 'memberClass', label: 'Which kind of member are you?', options: rules.memberClasses.map((c) => ({ value: c.name, label: c.name })) })}
-        ${moneyField(state, { name: 'amount', label: 'How much do you want to put in shares?', hint: `In pounds, from ${formatPence(rules.minHoldingPence)} to ${formatPence(rules.maxHoldingPence)} in all, for example 50.00` })}`;
-    },
+    fields: (page, m, state) => shareFields(page, m, state, 'you'),
     start: () => formState(),
-    read: (state) => ({ memberClass: readText(state, 'memberClass', 'Choose which kind of member you are', 60), pence: readPounds(state, 'amount', 'Enter how much you want to put in shares') }),
-    answers: async (_page, _m, body) => [
-      { question: 'Kind of member', answer: body.memberClass },
-      { question: 'Shares', answer: formatPence(body.pence) },
-    ],
+    read: (state) => readShares(state, 'you'),
+    answers: async (_page, _m, body) => shareAnswers(body),
     send: 'Send the application',
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/applications`, body, { key }),
     apiFields: { memberClass: 'memberClass', pence: 'amount' },
     next: (m, answer) => `${home(m)}/done/applied?after=${answer.position}`,
+  });
+
+  // A coordinator applies for a member who is not online, in their name: the API decides whether
+  // the coordinator may act for them, and records both.
+  const forWhom = (page: Page, m: Membership) =>
+    page.api.read<{ items: Array<{ personId: string; name: string | null; status: string }> }>(`/networks/${m.networkId}/members`).then((r) => r.items.filter((p) => p.status === 'active' && p.personId !== page.me.personId && p.name));
+  task({
+    path: 'apply-for',
+    title: 'Apply for shares for a member',
+    intro: async () => 'For a member who is not online, with their agreement. The application is recorded in their name, and as made by you.',
+    fields: async (page, m, state) =>
+      html`${radioField(state, { name: 'person', label: 'Who is applying?', options: (await forWhom(page, m)).map((p) => ({ value: p.personId, label: p.name! })) })}${await shareFields(page, m, state, 'they')}`,
+    start: () => formState(),
+    read: (state) => ({ personId: readText(state, 'person', 'Choose who is applying', 40), ...readShares(state, 'they') }),
+    answers: async (page, m, body) => [{ question: 'For', answer: (await forWhom(page, m)).find((p) => p.personId === body.personId)?.name ?? 'Not a member' }, ...shareAnswers(body)],
+    send: 'Send the application',
+    command: (page, m, { personId, ...body }, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/applications`, body, { key, onBehalfOf: personId }),
+    apiFields: { memberClass: 'memberClass', pence: 'amount' },
+    next: (m, answer) => `${home(m)}/done/applied-for?after=${answer.position}`,
   });
 
   task({
@@ -185,6 +231,194 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/proposals`, body, { key }),
     apiFields: { title: 'title', pence: 'amount', payee: 'payee', purpose: 'purpose', closesAt: 'closes' },
     next: (m, answer) => `${home(m)}/proposals/${answer.proposalId}?after=${answer.position}&done=proposed`,
+  });
+
+  task({
+    path: 'income',
+    title: 'Record money the co-op received',
+    intro: async () => 'Money that came in from outside: a grant, a donation, fees. Shares bought by members are recorded when the board issues them.',
+    fields: async (_page, _m, state) =>
+      html`${textField(state, { name: 'source', label: 'Who was it from?', hint: 'For example, "Leeds Community Foundation"' })}
+        ${textField(state, { name: 'reference', label: 'Reference', hint: 'As on the bank statement' })}
+        ${moneyField(state, { name: 'amount', label: 'How much?' })}
+        ${dateField(state, { name: 'receivedOn', label: 'When did it arrive?' })}`,
+    start: () => formState(dateValues('receivedOn', today())),
+    read: (state) => ({
+      source: readText(state, 'source', 'Say who it was from', 200),
+      reference: readText(state, 'reference', 'Enter the reference', 140),
+      pence: readPounds(state, 'amount', 'Enter how much was received'),
+      receivedOn: readDate(state, 'receivedOn', 'Enter the day it arrived'),
+    }),
+    answers: async (_page, _m, body) => [
+      { question: 'From', answer: body.source },
+      { question: 'Reference', answer: body.reference },
+      { question: 'How much', answer: formatPence(body.pence) },
+      { question: 'Arrived', answer: longDate(body.receivedOn) },
+    ],
+    send: 'Record the money',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/income`, body, { key }),
+    apiFields: { source: 'source', reference: 'reference', pence: 'amount', receivedOn: 'receivedOn' },
+    next: (m, answer) => `${home(m)}/done/income?after=${answer.position}`,
+  });
+
+  task({
+    path: 'suspend',
+    title: 'Suspend paying withdrawals',
+    intro: async () => "The board may stop paying withdrawals for a time, to protect the co-op's money. Members can still give notice.",
+    fields: async (_page, _m, state) => textArea(state, { name: 'reason', label: 'Why?', hint: 'Members who are waiting see this' }),
+    start: () => formState(),
+    read: (state) => ({ reason: readText(state, 'reason', 'Say why withdrawals are suspended') }),
+    answers: async (_page, _m, body) => [{ question: 'Why', answer: body.reason }],
+    send: 'Suspend withdrawals',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals/suspension`, body, { key }),
+    apiFields: { reason: 'reason' },
+    next: (m, answer) => `${home(m)}/done/suspended?after=${answer.position}`,
+  });
+
+  task({
+    path: 'resume',
+    title: 'Resume paying withdrawals',
+    intro: async () => 'Withdrawals whose notice has run can then be paid again.',
+    fields: async () => html``,
+    start: () => formState(),
+    read: () => ({}),
+    answers: async () => [{ question: 'Withdrawals', answer: 'Paid again, once their notice has run' }],
+    send: 'Resume withdrawals',
+    command: (page, m, _body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals/resumption`, undefined, { key }),
+    apiFields: {},
+    next: (m, answer) => `${home(m)}/done/resumed?after=${answer.position}`,
+  });
+
+  const leaving = [
+    { value: 'left', label: 'They left' },
+    { value: 'died', label: 'They died' },
+    { value: 'expelled', label: 'They were expelled, under the rules' },
+  ] as const;
+  const registerOf = (page: Page, m: Membership) => page.api.read<{ members: Array<{ personId: string; name: string }> }>(`/networks/${m.networkId}/coop/register`).then((r) => r.members);
+
+  task({
+    path: 'ended',
+    title: 'Record that a membership ended',
+    intro: async () => 'Their membership share is kept by the co-op. Withdrawable shares stay theirs until paid back or transferred.',
+    fields: async (page, m, state) =>
+      html`${radioField(state, { name: 'person', label: 'Whose membership ended?', options: (await registerOf(page, m)).map((p) => ({ value: p.personId, label: p.name })) })}
+        ${radioField(state, { name: 'reason', label: 'Why?', options: leaving.map((l) => ({ ...l })) })}
+        ${dateField(state, { name: 'on', label: 'On what day?' })}`,
+    start: () => formState(dateValues('on', today())),
+    read: (state) => ({
+      personId: readText(state, 'person', 'Choose whose membership ended', 40),
+      reason: readChoice(state, 'reason', leaving.map((l) => l.value), 'Choose why it ended'),
+      on: readDate(state, 'on', 'Enter the day it ended'),
+    }),
+    answers: async (page, m, body) => [
+      { question: 'Member', answer: (await registerOf(page, m)).find((p) => p.personId === body.personId)?.name ?? 'Not on the register' },
+      { question: 'Why', answer: leaving.find((l) => l.value === body.reason)!.label },
+      { question: 'On', answer: longDate(body.on) },
+    ],
+    send: 'Record it',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/leavers`, body, { key }),
+    apiFields: { personId: 'person', reason: 'reason', on: 'on' },
+    next: (m, answer) => `${home(m)}/done/ended?after=${answer.position}`,
+  });
+
+  task({
+    path: 'interest',
+    title: 'Declare interest on shares',
+    intro: async (page, m) => {
+      const { rules } = await page.api.read<{ rules: { interestCapBasisPoints: number } }>(`/networks/${m.networkId}/coop`);
+      return `Interest is paid on withdrawable shares for the period, at a yearly rate of at most ${rules.interestCapBasisPoints / 100}% under the rules.`;
+    },
+    fields: async (_page, _m, state) =>
+      html`${textField(state, { name: 'rate', label: 'Yearly rate, in per cent', hint: 'For example, 2.5', inputmode: 'decimal', width: '6em' })}
+        ${dateField(state, { name: 'periodFrom', label: 'From' })}
+        ${dateField(state, { name: 'periodTo', label: 'To' })}`,
+    start: () => formState(),
+    read: (state) => {
+      const rate = state.values.rate?.trim() ?? '';
+      const rateBasisPoints = /^\d{1,3}(\.\d{1,2})?$/.test(rate) && Number(rate) <= 100 ? Math.round(Number(rate) * 100) : void (state.errors.rate = rate ? 'Enter a rate from 0 to 100, for example 2.5' : 'Enter the yearly rate');
+      const periodFrom = readDate(state, 'periodFrom', 'Enter the first day of the period');
+      const periodTo = readDate(state, 'periodTo', 'Enter the last day of the period');
+      if (periodFrom && periodTo && periodTo < periodFrom) state.errors.periodTo = 'The last day must be on or after the first day';
+      return { rateBasisPoints, periodFrom, periodTo };
+    },
+    answers: async (_page, _m, body) => [
+      { question: 'Yearly rate', answer: `${body.rateBasisPoints / 100}%` },
+      { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+    ],
+    send: 'Declare and pay it',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/interest`, body, { key }),
+    apiFields: { rateBasisPoints: 'rate', periodFrom: 'periodFrom', periodTo: 'periodTo' },
+    next: (m, answer) => `${home(m)}/done/interest?after=${answer.position}`,
+  });
+
+  // Paying a withdrawal whose notice has run: what is left of it, checked before it is paid.
+
+  interface Withdrawal {
+    withdrawalId: string;
+    name: string;
+    requestedOn: string;
+    dueOn: string;
+    left: Money;
+  }
+  const withdrawalsOf = (page: Page, m: Membership) => page.api.read<{ items: Withdrawal[] }>(`/networks/${m.networkId}/coop/withdrawals`, { after: (page.request.query as { after?: string }).after }).then((r) => r.items);
+
+  app.get(`${base}/withdrawals`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const m = page.memberOf((request.params as Params).networkId);
+    const items = await withdrawalsOf(page, m);
+    return page.show({
+      title: 'Withdrawals to pay',
+      crumbs: coopCrumbs(m),
+      body: items.length === 0
+        ? html`<p>No withdrawal is waiting to be paid.</p>`
+        : html`<div class="table-scroll"><table><caption>Notices to withdraw, soonest due first</caption>
+            <thead><tr><th scope="col">Member</th><th scope="col">Notice given</th><th scope="col">Can be paid from</th><th scope="col" class="num">Left to pay</th><th scope="col">Pay</th></tr></thead>
+            <tbody>${items.map(
+              (w) => html`<tr><th scope="row">${w.name}</th><td>${longDate(w.requestedOn)}</td><td>${longDate(w.dueOn)}</td><td class="num">${w.left.pounds}</td>
+                <td>${w.dueOn <= today() ? html`<a href="${home(m)}/withdrawals/${w.withdrawalId}/pay">Pay ${w.name}</a>` : 'Not yet due'}</td></tr>`,
+            )}</tbody></table></div>`,
+    });
+  });
+
+  const withdrawalFor = async (page: Page, m: Membership, withdrawalId: string) => {
+    const w = (await withdrawalsOf(page, m)).find((x) => x.withdrawalId === withdrawalId);
+    if (!w) throw new ReadFailed({ status: 404, type: '/problems/not-found', title: 'Not found', detail: 'There is no such withdrawal waiting to be paid.' });
+    return w;
+  };
+  const payPage = (page: Page, m: Membership, w: Withdrawal, state: FormState) =>
+    page.show({
+      title: `Pay ${w.name}’s withdrawal`,
+      crumbs: [...coopCrumbs(m), { href: `${home(m)}/withdrawals`, label: 'Withdrawals to pay' }],
+      hasErrors: hasErrors(state),
+      body: html`${errorSummary(state)}<p>Check this before you pay. Pay the member from the co-op’s bank account, then record it here.</p>${checkAnswers(`${home(m)}/withdrawals/${w.withdrawalId}/pay`, state, page.csrfToken, [
+        { question: 'To', answer: w.name },
+        { question: 'Amount', answer: w.left.pounds },
+        { question: 'Notice given', answer: longDate(w.requestedOn) },
+      ], 'Record the payment')}`,
+    });
+
+  app.get(`${base}/withdrawals/:withdrawalId/pay`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const { networkId, withdrawalId } = request.params as Params & { withdrawalId: string };
+    const m = page.memberOf(networkId);
+    return payPage(page, m, await withdrawalFor(page, m, withdrawalId), formState({ _key: randomUUID() }));
+  });
+
+  app.post(`${base}/withdrawals/:withdrawalId/pay`, { schema: { hide: true } }, async (request, reply) => {
+    const page = await pageFor(app, request, reply);
+    const { networkId, withdrawalId } = request.params as Params & { withdrawalId: string };
+    const m = page.memberOf(networkId);
+    const state = posted(request.body);
+    if (stepOf(state) === 'change') return reply.redirect(`${home(m)}/withdrawals`, 303);
+    const w = await withdrawalFor(page, m, withdrawalId);
+    return submit<Sent>(
+      page,
+      state,
+      () => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/withdrawals/${withdrawalId}/payments`, { pence: w.left.pence }, { key: state.values._key! }),
+      {},
+      (s) => payPage(page, m, w, s),
+      (answer) => `${home(m)}/done/withdrawal-paid?after=${answer.position}`,
+    );
   });
 
   // What an application or a notice did.

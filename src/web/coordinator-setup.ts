@@ -95,6 +95,7 @@ function setupLinks(m: Membership) {
       : []),
     { href: at('people'), label: 'Invite people, and give members without an account a way in' },
     { href: at('name'), label: 'The network’s name' },
+    { href: `/networks/${m.networkId}/safeguarding`, label: 'Safeguarding: the DBS policy, DBS checks, and who needs safeguarding' },
     ...(timeBank
       ? [
           { href: at('partnerships'), label: 'Partnerships with other time banks' },
@@ -373,15 +374,15 @@ export const coordinatorSetupJourney: Journey = {
         body: html`${errorSummary(state)}
           <h2>Invite someone</h2>
           ${candidates.length === 0
-            ? html`<p>There is no one to invite from the other networks you coordinate. Someone with an account can ask to join this network themselves; for someone who is not online, <a href="/networks/${m.networkId}/coordinate/new-member">add them as a member</a>.</p>`
-            : html`<p>People in the other networks you coordinate. They join when they accept, from their own home page.</p>
+            ? html`<p>There is no one to invite from the other networks you coordinate. Someone with an account can ask to join this network themselves, at <strong>/networks/${m.networkId}/join</strong> on this site; for someone who is not online, <a href="/networks/${m.networkId}/coordinate/new-member">add them as a member</a>.</p>`
+            : html`<p>People in the other networks you coordinate. They join when they accept, from their own home page. Anyone else with an account can ask to join at <strong>/networks/${m.networkId}/join</strong> on this site.</p>
               <ul class="actions">${candidates.map((c) => html`<li>${form(`${home(m.networkId)}/invitations`, formState(), page.csrfToken, html`<input type="hidden" name="person" value="${c.personId}">`, `Invite ${c.name}`, { cls: 'inline', buttonClass: 'secondary' })} <span class="hint">in ${c.from}</span></li>`)}</ul>`}
           <h2>Members and their roles</h2>
-          <ul class="actions">${here.filter((p) => p.status === 'active').map((p) => html`<li>${nameOf(p)}: ${p.roles.join(', ')}. <a href="${home(m.networkId)}/people/${p.personId}/roles">Change roles<span class="visually-hidden"> for ${nameOf(p)}</span></a></li>`)}</ul>
+          <ul class="actions">${here.filter((p) => p.status === 'active').map((p) => html`<li>${nameOf(p)}: ${p.roles.join(', ')}. <a href="${home(m.networkId)}/people/${p.personId}/roles">Change roles<span class="visually-hidden"> for ${nameOf(p)}</span></a>${p.personId === page.me.personId ? html`` : html` · <a href="/networks/${m.networkId}/members/${p.personId}/erase">Erase<span class="visually-hidden"> ${nameOf(p)}</span></a>`}</li>`)}</ul>
           <h2>Invited, not yet accepted</h2>
           ${invited.length === 0 ? html`<p>No one.</p>` : html`<ul>${invited.map((p) => html`<li>${nameOf(p)}</li>`)}</ul>`}
           <h2>Asked to join</h2>
-          ${requested.length === 0 ? html`<p>No one is waiting to join.</p>` : html`<ul class="actions">${requested.map((p) => html`<li><a href="${home(m.networkId)}/people/${p.personId}/approve">${nameOf(p)}: approve, and choose what they do</a></li>`)}</ul>`}
+          ${requested.length === 0 ? html`<p>No one is waiting to join.</p>` : html`<ul class="actions">${requested.map((p) => html`<li><a href="${home(m.networkId)}/people/${p.personId}/approve">${nameOf(p)}: approve, and choose what they do</a> ${form(`${home(m.networkId)}/people/${p.personId}/decline`, formState(), page.csrfToken, html``, `Decline ${nameOf(p)}`, { cls: 'inline', buttonClass: 'secondary' })}</li>`)}</ul>`}
           <h2>Members without an account</h2>
           ${withoutAccount.length === 0
             ? html`<p>Every member has an account of their own.</p>`
@@ -416,7 +417,7 @@ export const coordinatorSetupJourney: Journey = {
       return done(page, m, 'Invitation sent', `${nameOf(person)} is invited`, html`<p>They join when they accept it from their home page on Hearth. Until then, they are not a member.</p>`, html`<ul class="actions"><li><a href="${home(m.networkId)}/people">Invite someone else</a></li></ul>`);
     });
 
-    // Approving a request to join, with the roles the person takes on. The API has no way to decline one.
+    // Approving a request to join, with the roles the person takes on, or declining it.
 
     const approvePage = async (page: Page, m: Membership, personId: string, state: FormState) => {
       const person = (await membersOf(page, m.networkId)).find((p) => p.personId === personId && p.status === 'requested');
@@ -448,6 +449,26 @@ export const coordinatorSetupJourney: Journey = {
         (s) => approvePage(page, m, params.personId!, s),
         (body) => `/networks/${m.networkId}/coordinate/members/${params.personId}/approved?after=${body.position}`,
       );
+    });
+
+    app.post(`${base}/people/:personId/decline`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const state = posted(request.body);
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${m.networkId}/members/${params.personId}/decline`, undefined, { key: state.values._key! }),
+        {},
+        (s) => peoplePage(page, m, s),
+        (body) => `${home(m.networkId)}/people/${params.personId}/declined?after=${body.position}`,
+      );
+    });
+
+    app.get(`${base}/people/:personId/declined`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const person = (await membersOf(page, m.networkId, request)).find((p) => p.personId === params.personId && p.status === 'declined');
+      if (!person) throw new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail: 'No one with that id has been declined by this network.' });
+      return done(page, m, 'Request declined', `${nameOf(person)} is not a member`, html`<p>They see on their home page that the request was declined, and may ask again later.</p>`, html`<ul class="actions"><li><a href="${home(m.networkId)}/people">Back to people</a></li></ul>`);
     });
 
     // A member's roles, changed with a reason. Each role is its own box, so a form carries every one ticked.
@@ -871,6 +892,53 @@ export const coordinatorSetupJourney: Journey = {
         title: 'You have joined',
         crumbs: [{ href: '/', label: 'Your networks' }],
         body: html`<div class="panel" role="status"><h2>You are a member of ${m.networkName ?? 'the network'}</h2></div><p><a href="/networks/${m.networkId}">Go to ${m.networkName ?? 'the network'}</a></p>`,
+      });
+    });
+
+    // Asking to join, at an address a coordinator gives out: for oneself only. A person declined
+    // before may ask again.
+
+    const joinPage = (page: Page, networkId: string, state: FormState) => {
+      const known = page.me.memberships.find((x) => x.networkId === networkId);
+      const name = known?.networkName ?? 'this network';
+      const already = known?.status === 'active' ? 'You are already a member.' : known?.status === 'requested' ? 'You have asked to join. A coordinator will approve or decline your request.' : known?.status === 'invited' ? 'You have been invited: accept the invitation instead.' : undefined;
+      return page.show({
+        title: known?.networkName ? `Ask to join ${known.networkName}` : 'Ask to join a network',
+        crumbs: [{ href: '/', label: 'Your networks' }],
+        hasErrors: hasErrors(state),
+        body: already
+          ? html`<p>${already}</p><p><a href="${known?.status === 'invited' ? `/networks/${networkId}/invitation` : '/'}">${known?.status === 'invited' ? 'Look at the invitation' : 'Back to your networks'}</a></p>`
+          : html`${errorSummary(state)}<p>${known?.status === 'declined' ? `A coordinator declined your earlier request to join ${name}. You may ask again.` : `A coordinator gave you this address to ask to join ${name}.`} Once a coordinator approves you, you are a member, and its coordinators can see your name and what you do there.</p>
+            ${form(`/networks/${networkId}/join`, state, page.csrfToken, html``, 'Ask to join')}
+            <p><a href="/">Not now: back to your networks</a></p>`,
+      });
+    };
+
+    app.get('/networks/:networkId/join', { schema: { hide: true } }, async (request, reply) => joinPage(await pageFor(app, request, reply), (request.params as Params).networkId, formState()));
+
+    app.post('/networks/:networkId/join', { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const { networkId } = request.params as Params;
+      const state = posted(request.body);
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${networkId}/join-requests`, undefined, { key: state.values._key! }),
+        {},
+        (s) => joinPage(page, networkId, s),
+        (body) => `/networks/${networkId}/join/asked?after=${body.position}`,
+      );
+    });
+
+    app.get('/networks/:networkId/join/asked', { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const me = await page.api.read<Me>('/me', { after: after(request) });
+      const m = me.memberships.find((x) => x.networkId === (request.params as Params).networkId && x.status === 'requested');
+      if (!m) throw new ReadFailed({ type: 'about:blank', title: 'Not found', status: 404, detail: 'You have not asked to join this network.' });
+      return page.show({
+        title: 'Request sent',
+        crumbs: [{ href: '/', label: 'Your networks' }],
+        body: html`<div class="panel" role="status"><h2>You have asked to join ${m.networkName ?? 'the network'}</h2><p>A coordinator will approve or decline your request. Your home page shows which.</p></div><p><a href="/">Back to your networks</a></p>`,
       });
     });
 

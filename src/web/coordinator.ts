@@ -100,7 +100,8 @@ export const coordinatorJourney: Journey = {
           <h2>Record for a member</h2>
           <p>For a member who is not online, log the time they gave or received here. You can also confirm or dispute what others logged for them.</p>
           ${membersTable(m, balances)}
-          <p><a class="button secondary" href="${home(m.networkId)}/new-member">Add a member who is not online</a></p>`,
+          <p><a class="button secondary" href="${home(m.networkId)}/new-member">Add a member who is not online</a></p>
+          <p><a href="/networks/${m.networkId}/chest">Grant time from the community chest</a> · <a href="/networks/${m.networkId}/safeguarding">Safeguarding and DBS checks</a> · <a href="${home(m.networkId)}/exchanges.csv">Download every exchange (CSV)</a></p>`,
       });
     });
 
@@ -129,6 +130,13 @@ export const coordinatorJourney: Journey = {
               </ul></td></tr>`,
         )}</tbody></table></div>`;
     }
+
+    app.get(`${base}/exchanges.csv`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m } = await coordinating(request, reply);
+      const csv = await page.api.read<string>(`/networks/${m.networkId}/timebank/exchanges.csv`);
+      reply.header('content-disposition', 'attachment; filename="exchanges.csv"').header('cache-control', 'no-store');
+      return reply.type('text/csv; charset=utf-8').send(csv);
+    });
 
     // Approving a request to join.
 

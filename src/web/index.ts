@@ -22,6 +22,7 @@ import { coopJourney } from './coop.ts';
 import { treasurerJourney } from './treasurer.ts';
 import { notificationPages, waitingPanel } from './notifications.ts';
 import { coordinatorSetupJourney } from './coordinator-setup.ts';
+import { coordinatorCareJourney } from './coordinator-care.ts';
 import { accountPages } from './account.ts';
 import { helpJourney } from './help.ts';
 
@@ -36,7 +37,7 @@ export interface Journey {
   routes(hearth: Hearth): FastifyPluginAsync;
 }
 
-const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney, coordinatorSetupJourney];
+const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney, coordinatorSetupJourney, coordinatorCareJourney];
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',
@@ -165,13 +166,13 @@ export function webRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get('/', { schema: { hide: true } }, async (request, reply) => {
       const page = await pageFor(app, request, reply);
       const networks = page.me.memberships.filter((m) => m.status === 'active');
-      const waiting = page.me.memberships.filter((m) => m.status === 'requested' || m.status === 'invited');
+      const waiting = page.me.memberships.filter((m) => m.status === 'requested' || m.status === 'invited' || m.status === 'declined');
       const waitingForYou = await waitingPanel(page);
       return page.show({
         title: 'Your networks',
         body: html`${waitingForYou}${networks.length === 0 ? html`<p>You are not a member of a network yet. Ask your coordinator to invite you.</p>` : html``}
           ${networks.map((m) => networkSection(m))}
-          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? html`you have been invited. <a href="/networks/${m.networkId}/invitation">Look at the invitation<span class="visually-hidden"> to ${m.networkName ?? 'the network'}</span></a>` : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
+          ${waiting.length > 0 ? html`<h2>Waiting</h2><ul>${waiting.map((m) => html`<li>${m.networkName ?? 'A network'}: ${m.status === 'invited' ? html`you have been invited. <a href="/networks/${m.networkId}/invitation">Look at the invitation<span class="visually-hidden"> to ${m.networkName ?? 'the network'}</span></a>` : m.status === 'declined' ? html`a coordinator declined your request to join. <a href="/networks/${m.networkId}/join">Ask again<span class="visually-hidden"> to join ${m.networkName ?? 'the network'}</span></a>` : 'waiting for a coordinator to approve you'}</li>`)}</ul>` : html``}
           <p><a href="/notifications">Choose which emails Hearth sends you</a></p>
           <p><a href="/networks/new">Open a new network</a></p>`,
       });

@@ -1,6 +1,6 @@
 // A time-bank member's pages: their balance in hours and minutes, what is waiting for them, recent
-// exchanges, logging an hour given or received, confirming or disputing what others logged, and a
-// statement to print or download. A coordinator uses the same pages for a member (?for=personId).
+// exchanges, logging an hour given or received, confirming or disputing what others logged, giving
+// time to the community chest, and a statement to print or download. A coordinator uses the same pages for a member (?for=personId).
 import type { FastifyPluginAsync } from 'fastify';
 import type { Hearth } from '../hearth.ts';
 import { html, type Html } from '../http/html.ts';
@@ -12,6 +12,7 @@ import { networkCrumbs, pageFor, submit, type Membership, type Page } from './pa
 import { hoursAndMinutes, longDate } from './words.ts';
 import type { Journey } from './index.ts';
 import { disputeReason, settleForms } from './settle.ts';
+import { checkAnswers, stepOf } from './answers.ts';
 
 interface Exchange {
   exchangeId: string;
@@ -55,6 +56,7 @@ const done: Record<string, { title: string; say: (x: Exchange, self: string) => 
   logged: { title: 'Exchange logged', say: (x, self) => `${otherName(x, self)} will be asked to confirm it. The hours move when they do.` },
   confirmed: { title: 'Exchange confirmed', say: () => 'The hours have moved between the two accounts.' },
   disputed: { title: 'Exchange disputed', say: () => 'Nothing has moved. A coordinator will look at it with you both.' },
+  reversed: { title: 'Exchange reversed', say: () => 'The hours have gone back to where they were. The exchange and its reversal both stay in the records, with your reason.' },
 };
 
 const otherName = (x: Exchange, self: string) => (x.providerId === self ? x.receiverName : x.providerName);
@@ -105,12 +107,71 @@ export const memberJourney: Journey = {
           <p class="figure">${account.balanceMinutes < 0 ? 'minus ' : ''}${hoursAndMinutes(account.balanceMinutes)}</p>
           <p>${balanceWords(account.balanceMinutes)} The most you can go below zero is ${hoursAndMinutes(account.lowerMinutes)}.</p>
           <p><a class="button" href="${withQuery(`/networks/${networkId}/time/log`, who.forQuery)}">Log time given or received</a>
-             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/statement`, who.forQuery)}">Statement</a></p>
+             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/statement`, who.forQuery)}">Statement</a>
+             <a class="button secondary" href="${withQuery(`/networks/${networkId}/time/give`, who.forQuery)}">Give time to the community chest</a>
+             <a class="button secondary" href="/networks/${networkId}/time/figures">The time bank’s figures</a></p>
           <h2>Waiting for you to confirm</h2>
           ${forMe.length === 0 ? html`<p>Nothing is waiting for you.</p>` : html`<ul class="actions">${forMe.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: check and confirm</li>`)}</ul>`}
           ${forOthers.length === 0 ? html`` : html`<h2>Waiting for others</h2><ul>${forOthers.map((x) => html`<li><a href="${link(x)}">${sentence(x, self)} on ${longDate(x.occurredOn)}</a>: ${statusWords[x.status]}</li>`)}</ul>`}
           <h2>Recent exchanges</h2>
           ${list.recent.length === 0 ? html`<p>No exchanges yet.</p>` : exchangeTable(list.recent, self, link)}`,
+      });
+    });
+
+    // Giving time to the community chest, checked before it is sent: the chest's coordinators grant
+    // it on to members who need it.
+
+    const givePage = (page: Page, m: Membership, state: FormState) => {
+      const who = subjectOf(page, m);
+      return page.show({
+        title: 'Give time to the community chest',
+        crumbs: [...networkCrumbs(m), { href: withQuery(`/networks/${m.networkId}/time`, who.forQuery), label: who.onBehalfOf ? 'Their time' : 'Your time' }],
+        hasErrors: Object.keys(state.errors).length > 0 || state.general !== undefined,
+        body: html`${errorSummary(state)}<p>Time given to the chest leaves ${who.onBehalfOf ? 'their' : 'your'} balance. A coordinator grants it to a member who needs it.</p>
+          ${form(withQuery(`/networks/${m.networkId}/time/give`, who.forQuery), state, page.csrfToken, durationField(state, { name: 'duration', label: 'How much time?', hint: 'For example, 1 hour 0 minutes' }), 'Continue')}`,
+      });
+    };
+
+    app.get(`${base}/give`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      return givePage(page, page.memberOf((request.params as Params).networkId), formState());
+    });
+
+    app.post(`${base}/give`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const who = subjectOf(page, m);
+      const state = posted(request.body);
+      if (stepOf(state) === 'change') return givePage(page, m, state);
+      const minutes = readDuration(state, 'duration', 'Enter how much time to give');
+      const action = withQuery(`/networks/${m.networkId}/time/give`, who.forQuery);
+      if (stepOf(state) !== 'confirm' && Object.keys(state.errors).length === 0) {
+        return page.show({
+          title: 'Check your answers',
+          crumbs: networkCrumbs(m),
+          body: html`<p>Check this before you give the time.</p>${checkAnswers(action, state, page.csrfToken, [{ question: 'Time to give to the chest', answer: hoursAndMinutes(minutes!) }], 'Give the time')}`,
+        });
+      }
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${m.networkId}/timebank/chest/donations`, { minutes }, { key: state.values._key!, onBehalfOf: who.onBehalfOf }),
+        { minutes: 'duration' },
+        (s) => givePage(page, m, s),
+        (body) => withQuery(`/networks/${m.networkId}/time/given`, `after=${body.position}`, who.forQuery),
+      );
+    });
+
+    app.get(`${base}/given`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const who = subjectOf(page, m);
+      const account = await page.api.read<Account>(`/networks/${m.networkId}/timebank/accounts/${who.personId}`, { after: (request.query as { after?: string }).after });
+      return page.show({
+        title: 'Time given',
+        crumbs: networkCrumbs(m),
+        body: html`<div class="panel" role="status"><h2>The time is in the community chest</h2><p>${who.onBehalfOf ? 'Their' : 'Your'} balance is now ${account.balanceMinutes < 0 ? 'minus ' : ''}${hoursAndMinutes(account.balanceMinutes)}.</p></div>
+          <p><a href="${withQuery(`/networks/${m.networkId}/time`, who.forQuery)}">Back to ${who.onBehalfOf ? 'their' : 'your'} time</a></p>`,
       });
     });
 
@@ -184,6 +245,8 @@ export const memberJourney: Journey = {
       const self = who.personId;
       const outcome = query.done ? done[query.done] : undefined;
       const canSettle = x.status === 'logged' && x.loggedBy !== self && (x.providerId === self || x.receiverId === self);
+      // A confirmed exchange is corrected by reversing it, which only a coordinator does.
+      const canReverse = x.status === 'confirmed' && m.roles.includes('coordinator');
       const action = (verb: string) => withQuery(`/networks/${m.networkId}/time/exchanges/${x.exchangeId}/${verb}`, who.forQuery);
       return page.show({
         title: outcome?.title ?? 'Exchange',
@@ -201,6 +264,7 @@ export const memberJourney: Journey = {
             <dt>Status</dt><dd>${statusWords[x.status]}</dd>
           </dl>
           ${canSettle ? settleForms({ confirm: action('confirm'), dispute: action('dispute') }, state, page.csrfToken, 'the hours move') : html``}
+          ${canReverse ? html`<h2>Put a mistake right</h2>${form(action('reverse'), state, page.csrfToken, textArea(state, { name: 'reason', label: 'Why is it being reversed?', hint: 'For example, "logged twice"' }), 'Reverse the exchange', { buttonClass: 'warning' })}` : html``}
           <p><a href="${withQuery(`/networks/${m.networkId}/time`, who.forQuery)}">Back to ${who.onBehalfOf ? 'their' : 'your'} time</a></p>`,
       });
     };
@@ -211,24 +275,28 @@ export const memberJourney: Journey = {
       return exchangePage(page, page.memberOf(networkId), exchangeId!, formState());
     });
 
-    for (const verb of ['confirm', 'dispute'] as const) {
+    const sent = { confirm: 'confirmed', dispute: 'disputed', reverse: 'reversed' } as const;
+    for (const verb of ['confirm', 'dispute', 'reverse'] as const) {
       app.post(`${base}/exchanges/:exchangeId/${verb}`, { schema: { hide: true } }, async (request, reply) => {
         const page = await pageFor(app, request, reply);
         const { networkId, exchangeId } = request.params as Params;
         const m = page.memberOf(networkId);
         const who = subjectOf(page, m);
         const state = posted(request.body);
-        const reason = verb === 'dispute' ? disputeReason(state) : undefined;
+        const reason = verb === 'dispute' ? disputeReason(state) : verb === 'reverse' ? readText(state, 'reason', 'Say why it is being reversed') : undefined;
         return submit<{ position: number }>(
           page,
           state,
           () =>
             verb === 'confirm'
               ? page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/confirmation`, undefined, { key: state.values._key!, onBehalfOf: who.onBehalfOf })
-              : page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/dispute`, { reason }, { key: state.values._key!, onBehalfOf: who.onBehalfOf }),
+              : verb === 'dispute'
+                ? page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/dispute`, { reason }, { key: state.values._key!, onBehalfOf: who.onBehalfOf })
+                : // A coordinator reverses as themselves, never in a member's name.
+                  page.api.send('POST', `/networks/${networkId}/timebank/exchanges/${exchangeId}/reversal`, { reason }, { key: state.values._key! }),
           { reason: 'reason' },
           (s) => exchangePage(page, m, exchangeId!, s),
-          (body) => withQuery(`/networks/${networkId}/time/exchanges/${exchangeId}`, `after=${body.position}`, `done=${verb === 'confirm' ? 'confirmed' : 'disputed'}`, who.forQuery),
+          (body) => withQuery(`/networks/${networkId}/time/exchanges/${exchangeId}`, `after=${body.position}`, `done=${sent[verb]}`, who.forQuery),
         );
       });
     }
@@ -261,6 +329,22 @@ export const memberJourney: Journey = {
           </form>
           ${statement ? html`<dl class="summary"><dt>Member</dt><dd>${statement.name ?? 'Not known'}</dd><dt>Network</dt><dd>${m.networkName ?? 'Not known'}</dd></dl>${statementTable(statement)}` : html``}
           ${statement ? html`<p class="no-print"><a href="${csv}" download>Download this statement as a spreadsheet (CSV)</a>. To print it, use your browser's Print.</p>` : html``}`,
+      });
+    });
+
+    // The time bank's figures by month, for every member: what it is doing, not who did it.
+    app.get(`${base}/figures`, { schema: { hide: true } }, async (request, reply) => {
+      const page = await pageFor(app, request, reply);
+      const m = page.memberOf((request.params as Params).networkId);
+      const figures = await page.api.read<{ months: Array<{ month: string; exchanges: number; minutes: number; activeMembers: number }> }>(`/networks/${m.networkId}/timebank/figures`);
+      return page.show({
+        title: 'The time bank’s figures',
+        crumbs: networkCrumbs(m),
+        body: figures.months.length === 0
+          ? html`<p>No exchange counts in the figures yet: they count once confirmed.</p>`
+          : html`<div class="table-scroll"><table><caption>Exchanges by month</caption>
+              <thead><tr><th scope="col">Month</th><th scope="col" class="num">Exchanges</th><th scope="col" class="num">Time given</th><th scope="col" class="num">Members taking part</th></tr></thead>
+              <tbody>${figures.months.map((f) => html`<tr><th scope="row">${f.month}</th><td class="num">${f.exchanges}</td><td class="num">${hoursAndMinutes(f.minutes)}</td><td class="num">${f.activeMembers}</td></tr>`)}</tbody></table></div>`,
       });
     });
 

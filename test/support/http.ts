@@ -86,3 +86,21 @@ export function spreadsheet(t: Test, res: { headers: Record<string, unknown>; bo
   if (header) t.same(rows[0], header);
   return rows;
 }
+
+export const formType = { 'content-type': 'application/x-www-form-urlencoded' };
+export const tokenIn = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1];
+
+/** A browser signed in as this person: it reads pages and posts their forms. */
+export async function browserOf(app: App, person: Person) {
+  const session = await app.inject({ method: 'POST', url: '/api/v1/sessions', remoteAddress: testAddress(), headers: json, payload: JSON.stringify({ email: person.email, password: person.password, kind: 'cookie' }) });
+  const cookie = ([session.headers['set-cookie']].flat() as string[]).map((c) => c.split(';')[0]).join('; ');
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: { cookie } });
+  return {
+    get,
+    /** Posts a form as the page at `from` shows it, with its token and a fresh key. */
+    async post(url: string, fields: Record<string, string>, from = url) {
+      const token = tokenIn((await get(from)).body);
+      return app.inject({ method: 'POST', url, headers: { ...formType, cookie }, payload: new URLSearchParams({ _csrf: token ?? '', _key: randomUUID(), ...fields }).toString() });
+    },
+  };
+}
