@@ -31,22 +31,22 @@ export function obligationRoutes(app: FastifyInstance) {
     const asAt = readDate(state, 'asAt', 'Enter the date to see it as at') ?? today();
     const o = await page.api.read<Obligation>(`/networks/${m.networkId}/carebank/obligation`, { asAt });
     return page.show({
-        title: "The scheme's obligation",
-        crumbs: [...networkCrumbs(m), { href: `/networks/${m.networkId}/care`, label: 'Your care bank' }],
-        hasErrors: hasErrors(state),
-        body: html`${errorSummary(state)}
-          <p>The hours of care banked and not yet claimed, which the scheme owes its members: what a guarantor underwrites.</p>
-          <h2>As at ${longDate(o.asAt)}</h2>
-          <p class="figure">${o.outstandingMinutes === 0 ? 'No hours' : hoursAndMinutes(o.outstandingMinutes)}</p>
-          ${o.bands.length === 0
-            ? html`<p>Nobody had hours banked on that date.</p>`
-            : html`<div class="table-scroll"><table><caption>Hours owed by the age of those who hold them, as at ${longDate(o.asAt)}</caption>
-              <thead><tr><th scope="col">Age band</th><th scope="col" class="num">Holders</th><th scope="col" class="num">Hours owed</th></tr></thead>
-              <tbody>${o.bands.map((b) => html`<tr><th scope="row">${b.band}</th><td class="num">${plural(b.holders, 'holder')}</td><td class="num">${hoursAndMinutes(b.minutes)}</td></tr>`)}</tbody></table></div>`}
-          <h2>See it as at another date</h2>
-          <form method="get" action="${obligationPath(m.networkId)}" novalidate>
-            ${dateField(state, { name: 'asAt', label: 'As at', hint: 'For example, the last day of the financial year: 31 3 2026' })}
-            <button type="submit" class="secondary">Show the obligation</button></form>`,
+      title: "The scheme's obligation",
+      crumbs: [...networkCrumbs(m), { href: `/networks/${m.networkId}/care`, label: 'Your care bank' }],
+      hasErrors: hasErrors(state),
+      body: html`${errorSummary(state)}
+        <p>The hours of care banked and not yet claimed, which the scheme owes its members: what a guarantor underwrites.</p>
+        <h2>As at ${longDate(o.asAt)}</h2>
+        <p class="figure">${o.outstandingMinutes === 0 ? 'No hours' : hoursAndMinutes(o.outstandingMinutes)}</p>
+        ${o.bands.length === 0
+          ? html`<p>Nobody had hours banked on that date.</p>`
+          : html`<div class="table-scroll"><table><caption>Hours owed by the age of those who hold them, as at ${longDate(o.asAt)}</caption>
+            <thead><tr><th scope="col">Age band</th><th scope="col" class="num">Holders</th><th scope="col" class="num">Hours owed</th></tr></thead>
+            <tbody>${o.bands.map((b) => html`<tr><th scope="row">${b.band}</th><td class="num">${plural(b.holders, 'holder')}</td><td class="num">${hoursAndMinutes(b.minutes)}</td></tr>`)}</tbody></table></div>`}
+        <h2>See it as at another date</h2>
+        <form method="get" action="${obligationPath(m.networkId)}" novalidate>
+          ${dateField(state, { name: 'asAt', label: 'As at', hint: 'For example, the last day of the financial year: 31 3 2026' })}
+          <button type="submit" class="secondary">Show the obligation</button></form>`,
     });
   });
 }
