@@ -9,6 +9,7 @@ import { networkCrumbs, pageFor, submit, type Membership, type Page } from './pa
 import { hoursAndMinutes, longDate } from './words.ts';
 import type { Journey } from './index.ts';
 import { carePages, careSections } from './carebank-care.ts';
+import { answersForScheme, obligationPath, obligationRoutes } from './carebank-obligation.ts';
 
 type Kind = 'banked' | 'pledged' | 'pledge-received' | 'donated' | 'pool-received' | 'claimed';
 
@@ -47,6 +48,7 @@ export const careBankJourney: Journey = {
       ? [
           { href: `/networks/${m.networkId}/care`, label: 'Your care bank: hours banked, pledges and claims' },
           { href: `/networks/${m.networkId}/care/log`, label: 'Log care you gave' },
+          ...(answersForScheme(m) ? [{ href: obligationPath(m.networkId), label: "The scheme's obligation: hours banked and not yet claimed" }] : []),
         ]
       : [],
   routes: (_hearth: Hearth): FastifyPluginAsync => async (app) => {
@@ -77,6 +79,7 @@ export const careBankJourney: Journey = {
                 <li><a class="button secondary" href="${home(m.networkId)}/give">Give hours to the scheme's pool</a></li>
               </ul>`
             : html`<p>Once you have hours banked, you can claim care for yourself from them, or pledge them to a relative.</p>`}
+          ${answersForScheme(m) ? html`<h2>For those who run the scheme</h2><p><a href="${obligationPath(m.networkId)}">The scheme's obligation: hours banked and not yet claimed, by age band, as at a date</a></p>` : html``}
           <h2>Your bank, newest first</h2>
           ${bank.entries.length === 0 ? html`<p>Nothing is banked yet.</p>` : entriesTable(bank.entries)}`,
       });
@@ -203,6 +206,7 @@ export const careBankJourney: Journey = {
     }
 
     await app.register(carePages);
+    obligationRoutes(app);
 
     // What a pledge, claim or gift did: the newest entry of its kind, and what is left.
 

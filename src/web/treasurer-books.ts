@@ -12,6 +12,7 @@ import {
 import { pageFor, submit, type Membership, type Page } from './page.ts';
 import { longDate, plural } from './words.ts';
 import { matchLink } from './treasurer-bank.ts';
+import { unmatchLink } from './treasurer-corrections.ts';
 import { fingerprintsPath, fingerprintWords } from './treasurer-statement.ts';
 import { apiPath, counterparty, digestWords, inOrOut, kindName, poolCrumbs, poolPath, saidOnce, type Ledger, type Params, type Period } from './treasurer-common.ts';
 
@@ -250,7 +251,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
   // Bank reconciliation.
 
   async function reconciliationPage(page: Page, m: Membership, poolId: string, state: FormState) {
-    const query = page.request.query as { after?: string; matched?: string; 'matched-by-hand'?: string };
+    const query = page.request.query as { after?: string; matched?: string; 'matched-by-hand'?: string; unmatched?: string };
     const [{ pool, crumbs }, rec] = await Promise.all([poolCrumbs(page, m, poolId, query.after), page.api.read<Reconciliation>(`/networks/${m.networkId}/pools/${poolId}/reconciliation`, { after: query.after })]);
     const done = query.matched !== undefined && /^\d+$/.test(query.matched) ? Number(query.matched) : undefined;
     const treasurer = m.roles.includes('treasurer');
@@ -260,6 +261,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
       hasErrors: hasErrors(state),
       body: html`${errorSummary(state)}
         ${query['matched-by-hand'] ? html`<div class="panel" role="status"><h2>The bank line is matched</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match.`}</p></div>` : html``}
+        ${query.unmatched ? html`<div class="panel" role="status"><h2>The match is undone</h2><p>The bank line and its entries are waiting to be matched again. ${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match.</p></div>` : html``}
         ${done === undefined ? html`` : html`<div class="panel" role="status"><h2>${done === 0 ? 'No more bank lines could be matched' : `${plural(done, 'more bank line')} matched`}</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match by hand.`}</p></div>`}
         <dl class="summary">
           <dt>The books say</dt><dd>${formatPence(rec.ledgerBalancePence)}</dd>
@@ -285,8 +287,8 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
         ${rec.matched.length === 0
           ? html`<p>No bank line is matched yet.</p>`
           : html`<div class="table-scroll"><table><caption>Bank lines matched to the books</caption>
-            <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th><th scope="col">Matched</th></tr></thead>
-            <tbody>${rec.matched.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td><td>${howWords[l.how] ?? l.how}</td></tr>`)}</tbody></table></div>`}
+            <thead><tr><th scope="col">Date</th><th scope="col">Bank's description</th><th scope="col" class="num">Money in or out</th><th scope="col">Matched</th>${treasurer ? html`<th scope="col">What to do</th>` : html``}</tr></thead>
+            <tbody>${rec.matched.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${l.description}</td><td class="num">${inOrOut(l.pence)}</td><td>${howWords[l.how] ?? l.how}</td>${treasurer ? html`<td>${unmatchLink(m.networkId, poolId, l)}</td>` : html``}</tr>`)}</tbody></table></div>`}
         ${treasurer ? html`<p><a class="button secondary" href="${poolPath(m.networkId, poolId)}/bank-statements/new">Add a bank statement</a></p>` : html`<p>The treasurer adds the bank's statements and matches what is left by hand.</p>`}
         <p><a href="${poolPath(m.networkId, poolId)}">Back to ${pool.name}</a></p>`,
     });

@@ -92,11 +92,12 @@ export const inOrOut = (pence: number) => (pence < 0 ? `out ${formatPence(-pence
 /** Who was paid, or who paid in; money in records only its source, which the "What" column says already. */
 export const counterparty = (l: { kind: string; counterparty: string }) => (l.counterparty === l.kind ? '' : l.counterparty);
 
-export function ledgerTable(lines: LedgerLine[], caption: string): Html {
+/** `also` adds a column of what may be done with each entry, for those who may do it. */
+export function ledgerTable(lines: LedgerLine[], caption: string, also?: (l: LedgerLine) => Html): Html {
   // A region that scrolls sideways and holds no link must take focus itself, for keyboard scrolling.
   return html`<div class="table-scroll" tabindex="0" role="region" aria-label="${caption}"><table><caption>${caption}</caption>
-    <thead><tr><th scope="col">Date</th><th scope="col">What</th><th scope="col">Paid to or received from</th><th scope="col">Reference</th><th scope="col" class="num">Money in or out</th><th scope="col" class="num">Balance after</th></tr></thead>
-    <tbody>${lines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${kindName(l)}${l.purpose ? html`: ${l.purpose}` : html``}</td><td>${counterparty(l)}</td><td>${l.reference}</td><td class="num">${inOrOut(l.pence)}</td><td class="num">${l.balance.pounds}</td></tr>`)}</tbody></table></div>`;
+    <thead><tr><th scope="col">Date</th><th scope="col">What</th><th scope="col">Paid to or received from</th><th scope="col">Reference</th><th scope="col" class="num">Money in or out</th><th scope="col" class="num">Balance after</th>${also ? html`<th scope="col">What to do</th>` : html``}</tr></thead>
+    <tbody>${lines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${kindName(l)}${l.purpose ? html`: ${l.purpose}` : html``}</td><td>${counterparty(l)}</td><td>${l.reference}</td><td class="num">${inOrOut(l.pence)}</td><td class="num">${l.balance.pounds}</td>${also ? html`<td>${also(l)}</td>` : html``}</tr>`)}</tbody></table></div>`;
 }
 
 /** The API says a refusal as a title and a detail that sometimes repeat each other; say it once. */

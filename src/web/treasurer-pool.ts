@@ -13,6 +13,7 @@ import {
   apiPath, canApprove, isTreasurer, keepsBooks, ledgerTable, poolCrumbs, poolPath, saidOnce,
   type Ledger, type Params, type Payment, type Pool,
 } from './treasurer-common.ts';
+import { correctable, correctLink } from './treasurer-corrections.ts';
 import { Forbidden } from '../access/guard.ts';
 
 interface Balances {
@@ -97,6 +98,7 @@ export function poolRoutes(app: FastifyInstance) {
         <ul class="actions">
           ${isTreasurer(m) ? html`<li><a class="button" href="${here}/receipts/new">Record money in</a></li>` : html``}
           ${m.roles.some((r) => r === 'treasurer' || r === 'coordinator') ? html`<li><a class="button secondary" href="${here}/payments/new">Submit a payment</a></li>` : html``}
+          ${m.roles.some((r) => r === 'treasurer' || r === 'coordinator') && pools.items.length > 1 ? html`<li><a href="${here}/transfers/new">Move money to another pool</a></li>` : html``}
           ${isTreasurer(m) ? html`<li><a href="${here}/bank-charges/new">Record a bank charge</a></li>` : html``}
           <li><a href="${here}/reconciliation">Bank reconciliation: match the bank statement to the books</a></li>
           ${isTreasurer(m) ? html`<li><a href="${here}/close">Close a period</a></li>` : html``}
@@ -127,7 +129,7 @@ export function poolRoutes(app: FastifyInstance) {
             )}</tbody></table></div>`}
 
         <h2>The ledger</h2>
-        ${recent.length === 0 ? html`<p>Nothing has been recorded in the last year.</p>` : ledgerTable(recent, `The latest ${recent.length === 1 ? 'entry' : `${recent.length} entries`}, newest first, with the balance after each`)}
+        ${recent.length === 0 ? html`<p>Nothing has been recorded in the last year.</p>` : ledgerTable(recent, `The latest ${recent.length === 1 ? 'entry' : `${recent.length} entries`}, newest first, with the balance after each`, isTreasurer(m) ? (l) => (correctable(l) ? correctLink(networkId, poolId, l) : html``) : undefined)}
         <h3>Download the books</h3>
         <ul>
           <li><a href="${apiPath(networkId, poolId, '/ledger?format=csv')}" download>The whole ledger, with the running balance (spreadsheet, CSV)</a></li>
@@ -145,6 +147,7 @@ export function poolRoutes(app: FastifyInstance) {
           ? `${p.amount.pounds} has been paid to ${to}. The pool now holds ${pool.balance.pounds}.`
           : `Your approval is recorded. It needs one more, from someone else, before the money moves. The pool still holds ${pool.balance.pounds}.`,
     },
+    'transfer-submitted': { title: 'Transfer submitted', say: (p, pool) => `It is waiting for approval${p.amount.pence > pool.twoApproversAbovePence ? ' by two people' : ''}; nothing moves until then. The pool holds ${pool.balance.pounds}.` },
     submitted: { title: 'Payment submitted', say: (p, pool) => `It is waiting for approval${p.amount.pence > pool.twoApproversAbovePence ? ' by two people' : ''}; nothing is paid until then. The pool holds ${pool.balance.pounds}.` },
     rejected: { title: 'Payment rejected', say: (_p, pool) => `Nothing was paid, and the person who submitted it can see why. The pool still holds ${pool.balance.pounds}.` },
   };

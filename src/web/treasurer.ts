@@ -12,6 +12,7 @@ import { poolRoutes } from './treasurer-pool.ts';
 import { bookRoutes } from './treasurer-books.ts';
 import { bankRoutes } from './treasurer-bank.ts';
 import { moneyOutRoutes } from './treasurer-money-out.ts';
+import { correctionRoutes } from './treasurer-corrections.ts';
 import { voucherBookRoutes, voucherBooksPath } from './treasurer-vouchers.ts';
 import { statementRoutes } from './treasurer-statement.ts';
 
@@ -25,6 +26,7 @@ export const treasurerJourney: Journey = {
     bookRoutes(app, keeperOf);
     await bankRoutes(app, keeperOf);
     moneyOutRoutes(app, keeperOf);
+    correctionRoutes(app, keeperOf);
     voucherBookRoutes(app);
     statementRoutes(app, keeperOf);
   },
