@@ -100,7 +100,8 @@ export const boardPages: FastifyPluginAsync = async (app) => {
     const page = await pageFor(app, request, reply);
     const { networkId, proposalId } = request.params as Params;
     const m = page.memberOf(networkId);
-    const [p, { items }] = await Promise.all([readProposal(page, m, proposalId), page.api.read<{ items: BallotLine[] }>(`${proposalUrl(m, proposalId)}/ballots`)]);
+    const after = (request.query as { after?: string }).after;
+    const [p, { items }] = await Promise.all([page.api.read<ProposalHead>(proposalUrl(m, proposalId), { after }), page.api.read<{ items: BallotLine[] }>(`${proposalUrl(m, proposalId)}/ballots`, { after })]);
     const closed = p.status === 'closed';
     const byName = new Map(items.map((b) => [b.voterId, b.name]));
     // Once closed, each ballot says who cast it: the member, or the proxy named for them.
