@@ -90,6 +90,9 @@ t.test('a proxy recorded from the proposal, and who has voted read there', async
   const proposal = `${coop}/proposals/${proposalId}`;
   t.match((await board.get(proposal)).body, new RegExp(`href="${proposal}/proxy"`), 'the board is offered the proxy page');
   t.notMatch((await (await browserOf(app, ann)).get(proposal)).body, new RegExp(`href="${proposal}/proxy"`), 'a plain member is not');
+  const coordinator = await browserOf(app, cath);
+  t.match((await coordinator.get(proposal)).body, new RegExp(`href="${proposal}/proxy"`), 'a coordinator is offered it too');
+  t.match((await coordinator.get(`${proposal}/proxy`)).body, new RegExp(`value="${cat.personId}"[\\s\\S]*Cat Cawthorne`), "a coordinator chooses from the network's members, not the register they may not read");
 
   const own = await board.post(`${proposal}/proxy`, { grantor: cat.personId, proxy: cat.personId, documentReference: 'Proxy 1', _step: 'confirm' }, `${proposal}/proxy`);
   t.equal(own.statusCode, 422);
