@@ -77,6 +77,20 @@ t.test('the board declares a dividend by time given and received, checked first'
   t.match((await board.get(done.headers.location as string)).body, /Dividend paid[\s\S]*Paid to 2 members/);
   const holding = (await app.inject({ method: 'GET', url: `${api}/coop/members/${ann.personId}?after=${new URL(done.headers.location as string, 'http://x').searchParams.get('after')}`, headers: ann.auth })).json();
   t.match(holding.allocations, [{ kind: 'dividend', amount: { pounds: /^£5\.0[01]$/ } }], "Ann's share of it");
+
+  const services = `${coop}/dividend-services`;
+  t.match((await board.get('/')).body, new RegExp(`href="${services}"`), 'by services used, linked too');
+  const used = { amount: '4.00', ...dateOf('periodFrom', daysAgo(30)), ...dateOf('periodTo', daysAgo(1)), [`used-${ann.personId}`]: '30.00', [`used-${cat.personId}`]: '10.00' };
+  t.match((await board.get(services)).body, /Services each member used[\s\S]*Bob Brierley/, 'a figure asked for each member on the register');
+  const bad = await board.post(services, { ...used, [`used-${cat.personId}`]: 'ten' });
+  t.equal(errorsIn(bad.body), 1, 'one message');
+  t.match(bad.body, new RegExp(`id="f-used-${cat.personId}-error"`), "beside Cat's figure");
+  t.match((await board.post(services, used)).body, /Check your answers[\s\S]*Used by Ann Ackroyd[\s\S]*£30\.00[\s\S]*Used by Cat Cawthorne[\s\S]*£10\.00/);
+  const paid = await board.post(services, { ...used, _step: 'confirm' }, services);
+  t.equal(paid.statusCode, 303, String(messagesIn(paid.body)));
+  const afterPaid = new URL(paid.headers.location as string, 'http://x').searchParams.get('after');
+  const cats = (await app.inject({ method: 'GET', url: `${api}/coop/members/${cat.personId}?after=${afterPaid}`, headers: cat.auth })).json();
+  t.match(cats.allocations, [{ kind: 'dividend', amount: { pence: 100 } }], "a quarter to Cat, who used a quarter of the services");
 });
 
 t.test('a proxy recorded from the proposal, and who has voted read there', async (t) => {

@@ -53,7 +53,8 @@ export const taskLinks = (m: Membership): Link[] =>
               { href: `/networks/${m.networkId}/coop/ended`, label: 'Record that a membership ended' },
               { href: `/networks/${m.networkId}/coop/interest`, label: 'Declare interest on shares' },
               { href: `/networks/${m.networkId}/coop/transfer`, label: 'Record a transfer of shares' },
-              { href: `/networks/${m.networkId}/coop/dividend`, label: 'Declare a dividend' },
+              { href: `/networks/${m.networkId}/coop/dividend`, label: 'Declare a dividend by time in the time bank' },
+              { href: `/networks/${m.networkId}/coop/dividend-services`, label: 'Declare a dividend by services used' },
             ]
           : []),
       ]
@@ -398,24 +399,25 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     next: (m, answer) => `${home(m)}/done/transferred?after=${answer.position}`,
   });
 
-  // A patronage dividend is shared by taking part, never by shareholding. The pages offer the
-  // time bank's minutes, which Hearth works out itself; services used in pence need a figure per
-  // member, which the API and the command line take.
+  // A patronage dividend is shared by taking part, never by shareholding: by the time bank's
+  // minutes, which Hearth works out itself, or by the services each member used, typed in here.
+  const periodOf = (state: FormState) => {
+    const periodFrom = readDate(state, 'periodFrom', 'Enter the first day of the period');
+    const periodTo = readDate(state, 'periodTo', 'Enter the last day of the period');
+    if (periodFrom && periodTo && periodTo < periodFrom) state.errors.periodTo = 'The last day must be on or after the first day';
+    return { periodFrom, periodTo };
+  };
+  const dividendFields = (state: FormState) =>
+    html`${moneyField(state, { name: 'amount', label: 'How much is paid in all?', hint: 'In pounds, for example 500.00' })}
+      ${dateField(state, { name: 'periodFrom', label: 'From' })}
+      ${dateField(state, { name: 'periodTo', label: 'To' })}`;
   task({
     path: 'dividend',
     title: 'Declare a dividend',
     intro: async () => "A dividend is paid from the co-op's funds to the members who took part in the time bank over the period, shared by the minutes each gave and received. It cannot be taken back.",
-    fields: async (_page, _m, state) =>
-      html`${moneyField(state, { name: 'amount', label: 'How much is paid in all?', hint: 'In pounds, for example 500.00' })}
-        ${dateField(state, { name: 'periodFrom', label: 'From' })}
-        ${dateField(state, { name: 'periodTo', label: 'To' })}`,
+    fields: async (_page, _m, state) => dividendFields(state),
     start: () => formState(),
-    read: (state) => {
-      const periodFrom = readDate(state, 'periodFrom', 'Enter the first day of the period');
-      const periodTo = readDate(state, 'periodTo', 'Enter the last day of the period');
-      if (periodFrom && periodTo && periodTo < periodFrom) state.errors.periodTo = 'The last day must be on or after the first day';
-      return { pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'timebank-minutes' as const, periodFrom, periodTo };
-    },
+    read: (state) => ({ pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'timebank-minutes' as const, ...periodOf(state) }),
     answers: async (page, m, body) => {
       const { name } = await coopOf(page, m);
       return [
@@ -423,6 +425,39 @@ export const taskPages: FastifyPluginAsync = async (app) => {
         { question: 'Paid from', answer: `${name}'s funds, today` },
         { question: 'Shared by', answer: 'Minutes given and received in the time bank, in exchanges confirmed in the period' },
         { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+      ];
+    },
+    send: 'Declare and pay it',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/dividends`, body, { key }),
+    apiFields: { pence: 'amount', periodFrom: 'periodFrom', periodTo: 'periodTo' },
+    next: (m, answer) => `${home(m)}/done/dividend?after=${answer.position}&members=${answer.allocations?.length ?? 0}`,
+  });
+
+  // Services used: one figure in pounds for each member on the register, blank for none. The
+  // fields are named by the member, so the answers carry them to the check and back.
+  const usedField = (personId: string) => `used-${personId}`;
+  task({
+    path: 'dividend-services',
+    title: 'Declare a dividend by services used',
+    intro: async () => "A dividend is paid from the co-op's funds to the members who used its services over the period, shared by how much each used. It cannot be taken back.",
+    fields: async (page, m, state) =>
+      html`${dividendFields(state)}
+        <h2>Services each member used in the period</h2>
+        ${(await registerOf(page, m)).map((p) => moneyField(state, { name: usedField(p.personId), label: p.name, hint: 'In pounds. Leave blank if they used none' }))}`,
+    start: () => formState(),
+    read: (state) => {
+      const participation = Object.keys(state.values)
+        .filter((name) => name.startsWith('used-') && (state.values[name] ?? '').trim() !== '')
+        .map((name) => ({ personId: name.slice('used-'.length), participation: readPounds(state, name, 'Enter what they used, or leave it blank') }));
+      if (participation.length === 0) state.errors.amount ??= 'Enter the services used by at least one member';
+      return { pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'services-used-pence' as const, ...periodOf(state), participation: participation as Array<{ personId: string; participation: number }> };
+    },
+    answers: async (page, m, body) => {
+      const register = await registerOf(page, m);
+      return [
+        { question: 'In all', answer: formatPence(body.pence) },
+        { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+        ...body.participation.map((p) => ({ question: `Used by ${register.find((r) => r.personId === p.personId)?.name ?? 'someone not on the register'}`, answer: formatPence(p.participation) })),
       ];
     },
     send: 'Declare and pay it',
