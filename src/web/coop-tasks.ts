@@ -52,6 +52,9 @@ export const taskLinks = (m: Membership): Link[] =>
               { href: `/networks/${m.networkId}/coop/resume`, label: 'Resume paying withdrawals' },
               { href: `/networks/${m.networkId}/coop/ended`, label: 'Record that a membership ended' },
               { href: `/networks/${m.networkId}/coop/interest`, label: 'Declare interest on shares' },
+              { href: `/networks/${m.networkId}/coop/transfer`, label: 'Record a transfer of shares' },
+              { href: `/networks/${m.networkId}/coop/dividend`, label: 'Declare a dividend by time in the time bank' },
+              { href: `/networks/${m.networkId}/coop/dividend-services`, label: 'Declare a dividend by services used' },
             ]
           : []),
       ]
@@ -69,6 +72,8 @@ const done: Record<string, { title: string; say: (q: Record<string, string | und
   resumed: { title: 'Withdrawals resumed', say: () => 'Withdrawals whose notice has run can be paid again.' },
   ended: { title: 'Membership ended', say: () => 'Their membership share is kept by the co-op, in its reserves. Withdrawable shares they hold are paid back after notice, or transferred.' },
   interest: { title: 'Interest paid', say: () => "Each member's interest is in their account, shared by the shares they held over the period." },
+  transferred: { title: 'Transfer recorded', say: () => 'The shares are on the register under their new holder from the day you gave. Both members see it in their history.' },
+  dividend: { title: 'Dividend paid', say: (q) => `Paid to ${q.members ?? 'the'} member${q.members === '1' ? '' : 's'} who took part in the period, in proportion to how much they took part.` },
 };
 
 export const taskPages: FastifyPluginAsync = async (app) => {
@@ -95,7 +100,7 @@ export const taskPages: FastifyPluginAsync = async (app) => {
   /** The same three steps for every task: the form, the answers to check, then the command. */
   /** What was read, once nothing is missing. */
   type Complete<B> = { [K in keyof B]: Exclude<B[K], undefined> };
-  type Sent = { position: number; proposalId?: string; dueOn?: string };
+  type Sent = { position: number; proposalId?: string; dueOn?: string; allocations?: unknown[] };
   function task<B>(spec: {
     path: string;
     title: string;
@@ -349,6 +354,116 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/interest`, body, { key }),
     apiFields: { rateBasisPoints: 'rate', periodFrom: 'periodFrom', periodTo: 'periodTo' },
     next: (m, answer) => `${home(m)}/done/interest?after=${answer.position}`,
+  });
+
+  // A transfer is between members on the register: the API decides whether the giver holds enough
+  // and whether the reason and the document allow it.
+  const transferReasons = [
+    { value: 'nomination', label: 'The member nominated them in writing' },
+    { value: 'death', label: 'The member died' },
+  ] as const;
+  const nameOn = async (page: Page, m: Membership, personId: string) => (await registerOf(page, m)).find((p) => p.personId === personId)?.name ?? 'Not on the register';
+  task({
+    path: 'transfer',
+    title: 'Record a transfer of shares',
+    intro: async () => "Withdrawable shares pass to another member on a member's death, or by their written nomination. Nothing is paid out of the co-op's funds.",
+    fields: async (page, m, state) => {
+      const options = (await registerOf(page, m)).map((p) => ({ value: p.personId, label: p.name }));
+      return html`${radioField(state, { name: 'from', label: 'Whose shares are transferred?', options })}
+        ${radioField(state, { name: 'to', label: 'Who receives them?', options })}
+        ${moneyField(state, { name: 'amount', label: 'How much?', hint: 'In pounds, for example 50.00' })}
+        ${radioField(state, { name: 'reason', label: 'Why?', options: transferReasons.map((r) => ({ ...r })) })}
+        ${textField(state, { name: 'documentReference', label: 'Reference of the document', hint: 'The written nomination or the death certificate, as filed' })}
+        ${dateField(state, { name: 'on', label: 'On what day?' })}`;
+    },
+    start: () => formState(dateValues('on', today())),
+    read: (state) => ({
+      fromPersonId: readText(state, 'from', 'Choose whose shares are transferred', 40),
+      toPersonId: readText(state, 'to', 'Choose who receives them', 40),
+      pence: readPounds(state, 'amount', 'Enter how much is transferred'),
+      reason: readChoice(state, 'reason', transferReasons.map((r) => r.value), 'Choose why the shares are transferred'),
+      documentReference: readText(state, 'documentReference', 'Enter the reference of the document', 140),
+      on: readDate(state, 'on', 'Enter the day of the transfer'),
+    }),
+    answers: async (page, m, body) => [
+      { question: 'From', answer: await nameOn(page, m, body.fromPersonId) },
+      { question: 'To', answer: await nameOn(page, m, body.toPersonId) },
+      { question: 'Shares', answer: formatPence(body.pence) },
+      { question: 'Why', answer: transferReasons.find((r) => r.value === body.reason)!.label },
+      { question: 'Document', answer: body.documentReference },
+      { question: 'On', answer: longDate(body.on) },
+    ],
+    send: 'Record the transfer',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/transfers`, body, { key }),
+    apiFields: { fromPersonId: 'from', toPersonId: 'to', pence: 'amount', reason: 'reason', documentReference: 'documentReference', on: 'on' },
+    next: (m, answer) => `${home(m)}/done/transferred?after=${answer.position}`,
+  });
+
+  // A patronage dividend is shared by taking part, never by shareholding: by the time bank's
+  // minutes, which Hearth works out itself, or by the services each member used, typed in here.
+  const periodOf = (state: FormState) => {
+    const periodFrom = readDate(state, 'periodFrom', 'Enter the first day of the period');
+    const periodTo = readDate(state, 'periodTo', 'Enter the last day of the period');
+    if (periodFrom && periodTo && periodTo < periodFrom) state.errors.periodTo = 'The last day must be on or after the first day';
+    return { periodFrom, periodTo };
+  };
+  const dividendFields = (state: FormState) =>
+    html`${moneyField(state, { name: 'amount', label: 'How much is paid in all?', hint: 'In pounds, for example 500.00' })}
+      ${dateField(state, { name: 'periodFrom', label: 'From' })}
+      ${dateField(state, { name: 'periodTo', label: 'To' })}`;
+  task({
+    path: 'dividend',
+    title: 'Declare a dividend',
+    intro: async () => "A dividend is paid from the co-op's funds to the members who took part in the time bank over the period, shared by the minutes each gave and received. It cannot be taken back.",
+    fields: async (_page, _m, state) => dividendFields(state),
+    start: () => formState(),
+    read: (state) => ({ pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'timebank-minutes' as const, ...periodOf(state) }),
+    answers: async (page, m, body) => {
+      const { name } = await coopOf(page, m);
+      return [
+        { question: 'In all', answer: formatPence(body.pence) },
+        { question: 'Paid from', answer: `${name}'s funds, today` },
+        { question: 'Shared by', answer: 'Minutes given and received in the time bank, in exchanges confirmed in the period' },
+        { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+      ];
+    },
+    send: 'Declare and pay it',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/dividends`, body, { key }),
+    apiFields: { pence: 'amount', periodFrom: 'periodFrom', periodTo: 'periodTo' },
+    next: (m, answer) => `${home(m)}/done/dividend?after=${answer.position}&members=${answer.allocations?.length ?? 0}`,
+  });
+
+  // Services used: one figure in pounds for each member on the register, blank for none. The
+  // fields are named by the member, so the answers carry them to the check and back.
+  const usedField = (personId: string) => `used-${personId}`;
+  task({
+    path: 'dividend-services',
+    title: 'Declare a dividend by services used',
+    intro: async () => "A dividend is paid from the co-op's funds to the members who used its services over the period, shared by how much each used. It cannot be taken back.",
+    fields: async (page, m, state) =>
+      html`${dividendFields(state)}
+        <h2>Services each member used in the period</h2>
+        ${(await registerOf(page, m)).map((p) => moneyField(state, { name: usedField(p.personId), label: p.name, hint: 'In pounds. Leave blank if they used none' }))}`,
+    start: () => formState(),
+    read: (state) => {
+      const participation = Object.keys(state.values)
+        .filter((name) => name.startsWith('used-') && (state.values[name] ?? '').trim() !== '')
+        .map((name) => ({ personId: name.slice('used-'.length), participation: readPounds(state, name, 'Enter what they used, or leave it blank') }));
+      if (participation.length === 0) state.errors.amount ??= 'Enter the services used by at least one member';
+      return { pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'services-used-pence' as const, ...periodOf(state), participation: participation as Array<{ personId: string; participation: number }> };
+    },
+    answers: async (page, m, body) => {
+      const register = await registerOf(page, m);
+      return [
+        { question: 'In all', answer: formatPence(body.pence) },
+        { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+        ...body.participation.map((p) => ({ question: `Used by ${register.find((r) => r.personId === p.personId)?.name ?? 'someone not on the register'}`, answer: formatPence(p.participation) })),
+      ];
+    },
+    send: 'Declare and pay it',
+    command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/dividends`, body, { key }),
+    apiFields: { pence: 'amount', periodFrom: 'periodFrom', periodTo: 'periodTo' },
+    next: (m, answer) => `${home(m)}/done/dividend?after=${answer.position}&members=${answer.allocations?.length ?? 0}`,
   });
 
   // Paying a withdrawal whose notice has run: what is left of it, checked before it is paid.

@@ -61,6 +61,8 @@ interface CoopRules {
 
 /** Every co-op page's way back: the network, then the member's own co-op page. */
 export const coopCrumbs = (m: Membership) => [...networkCrumbs(m), { href: `/networks/${m.networkId}/coop`, label: 'Your co-op' }];
+/** Who records a member's written proxy: the API lets the board and coordinators. */
+const recordsProxies = (m: Membership) => m.roles.includes('board') || m.roles.includes('coordinator');
 const votesCrumbs = (m: Membership) => [...coopCrumbs(m), { href: `/networks/${m.networkId}/coop/proposals`, label: 'Votes on spending' }];
 
 const isOpen = (p: Proposal) => p.status === 'open' && Date.now() < Date.parse(p.closesAt);
@@ -89,6 +91,7 @@ const done: Record<string, (p: Proposal) => { title: string; say: string }> = {
   opened: (p) => ({ title: 'Voting is open', say: `Members can vote on "${p.title}" until ${ukTime(p.closesAt)}.` }),
   closed: (p) => ({ title: 'The vote is closed', say: `The result of "${p.title}" is recorded and cannot change.` }),
   proposed: (p) => ({ title: 'Proposal sent', say: `"${p.title}" is recorded. Members can vote on it once the board opens the vote.` }),
+  proxy: (p) => ({ title: 'Proxy recorded', say: `The member named as proxy can now vote on "${p.title}" for the member who gave it, until ${ukTime(p.closesAt)}.` }),
 };
 
 export const votePages: FastifyPluginAsync = async (app) => {
@@ -146,6 +149,8 @@ export const votePages: FastifyPluginAsync = async (app) => {
         <p>${ballotWords(p, page.me.personId)}</p>
         ${isOpen(p) ? html`<p><a class="button" href="${action('vote')}">${p.myBallot ? 'Change your vote' : 'Vote'}</a></p>` : html``}
         ${p.tallies ? html`<h2>${p.status === 'closed' ? 'The result' : 'The count'}</h2><p><a href="${action('result')}">${p.status === 'closed' ? 'See the result, with a chart' : 'See the votes so far, with a chart'}</a></p>` : html``}
+        ${p.status !== 'draft' ? html`<p><a href="${action('ballots')}">Who has voted</a></p>` : html``}
+        ${isOpen(p) && recordsProxies(m) ? html`<p><a href="${action('proxy')}">Record a member's written proxy</a></p>` : html``}
         ${board && p.status === 'draft' ? html`<h2>For the board</h2>${form(action('open'), formState(), page.csrfToken, html`<p>Opening the vote fixes who may vote: the co-op's members today.</p>`, 'Open the vote')}` : html``}
         ${mayClose ? html`<h2>${board ? 'For the board' : 'Voting time is over'}</h2>${form(action('close'), formState(), page.csrfToken, html`<p>Closing counts the votes once; nobody can vote or change their vote afterwards.${board && isOpen(p) ? ' Before the closing time, the vote can only close once every member has voted.' : ''}</p>`, 'Close the vote now', { buttonClass: 'warning' })}` : html``}
         <p><a href="/networks/${m.networkId}/coop/proposals">Back to votes on spending</a></p>`,

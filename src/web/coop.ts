@@ -13,6 +13,7 @@ import { coopCrumbs, votePages, type Money } from './coop-votes.ts';
 import { longDate } from './words.ts';
 import type { Journey } from './index.ts';
 import { taskLinks, taskPages } from './coop-tasks.ts';
+import { boardPages } from './coop-board.ts';
 
 interface Coop {
   name: string;
@@ -135,6 +136,7 @@ export const coopJourney: Journey = {
 
     await app.register(votePages);
     await app.register(taskPages);
+    await app.register(boardPages);
   },
 };
 
