@@ -5,20 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../http/html.ts';
 import { formatPence } from '../units.ts';
+import type { PeriodStatement } from '../pools/statement.ts';
 import { pageFor, type Membership, type Page } from './page.ts';
 import { longDate } from './words.ts';
 import { apiPath, counterparty, inOrOut, kindName, poolCrumbs, poolPath, type Params } from './treasurer-common.ts';
 
-interface Statement {
-  from: string;
-  to: string;
-  closedOn: string;
-  closedBy: string;
-  opening: number;
-  closing: number;
+/** The period statement as the API sends it: the pool's own figures, with lines and holders as JSON. */
+interface Statement extends Pick<PeriodStatement, 'from' | 'to' | 'closedOn' | 'closedBy' | 'opening' | 'closing' | 'digest'> {
   lines: Array<{ entryId: string; date: string; kind: string; counterparty: string; reference: string; purpose: string; corrects: string | null; pence: number; balance: number }>;
   holders: Array<{ holderId: string; name: string; contributed: number; spent: number; clawedBack: number; unspent: number; shareOfBalance: number }>;
-  digest: { upToPosition: number; sha256: string };
 }
 
 /** "a fingerprint of the books on 5 October 2026": what a period's close recorded, said plainly. */
