@@ -10,6 +10,12 @@ import { id, isoDate, reasonText } from '../bounds.ts';
 export const COMMUNITY = 'community';
 /** The account through which a time bank trades hours with another. */
 export const CLEARING = 'clearing';
+/**
+ * The network's own account, as a time bank moved in from elsewhere kept it: TimeOverflow's
+ * organisation account gives newcomers their first hours and so often runs below zero, which
+ * the community chest never may.
+ */
+export const ORGANISATION = 'organisation';
 
 export const Posted = defineEvent(
   'timebank.Posted',
