@@ -7,6 +7,7 @@ import { membershipEventTypes } from './access/membership.ts';
 import { settingsEventTypes } from './timebank/settings.ts';
 import { accountEventTypes } from './timebank/account.ts';
 import { exchangeEventTypes } from './timebank/exchange.ts';
+import { postEventTypes } from './timebank/post.ts';
 import { SchemeRulesVersioned } from './carebank/scheme.ts';
 import { bankEventTypes } from './carebank/bank.ts';
 import { poolEventTypes } from './pools/pool.ts';
@@ -26,6 +27,7 @@ export const registeredEventTypes = [
   ...settingsEventTypes,
   ...accountEventTypes,
   ...exchangeEventTypes,
+  ...postEventTypes,
   SchemeRulesVersioned,
   ...bankEventTypes,
   ...poolEventTypes,
