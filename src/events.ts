@@ -8,6 +8,7 @@ import { settingsEventTypes } from './timebank/settings.ts';
 import { accountEventTypes } from './timebank/account.ts';
 import { exchangeEventTypes } from './timebank/exchange.ts';
 import { postEventTypes } from './timebank/post.ts';
+import { answerEventTypes } from './timebank/answer.ts';
 import { SchemeRulesVersioned } from './carebank/scheme.ts';
 import { bankEventTypes } from './carebank/bank.ts';
 import { poolEventTypes } from './pools/pool.ts';
@@ -28,6 +29,7 @@ export const registeredEventTypes = [
   ...accountEventTypes,
   ...exchangeEventTypes,
   ...postEventTypes,
+  ...answerEventTypes,
   SchemeRulesVersioned,
   ...bankEventTypes,
   ...poolEventTypes,
