@@ -132,7 +132,15 @@ t.test('a coordinator reads out a code; it lifts a sign-in lock-out', async (t) 
 
   t.equal(await refusalOf(resets.issueResetCode(hearth, callerFor(stranger), { networkId, personId: dora })), 'forbidden', 'not by someone who does not coordinate the network');
   t.equal(await refusalOf(resets.issueResetCode(hearth, callerFor(cath), { networkId, personId: cath })), 'own-reset', 'not for oneself');
-  t.equal(await refusalOf(resets.issueResetCode(hearth, callerFor(cath), { networkId, personId: stranger })), 'not-a-member', 'not for someone outside the network');
+  t.equal(await refusalOf(resets.issueResetCode(hearth, callerFor(cath), { networkId, personId: stranger })), 'not-yours-to-reach', 'not for someone outside the network');
+  // A new password opens every network she is in: a coordinator of one of them alone cannot give it.
+  const eve = await signedUpPerson(hearth, { name: 'Eve Elsewhere', email: emailOf('Eve') });
+  await enrol(hearth, networkId, eve);
+  const olu = await signedUpPerson(hearth, { name: 'Olu Other', email: emailOf('Olu') });
+  const other = await openNetwork(hearth, 'Harehills Time Bank', olu);
+  await access.requestToJoin(hearth, callerFor(eve), { networkId: other });
+  await access.approve(hearth, callerFor(olu), { networkId: other, personId: eve, roles: ['member'] });
+  t.equal(await refusalOf(resets.issueResetCode(hearth, callerFor(cath), { networkId, personId: eve })), 'not-yours-to-reach', 'not for a member of a network she does not coordinate');
   const given = await resets.issueResetCode(hearth, callerFor(cath), { networkId, personId: dora });
   t.match(given.code, /^[A-Z2-9]{3}(-[A-Z2-9]{3}){3}$/, 'a code to read out, in threes');
   t.ok(Date.parse(given.expiresAt) - Date.now() > 23 * 3600_000, 'good for a day');

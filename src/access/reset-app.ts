@@ -5,7 +5,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
 import { decideAcross, readStates } from '../commands/decide.ts';
 import { contextOf, type Caller, type Deps } from './caller.ts';
-import { coordinatedBy, Forbidden } from './guard.ts';
+import { coordinatedBy, Forbidden, mayReach } from './guard.ts';
 import { membershipDecider, membershipStream } from './membership.ts';
 import { personDecider, personStream } from './person.ts';
 import { hashPassword } from './passwords.ts';
@@ -51,12 +51,15 @@ export async function requestPasswordReset(deps: Deps, caller: Caller, input: { 
 
 /**
  * A coordinator of a network the person is an active member of gives them a code to read out or
- * print. Nobody issues one for themselves: they ask for a link, or another coordinator.
+ * print. Nobody issues one for themselves: they ask for a link, or another coordinator. A new
+ * password opens every network the person belongs to, so it asks what export and erasure ask: a
+ * coordinator of each of them, under the consent rules between networks.
  */
 export async function issueResetCode(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<Written & { resetId: string; code: string; expiresAt: string }> {
   const { networkId, personId } = input;
   if (caller.personId === personId) throw new Rejection('own-reset', 'You cannot give yourself a reset code: ask another coordinator, or use "Forgotten your password?".', 403, 'personId');
   if (!(await coordinatedBy(deps.store, caller.personId, [networkId])).has(networkId)) throw new Forbidden('Only a coordinator of this network may give a reset code.');
+  await mayReach(deps, caller.personId, personId);
   const resetId = resetIdFor(caller);
   const expiresAt = inMinutes(deps, COORDINATOR_RESET_MINUTES);
   const done = await decideAcross(
