@@ -7,7 +7,7 @@ import { signedUp as signedUpPerson, testHearth } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import * as access from '../src/access/app.ts';
 import * as networks from '../src/networks/app.ts';
-import { actFor, Forbidden } from '../src/access/guard.ts';
+import { actFor } from '../src/access/guard.ts';
 import { reachRefusal } from '../src/access/consent.ts';
 import type { Caller } from '../src/access/caller.ts';
 import type { PersonState } from '../src/access/person.ts';
@@ -22,14 +22,6 @@ const signedUp = (name: string) => signedUpPerson(hearth, { name, email: `p${++p
 const opened = async (by: string, name: string) => (await networks.openNetwork(hearth, as(by), { name, kind: 'time_bank' })).networkId;
 const eventCount = async () => Number((await hearth.database.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 /** Which of these refusals a promise met: a Rejection's type, or 'forbidden'. */
-async function refusalOf(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    return await refused(promise);
-  } catch (err) {
-    if (err instanceof Forbidden) return 'forbidden';
-    throw err;
-  }
-}
 const settled = async () => hearth.engine.waitFor(['people', 'memberships', 'person_history', 'networks'], await hearth.store.headPosition(), 10_000);
 
 const cath = await signedUp('Cath Coordinator');
@@ -44,10 +36,10 @@ t.test('the reproduction: a stranger opens a network, invites Ann, and can go no
   await access.invite(hearth, as(mallory), { networkId: own, personId: ann });
   await settled();
   const before = await eventCount();
-  t.equal(await refusalOf(actFor(hearth, mallory, own, ann)), 'forbidden', 'On-Behalf-Of Ann is refused by the guard');
-  t.equal(await refusalOf(access.acceptInvitation(hearth, as(mallory, ann), { networkId: own })), 'own-acceptance-only', 'no one accepts for a person with an account');
-  t.equal(await refusalOf(access.exportPerson(hearth, as(mallory), { personId: ann })), 'not-yours-to-reach', 'no export');
-  t.equal(await refusalOf(access.erasePerson(hearth, as(mallory), { personId: ann })), 'not-yours-to-reach', 'no erasure');
+  t.equal(await refused(actFor(hearth, mallory, own, ann)), 'forbidden', 'On-Behalf-Of Ann is refused by the guard');
+  t.equal(await refused(access.acceptInvitation(hearth, as(mallory, ann), { networkId: own })), 'own-acceptance-only', 'no one accepts for a person with an account');
+  t.equal(await refused(access.exportPerson(hearth, as(mallory), { personId: ann })), 'not-yours-to-reach', 'no export');
+  t.equal(await refused(access.erasePerson(hearth, as(mallory), { personId: ann })), 'not-yours-to-reach', 'no erasure');
   t.equal(await eventCount(), before, 'nothing written');
   const [registered] = await hearth.store.readStream(`person-${ann}`);
   t.ok(await hearth.vault.open(ann, (registered!.data as { details: string }).details), "her key is whole");
@@ -56,8 +48,8 @@ t.test('the reproduction: a stranger opens a network, invites Ann, and can go no
 t.test('a person with an account joins only by their own act', async (t) => {
   const bob = await signedUp('Bob Okafor');
   await access.invite(hearth, as(cath), { networkId: timeBank, personId: bob });
-  t.equal(await refusalOf(access.approve(hearth, as(cath), { networkId: timeBank, personId: bob, roles: ['member'] })), 'nothing-to-approve', 'an invitation is not a request to approve');
-  t.equal(await refusalOf(access.acceptInvitation(hearth, as(cath, bob), { networkId: timeBank })), 'own-acceptance-only', 'not even their own coordinator accepts for them');
+  t.equal(await refused(access.approve(hearth, as(cath), { networkId: timeBank, personId: bob, roles: ['member'] })), 'nothing-to-approve', 'an invitation is not a request to approve');
+  t.equal(await refused(access.acceptInvitation(hearth, as(cath, bob), { networkId: timeBank })), 'own-acceptance-only', 'not even their own coordinator accepts for them');
   await access.acceptInvitation(hearth, as(bob), { networkId: timeBank });
   const person = await hearth.store.readStream(`person-${bob}`);
   t.ok(person.some((e) => e.type === 'access.NetworkJoined' && (e.data as { networkId: string }).networkId === timeBank), 'the membership is on his own stream too');
@@ -66,11 +58,11 @@ t.test('a person with an account joins only by their own act', async (t) => {
 t.test('a coordinator declines a request to join; the person may ask again, and no one else declines it', async (t) => {
   const dan = await signedUp('Dan Asker');
   await access.requestToJoin(hearth, as(dan), { networkId: timeBank });
-  t.equal(await refusalOf(access.decline(hearth, as(ann), { networkId: timeBank, personId: dan })), 'coordinators-only', 'a member who does not coordinate may not decline');
+  t.equal(await refused(access.decline(hearth, as(ann), { networkId: timeBank, personId: dan })), 'coordinators-only', 'a member who does not coordinate may not decline');
   const mallory = await signedUp('Mallory Elsewhere');
   await opened(mallory, 'Elsewhere Exchange');
-  t.equal(await refusalOf(access.decline(hearth, as(mallory), { networkId: timeBank, personId: dan })), 'coordinators-only', "another network's coordinator may not decline");
-  t.equal(await refusalOf(access.decline(hearth, as(cath), { networkId: timeBank, personId: cath })), 'own-request', 'never their own');
+  t.equal(await refused(access.decline(hearth, as(mallory), { networkId: timeBank, personId: dan })), 'coordinators-only', "another network's coordinator may not decline");
+  t.equal(await refused(access.decline(hearth, as(cath), { networkId: timeBank, personId: cath })), 'own-request', 'never their own');
   await access.decline(hearth, as(cath), { networkId: timeBank, personId: dan });
   const before = await eventCount();
   await access.decline(hearth, as(cath), { networkId: timeBank, personId: dan });
@@ -78,7 +70,7 @@ t.test('a coordinator declines a request to join; the person may ask again, and 
   await settled();
   t.equal((await access.members(hearth, { networkId: timeBank })).find((m) => m.personId === dan)?.status, 'declined', 'the coordinator sees the request declined');
   t.same((await access.me(hearth, as(dan))).memberships.map((m) => m.status), ['declined'], 'and so does the person');
-  t.equal(await refusalOf(access.decline(hearth, as(cath), { networkId: timeBank, personId: ann })), 'already-a-member', 'a member is not declined');
+  t.equal(await refused(access.decline(hearth, as(cath), { networkId: timeBank, personId: ann })), 'already-a-member', 'a member is not declined');
   await access.requestToJoin(hearth, as(dan), { networkId: timeBank });
   await settled();
   t.equal((await access.members(hearth, { networkId: timeBank })).find((m) => m.personId === dan)?.status, 'requested', 'asking again after a refusal');
@@ -100,11 +92,11 @@ t.test('a coordinator reaches a member of their network only, and not through an
   await access.approve(hearth, as(tom), { networkId: other, personId: priya, roles: ['member'] });
   await access.flagSafeguarding(hearth, as(cath), { networkId: timeBank, personId: priya, needsSafeguarding: true });
   const before = await eventCount();
-  t.equal(await refusalOf(actFor(hearth, cath, timeBank, priya)), 'forbidden', 'now Cath no longer acts for her');
-  t.equal(await refusalOf(actFor(hearth, tom, other, priya)), 'forbidden', 'nor does Tom');
-  t.equal(await refusalOf(access.exportPerson(hearth, as(tom), { personId: priya })), 'not-yours-to-reach');
-  t.equal(await refusalOf(access.flagSafeguarding(hearth, as(tom), { networkId: other, personId: priya, needsSafeguarding: false })), 'not-yours-to-reach', 'no network lifts the protection another gave');
-  t.equal(await refusalOf(access.erasePerson(hearth, as(cath), { personId: priya })), 'not-yours-to-reach');
+  t.equal(await refused(actFor(hearth, cath, timeBank, priya)), 'forbidden', 'now Cath no longer acts for her');
+  t.equal(await refused(actFor(hearth, tom, other, priya)), 'forbidden', 'nor does Tom');
+  t.equal(await refused(access.exportPerson(hearth, as(tom), { personId: priya })), 'not-yours-to-reach');
+  t.equal(await refused(access.flagSafeguarding(hearth, as(tom), { networkId: other, personId: priya, needsSafeguarding: false })), 'not-yours-to-reach', 'no network lifts the protection another gave');
+  t.equal(await refused(access.erasePerson(hearth, as(cath), { personId: priya })), 'not-yours-to-reach');
   t.equal(await eventCount(), before, 'nothing written');
   t.match(await access.exportPerson(hearth, as(priya), { personId: priya }), { personId: priya }, 'she exports her own');
 });
@@ -122,9 +114,9 @@ t.test('a member not online: recorded by a network, reached by its coordinators,
   const own = await opened(mallory, 'Mallory Mutual Two');
   await access.invite(hearth, as(mallory), { networkId: own, personId: edna });
   const before = await eventCount();
-  t.equal(await refusalOf(actFor(hearth, mallory, own, edna)), 'forbidden', 'a stranger who invites her cannot act for her');
-  t.equal(await refusalOf(access.exportPerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach');
-  t.equal(await refusalOf(access.erasePerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach');
+  t.equal(await refused(actFor(hearth, mallory, own, edna)), 'forbidden', 'a stranger who invites her cannot act for her');
+  t.equal(await refused(access.exportPerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach');
+  t.equal(await refused(access.erasePerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach');
   t.equal(await eventCount(), before, 'nothing written');
 
   await settled();
@@ -136,26 +128,26 @@ t.test('a member not online: recorded by a network, reached by its coordinators,
   );
 
   await access.erasePerson(hearth, as(cath), { personId: edna });
-  t.equal(await refusalOf(access.exportPerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach', 'erased, she is reached by no one');
+  t.equal(await refused(access.exportPerson(hearth, as(mallory), { personId: edna })), 'not-yours-to-reach', 'erased, she is reached by no one');
 });
 
 t.test('a way in: a member recorded without an account claims it, and from then on acts for themselves', async (t) => {
   const stan = (await access.recordMember(hearth, as(cath), { networkId: timeBank, details: { name: 'Stan Lowe' }, roles: ['member'] })).personId;
   const mallory = await signedUp('Mallory Thrice');
   const own = await opened(mallory, 'Mallory Mutual Three');
-  t.equal(await refusalOf(access.giveWayIn(hearth, as(mallory), { networkId: own, personId: stan })), 'forbidden', 'only his own coordinator gives him a way in');
+  t.equal(await refused(access.giveWayIn(hearth, as(mallory), { networkId: own, personId: stan })), 'forbidden', 'only his own coordinator gives him a way in');
   const { code } = await access.giveWayIn(hearth, as(cath), { networkId: timeBank, personId: stan });
   t.match(code, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-  t.equal(await refusalOf(access.claimAccount(hearth, as('anonymous'), { code: 'AAAA-BBBB-CCCC', email: 'stan@example.org', password: 'a long enough password' })), 'claim-code-unknown');
+  t.equal(await refused(access.claimAccount(hearth, as('anonymous'), { code: 'AAAA-BBBB-CCCC', email: 'stan@example.org', password: 'a long enough password' })), 'claim-code-unknown');
   const claimed = await access.claimAccount(hearth, as('anonymous'), { code: code.toLowerCase(), email: 'stan@example.org', password: 'a long enough password' });
   t.equal(claimed.personId, stan);
-  t.equal(await refusalOf(access.claimAccount(hearth, as('anonymous'), { code, email: 'stan2@example.org', password: 'a long enough password' })), 'claim-code-unknown', 'a code is used once');
+  t.equal(await refused(access.claimAccount(hearth, as('anonymous'), { code, email: 'stan2@example.org', password: 'a long enough password' })), 'claim-code-unknown', 'a code is used once');
   const signed = await access.signIn(hearth, { email: 'stan@example.org', password: 'a long enough password', kind: 'bearer', address: '127.0.0.1', sessionHours: 1 });
   t.equal(signed.outcome, 'signed-in');
   // With an account, he joins another network only by his own act, even one Cath coordinates.
   const second = await opened(cath, 'Chapeltown Lunch Club');
   await access.invite(hearth, as(cath), { networkId: second, personId: stan });
-  t.equal(await refusalOf(access.acceptInvitation(hearth, as(cath, stan), { networkId: second })), 'own-acceptance-only');
+  t.equal(await refused(access.acceptInvitation(hearth, as(cath, stan), { networkId: second })), 'own-acceptance-only');
   t.equal(await actFor(hearth, cath, timeBank, stan), stan, 'a member of her network only: she still acts for him there');
 });
 

@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../../src/commands/decide.ts';
 import { fold, Rejection, type Decider } from '../../src/commands/decider.ts';
+import { Forbidden } from '../../src/access/guard.ts';
 
 export function specFor<C, S, E>(decider: Decider<C, S, E>) {
   return (given: E[]) => ({
@@ -23,13 +24,14 @@ export function specFor<C, S, E>(decider: Decider<C, S, E>) {
   });
 }
 
-/** The type of the refusal a command met, or null when it went through. */
+/** The type of the refusal a command met ('forbidden' for a guard's), or null when it went through. */
 export async function refused(promise: Promise<unknown>): Promise<string | null> {
   try {
     await promise;
     return null;
   } catch (err) {
     if (err instanceof Rejection) return err.type;
+    if (err instanceof Forbidden) return 'forbidden';
     throw err;
   }
 }
