@@ -2,12 +2,22 @@
 import type { Projection } from '../src/projections/engine.ts';
 import { NetworkOpened, NetworkRenamed, SafeguardingPolicySet } from '../src/networks/network.ts';
 import type { z } from 'zod';
+import type { Updateable } from 'kysely';
+import type { Tables } from '../src/db/tables.ts';
 
 export const networksProjection: Projection = {
   name: 'networks',
   tables: ['networks'],
   handles: [NetworkOpened.type, NetworkRenamed.type, SafeguardingPolicySet.type],
   async apply(db, event) {
+    // Every change moves the revision a client sends back in If-Match.
+    const changed = async (networkId: string, set: Updateable<Tables['networks']>) => {
+      await db
+        .updateTable('networks')
+        .set({ ...set, revision: event.revision, updated_position: event.position })
+        .where('network_id', '=', networkId)
+        .execute();
+    };
     switch (event.type) {
       case NetworkOpened.type: {
         const data = event.data as z.infer<typeof NetworkOpened.schema>;
@@ -26,21 +36,11 @@ export const networksProjection: Projection = {
       }
       case NetworkRenamed.type: {
         const data = event.data as z.infer<typeof NetworkRenamed.schema>;
-        await db
-          .updateTable('networks')
-          .set({ name: data.name, revision: event.revision, updated_position: event.position })
-          .where('network_id', '=', data.networkId)
-          .execute();
-        return;
+        return changed(data.networkId, { name: data.name });
       }
       case SafeguardingPolicySet.type: {
         const data = event.data as z.infer<typeof SafeguardingPolicySet.schema>;
-        await db
-          .updateTable('networks')
-          .set({ require_dbs_for_safeguarded: data.requireDbsForSafeguarded, revision: event.revision, updated_position: event.position })
-          .where('network_id', '=', data.networkId)
-          .execute();
-        return;
+        return changed(data.networkId, { require_dbs_for_safeguarded: data.requireDbsForSafeguarded });
       }
     }
   },
