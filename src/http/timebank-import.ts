@@ -22,9 +22,10 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
           summary: "Import members and transfers from another time bank's CSV export (coordinators)",
-          description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation (the community chest); inactive_user and deleted_user are kept together as former members (a row between two of them moves nothing, and is counted apart); quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing. A member erased since an earlier import is not recorded again: their rows are skipped and reported under erased.`,
+          description: `Content-Type text/csv. Columns, in this order, with a header line: ${importColumns.join(', ')}. This is TimeOverflow's complete transfer report. "from" is debited and "to" credited; an ID of 0 is the organisation, imported as the network's own account (which may run below zero), or as the community chest when organisationAs=community; inactive_user and deleted_user are kept together as former members (a row between two of them moves nothing, and is counted apart); quantity is in decimal hours. Every row is checked before anything is written; importing the same export again adds nothing. A member erased since an earlier import is not recorded again: their rows are skipped and reported under erased.`,
           consumes: ['text/csv'],
           params: z.object({ networkId: id() }),
+          querystring: z.object({ organisationAs: z.enum(['organisation', 'community']).default('organisation').describe("Where the exporter's organisation account goes: the network's own account, or the community chest") }),
           body: z.string().min(1, 'the CSV file is empty'),
           response: {
             201: z.object({
@@ -35,7 +36,7 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
           },
         },
       },
-      async (request, reply) => reply.code(201).send(await importTransfers(hearth, request.caller, { ...request.params, csv: request.body })),
+      async (request, reply) => reply.code(201).send(await importTransfers(hearth, request.caller, { ...request.params, csv: request.body, organisationAs: request.query.organisationAs })),
     );
   };
 }

@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type { Hearth } from '../hearth.ts';
 import { shownName } from '../access/person.ts';
 import { categoryName } from '../timebank/settings.ts';
+import { CLEARING, COMMUNITY, ORGANISATION } from '../timebank/account.ts';
 import * as timebank from '../timebank/app.ts';
 import { formatMinutes, lowerLimitMinutes, minutes, upperLimitMinutes } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
@@ -174,6 +175,120 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => reply.code(201).send(await timebank.grantFromChest(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
+    app.post(
+      `${base}/gifts/:ref/reversal`,
+      {
+        config: { guard: coordinators },
+        schema: {
+          summary: "Reverse a grant or a donation of the community chest or of the network's own account, with a reason (coordinators)",
+          description: 'A reversal is a new pair of postings pointing at the gift, once only. A donation to the chest whose hours were already granted onward cannot be reversed while that would take the chest below zero. If-Match carries the revision of the network account that holds the gift.',
+          params: networkParams.extend({ ref: id() }),
+          body: reason,
+          response: { 200: writeResult },
+        },
+      },
+      async (request, reply) => {
+        const done = await timebank.reverseGift(hearth, request.caller, { ...request.params, ...request.body });
+        return reply.header('etag', etag(done.revision)).send({ revision: done.revision, position: done.position });
+      },
+    );
+
+    const networkAccount = z.object({
+      holder: z.enum([COMMUNITY, ORGANISATION, CLEARING]),
+      name: z.string(),
+      partnerNetworkId: id().nullable().describe('For a clearing account: the partner time bank whose trade it carries'),
+      balanceMinutes: z.number().int(),
+      balance: z.string().describe('h:mm'),
+    });
+
+    app.get(
+      `${base}/network-accounts`,
+      {
+        config: { guard: { who: ['coordinator'] } },
+        schema: {
+          summary: "The network's own accounts with their balances: the community chest, the organisation's account, and the clearing account with each partner time bank (coordinators)",
+          params: networkParams,
+          querystring: readAfter,
+          response: { 200: z.object({ accounts: z.array(networkAccount) }) },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'networks'], request.query.after))) return reply;
+        const own = await db.selectFrom('timebank_accounts').select(['holder', 'balance']).where('network_id', '=', networkId).where('holder', 'in', [COMMUNITY, ORGANISATION]).execute();
+        const balanceOf = (holder: string) => own.find((r) => r.holder === holder)?.balance ?? 0;
+        // A clearing posting's counterparty is the partner time bank.
+        const clearing = await db
+          .selectFrom('timebank_entries as e')
+          .leftJoin('networks as n', (join) => join.on(sql`n.network_id::text`, '=', sql.ref('e.counterparty')))
+          .select(['e.counterparty', 'n.name', sql<number>`sum(e.minutes)::bigint`.as('total')])
+          .where('e.network_id', '=', networkId).where('e.holder', '=', CLEARING)
+          .groupBy(['e.counterparty', 'n.name'])
+          .orderBy('n.name')
+          .execute();
+        const shown = (holder: typeof COMMUNITY | typeof ORGANISATION | typeof CLEARING, name: string, minutes: number, partnerNetworkId: string | null = null) => ({
+          holder, name, partnerNetworkId, balanceMinutes: minutes, balance: formatMinutes(minutes),
+        });
+        return {
+          accounts: [
+            shown(COMMUNITY, 'Community chest', balanceOf(COMMUNITY)),
+            shown(ORGANISATION, "The network's own account", balanceOf(ORGANISATION)),
+            ...clearing.map((c) => shown(CLEARING, `Clearing with ${c.name ?? 'a partner time bank'}`, Number(c.total), c.counterparty)),
+          ],
+        };
+      },
+    );
+
+    const gift = z.object({
+      ref: id(),
+      holder: z.enum([COMMUNITY, ORGANISATION]),
+      kind: z.enum(['grant', 'donation']),
+      date: isoDate(),
+      personId: z.string(),
+      name: z.string().nullable(),
+      minutes: z.number().int().describe('To the member: positive for a grant, negative for a donation'),
+      text: z.string(),
+      reversed: z.boolean(),
+    });
+
+    app.get(
+      `${base}/gifts`,
+      {
+        config: { guard: { who: ['coordinator'] } },
+        schema: {
+          summary: "Grants and donations of the community chest and of the network's own account, newest first, and whether each was reversed (coordinators)",
+          params: networkParams,
+          querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(64).regex(/^\d+$/, 'is not a cursor Hearth gave out').optional() }),
+          response: { 200: z.object({ items: z.array(gift), next: z.string().nullable() }) },
+        },
+      },
+      async (request, reply) => {
+        const { networkId } = request.params;
+        const { limit, cursor } = request.query;
+        await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
+        let query = db
+          .selectFrom('timebank_entries as e')
+          .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql.ref('e.counterparty')))
+          .select(['e.ref', 'e.holder', 'e.reason', 'e.entry_date', 'e.counterparty', 'e.minutes', 'e.position', 'p.name', 'p.erased'])
+          .select(sql<boolean>`exists (SELECT 1 FROM timebank_entries r WHERE r.network_id = e.network_id AND r.holder = e.holder AND r.ref = e.ref AND r.reason = 'reversal')`.as('reversed'))
+          .where('e.network_id', '=', networkId).where('e.holder', 'in', [COMMUNITY, ORGANISATION]).where('e.reason', 'in', ['grant', 'donation'])
+          .orderBy('e.position', 'desc')
+          .limit(limit + 1);
+        if (cursor !== undefined) query = query.where('e.position', '<', Number(cursor));
+        const rows = await query.execute();
+        const page = rows.slice(0, limit);
+        return {
+          items: page.map((r) => ({
+            ref: r.ref, holder: r.holder as typeof COMMUNITY | typeof ORGANISATION, kind: r.reason as 'grant' | 'donation', date: r.entry_date, personId: r.counterparty,
+            name: r.name === null ? null : shownName(r.name, r.erased), minutes: -r.minutes, text: formatMinutes(-r.minutes), reversed: r.reversed,
+          })),
+          next: rows.length > limit ? String(page.at(-1)!.position) : null,
+        };
+      },
+    );
+
     const account = z.object({ personId: id(), balanceMinutes: z.number().int(), balance: z.string().describe('h:mm'), lowerMinutes: z.number().int(), upperMinutes: z.number().int() });
 
     app.get(
@@ -239,7 +354,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
           closing: { minutes: closingMinutes, text: formatMinutes(closingMinutes) },
           entries: lines.map((l, i) => ({
             date: l.entry_date, minutes: l.minutes, text: formatMinutes(l.minutes), reason: l.reason, category: l.category, description: descriptions[i]!,
-            with: l.counterparty === 'community' ? 'community chest' : named(shownName(l.name, l.erased), l.network),
+            with: l.counterparty === COMMUNITY ? 'community chest' : l.counterparty === ORGANISATION ? "the network's own account" : named(shownName(l.name, l.erased), l.network),
             ...(l.network ? { network: l.network } : {}),
           })),
         };

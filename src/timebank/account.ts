@@ -6,6 +6,7 @@ import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { formatMinutes, signedMinutes, lowerLimitMinutes, upperLimitMinutes } from '../units.ts';
 import { id, isoDate, reasonText } from '../bounds.ts';
+import { sealedText } from '../access/vault.ts';
 
 export const COMMUNITY = 'community';
 /** The account through which a time bank trades hours with another. */
@@ -43,8 +44,18 @@ export const AccountLimitsSet = defineEvent(
   }),
 );
 
-export const accountEventTypes = [Posted, AccountLimitsSet];
-export type AccountEvent = DomainEvent<typeof Posted> | DomainEvent<typeof AccountLimitsSet>;
+/**
+ * A grant or a donation taken back, with a reason, on the stream of the network's account it came
+ * from or went to; its postings (reason 'reversal', the gift's ref) come with it. The reason may
+ * name the member, so it is sealed with their key.
+ */
+export const GiftReversed = defineEvent(
+  'timebank.GiftReversed',
+  z.strictObject({ networkId: id(), holder: z.enum([COMMUNITY, ORGANISATION]), ref: id(), member: z.string().min(1), reversedBy: id(), reason: sealedText }),
+);
+
+export const accountEventTypes = [Posted, AccountLimitsSet, GiftReversed];
+export type AccountEvent = DomainEvent<typeof Posted> | DomainEvent<typeof AccountLimitsSet> | DomainEvent<typeof GiftReversed>;
 
 export interface AccountState {
   balance: number;
@@ -66,6 +77,8 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       return { ...state, balance: state.balance + event.data.minutes };
     case 'timebank.AccountLimitsSet':
       return { ...state, lowerMinutes: event.data.lowerMinutes, upperMinutes: event.data.upperMinutes };
+    case 'timebank.GiftReversed':
+      return state;
   }
 }
 
@@ -74,10 +87,15 @@ export interface Limits {
   upperMinutes: number;
 }
 
-/** The limits in force for an account: its own, else the network's. The community chest cannot go below zero, and has no ceiling. */
+/**
+ * The limits in force for an account: its own, else the network's. The community chest cannot go
+ * below zero, and has no ceiling. The network's own account has no limits unless a coordinator
+ * sets some: it gave newcomers their first hours in the system it came from.
+ */
 export function limitsOf(account: AccountState, network: Limits, holder: string): Limits {
   // A clearing account carries whatever members trade across time banks; it has no limits.
   if (holder === CLEARING) return { lowerMinutes: Number.MIN_SAFE_INTEGER, upperMinutes: Number.MAX_SAFE_INTEGER };
+  if (holder === ORGANISATION) return { lowerMinutes: account.lowerMinutes ?? Number.MIN_SAFE_INTEGER, upperMinutes: account.upperMinutes ?? Number.MAX_SAFE_INTEGER };
   return {
     lowerMinutes: holder === COMMUNITY ? 0 : (account.lowerMinutes ?? network.lowerMinutes),
     upperMinutes: account.upperMinutes ?? (holder === COMMUNITY ? Number.MAX_SAFE_INTEGER : network.upperMinutes),
@@ -85,7 +103,7 @@ export function limitsOf(account: AccountState, network: Limits, holder: string)
 }
 
 /** Refuses a posting that would take the account past a limit, saying whose and by how much. */
-export function checkPosting(account: AccountState, limits: Limits, minutes: number, who: 'provider' | 'receiver' | 'member' | 'chest'): void {
+export function checkPosting(account: AccountState, limits: Limits, minutes: number, who: 'provider' | 'receiver' | 'member' | 'chest' | 'network account'): void {
   const after = account.balance + minutes;
   if (minutes < 0 && after < limits.lowerMinutes) {
     throw new Rejection(
@@ -100,15 +118,21 @@ export function checkPosting(account: AccountState, limits: Limits, minutes: num
 }
 
 
+/** The network's own accounts a gift comes from or goes to: the community chest, or the organisation's. */
+export type NetworkHolder = typeof COMMUNITY | typeof ORGANISATION;
+export const networkHolders: readonly NetworkHolder[] = [COMMUNITY, ORGANISATION];
+
 /**
- * The two postings of a gift to or from the community chest: a donation debits the member and
- * credits the chest, a grant the other way. Live commands and imports both build them here.
+ * The two postings of a gift to or from one of the network's own accounts (the community chest
+ * unless another is named): a donation debits the member and credits that account, a grant the
+ * other way. Live commands and imports both build them here.
  */
-export function chestPostings(p: { networkId: string; member: string; minutes: number; reason: 'donation' | 'grant'; ref: string; occurredOn?: string }): { member: AccountEvent[]; chest: AccountEvent[] } {
+export function chestPostings(p: { networkId: string; member: string; minutes: number; reason: 'donation' | 'grant'; ref: string; occurredOn?: string; holder?: NetworkHolder }): { member: AccountEvent[]; chest: AccountEvent[] } {
+  const holder = p.holder ?? COMMUNITY;
   const signed = p.reason === 'grant' ? p.minutes : -p.minutes;
   const common = { networkId: p.networkId, reason: p.reason, ref: p.ref, ...(p.occurredOn ? { occurredOn: p.occurredOn } : {}) };
   return {
-    member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: signed, counterparty: COMMUNITY } }],
-    chest: [{ type: 'timebank.Posted', data: { ...common, holder: COMMUNITY, minutes: -signed, counterparty: p.member } }],
+    member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: signed, counterparty: holder } }],
+    chest: [{ type: 'timebank.Posted', data: { ...common, holder, minutes: -signed, counterparty: p.member } }],
   };
 }

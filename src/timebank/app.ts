@@ -14,9 +14,9 @@ import { partnershipDecider, partnershipStream, type PartnershipState } from '..
 import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
 import { domainEvents } from '../eventstore/events.ts';
-import { accountFolder, accountStream, CLEARING, COMMUNITY } from './account.ts';
+import { accountFolder, accountStream, CLEARING, COMMUNITY, networkHolders, type NetworkHolder } from './account.ts';
 import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeCommand, type Logged, type Postings } from './exchange.ts';
-import { decideDonation, decideGrant } from './chest.ts';
+import { decideDonation, decideGiftReversal, decideGrant, networkAccountFolder } from './chest.ts';
 import { importTransferReport, readTransferReport, type ImportSummary } from './import.ts';
 import type { Hearth } from '../hearth.ts';
 
@@ -306,6 +306,37 @@ export async function grantFromChest(deps: Deps, caller: Caller, input: { networ
   return written(d, 'member');
 }
 
+/**
+ * A coordinator takes back a grant or a donation, of the community chest or of the network's own
+ * account, with a reason: equal and opposite postings, once. The gift is found on the network's
+ * accounts themselves, and the reversal decided on the one that holds it and the member's.
+ */
+export async function reverseGift(deps: Deps, caller: Caller, input: { networkId: string; ref: string; reason: string }): Promise<Written & { holder: NetworkHolder }> {
+  const { networkId, ref } = input;
+  await requireMember(deps, caller, networkId, ['coordinator']);
+  await requireTimeBank(deps, networkId);
+  let holder: NetworkHolder | undefined;
+  let member: string | undefined;
+  for (const h of networkHolders) {
+    const { network } = await readStates(deps.store, { network: [accountStream(networkId, h), networkAccountFolder] as const });
+    const gift = network.gifts[ref];
+    if (gift) [holder, member] = [h, gift.member];
+  }
+  if (!holder || !member) throw new Rejection('gift-not-found', 'There is no such grant or donation in this network.', 404);
+  // The reason may name the member: erasing them makes it unreadable.
+  const reason = await deps.vault.sealText(input.reason, [member]);
+  const d = await deps.vault.recording([reason], () =>
+    decideAcross(
+      deps.store,
+      { network: [accountStream(networkId, holder), networkAccountFolder] as const, member: accountRead(networkId, member), rules: rulesRead(networkId) },
+      (s) => decideGiftReversal(s, { networkId, holder, ref, reason, reversedBy: caller.personId }),
+      contextOf(deps, caller),
+      { ifMatch: { stream: 'network', revision: caller.ifMatch } },
+    ),
+  );
+  return { holder, ...written(d, 'network') };
+}
+
 // ---- who may read what ----
 
 /** A member's own account, statement and exchanges: the member, or a coordinator of the network. */
@@ -341,10 +372,14 @@ export async function revisionOf(deps: Deps, resource: { account: { networkId: s
 // ---- moving in ----
 
 /** A coordinator imports another time bank's transfer report: checked whole, then written row by row. */
-export async function importTransfers(hearth: Hearth, caller: Caller, input: { networkId: string; csv: string }): Promise<ImportSummary> {
+/**
+ * The exporter's organisation account becomes the network's own account, which may run below
+ * zero, unless the coordinator says it was their community chest.
+ */
+export async function importTransfers(hearth: Hearth, caller: Caller, input: { networkId: string; csv: string; organisationAs?: NetworkHolder }): Promise<ImportSummary> {
   await requireMember(hearth, caller, input.networkId, ['coordinator']);
   await requireTimeBank(hearth, input.networkId);
   const report = readTransferReport(input.csv);
   const { commandId: _, ...base } = contextOf(hearth, caller);
-  return importTransferReport(hearth, input.networkId, report, base);
+  return importTransferReport(hearth, input.networkId, report, base, { organisationAs: input.organisationAs ?? 'organisation' });
 }

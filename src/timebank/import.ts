@@ -12,7 +12,7 @@ import { membershipDecider, membershipStream } from '../access/membership.ts';
 import { isErased, registerPerson } from '../access/register.ts';
 import { personDecider, personStream } from '../access/person.ts';
 import type { Hearth } from '../hearth.ts';
-import { accountFolder, accountStream, chestPostings, COMMUNITY } from './account.ts';
+import { accountFolder, accountStream, chestPostings, COMMUNITY, ORGANISATION, type NetworkHolder } from './account.ts';
 import { exchangeDecider, exchangeStream, importedExchange } from './exchange.ts';
 import { EARLIEST_DATE, LATEST_DATE, name, text } from '../bounds.ts';
 import { MAX_MINUTES } from '../units.ts';
@@ -137,8 +137,16 @@ export interface ImportSummary {
  * one atomic command with an id derived from the row, so a run cut short is finished by running
  * it again.
  */
-export async function importTransferReport(hearth: Hearth, networkId: string, report: TransferReport, base: Omit<CommandContext, 'commandId'>): Promise<ImportSummary> {
+export async function importTransferReport(
+  hearth: Hearth,
+  networkId: string,
+  report: TransferReport,
+  base: Omit<CommandContext, 'commandId'>,
+  options: { organisationAs?: NetworkHolder } = {},
+): Promise<ImportSummary> {
   const { store } = hearth;
+  // The exporter's organisation: the network's own account, unless the coordinator says the chest.
+  const organisation = options.organisationAs ?? ORGANISATION;
   const idFor = (what: string) => uuidv5(`${networkId}/${what}`, NAMESPACE);
   const personOf = (party: Party) => (party.kind === 'community' ? COMMUNITY : idFor(`member/${(party as { uid: string }).uid}`));
   let position = 0;
@@ -204,13 +212,13 @@ export async function importTransferReport(hearth: Hearth, networkId: string, re
         ),
       );
     } else {
-      // The organisation's side is the community chest: paid out of it, a grant; paid into it, a donation.
+      // The organisation's side is its own account (or the chest): paid out of it, a grant; paid into it, a donation.
       const reason = t.receiver.kind === 'community' ? 'grant' : 'donation';
       const member = reason === 'grant' ? provider : receiver;
-      const postings = chestPostings({ networkId, member, minutes: t.minutes, reason, ref: uuidv5(reason, commandId), occurredOn: t.occurredOn });
+      const postings = chestPostings({ networkId, member, minutes: t.minutes, reason, ref: uuidv5(reason, commandId), occurredOn: t.occurredOn, holder: organisation });
       done = await decideAcross(
         store,
-        { member: [accountStream(networkId, member), accountFolder] as const, chest: [accountStream(networkId, COMMUNITY), accountFolder] as const },
+        { member: [accountStream(networkId, member), accountFolder] as const, chest: [accountStream(networkId, organisation), accountFolder] as const },
         () => postings,
         context,
       );
