@@ -18,11 +18,13 @@ import { ProposalMade, VotingOpened } from '../src/coop/proposal.ts';
 import { VoucherBought, VoucherRedeemed } from '../src/vouchers/voucher.ts';
 import { PoolOpened } from '../src/pools/pool.ts';
 import { MembershipApproved, MemberRolesChanged } from '../src/access/membership.ts';
-import { PasswordResetIssued } from '../src/access/person.ts';
+import { PasswordResetIssued, WayInInvited } from '../src/access/person.ts';
 import type { NotificationKind } from '../src/notify/choices.ts';
 
-/** A password reset is a kind of its own: always sent when someone asks for it, whatever they chose. */
-export type OutboxKind = NotificationKind | 'password-reset';
+/** A password reset and an invitation to a way in are kinds of their own: always sent, whatever the person chose. */
+export type OutboxKind = NotificationKind | 'password-reset' | 'way-in-invitation';
+/** Sent whatever the recipient chose: they asked for it, or have no account to choose with. */
+export const alwaysSent: readonly OutboxKind[] = ['password-reset', 'way-in-invitation'];
 
 /** Who approves a pool's payments (src/http/pools.ts): never whoever submitted it or benefits from it. */
 const APPROVER_ROLES = ['treasurer', 'board'];
@@ -104,6 +106,10 @@ async function rowsFor(db: Db, event: RecordedEvent): Promise<Row[]> {
       if (d.via !== 'email') return [];
       return [row(event, d.personId, 'password-reset', d.resetId, null, { expiresAt: d.expiresAt })];
     }
+    case WayInInvited.type: {
+      const d = event.data as z.infer<typeof WayInInvited.schema>;
+      return [row(event, d.personId, 'way-in-invitation', d.invitationId, d.networkId, { expiresAt: d.expiresAt })];
+    }
   }
   return [];
 }
@@ -147,7 +153,7 @@ export const notificationsProjection: Projection = {
   tables: ['notification_outbox', 'notification_roles', 'notification_subjects'],
   handles: [
     MembershipApproved.type, MemberRolesChanged.type, PoolOpened.type, VoucherBought.type, ProposalMade.type,
-    ExchangeLogged.type, PaymentSubmitted.type, TransferSubmitted.type, VotingOpened.type, VoucherRedeemed.type, PasswordResetIssued.type,
+    ExchangeLogged.type, PaymentSubmitted.type, TransferSubmitted.type, VotingOpened.type, VoucherRedeemed.type, PasswordResetIssued.type, WayInInvited.type,
   ],
   async apply(db, event) {
     if (await remember(db, event)) return;

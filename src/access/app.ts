@@ -125,8 +125,34 @@ export async function changePassword(deps: Deps, caller: Caller, input: { curren
 // ---- a way in for a member who was not online ----
 
 const CLAIM_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-const CLAIM_DAYS = 14;
+/** A way in, printed, read out or sent by email, works once within this many days. */
+export const CLAIM_DAYS = 30;
 const claimHash = (secret: Buffer, code: string) => createHmac('sha256', secret).update(`claim:${code.replace(/[\s-]/g, '').toUpperCase()}`).digest('hex');
+const inGroups = (letters: string) => letters.match(/.{4}/g)!.join('-');
+
+/**
+ * The code in an invitation's link, derived from its id with the server's secret, so the event
+ * and the outbox hold nothing secret: twenty letters and digits (about 99 bits), in fours.
+ */
+export function wayInCode(secret: Buffer, invitationId: string): string {
+  const bytes = createHmac('sha256', secret).update(`way-in-invitation:${invitationId}`).digest();
+  return inGroups(Array.from(bytes.subarray(0, 20), (b) => CLAIM_ALPHABET[b % CLAIM_ALPHABET.length]).join(''));
+}
+
+/** Who may give this person a way in: a coordinator who may act for them, while they have no account. */
+async function mayGiveWayIn(deps: Deps, caller: Caller, networkId: string, personId: string): Promise<void> {
+  await actFor(deps, caller.personId, networkId, personId);
+  await refuseErased(deps, personId, 'personId');
+  const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
+  if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: they sign in themselves.', 409, 'personId');
+}
+
+/** The person's one way in: a new code replaces any earlier one, printed or sent. Only its hash is kept. */
+async function keepWayIn(deps: Deps, personId: string, code: string, expiresAt: Date): Promise<void> {
+  const { db } = deps.database;
+  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
+  await db.insertInto('claim_codes').values({ code_hash: claimHash(deps.secret, code), person_id: personId, expires_at: expiresAt }).onConflict((oc) => oc.doNothing()).execute();
+}
 
 /**
  * A coordinator who may act for a person recorded without an account gives them a code to read
@@ -134,24 +160,46 @@ const claimHash = (secret: Buffer, code: string) => createHmac('sha256', secret)
  */
 export async function giveWayIn(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<{ code: string; expiresAt: Date }> {
   const { networkId, personId } = input;
-  await actFor(deps, caller.personId, networkId, personId);
-  await refuseErased(deps, personId, 'personId');
-  const { person } = await readStates(deps.store, { person: [personStream(personId), personDecider] });
-  if (person.status !== 'active' || person.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: they sign in themselves.', 409, 'personId');
+  await mayGiveWayIn(deps, caller, networkId, personId);
   // Twelve letters and digits, none easily confused (no 0/O, 1/I/L): about 59 bits.
-  const raw = Array.from({ length: 12 }, () => CLAIM_ALPHABET[randomInt(CLAIM_ALPHABET.length)]).join('');
-  const code = raw.match(/.{4}/g)!.join('-');
+  const code = inGroups(Array.from({ length: 12 }, () => CLAIM_ALPHABET[randomInt(CLAIM_ALPHABET.length)]).join(''));
   const expiresAt = new Date(deps.clock.now().getTime() + CLAIM_DAYS * 86_400_000);
-  const { db } = deps.database;
-  await db.deleteFrom('claim_codes').where('person_id', '=', personId).execute();
-  await db.insertInto('claim_codes').values({ code_hash: claimHash(deps.secret, code), person_id: personId, expires_at: expiresAt }).execute();
+  await keepWayIn(deps, personId, code, expiresAt);
   return { code, expiresAt };
 }
 
-/** The person takes the way in: from then on they have an account, and act for themselves. */
+/**
+ * The same way in, sent by email to the address the person's details hold (as an import or the
+ * coordinator recorded it): a link to /claim with the code, which works once. The mail goes from
+ * the outbox; the address is opened only to check there is one, and never leaves this function.
+ */
+export async function inviteToWayIn(deps: Deps, caller: Caller, input: { networkId: string; personId: string }): Promise<Written & { invitationId: string; expiresAt: Date }> {
+  const { networkId, personId } = input;
+  await mayGiveWayIn(deps, caller, networkId, personId);
+  const { details } = await detailsOf(deps, personId);
+  if (!details?.email) throw new Rejection('no-email-on-file', 'There is no email address for this person: add one to their details, or give them a code to print instead.', 422, 'personId');
+  const invitationId = uuidv5('way-in-invitation', caller.commandId);
+  const expiresAt = new Date(deps.clock.now().getTime() + CLAIM_DAYS * 86_400_000);
+  const done = await decideAcross(
+    deps.store,
+    { person: [personStream(personId), personDecider] },
+    (s) => ({ person: personDecider.decide({ type: 'InviteWayIn', personId, invitationId, networkId, invitedBy: caller.personId, expiresAt: expiresAt.toISOString() }, s.person) }),
+    contextOf(deps, { ...caller, onBehalfOf: personId }),
+  );
+  // A retry of the same request finds its event written and keeps the same code again.
+  if (!done.replayed) await keepWayIn(deps, personId, wayInCode(deps.secret, invitationId), expiresAt);
+  return { invitationId, expiresAt, revision: done.revisions.person, position: done.position };
+}
+
+/**
+ * The person takes the way in: from then on they have an account, and act for themselves. The code
+ * is taken in one statement, so of two uses at once only one goes on; it is handed back only when
+ * the email chosen is taken, to try another.
+ */
 export async function claimAccount(deps: Deps, caller: Caller, input: { code: string; email: string; password: string }): Promise<Written & { personId: string }> {
   const { db } = deps.database;
-  const claim = await db.selectFrom('claim_codes').select('person_id').where('code_hash', '=', claimHash(deps.secret, input.code)).where('expires_at', '>', deps.clock.now()).executeTakeFirst();
+  const hash = claimHash(deps.secret, input.code);
+  const claim = await db.deleteFrom('claim_codes').where('code_hash', '=', hash).where('expires_at', '>', deps.clock.now()).returning(['person_id', 'expires_at']).executeTakeFirst();
   if (!claim) throw new Rejection('claim-code-unknown', 'This code is not one Hearth gave, or it has expired or been used. Ask your coordinator for a new one.', 422, 'code');
   const personId = claim.person_id;
   await refuseErased(deps, personId, 'code');
@@ -160,7 +208,10 @@ export async function claimAccount(deps: Deps, caller: Caller, input: { code: st
   const lookup = emailLookup(deps.secret, input.email);
   await db.insertInto('credentials').values({ person_id: personId, email_lookup: lookup, password_hash: await hashPassword(input.password) }).onConflict((oc) => oc.doNothing()).execute();
   const owner = await db.selectFrom('credentials').select('person_id').where('email_lookup', '=', lookup).executeTakeFirst();
-  if (owner?.person_id !== personId) throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
+  if (owner?.person_id !== personId) {
+    await db.insertInto('claim_codes').values({ code_hash: hash, person_id: personId, expires_at: claim.expires_at }).onConflict((oc) => oc.doNothing()).execute();
+    throw new Rejection('email-taken', 'An account already uses this email. Sign in, or reset the password.', 409, 'email');
+  }
   const context = contextOf(deps, { ...caller, personId, onBehalfOf: null });
   const done = await withAccountOnlyIfKept(deps, personId, () =>
     decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide({ type: 'ClaimAccount', personId, now: context.now }, s.person) }), context),

@@ -31,7 +31,15 @@ export const PasswordResetIssued = defineEvent(
   z.strictObject({ personId: id(), resetId: id(), via: z.enum(['email', 'coordinator']), issuedBy: id().optional(), expiresAt: isoDateTime() }),
 );
 
-export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined, AccountClaimed, PasswordResetIssued];
+// A coordinator invites a person recorded without an account to take a way in, by email to the
+// address on file. The event holds no secret: the code in the mail's link is derived from
+// invitationId with the server's secret (see wayInCode in app.ts), and works once, like a printed one.
+export const WayInInvited = defineEvent(
+  'access.WayInInvited',
+  z.strictObject({ personId: id(), invitationId: id(), networkId: id(), invitedBy: id(), expiresAt: isoDateTime() }),
+);
+
+export const personEventTypes = [PersonRegistered, PersonalDetailsChanged, PasswordChanged, SafeguardingFlagged, PersonErased, NetworkJoined, AccountClaimed, PasswordResetIssued, WayInInvited];
 export type PersonEvent =
   | DomainEvent<typeof PersonRegistered>
   | DomainEvent<typeof PersonalDetailsChanged>
@@ -40,7 +48,8 @@ export type PersonEvent =
   | DomainEvent<typeof PersonErased>
   | DomainEvent<typeof NetworkJoined>
   | DomainEvent<typeof AccountClaimed>
-  | DomainEvent<typeof PasswordResetIssued>;
+  | DomainEvent<typeof PasswordResetIssued>
+  | DomainEvent<typeof WayInInvited>;
 
 /** What Hearth holds about a person, sealed as one value. */
 export const personalDetails = z.strictObject({
@@ -60,6 +69,7 @@ export type PersonCommand =
   | { type: 'ErasePerson'; personId: string; now: string }
   | { type: 'RecordNetworkJoined'; personId: string; networkId: string }
   | { type: 'ClaimAccount'; personId: string; now: string }
+  | { type: 'InviteWayIn'; personId: string; invitationId: string; networkId: string; invitedBy: string; expiresAt: string }
   | { type: 'IssuePasswordReset'; personId: string; resetId: string; via: 'email' | 'coordinator'; issuedBy?: string; expiresAt: string }
   /** The code of this reset was checked by the caller, who holds the secret; the decider says whether the reset still holds. */
   | { type: 'ResetPassword'; personId: string; resetId: string; now: string };
@@ -102,6 +112,7 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
         return rest;
       }
       case 'access.PersonalDetailsChanged':
+      case 'access.WayInInvited':
         return state;
     }
   },
@@ -130,6 +141,9 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
       case 'ClaimAccount':
         if (state.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: sign in.', 409);
         return [{ type: 'access.AccountClaimed', data: { personId: command.personId, claimedAt: command.now } }];
+      case 'InviteWayIn':
+        if (state.hasAccount) throw new Rejection('already-has-account', 'This person already has an account: they sign in themselves.', 409, 'personId');
+        return [{ type: 'access.WayInInvited', data: { personId: command.personId, invitationId: command.invitationId, networkId: command.networkId, invitedBy: command.invitedBy, expiresAt: command.expiresAt } }];
       case 'IssuePasswordReset': {
         // A person without an account has no password to reset: their coordinator gives a way in instead.
         if (!state.hasAccount) throw new Rejection('no-account', 'This person has no account yet: give them a way in instead.', 409, 'personId');

@@ -225,6 +225,23 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
 
+    app.post(
+      '/networks/:networkId/members/:personId/way-in-invitation',
+      {
+        config: { guard: { who: ['coordinator'], write: true } },
+        schema: {
+          summary: 'Invite a member recorded without an account, by email to the address on file, to choose a password and sign in themselves (coordinators who may act for them)',
+          description: 'The email links to /claim with a one-time code, good for 30 days; it replaces any earlier code.',
+          params: memberParams,
+          response: { 202: z.object({ expiresAt: z.string(), revision: z.number().int(), position: z.number().int() }) },
+        },
+      },
+      async (request, reply) => {
+        const sent = await access.inviteToWayIn(hearth, request.caller, request.params);
+        return reply.code(202).send({ expiresAt: sent.expiresAt.toISOString(), revision: sent.revision, position: sent.position });
+      },
+    );
+
     app.get(
       '/networks/:networkId/members',
       {

@@ -3,6 +3,7 @@
 // so a mail read over someone's shoulder or kept in a mailbox says little.
 import type { OutboxKind } from '../../projections/notifications.ts';
 import { EMAIL_RESET_MINUTES } from '../access/reset.ts';
+import { CLAIM_DAYS } from '../access/app.ts';
 
 export interface Mail {
   subject: string;
@@ -37,6 +38,11 @@ export function mailFor(facts: MailFacts, publicUrl: string): Mail {
       return {
         subject: 'Set a new Hearth password',
         text: `Someone asked to set a new password for your Hearth account. If it was you, follow this link within ${EMAIL_RESET_MINUTES / 60} hour:\n\n${link}\n\nThe link expires in an hour, and works once. If you did not ask, ignore this email: your password has not changed.\n`,
+      };
+    case 'way-in-invitation':
+      return {
+        subject: `Sign in to ${n} yourself`,
+        text: `Your coordinator at ${n} keeps your time bank account, and invites you to sign in to it yourself. Follow this link, then choose the email address and password you will sign in with:\n\n${link}\n\nThe link works once, for ${CLAIM_DAYS} days. If you did not expect this, ignore this email, or ask your coordinator.\n`,
       };
   }
 }

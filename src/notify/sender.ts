@@ -17,7 +17,8 @@ import { readStates } from '../commands/decide.ts';
 import { ukTime } from '../web/words.ts';
 import { choiceDecider, choicesStream, kindsOn, type NotificationKind } from './choices.ts';
 import { mailFor } from './mail.ts';
-import type { OutboxKind } from '../../projections/notifications.ts';
+import { alwaysSent, type OutboxKind } from '../../projections/notifications.ts';
+import { wayInCode } from '../access/app.ts';
 
 /** How long a claim holds a notification: longer than any SMTP conversation. */
 const CLAIM_SECONDS = 120;
@@ -154,7 +155,7 @@ export class NotificationSender {
     const now = this.deps.clock.now();
     if (row.expires_at && new Date(row.expires_at) <= now) return { state: 'skipped', why: 'expired' };
     const kind = row.kind as OutboxKind;
-    if (kind !== 'password-reset') {
+    if (!alwaysSent.includes(kind)) {
       const { choices } = await readStates(this.deps.store, { choices: [choicesStream(row.recipient_id), choiceDecider] });
       if (!kindsOn(choices).includes(kind as NotificationKind)) return { state: 'skipped', why: 'not chosen' };
     }
@@ -182,6 +183,12 @@ export class NotificationSender {
     if (kind === 'password-reset') {
       const code = resetCode(this.deps.secret, subjectId, 'email');
       return { networkName: '', link: `${base}/reset-password?reset=${encodeURIComponent(subjectId)}&code=${encodeURIComponent(code)}` };
+    }
+    if (kind === 'way-in-invitation') {
+      const person = await db.selectFrom('claim_codes').select('person_id').where('person_id', '=', recipientId).executeTakeFirst();
+      if (!person) return { skip: 'way in taken or replaced' };
+      const network = networkId ? await db.selectFrom('networks').select('name').where('network_id', '=', networkId).executeTakeFirst() : undefined;
+      return { networkName: network?.name ?? 'your time bank', link: `${base}/claim?code=${encodeURIComponent(wayInCode(this.deps.secret, subjectId))}` };
     }
     const network = networkId ? await db.selectFrom('networks').select('name').where('network_id', '=', networkId).executeTakeFirst() : undefined;
     const networkName = network?.name ?? 'your network';

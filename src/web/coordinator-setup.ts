@@ -386,8 +386,11 @@ export const coordinatorSetupJourney: Journey = {
           <h2>Members without an account</h2>
           ${withoutAccount.length === 0
             ? html`<p>Every member has an account of their own.</p>`
-            : html`<p>A code lets one of them choose an email and a password at <strong>/claim</strong> on this site, then sign in themselves. A new code replaces any earlier one.</p>
-              <ul class="actions">${withoutAccount.map((p) => html`<li>${form(`${home(m.networkId)}/people/${p.personId}/way-in`, formState(), page.csrfToken, html``, `Give ${nameOf(p)} a code`, { cls: 'inline', buttonClass: 'secondary' })}</li>`)}</ul>`}`,
+            : html`<p>A code lets one of them choose an email and a password at <strong>/claim</strong> on this site, then sign in themselves. Print it or read it out; or, when their details hold an email address, send them an invitation by email. Either works once, for 30 days, and replaces any earlier one.</p>
+              <ul class="actions">${withoutAccount.map(
+                (p) => html`<li>${form(`${home(m.networkId)}/people/${p.personId}/way-in`, formState(), page.csrfToken, html``, `Give ${nameOf(p)} a code`, { cls: 'inline', buttonClass: 'secondary' })}
+                  ${form(`${home(m.networkId)}/people/${p.personId}/way-in-invitation`, formState(), page.csrfToken, html``, `Email ${nameOf(p)} an invitation`, { cls: 'inline', buttonClass: 'secondary' })}</li>`,
+              )}</ul>`}`,
       });
     };
 
@@ -570,10 +573,22 @@ export const coordinatorSetupJourney: Journey = {
       return page.show({
         title: `A way in for ${name}`,
         crumbs: crumbs(m),
-        body: html`<div class="panel" role="status"><h2>${name}'s code</h2><p class="code"><strong>${answer.body.code}</strong></p><p>It works once, until ${until}.</p></div>
-          <p>Read it out to ${name}, or print this page for them. They go to <strong>/claim</strong> on this site, type the code, and choose an email address and a password. This code is not shown again: to give another, come back here.</p>
-          <ul class="actions"><li><a href="${home(m.networkId)}/people">Back to people</a></li></ul>${backTo(m)}`,
+        body: html`<div class="panel way-in" role="status"><h2>${name}'s code</h2><p class="way-in-code">${answer.body.code}</p>
+            <p>Go to <strong>${hearth.config.PUBLIC_URL}/claim</strong>, type this code, and choose the email address and password you will sign in with.</p>
+            <p>It works once, until ${until}.</p></div>
+          <p class="no-print">Read it out to ${name}, or print this page for them (the printed page shows only the code and what to do). This code is not shown again: to give another, come back here.</p>
+          <ul class="actions no-print"><li><a href="${home(m.networkId)}/people">Back to people</a></li></ul>${backTo(m)}`,
       });
+    });
+
+    app.post(`${base}/people/:personId/way-in-invitation`, { schema: { hide: true } }, async (request, reply) => {
+      const { page, m, params } = await coordinating(request, reply);
+      const person = (await membersOf(page, m.networkId)).find((p) => p.personId === params.personId);
+      const state = posted(request.body);
+      const answer = await page.api.send<{ expiresAt: string }>('POST', `/networks/${m.networkId}/members/${params.personId}/way-in-invitation`, undefined, { key: state.values._key || randomUUID() });
+      if (!answer.ok) return peoplePage(page, m, refusedBy(formState(), answer.problem));
+      const name = person ? nameOf(person) : 'This member';
+      return done(page, m, 'Invitation sent', `${name} is invited by email`, html`<p>The email links to a page where they choose a password. The link works once, for 30 days; a code you give them later replaces it.</p><ul class="actions"><li><a href="${home(m.networkId)}/people">Back to people</a></li></ul>`);
     });
 
     // Partnerships with other time banks: propose, accept, end.
@@ -953,7 +968,7 @@ export const coordinatorSetupJourney: Journey = {
             '/claim',
             state,
             formTokenFor(hearth.secret, reply.request, reply),
-            html`${textField(state, { name: 'code', label: 'Your code', hint: 'Twelve letters and numbers, for example ABCD-EFGH-JKMN', autocomplete: 'off', width: '16em' })}
+            html`${textField(state, { name: 'code', label: 'Your code', hint: 'The letters and numbers your coordinator gave you, for example ABCD-EFGH-JKMN', autocomplete: 'off', width: '16em' })}
               ${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}
               ${textField(state, { name: 'password', label: 'Choose a password', hint: 'At least 12 characters. A few words you will remember are easier than a jumble.', type: 'password', autocomplete: 'new-password' })}`,
             'Set up my account',
@@ -962,7 +977,11 @@ export const coordinatorSetupJourney: Journey = {
         hasErrors(state),
       );
 
-    app.get('/claim', { schema: { hide: true } }, async (_request, reply) => claimPage(reply, formState()));
+    // The link in an invitation carries its code: the form comes with it filled in.
+    app.get('/claim', { schema: { hide: true } }, async (request, reply) => {
+      const code = (request.query as { code?: unknown }).code;
+      return claimPage(reply, typeof code === 'string' && /^[A-Za-z0-9 -]{1,40}$/.test(code) ? formState({ code }) : formState());
+    });
 
     app.post('/claim', { schema: { hide: true } }, async (request, reply) => {
       checkFormToken(hearth.secret, request);

@@ -88,7 +88,11 @@ const style = `
   footer.site ul { list-style: none; padding: 0; margin: 0 auto; max-width: 60rem; display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; }
   footer.site a { display: inline-block; padding: 0.5rem 0; }
   .help-contact { white-space: pre-line; font-size: 1.25rem; }
+  .way-in { font-size: 1.25rem; }
+  .way-in .way-in-code { font-family: monospace; font-size: 2rem; font-weight: bold; letter-spacing: 0.1em; overflow-wrap: anywhere; margin: 0.5rem 0 1rem; }
   @media print {
+    .way-in { font-size: 18pt; border: 0; }
+    .way-in .way-in-code { font-size: 32pt; }
     header.site, nav.crumbs, .skip, form, .no-print, footer.site { display: none !important; }
     .wrap { max-width: none; padding: 0; }
     body { font-size: 11pt; }
