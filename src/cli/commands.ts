@@ -95,6 +95,20 @@ export const ledgerCommands: Record<string, Command> = {
       return 'Granted from the community chest.';
     },
   },
+  'timebank reverse-gift': {
+    usage: 'timebank reverse-gift --network N --gift REF --reason R   (a grant or donation, of the chest or the network\'s own account)',
+    async run(ledger, f) {
+      await ledger.call('POST', `${tb(f)}/gifts/${need(f, 'gift')}/reversal`, { reason: need(f, 'reason') }, acting(f));
+      return `Reversed gift ${f.gift}.`;
+    },
+  },
+  'timebank network-accounts': {
+    usage: "timebank network-accounts --network N   (the chest, the network's own account, clearing; coordinators)",
+    async run(ledger, f) {
+      const { body } = await ledger.call('GET', `${tb(f)}/network-accounts`);
+      return body.accounts.map((a: { name: string; balance: string }) => `${a.name.padEnd(40)} ${a.balance}`).join('\n');
+    },
+  },
   'timebank balance': {
     usage: 'timebank balance --network N --person P',
     async run(ledger, f) {

@@ -240,6 +240,26 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
 
+    /** Grants and donations of the network's own accounts, newest first, each with whether it was reversed. */
+    const giftsOf = (networkId: string, o: { limit: number; before?: number; ref?: string }) => {
+      let query = db
+        .selectFrom('timebank_entries as e')
+        .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql.ref('e.counterparty')))
+        .select(['e.ref', 'e.holder', 'e.reason', 'e.entry_date', 'e.counterparty', 'e.minutes', 'e.position', 'p.name', 'p.erased'])
+        .select(sql<boolean>`exists (SELECT 1 FROM timebank_entries r WHERE r.network_id = e.network_id AND r.holder = e.holder AND r.ref = e.ref AND r.reason = 'reversal')`.as('reversed'))
+        .where('e.network_id', '=', networkId).where('e.holder', 'in', [COMMUNITY, ORGANISATION]).where('e.reason', 'in', ['grant', 'donation'])
+        .orderBy('e.position', 'desc')
+        .limit(o.limit);
+      if (o.before !== undefined) query = query.where('e.position', '<', o.before);
+      if (o.ref !== undefined) query = query.where('e.ref', '=', o.ref);
+      return query.execute();
+    };
+    type GiftRow = Awaited<ReturnType<typeof giftsOf>>[number];
+    const giftShown = (r: GiftRow) => ({
+      ref: r.ref, holder: r.holder as typeof COMMUNITY | typeof ORGANISATION, kind: r.reason as 'grant' | 'donation', date: r.entry_date, personId: r.counterparty,
+      name: r.name === null ? null : shownName(r.name, r.erased), minutes: -r.minutes, text: formatMinutes(-r.minutes), reversed: r.reversed,
+    });
+
     const gift = z.object({
       ref: id(),
       holder: z.enum([COMMUNITY, ORGANISATION]),
@@ -268,24 +288,28 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { limit, cursor } = request.query;
         await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
-        let query = db
-          .selectFrom('timebank_entries as e')
-          .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql.ref('e.counterparty')))
-          .select(['e.ref', 'e.holder', 'e.reason', 'e.entry_date', 'e.counterparty', 'e.minutes', 'e.position', 'p.name', 'p.erased'])
-          .select(sql<boolean>`exists (SELECT 1 FROM timebank_entries r WHERE r.network_id = e.network_id AND r.holder = e.holder AND r.ref = e.ref AND r.reason = 'reversal')`.as('reversed'))
-          .where('e.network_id', '=', networkId).where('e.holder', 'in', [COMMUNITY, ORGANISATION]).where('e.reason', 'in', ['grant', 'donation'])
-          .orderBy('e.position', 'desc')
-          .limit(limit + 1);
-        if (cursor !== undefined) query = query.where('e.position', '<', Number(cursor));
-        const rows = await query.execute();
+        const rows = await giftsOf(networkId, { limit: limit + 1, ...(cursor !== undefined ? { before: Number(cursor) } : {}) });
         const page = rows.slice(0, limit);
         return {
-          items: page.map((r) => ({
-            ref: r.ref, holder: r.holder as typeof COMMUNITY | typeof ORGANISATION, kind: r.reason as 'grant' | 'donation', date: r.entry_date, personId: r.counterparty,
-            name: r.name === null ? null : shownName(r.name, r.erased), minutes: -r.minutes, text: formatMinutes(-r.minutes), reversed: r.reversed,
-          })),
+          items: page.map(giftShown),
           next: rows.length > limit ? String(page.at(-1)!.position) : null,
         };
+      },
+    );
+
+    app.get(
+      `${base}/gifts/:ref`,
+      {
+        config: { guard: { who: ['coordinator'] } },
+        schema: { summary: "One grant or donation of the chest or the network's own account (coordinators)", params: networkParams.extend({ ref: id() }), querystring: readAfter, response: { 200: gift } },
+      },
+      async (request, reply) => {
+        const { networkId, ref } = request.params;
+        await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
+        if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
+        const [row] = await giftsOf(networkId, { limit: 1, ref });
+        if (!row) return sendProblem(reply, makeProblem('gift-not-found', 404, 'There is no such grant or donation in this network.'));
+        return giftShown(row);
       },
     );
 

@@ -7,7 +7,7 @@ import { Forbidden } from '../access/guard.ts';
 import { html, type Html } from '../http/html.ts';
 import { ReadFailed } from './api.ts';
 import { checkAnswers, stepOf } from './answers.ts';
-import { dateField, durationField, errorSummary, form, formState, hasErrors, posted, radioField, readChoice, readDate, readDuration, type FormState } from './forms.ts';
+import { dateField, durationField, errorSummary, form, formState, hasErrors, posted, radioField, readChoice, readDate, readDuration, readText, textArea, type FormState } from './forms.ts';
 import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';
 import { hoursAndMinutes, longDate } from './words.ts';
 import { signed } from './coordinator.ts';
@@ -31,6 +31,21 @@ const policyChoices = [
   { value: 'yes', label: 'Yes: a current DBS check is needed before anyone gives care to a member flagged for safeguarding' },
   { value: 'no', label: 'No: the flag is shown, but no DBS check is required' },
 ] as const;
+
+interface NetworkAccount {
+  holder: string;
+  name: string;
+  balanceMinutes: number;
+}
+interface Gift {
+  ref: string;
+  holder: string;
+  kind: 'grant' | 'donation';
+  date: string;
+  name: string | null;
+  minutes: number;
+  reversed: boolean;
+}
 
 const isCoordinator = (m: Membership) => m.status === 'active' && m.roles.includes('coordinator');
 const nameOf = (p: Pick<Member, 'name'>) => p.name ?? 'This person';
@@ -213,6 +228,7 @@ export const coordinatorCareJourney: Journey = {
         crumbs: networkCrumbs(m),
         hasErrors: hasErrors(state),
         body: html`${errorSummary(state)}<p>Members give time to the chest; a coordinator grants it to a member who needs it, for example someone who cannot give time back.</p>
+          <p><a href="${chest(m.networkId)}/accounts">The network's accounts and their balances; reverse a grant or a donation</a></p>
           ${form(
             chest(m.networkId),
             state,
@@ -262,6 +278,82 @@ export const coordinatorCareJourney: Journey = {
       const p = await memberOf(page, m, personId);
       const account = await page.api.read<{ balanceMinutes: number }>(`/networks/${m.networkId}/timebank/accounts/${personId}`, { after: after(request) });
       return done(page, m, 'Time granted', `Time from the chest is granted to ${nameOf(p)}`, html`<p>Their balance is now ${signed(account.balanceMinutes)}.</p>`, chestCrumb(m));
+    });
+
+    // The network's own accounts: the chest, the organisation's, clearing with each partner; and
+    // every grant and donation, each reversible with a reason, as an exchange is.
+
+    const accountsHref = (networkId: string) => `${chest(networkId)}/accounts`;
+    const accountsCrumb = (m: Membership) => ({ href: accountsHref(m.networkId), label: "The network's accounts" });
+    const holderWords: Record<string, string> = { community: 'Community chest', organisation: "The network's own account" };
+
+    app.get('/networks/:networkId/chest/accounts', { schema: { hide: true } }, async (request, reply) => {
+      const { page, m } = await coordinating(request, reply);
+      const query = request.query as { cursor?: string; done?: string };
+      const cursor = typeof query.cursor === 'string' && /^\d{1,20}$/.test(query.cursor) ? query.cursor : undefined;
+      const [{ accounts }, gifts] = await Promise.all([
+        page.api.read<{ accounts: NetworkAccount[] }>(`/networks/${m.networkId}/timebank/network-accounts`, { after: after(request) }),
+        page.api.read<{ items: Gift[]; next: string | null }>(`/networks/${m.networkId}/timebank/gifts${cursor ? `?cursor=${cursor}` : ''}`, { after: after(request) }),
+      ]);
+      return page.show({
+        title: "The network's accounts",
+        crumbs: [...networkCrumbs(m), chestCrumb(m)],
+        body: html`${query.done === 'reversed' ? html`<div class="panel" role="status"><h2>Reversed</h2><p>The time has gone back where it came from. The gift and its reversal both stay in the records, with your reason.</p></div>` : html``}
+          <p>The community chest never goes below zero. The network's own account (the organisation's account of a time bank that moved in) may: it gave newcomers their first hours. A clearing account carries the hours traded with one partner time bank.</p>
+          <div class="table-scroll"><table class="stacked"><caption>Balances</caption><thead><tr><th scope="col">Account</th><th scope="col">Balance</th></tr></thead>
+          <tbody>${accounts.map((a) => html`<tr><td data-label="Account">${a.name}</td><td data-label="Balance">${signed(a.balanceMinutes)}</td></tr>`)}</tbody></table></div>
+          <h2>Grants and donations</h2>
+          ${gifts.items.length === 0
+            ? html`<p>None yet.</p>`
+            : html`<div class="table-scroll"><table class="stacked"><caption>Newest first</caption><thead><tr><th scope="col">Date</th><th scope="col">Account</th><th scope="col">Member</th><th scope="col">What</th><th scope="col">Time</th><th scope="col">Put right</th></tr></thead>
+              <tbody>${gifts.items.map(
+                (g) => html`<tr><td data-label="Date">${longDate(g.date)}</td><td data-label="Account">${holderWords[g.holder] ?? g.holder}</td><td data-label="Member">${g.name ?? 'Former members'}</td>
+                  <td data-label="What">${g.kind === 'grant' ? 'Granted to them' : 'Given by them'}</td><td data-label="Time">${hoursAndMinutes(Math.abs(g.minutes))}</td>
+                  <td data-label="Put right">${g.reversed ? 'Reversed' : html`<a href="${chest(m.networkId)}/gifts/${g.ref}">Reverse<span class="visually-hidden"> the ${g.kind} of ${hoursAndMinutes(Math.abs(g.minutes))} on ${longDate(g.date)}</span></a>`}</td></tr>`,
+              )}</tbody></table></div>`}
+          ${gifts.next ? html`<p><a href="${accountsHref(m.networkId)}?cursor=${gifts.next}">Older grants and donations</a></p>` : html``}`,
+      });
+    });
+
+    const giftPage = async (page: Page, m: Membership, ref: string, state: FormState) => {
+      const g = await page.api.read<Gift>(`/networks/${m.networkId}/timebank/gifts/${ref}`, { after: after(page.request) });
+      return page.show({
+        title: g.kind === 'grant' ? 'Reverse a grant' : 'Reverse a donation',
+        crumbs: [...networkCrumbs(m), chestCrumb(m), accountsCrumb(m)],
+        hasErrors: hasErrors(state),
+        body: html`${errorSummary(state)}<dl class="summary">
+            <dt>Account</dt><dd>${holderWords[g.holder] ?? g.holder}</dd>
+            <dt>Member</dt><dd>${g.name ?? 'Former members'}</dd>
+            <dt>What</dt><dd>${g.kind === 'grant' ? 'Granted to them' : 'Given by them'}</dd>
+            <dt>Time</dt><dd>${hoursAndMinutes(Math.abs(g.minutes))}</dd>
+            <dt>Date</dt><dd>${longDate(g.date)}</dd>
+          </dl>
+          ${g.reversed
+            ? html`<p>This has already been reversed.</p>`
+            : html`<h2>Put a mistake right</h2><p>The time goes back where it came from. Nothing is deleted: the reversal is recorded beside it, with your reason.</p>
+              ${form(`${chest(m.networkId)}/gifts/${g.ref}/reverse`, state, page.csrfToken, textArea(state, { name: 'reason', label: 'Why is it being reversed?', hint: 'For example, "granted to the wrong member"' }), g.kind === 'grant' ? 'Reverse the grant' : 'Reverse the donation', { buttonClass: 'warning' })}`}
+          <p><a href="${accountsHref(m.networkId)}">Back to the network's accounts</a></p>`,
+      });
+    };
+
+    app.get('/networks/:networkId/chest/gifts/:ref', { schema: { hide: true } }, async (request, reply) => {
+      const { page, m } = await coordinating(request, reply);
+      return giftPage(page, m, (request.params as { ref: string }).ref, formState());
+    });
+
+    app.post('/networks/:networkId/chest/gifts/:ref/reverse', { schema: { hide: true } }, async (request, reply) => {
+      const { page, m } = await coordinating(request, reply);
+      const { ref } = request.params as { ref: string };
+      const state = posted(request.body);
+      const reason = readText(state, 'reason', 'Say why it is being reversed');
+      return submit<{ position: number }>(
+        page,
+        state,
+        () => page.api.send('POST', `/networks/${m.networkId}/timebank/gifts/${ref}/reversal`, { reason }, { key: state.values._key! }),
+        { reason: 'reason' },
+        (s) => giftPage(page, m, ref, s),
+        (body) => `${accountsHref(m.networkId)}?after=${body.position}&done=reversed`,
+      );
     });
   },
 };
