@@ -73,7 +73,8 @@ t.test('import, then every balance equals the sum of that member\'s transfers', 
   const { db } = hearth.database;
   const accounts = await db.selectFrom('timebank_accounts').select(['holder', 'balance']).where('network_id', '=', networkId).execute();
   t.equal(accounts.reduce((s, a) => s + Number(a.balance), 0), 0, 'the network sums to zero');
-  t.equal(Number(accounts.find((a) => a.holder === 'community')!.balance), expected.get('chest'), 'the chest holds the gifts less the grants');
+  t.equal(Number(accounts.find((a) => a.holder === 'organisation')!.balance), expected.get('chest'), "the network's own account holds the organisation's gifts less its grants, below zero");
+  t.notOk(accounts.find((a) => a.holder === 'community'), 'the community chest is not the organisation');
 
   const joan = members.find((m) => m.name === 'Joan Smith')!;
   const statement = (await app.inject({ method: 'GET', url: `${base}/timebank/accounts/${joan.personId}/statement?from=2024-01-01&to=2024-12-31`, headers: coordinator.auth })).json();
