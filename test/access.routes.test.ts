@@ -172,6 +172,7 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/members', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/members`, { name: 'Offline Person' }, headers(who)) },
   { name: 'GET /networks/:id/members', allowed: ['coordinator'], call: get(`${base}/members`) },
   { name: 'POST /networks/:id/members/:personId/claim-code', allowed: ['coordinator'], prepare: recorded, call: (who, personId) => app.inject({ method: 'POST', url: `${base}/members/${personId}/claim-code`, headers: headers(who) }) },
+  { name: 'POST /networks/:id/members/:personId/way-in-invitation', allowed: ['coordinator'], prepare: recorded, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/way-in-invitation`, undefined, headers(who)) },
   { name: 'POST /networks/:id/members/:personId/dbs-checks', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/members/${id('mentor')}/dbs-checks`, { checkType: 'basic', issuedOn: '2026-01-01', expiresOn: '2029-01-01' }, headers(who)) },
   // Members who opened networks of their own above are beyond the coordinator's reach: a member recorded here is not.
   { name: 'PUT /networks/:id/members/:personId/safeguarding', allowed: ['coordinator'], prepare: recorded, call: (who, personId) => send(app, 'PUT', `${base}/members/${personId}/safeguarding`, { needsSafeguarding: false }, headers(who)) },
@@ -187,6 +188,10 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/timebank/exchanges/:exchangeId/reversal', allowed: ['coordinator'], prepare: confirmed, call: (who, x) => send(app, 'POST', `${base}/timebank/exchanges/${x}/reversal`, { reason: 'wrong member' }, headers(who)) },
   { name: 'POST /networks/:id/timebank/chest/donations', allowed: members, call: (who) => send(app, 'POST', `${base}/timebank/chest/donations`, { minutes: 1 }, headers(who)) },
   { name: 'POST /networks/:id/timebank/chest/grants', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/timebank/chest/grants`, { personId: id('member'), minutes: 1 }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/gifts/:ref/reversal', allowed: ['coordinator'], prepare: async () => randomUUID(), call: (who, ref) => send(app, 'POST', `${base}/timebank/gifts/${ref}/reversal`, { reason: 'granted twice' }, headers(who)) },
+  { name: 'GET /networks/:id/timebank/network-accounts', allowed: ['coordinator'], call: get(`${base}/timebank/network-accounts`) },
+  { name: 'GET /networks/:id/timebank/gifts', allowed: ['coordinator'], call: get(`${base}/timebank/gifts`) },
+  { name: 'GET /networks/:id/timebank/gifts/:ref', allowed: ['coordinator'], prepare: async () => randomUUID(), call: (who, ref) => app.inject({ method: 'GET', url: `${base}/timebank/gifts/${ref}`, headers: headers(who) }) },
   { name: 'GET /networks/:id/timebank/accounts/:personId (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}`) },
   { name: 'GET /networks/:id/timebank/accounts/:personId/statement (self or coordinator)', allowed: ['member', 'coordinator'], call: get(`${base}/timebank/accounts/${people.member.personId}/statement?from=2026-01-01&to=2026-12-31`) },
   { name: 'GET /networks/:id/timebank/figures', allowed: members, call: get(`${base}/timebank/figures`) },
