@@ -32,6 +32,24 @@ t.test('the demo loads a time bank and a care-bank scheme, and reports on them',
   t.equal(await head(), before, 'a second run finds the demo loaded and writes nothing');
 });
 
+t.test("a coordinator reads the network's own accounts and reverses a grant with a reason", async (t) => {
+  const members = await hearth('network', 'members', '--network', timeBank, ...as);
+  const edna = /([0-9a-f-]{36})  Edna Firth/.exec(members.stdout)?.[1] ?? '';
+  t.equal((await hearth('timebank', 'donate', '--network', timeBank, '--minutes', '1:00', '--on-behalf-of', edna, ...as)).status, 0);
+  t.equal((await hearth('timebank', 'grant', '--network', timeBank, '--person', edna, '--minutes', '0:30', ...as)).status, 0);
+  const gifts = await hearth('timebank', 'gifts', '--network', timeBank, ...as);
+  t.equal(gifts.status, 0, gifts.stderr);
+  const ref = /^([0-9a-f-]{36}) .* grant .*Edna Firth/m.exec(gifts.stdout)?.[1] ?? '';
+  t.ok(ref, 'the grant is listed');
+  const reversed = await hearth('timebank', 'reverse-gift', '--network', timeBank, '--gift', ref, '--reason', 'granted twice', ...as);
+  t.equal(reversed.status, 0, reversed.stderr);
+  const again = await hearth('timebank', 'reverse-gift', '--network', timeBank, '--gift', ref, '--reason', 'granted twice', ...as);
+  t.not(again.status, 0, 'never twice');
+  const accounts = await hearth('timebank', 'network-accounts', '--network', timeBank, ...as);
+  t.match(accounts.stdout, /Community chest\s+\d+:\d\d/);
+  t.match(accounts.stdout, /The network's own account\s+0:00/);
+});
+
 t.test('a coordinator logs and confirms an exchange, and reads balances and reports', async (t) => {
   const members = await hearth('network', 'members', '--network', timeBank, ...as);
   t.equal(members.status, 0, members.stderr);

@@ -96,10 +96,20 @@ export const ledgerCommands: Record<string, Command> = {
     },
   },
   'timebank reverse-gift': {
-    usage: 'timebank reverse-gift --network N --gift REF --reason R   (a grant or donation, of the chest or the network\'s own account)',
+    usage: "timebank reverse-gift --network N --gift REF --reason R   (a grant or donation: see timebank gifts)",
     async run(ledger, f) {
       await ledger.call('POST', `${tb(f)}/gifts/${need(f, 'gift')}/reversal`, { reason: need(f, 'reason') }, acting(f));
       return `Reversed gift ${f.gift}.`;
+    },
+  },
+  'timebank gifts': {
+    usage: "timebank gifts --network N   (grants and donations of the chest and the network's own account, newest first; coordinators)",
+    async run(ledger, f) {
+      const { body } = await ledger.call('GET', `${tb(f)}/gifts?limit=200`);
+      return body.items
+        .map((g: { ref: string; date: string; holder: string; kind: string; name: string | null; text: string; reversed: boolean }) =>
+          `${g.ref}  ${g.date}  ${g.holder.padEnd(12)} ${g.kind.padEnd(8)} ${(g.name ?? '').padEnd(24)} ${g.text}${g.reversed ? '  (reversed)' : ''}`)
+        .join('\n');
     },
   },
   'timebank network-accounts': {
