@@ -139,6 +139,12 @@ export function wayInCode(secret: Buffer, invitationId: string): string {
   return inGroups(Array.from(bytes.subarray(0, 20), (b) => CLAIM_ALPHABET[b % CLAIM_ALPHABET.length]).join(''));
 }
 
+/** Whether this code is still the person's way in: unused, unexpired, not replaced by a later one. */
+export async function wayInHolds(deps: Pick<Deps, 'database' | 'secret' | 'clock'>, code: string): Promise<boolean> {
+  const found = await deps.database.db.selectFrom('claim_codes').select('person_id').where('code_hash', '=', claimHash(deps.secret, code)).where('expires_at', '>', deps.clock.now()).executeTakeFirst();
+  return found !== undefined;
+}
+
 /** Who may give this person a way in: a coordinator who may act for them, while they have no account. */
 async function mayGiveWayIn(deps: Deps, caller: Caller, networkId: string, personId: string): Promise<void> {
   await actFor(deps, caller.personId, networkId, personId);

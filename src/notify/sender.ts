@@ -18,7 +18,7 @@ import { ukTime } from '../web/words.ts';
 import { choiceDecider, choicesStream, kindsOn, type NotificationKind } from './choices.ts';
 import { mailFor } from './mail.ts';
 import { alwaysSent, type OutboxKind } from '../../projections/notifications.ts';
-import { wayInCode } from '../access/app.ts';
+import { wayInCode, wayInHolds } from '../access/app.ts';
 
 /** How long a claim holds a notification: longer than any SMTP conversation. */
 const CLAIM_SECONDS = 120;
@@ -185,10 +185,10 @@ export class NotificationSender {
       return { networkName: '', link: `${base}/reset-password?reset=${encodeURIComponent(subjectId)}&code=${encodeURIComponent(code)}` };
     }
     if (kind === 'way-in-invitation') {
-      const person = await db.selectFrom('claim_codes').select('person_id').where('person_id', '=', recipientId).executeTakeFirst();
-      if (!person) return { skip: 'way in taken or replaced' };
+      const code = wayInCode(this.deps.secret, subjectId);
+      if (!(await wayInHolds(this.deps, code))) return { skip: 'way in taken or replaced' };
       const network = networkId ? await db.selectFrom('networks').select('name').where('network_id', '=', networkId).executeTakeFirst() : undefined;
-      return { networkName: network?.name ?? 'your time bank', link: `${base}/claim?code=${encodeURIComponent(wayInCode(this.deps.secret, subjectId))}` };
+      return { networkName: network?.name ?? 'your time bank', link: `${base}/claim?code=${encodeURIComponent(code)}` };
     }
     const network = networkId ? await db.selectFrom('networks').select('name').where('network_id', '=', networkId).executeTakeFirst() : undefined;
     const networkName = network?.name ?? 'your network';
