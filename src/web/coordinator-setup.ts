@@ -574,7 +574,7 @@ export const coordinatorSetupJourney: Journey = {
         title: `A way in for ${name}`,
         crumbs: crumbs(m),
         body: html`<div class="panel way-in" role="status"><h2>${name}'s code</h2><p class="way-in-code"><strong>${answer.body.code}</strong></p>
-            <p>Go to <strong>${hearth.config.PUBLIC_URL}/claim</strong>, type this code, and choose the email address and password you will sign in with.</p>
+            <p>Go to ${hearth.config.PUBLIC_URL}/claim, type this code, and choose the email address and password you will sign in with.</p>
             <p>It works once, until ${until}.</p></div>
           <p class="no-print">Read it out to ${name}, or print this page for them (the printed page shows only the code and what to do). This code is not shown again: to give another, come back here.</p>
           <ul class="actions no-print"><li><a href="${home(m.networkId)}/people">Back to people</a></li></ul>${backTo(m)}`,
