@@ -27,6 +27,7 @@ const member = z.object({
   dbsExpiresOn: z.string().nullable(),
   needsSafeguarding: z.boolean(),
   hasAccount: z.boolean().describe('Whether they sign in themselves; a member without an account can be given a claim code'),
+  formerMemberNumber: z.string().nullable().describe('Their member number in the system this network moved in from (TimeOverflow), kept as it was'),
 });
 
 export function networkRoutes(hearth: Hearth): FastifyPluginAsync {

@@ -6,6 +6,7 @@ import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { formatMinutes, signedMinutes, lowerLimitMinutes, upperLimitMinutes } from '../units.ts';
 import { id, isoDate, reasonText } from '../bounds.ts';
+import { sealedText, type SealedText } from '../access/vault.ts';
 
 export const COMMUNITY = 'community';
 /** The account through which a time bank trades hours with another. */
@@ -24,12 +25,14 @@ export const Posted = defineEvent(
     holder: z.string().min(1),
     /** Signed: positive credits the holder (time given), negative debits (time received). */
     minutes: signedMinutes.refine((m) => m !== 0, 'must not be zero'),
-    reason: z.enum(['exchange', 'reversal', 'donation', 'grant']),
+    reason: z.enum(['exchange', 'reversal', 'donation', 'grant', 'adjustment']),
     /** The exchange, donation or grant this posting belongs to. */
     ref: id(),
     counterparty: z.string().min(1),
     /** For a donation or grant brought over from another system: when it happened there. */
     occurredOn: isoDate().optional(),
+    /** Why an adjustment was made, in the coordinator's words: sealed, as it may name the member. */
+    note: sealedText.optional(),
   }),
 );
 export const AccountLimitsSet = defineEvent(
@@ -104,11 +107,28 @@ export function checkPosting(account: AccountState, limits: Limits, minutes: num
  * The two postings of a gift to or from the community chest: a donation debits the member and
  * credits the chest, a grant the other way. Live commands and imports both build them here.
  */
-export function chestPostings(p: { networkId: string; member: string; minutes: number; reason: 'donation' | 'grant'; ref: string; occurredOn?: string }): { member: AccountEvent[]; chest: AccountEvent[] } {
+export function chestPostings(p: {
+  networkId: string; member: string; minutes: number; reason: 'donation' | 'grant'; ref: string; occurredOn?: string;
+  /** The network's account on the other side: the community chest, or the organisation's account of a time bank moved in. */
+  chest?: typeof COMMUNITY | typeof ORGANISATION;
+}): { member: AccountEvent[]; chest: AccountEvent[] } {
+  const chest = p.chest ?? COMMUNITY;
   const signed = p.reason === 'grant' ? p.minutes : -p.minutes;
   const common = { networkId: p.networkId, reason: p.reason, ref: p.ref, ...(p.occurredOn ? { occurredOn: p.occurredOn } : {}) };
   return {
-    member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: signed, counterparty: COMMUNITY } }],
-    chest: [{ type: 'timebank.Posted', data: { ...common, holder: COMMUNITY, minutes: -signed, counterparty: p.member } }],
+    member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: signed, counterparty: chest } }],
+    chest: [{ type: 'timebank.Posted', data: { ...common, holder: chest, minutes: -signed, counterparty: p.member } }],
+  };
+}
+
+/**
+ * An opening adjustment: a member's balance brought to what the old system showed, against the
+ * organisation's account, with the coordinator's reason. Signed: positive credits the member.
+ */
+export function adjustmentPostings(p: { networkId: string; member: string; minutes: number; ref: string; note: SealedText }): { member: AccountEvent[]; organisation: AccountEvent[] } {
+  const common = { networkId: p.networkId, reason: 'adjustment' as const, ref: p.ref, note: p.note };
+  return {
+    member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: p.minutes, counterparty: ORGANISATION } }],
+    organisation: [{ type: 'timebank.Posted', data: { ...common, holder: ORGANISATION, minutes: -p.minutes, counterparty: p.member } }],
   };
 }
