@@ -236,13 +236,13 @@ function checkedMinutes(file: string, line: number, column: string, minutes: num
   return minutes;
 }
 
-function push(into: MovingIn, t: Transfer): void {
-  if (t.from.kind === 'organisation' && t.to.kind === 'organisation') refuse(t.file, t.line, 'To', 'a transfer from the organisation to itself cannot be imported.');
+function push(into: MovingIn, t: Transfer, toColumn = 'To'): void {
+  if (t.from.kind === 'organisation' && t.to.kind === 'organisation') refuse(t.file, t.line, toColumn, 'a transfer from the organisation to itself cannot be imported.');
   if (t.from.kind === 'former' && t.to.kind === 'former') {
     into.withinFormerMembers.push({ file: t.file, line: t.line });
     return;
   }
-  if (t.from.kind === 'member' && t.to.kind === 'member' && t.from.number === t.to.number) refuse(t.file, t.line, 'To', 'the same member on both sides.');
+  if (t.from.kind === 'member' && t.to.kind === 'member' && t.from.number === t.to.number) refuse(t.file, t.line, toColumn, 'the same member on both sides.');
   into.transfers.push(t);
 }
 
@@ -291,7 +291,7 @@ function readOlderTransfers(file: string, body: string[][], into: MovingIn): voi
     };
     const from = side(fromId, fromName, 'from ID');
     const to = side(toId, toName, 'to ID');
-    push(into, { file, line, at, occurredOn, minutes, post, description: within(description, [post, reason].filter(Boolean).join(': '), file, line, 'reason'), from, to });
+    push(into, { file, line, at, occurredOn, minutes, post, description: within(description, [post, reason].filter(Boolean).join(': '), file, line, 'reason'), from, to }, 'to ID');
   });
 }
 
