@@ -178,13 +178,14 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
   const people = [...data.members.values()].map((m) => ({ uid: m.number, number: m.number as string | undefined, details: detailsOf(m) }));
   if (data.transfers.some((t) => t.from.kind === 'former' || t.to.kind === 'former')) people.push({ uid: FORMER_MEMBERS, number: undefined, details: { name: 'Former members (imported)' } });
   const erased = new Set<string>();
-  for (const p of people) {
+  await inParallel(people, async (p) => {
     const personId = idFor(`member/${p.uid}`);
     if (await isErased(hearth, personId)) erased.add(personId);
-  }
-  for (const p of people) {
+  });
+  // Members are independent of each other: recorded several at a time, their writes share commits.
+  await inParallel(people, async (p) => {
     const personId = idFor(`member/${p.uid}`);
-    if (erased.has(personId)) continue;
+    if (erased.has(personId)) return;
     const context = { ...base, commandId: idFor(`enrol/${p.uid}`), onBehalfOf: personId };
     // A member moving in is recorded by this network, as one a coordinator records who is not
     // online, and their own stream says they joined it, as every membership does.
@@ -202,7 +203,7 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
       { ...context, commandId: idFor(`join/${p.uid}`) },
     );
     position = Math.max(position, enrolled.position);
-  }
+  });
 
   // ---- transfers ----
   const { log: prior } = await readStates(store, { log: [importStream(networkId), logFolder] as const });
@@ -215,10 +216,19 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
   });
   written += matched.already.length;
   progress();
-  for (let start = 0; start < fresh.length; start += BATCH) {
-    const batch = fresh.slice(start, start + BATCH);
-    position = Math.max(position, await writeBatch(hearth, networkId, batch, personOf, base, options));
-    written += batch.length;
+  // While one batch is written, the next one's titles are sealed.
+  const batches = Array.from({ length: Math.ceil(fresh.length / BATCH) }, (_, k) => fresh.slice(k * BATCH, (k + 1) * BATCH));
+  let sealing = batches.length > 0 ? sealBatch(hearth, batches[0]!, personOf) : undefined;
+  for (let k = 0; k < batches.length; k++) {
+    const sealed = await sealing!;
+    sealing = k + 1 < batches.length ? sealBatch(hearth, batches[k + 1]!, personOf) : undefined;
+    try {
+      position = Math.max(position, await writeBatch(hearth, networkId, batches[k]!, sealed, personOf, base, options));
+    } catch (err) {
+      if (sealing) await hearth.vault.discardTexts([...(await sealing).values()]);
+      throw err;
+    }
+    written += batches[k]!.length;
     progress();
   }
 
@@ -235,10 +245,10 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     position = Math.max(position, defined.position);
   }
   const today = base.now.slice(0, 10);
-  for (const p of data.posts) {
+  await inParallel(data.posts, async (p) => {
     const ownerId = idFor(`member/${p.ownerNumber}`);
     written++;
-    if (erased.has(ownerId)) continue;
+    if (erased.has(ownerId)) return;
     const postId = idFor(`post/${p.kind}/${p.oldId}`);
     const details = { title: p.title, description: { clear: '' } as SealedText, category: p.category, tags: p.tags, area: null, suits: { note: '', weekdays: [] }, neededBy: null, sharedWith: [] };
     const done = await decideAcross(
@@ -251,17 +261,17 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     else posts.published++;
     position = Math.max(position, done.position);
     if (written % 100 === 0) progress();
-  }
+  });
   progress();
 
   // ---- balances, against what the old system showed ----
   const balanceDifferences: BalanceDifference[] = [];
-  for (const m of data.members.values()) {
+  await inParallel([...data.members.values()], async (m) => {
     const personId = idFor(`member/${m.number}`);
-    if (m.balanceMinutes === null || erased.has(personId)) continue;
+    if (m.balanceMinutes === null || erased.has(personId)) return;
     const { account } = await readStates(store, { account: [accountStream(networkId, personId), accountFolder] as const });
     if (account.balance !== m.balanceMinutes) balanceDifferences.push({ formerMemberNumber: m.number, personId, expectedMinutes: m.balanceMinutes, importedMinutes: account.balance });
-  }
+  });
   balanceDifferences.sort((a, b) => Number(a.formerMemberNumber) - Number(b.formerMemberNumber));
 
   return {
@@ -286,6 +296,22 @@ const detailsOf = (m: MovingIn['members'] extends Map<string, infer M> ? M : nev
   ...(m.alternativePhone ? { alternativePhone: m.alternativePhone } : {}),
 });
 
+/** The titles of a batch's exchanges between members, by their place in the batch. */
+async function sealBatch(hearth: Hearth, batch: Transfer[], personOf: (s: Side) => string): Promise<Map<number, SealedText>> {
+  const exchanges = batch.flatMap((t, i) => (t.from.kind !== 'organisation' && t.to.kind !== 'organisation' ? [{ t, i }] : []));
+  // The title may name either party, or someone one of them cares for: erasing either makes it unreadable.
+  const texts = await hearth.vault.sealTexts(exchanges.map(({ t }) => ({ text: t.description, concerns: [personOf(t.from), personOf(t.to)] })));
+  return new Map(exchanges.map(({ i }, n) => [i, texts[n]!]));
+}
+
+/** Runs the work for every item, a few at a time. */
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>, width = 16): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
 /**
  * One batch of new transfers, with its line of the import log, in one atomic write: every account
  * it touches is read once and held at that revision, and the log at the count this run matched
@@ -295,6 +321,7 @@ async function writeBatch(
   hearth: Hearth,
   networkId: string,
   batch: Transfer[],
+  sealed: Map<number, SealedText>,
   personOf: (s: Side) => string,
   base: Omit<CommandContext, 'commandId'>,
   options: ImportOptions,
@@ -303,10 +330,7 @@ async function writeBatch(
   const { log: count } = await readStates(store, { log: [importStream(networkId), countFolder] as const });
   const commandId = uuidv5(`${networkId}/batch/${count}`, options.importId);
   const refOf = (i: number) => uuidv5(`transfer/${i}`, commandId);
-  const exchanges = batch.flatMap((t, i) => (t.from.kind !== 'organisation' && t.to.kind !== 'organisation' ? [{ t, i }] : []));
-  // The title may name either party, or someone one of them cares for: erasing either makes it unreadable.
-  const texts = await hearth.vault.sealTexts(exchanges.map(({ t }) => ({ text: t.description, concerns: [personOf(t.from), personOf(t.to)] })));
-  const sealed = new Map(exchanges.map(({ i }, n) => [i, texts[n]!]));
+  const texts = [...sealed.values()];
 
   const reads: Reads = { log: [importStream(networkId), countFolder] as StreamRead };
   const account = (holder: string) => {
