@@ -151,8 +151,8 @@ export function readMovingIn(files: readonly ImportFile[]): MovingIn {
     const [header, ...body] = rows;
     const report = recognise(file.name, header ?? []);
     into.files.push({ name: file.name, report });
-    if (report === 'members') readMembers(file.name, body, into);
-    else if (report === 'transfers') readTransfers(file.name, body, into);
+    if (report === 'members') readMembers(file.name, header!, body, into);
+    else if (report === 'transfers') readTransfers(file.name, header!, body, into);
     else if (report === 'older transfers') readOlderTransfers(file.name, body, into);
     else readPosts(file.name, report === 'offers' ? 'offer' : 'request', body, into);
   }
@@ -186,23 +186,25 @@ const memberName = name(200);
 const description = text(500, { min: 0, lines: true });
 const shape = personalDetails.shape;
 
-function readMembers(file: string, body: string[][], into: MovingIn): void {
+/** A refusal names a column as the file's own header does. */
+function readMembers(file: string, header: string[], body: string[][], into: MovingIn): void {
+  const [cN, cName, cEmail, cPhone, cAlt, , , , cBalance] = header as [string, string, string, string, string, string, string, string, string];
   body.forEach((row, i) => {
     const line = i + 2;
     if (row.length !== 9) refuse(file, line, 'row', `expected 9 columns, found ${row.length}.`);
     const [number, username, email, phone, altPhone, , , , balance] = row as string[];
-    if (!/^\d+$/.test(number!)) refuse(file, line, 'N', `"${number}" is not a member number.`);
-    if (into.members.get(number!)?.balanceMinutes != null) refuse(file, line, 'N', `member number ${number} is listed twice.`);
-    if (!/^-?\d+(\.\d+)?$/.test(balance!)) refuse(file, line, 'Balance', `"${balance}" is not a balance in seconds.`);
+    if (!/^\d+$/.test(number!)) refuse(file, line, cN, `"${number}" is not a member number.`);
+    if (into.members.get(number!)?.balanceMinutes != null) refuse(file, line, cN, `member number ${number} is listed twice.`);
+    if (!/^-?\d+(\.\d+)?$/.test(balance!)) refuse(file, line, cBalance, `"${balance}" is not a balance in seconds.`);
     const seconds = Number(balance);
     // TimeOverflow keeps seconds; Hearth keeps minutes. Rounded to the nearest minute, halves away from zero.
     const balanceMinutes = Math.sign(seconds) * Math.round(Math.abs(seconds) / 60);
-    if (Math.abs(balanceMinutes) > MAX_BALANCE_MINUTES) refuse(file, line, 'Balance', 'is beyond any balance Hearth holds.');
+    if (Math.abs(balanceMinutes) > MAX_BALANCE_MINUTES) refuse(file, line, cBalance, 'is beyond any balance Hearth holds.');
     into.members.set(number!, {
-      file, line, number: number!, name: within(memberName, username, file, line, 'Name'), balanceMinutes,
-      ...(email ? { email: within(shape.email, email, file, line, 'Email') } : {}),
-      ...(phone ? { phone: within(shape.phone, phone, file, line, 'Phone') } : {}),
-      ...(altPhone ? { alternativePhone: within(shape.alternativePhone, altPhone, file, line, 'Alternative Phone') } : {}),
+      file, line, number: number!, name: within(memberName, username, file, line, cName), balanceMinutes,
+      ...(email ? { email: within(shape.email, email, file, line, cEmail) } : {}),
+      ...(phone ? { phone: within(shape.phone, phone, file, line, cPhone) } : {}),
+      ...(altPhone ? { alternativePhone: within(shape.alternativePhone, altPhone, file, line, cAlt) } : {}),
     });
   });
 }
@@ -246,17 +248,18 @@ function push(into: MovingIn, t: Transfer, toColumn = 'To'): void {
   into.transfers.push(t);
 }
 
-function readTransfers(file: string, body: string[][], into: MovingIn): void {
+function readTransfers(file: string, header: string[], body: string[][], into: MovingIn): void {
+  const [cDate, cFrom, cTo, cPost, cQuantity] = header as [string, string, string, string, string];
   // The organisation is the one party named without a member number that is not a former member.
   let organisation: string | undefined;
   body.forEach((row, i) => {
     const line = i + 2;
     if (row.length !== 5) refuse(file, line, 'row', `expected 5 columns, found ${row.length}.`);
     const [when, from, to, post, quantity] = row as [string, string, string, string, string];
-    const { at, occurredOn } = readStamp(file, line, 'Date', when);
+    const { at, occurredOn } = readStamp(file, line, cDate, when);
     const hm = /^(\d+):([0-5]\d)$/.exec(quantity);
-    if (!hm) refuse(file, line, 'Quantity', `"${quantity}" is not hours and minutes (h:mm).`);
-    const minutes = checkedMinutes(file, line, 'Quantity', Number(hm![1]) * 60 + Number(hm![2]));
+    if (!hm) refuse(file, line, cQuantity, `"${quantity}" is not hours and minutes (h:mm).`);
+    const minutes = checkedMinutes(file, line, cQuantity, Number(hm![1]) * 60 + Number(hm![2]));
     const side = (shown: string, column: string): Side => {
       const named = NAMED.exec(shown);
       if (named) return memberNamed(into, file, line, column, named[1]!, named[2]!);
@@ -268,9 +271,9 @@ function readTransfers(file: string, body: string[][], into: MovingIn): void {
       organisation = shown;
       return { kind: 'organisation' };
     };
-    const fromSide = side(from, 'From');
-    const toSide = side(to, 'To');
-    push(into, { file, line, at, occurredOn, minutes, post, description: within(description, post, file, line, 'Post'), from: fromSide, to: toSide });
+    const fromSide = side(from, cFrom);
+    const toSide = side(to, cTo);
+    push(into, { file, line, at, occurredOn, minutes, post, description: within(description, post, file, line, cPost), from: fromSide, to: toSide }, cTo);
   });
 }
 
