@@ -161,6 +161,10 @@ for (const [backend, open] of backends) {
     t.equal(byNumber.get(3)!.name, 'Joan Smith');
     t.equal(byNumber.get(4)!.name, 'Joan Smith', 'two members with one username stay two');
     t.equal(byNumber.get(1)!.name, 'María José Núñez');
+    const csv = (await app.inject({ method: 'GET', url: `${base}/members.csv`, headers: coordinator.auth })).body;
+    t.match(csv, /name,status,roles,former member number,has account,approved at\r\n/);
+    t.match(csv, /Joan Smith,active,member,3,no,/, 'the member list CSV shows the number too');
+    t.match(csv, /Joan Smith,active,member,4,no,/);
     const balanceOf = async (n: number, after = summary.position) => (await get(`${base}/timebank/accounts/${byNumber.get(n)!.personId}?after=${after}`)).balanceMinutes as number;
     for (const [n, minutes] of expected) t.equal(await balanceOf(n), minutes, `member ${n}: ${minutes} minutes, as the rows add up`);
     const { db } = hearth.database;

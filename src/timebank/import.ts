@@ -207,13 +207,15 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
 
   // ---- transfers ----
   const { log: prior } = await readStates(store, { log: [importStream(networkId), logFolder] as const });
-  const matched = matchTransfers(prior, data.transfers);
+  // A row naming a member erased since is left aside, whether or not it was imported before.
   const erasedLines: number[] = [];
-  const fresh = matched.fresh.filter((t) => {
+  const kept = data.transfers.filter((t) => {
     const named = erased.has(personOf(t.from)) || erased.has(personOf(t.to));
     if (named) erasedLines.push(t.line);
     return !named;
   });
+  const matched = matchTransfers(prior, kept);
+  const fresh = matched.fresh;
   written += matched.already.length;
   progress();
   // While one batch is written, the next one's titles are sealed.
