@@ -218,6 +218,7 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
   const fresh = matched.fresh;
   written += matched.already.length;
   progress();
+  let logged = prior.length;
   // While one batch is written, the next one's titles are sealed.
   const batches = Array.from({ length: Math.ceil(fresh.length / BATCH) }, (_, k) => fresh.slice(k * BATCH, (k + 1) * BATCH));
   let sealing = batches.length > 0 ? sealBatch(hearth, batches[0]!, personOf) : undefined;
@@ -225,7 +226,8 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     const sealed = await sealing!;
     sealing = k + 1 < batches.length ? sealBatch(hearth, batches[k + 1]!, personOf) : undefined;
     try {
-      position = Math.max(position, await writeBatch(hearth, networkId, batches[k]!, sealed, personOf, base, options));
+      position = Math.max(position, await writeBatch(hearth, networkId, batches[k]!, sealed, logged, personOf, base, options));
+      logged += batches[k]!.length;
     } catch (err) {
       if (sealing) await hearth.vault.discardTexts([...(await sealing).values()]);
       throw err;
@@ -324,12 +326,13 @@ async function writeBatch(
   networkId: string,
   batch: Transfer[],
   sealed: Map<number, SealedText>,
+  /** How many transfers the log holds: what this run matched against, and what it has written since. */
+  count: number,
   personOf: (s: Side) => string,
   base: Omit<CommandContext, 'commandId'>,
   options: ImportOptions,
 ): Promise<number> {
   const { store } = hearth;
-  const { log: count } = await readStates(store, { log: [importStream(networkId), countFolder] as const });
   const commandId = uuidv5(`${networkId}/batch/${count}`, options.importId);
   const refOf = (i: number) => uuidv5(`transfer/${i}`, commandId);
   const texts = [...sealed.values()];
