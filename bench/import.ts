@@ -1,38 +1,61 @@
-// Moving in: how fast a TimeOverflow transfer export is imported, and how fast a second run
-// finds every row already there. Run: DATABASE_URL=postgres://... npm run bench:import [-- --members 200 --transfers 5000]
+// Moving in: how fast TimeOverflow's members and transfers reports are imported, and how fast a
+// second run finds every row already there. A section of `npm run bench` (-- --only import), or
+// alone: DATABASE_URL=postgres://... npm run bench:import [-- --members 200 --transfers 20000]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { importColumns, importTransferReport, readTransferReport } from '../src/timebank/import.ts';
+import { pathToFileURL } from 'node:url';
+import { importMovingIn, readMovingIn } from '../src/timebank/import.ts';
 import { scratchHearth } from './scratch.ts';
+import { markdownTable, type Row } from './measure.ts';
 
-const { values } = parseArgs({ options: { members: { type: 'string', default: '200' }, transfers: { type: 'string', default: '5000' } } });
-const members = Number(values.members);
-const transfers = Number(values.transfers);
-
-// A realistic spread: a few busy members, many occasional ones, one in twenty rows with the organisation.
-const member = () => Math.floor(members * Math.random() ** 2) + 1;
-const lines = [importColumns.join(',')];
-for (let i = 0; i < transfers; i++) {
-  const day = new Date(Date.UTC(2019, 0, 1) + i * 3_600_000 * 7).toISOString().replace('T', ' ').slice(0, 19);
-  let [from, to] = [member(), member()];
-  if (from === to) to = (to % members) + 1;
-  const fromCol = i % 20 === 0 ? 'The Time Bank,0' : `Member ${from} (${from}),${from}`;
-  lines.push(`${day} UTC,${fromCol},Member ${to} (${to}),${to},Gardening,${i % 97},Row ${i},${(1 + (i % 8) * 0.25).toFixed(2)}`);
+/** TimeOverflow's reports as it writes them: the members list (balance in seconds) and the transfers, newest first. */
+export function timeOverflowReports(members: number, transfers: number): { members: string; transfers: string } {
+  // A realistic spread: a few busy members, many occasional ones, one in twenty rows with the organisation.
+  const member = () => Math.floor(members * Math.random() ** 2) + 1;
+  const balance = new Array<number>(members + 1).fill(0);
+  const rows: string[] = [];
+  for (let i = 0; i < transfers; i++) {
+    const at = new Date(Date.UTC(2019, 0, 1) + i * 3_600_000 * 7).toISOString().replace('T', ' ').slice(0, 19);
+    let [from, to] = [member(), member()];
+    if (from === to) to = (to % members) + 1;
+    const minutes = 30 + (i % 8) * 15;
+    const fromCol = i % 20 === 0 ? 'The Time Bank' : `Member ${from} (${from})`;
+    if (i % 20 !== 0) balance[from]! -= minutes;
+    balance[to]! += minutes;
+    rows.push(`${at} UTC,${fromCol},Member ${to} (${to}),Gardening ${i % 97},${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`);
+  }
+  const people = Array.from({ length: members }, (_, k) => `${k + 1},Member ${k + 1},"","","",2019-01-01 10:00:00 UTC,"",en,${balance[k + 1]! * 60}`);
+  return {
+    members: ['N,Name,Email,Phone,Alternative Phone,Created,Last login,Locale,Balance', ...people].join('\n') + '\n',
+    transfers: ['Date,From,To,Post,Quantity', ...rows.reverse()].join('\n') + '\n',
+  };
 }
-const csv = lines.join('\n');
 
-const scratch = await scratchHearth(4);
-const { hearth } = scratch;
-const networkId = randomUUID();
-const base = { actor: randomUUID(), onBehalfOf: null, correlationId: randomUUID(), causationId: null, now: new Date().toISOString() };
-
-const rows = ['| run | rows | seconds | rows/s |', '|---|---:|---:|---:|'];
-for (const run of ['first import', 'again (nothing new)']) {
-  const started = performance.now();
-  const summary = await importTransferReport(hearth, networkId, readTransferReport(csv), base);
-  const s = (performance.now() - started) / 1000;
-  rows.push(`| ${run} | ${summary.transfers} (${summary.alreadyImported} already there) | ${s.toFixed(1)} | ${Math.round(summary.transfers / s)} |`);
+export async function importBench(options: { members: number; transfers: number }): Promise<Row[]> {
+  const files = timeOverflowReports(options.members, options.transfers);
+  const scratch = await scratchHearth(4);
+  const { hearth } = scratch;
+  const networkId = randomUUID();
+  const base = { actor: randomUUID(), onBehalfOf: null, correlationId: randomUUID(), causationId: null, now: new Date().toISOString() };
+  const rows: Row[] = [];
+  try {
+    for (const run of ['first import', 'again (nothing new)']) {
+      const started = performance.now();
+      const data = readMovingIn([{ name: 'Members_2025-03-05.csv', content: files.members }, { name: 'Transfers_2025-03-05.csv', content: files.transfers }]);
+      const summary = await importMovingIn(hearth, networkId, data, base, { importId: randomUUID() });
+      const s = (performance.now() - started) / 1000;
+      rows.push({
+        section: 'import', system: `TimeOverflow reports, ${run}`, perSecond: Math.round(summary.transfers / s),
+        note: `${options.members} members, ${summary.transfers} transfers (${summary.alreadyImported} already there) in ${s.toFixed(1)} s; ${summary.balanceDifferences.length} balance differences`,
+      });
+    }
+  } finally {
+    await scratch.drop();
+  }
+  return rows;
 }
-console.log(`${members} members, ${transfers} transfers\n`);
-console.log(rows.join('\n'));
-await scratch.drop();
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { members: { type: 'string', default: '200' }, transfers: { type: 'string', default: '20000' } } });
+  console.log(markdownTable(await importBench({ members: Number(values.members), transfers: Number(values.transfers) })));
+}

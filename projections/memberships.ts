@@ -18,7 +18,7 @@ export const membershipsProjection: Projection = {
       case MemberInvited.type:
         await db
           .insertInto('memberships')
-          .values({ network_id: networkId, person_id: personId, status: event.type === MembershipRequested.type ? 'requested' : 'invited', roles: sql`'{}'::text[]`, approved_by: null, approved_at: null, dbs_type: null, dbs_expires_on: null, revision: event.revision })
+          .values({ network_id: networkId, person_id: personId, status: event.type === MembershipRequested.type ? 'requested' : 'invited', roles: sql`'{}'::text[]`, approved_by: null, approved_at: null, dbs_type: null, dbs_expires_on: null, former_member_number: null, revision: event.revision })
           .onConflict((oc) => oc.columns(['network_id', 'person_id']).doUpdateSet({ status: sql`excluded.status`, revision: event.revision }))
           .execute();
         return;
@@ -26,9 +26,15 @@ export const membershipsProjection: Projection = {
         const data = event.data as z.infer<typeof MembershipApproved.schema>;
         await db
           .insertInto('memberships')
-          .values({ network_id: networkId, person_id: personId, status: 'active', roles: sql`${data.roles}::text[]`, approved_by: data.approvedBy, approved_at: data.approvedAt, dbs_type: null, dbs_expires_on: null, revision: event.revision })
+          .values({
+            network_id: networkId, person_id: personId, status: 'active', roles: sql`${data.roles}::text[]`, approved_by: data.approvedBy, approved_at: data.approvedAt, dbs_type: null, dbs_expires_on: null,
+            former_member_number: data.formerMemberNumber ?? null, revision: event.revision,
+          })
           .onConflict((oc) =>
-            oc.columns(['network_id', 'person_id']).doUpdateSet({ status: 'active', roles: sql`excluded.roles`, approved_by: data.approvedBy, approved_at: data.approvedAt, revision: event.revision }),
+            oc.columns(['network_id', 'person_id']).doUpdateSet({
+              status: 'active', roles: sql`excluded.roles`, approved_by: data.approvedBy, approved_at: data.approvedAt,
+              former_member_number: sql`coalesce(excluded.former_member_number, memberships.former_member_number)`, revision: event.revision,
+            }),
           )
           .execute();
         return;

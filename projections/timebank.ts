@@ -140,7 +140,7 @@ export const timebankProjection: Projection = {
         return {
           network_id: p.networkId, holder: p.holder, position: p.position,
           entry_date: p.reason === 'exchange' && exchange ? exchange.occurredOn : (p.occurredOn ?? p.recordedOn),
-          minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: counterpartOf(p, exchange), category: exchange?.category ?? null, description: exchange?.description ?? null,
+          minutes: p.minutes, reason: p.reason, ref: p.ref, counterparty: counterpartOf(p, exchange), category: exchange?.category ?? null, description: exchange?.description ?? (p.note ? storedText(p.note) : null),
         };
       }),
     );

@@ -9,6 +9,7 @@ import { accountEventTypes } from './timebank/account.ts';
 import { exchangeEventTypes } from './timebank/exchange.ts';
 import { postEventTypes } from './timebank/post.ts';
 import { answerEventTypes } from './timebank/answer.ts';
+import { importEventTypes } from './timebank/import.ts';
 import { SchemeRulesVersioned } from './carebank/scheme.ts';
 import { bankEventTypes } from './carebank/bank.ts';
 import { poolEventTypes } from './pools/pool.ts';
@@ -30,6 +31,7 @@ export const registeredEventTypes = [
   ...exchangeEventTypes,
   ...postEventTypes,
   ...answerEventTypes,
+  ...importEventTypes,
   SchemeRulesVersioned,
   ...bankEventTypes,
   ...poolEventTypes,

@@ -207,6 +207,8 @@ const routes: Route[] = [
     call: (who) =>
       app.inject({ method: 'POST', url: `${base}/timebank/imports`, headers: { ...headers(who), 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n2024-03-05 10:00:00 UTC,A (1),1,B (2),2,,,,1\n' }),
   },
+  { name: 'GET /networks/:id/members.csv', allowed: ['coordinator'], call: get(`${base}/members.csv`) },
+  { name: 'POST /networks/:id/timebank/accounts/:personId/opening-adjustments', allowed: ['coordinator'], call: (who) => send(app, 'POST', `${base}/timebank/accounts/${id('member')}/opening-adjustments`, { minutes: 30, reason: 'As the old system showed' }, headers(who)) },
   { name: 'POST /networks/:id/partnerships', allowed: ['coordinator'], prepare: partnerNetwork, call: (who, n) => send(app, 'POST', `${base}/partnerships`, { partnerNetworkId: n }, headers(who)) },
   { name: 'POST /networks/:id/partnerships/:partnerNetworkId/acceptance', allowed: ['coordinator'], prepare: proposingNetwork, call: (who, n) => send(app, 'POST', `${base}/partnerships/${n}/acceptance`, undefined, headers(who)) },
   { name: 'POST /networks/:id/partnerships/:partnerNetworkId/ending', allowed: ['coordinator'], prepare: partnerOf, call: (who, n) => send(app, 'POST', `${base}/partnerships/${n}/ending`, { reason: 'The pilot ended' }, headers(who)) },

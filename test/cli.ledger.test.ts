@@ -94,7 +94,33 @@ t.test('importing an export from the command line, twice', async (t) => {
   writeFileSync(file, 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\n2025-01-10 10:00:00 UTC,Iris Dean (4),4,Olu Ade (9),9,Lifts,3,,2\n');
   const first = await hearth('timebank', 'import', file, '--network', timeBank, ...as);
   t.equal(first.status, 0, first.stderr);
-  t.match(first.stdout, /Imported 2 members and 1 transfers \(0 already here/);
+  t.match(first.stdout, /Imported 2 members and 1 transfer \(0 already here/);
   const second = await hearth('timebank', 'import', file, '--network', timeBank, ...as);
-  t.match(second.stdout, /Imported 2 members and 1 transfers \(1 already here/);
+  t.match(second.stdout, /Imported 2 members and 1 transfer \(1 already here/);
+});
+
+t.test("importing TimeOverflow's reports: several files, progress, and the balances that differ", async (t) => {
+  const members = join(dir, 'Members_2025-03-05.csv');
+  const transfers = join(dir, 'Transfers_2025-03-05.csv');
+  // Ines's report says 1:00 more than her transfers: one was deleted in TimeOverflow.
+  writeFileSync(members, 'N,Name,Email,Phone,Alternative Phone,Created,Last login,Locale,Balance\n21,Ines Roca,"","","",2024-01-01 10:00:00 UTC,,es,9000\n22,Tomás Gil,"","","",2024-01-01 10:00:00 UTC,,es,-5400\n');
+  writeFileSync(transfers, 'Fecha,Origen,Destino,Anuncio,Cantidad\n2025-01-11 10:00:00 +0100,Tomás Gil (22),Ines Roca (21),Compras,1:30\n');
+  const progress: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => progress.push(String(chunk)) > 0) as typeof process.stderr.write;
+  let ran;
+  try {
+    ran = await hearth('timebank', 'import', members, transfers, '--network', timeBank, ...as);
+  } finally {
+    process.stderr.write = write;
+  }
+  t.equal(ran.status, 0, ran.stderr);
+  t.match(ran.stdout, /Read Members_2025-03-05\.csv \(members\), Transfers_2025-03-05\.csv \(transfers\)/);
+  t.match(ran.stdout, /member\s+21\s+[0-9a-f-]{36}\s+expected\s+2:30\s+imported\s+1:30/);
+  t.match(progress.join(''), /checked 1 rows, written 1 of 1/, 'progress lines where there is no terminal');
+  const ines = /member\s+21\s+([0-9a-f-]{36})/.exec(ran.stdout)![1]!;
+  const adjusted = await hearth('timebank', 'adjust', '--network', timeBank, '--person', ines, '--minutes', '1:00', '--reason', 'A transfer TimeOverflow deleted', ...as);
+  t.equal(adjusted.status, 0, adjusted.stderr);
+  const balance = await hearth('timebank', 'balance', '--network', timeBank, '--person', ines, ...as);
+  t.match(balance.stdout, /Balance 2:30/);
 });

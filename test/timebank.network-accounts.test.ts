@@ -9,7 +9,7 @@ import { fixedClock } from '../src/clock.ts';
 import { readStates } from '../src/commands/decide.ts';
 import { decideGiftReversal, networkAccountFolder, type NetworkAccountState } from '../src/timebank/chest.ts';
 import { accountFolder, accountStream, chestPostings, COMMUNITY, emptyAccount, limitsOf, ORGANISATION, type AccountEvent } from '../src/timebank/account.ts';
-import { donateToChest, grantFromChest, importTransfers, reverseGift } from '../src/timebank/app.ts';
+import { donateToChest, grantFromChest, importTimeBank, reverseGift } from '../src/timebank/app.ts';
 import { freshPglite } from './support/db.ts';
 import { quietLog, racingHearth, testSecret } from './support/hearth.ts';
 import { refusal, refused } from './support/given.ts';
@@ -92,7 +92,7 @@ t.test('on the application', async (t) => {
   // Moving in: the exporter's organisation is the network's own account, and may run below zero.
   const csv = ['Date,from,from ID,to,to ID,post,post ID,Reason,quantity', '2024-04-01 09:00:00 UTC,Armley Time Bank,0,Joan Smith (12),12,,,Welcome hours,3'].join('\r\n');
   const moved = await openNetwork(hearth, 'Bramley', coordinator);
-  await importTransfers(hearth, callerFor(coordinator), { networkId: moved, csv });
+  await importTimeBank(hearth, callerFor(coordinator), { networkId: moved, body: csv });
   const own = (holder: string) => balanceIn(moved, holder);
   t.same([await own(ORGANISATION), await own(COMMUNITY)], [-180, 0], "the organisation's grant is the network's own, the chest untouched");
   const welcome = (await hearth.store.readStream(`account-${moved}-${ORGANISATION}`)).find((e) => e.type === 'timebank.Posted')!.data as { ref: string };
@@ -100,7 +100,7 @@ t.test('on the application', async (t) => {
   t.equal(await own(ORGANISATION), 0, 'an imported grant is reversed as a live one');
 
   const asChest = await openNetwork(hearth, 'Wortley', coordinator);
-  await importTransfers(hearth, callerFor(coordinator), { networkId: asChest, csv: csv + '\r\n2024-04-02 09:00:00 UTC,Joan Smith (12),12,Wortley Time Bank,0,,,Gift,4', organisationAs: COMMUNITY });
+  await importTimeBank(hearth, callerFor(coordinator), { networkId: asChest, body: csv + '\r\n2024-04-02 09:00:00 UTC,Joan Smith (12),12,Wortley Time Bank,0,,,Gift,4', organisationAs: COMMUNITY });
   t.equal(await balanceIn(asChest, COMMUNITY), 60, 'when the coordinator says so, the organisation was the chest');
 });
 

@@ -513,7 +513,7 @@ export async function members(deps: Deps, input: { networkId: string }) {
     .selectFrom('memberships')
     .leftJoin('people', 'people.person_id', 'memberships.person_id')
     .leftJoin('credentials', 'credentials.person_id', 'memberships.person_id')
-    .select(['memberships.person_id', 'people.name', 'people.erased', 'people.needs_safeguarding', 'memberships.status', 'memberships.roles', 'memberships.approved_by', 'memberships.approved_at', 'memberships.dbs_expires_on'])
+    .select(['memberships.person_id', 'people.name', 'people.erased', 'people.needs_safeguarding', 'memberships.status', 'memberships.roles', 'memberships.approved_by', 'memberships.approved_at', 'memberships.dbs_expires_on', 'memberships.former_member_number'])
     .select('credentials.person_id as credential')
     .where('memberships.network_id', '=', input.networkId)
     .orderBy('people.name')
@@ -529,6 +529,8 @@ export async function members(deps: Deps, input: { networkId: string }) {
     needsSafeguarding: r.needs_safeguarding ?? false,
     // A member recorded without an account is given a way in; one with an account signs in.
     hasAccount: r.credential !== null,
+    // Moved in from another system: the number they had there, as the old records name them.
+    formerMemberNumber: r.former_member_number,
   }));
 }
 

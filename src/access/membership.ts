@@ -17,7 +17,11 @@ export const MembershipRequested = defineEvent('access.MembershipRequested', z.s
 export const MemberInvited = defineEvent('access.MemberInvited', z.strictObject({ ...ids, invitedBy: z.string() }));
 export const MembershipApproved = defineEvent(
   'access.MembershipApproved',
-  z.strictObject({ ...ids, approvedBy: z.string(), approvedAt: isoDateTime(), roles: roleList }),
+  z.strictObject({
+    ...ids, approvedBy: z.string(), approvedAt: isoDateTime(), roles: roleList,
+    /** A member moved in from another system keeps the number they had there. */
+    formerMemberNumber: z.string().regex(/^\d{1,12}$/).optional(),
+  }),
 );
 /** A coordinator turned down a request to join; the person may ask again later. */
 export const MembershipDeclined = defineEvent('access.MembershipDeclined', z.strictObject({ ...ids, declinedBy: z.string(), declinedAt: isoDateTime() }));
@@ -44,7 +48,7 @@ export type MembershipCommand =
   | ({ type: 'DeclineMembership'; declinedBy: string; now: string } & Ids)
   | ({ type: 'AcceptInvitation'; now: string } & Ids)
   /** The network's founder, or a person a coordinator records directly: active at once. */
-  | ({ type: 'EnrolMember'; approvedBy: string; roles: Role[]; now: string } & Ids)
+  | ({ type: 'EnrolMember'; approvedBy: string; roles: Role[]; now: string; formerMemberNumber?: string } & Ids)
   | ({ type: 'ChangeRoles'; roles: Role[]; reason: string } & Ids)
   | ({ type: 'RecordDbsCheck'; checkType: (typeof dbsCheckTypes)[number]; issuedOn: string; expiresOn: string } & Ids);
 
@@ -108,7 +112,12 @@ export const membershipDecider: Decider<MembershipCommand, MembershipState, Memb
         return [{ type: 'access.MembershipApproved', data: { ...ids, approvedBy: state.invitedBy, approvedAt: command.now, roles: ['member'] } }];
       case 'EnrolMember':
         if (state.status === 'active') throw new Rejection('already-a-member', 'This person is already a member.', 409);
-        return [{ type: 'access.MembershipApproved', data: { ...ids, approvedBy: command.approvedBy, approvedAt: command.now, roles: command.roles } }];
+        return [
+          {
+            type: 'access.MembershipApproved',
+            data: { ...ids, approvedBy: command.approvedBy, approvedAt: command.now, roles: command.roles, ...(command.formerMemberNumber ? { formerMemberNumber: command.formerMemberNumber } : {}) },
+          },
+        ];
       case 'ChangeRoles':
         if (state.status !== 'active') throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
         if (sameRoles(state.roles, command.roles)) return [];

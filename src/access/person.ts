@@ -56,6 +56,8 @@ export const personalDetails = z.strictObject({
   name: name(200),
   email: z.email().max(254).optional(),
   phone: z.string().trim().regex(/^[0-9+() -]{6,20}$/, 'must be a phone number').optional(),
+  /** A second number, as TimeOverflow keeps one. */
+  alternativePhone: z.string().trim().regex(/^[0-9+() -]{6,20}$/, 'must be a phone number').optional(),
   dateOfBirth: isoDate().optional(),
   notes: text(2000, { min: 0, lines: true }).optional(),
 });

@@ -2,6 +2,9 @@
 // are not online, and for a treasurer's reports. Each command is one API call (see ledger.ts).
 import { parseMinutes as minutesFrom } from '../units.ts';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { zipSync } from 'fflate';
+import { importProgress, type ImportProgress } from '../timebank/import.ts';
 import type { Ledger } from './ledger.ts';
 import { today } from '../dates.ts';
 import { formatMinutes } from '../units.ts';
@@ -147,12 +150,27 @@ export const ledgerCommands: Record<string, Command> = {
     },
   },
   'timebank import': {
-    usage: 'timebank import FILE.csv --network N',
-    async run(ledger, f, [file]) {
-      if (!file) throw new UsageError('Name the CSV file to import.');
-      const { body: s } = await ledger.call('POST', `${tb(f)}/imports`, readFileSync(file, 'utf8'), { contentType: 'text/csv', key: optional(f, 'key') });
-      const erased = s.erased?.members ? ` Skipped ${s.erased.members} erased member${s.erased.members === 1 ? '' : 's'} and the ${s.erased.lines.length} line${s.erased.lines.length === 1 ? '' : 's'} naming them${s.erased.lines.length ? ` (${s.erased.lines.join(', ')})` : ''}.` : '';
-      return `Imported ${s.members} members and ${s.transfers} transfers (${s.alreadyImported} already here from an earlier import), ${(s.minutes / 60).toFixed(2)} hours in all.${erased}`;
+    usage: "timebank import --network N FILE...   (TimeOverflow's \"Download all\" ZIP, or any of its CSV reports)",
+    async run(ledger, f, files) {
+      if (files.length === 0) throw new UsageError("Name the files to import: TimeOverflow's ZIP, or its CSV reports.");
+      const network = need(f, 'network');
+      const stop = showProgress(network);
+      let s;
+      try {
+        ({ body: s } = await ledger.call('POST', `${tb(f)}/imports`, importBody(files), { contentType: 'application/zip', key: optional(f, 'key') }));
+      } finally {
+        stop();
+      }
+      return formatImport(s);
+    },
+  },
+  'timebank adjust': {
+    usage: 'timebank adjust --network N --person P --minutes -1:30 --reason R   (an opening adjustment, after an import)',
+    async run(ledger, f) {
+      const text = need(f, 'minutes');
+      const minutes = text.startsWith('-') ? -parseMinutes(text.slice(1)) : parseMinutes(text);
+      await ledger.call('POST', `${tb(f)}/accounts/${need(f, 'person')}/opening-adjustments`, { minutes, reason: need(f, 'reason') }, acting(f));
+      return `Adjusted the opening balance of ${f.person} by ${formatMinutes(minutes)}.`;
     },
   },
   'carebank log': {
@@ -219,6 +237,63 @@ export const ledgerCommands: Record<string, Command> = {
     },
   },
 };
+
+/** One ZIP as TimeOverflow gives it, or the CSV reports given packed into one, each under its own name. */
+function importBody(files: string[]): Buffer {
+  if (files.length === 1 && /\.zip$/i.test(files[0]!)) return readFileSync(files[0]!);
+  return Buffer.from(zipSync(Object.fromEntries(files.map((file) => [basename(file), readFileSync(file)]))));
+}
+
+/** Rows checked and written as the import goes: a bar on a terminal, a line every few seconds otherwise. */
+function showProgress(networkId: string): () => void {
+  const out = process.stderr;
+  let last = 0;
+  const listener = (p: ImportProgress) => {
+    if (p.networkId !== networkId) return;
+    const text = `checked ${p.checked} rows, written ${p.written} of ${p.total}`;
+    if (out.isTTY) {
+      const width = 30;
+      const done = p.total === 0 ? width : Math.round((p.written / p.total) * width);
+      out.write(`\r[${'#'.repeat(done)}${'-'.repeat(width - done)}] ${text}`);
+    } else if (Date.now() - last >= 5_000 || p.written === p.total) {
+      last = Date.now();
+      out.write(`${text}\n`);
+    }
+  };
+  importProgress.on('progress', listener);
+  return () => {
+    importProgress.off('progress', listener);
+    if (out.isTTY) out.write('\n');
+  };
+}
+
+interface ImportAnswer {
+  files: Array<{ name: string; report: string }>;
+  members: number;
+  transfers: number;
+  alreadyImported: number;
+  ambiguous: Array<{ file: string; line: number }>;
+  withinFormerMembers: number;
+  erased: { members: number; lines: number[] };
+  posts: { published: number; alreadyImported: number };
+  balanceDifferences: Array<{ formerMemberNumber: string; personId: string; expectedMinutes: number; importedMinutes: number }>;
+  minutes: number;
+}
+
+export function formatImport(s: ImportAnswer): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const lines = [
+    `Read ${s.files.map((f) => `${f.name || 'the file'} (${f.report})`).join(', ')}.`,
+    `Imported ${plural(s.members, 'member')} and ${plural(s.transfers, 'transfer')} (${s.alreadyImported} already here from an earlier import), ${(s.minutes / 60).toFixed(2)} hours in all; ${plural(s.posts.published, 'offer or request')} published (${s.posts.alreadyImported} already here).`,
+  ];
+  if (s.erased.members) lines.push(`Skipped ${plural(s.erased.members, 'erased member')} and the ${plural(s.erased.lines.length, 'line')} naming them${s.erased.lines.length ? ` (${s.erased.lines.join(', ')})` : ''}.`);
+  if (s.ambiguous.length) lines.push(`Not imported, as each could be one of several transfers imported before: ${s.ambiguous.map((a) => `${a.file || 'line'}${a.file ? ' line ' : ' '}${a.line}`).join(', ')}.`);
+  if (s.balanceDifferences.length) {
+    lines.push('Balances that differ from the members report (record an opening adjustment with `hearth timebank adjust` for each):');
+    for (const d of s.balanceDifferences) lines.push(`  member ${d.formerMemberNumber.padStart(5)}  ${d.personId}  expected ${formatMinutes(d.expectedMinutes).padStart(8)}  imported ${formatMinutes(d.importedMinutes).padStart(8)}`);
+  } else lines.push('Every balance is the one the members report shows.');
+  return lines.join('\n');
+}
 
 /** Disputing, cancelling or reversing an exchange: each with a reason. */
 function settle(verb: string, path: string, done: string): Command {

@@ -75,7 +75,7 @@ export class Ledger {
       ...(options.onBehalfOf ? { 'on-behalf-of': options.onBehalfOf } : {}),
       ...(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
     };
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const res = await this.app.inject({ method, url: `/api/v1${path}`, headers, payload });
     const isJson = /json/.test(String(res.headers['content-type'] ?? ''));
     const answer = { status: res.statusCode, body: isJson ? res.json() : undefined, text: res.body };

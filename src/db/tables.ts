@@ -150,6 +150,8 @@ export interface MembershipsTable {
   approved_at: string | null;
   dbs_type: string | null;
   dbs_expires_on: string | null;
+  /** The member's number in the system the network moved in from. */
+  former_member_number: string | null;
   revision: Int8;
 }
 

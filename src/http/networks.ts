@@ -8,6 +8,7 @@ import type { Hearth } from '../hearth.ts';
 import { helpContact, networkKinds, networkName } from '../networks/network.ts';
 import { dbsCheckTypes, roleList } from '../access/membership.ts';
 import { personalDetails } from '../access/person.ts';
+import { sendCsv } from './csv.ts';
 import * as access from '../access/app.ts';
 import * as networks from '../networks/app.ts';
 import { makeProblem, sendProblem } from './problem.ts';
@@ -27,6 +28,7 @@ const member = z.object({
   dbsExpiresOn: z.string().nullable(),
   needsSafeguarding: z.boolean(),
   hasAccount: z.boolean().describe('Whether they sign in themselves; a member without an account can be given a claim code'),
+  formerMemberNumber: z.string().nullable().describe('Their member number in the system this network moved in from (TimeOverflow), kept as it was'),
 });
 
 export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -251,6 +253,22 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;
         return { items: await access.members(hearth, request.params) };
+      },
+    );
+
+    app.get(
+      '/networks/:networkId/members.csv',
+      {
+        config: { guard: { who: ['coordinator'] } },
+        schema: { summary: 'The member list as CSV: name, status, roles, the member number they had in the system the network moved in from, whether they have an account, when approved (coordinators)', params: networkParams, querystring: readAfter },
+      },
+      async (request, reply) => {
+        if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;
+        const items = await access.members(hearth, request.params);
+        return sendCsv(reply, `members-${request.params.networkId}`, [
+          ['name', 'status', 'roles', 'former member number', 'has account', 'approved at'],
+          ...items.map((m) => [m.name ?? '', m.status, m.roles.join(' '), m.formerMemberNumber ?? '', m.hasAccount ? 'yes' : 'no', m.approvedAt ?? '']),
+        ]);
       },
     );
 

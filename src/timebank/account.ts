@@ -6,7 +6,7 @@ import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { formatMinutes, signedMinutes, lowerLimitMinutes, upperLimitMinutes } from '../units.ts';
 import { id, isoDate, reasonText } from '../bounds.ts';
-import { sealedText } from '../access/vault.ts';
+import { sealedText, type SealedText } from '../access/vault.ts';
 
 export const COMMUNITY = 'community';
 /** The account through which a time bank trades hours with another. */
@@ -25,12 +25,14 @@ export const Posted = defineEvent(
     holder: z.string().min(1),
     /** Signed: positive credits the holder (time given), negative debits (time received). */
     minutes: signedMinutes.refine((m) => m !== 0, 'must not be zero'),
-    reason: z.enum(['exchange', 'reversal', 'donation', 'grant']),
+    reason: z.enum(['exchange', 'reversal', 'donation', 'grant', 'adjustment']),
     /** The exchange, donation or grant this posting belongs to. */
     ref: id(),
     counterparty: z.string().min(1),
     /** For a donation or grant brought over from another system: when it happened there. */
     occurredOn: isoDate().optional(),
+    /** Why an adjustment was made, in the coordinator's words: sealed, as it may name the member. */
+    note: sealedText.optional(),
   }),
 );
 export const AccountLimitsSet = defineEvent(
@@ -134,5 +136,17 @@ export function chestPostings(p: { networkId: string; member: string; minutes: n
   return {
     member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: signed, counterparty: holder } }],
     chest: [{ type: 'timebank.Posted', data: { ...common, holder, minutes: -signed, counterparty: p.member } }],
+  };
+}
+
+/**
+ * An opening adjustment: a member's balance brought to what the old system showed, against the
+ * organisation's account, with the coordinator's reason. Signed: positive credits the member.
+ */
+export function adjustmentPostings(p: { networkId: string; member: string; minutes: number; ref: string; note: SealedText }): { member: AccountEvent[]; organisation: AccountEvent[] } {
+  const common = { networkId: p.networkId, reason: 'adjustment' as const, ref: p.ref, note: p.note };
+  return {
+    member: [{ type: 'timebank.Posted', data: { ...common, holder: p.member, minutes: p.minutes, counterparty: ORGANISATION } }],
+    organisation: [{ type: 'timebank.Posted', data: { ...common, holder: ORGANISATION, minutes: -p.minutes, counterparty: p.member } }],
   };
 }

@@ -14,10 +14,10 @@ import { partnershipDecider, partnershipStream, type PartnershipState } from '..
 import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
 import { domainEvents } from '../eventstore/events.ts';
-import { accountFolder, accountStream, CLEARING, COMMUNITY, networkHolders, type NetworkHolder } from './account.ts';
+import { accountFolder, accountStream, adjustmentPostings, CLEARING, COMMUNITY, networkHolders, ORGANISATION, type NetworkHolder } from './account.ts';
 import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeCommand, type Logged, type Postings } from './exchange.ts';
 import { decideDonation, decideGiftReversal, decideGrant, networkAccountFolder } from './chest.ts';
-import { importTransferReport, readTransferReport, type ImportSummary } from './import.ts';
+import { filesOf, importFiles, type ImportSummary } from './import.ts';
 import type { Hearth } from '../hearth.ts';
 
 /** What a command answers: its resource's revision (the next If-Match) and the position written. */
@@ -371,15 +371,41 @@ export async function revisionOf(deps: Deps, resource: { account: { networkId: s
 
 // ---- moving in ----
 
-/** A coordinator imports another time bank's transfer report: checked whole, then written row by row. */
 /**
- * The exporter's organisation account becomes the network's own account, which may run below
- * zero, unless the coordinator says it was their community chest.
+ * A coordinator imports what another time bank exported (TimeOverflow's reports, alone or in its
+ * ZIP): every file checked whole, then written; a later export adds only what is new. The
+ * exporter's organisation account becomes the network's own account, which may run below zero,
+ * unless the coordinator says it was their community chest.
  */
-export async function importTransfers(hearth: Hearth, caller: Caller, input: { networkId: string; csv: string; organisationAs?: NetworkHolder }): Promise<ImportSummary> {
+export async function importTimeBank(hearth: Hearth, caller: Caller, input: { networkId: string; body: Buffer | string; organisationAs?: NetworkHolder }): Promise<ImportSummary> {
   await requireMember(hearth, caller, input.networkId, ['coordinator']);
   await requireTimeBank(hearth, input.networkId);
-  const report = readTransferReport(input.csv);
-  const { commandId: _, ...base } = contextOf(hearth, caller);
-  return importTransferReport(hearth, input.networkId, report, base, { organisationAs: input.organisationAs ?? 'organisation' });
+  const files = filesOf(input.body);
+  const { commandId, ...base } = contextOf(hearth, caller);
+  return importFiles(hearth, input.networkId, files, base, { importId: commandId, organisationAs: input.organisationAs ?? ORGANISATION });
+}
+
+/**
+ * A coordinator brings a member's balance to what the old system showed, with a reason: postings
+ * against the organisation's account, on the member's statement like any other line.
+ */
+export async function recordOpeningAdjustment(deps: Deps, caller: Caller, input: { networkId: string; personId: string; minutes: number; reason: string }): Promise<Written> {
+  const { networkId, personId, minutes } = input;
+  await requireMember(deps, caller, networkId, ['coordinator']);
+  await requireTimeBank(deps, networkId);
+  if (minutes === 0) throw new Rejection('validation', 'An adjustment of no time changes nothing.', 422, 'minutes');
+  const note = await deps.vault.sealText(input.reason, [personId]);
+  const ref = uuidv5('adjustment', caller.commandId);
+  const d = await deps.vault.recording([note], () =>
+    decideAcross(
+      deps.store,
+      { member: accountRead(networkId, personId), organisation: accountRead(networkId, ORGANISATION), membership: membershipRead(networkId, personId) },
+      (s) => {
+        requireActive(s.membership, 'personId', 'this network');
+        return adjustmentPostings({ networkId, member: personId, minutes, ref, note });
+      },
+      contextOf(deps, caller),
+    ),
+  );
+  return written(d, 'member');
 }
