@@ -136,6 +136,11 @@ export const answerDecider: Decider<AnswerCommand, AnswerState, AnswerEvent> = {
 export const answerIdFor = (postId: string, answererId: string) => uuidv5(`answer/${postId}/${answererId}`, ANSWER_NAMESPACE);
 /** Accepting an answer arranges under an id that follows from it, so accepting it twice arranges once. */
 export const arrangementIdFor = (answerId: string) => uuidv5(`arrangement/${answerId}`, ANSWER_NAMESPACE);
-/** Logging an arrangement writes the exchange under an id that follows from it, so a retry or a crash never logs twice. */
-export const exchangeIdFor = (arrangementId: string) => uuidv5(`exchange/${arrangementId}`, ANSWER_NAMESPACE);
+/**
+ * Logging an arrangement is one command whatever the request: its id, and so the exchange's (the
+ * time bank derives an exchange's id from its command's), follow from the arrangement, so a retry,
+ * a crash between its two writes, or both parties at once log it once.
+ */
+export const logCommandIdFor = (arrangementId: string) => uuidv5(`log/${arrangementId}`, ANSWER_NAMESPACE);
+export const exchangeIdFor = (arrangementId: string) => uuidv5('exchange', logCommandIdFor(arrangementId));
 const ANSWER_NAMESPACE = '5f0c6c0e-8a1b-4c57-9d1e-2b8a8f6d0a20';
