@@ -245,6 +245,19 @@ export async function logArrangement(deps: Deps, caller: Caller, input: Arrangem
   return { exchangeId, arrangementId: arrangement.arrangementId, revision: logged.revision, position: Math.max(logged.position, d.position) };
 }
 
+/** Logs the arrangement named by its id, as a route or a page names it (see logArrangement). */
+export async function logArrangementById(deps: Deps, caller: Caller, input: Omit<ArrangementLog, 'postId'> & { arrangementId: string }): Promise<Written & { exchangeId: string; arrangementId: string }> {
+  const { arrangementId, ...log } = input;
+  const row = await deps.database.db.selectFrom('timebank_arrangements').select('post_id').where('arrangement_id', '=', arrangementId).executeTakeFirst();
+  if (!row) throw new Rejection('arrangement-not-found', 'There is no such arrangement in this network.', 404);
+  const { arrangement } = await postOf(deps, row.post_id);
+  if (arrangement?.arrangementId !== arrangementId) throw new Rejection('arrangement-not-found', 'There is no such arrangement in this network.', 404);
+  return logArrangement(deps, caller, { ...log, postId: row.post_id });
+}
+
+/** What logging an arrangement starts from: an hour, today, the post's category. */
+export const prefillOf = (deps: Pick<Deps, 'clock'>, a: { category: string }) => ({ minutes: 60, occurredOn: todayOn(deps.clock), category: a.category });
+
 // ---- reading ----
 
 /** A page of a list, newest first: `after` is the position of the last row of the page before. */
