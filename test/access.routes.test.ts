@@ -341,6 +341,7 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/timebank/posts/:postId/answers/:answerId/acceptance (the member who posted)', allowed: ['member'], prepare: answered, call: (who, a) => send(app, 'POST', `${base}/timebank/posts/${a}/acceptance`, undefined, headers(who)) },
   { name: 'POST /networks/:id/timebank/arrangements (brokering)', allowed: ['coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${base}/timebank/arrangements`, { postId: p, personId: id('board') }, headers(who)) },
   { name: 'GET /networks/:id/timebank/arrangements', allowed: members, call: get(`${base}/timebank/arrangements`) },
+  { name: 'GET /networks/:id/timebank/arrangements/open-posts', allowed: ['coordinator'], call: get(`${base}/timebank/arrangements/open-posts`) },
   { name: 'GET /networks/:id/timebank/arrangements/figures', allowed: ['coordinator'], call: get(`${base}/timebank/arrangements/figures`) },
   { name: 'GET /networks/:id/timebank/arrangements/:arrangementId (its two people or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: arranged, call: (who, a) => app.inject({ method: 'GET', url: `${base}/timebank/arrangements/${a}`, headers: headers(who) }) },
   { name: 'POST /networks/:id/timebank/arrangements/:arrangementId/exchange (its two people or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: arranged, call: (who, a) => send(app, 'POST', `${base}/timebank/arrangements/${a}/exchange`, { minutes: 30, occurredOn: '2026-11-01' }, headers(who)) },

@@ -207,6 +207,23 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     app.get(
+      `${base}/arrangements/open-posts`,
+      {
+        config: { guard: { who: ['coordinator'] } },
+        schema: {
+          summary: "This time bank's open offers and requests, to broker from (coordinators)",
+          params: networkParams,
+          querystring: readAfter,
+          response: { 200: z.object({ posts: z.array(z.object({ postId: id(), title: z.string(), kind: z.string(), ownerId: id(), category: z.string() })) }) },
+        },
+      },
+      async (request, reply) => {
+        if (!(await waitForProjections(hearth, reply, views, request.query.after))) return reply;
+        return { posts: await answers.openPosts(hearth, request.caller, request.params) };
+      },
+    );
+
+    app.get(
       `${base}/arrangements/:arrangementId`,
       {
         config: { guard: { who: 'member', onBehalf: true } },
