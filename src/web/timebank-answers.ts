@@ -244,7 +244,7 @@ export const answersJourney: Journey = {
 
     const logPage = async (page: Page, m: Membership, arrangementId: string, state: FormState | null) => {
       const [a, name] = await Promise.all([page.api.read<Arrangement>(`/networks/${m.networkId}/timebank/arrangements/${arrangementId}`, { after: after(page.request.query) }), namesIn(page, m.networkId)]);
-      const shown = state ?? formState({ ...dateValues('date', a.prefill.occurredOn), duration_hours: String(Math.floor(a.prefill.minutes / 60)), duration_minutes: String(a.prefill.minutes % 60), description: a.postTitle });
+      const shown = state ?? formState({ ...dateValues('date', a.prefill.occurredOn), 'duration-hours': String(Math.floor(a.prefill.minutes / 60)), 'duration-minutes': String(a.prefill.minutes % 60), description: a.postTitle });
       return page.show({
         title: a.postTitle || 'Help arranged',
         crumbs: arrangementsCrumbs(m),
