@@ -10,6 +10,7 @@ import * as answers from '../src/timebank/answers-app.ts';
 import { confirmExchange, defineCategory } from '../src/timebank/app.ts';
 import { exchangeDecider, exchangeStream } from '../src/timebank/exchange.ts';
 import { readStates } from '../src/commands/decide.ts';
+import { waitingFor } from '../src/notify/app.ts';
 import { freshPglite } from './support/db.ts';
 import { quietLog, testSecret } from './support/hearth.ts';
 import { refused } from './support/given.ts';
@@ -94,6 +95,8 @@ t.test('accepting, logging in one step, confirming as any exchange', async (t) =
   t.equal((await answers.acceptAnswer(hearth, callerFor(owner), { networkId, answerId: a.answerId })).arrangementId, accepted.arrangementId, 'accepting again is the same arrangement');
   t.equal(await refused(answers.acceptAnswer(hearth, callerFor(owner), { networkId, answerId: b.answerId })), 'post-not-open', 'one arrangement per post');
   t.equal(await refused(answers.withdrawAnswer(hearth, callerFor(ann), { networkId, answerId: a.answerId })), 'answer-accepted', 'an accepted answer stays');
+  await caught(accepted.position);
+  t.match(await waitingFor(hearth, { personId: ann }), [{ kind: 'arrangements-to-log', networkId, count: 1, href: `/networks/${networkId}/time/arrangements` }], 'the arrangement waits to be logged');
 
   const log = { networkId, postId, minutes: 90, occurredOn: '2026-12-03', description: 'Lift to the surgery' };
   t.equal(await refused(answers.logArrangement(hearth, callerFor(bob), log)), 'not-a-party', 'only its parties or a coordinator log it');
