@@ -41,6 +41,7 @@ export const postAnswersProjection: Projection = {
         await db
           .insertInto('timebank_answer_posts')
           .values({ post_id: e.postId, network_id: e.networkId, kind: e.kind, owner_id: e.ownerId, title: e.title, category: e.category, status: 'open' })
+          .onConflict((oc) => oc.column('post_id').doNothing())
           .execute();
         await count(db, e.networkId, month, e.category, e.kind === 'offer' ? 'offers' : 'requests');
         return;
@@ -66,6 +67,7 @@ export const postAnswersProjection: Projection = {
             arrangement_id: e.arrangementId, post_id: e.postId, network_id: e.networkId, answer_id: e.answerId ?? null, provider_id: e.providerId, provider_network_id: e.providerNetworkId,
             receiver_id: e.receiverId, receiver_network_id: e.receiverNetworkId, category: e.category, brokered: e.brokered, arranged_by: e.arrangedBy, arranged_at: at, exchange_id: null, position: event.position,
           })
+          .onConflict((oc) => oc.column('arrangement_id').doNothing())
           .execute();
         if (e.answerId) await db.updateTable('timebank_answers').set({ status: 'accepted' }).where('answer_id', '=', e.answerId).execute();
         await count(db, e.networkId, month, e.category, 'arrangements');
@@ -92,6 +94,7 @@ export const postAnswersProjection: Projection = {
         await db
           .insertInto('timebank_answer_messages')
           .values({ message_id: event.id, answer_id: e.answerId, from_id: e.answererId, message: storedText(e.message), sent_at: at, position: event.position })
+          .onConflict((oc) => oc.column('message_id').doNothing())
           .execute();
         const category = await categoryOf(db, e.postId);
         if (category !== undefined) await count(db, e.networkId, month, category, 'answers');
@@ -102,6 +105,7 @@ export const postAnswersProjection: Projection = {
         await db
           .insertInto('timebank_answer_messages')
           .values({ message_id: e.messageId, answer_id: e.answerId, from_id: e.fromId, message: storedText(e.message), sent_at: at, position: event.position })
+          .onConflict((oc) => oc.column('message_id').doNothing())
           .execute();
         await db.updateTable('timebank_answers').set({ last_message_at: at, messages: sql`messages + 1` }).where('answer_id', '=', e.answerId).execute();
         return;
