@@ -3,6 +3,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, send, signUp, written, type Person } from './support/http.ts';
+import { publishPost } from './support/posts.ts';
 
 type Who = 'anonymous' | 'outsider' | 'member' | 'coordinator' | 'treasurer' | 'board' | 'mentor' | 'family';
 const everyone: Who[] = ['anonymous', 'outsider', 'member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'];
@@ -129,6 +130,21 @@ async function votingOpen() {
 const proposal = `${coop}/proposals/${await proposed()}`;
 /** Those in the co-op, and so in the electorate of a vote. */
 const coopMembers: Who[] = ['member', 'treasurer', 'board'];
+
+/** A post of the member's, answered by the treasurer: its path and the answer's. */
+const posted = () => publishPost(hearth, networkId, id('member'));
+async function answered() {
+  const postId = await posted();
+  const { answerId } = (await send(app, 'POST', `${base}/timebank/posts/${postId}/answers`, { message: 'I can help' }, people.treasurer.auth)).json();
+  return `${postId}/answers/${answerId}`;
+}
+/** The answer accepted: the arrangement between the member (who posted) and the treasurer. */
+async function arranged() {
+  const path = await answered();
+  const { arrangementId, position } = (await send(app, 'POST', `${base}/timebank/posts/${path}/acceptance`, undefined, people.member.auth)).json();
+  await hearth.engine.waitFor(['post_answers'], position, 5000);
+  return arrangementId as string;
+}
 
 interface Route {
   name: string;
@@ -324,6 +340,18 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/coop/proposals/:proposalId/votes (the electorate)', allowed: coopMembers, prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/votes`, { choice: 'for' }, headers(who)) },
   { name: 'POST /networks/:id/coop/proposals/:proposalId/closing (board, or any member once it is time)', allowed: ['board'], prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/closing`, undefined, headers(who)) },
   { name: 'POST /networks/:id/coop/proposals/:proposalId/payment', allowed: ['treasurer'], prepare: proposed, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/payment`, { pence: 100, invoiceReference: 'INV-9' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/answers', allowed: members, prepare: posted, call: (who, p) => send(app, 'POST', `${base}/timebank/posts/${p}/answers`, { message: 'I can help' }, headers(who)) },
+  { name: 'GET /networks/:id/timebank/answers', allowed: members, call: get(`${base}/timebank/answers?which=mine`) },
+  { name: 'GET /networks/:id/timebank/posts/:postId/answers/:answerId (its two members or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: answered, call: (who, a) => app.inject({ method: 'GET', url: `${base}/timebank/posts/${a}`, headers: headers(who) }) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/answers/:answerId/messages (its two members or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: answered, call: (who, a) => send(app, 'POST', `${base}/timebank/posts/${a}/messages`, { message: 'Thursday?' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/answers/:answerId/withdrawal (the member who answered or a coordinator)', allowed: ['treasurer', 'coordinator'], prepare: answered, call: (who, a) => send(app, 'POST', `${base}/timebank/posts/${a}/withdrawal`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/answers/:answerId/acceptance (the member who posted)', allowed: ['member'], prepare: answered, call: (who, a) => send(app, 'POST', `${base}/timebank/posts/${a}/acceptance`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/timebank/arrangements (brokering)', allowed: ['coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${base}/timebank/arrangements`, { postId: p, personId: id('board') }, headers(who)) },
+  { name: 'GET /networks/:id/timebank/arrangements', allowed: members, call: get(`${base}/timebank/arrangements`) },
+  { name: 'GET /networks/:id/timebank/arrangements/open-posts', allowed: ['coordinator'], call: get(`${base}/timebank/arrangements/open-posts`) },
+  { name: 'GET /networks/:id/timebank/arrangements/figures', allowed: ['coordinator'], call: get(`${base}/timebank/arrangements/figures`) },
+  { name: 'GET /networks/:id/timebank/arrangements/:arrangementId (its two people or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: arranged, call: (who, a) => app.inject({ method: 'GET', url: `${base}/timebank/arrangements/${a}`, headers: headers(who) }) },
+  { name: 'POST /networks/:id/timebank/arrangements/:arrangementId/exchange (its two people or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: arranged, call: (who, a) => send(app, 'POST', `${base}/timebank/arrangements/${a}/exchange`, { minutes: 30, occurredOn: '2026-11-01' }, headers(who)) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];
 
@@ -351,7 +379,7 @@ for (const route of routes) {
       } else {
         t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
         // Refused for their role, or (within an exchange) for not being the party who may act, or (in a vote) for not being an elector.
-        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care|not-in-electorate|not-yours-to-reach|coordinators-only)$/ });
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care|not-in-electorate|not-yours-to-reach|coordinators-only|not-answerer|not-post-owner)$/ });
         t.same(await written(hearth), before, `${who}: nothing written`);
       }
     }

@@ -75,3 +75,10 @@ t.test('care given to Ann waits for her, or the coordinator, to confirm', async 
   t.match(waiting, [{ recipientId: id('ann'), volunteerId: id('priya') }]);
   t.equal(waiting.length, 1);
 });
+
+t.test('some posts are answered, and one arrangement waits to be logged', async (t) => {
+  const answers = await db.selectFrom('timebank_answers').select(['answer_id', 'messages']).execute();
+  t.ok(answers.length >= 2 && answers.every((a) => a.messages >= 2), 'answers, each with a reply');
+  const waiting = await db.selectFrom('timebank_arrangements').select('arrangement_id').where('exchange_id', 'is', null).execute();
+  t.equal(waiting.length, 1, 'one arrangement to log');
+});

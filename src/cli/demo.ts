@@ -9,6 +9,7 @@ import { formatObligation, formatStatement } from './commands.ts';
 import { daysAgo } from '../dates.ts';
 import { pounds } from '../pools/pool.ts';
 import { decideAcross } from '../commands/decide.ts';
+import { postDecider, postStream, type PostDetails, type PostKind } from '../timebank/post.ts';
 import { defaultPolicy, voucherDecider, voucherStream, type VoucherValue } from '../vouchers/voucher.ts';
 import { auditDifferences, verifyAudit } from '../audit/verify.ts';
 import type { Config } from '../config.ts';
@@ -175,10 +176,40 @@ async function load(ledger: Ledger, signIn: (email: string, password: string) =>
   await call(token.priya, 'POST', `${cb}/pool-donations`, { minutes: 60 });
   await call(token.bob, 'POST', `${cb}/claims`, { minutes: 60 });
 
+  await loadAnswers(ledger, cath, timeBank, id, token);
   await loadVouchers(ledger, signIn, cath, timeBank, id, token);
   await loadPool(ledger, signIn, cath, { edna: id.edna, walter: id.walter, mary: id.mary });
   await loadCoop(ledger, signIn, cath, id);
   return cath;
+}
+
+/**
+ * Offers and requests, answered: Edna (not online) asked for a lift to the eye clinic, Cath posted
+ * it for her, Bob answered and Cath accepted for Edna, so an arrangement waits to be logged once the
+ * lift is given. Ann offered help with letters and forms, and Priya's answer is being talked over.
+ */
+async function loadAnswers(ledger: Ledger, cath: string, timeBank: string, id: Record<Who, string>, token: Record<Who, string>) {
+  const call = (who: string, path: string, body?: unknown, onBehalfOf?: string) => ledger.call('POST', path, body, { token: who, onBehalfOf });
+  const cathId = await personOf(ledger, cath);
+  const publish = async (ownerId: string, by: string, kind: PostKind, details: Omit<PostDetails, 'description' | 'tags' | 'suits' | 'sharedWith' | 'neededBy'> & { description: string }) => {
+    const postId = randomUUID();
+    const description = await ledger.hearth.vault.sealText(details.description, [ownerId]);
+    const command = {
+      type: 'PublishPost' as const, postId, networkId: timeBank, kind, ownerId, by: { personId: by, isCoordinator: by !== ownerId }, today: daysAgo(0),
+      details: { ...details, description, tags: [], suits: { note: '', weekdays: [] }, neededBy: null, sharedWith: [] },
+    };
+    await decideAcross(ledger.hearth.store, { post: [postStream(postId), postDecider] }, (s) => ({ post: postDecider.decide(command, s.post) }), {
+      actor: by, onBehalfOf: by === ownerId ? null : ownerId, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString(),
+    });
+    return `/networks/${timeBank}/timebank/posts/${postId}/answers`;
+  };
+  const lift = await publish(id.edna, cathId, 'request', { title: 'Lift to the eye clinic', description: 'Edna needs a lift to St James’s eye clinic and back', category: 'lifts', area: 'Kirkstall' });
+  const bobs = (await call(token.bob, lift, { message: 'I can take Edna on Tuesday morning and wait for her' })).body.answerId as string;
+  await call(cath, `${lift}/${bobs}/messages`, { message: 'Thank you Bob: her appointment is at 10, I will let her know' }, id.edna);
+  await call(cath, `${lift}/${bobs}/acceptance`, undefined, id.edna);
+  const forms = await publish(id.ann, id.ann, 'offer', { title: 'Help with letters and forms', description: 'I used to work at the council and am happy to help with letters and forms', category: 'computer help', area: 'Kirkstall' });
+  const priyas = (await call(token.priya, forms, { message: 'Could you help me with a housing benefit form?' })).body.answerId as string;
+  await call(token.ann, `${forms}/${priyas}/messages`, { message: 'Of course, shall we meet at the library on Friday?' });
 }
 
 /** The time bank's treasurer, who records the money for vouchers and expires them. */

@@ -238,6 +238,68 @@ export interface CarebankCareTable {
   position: Int8;
 }
 
+export interface TimebankAnswerPostsTable {
+  post_id: string;
+  network_id: string;
+  kind: string;
+  owner_id: string;
+  title: string;
+  category: string;
+  status: string;
+}
+
+export interface TimebankAnswersTable {
+  answer_id: string;
+  post_id: string;
+  network_id: string;
+  answerer_id: string;
+  answerer_network_id: string;
+  owner_id: string;
+  status: string;
+  answered_at: string;
+  last_message_at: string;
+  messages: number;
+  position: Int8;
+}
+
+export interface TimebankAnswerMessagesTable {
+  message_id: string;
+  answer_id: string;
+  from_id: string;
+  /** Sealed text as stored (see storedText): opened with the vault when read. */
+  message: string;
+  sent_at: string;
+  position: Int8;
+}
+
+export interface TimebankArrangementsTable {
+  arrangement_id: string;
+  post_id: string;
+  network_id: string;
+  answer_id: string | null;
+  provider_id: string;
+  provider_network_id: string;
+  receiver_id: string;
+  receiver_network_id: string;
+  category: string;
+  brokered: boolean;
+  arranged_by: string;
+  arranged_at: string;
+  exchange_id: string | null;
+  position: Int8;
+}
+
+export interface TimebankPostFiguresTable {
+  network_id: string;
+  month: string;
+  category: string;
+  offers: number;
+  requests: number;
+  answers: number;
+  arrangements: number;
+  exchanges: number;
+}
+
 export interface PoolsTable {
   pool_id: string;
   network_id: string;
@@ -598,6 +660,11 @@ export interface Tables {
   timebank_entries: TimebankEntriesTable;
   timebank_exchanges: TimebankExchangesTable;
   partnerships: PartnershipsTable;
+  timebank_answer_posts: TimebankAnswerPostsTable;
+  timebank_answers: TimebankAnswersTable;
+  timebank_answer_messages: TimebankAnswerMessagesTable;
+  timebank_arrangements: TimebankArrangementsTable;
+  timebank_post_figures: TimebankPostFiguresTable;
   person_keys: PersonKeysTable;
   text_keys: TextKeysTable;
   text_key_subjects: TextKeySubjectsTable;

@@ -14,6 +14,7 @@ import { accountRoutes } from './accounts.ts';
 import { timebankRoutes } from './timebank.ts';
 import { timebankImportRoutes } from './timebank-import.ts';
 import { timebankReadRoutes } from './timebank-reads.ts';
+import { timebankAnswerRoutes } from './timebank-answers.ts';
 import { partnershipRoutes } from './partnerships.ts';
 import { notificationRoutes } from './notifications.ts';
 import { webRoutes } from '../web/index.ts';
@@ -159,6 +160,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(timebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankImportRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankReadRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(timebankAnswerRoutes(hearth), { prefix: '/api/v1' });
   await app.register(partnershipRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankReadRoutes(hearth), { prefix: '/api/v1' });

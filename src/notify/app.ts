@@ -26,7 +26,7 @@ export async function chooseNotifications(deps: Deps, caller: Caller, input: { k
   return { revision: done.revisions.choices, position: done.position };
 }
 
-export const waitingKinds = ['exchanges-to-confirm', 'care-to-confirm', 'care-disputed', 'join-requests', 'payments-to-approve', 'open-ballots', 'vouchers-awaiting-payment'] as const;
+export const waitingKinds = ['exchanges-to-confirm', 'care-to-confirm', 'care-disputed', 'join-requests', 'payments-to-approve', 'open-ballots', 'vouchers-awaiting-payment', 'arrangements-to-log'] as const;
 export type WaitingKind = (typeof waitingKinds)[number];
 
 export interface Waiting {
@@ -151,5 +151,20 @@ export async function waitingFor(deps: Pick<Deps, 'database'>, caller: Pick<Call
       .execute();
     for (const v of vouchers) add('vouchers-awaiting-payment', v.network_id, v.n, `/networks/${v.network_id}/voucher-books`);
   }
+
+  // Help arranged with me as giver or receiver, not yet logged: mine to log once it is given.
+  const arranged = await db
+    .selectFrom('timebank_arrangements')
+    .select(['provider_id', 'provider_network_id', 'receiver_network_id', sql<number>`count(*)::int`.as('n')])
+    .where('exchange_id', 'is', null)
+    .where((eb) => eb.or([eb.and([eb('provider_id', '=', me), eb('provider_network_id', 'in', inNetworks)]), eb.and([eb('receiver_id', '=', me), eb('receiver_network_id', 'in', inNetworks)])]))
+    .groupBy(['provider_id', 'provider_network_id', 'receiver_network_id'])
+    .execute();
+  const toLog = new Map<string, number>();
+  for (const a of arranged) {
+    const networkId = a.provider_id === me ? a.provider_network_id : a.receiver_network_id;
+    toLog.set(networkId, (toLog.get(networkId) ?? 0) + a.n);
+  }
+  for (const [networkId, n] of toLog) add('arrangements-to-log', networkId, n, `/networks/${networkId}/time/arrangements`);
   return items;
 }

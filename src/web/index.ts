@@ -25,6 +25,7 @@ import { coordinatorSetupJourney } from './coordinator-setup.ts';
 import { coordinatorCareJourney } from './coordinator-care.ts';
 import { accountPages } from './account.ts';
 import { helpJourney } from './help.ts';
+import { answersJourney } from './timebank-answers.ts';
 
 export interface Link {
   href: string;
@@ -37,7 +38,7 @@ export interface Journey {
   routes(hearth: Hearth): FastifyPluginAsync;
 }
 
-const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney, coordinatorSetupJourney, coordinatorCareJourney];
+const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney, coordinatorSetupJourney, coordinatorCareJourney, answersJourney];
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',

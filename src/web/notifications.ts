@@ -37,6 +37,8 @@ function waitingLine(w: Waiting): Html {
       return html`<a href="${w.href}">A ballot to vote in</a> in ${where}${w.closesAt ? html`, closing at ${ukTime(w.closesAt)}` : html``}`;
     case 'vouchers-awaiting-payment':
       return html`<a href="${w.href}">${plural(w.count, 'learning voucher')} waiting for payment</a> in ${where}`;
+    case 'arrangements-to-log':
+      return html`<a href="${w.href}">${plural(w.count, 'arrangement')} to log once the help is given</a> in ${where}`;
   }
 }
 
