@@ -112,14 +112,14 @@ t.test('pausing, renewing and closing', async (t) => {
 });
 
 t.test('a post closes when its owner leaves or is erased; an arranged one is kept', async (t) => {
-  given([published]).when({ type: 'ClosePostOfDeparted', why: 'owner-left', by: 'system:posts' }).then(t, [
-    { type: 'timebank.PostClosed', data: { postId, networkId, why: 'owner-left', closedBy: 'system:posts' } },
+  given([published]).when({ type: 'ClosePostOfDeparted', why: 'owner-left', by: ann }).then(t, [
+    { type: 'timebank.PostClosed', data: { postId, networkId, why: 'owner-left', closedBy: ann } },
   ]);
-  given([published, paused]).when({ type: 'ClosePostOfDeparted', why: 'owner-erased', by: 'system:posts' }).then(t, [
-    { type: 'timebank.PostClosed', data: { postId, networkId, why: 'owner-erased', closedBy: 'system:posts' } },
+  given([published, paused]).when({ type: 'ClosePostOfDeparted', why: 'owner-erased', by: ann }).then(t, [
+    { type: 'timebank.PostClosed', data: { postId, networkId, why: 'owner-erased', closedBy: ann } },
   ]);
-  given([published, closed]).when({ type: 'ClosePostOfDeparted', why: 'owner-left', by: 'system:posts' }).then(t, []);
-  given([published, arranged]).when({ type: 'ClosePostOfDeparted', why: 'owner-left', by: 'system:posts' }).then(t, [], 'help already arranged stays to be logged');
+  given([published, closed]).when({ type: 'ClosePostOfDeparted', why: 'owner-left', by: ann }).then(t, []);
+  given([published, arranged]).when({ type: 'ClosePostOfDeparted', why: 'owner-left', by: ann }).then(t, [], 'help already arranged stays to be logged');
 });
 
 t.test('who gives and who receives', async (t) => {
