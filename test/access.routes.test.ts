@@ -73,6 +73,14 @@ async function partnerOf() {
   return other;
 }
 
+/** An offer the member posted, in a kind of help the network has. */
+const posts = `${base}/timebank/posts`;
+const offer = () => ({ kind: 'offer', title: 'Weeding', category: 'gardening' });
+async function posted() {
+  await send(app, 'PUT', `${base}/timebank/categories/gardening`, {}, people.coordinator.auth);
+  return (await send(app, 'POST', posts, offer(), people.member.auth)).json().postId as string;
+}
+
 const care = () => ({ volunteerId: id('member'), recipientId: id('family'), minutes: 60, activity: 'befriending', occurredOn: '2026-11-01' });
 async function careLogged() {
   return (await send(app, 'POST', `${base}/carebank/care`, care(), people.member.auth)).json().careId as string;
@@ -317,6 +325,16 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/coop/proposals/:proposalId/votes (the electorate)', allowed: coopMembers, prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/votes`, { choice: 'for' }, headers(who)) },
   { name: 'POST /networks/:id/coop/proposals/:proposalId/closing (board, or any member once it is time)', allowed: ['board'], prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/closing`, undefined, headers(who)) },
   { name: 'POST /networks/:id/coop/proposals/:proposalId/payment', allowed: ['treasurer'], prepare: proposed, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/payment`, { pence: 100, invoiceReference: 'INV-9' }, headers(who)) },
+  { name: 'GET /networks/:id/timebank/posts', allowed: members, call: get(posts) },
+  { name: 'POST /networks/:id/timebank/posts', allowed: members, prepare: async () => (await posted(), ''), call: (who) => send(app, 'POST', posts, offer(), headers(who)) },
+  { name: 'GET /networks/:id/timebank/posts/mine', allowed: members, call: get(`${posts}/mine`) },
+  { name: 'GET /networks/:id/timebank/posts/unanswered', allowed: ['coordinator'], call: get(`${posts}/unanswered`) },
+  { name: 'GET /networks/:id/timebank/posts/:postId', allowed: members, prepare: posted, call: (who, p) => app.inject({ method: 'GET', url: `${posts}/${p}`, headers: headers(who) }) },
+  { name: 'PUT /networks/:id/timebank/posts/:postId (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'PUT', `${posts}/${p}`, { title: 'Weeding and mowing', category: 'gardening' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/pause (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${posts}/${p}/pause`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/renewal (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${posts}/${p}/renewal`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/closure (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${posts}/${p}/closure`, {}, headers(who)) },
+  { name: 'POST /networks/:id/members/:personId/leaving (self, or a coordinator)', allowed: ['coordinator'], prepare: recorded, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/leaving`, {}, headers(who)) },
   { name: 'POST /people/:personId/erasure (self or coordinator)', allowed: ['member', 'coordinator'], runAllowed: false, call: (who) => send(app, 'POST', `/api/v1/people/${people.member.personId}/erasure`, { confirm: true }, headers(who)) },
 ];
 
@@ -344,7 +362,7 @@ for (const route of routes) {
       } else {
         t.equal(res.statusCode, who === 'anonymous' ? 401 : 403, `${who}: refused`);
         // Refused for their role, or (within an exchange) for not being the party who may act, or (in a vote) for not being an elector.
-        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care|not-in-electorate|not-yours-to-reach|coordinators-only)$/ });
+        t.match(JSON.parse(res.body), { type: who === 'anonymous' ? '/problems/sign-in-required' : /^\/problems\/(forbidden|not-a-party|own-exchange|not-the-volunteer|not-the-recipient|own-care|not-in-electorate|not-yours-to-reach|coordinators-only|not-post-owner)$/ });
         t.same(await written(hearth), before, `${who}: nothing written`);
       }
     }
