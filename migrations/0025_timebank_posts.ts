@@ -33,6 +33,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   await sql`CREATE INDEX timebank_posts_search ON timebank_posts USING gin (search)`.execute(db);
   await sql`CREATE INDEX timebank_posts_open_newest ON timebank_posts (network_id, published_position DESC) WHERE status = 'open'`.execute(db);
+  await sql`CREATE INDEX timebank_posts_open_by_category ON timebank_posts (network_id, category, published_position DESC) WHERE status = 'open'`.execute(db);
   await sql`CREATE INDEX timebank_posts_owner ON timebank_posts (owner_id, network_id)`.execute(db);
   await sql`
     CREATE TABLE timebank_post_shares (

@@ -162,6 +162,18 @@ async function load(ledger: Ledger, signIn: (email: string, password: string) =>
   // The community chest: a member gives hours, the coordinator grants some to someone housebound.
   await call(token.priya, 'POST', `${tb}/chest/donations`, { minutes: 120 });
   await call(cath, 'POST', `${tb}/chest/grants`, { personId: id.edna, minutes: 90 });
+  // Offers and requests: members post what they can give and what they need; the coordinator posts
+  // for those who are not online.
+  const posts: Array<[Who, 'offer' | 'request', Record<string, unknown>]> = [
+    ['priya', 'offer', { title: 'Lifts to the shops on Fridays', category: 'lifts', tags: ['car', 'shopping'], area: 'LS5', suits: { note: 'Friday mornings', weekdays: ['friday'] } }],
+    ['bob', 'offer', { title: 'Help setting up a smartphone or tablet', category: 'computer help', tags: ['phone', 'video calls'], area: 'Kirkstall', description: 'I can show you how to video call the family.' }],
+    ['ann', 'offer', { title: 'Pruning roses and tidying borders', category: 'gardening', tags: ['roses'], area: 'LS5' }],
+    ['edna', 'request', { title: 'Someone to change a ceiling light bulb', category: 'odd jobs', tags: ['ladder'], area: 'Kirkstall', neededBy: daysAgo(-14) }],
+    ['walter', 'request', { title: 'A chat over a cup of tea', category: 'befriending', tags: ['company'], area: 'Kirkstall', suits: { note: 'afternoons', weekdays: ['tuesday', 'thursday'] } }],
+  ];
+  for (const [who, kind, details] of posts) {
+    await (people[who].online ? call(token[who], 'POST', `${tb}/posts`, { kind, ...details }) : call(cath, 'POST', `${tb}/posts`, { kind, ...details }, id[who]));
+  }
 
   const cb = `/networks/${scheme}/carebank`;
   await call(cath, 'POST', `${cb}/rules`, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: daysAgo(365) });
