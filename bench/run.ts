@@ -1,6 +1,6 @@
 // npm run bench: every benchmark in one run against the PostgreSQL at DATABASE_URL, each in a
 // scratch database of its own. Prints a markdown table and writes the rows as JSON to
-// bench/results/. `-- --only append,http,pages,pools,coop,scaleout,import` runs some sections; `--seconds N` sets each timed run.
+// bench/results/. `-- --only append,http,pages,posts,pools,coop,scaleout,import` runs some sections; `--seconds N` sets each timed run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { projectionBench } from './projections.ts';
 import { scaleOutBench } from './scaleout.ts';
 import { pagesBench } from './pages.ts';
 import { importBench } from './import.ts';
+import { postsBench } from './posts.ts';
 import { markdownTable, type Row } from './measure.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '5' }, events: { type: 'string', default: '1000000' } } });
@@ -26,6 +27,7 @@ if (wanted('http')) rows.push(...(await httpBench({ seconds: seconds * 2, connec
 if (wanted('pools')) rows.push(...(await poolBench({ seconds, writers: 8, pools: 50 })));
 if (wanted('coop')) rows.push(...(await coopVoucherBench({ seconds, voters: 100, writers: 8 })));
 if (wanted('pages')) rows.push(...(await pagesBench({ seconds, connections: 8, exchanges: 200 })));
+if (wanted('posts')) rows.push(...(await postsBench({ sizes: (process.env.POSTS_SIZES ?? '10000,100000').split(',').map(Number), reads: Number(process.env.POSTS_READS ?? 200) })));
 if (wanted('scaleout')) rows.push(...(await scaleOutBench({ seconds: seconds * 2, connections: 16, members: 1000 })));
 if (wanted('import')) rows.push(...(await importBench({ members: 200, transfers: 20_000 })));
 if (wanted('projections')) rows.push(...(await projectionBench({ events: Number(values.events), members: 100_000, reads: 200 })));

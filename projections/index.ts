@@ -14,11 +14,12 @@ import { coopProjection } from './coop.ts';
 import { notificationsProjection } from './notifications.ts';
 import { passwordResetsProjection } from './password-resets.ts';
 import { postAnswersProjection } from './post-answers.ts';
+import { postsProjection } from './posts.ts';
 
 export interface ProjectionDependencies {
   vault: PersonalDataVault;
 }
 
 export function createProjections({ vault }: ProjectionDependencies): readonly Projection[] {
-  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection, notificationsProjection, passwordResetsProjection, carebankCareProjection, postAnswersProjection];
+  return [networksProjection, eventTypeCountsProjection, peopleProjection(vault), membershipsProjection, personHistoryProjection, timebankProjection, carebankProjection, poolsProjection, coopProjection, vouchersProjection, notificationsProjection, passwordResetsProjection, carebankCareProjection, postsProjection, postAnswersProjection];
 }

@@ -2,14 +2,14 @@
 import type { z } from 'zod';
 import { sql } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
-import { DbsCheckRecorded, MemberInvited, MemberRolesChanged, MembershipApproved, MembershipDeclined, MembershipRequested } from '../src/access/membership.ts';
+import { DbsCheckRecorded, MemberInvited, MemberLeft, MemberRolesChanged, MembershipApproved, MembershipDeclined, MembershipRequested } from '../src/access/membership.ts';
 
 type Ids = { networkId: string; personId: string };
 
 export const membershipsProjection: Projection = {
   name: 'memberships',
   tables: ['memberships'],
-  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MembershipDeclined.type, MemberRolesChanged.type, DbsCheckRecorded.type],
+  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MembershipDeclined.type, MemberRolesChanged.type, DbsCheckRecorded.type, MemberLeft.type],
   async apply(db, event) {
     const { networkId, personId } = event.data as Ids;
     const key = (qb: any) => qb.where('network_id', '=', networkId).where('person_id', '=', personId);
@@ -49,6 +49,10 @@ export const membershipsProjection: Projection = {
         await key(db.updateTable('memberships').set({ roles: sql`${data.roles}::text[]`, revision: event.revision })).execute();
         return;
       }
+      case MemberLeft.type:
+        // Kept as 'left', so coordinators see who has gone; asking to join again sets it back.
+        await key(db.updateTable('memberships').set({ status: 'left', revision: event.revision })).execute();
+        return;
       case DbsCheckRecorded.type: {
         const data = event.data as z.infer<typeof DbsCheckRecorded.schema>;
         await key(db.updateTable('memberships').set({ dbs_type: data.checkType, dbs_expires_on: data.expiresOn, revision: event.revision })).execute();

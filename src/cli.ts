@@ -17,6 +17,7 @@ import { keepDailyDigests, signingKey } from './audit/app.ts';
 import { poolCommands } from './cli/pool-commands.ts';
 import { voucherCommands } from './cli/voucher-commands.ts';
 import { coopCommands } from './cli/coop-commands.ts';
+import { closePostsOfDeparted } from './timebank/posts-app.ts';
 
 const commands = { ...ledgerCommands, ...poolCommands, ...coopCommands, ...voucherCommands };
 
@@ -162,11 +163,26 @@ async function withLedger(config: Config, io: CommandIo, work: (ledger: Ledger) 
   }
 }
 
+async function closePostsOfDepartedAtStart(hearth: Hearth, log: ReturnType<typeof createLogger>): Promise<void> {
+  try {
+    await hearth.engine.waitFor(['posts', 'memberships', 'people'], await hearth.store.headPosition(), 60_000);
+    const closed = await closePostsOfDeparted(hearth);
+    if (closed > 0) log.info({ closed }, 'posts of departed members closed');
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.name : 'unknown' }, 'closing posts of departed members failed; it runs again at the next start');
+  }
+}
+
 async function serve(config: Config): Promise<number> {
   const log = createLogger(config.LOG_LEVEL);
   const hearth = await openHearth(config, log);
   const app = await buildApp(hearth);
-  if (config.PROJECTIONS) await hearth.engine.start();
+  if (config.PROJECTIONS) {
+    await hearth.engine.start();
+    // Posts whose owner left or was erased, left open by a crash between the two writes, close
+    // once the read tables have caught up. Cheap, and in the background: it does not hold up the start.
+    void closePostsOfDepartedAtStart(hearth, log);
+  }
   const stopDigests = keepDailyDigests(hearth);
   const sender = notificationSender(hearth, config, log);
   sender?.start();

@@ -3,7 +3,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, send, signUp, written, type Person } from './support/http.ts';
-import { publishPost } from './support/posts.ts';
 
 type Who = 'anonymous' | 'outsider' | 'member' | 'coordinator' | 'treasurer' | 'board' | 'mentor' | 'family';
 const everyone: Who[] = ['anonymous', 'outsider', 'member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'];
@@ -74,6 +73,14 @@ async function partnerOf() {
   return other;
 }
 
+/** An offer the member posted, in a kind of help the network has. */
+const posts = `${base}/timebank/posts`;
+const offer = () => ({ kind: 'offer', title: 'Weeding', category: 'gardening' });
+async function posted() {
+  await send(app, 'PUT', `${base}/timebank/categories/gardening`, {}, people.coordinator.auth);
+  return (await send(app, 'POST', posts, offer(), people.member.auth)).json().postId as string;
+}
+
 const care = () => ({ volunteerId: id('member'), recipientId: id('family'), minutes: 60, activity: 'befriending', occurredOn: '2026-11-01' });
 async function careLogged() {
   return (await send(app, 'POST', `${base}/carebank/care`, care(), people.member.auth)).json().careId as string;
@@ -132,7 +139,6 @@ const proposal = `${coop}/proposals/${await proposed()}`;
 const coopMembers: Who[] = ['member', 'treasurer', 'board'];
 
 /** A post of the member's, answered by the treasurer: its path and the answer's. */
-const posted = () => publishPost(hearth, networkId, id('member'));
 async function answered() {
   const postId = await posted();
   const { answerId } = (await send(app, 'POST', `${base}/timebank/posts/${postId}/answers`, { message: 'I can help' }, people.treasurer.auth)).json();
@@ -340,6 +346,16 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/coop/proposals/:proposalId/votes (the electorate)', allowed: coopMembers, prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/votes`, { choice: 'for' }, headers(who)) },
   { name: 'POST /networks/:id/coop/proposals/:proposalId/closing (board, or any member once it is time)', allowed: ['board'], prepare: votingOpen, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/closing`, undefined, headers(who)) },
   { name: 'POST /networks/:id/coop/proposals/:proposalId/payment', allowed: ['treasurer'], prepare: proposed, call: (who, p) => send(app, 'POST', `${coop}/proposals/${p}/payment`, { pence: 100, invoiceReference: 'INV-9' }, headers(who)) },
+  { name: 'GET /networks/:id/timebank/posts', allowed: members, call: get(posts) },
+  { name: 'POST /networks/:id/timebank/posts', allowed: members, prepare: async () => (await posted(), ''), call: (who) => send(app, 'POST', posts, offer(), headers(who)) },
+  { name: 'GET /networks/:id/timebank/posts/mine', allowed: members, call: get(`${posts}/mine`) },
+  { name: 'GET /networks/:id/timebank/posts/unanswered', allowed: ['coordinator'], call: get(`${posts}/unanswered`) },
+  { name: 'GET /networks/:id/timebank/posts/:postId', allowed: members, prepare: posted, call: (who, p) => app.inject({ method: 'GET', url: `${posts}/${p}`, headers: headers(who) }) },
+  { name: 'PUT /networks/:id/timebank/posts/:postId (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'PUT', `${posts}/${p}`, { title: 'Weeding and mowing', category: 'gardening' }, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/pause (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${posts}/${p}/pause`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/renewal (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${posts}/${p}/renewal`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/timebank/posts/:postId/closure (its owner or a coordinator)', allowed: ['member', 'coordinator'], prepare: posted, call: (who, p) => send(app, 'POST', `${posts}/${p}/closure`, {}, headers(who)) },
+  { name: 'POST /networks/:id/members/:personId/leaving (self, or a coordinator)', allowed: ['coordinator'], prepare: recorded, call: (who, personId) => send(app, 'POST', `${base}/members/${personId}/leaving`, {}, headers(who)) },
   { name: 'POST /networks/:id/timebank/posts/:postId/answers', allowed: members, prepare: posted, call: (who, p) => send(app, 'POST', `${base}/timebank/posts/${p}/answers`, { message: 'I can help' }, headers(who)) },
   { name: 'GET /networks/:id/timebank/answers', allowed: members, call: get(`${base}/timebank/answers?which=mine`) },
   { name: 'GET /networks/:id/timebank/posts/:postId/answers/:answerId (its two members or a coordinator)', allowed: ['member', 'treasurer', 'coordinator'], prepare: answered, call: (who, a) => app.inject({ method: 'GET', url: `${base}/timebank/posts/${a}`, headers: headers(who) }) },

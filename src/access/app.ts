@@ -22,6 +22,7 @@ import { careRefusal } from './safeguarding.ts';
 import { networkDecider, networkStream } from '../networks/network.ts';
 import { holdingsOf } from './account-app.ts';
 import { choiceDecider, choicesStream, kindsOn } from '../notify/choices.ts';
+import { closePostsOf } from '../timebank/posts-app.ts';
 
 export interface Written {
   revision: number;
@@ -336,6 +337,8 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
   await endSessions(db, personId);
   // Kept answers to earlier requests may name them.
   await db.deleteFrom('idempotency_keys').where(sql`body::text`, 'like', `%${personId}%`).execute();
+  // Their offers and requests close; the catch-up at start closes any a crash here left open.
+  await closePostsOf(deps, { personId, why: 'owner-erased' });
   return { revision: done.revisions.person, position: done.position };
 }
 
@@ -421,6 +424,29 @@ export async function recordDbsCheck(
 ): Promise<Written> {
   const { networkId, personId, checkType, issuedOn, expiresOn } = input;
   return onMembership(deps, caller, networkId, personId, { type: 'RecordDbsCheck', networkId, personId, checkType, issuedOn, expiresOn });
+}
+
+/**
+ * A member leaves a network, by their own act; or a coordinator of the network records that they
+ * left. They lose access at once; their open and paused posts there close (and the catch-up at
+ * start closes any that a crash in between left open). They may ask to join again later.
+ */
+export async function leaveNetwork(deps: Deps, caller: Caller, input: { networkId: string; personId: string; reason?: string }): Promise<Written> {
+  const { networkId, personId } = input;
+  const self = personId === subjectOf(caller) && caller.onBehalfOf === null;
+  if (!self && !(await coordinatedBy(deps.store, caller.personId, [networkId])).has(networkId)) {
+    throw new Rejection('coordinators-only', 'A member leaves by their own act; only a coordinator of this network records that someone else left.', 403, 'personId');
+  }
+  const done = await onMembership(deps, { ...caller, onBehalfOf: null }, networkId, personId, {
+    type: 'LeaveNetwork',
+    networkId,
+    personId,
+    leftBy: caller.personId,
+    now: contextOf(deps, caller).now,
+    ...(input.reason ? { reason: input.reason } : {}),
+  }, { personField: 'personId' });
+  await closePostsOf(deps, { personId, networkId, why: 'owner-left' });
+  return done;
 }
 
 /**

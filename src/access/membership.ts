@@ -30,15 +30,18 @@ export const DbsCheckRecorded = defineEvent(
   'access.DbsCheckRecorded',
   z.strictObject({ ...ids, checkType: z.enum(dbsCheckTypes), issuedOn: isoDate(), expiresOn: isoDate() }),
 );
+/** The member left the network, by their own act or recorded by a coordinator; they may ask to join again. */
+export const MemberLeft = defineEvent('access.MemberLeft', z.strictObject({ ...ids, leftBy: z.string(), leftAt: isoDateTime(), reason: reasonText().optional() }));
 
-export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MembershipDeclined, MemberRolesChanged, DbsCheckRecorded];
+export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MembershipDeclined, MemberRolesChanged, DbsCheckRecorded, MemberLeft];
 export type MembershipEvent =
   | DomainEvent<typeof MembershipRequested>
   | DomainEvent<typeof MemberInvited>
   | DomainEvent<typeof MembershipApproved>
   | DomainEvent<typeof MembershipDeclined>
   | DomainEvent<typeof MemberRolesChanged>
-  | DomainEvent<typeof DbsCheckRecorded>;
+  | DomainEvent<typeof DbsCheckRecorded>
+  | DomainEvent<typeof MemberLeft>;
 
 type Ids = { networkId: string; personId: string };
 export type MembershipCommand =
@@ -50,7 +53,9 @@ export type MembershipCommand =
   /** The network's founder, or a person a coordinator records directly: active at once. */
   | ({ type: 'EnrolMember'; approvedBy: string; roles: Role[]; now: string; formerMemberNumber?: string } & Ids)
   | ({ type: 'ChangeRoles'; roles: Role[]; reason: string } & Ids)
-  | ({ type: 'RecordDbsCheck'; checkType: (typeof dbsCheckTypes)[number]; issuedOn: string; expiresOn: string } & Ids);
+  | ({ type: 'RecordDbsCheck'; checkType: (typeof dbsCheckTypes)[number]; issuedOn: string; expiresOn: string } & Ids)
+  /** The member leaves, or a coordinator records that they left. */
+  | ({ type: 'LeaveNetwork'; leftBy: string; now: string; reason?: string } & Ids);
 
 export interface DbsCheck {
   checkType: (typeof dbsCheckTypes)[number];
@@ -63,6 +68,7 @@ export type MembershipState =
   | { status: 'requested' }
   | { status: 'invited'; invitedBy: string }
   | { status: 'declined' }
+  | { status: 'left' }
   | { status: 'active'; roles: Role[]; dbs: DbsCheck | null };
 
 export const membershipStream = (networkId: string, personId: string) => `membership-${networkId}-${personId}`;
@@ -84,6 +90,8 @@ export const membershipDecider: Decider<MembershipCommand, MembershipState, Memb
         return state.status === 'active' ? { ...state, roles: event.data.roles } : state;
       case 'access.DbsCheckRecorded':
         return state.status === 'active' ? { ...state, dbs: { checkType: event.data.checkType, issuedOn: event.data.issuedOn, expiresOn: event.data.expiresOn } } : state;
+      case 'access.MemberLeft':
+        return { status: 'left' };
     }
   },
 
@@ -126,6 +134,10 @@ export const membershipDecider: Decider<MembershipCommand, MembershipState, Memb
         if (state.status !== 'active') throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
         if (command.expiresOn <= command.issuedOn) throw new Rejection('dbs-dates', 'The expiry date must come after the issue date.', 422, 'expiresOn');
         return [{ type: 'access.DbsCheckRecorded', data: { ...ids, checkType: command.checkType, issuedOn: command.issuedOn, expiresOn: command.expiresOn } }];
+      case 'LeaveNetwork':
+        if (state.status === 'left') return [];
+        if (state.status !== 'active') throw new Rejection('not-a-member', 'This person is not a member of the network.', 404);
+        return [{ type: 'access.MemberLeft', data: { ...ids, leftBy: command.leftBy, leftAt: command.now, ...(command.reason ? { reason: command.reason } : {}) } }];
     }
   },
 };

@@ -9,7 +9,6 @@ import { formatObligation, formatStatement } from './commands.ts';
 import { daysAgo } from '../dates.ts';
 import { pounds } from '../pools/pool.ts';
 import { decideAcross } from '../commands/decide.ts';
-import { postDecider, postStream, type PostDetails, type PostKind } from '../timebank/post.ts';
 import { defaultPolicy, voucherDecider, voucherStream, type VoucherValue } from '../vouchers/voucher.ts';
 import { auditDifferences, verifyAudit } from '../audit/verify.ts';
 import type { Config } from '../config.ts';
@@ -163,6 +162,18 @@ async function load(ledger: Ledger, signIn: (email: string, password: string) =>
   // The community chest: a member gives hours, the coordinator grants some to someone housebound.
   await call(token.priya, 'POST', `${tb}/chest/donations`, { minutes: 120 });
   await call(cath, 'POST', `${tb}/chest/grants`, { personId: id.edna, minutes: 90 });
+  // Offers and requests: members post what they can give and what they need; the coordinator posts
+  // for those who are not online.
+  const posts: Array<[Who, 'offer' | 'request', Record<string, unknown>]> = [
+    ['priya', 'offer', { title: 'Lifts to the shops on Fridays', category: 'lifts', tags: ['car', 'shopping'], area: 'LS5', suits: { note: 'Friday mornings', weekdays: ['friday'] } }],
+    ['bob', 'offer', { title: 'Help setting up a smartphone or tablet', category: 'computer help', tags: ['phone', 'video calls'], area: 'Kirkstall', description: 'I can show you how to video call the family.' }],
+    ['ann', 'offer', { title: 'Pruning roses and tidying borders', category: 'gardening', tags: ['roses'], area: 'LS5' }],
+    ['edna', 'request', { title: 'Someone to change a ceiling light bulb', category: 'odd jobs', tags: ['ladder'], area: 'Kirkstall', neededBy: daysAgo(-14) }],
+    ['walter', 'request', { title: 'A chat over a cup of tea', category: 'befriending', tags: ['company'], area: 'Kirkstall', suits: { note: 'afternoons', weekdays: ['tuesday', 'thursday'] } }],
+  ];
+  for (const [who, kind, details] of posts) {
+    await (people[who].online ? call(token[who], 'POST', `${tb}/posts`, { kind, ...details }) : call(cath, 'POST', `${tb}/posts`, { kind, ...details }, id[who]));
+  }
 
   const cb = `/networks/${scheme}/carebank`;
   await call(cath, 'POST', `${cb}/rules`, { minimumAgeToBank: 18, claimFromAge: 60, dailyCapMinutes: 300, lifetimeCapMinutes: null, effectiveFrom: daysAgo(365) });
@@ -190,24 +201,15 @@ async function load(ledger: Ledger, signIn: (email: string, password: string) =>
  */
 async function loadAnswers(ledger: Ledger, cath: string, timeBank: string, id: Record<Who, string>, token: Record<Who, string>) {
   const call = (who: string, path: string, body?: unknown, onBehalfOf?: string) => ledger.call('POST', path, body, { token: who, onBehalfOf });
-  const cathId = await personOf(ledger, cath);
-  const publish = async (ownerId: string, by: string, kind: PostKind, details: Omit<PostDetails, 'description' | 'tags' | 'suits' | 'sharedWith' | 'neededBy'> & { description: string }) => {
-    const postId = randomUUID();
-    const description = await ledger.hearth.vault.sealText(details.description, [ownerId]);
-    const command = {
-      type: 'PublishPost' as const, postId, networkId: timeBank, kind, ownerId, by: { personId: by, isCoordinator: by !== ownerId }, today: daysAgo(0),
-      details: { ...details, description, tags: [], suits: { note: '', weekdays: [] }, neededBy: null, sharedWith: [] },
-    };
-    await decideAcross(ledger.hearth.store, { post: [postStream(postId), postDecider] }, (s) => ({ post: postDecider.decide(command, s.post) }), {
-      actor: by, onBehalfOf: by === ownerId ? null : ownerId, commandId: randomUUID(), correlationId: randomUUID(), causationId: null, now: new Date().toISOString(),
-    });
+  const publish = async (who: string, onBehalfOf: string | undefined, kind: 'offer' | 'request', details: Record<string, unknown>) => {
+    const { postId } = (await call(who, `/networks/${timeBank}/timebank/posts`, { kind, ...details }, onBehalfOf)).body as { postId: string };
     return `/networks/${timeBank}/timebank/posts/${postId}/answers`;
   };
-  const lift = await publish(id.edna, cathId, 'request', { title: 'Lift to the eye clinic', description: 'Edna needs a lift to St James’s eye clinic and back', category: 'lifts', area: 'Kirkstall' });
+  const lift = await publish(cath, id.edna, 'request', { title: 'Lift to the eye clinic', description: 'Edna needs a lift to St James’s eye clinic and back', category: 'lifts', area: 'Kirkstall' });
   const bobs = (await call(token.bob, lift, { message: 'I can take Edna on Tuesday morning and wait for her' })).body.answerId as string;
   await call(cath, `${lift}/${bobs}/messages`, { message: 'Thank you Bob: her appointment is at 10, I will let her know' }, id.edna);
   await call(cath, `${lift}/${bobs}/acceptance`, undefined, id.edna);
-  const forms = await publish(id.ann, id.ann, 'offer', { title: 'Help with letters and forms', description: 'I used to work at the council and am happy to help with letters and forms', category: 'computer help', area: 'Kirkstall' });
+  const forms = await publish(token.ann, undefined, 'offer', { title: 'Help with letters and forms', description: 'I used to work at the council and am happy to help with letters and forms', category: 'computer help', area: 'Kirkstall' });
   const priyas = (await call(token.priya, forms, { message: 'Could you help me with a housing benefit form?' })).body.answerId as string;
   await call(token.ann, `${forms}/${priyas}/messages`, { message: 'Of course, shall we meet at the library on Friday?' });
 }

@@ -194,6 +194,36 @@ export interface PartnershipsTable {
   updated_position: Int8;
 }
 
+export interface TimebankPostsTable {
+  post_id: string;
+  network_id: string;
+  kind: 'offer' | 'request';
+  owner_id: string;
+  title: string;
+  /** Sealed (see storedText): opened on read, never searched. */
+  description: string;
+  category: string;
+  tags: string[];
+  /** The tags as words, for the search vector. */
+  tag_words: string;
+  area: string | null;
+  suits_note: string;
+  weekdays: string[];
+  needed_by: string | null;
+  status: 'open' | 'paused' | 'arranged' | 'closed';
+  open_until: string;
+  published_at: ColumnType<Date, string, string>;
+  published_position: Int8;
+  revision: Int8;
+  search: ColumnType<string, never, never>;
+}
+
+export interface TimebankPostSharesTable {
+  post_id: string;
+  /** A partner time bank whose members find the post too. */
+  network_id: string;
+}
+
 export interface TimebankExchangesTable {
   exchange_id: string;
   network_id: string;
@@ -659,6 +689,8 @@ export interface Tables {
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;
   timebank_exchanges: TimebankExchangesTable;
+  timebank_posts: TimebankPostsTable;
+  timebank_post_shares: TimebankPostSharesTable;
   partnerships: PartnershipsTable;
   timebank_answer_posts: TimebankAnswerPostsTable;
   timebank_answers: TimebankAnswersTable;

@@ -12,6 +12,7 @@ import { healthRoutes } from './health.ts';
 import { networkRoutes } from './networks.ts';
 import { accountRoutes } from './accounts.ts';
 import { timebankRoutes } from './timebank.ts';
+import { timebankPostRoutes } from './timebank-posts.ts';
 import { timebankImportRoutes } from './timebank-import.ts';
 import { timebankReadRoutes } from './timebank-reads.ts';
 import { timebankAnswerRoutes } from './timebank-answers.ts';
@@ -160,6 +161,7 @@ export async function buildApp(hearth: Hearth) {
   await app.register(timebankRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankImportRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankReadRoutes(hearth), { prefix: '/api/v1' });
+  await app.register(timebankPostRoutes(hearth), { prefix: '/api/v1' });
   await app.register(timebankAnswerRoutes(hearth), { prefix: '/api/v1' });
   await app.register(partnershipRoutes(hearth), { prefix: '/api/v1' });
   await app.register(carebankRoutes(hearth), { prefix: '/api/v1' });

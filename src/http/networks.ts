@@ -170,6 +170,20 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     app.post(
+      '/networks/:networkId/members/:personId/leaving',
+      {
+        config: { guard: { who: 'member', write: true, ifMatch: true } },
+        schema: {
+          summary: 'Leave the network (the member themselves), or record that a member left (coordinators); their open offers and requests close',
+          params: memberParams,
+          body: z.strictObject({ reason: reasonText().optional() }).default({}),
+          response: { 200: writeResult },
+        },
+      },
+      async (request, reply) => written(reply, await access.leaveNetwork(hearth, request.caller, { ...request.params, ...request.body })),
+    );
+
+    app.post(
       '/networks/:networkId/members/:personId/decline',
       {
         config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },

@@ -262,7 +262,8 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     const done = await decideAcross(
       store,
       { post: [postStream(postId), postDecider] as const },
-      (s) => (s.post.status !== 'none' ? {} : { post: postDecider.decide({ type: 'PublishPost', postId, networkId, kind: p.kind, ownerId, details, by: { personId: base.actor, isCoordinator: true }, today }, s.post) }),
+      // Its category was made one of the network's kinds of help above; an imported post is shared with no one.
+      (s) => (s.post.status !== 'none' ? {} : { post: postDecider.decide({ type: 'PublishPost', postId, networkId, kind: p.kind, ownerId, details, rules: { categories: [p.category], activePartners: [] }, by: { personId: base.actor, isCoordinator: true }, today }, s.post) }),
       { ...base, commandId: idFor(`publish/${postId}`) },
     );
     if (done.replayed || !done.events.post?.length) posts.alreadyImported++;

@@ -103,9 +103,18 @@ export interface Counterpart {
   networkId: string;
 }
 
+/**
+ * What a post's details are judged against, read by the application from the network's streams:
+ * its kinds of help (categories) and the partner time banks it is in an active partnership with.
+ */
+export interface PostRules {
+  categories: readonly string[];
+  activePartners: readonly string[];
+}
+
 export type PostCommand =
-  | { type: 'PublishPost'; postId: string; networkId: string; kind: PostKind; ownerId: string; details: PostDetails; by: Actor; today: string }
-  | { type: 'EditPost'; details: PostDetails; by: Actor; today: string }
+  | { type: 'PublishPost'; postId: string; networkId: string; kind: PostKind; ownerId: string; details: PostDetails; rules: PostRules; by: Actor; today: string }
+  | { type: 'EditPost'; details: PostDetails; rules: PostRules; by: Actor; today: string }
   | { type: 'PausePost'; by: Actor }
   | { type: 'RenewPost'; by: Actor; today: string }
   | { type: 'ClosePost'; by: Actor; reason?: string }
@@ -131,7 +140,12 @@ function requireOwnerOrCoordinator(post: Post, by: Actor, what: string): void {
   if (!isOwnerOrCoordinator(post, by)) throw new Rejection('not-post-owner', `Only the member who posted this, or a coordinator, may ${what} it.`, 403);
 }
 
-function requireDetails(kind: PostKind, details: PostDetails, today: string): void {
+function requireDetails(networkId: string, kind: PostKind, details: PostDetails, rules: PostRules, today: string): void {
+  if (!rules.categories.includes(details.category)) throw new Rejection('unknown-category', "This is not one of the network's kinds of help.", 422, 'category');
+  if (new Set(details.sharedWith).size !== details.sharedWith.length) throw new Rejection('repeated-partner', 'Each partner time bank may be named once.', 422, 'sharedWith');
+  if (details.sharedWith.some((n) => n === networkId || !rules.activePartners.includes(n))) {
+    throw new Rejection('not-a-partner', 'A post is shared only with time banks in an active partnership with this one.', 422, 'sharedWith');
+  }
   if (kind === 'offer' && details.neededBy !== null) throw new Rejection('needed-by-on-offer', 'Only a request has a date by which help is needed.', 422, 'neededBy');
   if (details.neededBy !== null && details.neededBy < today) throw new Rejection('date-in-past', 'The date by which help is needed cannot be in the past.', 422, 'neededBy');
   if (new Set(details.tags).size !== details.tags.length) throw new Rejection('repeated-tag', 'Each tag may be given once.', 422, 'tags');
@@ -171,7 +185,7 @@ export const postDecider: Decider<PostCommand, PostState, PostEvent> = {
       if (state.status !== 'none') throw new Rejection('post-exists', 'This post is already published.', 409);
       const { by, details } = command;
       if (by.personId !== command.ownerId && !by.isCoordinator) throw new Rejection('not-post-owner', 'A member posts for themselves; a coordinator may post for a member.', 403, 'ownerId');
-      requireDetails(command.kind, details, command.today);
+      requireDetails(command.networkId, command.kind, details, command.rules, command.today);
       return [
         {
           type: 'timebank.PostPublished',
@@ -194,9 +208,20 @@ export const postDecider: Decider<PostCommand, PostState, PostEvent> = {
       case 'EditPost': {
         requireOwnerOrCoordinator(post, command.by, 'change');
         if (state.status === 'closed') throw new Rejection('post-closed', 'This post is closed; post a new one instead.', 409);
-        // A date already set is not refused for having passed since: only a changed one is judged.
-        requireDetails(post.kind, command.details, command.details.neededBy === post.neededBy ? '' : command.today);
+        if (state.status === 'arranged') throw new Rejection('post-arranged', 'Help has been arranged from this post, so it no longer changes; post a new one instead.', 409);
         if (sameDetails(post, command.details)) return [];
+        // A date already set is not refused for having passed since, nor a partnership since ended
+        // or a category since dropped, when they are kept as they were: only what changed is judged.
+        requireDetails(
+          post.networkId,
+          post.kind,
+          command.details,
+          {
+            categories: [...command.rules.categories, ...(command.details.category === post.category ? [post.category] : [])],
+            activePartners: [...command.rules.activePartners, ...post.sharedWith.filter((n) => command.details.sharedWith.includes(n) && !command.rules.activePartners.includes(n))],
+          },
+          command.details.neededBy === post.neededBy ? '' : command.today,
+        );
         return [{ type: 'timebank.PostEdited', data: { ...ids, ...command.details, editedBy: command.by.personId } }];
       }
       case 'PausePost':

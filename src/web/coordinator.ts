@@ -127,6 +127,8 @@ export const coordinatorJourney: Journey = {
                 <li><a href="${time(a, '')}">Their balance and exchanges<span class="visually-hidden">: ${a.name}</span></a></li>
                 <li><a href="${memberPath(m.networkId, a.personId, 'limits')}">Change limits<span class="visually-hidden"> for ${a.name}</span></a></li>
                 <li><a href="/networks/${m.networkId}/members/${a.personId}/reset-code">Reset code<span class="visually-hidden"> for ${a.name}</span></a></li>
+                <li><a href="/networks/${m.networkId}/posts/new?for=${a.personId}">Post an offer or request<span class="visually-hidden"> for ${a.name}</span></a></li>
+                <li><a href="/networks/${m.networkId}/leave?for=${a.personId}">Record that they left<span class="visually-hidden">: ${a.name}</span></a></li>
               </ul></td></tr>`,
         )}</tbody></table></div>`;
     }

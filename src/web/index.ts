@@ -15,6 +15,7 @@ import { errorSummary, form, formState, hasErrors, posted, readText, refusedBy, 
 import { pageFor, type Membership } from './page.ts';
 import { ukTime } from './words.ts';
 import { memberJourney } from './timebank.ts';
+import { postsJourney } from './posts.ts';
 import { familyJourney, mentorJourney } from './vouchers.ts';
 import { coordinatorJourney } from './coordinator.ts';
 import { careBankJourney } from './carebank.ts';
@@ -38,7 +39,7 @@ export interface Journey {
   routes(hearth: Hearth): FastifyPluginAsync;
 }
 
-const journeys: Journey[] = [memberJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney, coordinatorSetupJourney, coordinatorCareJourney, answersJourney];
+const journeys: Journey[] = [memberJourney, postsJourney, coopJourney, coordinatorJourney, careBankJourney, familyJourney, mentorJourney, treasurerJourney, helpJourney, coordinatorSetupJourney, coordinatorCareJourney, answersJourney];
 
 const kindNames: Record<string, string> = {
   time_bank: 'Time bank',

@@ -19,15 +19,12 @@ export async function publishPost(
   await decideAcross(
     hearth.store,
     { post: [postStream(postId), postDecider] as const },
-    (s) => ({
-      post: postDecider.decide(
-        {
-          type: 'PublishPost', postId, networkId, kind, ownerId, by: { personId: ownerId, isCoordinator: false }, today: new Date().toISOString().slice(0, 10),
-          details: { title: 'Lift to the surgery', description, category: 'transport', tags: [], area: 'Armley', suits: { note: '', weekdays: [] }, neededBy: null, sharedWith: [], ...details },
-        },
-        s.post,
-      ),
-    }),
+    (s) => {
+      const post: PostDetails = { title: 'Lift to the surgery', description, category: 'transport', tags: [], area: 'Armley', suits: { note: '', weekdays: [] }, neededBy: null, sharedWith: [], ...details };
+      // The network's kinds of help and partners are the posts' own rules, tested with them: here whatever the post names is allowed.
+      const rules = { categories: [post.category], activePartners: post.sharedWith };
+      return { post: postDecider.decide({ type: 'PublishPost', postId, networkId, kind, ownerId, by: { personId: ownerId, isCoordinator: false }, today: new Date().toISOString().slice(0, 10), details: post, rules }, s.post) };
+    },
     contextOf(hearth, callerFor(ownerId)),
   );
   return postId;
