@@ -81,6 +81,23 @@ t.test('safeguarding and partnerships decide who may answer', async (t) => {
   t.equal(await refused(answers.answerPost(hearth, callerFor(brian), { networkId: bramley.networkId, postId: unshared, message: 'Hi' })), 'post-not-found', 'not shared with Bramley');
 });
 
+t.test('an answer from a partner time bank becomes an exchange across the partnership', async (t) => {
+  const armley = await timebank('Armley Time Bank');
+  const bramley = await timebank('Bramley Time Bank');
+  const [owner, brian] = [await armley.member(), await bramley.member()];
+  await partner(hearth, armley, bramley);
+  const postId = await publishPost(hearth, armley.networkId, owner, { kind: 'offer', sharedWith: [bramley.networkId] });
+  const { answerId } = await answers.answerPost(hearth, callerFor(brian), { networkId: bramley.networkId, postId, message: 'Could you help me on Friday?' });
+  await answers.acceptAnswer(hearth, callerFor(owner), { networkId: armley.networkId, answerId });
+  const log = { postId, minutes: 60, occurredOn: '2026-12-03', description: 'Lift to the surgery' };
+  t.equal(await refused(answers.logArrangement(hearth, callerFor(brian), { ...log, networkId: bramley.networkId })), 'giver-logs-across', 'the member it takes hours from does not log it');
+  const logged = await answers.logArrangement(hearth, callerFor(owner), { ...log, networkId: armley.networkId });
+  const { exchange } = await readStates(hearth.store, { exchange: [exchangeStream(logged.exchangeId), exchangeDecider] as const });
+  t.match(exchange, { status: 'logged', exchange: { networkId: armley.networkId, providerId: owner, receiverId: brian, receiverNetworkId: bramley.networkId } }, 'the giver logs it in their bank, across the partnership');
+  t.equal(await refused(confirmExchange(hearth, callerFor(owner), { networkId: armley.networkId, exchangeId: logged.exchangeId })), 'own-exchange', 'and does not confirm it');
+  t.equal(await refused(confirmExchange(hearth, callerFor(brian), { networkId: bramley.networkId, exchangeId: logged.exchangeId })), null, 'the member in the partner bank confirms it from there');
+});
+
 t.test('accepting, logging in one step, confirming as any exchange', async (t) => {
   const bank = await timebank('Armley Time Bank');
   const [owner, ann, bob] = [await bank.member(), await bank.member(), await bank.member()];

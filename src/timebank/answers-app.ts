@@ -220,6 +220,11 @@ export async function logArrangement(deps: Deps, caller: Caller, input: Arrangem
   const inNetwork = [state.post.networkId, arrangement.providerNetworkId, arrangement.receiverNetworkId].includes(input.networkId);
   if (!inNetwork) throw notFound();
   const by = await actorIn(deps, caller, input.networkId);
+  // Across two time banks the partnership's rule holds: the exchange is logged in the giver's bank
+  // and confirmed by the member it takes hours from, so that member does not log it.
+  if (arrangement.receiverNetworkId !== arrangement.providerNetworkId && by.personId === arrangement.receiverId) {
+    throw new Rejection('giver-logs-across', 'Across two time banks the member who gave the help logs it, and you confirm it then.', 403);
+  }
   const exchangeId = exchangeIdFor(arrangement.arrangementId);
   // Judged before anything is written: only the two people in it, or a coordinator, log it.
   postDecider.decide({ type: 'LogArrangement', exchangeId, by }, state as Parameters<typeof postDecider.decide>[1]);
