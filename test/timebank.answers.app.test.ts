@@ -94,7 +94,7 @@ t.test('an answer from a partner time bank becomes an exchange across the partne
   const logged = await answers.logArrangement(hearth, callerFor(owner), { ...log, networkId: armley.networkId });
   const { exchange } = await readStates(hearth.store, { exchange: [exchangeStream(logged.exchangeId), exchangeDecider] as const });
   t.match(exchange, { status: 'logged', exchange: { networkId: armley.networkId, providerId: owner, receiverId: brian, receiverNetworkId: bramley.networkId } }, 'the giver logs it in their bank, across the partnership');
-  t.equal(await refused(confirmExchange(hearth, callerFor(owner), { networkId: armley.networkId, exchangeId: logged.exchangeId })), 'own-exchange', 'and does not confirm it');
+  t.equal(await refused(confirmExchange(hearth, callerFor(owner), { networkId: armley.networkId, exchangeId: logged.exchangeId })), 'receiver-confirms', 'and does not confirm it: the member it takes hours from does');
   t.equal(await refused(confirmExchange(hearth, callerFor(brian), { networkId: bramley.networkId, exchangeId: logged.exchangeId })), null, 'the member in the partner bank confirms it from there');
 });
 

@@ -1,4 +1,4 @@
-// Every page a demo person can reach, in a real browser with JavaScript off: each person who can
+// Every page a demo person can reach (the coordinator's are crawled by web.crawl-coordinator), in a real browser with JavaScript off: each person who can
 // sign in (as the demo lists them) signs in and follows every link on this site from their home
 // page, breadth first. Every page must answer without a server error and fit a 320-pixel window
 // without sideways scrolling; the first page of each kind (its path, ids set aside) is also
@@ -7,108 +7,6 @@
 // other names in it. Nothing here names a page: pages added later are crawled as soon as a link
 // leads to them.
 import t from 'tap';
-import type { Page } from 'playwright-core';
-import { browserHearth, checkPage } from './support/browser.ts';
-import { demoHearth } from './support/demo.ts';
+import { crawlDemo } from './support/crawl.ts';
 
-const NARROW = { width: 320, height: 640 };
-/** checkPage looks for reflow at half the window's width, so a window twice as wide checks 320 pixels. */
-const AUDITED = { width: NARROW.width * 2, height: NARROW.height * 2 };
-/** Addresses of one kind visited for each person: enough to meet a long name or an empty list. */
-const PER_KIND = 2;
-
-const { hearth, app, demo } = await demoHearth(t);
-const served = await browserHearth(t, undefined, { open: { hearth, app } });
-if (served) {
-  const { browser, url } = served;
-  const origin = new URL(url).origin;
-  const password = /passphrase "([^"]+)"/.exec(demo.stdout)?.[1] ?? '';
-  const people = [...demo.stdout.matchAll(/^ {2}(\S+@\S+) /gm)].map(([, email]) => email!);
-  t.ok(people.length > 0, 'the demo lists who can sign in');
-  const audited = new Set<string>();
-
-  /** A page's kind: its path with ids, dates and numbers set aside. */
-  const kindOf = (path: string) =>
-    path
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id')
-      .replace(/\d{4}-\d{2}-\d{2}/g, ':date')
-      .replace(/\/\d+(?=\/|$)/g, '/:n');
-
-  /**
-   * How much wider than the window the page is, and what sticks out first (an element past the
-   * edge inside one that is not, or one positioned past it), and the links on the page that are
-   * not downloads.
-   */
-  const look = (page: Page) =>
-    // No named functions inside: the test's compiler would name them with a helper the page lacks.
-    page.evaluate(() => {
-      const width = document.documentElement.clientWidth + 0.5;
-      const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
-      return {
-        overflow,
-        culprits: [...(overflow > 0 ? document.body.querySelectorAll('*') : [])]
-          // Something positioned escapes a scrolling table's clipping, so it is named even inside one past the edge.
-          .filter((el) => el.getBoundingClientRect().right > width && ((el.parentElement?.getBoundingClientRect().right ?? 0) <= width || getComputedStyle(el).position === 'absolute'))
-          .slice(0, 3)
-          .map((el) => `${el.parentElement?.tagName.toLowerCase()} > ${el.tagName.toLowerCase()}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`),
-        links: [...document.querySelectorAll<HTMLAnchorElement>('a[href]:not([download])')].map((a) => a.href),
-      };
-    });
-  /** A link to follow: this site's, not a download, not signing out. */
-  const follows = (href: string) => {
-    const to = new URL(href);
-    return to.origin === origin && !/sign-out/.test(to.pathname) && !/\.(csv|pdf|jsonl?)$/.test(to.pathname) ? `${to.pathname}${to.search}` : undefined;
-  };
-
-  for (const email of people) {
-    t.test(`every page ${email} can reach`, async (t) => {
-      const context = await browser.newContext({ baseURL: url, viewport: NARROW, javaScriptEnabled: false, locale: 'en-GB' });
-      const page = await context.newPage();
-      // Signing in by keyboard is the sign-in journey's to test; here it is only the way in.
-      await page.goto('/sign-in');
-      await page.getByLabel('Email address').fill(email);
-      await page.getByLabel('Password').fill(password);
-      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
-      t.equal(new URL(page.url()).pathname, '/', 'signed in, at home');
-      const queue = ['/'];
-      const seen = new Set(queue);
-      const visits = new Map<string, number>();
-      /** Whether another address of this kind, with these query parameters, is still worth a visit. */
-      const wanted = (path: string) => {
-        const to = new URL(path, origin);
-        const kind = `${kindOf(to.pathname)}?${[...to.searchParams.keys()].sort().join('&')}`;
-        const n = visits.get(kind) ?? 0;
-        visits.set(kind, n + 1);
-        return n < PER_KIND;
-      };
-      const failures: string[] = [];
-      for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
-        // A link to a file the page did not mark as a download starts one instead of a page.
-        const answer = await page.goto(path).catch((err: Error) => (/Download is starting/.test(err.message) ? undefined : Promise.reject(err)));
-        if (answer === undefined) continue;
-        const status = answer?.status() ?? 0;
-        if (status >= 500 || status === 0) failures.push(`${path}: answered ${status}`);
-        if (!/text\/html/.test(answer?.headers()['content-type'] ?? '')) continue;
-        const { overflow, culprits, links } = await look(page);
-        if (overflow > 0) failures.push(`${path}: ${overflow}px too wide at ${NARROW.width} pixels (${culprits.join('; ')})`);
-        const kind = kindOf(new URL(page.url()).pathname);
-        if (!audited.has(kind)) {
-          audited.add(kind);
-          await page.setViewportSize(AUDITED);
-          await checkPage(t, page, `${kind} (as ${email})`);
-          await page.setViewportSize(NARROW);
-        }
-        for (const href of links) {
-          const next = follows(href);
-          if (next && !seen.has(next)) {
-            seen.add(next);
-            if (wanted(next)) queue.push(next);
-          }
-        }
-      }
-      const visited = [...visits.values()].reduce((sum, n) => sum + Math.min(n, PER_KIND), 1);
-      t.same(failures, [], `${visited} of ${seen.size} addresses: no server error, nothing wider than ${NARROW.width} pixels`);
-      await context.close();
-    });
-  }
-}
+await crawlDemo(t, (email) => !email.startsWith('coordinator@'));
