@@ -55,7 +55,7 @@ function balancesOf(rows: Row[]): Map<number, number> {
   return sums;
 }
 
-function transfersCsv(lang: 'en' | 'es', rows: Row[], inactive: number[] = []): string {
+function transfersCsv(lang: keyof typeof headers, rows: Row[], inactive: number[] = []): string {
   const h = headers[lang];
   const party = (p: Party): Cell => {
     if (p === 'org') return ORGANISATION;
@@ -106,6 +106,16 @@ t.test('reading: every layout recognised by its header, members matched by numbe
   // A request's file, in English, on its own.
   const en = readMovingIn([{ name: '', content: rubyCsv([headers.en.inquiries, ['', 'Garden', '', '', ''], [3, 'Weeding', '', 'Joan Smith (4)', '2024-01-08 10:00:00 +0100']]) }]);
   t.match(en.posts, [{ kind: 'request', ownerNumber: '4' }]);
+});
+
+t.test('reading: a third language, Basque, its sentences for former members and its headers as TimeOverflow writes them', async (t) => {
+  const data = readMovingIn([{ name: '', content: transfersCsv('eu', history) }]);
+  t.same(data.files.map((f) => f.report), ['transfers'], 'a quoted header with a comma in it');
+  t.equal(data.transfers.length, 8);
+  t.equal(data.withinFormerMembers.length, 1, 'the row between the two sentences apart');
+  t.match(data.transfers.find((x) => x.minutes === 120), { from: { kind: 'former' }, to: { number: '3' } }, 'the deleted member, full stop and all');
+  const posts = readMovingIn([{ name: '', content: rubyCsv([headers.eu.offers, ['', 'Lorezaintza', '', '', ''], [7, 'Belarra moztu', '', 'Joan Smith (3)', '2024-01-05 10:00:00 UTC']]) }]);
+  t.match(posts.posts, [{ kind: 'offer', ownerNumber: '3' }], 'the model name with its trailing space');
 });
 
 t.test('matching a later export: the same transfer whoever has left since; several possible ones reported, not guessed', async (t) => {

@@ -24,25 +24,39 @@ import { postTitle, tag } from './post.ts';
 /** The older layout's columns, in order; the first and the eighth are named in the exporting site's language. */
 export const importColumns = ['date', 'from', 'from ID', 'to', 'to ID', 'post', 'post ID', 'reason', 'quantity'] as const;
 
+// The words below are TimeOverflow's own, read from its locale files (config/locales/*.yml) and
+// kept exactly as it writes them. It ships en, es, ca, eu, gl, pt-BR, fr, ja and nl-NL; ar.yml and
+// pt.yml hold only empty keys. Its I18n falls back to the default locale, Spanish
+// (config.i18n.fallbacks = true, default_locale :es), so a key a language lacks is written in
+// Spanish, which is here already.
+
 /**
  * TimeOverflow writes a party it cannot name as one of these sentences, in the language of the
  * coordinator who downloads (users.show.inactive_user and users.show.deleted_user).
  */
 export const formerMemberSentences = [
-  "The user isn't active", 'The user no longer exists',
-  'El usuario no está activo', 'El usuario ya no existe',
-  "L'usuari no està actiu", "L'usuari ja no existeix",
-  'Erabiltzailea ez dago aktibo', 'Erabiltzailea ez da existitzen',
-  'O usuario non está activo', 'O usuario xa non existe',
-  'O usuário não está ativo', 'O usuário não existe mais',
-  "L'utilisateur n'est pas actif", "L'utilisateur n'existe plus",
+  "The user isn't active", 'The user no longer exists', // en
+  'El usuario no está activo', 'El usuario ya no existe', // es
+  "L'usuari no està actiu", "L'usuari ja no existeix", // ca
+  'Erabiltzailea ez dago erabilgarri', 'Erabiltzaile hau jada ez dago.', // eu, the full stop its own
+  'A persoa usuaria non está activa', 'A persoa usuaria xa non existe', // gl
+  'O usuário não está ativo', 'O usuário não existe mais', // pt-BR
+  "L'utilisateur·rice n'est pas actif·ive", "Cet·te utilisateur·rice n'existe plus", // fr
+  'ユーザーはアクティブではありません', 'ユーザーは存在しません', // ja
+  'De gebruiker is niet actief', 'De gebruiker bestaat niet meer', // nl-NL
 ];
 const formerSentences = new Set(formerMemberSentences.map((s) => s.toLowerCase()));
 
-/** The model names TimeOverflow heads an offers or inquiries report with (activerecord.models.*.one). */
+/**
+ * The model names TimeOverflow heads an offers or inquiries report with: Report::PostDecorator's
+ * second header is `Offer.model_name.human` or `Inquiry.model_name.human`, that is
+ * activerecord.models.offer.one and activerecord.models.inquiry.one (Japanese has only `other`,
+ * which its plural rule uses for one). English said "Inquiry" before it said "Request"; Basque
+ * writes "Eskaintza " with a trailing space, trimmed when read.
+ */
 const postHeaders: Record<string, 'offer' | 'request'> = {
-  offer: 'offer', oferta: 'offer', offre: 'offer', eskaintza: 'offer', aanbod: 'offer',
-  request: 'request', inquiry: 'request', demanda: 'request', demande: 'request', eskaera: 'request', procura: 'request', pedido: 'request', vraag: 'request',
+  offer: 'offer', oferta: 'offer', offre: 'offer', eskaintza: 'offer', aanbieding: 'offer', 'オファー': 'offer',
+  request: 'request', inquiry: 'request', demanda: 'request', demande: 'request', eskaera: 'request', verzoek: 'request', 'リクエスト': 'request',
 };
 
 /** A side of a transfer: a member by their TimeOverflow member number, the organisation, or a former member. */

@@ -16,7 +16,7 @@ export function rubyCsv(rows: Cell[][]): string {
   return rows.map((r) => r.map(field).join(',')).join('\n') + '\n';
 }
 
-/** The headers TimeOverflow writes, in two of the languages it ships. */
+/** The headers TimeOverflow writes, in three of the languages it ships (its locale files' words). */
 export const headers = {
   en: {
     members: ['N', 'Name', 'Email', 'Phone', 'Alternative Phone', 'Created', 'Last login', 'Locale', 'Balance'],
@@ -27,12 +27,23 @@ export const headers = {
     deleted: 'The user no longer exists',
   },
   es: {
-    members: ['N', 'Nombre', 'Correo', 'Teléfono', 'Teléfono alternativo', 'Creado', 'Fecha último login', 'Idioma', 'Balance'],
+    // No locale file names the locale attribute: Rails humanizes it, in English.
+    members: ['N', 'Nombre', 'Correo', 'Teléfono', 'Teléfono alternativo', 'Creado', 'Fecha último login', 'Locale', 'Balance'],
     transfers: ['Fecha', 'Origen', 'Destino', 'Anuncio', 'Cantidad'],
     offers: ['', 'Oferta', 'Etiquetas', 'Usuario', 'Creado'],
     inquiries: ['', 'Demanda', 'Etiquetas', 'Usuario', 'Creado'],
     inactive: 'El usuario no está activo',
     deleted: 'El usuario ya no existe',
+  },
+  eu: {
+    members: ['N', 'Izena', 'Eposta', 'Telefonoa', 'Ordezko telefonoa', 'Sortua', 'Azken saioa', 'Locale', 'Balantzea'],
+    // statistics.all_transfers.to holds a comma, so the header is quoted.
+    transfers: ['Data', 'Jatorria', 'Helmuga, erabilera', 'Iragarkia', 'Kantitatea'],
+    // activerecord.models.offer.one is written with a trailing space.
+    offers: ['', 'Eskaintza ', 'Etiketak', 'Erabiltzailea', 'Sortua'],
+    inquiries: ['', 'Eskaera', 'Etiketak', 'Erabiltzailea', 'Sortua'],
+    inactive: 'Erabiltzailea ez dago erabilgarri',
+    deleted: 'Erabiltzaile hau jada ez dago.',
   },
 };
 
