@@ -3,13 +3,14 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, send, signUp, written, type Person } from './support/http.ts';
+import { serverFirstDatabase } from './support/db.ts';
 
 type Who = 'anonymous' | 'outsider' | 'member' | 'coordinator' | 'treasurer' | 'board' | 'mentor' | 'family';
 const everyone: Who[] = ['anonymous', 'outsider', 'member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'];
 const signedIn = everyone.filter((w) => w !== 'anonymous');
 const members = signedIn.filter((w) => w !== 'outsider');
 
-const { hearth, app, close } = await openApp();
+const { hearth, app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
 
 const people = {} as Record<Exclude<Who, 'anonymous'>, Person>;

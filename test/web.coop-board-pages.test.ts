@@ -4,9 +4,10 @@
 // recorded (read back through the API), and a refusal comes back as one message beside its field.
 import t from 'tap';
 import { browserOf, joined, openApp, send, setUp, signUp, type Person } from './support/http.ts';
+import { serverFirstDatabase } from './support/db.ts';
 import { careCoopRules } from './support/coop.ts';
 
-const { app, close } = await openApp();
+const { app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 const dateOf = (name: string, iso: string) => {

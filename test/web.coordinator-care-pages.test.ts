@@ -4,9 +4,10 @@
 // sent is recorded, mistakes come back beside their fields, and only the role reaches the pages.
 import t from 'tap';
 import { browserOf, joined, openApp, send, setUp, signUp } from './support/http.ts';
+import { serverFirstDatabase } from './support/db.ts';
 import { careCoopRules } from './support/coop.ts';
 
-const { hearth, app, close } = await openApp();
+const { hearth, app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
 const today = new Date().toISOString().slice(0, 10);
 const events = async (type: string) => (await hearth.store.readAll()).filter((e) => e.type === type);

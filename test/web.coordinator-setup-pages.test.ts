@@ -4,10 +4,11 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { browserOf, formType, openApp, send, setUp, signUp, tokenIn } from './support/http.ts';
+import { serverFirstDatabase } from './support/db.ts';
 import { testAddress } from './support/hearth.ts';
 import * as access from '../src/access/app.ts';
 
-const { hearth, app, close } = await openApp();
+const { hearth, app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
 const { db } = hearth.database;
 const events = async (type: string) => (await hearth.store.readAll()).filter((e) => e.type === type);

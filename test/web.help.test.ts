@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { networkDecider } from '../src/networks/network.ts';
 import { refusal } from '../src/web/forms.ts';
 import { json, joined, openApp, send, signUp } from './support/http.ts';
+import { serverFirstDatabase } from './support/db.ts';
 
 t.test('a help contact is set on an open network only, each time it is said', async (t) => {
   const networkId = randomUUID();
@@ -22,7 +23,7 @@ t.test('a refusal that names no field is said once', async (t) => {
 });
 
 t.test('the footer, its pages, and each network\'s help contact', async (t) => {
-  const { app, close } = await openApp();
+  const { app, close } = await openApp(await serverFirstDatabase());
   t.teardown(close);
   for (const [path, heading] of [['/privacy', 'Privacy notice'], ['/accessibility', 'Accessibility statement'], ['/help', 'Get help']] as const) {
     const res = await app.inject({ method: 'GET', url: path });

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { openApp, signUp, written } from './support/http.ts';
+import { serverFirstDatabase } from './support/db.ts';
 import { browserHearth, checkPage, freshPage, press, typeInto } from './support/browser.ts';
 import type { App } from '../src/http/app.ts';
 
@@ -19,7 +20,7 @@ async function signInPage(app: App, headers: Record<string, string> = {}) {
 }
 
 t.test('login CSRF: a sign-in form Hearth did not show this browser signs no one in', async (t) => {
-  const { hearth, app, close } = await openApp();
+  const { hearth, app, close } = await openApp(await serverFirstDatabase());
   t.teardown(close);
   const person = await signUp(app, 'Connie Cookie');
   const sessions = async () => (await hearth.database.db.selectFrom('sessions').select('token_hash').where('kind', '=', 'cookie').execute()).length;
@@ -47,7 +48,7 @@ t.test('login CSRF: a sign-in form Hearth did not show this browser signs no one
 });
 
 t.test('the sign-up page: a plain form, refused without its token, and the same answer for a taken email', async (t) => {
-  const { hearth, app, close } = await openApp();
+  const { hearth, app, close } = await openApp(await serverFirstDatabase());
   t.teardown(close);
   const page = await app.inject({ method: 'GET', url: '/sign-up' });
   t.equal(page.statusCode, 200);
@@ -76,7 +77,7 @@ t.test('the sign-up page: a plain form, refused without its token, and the same 
 });
 
 t.test('security headers fit the request', async (t) => {
-  const { app, close } = await openApp();
+  const { app, close } = await openApp(await serverFirstDatabase());
   t.teardown(close);
   const lan = await signInPage(app, { host: '192.168.1.20:3000' });
   t.equal(lan.page.statusCode, 200, 'any host name is served');

@@ -4,9 +4,10 @@
 // a refusal said once, and only the roles that may use them reach the pages.
 import t from 'tap';
 import { browserOf, openApp, send, setUp, signUp } from './support/http.ts';
+import { serverFirstDatabase } from './support/db.ts';
 import { lunchClub } from './support/treasurer.ts';
 
-const { hearth, app, close } = await openApp();
+const { hearth, app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
 const club = await lunchClub(app, { lunchesPaid: true });
 const { treasurer, coordinator, board, networkId, pool, poolPage } = club;

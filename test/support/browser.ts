@@ -9,7 +9,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Test } from 'tap';
 import { openApp, type Person } from './http.ts';
 import type { Database } from '../../src/db/database.ts';
-import { freshPglite, freshPostgres, postgresAvailable } from './db.ts';
+import { serverFirstDatabase } from './db.ts';
 import type { Hearth } from '../../src/hearth.ts';
 import type { App } from '../../src/http/app.ts';
 
@@ -29,7 +29,7 @@ export async function browserHearth(t: Test, database?: Database, options: { hos
     return undefined;
   }
   // A Hearth already open (as the demo's is) is served as it is, and closed by whoever opened it.
-  const served = options.open ? { ...options.open, close: async () => {} } : await openApp(database ?? (await pagesDatabase()));
+  const served = options.open ? { ...options.open, close: async () => {} } : await openApp(database ?? (await serverFirstDatabase()));
   const listening = await served.app.listen({ port: 0, host: '127.0.0.1' });
   // A name other than localhost (as on a LAN) is one the browser treats as any other site's.
   const address = options.hostName ? listening.replace('127.0.0.1', options.hostName) : listening;
@@ -43,15 +43,6 @@ export async function browserHearth(t: Test, database?: Database, options: { hos
     await served.close();
   });
   return { ...served, browser, url: address };
-}
-
-/**
- * Pages are about what the browser shows, not the store beneath: they are served from the
- * PostgreSQL server where there is one, whose native queries leave the two cores to the browser,
- * and from PGlite otherwise. The use cases under them are tested on both.
- */
-async function pagesDatabase(): Promise<Database> {
-  return (await postgresAvailable()) ? freshPostgres() : freshPglite();
 }
 
 /** A fresh browser window, as a person arriving at Hearth with nothing remembered. */

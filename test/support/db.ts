@@ -62,6 +62,15 @@ export async function freshPostgres(options: { max?: number } = {}): Promise<Dat
   };
 }
 
+/**
+ * A migrated database for a test whose subject is not the store (pages, guards): the PostgreSQL
+ * server where there is one, whose native queries leave the test's process and the two cores to
+ * the work under test, and PGlite otherwise. The use cases are tested on both.
+ */
+export async function serverFirstDatabase(): Promise<Database> {
+  return (await postgresAvailable()) ? freshPostgres() : freshPglite();
+}
+
 /** A migrated in-memory PGlite. A new one costs seconds; loading the cached template, well under one. */
 export async function freshPglite(): Promise<Database> {
   return openPgliteInMemory(new Blob([new Uint8Array(await pgliteTemplate())]));
