@@ -12,29 +12,11 @@ import { longDate } from './words.ts';
 import type { Journey } from './index.ts';
 import { checkAnswers, stepOf } from './answers.ts';
 import { weekdays } from '../timebank/post.ts';
+import type { PostSummary, readPost } from '../timebank/posts-app.ts';
 
-interface Summary {
-  postId: string;
-  kind: 'offer' | 'request';
-  ownerId: string;
-  ownerName: string;
-  title: string;
-  category: string;
-  tags: string[];
-  area: string | null;
-  suits: { note: string; weekdays: string[] };
-  neededBy: string | null;
-  status: 'open' | 'paused' | 'arranged' | 'closed';
-  openUntil: string;
-  publishedAt: string;
-  fromNetwork: string | null;
-}
-interface Full extends Omit<Summary, 'publishedAt' | 'fromNetwork'> {
-  description: string;
-  sharedWith: string[];
-  mayChange: boolean;
-  revision: number;
-}
+/** What the API answers, as the use cases shape it. */
+type Summary = PostSummary;
+type Full = Awaited<ReturnType<typeof readPost>>;
 
 const kindWords = { offer: 'Offer', request: 'Request' } as const;
 const statusWords: Record<Summary['status'], string> = { open: 'open', paused: 'paused', arranged: 'help arranged', closed: 'closed' };

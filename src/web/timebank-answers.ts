@@ -11,6 +11,7 @@ import { networkCrumbs, pageFor, submit, type Membership, type Page } from './pa
 import { hoursAndMinutes, longDate, plural, ukTime } from './words.ts';
 import type { Journey } from './index.ts';
 import { checkAnswers, stepOf } from './answers.ts';
+import type { ArrangementRow } from '../timebank/answers-app.ts';
 
 interface AnswerItem {
   answerId: string;
@@ -28,21 +29,7 @@ interface AnswerItem {
 interface Thread extends AnswerItem {
   thread: Array<{ messageId: string; fromId: string; text: string; sentAt: string }>;
 }
-interface ArrangementItem {
-  arrangementId: string;
-  postId: string;
-  networkId: string;
-  postTitle: string;
-  answerId: string | null;
-  providerId: string;
-  providerNetworkId: string;
-  receiverId: string;
-  receiverNetworkId: string;
-  category: string;
-  brokered: boolean;
-  arrangedAt: string;
-  exchangeId: string | null;
-}
+type ArrangementItem = Omit<ArrangementRow, 'position'>;
 interface Arrangement extends ArrangementItem {
   prefill: { minutes: number; occurredOn: string; category: string };
 }
