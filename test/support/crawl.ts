@@ -1,4 +1,5 @@
-// The crawl of the demo's pages (see test/web.crawl.test.ts).
+// The crawl of the demo's pages (test/crawl.members.test.ts and test/crawl.coordinator.test.ts).
+// Named crawl.*, they start among the first files of the suite and run beside the quicker ones.
 import type { Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { browserHearth, checkPage } from './browser.ts';

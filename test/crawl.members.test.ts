@@ -1,4 +1,4 @@
-// Every page a demo person can reach (the coordinator's are crawled by web.crawl-coordinator), in a real browser with JavaScript off: each person who can
+// Every page a demo person can reach (the coordinator's are crawled by crawl.coordinator), in a real browser with JavaScript off: each person who can
 // sign in (as the demo lists them) signs in and follows every link on this site from their home
 // page, breadth first. Every page must answer without a server error and fit a 320-pixel window
 // without sideways scrolling; the first page of each kind (its path, ids set aside) is also
