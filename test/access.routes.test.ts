@@ -50,7 +50,10 @@ async function invitee() {
 const exchange = () => ({ providerId: id('member'), receiverId: id('treasurer'), minutes: 30, category: 'gardening', description: 'Pruning', occurredOn: '2026-11-01' });
 /** An exchange the member logged for time given to the treasurer. */
 async function logged() {
-  return (await send(app, 'POST', `${base}/timebank/exchanges`, exchange(), people.member.auth)).json().exchangeId as string;
+  const { exchangeId, position } = (await send(app, 'POST', `${base}/timebank/exchanges`, exchange(), people.member.auth)).json();
+  // Read back once the exchanges' table holds it: who may see it is judged on the row.
+  await hearth.engine.waitFor(['timebank'], position, 5000);
+  return exchangeId as string;
 }
 async function confirmed() {
   const x = await logged();
