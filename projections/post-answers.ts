@@ -3,9 +3,10 @@
 // network, month and category. The few facts of a post it needs are kept in its own table, so it
 // depends on no other projection.
 import type { z } from 'zod';
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
 import type { Db } from '../src/db/database.ts';
+import type { TimebankAnswerMessagesTable } from '../src/db/tables.ts';
 import { ArrangementLogged, PostArranged, PostClosed, PostEdited, PostPaused, PostPublished, PostRenewed } from '../src/timebank/post.ts';
 import { AnswerMessageSent, AnswerWithdrawn, PostAnswered } from '../src/timebank/answer.ts';
 import { storedText } from '../src/access/vault.ts';
@@ -24,6 +25,11 @@ async function count(db: Db, networkId: string, month: string, category: string,
 
 async function categoryOf(db: Db, postId: string): Promise<string | undefined> {
   return (await db.selectFrom('timebank_answer_posts').select('category').where('post_id', '=', postId).executeTakeFirst())?.category;
+}
+
+/** A message of a thread, kept sealed; written once, however often its event is seen. */
+async function addMessage(db: Db, message: Insertable<TimebankAnswerMessagesTable>): Promise<void> {
+  await db.insertInto('timebank_answer_messages').values(message).onConflict((oc) => oc.column('message_id').doNothing()).execute();
 }
 
 const statusOf: Record<string, string> = { [PostPaused.type]: 'paused', [PostRenewed.type]: 'open', [PostClosed.type]: 'closed' };
@@ -91,22 +97,15 @@ export const postAnswersProjection: Projection = {
           })
           .onConflict((oc) => oc.column('answer_id').doUpdateSet({ status: 'open', last_message_at: at, messages: sql`timebank_answers.messages + 1`, position: event.position }))
           .execute();
-        await db
-          .insertInto('timebank_answer_messages')
-          .values({ message_id: event.id, answer_id: e.answerId, from_id: e.answererId, message: storedText(e.message), sent_at: at, position: event.position })
-          .onConflict((oc) => oc.column('message_id').doNothing())
-          .execute();
+        // The answer's own words open its thread.
+        await addMessage(db, { message_id: event.id, answer_id: e.answerId, from_id: e.answererId, message: storedText(e.message), sent_at: at, position: event.position });
         const category = await categoryOf(db, e.postId);
         if (category !== undefined) await count(db, e.networkId, month, category, 'answers');
         return;
       }
       case AnswerMessageSent.type: {
         const e = event.data as z.infer<typeof AnswerMessageSent.schema>;
-        await db
-          .insertInto('timebank_answer_messages')
-          .values({ message_id: e.messageId, answer_id: e.answerId, from_id: e.fromId, message: storedText(e.message), sent_at: at, position: event.position })
-          .onConflict((oc) => oc.column('message_id').doNothing())
-          .execute();
+        await addMessage(db, { message_id: e.messageId, answer_id: e.answerId, from_id: e.fromId, message: storedText(e.message), sent_at: at, position: event.position });
         await db.updateTable('timebank_answers').set({ last_message_at: at, messages: sql`messages + 1` }).where('answer_id', '=', e.answerId).execute();
         return;
       }

@@ -3,7 +3,7 @@
 // (problem+json naming the field, Idempotency-Key, If-Match, cursors).
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { openApp, send, signUp, type Person } from './support/http.ts';
+import { joined, openApp, send, signUp, type Person } from './support/http.ts';
 import { publishPost } from './support/posts.ts';
 
 const { hearth, app, close } = await openApp();
@@ -13,12 +13,7 @@ const coordinator = await signUp(app, 'Cath Coordinator');
 const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Kirkstall Time Bank', kind: 'time_bank' }, coordinator.auth)).json().networkId;
 const base = `/api/v1/networks/${networkId}`;
 const tb = `${base}/timebank`;
-async function member(name: string): Promise<Person> {
-  const p = await signUp(app, name);
-  await send(app, 'POST', `${base}/invitations`, { personId: p.personId }, coordinator.auth);
-  await send(app, 'POST', `${base}/invitations/acceptance`, undefined, p.auth);
-  return p;
-}
+const member = (name: string) => joined(app, networkId, coordinator, name);
 const [owner, ann, bob] = [await member('Olive Owner'), await member('Ann Answerer'), await member('Bob Bystander')];
 await send(app, 'PUT', `${tb}/categories/transport`, {}, coordinator.auth);
 const get = (url: string, who: Person) => app.inject({ method: 'GET', url, headers: who.auth });

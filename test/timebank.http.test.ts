@@ -1,7 +1,7 @@
 // The time bank through the HTTP API on PGlite: what a member and a coordinator do every day.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { openApp, send, signUp, written, type Person, spreadsheet } from './support/http.ts';
+import { joined, openApp, send, signUp, spreadsheet, written } from './support/http.ts';
 
 const { hearth, app, close } = await openApp();
 t.teardown(close);
@@ -10,12 +10,7 @@ const coordinator = await signUp(app, 'Cath Coordinator');
 const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Kirkstall Time Bank', kind: 'time_bank' }, coordinator.auth)).json().networkId;
 const base = `/api/v1/networks/${networkId}`;
 const tb = `${base}/timebank`;
-async function member(name: string): Promise<Person> {
-  const p = await signUp(app, name);
-  await send(app, 'POST', `${base}/invitations`, { personId: p.personId }, coordinator.auth);
-  await send(app, 'POST', `${base}/invitations/acceptance`, undefined, p.auth);
-  return p;
-}
+const member = (name: string) => joined(app, networkId, coordinator, name);
 const ann = await member('Ann Giver');
 const bob = await member('Bob Receiver');
 await send(app, 'PUT', `${tb}/categories/gardening`, {}, coordinator.auth);

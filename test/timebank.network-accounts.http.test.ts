@@ -3,7 +3,7 @@
 // the claim page that an invitation's link fills in.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { browserOf, openApp, send, signUp, written, type Person } from './support/http.ts';
+import { browserOf, joined, openApp, send, signUp, written } from './support/http.ts';
 
 const { hearth, app, close } = await openApp();
 t.teardown(close);
@@ -12,12 +12,7 @@ const coordinator = await signUp(app, 'Cath Coordinator');
 const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Armley Time Bank', kind: 'time_bank' }, coordinator.auth)).json().networkId;
 const base = `/api/v1/networks/${networkId}`;
 const tb = `${base}/timebank`;
-async function member(name: string): Promise<Person> {
-  const p = await signUp(app, name);
-  await send(app, 'POST', `${base}/invitations`, { personId: p.personId }, coordinator.auth);
-  await send(app, 'POST', `${base}/invitations/acceptance`, undefined, p.auth);
-  return p;
-}
+const member = (name: string) => joined(app, networkId, coordinator, name);
 const ann = await member('Ann Giver');
 const read = async (url: string, who = coordinator) => (await app.inject({ method: 'GET', url, headers: who.auth })).json();
 

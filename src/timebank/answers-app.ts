@@ -271,6 +271,9 @@ export interface Page {
   after?: number;
 }
 
+/** Where an answer stands: the projection writes no other. */
+export type AnswerStatus = 'open' | 'withdrawn' | 'accepted';
+
 export interface AnswerRow {
   answerId: string;
   postId: string;
@@ -280,7 +283,7 @@ export interface AnswerRow {
   answererId: string;
   answererNetworkId: string;
   ownerId: string;
-  status: string;
+  status: AnswerStatus;
   messages: number;
   lastMessageAt: string;
   position: number;
@@ -331,7 +334,7 @@ const answerColumns = (db: Deps['database']['db']) =>
 type AnswerRecord = { answer_id: string; post_id: string; network_id: string; title: string | null; kind: string | null; answerer_id: string; answerer_network_id: string; owner_id: string; status: string; messages: number; last_message_at: string; position: unknown };
 const toAnswer = (r: AnswerRecord): AnswerRow => ({
   answerId: r.answer_id, postId: r.post_id, networkId: r.network_id, postTitle: r.title ?? '', postKind: r.kind ?? '', answererId: r.answerer_id, answererNetworkId: r.answerer_network_id,
-  ownerId: r.owner_id, status: r.status, messages: r.messages, lastMessageAt: r.last_message_at, position: Number(r.position),
+  ownerId: r.owner_id, status: r.status as AnswerStatus, messages: r.messages, lastMessageAt: r.last_message_at, position: Number(r.position),
 });
 
 /**

@@ -15,7 +15,8 @@ import { networkDecider, networkKinds, networkStream, requireKind } from '../net
 import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
 import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream } from './settings.ts';
-import { mayView, postDecider, postStream, type PostCommand, type PostDetails, type PostKind, type PostState, type weekdays } from './post.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import { mayView, postDecider, postStream, type PostCommand, type PostDetails, type PostEvent, type PostKind, type PostState, type weekdays } from './post.ts';
 
 export interface Written {
   revision: number;
@@ -344,7 +345,9 @@ export function findPostsQuery(deps: Pick<Deps, 'database'>, viewer: { personId:
 export async function readPost(deps: Deps, caller: Caller, input: { networkId: string; postId: string }) {
   const { networkId, postId } = input;
   const viewer = await viewerIn(deps, caller, networkId);
-  const { post } = await readStates(deps.store, { post: [postStream(postId), postDecider] as const });
+  // One read gives both the post and its revision (the ETag).
+  const history = await deps.store.readStream(postStream(postId));
+  const post = (domainEvents(history) as PostEvent[]).reduce(postDecider.evolve, postDecider.initialState);
   const notFound = new Rejection('post-not-found', 'There is no such offer or request, or it is not open to you.', 404);
   if (post.status === 'none') throw notFound;
   const p = post.post;
@@ -363,7 +366,6 @@ export async function readPost(deps: Deps, caller: Caller, input: { networkId: s
     todayOn(deps.clock),
   );
   if (!visible) throw notFound;
-  const history = await deps.store.readStream(postStream(postId));
   return {
     postId,
     networkId: p.networkId,
@@ -415,19 +417,4 @@ export async function unansweredRequests(deps: Deps, caller: Caller, input: { ne
     .limit(200)
     .execute()) as SummaryRow[];
   return rows.map(toSummary(input.networkId));
-}
-
-/** The network's kinds of help and its active partners: what the post form offers. */
-export async function postFormChoices(deps: Deps, caller: Caller, input: { networkId: string }) {
-  await requireMember(deps.store, input.networkId, caller);
-  const { rules } = await readStates(deps.store, { rules: [timebankStream(input.networkId), settingsDecider] as const });
-  const partners = await deps.database.db
-    .selectFrom('partnerships as p')
-    .leftJoin('networks as n', 'n.network_id', 'p.partner_network_id')
-    .select(['p.partner_network_id', 'n.name'])
-    .where('p.network_id', '=', input.networkId)
-    .where('p.status', '=', 'active')
-    .orderBy('n.name')
-    .execute();
-  return { categories: Object.keys(rules.categories).sort(), partners: partners.map((p) => ({ networkId: p.partner_network_id, name: p.name ?? 'a partner time bank' })) };
 }

@@ -11,23 +11,12 @@ import { networkCrumbs, pageFor, submit, type Membership, type Page } from './pa
 import { hoursAndMinutes, longDate, plural, ukTime } from './words.ts';
 import type { Journey } from './index.ts';
 import { checkAnswers, stepOf } from './answers.ts';
-import type { ArrangementRow } from '../timebank/answers-app.ts';
+import type { AnswerRow, ArrangementRow, MessageRow } from '../timebank/answers-app.ts';
 
-interface AnswerItem {
-  answerId: string;
-  postId: string;
-  networkId: string;
-  postTitle: string;
-  postKind: string;
-  answererId: string;
-  answererNetworkId: string;
-  ownerId: string;
-  status: 'open' | 'withdrawn' | 'accepted';
-  messages: number;
-  lastMessageAt: string;
-}
+/** What the API answers, as the use cases shape it. */
+type AnswerItem = Omit<AnswerRow, 'position'>;
 interface Thread extends AnswerItem {
-  thread: Array<{ messageId: string; fromId: string; text: string; sentAt: string }>;
+  thread: MessageRow[];
 }
 type ArrangementItem = Omit<ArrangementRow, 'position'>;
 interface Arrangement extends ArrangementItem {
