@@ -6,8 +6,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { backends } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
-import { arbitrary, caughtUp, event, extreme, jsonSchemaOf, SEALED, type Edge } from './support/extremes.ts';
+import { caughtUp, testHearth } from './support/hearth.ts';
+import { arbitrary, event, extreme, jsonSchemaOf, SEALED, type Edge } from './support/extremes.ts';
 import { registeredEventTypes } from '../src/events.ts';
 import { personalDetails } from '../src/access/person.ts';
 import type { Hearth } from '../src/hearth.ts';

@@ -5,10 +5,10 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { backends } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
+import { caughtUp, testHearth } from './support/hearth.ts';
 import { commandOn } from './support/cli.ts';
 import { refusal } from './support/given.ts';
-import { caughtUp, event, extreme, jsonSchemaOf, someId, uncheckedStore } from './support/extremes.ts';
+import { event, extreme, jsonSchemaOf, someId, uncheckedStore } from './support/extremes.ts';
 import { CoopFounded, IncomeReceived } from '../src/coop/society.ts';
 import { coopOf } from '../src/coop/register.ts';
 import { buildApp } from '../src/http/app.ts';

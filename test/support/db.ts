@@ -68,7 +68,17 @@ export async function freshPostgres(options: { max?: number } = {}): Promise<Dat
  * the work under test, and PGlite otherwise. The use cases are tested on both.
  */
 export async function serverFirstDatabase(): Promise<Database> {
-  return (await postgresAvailable()) ? freshPostgres() : freshPglite();
+  return (await serverFirstBackend()).open();
+}
+
+/**
+ * The one store a scenario through the API runs on: the PostgreSQL server where there is one, and
+ * PGlite otherwise. The store itself, the projections, the audit's chains and the use cases are
+ * tested on both; the demo, which writes to every area, runs on PGlite in the crawl and the CLI.
+ */
+export async function serverFirstBackend(): Promise<Backend> {
+  const [pglite, postgres] = await backends();
+  return postgres ?? pglite!;
 }
 
 /** A migrated in-memory PGlite. A new one costs seconds; loading the cached template, well under one. */

@@ -19,12 +19,6 @@ export function event(type: string, data: unknown, schemaVersion = 1): NewEvent 
   return { id: uuidv7(), type, schemaVersion, data, metadata: metadata() };
 }
 
-/** Waits until every projection has passed the head of the log. */
-export async function caughtUp(hearth: Hearth, timeoutMs = 30_000): Promise<boolean> {
-  const head = await hearth.store.headPosition();
-  return hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), head, timeoutMs);
-}
-
 export const someId = () => randomUUID();
 
 // ---- The extreme values an event schema allows, from its JSON Schema (zod's own rendering). ----

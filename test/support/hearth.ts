@@ -36,6 +36,12 @@ export async function racingHearth(t: Test): Promise<Hearth | undefined> {
   return hearth;
 }
 
+/** Waits until every projection has passed the head of the log. */
+export async function caughtUp(hearth: Hearth, timeoutMs = 30_000): Promise<boolean> {
+  const head = await hearth.store.headPosition();
+  return hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), head, timeoutMs);
+}
+
 let addresses = 0;
 /**
  * An address of its own for each person a test signs up: sign-up and sign-in are throttled per

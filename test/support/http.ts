@@ -3,17 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Test } from 'tap';
 import { freshPglite } from './db.ts';
-import { testAddress, testHearth } from './hearth.ts';
+import { caughtUp, testAddress, testHearth } from './hearth.ts';
 import { buildApp, type App } from '../../src/http/app.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Hearth } from '../../src/hearth.ts';
 
 export const json = { 'content-type': 'application/json' };
 
+/** The Hearth behind each app opened here: what a browser of it waits on before reading a page. */
+const hearthOf = new WeakMap<App, Hearth>();
+
 export async function openApp(database?: Database, env: Record<string, string> = {}) {
   const hearth = await testHearth(database ?? (await freshPglite()), env);
   await hearth.engine.start();
   const app = await buildApp(hearth);
+  hearthOf.set(app, hearth);
   return { hearth, app, close: async () => { await app.close(); await hearth.close(); } };
 }
 
@@ -90,11 +94,20 @@ export function spreadsheet(t: Test, res: { headers: Record<string, unknown>; bo
 export const formType = { 'content-type': 'application/x-www-form-urlencoded' };
 export const tokenIn = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1];
 
-/** A browser signed in as this person: it reads pages and posts their forms. */
+/**
+ * A browser signed in as this person: it reads pages and posts their forms. A page is read once
+ * the pages' tables hold what was written before it, as by someone who looks a moment later: the
+ * tests write through the API and other people's browsers, whose redirects carry no position for
+ * this one to wait on.
+ */
 export async function browserOf(app: App, person: Person) {
   const session = await app.inject({ method: 'POST', url: '/api/v1/sessions', remoteAddress: testAddress(), headers: json, payload: JSON.stringify({ email: person.email, password: person.password, kind: 'cookie' }) });
   const cookie = ([session.headers['set-cookie']].flat() as string[]).map((c) => c.split(';')[0]).join('; ');
-  const get = (url: string) => app.inject({ method: 'GET', url, headers: { cookie } });
+  const hearth = hearthOf.get(app);
+  const get = async (url: string) => {
+    if (hearth && !(await caughtUp(hearth))) throw new Error(`the projections did not catch up before ${url} was read`);
+    return app.inject({ method: 'GET', url, headers: { cookie } });
+  };
   return {
     get,
     /** Posts a form as the page at `from` shows it, with its token and a fresh key. */
