@@ -39,7 +39,7 @@ export const IMPORTED_CATEGORY = 'imported';
 const FORMER_MEMBERS = 'former members';
 const NAMESPACE = '6f1c9a52-3b8e-4d71-9a0e-2c5d8b7e4f13';
 /** Transfers written in one atomic batch. */
-export const BATCH = 250;
+export const BATCH = 1000;
 
 const sideKey = z.string().regex(/^(\d{1,12}|organisation|former)$/);
 const importedTransfer = z.strictObject({
