@@ -1,6 +1,7 @@
 // Moving in: how fast TimeOverflow's members and transfers reports are imported, and how fast a
 // second run finds every row already there. A section of `npm run bench` (-- --only import), or
-// alone: DATABASE_URL=postgres://... npm run bench:import [-- --members 200 --transfers 20000]
+// alone: DATABASE_URL=postgres://... npm run bench:import [-- --members 200 --transfers 20000 --projections]
+// (--projections: with the projections following the store, as a running Hearth's do, on the same pool.)
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -31,10 +32,11 @@ export function timeOverflowReports(members: number, transfers: number): { membe
   };
 }
 
-export async function importBench(options: { members: number; transfers: number }): Promise<Row[]> {
+export async function importBench(options: { members: number; transfers: number; projections?: boolean }): Promise<Row[]> {
   const files = timeOverflowReports(options.members, options.transfers);
   const scratch = await scratchHearth(4);
   const { hearth } = scratch;
+  if (options.projections) await hearth.engine.start();
   const networkId = randomUUID();
   const base = { actor: randomUUID(), onBehalfOf: null, correlationId: randomUUID(), causationId: null, now: new Date().toISOString() };
   const rows: Row[] = [];
@@ -45,7 +47,7 @@ export async function importBench(options: { members: number; transfers: number 
       const summary = await importMovingIn(hearth, networkId, data, base, { importId: randomUUID() });
       const s = (performance.now() - started) / 1000;
       rows.push({
-        section: 'import', system: `TimeOverflow reports, ${run}`, perSecond: Math.round(summary.transfers / s),
+        section: 'import', system: `TimeOverflow reports, ${run}${options.projections ? ', projections running' : ''}`, perSecond: Math.round(summary.transfers / s),
         note: `${options.members} members, ${summary.transfers} transfers (${summary.alreadyImported} already there) in ${s.toFixed(1)} s; ${summary.balanceDifferences.length} balance differences`,
       });
     }
@@ -56,6 +58,6 @@ export async function importBench(options: { members: number; transfers: number 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { members: { type: 'string', default: '200' }, transfers: { type: 'string', default: '20000' } } });
-  console.log(markdownTable(await importBench({ members: Number(values.members), transfers: Number(values.transfers) })));
+  const { values } = parseArgs({ options: { members: { type: 'string', default: '200' }, transfers: { type: 'string', default: '20000' }, projections: { type: 'boolean', default: false } } });
+  console.log(markdownTable(await importBench({ members: Number(values.members), transfers: Number(values.transfers), projections: values.projections })));
 }

@@ -39,7 +39,7 @@ export const IMPORTED_CATEGORY = 'imported';
 const FORMER_MEMBERS = 'former members';
 const NAMESPACE = '6f1c9a52-3b8e-4d71-9a0e-2c5d8b7e4f13';
 /** Transfers written in one atomic batch. */
-export const BATCH = 250;
+export const BATCH = 1000;
 
 const sideKey = z.string().regex(/^(\d{1,12}|organisation|former)$/);
 const importedTransfer = z.strictObject({
@@ -62,6 +62,11 @@ export type ImportedTransfer = z.infer<typeof importedTransfer>;
 export const importStream = (networkId: string) => `timebank-import-${networkId}`;
 /** Every transfer imported so far, read once at the start of a run. */
 const logFolder: Folder<ImportedTransfer[], ImportLogEvent> = { initialState: [], evolve: (s, e) => (e.type === TransfersImported.type ? s.concat(e.data.transfers) : s) };
+/**
+ * An account as a batch reads it: only held at its revision, as history is taken as it was (no
+ * limit applies), so its balance is not worked out again from every posting it holds, batch after batch.
+ */
+const heldOnly: Folder<null, unknown> = { initialState: null, evolve: () => null };
 /** How many: what each batch holds the log at. */
 const countFolder: Folder<number, ImportLogEvent> = { initialState: 0, evolve: (n, e) => (e.type === TransfersImported.type ? n + e.data.transfers.length : n) };
 
@@ -345,7 +350,7 @@ async function writeBatch(
   const reads: Reads = { log: [importStream(networkId), countFolder] as StreamRead };
   const account = (holder: string) => {
     const name = `account ${holder}`;
-    reads[name] ??= [accountStream(networkId, holder), accountFolder] as StreamRead;
+    reads[name] ??= [accountStream(networkId, holder), heldOnly] as StreamRead;
     return name;
   };
   type Out = Record<string, Array<{ type: string; data: unknown }>>;
