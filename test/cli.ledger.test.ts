@@ -99,6 +99,19 @@ t.test('importing an export from the command line, twice', async (t) => {
   t.match(second.stdout, /Imported 2 members and 1 transfer \(1 already here/);
 });
 
+t.test("the organisation's transfers go to the chest when the coordinator says so", async (t) => {
+  const file = join(dir, 'Transfers_2025-03-06.csv');
+  writeFileSync(file, 'Date,From,To,Post,Quantity\n2025-02-01 10:00:00 UTC,Rosa Lee (31),"Leeds Time Bank, (old site)",Gift,0:45\n');
+  const chest = async () => /community chest\s+(\S+)/i.exec((await hearth('timebank', 'network-accounts', '--network', timeBank, ...as)).stdout)?.[1];
+  const before = await chest();
+  const wrong = await hearth('timebank', 'import', file, '--network', timeBank, '--organisation-as', 'the-council', ...as);
+  t.equal(wrong.status, 1, 'an unknown choice is refused');
+  t.match(wrong.stderr, /organisationAs/);
+  const ran = await hearth('timebank', 'import', file, '--network', timeBank, '--organisation-as', 'community', ...as);
+  t.equal(ran.status, 0, ran.stderr);
+  t.not(await chest(), before, "Rosa's 0:45 to the organisation is in the chest");
+});
+
 t.test("importing TimeOverflow's reports: several files, progress, and the balances that differ", async (t) => {
   const members = join(dir, 'Members_2025-03-05.csv');
   const transfers = join(dir, 'Transfers_2025-03-05.csv');

@@ -150,14 +150,16 @@ export const ledgerCommands: Record<string, Command> = {
     },
   },
   'timebank import': {
-    usage: "timebank import --network N FILE...   (TimeOverflow's \"Download all\" ZIP, or any of its CSV reports)",
+    usage: "timebank import --network N [--organisation-as community] FILE...   (TimeOverflow's \"Download all\" ZIP, or any of its CSV reports; the organisation's transfers go to the network's own account, or to the chest)",
     async run(ledger, f, files) {
       if (files.length === 0) throw new UsageError("Name the files to import: TimeOverflow's ZIP, or its CSV reports.");
       const network = need(f, 'network');
+      const organisationAs = optional(f, 'organisation-as');
+      const query = organisationAs === undefined ? '' : `?organisationAs=${encodeURIComponent(organisationAs)}`;
       const stop = showProgress(network);
       let s;
       try {
-        ({ body: s } = await ledger.call('POST', `${tb(f)}/imports`, importBody(files), { contentType: 'application/zip', key: optional(f, 'key') }));
+        ({ body: s } = await ledger.call('POST', `${tb(f)}/imports${query}`, importBody(files), { contentType: 'application/zip', key: optional(f, 'key') }));
       } finally {
         stop();
       }
