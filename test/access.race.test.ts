@@ -1,10 +1,11 @@
 // A coordinator's erasure racing the person's joining another network, on PostgreSQL: the
 // networks a person belongs to are on their own stream, and the erasure is decided with it held,
 // so either the erasure sees the new network and is refused, or the joining finds them erased.
-// Never both.
+// Never both. And a network is never left without a coordinator: the last one cannot leave or
+// step down, and two of the last two leaving at once leaves one.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { racingHearth, signedUp as signedUpPerson } from './support/hearth.ts';
+import { caughtUp, racingHearth, signedUp as signedUpPerson } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import * as access from '../src/access/app.ts';
 import * as networks from '../src/networks/app.ts';
@@ -34,4 +35,30 @@ if (hearth) {
       if (joining !== null) t.equal(joining, 'person-erased');
     });
   }
+
+  t.test('the last coordinator neither leaves nor steps down; of the last two stepping away at once, one stays', async (t) => {
+    // Who coordinates a network is read from its members table, which the projections keep.
+    await hearth.engine.start();
+    const opened = async (name: string) => {
+      const networkId = (await networks.openNetwork(hearth, as(cath), { name: `${name} ${randomUUID().slice(0, 4)}`, kind: 'time_bank' })).networkId;
+      t.ok(await caughtUp(hearth), `the members table holds ${name}`);
+      return networkId;
+    };
+    const alone = await opened('Potternewton');
+    t.equal(await refused(access.leaveNetwork(hearth, as(cath), { networkId: alone, personId: cath })), 'last-coordinator', 'the only coordinator cannot leave');
+    t.equal(await refused(access.changeRoles(hearth, as(cath), { networkId: alone, personId: cath, roles: ['member'], reason: 'stepping down' })), 'last-coordinator', 'nor step down');
+    for (let round = 1; round <= 4; round++) {
+      const network = await opened(`Chapel Allerton ${round}`);
+      const dee = await signedUp(`Dee ${round}`);
+      await access.requestToJoin(hearth, as(dee), { networkId: network });
+      await access.approve(hearth, as(cath), { networkId: network, personId: dee, roles: ['member', 'coordinator'] });
+      t.ok(await caughtUp(hearth), `round ${round}: the members table holds Dee as a coordinator`);
+      const [cathLeaving, deeSteppingDown] = await Promise.all([
+        refused(access.leaveNetwork(hearth, as(cath), { networkId: network, personId: cath })),
+        refused(access.changeRoles(hearth, as(dee), { networkId: network, personId: dee, roles: ['member'], reason: 'stepping down' })),
+      ]);
+      t.ok((cathLeaving === null) !== (deeSteppingDown === null), `round ${round}: exactly one stepped away (Cath: ${cathLeaving ?? 'left'}, Dee: ${deeSteppingDown ?? 'stepped down'})`);
+      t.equal(cathLeaving ?? deeSteppingDown, 'last-coordinator');
+    }
+  });
 }

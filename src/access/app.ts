@@ -348,14 +348,31 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
  * One membership command, decided with the person's own stream: a membership that becomes
  * active is written there too, in the same append, so consent checks see it at once.
  */
-async function onMembership(deps: Deps, caller: Caller, networkId: string, personId: string, command: MembershipCommand, options: { personField?: string } = {}): Promise<Written> {
+async function onMembership(
+  deps: Deps,
+  caller: Caller,
+  networkId: string,
+  personId: string,
+  command: MembershipCommand,
+  options: { personField?: string; keepACoordinator?: boolean } = {},
+): Promise<Written> {
+  // A network is never left without a coordinator: no one would be left to approve, broker or
+  // record for members who are not online. The other coordinators' memberships are read and held,
+  // so two of the last coordinators stepping down at once cannot both succeed.
+  const others = options.keepACoordinator ? (await coordinatorsOf(deps, networkId)).filter((id) => id !== personId) : [];
+  const held: Record<string, readonly [string, typeof membershipDecider]> = Object.fromEntries(others.map((id) => [`coordinator ${id}`, [membershipStream(networkId, id), membershipDecider] as const]));
+  const reads = { ...held, membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const };
+  const coordinating = (m: typeof membershipDecider.initialState) => m.status === 'active' && m.roles.includes('coordinator');
   const done = await decideAcross(
     deps.store,
-    { membership: [membershipStream(networkId, personId), membershipDecider], person: [personStream(personId), personDecider] },
+    reads,
     (s) => {
       if (s.person.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404, options.personField);
       if (s.person.status === 'erased') throw new Rejection('person-erased', 'This person has been erased.', 409, options.personField);
       const membership = membershipDecider.decide(command, s.membership);
+      if (options.keepACoordinator && coordinating(s.membership) && !coordinating(membership.reduce(membershipDecider.evolve, s.membership)) && !others.some((id) => coordinating((s as unknown as Record<string, typeof s.membership>)[`coordinator ${id}`]!))) {
+        throw new Rejection('last-coordinator', 'This is the network’s last coordinator. Make another member a coordinator first.', 409, options.personField);
+      }
       const joined = membership.some((e) => e.type === 'access.MembershipApproved');
       return { membership, person: joined ? personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person) : [] };
     },
@@ -414,7 +431,19 @@ export async function decline(deps: Deps, caller: Caller, input: { networkId: st
 
 export async function changeRoles(deps: Deps, caller: Caller, input: { networkId: string; personId: string; roles: Role[]; reason: string }): Promise<Written> {
   const { networkId, personId, roles, reason } = input;
-  return onMembership(deps, caller, networkId, personId, { type: 'ChangeRoles', networkId, personId, roles, reason });
+  return onMembership(deps, caller, networkId, personId, { type: 'ChangeRoles', networkId, personId, roles, reason }, { keepACoordinator: true });
+}
+
+/** The network's active coordinators, as its members table holds them. */
+async function coordinatorsOf(deps: Deps, networkId: string): Promise<string[]> {
+  const rows = await deps.database.db
+    .selectFrom('memberships')
+    .select('person_id')
+    .where('network_id', '=', networkId)
+    .where('status', '=', 'active')
+    .where(sql<boolean>`'coordinator' = ANY (roles)`)
+    .execute();
+  return rows.map((r) => r.person_id);
 }
 
 export async function recordDbsCheck(
@@ -444,7 +473,7 @@ export async function leaveNetwork(deps: Deps, caller: Caller, input: { networkI
     leftBy: caller.personId,
     now: contextOf(deps, caller).now,
     ...(input.reason ? { reason: input.reason } : {}),
-  }, { personField: 'personId' });
+  }, { personField: 'personId', keepACoordinator: true });
   await closePostsOf(deps, { personId, networkId, why: 'owner-left' });
   return done;
 }
