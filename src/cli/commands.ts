@@ -81,7 +81,7 @@ export const ledgerCommands: Record<string, Command> = {
       const body = { lowerMinutes: signed('lower'), upperMinutes: signed('upper'), reason: need(f, 'reason') };
       if (person) await ledger.call('PUT', `${tb(f)}/accounts/${person}/limits`, body, acting(f));
       else await ledger.call('PUT', `${tb(f)}/limits`, { ...body, maxExchangeMinutes: parseMinutes(optional(f, 'longest') ?? '12:00') }, acting(f));
-      return `Limits set${person ? ` for ${person}` : ' for the network'}.`;
+      return `Limits set${person ? ` for ${(await ledger.namesIn(need(f, 'network')))(person)}` : ' for the network'}.`;
     },
   },
   'timebank donate': {
@@ -161,7 +161,7 @@ export const ledgerCommands: Record<string, Command> = {
       } finally {
         stop();
       }
-      return formatImport(s);
+      return formatImport(s, await ledger.namesIn(network));
     },
   },
   'timebank adjust': {
@@ -170,7 +170,7 @@ export const ledgerCommands: Record<string, Command> = {
       const text = need(f, 'minutes');
       const minutes = text.startsWith('-') ? -parseMinutes(text.slice(1)) : parseMinutes(text);
       await ledger.call('POST', `${tb(f)}/accounts/${need(f, 'person')}/opening-adjustments`, { minutes, reason: need(f, 'reason') }, acting(f));
-      return `Adjusted the opening balance of ${f.person} by ${formatMinutes(minutes)}.`;
+      return `Adjusted the opening balance of ${(await ledger.namesIn(need(f, 'network')))(need(f, 'person'))} by ${formatMinutes(minutes)}.`;
     },
   },
   'carebank log': {
@@ -280,7 +280,7 @@ interface ImportAnswer {
   minutes: number;
 }
 
-export function formatImport(s: ImportAnswer): string {
+export function formatImport(s: ImportAnswer, name: (personId: string) => string = (personId) => personId): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const lines = [
     `Read ${s.files.map((f) => `${f.name || 'the file'} (${f.report})`).join(', ')}.`,
@@ -290,7 +290,7 @@ export function formatImport(s: ImportAnswer): string {
   if (s.ambiguous.length) lines.push(`Not imported, as each could be one of several transfers imported before: ${s.ambiguous.map((a) => `${a.file || 'line'}${a.file ? ' line ' : ' '}${a.line}`).join(', ')}.`);
   if (s.balanceDifferences.length) {
     lines.push('Balances that differ from the members report (record an opening adjustment with `hearth timebank adjust` for each):');
-    for (const d of s.balanceDifferences) lines.push(`  member ${d.formerMemberNumber.padStart(5)}  ${d.personId}  expected ${formatMinutes(d.expectedMinutes).padStart(8)}  imported ${formatMinutes(d.importedMinutes).padStart(8)}`);
+    for (const d of s.balanceDifferences) lines.push(`  member ${d.formerMemberNumber.padStart(5)}  ${name(d.personId).padEnd(24)}  expected ${formatMinutes(d.expectedMinutes).padStart(8)}  imported ${formatMinutes(d.importedMinutes).padStart(8)}`);
   } else lines.push('Every balance is the one the members report shows.');
   return lines.join('\n');
 }
