@@ -230,6 +230,7 @@ export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Pr
     const figures = { vouchers: r.vouchers, paid: Number(r.paid), redeemed: Number(r.redeemed), refunded: Number(r.refunded), expired: Number(r.expired) };
     return { learner: { personId: r.learner_id, name: shownName(r.name, r.erased) }, ...figures, outstanding: figures.paid - figures.redeemed - figures.refunded - figures.expired };
   });
+  // The totals are the rows added up, never counted apart from them.
   const totals = all.reduce(
     (t, l) => ({ vouchers: t.vouchers + l.vouchers, paid: t.paid + l.paid, redeemed: t.redeemed + l.redeemed, refunded: t.refunded + l.refunded, expired: t.expired + l.expired, outstanding: t.outstanding + l.outstanding }),
     { vouchers: 0, paid: 0, redeemed: 0, refunded: 0, expired: 0, outstanding: 0 },
@@ -242,8 +243,9 @@ export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Pr
   const to = (disposition: string) => expired.filter((x) => x.disposition === disposition).reduce((sum, x) => sum + x.pence, 0);
   return {
     asAt,
-    // Only those for whom something is still held; the totals count everyone.
-    learners: all.filter((l) => l.outstanding !== 0).sort((a, b) => a.learner.name.localeCompare(b.learner.name, 'en-GB') || a.learner.personId.localeCompare(b.learner.personId)),
+    // Every learner with a voucher paid for by then, nothing held for them or not: an auditor adds
+    // the rows up to the totals, so a row left out is money the report cannot account for.
+    learners: all.sort((a, b) => a.learner.name.localeCompare(b.learner.name, 'en-GB') || a.learner.personId.localeCompare(b.learner.personId)),
     totals,
     expired,
     expiredToGiver: to('refund-to-giver'),
