@@ -230,9 +230,10 @@ export const ledgerCommands: Record<string, Command> = {
     },
   },
   'carebank obligation': {
-    usage: 'carebank obligation --network N [--as-at YYYY-MM-DD]',
+    usage: 'carebank obligation --network N [--as-at YYYY-MM-DD] [--recorded-on YYYY-MM-DD]   (as recorded on a day, today unless given: to state a figure given then again)',
     async run(ledger, f) {
-      const { body } = await ledger.call('GET', `${cb(f)}/obligation?asAt=${optional(f, 'as-at') ?? today()}`);
+      const recordedOn = optional(f, 'recorded-on');
+      const { body } = await ledger.call('GET', `${cb(f)}/obligation?asAt=${optional(f, 'as-at') ?? today()}${recordedOn ? `&recordedOn=${recordedOn}` : ''}`);
       return formatObligation(body);
     },
   },
@@ -319,9 +320,9 @@ export function formatStatement(s: Statement): string {
   return [`Statement ${s.from} to ${s.to}`, `${'opening balance'.padEnd(19)}${s.opening.text.padStart(7)}`, ...lines, `${'closing balance'.padEnd(19)}${s.closing.text.padStart(7)}`].join('\n');
 }
 
-export function formatObligation(o: { asAt: string; outstanding: string; bands: Array<{ band: string; holders: number; hours: string }> }): string {
+export function formatObligation(o: { asAt: string; recordedOn: string; outstanding: string; bands: Array<{ band: string; holders: number; hours: string }> }): string {
   const rows = o.bands.map((b) => `  ${b.band.padEnd(20)} ${String(b.holders).padStart(7)}  ${b.hours.padStart(8)}`);
-  return [`Outstanding care-bank obligation as at ${o.asAt}: ${o.outstanding} hours`, `  ${'age band'.padEnd(20)} ${'holders'.padStart(7)}  ${'hours'.padStart(8)}`, ...rows].join('\n');
+  return [`Outstanding care-bank obligation as at ${o.asAt}: ${o.outstanding} hours, as recorded on ${o.recordedOn}`, `  ${'age band'.padEnd(20)} ${'holders'.padStart(7)}  ${'hours'.padStart(8)}`, ...rows].join('\n');
 }
 
 function formatFigures(f: { months: Array<{ month: string; exchanges: number; hours: string; activeMembers: number }> }): string {

@@ -252,6 +252,17 @@ export interface CarebankEntriesTable {
   ref: string;
   counterparty: string | null;
   rules_version: number | null;
+  /** The day the entry was recorded; null for one projected before it was kept (see migration 0039). */
+  recorded_on: string | null;
+}
+
+/** An erased holder's age band from each day on (migration 0039). */
+export interface CarebankAgeBandsTable {
+  network_id: string;
+  holder: string;
+  from_on: string;
+  band: string;
+  erased_on: string;
 }
 
 export interface CarebankCareTable {
@@ -685,6 +696,7 @@ export interface Tables {
   pool_bank_lines: PoolBankLinesTable;
   pool_matches: PoolMatchesTable;
   carebank_entries: CarebankEntriesTable;
+  carebank_age_bands: CarebankAgeBandsTable;
   carebank_care: CarebankCareTable;
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;
