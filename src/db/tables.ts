@@ -476,6 +476,33 @@ export interface VoucherRefundsTable {
   recorded_by: string;
 }
 
+/** Money paid back to a giver (migration 0040). */
+export interface VoucherPayoutsTable {
+  voucher_id: string;
+  position: Int8;
+  network_id: string;
+  paid_on: string;
+  pence: Int8;
+  method: string;
+  reference: string;
+  recorded_by: string;
+}
+
+/** A payment out of a network's learning fund, asked for, then approved or rejected (migration 0040). */
+export interface LearningFundPaymentsTable {
+  payment_id: string;
+  network_id: string;
+  pence: Int8;
+  payee: string;
+  purpose: string;
+  submitted_by: string;
+  submitted_on: string;
+  status: string;
+  approved_by: string | null;
+  paid_on: string | null;
+  rejection_reason: string | null;
+}
+
 export interface VoucherExpiriesTable {
   voucher_id: string;
   network_id: string;
@@ -675,6 +702,8 @@ export interface Tables {
   learning_sessions: LearningSessionsTable;
   voucher_redemptions: VoucherRedemptionsTable;
   voucher_refunds: VoucherRefundsTable;
+  voucher_payouts: VoucherPayoutsTable;
+  learning_fund_payments: LearningFundPaymentsTable;
   voucher_expiries: VoucherExpiriesTable;
   coops: CoopsTable;
   coop_members: CoopMembersTable;

@@ -60,13 +60,25 @@ export const VoucherExpired = defineEvent(
   z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0).max(200), disposition: atExpiry, expiredOn: date }),
 );
 
-export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired];
+/** How money went back to a giver. */
+export const payoutMethod = z.enum(['bank-transfer', 'cheque', 'cash']);
+/**
+ * Money paid back to the giver: what a refund on their request, or an expiry back to them, owed.
+ * The reference is the one the bank or the cheque shows, so the payment can be found on a statement.
+ */
+export const VoucherPaidOut = defineEvent(
+  'vouchers.VoucherPaidOut',
+  z.strictObject({ ...ids, pence: pence, method: payoutMethod, reference: name(140), paidOn: date, recordedBy: id() }),
+);
+
+export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired, VoucherPaidOut];
 export type VoucherEvent =
   | DomainEvent<typeof VoucherBought>
   | DomainEvent<typeof VoucherPaid>
   | DomainEvent<typeof VoucherRedeemed>
   | DomainEvent<typeof VoucherRefunded>
-  | DomainEvent<typeof VoucherExpired>;
+  | DomainEvent<typeof VoucherExpired>
+  | DomainEvent<typeof VoucherPaidOut>;
 export type PolicyEvent = DomainEvent<typeof LearningPolicySet>;
 
 type Bought = z.infer<typeof VoucherBought.schema>;
@@ -80,6 +92,8 @@ export type VoucherState =
       /** For a sessions voucher, the sessions still to use. */
       leftSessions: number;
       redeemed: Set<string>;
+      /** Refunded, or expired back to the giver, and not yet paid out to them. */
+      owedToGiver: number;
       /** The payment received, once it is: a repeat must say the same to be the same payment. */
       payment?: { pence: number; reference: string; receivedOn: string };
     };
@@ -94,7 +108,7 @@ export const priceOf = (value: VoucherValue) => (value.kind === 'amount' ? value
 export function evolveVoucher(state: VoucherState, event: VoucherEvent): VoucherState {
   if (event.type === 'vouchers.VoucherBought') {
     const v = event.data.value;
-    return { status: 'awaiting-payment', voucher: event.data, leftPence: 0, leftSessions: v.kind === 'sessions' ? v.sessions : 0, redeemed: new Set() };
+    return { status: 'awaiting-payment', voucher: event.data, leftPence: 0, leftSessions: v.kind === 'sessions' ? v.sessions : 0, redeemed: new Set(), owedToGiver: 0 };
   }
   if (state.status === 'none') return state;
   // Changed in place: a folded state belongs to the fold that made it.
@@ -111,6 +125,7 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
       return state;
     case 'vouchers.VoucherRefunded':
       state.leftPence -= event.data.pence;
+      state.owedToGiver += event.data.pence;
       if (state.leftPence === 0) {
         state.status = 'refunded';
         state.leftSessions = 0;
@@ -120,6 +135,10 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
       state.status = 'expired';
       state.leftPence = 0;
       state.leftSessions = 0;
+      if (event.data.disposition === 'refund-to-giver') state.owedToGiver += event.data.pence;
+      return state;
+    case 'vouchers.VoucherPaidOut':
+      state.owedToGiver -= event.data.pence;
       return state;
   }
 }
@@ -130,7 +149,9 @@ export type VoucherCommand =
   /** `pence` for an amount voucher; a sessions voucher uses one session at its price. */
   | { type: 'Redeem'; sessionId: string; mentorId: string; activity: string; deliveredOn: string; pence: number | null; redeemedBy: string; today: string }
   | { type: 'Refund'; pence: number; reason: string; recordedBy: string; today: string }
-  | { type: 'Expire'; today: string };
+  | { type: 'Expire'; today: string }
+  /** Money paid back to the giver: all or part of what they are owed. */
+  | { type: 'RecordPayout'; pence: number; method: z.infer<typeof payoutMethod>; reference: string; paidOn: string; recordedBy: string; today: string };
 
 /** The day a voucher bought today stops, under the policy: so many months on, or never. */
 export function expiryFrom(day: string, policy: LearningPolicy): string | null {
@@ -227,6 +248,15 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
       const held = voucher.status === 'held' ? voucher.leftPence : 0;
       const sessions = voucher.status === 'held' ? voucher.leftSessions : 0;
       return [{ type: 'vouchers.VoucherExpired', data: { ...ids, pence: held, sessions, disposition: voucher.voucher.atExpiry, expiredOn: command.today } }];
+    }
+    case 'RecordPayout': {
+      // Only what a refund or an expiry owes the giver goes back to them, and never more.
+      if (voucher.owedToGiver === 0) throw new Rejection('nothing-owed', 'Nothing on this voucher is owed to its giver: it pays out only what a refund or an expiry back to them owes.', 409);
+      if (command.pence > voucher.owedToGiver) throw new Rejection('more-than-owed', `${formatPence(voucher.owedToGiver)} is owed to the giver.`, 422, 'pence');
+      assertNotFuture(command.paidOn, command.today, 'paidOn');
+      if (command.paidOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'paidOn');
+      const { pence, method, reference, paidOn, recordedBy } = command;
+      return [{ type: 'vouchers.VoucherPaidOut', data: { ...ids, pence, method, reference, paidOn, recordedBy } }];
     }
   }
 }
