@@ -456,7 +456,7 @@ export async function obligation(deps: Deps, caller: Caller, input: { networkId:
   const ages = await Promise.all(owing.map((h) => (h.holder === POOL ? null : ageOf(deps, h.holder, asAt))));
   const kept = await keptBands(deps, networkId, owing.filter((h, i) => h.holder !== POOL && ages[i] === null).map((h) => h.holder));
   owing.forEach((h, i) => {
-    const age = ages[i]!;
+    const age = ages[i] ?? null;
     const band: AgeBand | null = age !== null ? bandOf(age) : kept.has(h.holder) ? keptBandOn(kept.get(h.holder)!, asAt) : null;
     add(h.holder === POOL ? "the scheme's pool" : (band ?? 'age not known'), Number(h.minutes));
   });

@@ -18,10 +18,9 @@ import { domainEvents } from '../eventstore/events.ts';
 import { buyVoucher, expireVouchers, onVoucher } from './commands.ts';
 import { redeemSession, sessionIdFor } from './session.ts';
 import { learningFundOf, liabilityAsAt, mentorSessions, receivedByFund, redeemableVouchers, voucherOf, vouchersOf, vouchersIn, dueToExpire, type VoucherRow } from './books.ts';
-import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type PolicyEvent, type VoucherValue } from './voucher.ts';
+import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type payoutMethod, type PolicyEvent, type VoucherValue } from './voucher.ts';
 import { fundDecider, fundStream, type FundCommand } from './fund.ts';
 import type { z } from 'zod';
-import type { payoutMethod } from './voucher.ts';
 
 /** Reads from the read tables wait for the projections to take in what they show. */
 export type VoucherDeps = Deps & Pick<Hearth, 'engine' | 'config'>;
