@@ -22,13 +22,17 @@ async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Prom
           voucher_id: d.voucherId, network_id: d.networkId, giver_id: d.giverId, learner_id: d.learnerId, value_kind: v.kind,
           activity: v.kind === 'sessions' ? v.activity : null, sessions: v.kind === 'sessions' ? v.sessions : null, pence_per_session: v.kind === 'sessions' ? v.pencePerSession : null,
           price_pence: priceOf(v), occasion: d.occasion, message: d.message, bought_on: d.boughtOn, expires_on: d.expiresOn, at_expiry: d.atExpiry,
-          status: 'awaiting-payment', left_pence: 0, left_sessions: v.kind === 'sessions' ? v.sessions : null, paid_on: null, paid_pence: null, payment_reference: null,
+          status: 'awaiting-payment', left_pence: 0, left_sessions: v.kind === 'sessions' ? v.sessions : null, paid_on: null, paid_pence: null, payment_reference: null, paid_through_pool_id: null,
         })
         .execute();
       return;
     }
     case 'vouchers.VoucherPaid':
-      await db.updateTable('vouchers').set({ status: 'held', left_pence: e.data.pence, paid_on: e.data.receivedOn, paid_pence: e.data.pence, payment_reference: e.data.reference }).where('voucher_id', '=', e.data.voucherId).execute();
+      await db
+        .updateTable('vouchers')
+        .set({ status: 'held', left_pence: e.data.pence, paid_on: e.data.receivedOn, paid_pence: e.data.pence, payment_reference: e.data.reference, paid_through_pool_id: e.data.accountPoolId ?? null })
+        .where('voucher_id', '=', e.data.voucherId)
+        .execute();
       return;
     case 'vouchers.VoucherRedeemed': {
       const d = e.data;
@@ -65,7 +69,7 @@ async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Prom
       const d = e.data;
       await db
         .insertInto('voucher_payouts')
-        .values({ voucher_id: d.voucherId, position: event.position, network_id: d.networkId, paid_on: d.paidOn, pence: d.pence, method: d.method, reference: d.reference, recorded_by: d.recordedBy })
+        .values({ payout_id: d.payoutId, voucher_id: d.voucherId, position: event.position, network_id: d.networkId, account_pool_id: d.accountPoolId, paid_on: d.paidOn, pence: d.pence, method: d.method, reference: d.reference, recorded_by: d.recordedBy })
         .execute();
       return;
     }
@@ -96,7 +100,7 @@ async function applyFund(db: Db, e: FundEvent): Promise<void> {
       const d = e.data;
       await db
         .insertInto('learning_fund_payments')
-        .values({ payment_id: d.paymentId, network_id: d.networkId, pence: d.pence, payee: d.payee, purpose: d.purpose, submitted_by: d.requestedBy, submitted_on: d.requestedOn, status: 'requested', approved_by: null, paid_on: null, rejection_reason: null })
+        .values({ payment_id: d.paymentId, network_id: d.networkId, pence: d.pence, payee: d.payee, purpose: d.purpose, submitted_by: d.requestedBy, submitted_on: d.requestedOn, status: 'requested', account_pool_id: d.accountPoolId, approved_by: null, paid_on: null, rejection_reason: null })
         .execute();
       return;
     }

@@ -14,6 +14,7 @@ import { Rejection } from '../src/commands/decider.ts';
 import {
   approveFundPayment, expireDue, giveVoucher, learningFund, liability, recordPayment, recordPayout, redeem, refundVoucher, rejectFundPayment, requestFundPayment, setPolicy, voucherFor,
 } from '../src/vouchers/app.ts';
+import { importBankStatement, openPool, readReconciliation } from '../src/pools/app.ts';
 import { freshPglite } from './support/db.ts';
 import { quietLog, testSecret } from './support/hearth.ts';
 import { contextFor } from './support/given.ts';
@@ -43,7 +44,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
   return 'allowed';
 }
 const caughtUp = async () => {
-  if (!(await hearth.engine.waitFor(['vouchers'], await store.headPosition(), 10_000))) throw new Error('the vouchers projection did not catch up');
+  if (!(await hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), await store.headPosition(), 10_000))) throw new Error('the projections did not catch up');
 };
 const on = (day: string) => clock.set(`${day}T12:00:00.000Z`);
 
@@ -129,4 +130,39 @@ t.test('the learning fund is spent by an approved payment with a purpose, and sh
   const r = await liability(hearth, as(treasurer), { networkId, asAt: '2026-04-14' });
   t.same([r.expiredToLearningFund, r.learningFundSpent, r.learningFund], [4_000, 3_000, 1_000], 'the liability report shows the same fund');
   t.equal((await liability(hearth, as(treasurer), { networkId, asAt: '2026-04-13' })).learningFund, 4_000, 'the day before the payment');
+});
+
+t.test("voucher money appears in the bank reconciliation of the pool whose account it went through", async (t) => {
+  on('2026-04-14');
+  const { poolId } = await openPool(hearth, as(coordinator), { networkId, name: 'Community account', twoApproversAbovePence: 10_000 });
+  // C, £25.00, paid into the community account; £5.00 of it refunded and paid back from it; the
+  // fund's last £10.00 paid out of it for paints.
+  await setPolicy(hearth, as(coordinator), { networkId, policy: { expiryMonths: 12, atExpiry: 'refund-to-giver' } });
+  const { voucherId: c } = await giveVoucher(hearth, as(giver), { networkId, learnerId: learner, value: { kind: 'amount', pence: 2_500 }, occasion: 'Easter', message: '' });
+  t.equal(await refusal(recordPayment(hearth, as(treasurer), { networkId, voucherId: c, pence: 2_500, reference: 'VOUCHER C', receivedOn: '2026-04-14', accountPoolId: randomUUID() })), 'pool-not-found at accountPoolId');
+  await recordPayment(hearth, as(treasurer), { networkId, voucherId: c, pence: 2_500, reference: 'VOUCHER C', receivedOn: '2026-04-14', accountPoolId: poolId });
+  await refundVoucher(hearth, as(treasurer), { networkId, voucherId: c, pence: 500, reason: 'Asked for' });
+  await recordPayout(hearth, as(treasurer), { networkId, voucherId: c, pence: 500, method: 'bank-transfer', reference: 'REFUND C', paidOn: '2026-04-14', accountPoolId: poolId });
+  await caughtUp();
+  const paints = await requestFundPayment(hearth, as(coordinator), { networkId, pence: 1_000, payee: 'Art shop', purpose: 'Paints', accountPoolId: poolId });
+  await approveFundPayment(hearth, as(board), { networkId, paymentId: paints.paymentId });
+  await caughtUp();
+
+  const before = await readReconciliation(hearth, as(treasurer), { networkId, poolId });
+  t.same(
+    before.unmatchedEntries.map((e) => [e.entryId, e.kind, e.pence, e.reference]).sort(),
+    [[c, 'voucher-payment', 2_500, 'VOUCHER C'], [paints.paymentId, 'learning-fund-payment', -1_000, 'Paints']].concat(
+      before.unmatchedEntries.filter((e) => e.kind === 'voucher-payout').map((e) => [e.entryId, 'voucher-payout', -500, 'REFUND C']),
+    ).sort(),
+    'unmatched in the ledger: the money in for C, the £5 paid back, the £10 for paints',
+  );
+  t.equal(before.unmatchedEntries.length, 3);
+
+  const csv = ['Date,Description,Amount,Balance', '2026-04-14,VOUCHER C,25.00,', '2026-04-14,REFUND C,-5.00,', '2026-04-14,ART SHOP PAINTS,-10.00,', '2026-04-14,SERVICE CHARGE,-1.00,'].join('\n');
+  const imported = await importBankStatement(hearth, as(treasurer), { networkId, poolId, csv });
+  t.match(imported, { lines: 4, imported: 4, matched: 3 }, 'the three voucher lines matched by amount and date');
+  await caughtUp();
+  const after = await readReconciliation(hearth, as(treasurer), { networkId, poolId });
+  t.same(after.unmatchedEntries, [], 'nothing left unmatched in the ledger');
+  t.same(after.lines.filter((l) => l.match === null).map((l) => [l.description, l.pence]), [['SERVICE CHARGE', -100]], "only the bank's own charge left to explain");
 });

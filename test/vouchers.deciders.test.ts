@@ -298,9 +298,9 @@ t.test('held value never below nothing; paid = redeemed + refunded + expired + l
 
 t.test('money back to the giver: what a refund or an expiry back to them owes, never more', async (t) => {
   const payout = (pence: number, over: Record<string, unknown> = {}) =>
-    ({ type: 'RecordPayout', pence, method: 'bank-transfer', reference: 'REFUND MUM', paidOn: '2026-04-02', recordedBy: treasurer, today: '2026-04-02', ...over }) as VoucherCommand;
+    ({ type: 'RecordPayout', payoutId: uid(0xf1), pence, method: 'bank-transfer', reference: 'REFUND MUM', paidOn: '2026-04-02', recordedBy: treasurer, today: '2026-04-02', accountPoolId: null, ...over }) as VoucherCommand;
   const paidOut = (pence: number, over: Record<string, unknown> = {}): VoucherEvent =>
-    ({ type: 'vouchers.VoucherPaidOut', data: { voucherId, networkId, pence, method: 'bank-transfer', reference: 'REFUND MUM', paidOn: '2026-04-02', recordedBy: treasurer, ...over } }) as VoucherEvent;
+    ({ type: 'vouchers.VoucherPaidOut', data: { voucherId, networkId, payoutId: uid(0xf1), pence, method: 'bank-transfer', reference: 'REFUND MUM', paidOn: '2026-04-02', recordedBy: treasurer, accountPoolId: null, ...over } }) as VoucherEvent;
   // £50 held; £20 refunded on request: £20 owed.
   const partRefunded = [...amountHeld, refunded(2_000)];
   given(partRefunded).when(payout(2_000)).then(t, [paidOut(2_000)], 'the whole refund paid back');
@@ -319,8 +319,8 @@ t.test('money back to the giver: what a refund or an expiry back to them owes, n
 t.test('the learning fund: a payment asked for with a purpose, approved by someone else, never beyond what came in', async (t) => {
   const fundGiven = specFor(fundDecider);
   const payment = uid(0xe1);
-  const ask: FundCommand = { type: 'RequestPayment', paymentId: payment, networkId, pence: 3_000, payee: 'Leeds Libraries', purpose: 'Tablets', requestedBy: treasurer, today: '2026-05-01' };
-  const asked: FundEvent = { type: 'vouchers.FundPaymentRequested', data: { paymentId: payment, networkId, pence: 3_000, payee: 'Leeds Libraries', purpose: 'Tablets', requestedBy: treasurer, requestedOn: '2026-05-01' } };
+  const ask: FundCommand = { type: 'RequestPayment', paymentId: payment, networkId, pence: 3_000, payee: 'Leeds Libraries', purpose: 'Tablets', requestedBy: treasurer, today: '2026-05-01', accountPoolId: null };
+  const asked: FundEvent = { type: 'vouchers.FundPaymentRequested', data: { paymentId: payment, networkId, pence: 3_000, payee: 'Leeds Libraries', purpose: 'Tablets', requestedBy: treasurer, requestedOn: '2026-05-01', accountPoolId: null } };
   const approve = (approvedBy: string, received: number): FundCommand => ({ type: 'ApprovePayment', paymentId: payment, networkId, approvedBy, received, today: '2026-05-02' });
   const approved: FundEvent = { type: 'vouchers.FundPaymentApproved', data: { paymentId: payment, networkId, approvedBy: mentor, paidOn: '2026-05-02' } };
   fundGiven([]).when(ask).then(t, [asked]);

@@ -84,9 +84,9 @@ export const voucherCommands: Record<string, Command> = {
     },
   },
   'voucher pay': {
-    usage: 'voucher pay --network N --voucher V --amount 90.00 --reference R [--date YYYY-MM-DD]   (treasurers)',
+    usage: "voucher pay --network N --voucher V --amount 90.00 --reference R [--date YYYY-MM-DD] [--account POOL]   (treasurers; --account: the pool whose bank account it came in through, for its reconciliation)",
     async run(ledger, f) {
-      const body = { pence: parsePounds(need(f, 'amount')), reference: need(f, 'reference'), receivedOn: optional(f, 'date') ?? today() };
+      const body = { pence: parsePounds(need(f, 'amount')), reference: need(f, 'reference'), receivedOn: optional(f, 'date') ?? today(), accountPoolId: optional(f, 'account') ?? null };
       await ledger.call('POST', `${voucher(f)}/payment`, body, acting(f));
       return `Recorded ${formatPence(body.pence)} for voucher ${f.voucher}: it is held for the learner.`;
     },
@@ -116,9 +116,9 @@ export const voucherCommands: Record<string, Command> = {
     },
   },
   'voucher payout': {
-    usage: "voucher payout --network N --voucher V --amount 30.00 --method bank-transfer|cheque|cash --reference R [--date YYYY-MM-DD]   (treasurers: money paid back to the giver for a refund or an expiry back to them)",
+    usage: "voucher payout --network N --voucher V --amount 30.00 --method bank-transfer|cheque|cash --reference R [--date YYYY-MM-DD] [--account POOL]   (treasurers: money paid back to the giver for a refund or an expiry back to them)",
     async run(ledger, f) {
-      const body = { pence: parsePounds(need(f, 'amount')), method: need(f, 'method'), reference: need(f, 'reference'), paidOn: optional(f, 'date') ?? today() };
+      const body = { pence: parsePounds(need(f, 'amount')), method: need(f, 'method'), reference: need(f, 'reference'), paidOn: optional(f, 'date') ?? today(), accountPoolId: optional(f, 'account') ?? null };
       await ledger.call('POST', `${voucher(f)}/payouts`, body, acting(f));
       return `Recorded ${formatPence(body.pence)} paid back to the giver of voucher ${f.voucher} by ${body.method.replace('-', ' ')}, reference ${body.reference}, on ${body.paidOn}.`;
     },
@@ -137,9 +137,10 @@ export const voucherCommands: Record<string, Command> = {
     },
   },
   'voucher fund-request': {
-    usage: 'voucher fund-request --network N --amount 120.00 --payee NAME --purpose TEXT   (treasurers, coordinators: paid once someone else approves it)',
+    usage: 'voucher fund-request --network N --amount 120.00 --payee NAME --purpose TEXT [--account POOL]   (treasurers, coordinators: paid once someone else approves it)',
     async run(ledger, f) {
-      const { body } = await ledger.call('POST', `${vouchers(f)}/learning-fund/payments`, { pence: parsePounds(need(f, 'amount')), payee: need(f, 'payee'), purpose: need(f, 'purpose') }, acting(f));
+      const request = { pence: parsePounds(need(f, 'amount')), payee: need(f, 'payee'), purpose: need(f, 'purpose'), accountPoolId: optional(f, 'account') ?? null };
+      const { body } = await ledger.call('POST', `${vouchers(f)}/learning-fund/payments`, request, acting(f));
       return `Asked for payment ${body.paymentId} out of the learning fund; it is paid once someone else approves it.`;
     },
   },

@@ -442,6 +442,8 @@ export interface VouchersTable {
   paid_on: string | null;
   paid_pence: Int8 | null;
   payment_reference: string | null;
+  /** The pool whose bank account the money came in through (migration 0040). */
+  paid_through_pool_id: string | null;
 }
 
 export interface LearningSessionsTable {
@@ -478,7 +480,9 @@ export interface VoucherRefundsTable {
 
 /** Money paid back to a giver (migration 0040). */
 export interface VoucherPayoutsTable {
+  payout_id: string;
   voucher_id: string;
+  account_pool_id: string | null;
   position: Int8;
   network_id: string;
   paid_on: string;
@@ -498,6 +502,7 @@ export interface LearningFundPaymentsTable {
   submitted_by: string;
   submitted_on: string;
   status: string;
+  account_pool_id: string | null;
   approved_by: string | null;
   paid_on: string | null;
   rejection_reason: string | null;

@@ -79,7 +79,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Record the money for a voucher: from the day it is received it is held for the learner (treasurers)',
           params: voucherParams,
-          body: VoucherPaid.schema.pick({ pence: true, reference: true, receivedOn: true }),
+          body: VoucherPaid.schema.pick({ pence: true, reference: true, receivedOn: true, accountPoolId: true }),
           response: { 200: writeResult },
         },
       },
@@ -113,7 +113,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Record money paid back to the giver: all or part of what a refund on their request, or an expiry back to them, owes them; how, the reference the bank or cheque shows, and the day (treasurers)',
           params: voucherParams,
-          body: VoucherPaidOut.schema.pick({ pence: true, method: true, reference: true, paidOn: true }),
+          body: VoucherPaidOut.schema.pick({ pence: true, method: true, reference: true, paidOn: true }).extend({ accountPoolId: VoucherPaidOut.schema.shape.accountPoolId.default(null) }),
           response: { 201: writeResult },
         },
       },
@@ -131,7 +131,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Ask for a payment out of the learning fund, with a payee and a purpose; it is paid once someone else approves it (treasurers, coordinators)',
           params: networkParams,
-          body: FundPaymentRequested.schema.pick({ pence: true, payee: true, purpose: true }),
+          body: FundPaymentRequested.schema.pick({ pence: true, payee: true, purpose: true }).extend({ accountPoolId: FundPaymentRequested.schema.shape.accountPoolId.default(null) }),
           response: { 201: writeResult.extend({ paymentId: id() }) },
         },
       },

@@ -336,3 +336,32 @@ export async function dueToExpire(db: Db, networkId: string, today: string): Pro
     .execute();
   return rows.map((r) => r.voucher_id);
 }
+
+/** Voucher money as a bank account shows it, for that account's reconciliation: signed, in pence. */
+export interface MoneyThroughAccount {
+  entryId: string;
+  date: string;
+  kind: 'voucher-payment' | 'voucher-payout' | 'learning-fund-payment';
+  counterparty: string;
+  reference: string;
+  pence: number;
+}
+
+/**
+ * The voucher money that went through a pool's bank account: paid in for vouchers, paid back to
+ * givers, paid out of the learning fund. It is not the pool's own money (its balance and its
+ * holders' shares leave it out), but its bank shows it, so its reconciliation must too.
+ */
+export async function voucherMoneyThrough(db: Db, poolId: string): Promise<MoneyThroughAccount[]> {
+  const [paid, payouts, fund] = await Promise.all([
+    db.selectFrom('vouchers').select(['voucher_id', 'paid_on', 'paid_pence', 'payment_reference']).where('paid_through_pool_id', '=', poolId).where('paid_on', 'is not', null).execute(),
+    db.selectFrom('voucher_payouts').select(['payout_id', 'paid_on', 'pence', 'reference']).where('account_pool_id', '=', poolId).execute(),
+    db.selectFrom('learning_fund_payments').select(['payment_id', 'paid_on', 'pence', 'payee', 'purpose']).where('account_pool_id', '=', poolId).where('status', '=', 'paid').execute(),
+  ]);
+  const rows: MoneyThroughAccount[] = [
+    ...paid.map((v) => ({ entryId: v.voucher_id, date: v.paid_on!, kind: 'voucher-payment' as const, counterparty: 'learning voucher', reference: v.payment_reference ?? '', pence: Number(v.paid_pence) })),
+    ...payouts.map((p) => ({ entryId: p.payout_id, date: p.paid_on, kind: 'voucher-payout' as const, counterparty: "voucher's giver", reference: p.reference, pence: -Number(p.pence) })),
+    ...fund.map((f) => ({ entryId: f.payment_id, date: f.paid_on!, kind: 'learning-fund-payment' as const, counterparty: f.payee, reference: f.purpose, pence: -Number(f.pence) })),
+  ];
+  return rows.sort((a, b) => a.date.localeCompare(b.date) || a.entryId.localeCompare(b.entryId));
+}

@@ -11,7 +11,11 @@ import { id, isoDate, name, reasonText } from '../bounds.ts';
 const ids = { paymentId: id(), networkId: id() };
 export const FundPaymentRequested = defineEvent(
   'vouchers.FundPaymentRequested',
-  z.strictObject({ ...ids, pence: pence, payee: name(120), purpose: reasonText(), requestedBy: id(), requestedOn: isoDate() }),
+  z.strictObject({
+    ...ids, pence: pence, payee: name(120), purpose: reasonText(), requestedBy: id(), requestedOn: isoDate(),
+    /** The pool whose bank account pays it, to appear in its bank reconciliation; null for none Hearth keeps. */
+    accountPoolId: id().nullable(),
+  }),
 );
 /** Approved, and so paid: the fund holds that much less from the day it was paid. */
 export const FundPaymentApproved = defineEvent('vouchers.FundPaymentApproved', z.strictObject({ ...ids, approvedBy: id(), paidOn: isoDate() }));
@@ -51,7 +55,7 @@ export function evolveFund(state: FundState, event: FundEvent): FundState {
 }
 
 export type FundCommand =
-  | { type: 'RequestPayment'; paymentId: string; networkId: string; pence: number; payee: string; purpose: string; requestedBy: string; today: string }
+  | { type: 'RequestPayment'; paymentId: string; networkId: string; pence: number; payee: string; purpose: string; requestedBy: string; today: string; accountPoolId: string | null }
   /** `received`: what vouchers had left to the fund by today, from their expiries. */
   | { type: 'ApprovePayment'; paymentId: string; networkId: string; approvedBy: string; received: number; today: string }
   | { type: 'RejectPayment'; paymentId: string; networkId: string; rejectedBy: string; reason: string };
@@ -66,8 +70,8 @@ export function decideFund(command: FundCommand, state: FundState): FundEvent[] 
   switch (command.type) {
     case 'RequestPayment': {
       if (state.payments.has(command.paymentId)) return [];
-      const { paymentId, networkId, pence, payee, purpose, requestedBy, today } = command;
-      return [{ type: 'vouchers.FundPaymentRequested', data: { paymentId, networkId, pence, payee, purpose, requestedBy, requestedOn: today } }];
+      const { paymentId, networkId, pence, payee, purpose, requestedBy, today, accountPoolId } = command;
+      return [{ type: 'vouchers.FundPaymentRequested', data: { paymentId, networkId, pence, payee, purpose, requestedBy, requestedOn: today, accountPoolId } }];
     }
     case 'ApprovePayment': {
       const payment = requested(state, command.paymentId);

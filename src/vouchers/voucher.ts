@@ -48,7 +48,12 @@ export const VoucherBought = defineEvent(
   }),
 );
 /** The network has the money: from now it is held for the learner. */
-export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: name(140), receivedOn: date, recordedBy: id() }));
+/** The bank account money went through: a pool of the network, whose bank reconciliation shows it. */
+const accountPoolId = id().nullable().describe("The pool whose bank account the money went through, to appear in its bank reconciliation; null when it went through none Hearth keeps");
+export const VoucherPaid = defineEvent(
+  'vouchers.VoucherPaid',
+  z.strictObject({ ...ids, pence: pence, reference: name(140), receivedOn: date, recordedBy: id(), accountPoolId: accountPoolId.optional() }),
+);
 /** Value used for one session: a whole session of a sessions voucher, or pence of an amount voucher. */
 export const VoucherRedeemed = defineEvent(
   'vouchers.VoucherRedeemed',
@@ -68,7 +73,7 @@ export const payoutMethod = z.enum(['bank-transfer', 'cheque', 'cash']);
  */
 export const VoucherPaidOut = defineEvent(
   'vouchers.VoucherPaidOut',
-  z.strictObject({ ...ids, pence: pence, method: payoutMethod, reference: name(140), paidOn: date, recordedBy: id() }),
+  z.strictObject({ ...ids, payoutId: id(), pence: pence, method: payoutMethod, reference: name(140), paidOn: date, recordedBy: id(), accountPoolId }),
 );
 
 export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired, VoucherPaidOut];
@@ -145,13 +150,13 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
 
 export type VoucherCommand =
   | { type: 'BuyVoucher'; voucherId: string; networkId: string; giverId: string; learnerId: string; value: VoucherValue; occasion: string; message: Sealed; policy: LearningPolicy; today: string }
-  | { type: 'RecordPayment'; pence: number; reference: string; receivedOn: string; recordedBy: string; today: string }
+  | { type: 'RecordPayment'; pence: number; reference: string; receivedOn: string; recordedBy: string; today: string; accountPoolId?: string | null }
   /** `pence` for an amount voucher; a sessions voucher uses one session at its price. */
   | { type: 'Redeem'; sessionId: string; mentorId: string; activity: string; deliveredOn: string; pence: number | null; redeemedBy: string; today: string }
   | { type: 'Refund'; pence: number; reason: string; recordedBy: string; today: string }
   | { type: 'Expire'; today: string }
   /** Money paid back to the giver: all or part of what they are owed. */
-  | { type: 'RecordPayout'; pence: number; method: z.infer<typeof payoutMethod>; reference: string; paidOn: string; recordedBy: string; today: string };
+  | { type: 'RecordPayout'; payoutId: string; pence: number; method: z.infer<typeof payoutMethod>; reference: string; paidOn: string; recordedBy: string; today: string; accountPoolId: string | null };
 
 /** The day a voucher bought today stops, under the policy: so many months on, or never. */
 export function expiryFrom(day: string, policy: LearningPolicy): string | null {
@@ -220,7 +225,8 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
       if (command.pence !== price) throw new Rejection('wrong-amount', `This voucher costs ${formatPence(price)}.`, 422, 'pence');
       assertNotFuture(command.receivedOn, command.today, 'receivedOn');
       if (command.receivedOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'receivedOn');
-      return [{ type: 'vouchers.VoucherPaid', data: { ...ids, pence: command.pence, reference: command.reference, receivedOn: command.receivedOn, recordedBy: command.recordedBy } }];
+      const through = command.accountPoolId ? { accountPoolId: command.accountPoolId } : {};
+      return [{ type: 'vouchers.VoucherPaid', data: { ...ids, pence: command.pence, reference: command.reference, receivedOn: command.receivedOn, recordedBy: command.recordedBy, ...through } }];
     }
     case 'Redeem': {
       if (voucher.redeemed.has(command.sessionId)) throw new Rejection('session-redeemed', 'This session has already been redeemed on this voucher.', 409, 'sessionId');
@@ -255,8 +261,8 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
       if (command.pence > voucher.owedToGiver) throw new Rejection('more-than-owed', `${formatPence(voucher.owedToGiver)} is owed to the giver.`, 422, 'pence');
       assertNotFuture(command.paidOn, command.today, 'paidOn');
       if (command.paidOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'paidOn');
-      const { pence, method, reference, paidOn, recordedBy } = command;
-      return [{ type: 'vouchers.VoucherPaidOut', data: { ...ids, pence, method, reference, paidOn, recordedBy } }];
+      const { payoutId, pence, method, reference, paidOn, recordedBy, accountPoolId } = command;
+      return [{ type: 'vouchers.VoucherPaidOut', data: { ...ids, payoutId, pence, method, reference, paidOn, recordedBy, accountPoolId } }];
     }
   }
 }
