@@ -25,7 +25,6 @@ import {
   keptBandOn,
   monthEnds,
   type AgeBand,
-  type AgeBandsEvent,
   type BankEvent,
   bankFolder,
   bankStream,
