@@ -10,7 +10,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE INDEX vouchers_by_account ON vouchers (paid_through_pool_id) WHERE paid_through_pool_id IS NOT NULL`.execute(db);
   await sql`
     CREATE TABLE voucher_payouts (
-      payout_id uuid NOT NULL UNIQUE,
+      payout_id uuid NOT NULL,
       voucher_id uuid NOT NULL,
       position bigint NOT NULL,
       account_pool_id uuid,

@@ -14,6 +14,8 @@ export const carebankProjection: Projection = {
       await db
         .insertInto('carebank_age_bands')
         .values(k.bands.map((b) => ({ network_id: k.networkId, holder: k.holder, from_on: b.from, band: b.band, erased_on: k.erasedOn })))
+        // Kept once for a holder; a day named twice (no decision writes one) keeps its first band.
+        .onConflict((oc) => oc.columns(['network_id', 'holder', 'from_on']).doNothing())
         .execute();
       return;
     }

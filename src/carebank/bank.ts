@@ -76,7 +76,7 @@ export const AgeBandsKept = defineEvent(
     holder: id(),
     erasedOn: isoDate(),
     /** Oldest first; each band holds from its day to the next one's. Bands only ever go up. */
-    bands: z.array(z.strictObject({ from: isoDate(), band: z.enum(bandNames) })).min(1).max(2_000),
+    bands: z.array(z.strictObject({ from: isoDate(), band: z.enum(bandNames) })).min(1).max(1_000),
   }),
 );
 export type AgeBandsEvent = DomainEvent<typeof AgeBandsKept>;
