@@ -67,7 +67,7 @@ t.test('a refund on request and an expiry back to the giver are paid out, each r
   await refundVoucher(hearth, as(treasurer), { networkId, voucherId: a, pence: 1_500, reason: 'Asked for part back' });
   // A: £60 − £20 used − £15 refunded = £25 left; £15 owed to the giver.
   const payout = (pence: number, method: 'bank-transfer' | 'cheque' | 'cash', reference: string, paidOn: string) => recordPayout(hearth, as(treasurer), { networkId, voucherId: a, pence, method, reference, paidOn });
-  t.equal(await refusal(payout(1_501, 'bank-transfer', 'REFUND A', '2026-03-10')), 'more-than-owed at pence', 'never more than the refund owes');
+  t.equal(await refusal(payout(1_501, 'bank-transfer', 'REFUND A', '2026-03-10')), 'more-than-owed-to-giver at pence', 'never more than the refund owes');
   t.equal(await refusal(payout(1_500, 'bank-transfer', 'REFUND A', '2026-03-11')), 'date-in-future at paidOn');
   t.equal(await refusal(recordPayout(hearth, as(treasurer), { networkId, voucherId: b, pence: 100, method: 'cash', reference: 'x', paidOn: '2026-03-10' })), 'nothing-owed', 'B owes its giver nothing');
 

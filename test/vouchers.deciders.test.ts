@@ -306,7 +306,7 @@ t.test('money back to the giver: what a refund or an expiry back to them owes, n
   given(partRefunded).when(payout(2_000)).then(t, [paidOut(2_000)], 'the whole refund paid back');
   given(partRefunded).when(payout(500, { method: 'cheque', reference: 'CHQ 7' })).then(t, [paidOut(500, { method: 'cheque', reference: 'CHQ 7' })], 'or part of it');
   t.match(voucher(...partRefunded, paidOut(500)), { owedToGiver: 1_500, leftPence: 3_000 }, '£15 still owed; £30 still held for the learner');
-  t.match(refusedGiven(partRefunded, payout(2_001)), { type: 'more-than-owed', status: 422, field: 'pence', message: /£20\.00 is owed/ });
+  t.match(refusedGiven(partRefunded, payout(2_001)), { type: 'more-than-owed-to-giver', status: 422, field: 'pence', message: /£20\.00 is owed/ });
   t.match(refusedGiven([...partRefunded, paidOut(2_000)], payout(1)), { type: 'nothing-owed', status: 409 }, 'paid in full');
   t.match(refusedGiven(amountHeld, payout(1)), { type: 'nothing-owed' }, 'a voucher with no refund owes nothing');
   t.match(refusedGiven(partRefunded, payout(100, { paidOn: '2026-04-03' })), { type: 'date-in-future', field: 'paidOn' });

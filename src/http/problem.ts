@@ -127,7 +127,7 @@ export const problemTitles: Record<string, string> = {
   'session-redeemed': 'This session is already redeemed',
   'whole-sessions-refund': 'A sessions voucher is refunded whole',
   'nothing-owed': 'Nothing on this voucher is owed to its giver',
-  'more-than-owed': 'More than is owed to the giver',
+  'more-than-owed-to-giver': 'More than is owed to the giver',
   'fund-payment-not-found': 'There is no such payment from the learning fund',
   'fund-payment-settled': 'This payment from the learning fund is already settled',
   'own-fund-payment': 'Whoever asked for a payment does not approve it',

@@ -175,7 +175,7 @@ export async function importBankStatement(deps: Deps, caller: Caller, { networkI
   const statementId = uuidv5('bank statement', caller.commandId);
   const descriptions = await deps.vault.sealTexts(statement.lines.map((l) => ({ text: l.description, concerns: [] })));
   const sealed = new Map(statement.lines.map((l, i) => [l.lineId, descriptions[i]!] as const));
-  const references = await openedReferences(deps, poolId);
+  const [references, vouchers] = await Promise.all([openedReferences(deps, poolId), voucherEntries(deps, poolId)]);
   const done = await deps.vault.recording(descriptions, () =>
     onReconciliation(
       deps.store,
@@ -185,7 +185,7 @@ export async function importBankStatement(deps: Deps, caller: Caller, { networkI
       contextOf(deps, caller),
       caller.ifMatch,
       references,
-      await voucherEntries(deps, poolId),
+      vouchers,
     ),
   );
   const events = done.events.reconciliation;

@@ -258,7 +258,7 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
     case 'RecordPayout': {
       // Only what a refund or an expiry owes the giver goes back to them, and never more.
       if (voucher.owedToGiver === 0) throw new Rejection('nothing-owed', 'Nothing on this voucher is owed to its giver: it pays out only what a refund or an expiry back to them owes.', 409);
-      if (command.pence > voucher.owedToGiver) throw new Rejection('more-than-owed', `${formatPence(voucher.owedToGiver)} is owed to the giver.`, 422, 'pence');
+      if (command.pence > voucher.owedToGiver) throw new Rejection('more-than-owed-to-giver', `${formatPence(voucher.owedToGiver)} is owed to the giver.`, 422, 'pence');
       assertNotFuture(command.paidOn, command.today, 'paidOn');
       if (command.paidOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'paidOn');
       const { payoutId, pence, method, reference, paidOn, recordedBy, accountPoolId } = command;
