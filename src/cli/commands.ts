@@ -290,8 +290,9 @@ export function formatImport(s: ImportAnswer, name: (personId: string) => string
   if (s.erased.members) lines.push(`Skipped ${plural(s.erased.members, 'erased member')} and the ${plural(s.erased.lines.length, 'line')} naming them${s.erased.lines.length ? ` (${s.erased.lines.join(', ')})` : ''}.`);
   if (s.ambiguous.length) lines.push(`Not imported, as each could be one of several transfers imported before: ${s.ambiguous.map((a) => `${a.file || 'line'}${a.file ? ' line ' : ' '}${a.line}`).join(', ')}.`);
   if (s.balanceDifferences.length) {
+    // By name, with the id that `hearth timebank adjust --person` takes.
     lines.push('Balances that differ from the members report (record an opening adjustment with `hearth timebank adjust` for each):');
-    for (const d of s.balanceDifferences) lines.push(`  member ${d.formerMemberNumber.padStart(5)}  ${name(d.personId).padEnd(24)}  expected ${formatMinutes(d.expectedMinutes).padStart(8)}  imported ${formatMinutes(d.importedMinutes).padStart(8)}`);
+    for (const d of s.balanceDifferences) lines.push(`  member ${d.formerMemberNumber.padStart(5)}  ${name(d.personId).padEnd(24)} ${d.personId}  expected ${formatMinutes(d.expectedMinutes).padStart(8)}  imported ${formatMinutes(d.importedMinutes).padStart(8)}`);
   } else lines.push('Every balance is the one the members report shows.');
   return lines.join('\n');
 }
