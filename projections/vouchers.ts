@@ -9,6 +9,7 @@ import type { RecordedEvent } from '../src/eventstore/port.ts';
 import { domainEvents } from '../src/eventstore/events.ts';
 import { priceOf, voucherEventTypes, type VoucherEvent } from '../src/vouchers/voucher.ts';
 import { sessionEventTypes, type SessionEvent } from '../src/vouchers/session.ts';
+import { fundEventTypes, type FundEvent } from '../src/vouchers/fund.ts';
 
 async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Promise<void> {
   switch (e.type) {
@@ -21,13 +22,17 @@ async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Prom
           voucher_id: d.voucherId, network_id: d.networkId, giver_id: d.giverId, learner_id: d.learnerId, value_kind: v.kind,
           activity: v.kind === 'sessions' ? v.activity : null, sessions: v.kind === 'sessions' ? v.sessions : null, pence_per_session: v.kind === 'sessions' ? v.pencePerSession : null,
           price_pence: priceOf(v), occasion: d.occasion, message: d.message, bought_on: d.boughtOn, expires_on: d.expiresOn, at_expiry: d.atExpiry,
-          status: 'awaiting-payment', left_pence: 0, left_sessions: v.kind === 'sessions' ? v.sessions : null, paid_on: null, paid_pence: null, payment_reference: null,
+          status: 'awaiting-payment', left_pence: 0, left_sessions: v.kind === 'sessions' ? v.sessions : null, paid_on: null, paid_pence: null, payment_reference: null, paid_through_pool_id: null,
         })
         .execute();
       return;
     }
     case 'vouchers.VoucherPaid':
-      await db.updateTable('vouchers').set({ status: 'held', left_pence: e.data.pence, paid_on: e.data.receivedOn, paid_pence: e.data.pence, payment_reference: e.data.reference }).where('voucher_id', '=', e.data.voucherId).execute();
+      await db
+        .updateTable('vouchers')
+        .set({ status: 'held', left_pence: e.data.pence, paid_on: e.data.receivedOn, paid_pence: e.data.pence, payment_reference: e.data.reference, paid_through_pool_id: e.data.accountPoolId ?? null })
+        .where('voucher_id', '=', e.data.voucherId)
+        .execute();
       return;
     case 'vouchers.VoucherRedeemed': {
       const d = e.data;
@@ -60,6 +65,14 @@ async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Prom
         .execute();
       return;
     }
+    case 'vouchers.VoucherPaidOut': {
+      const d = e.data;
+      await db
+        .insertInto('voucher_payouts')
+        .values({ payout_id: d.payoutId, voucher_id: d.voucherId, position: event.position, network_id: d.networkId, account_pool_id: d.accountPoolId, paid_on: d.paidOn, pence: d.pence, method: d.method, reference: d.reference, recorded_by: d.recordedBy })
+        .execute();
+      return;
+    }
     case 'vouchers.VoucherExpired': {
       const d = e.data;
       await db.insertInto('voucher_expiries').values({ voucher_id: d.voucherId, network_id: d.networkId, expired_on: d.expiredOn, pence: d.pence, sessions: d.sessions, disposition: d.disposition }).execute();
@@ -80,14 +93,36 @@ async function applySession(db: Db, { data: d }: SessionEvent): Promise<void> {
     .execute();
 }
 
-const isSession = (e: VoucherEvent | SessionEvent): e is SessionEvent => e.type === 'vouchers.SessionDelivered';
+/** A payment out of the learning fund: asked for, then paid or rejected. */
+async function applyFund(db: Db, e: FundEvent): Promise<void> {
+  switch (e.type) {
+    case 'vouchers.FundPaymentRequested': {
+      const d = e.data;
+      await db
+        .insertInto('learning_fund_payments')
+        .values({ payment_id: d.paymentId, network_id: d.networkId, pence: d.pence, payee: d.payee, purpose: d.purpose, submitted_by: d.requestedBy, submitted_on: d.requestedOn, status: 'requested', account_pool_id: d.accountPoolId, approved_by: null, paid_on: null, rejection_reason: null })
+        .execute();
+      return;
+    }
+    case 'vouchers.FundPaymentApproved':
+      await db.updateTable('learning_fund_payments').set({ status: 'paid', approved_by: e.data.approvedBy, paid_on: e.data.paidOn }).where('payment_id', '=', e.data.paymentId).execute();
+      return;
+    case 'vouchers.FundPaymentRejected':
+      await db.updateTable('learning_fund_payments').set({ status: 'rejected', rejection_reason: e.data.reason }).where('payment_id', '=', e.data.paymentId).execute();
+      return;
+  }
+}
+
+const isSession = (e: VoucherEvent | SessionEvent | FundEvent): e is SessionEvent => e.type === 'vouchers.SessionDelivered';
+const isFund = (e: VoucherEvent | SessionEvent | FundEvent): e is FundEvent => e.type.startsWith('vouchers.FundPayment');
 
 export const vouchersProjection: Projection = {
   name: 'vouchers',
-  tables: ['vouchers', 'learning_sessions', 'voucher_redemptions', 'voucher_refunds', 'voucher_expiries'],
-  handles: [...voucherEventTypes, ...sessionEventTypes].map((t) => t.type),
+  tables: ['vouchers', 'learning_sessions', 'voucher_redemptions', 'voucher_refunds', 'voucher_expiries', 'voucher_payouts', 'learning_fund_payments'],
+  handles: [...voucherEventTypes, ...sessionEventTypes, ...fundEventTypes].map((t) => t.type),
   async apply(db, event) {
-    const e = domainEvents<VoucherEvent | SessionEvent>([event])[0]!;
+    const e = domainEvents<VoucherEvent | SessionEvent | FundEvent>([event])[0]!;
+    if (isFund(e)) return applyFund(db, e);
     return isSession(e) ? applySession(db, e) : applyVoucher(db, event, e);
   },
 };

@@ -82,9 +82,9 @@ export async function hearthCommand(argv: string[], io: CommandIo = processIo): 
 }
 
 async function main(argv: string[], io: CommandIo): Promise<number> {
-  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'gift', 'volunteer', 'recipient', 'activity', 'care', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format', 'table', 'voucher', 'learner', 'occasion', 'message', 'sessions', 'per-session', 'starts-at', 'mentor', 'fee', 'shares', 'expiry-months', 'at-expiry', 'given', 'classes', 'membership-share', 'min-holding', 'max-holding', 'notice-days', 'interest-cap', 'class', 'application', 'withdrawal', 'document', 'basis', 'participation', 'proposal', 'title', 'closes', 'quorum', 'threshold', 'grantor', 'proxy', 'choice', 'voter', 'organisation-as'];
+  const ledgerFlags = ['as', 'network', 'person', 'provider', 'receiver', 'minutes', 'category', 'description', 'date', 'exchange', 'gift', 'volunteer', 'recipient', 'activity', 'care', 'recorded-on', 'method', 'account', 'from', 'to', 'as-at', 'key', 'on-behalf-of', 'reason', 'name', 'rate', 'lower', 'upper', 'longest', 'relative', 'minimum-age', 'claim-from-age', 'daily-cap', 'lifetime-cap', 'effective-from', 'pool', 'two-approvers-above', 'source', 'holder', 'amount', 'reference', 'payee', 'purpose', 'invoice', 'for', 'to-pool', 'payment', 'status', 'entry', 'period-end', 'reinvest', 'claw-backs', 'line', 'entries', 'format', 'table', 'voucher', 'learner', 'occasion', 'message', 'sessions', 'per-session', 'starts-at', 'mentor', 'fee', 'shares', 'expiry-months', 'at-expiry', 'given', 'classes', 'membership-share', 'min-holding', 'max-holding', 'notice-days', 'interest-cap', 'class', 'application', 'withdrawal', 'document', 'basis', 'participation', 'proposal', 'title', 'closes', 'quorum', 'threshold', 'grantor', 'proxy', 'choice', 'voter', 'organisation-as'];
   const parsed = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv, new Set([...ledgerFlags, 'digests', 'public-key'])),
     allowPositionals: true,
     options: {
       'no-projections': { type: 'boolean', default: false },
@@ -140,6 +140,25 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
   }
   io.error(usage);
   return 2;
+}
+
+/**
+ * `--amount -5.00` as the help shows it: parseArgs takes a value that starts with a dash for
+ * another option and refuses it as ambiguous, so a negative amount, time or number given to an
+ * option that takes a value is joined to it (`--amount=-5.00`) first. Only something that reads
+ * as a negative figure is joined: `--key --as` stays a mistake to report.
+ */
+export function joinNegativeValues(argv: readonly string[], takesValue: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && takesValue.has(arg.slice(2)) && next !== undefined && /^-£?\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** Ledger work in-process; a refusal is printed as the API's problem details, and exits 1. */

@@ -17,6 +17,7 @@ import { paymentEventTypes } from './pools/payment.ts';
 import { reconciliationEventTypes } from './pools/reconciliation.ts';
 import { LearningPolicySet, voucherEventTypes } from './vouchers/voucher.ts';
 import { sessionEventTypes } from './vouchers/session.ts';
+import { fundEventTypes } from './vouchers/fund.ts';
 import { societyEventTypes } from './coop/society.ts';
 import { proposalEventTypes } from './coop/proposal.ts';
 import { choiceEventTypes } from './notify/choices.ts';
@@ -40,6 +41,7 @@ export const registeredEventTypes = [
   LearningPolicySet,
   ...voucherEventTypes,
   ...sessionEventTypes,
+  ...fundEventTypes,
   ...societyEventTypes,
   ...proposalEventTypes,
   ...choiceEventTypes,

@@ -111,6 +111,10 @@ async function paidVoucher() {
   return voucherId;
 }
 const voucherId = await paidVoucher();
+/** A payment out of the learning fund the coordinator asked for (the fund is empty: approving it is refused, for the fund, not the approver). */
+async function fundPayment() {
+  return (await send(app, 'POST', `${vouchers}/learning-fund/payments`, { pence: 500, payee: 'Leeds Libraries', purpose: 'Tablets for the computer class' }, people.coordinator.auth)).json().paymentId as string;
+}
 const day = new Date().toISOString().slice(0, 10);
 const coop = `${base}/coop`;
 const coopRules = { memberClasses: [{ name: 'members', voteWeight: null }], membershipSharePence: 100, minHoldingPence: 0, maxHoldingPence: 1_000_000, withdrawalNoticeDays: 0, interestCapBasisPoints: 500 };
@@ -296,6 +300,11 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/vouchers (any member gives)', allowed: members, call: (who) => send(app, 'POST', vouchers, { learnerId: id('member'), value: { kind: 'sessions', activity: 'Pottery', sessions: 2, pencePerSession: 500 }, occasion: 'Birthday', message: '' }, headers(who)) },
   { name: 'POST /networks/:id/vouchers/:voucherId/payment', allowed: ['treasurer'], prepare: boughtVoucher, call: (who, v) => send(app, 'POST', `${vouchers}/${v}/payment`, { pence: 1_000, reference: 'BACS', receivedOn: today }, headers(who)) },
   { name: 'POST /networks/:id/vouchers/:voucherId/refund', allowed: ['treasurer'], prepare: paidVoucher, call: (who, v) => send(app, 'POST', `${vouchers}/${v}/refund`, { pence: 1_000, reason: "At the giver's request" }, headers(who)) },
+  { name: 'POST /networks/:id/vouchers/:voucherId/payouts', allowed: ['treasurer'], prepare: paidVoucher, call: (who, v) => send(app, 'POST', `${vouchers}/${v}/payouts`, { pence: 1_000, method: 'bank-transfer', reference: 'REFUND 1', paidOn: today }, headers(who)) },
+  { name: 'POST /networks/:id/vouchers/learning-fund/payments', allowed: ['treasurer', 'coordinator'], call: (who) => send(app, 'POST', `${vouchers}/learning-fund/payments`, { pence: 500, payee: 'Leeds Libraries', purpose: 'Tablets' }, headers(who)) },
+  { name: 'POST /networks/:id/vouchers/learning-fund/payments/:paymentId/approval', allowed: ['treasurer', 'board'], prepare: fundPayment, call: (who, p) => send(app, 'POST', `${vouchers}/learning-fund/payments/${p}/approval`, undefined, headers(who)) },
+  { name: 'POST /networks/:id/vouchers/learning-fund/payments/:paymentId/rejection', allowed: ['treasurer', 'board'], prepare: fundPayment, call: (who, p) => send(app, 'POST', `${vouchers}/learning-fund/payments/${p}/rejection`, { reason: 'Not this year' }, headers(who)) },
+  { name: 'GET /networks/:id/vouchers/learning-fund', allowed: ['treasurer', 'coordinator', 'board'], call: get(`${vouchers}/learning-fund`) },
   { name: 'POST /networks/:id/vouchers/expiry', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${vouchers}/expiry`, undefined, headers(who)) },
   {
     name: 'POST /networks/:id/vouchers/sessions (mentors, or a coordinator naming the mentor)',

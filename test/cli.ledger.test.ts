@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_COORDINATOR } from '../src/cli/demo.ts';
+import { daysAgo } from '../src/dates.ts';
 import { demoHearth } from './support/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-cli-ledger-'));
@@ -70,6 +71,12 @@ t.test('a coordinator logs and confirms an exchange, and reads balances and repo
   t.match(csv.stdout, /^\uFEFFdate,provider,receiver,category,description,minutes,credited minutes,status\r?\n/);
   t.match(csv.stdout, /Stan Lowe,Edna Firth,odd jobs,Mended the gate,75,75,confirmed/);
   t.match((await hearth('carebank', 'obligation', '--network', scheme, '--as-at', '2000-01-01', ...as)).stdout, /as at 2000-01-01: 0:00 hours/);
+  const asRecorded = await hearth('carebank', 'obligation', '--network', scheme, '--as-at', daysAgo(0), '--recorded-on', '2000-01-02', ...as);
+  t.equal(asRecorded.status, 0, asRecorded.stderr);
+  t.match(asRecorded.stdout, new RegExp(`^Outstanding care-bank obligation as at ${daysAgo(0)}: 0:00 hours, as recorded on 2000-01-02\\n`), 'nothing had been recorded by then');
+  const adjusted = await hearth('timebank', 'adjust', '--network', timeBank, '--person', stan, '--minutes', '-0:15', '--reason', 'Opening balance was a quarter-hour high', ...as);
+  t.equal(adjusted.status, 0, `a negative time as the help shows it: ${adjusted.stderr}`);
+  t.match(adjusted.stdout, /^Adjusted the opening balance of Stan Lowe by -0:15\./, 'the person by name');
 });
 
 t.test('refusals: the API\'s problem, or what is missing, and nothing written', async (t) => {
@@ -129,9 +136,9 @@ t.test("importing TimeOverflow's reports: several files, progress, and the balan
   }
   t.equal(ran.status, 0, ran.stderr);
   t.match(ran.stdout, /Read Members_2025-03-05\.csv \(members\), Transfers_2025-03-05\.csv \(transfers\)/);
-  t.match(ran.stdout, /member\s+21\s+[0-9a-f-]{36}\s+expected\s+2:30\s+imported\s+1:30/);
+  t.match(ran.stdout, /member\s+21\s+Ines Roca\s+[0-9a-f-]{36}\s+expected\s+2:30\s+imported\s+1:30/, 'by name, with the id to adjust');
   t.match(progress.join(''), /checked 1 rows, written 1 of 1/, 'progress lines where there is no terminal');
-  const ines = /member\s+21\s+([0-9a-f-]{36})/.exec(ran.stdout)![1]!;
+  const ines = /member\s+21\s+Ines Roca\s+([0-9a-f-]{36})/.exec(ran.stdout)![1]!;
   const adjusted = await hearth('timebank', 'adjust', '--network', timeBank, '--person', ines, '--minutes', '1:00', '--reason', 'A transfer TimeOverflow deleted', ...as);
   t.equal(adjusted.status, 0, adjusted.stderr);
   const balance = await hearth('timebank', 'balance', '--network', timeBank, '--person', ines, ...as);

@@ -77,3 +77,17 @@ t.test('a bank statement imported twice adds its lines once; refusals write noth
   const audit = await hearth('audit', 'verify');
   t.equal(audit.status, 0, audit.stdout + audit.stderr);
 });
+
+t.test('a correction down, typed with its minus sign as the help shows it', async (t) => {
+  const pool = /([0-9a-f-]{36})  Armley/.exec((await hearth('pool', 'list', '--network', network, ...joan)).stdout)?.[1] ?? '';
+  const ledgerCsv = (await hearth('pool', 'ledger', '--network', network, '--pool', pool, ...joan)).stdout;
+  const entry = /\n[\d-]+,([0-9a-f-]{36}),Payment,Leeds Dial-a-Ride,DAR-88/.exec(ledgerCsv)?.[1] ?? '';
+  t.ok(entry, 'the payment of £260.00');
+  const corrected = await hearth('pool', 'correct', '--network', network, '--pool', pool, '--entry', entry, '--amount', '-5.00', '--reason', 'Invoice overstated by £5', ...joan);
+  t.equal(corrected.status, 0, corrected.stderr);
+  t.match(corrected.stdout, /^Recorded correction [0-9a-f-]{36}\./);
+  t.match((await hearth('pool', 'show', '--network', network, '--pool', pool, ...joan)).stdout, /balance £785\.00/, '£780 with £5 of the payment taken back');
+  const pounds = await hearth('pool', 'correct', '--network', network, '--pool', pool, '--entry', entry, '--amount', '-£1.00', '--reason', 'And a pound more', ...joan);
+  t.equal(pounds.status, 0, `with a pound sign too: ${pounds.stderr}`);
+  t.match((await hearth('pool', 'show', '--network', network, '--pool', pool, ...joan)).stdout, /balance £786\.00/);
+});

@@ -120,6 +120,19 @@ t.test('a voucher given, paid for, used, seen by its giver, expired and reported
   t.match(report.stdout, new RegExp(`\\n  ${today}  Edna Firth's voucher from Ann Whitaker: £20\\.00 to the learning fund\\n`));
   t.match(report.stdout, /Expired back to givers £36\.00; to the learning fund £20\.00; the learning fund holds £20\.00\./);
 
+  t.match(report.stdout, /Paid back to givers £0\.00; still owed to givers £36\.00; paid out of the learning fund £0\.00\./, 'what expired back to givers is owed them until it is paid out');
+
+  // The learning fund's £20.00 spent only by a payment with a purpose that someone else approves.
+  const asked = await hearth('voucher', 'fund-request', '--network', network, '--amount', '15.00', '--payee', 'Leeds Libraries', '--purpose', 'Tablets for the computer class', ...as('tom'));
+  t.equal(asked.status, 0, asked.stderr);
+  const payment = /payment ([0-9a-f-]{36})/.exec(asked.stdout)?.[1] ?? '';
+  const own = await hearth('voucher', 'fund-approve', '--network', network, '--payment', payment, ...as('tom'));
+  t.equal(own.status, 1, 'not by whoever asked');
+  t.match(own.stderr, /someone else approves it/);
+  const fund = await hearth('voucher', 'fund', '--network', network, ...as('tom'));
+  t.equal(fund.status, 0, fund.stderr);
+  t.match(fund.stdout, new RegExp(`^The learning fund at the end of ${today}: £20\\.00 \\(£20\\.00 from expired vouchers, £0\\.00 paid out\\)\\n${payment}  ${today}  requested\\s+£15\\.00  Leeds Libraries: Tablets for the computer class; asked for by `));
+
   const refused = await hearth('voucher', 'pay', '--network', network, '--voucher', voucher, '--amount', '12.505', '--reference', 'x', ...as('tom'));
   t.equal(refused.status, 2, 'a fraction of a penny is not sent at all');
   t.match(refused.stderr, /not an amount of money/);

@@ -19,6 +19,7 @@ import {
   type VoucherEvent,
   type VoucherValue,
 } from '../src/vouchers/voucher.ts';
+import { fundDecider, type FundCommand, type FundEvent } from '../src/vouchers/fund.ts';
 
 const networkId = uid(0xa1);
 const voucherId = uid(0xa2);
@@ -293,4 +294,48 @@ t.test('held value never below nothing; paid = redeemed + refunded + expired + l
   );
   t.equal(checked, 400, 'every run accounted for');
   for (const type of ['vouchers.VoucherRedeemed', 'vouchers.VoucherRefunded', 'vouchers.VoucherExpired']) t.ok((seen.get(type) ?? 0) > 20, `${type.slice(9)} decided often enough to matter: ${seen.get(type)}`);
+});
+
+t.test('money back to the giver: what a refund or an expiry back to them owes, never more', async (t) => {
+  const payout = (pence: number, over: Record<string, unknown> = {}) =>
+    ({ type: 'RecordPayout', payoutId: uid(0xf1), pence, method: 'bank-transfer', reference: 'REFUND MUM', paidOn: '2026-04-02', recordedBy: treasurer, today: '2026-04-02', accountPoolId: null, ...over }) as VoucherCommand;
+  const paidOut = (pence: number, over: Record<string, unknown> = {}): VoucherEvent =>
+    ({ type: 'vouchers.VoucherPaidOut', data: { voucherId, networkId, payoutId: uid(0xf1), pence, method: 'bank-transfer', reference: 'REFUND MUM', paidOn: '2026-04-02', recordedBy: treasurer, accountPoolId: null, ...over } }) as VoucherEvent;
+  // £50 held; £20 refunded on request: £20 owed.
+  const partRefunded = [...amountHeld, refunded(2_000)];
+  given(partRefunded).when(payout(2_000)).then(t, [paidOut(2_000)], 'the whole refund paid back');
+  given(partRefunded).when(payout(500, { method: 'cheque', reference: 'CHQ 7' })).then(t, [paidOut(500, { method: 'cheque', reference: 'CHQ 7' })], 'or part of it');
+  t.match(voucher(...partRefunded, paidOut(500)), { owedToGiver: 1_500, leftPence: 3_000 }, '£15 still owed; £30 still held for the learner');
+  t.match(refusedGiven(partRefunded, payout(2_001)), { type: 'more-than-owed-to-giver', status: 422, field: 'pence', message: /£20\.00 is owed/ });
+  t.match(refusedGiven([...partRefunded, paidOut(2_000)], payout(1)), { type: 'nothing-owed', status: 409 }, 'paid in full');
+  t.match(refusedGiven(amountHeld, payout(1)), { type: 'nothing-owed' }, 'a voucher with no refund owes nothing');
+  t.match(refusedGiven(partRefunded, payout(100, { paidOn: '2026-04-03' })), { type: 'date-in-future', field: 'paidOn' });
+  // At expiry: £50 back to the giver, or to the learning fund (owing the giver nothing).
+  given([...amountHeld, expired(5_000, 0)]).when(payout(5_000, { today: '2028-02-02', paidOn: '2028-02-02' })).then(t, [paidOut(5_000, { paidOn: '2028-02-02' })], 'the expiry back to the giver paid out');
+  t.match(refusedGiven([...amountHeld, expired(5_000, 0, '2028-02-01', 'learning-fund')], payout(1, { today: '2028-02-02', paidOn: '2028-02-02' })), { type: 'nothing-owed' }, 'what went to the learning fund is not the giver\'s');
+  t.match(voucher(...amountHeld, refunded(1_000), expired(4_000, 0)), { owedToGiver: 5_000 }, 'a refund and the expiry of the rest: both owed');
+});
+
+t.test('the learning fund: a payment asked for with a purpose, approved by someone else, never beyond what came in', async (t) => {
+  const fundGiven = specFor(fundDecider);
+  const payment = uid(0xe1);
+  const ask: FundCommand = { type: 'RequestPayment', paymentId: payment, networkId, pence: 3_000, payee: 'Leeds Libraries', purpose: 'Tablets', requestedBy: treasurer, today: '2026-05-01', accountPoolId: null };
+  const asked: FundEvent = { type: 'vouchers.FundPaymentRequested', data: { paymentId: payment, networkId, pence: 3_000, payee: 'Leeds Libraries', purpose: 'Tablets', requestedBy: treasurer, requestedOn: '2026-05-01', accountPoolId: null } };
+  const approve = (approvedBy: string, received: number): FundCommand => ({ type: 'ApprovePayment', paymentId: payment, networkId, approvedBy, received, today: '2026-05-02' });
+  const approved: FundEvent = { type: 'vouchers.FundPaymentApproved', data: { paymentId: payment, networkId, approvedBy: mentor, paidOn: '2026-05-02' } };
+  fundGiven([]).when(ask).then(t, [asked]);
+  fundGiven([asked]).when(ask).then(t, [], 'asked once');
+  fundGiven([asked]).when(approve(mentor, 3_000)).then(t, [approved], 'exactly what came in');
+  fundGiven([asked]).when(approve(treasurer, 3_000)).rejects(t, 'own-fund-payment', 'never by whoever asked');
+  fundGiven([asked]).when(approve(mentor, 2_999)).rejects(t, 'more-than-the-fund-holds');
+  fundGiven([asked, approved]).when(approve(mentor, 3_000)).then(t, [], 'approved once');
+  t.equal(fold(fundDecider, [asked, approved]).spent, 3_000);
+  const second = uid(0xe2);
+  const askedAgain: FundEvent = { type: 'vouchers.FundPaymentRequested', data: { ...asked.data, paymentId: second, pence: 1_000 } } as FundEvent;
+  fundGiven([asked, approved, askedAgain]).when({ ...approve(mentor, 3_999), paymentId: second }).rejects(t, 'more-than-the-fund-holds', '£9.99 left after £30 of £39.99');
+  fundGiven([]).when(approve(mentor, 1)).rejects(t, 'fund-payment-not-found');
+  const rejected: FundEvent = { type: 'vouchers.FundPaymentRejected', data: { paymentId: payment, networkId, rejectedBy: mentor, reason: 'No' } };
+  fundGiven([asked]).when({ type: 'RejectPayment', paymentId: payment, networkId, rejectedBy: mentor, reason: 'No' }).then(t, [rejected]);
+  fundGiven([asked, rejected]).when(approve(mentor, 9_000)).rejects(t, 'fund-payment-settled');
+  fundGiven([asked, approved]).when({ type: 'RejectPayment', paymentId: payment, networkId, rejectedBy: mentor, reason: 'No' }).rejects(t, 'fund-payment-settled');
 });

@@ -143,6 +143,7 @@ t.test(`learning vouchers (${backend.name})`, async (t) => {
       sessionsUsed: 2,
       uses: ['09:00', '11:00'].map((time) => ({ sessionId: v.uses.find((u: any) => u.startsAt === at(today, time))?.sessionId, date: today, startsAt: at(today, time), activity: 'Computer skills', mentor: { personId: mo.personId, name: 'Mo Mentor' }, amount: money(1_500), sessions: 1 })),
       refunds: [],
+      payouts: [],
       expiry: null,
     });
     t.equal((await get(`${vouchers}/${ids.v1}`, edna)).statusCode, 200, 'the learner sees it too');

@@ -23,6 +23,7 @@ import { networkDecider, networkStream } from '../networks/network.ts';
 import { holdingsOf } from './account-app.ts';
 import { choiceDecider, choicesStream, kindsOn } from '../notify/choices.ts';
 import { closePostsOf } from '../timebank/posts-app.ts';
+import { keepAgeBands } from '../carebank/app.ts';
 
 export interface Written {
   revision: number;
@@ -326,6 +327,10 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
     },
     context,
   );
+  // The care bank keeps their age band, never their date of birth, while the key can still open
+  // it: after the decision, so a retry after a crash here finds the key and keeps the bands once.
+  const { dateOfBirth } = (await detailsOf(deps, personId)).details ?? {};
+  if (dateOfBirth) await keepAgeBands(deps, context, personId, dateOfBirth, todayOn(deps.clock));
   const { db } = deps.database;
   await deps.vault.erase(personId);
   const credentials = await db.selectFrom('credentials').select(['email_lookup', 'sign_up_key']).where('person_id', '=', personId).executeTakeFirst();

@@ -3,6 +3,9 @@
 import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
+import type { CommandContext } from '../commands/decide.ts';
+import type { PersonEvent } from '../access/person.ts';
+import { addDays } from '../dates.ts';
 import { Forbidden, holdingRole } from '../access/guard.ts';
 import { membershipDecider, membershipStream, type MembershipState } from '../access/membership.ts';
 import { personDecider, personStream } from '../access/person.ts';
@@ -15,6 +18,14 @@ import { networkDecider, networkStream, requireKind } from '../networks/network.
 import { formatMinutes } from '../units.ts';
 import { shownName } from '../access/person.ts';
 import {
+  AGE_BANDS,
+  ageBandsStream,
+  bandOf,
+  decideKeepAgeBands,
+  keptBandOn,
+  monthEnds,
+  type AgeBand,
+  type BankEvent,
   bankFolder,
   bankStream,
   careFolder,
@@ -373,19 +384,56 @@ export async function latestEntries(deps: Deps, caller: Caller, input: { network
   };
 }
 
-const BANDS = [
-  { band: 'under 40', below: 40 },
-  { band: '40 to 59', below: 60 },
-  { band: '60 to 74', below: 75 },
-  { band: '75 and over', below: Infinity },
-];
+/** The bands kept for erased holders, by holder. */
+async function keptBands(deps: Deps, networkId: string, holders: string[]) {
+  const rows = holders.length === 0 ? [] : await deps.database.db.selectFrom('carebank_age_bands').selectAll().where('network_id', '=', networkId).where('holder', 'in', holders).orderBy('from_on').execute();
+  const kept = new Map<string, { erasedOn: string; bands: Array<{ from: string; band: AgeBand }> }>();
+  for (const r of rows) {
+    const k = kept.get(r.holder) ?? { erasedOn: r.erased_on, bands: [] };
+    k.bands.push({ from: r.from_on, band: r.band as AgeBand });
+    kept.set(r.holder, k);
+  }
+  return kept;
+}
+
+/** What folds a holder's kept age bands: whether they were kept already. */
+const ageBandsFolder = { initialState: { kept: false }, evolve: () => ({ kept: true }) };
+
+/**
+ * As a person is erased, before their key goes: in each scheme where they hold a bank, their age
+ * band (never their date of birth) on every day their bank moved, each month's end since, and the
+ * day before the erasure. The schemes are those their person stream names and those the read
+ * table shows them holding hours in (a member enrolled directly has only the latter).
+ */
+export async function keepAgeBands(deps: Deps, context: CommandContext, personId: string, dateOfBirth: string, erasedOn: string): Promise<void> {
+  const person = domainEvents<PersonEvent>(await deps.store.readStream(personStream(personId))).reduce(personDecider.evolve, personDecider.initialState);
+  const holding = await deps.database.db.selectFrom('carebank_entries').select('network_id').distinct().where('holder', '=', personId).execute();
+  const networks = new Set([...(person.status === 'none' ? [] : person.networks), ...holding.map((h) => h.network_id)]);
+  for (const networkId of networks) {
+    const entries = domainEvents<BankEvent>(await deps.store.readStream(bankStream(networkId, personId)));
+    if (entries.length === 0) continue;
+    const days = [...new Set(entries.map((e) => e.data.entryDate))].sort();
+    const on = [...new Set([...days, ...monthEnds(days[0]!, erasedOn), addDays(erasedOn, -1)])].filter((d) => d < erasedOn);
+    const agesOn = on.map((d) => ({ on: d, age: ageOn(dateOfBirth, d) }));
+    await decideAcross(
+      deps.store,
+      { bands: [ageBandsStream(networkId, personId), ageBandsFolder] as const },
+      (s) => ({ bands: decideKeepAgeBands({ networkId, holder: personId, erasedOn, agesOn }, s.bands) }),
+      context,
+    );
+  }
+}
 
 /**
  * The scheme's outstanding obligation (banked, unclaimed hours) by holders' age band, as at a
- * date: what a guarantor underwrites. For coordinators, treasurers and the board.
+ * date, as recorded on a day (today unless another is asked for): what a guarantor underwrites.
+ * Care dated on or before the date but confirmed after the day of recording is left out, so a
+ * figure given to the council can be stated again, the same, later. An erased holder is counted
+ * in the band kept for them for dates before their erasure. For coordinators, treasurers and the board.
  */
-export async function obligation(deps: Deps, caller: Caller, input: { networkId: string; asAt: string }) {
+export async function obligation(deps: Deps, caller: Caller, input: { networkId: string; asAt: string; recordedOn?: string | undefined }) {
   const { networkId, asAt } = input;
+  const recordedOn = input.recordedOn ?? todayOn(deps.clock);
   const { actor } = await readStates(deps.store, { actor: membershipOf(networkId, caller.personId) });
   holdingRole(actor, ['coordinator', 'treasurer', 'board']);
   const holders = await deps.database.db
@@ -393,6 +441,8 @@ export async function obligation(deps: Deps, caller: Caller, input: { networkId:
     .select(['holder', sql<number>`sum(minutes)::bigint`.as('minutes')])
     .where('network_id', '=', networkId)
     .where('entry_date', '<=', asAt)
+    // Entries from before the day of recording was kept: counted as recorded on the day they were dated.
+    .where(sql<boolean>`coalesce(recorded_on, entry_date) <= ${recordedOn}`)
     .groupBy('holder')
     .execute();
   const bands = new Map<string, { holders: number; minutes: number }>();
@@ -403,15 +453,18 @@ export async function obligation(deps: Deps, caller: Caller, input: { networkId:
   // Each holder's age needs their details opened: all at once, not one after another.
   const owing = holders.filter((h) => Number(h.minutes) !== 0);
   const ages = await Promise.all(owing.map((h) => (h.holder === POOL ? null : ageOf(deps, h.holder, asAt))));
+  const kept = await keptBands(deps, networkId, owing.filter((h, i) => h.holder !== POOL && ages[i] === null).map((h) => h.holder));
   owing.forEach((h, i) => {
-    const age = ages[i]!;
-    add(h.holder === POOL ? "the scheme's pool" : age === null ? 'age not known' : BANDS.find((b) => age < b.below)!.band, Number(h.minutes));
+    const age = ages[i] ?? null;
+    const band: AgeBand | null = age !== null ? bandOf(age) : kept.has(h.holder) ? keptBandOn(kept.get(h.holder)!, asAt) : null;
+    add(h.holder === POOL ? "the scheme's pool" : (band ?? 'age not known'), Number(h.minutes));
   });
   const total = [...bands.values()].reduce((sum, b) => sum + b.minutes, 0);
-  const order = [...BANDS.map((b) => b.band), 'age not known', "the scheme's pool"];
+  const order = [...AGE_BANDS.map((b) => b.band), 'age not known', "the scheme's pool"];
   return {
     networkId,
     asAt,
+    recordedOn,
     outstandingMinutes: total,
     outstanding: formatMinutes(total),
     bands: order.filter((b) => bands.has(b)).map((band) => ({ band, holders: bands.get(band)!.holders, minutes: bands.get(band)!.minutes, hours: formatMinutes(bands.get(band)!.minutes) })),

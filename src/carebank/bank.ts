@@ -52,7 +52,73 @@ export const BankEntry = defineEvent(
   }),
 );
 
-export const bankEventTypes = [CareLogged, CareConfirmed, BankEntry, CareDisputed];
+/** The age bands the scheme states its obligation by. */
+export const AGE_BANDS = [
+  { band: 'under 40', below: 40 },
+  { band: '40 to 59', below: 60 },
+  { band: '60 to 74', below: 75 },
+  { band: '75 and over', below: Infinity },
+] as const;
+export type AgeBand = (typeof AGE_BANDS)[number]['band'];
+const bandNames = AGE_BANDS.map((b) => b.band) as [AgeBand, ...AgeBand[]];
+
+export const bandOf = (age: number): AgeBand => AGE_BANDS.find((b) => age < b.below)!.band;
+
+/**
+ * A holder's age band, kept as their details are erased: the band from each day on, never their
+ * date of birth, so that the obligation as at a day before the erasure still counts them in the
+ * band it did. Kept for the days their bank moved, each month's end and the day of the erasure.
+ */
+export const AgeBandsKept = defineEvent(
+  'carebank.AgeBandsKept',
+  z.strictObject({
+    networkId: id(),
+    holder: id(),
+    erasedOn: isoDate(),
+    /** Oldest first; each band holds from its day to the next one's. Bands only ever go up. */
+    bands: z.array(z.strictObject({ from: isoDate(), band: z.enum(bandNames) })).min(1).max(1_000),
+  }),
+);
+export type AgeBandsEvent = DomainEvent<typeof AgeBandsKept>;
+export const ageBandsStream = (networkId: string, holder: string) => `carebank-age-bands-${networkId}-${holder}`;
+
+/**
+ * The bands to keep for a holder about to be erased: their band on each day given (from their age
+ * that day, while it can still be worked out), with only the days their band changed written
+ * down. Kept once: an erasure retried keeps nothing more.
+ */
+export function decideKeepAgeBands(
+  command: { networkId: string; holder: string; erasedOn: string; agesOn: ReadonlyArray<{ on: string; age: number }> },
+  state: { kept: boolean },
+): AgeBandsEvent[] {
+  if (state.kept || command.agesOn.length === 0) return [];
+  const bands: Array<{ from: string; band: AgeBand }> = [];
+  for (const { on, age } of [...command.agesOn].sort((a, b) => a.on.localeCompare(b.on))) {
+    const band = bandOf(age);
+    if (bands.at(-1)?.band !== band) bands.push({ from: on, band });
+  }
+  return [{ type: 'carebank.AgeBandsKept', data: { networkId: command.networkId, holder: command.holder, erasedOn: command.erasedOn, bands } }];
+}
+
+/** The band kept for a day before the erasure: the one in force from the latest kept day on or before it; none after the erasure. */
+export function keptBandOn(kept: { erasedOn: string; bands: ReadonlyArray<{ from: string; band: AgeBand }> }, date: string): AgeBand | null {
+  if (date >= kept.erasedOn) return null;
+  return kept.bands.filter((b) => b.from <= date).at(-1)?.band ?? null;
+}
+
+/** Month ends from the month of `from` to the one before `to`'s: the days an obligation is most often asked for. */
+export function monthEnds(from: string, to: string): string[] {
+  const ends: string[] = [];
+  let [y, m] = from.split('-').map(Number) as [number, number];
+  for (;;) {
+    const end = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+    if (end >= to) return ends;
+    ends.push(end);
+    [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
+  }
+}
+
+export const bankEventTypes = [CareLogged, CareConfirmed, BankEntry, CareDisputed, AgeBandsKept];
 export type CareEvent = DomainEvent<typeof CareLogged> | DomainEvent<typeof CareConfirmed> | DomainEvent<typeof CareDisputed>;
 export type BankEvent = DomainEvent<typeof BankEntry>;
 

@@ -81,7 +81,7 @@ export const ledgerCommands: Record<string, Command> = {
       const body = { lowerMinutes: signed('lower'), upperMinutes: signed('upper'), reason: need(f, 'reason') };
       if (person) await ledger.call('PUT', `${tb(f)}/accounts/${person}/limits`, body, acting(f));
       else await ledger.call('PUT', `${tb(f)}/limits`, { ...body, maxExchangeMinutes: parseMinutes(optional(f, 'longest') ?? '12:00') }, acting(f));
-      return `Limits set${person ? ` for ${person}` : ' for the network'}.`;
+      return `Limits set${person ? ` for ${(await ledger.namesIn(need(f, 'network')))(person)}` : ' for the network'}.`;
     },
   },
   'timebank donate': {
@@ -163,7 +163,7 @@ export const ledgerCommands: Record<string, Command> = {
       } finally {
         stop();
       }
-      return formatImport(s);
+      return formatImport(s, await ledger.namesIn(network));
     },
   },
   'timebank adjust': {
@@ -172,7 +172,7 @@ export const ledgerCommands: Record<string, Command> = {
       const text = need(f, 'minutes');
       const minutes = text.startsWith('-') ? -parseMinutes(text.slice(1)) : parseMinutes(text);
       await ledger.call('POST', `${tb(f)}/accounts/${need(f, 'person')}/opening-adjustments`, { minutes, reason: need(f, 'reason') }, acting(f));
-      return `Adjusted the opening balance of ${f.person} by ${formatMinutes(minutes)}.`;
+      return `Adjusted the opening balance of ${(await ledger.namesIn(need(f, 'network')))(need(f, 'person'))} by ${formatMinutes(minutes)}.`;
     },
   },
   'carebank log': {
@@ -232,9 +232,10 @@ export const ledgerCommands: Record<string, Command> = {
     },
   },
   'carebank obligation': {
-    usage: 'carebank obligation --network N [--as-at YYYY-MM-DD]',
+    usage: 'carebank obligation --network N [--as-at YYYY-MM-DD] [--recorded-on YYYY-MM-DD]   (as recorded on a day, today unless given: to state a figure given then again)',
     async run(ledger, f) {
-      const { body } = await ledger.call('GET', `${cb(f)}/obligation?asAt=${optional(f, 'as-at') ?? today()}`);
+      const recordedOn = optional(f, 'recorded-on');
+      const { body } = await ledger.call('GET', `${cb(f)}/obligation?asAt=${optional(f, 'as-at') ?? today()}${recordedOn ? `&recordedOn=${recordedOn}` : ''}`);
       return formatObligation(body);
     },
   },
@@ -282,7 +283,7 @@ interface ImportAnswer {
   minutes: number;
 }
 
-export function formatImport(s: ImportAnswer): string {
+export function formatImport(s: ImportAnswer, name: (personId: string) => string = (personId) => personId): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const lines = [
     `Read ${s.files.map((f) => `${f.name || 'the file'} (${f.report})`).join(', ')}.`,
@@ -291,8 +292,9 @@ export function formatImport(s: ImportAnswer): string {
   if (s.erased.members) lines.push(`Skipped ${plural(s.erased.members, 'erased member')} and the ${plural(s.erased.lines.length, 'line')} naming them${s.erased.lines.length ? ` (${s.erased.lines.join(', ')})` : ''}.`);
   if (s.ambiguous.length) lines.push(`Not imported, as each could be one of several transfers imported before: ${s.ambiguous.map((a) => `${a.file || 'line'}${a.file ? ' line ' : ' '}${a.line}`).join(', ')}.`);
   if (s.balanceDifferences.length) {
+    // By name, with the id that `hearth timebank adjust --person` takes.
     lines.push('Balances that differ from the members report (record an opening adjustment with `hearth timebank adjust` for each):');
-    for (const d of s.balanceDifferences) lines.push(`  member ${d.formerMemberNumber.padStart(5)}  ${d.personId}  expected ${formatMinutes(d.expectedMinutes).padStart(8)}  imported ${formatMinutes(d.importedMinutes).padStart(8)}`);
+    for (const d of s.balanceDifferences) lines.push(`  member ${d.formerMemberNumber.padStart(5)}  ${name(d.personId).padEnd(24)} ${d.personId}  expected ${formatMinutes(d.expectedMinutes).padStart(8)}  imported ${formatMinutes(d.importedMinutes).padStart(8)}`);
   } else lines.push('Every balance is the one the members report shows.');
   return lines.join('\n');
 }
@@ -321,9 +323,9 @@ export function formatStatement(s: Statement): string {
   return [`Statement ${s.from} to ${s.to}`, `${'opening balance'.padEnd(19)}${s.opening.text.padStart(7)}`, ...lines, `${'closing balance'.padEnd(19)}${s.closing.text.padStart(7)}`].join('\n');
 }
 
-export function formatObligation(o: { asAt: string; outstanding: string; bands: Array<{ band: string; holders: number; hours: string }> }): string {
+export function formatObligation(o: { asAt: string; recordedOn: string; outstanding: string; bands: Array<{ band: string; holders: number; hours: string }> }): string {
   const rows = o.bands.map((b) => `  ${b.band.padEnd(20)} ${String(b.holders).padStart(7)}  ${b.hours.padStart(8)}`);
-  return [`Outstanding care-bank obligation as at ${o.asAt}: ${o.outstanding} hours`, `  ${'age band'.padEnd(20)} ${'holders'.padStart(7)}  ${'hours'.padStart(8)}`, ...rows].join('\n');
+  return [`Outstanding care-bank obligation as at ${o.asAt}: ${o.outstanding} hours, as recorded on ${o.recordedOn}`, `  ${'age band'.padEnd(20)} ${'holders'.padStart(7)}  ${'hours'.padStart(8)}`, ...rows].join('\n');
 }
 
 function formatFigures(f: { months: Array<{ month: string; exchanges: number; hours: string; activeMembers: number }> }): string {

@@ -199,7 +199,8 @@ export const coopCommands: Record<string, Command> = {
     async run(ledger, f) {
       const body = { personId: need(f, 'person'), reason: oneOf(f, 'reason', ['left', 'died', 'expelled'] as const), on: optional(f, 'date') ?? today() };
       await ledger.call('POST', `${coop(f)}/leavers`, body, acting(f));
-      return `Ended the membership of ${body.personId}; their membership share is forfeit to reserves.`;
+      const name = await ledger.namesIn(need(f, 'network'));
+      return `Ended the membership of ${name(body.personId)}; their membership share is forfeit to reserves.`;
     },
   },
   'coop interest': {
@@ -207,7 +208,7 @@ export const coopCommands: Record<string, Command> = {
     async run(ledger, f) {
       const body = { rateBasisPoints: parsePercent(need(f, 'rate')), periodFrom: need(f, 'from'), periodTo: need(f, 'to') };
       const { body: done } = await ledger.call('POST', `${coop(f)}/interest`, body, acting(f));
-      return declared(`Interest at ${percent(body.rateBasisPoints)} a year`, done);
+      return declared(`Interest at ${percent(body.rateBasisPoints)} a year`, done, await ledger.namesIn(need(f, 'network')));
     },
   },
   'coop dividend': {
@@ -219,7 +220,7 @@ export const coopCommands: Record<string, Command> = {
         ...(participation ? { participation: parseParticipation(participation) } : {}),
       };
       const { body: done } = await ledger.call('POST', `${coop(f)}/dividends`, body, acting(f));
-      return declared(`A dividend of ${pounds(body.pence)} by ${body.basis}`, done);
+      return declared(`A dividend of ${pounds(body.pence)} by ${body.basis}`, done, await ledger.namesIn(need(f, 'network')));
     },
   },
   'coop income': {
@@ -294,7 +295,7 @@ export const coopCommands: Record<string, Command> = {
     usage: 'proposal ballots --network N --proposal X   (who has voted, by name, while open; once closed every ballot in order, changed ones too: who, cast by whom, and how unless secret or hidden)',
     async run(ledger, f) {
       const { body } = await ledger.call('GET', `${proposal(f)}/ballots`);
-      return describeBallots(body);
+      return describeBallots(body, await ledger.namesIn(need(f, 'network')));
     },
   },
   'proposal open': {
@@ -309,7 +310,8 @@ export const coopCommands: Record<string, Command> = {
     async run(ledger, f) {
       const body = { grantorId: need(f, 'grantor'), proxyId: need(f, 'proxy'), documentReference: need(f, 'document') };
       await ledger.call('POST', `${proposal(f)}/proxies`, body, acting(f));
-      return `Recorded the proxy: ${body.proxyId} may vote for ${body.grantorId} on proposal ${f.proposal}.`;
+      const name = await ledger.namesIn(need(f, 'network'));
+      return `Recorded the proxy: ${name(body.proxyId)} may vote for ${name(body.grantorId)} on proposal ${f.proposal}.`;
     },
   },
   'proposal vote': {
@@ -318,7 +320,8 @@ export const coopCommands: Record<string, Command> = {
       const voter = optional(f, 'voter');
       const body = { choice: oneOf(f, 'choice', ['for', 'against', 'abstain'] as const), ...(voter ? { voterId: voter } : {}) };
       await ledger.call('POST', `${proposal(f)}/votes`, body, acting(f));
-      return `Voted ${body.choice}${voter ? ` as the proxy of ${voter}` : ''}; it can be changed until the vote closes.`;
+      const name = voter ? await ledger.namesIn(need(f, 'network')) : String;
+      return `Voted ${body.choice}${voter ? ` as the proxy of ${name(voter)}` : ''}; it can be changed until the vote closes.`;
     },
   },
   'proposal close': {
@@ -339,11 +342,11 @@ export const coopCommands: Record<string, Command> = {
   },
 };
 
-function declared(what: string, done: { declarationId: string; allocations: Array<{ personId: string; pence: number; participation?: number }> }): string {
+function declared(what: string, done: { declarationId: string; allocations: Array<{ personId: string; pence: number; participation?: number }> }, name: (personId: string) => string): string {
   const total = done.allocations.reduce((sum, a) => sum + a.pence, 0);
   return [
     `${what}: declaration ${done.declarationId}, ${pounds(total)} to ${done.allocations.length} member${done.allocations.length === 1 ? '' : 's'}`,
-    ...done.allocations.map((a) => `  ${a.personId}  ${pounds(a.pence).padStart(12)}${a.participation === undefined ? '' : `  (participation ${a.participation})`}`),
+    ...done.allocations.map((a) => `  ${name(a.personId).padEnd(24)} ${pounds(a.pence).padStart(12)}${a.participation === undefined ? '' : `  (participation ${a.participation})`}`),
   ].join('\n');
 }
 
@@ -385,9 +388,10 @@ function describeProposal(p: ProposalView): string {
   return lines.join('\n');
 }
 
-function describeBallots(b: { items: Array<{ voterId: string; name: string; castBy?: string; castAt?: string; choice: string | null }> }): string {
+/** Each ballot by the voter's name; a proxy by theirs too, whether or not they voted themselves. */
+function describeBallots(b: { items: Array<{ voterId: string; name: string; castBy?: string; castAt?: string; choice: string | null }> }, nameOf: (personId: string) => string): string {
   const names = new Map(b.items.map((x) => [x.voterId, x.name]));
   const line = (x: (typeof b.items)[number]) =>
-    `${x.voterId}  ${x.name.padEnd(24)} ${(x.choice ?? 'hidden').padEnd(8)}${x.castAt ? ` ${x.castAt}` : ''}${x.castBy && x.castBy !== x.voterId ? `  cast by their proxy, ${names.get(x.castBy) ?? x.castBy}` : ''}`;
+    `${x.name.padEnd(24)} ${(x.choice ?? 'hidden').padEnd(8)}${x.castAt ? ` ${x.castAt}` : ''}${x.castBy && x.castBy !== x.voterId ? `  cast by their proxy, ${names.get(x.castBy) ?? nameOf(x.castBy)}` : ''}`;
   return b.items.map((x) => line(x).trimEnd()).join('\n');
 }

@@ -8,6 +8,7 @@ import { createLogger } from '../log.ts';
 import { openHearth, type Hearth } from '../hearth.ts';
 import { buildApp, type App } from '../http/app.ts';
 import { createSession, emailLookup, hashToken } from '../access/sessions.ts';
+import { members } from '../access/app.ts';
 
 export interface Answer {
   status: number;
@@ -81,6 +82,18 @@ export class Ledger {
     const answer = { status: res.statusCode, body: isJson ? res.json() : undefined, text: res.body };
     if (res.statusCode >= 400) throw new Refused(answer);
     return answer;
+  }
+
+  /**
+   * Who is who in a network, to show people by name where an answer names them by id. Read
+   * in-process from the member list: the command runs on the server's own configuration, so this
+   * shows whoever is at the terminal nothing the database does not; and only people the answer
+   * already named are looked up. Someone not (or no longer) a member is shown by id.
+   */
+  async namesIn(networkId: string): Promise<(personId: string) => string> {
+    await this.caughtUp();
+    const names = new Map((await members(this.hearth, { networkId })).map((m) => [m.personId, m.name ?? 'erased member']));
+    return (personId) => names.get(personId) ?? personId;
   }
 
   /** A command-line read sees everything written before it. */

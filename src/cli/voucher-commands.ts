@@ -84,9 +84,9 @@ export const voucherCommands: Record<string, Command> = {
     },
   },
   'voucher pay': {
-    usage: 'voucher pay --network N --voucher V --amount 90.00 --reference R [--date YYYY-MM-DD]   (treasurers)',
+    usage: "voucher pay --network N --voucher V --amount 90.00 --reference R [--date YYYY-MM-DD] [--account POOL]   (treasurers; --account: the pool whose bank account it came in through, for its reconciliation)",
     async run(ledger, f) {
-      const body = { pence: parsePounds(need(f, 'amount')), reference: need(f, 'reference'), receivedOn: optional(f, 'date') ?? today() };
+      const body = { pence: parsePounds(need(f, 'amount')), reference: need(f, 'reference'), receivedOn: optional(f, 'date') ?? today(), accountPoolId: optional(f, 'account') ?? null };
       await ledger.call('POST', `${voucher(f)}/payment`, body, acting(f));
       return `Recorded ${formatPence(body.pence)} for voucher ${f.voucher}: it is held for the learner.`;
     },
@@ -115,6 +115,49 @@ export const voucherCommands: Record<string, Command> = {
       return `Refunded ${formatPence(pence)} of voucher ${f.voucher}.`;
     },
   },
+  'voucher payout': {
+    usage: "voucher payout --network N --voucher V --amount 30.00 --method bank-transfer|cheque|cash --reference R [--date YYYY-MM-DD] [--account POOL]   (treasurers: money paid back to the giver for a refund or an expiry back to them)",
+    async run(ledger, f) {
+      const body = { pence: parsePounds(need(f, 'amount')), method: need(f, 'method'), reference: need(f, 'reference'), paidOn: optional(f, 'date') ?? today(), accountPoolId: optional(f, 'account') ?? null };
+      await ledger.call('POST', `${voucher(f)}/payouts`, body, acting(f));
+      return `Recorded ${formatPence(body.pence)} paid back to the giver of voucher ${f.voucher} by ${body.method.replace('-', ' ')}, reference ${body.reference}, on ${body.paidOn}.`;
+    },
+  },
+  'voucher fund': {
+    usage: 'voucher fund --network N [--as-at YYYY-MM-DD]   (treasurers, coordinators, board: the learning fund and its payments)',
+    async run(ledger, f) {
+      const asAt = optional(f, 'as-at');
+      const { body: r } = await ledger.call('GET', `${vouchers(f)}/learning-fund${asAt ? `?asAt=${asAt}` : ''}`);
+      type Payment = { paymentId: string; amount: { pounds: string }; payee: string; purpose: string; requestedBy: Named; requestedOn: string; status: string; approvedBy: Named | null; paidOn: string | null };
+      const who = (p: Payment) => (p.status === 'paid' ? `asked for by ${p.requestedBy.name}, approved by ${p.approvedBy?.name ?? ''} and paid ${p.paidOn}` : `asked for by ${p.requestedBy.name}`);
+      return [
+        `The learning fund at the end of ${r.asAt}: ${r.balance.pounds} (${r.received.pounds} from expired vouchers, ${r.spent.pounds} paid out)`,
+        ...r.payments.map((p: Payment) => `${p.paymentId}  ${p.requestedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${p.payee}: ${p.purpose}; ${who(p)}`),
+      ].join('\n');
+    },
+  },
+  'voucher fund-request': {
+    usage: 'voucher fund-request --network N --amount 120.00 --payee NAME --purpose TEXT [--account POOL]   (treasurers, coordinators: paid once someone else approves it)',
+    async run(ledger, f) {
+      const request = { pence: parsePounds(need(f, 'amount')), payee: need(f, 'payee'), purpose: need(f, 'purpose'), accountPoolId: optional(f, 'account') ?? null };
+      const { body } = await ledger.call('POST', `${vouchers(f)}/learning-fund/payments`, request, acting(f));
+      return `Asked for payment ${body.paymentId} out of the learning fund; it is paid once someone else approves it.`;
+    },
+  },
+  'voucher fund-approve': {
+    usage: 'voucher fund-approve --network N --payment X   (treasurers, board; not whoever asked for it)',
+    async run(ledger, f) {
+      await ledger.call('POST', `${vouchers(f)}/learning-fund/payments/${need(f, 'payment')}/approval`, undefined, acting(f));
+      return `Approved: payment ${f.payment} is paid out of the learning fund.`;
+    },
+  },
+  'voucher fund-reject': {
+    usage: 'voucher fund-reject --network N --payment X --reason TEXT   (treasurers, board)',
+    async run(ledger, f) {
+      await ledger.call('POST', `${vouchers(f)}/learning-fund/payments/${need(f, 'payment')}/rejection`, { reason: need(f, 'reason') }, acting(f));
+      return `Rejected payment ${f.payment} out of the learning fund.`;
+    },
+  },
   'voucher expire': {
     usage: 'voucher expire --network N   (treasurers: expires every voucher past its last day)',
     async run(ledger, f) {
@@ -133,6 +176,7 @@ export const voucherCommands: Record<string, Command> = {
       const { body: v } = await ledger.call('GET', voucher(f));
       type Use = { date: string; activity: string; mentor: Named; amount: { pounds: string }; sessions: number };
       type Refund = { refundedOn: string; amount: { pounds: string }; reason: string };
+      type Payout = { paidOn: string; amount: { pounds: string }; method: string; reference: string };
       return [
         `${v.occasion}: ${describe(v.value)} for ${v.price.pounds}, from ${v.giver.name} to ${v.learner.name}`,
         `"${v.message}"`,
@@ -140,6 +184,7 @@ export const voucherCommands: Record<string, Command> = {
         `${v.status}: ${leftOf(v)}; ${v.used.pounds} used in ${plural(v.sessionsUsed, 'session')}.`,
         ...v.uses.map((u: Use) => `  ${u.date}  ${u.activity.padEnd(24)} ${u.mentor.name.padEnd(20)} ${money(u.amount)}`),
         ...v.refunds.map((r: Refund) => `  ${r.refundedOn}  refunded: ${r.reason.padEnd(24)} ${money(r.amount)}`),
+        ...v.payouts.map((p: Payout) => `  ${p.paidOn}  paid back to ${v.giver.name} by ${p.method.replace('-', ' ')}, ${p.reference.padEnd(12)} ${money(p.amount)}`),
         ...(v.expiry ? [`  ${v.expiry.expiredOn}  expired${v.expiry.sessions > 0 ? ` (${plural(v.expiry.sessions, 'session')})` : ''} ${disposition(v.expiry.disposition)} ${money(v.expiry.amount)}`] : []),
       ].join('\n');
     },
@@ -174,6 +219,7 @@ export const voucherCommands: Record<string, Command> = {
         row('total', r.totals),
         ...(r.expired.length ? ['Expired:', ...r.expired.map((x: Expired) => `  ${x.expiredOn}  ${x.learner.name}'s voucher from ${x.giver.name}: ${x.amount.pounds}${x.sessions > 0 ? ` (${plural(x.sessions, 'session')})` : ''} ${disposition(x.disposition)}`)] : []),
         `Expired back to givers ${r.expiredToGiver.pounds}; to the learning fund ${r.expiredToLearningFund.pounds}; the learning fund holds ${r.learningFund.pounds}.`,
+        `Paid back to givers ${r.paidOutToGivers.pounds}; still owed to givers ${r.owedToGivers.pounds}; paid out of the learning fund ${r.learningFundSpent.pounds}.`,
       ].join('\n');
     },
   },

@@ -252,6 +252,17 @@ export interface CarebankEntriesTable {
   ref: string;
   counterparty: string | null;
   rules_version: number | null;
+  /** The day the entry was recorded; null for one projected before it was kept (see migration 0039). */
+  recorded_on: string | null;
+}
+
+/** An erased holder's age band from each day on (migration 0039). */
+export interface CarebankAgeBandsTable {
+  network_id: string;
+  holder: string;
+  from_on: string;
+  band: string;
+  erased_on: string;
 }
 
 export interface CarebankCareTable {
@@ -431,6 +442,8 @@ export interface VouchersTable {
   paid_on: string | null;
   paid_pence: Int8 | null;
   payment_reference: string | null;
+  /** The pool whose bank account the money came in through (migration 0040). */
+  paid_through_pool_id: string | null;
 }
 
 export interface LearningSessionsTable {
@@ -463,6 +476,36 @@ export interface VoucherRefundsTable {
   pence: Int8;
   reason: string;
   recorded_by: string;
+}
+
+/** Money paid back to a giver (migration 0040). */
+export interface VoucherPayoutsTable {
+  payout_id: string;
+  voucher_id: string;
+  account_pool_id: string | null;
+  position: Int8;
+  network_id: string;
+  paid_on: string;
+  pence: Int8;
+  method: string;
+  reference: string;
+  recorded_by: string;
+}
+
+/** A payment out of a network's learning fund, asked for, then approved or rejected (migration 0040). */
+export interface LearningFundPaymentsTable {
+  payment_id: string;
+  network_id: string;
+  pence: Int8;
+  payee: string;
+  purpose: string;
+  submitted_by: string;
+  submitted_on: string;
+  status: string;
+  account_pool_id: string | null;
+  approved_by: string | null;
+  paid_on: string | null;
+  rejection_reason: string | null;
 }
 
 export interface VoucherExpiriesTable {
@@ -664,6 +707,8 @@ export interface Tables {
   learning_sessions: LearningSessionsTable;
   voucher_redemptions: VoucherRedemptionsTable;
   voucher_refunds: VoucherRefundsTable;
+  voucher_payouts: VoucherPayoutsTable;
+  learning_fund_payments: LearningFundPaymentsTable;
   voucher_expiries: VoucherExpiriesTable;
   coops: CoopsTable;
   coop_members: CoopMembersTable;
@@ -685,6 +730,7 @@ export interface Tables {
   pool_bank_lines: PoolBankLinesTable;
   pool_matches: PoolMatchesTable;
   carebank_entries: CarebankEntriesTable;
+  carebank_age_bands: CarebankAgeBandsTable;
   carebank_care: CarebankCareTable;
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;

@@ -169,15 +169,18 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/obligation`,
       {
         schema: {
-          summary: "The scheme's outstanding obligation (banked, unclaimed hours) by holders' age band, as at a date (coordinators, treasurers, board)",
+          summary: "The scheme's outstanding obligation (banked, unclaimed hours) by holders' age band, as at a date, as recorded on a day: the same figure however much care dated before it is confirmed later (coordinators, treasurers, board)",
           params: networkParams,
-          querystring: readAfter.extend({ asAt: isoDate() }),
+          querystring: readAfter.extend({
+            asAt: isoDate(),
+            recordedOn: isoDate().optional().describe('Only what had been recorded by the end of this day; today when left out. Ask with the day a figure was given to state it again.'),
+          }),
         },
         config: { guard: { who: ['coordinator', 'treasurer', 'board'] } },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['carebank'], request.query.after))) return reply;
-        return carebank.obligation(hearth, request.caller, { networkId: request.params.networkId, asAt: request.query.asAt });
+        return carebank.obligation(hearth, request.caller, { networkId: request.params.networkId, asAt: request.query.asAt, recordedOn: request.query.recordedOn });
       },
     );
   };

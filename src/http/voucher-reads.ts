@@ -9,7 +9,7 @@ import type { Hearth } from '../hearth.ts';
 import { pounds } from '../pools/pool.ts';
 import { atExpiry, voucherValue } from '../vouchers/voucher.ts';
 import type { Liability } from '../vouchers/books.ts';
-import { liability, ownVouchers, vouchersToKeep, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
+import { learningFund, liability, ownVouchers, vouchersToKeep, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { csvTable, sendCsvTable, type CsvTable } from './csv.ts';
 import { asMoney } from '../units.ts';
@@ -114,7 +114,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['treasurer'] } },
         schema: {
-          summary: 'What the network holds for learners at the end of a day, by learner; what expired, to givers and to the learning fund; the fund (treasurers); ?format=csv for a spreadsheet',
+          summary: 'What the network holds for learners at the end of a day, by learner (every learner with a voucher paid for: the rows add up to the totals); what expired, to givers and to the learning fund; what was paid back to givers and is still owed them; the fund (treasurers); ?format=csv for a spreadsheet',
           params: networkParams,
           querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json'), table: csvTable(['learners', 'expired', 'summary']) }),
         },
@@ -134,6 +134,9 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
           expired: report.expired.map((x) => ({ voucherId: x.voucherId, expiredOn: x.expiredOn, giver: x.giver, learner: x.learner, amount: asMoney(x.pence), sessions: x.sessions, disposition: x.disposition })),
           expiredToGiver: asMoney(report.expiredToGiver),
           expiredToLearningFund: asMoney(report.expiredToLearningFund),
+          paidOutToGivers: asMoney(report.paidOutToGivers),
+          owedToGivers: asMoney(report.owedToGivers),
+          learningFundSpent: asMoney(report.learningFundSpent),
           learningFund: asMoney(report.learningFund),
         };
       },
@@ -186,6 +189,35 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     app.get(
+      `${base}/learning-fund`,
+      {
+        config: { guard: { who: ['treasurer', 'coordinator', 'board'] } },
+        schema: {
+          summary: 'The learning fund at the end of a day: what vouchers left it at expiry, what approved payments took out, its balance, and every payment asked for, newest first (treasurers, coordinators, board)',
+          params: networkParams,
+          querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out') }),
+          response: {
+            200: z.object({
+              asAt: isoDate(), received: money, spent: money, balance: money,
+              payments: z.array(z.object({
+                paymentId: id(), amount: money, payee: z.string(), purpose: z.string(), requestedBy: named, requestedOn: isoDate(),
+                status: z.enum(['requested', 'paid', 'rejected']), approvedBy: named.nullable(), paidOn: isoDate().nullable(), rejectionReason: z.string().nullable(),
+              })),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+        const f = await learningFund(hearth, request.caller, { networkId: request.params.networkId, asAt: request.query.asAt });
+        return {
+          asAt: f.asAt, received: asMoney(f.received), spent: asMoney(f.spent), balance: asMoney(f.balance),
+          payments: f.payments.map(({ pence, status, ...p }) => ({ ...p, amount: asMoney(pence), status: status as 'requested' | 'paid' | 'rejected' })),
+        };
+      },
+    );
+
+    app.get(
       `${base}/:voucherId`,
       {
         config: { guard: { who: 'member' } },
@@ -197,6 +229,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
             200: voucherShape.extend({
               uses: z.array(z.object({ sessionId: id(), date: isoDate(), startsAt: z.string().nullable(), activity: z.string(), mentor: named, amount: money, sessions: z.number().int() })),
               refunds: z.array(z.object({ refundedOn: isoDate(), amount: money, reason: z.string() })),
+              payouts: z.array(z.object({ paidOn: isoDate(), amount: money, method: z.string(), reference: z.string() })).describe('Money paid back to the giver'),
               expiry: z.object({ expiredOn: isoDate(), amount: money, sessions: z.number().int(), disposition: atExpiry }).nullable(),
             }),
           },
@@ -209,6 +242,7 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
           ...shown(v.voucher),
           uses: v.uses.map((u) => ({ sessionId: u.sessionId, date: u.date, startsAt: u.startsAt, activity: u.activity, mentor: u.mentor, amount: asMoney(u.pence), sessions: u.sessions })),
           refunds: v.refunds.map((r) => ({ refundedOn: r.refundedOn, amount: asMoney(r.pence), reason: r.reason })),
+          payouts: v.payouts.map((p) => ({ paidOn: p.paidOn, amount: asMoney(p.pence), method: p.method, reference: p.reference })),
           expiry: v.expiry && { expiredOn: v.expiry.expiredOn, amount: asMoney(v.expiry.pence), sessions: v.expiry.sessions, disposition: v.expiry.disposition as z.infer<typeof atExpiry> },
         });
       },
@@ -234,6 +268,9 @@ export function liabilityCsv(r: Liability) {
       ['Learning vouchers: value held for learners as at the end of', r.asAt],
       ['Expired back to givers (£)', pounds(r.expiredToGiver)],
       ['Expired to the learning fund (£)', pounds(r.expiredToLearningFund)],
+      ['Paid back to givers (£)', pounds(r.paidOutToGivers)],
+      ['Owed to givers (£)', pounds(r.owedToGivers)],
+      ['Paid out of the learning fund (£)', pounds(r.learningFundSpent)],
       ['Learning fund balance (£)', pounds(r.learningFund)],
     ],
   } satisfies Record<string, CsvTable>;

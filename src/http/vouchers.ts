@@ -8,9 +8,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { asMoney, pence } from '../units.ts';
-import { policyShape, VoucherBought, VoucherPaid, VoucherRefunded, voucherValue } from '../vouchers/voucher.ts';
+import { policyShape, VoucherBought, VoucherPaid, VoucherPaidOut, VoucherRefunded, voucherValue } from '../vouchers/voucher.ts';
+import { FundPaymentRejected, FundPaymentRequested } from '../vouchers/fund.ts';
 import { SessionDelivered } from '../vouchers/session.ts';
-import { expireDue, giveVoucher, recordPayment, redeem, refundVoucher, setPolicy } from '../vouchers/app.ts';
+import { approveFundPayment, expireDue, giveVoucher, recordPayment, recordPayout, redeem, refundVoucher, rejectFundPayment, requestFundPayment, setPolicy } from '../vouchers/app.ts';
 import { writeResult, etag } from './reads.ts';
 import { money } from './voucher-reads.ts';
 import { id, isoDate, isoDateTime, text } from '../bounds.ts';
@@ -78,7 +79,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Record the money for a voucher: from the day it is received it is held for the learner (treasurers)',
           params: voucherParams,
-          body: VoucherPaid.schema.pick({ pence: true, reference: true, receivedOn: true }),
+          body: VoucherPaid.schema.pick({ pence: true, reference: true, receivedOn: true, accountPoolId: true }),
           response: { 200: writeResult },
         },
       },
@@ -103,6 +104,60 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
         const done = await refundVoucher(hearth, request.caller, { ...request.params, ...request.body });
         return reply.header('etag', etag(done.revision)).send(done);
       },
+    );
+
+    app.post(
+      `${base}/:voucherId/payouts`,
+      {
+        config: { guard: { who: ['treasurer'], write: true, ifMatch: true } },
+        schema: {
+          summary: 'Record money paid back to the giver: all or part of what a refund on their request, or an expiry back to them, owes them; how, the reference the bank or cheque shows, and the day (treasurers)',
+          params: voucherParams,
+          body: VoucherPaidOut.schema.pick({ pence: true, method: true, reference: true, paidOn: true }).extend({ accountPoolId: VoucherPaidOut.schema.shape.accountPoolId.default(null) }),
+          response: { 201: writeResult },
+        },
+      },
+      async (request, reply) => {
+        const done = await recordPayout(hearth, request.caller, { ...request.params, ...request.body });
+        return reply.code(201).header('etag', etag(done.revision)).send(done);
+      },
+    );
+
+    const fundParams = networkParams.extend({ paymentId: id() });
+    app.post(
+      `${base}/learning-fund/payments`,
+      {
+        config: { guard: { who: ['treasurer', 'coordinator'], write: true } },
+        schema: {
+          summary: 'Ask for a payment out of the learning fund, with a payee and a purpose; it is paid once someone else approves it (treasurers, coordinators)',
+          params: networkParams,
+          body: FundPaymentRequested.schema.pick({ pence: true, payee: true, purpose: true }).extend({ accountPoolId: FundPaymentRequested.schema.shape.accountPoolId.default(null) }),
+          response: { 201: writeResult.extend({ paymentId: id() }) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await requestFundPayment(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
+    );
+
+    app.post(
+      `${base}/learning-fund/payments/:paymentId/approval`,
+      {
+        config: { guard: { who: ['treasurer', 'board'], write: true, ifMatch: true } },
+        schema: {
+          summary: 'Approve a payment out of the learning fund, and so pay it today: never by whoever asked for it, never more than the fund holds (treasurers, board)',
+          params: fundParams,
+          response: { 200: writeResult },
+        },
+      },
+      async (request) => approveFundPayment(hearth, request.caller, request.params),
+    );
+
+    app.post(
+      `${base}/learning-fund/payments/:paymentId/rejection`,
+      {
+        config: { guard: { who: ['treasurer', 'board'], write: true, ifMatch: true } },
+        schema: { summary: 'Reject a payment out of the learning fund, with a reason (treasurers, board)', params: fundParams, body: FundPaymentRejected.schema.pick({ reason: true }), response: { 200: writeResult } },
+      },
+      async (request) => rejectFundPayment(hearth, request.caller, { ...request.params, ...request.body }),
     );
 
     app.post(

@@ -24,6 +24,8 @@ import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './
 import { poolDecider, poolStream, type BankCharged, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
 import { ERASED_TEXT, type SealedText } from '../access/vault.ts';
 import { decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
+import type { LedgerEntry } from './matching.ts';
+import { voucherMoneyThrough } from '../vouchers/books.ts';
 
 /** Where a command or a read is: a pool of a network. */
 export interface InPool {
@@ -173,7 +175,7 @@ export async function importBankStatement(deps: Deps, caller: Caller, { networkI
   const statementId = uuidv5('bank statement', caller.commandId);
   const descriptions = await deps.vault.sealTexts(statement.lines.map((l) => ({ text: l.description, concerns: [] })));
   const sealed = new Map(statement.lines.map((l, i) => [l.lineId, descriptions[i]!] as const));
-  const references = await openedReferences(deps, poolId);
+  const [references, vouchers] = await Promise.all([openedReferences(deps, poolId), voucherEntries(deps, poolId)]);
   const done = await deps.vault.recording(descriptions, () =>
     onReconciliation(
       deps.store,
@@ -183,6 +185,7 @@ export async function importBankStatement(deps: Deps, caller: Caller, { networkI
       contextOf(deps, caller),
       caller.ifMatch,
       references,
+      vouchers,
     ),
   );
   const events = done.events.reconciliation;
@@ -198,6 +201,14 @@ export async function importBankStatement(deps: Deps, caller: Caller, { networkI
     matched: count(events, 'pools.LinesMatched', (e) => e.data.matches.length),
     ...written(done, 'reconciliation'),
   };
+}
+
+/**
+ * Learning vouchers' money through the pool's bank account, as ledger entries to match: read from
+ * the vouchers' read tables, so money recorded a moment ago may be matched by the next run.
+ */
+async function voucherEntries(deps: Deps, poolId: string): Promise<LedgerEntry[]> {
+  return (await voucherMoneyThrough(deps.database.db, poolId)).map((m) => ({ entryId: m.entryId, on: m.date, pence: m.pence, reference: m.reference }));
 }
 
 /** Each entry's reference, opened for matching: one vault read for the whole pool. */
@@ -243,14 +254,15 @@ function readOrRefuse(csv: string) {
 
 /** Matches again, after new entries were recorded, what amount, date and reference leave no doubt about. */
 export async function autoMatch(deps: Deps, caller: Caller, { networkId, poolId }: InPool): Promise<Written & { matched: number }> {
-  const [lines, references] = await Promise.all([unmatchedLines(deps, poolId), openedReferences(deps, poolId)]);
-  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideAutoMatch(state, poolId, caller.personId, lines, entries), contextOf(deps, caller), caller.ifMatch, references);
+  const [lines, references, vouchers] = await Promise.all([unmatchedLines(deps, poolId), openedReferences(deps, poolId), voucherEntries(deps, poolId)]);
+  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideAutoMatch(state, poolId, caller.personId, lines, entries), contextOf(deps, caller), caller.ifMatch, references, vouchers);
   await concernMatchedLines(deps, poolId, done.events.reconciliation);
   return { matched: count(done.events.reconciliation, 'pools.LinesMatched', (e) => e.data.matches.length), ...written(done, 'reconciliation') };
 }
 
 export async function matchLine(deps: Deps, caller: Caller, { networkId, poolId, lineId, entryIds }: InPool & { lineId: string; entryIds: string[] }): Promise<Written> {
-  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideManualMatch(state, poolId, caller.personId, lineId, entryIds, entries), contextOf(deps, caller), caller.ifMatch);
+  const vouchers = await voucherEntries(deps, poolId);
+  const done = await onReconciliation(deps.store, networkId, poolId, (state, entries) => decideManualMatch(state, poolId, caller.personId, lineId, entryIds, entries), contextOf(deps, caller), caller.ifMatch, undefined, vouchers);
   await concernMatchedLines(deps, poolId, done.events.reconciliation);
   return written(done, 'reconciliation');
 }

@@ -3,6 +3,8 @@
 // figure is a sum of postings, so each report agrees with every other by construction, and the
 // trial balance's zero is the double entry's own check.
 import { shownName } from '../access/person.ts';
+import { clearText, storedText } from '../access/vault.ts';
+import { voucherMoneyThrough } from '../vouchers/books.ts';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { Rejection } from '../commands/decider.ts';
@@ -283,7 +285,7 @@ export interface BankLineRow {
 
 /** The pool's bank lines, each line's matched entries, and its entries as the bank would show them. */
 export async function reconciliationRows(db: Db, poolId: string) {
-  const [lines, matches, entries] = await Promise.all([
+  const [lines, matches, entries, vouchers] = await Promise.all([
     db.selectFrom('pool_bank_lines').selectAll().where('pool_id', '=', poolId).orderBy('line_date').orderBy('statement_id').orderBy('line').execute(),
     db.selectFrom('pool_matches').selectAll().where('pool_id', '=', poolId).execute(),
     // An entry as the bank would show it: with its corrections. A correction is posted as an
@@ -300,6 +302,8 @@ export async function reconciliationRows(db: Db, poolId: string) {
       .where((eb) => eb.not(eb.exists(eb.selectFrom('pool_entries as t').select('t.entry_id').whereRef('t.entry_id', '=', 'e.corrects').whereRef('t.kind', '=', 'e.kind').where('t.pool_id', '=', poolId))))
       .orderBy('e.entry_date').orderBy('e.position')
       .execute(),
+    // Learning vouchers' money through the pool's bank account: not the pool's, but on its statement.
+    voucherMoneyThrough(db, poolId),
   ]);
   const byLine = new Map<string, { entryIds: string[]; how: string }>();
   for (const m of matches) byLine.set(m.line_id, { entryIds: [...(byLine.get(m.line_id)?.entryIds ?? []), m.entry_id], how: m.how });
@@ -310,6 +314,8 @@ export async function reconciliationRows(db: Db, poolId: string) {
     })),
     unmatchedEntries: entries
       .filter((e) => !matchedEntries.has(e.entry_id))
-      .map((e) => ({ entryId: e.entry_id, date: e.entry_date, kind: e.kind, counterparty: e.counterparty, reference: e.reference, pence: Number(e.pence) + Number(e.corrected) })),
+      .map((e) => ({ entryId: e.entry_id, date: e.entry_date, kind: e.kind, counterparty: e.counterparty, reference: e.reference, pence: Number(e.pence) + Number(e.corrected) }))
+      .concat(vouchers.filter((v) => !matchedEntries.has(v.entryId)).map(({ entryId, date, kind, counterparty, reference, pence }) => ({ entryId, date, kind, counterparty, reference: storedText(clearText(reference)), pence })))
+      .sort((a, b) => a.date.localeCompare(b.date)),
   };
 }

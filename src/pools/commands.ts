@@ -101,11 +101,13 @@ export function onReconciliation(
   ifMatch?: IfMatch,
   /** The entries' references, opened before deciding: the decider cannot open a sealed one. */
   references: ReadonlyMap<string, string> = new Map(),
+  /** Other money through the pool's bank account (learning vouchers'), matched like its entries. */
+  alsoThrough: readonly LedgerEntry[] = [],
 ) {
   return decideAcross(
     store,
     { reconciliation: [reconciliationStream(poolId), reconciliationFolder] as const, pool: poolRead(poolId) },
-    (s) => ({ reconciliation: decide(s.reconciliation, ledgerEntries(openIn(s.pool, networkId), references)) }),
+    (s) => ({ reconciliation: decide(s.reconciliation, [...ledgerEntries(openIn(s.pool, networkId), references), ...alsoThrough]) }),
     context,
     { ifMatch: { stream: 'reconciliation', revision: ifMatch } },
   );

@@ -18,6 +18,10 @@ const kindNames: Record<string, string> = {
   'transfer-out': 'Transfer out',
   reinvestment: 'Surplus reinvested',
   'claw-back': 'Clawed back by the council',
+  // Learning vouchers' money through the pool's bank account: in its reconciliation, not its books.
+  'voucher-payment': 'Learning voucher paid for',
+  'voucher-payout': "Paid back to a voucher's giver",
+  'learning-fund-payment': 'Paid out of the learning fund',
 };
 /** What an entry of the pool's books is, in words. */
 export const kindName = (kind: string) => kindNames[kind] ?? kind;

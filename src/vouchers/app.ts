@@ -13,12 +13,15 @@ import { Forbidden, membershipOf, requireActiveMembers } from '../access/guard.t
 import type { Sealed } from '../access/vault.ts';
 import { todayOn } from '../clock.ts';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross } from '../commands/decide.ts';
+import { decideAcross, readStates } from '../commands/decide.ts';
+import { poolDecider, poolStream } from '../pools/pool.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { buyVoucher, expireVouchers, onVoucher } from './commands.ts';
 import { redeemSession, sessionIdFor } from './session.ts';
-import { liabilityAsAt, mentorSessions, redeemableVouchers, voucherOf, vouchersOf, vouchersIn, dueToExpire, type VoucherRow } from './books.ts';
-import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type PolicyEvent, type VoucherValue } from './voucher.ts';
+import { learningFundOf, liabilityAsAt, mentorSessions, receivedByFund, redeemableVouchers, voucherOf, vouchersOf, vouchersIn, dueToExpire, type VoucherRow } from './books.ts';
+import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type payoutMethod, type PolicyEvent, type VoucherValue } from './voucher.ts';
+import { fundDecider, fundStream, type FundCommand } from './fund.ts';
+import type { z } from 'zod';
 
 /** Reads from the read tables wait for the projections to take in what they show. */
 export type VoucherDeps = Deps & Pick<Hearth, 'engine' | 'config'>;
@@ -71,15 +74,43 @@ export async function giveVoucher(deps: Deps, caller: Caller, gift: Gift) {
   return { voucherId, expiresOn: done.voucher.voucher.expiresOn, pricePence: priceOf(value), ...written(done) };
 }
 
-export async function recordPayment(deps: Deps, caller: Caller, input: { networkId: string; voucherId: string; pence: number; reference: string; receivedOn: string }) {
+/**
+ * The bank account money went through: a pool of this network, whose bank reconciliation then
+ * shows the money beside the pool's own entries. Pools are never deleted, so a read first holds.
+ */
+async function requireAccount(deps: Deps, networkId: string, poolId: string | null | undefined, field: string): Promise<string | null> {
+  if (!poolId) return null;
+  const { pool } = await readStates(deps.store, { pool: [poolStream(poolId), poolDecider] as const });
+  if (pool.status === 'none' || pool.networkId !== networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network to name as the bank account.', 404, field);
+  return poolId;
+}
+
+export async function recordPayment(deps: Deps, caller: Caller, input: { networkId: string; voucherId: string; pence: number; reference: string; receivedOn: string; accountPoolId?: string | null | undefined }) {
   const { networkId, voucherId, pence, reference, receivedOn } = input;
-  const command = { type: 'RecordPayment' as const, pence, reference, receivedOn, recordedBy: caller.personId, today: todayOn(deps.clock) };
+  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId, 'accountPoolId');
+  const command = { type: 'RecordPayment' as const, pence, reference, receivedOn, recordedBy: caller.personId, today: todayOn(deps.clock), accountPoolId };
   return written(await onVoucher(deps.store, networkId, voucherId, command, contextOf(deps, caller), caller.ifMatch));
 }
 
 export async function refundVoucher(deps: Deps, caller: Caller, input: { networkId: string; voucherId: string; pence: number; reason: string }) {
   const { networkId, voucherId, pence, reason } = input;
   const command = { type: 'Refund' as const, pence, reason, recordedBy: caller.personId, today: todayOn(deps.clock) };
+  return written(await onVoucher(deps.store, networkId, voucherId, command, contextOf(deps, caller), caller.ifMatch));
+}
+
+/**
+ * Money paid back to a giver, for a refund on their request or an expiry back to them: how, the
+ * reference the bank or the cheque shows, and the day. Never more than the voucher owes them.
+ */
+export async function recordPayout(
+  deps: Deps,
+  caller: Caller,
+  input: { networkId: string; voucherId: string; pence: number; method: z.infer<typeof payoutMethod>; reference: string; paidOn: string; accountPoolId?: string | null | undefined },
+) {
+  const { networkId, voucherId, pence, method, reference, paidOn } = input;
+  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId, 'accountPoolId');
+  const payoutId = uuidv5('voucher payout', caller.commandId);
+  const command = { type: 'RecordPayout' as const, payoutId, pence, method, reference, paidOn, recordedBy: caller.personId, today: todayOn(deps.clock), accountPoolId };
   return written(await onVoucher(deps.store, networkId, voucherId, command, contextOf(deps, caller), caller.ifMatch));
 }
 
@@ -193,4 +224,48 @@ export async function vouchersToKeep(deps: Deps, _caller: Caller, input: { netwo
 /** What the network held for learners at the end of a day: today's, unless another is asked for. */
 export async function liability(deps: Deps, _caller: Caller, input: { networkId: string; asAt?: string | undefined }) {
   return liabilityAsAt(deps.database.db, input.networkId, input.asAt ?? todayOn(deps.clock));
+}
+
+// ---- the learning fund
+
+async function onFund(deps: VoucherDeps, caller: Caller, networkId: string, command: (received: number) => FundCommand) {
+  // What came in is read from the expiries: let the tables take in everything written so far.
+  // Any the projection has not reached only makes the fund look smaller, never larger.
+  await deps.engine.waitFor(['vouchers'], await deps.store.headPosition(), deps.config.READ_WAIT_MS);
+  const received = await receivedByFund(deps.database.db, networkId, todayOn(deps.clock));
+  const done = await decideAcross(
+    deps.store,
+    { fund: [fundStream(networkId), fundDecider] },
+    ({ fund }) => ({ fund: fundDecider.decide(command(received), fund) }),
+    contextOf(deps, caller),
+    { ifMatch: { stream: 'fund', revision: caller.ifMatch } },
+  );
+  return { revision: done.revisions.fund, position: done.position };
+}
+
+/** A payment out of the learning fund asked for, with a payee and a purpose; paid once someone else approves it. */
+export async function requestFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; pence: number; payee: string; purpose: string; accountPoolId?: string | null | undefined }) {
+  const { networkId, pence, payee, purpose } = input;
+  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId, 'accountPoolId');
+  const paymentId = uuidv5('learning-fund-payment', caller.commandId);
+  const today = todayOn(deps.clock);
+  const done = await onFund(deps, caller, networkId, () => ({ type: 'RequestPayment', paymentId, networkId, pence, payee, purpose, requestedBy: caller.personId, today, accountPoolId }));
+  return { paymentId, ...done };
+}
+
+/** Approved by someone other than whoever asked, and so paid today: only what the fund holds. */
+export async function approveFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; paymentId: string }) {
+  const { networkId, paymentId } = input;
+  const today = todayOn(deps.clock);
+  return onFund(deps, caller, networkId, (received) => ({ type: 'ApprovePayment', paymentId, networkId, approvedBy: caller.personId, received, today }));
+}
+
+export async function rejectFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; paymentId: string; reason: string }) {
+  const { networkId, paymentId, reason } = input;
+  return onFund(deps, caller, networkId, () => ({ type: 'RejectPayment', paymentId, networkId, rejectedBy: caller.personId, reason }));
+}
+
+/** The learning fund at the end of a day (today's unless another is asked for): its balance and every payment. */
+export async function learningFund(deps: Deps, _caller: Caller, input: { networkId: string; asAt?: string | undefined }) {
+  return learningFundOf(deps.database.db, input.networkId, input.asAt ?? todayOn(deps.clock));
 }

@@ -91,6 +91,8 @@ export interface VoucherWithUse {
   voucher: VoucherRow;
   uses: Use[];
   refunds: Array<{ refundedOn: string; pence: number; reason: string }>;
+  /** Money paid back to the giver for refunds and an expiry back to them. */
+  payouts: Array<{ paidOn: string; pence: number; method: string; reference: string }>;
   expiry: { expiredOn: string; pence: number; sessions: number; disposition: string } | null;
 }
 
@@ -98,7 +100,7 @@ export interface VoucherWithUse {
 export async function voucherOf(db: Db, networkId: string, voucherId: string): Promise<VoucherWithUse> {
   const row = await vouchers(db, networkId).where('v.voucher_id', '=', voucherId).executeTakeFirst();
   if (!row) throw new Rejection('voucher-not-found', 'There is no such voucher in this network.', 404);
-  const [uses, refunds, expiry] = await Promise.all([
+  const [uses, refunds, expiry, payouts] = await Promise.all([
     db
       .selectFrom('voucher_redemptions as r')
       .leftJoin('learning_sessions as s', 's.session_id', 'r.session_id')
@@ -111,6 +113,7 @@ export async function voucherOf(db: Db, networkId: string, voucherId: string): P
       .execute(),
     db.selectFrom('voucher_refunds').select(['refunded_on', 'pence', 'reason']).where('voucher_id', '=', voucherId).orderBy('position').execute(),
     db.selectFrom('voucher_expiries').select(['expired_on', 'pence', 'sessions', 'disposition']).where('voucher_id', '=', voucherId).executeTakeFirst(),
+    db.selectFrom('voucher_payouts').select(['paid_on', 'pence', 'method', 'reference']).where('voucher_id', '=', voucherId).orderBy('position').execute(),
   ]);
   return {
     voucher: toVoucher(row),
@@ -119,6 +122,7 @@ export async function voucherOf(db: Db, networkId: string, voucherId: string): P
       mentor: { personId: u.mentor_id, name: shownName(u.name, u.erased) }, pence: Number(u.pence), sessions: u.sessions,
     })),
     refunds: refunds.map((r) => ({ refundedOn: r.refunded_on, pence: Number(r.pence), reason: r.reason })),
+    payouts: payouts.map((p) => ({ paidOn: p.paid_on, pence: Number(p.pence), method: p.method, reference: p.reference })),
     expiry: expiry ? { expiredOn: expiry.expired_on, pence: Number(expiry.pence), sessions: expiry.sessions, disposition: expiry.disposition } : null,
   };
 }
@@ -190,7 +194,12 @@ export interface Liability {
   expired: Array<{ voucherId: string; expiredOn: string; giver: Named; learner: Named; pence: number; sessions: number; disposition: string }>;
   expiredToGiver: number;
   expiredToLearningFund: number;
-  /** Everything that expired into the learning fund by then: the fund pays out nothing yet. */
+  /** Paid back to givers by then, and what refunds and expiries back to them still owe them. */
+  paidOutToGivers: number;
+  owedToGivers: number;
+  /** Paid out of the learning fund by approved payments by then. */
+  learningFundSpent: number;
+  /** What expired into the learning fund by then, less what it paid out. */
   learningFund: number;
 }
 
@@ -200,7 +209,7 @@ export interface Liability {
  * came in, from the day the money did: the value was held from then, and only then used.
  */
 export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Promise<Liability> {
-  const [byLearner, expiries] = await Promise.all([
+  const [byLearner, expiries, paidOut, fundSpent] = await Promise.all([
     sql<{ learner_id: string; name: string | null; erased: boolean | null; vouchers: number; paid: number; redeemed: number; refunded: number; expired: number }>`
       WITH held AS (
         SELECT v.learner_id, v.paid_pence AS paid,
@@ -225,11 +234,14 @@ export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Pr
       .orderBy('x.expired_on')
       .orderBy('x.voucher_id')
       .execute(),
+    db.selectFrom('voucher_payouts').select(sql<string | null>`sum(pence)`.as('pence')).where('network_id', '=', networkId).where('paid_on', '<=', asAt).executeTakeFirst(),
+    spentFromFund(db, networkId, asAt),
   ]);
   const all = byLearner.rows.map((r) => {
     const figures = { vouchers: r.vouchers, paid: Number(r.paid), redeemed: Number(r.redeemed), refunded: Number(r.refunded), expired: Number(r.expired) };
     return { learner: { personId: r.learner_id, name: shownName(r.name, r.erased) }, ...figures, outstanding: figures.paid - figures.redeemed - figures.refunded - figures.expired };
   });
+  // The totals are the rows added up, never counted apart from them.
   const totals = all.reduce(
     (t, l) => ({ vouchers: t.vouchers + l.vouchers, paid: t.paid + l.paid, redeemed: t.redeemed + l.redeemed, refunded: t.refunded + l.refunded, expired: t.expired + l.expired, outstanding: t.outstanding + l.outstanding }),
     { vouchers: 0, paid: 0, redeemed: 0, refunded: 0, expired: 0, outstanding: 0 },
@@ -240,16 +252,75 @@ export async function liabilityAsAt(db: Db, networkId: string, asAt: string): Pr
     pence: Number(x.pence), sessions: x.sessions, disposition: x.disposition,
   }));
   const to = (disposition: string) => expired.filter((x) => x.disposition === disposition).reduce((sum, x) => sum + x.pence, 0);
+  const paidOutToGivers = Number(paidOut?.pence ?? 0);
   return {
     asAt,
-    // Only those for whom something is still held; the totals count everyone.
-    learners: all.filter((l) => l.outstanding !== 0).sort((a, b) => a.learner.name.localeCompare(b.learner.name, 'en-GB') || a.learner.personId.localeCompare(b.learner.personId)),
+    // Every learner with a voucher paid for by then, nothing held for them or not: an auditor adds
+    // the rows up to the totals, so a row left out is money the report cannot account for.
+    learners: all.sort((a, b) => a.learner.name.localeCompare(b.learner.name, 'en-GB') || a.learner.personId.localeCompare(b.learner.personId)),
     totals,
     expired,
     expiredToGiver: to('refund-to-giver'),
     expiredToLearningFund: to('learning-fund'),
-    learningFund: to('learning-fund'),
+    paidOutToGivers,
+    owedToGivers: totals.refunded + to('refund-to-giver') - paidOutToGivers,
+    learningFundSpent: fundSpent,
+    learningFund: to('learning-fund') - fundSpent,
   };
+}
+
+/** Paid out of the learning fund by the end of a day. */
+async function spentFromFund(db: Db, networkId: string, asAt: string): Promise<number> {
+  const row = await db.selectFrom('learning_fund_payments').select(sql<string | null>`sum(pence)`.as('pence')).where('network_id', '=', networkId).where('status', '=', 'paid').where('paid_on', '<=', asAt).executeTakeFirst();
+  return Number(row?.pence ?? 0);
+}
+
+/** What vouchers left to the learning fund at expiry by the end of a day. */
+export async function receivedByFund(db: Db, networkId: string, asAt: string): Promise<number> {
+  const row = await db
+    .selectFrom('voucher_expiries')
+    .select(sql<string | null>`sum(pence)`.as('pence'))
+    .where('network_id', '=', networkId)
+    .where('disposition', '=', 'learning-fund')
+    .where('expired_on', '<=', asAt)
+    .executeTakeFirst();
+  return Number(row?.pence ?? 0);
+}
+
+export interface FundPaymentRow {
+  paymentId: string;
+  pence: number;
+  payee: string;
+  purpose: string;
+  requestedBy: Named;
+  requestedOn: string;
+  status: string;
+  approvedBy: Named | null;
+  paidOn: string | null;
+  rejectionReason: string | null;
+}
+
+/** The learning fund at the end of a day: what came in, what went out, what it holds, and every payment asked for, newest first. */
+export async function learningFundOf(db: Db, networkId: string, asAt: string) {
+  const [received, spent, rows] = await Promise.all([
+    receivedByFund(db, networkId, asAt),
+    spentFromFund(db, networkId, asAt),
+    db
+      .selectFrom('learning_fund_payments as f')
+      .leftJoin('people as r', 'r.person_id', 'f.submitted_by')
+      .leftJoin('people as a', 'a.person_id', 'f.approved_by')
+      .select(['f.payment_id', 'f.pence', 'f.payee', 'f.purpose', 'f.submitted_by', 'f.submitted_on', 'f.status', 'f.approved_by', 'f.paid_on', 'f.rejection_reason', 'r.name as r_name', 'r.erased as r_erased', 'a.name as a_name', 'a.erased as a_erased'])
+      .where('f.network_id', '=', networkId)
+      .orderBy('f.submitted_on', 'desc')
+      .orderBy('f.payment_id')
+      .execute(),
+  ]);
+  const payments: FundPaymentRow[] = rows.map((r) => ({
+    paymentId: r.payment_id, pence: Number(r.pence), payee: r.payee, purpose: r.purpose,
+    requestedBy: { personId: r.submitted_by, name: shownName(r.r_name, r.r_erased) }, requestedOn: r.submitted_on, status: r.status,
+    approvedBy: r.approved_by ? { personId: r.approved_by, name: shownName(r.a_name, r.a_erased) } : null, paidOn: r.paid_on, rejectionReason: r.rejection_reason,
+  }));
+  return { asAt, received, spent, balance: received - spent, payments };
 }
 
 /** Vouchers past their last day that have not expired yet, in the order they ran out. */
@@ -264,4 +335,33 @@ export async function dueToExpire(db: Db, networkId: string, today: string): Pro
     .orderBy('voucher_id')
     .execute();
   return rows.map((r) => r.voucher_id);
+}
+
+/** Voucher money as a bank account shows it, for that account's reconciliation: signed, in pence. */
+export interface MoneyThroughAccount {
+  entryId: string;
+  date: string;
+  kind: 'voucher-payment' | 'voucher-payout' | 'learning-fund-payment';
+  counterparty: string;
+  reference: string;
+  pence: number;
+}
+
+/**
+ * The voucher money that went through a pool's bank account: paid in for vouchers, paid back to
+ * givers, paid out of the learning fund. It is not the pool's own money (its balance and its
+ * holders' shares leave it out), but its bank shows it, so its reconciliation must too.
+ */
+export async function voucherMoneyThrough(db: Db, poolId: string): Promise<MoneyThroughAccount[]> {
+  const [paid, payouts, fund] = await Promise.all([
+    db.selectFrom('vouchers').select(['voucher_id', 'paid_on', 'paid_pence', 'payment_reference']).where('paid_through_pool_id', '=', poolId).where('paid_on', 'is not', null).execute(),
+    db.selectFrom('voucher_payouts').select(['payout_id', 'paid_on', 'pence', 'reference']).where('account_pool_id', '=', poolId).execute(),
+    db.selectFrom('learning_fund_payments').select(['payment_id', 'paid_on', 'pence', 'payee', 'purpose']).where('account_pool_id', '=', poolId).where('status', '=', 'paid').execute(),
+  ]);
+  const rows: MoneyThroughAccount[] = [
+    ...paid.map((v) => ({ entryId: v.voucher_id, date: v.paid_on!, kind: 'voucher-payment' as const, counterparty: 'learning voucher', reference: v.payment_reference ?? '', pence: Number(v.paid_pence) })),
+    ...payouts.map((p) => ({ entryId: p.payout_id, date: p.paid_on, kind: 'voucher-payout' as const, counterparty: "voucher's giver", reference: p.reference, pence: -Number(p.pence) })),
+    ...fund.map((f) => ({ entryId: f.payment_id, date: f.paid_on!, kind: 'learning-fund-payment' as const, counterparty: f.payee, reference: f.purpose, pence: -Number(f.pence) })),
+  ];
+  return rows.sort((a, b) => a.date.localeCompare(b.date) || a.entryId.localeCompare(b.entryId));
 }

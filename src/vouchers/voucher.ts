@@ -48,7 +48,12 @@ export const VoucherBought = defineEvent(
   }),
 );
 /** The network has the money: from now it is held for the learner. */
-export const VoucherPaid = defineEvent('vouchers.VoucherPaid', z.strictObject({ ...ids, pence: pence, reference: name(140), receivedOn: date, recordedBy: id() }));
+/** The bank account money went through: a pool of the network, whose bank reconciliation shows it. */
+const accountPoolId = id().nullable().describe("The pool whose bank account the money went through, to appear in its bank reconciliation; null when it went through none Hearth keeps");
+export const VoucherPaid = defineEvent(
+  'vouchers.VoucherPaid',
+  z.strictObject({ ...ids, pence: pence, reference: name(140), receivedOn: date, recordedBy: id(), accountPoolId: accountPoolId.optional() }),
+);
 /** Value used for one session: a whole session of a sessions voucher, or pence of an amount voucher. */
 export const VoucherRedeemed = defineEvent(
   'vouchers.VoucherRedeemed',
@@ -60,13 +65,25 @@ export const VoucherExpired = defineEvent(
   z.strictObject({ ...ids, pence: wholePence, sessions: z.number().int().min(0).max(200), disposition: atExpiry, expiredOn: date }),
 );
 
-export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired];
+/** How money went back to a giver. */
+export const payoutMethod = z.enum(['bank-transfer', 'cheque', 'cash']);
+/**
+ * Money paid back to the giver: what a refund on their request, or an expiry back to them, owed.
+ * The reference is the one the bank or the cheque shows, so the payment can be found on a statement.
+ */
+export const VoucherPaidOut = defineEvent(
+  'vouchers.VoucherPaidOut',
+  z.strictObject({ ...ids, payoutId: id(), pence: pence, method: payoutMethod, reference: name(140), paidOn: date, recordedBy: id(), accountPoolId }),
+);
+
+export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired, VoucherPaidOut];
 export type VoucherEvent =
   | DomainEvent<typeof VoucherBought>
   | DomainEvent<typeof VoucherPaid>
   | DomainEvent<typeof VoucherRedeemed>
   | DomainEvent<typeof VoucherRefunded>
-  | DomainEvent<typeof VoucherExpired>;
+  | DomainEvent<typeof VoucherExpired>
+  | DomainEvent<typeof VoucherPaidOut>;
 export type PolicyEvent = DomainEvent<typeof LearningPolicySet>;
 
 type Bought = z.infer<typeof VoucherBought.schema>;
@@ -80,6 +97,8 @@ export type VoucherState =
       /** For a sessions voucher, the sessions still to use. */
       leftSessions: number;
       redeemed: Set<string>;
+      /** Refunded, or expired back to the giver, and not yet paid out to them. */
+      owedToGiver: number;
       /** The payment received, once it is: a repeat must say the same to be the same payment. */
       payment?: { pence: number; reference: string; receivedOn: string };
     };
@@ -94,7 +113,7 @@ export const priceOf = (value: VoucherValue) => (value.kind === 'amount' ? value
 export function evolveVoucher(state: VoucherState, event: VoucherEvent): VoucherState {
   if (event.type === 'vouchers.VoucherBought') {
     const v = event.data.value;
-    return { status: 'awaiting-payment', voucher: event.data, leftPence: 0, leftSessions: v.kind === 'sessions' ? v.sessions : 0, redeemed: new Set() };
+    return { status: 'awaiting-payment', voucher: event.data, leftPence: 0, leftSessions: v.kind === 'sessions' ? v.sessions : 0, redeemed: new Set(), owedToGiver: 0 };
   }
   if (state.status === 'none') return state;
   // Changed in place: a folded state belongs to the fold that made it.
@@ -111,6 +130,7 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
       return state;
     case 'vouchers.VoucherRefunded':
       state.leftPence -= event.data.pence;
+      state.owedToGiver += event.data.pence;
       if (state.leftPence === 0) {
         state.status = 'refunded';
         state.leftSessions = 0;
@@ -120,17 +140,23 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
       state.status = 'expired';
       state.leftPence = 0;
       state.leftSessions = 0;
+      if (event.data.disposition === 'refund-to-giver') state.owedToGiver += event.data.pence;
+      return state;
+    case 'vouchers.VoucherPaidOut':
+      state.owedToGiver -= event.data.pence;
       return state;
   }
 }
 
 export type VoucherCommand =
   | { type: 'BuyVoucher'; voucherId: string; networkId: string; giverId: string; learnerId: string; value: VoucherValue; occasion: string; message: Sealed; policy: LearningPolicy; today: string }
-  | { type: 'RecordPayment'; pence: number; reference: string; receivedOn: string; recordedBy: string; today: string }
+  | { type: 'RecordPayment'; pence: number; reference: string; receivedOn: string; recordedBy: string; today: string; accountPoolId?: string | null }
   /** `pence` for an amount voucher; a sessions voucher uses one session at its price. */
   | { type: 'Redeem'; sessionId: string; mentorId: string; activity: string; deliveredOn: string; pence: number | null; redeemedBy: string; today: string }
   | { type: 'Refund'; pence: number; reason: string; recordedBy: string; today: string }
-  | { type: 'Expire'; today: string };
+  | { type: 'Expire'; today: string }
+  /** Money paid back to the giver: all or part of what they are owed. */
+  | { type: 'RecordPayout'; payoutId: string; pence: number; method: z.infer<typeof payoutMethod>; reference: string; paidOn: string; recordedBy: string; today: string; accountPoolId: string | null };
 
 /** The day a voucher bought today stops, under the policy: so many months on, or never. */
 export function expiryFrom(day: string, policy: LearningPolicy): string | null {
@@ -199,7 +225,8 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
       if (command.pence !== price) throw new Rejection('wrong-amount', `This voucher costs ${formatPence(price)}.`, 422, 'pence');
       assertNotFuture(command.receivedOn, command.today, 'receivedOn');
       if (command.receivedOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'receivedOn');
-      return [{ type: 'vouchers.VoucherPaid', data: { ...ids, pence: command.pence, reference: command.reference, receivedOn: command.receivedOn, recordedBy: command.recordedBy } }];
+      const through = command.accountPoolId ? { accountPoolId: command.accountPoolId } : {};
+      return [{ type: 'vouchers.VoucherPaid', data: { ...ids, pence: command.pence, reference: command.reference, receivedOn: command.receivedOn, recordedBy: command.recordedBy, ...through } }];
     }
     case 'Redeem': {
       if (voucher.redeemed.has(command.sessionId)) throw new Rejection('session-redeemed', 'This session has already been redeemed on this voucher.', 409, 'sessionId');
@@ -227,6 +254,15 @@ export function decideVoucher(command: VoucherCommand, state: VoucherState): Vou
       const held = voucher.status === 'held' ? voucher.leftPence : 0;
       const sessions = voucher.status === 'held' ? voucher.leftSessions : 0;
       return [{ type: 'vouchers.VoucherExpired', data: { ...ids, pence: held, sessions, disposition: voucher.voucher.atExpiry, expiredOn: command.today } }];
+    }
+    case 'RecordPayout': {
+      // Only what a refund or an expiry owes the giver goes back to them, and never more.
+      if (voucher.owedToGiver === 0) throw new Rejection('nothing-owed', 'Nothing on this voucher is owed to its giver: it pays out only what a refund or an expiry back to them owes.', 409);
+      if (command.pence > voucher.owedToGiver) throw new Rejection('more-than-owed-to-giver', `${formatPence(voucher.owedToGiver)} is owed to the giver.`, 422, 'pence');
+      assertNotFuture(command.paidOn, command.today, 'paidOn');
+      if (command.paidOn < voucher.voucher.boughtOn) throw new Rejection('paid-before-bought', `The voucher was bought on ${voucher.voucher.boughtOn}.`, 422, 'paidOn');
+      const { payoutId, pence, method, reference, paidOn, recordedBy, accountPoolId } = command;
+      return [{ type: 'vouchers.VoucherPaidOut', data: { ...ids, payoutId, pence, method, reference, paidOn, recordedBy, accountPoolId } }];
     }
   }
 }
