@@ -154,6 +154,7 @@ export const poolCommands: Record<string, Command> = {
         `${'account'.padEnd(20)} ${'debit'.padStart(12)} ${'credit'.padStart(12)}`,
         ...body.accounts.map((a: Line) => `${a.account.padEnd(20)} ${money(a.debit)} ${money(a.credit)}`),
         `${'total'.padEnd(20)} ${money(body.totalDebit)} ${money(body.totalCredit)}`,
+        `The bank's ${money(body.balance).trim()} is the holders' shares, ${money(body.holdersShares).trim()}, and ${money(body.unattributed).trim()} that is no holder's.`,
       ].join('\n');
     },
   },

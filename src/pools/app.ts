@@ -23,7 +23,7 @@ import { approvePayment, onPool, onReconciliation, rejectPayment, submitPayment,
 import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './payment.ts';
 import { poolDecider, poolStream, type BankCharged, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
 import { ERASED_TEXT, type SealedText } from '../access/vault.ts';
-import { decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
+import { bankAgainstBooks, decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
 
 /** Where a command or a read is: a pool of a network. */
 export interface InPool {
@@ -132,7 +132,10 @@ type Payment = Omit<z.infer<typeof PaymentSubmitted.schema>, 'paymentId' | 'pool
 
 /** A payment to a provider, for budget holders of this network; whoever submits it is on record, and may not approve it. */
 export async function submitPaymentFor(deps: Deps, caller: Caller, { networkId, poolId, ...payment }: InPool & Payment): Promise<Written & { paymentId: string }> {
-  await requireActiveMembers(deps.store, networkId, payment.beneficiaries.map((b, i) => [b.holderId, `beneficiaries/${i}/holderId`]));
+  await requireActiveMembers(deps.store, networkId, [
+    ...payment.beneficiaries.map((b, i): [string, string] => [b.holderId, `beneficiaries/${i}/holderId`]),
+    ...(payment.payeeId ? [[payment.payeeId, 'payeeId'] as [string, string]] : []),
+  ]);
   const paymentId = uuidv5('payment', caller.commandId);
   const done = await submitPayment(deps.store, networkId, { paymentId, poolId, submittedBy: caller.personId, ...payment }, todayOn(deps.clock), contextOf(deps, caller));
   return { paymentId, ...written(done, 'payment') };
@@ -311,7 +314,10 @@ export async function poolLedger(deps: Deps, _caller: Caller, { networkId, poolI
 
 export async function poolTrialBalance(deps: Deps, _caller: Caller, { networkId, poolId, asAt = todayOn(deps.clock) }: InPool & { asAt?: string | undefined }) {
   await poolOf(deps.database.db, networkId, poolId);
-  return { asAt, lines: await trialBalance(deps.database.db, poolId, asAt) };
+  const [lines, figures] = await Promise.all([trialBalance(deps.database.db, poolId, asAt), holdersAsAt(deps.database.db, poolId, asAt)]);
+  // The bank account's balance, split as the pool's figures split it: the holders' shares and the line that is no holder's.
+  const holdersPence = figures.holders.reduce((sum, h) => sum + h.shareOfBalance, 0);
+  return { asAt, lines, balancePence: figures.balancePence, holdersPence, unattributed: figures.unattributed };
 }
 
 /** A budget holder's Direct Payment statement: for the holder themselves, and for those who keep the books. */
@@ -378,13 +384,23 @@ function closingDays(by: 'day' | 'month', from: string, to: string): string[] {
 /** The reconciliation: matched lines, what is unmatched on either side, descriptions opened; `revision` is its ETag. */
 export async function readReconciliation(deps: Deps, _caller: Caller, { networkId, poolId }: InPool) {
   const pool = await poolOf(deps.database.db, networkId, poolId);
-  const [{ lines, unmatchedEntries }, revision] = await Promise.all([reconciliationRows(deps.database.db, poolId), revisionOf(deps, reconciliationStream(poolId))]);
+  const [{ lines, unmatchedEntries, closing }, revision] = await Promise.all([reconciliationRows(deps.database.db, poolId), revisionOf(deps, reconciliationStream(poolId))]);
   // One vault read for every line and entry on the page.
   const texts = await deps.vault.openTexts([...lines.map((l) => l.sealedDescription), ...unmatchedEntries.map((e) => e.reference)]);
   const [descriptions, references] = [texts.slice(0, lines.length), texts.slice(lines.length)];
   const opened = lines.map(({ sealedDescription: _, ...l }, i) => ({ ...l, description: descriptions[i]! }));
-  const newest = lines.filter((l) => l.balancePence !== null).at(-1);
-  return { pool, lines: opened, unmatchedEntries: unmatchedEntries.map((e, i) => ({ ...e, reference: references[i]! })), bankBalancePence: newest?.balancePence ?? null, revision };
+  // The bank's word is its statement's own closing balance; the books' is their balance on that day.
+  const first = lines[0];
+  const againstBooks = closing && first
+    ? bankAgainstBooks({
+        closing,
+        booksPence: (await closingBalances(deps.database.db, poolId, [closing.on]))[0]!.pence,
+        broughtForwardPence: first.balancePence === null ? 0 : first.balancePence - first.pence,
+        unmatchedLines: lines.filter((l) => l.match === null),
+        unmatchedEntries,
+      })
+    : null;
+  return { pool, lines: opened, unmatchedEntries: unmatchedEntries.map((e, i) => ({ ...e, reference: references[i]! })), bankBalancePence: closing?.pence ?? null, againstBooks, revision };
 }
 
 /**

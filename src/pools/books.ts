@@ -7,8 +7,9 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { Rejection } from '../commands/decider.ts';
 import { addDays } from '../dates.ts';
-import { sharesOfBalance, type HolderFigures } from './pool.ts';
+import { sharesOfBalance, unattributedOf, type HolderFigures, type Unattributed } from './pool.ts';
 import type { PeriodStatement } from './statement.ts';
+import { oldestFirst } from './bank-statement.ts';
 
 export interface Pool {
   poolId: string;
@@ -45,8 +46,13 @@ export interface HolderRow extends HolderFigures {
   shareOfBalance: number;
 }
 
-/** Each budget holder's figures at the end of a day, with their share of the balance then. */
-export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise<{ balancePence: number; holders: HolderRow[] }> {
+/** The line that is no holder's, with the accounts it comes from: money in positive, the pool's costs negative. */
+export interface UnattributedLine extends Unattributed {
+  accounts: Array<{ account: string; pence: number }>;
+}
+
+/** Each budget holder's figures at the end of a day, with their share of the balance then, and the line that is no holder's. */
+export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise<{ balancePence: number; holders: HolderRow[]; unattributed: UnattributedLine }> {
   const { rows } = await sql<{ holder_id: string; name: string | null; erased: boolean | null; contributed: number; spent: number; clawed_back: number }>`
     SELECT p.holder_id, pe.name, pe.erased,
            (-coalesce(sum(p.pence) FILTER (WHERE p.account = 'contributions'), 0))::bigint AS contributed,
@@ -56,11 +62,24 @@ export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise
      WHERE p.pool_id = ${poolId} AND p.entry_date <= ${asAt} AND p.holder_id IS NOT NULL
      GROUP BY p.holder_id, pe.name, pe.erased`.execute(db);
   const bank = await db.selectFrom('pool_postings').select(sql<number>`coalesce(sum(pence), 0)::bigint`.as('b')).where('pool_id', '=', poolId).where('account', '=', 'bank').where('entry_date', '<=', asAt).executeTakeFirstOrThrow();
+  const noHolders = await db
+    .selectFrom('pool_postings')
+    .select(['account', sql<number>`sum(pence)::bigint`.as('net')])
+    .where('pool_id', '=', poolId)
+    .where('account', '!=', 'bank')
+    .where('holder_id', 'is', null)
+    .where('entry_date', '<=', asAt)
+    .groupBy('account')
+    .orderBy('account')
+    .execute();
   const holders = rows;
   const figures = new Map(holders.map((r) => [r.holder_id, { contributed: Number(r.contributed), spent: Number(r.spent), clawedBack: Number(r.clawed_back) }]));
   const shares = sharesOfBalance({ balance: Number(bank.b), holders: figures });
+  // Credits are money in: shown from the pool's side, money in positive.
+  const accounts = noHolders.map((r) => ({ account: r.account, pence: -Number(r.net) })).filter((a) => a.pence !== 0);
   return {
     balancePence: Number(bank.b),
+    unattributed: { ...unattributedOf({ balance: Number(bank.b), holders: figures }), accounts },
     holders: holders
       .map((r) => {
         const f = figures.get(r.holder_id)!;
@@ -251,7 +270,7 @@ export async function periodStatement(db: Db, pool: Pool, periodEnd: string): Pr
   if (index < 0) throw new Rejection('period-not-found', 'No period of this pool was closed on that date.', 404, 'periodEnd');
   const closed = periods[index]!;
   const from = index === 0 ? '0001-01-01' : addDays(periods[index - 1]!.periodEnd, 1);
-  const [{ opening, lines }, { holders }, closer] = await Promise.all([
+  const [{ opening, lines }, { holders, unattributed }, closer] = await Promise.all([
     ledger(db, pool.poolId, from, periodEnd),
     holdersAsAt(db, pool.poolId, periodEnd),
     db.selectFrom('people').select(['name', 'erased']).where('person_id', '=', closed.closedBy).executeTakeFirst(),
@@ -266,6 +285,7 @@ export async function periodStatement(db: Db, pool: Pool, periodEnd: string): Pr
     closing: lines.at(-1)?.balance ?? opening,
     lines,
     holders,
+    unattributed,
     digest: { upToPosition: closed.upToPosition, sha256: closed.digest },
   };
 }
@@ -304,12 +324,48 @@ export async function reconciliationRows(db: Db, poolId: string) {
   const byLine = new Map<string, { entryIds: string[]; how: string }>();
   for (const m of matches) byLine.set(m.line_id, { entryIds: [...(byLine.get(m.line_id)?.entryIds ?? []), m.entry_id], how: m.how });
   const matchedEntries = new Set(matches.map((m) => m.entry_id));
+  const { ordered, closing } = inBankOrder(lines);
   return {
-    lines: lines.map((l): BankLineRow & { match: { entryIds: string[]; how: string } | null } => ({
+    closing,
+    lines: ordered.map((l): BankLineRow & { match: { entryIds: string[]; how: string } | null } => ({
       lineId: l.line_id, statementId: l.statement_id, line: l.line, date: l.line_date, sealedDescription: l.description, pence: l.pence, balancePence: l.balance_pence, match: byLine.get(l.line_id) ?? null,
     })),
     unmatchedEntries: entries
       .filter((e) => !matchedEntries.has(e.entry_id))
       .map((e) => ({ entryId: e.entry_id, date: e.entry_date, kind: e.kind, counterparty: e.counterparty, reference: e.reference, pence: Number(e.pence) + Number(e.corrected) })),
   };
+}
+
+interface StoredLine {
+  line_id: string;
+  statement_id: string;
+  line: number;
+  line_date: string;
+  pence: number;
+  balance_pence: number | null;
+}
+
+/**
+ * The stored lines in the order the money moved: each statement's lines as its bank printed them
+ * (newest first or oldest first, whichever it wrote), then by date across statements. The bank's
+ * closing balance is the last balance of the statement that ends latest, in that statement's own
+ * order: a newest-first statement closes on its first line, not on the last line of its last day.
+ */
+export function inBankOrder<L extends StoredLine>(lines: readonly L[]): { ordered: L[]; closing: { on: string; pence: number; statementId: string } | null } {
+  const statements = new Map<string, L[]>();
+  for (const l of lines) statements.set(l.statement_id, [...(statements.get(l.statement_id) ?? []), l]);
+  const rank = new Map<string, number>();
+  let closing: { on: string; pence: number; statementId: string } | null = null;
+  for (const [statementId, printed] of statements) {
+    const order = oldestFirst(
+      [...printed].sort((a, b) => a.line - b.line).map((l) => ({ row: l, on: l.line_date, pence: Number(l.pence), balancePence: l.balance_pence === null ? null : Number(l.balance_pence) })),
+    );
+    order.forEach((l, i) => rank.set(l.row.line_id, i));
+    const last = order.filter((l) => l.balancePence !== null).at(-1);
+    if (last && (closing === null || order.at(-1)!.on > closing.on)) closing = { on: order.at(-1)!.on, pence: last.balancePence!, statementId };
+  }
+  const ordered = [...lines].sort(
+    (a, b) => a.line_date.localeCompare(b.line_date) || a.statement_id.localeCompare(b.statement_id) || rank.get(a.line_id)! - rank.get(b.line_id)!,
+  );
+  return { ordered, closing };
 }

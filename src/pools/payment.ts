@@ -23,6 +23,11 @@ export const PaymentSubmitted = defineEvent(
   z.strictObject({
     ...submission,
     payee: name(200),
+    /**
+     * The payee, when they are a person of the network (an activity leader who is a member, a
+     * board member paid for a service): they benefit, so they may not approve it.
+     */
+    payeeId: id().optional(),
     purpose: text(500, { lines: true }),
     invoiceReference: name(140),
     /** Who benefits, and how much of the payment is spent on each one's behalf; the shares sum to the payment. */
@@ -113,9 +118,9 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
   if (state.status === 'paid' && state.approvedBy.includes(by.personId)) return nothing;
   if (state.status !== 'submitted') throw new Rejection('payment-settled', `This payment is already ${state.status}.`, 409);
   if (by.personId === payment.submittedBy) throw new Rejection('own-payment', 'Whoever submits a payment cannot approve it.', 403);
-  // Money spent on someone is approved by others, so that no one signs off their own benefit.
-  if (payment.kind === 'payment' && payment.beneficiaries.some((b) => b.holderId === by.personId)) {
-    throw new Rejection('beneficiary-approval', 'Whoever benefits from a payment cannot approve it; ask another treasurer or a board member.', 403);
+  // Money spent on someone, or paid to them, is approved by others, so that no one signs off their own benefit.
+  if (payment.kind === 'payment' && (payment.payeeId === by.personId || payment.beneficiaries.some((b) => b.holderId === by.personId))) {
+    throw new Rejection('beneficiary-approval', 'Whoever benefits from a payment, or is paid by it, cannot approve it; ask another treasurer or a board member.', 403);
   }
   if (state.approvedBy.includes(by.personId)) throw new Rejection('already-approved', 'You have approved this payment; it needs a second, different approver.', 409);
   const approve = (paid: boolean): PaymentEvent => ({ type: 'pools.PaymentApproved', data: { paymentId: payment.paymentId, approvedBy: by.personId, paid } });

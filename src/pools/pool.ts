@@ -326,6 +326,40 @@ export function sharesOfBalance(pool: Money): Map<string, number> {
   return new Map(apportion(pool.balance, owed).map((s) => [s.holderId, s.pence]));
 }
 
+/**
+ * The line of the pool's figures that is no holder's: money no holder contributed (council and
+ * grant income, transfers in) less the pool's own costs (bank charges, transfers out, surplus
+ * reinvested), less what was spent on holders beyond what each put in. It is what the balance
+ * holds beyond the holders' shares, so that the holders' shares plus this line are the balance,
+ * to the penny. When the pool's costs and the spending beyond holders' own money are more than
+ * the money no holder contributed, the line is nothing and the holders' shares bear the rest in
+ * proportion (sharesOfBalance): `borneByHolders` says how much.
+ */
+export interface Unattributed {
+  pence: number;
+  /** Money no holder contributed, less the pool's own costs: the balance less every holder's unspent money. */
+  netIncome: number;
+  /** Spent on holders beyond what each put in: paid for from others' money. */
+  beyondHolders: number;
+  borneByHolders: number;
+}
+
+export function unattributedOf(money: Money): Unattributed {
+  let unspent = 0;
+  let beyondHolders = 0;
+  for (const f of money.holders.values()) {
+    const left = f.contributed - f.spent - f.clawedBack;
+    unspent += left;
+    beyondHolders += Math.max(0, -left);
+  }
+  const netIncome = money.balance - unspent;
+  const left = netIncome - beyondHolders;
+  // What the shares leave of the balance: max(0, left) whenever the balance is not below nothing
+  // (a balance as at a past day can be, when a charge was dated before the money that covered it).
+  const shared = [...sharesOfBalance(money).values()].reduce((a, b) => a + b, 0);
+  return { pence: money.balance - shared, netIncome, beyondHolders, borneByHolders: Math.max(0, -left) };
+}
+
 /** Refuses a date on or before the last closed period's end, naming the field. */
 export function assertOpenDate(pool: OpenPool, on: string, field: string): void {
   if (pool.closedThrough !== null && on <= pool.closedThrough) {

@@ -2,7 +2,7 @@
 // statement, a closed period's statement, the ledger and the trial balance, each as CSV rows and,
 // where people print them, as a page. Amounts are pounds and pence, worked out from integer pence.
 import { html, page, type Html } from '../http/html.ts';
-import type { HolderRow, HolderStatement, LedgerLine, Pool, TrialBalanceLine } from './books.ts';
+import type { HolderRow, HolderStatement, LedgerLine, Pool, TrialBalanceLine, UnattributedLine } from './books.ts';
 import { pounds } from './pool.ts';
 import { formatPence } from '../units.ts';
 import type { CsvTable } from '../http/csv.ts';
@@ -96,8 +96,34 @@ export interface PeriodStatement {
   closing: number;
   lines: LedgerLine[];
   holders: HolderRow[];
+  /** What of the closing balance is no holder's: with the holders' shares, the closing balance. */
+  unattributed: UnattributedLine;
   digest: { upToPosition: number; sha256: string };
 }
+
+const accountNames: Record<string, string> = {
+  'council income': 'Council income',
+  'grant income': 'Grant income',
+  'bank charges': 'Less bank charges',
+  'transfers in': 'Transfers in from other pools',
+  'transfers out': 'Less transfers out to other pools',
+  reinvested: 'Less surplus reinvested in the community',
+};
+
+/**
+ * The line that is no holder's, and what it is made of, as rows of words and pence: the accounts
+ * no holder's money went through, what was spent on holders beyond their own money, and what the
+ * holders' shares bore when the rest did not cover it.
+ */
+export function unattributedRows(u: UnattributedLine): Array<[string, number]> {
+  return [
+    ...u.accounts.map((a): [string, number] => [accountNames[a.account] ?? a.account, a.pence]),
+    ...(u.beyondHolders === 0 ? [] : [['Less spent on budget holders beyond what each put in', -u.beyondHolders] as [string, number]]),
+    ...(u.borneByHolders === 0 ? [] : [["Borne by the holders' shares, in proportion, as nothing else covers it", u.borneByHolders] as [string, number]]),
+  ];
+}
+
+export const UNATTRIBUTED = "Not any holder's: money no holder contributed, less the pool's own costs";
 
 /** A closed period as spreadsheets: the ledger, each holder's figures, and what the period is. */
 export function periodStatementCsv(s: PeriodStatement) {
@@ -106,7 +132,10 @@ export function periodStatementCsv(s: PeriodStatement) {
     holders: [
       ['budget holder', 'holder id', 'contributed (£)', 'spent on their behalf (£)', 'clawed back (£)', 'unspent (£)', 'share of balance (£)'],
       ...s.holders.map((h) => [h.name, h.holderId, pounds(h.contributed), pounds(h.spent), pounds(h.clawedBack), pounds(h.unspent), pounds(h.shareOfBalance)]),
+      [UNATTRIBUTED, '', '', '', '', '', pounds(s.unattributed.pence)],
+      ['Pool balance', '', '', '', '', '', pounds(s.closing)],
     ],
+    unattributed: [['item', 'amount (£)'], ...unattributedRows(s.unattributed).map(([item, p]) => [item, pounds(p)]), [UNATTRIBUTED, pounds(s.unattributed.pence)]],
     summary: [
       ['item', 'value'],
       ['Period statement', s.pool.name],
@@ -131,8 +160,11 @@ export function periodStatementPage(s: PeriodStatement): string {
 ${entriesTable('Entries in the period', s.lines.map((l) => ({ date: l.date, kind: l.kind, who: l.counterparty, purpose: l.purpose, reference: l.reference, pence: l.pence })), 'Amount')}
 <table><caption>Budget holders at the end of the period</caption>
 <thead><tr><th scope="col">Budget holder</th><th scope="col" class="money">Contributed</th><th scope="col" class="money">Spent on their behalf</th><th scope="col" class="money">Clawed back</th><th scope="col" class="money">Unspent</th><th scope="col" class="money">Share of balance</th></tr></thead>
-<tbody>${s.holders.map((h) => html`<tr><th scope="row">${h.name}</th><td class="money">${formatPence(h.contributed)}</td><td class="money">${formatPence(h.spent)}</td><td class="money">${formatPence(h.clawedBack)}</td><td class="money">${formatPence(h.unspent)}</td><td class="money">${formatPence(h.shareOfBalance)}</td></tr>`)}</tbody>
+<tbody>${s.holders.map((h) => html`<tr><th scope="row">${h.name}</th><td class="money">${formatPence(h.contributed)}</td><td class="money">${formatPence(h.spent)}</td><td class="money">${formatPence(h.clawedBack)}</td><td class="money">${formatPence(h.unspent)}</td><td class="money">${formatPence(h.shareOfBalance)}</td></tr>`)}
+<tr><th scope="row" colspan="5">${UNATTRIBUTED}</th><td class="money">${formatPence(s.unattributed.pence)}</td></tr>
+<tr><th scope="row" colspan="5">Pool balance: the holders' shares and the line above</th><td class="money">${formatPence(s.closing)}</td></tr></tbody>
 </table>
+${unattributedTable(s.unattributed)}
 <p>The digest is a SHA-256 over every event in Hearth's log up to the position shown, recorded when the period was closed; <code>hearth audit verify</code> recomputes it.</p>`,
   );
 }
@@ -143,6 +175,16 @@ function entriesTable(caption: string, lines: Array<{ date: string; kind: string
 <thead><tr><th scope="col">Date</th><th scope="col">Kind</th><th scope="col">Payee or source</th><th scope="col">Purpose</th><th scope="col">Reference</th><th scope="col" class="money">${amount}</th></tr></thead>
 <tbody>${lines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${kindName(l.kind)}</td><td>${l.who}</td><td>${l.purpose}</td><td>${l.reference}</td><td class="money">${formatPence(l.pence)}</td></tr>`)}</tbody>
 </table>`;
+}
+
+/** What the line that is no holder's is made of. */
+export function unattributedTable(u: UnattributedLine): Html {
+  const rows = unattributedRows(u);
+  if (rows.length === 0) return html``;
+  return html`<table><caption>The money that is no holder's</caption><tbody>
+  ${rows.map(([label, amount]) => row(label, amount))}
+  ${row(UNATTRIBUTED, u.pence)}
+</tbody></table>`;
 }
 
 const row = (label: string, amount: number) => html`<tr><th scope="row">${label}</th><td class="money">${formatPence(amount)}</td></tr>`;

@@ -95,6 +95,7 @@ export function poolRoutes(app: FastifyInstance) {
       body: html`<h2>Balance</h2>
         <p class="figure">${pool.balance.pounds}</p>
         <p>What the pool holds today, ${longDate(pool.asAt)}.${pool.closedThrough ? html` The books are closed to ${longDate(pool.closedThrough)}.` : html` No period has been closed yet.`}</p>
+        ${whoseMoney(pool)}
         <ul class="actions">
           ${isTreasurer(m) ? html`<li><a class="button" href="${here}/receipts/new">Record money in</a></li>` : html``}
           ${m.roles.some((r) => r === 'treasurer' || r === 'coordinator') ? html`<li><a class="button secondary" href="${here}/payments/new">Submit a payment</a></li>` : html``}
@@ -246,4 +247,17 @@ export function poolRoutes(app: FastifyInstance) {
   });
 
   return { keeperOf };
+}
+
+/**
+ * Whose money the balance is: each budget holder's share, and the line that is no holder's (council
+ * and grant money less the pool's own costs), adding up to the balance to the penny.
+ */
+function whoseMoney(pool: Pool) {
+  if (pool.holders.length === 0 && pool.unattributed.pence === 0) return html``;
+  return html`<div class="table-scroll"><table><caption>Whose money the balance is</caption>
+    <thead><tr><th scope="col">Budget holder</th><th scope="col" class="num">Share of the balance</th></tr></thead>
+    <tbody>${pool.holders.map((h) => html`<tr><th scope="row">${h.name}</th><td class="num">${h.shareOfBalance.pounds}</td></tr>`)}
+    <tr><th scope="row">Not any holder's: money no holder contributed, less the pool's own costs${pool.unattributed.lines.length > 0 ? html` (${pool.unattributed.lines.map((l, i) => html`${i > 0 ? ', ' : ''}${l.item.toLowerCase()} ${l.pounds}`)})` : html``}</th><td class="num">${pool.unattributed.pounds}</td></tr>
+    <tr><th scope="row">Balance</th><td class="num">${pool.balance.pounds}</td></tr></tbody></table></div>`;
 }
