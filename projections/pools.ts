@@ -79,12 +79,15 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
     case 'pools.MoneyReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.receiptId, kind: d.source, on: d.receivedOn, pence: d.pence, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [], counterparty: d.source, reference: storedText(d.reference) });
     case 'pools.PaymentMade':
+      // The payment's own row (a co-op's voted payment has none) is dated by the day the money left.
+      await db.updateTable('pool_payments').set({ paid_on: d.paidOn }).where('payment_id', '=', d.paymentId).execute();
       return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference), purpose: d.purpose, proposalId: d.proposalId });
     case 'pools.BankCharged':
       return post(db, at, { poolId: d.poolId, entryId: d.chargeId, kind: 'bank-charge', on: d.chargedOn, pence: d.pence, shares: [], counterparty: 'bank', reference: clear(d.description) });
     case 'pools.RefundReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.refundId, kind: 'refund', on: d.receivedOn, pence: d.pence, shares: d.shares, counterparty: 'refund', reference: clear(d.reference), corrects: d.paymentId });
     case 'pools.TransferredOut':
+      await db.updateTable('pool_payments').set({ paid_on: d.transferredOn }).where('payment_id', '=', d.transferId).execute();
       return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-out', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.toPoolId, reference: clear(d.reference) });
     case 'pools.TransferredIn':
       return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-in', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.fromPoolId, reference: clear(d.reference) });
@@ -117,14 +120,15 @@ async function applyPayment(db: Db, event: RecordedEvent): Promise<void> {
       const payment = 'payee' in d ? { kind: 'payment', payee: d.payee, purpose: d.purpose, invoice_reference: d.invoiceReference, to_pool_id: null, beneficiaries: JSON.stringify(d.beneficiaries) } : { kind: 'transfer', payee: '', purpose: d.reason, invoice_reference: '', to_pool_id: d.toPoolId, beneficiaries: '[]' };
       await db
         .insertInto('pool_payments')
-        .values({ payment_id: d.paymentId, pool_id: d.poolId, pence: d.pence, submitted_by: d.submittedBy, submitted_on: d.submittedOn, status: 'submitted', approved_by: '[]', ...payment })
+        .values({ payment_id: d.paymentId, pool_id: d.poolId, pence: d.pence, submitted_by: d.submittedBy, submitted_on: d.submittedOn, status: 'submitted', approved_by: '[]', invoice_date: 'invoiceDate' in d ? (d.invoiceDate ?? null) : null, ...payment })
         .execute();
       return;
     }
     case 'pools.PaymentApproved':
       await db
         .updateTable('pool_payments')
-        .set({ approved_by: sql`approved_by || jsonb_build_array(${e.data.approvedBy}::text)`, ...(e.data.paid ? { status: 'paid' } : {}) })
+        // An approval recorded before its day was kept is dated by when it was recorded.
+        .set({ approved_by: sql`approved_by || jsonb_build_array(${e.data.approvedBy}::text)`, ...(e.data.paid ? { status: 'paid', approved_on: e.data.on ?? event.recordedAt.slice(0, 10) } : {}) })
         .where('payment_id', '=', e.data.paymentId)
         .execute();
       return;

@@ -212,3 +212,27 @@ t.test('a Lloyds statement listed newest first closes at its own closing balance
   t.equal(rec.againstBooks!.unmatchedLinesPence - rec.againstBooks!.unmatchedEntriesPence, -99_500, 'explained by the unmatched lines');
   t.same(rec.lines.map((l) => l.balancePence), [150_000, 130_500, 100_500, 75_500, 75_050, 50_500], 'lines in the order the money moved');
 });
+
+t.test('payments keep three dates and are listed by date, a page at a time', async (t) => {
+  const poolId = await fundedPool(20_000);
+  const submit = (submittedOn: string, invoiceDate: string) =>
+    pools.submitPaymentFor(hearth, as(coordinator.personId), { ...lunches(poolId, 5_000), invoiceReference: `INV-${submittedOn}`, invoiceDate, submittedOn });
+  const march4 = await submit('2026-03-04', '2026-03-03');
+  const march6 = await submit('2026-03-06', '2026-03-01');
+  const march2 = await submit('2026-03-02', '2026-02-28');
+  // Tess approves the 4 March payment on the 10th; the bank sent it on the 6th.
+  const { position } = await pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId: march4.paymentId, paidOn: '2026-03-06' });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
+  const { payment } = await pools.readPayment(hearth, as(tess.personId), { networkId, poolId, paymentId: march4.paymentId });
+  t.match(payment, { invoiceDate: '2026-03-03', submittedOn: '2026-03-04', approvedOn: '2026-03-10', paidOn: '2026-03-06', status: 'paid' });
+  const { lines } = await pools.poolLedger(hearth, as(tess.personId), { networkId, poolId, from: '2026-03-01' });
+  t.match(lines.find((l) => l.entryId === march4.paymentId), { date: '2026-03-06', pence: -5_000 }, 'the ledger is dated by the day the money left');
+
+  const first = await pools.listPayments(hearth, as(tess.personId), { networkId, poolId, limit: 2 });
+  t.same(first.items.map((p) => p.submittedOn), ['2026-03-06', '2026-03-04'], 'newest first');
+  t.ok(first.next);
+  const second = await pools.listPayments(hearth, as(tess.personId), { networkId, poolId, limit: 2, after: first.next! });
+  t.same(second.items.map((p) => p.paymentId), [march2.paymentId]);
+  t.equal(second.next, null, 'the last page says so');
+  t.same(new Set([...first.items, ...second.items].map((p) => p.paymentId)), new Set([march4.paymentId, march6.paymentId, march2.paymentId]), 'each payment once');
+});

@@ -229,3 +229,27 @@ t.test("property: on any history, the holders' shares plus the line that is no h
   );
   t.pass('holders’ shares + the unattributed line = the balance, on every history and at every day');
 });
+
+t.test('a payment keeps its invoice date, its approval date and the day the money left, by which the ledger is dated', async (t) => {
+  const funded = open(received(1, 'contribution', 30_000, edna));
+  const data = {
+    paymentId: uid(0x600), poolId, payee: 'Kirkstall Kitchen CIC', purpose: 'Lunches, February', invoiceReference: 'INV-9', invoiceDate: '2026-02-27', pence: 26_000,
+    beneficiaries: [{ holderId: edna, pence: 26_000 }], submittedBy: tess, submittedOn: '2026-03-02',
+  };
+  const submitted: PaymentState = evolvePayment({ status: 'none' }, { type: 'pools.PaymentSubmitted', data });
+  // Over the £250 threshold: Bert signs on the 5th, Tom on the 10th, and the bank sent it on the 9th.
+  const tom = uid(0xc3);
+  t.match(refusal(() => decideApproval(submitted, funded, { personId: bert, isCoordinator: false }, '2026-03-05', '2026-03-05')), { type: 'not-paid-yet', field: 'paidOn' }, 'the first of two signatures pays nothing, so has no paid date');
+  const first = decideApproval(submitted, funded, { personId: bert, isCoordinator: false }, '2026-03-05');
+  t.same(first.payment, [{ type: 'pools.PaymentApproved', data: { paymentId: uid(0x600), approvedBy: bert, paid: false, on: '2026-03-05' } }]);
+  const once = evolvePayment(submitted, first.payment[0]!);
+  const paid = decideApproval(once, funded, { personId: tom, isCoordinator: false }, '2026-03-10', '2026-03-09');
+  t.same(paid.payment, [{ type: 'pools.PaymentApproved', data: { paymentId: uid(0x600), approvedBy: tom, paid: true, on: '2026-03-10' } }], 'approved on the 10th');
+  t.match(paid.pool, [{ type: 'pools.PaymentMade', data: { paidOn: '2026-03-09', pence: 26_000 } }], 'the ledger is dated the 9th, when the money left');
+  t.match(open(received(1, 'contribution', 30_000, edna), ...paid.pool).entries.get(uid(0x600)), { kind: 'payment', on: '2026-03-09' });
+  t.match(decideApproval(once, funded, { personId: tom, isCoordinator: false }, '2026-03-10').pool, [{ data: { paidOn: '2026-03-10' } }], 'left out, the money left today');
+  t.match(refusal(() => decideApproval(once, funded, { personId: tom, isCoordinator: false }, '2026-03-10', '2026-03-11')), { type: 'date-in-future', field: 'paidOn' });
+  t.match(refusal(() => decideApproval(once, funded, { personId: tom, isCoordinator: false }, '2026-03-10', '2026-03-01')), { type: 'paid-before-submitted', field: 'paidOn' });
+  const closed = open(received(1, 'contribution', 30_000, edna), { type: 'pools.PeriodClosed', data: { poolId, periodEnd: '2026-03-08', closedBy: tess, closedOn: '2026-03-09', balancePence: 30_000, digest: { upToPosition: 1, sha256: '0'.repeat(64) } } });
+  t.match(refusal(() => decideApproval(once, closed, { personId: tom, isCoordinator: false }, '2026-03-10', '2026-03-08')), { type: 'date-in-closed-period', field: 'paidOn' });
+});

@@ -63,10 +63,11 @@ export const poolCommands: Record<string, Command> = {
     },
   },
   'pool pay': {
-    usage: 'pool pay --network N --pool P --payee NAME --purpose TEXT --invoice REF --amount 90.00 --for H1:60.00,H2:30.00 [--date YYYY-MM-DD]',
+    usage: 'pool pay --network N --pool P --payee NAME --purpose TEXT --invoice REF [--invoice-date YYYY-MM-DD] --amount 90.00 --for H1:60.00,H2:30.00 [--date YYYY-MM-DD]',
     async run(ledger, f) {
+      const invoiceDate = optional(f, 'invoice-date');
       const body = {
-        payee: need(f, 'payee'), purpose: need(f, 'purpose'), invoiceReference: need(f, 'invoice'), pence: parsePounds(need(f, 'amount')),
+        payee: need(f, 'payee'), purpose: need(f, 'purpose'), invoiceReference: need(f, 'invoice'), ...(invoiceDate ? { invoiceDate } : {}), pence: parsePounds(need(f, 'amount')),
         beneficiaries: parseShares(need(f, 'for')), submittedOn: optional(f, 'date') ?? today(),
       };
       const { body: done } = await ledger.call('POST', `${pool(f)}/payments`, body, acting(f));
@@ -82,12 +83,12 @@ export const poolCommands: Record<string, Command> = {
     },
   },
   'pool approve': {
-    usage: 'pool approve --network N --pool P --payment X   (treasurers, board)',
+    usage: 'pool approve --network N --pool P --payment X [--paid-on YYYY-MM-DD, the day the money left, for the last approval]   (treasurers, board)',
     async run(ledger, f) {
-      await ledger.call('POST', `${pool(f)}/payments/${need(f, 'payment')}/approval`, undefined, acting(f));
-      const { body } = await ledger.call('GET', `${pool(f)}/payments`);
-      const p = body.items.find((i: { paymentId: string }) => i.paymentId === f.payment);
-      return p?.status === 'paid' ? `Approved: payment ${f.payment} is paid.` : `Approved: payment ${f.payment} needs one more approver.`;
+      const paidOn = optional(f, 'paid-on');
+      await ledger.call('POST', `${pool(f)}/payments/${need(f, 'payment')}/approval`, paidOn ? { paidOn } : undefined, acting(f));
+      const { body: p } = await ledger.call('GET', `${pool(f)}/payments/${need(f, 'payment')}`);
+      return p?.status === 'paid' ? `Approved: payment ${f.payment} is paid, on ${p.paidOn}.` : `Approved: payment ${f.payment} needs one more approver.`;
     },
   },
   'pool reject': {
@@ -102,8 +103,9 @@ export const poolCommands: Record<string, Command> = {
     async run(ledger, f) {
       const status = optional(f, 'status');
       const { body } = await ledger.call('GET', `${pool(f)}/payments${status ? `?status=${status}` : ''}`);
-      type Row = { paymentId: string; submittedOn: string; status: string; amount: { pounds: string }; payee: string; purpose: string; approvedBy: string[] };
-      return body.items.map((p: Row) => `${p.paymentId}  ${p.submittedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${(p.payee || 'transfer').padEnd(24)} ${p.purpose}  (${p.approvedBy.length} approval${p.approvedBy.length === 1 ? '' : 's'})`).join('\n');
+      type Row = { paymentId: string; submittedOn: string; paidOn: string | null; status: string; amount: { pounds: string }; payee: string; purpose: string; approvedBy: string[] };
+      const rows = body.items.map((p: Row) => `${p.paymentId}  ${p.submittedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${(p.payee || 'transfer').padEnd(24)} ${p.purpose}  (${p.approvedBy.length} approval${p.approvedBy.length === 1 ? '' : 's'}${p.paidOn ? `, paid ${p.paidOn}` : ''})`);
+      return [...rows, ...(body.next ? ['(more: the newest are shown; see the pool\'s pages for the rest)'] : [])].join('\n');
     },
   },
   'pool refund': {

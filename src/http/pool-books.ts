@@ -12,6 +12,7 @@ import type { PaymentRow } from '../pools/books.ts';
 import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
+import { makeProblem, sendProblem } from './problem.ts';
 import { csvTable, sendCsv, sendCsvTable } from './csv.ts';
 import { EARLIEST_DATE, id, isoDate } from '../bounds.ts';
 
@@ -28,8 +29,25 @@ const unattributedLine = money
 const payment = z.object({
   paymentId: id(), kind: z.enum(['payment', 'transfer']), payee: z.string(), purpose: z.string(), invoiceReference: z.string(), toPoolId: id().nullable(),
   amount: money, beneficiaries: z.array(z.object({ holderId: id(), pence: z.number().int() })), submittedBy: id(), submittedOn: isoDate(),
+  invoiceDate: isoDate().nullable().describe("The date on the invoice, where it was given"),
+  approvedOn: isoDate().nullable().describe('The day its approvals were completed'),
+  paidOn: isoDate().nullable().describe('The day the money left the account: the date of its ledger entry'),
   status: z.string(), approvedBy: z.array(id()), rejectionReason: z.string().nullable(),
 });
+
+/** A page's cursor: where it ended, opaque to clients. */
+const cursorShape = z.strictObject({ submittedOn: isoDate(), paymentId: id() });
+const encodeCursor = (at: z.infer<typeof cursorShape>) => Buffer.from(JSON.stringify(at)).toString('base64url');
+/** Undefined when there is none; null when it is not one Hearth gave out. */
+function decodeCursor(cursor: string | undefined): z.infer<typeof cursorShape> | undefined | null {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 const toPayment = ({ pence, ...p }: PaymentRow) => ({ ...p, amount: asMoney(pence) });
 
 export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -99,16 +117,22 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: keepers },
         schema: {
-          summary: 'Payments and transfers, newest first, with their approvals (coordinators, treasurers, board)',
+          summary: 'Payments and transfers by date, newest submitted first, with their approvals, a page at a time (coordinators, treasurers, board)',
           params: poolParams,
-          querystring: readAfter.extend({ status: z.enum(['submitted', 'paid', 'rejected']).optional() }),
-          response: { 200: z.object({ items: z.array(payment) }) },
+          querystring: readAfter.extend({
+            status: z.enum(['submitted', 'paid', 'rejected']).optional(),
+            limit: z.coerce.number().int().min(1).max(pools.MOST_PAYMENTS).default(50),
+            cursor: z.string().max(200).optional().describe('The next of the previous page'),
+          }),
+          response: { 200: z.object({ items: z.array(payment), next: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last') }) },
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
-        const rows = await pools.listPayments(hearth, request.caller, { ...request.params, status: request.query.status });
-        return { items: rows.map(toPayment) };
+        const after = decodeCursor(request.query.cursor);
+        if (after === null) return sendProblem(reply, makeProblem('validation', 400, 'querystring cursor: is not a cursor Hearth gave out', { errors: [{ in: 'querystring', pointer: '/cursor', detail: 'is not a cursor Hearth gave out' }] }));
+        const page = await pools.listPayments(hearth, request.caller, { ...request.params, status: request.query.status, limit: request.query.limit, after });
+        return { items: page.items.map(toPayment), next: page.next ? encodeCursor(page.next) : null };
       },
     );
 

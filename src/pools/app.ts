@@ -17,7 +17,7 @@ import { addDays, addMonths } from '../dates.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { readStatement, StatementError, type BankLine } from './bank-statement.ts';
 import {
-  closedPeriods, closingBalances, holdersAsAt, holderStatement, ledger, paymentsOf, periodStatement, poolOf, reconciliationRows, trialBalance, type Pool,
+  closedPeriods, closingBalances, holdersAsAt, holderStatement, ledger, paymentsOf, periodStatement, poolOf, reconciliationRows, trialBalance, type PaymentRow, type PaymentsCursor, type Pool,
 } from './books.ts';
 import { approvePayment, onPool, onReconciliation, rejectPayment, submitPayment, submitTransfer } from './commands.ts';
 import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './payment.ts';
@@ -149,9 +149,13 @@ export async function submitTransferFor(deps: Deps, caller: Caller, { networkId,
   return { paymentId, ...written(done, 'payment') };
 }
 
-/** An approval: never by whoever submitted the payment or benefits from it; two people above the pool's threshold. If-Match names the payment. */
-export async function approve(deps: Deps, caller: Caller, { networkId, poolId, paymentId }: InPool & { paymentId: string }): Promise<Written> {
-  const done = await approvePayment(deps.store, networkId, poolId, paymentId, approver(caller), todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch);
+/**
+ * An approval: never by whoever submitted the payment, benefits from it or is paid by it; two
+ * people above the pool's threshold. The one that completes them may say the day the money left
+ * the account (`paidOn`, today when left out): the ledger is dated by it. If-Match names the payment.
+ */
+export async function approve(deps: Deps, caller: Caller, { networkId, poolId, paymentId, paidOn }: InPool & { paymentId: string; paidOn?: string | undefined }): Promise<Written> {
+  const done = await approvePayment(deps.store, networkId, poolId, paymentId, approver(caller), todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch, paidOn);
   return written(done, 'payment');
 }
 
@@ -292,9 +296,22 @@ export async function readPool(deps: Deps, _caller: Caller, { networkId, poolId,
   return { pool, asAt, ...figures, revision };
 }
 
-export async function listPayments(deps: Deps, _caller: Caller, { networkId, poolId, status }: InPool & { status?: string | undefined }) {
+export const MOST_PAYMENTS = 200;
+
+/**
+ * A page of the pool's payments and transfers by date, newest first; `next` is where the next
+ * page starts (null on the last).
+ */
+export async function listPayments(
+  deps: Deps,
+  _caller: Caller,
+  { networkId, poolId, status, limit = 50, after }: InPool & { status?: string | undefined; limit?: number | undefined; after?: PaymentsCursor | undefined },
+): Promise<{ items: PaymentRow[]; next: PaymentsCursor | null }> {
   await poolOf(deps.database.db, networkId, poolId);
-  return paymentsOf(deps.database.db, poolId, status ? { status } : {});
+  const rows = await paymentsOf(deps.database.db, poolId, { ...(status ? { status } : {}), ...(after ? { after } : {}), limit: Math.min(limit, MOST_PAYMENTS) + 1 });
+  const items = rows.slice(0, Math.min(limit, MOST_PAYMENTS));
+  const last = items.at(-1);
+  return { items, next: rows.length > items.length && last ? { submittedOn: last.submittedOn, paymentId: last.paymentId } : null };
 }
 
 /** One payment or transfer of the pool; `revision` is its ETag, for If-Match on its approval or rejection. */

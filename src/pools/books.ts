@@ -229,20 +229,43 @@ export interface PaymentRow {
   beneficiaries: Array<{ holderId: string; pence: number }>;
   submittedBy: string;
   submittedOn: string;
+  /** The date on the invoice, where it was given. */
+  invoiceDate: string | null;
+  /** The day its approvals were completed, once they were. */
+  approvedOn: string | null;
+  /** The day the money left the account, once it did: its ledger entry's date. */
+  paidOn: string | null;
   status: string;
   approvedBy: string[];
   rejectionReason: string | null;
 }
 
-/** The pool's payments and transfers, newest first; or the one asked for. */
-export async function paymentsOf(db: Db, poolId: string, only: { status?: string; paymentId?: string } = {}): Promise<PaymentRow[]> {
+/** Where a page of payments ends: the next page starts after it. */
+export interface PaymentsCursor {
+  submittedOn: string;
+  paymentId: string;
+}
+
+/**
+ * The pool's payments and transfers by date, newest submitted first (and, on one day, by id, so
+ * that the order never changes between pages); or the one asked for. With `limit`, a page of them
+ * after `after`.
+ */
+export async function paymentsOf(db: Db, poolId: string, only: { status?: string; paymentId?: string; limit?: number; after?: PaymentsCursor } = {}): Promise<PaymentRow[]> {
   let query = db.selectFrom('pool_payments').selectAll().where('pool_id', '=', poolId);
   if (only.status) query = query.where('status', '=', only.status);
   if (only.paymentId) query = query.where('payment_id', '=', only.paymentId);
-  const rows = await query.orderBy('submitted_on', 'desc').orderBy('payment_id').execute();
+  if (only.after) {
+    const { submittedOn, paymentId } = only.after;
+    query = query.where((eb) => eb.or([eb('submitted_on', '<', submittedOn), eb.and([eb('submitted_on', '=', submittedOn), eb('payment_id', '<', paymentId)])]));
+  }
+  if (only.limit !== undefined) query = query.limit(only.limit);
+  const rows = await query.orderBy('submitted_on', 'desc').orderBy('payment_id', 'desc').execute();
   return rows.map((r) => ({
     paymentId: r.payment_id, kind: r.kind as 'payment' | 'transfer', payee: r.payee, purpose: r.purpose, invoiceReference: r.invoice_reference, toPoolId: r.to_pool_id,
-    pence: r.pence, beneficiaries: r.beneficiaries, submittedBy: r.submitted_by, submittedOn: r.submitted_on, status: r.status, approvedBy: r.approved_by, rejectionReason: r.rejection_reason,
+    pence: r.pence, beneficiaries: r.beneficiaries, submittedBy: r.submitted_by, submittedOn: r.submitted_on,
+    invoiceDate: r.invoice_date, approvedOn: r.approved_on, paidOn: r.paid_on,
+    status: r.status, approvedBy: r.approved_by, rejectionReason: r.rejection_reason,
   }));
 }
 

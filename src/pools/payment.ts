@@ -30,6 +30,8 @@ export const PaymentSubmitted = defineEvent(
     payeeId: id().optional(),
     purpose: text(500, { lines: true }),
     invoiceReference: name(140),
+    /** The date written on the invoice; left out by payments submitted before it was asked for. */
+    invoiceDate: isoDate().optional(),
     /** Who benefits, and how much of the payment is spent on each one's behalf; the shares sum to the payment. */
     beneficiaries: z.array(z.strictObject({ holderId: id(), pence })).min(1),
   }),
@@ -39,8 +41,11 @@ export const TransferSubmitted = defineEvent(
   'pools.TransferSubmitted',
   z.strictObject({ ...submission, toPoolId: id(), reason: reasonText() }),
 );
-/** `paid` when this approval completed the approvals, and the money moved. */
-export const PaymentApproved = defineEvent('pools.PaymentApproved', z.strictObject({ paymentId: id(), approvedBy: id(), paid: z.boolean() }));
+/**
+ * `paid` when this approval completed the approvals, and the money moved. `on` is the day of the
+ * approval; approvals recorded before it was kept leave it out (their day is when they were recorded).
+ */
+export const PaymentApproved = defineEvent('pools.PaymentApproved', z.strictObject({ paymentId: id(), approvedBy: id(), paid: z.boolean(), on: isoDate().optional() }));
 export const PaymentRejected = defineEvent('pools.PaymentRejected', z.strictObject({ paymentId: id(), rejectedBy: id(), reason: reasonText() }));
 
 export const paymentEventTypes = [PaymentSubmitted, TransferSubmitted, PaymentApproved, PaymentRejected];
@@ -73,6 +78,7 @@ function assertSubmittable(state: PaymentState, pool: PoolState, submitted: { su
 
 export function decideSubmission(state: PaymentState, pool: PoolState, payment: Payment, today: string): PaymentEvent[] {
   assertSubmittable(state, pool, payment, today);
+  if (payment.invoiceDate !== undefined) assertNotFuture(payment.invoiceDate, today, 'invoiceDate');
   assertBeneficiaries(payment);
   return [{ type: 'pools.PaymentSubmitted', data: payment }];
 }
@@ -107,9 +113,11 @@ export interface Approved {
 /**
  * An approval. The one that completes the approvals moves the money: the approval, the pool's
  * debit (and a transfer's credit to the other pool) are written together, and only if the pool
- * holds enough, so no approval, however it races, can take the pool below zero.
+ * holds enough, so no approval, however it races, can take the pool below zero. The ledger is
+ * dated by the day the money left the account, `paidOn`: today unless the approver says it left
+ * earlier (the bank's own two signatures came first), never before the payment was submitted.
  */
-export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, today: string): Approved {
+export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, today: string, paidOn?: string): Approved {
   const nothing: Approved = { payment: [], pool: [], to: [] };
   if (state.status === 'none') throw new Rejection('payment-not-found', 'There is no such payment.', 404);
   if (pool.status === 'none') throw new Rejection('pool-not-found', 'There is no such pool.', 404);
@@ -123,23 +131,30 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
     throw new Rejection('beneficiary-approval', 'Whoever benefits from a payment, or is paid by it, cannot approve it; ask another treasurer or a board member.', 403);
   }
   if (state.approvedBy.includes(by.personId)) throw new Rejection('already-approved', 'You have approved this payment; it needs a second, different approver.', 409);
-  const approve = (paid: boolean): PaymentEvent => ({ type: 'pools.PaymentApproved', data: { paymentId: payment.paymentId, approvedBy: by.personId, paid } });
-  if (state.approvedBy.length + 1 < approvalsNeeded(pool, payment.pence)) return { ...nothing, payment: [approve(false)] };
+  const approve = (paid: boolean): PaymentEvent => ({ type: 'pools.PaymentApproved', data: { paymentId: payment.paymentId, approvedBy: by.personId, paid, on: today } });
+  if (state.approvedBy.length + 1 < approvalsNeeded(pool, payment.pence)) {
+    if (paidOn !== undefined) throw new Rejection('not-paid-yet', 'This approval does not complete the approvals, so no money leaves yet: leave the paid date out.', 422, 'paidOn');
+    return { ...nothing, payment: [approve(false)] };
+  }
   if (pool.balance < payment.pence) {
     throw new Rejection('not-enough-in-pool', `The pool holds ${formatPence(pool.balance)}; this payment is ${formatPence(payment.pence)}.`, 409);
   }
+  const left = paidOn ?? today;
+  assertNotFuture(left, today, 'paidOn');
+  assertOpenDate(pool, left, 'paidOn');
+  if (left < payment.submittedOn) throw new Rejection('paid-before-submitted', `Money leaves once a payment is submitted and approved: ${payment.submittedOn} or later.`, 422, 'paidOn');
   const { paymentId, poolId, pence: amount } = payment;
   if (payment.kind === 'transfer') {
     return {
       payment: [approve(true)],
-      pool: [{ type: 'pools.TransferredOut', data: { poolId, transferId: paymentId, toPoolId: payment.toPoolId, pence: amount, reference: payment.reason, transferredOn: today } }],
-      to: [{ type: 'pools.TransferredIn', data: { poolId: payment.toPoolId, transferId: paymentId, fromPoolId: poolId, pence: amount, reference: payment.reason, transferredOn: today } }],
+      pool: [{ type: 'pools.TransferredOut', data: { poolId, transferId: paymentId, toPoolId: payment.toPoolId, pence: amount, reference: payment.reason, transferredOn: left } }],
+      to: [{ type: 'pools.TransferredIn', data: { poolId: payment.toPoolId, transferId: paymentId, fromPoolId: poolId, pence: amount, reference: payment.reason, transferredOn: left } }],
     };
   }
   const { payee, purpose, invoiceReference, beneficiaries } = payment;
   return {
     payment: [approve(true)],
-    pool: [{ type: 'pools.PaymentMade', data: { poolId, paymentId, payee, purpose, invoiceReference, pence: amount, beneficiaries, paidOn: today } }],
+    pool: [{ type: 'pools.PaymentMade', data: { poolId, paymentId, payee, purpose, invoiceReference, pence: amount, beneficiaries, paidOn: left } }],
     to: [],
   };
 }

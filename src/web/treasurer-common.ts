@@ -35,6 +35,9 @@ export interface Payment {
   beneficiaries: Array<{ holderId: string; pence: number }>;
   submittedBy: string;
   submittedOn: string;
+  invoiceDate: string | null;
+  approvedOn: string | null;
+  paidOn: string | null;
   status: string;
   approvedBy: string[];
   rejectionReason: string | null;

@@ -22,7 +22,7 @@ function readPayment(state: FormState) {
     invoiceReference: readText(state, 'invoice', 'Enter the invoice number or reference', 140),
     pence: readPounds(state, 'amount', 'Enter how much to pay'),
     holderId: readText(state, 'holder', 'Choose the budget holder it benefits', 64),
-    submittedOn: readDate(state, 'date', 'Enter the date of the invoice'),
+    invoiceDate: readDate(state, 'date', 'Enter the date of the invoice'),
   };
 }
 
@@ -86,7 +86,7 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
           <dt>For the budget of</dt><dd>${holder}</dd>
           <dt>What it is for</dt><dd>${payment.purpose}</dd>
           <dt>Invoice</dt><dd>${payment.invoiceReference}</dd>
-          <dt>Date of the invoice</dt><dd>${longDate(payment.submittedOn!)}</dd>
+          <dt>Date of the invoice</dt><dd>${longDate(payment.invoiceDate!)}</dd>
         </dl>
         <form method="post" action="${action}" novalidate><input type="hidden" name="_csrf" value="${page.csrfToken}"><input type="hidden" name="change" value="1">${carried(state.values)}<button type="submit" class="secondary">Change the payment</button></form>
         <h2>Now submit it</h2>
@@ -104,8 +104,9 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
     return submit<{ paymentId: string; position: number }>(
       page,
       state,
-      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/payments`, { ...payment, beneficiaries: [{ holderId, pence: payment.pence }] }, { key: state.values._key! }),
-      { payee: 'payee', purpose: 'purpose', invoiceReference: 'invoice', pence: 'amount', beneficiaries: 'holder', submittedOn: 'date' },
+      // Submitted today; the invoice keeps its own date, and the ledger takes the day the money leaves.
+      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/payments`, { ...payment, submittedOn: today(), beneficiaries: [{ holderId, pence: payment.pence }] }, { key: state.values._key! }),
+      { payee: 'payee', purpose: 'purpose', invoiceReference: 'invoice', pence: 'amount', beneficiaries: 'holder', invoiceDate: 'date' },
       (s) => paymentForm(page, m, poolId, saidOnce(s)),
       (done) => `${poolPath(networkId, poolId)}/payments/${done.paymentId}?after=${done.position}&done=submitted`,
     );

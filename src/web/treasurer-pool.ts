@@ -15,6 +15,7 @@ import {
 } from './treasurer-common.ts';
 import { correctable, correctLink } from './treasurer-corrections.ts';
 import { Forbidden } from '../access/guard.ts';
+import { ReadFailed } from './api.ts';
 
 interface Balances {
   by: 'day' | 'month';
@@ -157,11 +158,15 @@ export function poolRoutes(app: FastifyInstance) {
     const query = page.request.query as { after?: string; done?: string };
     const [{ pool, crumbs }, payments, names, pools] = await Promise.all([
       poolCrumbs(page, m, poolId, query.after),
-      page.api.read<{ items: Payment[] }>(`/networks/${m.networkId}/pools/${poolId}/payments`, { after: query.after }),
+      // The payment itself, however far down the list it is; not found is said on the page.
+      page.api.read<Payment>(`/networks/${m.networkId}/pools/${poolId}/payments/${paymentId}`, { after: query.after }).catch((err: unknown) => {
+        if (err instanceof ReadFailed && (err.problem.status === 404 || err.problem.status === 400)) return undefined;
+        throw err;
+      }),
       namesIn(page, m.networkId),
       page.api.read<{ items: Array<{ poolId: string; name: string }> }>(`/networks/${m.networkId}/pools`),
     ]);
-    const p = payments.items.find((x) => x.paymentId === paymentId);
+    const p = payments;
     if (!p) return page.show({ title: 'Payment not found', crumbs, body: html`<p>This pool has no such payment. <a href="${poolPath(m.networkId, poolId)}">Go back to the pool</a>.</p>` }, 404);
     const to = paidTo(p, new Map(pools.items.map((x) => [x.poolId, x.name])));
     const outcome = query.done ? outcomes[query.done] : undefined;
@@ -181,10 +186,11 @@ export function poolRoutes(app: FastifyInstance) {
           <dt>To</dt><dd>${to}</dd>
           <dt>Amount</dt><dd>${p.amount.pounds}</dd>
           <dt>For</dt><dd>${p.purpose}</dd>
-          ${p.invoiceReference ? html`<dt>Invoice</dt><dd>${p.invoiceReference}</dd>` : html``}
+          ${p.invoiceReference ? html`<dt>Invoice</dt><dd>${p.invoiceReference}${p.invoiceDate ? html`, dated ${longDate(p.invoiceDate)}` : html``}</dd>` : html``}
           ${p.beneficiaries.length > 0 ? html`<dt>Paid from the budgets of</dt><dd><ul>${p.beneficiaries.map((b) => html`<li>${nameOf(names, b.holderId)}: ${formatPence(b.pence)}</li>`)}</ul></dd>` : html``}
           <dt>Submitted</dt><dd>by ${nameOf(names, p.submittedBy)} on ${longDate(p.submittedOn)}</dd>
-          <dt>Approved by</dt><dd>${p.approvedBy.length === 0 ? 'nobody yet' : p.approvedBy.map((id) => nameOf(names, id)).join(' and ')}</dd>
+          <dt>Approved by</dt><dd>${p.approvedBy.length === 0 ? 'nobody yet' : p.approvedBy.map((id) => nameOf(names, id)).join(' and ')}${p.approvedOn ? html`, approved on ${longDate(p.approvedOn)}` : html``}</dd>
+          ${p.paidOn ? html`<dt>Paid</dt><dd>the money left the account on ${longDate(p.paidOn)}; the books are dated by this day</dd>` : html``}
           <dt>Status</dt><dd>${status}</dd>
           ${p.rejectionReason ? html`<dt>Why it was rejected</dt><dd>${p.rejectionReason}</dd>` : html``}
         </dl>
