@@ -6,6 +6,7 @@ import type { Projection } from '../src/projections/engine.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 import { domainEvents } from '../src/eventstore/events.ts';
 import { direction, type EntryKind, type PoolEvent } from '../src/pools/pool.ts';
+import { sharedByWords } from '../src/pools/statement.ts';
 import type { PaymentEvent } from '../src/pools/payment.ts';
 import type { Share } from '../src/pools/apportion.ts';
 import { poolEventTypes } from '../src/pools/pool.ts';
@@ -22,6 +23,7 @@ export const accountFor: Record<EntryKind, string> = {
   council: 'council income',
   grant: 'grant income',
   payment: 'payments',
+  expense: 'pool expenses',
   'bank-charge': 'bank charges',
   refund: 'payments',
   'transfer-in': 'transfers in',
@@ -81,7 +83,11 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
     case 'pools.PaymentMade':
       // The payment's own row (a co-op's voted payment has none) is dated by the day the money left.
       await db.updateTable('pool_payments').set({ paid_on: d.paidOn }).where('payment_id', '=', d.paymentId).execute();
-      return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference), purpose: d.purpose, proposalId: d.proposalId });
+      // A pool's own expense says on the ledger how it was attributed.
+      return post(db, at, {
+        poolId: d.poolId, entryId: d.paymentId, kind: d.expense ? 'expense' : 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference),
+        purpose: d.expense ? `${d.purpose} (${sharedByWords[d.expense.sharedBy]})` : d.purpose, proposalId: d.proposalId,
+      });
     case 'pools.BankCharged':
       return post(db, at, { poolId: d.poolId, entryId: d.chargeId, kind: 'bank-charge', on: d.chargedOn, pence: d.pence, shares: [], counterparty: 'bank', reference: clear(d.description) });
     case 'pools.RefundReceived':

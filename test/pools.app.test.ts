@@ -236,3 +236,20 @@ t.test('payments keep three dates and are listed by date, a page at a time', asy
   t.equal(second.next, null, 'the last page says so');
   t.same(new Set([...first.items, ...second.items].map((p) => p.paymentId)), new Set([march4.paymentId, march6.paymentId, march2.paymentId]), 'each payment once');
 });
+
+t.test("a pool expense shared by the treasurer's rule: in the holders' figures, and the ledger says the rule", async (t) => {
+  const poolId = await fundedPool();
+  await pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source: 'contribution', holderId: walter.personId, pence: 25_000, reference: 'DP', receivedOn: '2026-03-02' });
+  const { paymentId } = await pools.submitPaymentFor(hearth, as(tess.personId), {
+    networkId, poolId, payee: 'St Bartholomew’s Hall', purpose: 'Room hire, March', invoiceReference: 'HALL-3', pence: 3_000, beneficiaries: [], expense: { sharedBy: 'by-share' }, submittedOn: '2026-03-10',
+  });
+  t.equal(await refused(pools.approve(hearth, as(edna.personId), { networkId, poolId, paymentId })), 'beneficiary-approval', 'Edna has a share, so it is spent on her too');
+  const { position } = await pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
+  // £500 and £250: £20 and £10 of the £30.
+  const read = await pools.readPool(hearth, as(tess.personId), { networkId, poolId });
+  t.same(read.holders.map((h) => [h.name, h.spent, h.shareOfBalance]), [['Edna Firth', 2_000, 48_000], ['Walter Greenwood', 1_000, 24_000]]);
+  t.equal(read.unattributed.pence, 0);
+  const { lines } = await pools.poolLedger(hearth, as(tess.personId), { networkId, poolId, from: '2026-03-01' });
+  t.match(lines.find((l) => l.entryId === paymentId), { kind: 'expense', pence: -3_000, purpose: 'Room hire, March (shared across the budget holders in proportion to their shares of the balance)' });
+});

@@ -253,3 +253,44 @@ t.test('a payment keeps its invoice date, its approval date and the day the mone
   const closed = open(received(1, 'contribution', 30_000, edna), { type: 'pools.PeriodClosed', data: { poolId, periodEnd: '2026-03-08', closedBy: tess, closedOn: '2026-03-09', balancePence: 30_000, digest: { upToPosition: 1, sha256: '0'.repeat(64) } } });
   t.match(refusal(() => decideApproval(once, closed, { personId: tom, isCoordinator: false }, '2026-03-10', '2026-03-08')), { type: 'date-in-closed-period', field: 'paidOn' });
 });
+
+t.test("a pool's own expense is approved like any payment, and attributed to no holder or shared across all by the treasurer's rule", async (t) => {
+  // Edna £100 and Walter £50 from their budgets, £40 council money: £190.
+  const funded = open(received(1, 'contribution', 10_000, edna), received(2, 'contribution', 5_000, walter), received(3, 'council', 4_000));
+  const insurance = (sharedBy: 'no-holder' | 'equally' | 'by-share', pence = 3_001) => ({
+    paymentId: uid(0x700), poolId, payee: 'Ecclesiastical Insurance', purpose: 'Public liability, the year to March', invoiceReference: 'POL-77', pence,
+    beneficiaries: [], expense: { sharedBy }, submittedBy: tess, submittedOn: '2026-03-10',
+  });
+  const { decideSubmission } = await import('../src/pools/payment.ts');
+  t.match(refusal(() => decideSubmission({ status: 'none' }, funded, { ...insurance('equally'), beneficiaries: [{ holderId: edna, pence: 3_001 }] }, '2026-03-10')), { type: 'expense-beneficiaries', field: 'beneficiaries' });
+  const { expense: _, ...plain } = insurance('equally');
+  t.match(refusal(() => decideSubmission({ status: 'none' }, funded, plain, '2026-03-10')), { type: 'beneficiaries-needed', field: 'beneficiaries' }, 'a payment for holders names them');
+  const pay = (sharedBy: 'no-holder' | 'equally' | 'by-share', by = bert) => {
+    const state = evolvePayment({ status: 'none' }, { type: 'pools.PaymentSubmitted', data: insurance(sharedBy) });
+    return decideApproval(state, funded, { personId: by, isCoordinator: false }, '2026-03-10');
+  };
+
+  // To no holder: £30.01 comes off the £40 that is no holder's; Edna's and Walter's shares stand.
+  const none = pay('no-holder');
+  t.match(none.pool, [{ type: 'pools.PaymentMade', data: { beneficiaries: [], expense: { sharedBy: 'no-holder' }, pence: 3_001 } }]);
+  const afterNone = open(received(1, 'contribution', 10_000, edna), received(2, 'contribution', 5_000, walter), received(3, 'council', 4_000), ...none.pool);
+  t.same(sharesOfBalance(afterNone), new Map([[edna, 10_000], [walter, 5_000]]));
+  t.match(unattributedOf(afterNone), { pence: 999 });
+  t.equal(afterNone.entries.get(uid(0x700))?.kind, 'expense');
+  t.ok(pay('no-holder', edna).pool.length === 1, 'a holder may approve what is no holder’s');
+
+  // Equally: £15.01 and £15.00, the odd penny to the first named.
+  const equally = pay('equally');
+  t.match(equally.pool, [{ data: { beneficiaries: [{ holderId: edna, pence: 1_501 }, { holderId: walter, pence: 1_500 }], expense: { sharedBy: 'equally' } } }]);
+  const afterEqually = open(received(1, 'contribution', 10_000, edna), received(2, 'contribution', 5_000, walter), received(3, 'council', 4_000), ...equally.pool);
+  t.same(sharesOfBalance(afterEqually), new Map([[edna, 8_499], [walter, 3_500]]));
+  t.equal(sum(sharesOfBalance(afterEqually)) + unattributedOf(afterEqually).pence, afterEqually.balance, 'still the balance, to the penny');
+  t.match(unattributedOf(afterEqually), { pence: 4_000 }, "the council's money untouched");
+
+  // By share of the balance, 2 to 1: £20.01 and £10.00.
+  t.match(pay('by-share').pool, [{ data: { beneficiaries: [{ holderId: edna, pence: 2_001 }, { holderId: walter, pence: 1_000 }] } }]);
+  t.match(refusal(() => pay('by-share', edna)), { type: 'beneficiary-approval' }, 'a holder it is shared across benefits, so may not approve it');
+  const empty = open(received(3, 'council', 4_000));
+  const state = evolvePayment({ status: 'none' }, { type: 'pools.PaymentSubmitted', data: insurance('equally', 1_000) });
+  t.match(refusal(() => decideApproval(state, empty, { personId: bert, isCoordinator: false }, '2026-03-10')), { type: 'no-holders-to-share', field: 'expense' });
+});

@@ -63,12 +63,14 @@ export const poolCommands: Record<string, Command> = {
     },
   },
   'pool pay': {
-    usage: 'pool pay --network N --pool P --payee NAME --purpose TEXT --invoice REF [--invoice-date YYYY-MM-DD] --amount 90.00 --for H1:60.00,H2:30.00 [--date YYYY-MM-DD]',
+    usage: 'pool pay --network N --pool P --payee NAME --purpose TEXT --invoice REF [--invoice-date YYYY-MM-DD] --amount 90.00 (--for H1:60.00,H2:30.00 | --expense no-holder|equally|by-share) [--date YYYY-MM-DD]',
     async run(ledger, f) {
       const invoiceDate = optional(f, 'invoice-date');
+      // A pool's own expense (insurance, room hire) names no holders: the rule shares it when it is paid.
+      const expense = optional(f, 'expense');
       const body = {
         payee: need(f, 'payee'), purpose: need(f, 'purpose'), invoiceReference: need(f, 'invoice'), ...(invoiceDate ? { invoiceDate } : {}), pence: parsePounds(need(f, 'amount')),
-        beneficiaries: parseShares(need(f, 'for')), submittedOn: optional(f, 'date') ?? today(),
+        ...(expense ? { beneficiaries: [], expense: { sharedBy: expense } } : { beneficiaries: parseShares(need(f, 'for')) }), submittedOn: optional(f, 'date') ?? today(),
       };
       const { body: done } = await ledger.call('POST', `${pool(f)}/payments`, body, acting(f));
       return `Submitted payment ${done.paymentId}; it is paid once approved.`;

@@ -56,7 +56,7 @@ export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise
   const { rows } = await sql<{ holder_id: string; name: string | null; erased: boolean | null; contributed: number; spent: number; clawed_back: number }>`
     SELECT p.holder_id, pe.name, pe.erased,
            (-coalesce(sum(p.pence) FILTER (WHERE p.account = 'contributions'), 0))::bigint AS contributed,
-           coalesce(sum(p.pence) FILTER (WHERE p.account = 'payments'), 0)::bigint AS spent,
+           coalesce(sum(p.pence) FILTER (WHERE p.account IN ('payments', 'pool expenses')), 0)::bigint AS spent,
            coalesce(sum(p.pence) FILTER (WHERE p.account = 'clawed back'), 0)::bigint AS clawed_back
       FROM pool_postings p LEFT JOIN people pe ON pe.person_id = p.holder_id
      WHERE p.pool_id = ${poolId} AND p.entry_date <= ${asAt} AND p.holder_id IS NOT NULL

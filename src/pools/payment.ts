@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { Rejection, type Actor } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { assertNotFuture, assertOpenDate, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
+import { assertNotFuture, assertOpenDate, expenseSharing, sharesOfBalance, type ExpenseSharing, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
+import { apportion, type Share } from './apportion.ts';
 import { formatPence, pence } from '../units.ts';
 import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
@@ -32,8 +33,13 @@ export const PaymentSubmitted = defineEvent(
     invoiceReference: name(140),
     /** The date written on the invoice; left out by payments submitted before it was asked for. */
     invoiceDate: isoDate().optional(),
-    /** Who benefits, and how much of the payment is spent on each one's behalf; the shares sum to the payment. */
-    beneficiaries: z.array(z.strictObject({ holderId: id(), pence })).min(1),
+    /**
+     * Who benefits, and how much of the payment is spent on each one's behalf; the shares sum to
+     * the payment. None for a pool's own expense, whose rule shares it when it is paid.
+     */
+    beneficiaries: z.array(z.strictObject({ holderId: id(), pence })),
+    /** A cost of the pool itself (insurance, room hire), attributed by the rule the treasurer chose. */
+    expense: z.strictObject({ sharedBy: expenseSharing }).optional(),
   }),
 );
 /** A transfer to another pool of the same network; `paymentId` identifies it on both sides. */
@@ -79,7 +85,12 @@ function assertSubmittable(state: PaymentState, pool: PoolState, submitted: { su
 export function decideSubmission(state: PaymentState, pool: PoolState, payment: Payment, today: string): PaymentEvent[] {
   assertSubmittable(state, pool, payment, today);
   if (payment.invoiceDate !== undefined) assertNotFuture(payment.invoiceDate, today, 'invoiceDate');
-  assertBeneficiaries(payment);
+  if (payment.expense) {
+    if (payment.beneficiaries.length > 0) throw new Rejection('expense-beneficiaries', "A pool's own expense names no beneficiaries: its rule shares it when it is paid.", 422, 'beneficiaries');
+  } else {
+    if (payment.beneficiaries.length === 0) throw new Rejection('beneficiaries-needed', 'Name the budget holders the payment is for, or submit it as a pool expense.', 422, 'beneficiaries');
+    assertBeneficiaries(payment);
+  }
   return [{ type: 'pools.PaymentSubmitted', data: payment }];
 }
 
@@ -99,6 +110,20 @@ export function decideTransfer(state: PaymentState, pool: PoolState, to: PoolSta
   if (to.poolId === pool.poolId) throw new Rejection('same-pool', 'A transfer goes to another pool.', 422, 'toPoolId');
   return [{ type: 'pools.TransferSubmitted', data: transfer }];
 }
+
+/**
+ * A pool expense's parts by its rule, among the holders with money in the pool now: none for no
+ * holder; for the others, in whole pence that add up to the amount.
+ */
+export function expenseShares(pool: OpenPool, amount: number, sharedBy: ExpenseSharing): Share[] {
+  if (sharedBy === 'no-holder') return [];
+  const holding = [...sharesOfBalance(pool)].filter(([, p]) => p > 0).map(([holderId, p]) => ({ holderId, pence: p }));
+  if (holding.length === 0) throw new Rejection('no-holders-to-share', 'No budget holder has money in the pool to share it across: attribute it to no holder.', 422, 'expense');
+  return apportion(amount, sharedBy === 'equally' ? holding.map((h) => ({ holderId: h.holderId, pence: 1 })) : holding);
+}
+
+/** Who a payment is spent on: its beneficiaries, or for a pool expense the holders its rule shares it across. */
+const beneficiariesOf = (pool: OpenPool, payment: Payment): Share[] => (payment.expense ? expenseShares(pool, payment.pence, payment.expense.sharedBy) : payment.beneficiaries);
 
 /** Approvals a payment needs under the pool's policy. */
 export const approvalsNeeded = (pool: OpenPool, amount: number) => (amount > pool.twoApproversAbovePence ? 2 : 1);
@@ -126,8 +151,10 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
   if (state.status === 'paid' && state.approvedBy.includes(by.personId)) return nothing;
   if (state.status !== 'submitted') throw new Rejection('payment-settled', `This payment is already ${state.status}.`, 409);
   if (by.personId === payment.submittedBy) throw new Rejection('own-payment', 'Whoever submits a payment cannot approve it.', 403);
-  // Money spent on someone, or paid to them, is approved by others, so that no one signs off their own benefit.
-  if (payment.kind === 'payment' && (payment.payeeId === by.personId || payment.beneficiaries.some((b) => b.holderId === by.personId))) {
+  // Money spent on someone, or paid to them, is approved by others, so that no one signs off their
+  // own benefit: a pool expense shared across the holders benefits each of them.
+  const spentOn = payment.kind === 'payment' ? beneficiariesOf(pool, payment) : [];
+  if (payment.kind === 'payment' && (payment.payeeId === by.personId || spentOn.some((b) => b.holderId === by.personId))) {
     throw new Rejection('beneficiary-approval', 'Whoever benefits from a payment, or is paid by it, cannot approve it; ask another treasurer or a board member.', 403);
   }
   if (state.approvedBy.includes(by.personId)) throw new Rejection('already-approved', 'You have approved this payment; it needs a second, different approver.', 409);
@@ -151,10 +178,10 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
       to: [{ type: 'pools.TransferredIn', data: { poolId: payment.toPoolId, transferId: paymentId, fromPoolId: poolId, pence: amount, reference: payment.reason, transferredOn: left } }],
     };
   }
-  const { payee, purpose, invoiceReference, beneficiaries } = payment;
+  const { payee, purpose, invoiceReference } = payment;
   return {
     payment: [approve(true)],
-    pool: [{ type: 'pools.PaymentMade', data: { poolId, paymentId, payee, purpose, invoiceReference, pence: amount, beneficiaries, paidOn: left } }],
+    pool: [{ type: 'pools.PaymentMade', data: { poolId, paymentId, payee, purpose, invoiceReference, pence: amount, beneficiaries: spentOn, paidOn: left, ...(payment.expense ? { expense: payment.expense } : {}) } }],
     to: [],
   };
 }

@@ -3,7 +3,7 @@
 // where people print them, as a page. Amounts are pounds and pence, worked out from integer pence.
 import { html, page, type Html } from '../http/html.ts';
 import type { HolderRow, HolderStatement, LedgerLine, Pool, TrialBalanceLine, UnattributedLine } from './books.ts';
-import { pounds } from './pool.ts';
+import { pounds, type ExpenseSharing } from './pool.ts';
 import { formatPence } from '../units.ts';
 import type { CsvTable } from '../http/csv.ts';
 
@@ -12,6 +12,7 @@ const kindNames: Record<string, string> = {
   council: 'Council income',
   grant: 'Grant income',
   payment: 'Payment',
+  expense: 'Pool expense',
   'bank-charge': 'Bank charge',
   refund: 'Refund',
   'transfer-in': 'Transfer in',
@@ -19,6 +20,13 @@ const kindNames: Record<string, string> = {
   reinvestment: 'Surplus reinvested',
   'claw-back': 'Clawed back by the council',
 };
+/** How a pool expense was attributed, as its ledger line says. */
+export const sharedByWords: Record<ExpenseSharing, string> = {
+  'no-holder': "the pool's own cost, attributed to no budget holder",
+  equally: 'shared equally across the budget holders with money in the pool',
+  'by-share': "shared across the budget holders in proportion to their shares of the balance",
+};
+
 /** What an entry of the pool's books is, in words. */
 export const kindName = (kind: string) => kindNames[kind] ?? kind;
 
@@ -105,6 +113,9 @@ const accountNames: Record<string, string> = {
   'council income': 'Council income',
   'grant income': 'Grant income',
   'bank charges': 'Less bank charges',
+  'pool expenses': "Less the pool's own expenses, attributed to no holder",
+  // Only a refund (or correction) of an expense attributed to no holder posts here without a holder.
+  payments: "Refunds of the pool's own expenses",
   'transfers in': 'Transfers in from other pools',
   'transfers out': 'Less transfers out to other pools',
   reinvested: 'Less surplus reinvested in the community',

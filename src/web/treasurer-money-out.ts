@@ -7,6 +7,7 @@ import { today } from '../dates.ts';
 import { formatPence } from '../units.ts';
 import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, readDate, readPounds, readText, selectField, textArea, textField, type FormState, type Values } from './forms.ts';
 import { pageFor, submit, type Membership, type Page } from './page.ts';
+import { ReadFailed } from './api.ts';
 import { longDate } from './words.ts';
 import { poolCrumbs, poolPath, saidOnce, type Ledger, type Params, type Payment } from './treasurer-common.ts';
 
@@ -162,8 +163,15 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
   // A refund from a provider, of a payment that was paid.
 
   async function refundForm(page: Page, m: Membership, poolId: string, paymentId: string, state: FormState) {
-    const [{ pool, crumbs }, payments] = await Promise.all([poolCrumbs(page, m, poolId), page.api.read<{ items: Payment[] }>(`/networks/${m.networkId}/pools/${poolId}/payments`, { status: 'paid' })]);
-    const p = payments.items.find((x) => x.paymentId === paymentId && x.kind === 'payment');
+    // The payment itself, however far down the list it is.
+    const [{ pool, crumbs }, found] = await Promise.all([
+      poolCrumbs(page, m, poolId),
+      page.api.read<Payment>(`/networks/${m.networkId}/pools/${poolId}/payments/${paymentId}`).catch((err: unknown) => {
+        if (err instanceof ReadFailed && (err.problem.status === 404 || err.problem.status === 400)) return undefined;
+        throw err;
+      }),
+    ]);
+    const p = found && found.kind === 'payment' && found.status === 'paid' ? found : undefined;
     if (!p) return page.show({ title: 'Payment not found', crumbs, body: html`<p>This pool has no such paid payment to refund. <a href="${poolPath(m.networkId, poolId)}">Go back to ${pool.name}</a>.</p>` }, 404);
     return page.show({
       title: `Record a refund from ${p.payee}`,
