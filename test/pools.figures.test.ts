@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { clearText } from '../src/access/vault.ts';
 import { fold, Rejection } from '../src/commands/decider.ts';
 import { refusal, uid } from './support/given.ts';
-import { direction, moneyAsAt, poolDecider, sharesOfBalance, unattributedOf, type OpenPool, type PoolCommand, type PoolEvent } from '../src/pools/pool.ts';
+import { moneyAsAt, poolDecider, sharesOfBalance, unattributedOf, type OpenPool, type PoolCommand, type PoolEvent } from '../src/pools/pool.ts';
 import { decideApproval, decideProposalPayment, evolvePayment, type PaymentState } from '../src/pools/payment.ts';
 import { readStatement } from '../src/pools/bank-statement.ts';
 import { inBankOrder } from '../src/pools/books.ts';
@@ -126,7 +126,8 @@ type Step =
   | { op: 'pay'; pence: number; split: number[] }
   | { op: 'refund'; which: number; pence: number }
   | { op: 'correct'; which: number; pence: number }
-  | { op: 'transfer'; out: boolean; pence: number };
+  | { op: 'transfer'; out: boolean; pence: number }
+  | { op: 'expense'; pence: number; sharedBy: 'no-holder' | 'equally' | 'by-share' };
 
 const holders = [edna, walter, carol, uid(0xb4)];
 const amount = fc.integer({ min: 1, max: 200_000 });
@@ -138,6 +139,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constant('refund' as const), which: fc.nat(20), pence: amount }),
   fc.record({ op: fc.constant('correct' as const), which: fc.nat(20), pence: fc.integer({ min: -50_000, max: 50_000 }) }),
   fc.record({ op: fc.constant('transfer' as const), out: fc.boolean(), pence: amount }),
+  fc.record({ op: fc.constant('expense' as const), pence: fc.integer({ min: 1, max: 25_000 }), sharedBy: fc.constantFrom('no-holder' as const, 'equally' as const, 'by-share' as const) }),
 );
 
 /** The history the steps make, each through the pool's own decisions; a step the pool refuses is left out. */
@@ -171,6 +173,14 @@ function history(steps: Step[]): PoolEvent[] {
           : [{ holderId: edna, pence: s.pence }];
         made = decideProposalPayment(pool, { poolId, paymentId: id, payee: 'Provider', purpose: 'Care', invoiceReference: 'INV', pence: s.pence, beneficiaries, proposalId: id }, on);
       }
+      if (s.op === 'expense') {
+        // Under the £250 threshold one approval pays it, attributed by its rule among the holders then.
+        const expense = evolvePayment({ status: 'none' }, {
+          type: 'pools.PaymentSubmitted',
+          data: { paymentId: id, poolId, payee: 'Hall', purpose: 'Room hire', invoiceReference: 'HALL', pence: s.pence, beneficiaries: [], expense: { sharedBy: s.sharedBy }, submittedBy: tess, submittedOn: on },
+        });
+        made = decideApproval(expense, pool, { personId: bert, isCoordinator: false }, '2026-03-10', on).pool;
+      }
       if (s.op === 'transfer') {
         if (s.out && s.pence > pool.balance) throw new Rejection('not-enough-in-pool', 'short', 409);
         made = [s.out
@@ -187,24 +197,27 @@ function history(steps: Step[]): PoolEvent[] {
   return events;
 }
 
-/** Money no holder contributed less the pool's own costs, worked out from the events alone. */
+/**
+ * Money no holder contributed less the pool's own costs, worked out from the events alone: every
+ * entry that names no holder (council and grant money, charges, transfers, expenses attributed to
+ * no holder and their refunds), in or out, and its corrections.
+ */
 function noHoldersMoney(events: PoolEvent[], day = '9999-12-31'): number {
-  const kinds = new Map<string, string>();
+  const noHolder = new Map<string, 1 | -1>();
   let net = 0;
   for (const e of events) {
     const d = e.data as Record<string, unknown>;
-    if (e.type === 'pools.MoneyReceived') kinds.set(e.data.receiptId, e.data.source);
-    if (e.type === 'pools.BankCharged') kinds.set(e.data.chargeId, 'bank-charge');
-    if (e.type === 'pools.TransferredOut' || e.type === 'pools.TransferredIn') kinds.set(e.data.transferId, e.type === 'pools.TransferredOut' ? 'transfer-out' : 'transfer-in');
+    if (e.type === 'pools.MoneyReceived' && e.data.source !== 'contribution') noHolder.set(e.data.receiptId, 1);
+    if (e.type === 'pools.BankCharged') noHolder.set(e.data.chargeId, -1);
+    if (e.type === 'pools.TransferredOut') noHolder.set(e.data.transferId, -1);
+    if (e.type === 'pools.TransferredIn') noHolder.set(e.data.transferId, 1);
+    if (e.type === 'pools.PaymentMade' && e.data.beneficiaries.length === 0) noHolder.set(e.data.paymentId, -1);
+    if (e.type === 'pools.RefundReceived' && e.data.shares.length === 0) noHolder.set(e.data.refundId, 1);
     const on = (d.receivedOn ?? d.chargedOn ?? d.transferredOn ?? d.correctedOn ?? d.paidOn ?? d.on) as string | undefined;
     if (on === undefined || on > day) continue;
-    if (e.type === 'pools.MoneyReceived' && e.data.source !== 'contribution') net += e.data.pence;
-    if (e.type === 'pools.BankCharged' || e.type === 'pools.TransferredOut') net -= e.data.pence;
-    if (e.type === 'pools.TransferredIn') net += e.data.pence;
-    if (e.type === 'pools.EntryCorrected') {
-      const kind = kinds.get(e.data.corrects);
-      if (kind && kind !== 'contribution') net += direction(kind as 'council') * e.data.pence;
-    }
+    const entryId = (d.refundId ?? d.receiptId ?? d.chargeId ?? d.transferId ?? d.paymentId) as string | undefined;
+    if (e.type !== 'pools.EntryCorrected' && entryId !== undefined && noHolder.has(entryId)) net += noHolder.get(entryId)! * (d.pence as number);
+    if (e.type === 'pools.EntryCorrected' && noHolder.has(e.data.corrects)) net += noHolder.get(e.data.corrects)! * e.data.pence;
   }
   return net;
 }

@@ -167,6 +167,8 @@ export interface HolderStatement {
   closing: HolderRow | null;
   /** The pool's balance at the statement's end, of which the holder's share is in `closing`. */
   poolBalancePence: number;
+  /** What of that balance is no holder's (council and grant money less the pool's own costs). */
+  poolUnattributedPence: number;
 }
 
 /** A budget holder's Direct Payment statement: what they put in, what was spent on them, and for what. */
@@ -200,6 +202,7 @@ export async function holderStatement(db: Db, pool: Pool, holderId: string, from
     lines: rows.map((r) => ({ date: r.entry_date, kind: r.kind, payee: r.counterparty, purpose: r.purpose, reference: r.reference, pence: -Number(r.pence) })),
     closing,
     poolBalancePence: after.balancePence,
+    poolUnattributedPence: after.unattributed.pence,
   };
 }
 

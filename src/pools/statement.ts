@@ -51,6 +51,7 @@ export function holderStatementCsv(s: HolderStatement) {
       ['Unspent at end (£)', pounds(close.unspent)],
       ['Share of the pool balance at end (£)', pounds(close.shareOfBalance)],
       ['Pool balance at end (£)', pounds(s.poolBalancePence)],
+      ["Of which no holder's: council and grant money less the pool's own costs (£)", pounds(s.poolUnattributedPence)],
     ],
   } satisfies Record<string, CsvTable>;
 }
@@ -74,6 +75,7 @@ ${entriesTable('Money in and out for this budget holder', s.lines.map((l) => ({ 
   ${row('Unspent at the end', close.unspent)}
   ${row('Their share of the pool balance at the end', close.shareOfBalance)}
   ${row('Pool balance at the end', s.poolBalancePence)}
+  ${row("Of which no holder's: council and grant money, less the pool's own costs", s.poolUnattributedPence)}
 </tbody></table>
 <p>Every amount is recorded in the pool's ledger. A payment's share is the part of it the network's treasurer attributed to this budget holder.</p>`,
   );
