@@ -134,7 +134,7 @@ async function applyPayment(db: Db, event: RecordedEvent): Promise<void> {
       await db
         .updateTable('pool_payments')
         // An approval recorded before its day was kept is dated by when it was recorded.
-        .set({ approved_by: sql`approved_by || jsonb_build_array(${e.data.approvedBy}::text)`, ...(e.data.paid ? { status: 'paid', approved_on: e.data.on ?? event.recordedAt.slice(0, 10) } : {}) })
+        .set({ approved_by: sql`approved_by || jsonb_build_array(${e.data.approvedBy}::text)`, ...(e.data.paid ? { status: 'paid', approved_on: e.data.on ?? event.metadata.recordedAt.slice(0, 10) } : {}) })
         .where('payment_id', '=', e.data.paymentId)
         .execute();
       return;
