@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { acting, need, optional, UsageError, type Command, type Flags } from './commands.ts';
 import { today } from '../dates.ts';
-import { poundsToPence } from '../units.ts';
+import { formatPence, poundsToPence } from '../units.ts';
 
 /** Pence from pounds as typed on the command line. */
 export function parsePounds(text: string): number {
@@ -192,7 +192,14 @@ export const poolCommands: Record<string, Command> = {
       const { body: r } = await ledger.call('GET', `${pool(f)}/reconciliation`);
       type Line = { lineId: string; date: string; amount: string; description: string };
       type Entry = { entryId: string; date: string; amount: string; kind: string; counterparty: string; reference: string };
+      const a = r.againstBooks as null | { on: string; bankPence: number; booksPence: number; differencePence: number; broughtForwardPence: number; unmatchedLinesPence: number; unmatchedEntriesPence: number; unexplainedPence: number };
       return [
+        ...(a
+          ? [
+              `At the close of ${a.on} the bank says ${formatPence(a.bankPence)} and the books ${formatPence(a.booksPence)}: a difference of ${formatPence(a.differencePence)},`,
+              `  ${a.broughtForwardPence === 0 ? '' : `${formatPence(a.broughtForwardPence)} held before the first line imported, `}${formatPence(a.unmatchedLinesPence)} in the bank not yet in the books, less ${formatPence(a.unmatchedEntriesPence)} in the books not yet in the bank${a.unexplainedPence === 0 ? '.' : `, and ${formatPence(a.unexplainedPence)} not explained by unmatched lines.`}`,
+            ]
+          : ['The bank statements give no balance.']),
         `${r.matched.length} bank lines matched.`,
         `Unmatched in the bank (${r.unmatchedLines.length}):`,
         ...r.unmatchedLines.map((l: Line) => `  ${l.lineId}  ${l.date}  ${l.amount.padStart(12)}  ${l.description}`),
