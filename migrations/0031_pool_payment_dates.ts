@@ -6,7 +6,8 @@ import { sql, type Kysely } from 'kysely';
 // their ledger entry carries; they had no invoice date. Listed by date, newest first, a page at a
 // time: the index serves that order.
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`ALTER TABLE pool_payments ADD COLUMN invoice_date text, ADD COLUMN approved_on text, ADD COLUMN paid_on text`.execute(db);
+  // And the payee, when they are a person of the network: they are not asked to approve it.
+  await sql`ALTER TABLE pool_payments ADD COLUMN invoice_date text, ADD COLUMN approved_on text, ADD COLUMN paid_on text, ADD COLUMN payee_id uuid`.execute(db);
   await sql`
     UPDATE pool_payments p SET approved_on = e.entry_date, paid_on = e.entry_date
       FROM pool_entries e
@@ -16,5 +17,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP INDEX pool_payments_by_date`.execute(db);
-  await sql`ALTER TABLE pool_payments DROP COLUMN invoice_date, DROP COLUMN approved_on, DROP COLUMN paid_on`.execute(db);
+  await sql`ALTER TABLE pool_payments DROP COLUMN invoice_date, DROP COLUMN approved_on, DROP COLUMN paid_on, DROP COLUMN payee_id`.execute(db);
 }

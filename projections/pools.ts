@@ -81,8 +81,9 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
     case 'pools.MoneyReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.receiptId, kind: d.source, on: d.receivedOn, pence: d.pence, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [], counterparty: d.source, reference: storedText(d.reference) });
     case 'pools.PaymentMade':
-      // The payment's own row (a co-op's voted payment has none) is dated by the day the money left.
-      await db.updateTable('pool_payments').set({ paid_on: d.paidOn }).where('payment_id', '=', d.paymentId).execute();
+      // The payment's own row (a co-op's voted payment has none) is dated by the day the money left;
+      // a pool expense's says whom its rule shared it across.
+      await db.updateTable('pool_payments').set({ paid_on: d.paidOn, ...(d.expense ? { beneficiaries: JSON.stringify(d.beneficiaries) } : {}) }).where('payment_id', '=', d.paymentId).execute();
       // A pool's own expense says on the ledger how it was attributed.
       return post(db, at, {
         poolId: d.poolId, entryId: d.paymentId, kind: d.expense ? 'expense' : 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference),
@@ -126,7 +127,7 @@ async function applyPayment(db: Db, event: RecordedEvent): Promise<void> {
       const payment = 'payee' in d ? { kind: 'payment', payee: d.payee, purpose: d.purpose, invoice_reference: d.invoiceReference, to_pool_id: null, beneficiaries: JSON.stringify(d.beneficiaries) } : { kind: 'transfer', payee: '', purpose: d.reason, invoice_reference: '', to_pool_id: d.toPoolId, beneficiaries: '[]' };
       await db
         .insertInto('pool_payments')
-        .values({ payment_id: d.paymentId, pool_id: d.poolId, pence: d.pence, submitted_by: d.submittedBy, submitted_on: d.submittedOn, status: 'submitted', approved_by: '[]', invoice_date: 'invoiceDate' in d ? (d.invoiceDate ?? null) : null, ...payment })
+        .values({ payment_id: d.paymentId, pool_id: d.poolId, pence: d.pence, submitted_by: d.submittedBy, submitted_on: d.submittedOn, status: 'submitted', approved_by: '[]', invoice_date: 'invoiceDate' in d ? (d.invoiceDate ?? null) : null, payee_id: 'payeeId' in d ? (d.payeeId ?? null) : null, ...payment })
         .execute();
       return;
     }

@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { buildApp } from '../src/http/app.ts';
 import * as pools from '../src/pools/app.ts';
+import * as notify from '../src/notify/app.ts';
 import { paymentFolder, paymentStream } from '../src/pools/payment.ts';
 import { poolDecider, poolStream } from '../src/pools/pool.ts';
 import { freshPglite } from './support/db.ts';
@@ -146,10 +147,16 @@ t.test("a bank charge is the pool's cost: on the ledger, in the balance and the 
 
 t.test("a board member paid by a payment cannot approve it", async (t) => {
   const poolId = await fundedPool();
+  const toApprove = async (personId: string) => {
+    t.ok(await hearth.engine.waitFor(['pools'], await hearth.store.headPosition(), 10_000));
+    return (await notify.waitingFor(hearth, as(personId))).find((w) => w.kind === 'payments-to-approve')?.count ?? 0;
+  };
+  const [bertBefore, tessBefore] = [await toApprove(bert.personId), await toApprove(tess.personId)];
   // Bert, on the board, leads the chair exercise class the payment is for.
   const { paymentId } = await pools.submitPaymentFor(hearth, as(coordinator.personId), { ...lunches(poolId, 6_000), payee: 'Bert Board (chair exercise)', payeeId: bert.personId });
   t.equal(await refused(pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId })), 'beneficiary-approval');
   t.match(await paymentNow(paymentId), { status: 'submitted', approvedBy: [] }, 'nothing is approved');
+  t.same([await toApprove(bert.personId), await toApprove(tess.personId)], [bertBefore, tessBefore + 1], 'nor is Bert asked to approve it; Tess is');
   t.equal(await refused(pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId })), null, 'a treasurer who gains nothing may');
   t.equal(await refused(pools.submitPaymentFor(hearth, as(coordinator.personId), { ...lunches(poolId, 1_000), payeeId: randomUUID() })), 'unknown-member', 'a payee named as a person is a member');
 });

@@ -384,6 +384,8 @@ export interface PoolPaymentsTable {
   approved_on: string | null;
   /** The day the money left the account: its ledger entry's date. */
   paid_on: string | null;
+  /** The payee, when they are a person of the network. */
+  payee_id: string | null;
 }
 
 export interface PoolPeriodsTable {
