@@ -188,7 +188,7 @@ t.test("the tester's pool: £300 held, the holders' £150, and £150 that is no 
   const { periodStatementCsv, periodStatementPage } = await import('../src/pools/statement.ts');
   const csv = periodStatementCsv(statement);
   t.same(csv.holders.slice(-2).map((r) => [r[0], r.at(-1)]), [["Not any holder's: money no holder contributed, less the pool's own costs", '145.50'], ['Pool balance', '295.50']]);
-  t.same(csv.unattributed.slice(1), [['Less bank charges', '-4.50'], ['Council income', '150.00'], ["Not any holder's: money no holder contributed, less the pool's own costs", '145.50']]);
+  t.same(csv.unattributed.slice(1), [['Bank charges', '-4.50'], ['Council income', '150.00'], ["Not any holder's: money no holder contributed, less the pool's own costs", '145.50']]);
   t.match(periodStatementPage(statement), /Not any holder&#39;s|Not any holder's/);
 });
 

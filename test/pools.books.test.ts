@@ -148,7 +148,7 @@ t.test(`a treasurer's month (${backend.name})`, async (t) => {
         { holderId: walter.personId, name: 'Walter Greenwood', contributed: money(24_500), spent: money(4_800), clawedBack: money(0), unspent: money(19_700), shareOfBalance: money(19_700) },
       ],
       // The council's £600, less the £100 moved to Outings, is no holder's.
-      unattributed: { ...money(50_000), lines: [{ item: 'Council income', ...money(60_000) }, { item: 'Less transfers out to other pools', pence: -10_000, pounds: '-£100.00' }] },
+      unattributed: { ...money(50_000), lines: [{ item: 'Council income', ...money(60_000) }, { item: 'Transfers out to other pools', pence: -10_000, pounds: '-£100.00' }] },
     });
     t.equal(lunchBalance, 100_100, 'the test agrees with itself');
     t.equal(30_400 + 19_700 + 50_000, lunchBalance, "the holders' shares and the line that is no holder's are the balance");

@@ -114,24 +114,25 @@ export interface PeriodStatement {
 const accountNames: Record<string, string> = {
   'council income': 'Council income',
   'grant income': 'Grant income',
-  'bank charges': 'Less bank charges',
-  'pool expenses': "Less the pool's own expenses, attributed to no holder",
+  'bank charges': 'Bank charges',
+  'pool expenses': "The pool's own expenses, attributed to no holder",
   // Only a refund (or correction) of an expense attributed to no holder posts here without a holder.
   payments: "Refunds of the pool's own expenses",
   'transfers in': 'Transfers in from other pools',
-  'transfers out': 'Less transfers out to other pools',
-  reinvested: 'Less surplus reinvested in the community',
+  'transfers out': 'Transfers out to other pools',
+  reinvested: 'Surplus reinvested in the community',
 };
 
 /**
- * The line that is no holder's, and what it is made of, as rows of words and pence: the accounts
+ * The line that is no holder's, and what it is made of, as rows of words and signed pence (money
+ * in positive, the pool's costs negative): the accounts
  * no holder's money went through, what was spent on holders beyond their own money, and what the
  * holders' shares bore when the rest did not cover it.
  */
 export function unattributedRows(u: UnattributedLine): Array<[string, number]> {
   return [
     ...u.accounts.map((a): [string, number] => [accountNames[a.account] ?? a.account, a.pence]),
-    ...(u.beyondHolders === 0 ? [] : [['Less spent on budget holders beyond what each put in', -u.beyondHolders] as [string, number]]),
+    ...(u.beyondHolders === 0 ? [] : [['Spent on budget holders beyond what each put in', -u.beyondHolders] as [string, number]]),
     ...(u.borneByHolders === 0 ? [] : [["Borne by the holders' shares, in proportion, as nothing else covers it", u.borneByHolders] as [string, number]]),
   ];
 }
