@@ -68,7 +68,8 @@ async function rowsFor(db: Db, event: RecordedEvent): Promise<Row[]> {
       const d = event.data as z.infer<typeof PaymentSubmitted.schema>;
       const pool = await db.selectFrom('notification_subjects').select('network_id').where('subject_id', '=', d.poolId).executeTakeFirst();
       if (!pool) return [];
-      const excluded = new Set([...done, d.submittedBy, ...(d.beneficiaries ?? []).map((b) => b.holderId)]);
+      // Nor whoever is paid by it: they may not approve it.
+      const excluded = new Set([...done, d.submittedBy, ...(d.beneficiaries ?? []).map((b) => b.holderId), ...(d.payeeId ? [d.payeeId] : [])]);
       const approvers = await db
         .selectFrom('notification_roles')
         .select('person_id')

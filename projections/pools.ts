@@ -6,6 +6,7 @@ import type { Projection } from '../src/projections/engine.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 import { domainEvents } from '../src/eventstore/events.ts';
 import { direction, type EntryKind, type PoolEvent } from '../src/pools/pool.ts';
+import { sharedByWords } from '../src/pools/statement.ts';
 import type { PaymentEvent } from '../src/pools/payment.ts';
 import type { Share } from '../src/pools/apportion.ts';
 import { poolEventTypes } from '../src/pools/pool.ts';
@@ -22,6 +23,7 @@ export const accountFor: Record<EntryKind, string> = {
   council: 'council income',
   grant: 'grant income',
   payment: 'payments',
+  expense: 'pool expenses',
   'bank-charge': 'bank charges',
   refund: 'payments',
   'transfer-in': 'transfers in',
@@ -79,12 +81,20 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
     case 'pools.MoneyReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.receiptId, kind: d.source, on: d.receivedOn, pence: d.pence, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [], counterparty: d.source, reference: storedText(d.reference) });
     case 'pools.PaymentMade':
-      return post(db, at, { poolId: d.poolId, entryId: d.paymentId, kind: 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference), purpose: d.purpose, proposalId: d.proposalId });
+      // The payment's own row (a co-op's voted payment has none) is dated by the day the money left;
+      // a pool expense's says whom its rule shared it across.
+      await db.updateTable('pool_payments').set({ paid_on: d.paidOn, ...(d.expense ? { beneficiaries: JSON.stringify(d.beneficiaries) } : {}) }).where('payment_id', '=', d.paymentId).execute();
+      // A pool's own expense says on the ledger how it was attributed.
+      return post(db, at, {
+        poolId: d.poolId, entryId: d.paymentId, kind: d.expense ? 'expense' : 'payment', on: d.paidOn, pence: d.pence, shares: d.beneficiaries, counterparty: d.payee, reference: clear(d.invoiceReference),
+        purpose: d.expense ? `${d.purpose} (${sharedByWords[d.expense.sharedBy]})` : d.purpose, proposalId: d.proposalId,
+      });
     case 'pools.BankCharged':
       return post(db, at, { poolId: d.poolId, entryId: d.chargeId, kind: 'bank-charge', on: d.chargedOn, pence: d.pence, shares: [], counterparty: 'bank', reference: clear(d.description) });
     case 'pools.RefundReceived':
       return post(db, at, { poolId: d.poolId, entryId: d.refundId, kind: 'refund', on: d.receivedOn, pence: d.pence, shares: d.shares, counterparty: 'refund', reference: clear(d.reference), corrects: d.paymentId });
     case 'pools.TransferredOut':
+      await db.updateTable('pool_payments').set({ paid_on: d.transferredOn }).where('payment_id', '=', d.transferId).execute();
       return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-out', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.toPoolId, reference: clear(d.reference) });
     case 'pools.TransferredIn':
       return post(db, at, { poolId: d.poolId, entryId: d.transferId, kind: 'transfer-in', on: d.transferredOn, pence: d.pence, shares: [], counterparty: d.fromPoolId, reference: clear(d.reference) });
@@ -117,14 +127,15 @@ async function applyPayment(db: Db, event: RecordedEvent): Promise<void> {
       const payment = 'payee' in d ? { kind: 'payment', payee: d.payee, purpose: d.purpose, invoice_reference: d.invoiceReference, to_pool_id: null, beneficiaries: JSON.stringify(d.beneficiaries) } : { kind: 'transfer', payee: '', purpose: d.reason, invoice_reference: '', to_pool_id: d.toPoolId, beneficiaries: '[]' };
       await db
         .insertInto('pool_payments')
-        .values({ payment_id: d.paymentId, pool_id: d.poolId, pence: d.pence, submitted_by: d.submittedBy, submitted_on: d.submittedOn, status: 'submitted', approved_by: '[]', ...payment })
+        .values({ payment_id: d.paymentId, pool_id: d.poolId, pence: d.pence, submitted_by: d.submittedBy, submitted_on: d.submittedOn, status: 'submitted', approved_by: '[]', invoice_date: 'invoiceDate' in d ? (d.invoiceDate ?? null) : null, payee_id: 'payeeId' in d ? (d.payeeId ?? null) : null, ...payment })
         .execute();
       return;
     }
     case 'pools.PaymentApproved':
       await db
         .updateTable('pool_payments')
-        .set({ approved_by: sql`approved_by || jsonb_build_array(${e.data.approvedBy}::text)`, ...(e.data.paid ? { status: 'paid' } : {}) })
+        // An approval recorded before its day was kept is dated by when it was recorded.
+        .set({ approved_by: sql`approved_by || jsonb_build_array(${e.data.approvedBy}::text)`, ...(e.data.paid ? { status: 'paid', approved_on: e.data.on ?? event.metadata.recordedAt.slice(0, 10) } : {}) })
         .where('payment_id', '=', e.data.paymentId)
         .execute();
       return;

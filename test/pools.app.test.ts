@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { buildApp } from '../src/http/app.ts';
 import * as pools from '../src/pools/app.ts';
+import * as notify from '../src/notify/app.ts';
 import { paymentFolder, paymentStream } from '../src/pools/payment.ts';
 import { poolDecider, poolStream } from '../src/pools/pool.ts';
 import { freshPglite } from './support/db.ts';
@@ -142,4 +143,120 @@ t.test("a bank charge is the pool's cost: on the ledger, in the balance and the 
   t.match(accounts.find((a) => a.account === 'bank charges'), { debit: 450, credit: 0 });
   t.equal(await refused(pools.recordBankCharge(hearth, as(tess.personId), { networkId, poolId, pence: 50_000, description: 'Too much', chargedOn: '2026-03-10' })), 'not-enough-in-pool');
   t.equal(await refused(pools.recordBankCharge(hearth, as(tess.personId), { networkId, poolId, pence: 100, description: 'Tomorrow', chargedOn: '2026-03-11' })), 'date-in-future');
+});
+
+t.test("a board member paid by a payment cannot approve it", async (t) => {
+  const poolId = await fundedPool();
+  const toApprove = async (personId: string) => {
+    t.ok(await hearth.engine.waitFor(['pools'], await hearth.store.headPosition(), 10_000));
+    return (await notify.waitingFor(hearth, as(personId))).find((w) => w.kind === 'payments-to-approve')?.count ?? 0;
+  };
+  const [bertBefore, tessBefore] = [await toApprove(bert.personId), await toApprove(tess.personId)];
+  // Bert, on the board, leads the chair exercise class the payment is for.
+  const { paymentId } = await pools.submitPaymentFor(hearth, as(coordinator.personId), { ...lunches(poolId, 6_000), payee: 'Bert Board (chair exercise)', payeeId: bert.personId });
+  t.equal(await refused(pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId })), 'beneficiary-approval');
+  t.match(await paymentNow(paymentId), { status: 'submitted', approvedBy: [] }, 'nothing is approved');
+  t.same([await toApprove(bert.personId), await toApprove(tess.personId)], [bertBefore, tessBefore + 1], 'nor is Bert asked to approve it; Tess is');
+  t.equal(await refused(pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId })), null, 'a treasurer who gains nothing may');
+  t.equal(await refused(pools.submitPaymentFor(hearth, as(coordinator.personId), { ...lunches(poolId, 1_000), payeeId: randomUUID() })), 'unknown-member', 'a payee named as a person is a member');
+});
+
+t.test("the tester's pool: £300 held, the holders' £150, and £150 that is no holder's on the figures, trial balance and statement", async (t) => {
+  const { poolId } = await pools.openPool(hearth, as(coordinator.personId), { networkId, name: `Pooling grant ${randomUUID().slice(0, 4)}`, twoApproversAbovePence: 20_000 });
+  const receive = (source: 'contribution' | 'council', pence: number, holderId: string | null) =>
+    pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source, holderId, pence, reference: 'March', receivedOn: '2026-03-02' });
+  await receive('contribution', 10_000, edna.personId);
+  await receive('contribution', 5_000, walter.personId);
+  await receive('council', 15_000, null);
+  const { position } = await pools.recordBankCharge(hearth, as(tess.personId), { networkId, poolId, pence: 450, description: 'Account fee March', chargedOn: '2026-03-03' });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
+
+  // £300 in, less a £4.50 charge: £295.50. Edna's £100 and Walter's £50 are theirs; £145.50 is no holder's.
+  const read = await pools.readPool(hearth, as(tess.personId), { networkId, poolId });
+  t.equal(read.balancePence, 29_550);
+  t.same(read.holders.map((h) => [h.name, h.shareOfBalance]), [['Edna Firth', 10_000], ['Walter Greenwood', 5_000]]);
+  t.match(read.unattributed, { pence: 14_550, netIncome: 14_550, beyondHolders: 0, borneByHolders: 0, accounts: [{ account: 'bank charges', pence: -450 }, { account: 'council income', pence: 15_000 }] });
+  t.equal(read.holders.reduce((s, h) => s + h.shareOfBalance, 0) + read.unattributed.pence, read.balancePence, 'to the penny');
+
+  const trial = await pools.poolTrialBalance(hearth, as(tess.personId), { networkId, poolId });
+  t.match(trial, { balancePence: 29_550, holdersPence: 15_000, unattributed: { pence: 14_550 } });
+
+  const close = await pools.closePeriod(hearth, as(tess.personId), { networkId, poolId, periodEnd: '2026-03-05', reinvest: null, clawBacks: [] });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], close.position, 10_000));
+  const statement = await pools.closedPeriodStatement(hearth, as(tess.personId), { networkId, poolId, periodEnd: '2026-03-05' });
+  t.match(statement, { closing: 29_550, unattributed: { pence: 14_550 } });
+  const { periodStatementCsv, periodStatementPage } = await import('../src/pools/statement.ts');
+  const csv = periodStatementCsv(statement);
+  t.same(csv.holders.slice(-2).map((r) => [r[0], r.at(-1)]), [["Not any holder's: money no holder contributed, less the pool's own costs", '145.50'], ['Pool balance', '295.50']]);
+  t.same(csv.unattributed.slice(1), [['Bank charges', '-4.50'], ['Council income', '150.00'], ["Not any holder's: money no holder contributed, less the pool's own costs", '145.50']]);
+  t.match(periodStatementPage(statement), /Not any holder&#39;s|Not any holder's/);
+});
+
+t.test('a Lloyds statement listed newest first closes at its own closing balance, beside the books', async (t) => {
+  const poolId = (await pools.openPool(hearth, as(coordinator.personId), { networkId, name: `Lloyds ${randomUUID().slice(0, 4)}`, twoApproversAbovePence: 20_000 })).poolId;
+  await pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source: 'contribution', holderId: edna.personId, pence: 150_000, reference: 'DIRECT PAYMENTS', receivedOn: '2026-03-02' });
+  const csv = [
+    'Transaction Date,Transaction Type,Sort Code,Account Number,Transaction Description,Debit Amount,Credit Amount,Balance',
+    "09/03/2026,DEB,'30-94-57,12345678,KIRKSTALL KITCHEN INV 7,245.50,,505.00",
+    "09/03/2026,DD,'30-94-57,12345678,SERVICE CHARGE,4.50,,750.50",
+    "09/03/2026,FPO,'30-94-57,12345678,LEEDS DIAL A RIDE DAR-88,250.00,,755.00",
+    "09/03/2026,FPO,'30-94-57,12345678,ARMLEY HELPING HANDS,300.00,,1005.00",
+    "09/03/2026,FPO,'30-94-57,12345678,CHAIR EXERCISE WG-3,195.00,,1305.00",
+    "02/03/2026,FPI,'30-94-57,12345678,LEEDS CC DIRECT PAYMENTS,,1500.00,1500.00",
+  ].join('\n');
+  const imported = await pools.importBankStatement(hearth, as(tess.personId), { networkId, poolId, csv });
+  t.match(imported, { layout: 'lloyds', lines: 6, imported: 6 });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], imported.position, 10_000));
+  const rec = await pools.readReconciliation(hearth, as(tess.personId), { networkId, poolId });
+  t.equal(rec.bankBalancePence, 50_500, 'the bank says £505.00, not £1,305.00');
+  // The books hold £1,500 on 9 March; the bank £505.00: the five payments of £995.00 are not in the books yet.
+  t.same(rec.againstBooks, {
+    on: '2026-03-09', bankPence: 50_500, booksPence: 150_000, differencePence: -99_500, broughtForwardPence: 0,
+    unmatchedLinesPence: rec.lines.filter((l) => l.match === null).reduce((s, l) => s + l.pence, 0),
+    unmatchedEntriesPence: rec.unmatchedEntries.reduce((s, e) => s + e.pence, 0),
+    unexplainedPence: 0,
+  });
+  t.equal(rec.againstBooks!.unmatchedLinesPence - rec.againstBooks!.unmatchedEntriesPence, -99_500, 'explained by the unmatched lines');
+  t.same(rec.lines.map((l) => l.balancePence), [150_000, 130_500, 100_500, 75_500, 75_050, 50_500], 'lines in the order the money moved');
+});
+
+t.test('payments keep three dates and are listed by date, a page at a time', async (t) => {
+  const poolId = await fundedPool(20_000);
+  const submit = (submittedOn: string, invoiceDate: string) =>
+    pools.submitPaymentFor(hearth, as(coordinator.personId), { ...lunches(poolId, 5_000), invoiceReference: `INV-${submittedOn}`, invoiceDate, submittedOn });
+  const march4 = await submit('2026-03-04', '2026-03-03');
+  const march6 = await submit('2026-03-06', '2026-03-01');
+  const march2 = await submit('2026-03-02', '2026-02-28');
+  // Tess approves the 4 March payment on the 10th; the bank sent it on the 6th.
+  const { position } = await pools.approve(hearth, as(tess.personId), { networkId, poolId, paymentId: march4.paymentId, paidOn: '2026-03-06' });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
+  const { payment } = await pools.readPayment(hearth, as(tess.personId), { networkId, poolId, paymentId: march4.paymentId });
+  t.match(payment, { invoiceDate: '2026-03-03', submittedOn: '2026-03-04', approvedOn: '2026-03-10', paidOn: '2026-03-06', status: 'paid' });
+  const { lines } = await pools.poolLedger(hearth, as(tess.personId), { networkId, poolId, from: '2026-03-01' });
+  t.match(lines.find((l) => l.entryId === march4.paymentId), { date: '2026-03-06', pence: -5_000 }, 'the ledger is dated by the day the money left');
+
+  const first = await pools.listPayments(hearth, as(tess.personId), { networkId, poolId, limit: 2 });
+  t.same(first.items.map((p) => p.submittedOn), ['2026-03-06', '2026-03-04'], 'newest first');
+  t.ok(first.next);
+  const second = await pools.listPayments(hearth, as(tess.personId), { networkId, poolId, limit: 2, after: first.next! });
+  t.same(second.items.map((p) => p.paymentId), [march2.paymentId]);
+  t.equal(second.next, null, 'the last page says so');
+  t.same(new Set([...first.items, ...second.items].map((p) => p.paymentId)), new Set([march4.paymentId, march6.paymentId, march2.paymentId]), 'each payment once');
+});
+
+t.test("a pool expense shared by the treasurer's rule: in the holders' figures, and the ledger says the rule", async (t) => {
+  const poolId = await fundedPool();
+  await pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source: 'contribution', holderId: walter.personId, pence: 25_000, reference: 'DP', receivedOn: '2026-03-02' });
+  const { paymentId } = await pools.submitPaymentFor(hearth, as(tess.personId), {
+    networkId, poolId, payee: 'St Bartholomew’s Hall', purpose: 'Room hire, March', invoiceReference: 'HALL-3', pence: 3_000, beneficiaries: [], expense: { sharedBy: 'by-share' }, submittedOn: '2026-03-10',
+  });
+  t.equal(await refused(pools.approve(hearth, as(edna.personId), { networkId, poolId, paymentId })), 'beneficiary-approval', 'Edna has a share, so it is spent on her too');
+  const { position } = await pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId });
+  t.ok(await hearth.engine.waitFor(['pools', 'people'], position, 10_000));
+  // £500 and £250: £20 and £10 of the £30.
+  const read = await pools.readPool(hearth, as(tess.personId), { networkId, poolId });
+  t.same(read.holders.map((h) => [h.name, h.spent, h.shareOfBalance]), [['Edna Firth', 2_000, 48_000], ['Walter Greenwood', 1_000, 24_000]]);
+  t.equal(read.unattributed.pence, 0);
+  const { lines } = await pools.poolLedger(hearth, as(tess.personId), { networkId, poolId, from: '2026-03-01' });
+  t.match(lines.find((l) => l.entryId === paymentId), { kind: 'expense', pence: -3_000, purpose: 'Room hire, March (shared across the budget holders in proportion to their shares of the balance)' });
 });

@@ -147,8 +147,11 @@ t.test(`a treasurer's month (${backend.name})`, async (t) => {
         { holderId: edna.personId, name: 'Edna Firth', contributed: money(40_000), spent: money(9_600), clawedBack: money(0), unspent: money(30_400), shareOfBalance: money(30_400) },
         { holderId: walter.personId, name: 'Walter Greenwood', contributed: money(24_500), spent: money(4_800), clawedBack: money(0), unspent: money(19_700), shareOfBalance: money(19_700) },
       ],
+      // The council's £600, less the £100 moved to Outings, is no holder's.
+      unattributed: { ...money(50_000), lines: [{ item: 'Council income', ...money(60_000) }, { item: 'Transfers out to other pools', pence: -10_000, pounds: '-£100.00' }] },
     });
     t.equal(lunchBalance, 100_100, 'the test agrees with itself');
+    t.equal(30_400 + 19_700 + 50_000, lunchBalance, "the holders' shares and the line that is no holder's are the balance");
     t.same([unspent(holders.edna), unspent(holders.walter)], [30_400, 19_700]);
     t.match((await get(`${pool}?asAt=${daysAgo(16)}`)).json(), { asAt: daysAgo(16), balance: { pence: 65_000 }, holders: [{ name: 'Edna Firth', contributed: { pence: 40_000 } }, { name: 'Walter Greenwood', contributed: { pence: 25_000 } }] }, 'as at an earlier day');
     const other = (await get(outings)).json();
@@ -383,7 +386,10 @@ t.test(`a treasurer's month (${backend.name})`, async (t) => {
     const csv = spreadsheet(t, await statement('csv'));
     t.same(csv.find((r) => r[2] === 'Carried forward')?.[8], '945.00');
     t.same(spreadsheet(t, await statement('csv&table=summary')).find((r) => r[0] === 'Digest (SHA-256 of the log to position)')?.[1], `${digest} @ ${periods[0].upToPosition}`);
-    t.same(spreadsheet(t, await statement('csv&table=holders')).map((r) => r[0]), ['budget holder', 'Edna Firth', 'Walter Greenwood']);
+    const holderRows = spreadsheet(t, await statement('csv&table=holders'));
+    t.same(holderRows.map((r) => r[0]), ['budget holder', 'Edna Firth', 'Walter Greenwood', "Not any holder's: money no holder contributed, less the pool's own costs", 'Pool balance']);
+    t.equal(holderRows.at(-1)![6], '945.00', 'the balance carried forward');
+    t.equal(holderRows.slice(1, -1).reduce((sum, r) => sum + penceOf(r[6]!), 0), 94_500, "the holders' shares and the line that is no holder's add up to it, to the penny");
     t.equal((await statement('csv&table=neither')).statusCode, 400, 'a table it does not have is refused');
     const page = await statement('html');
     t.equal(page.headers['content-type'], 'text/html; charset=utf-8');

@@ -60,7 +60,7 @@ t.test('at or below the threshold one approver pays; whoever submitted cannot ap
   t.equal(approvalsNeeded(funded as OpenPool, 25_000), 1);
   t.match(refusal(() => decideApproval(submitted(25_000), funded, { personId: tess, isCoordinator: true }, '2026-03-11')), { type: 'own-payment', status: 403 });
   t.same(decideApproval(submitted(25_000), funded, { personId: tom, isCoordinator: false }, '2026-03-11'), {
-    payment: [{ type: 'pools.PaymentApproved', data: { paymentId, approvedBy: tom, paid: true } }],
+    payment: [{ type: 'pools.PaymentApproved', data: { paymentId, approvedBy: tom, paid: true, on: '2026-03-11' } }],
     pool: [{ type: 'pools.PaymentMade', data: { poolId, paymentId, payee: 'Kirkstall Kitchen CIC', purpose: 'Lunches in March', invoiceReference: 'INV-0042', pence: 25_000, beneficiaries: payment(25_000).beneficiaries, paidOn: '2026-03-11' } }],
     to: [],
   });
@@ -69,7 +69,7 @@ t.test('at or below the threshold one approver pays; whoever submitted cannot ap
 t.test('above the threshold, two different approvers; the second pays', async (t) => {
   const funded = pool(received(30_000));
   const first = decideApproval(submitted(25_001), funded, { personId: tom, isCoordinator: false }, '2026-03-11');
-  t.same(first, { payment: [{ type: 'pools.PaymentApproved', data: { paymentId, approvedBy: tom, paid: false } }], pool: [], to: [] }, 'one approval moves no money');
+  t.same(first, { payment: [{ type: 'pools.PaymentApproved', data: { paymentId, approvedBy: tom, paid: false, on: '2026-03-11' } }], pool: [], to: [] }, 'one approval moves no money');
   const once = approvedBy(submitted(25_001), tom);
   t.match(refusal(() => decideApproval(once, funded, { personId: tom, isCoordinator: false }, '2026-03-11')), { type: 'already-approved', status: 409 });
   t.match(refusal(() => decideApproval(once, funded, { personId: tess, isCoordinator: false }, '2026-03-11')), { type: 'own-payment' }, 'nor can the submitter be the second');
@@ -250,7 +250,7 @@ t.test('a transfer goes to another pool of the same network, once approved', asy
   const submitted = evolvePayment({ status: 'none' }, { type: 'pools.TransferSubmitted', data: transferOf() });
   const approved = decideApproval(submitted, armley, { personId: tom, isCoordinator: false }, '2026-03-13');
   t.same(approved, {
-    payment: [{ type: 'pools.PaymentApproved', data: { paymentId: uid(0x701), approvedBy: tom, paid: true } }],
+    payment: [{ type: 'pools.PaymentApproved', data: { paymentId: uid(0x701), approvedBy: tom, paid: true, on: '2026-03-13' } }],
     pool: [{ type: 'pools.TransferredOut', data: { poolId, transferId: uid(0x701), toPoolId, pence: 4_000, reference: 'Outings need it more', transferredOn: '2026-03-13' } }],
     to: [{ type: 'pools.TransferredIn', data: { poolId: toPoolId, transferId: uid(0x701), fromPoolId: poolId, pence: 4_000, reference: 'Outings need it more', transferredOn: '2026-03-13' } }],
   });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { acting, need, optional, UsageError, type Command, type Flags } from './commands.ts';
 import { today } from '../dates.ts';
-import { poundsToPence } from '../units.ts';
+import { formatPence, poundsToPence } from '../units.ts';
 
 /** Pence from pounds as typed on the command line. */
 export function parsePounds(text: string): number {
@@ -63,11 +63,14 @@ export const poolCommands: Record<string, Command> = {
     },
   },
   'pool pay': {
-    usage: 'pool pay --network N --pool P --payee NAME --purpose TEXT --invoice REF --amount 90.00 --for H1:60.00,H2:30.00 [--date YYYY-MM-DD]',
+    usage: 'pool pay --network N --pool P --payee NAME --purpose TEXT --invoice REF [--invoice-date YYYY-MM-DD] --amount 90.00 (--for H1:60.00,H2:30.00 | --expense no-holder|equally|by-share) [--date YYYY-MM-DD]',
     async run(ledger, f) {
+      const invoiceDate = optional(f, 'invoice-date');
+      // A pool's own expense (insurance, room hire) names no holders: the rule shares it when it is paid.
+      const expense = optional(f, 'expense');
       const body = {
-        payee: need(f, 'payee'), purpose: need(f, 'purpose'), invoiceReference: need(f, 'invoice'), pence: parsePounds(need(f, 'amount')),
-        beneficiaries: parseShares(need(f, 'for')), submittedOn: optional(f, 'date') ?? today(),
+        payee: need(f, 'payee'), purpose: need(f, 'purpose'), invoiceReference: need(f, 'invoice'), ...(invoiceDate ? { invoiceDate } : {}), pence: parsePounds(need(f, 'amount')),
+        ...(expense ? { beneficiaries: [], expense: { sharedBy: expense } } : { beneficiaries: parseShares(need(f, 'for')) }), submittedOn: optional(f, 'date') ?? today(),
       };
       const { body: done } = await ledger.call('POST', `${pool(f)}/payments`, body, acting(f));
       return `Submitted payment ${done.paymentId}; it is paid once approved.`;
@@ -82,12 +85,12 @@ export const poolCommands: Record<string, Command> = {
     },
   },
   'pool approve': {
-    usage: 'pool approve --network N --pool P --payment X   (treasurers, board)',
+    usage: 'pool approve --network N --pool P --payment X [--paid-on YYYY-MM-DD, the day the money left, for the last approval]   (treasurers, board)',
     async run(ledger, f) {
-      await ledger.call('POST', `${pool(f)}/payments/${need(f, 'payment')}/approval`, undefined, acting(f));
-      const { body } = await ledger.call('GET', `${pool(f)}/payments`);
-      const p = body.items.find((i: { paymentId: string }) => i.paymentId === f.payment);
-      return p?.status === 'paid' ? `Approved: payment ${f.payment} is paid.` : `Approved: payment ${f.payment} needs one more approver.`;
+      const paidOn = optional(f, 'paid-on');
+      await ledger.call('POST', `${pool(f)}/payments/${need(f, 'payment')}/approval`, paidOn ? { paidOn } : undefined, acting(f));
+      const { body: p } = await ledger.call('GET', `${pool(f)}/payments/${need(f, 'payment')}`);
+      return p?.status === 'paid' ? `Approved: payment ${f.payment} is paid, on ${p.paidOn}.` : `Approved: payment ${f.payment} needs one more approver.`;
     },
   },
   'pool reject': {
@@ -102,8 +105,9 @@ export const poolCommands: Record<string, Command> = {
     async run(ledger, f) {
       const status = optional(f, 'status');
       const { body } = await ledger.call('GET', `${pool(f)}/payments${status ? `?status=${status}` : ''}`);
-      type Row = { paymentId: string; submittedOn: string; status: string; amount: { pounds: string }; payee: string; purpose: string; approvedBy: string[] };
-      return body.items.map((p: Row) => `${p.paymentId}  ${p.submittedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${(p.payee || 'transfer').padEnd(24)} ${p.purpose}  (${p.approvedBy.length} approval${p.approvedBy.length === 1 ? '' : 's'})`).join('\n');
+      type Row = { paymentId: string; submittedOn: string; paidOn: string | null; status: string; amount: { pounds: string }; payee: string; purpose: string; approvedBy: string[] };
+      const rows = body.items.map((p: Row) => `${p.paymentId}  ${p.submittedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${(p.payee || 'transfer').padEnd(24)} ${p.purpose}  (${p.approvedBy.length} approval${p.approvedBy.length === 1 ? '' : 's'}${p.paidOn ? `, paid ${p.paidOn}` : ''})`);
+      return [...rows, ...(body.next ? ['(more: the newest are shown; see the pool\'s pages for the rest)'] : [])].join('\n');
     },
   },
   'pool refund': {
@@ -154,6 +158,7 @@ export const poolCommands: Record<string, Command> = {
         `${'account'.padEnd(20)} ${'debit'.padStart(12)} ${'credit'.padStart(12)}`,
         ...body.accounts.map((a: Line) => `${a.account.padEnd(20)} ${money(a.debit)} ${money(a.credit)}`),
         `${'total'.padEnd(20)} ${money(body.totalDebit)} ${money(body.totalCredit)}`,
+        `The bank's ${money(body.balance).trim()} is the holders' shares, ${money(body.holdersShares).trim()}, and ${money(body.unattributed).trim()} that is no holder's.`,
       ].join('\n');
     },
   },
@@ -187,7 +192,14 @@ export const poolCommands: Record<string, Command> = {
       const { body: r } = await ledger.call('GET', `${pool(f)}/reconciliation`);
       type Line = { lineId: string; date: string; amount: string; description: string };
       type Entry = { entryId: string; date: string; amount: string; kind: string; counterparty: string; reference: string };
+      const a = r.againstBooks as null | { on: string; bankPence: number; booksPence: number; differencePence: number; broughtForwardPence: number; unmatchedLinesPence: number; unmatchedEntriesPence: number; unexplainedPence: number };
       return [
+        ...(a
+          ? [
+              `At the close of ${a.on} the bank says ${formatPence(a.bankPence)} and the books ${formatPence(a.booksPence)}: a difference of ${formatPence(a.differencePence)},`,
+              `  ${a.broughtForwardPence === 0 ? '' : `${formatPence(a.broughtForwardPence)} held before the first line imported, `}${formatPence(a.unmatchedLinesPence)} in the bank not yet in the books, less ${formatPence(a.unmatchedEntriesPence)} in the books not yet in the bank${a.unexplainedPence === 0 ? '.' : `, and ${formatPence(a.unexplainedPence)} not explained by unmatched lines.`}`,
+            ]
+          : ['The bank statements give no balance.']),
         `${r.matched.length} bank lines matched.`,
         `Unmatched in the bank (${r.unmatchedLines.length}):`,
         ...r.unmatchedLines.map((l: Line) => `  ${l.lineId}  ${l.date}  ${l.amount.padStart(12)}  ${l.description}`),

@@ -389,6 +389,14 @@ export interface PoolPaymentsTable {
   approved_by: ColumnType<string[], string, string>;
   rejected_by: string | null;
   rejection_reason: string | null;
+  /** The invoice's own date, when it was given (migrations/0031). */
+  invoice_date: string | null;
+  /** The day the approvals were completed. */
+  approved_on: string | null;
+  /** The day the money left the account: its ledger entry's date. */
+  paid_on: string | null;
+  /** The payee, when they are a person of the network. */
+  payee_id: string | null;
 }
 
 export interface PoolPeriodsTable {

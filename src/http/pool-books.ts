@@ -7,11 +7,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import * as pools from '../pools/app.ts';
-import { holderStatementCsv, holderStatementPage, ledgerCsv, periodStatementCsv, periodStatementPage, trialBalanceCsv } from '../pools/statement.ts';
+import { holderStatementCsv, holderStatementPage, ledgerCsv, periodStatementCsv, periodStatementPage, trialBalanceCsv, unattributedRows } from '../pools/statement.ts';
 import type { PaymentRow } from '../pools/books.ts';
 import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
+import { makeProblem, sendProblem } from './problem.ts';
 import { csvTable, sendCsv, sendCsvTable } from './csv.ts';
 import { EARLIEST_DATE, id, isoDate } from '../bounds.ts';
 
@@ -21,11 +22,32 @@ const format = z.enum(['json', 'csv', 'html']).default('json').describe('json, c
 const dataFormat = z.enum(['json', 'csv']).default('json').describe('json, or csv for a spreadsheet');
 export const money = z.object({ pence: z.number().int(), pounds: z.string() });
 const holder = z.object({ holderId: id(), name: z.string(), contributed: money, spent: money, clawedBack: money, unspent: money, shareOfBalance: money });
+/** The line of the pool's figures that is no holder's, and what it is made of; with the holders' shares it is the balance. */
+const unattributedLine = money
+  .extend({ lines: z.array(z.object({ item: z.string(), pence: z.number().int(), pounds: z.string() })) })
+  .describe("Not any holder's: money no holder contributed (council and grant income, transfers in), less the pool's own costs and what was spent on holders beyond their own money; the holders' shares of the balance plus this are the balance");
 const payment = z.object({
   paymentId: id(), kind: z.enum(['payment', 'transfer']), payee: z.string(), purpose: z.string(), invoiceReference: z.string(), toPoolId: id().nullable(),
   amount: money, beneficiaries: z.array(z.object({ holderId: id(), pence: z.number().int() })), submittedBy: id(), submittedOn: isoDate(),
+  invoiceDate: isoDate().nullable().describe("The date on the invoice, where it was given"),
+  approvedOn: isoDate().nullable().describe('The day its approvals were completed'),
+  paidOn: isoDate().nullable().describe('The day the money left the account: the date of its ledger entry'),
   status: z.string(), approvedBy: z.array(id()), rejectionReason: z.string().nullable(),
 });
+
+/** A page's cursor: where it ended, opaque to clients. */
+const cursorShape = z.strictObject({ submittedOn: isoDate(), paymentId: id() });
+const encodeCursor = (at: z.infer<typeof cursorShape>) => Buffer.from(JSON.stringify(at)).toString('base64url');
+/** Undefined when there is none; null when it is not one Hearth gave out. */
+function decodeCursor(cursor: string | undefined): z.infer<typeof cursorShape> | undefined | null {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 const toPayment = ({ pence, ...p }: PaymentRow) => ({ ...p, amount: asMoney(pence) });
 
 export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -63,13 +85,16 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           params: poolParams,
           querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out') }),
           response: {
-            200: z.object({ poolId: id(), name: z.string(), balance: money, twoApproversAbovePence: z.number().int(), closedThrough: isoDate().nullable(), asAt: isoDate(), holders: z.array(holder) }),
+            200: z.object({
+              poolId: id(), name: z.string(), balance: money, twoApproversAbovePence: z.number().int(), closedThrough: isoDate().nullable(), asAt: isoDate(), holders: z.array(holder),
+              unattributed: unattributedLine,
+            }),
           },
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
-        const { pool, asAt, balancePence, holders, revision } = await pools.readPool(hearth, request.caller, { ...request.params, asAt: request.query.asAt });
+        const { pool, asAt, balancePence, holders, unattributed, revision } = await pools.readPool(hearth, request.caller, { ...request.params, asAt: request.query.asAt });
         reply.header('etag', etag(revision));
         return {
           poolId: pool.poolId,
@@ -79,6 +104,10 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           closedThrough: pool.closedThrough,
           asAt,
           holders: holders.map((h) => ({ holderId: h.holderId, name: h.name, contributed: asMoney(h.contributed), spent: asMoney(h.spent), clawedBack: asMoney(h.clawedBack), unspent: asMoney(h.unspent), shareOfBalance: asMoney(h.shareOfBalance) })),
+          unattributed: {
+            ...asMoney(unattributed.pence),
+            lines: unattributedRows(unattributed).map(([item, p]) => ({ item, ...asMoney(p) })),
+          },
         };
       },
     );
@@ -88,16 +117,22 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: keepers },
         schema: {
-          summary: 'Payments and transfers, newest first, with their approvals (coordinators, treasurers, board)',
+          summary: 'Payments and transfers by date, newest submitted first, with their approvals, a page at a time (coordinators, treasurers, board)',
           params: poolParams,
-          querystring: readAfter.extend({ status: z.enum(['submitted', 'paid', 'rejected']).optional() }),
-          response: { 200: z.object({ items: z.array(payment) }) },
+          querystring: readAfter.extend({
+            status: z.enum(['submitted', 'paid', 'rejected']).optional(),
+            limit: z.coerce.number().int().min(1).max(pools.MOST_PAYMENTS).default(50),
+            cursor: z.string().max(200).optional().describe('The next of the previous page'),
+          }),
+          response: { 200: z.object({ items: z.array(payment), next: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last') }) },
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
-        const rows = await pools.listPayments(hearth, request.caller, { ...request.params, status: request.query.status });
-        return { items: rows.map(toPayment) };
+        const after = decodeCursor(request.query.cursor);
+        if (after === null) return sendProblem(reply, makeProblem('validation', 400, 'querystring cursor: is not a cursor Hearth gave out', { errors: [{ in: 'querystring', pointer: '/cursor', detail: 'is not a cursor Hearth gave out' }] }));
+        const page = await pools.listPayments(hearth, request.caller, { ...request.params, status: request.query.status, limit: request.query.limit, after });
+        return { items: page.items.map(toPayment), next: page.next ? encodeCursor(page.next) : null };
       },
     );
 
@@ -147,19 +182,27 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           params: poolParams,
           querystring: readAfter.extend({ asAt: isoDate().optional(), format: dataFormat }),
           response: {
-            200: z.object({ asAt: isoDate(), accounts: z.array(z.object({ account: z.string(), debit: money, credit: money })), totalDebit: money, totalCredit: money }),
+            200: z.object({
+              asAt: isoDate(), accounts: z.array(z.object({ account: z.string(), debit: money, credit: money })), totalDebit: money, totalCredit: money,
+              balance: money.describe("The bank account's balance, which is the holders' shares plus the line that is no holder's"),
+              holdersShares: money,
+              unattributed: money.describe("Not any holder's: money no holder contributed (council, grants), less the pool's own costs"),
+            }),
           },
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
-        const { asAt, lines } = await pools.poolTrialBalance(hearth, request.caller, { ...request.params, asAt: request.query.asAt });
+        const { asAt, lines, balancePence, holdersPence, unattributed } = await pools.poolTrialBalance(hearth, request.caller, { ...request.params, asAt: request.query.asAt });
         if (request.query.format === 'csv') return sendCsv(reply, `trial-balance-${request.params.poolId}-${asAt}`, trialBalanceCsv(lines));
         return {
           asAt,
           accounts: lines.map((l) => ({ account: l.account, debit: asMoney(l.debit), credit: asMoney(l.credit) })),
           totalDebit: asMoney(lines.reduce((s, l) => s + l.debit, 0)),
           totalCredit: asMoney(lines.reduce((s, l) => s + l.credit, 0)),
+          balance: asMoney(balancePence),
+          holdersShares: asMoney(holdersPence),
+          unattributed: asMoney(unattributed.pence),
         };
       },
     );
@@ -259,7 +302,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "A closed period's statement: entries, balances brought and carried forward, each holder's figures and the digest (coordinators, treasurers, board)",
           params: poolParams.extend({ periodEnd: isoDate() }),
-          querystring: readAfter.extend({ format, table: csvTable(['ledger', 'holders', 'summary']) }),
+          querystring: readAfter.extend({ format, table: csvTable(['ledger', 'holders', 'unattributed', 'summary']) }),
         },
       },
       async (request, reply) => {

@@ -151,12 +151,14 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: onThePayment },
         schema: {
-          summary: 'Approve a payment or transfer: the approval that completes the policy moves the money (treasurers, board; never whoever submitted it or benefits from it)',
+          summary: 'Approve a payment or transfer: the approval that completes the policy moves the money (treasurers, board; never whoever submitted it, benefits from it or is paid by it)',
+          description: 'The approval that completes the policy may give paidOn, the day the money left the account (today when left out, never before the payment was submitted): the ledger is dated by it.',
           params: paymentParams,
+          body: z.strictObject({ paidOn: isoDate().optional() }).nullish().describe('Only for the approval that completes the policy; may be left out'),
           response: { 200: writeResult },
         },
       },
-      async (request, reply) => sendWritten(reply, 200, await pools.approve(hearth, request.caller, request.params)),
+      async (request, reply) => sendWritten(reply, 200, await pools.approve(hearth, request.caller, { ...request.params, paidOn: request.body?.paidOn ?? undefined })),
     );
 
     app.post(

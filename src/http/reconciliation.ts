@@ -90,15 +90,22 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
               matched: z.array(line.extend({ entryIds: z.array(id()), how: z.string() })),
               unmatchedLines: z.array(line),
               unmatchedEntries: z.array(z.object({ entryId: id(), date: isoDate(), kind: z.string(), counterparty: z.string(), reference: z.string(), pence: z.number().int(), amount: z.string() })),
-              bankBalancePence: z.number().int().nullable().describe("The newest line's balance, where the bank gives one"),
+              bankBalancePence: z.number().int().nullable().describe("The bank's closing balance: the last balance of the statement that ends latest, in the order the bank printed its lines"),
               ledgerBalancePence: z.number().int(),
+              againstBooks: z
+                .object({
+                  on: isoDate(), bankPence: z.number().int(), booksPence: z.number().int(), differencePence: z.number().int(), broughtForwardPence: z.number().int(),
+                  unmatchedLinesPence: z.number().int(), unmatchedEntriesPence: z.number().int(), unexplainedPence: z.number().int(),
+                })
+                .nullable()
+                .describe("The bank's closing balance beside the books' on the same day; the difference is what the account held before the first line imported, plus unmatched bank lines, less unmatched entries, and anything unexplained"),
             }),
           },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['pools'], request.query.after))) return reply;
-        const { pool, lines, unmatchedEntries, bankBalancePence, revision } = await pools.readReconciliation(hearth, request.caller, request.params);
+        const { pool, lines, unmatchedEntries, bankBalancePence, againstBooks, revision } = await pools.readReconciliation(hearth, request.caller, request.params);
         reply.header('etag', etag(revision));
         const shown = lines.map(({ match, ...l }) => ({ line: { ...l, amount: formatPence(l.pence) }, match }));
         return {
@@ -107,6 +114,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
           unmatchedEntries: unmatchedEntries.map((e) => ({ ...e, amount: formatPence(e.pence) })),
           bankBalancePence,
           ledgerBalancePence: pool.balancePence,
+          againstBooks,
         };
       },
     );

@@ -108,7 +108,7 @@ export async function waitingFor(deps: Pick<Deps, 'database'>, caller: Pick<Call
     for (const r of requests) add('join-requests', r.network_id, r.n, `/networks/${r.network_id}/coordinate`);
   }
 
-  // The approvers' rule (src/pools/payment.ts): not whoever submitted it, benefits from it, or has approved it already.
+  // The approvers' rule (src/pools/payment.ts): not whoever submitted it, benefits from it, is paid by it, or has approved it already.
   const approving = holding('treasurer', 'board');
   if (approving.length > 0) {
     const payments = await db
@@ -120,6 +120,7 @@ export async function waitingFor(deps: Pick<Deps, 'database'>, caller: Pick<Call
       .where('pool_payments.submitted_by', '!=', me)
       .where(sql<boolean>`NOT (pool_payments.approved_by::jsonb ? ${me})`)
       .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM jsonb_array_elements(pool_payments.beneficiaries::jsonb) b WHERE b->>'holderId' = ${me})`)
+      .where((eb) => eb.or([eb('pool_payments.payee_id', 'is', null), eb('pool_payments.payee_id', '!=', me)]))
       .orderBy('pool_payments.payment_id')
       .execute();
     for (const networkId of new Set(payments.map((p) => p.network_id))) {

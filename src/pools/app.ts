@@ -17,13 +17,13 @@ import { addDays, addMonths } from '../dates.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { readStatement, StatementError, type BankLine } from './bank-statement.ts';
 import {
-  closedPeriods, closingBalances, holdersAsAt, holderStatement, ledger, paymentsOf, periodStatement, poolOf, reconciliationRows, trialBalance, type Pool,
+  closedPeriods, closingBalances, holdersAsAt, holderStatement, ledger, paymentsOf, periodStatement, poolOf, reconciliationRows, trialBalance, type PaymentRow, type PaymentsCursor, type Pool,
 } from './books.ts';
 import { approvePayment, onPool, onReconciliation, rejectPayment, submitPayment, submitTransfer } from './commands.ts';
 import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './payment.ts';
 import { poolDecider, poolStream, type BankCharged, type EntryCorrected, type MoneyReceived, type RefundReceived } from './pool.ts';
 import { ERASED_TEXT, type SealedText } from '../access/vault.ts';
-import { decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
+import { bankAgainstBooks, decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
 import type { LedgerEntry } from './matching.ts';
 import { voucherMoneyThrough } from '../vouchers/books.ts';
 
@@ -134,7 +134,10 @@ type Payment = Omit<z.infer<typeof PaymentSubmitted.schema>, 'paymentId' | 'pool
 
 /** A payment to a provider, for budget holders of this network; whoever submits it is on record, and may not approve it. */
 export async function submitPaymentFor(deps: Deps, caller: Caller, { networkId, poolId, ...payment }: InPool & Payment): Promise<Written & { paymentId: string }> {
-  await requireActiveMembers(deps.store, networkId, payment.beneficiaries.map((b, i) => [b.holderId, `beneficiaries/${i}/holderId`]));
+  await requireActiveMembers(deps.store, networkId, [
+    ...payment.beneficiaries.map((b, i): [string, string] => [b.holderId, `beneficiaries/${i}/holderId`]),
+    ...(payment.payeeId ? [[payment.payeeId, 'payeeId'] as [string, string]] : []),
+  ]);
   const paymentId = uuidv5('payment', caller.commandId);
   const done = await submitPayment(deps.store, networkId, { paymentId, poolId, submittedBy: caller.personId, ...payment }, todayOn(deps.clock), contextOf(deps, caller));
   return { paymentId, ...written(done, 'payment') };
@@ -148,9 +151,13 @@ export async function submitTransferFor(deps: Deps, caller: Caller, { networkId,
   return { paymentId, ...written(done, 'payment') };
 }
 
-/** An approval: never by whoever submitted the payment or benefits from it; two people above the pool's threshold. If-Match names the payment. */
-export async function approve(deps: Deps, caller: Caller, { networkId, poolId, paymentId }: InPool & { paymentId: string }): Promise<Written> {
-  const done = await approvePayment(deps.store, networkId, poolId, paymentId, approver(caller), todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch);
+/**
+ * An approval: never by whoever submitted the payment, benefits from it or is paid by it; two
+ * people above the pool's threshold. The one that completes them may say the day the money left
+ * the account (`paidOn`, today when left out): the ledger is dated by it. If-Match names the payment.
+ */
+export async function approve(deps: Deps, caller: Caller, { networkId, poolId, paymentId, paidOn }: InPool & { paymentId: string; paidOn?: string | undefined }): Promise<Written> {
+  const done = await approvePayment(deps.store, networkId, poolId, paymentId, approver(caller), todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch, paidOn);
   return written(done, 'payment');
 }
 
@@ -301,9 +308,22 @@ export async function readPool(deps: Deps, _caller: Caller, { networkId, poolId,
   return { pool, asAt, ...figures, revision };
 }
 
-export async function listPayments(deps: Deps, _caller: Caller, { networkId, poolId, status }: InPool & { status?: string | undefined }) {
+export const MOST_PAYMENTS = 200;
+
+/**
+ * A page of the pool's payments and transfers by date, newest first; `next` is where the next
+ * page starts (null on the last).
+ */
+export async function listPayments(
+  deps: Deps,
+  _caller: Caller,
+  { networkId, poolId, status, limit = 50, after }: InPool & { status?: string | undefined; limit?: number | undefined; after?: PaymentsCursor | undefined },
+): Promise<{ items: PaymentRow[]; next: PaymentsCursor | null }> {
   await poolOf(deps.database.db, networkId, poolId);
-  return paymentsOf(deps.database.db, poolId, status ? { status } : {});
+  const rows = await paymentsOf(deps.database.db, poolId, { ...(status ? { status } : {}), ...(after ? { after } : {}), limit: Math.min(limit, MOST_PAYMENTS) + 1 });
+  const items = rows.slice(0, Math.min(limit, MOST_PAYMENTS));
+  const last = items.at(-1);
+  return { items, next: rows.length > items.length && last ? { submittedOn: last.submittedOn, paymentId: last.paymentId } : null };
 }
 
 /** One payment or transfer of the pool; `revision` is its ETag, for If-Match on its approval or rejection. */
@@ -323,7 +343,10 @@ export async function poolLedger(deps: Deps, _caller: Caller, { networkId, poolI
 
 export async function poolTrialBalance(deps: Deps, _caller: Caller, { networkId, poolId, asAt = todayOn(deps.clock) }: InPool & { asAt?: string | undefined }) {
   await poolOf(deps.database.db, networkId, poolId);
-  return { asAt, lines: await trialBalance(deps.database.db, poolId, asAt) };
+  const [lines, figures] = await Promise.all([trialBalance(deps.database.db, poolId, asAt), holdersAsAt(deps.database.db, poolId, asAt)]);
+  // The bank account's balance, split as the pool's figures split it: the holders' shares and the line that is no holder's.
+  const holdersPence = figures.holders.reduce((sum, h) => sum + h.shareOfBalance, 0);
+  return { asAt, lines, balancePence: figures.balancePence, holdersPence, unattributed: figures.unattributed };
 }
 
 /** A budget holder's Direct Payment statement: for the holder themselves, and for those who keep the books. */
@@ -390,13 +413,23 @@ function closingDays(by: 'day' | 'month', from: string, to: string): string[] {
 /** The reconciliation: matched lines, what is unmatched on either side, descriptions opened; `revision` is its ETag. */
 export async function readReconciliation(deps: Deps, _caller: Caller, { networkId, poolId }: InPool) {
   const pool = await poolOf(deps.database.db, networkId, poolId);
-  const [{ lines, unmatchedEntries }, revision] = await Promise.all([reconciliationRows(deps.database.db, poolId), revisionOf(deps, reconciliationStream(poolId))]);
+  const [{ lines, unmatchedEntries, closing }, revision] = await Promise.all([reconciliationRows(deps.database.db, poolId), revisionOf(deps, reconciliationStream(poolId))]);
   // One vault read for every line and entry on the page.
   const texts = await deps.vault.openTexts([...lines.map((l) => l.sealedDescription), ...unmatchedEntries.map((e) => e.reference)]);
   const [descriptions, references] = [texts.slice(0, lines.length), texts.slice(lines.length)];
   const opened = lines.map(({ sealedDescription: _, ...l }, i) => ({ ...l, description: descriptions[i]! }));
-  const newest = lines.filter((l) => l.balancePence !== null).at(-1);
-  return { pool, lines: opened, unmatchedEntries: unmatchedEntries.map((e, i) => ({ ...e, reference: references[i]! })), bankBalancePence: newest?.balancePence ?? null, revision };
+  // The bank's word is its statement's own closing balance; the books' is their balance on that day.
+  const first = lines[0];
+  const againstBooks = closing && first
+    ? bankAgainstBooks({
+        closing,
+        booksPence: (await closingBalances(deps.database.db, poolId, [closing.on]))[0]!.pence,
+        broughtForwardPence: first.balancePence === null ? 0 : first.balancePence - first.pence,
+        unmatchedLines: lines.filter((l) => l.match === null),
+        unmatchedEntries,
+      })
+    : null;
+  return { pool, lines: opened, unmatchedEntries: unmatchedEntries.map((e, i) => ({ ...e, reference: references[i]! })), bankBalancePence: closing?.pence ?? null, againstBooks, revision };
 }
 
 /**

@@ -363,6 +363,25 @@ function checkBalances<T extends Omit<BankLine, 'lineId'>>(lines: T[], opening: 
   throw refused;
 }
 
+/** Whether each line's balance follows from the one before it, where both give one. */
+const chainHolds = (seq: ReadonlyArray<{ pence: number; balancePence: number | null }>) =>
+  seq.every((l, i) => i === 0 || seq[i - 1]!.balancePence === null || l.balancePence === null || seq[i - 1]!.balancePence! + l.pence === l.balancePence);
+
+/**
+ * A statement's lines, given in the order the bank printed them, oldest first: read as the import
+ * reads them (by the dates, and for a file of one day by which way the balances follow). Stored
+ * lines keep their printed line numbers, so the bank's own order, and so its closing balance, can
+ * always be read again, whichever way round the bank lists them.
+ */
+export function oldestFirst<T extends { on: string; pence: number; balancePence: number | null }>(printed: readonly T[]): T[] {
+  if (printed.length < 2) return [...printed];
+  const newestFirst = [...printed].reverse();
+  const preferred = printed[0]!.on > printed.at(-1)!.on ? newestFirst : [...printed];
+  if (chainHolds(preferred)) return preferred;
+  const other = preferred === newestFirst ? [...printed] : newestFirst;
+  return chainHolds(other) ? other : preferred;
+}
+
 /**
  * Ids follow from what a line says, so reading the statement again, or a later one that overlaps
  * it, gives each line the id it had. Two lines can say exactly the same (two £10 payments to the

@@ -9,8 +9,9 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { Rejection } from '../commands/decider.ts';
 import { addDays } from '../dates.ts';
-import { sharesOfBalance, type HolderFigures } from './pool.ts';
+import { sharesOfBalance, unattributedOf, type HolderFigures, type Unattributed } from './pool.ts';
 import type { PeriodStatement } from './statement.ts';
+import { oldestFirst } from './bank-statement.ts';
 
 export interface Pool {
   poolId: string;
@@ -47,22 +48,40 @@ export interface HolderRow extends HolderFigures {
   shareOfBalance: number;
 }
 
-/** Each budget holder's figures at the end of a day, with their share of the balance then. */
-export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise<{ balancePence: number; holders: HolderRow[] }> {
+/** The line that is no holder's, with the accounts it comes from: money in positive, the pool's costs negative. */
+export interface UnattributedLine extends Unattributed {
+  accounts: Array<{ account: string; pence: number }>;
+}
+
+/** Each budget holder's figures at the end of a day, with their share of the balance then, and the line that is no holder's. */
+export async function holdersAsAt(db: Db, poolId: string, asAt: string): Promise<{ balancePence: number; holders: HolderRow[]; unattributed: UnattributedLine }> {
   const { rows } = await sql<{ holder_id: string; name: string | null; erased: boolean | null; contributed: number; spent: number; clawed_back: number }>`
     SELECT p.holder_id, pe.name, pe.erased,
            (-coalesce(sum(p.pence) FILTER (WHERE p.account = 'contributions'), 0))::bigint AS contributed,
-           coalesce(sum(p.pence) FILTER (WHERE p.account = 'payments'), 0)::bigint AS spent,
+           coalesce(sum(p.pence) FILTER (WHERE p.account IN ('payments', 'pool expenses')), 0)::bigint AS spent,
            coalesce(sum(p.pence) FILTER (WHERE p.account = 'clawed back'), 0)::bigint AS clawed_back
       FROM pool_postings p LEFT JOIN people pe ON pe.person_id = p.holder_id
      WHERE p.pool_id = ${poolId} AND p.entry_date <= ${asAt} AND p.holder_id IS NOT NULL
      GROUP BY p.holder_id, pe.name, pe.erased`.execute(db);
   const bank = await db.selectFrom('pool_postings').select(sql<number>`coalesce(sum(pence), 0)::bigint`.as('b')).where('pool_id', '=', poolId).where('account', '=', 'bank').where('entry_date', '<=', asAt).executeTakeFirstOrThrow();
+  const noHolders = await db
+    .selectFrom('pool_postings')
+    .select(['account', sql<number>`sum(pence)::bigint`.as('net')])
+    .where('pool_id', '=', poolId)
+    .where('account', '!=', 'bank')
+    .where('holder_id', 'is', null)
+    .where('entry_date', '<=', asAt)
+    .groupBy('account')
+    .orderBy('account')
+    .execute();
   const holders = rows;
   const figures = new Map(holders.map((r) => [r.holder_id, { contributed: Number(r.contributed), spent: Number(r.spent), clawedBack: Number(r.clawed_back) }]));
   const shares = sharesOfBalance({ balance: Number(bank.b), holders: figures });
+  // Credits are money in: shown from the pool's side, money in positive.
+  const accounts = noHolders.map((r) => ({ account: r.account, pence: -Number(r.net) })).filter((a) => a.pence !== 0);
   return {
     balancePence: Number(bank.b),
+    unattributed: { ...unattributedOf({ balance: Number(bank.b), holders: figures }), accounts },
     holders: holders
       .map((r) => {
         const f = figures.get(r.holder_id)!;
@@ -150,6 +169,8 @@ export interface HolderStatement {
   closing: HolderRow | null;
   /** The pool's balance at the statement's end, of which the holder's share is in `closing`. */
   poolBalancePence: number;
+  /** What of that balance is no holder's (council and grant money less the pool's own costs). */
+  poolUnattributedPence: number;
 }
 
 /** A budget holder's Direct Payment statement: what they put in, what was spent on them, and for what. */
@@ -183,6 +204,7 @@ export async function holderStatement(db: Db, pool: Pool, holderId: string, from
     lines: rows.map((r) => ({ date: r.entry_date, kind: r.kind, payee: r.counterparty, purpose: r.purpose, reference: r.reference, pence: -Number(r.pence) })),
     closing,
     poolBalancePence: after.balancePence,
+    poolUnattributedPence: after.unattributed.pence,
   };
 }
 
@@ -212,20 +234,43 @@ export interface PaymentRow {
   beneficiaries: Array<{ holderId: string; pence: number }>;
   submittedBy: string;
   submittedOn: string;
+  /** The date on the invoice, where it was given. */
+  invoiceDate: string | null;
+  /** The day its approvals were completed, once they were. */
+  approvedOn: string | null;
+  /** The day the money left the account, once it did: its ledger entry's date. */
+  paidOn: string | null;
   status: string;
   approvedBy: string[];
   rejectionReason: string | null;
 }
 
-/** The pool's payments and transfers, newest first; or the one asked for. */
-export async function paymentsOf(db: Db, poolId: string, only: { status?: string; paymentId?: string } = {}): Promise<PaymentRow[]> {
+/** Where a page of payments ends: the next page starts after it. */
+export interface PaymentsCursor {
+  submittedOn: string;
+  paymentId: string;
+}
+
+/**
+ * The pool's payments and transfers by date, newest submitted first (and, on one day, by id, so
+ * that the order never changes between pages); or the one asked for. With `limit`, a page of them
+ * after `after`.
+ */
+export async function paymentsOf(db: Db, poolId: string, only: { status?: string; paymentId?: string; limit?: number; after?: PaymentsCursor } = {}): Promise<PaymentRow[]> {
   let query = db.selectFrom('pool_payments').selectAll().where('pool_id', '=', poolId);
   if (only.status) query = query.where('status', '=', only.status);
   if (only.paymentId) query = query.where('payment_id', '=', only.paymentId);
-  const rows = await query.orderBy('submitted_on', 'desc').orderBy('payment_id').execute();
+  if (only.after) {
+    const { submittedOn, paymentId } = only.after;
+    query = query.where((eb) => eb.or([eb('submitted_on', '<', submittedOn), eb.and([eb('submitted_on', '=', submittedOn), eb('payment_id', '<', paymentId)])]));
+  }
+  if (only.limit !== undefined) query = query.limit(only.limit);
+  const rows = await query.orderBy('submitted_on', 'desc').orderBy('payment_id', 'desc').execute();
   return rows.map((r) => ({
     paymentId: r.payment_id, kind: r.kind as 'payment' | 'transfer', payee: r.payee, purpose: r.purpose, invoiceReference: r.invoice_reference, toPoolId: r.to_pool_id,
-    pence: r.pence, beneficiaries: r.beneficiaries, submittedBy: r.submitted_by, submittedOn: r.submitted_on, status: r.status, approvedBy: r.approved_by, rejectionReason: r.rejection_reason,
+    pence: r.pence, beneficiaries: r.beneficiaries, submittedBy: r.submitted_by, submittedOn: r.submitted_on,
+    invoiceDate: r.invoice_date, approvedOn: r.approved_on, paidOn: r.paid_on,
+    status: r.status, approvedBy: r.approved_by, rejectionReason: r.rejection_reason,
   }));
 }
 
@@ -253,7 +298,7 @@ export async function periodStatement(db: Db, pool: Pool, periodEnd: string): Pr
   if (index < 0) throw new Rejection('period-not-found', 'No period of this pool was closed on that date.', 404, 'periodEnd');
   const closed = periods[index]!;
   const from = index === 0 ? '0001-01-01' : addDays(periods[index - 1]!.periodEnd, 1);
-  const [{ opening, lines }, { holders }, closer] = await Promise.all([
+  const [{ opening, lines }, { holders, unattributed }, closer] = await Promise.all([
     ledger(db, pool.poolId, from, periodEnd),
     holdersAsAt(db, pool.poolId, periodEnd),
     db.selectFrom('people').select(['name', 'erased']).where('person_id', '=', closed.closedBy).executeTakeFirst(),
@@ -268,6 +313,7 @@ export async function periodStatement(db: Db, pool: Pool, periodEnd: string): Pr
     closing: lines.at(-1)?.balance ?? opening,
     lines,
     holders,
+    unattributed,
     digest: { upToPosition: closed.upToPosition, sha256: closed.digest },
   };
 }
@@ -308,8 +354,10 @@ export async function reconciliationRows(db: Db, poolId: string) {
   const byLine = new Map<string, { entryIds: string[]; how: string }>();
   for (const m of matches) byLine.set(m.line_id, { entryIds: [...(byLine.get(m.line_id)?.entryIds ?? []), m.entry_id], how: m.how });
   const matchedEntries = new Set(matches.map((m) => m.entry_id));
+  const { ordered, closing } = inBankOrder(lines);
   return {
-    lines: lines.map((l): BankLineRow & { match: { entryIds: string[]; how: string } | null } => ({
+    closing,
+    lines: ordered.map((l): BankLineRow & { match: { entryIds: string[]; how: string } | null } => ({
       lineId: l.line_id, statementId: l.statement_id, line: l.line, date: l.line_date, sealedDescription: l.description, pence: l.pence, balancePence: l.balance_pence, match: byLine.get(l.line_id) ?? null,
     })),
     unmatchedEntries: entries
@@ -318,4 +366,38 @@ export async function reconciliationRows(db: Db, poolId: string) {
       .concat(vouchers.filter((v) => !matchedEntries.has(v.entryId)).map(({ entryId, date, kind, counterparty, reference, pence }) => ({ entryId, date, kind, counterparty, reference: storedText(clearText(reference)), pence })))
       .sort((a, b) => a.date.localeCompare(b.date)),
   };
+}
+
+interface StoredLine {
+  line_id: string;
+  statement_id: string;
+  line: number;
+  line_date: string;
+  pence: number;
+  balance_pence: number | null;
+}
+
+/**
+ * The stored lines in the order the money moved: each statement's lines as its bank printed them
+ * (newest first or oldest first, whichever it wrote), then by date across statements. The bank's
+ * closing balance is the last balance of the statement that ends latest, in that statement's own
+ * order: a newest-first statement closes on its first line, not on the last line of its last day.
+ */
+export function inBankOrder<L extends StoredLine>(lines: readonly L[]): { ordered: L[]; closing: { on: string; pence: number; statementId: string } | null } {
+  const statements = new Map<string, L[]>();
+  for (const l of lines) statements.set(l.statement_id, [...(statements.get(l.statement_id) ?? []), l]);
+  const rank = new Map<string, number>();
+  let closing: { on: string; pence: number; statementId: string } | null = null;
+  for (const [statementId, printed] of statements) {
+    const order = oldestFirst(
+      [...printed].sort((a, b) => a.line - b.line).map((l) => ({ row: l, on: l.line_date, pence: Number(l.pence), balancePence: l.balance_pence === null ? null : Number(l.balance_pence) })),
+    );
+    order.forEach((l, i) => rank.set(l.row.line_id, i));
+    const last = order.filter((l) => l.balancePence !== null).at(-1);
+    if (last && (closing === null || order.at(-1)!.on > closing.on)) closing = { on: order.at(-1)!.on, pence: last.balancePence!, statementId };
+  }
+  const ordered = [...lines].sort(
+    (a, b) => a.line_date.localeCompare(b.line_date) || a.statement_id.localeCompare(b.statement_id) || rank.get(a.line_id)! - rank.get(b.line_id)!,
+  );
+  return { ordered, closing };
 }

@@ -62,7 +62,7 @@ export function submitTransfer(store: EventStore, networkId: string, transfer: O
  * on fresh reads of every stream it writes, each at its expected revision. A payment's `toPool`
  * is its own pool, read once.
  */
-export async function approvePayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, today: string, context: CommandContext, ifMatch?: IfMatch) {
+export async function approvePayment(store: EventStore, networkId: string, poolId: string, paymentId: string, by: Actor, today: string, context: CommandContext, ifMatch?: IfMatch, paidOn?: string) {
   const { payment } = await readStates(store, { payment: paymentRead(paymentId) });
   const submitted = paymentIn(poolId, payment).payment;
   const toPoolId = submitted.kind === 'transfer' ? submitted.toPoolId : poolId;
@@ -70,7 +70,7 @@ export async function approvePayment(store: EventStore, networkId: string, poolI
     store,
     { payment: paymentRead(paymentId), pool: poolRead(poolId), toPool: poolRead(toPoolId) },
     (s) => {
-      const decided = decideApproval(paymentIn(poolId, s.payment), openIn(s.pool, networkId), by, today);
+      const decided = decideApproval(paymentIn(poolId, s.payment), openIn(s.pool, networkId), by, today, paidOn);
       return { payment: decided.payment, pool: decided.pool, toPool: decided.to };
     },
     context,

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { Rejection, type Actor } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { assertNotFuture, assertOpenDate, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
+import { assertNotFuture, assertOpenDate, expenseSharing, sharesOfBalance, type ExpenseSharing, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
+import { apportion, type Share } from './apportion.ts';
 import { formatPence, pence } from '../units.ts';
 import { id, isoDate, text, name, reasonText } from '../bounds.ts';
 
@@ -23,10 +24,22 @@ export const PaymentSubmitted = defineEvent(
   z.strictObject({
     ...submission,
     payee: name(200),
+    /**
+     * The payee, when they are a person of the network (an activity leader who is a member, a
+     * board member paid for a service): they benefit, so they may not approve it.
+     */
+    payeeId: id().optional(),
     purpose: text(500, { lines: true }),
     invoiceReference: name(140),
-    /** Who benefits, and how much of the payment is spent on each one's behalf; the shares sum to the payment. */
-    beneficiaries: z.array(z.strictObject({ holderId: id(), pence })).min(1),
+    /** The date written on the invoice; left out by payments submitted before it was asked for. */
+    invoiceDate: isoDate().optional(),
+    /**
+     * Who benefits, and how much of the payment is spent on each one's behalf; the shares sum to
+     * the payment. None for a pool's own expense, whose rule shares it when it is paid.
+     */
+    beneficiaries: z.array(z.strictObject({ holderId: id(), pence })),
+    /** A cost of the pool itself (insurance, room hire), attributed by the rule the treasurer chose. */
+    expense: z.strictObject({ sharedBy: expenseSharing }).optional(),
   }),
 );
 /** A transfer to another pool of the same network; `paymentId` identifies it on both sides. */
@@ -34,8 +47,11 @@ export const TransferSubmitted = defineEvent(
   'pools.TransferSubmitted',
   z.strictObject({ ...submission, toPoolId: id(), reason: reasonText() }),
 );
-/** `paid` when this approval completed the approvals, and the money moved. */
-export const PaymentApproved = defineEvent('pools.PaymentApproved', z.strictObject({ paymentId: id(), approvedBy: id(), paid: z.boolean() }));
+/**
+ * `paid` when this approval completed the approvals, and the money moved. `on` is the day of the
+ * approval; approvals recorded before it was kept leave it out (their day is when they were recorded).
+ */
+export const PaymentApproved = defineEvent('pools.PaymentApproved', z.strictObject({ paymentId: id(), approvedBy: id(), paid: z.boolean(), on: isoDate().optional() }));
 export const PaymentRejected = defineEvent('pools.PaymentRejected', z.strictObject({ paymentId: id(), rejectedBy: id(), reason: reasonText() }));
 
 export const paymentEventTypes = [PaymentSubmitted, TransferSubmitted, PaymentApproved, PaymentRejected];
@@ -68,7 +84,13 @@ function assertSubmittable(state: PaymentState, pool: PoolState, submitted: { su
 
 export function decideSubmission(state: PaymentState, pool: PoolState, payment: Payment, today: string): PaymentEvent[] {
   assertSubmittable(state, pool, payment, today);
-  assertBeneficiaries(payment);
+  if (payment.invoiceDate !== undefined) assertNotFuture(payment.invoiceDate, today, 'invoiceDate');
+  if (payment.expense) {
+    if (payment.beneficiaries.length > 0) throw new Rejection('expense-beneficiaries', "A pool's own expense names no beneficiaries: its rule shares it when it is paid.", 422, 'beneficiaries');
+  } else {
+    if (payment.beneficiaries.length === 0) throw new Rejection('beneficiaries-needed', 'Name the budget holders the payment is for, or submit it as a pool expense.', 422, 'beneficiaries');
+    assertBeneficiaries(payment);
+  }
   return [{ type: 'pools.PaymentSubmitted', data: payment }];
 }
 
@@ -89,6 +111,20 @@ export function decideTransfer(state: PaymentState, pool: PoolState, to: PoolSta
   return [{ type: 'pools.TransferSubmitted', data: transfer }];
 }
 
+/**
+ * A pool expense's parts by its rule, among the holders with money in the pool now: none for no
+ * holder; for the others, in whole pence that add up to the amount.
+ */
+export function expenseShares(pool: OpenPool, amount: number, sharedBy: ExpenseSharing): Share[] {
+  if (sharedBy === 'no-holder') return [];
+  const holding = [...sharesOfBalance(pool)].filter(([, p]) => p > 0).map(([holderId, p]) => ({ holderId, pence: p }));
+  if (holding.length === 0) throw new Rejection('no-holders-to-share', 'No budget holder has money in the pool to share it across: attribute it to no holder.', 422, 'expense');
+  return apportion(amount, sharedBy === 'equally' ? holding.map((h) => ({ holderId: h.holderId, pence: 1 })) : holding);
+}
+
+/** Who a payment is spent on: its beneficiaries, or for a pool expense the holders its rule shares it across. */
+const beneficiariesOf = (pool: OpenPool, payment: Payment): Share[] => (payment.expense ? expenseShares(pool, payment.pence, payment.expense.sharedBy) : payment.beneficiaries);
+
 /** Approvals a payment needs under the pool's policy. */
 export const approvalsNeeded = (pool: OpenPool, amount: number) => (amount > pool.twoApproversAbovePence ? 2 : 1);
 
@@ -102,9 +138,11 @@ export interface Approved {
 /**
  * An approval. The one that completes the approvals moves the money: the approval, the pool's
  * debit (and a transfer's credit to the other pool) are written together, and only if the pool
- * holds enough, so no approval, however it races, can take the pool below zero.
+ * holds enough, so no approval, however it races, can take the pool below zero. The ledger is
+ * dated by the day the money left the account, `paidOn`: today unless the approver says it left
+ * earlier (the bank's own two signatures came first), never before the payment was submitted.
  */
-export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, today: string): Approved {
+export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, today: string, paidOn?: string): Approved {
   const nothing: Approved = { payment: [], pool: [], to: [] };
   if (state.status === 'none') throw new Rejection('payment-not-found', 'There is no such payment.', 404);
   if (pool.status === 'none') throw new Rejection('pool-not-found', 'There is no such pool.', 404);
@@ -113,28 +151,37 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
   if (state.status === 'paid' && state.approvedBy.includes(by.personId)) return nothing;
   if (state.status !== 'submitted') throw new Rejection('payment-settled', `This payment is already ${state.status}.`, 409);
   if (by.personId === payment.submittedBy) throw new Rejection('own-payment', 'Whoever submits a payment cannot approve it.', 403);
-  // Money spent on someone is approved by others, so that no one signs off their own benefit.
-  if (payment.kind === 'payment' && payment.beneficiaries.some((b) => b.holderId === by.personId)) {
-    throw new Rejection('beneficiary-approval', 'Whoever benefits from a payment cannot approve it; ask another treasurer or a board member.', 403);
+  // Money spent on someone, or paid to them, is approved by others, so that no one signs off their
+  // own benefit: a pool expense shared across the holders benefits each of them.
+  const spentOn = payment.kind === 'payment' ? beneficiariesOf(pool, payment) : [];
+  if (payment.kind === 'payment' && (payment.payeeId === by.personId || spentOn.some((b) => b.holderId === by.personId))) {
+    throw new Rejection('beneficiary-approval', 'Whoever benefits from a payment, or is paid by it, cannot approve it; ask another treasurer or a board member.', 403);
   }
   if (state.approvedBy.includes(by.personId)) throw new Rejection('already-approved', 'You have approved this payment; it needs a second, different approver.', 409);
-  const approve = (paid: boolean): PaymentEvent => ({ type: 'pools.PaymentApproved', data: { paymentId: payment.paymentId, approvedBy: by.personId, paid } });
-  if (state.approvedBy.length + 1 < approvalsNeeded(pool, payment.pence)) return { ...nothing, payment: [approve(false)] };
+  const approve = (paid: boolean): PaymentEvent => ({ type: 'pools.PaymentApproved', data: { paymentId: payment.paymentId, approvedBy: by.personId, paid, on: today } });
+  if (state.approvedBy.length + 1 < approvalsNeeded(pool, payment.pence)) {
+    if (paidOn !== undefined) throw new Rejection('not-paid-yet', 'This approval does not complete the approvals, so no money leaves yet: leave the paid date out.', 422, 'paidOn');
+    return { ...nothing, payment: [approve(false)] };
+  }
   if (pool.balance < payment.pence) {
     throw new Rejection('not-enough-in-pool', `The pool holds ${formatPence(pool.balance)}; this payment is ${formatPence(payment.pence)}.`, 409);
   }
+  const left = paidOn ?? today;
+  assertNotFuture(left, today, 'paidOn');
+  assertOpenDate(pool, left, 'paidOn');
+  if (left < payment.submittedOn) throw new Rejection('paid-before-submitted', `Money leaves once a payment is submitted and approved: ${payment.submittedOn} or later.`, 422, 'paidOn');
   const { paymentId, poolId, pence: amount } = payment;
   if (payment.kind === 'transfer') {
     return {
       payment: [approve(true)],
-      pool: [{ type: 'pools.TransferredOut', data: { poolId, transferId: paymentId, toPoolId: payment.toPoolId, pence: amount, reference: payment.reason, transferredOn: today } }],
-      to: [{ type: 'pools.TransferredIn', data: { poolId: payment.toPoolId, transferId: paymentId, fromPoolId: poolId, pence: amount, reference: payment.reason, transferredOn: today } }],
+      pool: [{ type: 'pools.TransferredOut', data: { poolId, transferId: paymentId, toPoolId: payment.toPoolId, pence: amount, reference: payment.reason, transferredOn: left } }],
+      to: [{ type: 'pools.TransferredIn', data: { poolId: payment.toPoolId, transferId: paymentId, fromPoolId: poolId, pence: amount, reference: payment.reason, transferredOn: left } }],
     };
   }
-  const { payee, purpose, invoiceReference, beneficiaries } = payment;
+  const { payee, purpose, invoiceReference } = payment;
   return {
     payment: [approve(true)],
-    pool: [{ type: 'pools.PaymentMade', data: { poolId, paymentId, payee, purpose, invoiceReference, pence: amount, beneficiaries, paidOn: today } }],
+    pool: [{ type: 'pools.PaymentMade', data: { poolId, paymentId, payee, purpose, invoiceReference, pence: amount, beneficiaries: spentOn, paidOn: left, ...(payment.expense ? { expense: payment.expense } : {}) } }],
     to: [],
   };
 }

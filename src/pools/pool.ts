@@ -18,6 +18,14 @@ const reference = name(140, { min: 0 });
 /** A reference as typed: a receipt's and a claw-back's are sealed before they are recorded. */
 export const referenceInput = reference;
 const date = isoDate();
+/**
+ * How a pool's own expense is attributed: to no holder (the line of the pool's figures that is no
+ * holder's bears it), equally across the holders with money in the pool, or in proportion to
+ * their shares of the balance.
+ */
+export const expenseSharing = z.enum(['no-holder', 'equally', 'by-share']);
+export type ExpenseSharing = z.infer<typeof expenseSharing>;
+
 /** Who an amount was for: each budget holder's part of it. */
 export const shares = z.array(z.strictObject({ holderId: id(), pence: signedPence }));
 
@@ -64,6 +72,11 @@ export const PaymentMade = defineEvent(
     paidOn: date,
     /** A co-op's proposal that its members passed, when their vote authorised this payment. */
     proposalId: id().optional(),
+    /**
+     * A cost of the pool itself (insurance, room hire), not bought for a holder: its beneficiaries
+     * are the holders it was shared across by the rule the treasurer chose, or none.
+     */
+    expense: z.strictObject({ sharedBy: expenseSharing }).optional(),
   }),
 );
 
@@ -136,7 +149,7 @@ export type PoolEvent =
   | DomainEvent<typeof ClawedBack>
   | DomainEvent<typeof PeriodClosed>;
 
-export type EntryKind = 'contribution' | 'council' | 'grant' | 'payment' | 'bank-charge' | 'refund' | 'transfer-out' | 'transfer-in' | 'reinvestment' | 'claw-back';
+export type EntryKind = 'contribution' | 'council' | 'grant' | 'payment' | 'expense' | 'bank-charge' | 'refund' | 'transfer-out' | 'transfer-in' | 'reinvestment' | 'claw-back';
 /** Whether an entry of this kind brings money in (+1) or takes it out (−1). */
 export const direction = (kind: EntryKind): 1 | -1 => (['contribution', 'council', 'grant', 'refund', 'transfer-in'].includes(kind) ? 1 : -1);
 
@@ -223,7 +236,7 @@ interface Movement {
 
 /** Moves the money by an entry (or a correction of one) of this kind: its shares go into `contributed`, `spent` or `clawedBack`. */
 function move(money: Money, { kind, pence: p, shares: changes }: Movement): Money {
-  const field = kind === 'contribution' ? 'contributed' : kind === 'claw-back' ? 'clawedBack' : kind === 'payment' || kind === 'refund' ? 'spent' : null;
+  const field = kind === 'contribution' ? 'contributed' : kind === 'claw-back' ? 'clawedBack' : kind === 'payment' || kind === 'expense' || kind === 'refund' ? 'spent' : null;
   // A refund gives back what was spent.
   const sign = kind === 'refund' ? -1 : 1;
   if (field) {
@@ -265,7 +278,7 @@ export function evolvePool(state: PoolState, event: PoolEvent): PoolState {
       return withEntry(state, d.receiptId, { kind: d.source, pence: d.pence, on: d.receivedOn, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [] }, d.reference);
     }
     case 'pools.PaymentMade':
-      return withEntry(state, event.data.paymentId, { kind: 'payment', pence: event.data.pence, on: event.data.paidOn, shares: event.data.beneficiaries }, clearText(event.data.invoiceReference));
+      return withEntry(state, event.data.paymentId, { kind: event.data.expense ? 'expense' : 'payment', pence: event.data.pence, on: event.data.paidOn, shares: event.data.beneficiaries }, clearText(event.data.invoiceReference));
     case 'pools.BankCharged':
       return withEntry(state, event.data.chargeId, { kind: 'bank-charge', pence: event.data.pence, on: event.data.chargedOn, shares: [] }, clearText(event.data.description));
     case 'pools.RefundReceived': {
@@ -324,6 +337,40 @@ export function sharesOfBalance(pool: Money): Map<string, number> {
   const total = owed.reduce((sum, o) => sum + o.pence, 0);
   if (total <= pool.balance) return new Map(owed.map((o) => [o.holderId, o.pence]));
   return new Map(apportion(pool.balance, owed).map((s) => [s.holderId, s.pence]));
+}
+
+/**
+ * The line of the pool's figures that is no holder's: money no holder contributed (council and
+ * grant income, transfers in) less the pool's own costs (bank charges, transfers out, surplus
+ * reinvested), less what was spent on holders beyond what each put in. It is what the balance
+ * holds beyond the holders' shares, so that the holders' shares plus this line are the balance,
+ * to the penny. When the pool's costs and the spending beyond holders' own money are more than
+ * the money no holder contributed, the line is nothing and the holders' shares bear the rest in
+ * proportion (sharesOfBalance): `borneByHolders` says how much.
+ */
+export interface Unattributed {
+  pence: number;
+  /** Money no holder contributed, less the pool's own costs: the balance less every holder's unspent money. */
+  netIncome: number;
+  /** Spent on holders beyond what each put in: paid for from others' money. */
+  beyondHolders: number;
+  borneByHolders: number;
+}
+
+export function unattributedOf(money: Money): Unattributed {
+  let unspent = 0;
+  let beyondHolders = 0;
+  for (const f of money.holders.values()) {
+    const left = f.contributed - f.spent - f.clawedBack;
+    unspent += left;
+    beyondHolders += Math.max(0, -left);
+  }
+  const netIncome = money.balance - unspent;
+  const left = netIncome - beyondHolders;
+  // What the shares leave of the balance: max(0, left) whenever the balance is not below nothing
+  // (a balance as at a past day can be, when a charge was dated before the money that covered it).
+  const shared = [...sharesOfBalance(money).values()].reduce((a, b) => a + b, 0);
+  return { pence: money.balance - shared, netIncome, beyondHolders, borneByHolders: Math.max(0, -left) };
 }
 
 /** Refuses a date on or before the last closed period's end, naming the field. */
@@ -397,7 +444,7 @@ function charge(pool: OpenPool, { type: _, today, networkId: __, ...charge }: Ex
 function refund(pool: OpenPool, { type: _, today, networkId: __, ...refund }: Extract<PoolCommand, { type: 'ReceiveRefund' }>): PoolEvent[] {
   if (pool.entries.has(refund.refundId)) return [];
   const paid = pool.entries.get(refund.paymentId);
-  if (!paid || paid.kind !== 'payment') throw new Rejection('payment-not-found', 'A refund gives back a payment this pool made; there is no such payment.', 404, 'paymentId');
+  if (!paid || (paid.kind !== 'payment' && paid.kind !== 'expense')) throw new Rejection('payment-not-found', 'A refund gives back a payment this pool made; there is no such payment.', 404, 'paymentId');
   if (refund.pence > paid.pence - paid.refunded) {
     throw new Rejection('refund-too-large', `Only ${formatPence(paid.pence - paid.refunded)} of that payment is left to refund.`, 422, 'pence');
   }
@@ -432,7 +479,7 @@ function correct(pool: OpenPool, { type: _, today, networkId: __, ...correction 
   assertNotBefore(correction.correctedOn, entry.on, 'correctedOn', 'correction-before-entry', 'A correction is dated on or after the entry it corrects');
   // Shared as a refund would be: a payment's by what is still charged to each beneficiary, a
   // refund corrected up by what is left of its payment, down by the refund's own shares.
-  const parts = paid && correction.pence > 0 ? unrefunded(paid) : entry.kind === 'payment' ? unrefunded(entry) : entry.shares;
+  const parts = paid && correction.pence > 0 ? unrefunded(paid) : entry.kind === 'payment' || entry.kind === 'expense' ? unrefunded(entry) : entry.shares;
   return [{ type: 'pools.EntryCorrected', data: { poolId: pool.poolId, ...correction, shares: apportion(correction.pence, parts) } }];
 }
 

@@ -153,3 +153,48 @@ export function decideUnmatch(state: ReconciliationState, poolId: string, by: st
   if (!state.matched.has(lineId)) return [];
   return [{ type: 'pools.MatchRemoved', data: { poolId, lineId, removedBy: by, reason } }];
 }
+
+/**
+ * The bank's closing balance beside the books' balance on the same day, and the difference
+ * between them explained: money in the bank's lines not yet in the books, less money in the books
+ * not yet in the bank's lines, plus whatever the account held before the first line imported.
+ * What those do not explain (a match whose entry and line fall either side of the day) is shown,
+ * never hidden.
+ */
+export interface BankAgainstBooks {
+  on: string;
+  bankPence: number;
+  booksPence: number;
+  differencePence: number;
+  /** The bank's balance before the first statement line imported. */
+  broughtForwardPence: number;
+  /** Bank lines matched to no entry: on the statement, not yet in the books. */
+  unmatchedLinesPence: number;
+  /** Entries to that day matched to no bank line: in the books, not yet on the statement. */
+  unmatchedEntriesPence: number;
+  unexplainedPence: number;
+}
+
+export function bankAgainstBooks(input: {
+  closing: { on: string; pence: number };
+  booksPence: number;
+  broughtForwardPence: number;
+  unmatchedLines: ReadonlyArray<{ date: string; pence: number }>;
+  unmatchedEntries: ReadonlyArray<{ date: string; pence: number }>;
+}): BankAgainstBooks {
+  const { closing, booksPence, broughtForwardPence } = input;
+  const sum = (xs: ReadonlyArray<{ date: string; pence: number }>) => xs.filter((x) => x.date <= closing.on).reduce((n, x) => n + x.pence, 0);
+  const unmatchedLinesPence = sum(input.unmatchedLines);
+  const unmatchedEntriesPence = sum(input.unmatchedEntries);
+  const differencePence = closing.pence - booksPence;
+  return {
+    on: closing.on,
+    bankPence: closing.pence,
+    booksPence,
+    differencePence,
+    broughtForwardPence,
+    unmatchedLinesPence,
+    unmatchedEntriesPence,
+    unexplainedPence: differencePence - (broughtForwardPence + unmatchedLinesPence - unmatchedEntriesPence),
+  };
+}

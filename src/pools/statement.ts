@@ -2,8 +2,8 @@
 // statement, a closed period's statement, the ledger and the trial balance, each as CSV rows and,
 // where people print them, as a page. Amounts are pounds and pence, worked out from integer pence.
 import { html, page, type Html } from '../http/html.ts';
-import type { HolderRow, HolderStatement, LedgerLine, Pool, TrialBalanceLine } from './books.ts';
-import { pounds } from './pool.ts';
+import type { HolderRow, HolderStatement, LedgerLine, Pool, TrialBalanceLine, UnattributedLine } from './books.ts';
+import { pounds, type ExpenseSharing } from './pool.ts';
 import { formatPence } from '../units.ts';
 import type { CsvTable } from '../http/csv.ts';
 
@@ -12,6 +12,7 @@ const kindNames: Record<string, string> = {
   council: 'Council income',
   grant: 'Grant income',
   payment: 'Payment',
+  expense: 'Pool expense',
   'bank-charge': 'Bank charge',
   refund: 'Refund',
   'transfer-in': 'Transfer in',
@@ -23,6 +24,13 @@ const kindNames: Record<string, string> = {
   'voucher-payout': "Paid back to a voucher's giver",
   'learning-fund-payment': 'Paid out of the learning fund',
 };
+/** How a pool expense was attributed, as its ledger line says. */
+export const sharedByWords: Record<ExpenseSharing, string> = {
+  'no-holder': "the pool's own cost, attributed to no budget holder",
+  equally: 'shared equally across the budget holders with money in the pool',
+  'by-share': "shared across the budget holders in proportion to their shares of the balance",
+};
+
 /** What an entry of the pool's books is, in words. */
 export const kindName = (kind: string) => kindNames[kind] ?? kind;
 
@@ -47,6 +55,7 @@ export function holderStatementCsv(s: HolderStatement) {
       ['Unspent at end (£)', pounds(close.unspent)],
       ['Share of the pool balance at end (£)', pounds(close.shareOfBalance)],
       ['Pool balance at end (£)', pounds(s.poolBalancePence)],
+      ["Of which no holder's: council and grant money less the pool's own costs (£)", pounds(s.poolUnattributedPence)],
     ],
   } satisfies Record<string, CsvTable>;
 }
@@ -70,6 +79,7 @@ ${entriesTable('Money in and out for this budget holder', s.lines.map((l) => ({ 
   ${row('Unspent at the end', close.unspent)}
   ${row('Their share of the pool balance at the end', close.shareOfBalance)}
   ${row('Pool balance at the end', s.poolBalancePence)}
+  ${row("Of which no holder's: council and grant money, less the pool's own costs", s.poolUnattributedPence)}
 </tbody></table>
 <p>Every amount is recorded in the pool's ledger. A payment's share is the part of it the network's treasurer attributed to this budget holder.</p>`,
   );
@@ -100,8 +110,38 @@ export interface PeriodStatement {
   closing: number;
   lines: LedgerLine[];
   holders: HolderRow[];
+  /** What of the closing balance is no holder's: with the holders' shares, the closing balance. */
+  unattributed: UnattributedLine;
   digest: { upToPosition: number; sha256: string };
 }
+
+const accountNames: Record<string, string> = {
+  'council income': 'Council income',
+  'grant income': 'Grant income',
+  'bank charges': 'Bank charges',
+  'pool expenses': "The pool's own expenses, attributed to no holder",
+  // Only a refund (or correction) of an expense attributed to no holder posts here without a holder.
+  payments: "Refunds of the pool's own expenses",
+  'transfers in': 'Transfers in from other pools',
+  'transfers out': 'Transfers out to other pools',
+  reinvested: 'Surplus reinvested in the community',
+};
+
+/**
+ * The line that is no holder's, and what it is made of, as rows of words and signed pence (money
+ * in positive, the pool's costs negative): the accounts
+ * no holder's money went through, what was spent on holders beyond their own money, and what the
+ * holders' shares bore when the rest did not cover it.
+ */
+export function unattributedRows(u: UnattributedLine): Array<[string, number]> {
+  return [
+    ...u.accounts.map((a): [string, number] => [accountNames[a.account] ?? a.account, a.pence]),
+    ...(u.beyondHolders === 0 ? [] : [['Spent on budget holders beyond what each put in', -u.beyondHolders] as [string, number]]),
+    ...(u.borneByHolders === 0 ? [] : [["Borne by the holders' shares, in proportion, as nothing else covers it", u.borneByHolders] as [string, number]]),
+  ];
+}
+
+export const UNATTRIBUTED = "Not any holder's: money no holder contributed, less the pool's own costs";
 
 /** A closed period as spreadsheets: the ledger, each holder's figures, and what the period is. */
 export function periodStatementCsv(s: PeriodStatement) {
@@ -110,7 +150,10 @@ export function periodStatementCsv(s: PeriodStatement) {
     holders: [
       ['budget holder', 'holder id', 'contributed (£)', 'spent on their behalf (£)', 'clawed back (£)', 'unspent (£)', 'share of balance (£)'],
       ...s.holders.map((h) => [h.name, h.holderId, pounds(h.contributed), pounds(h.spent), pounds(h.clawedBack), pounds(h.unspent), pounds(h.shareOfBalance)]),
+      [UNATTRIBUTED, '', '', '', '', '', pounds(s.unattributed.pence)],
+      ['Pool balance', '', '', '', '', '', pounds(s.closing)],
     ],
+    unattributed: [['item', 'amount (£)'], ...unattributedRows(s.unattributed).map(([item, p]) => [item, pounds(p)]), [UNATTRIBUTED, pounds(s.unattributed.pence)]],
     summary: [
       ['item', 'value'],
       ['Period statement', s.pool.name],
@@ -135,8 +178,11 @@ export function periodStatementPage(s: PeriodStatement): string {
 ${entriesTable('Entries in the period', s.lines.map((l) => ({ date: l.date, kind: l.kind, who: l.counterparty, purpose: l.purpose, reference: l.reference, pence: l.pence })), 'Amount')}
 <table><caption>Budget holders at the end of the period</caption>
 <thead><tr><th scope="col">Budget holder</th><th scope="col" class="money">Contributed</th><th scope="col" class="money">Spent on their behalf</th><th scope="col" class="money">Clawed back</th><th scope="col" class="money">Unspent</th><th scope="col" class="money">Share of balance</th></tr></thead>
-<tbody>${s.holders.map((h) => html`<tr><th scope="row">${h.name}</th><td class="money">${formatPence(h.contributed)}</td><td class="money">${formatPence(h.spent)}</td><td class="money">${formatPence(h.clawedBack)}</td><td class="money">${formatPence(h.unspent)}</td><td class="money">${formatPence(h.shareOfBalance)}</td></tr>`)}</tbody>
+<tbody>${s.holders.map((h) => html`<tr><th scope="row">${h.name}</th><td class="money">${formatPence(h.contributed)}</td><td class="money">${formatPence(h.spent)}</td><td class="money">${formatPence(h.clawedBack)}</td><td class="money">${formatPence(h.unspent)}</td><td class="money">${formatPence(h.shareOfBalance)}</td></tr>`)}
+<tr><th scope="row" colspan="5">${UNATTRIBUTED}</th><td class="money">${formatPence(s.unattributed.pence)}</td></tr>
+<tr><th scope="row" colspan="5">Pool balance: the holders' shares and the line above</th><td class="money">${formatPence(s.closing)}</td></tr></tbody>
 </table>
+${unattributedTable(s.unattributed)}
 <p>The digest is a SHA-256 over every event in Hearth's log up to the position shown, recorded when the period was closed; <code>hearth audit verify</code> recomputes it.</p>`,
   );
 }
@@ -147,6 +193,16 @@ function entriesTable(caption: string, lines: Array<{ date: string; kind: string
 <thead><tr><th scope="col">Date</th><th scope="col">Kind</th><th scope="col">Payee or source</th><th scope="col">Purpose</th><th scope="col">Reference</th><th scope="col" class="money">${amount}</th></tr></thead>
 <tbody>${lines.map((l) => html`<tr><td>${longDate(l.date)}</td><td>${kindName(l.kind)}</td><td>${l.who}</td><td>${l.purpose}</td><td>${l.reference}</td><td class="money">${formatPence(l.pence)}</td></tr>`)}</tbody>
 </table>`;
+}
+
+/** What the line that is no holder's is made of. */
+export function unattributedTable(u: UnattributedLine): Html {
+  const rows = unattributedRows(u);
+  if (rows.length === 0) return html``;
+  return html`<table><caption>The money that is no holder's</caption><tbody>
+  ${rows.map(([label, amount]) => row(label, amount))}
+  ${row(UNATTRIBUTED, u.pence)}
+</tbody></table>`;
 }
 
 const row = (label: string, amount: number) => html`<tr><th scope="row">${label}</th><td class="money">${formatPence(amount)}</td></tr>`;

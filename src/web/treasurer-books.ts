@@ -11,6 +11,7 @@ import {
 } from './forms.ts';
 import { pageFor, submit, type Membership, type Page } from './page.ts';
 import { longDate, plural } from './words.ts';
+import type { BankAgainstBooks } from '../pools/reconciliation.ts';
 import { matchLink } from './treasurer-bank.ts';
 import { unmatchLink } from './treasurer-corrections.ts';
 import { fingerprintsPath, fingerprintWords } from './treasurer-statement.ts';
@@ -32,6 +33,7 @@ interface Reconciliation {
   unmatchedEntries: Array<{ entryId: string; date: string; kind: string; counterparty: string; reference: string; pence: number }>;
   bankBalancePence: number | null;
   ledgerBalancePence: number;
+  againstBooks: BankAgainstBooks | null;
 }
 
 const sources = [
@@ -41,6 +43,32 @@ const sources = [
 ] as const;
 const sourceWords: Record<string, string> = { contribution: 'contribution', council: 'from the council', grant: 'grant' };
 const howWords: Record<string, string> = { 'amount-date-reference': 'by amount, date and reference', 'amount-date': 'by amount and date', manual: 'by hand' };
+
+/**
+ * The bank's closing balance beside the books' on the same day, and what makes the difference:
+ * a treasurer's reconciliation statement, as an auditor reads one.
+ */
+function againstBooksList(rec: Reconciliation) {
+  const a = rec.againstBooks;
+  if (!a) {
+    return html`<dl class="summary"><dt>The books say</dt><dd>${formatPence(rec.ledgerBalancePence)}</dd><dt>The bank says</dt><dd>no balance given on the statement</dd></dl>`;
+  }
+  return html`<dl class="summary">
+      <dt>The bank says, at the close of ${longDate(a.on)}</dt><dd>${formatPence(a.bankPence)}</dd>
+      <dt>The books say, at the close of ${longDate(a.on)}</dt><dd>${formatPence(a.booksPence)}</dd>
+      <dt>Difference</dt><dd>${formatPence(a.differencePence)}</dd>
+    </dl>
+    ${a.differencePence === 0 && a.unmatchedLinesPence === 0 && a.unmatchedEntriesPence === 0
+      ? html`<p>The bank and the books agree.</p>`
+      : html`<table><caption>What makes the difference</caption><tbody>
+        ${a.broughtForwardPence === 0 ? html`` : html`<tr><th scope="row">In the account before the first statement line imported</th><td class="num">${formatPence(a.broughtForwardPence)}</td></tr>`}
+        <tr><th scope="row">In the bank, not yet in the books</th><td class="num">${formatPence(a.unmatchedLinesPence)}</td></tr>
+        <tr><th scope="row">Less: in the books, not yet in the bank</th><td class="num">${formatPence(-a.unmatchedEntriesPence)}</td></tr>
+        ${a.unexplainedPence === 0 ? html`` : html`<tr><th scope="row">Not explained by unmatched lines (an entry and its bank line dated either side of ${longDate(a.on)})</th><td class="num">${formatPence(a.unexplainedPence)}</td></tr>`}
+        <tr><th scope="row">Difference</th><td class="num">${formatPence(a.differencePence)}</td></tr>
+        </tbody></table>`}
+    <p>The books today: ${formatPence(rec.ledgerBalancePence)}.</p>`;
+}
 
 /** The last day of the month before the one `day` is in: the usual end of a period. */
 const endOfLastMonth = (day: string) => addDays(`${day.slice(0, 7)}-01`, -1);
@@ -263,10 +291,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
         ${query['matched-by-hand'] ? html`<div class="panel" role="status"><h2>The bank line is matched</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match.`}</p></div>` : html``}
         ${query.unmatched ? html`<div class="panel" role="status"><h2>The match is undone</h2><p>The bank line and its entries are waiting to be matched again. ${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match.</p></div>` : html``}
         ${done === undefined ? html`` : html`<div class="panel" role="status"><h2>${done === 0 ? 'No more bank lines could be matched' : `${plural(done, 'more bank line')} matched`}</h2><p>${rec.unmatchedLines.length === 0 ? 'Every bank line is matched.' : `${plural(rec.unmatchedLines.length, 'bank line is', 'bank lines are')} still to match by hand.`}</p></div>`}
-        <dl class="summary">
-          <dt>The books say</dt><dd>${formatPence(rec.ledgerBalancePence)}</dd>
-          <dt>The bank says</dt><dd>${rec.bankBalancePence === null ? 'no balance given on the statement' : formatPence(rec.bankBalancePence)}</dd>
-        </dl>
+        ${againstBooksList(rec)}
         <h2>In the bank, not yet in the books</h2>
         ${rec.unmatchedLines.length === 0
           ? html`<p>Every line of the bank statements is matched.</p>`

@@ -19,7 +19,9 @@ export interface Pool {
   twoApproversAbovePence: number;
   closedThrough: string | null;
   asAt: string;
-  holders: Array<{ holderId: string; name: string }>;
+  holders: Array<{ holderId: string; name: string; shareOfBalance: Money }>;
+  /** What of the balance is no holder's, and what it is made of. */
+  unattributed: Money & { lines: Array<Money & { item: string }> };
 }
 
 export interface Payment {
@@ -33,6 +35,9 @@ export interface Payment {
   beneficiaries: Array<{ holderId: string; pence: number }>;
   submittedBy: string;
   submittedOn: string;
+  invoiceDate: string | null;
+  approvedOn: string | null;
+  paidOn: string | null;
   status: string;
   approvedBy: string[];
   rejectionReason: string | null;

@@ -5,8 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { html, type Html } from '../http/html.ts';
 import { today } from '../dates.ts';
 import { formatPence } from '../units.ts';
-import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, readDate, readPounds, readText, selectField, textArea, textField, type FormState, type Values } from './forms.ts';
+import { dateField, dateValues, errorSummary, form, formState, hasErrors, moneyField, posted, radioField, readChoice, readDate, readPounds, readText, selectField, textArea, textField, type FormState, type Values } from './forms.ts';
 import { pageFor, submit, type Membership, type Page } from './page.ts';
+import { ReadFailed } from './api.ts';
 import { longDate } from './words.ts';
 import { poolCrumbs, poolPath, saidOnce, type Ledger, type Params, type Payment } from './treasurer-common.ts';
 
@@ -15,18 +16,30 @@ interface Directory {
 }
 
 /** The payment's fields as typed, read and checked; the same reading for the form and the check page. */
+/** Whom a payment is for: a budget holder, or the pool itself, attributed by the treasurer's rule. */
+const forWhom = [
+  { value: 'holder', label: 'A budget holder', hint: 'choose them below' },
+  { value: 'no-holder', label: "The pool itself, as no holder's cost", hint: 'insurance or room hire, paid from the money no holder put in' },
+  { value: 'equally', label: 'The pool itself, shared equally across the budget holders with money in it' },
+  { value: 'by-share', label: 'The pool itself, shared across the budget holders by their shares of the balance' },
+] as const;
+const forWords = Object.fromEntries(forWhom.map((f) => [f.value, f.label])) as Record<string, string>;
+
 function readPayment(state: FormState) {
+  // Left unchosen, as it was before the pool's own expenses could be paid, it is for a holder.
+  const rule = state.values.for ? readChoice(state, 'for', forWhom.map((f) => f.value), 'Choose whom it is for') : 'holder';
   return {
     payee: readText(state, 'payee', 'Enter who is paid', 200),
     purpose: readText(state, 'purpose', 'Say what the payment is for', 500),
     invoiceReference: readText(state, 'invoice', 'Enter the invoice number or reference', 140),
     pence: readPounds(state, 'amount', 'Enter how much to pay'),
-    holderId: readText(state, 'holder', 'Choose the budget holder it benefits', 64),
-    submittedOn: readDate(state, 'date', 'Enter the date of the invoice'),
+    holderId: rule === 'holder' ? readText(state, 'holder', 'Choose the budget holder it benefits', 64) : undefined,
+    rule,
+    invoiceDate: readDate(state, 'date', 'Enter the date of the invoice'),
   };
 }
 
-const paymentFields = ['payee', 'purpose', 'invoice', 'amount', 'holder', 'date-day', 'date-month', 'date-year'];
+const paymentFields = ['payee', 'purpose', 'invoice', 'amount', 'for', 'holder', 'date-day', 'date-month', 'date-year'];
 /** What the check page carries back, unchanged, to the form or on to the API. */
 const carried = (values: Values): Html => html`${paymentFields.map((f) => html`<input type="hidden" name="${f}" value="${values[f] ?? ''}">`)}`;
 
@@ -50,6 +63,7 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
           page.csrfToken,
           html`${textField(state, { name: 'payee', label: 'Who is paid?', hint: 'The provider, as on their invoice. For example, Kirkstall Kitchen CIC' })}
             ${moneyField(state, { name: 'amount', label: 'How much?' })}
+            ${radioField({ ...state, values: { ...state.values, for: state.values.for || 'holder' } }, { name: 'for', label: 'Whom is it for?', hint: "The pool's own costs are approved like any payment; the statement shows how each was attributed.", options: forWhom.map((f) => ({ ...f })) })}
             ${selectField(state, { name: 'holder', label: 'Which budget holder does it benefit?', hint: 'The whole payment is spent on their behalf, so they can show the council how their Direct Payment was used.', options: directory.items.map((p) => ({ value: p.personId, label: p.name })), prompt: 'Choose a budget holder' })}
             ${textArea(state, { name: 'purpose', label: 'What is it for?', hint: 'For example, Lunches at the Tuesday club in March' })}
             ${textField(state, { name: 'invoice', label: 'Invoice number or reference', hint: 'As the bank statement will show it, so that the line can be matched' })}
@@ -75,7 +89,7 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
     const payment = readPayment(state);
     if (hasErrors(state)) return paymentForm(page, m, poolId, state);
     const [{ crumbs }, directory] = await Promise.all([poolCrumbs(page, m, poolId), directoryOf(page, m)]);
-    const holder = directory.items.find((p) => p.personId === payment.holderId)?.name ?? 'a former member';
+    const holder = payment.rule === 'holder' ? (directory.items.find((p) => p.personId === payment.holderId)?.name ?? 'a former member') : forWords[payment.rule ?? 'holder'];
     const action = `${poolPath(networkId, poolId)}/payments/new`;
     return page.show({
       title: 'Check the payment before you submit it',
@@ -83,10 +97,10 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
       body: html`<dl class="summary">
           <dt>Paid to</dt><dd>${payment.payee}</dd>
           <dt>Amount</dt><dd>${formatPence(payment.pence!)}</dd>
-          <dt>For the budget of</dt><dd>${holder}</dd>
+          <dt>${payment.rule === 'holder' ? 'For the budget of' : 'For'}</dt><dd>${holder}</dd>
           <dt>What it is for</dt><dd>${payment.purpose}</dd>
           <dt>Invoice</dt><dd>${payment.invoiceReference}</dd>
-          <dt>Date of the invoice</dt><dd>${longDate(payment.submittedOn!)}</dd>
+          <dt>Date of the invoice</dt><dd>${longDate(payment.invoiceDate!)}</dd>
         </dl>
         <form method="post" action="${action}" novalidate><input type="hidden" name="_csrf" value="${page.csrfToken}"><input type="hidden" name="change" value="1">${carried(state.values)}<button type="submit" class="secondary">Change the payment</button></form>
         <h2>Now submit it</h2>
@@ -100,12 +114,15 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
     const { networkId, poolId } = request.params as Params;
     const m = keeperOf(page, networkId);
     const state = posted(request.body);
-    const { holderId, ...payment } = readPayment(state);
+    const { holderId, rule, ...payment } = readPayment(state);
+    // A pool's own expense names no holder: its rule shares it when it is paid.
+    const attributed = rule === 'holder' ? { beneficiaries: [{ holderId, pence: payment.pence }] } : { beneficiaries: [], expense: { sharedBy: rule } };
     return submit<{ paymentId: string; position: number }>(
       page,
       state,
-      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/payments`, { ...payment, beneficiaries: [{ holderId, pence: payment.pence }] }, { key: state.values._key! }),
-      { payee: 'payee', purpose: 'purpose', invoiceReference: 'invoice', pence: 'amount', beneficiaries: 'holder', submittedOn: 'date' },
+      // Submitted today; the invoice keeps its own date, and the ledger takes the day the money leaves.
+      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/payments`, { ...payment, submittedOn: today(), ...attributed }, { key: state.values._key! }),
+      { payee: 'payee', purpose: 'purpose', invoiceReference: 'invoice', pence: 'amount', beneficiaries: 'holder', expense: 'for', invoiceDate: 'date' },
       (s) => paymentForm(page, m, poolId, saidOnce(s)),
       (done) => `${poolPath(networkId, poolId)}/payments/${done.paymentId}?after=${done.position}&done=submitted`,
     );
@@ -161,8 +178,15 @@ export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, netw
   // A refund from a provider, of a payment that was paid.
 
   async function refundForm(page: Page, m: Membership, poolId: string, paymentId: string, state: FormState) {
-    const [{ pool, crumbs }, payments] = await Promise.all([poolCrumbs(page, m, poolId), page.api.read<{ items: Payment[] }>(`/networks/${m.networkId}/pools/${poolId}/payments`, { status: 'paid' })]);
-    const p = payments.items.find((x) => x.paymentId === paymentId && x.kind === 'payment');
+    // The payment itself, however far down the list it is.
+    const [{ pool, crumbs }, found] = await Promise.all([
+      poolCrumbs(page, m, poolId),
+      page.api.read<Payment>(`/networks/${m.networkId}/pools/${poolId}/payments/${paymentId}`).catch((err: unknown) => {
+        if (err instanceof ReadFailed && (err.problem.status === 404 || err.problem.status === 400)) return undefined;
+        throw err;
+      }),
+    ]);
+    const p = found && found.kind === 'payment' && found.status === 'paid' ? found : undefined;
     if (!p) return page.show({ title: 'Payment not found', crumbs, body: html`<p>This pool has no such paid payment to refund. <a href="${poolPath(m.networkId, poolId)}">Go back to ${pool.name}</a>.</p>` }, 404);
     return page.show({
       title: `Record a refund from ${p.payee}`,

@@ -15,6 +15,7 @@ import {
 } from './treasurer-common.ts';
 import { correctable, correctLink } from './treasurer-corrections.ts';
 import { Forbidden } from '../access/guard.ts';
+import { ReadFailed } from './api.ts';
 
 interface Balances {
   by: 'day' | 'month';
@@ -95,6 +96,7 @@ export function poolRoutes(app: FastifyInstance) {
       body: html`<h2>Balance</h2>
         <p class="figure">${pool.balance.pounds}</p>
         <p>What the pool holds today, ${longDate(pool.asAt)}.${pool.closedThrough ? html` The books are closed to ${longDate(pool.closedThrough)}.` : html` No period has been closed yet.`}</p>
+        ${whoseMoney(pool)}
         <ul class="actions">
           ${isTreasurer(m) ? html`<li><a class="button" href="${here}/receipts/new">Record money in</a></li>` : html``}
           ${m.roles.some((r) => r === 'treasurer' || r === 'coordinator') ? html`<li><a class="button secondary" href="${here}/payments/new">Submit a payment</a></li>` : html``}
@@ -156,11 +158,15 @@ export function poolRoutes(app: FastifyInstance) {
     const query = page.request.query as { after?: string; done?: string };
     const [{ pool, crumbs }, payments, names, pools] = await Promise.all([
       poolCrumbs(page, m, poolId, query.after),
-      page.api.read<{ items: Payment[] }>(`/networks/${m.networkId}/pools/${poolId}/payments`, { after: query.after }),
+      // The payment itself, however far down the list it is; not found is said on the page.
+      page.api.read<Payment>(`/networks/${m.networkId}/pools/${poolId}/payments/${paymentId}`, { after: query.after }).catch((err: unknown) => {
+        if (err instanceof ReadFailed && (err.problem.status === 404 || err.problem.status === 400)) return undefined;
+        throw err;
+      }),
       namesIn(page, m.networkId),
       page.api.read<{ items: Array<{ poolId: string; name: string }> }>(`/networks/${m.networkId}/pools`),
     ]);
-    const p = payments.items.find((x) => x.paymentId === paymentId);
+    const p = payments;
     if (!p) return page.show({ title: 'Payment not found', crumbs, body: html`<p>This pool has no such payment. <a href="${poolPath(m.networkId, poolId)}">Go back to the pool</a>.</p>` }, 404);
     const to = paidTo(p, new Map(pools.items.map((x) => [x.poolId, x.name])));
     const outcome = query.done ? outcomes[query.done] : undefined;
@@ -180,10 +186,11 @@ export function poolRoutes(app: FastifyInstance) {
           <dt>To</dt><dd>${to}</dd>
           <dt>Amount</dt><dd>${p.amount.pounds}</dd>
           <dt>For</dt><dd>${p.purpose}</dd>
-          ${p.invoiceReference ? html`<dt>Invoice</dt><dd>${p.invoiceReference}</dd>` : html``}
+          ${p.invoiceReference ? html`<dt>Invoice</dt><dd>${p.invoiceReference}${p.invoiceDate ? html`, dated ${longDate(p.invoiceDate)}` : html``}</dd>` : html``}
           ${p.beneficiaries.length > 0 ? html`<dt>Paid from the budgets of</dt><dd><ul>${p.beneficiaries.map((b) => html`<li>${nameOf(names, b.holderId)}: ${formatPence(b.pence)}</li>`)}</ul></dd>` : html``}
           <dt>Submitted</dt><dd>by ${nameOf(names, p.submittedBy)} on ${longDate(p.submittedOn)}</dd>
-          <dt>Approved by</dt><dd>${p.approvedBy.length === 0 ? 'nobody yet' : p.approvedBy.map((id) => nameOf(names, id)).join(' and ')}</dd>
+          <dt>Approved by</dt><dd>${p.approvedBy.length === 0 ? 'nobody yet' : p.approvedBy.map((id) => nameOf(names, id)).join(' and ')}${p.approvedOn ? html`, approved on ${longDate(p.approvedOn)}` : html``}</dd>
+          ${p.paidOn ? html`<dt>Paid</dt><dd>the money left the account on ${longDate(p.paidOn)}; the books are dated by this day</dd>` : html``}
           <dt>Status</dt><dd>${status}</dd>
           ${p.rejectionReason ? html`<dt>Why it was rejected</dt><dd>${p.rejectionReason}</dd>` : html``}
         </dl>
@@ -246,4 +253,17 @@ export function poolRoutes(app: FastifyInstance) {
   });
 
   return { keeperOf };
+}
+
+/**
+ * Whose money the balance is: each budget holder's share, and the line that is no holder's (council
+ * and grant money less the pool's own costs), adding up to the balance to the penny.
+ */
+function whoseMoney(pool: Pool) {
+  if (pool.holders.length === 0 && pool.unattributed.pence === 0) return html``;
+  return html`<div class="table-scroll"><table><caption>Whose money the balance is</caption>
+    <thead><tr><th scope="col">Budget holder</th><th scope="col" class="num">Share of the balance</th></tr></thead>
+    <tbody>${pool.holders.map((h) => html`<tr><th scope="row">${h.name}</th><td class="num">${h.shareOfBalance.pounds}</td></tr>`)}
+    <tr><th scope="row">Not any holder's: money no holder contributed, less the pool's own costs${pool.unattributed.lines.length > 0 ? html` (${pool.unattributed.lines.map((l, i) => html`${i > 0 ? ', ' : ''}${l.item.toLowerCase()} ${l.pounds}`)})` : html``}</th><td class="num">${pool.unattributed.pounds}</td></tr>
+    <tr><th scope="row">Balance</th><td class="num">${pool.balance.pounds}</td></tr></tbody></table></div>`;
 }
