@@ -149,7 +149,10 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
   await t.test('interest at no more than the cap, and a dividend by time given and received', async (t) => {
     await refused(t, 'interest above the cap', () => send(app, 'POST', `${coop}/interest`, { rateBasisPoints: 501, periodFrom: daysAgo(365), periodTo: daysAgo(1) }, board.auth), 422, 'above-interest-cap', '/rateBasisPoints');
     const interest = await ok('POST', `${coop}/interest`, { rateBasisPoints: 500, periodFrom: daysAgo(365), periodTo: daysAgo(1) }, board);
-    t.same(new Map(interest.allocations.map((a: any) => [a.personId, a.pence])), new Map([[ann.personId, 625], [bob.personId, 750], [cat.personId, 500]]), "5% of each holding on the period's last day, for a year: Cat, who has left since, is owed hers");
+    // 5% a year for the days each share was held (actual/365). Ann: £100 for 35 days, £125 for 15:
+    // (10,000 * 35 + 12,500 * 15) * 0.05 / 365 = 73.6p -> 73p. Bob: £200 for 30 days, £150 for 10:
+    // 750,000 pence-days -> 102.7p -> 102p. Cat: £50 for 20 days, £100 for 10: 200,000 -> 27.4p -> 27p.
+    t.same(new Map(interest.allocations.map((a: any) => [a.personId, a.pence])), new Map([[ann.personId, 73], [bob.personId, 102], [cat.personId, 27]]), "for the days each share was held: Cat, who has left since, is owed hers");
 
     await send(app, 'PUT', `${base}/timebank/categories/gardening`, {}, coordinator.auth);
     const { exchangeId } = await ok('POST', `${base}/timebank/exchanges`, { providerId: ann.personId, receiverId: bob.personId, minutes: 90, category: 'gardening', description: 'Weeding', occurredOn: daysAgo(10) }, ann);
@@ -158,8 +161,8 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     const dividend = await ok('POST', `${coop}/dividends`, { pence: 1_001, basis: 'timebank-minutes', periodFrom: daysAgo(30), periodTo: daysAgo(1) }, board);
     t.same(dividend.allocations.map((a: any) => a.participation), [90, 90], 'minutes given and received');
     t.same(dividend.allocations.map((a: any) => a.pence).sort(), [500, 501], 'shared by participation, to the penny');
-    t.match((await get(coop)).json(), { funds: money(77_900 - 1_875 - 1_001) });
-    t.match((await get(`${coop}/members/${ann.personId}`, ann)).json(), { allocations: [{ kind: 'interest', amount: money(625) }, { kind: 'dividend', amount: { pounds: /^£5\.0[01]$/ } }] });
+    t.match((await get(coop)).json(), { funds: money(77_900 - 202 - 1_001) });
+    t.match((await get(`${coop}/members/${ann.personId}`, ann)).json(), { allocations: [{ kind: 'interest', amount: money(73) }, { kind: 'dividend', amount: { pounds: /^£5\.0[01]$/ } }] });
   });
 
   // Admitted for the votes: the electorate is ann (workers, 3), bob (care, 2), eve (supporters, 1), fay (workers, 3).

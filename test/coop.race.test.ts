@@ -208,7 +208,7 @@ t.test('two withdrawals paid at once when the funds hold enough for one: one is 
     const [ann, bob, cat] = [randomUUID(), randomUUID(), randomUUID()];
     // £100 each for Ann and Bob, £10 for Cat: £213 in the funds; £110 spent on a proposal leaves £103, enough for one withdrawal.
     const networkId = await coop(store, [{ personId: ann, memberClass: 'workers', pence: 10_000 }, { personId: bob, memberClass: 'workers', pence: 10_000 }, { personId: cat, memberClass: 'supporters', pence: 1_000 }]);
-    await onSociety(store, networkId, { type: 'SpendFunds', proposalId: randomUUID(), paymentId: randomUUID(), pence: 11_000, payee: 'Leeds Community Transport', purpose: 'Outings', invoiceReference: 'INV-1', today });
+    await onSociety(store, networkId, { type: 'SpendFunds', proposalId: randomUUID(), paymentId: randomUUID(), pence: 11_000, payee: 'Leeds Community Transport', purpose: 'Outings', invoiceReference: 'INV-1', paidOn: today, today });
     t.equal((await society(store, networkId)).fundsPence, 10_300);
     const [wa, wb] = [randomUUID(), randomUUID()];
     await onSociety(store, networkId, { type: 'RequestWithdrawal', withdrawalId: wa, personId: ann, pence: 10_000, today }, ann);

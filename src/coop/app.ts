@@ -14,7 +14,7 @@ import { Rejection } from '../commands/decider.ts';
 import type { Hearth } from '../hearth.ts';
 import type { Share } from '../pools/apportion.ts';
 import { poolDecider, poolStream } from '../pools/pool.ts';
-import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow } from './commands.ts';
+import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow, societyIn, societyRead } from './commands.ts';
 import { choices, decideProposal, liveTallies, resultsHidden, type Choice, type ProposalTerms } from './proposal.ts';
 import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation, withdrawalsWaiting } from './register.ts';
 import { sealChoice } from './secret-ballot.ts';
@@ -132,23 +132,43 @@ export type DividendDeps = Deps & Pick<Hearth, 'engine' | 'config'>;
 export async function payDividend(
   deps: DividendDeps,
   caller: Caller,
-  input: { networkId: string; pence: number; basis: 'timebank-minutes' | 'services-used-pence'; periodFrom: string; periodTo: string; participation?: Array<{ personId: string; participation: number }> },
+  input: {
+    networkId: string;
+    kind?: 'interim' | 'final';
+    pence: number;
+    basis: 'timebank-minutes' | 'services-used-pence';
+    periodFrom: string;
+    periodTo: string;
+    participation?: Array<{ personId: string; participation: number }>;
+  },
 ) {
-  const { networkId, participation, ...dividend } = input;
+  const { networkId, participation, kind = 'final', ...dividend } = input;
   const fromTimebank = dividend.basis === 'timebank-minutes';
   if (fromTimebank === (participation !== undefined)) {
     throw new Rejection('participation-basis', fromTimebank ? 'Participation in the time bank is worked out by Hearth; leave it out.' : "Send each member's services used, in pence, as participation.", 422, 'participation');
   }
   const declarationId = uuidv5('coop dividend', caller.commandId);
   const parts = participation ?? (await timebankMinutes(deps, networkId, dividend.periodFrom, dividend.periodTo));
-  return allocated(declarationId, await onRegister(deps, caller, networkId, { type: 'PayDividend', declarationId, ...dividend, participation: parts, declaredBy: caller.personId, today: todayOn(deps.clock) }));
+  const done = await onRegister(deps, caller, networkId, { type: 'PayDividend', declarationId, kind, ...dividend, participation: parts, declaredBy: caller.personId, today: todayOn(deps.clock) });
+  const paid = done.events.find((e) => e.type === 'coop.DividendPaid');
+  return { ...allocated(declarationId, done), leftOut: paid?.type === 'coop.DividendPaid' ? paid.data.leftOut : [] };
 }
 
+/**
+ * Minutes in the time bank in the period. A member who left in it took part as a member only up
+ * to the day they left: what they did after it is not theirs to share by.
+ */
 async function timebankMinutes(deps: DividendDeps, networkId: string, from: string, to: string) {
   if (!(await deps.engine.waitFor(['timebank'], await deps.store.headPosition(), deps.config.READ_WAIT_MS))) {
     throw new Rejection('projection-behind', "The time bank's figures are still being brought up to date. Try again in a moment.", 409);
   }
-  return timebankParticipation(deps.database.db, networkId, from, to);
+  const { db } = deps.database;
+  const [all, { society }] = await Promise.all([timebankParticipation(db, networkId, from, to), readStates(deps.store, { society: societyRead(networkId) })]);
+  const leavers = [...societyIn(society).members.values()].filter((m) => m.endedOn !== null && m.endedOn >= from && m.endedOn < to);
+  const untilLeft = new Map(
+    await Promise.all(leavers.map(async (m) => [m.personId, (await timebankParticipation(db, networkId, from, m.endedOn!, m.personId))[0]?.participation ?? 0] as const)),
+  );
+  return all.map((p) => (untilLeft.has(p.personId) ? { ...p, participation: untilLeft.get(p.personId)! } : p));
 }
 
 export async function receiveIncome(deps: Deps, caller: Caller, input: { networkId: string; pence: number; source: string; reference: string; receivedOn: string }) {
@@ -216,7 +236,7 @@ export async function closeVote(deps: Deps, caller: Caller, input: { networkId: 
 }
 
 /** The one payment a passed proposal authorises; out of a pool, to budget holders who are members of the network. */
-export async function payForProposal(deps: Deps, caller: Caller, input: { networkId: string; proposalId: string; pence: number; invoiceReference: string; beneficiaries: Share[] }) {
+export async function payForProposal(deps: Deps, caller: Caller, input: { networkId: string; proposalId: string; pence: number; invoiceReference: string; beneficiaries: Share[]; paidOn?: string }) {
   const { networkId, proposalId, ...payment } = input;
   const memberships = await Promise.all(payment.beneficiaries.map((b) => rolesOf(deps, networkId, b.holderId)));
   const stranger = memberships.findIndex((roles) => roles.length === 0);

@@ -118,6 +118,8 @@ export interface ProposalPayment {
   /** For a payment out of a pool: the budget holders it benefits, as for any pool payment. */
   beneficiaries: Share[];
   paidBy: string;
+  /** When the money left the co-op's funds, if not today: spending is dated by when it happened. */
+  paidOn?: string;
 }
 
 /** The one payment a passed proposal authorises, out of the source its members voted on: what the proposal's stream is at after it, and the position written. */
@@ -126,7 +128,7 @@ export async function payProposal(store: EventStore, networkId: string, proposal
   const { source } = read.proposal;
   const paid = (proposal: ProposalState) => {
     const passed = proposalIn(networkId, proposal);
-    const events = decideProposal({ type: 'PayProposal', paymentId: payment.paymentId, pence: payment.pence, invoiceReference: payment.invoiceReference, paidBy: payment.paidBy, today }, passed);
+    const events = decideProposal({ type: 'PayProposal', paymentId: payment.paymentId, pence: payment.pence, invoiceReference: payment.invoiceReference, paidBy: payment.paidBy, paidOn: payment.paidOn, today }, passed);
     const { payee, purpose } = passed.proposal;
     return { events, common: { proposalId, paymentId: payment.paymentId, pence: payment.pence, payee, purpose, invoiceReference: payment.invoiceReference } };
   };
@@ -138,7 +140,7 @@ export async function payProposal(store: EventStore, networkId: string, proposal
       (states) => {
         const { events, common } = paid(states.proposal);
         if (events.length === 0) return {};
-        return { proposal: events, society: decideSociety({ type: 'SpendFunds', ...common, today }, societyIn(states.society)) };
+        return { proposal: events, society: decideSociety({ type: 'SpendFunds', ...common, paidOn: payment.paidOn ?? today, today }, societyIn(states.society)) };
       },
       context,
       options,
@@ -152,6 +154,8 @@ export async function payProposal(store: EventStore, networkId: string, proposal
       const { events, common } = paid(states.proposal);
       if (events.length === 0) return {};
       if (payment.beneficiaries.length === 0) throw new Rejection('beneficiaries-required', 'A payment out of a pool names the budget holders it benefits.', 422, 'beneficiaries');
+      // The pool's ledger dates its payments the day they are recorded.
+      if (payment.paidOn !== undefined && payment.paidOn !== today) throw new Rejection('pool-payment-dated-today', 'A payment out of a pool is dated the day it is recorded.', 422, 'paidOn');
       const pool = states.pool;
       assertOpen(pool, networkId);
       return { proposal: events, pool: decideProposalPayment(pool, { ...common, poolId: source.poolId, beneficiaries: payment.beneficiaries }, today) };

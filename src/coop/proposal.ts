@@ -97,6 +97,8 @@ export type ProposalState =
       ballots: Map<string, Ballot>;
       history: number;
       result: Result | null;
+      /** The day the vote closed: no payment it authorises is dated before it. */
+      closedOn: string | null;
       paid: { paymentId: string; pence: number } | null;
     };
 export type Proposal = Exclude<ProposalState, { status: 'none' }>;
@@ -106,7 +108,7 @@ export const proposalStream = (proposalId: string) => `coop-proposal-${proposalI
 type EventData<T extends ProposalEvent['type']> = Extract<ProposalEvent, { type: T }>['data'];
 
 export function evolveProposal(state: ProposalState, event: ProposalEvent): ProposalState {
-  if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, paid: null };
+  if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, closedOn: null, paid: null };
   if (state.status === 'none') return state;
   // Changed in place: a folded state belongs to the fold that made it.
   switch (event.type) {
@@ -144,9 +146,10 @@ function voteCast(state: Proposal, { voterId, castBy, choice, sealedChoice, cast
   return state;
 }
 
-function proposalClosed(state: Proposal, { networkId: _n, proposalId: _p, closedAt: _c, ...result }: EventData<'coop.ProposalClosed'>): Proposal {
+function proposalClosed(state: Proposal, { networkId: _n, proposalId: _p, closedAt, ...result }: EventData<'coop.ProposalClosed'>): Proposal {
   state.status = 'closed';
   state.result = result;
+  state.closedOn = closedAt.slice(0, 10);
   return state;
 }
 
@@ -158,7 +161,8 @@ export type ProposalCommand =
   | { type: 'CastVote'; voterId: string; castBy: string; choice: Choice; sealedChoice: string | null; now: string }
   /** `opened` holds each secret ballot's choice, opened with the proposal's key for the count. */
   | { type: 'CloseVoting'; opened: Map<string, Choice>; now: string }
-  | { type: 'PayProposal'; paymentId: string; pence: number; invoiceReference: string; paidBy: string; today: string };
+  /** `paidOn`, when given, is the day the money left: not before the vote closed, nor after today. */
+  | { type: 'PayProposal'; paymentId: string; pence: number; invoiceReference: string; paidBy: string; paidOn?: string; today: string };
 
 /** Members in good standing, each with their class's weight: who may vote, fixed when voting opens. */
 export const electorateOf = (society: Society): Elector[] =>
@@ -274,8 +278,11 @@ function payProposal(command: CommandOf<'PayProposal'>, proposal: Proposal): Pro
   if (command.pence > proposal.proposal.pence) {
     throw new Rejection('above-authorised-amount', `The members authorised up to ${formatPence(proposal.proposal.pence)}.`, 422, 'pence');
   }
-  const { paymentId, pence: amount, invoiceReference, paidBy } = command;
-  return [{ type: 'coop.ProposalPaid', data: { ...idsOf(proposal), paymentId, pence: amount, source: proposal.proposal.source, invoiceReference, paidOn: command.today, paidBy } }];
+  const { paymentId, pence: amount, invoiceReference, paidBy, paidOn = command.today } = command;
+  if (paidOn > command.today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, 'paidOn');
+  // A payment cannot come before the vote that authorised it.
+  if (proposal.closedOn !== null && paidOn < proposal.closedOn) throw new Rejection('paid-before-vote', `The members authorised this payment on ${proposal.closedOn}.`, 422, 'paidOn');
+  return [{ type: 'coop.ProposalPaid', data: { ...idsOf(proposal), paymentId, pence: amount, source: proposal.proposal.source, invoiceReference, paidOn, paidBy } }];
 }
 
 /** Every elector has a ballot in: the vote may close before its time. */

@@ -171,7 +171,8 @@ export async function ballotsOf(db: Db, proposalId: string) {
  * minutes given plus received in exchanges confirmed and dated in it. In id order, so the same
  * figures always share a dividend alike.
  */
-export async function timebankParticipation(db: Db, networkId: string, from: string, to: string): Promise<Array<{ personId: string; participation: number }>> {
+export async function timebankParticipation(db: Db, networkId: string, from: string, to: string, personId?: string): Promise<Array<{ personId: string; participation: number }>> {
+  const only = personId === undefined ? sql`` : sql`WHERE person_id = ${personId}`;
   const { rows } = await sql<{ person_id: string; minutes: number }>`
     SELECT person_id, sum(minutes)::bigint AS minutes FROM (
       SELECT provider_id AS person_id, minutes FROM timebank_exchanges
@@ -179,7 +180,7 @@ export async function timebankParticipation(db: Db, networkId: string, from: str
       UNION ALL
       SELECT receiver_id, minutes FROM timebank_exchanges
        WHERE coalesce(receiver_network_id, network_id) = ${networkId} AND status = 'confirmed' AND occurred_on BETWEEN ${from} AND ${to}
-    ) x GROUP BY person_id ORDER BY person_id`.execute(db);
+    ) x ${only} GROUP BY person_id ORDER BY person_id`.execute(db);
   return rows.map((r) => ({ personId: r.person_id, participation: Number(r.minutes) }));
 }
 
