@@ -38,14 +38,17 @@ t.test("the register as at a past day, and today's as CSV", async (t) => {
   t.match(past.stdout, /Derek Ackroyd\s+supporters\s+\d{4}-\d{2}-\d{2}\s+£1\.00\s+£1,000\.00/, 'Derek held his shares then');
   t.match(past.stdout, /Helen Ackroyd\s+supporters\s+\S+\s+£1\.00\s+£200\.00/, 'before his shares passed to her');
   t.notMatch(past.stdout, /Mary Boateng/, 'Mary was admitted later');
+  idsFrom(past.stdout);
   const csv = await hearth('coop', 'register', ...n, '--csv', ...grace);
   t.equal(csv.status, 0, csv.stderr);
-  t.match(csv.stdout, /^\uFEFFmember id,name,class,admitted,membership share \(£\),withdrawable shares \(£\)\r?\n/, 'one table a file: the members');
+  t.match(csv.stdout, /^\uFEFFmember id,name,class,admitted,membership share \(£\),withdrawable shares \(£\),address\r?\n/, 'one table a file: the members');
   const summary = await hearth('coop', 'register', ...n, '--csv', '--table', 'summary', ...grace);
   t.equal(summary.status, 0, summary.stderr);
   t.match(summary.stdout, /Kirkstall Care Co-operative/);
   t.match(summary.stdout, /4132\.00/, 'and the summary: share capital');
   t.notMatch(csv.stdout, /Derek Ackroyd/, 'Derek has died');
+  const today = await hearth('coop', 'register', ...n, ...grace);
+  t.match(today.stdout, /Former members, and the day each ceased:\n\S+\s+Derek Ackroyd\s+supporters\s+\S+\s+£0\.00\s+£0\.00\s+ceased \d{4}-\d{2}-\d{2}/, 'he is on the register still, as a former member');
   t.match(csv.stdout, /,Helen Ackroyd,supporters,\d{4}-\d{2}-\d{2},1\.00,1200\.00/, 'his nominee holds his shares');
   t.match(csv.stdout, /,Mary Boateng,people receiving care,/);
   idsFrom(csv.stdout);

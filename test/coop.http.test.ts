@@ -97,35 +97,44 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     await ok('POST', `${coop}/withdrawals/${withdrawal.withdrawalId}/payments`, { pence: 10_000 }, treasurer);
     await ok('POST', `${coop}/leavers`, { personId: cat.personId, reason: 'left', on: today }, board);
 
-    const line = (p: Person, name: string, memberClass: string, admittedOn: string, shares: number) => ({ personId: p.personId, name, memberClass, admittedOn, membershipShare: money(100), shares: money(shares) });
-    const annAt = (shares: number) => line(ann, 'Ann Ackroyd', 'workers', daysAgo(50), shares);
+    // Ann's postal address is part of her sealed details; the register opens it for its keepers.
+    await ok('PUT', '/api/v1/me/details', { name: 'Ann Ackroyd', postalAddress: '12 Holbeck Lane, Leeds LS11 9AA' }, ann, 200);
+    const line = (p: Person, name: string, memberClass: string, admittedOn: string, shares: number, address: string | null = null) => ({ personId: p.personId, name, address, memberClass, admittedOn, membershipShare: money(100), shares: money(shares) });
+    const annAt = (shares: number) => line(ann, 'Ann Ackroyd', 'workers', daysAgo(50), shares, '12 Holbeck Lane, Leeds LS11 9AA');
     const bobAt = (shares: number) => line(bob, 'Bob Brierley', 'people receiving care', daysAgo(40), shares);
     const catAt = (shares: number) => line(cat, 'Cat Cawthorne', 'supporters', daysAgo(30), shares);
     const danAt = line(dan, 'Dan Dobson', 'supporters', daysAgo(20), 0);
-    const expected: Array<[string, number, unknown[]]> = [
-      [daysAgo(55), 0, []],
-      [daysAgo(50), 10_100, [annAt(10_000)]],
-      [daysAgo(35), 30_200, [annAt(10_000), bobAt(20_000)]],
-      [daysAgo(25), 35_300, [annAt(10_000), bobAt(20_000), catAt(5_000)]],
-      [daysAgo(18), 35_400, [annAt(10_000), bobAt(20_000), catAt(5_000), danAt]],
-      [daysAgo(12), 37_900, [annAt(12_500), bobAt(20_000), catAt(5_000), danAt]],
-      [daysAgo(8), 37_900, [annAt(12_500), bobAt(15_000), catAt(10_000), danAt]],
-      [daysAgo(3), 37_800, [annAt(12_500), bobAt(15_000), catAt(10_000)]],
-      [today, 27_700, [annAt(12_500), bobAt(15_000)]],
+    // Former members stay on the register with the day they ceased (the 2014 Act, s.30): their membership share forfeit, their shares paid out.
+    const ceased = (p: Person, name: string, admittedOn: string, ceasedOn: string) => ({ ...line(p, name, 'supporters', admittedOn, 0), membershipShare: money(0), ceasedOn });
+    const danCeased = ceased(dan, 'Dan Dobson', daysAgo(20), daysAgo(5));
+    const expected: Array<[string, number, unknown[], unknown[]]> = [
+      [daysAgo(55), 0, [], []],
+      [daysAgo(50), 10_100, [annAt(10_000)], []],
+      [daysAgo(35), 30_200, [annAt(10_000), bobAt(20_000)], []],
+      [daysAgo(25), 35_300, [annAt(10_000), bobAt(20_000), catAt(5_000)], []],
+      [daysAgo(18), 35_400, [annAt(10_000), bobAt(20_000), catAt(5_000), danAt], []],
+      [daysAgo(12), 37_900, [annAt(12_500), bobAt(20_000), catAt(5_000), danAt], []],
+      [daysAgo(8), 37_900, [annAt(12_500), bobAt(15_000), catAt(10_000), danAt], []],
+      [daysAgo(3), 37_800, [annAt(12_500), bobAt(15_000), catAt(10_000)], [danCeased]],
+      [today, 27_700, [annAt(12_500), bobAt(15_000)], [ceased(cat, 'Cat Cawthorne', daysAgo(30), today), danCeased]],
     ];
-    for (const [asAt, shareCapital, members] of expected) {
+    for (const [asAt, shareCapital, members, formerMembers] of expected) {
       const res = await get(`${coop}/register?asAt=${asAt}`, treasurer);
       t.equal(res.statusCode, 200, `the register as at ${asAt} answers`);
-      t.same(res.json(), { asAt, shareCapital: money(shareCapital), members }, `the register as at ${asAt}`);
+      t.same(res.json(), { asAt, shareCapital: money(shareCapital), members, formerMembers }, `the register as at ${asAt}`);
     }
     t.same((await get(`${coop}/register`)).json().asAt, today, 'today when no date is given');
 
     const rows = spreadsheet(t, await get(`${coop}/register?asAt=${daysAgo(8)}&format=csv`, treasurer));
     t.same(rows.slice(1), [
-      [ann.personId, 'Ann Ackroyd', 'workers', daysAgo(50), '1.00', '125.00'],
-      [bob.personId, 'Bob Brierley', 'people receiving care', daysAgo(40), '1.00', '150.00'],
-      [cat.personId, 'Cat Cawthorne', 'supporters', daysAgo(30), '1.00', '100.00'],
-      [dan.personId, 'Dan Dobson', 'supporters', daysAgo(20), '1.00', '0.00'],
+      [ann.personId, 'Ann Ackroyd', 'workers', daysAgo(50), '1.00', '125.00', '12 Holbeck Lane, Leeds LS11 9AA'],
+      [bob.personId, 'Bob Brierley', 'people receiving care', daysAgo(40), '1.00', '150.00', ''],
+      [cat.personId, 'Cat Cawthorne', 'supporters', daysAgo(30), '1.00', '100.00', ''],
+      [dan.personId, 'Dan Dobson', 'supporters', daysAgo(20), '1.00', '0.00', ''],
+    ]);
+    t.same(spreadsheet(t, await get(`${coop}/register?asAt=${today}&format=csv&table=former-members`, treasurer)).slice(1), [
+      [cat.personId, 'Cat Cawthorne', 'supporters', daysAgo(30), '0.00', '0.00', '', today],
+      [dan.personId, 'Dan Dobson', 'supporters', daysAgo(20), '0.00', '0.00', '', daysAgo(5)],
     ]);
     t.same(spreadsheet(t, await get(`${coop}/register?asAt=${daysAgo(8)}&format=csv&table=summary`, treasurer))[3], ['Share capital (£)', '379.00']);
 

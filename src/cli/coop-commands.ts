@@ -231,18 +231,20 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'coop register': {
-    usage: 'coop register --network N [--as-at YYYY-MM-DD] [--csv [--table members|summary]]   (board, treasurers: the register of members and shareholdings on that day)',
+    usage: 'coop register --network N [--as-at YYYY-MM-DD] [--csv [--table members|former-members|summary]]   (board, treasurers: the register of members, their addresses and shareholdings on that day, and former members with the day they ceased)',
     async run(ledger, f) {
       const table = optional(f, 'table');
       const query = new URLSearchParams({ ...(optional(f, 'as-at') ? { asAt: f['as-at'] as string } : {}), ...(f.csv === true ? { format: 'csv', ...(table ? { table } : {}) } : {}) });
       const path = `${coop(f)}/register${query.toString() ? `?${query}` : ''}`;
       if (f.csv === true) return (await ledger.call('GET', path)).text.trimEnd();
       const { body: r } = await ledger.call('GET', path);
-      type Row = { personId: string; name: string; memberClass: string; admittedOn: string; membershipShare: Money; shares: Money };
+      type Row = { personId: string; name: string; address: string | null; memberClass: string; admittedOn: string; ceasedOn?: string; membershipShare: Money; shares: Money };
+      const line = (m: Row) => `${m.personId.padEnd(38)} ${(m.name ?? '').padEnd(24)} ${m.memberClass.padEnd(24)} ${m.admittedOn} ${money(m.membershipShare)} ${money(m.shares)}  ${(m.address ?? '').replaceAll('\n', ', ')}`;
       return [
         `Register of members at the end of ${r.asAt}: ${r.members.length} member${r.members.length === 1 ? '' : 's'}, share capital ${r.shareCapital.pounds}`,
-        `${'member'.padEnd(38)} ${'name'.padEnd(24)} ${'class'.padEnd(24)} ${'admitted'.padEnd(10)} ${'membership'.padStart(12)} ${'shares'.padStart(12)}`,
-        ...r.members.map((m: Row) => `${m.personId.padEnd(38)} ${(m.name ?? '').padEnd(24)} ${m.memberClass.padEnd(24)} ${m.admittedOn} ${money(m.membershipShare)} ${money(m.shares)}`),
+        `${'member'.padEnd(38)} ${'name'.padEnd(24)} ${'class'.padEnd(24)} ${'admitted'.padEnd(10)} ${'membership'.padStart(12)} ${'shares'.padStart(12)}  address`,
+        ...r.members.map(line),
+        ...(r.formerMembers.length === 0 ? [] : ['Former members, and the day each ceased:', ...r.formerMembers.map((m: Row) => `${line(m)}  ceased ${m.ceasedOn}`)]),
       ].join('\n');
     },
   },

@@ -7,6 +7,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { Caller, Deps } from '../access/caller.ts';
 import { contextOf, subjectOf } from '../access/caller.ts';
+import { detailsOf } from '../access/app.ts';
 import { membershipDecider, membershipStream, type Role } from '../access/membership.ts';
 import { todayOn } from '../clock.ts';
 import { readStates } from '../commands/decide.ts';
@@ -16,7 +17,7 @@ import type { Share } from '../pools/apportion.ts';
 import { poolDecider, poolStream } from '../pools/pool.ts';
 import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow, societyIn, societyRead } from './commands.ts';
 import { choices, decideProposal, liveTallies, resultsHidden, type Choice, type ProposalTerms } from './proposal.ts';
-import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation, withdrawalsWaiting } from './register.ts';
+import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation, withdrawalsWaiting, type RegisterLine } from './register.ts';
 import { sealChoice } from './secret-ballot.ts';
 import type { CoopRules, SocietyEvent } from './society.ts';
 
@@ -261,12 +262,22 @@ export async function applications(deps: Deps, _caller: Caller, input: { network
   return applicationsOf(db, input.networkId, input.status);
 }
 
-/** The register at the end of a day, today when none is given. */
+export type RegisterEntry = RegisterLine & { address: string | null };
+
+/**
+ * The register at the end of a day, today when none is given, with each member's and former
+ * member's postal address: opened from their sealed details only here, for the register's keepers
+ * (the guard admits no one else), and never stored in a read table. None once a person is erased.
+ */
 export async function register(deps: Deps, _caller: Caller, input: { networkId: string; asAt?: string }) {
   const { db } = deps.database;
   const asAt = input.asAt ?? todayOn(deps.clock);
   const coop = await coopOf(db, input.networkId);
-  return { asAt, coop, register: await registerAsAt(db, input.networkId, asAt) };
+  const { members, formerMembers, shareCapitalPence } = await registerAsAt(db, input.networkId, asAt);
+  const people = [...new Set([...members, ...formerMembers].map((l) => l.personId))];
+  const addresses = new Map(await Promise.all(people.map(async (personId) => [personId, (await detailsOf(deps, personId)).details?.postalAddress ?? null] as const)));
+  const withAddress = (l: RegisterLine): RegisterEntry => ({ ...l, address: addresses.get(l.personId) ?? null });
+  return { asAt, coop, register: { shareCapitalPence, members: members.map(withAddress), formerMembers: formerMembers.map(withAddress) } };
 }
 
 /** Withdrawals still to pay, for the board and treasurers who pay them (the guard admits no one else). */

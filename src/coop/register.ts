@@ -62,28 +62,43 @@ export interface RegisterLine {
   name: string;
   memberClass: string;
   admittedOn: string;
+  /** The day they ceased to be a member, for a former member; null for a member on that day. */
+  ceasedOn: string | null;
   membershipSharePence: number;
   sharesPence: number;
 }
 
-/** The register of members at the end of a day: who was a member then, of which class, and what each held. */
-export async function registerAsAt(db: Db, networkId: string, asAt: string): Promise<{ shareCapitalPence: number; members: RegisterLine[] }> {
+/**
+ * The register of members at the end of a day, as s.30 of the 2014 Act asks: who was a member
+ * then, of which class, when admitted, and what each held; and every former member admitted by
+ * then, with the day they ceased. A member admitted again has a line for each admission. Held as
+ * at that day, membership share and movements included.
+ */
+export async function registerAsAt(db: Db, networkId: string, asAt: string): Promise<{ shareCapitalPence: number; members: RegisterLine[]; formerMembers: RegisterLine[] }> {
   const [{ rows }, shareCapitalPence] = await Promise.all([
-    sql<{ person_id: string; name: string | null; erased: boolean | null; member_class: string; admitted_on: string; membership: number; shares: number }>`
+    sql<{ person_id: string; name: string | null; erased: boolean | null; member_class: string; admitted_on: string; ceased_on: string | null; membership: number; shares: number }>`
       SELECT m.person_id, pe.name, pe.erased, m.member_class, m.admitted_on,
+             CASE WHEN m.ended_on <= ${asAt} THEN m.ended_on END AS ceased_on,
              coalesce(sum(s.pence) FILTER (WHERE s.kind IN (${membershipKinds})), 0)::bigint AS membership,
              coalesce(sum(s.pence) FILTER (WHERE s.kind NOT IN (${membershipKinds})), 0)::bigint AS shares
         FROM coop_members m
         LEFT JOIN people pe ON pe.person_id = m.person_id
         LEFT JOIN coop_share_movements s ON s.network_id = m.network_id AND s.person_id = m.person_id AND s.record_date <= ${asAt}
-       WHERE m.network_id = ${networkId} AND m.admitted_on <= ${asAt} AND (m.ended_on IS NULL OR m.ended_on > ${asAt})
-       GROUP BY m.person_id, pe.name, pe.erased, m.member_class, m.admitted_on`.execute(db),
+       WHERE m.network_id = ${networkId} AND m.admitted_on <= ${asAt}
+       GROUP BY m.person_id, m.admission, pe.name, pe.erased, m.member_class, m.admitted_on, m.ended_on`.execute(db),
     shareCapitalAsAt(db, networkId, asAt),
   ]);
-  const members = rows
-    .map((r) => ({ personId: r.person_id, name: holderName(r), memberClass: r.member_class, admittedOn: r.admitted_on, membershipSharePence: Number(r.membership), sharesPence: Number(r.shares) }))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.personId.localeCompare(b.personId));
-  return { shareCapitalPence, members };
+  const lines = rows
+    .map((r) => ({
+      personId: r.person_id, name: holderName(r), memberClass: r.member_class, admittedOn: r.admitted_on, ceasedOn: r.ceased_on,
+      membershipSharePence: Number(r.membership), sharesPence: Number(r.shares),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.personId.localeCompare(b.personId) || a.admittedOn.localeCompare(b.admittedOn));
+  const members = lines.filter((l) => l.ceasedOn === null);
+  // What someone admitted again holds is on their line as a member: their earlier line shows none of it.
+  const again = new Set(members.map((l) => l.personId));
+  const formerMembers = lines.filter((l) => l.ceasedOn !== null).map((l) => (again.has(l.personId) ? { ...l, membershipSharePence: 0, sharesPence: 0 } : l));
+  return { shareCapitalPence, members, formerMembers };
 }
 
 export interface Holding {
