@@ -98,7 +98,8 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     await ok('POST', `${coop}/leavers`, { personId: cat.personId, reason: 'left', on: today }, board);
 
     // Ann's postal address is part of her sealed details; the register opens it for its keepers.
-    await ok('PUT', '/api/v1/me/details', { name: 'Ann Ackroyd', postalAddress: '12 Holbeck Lane, Leeds LS11 9AA' }, ann, 200);
+    const mine = (await app.inject({ method: 'GET', url: '/api/v1/me/details', headers: ann.auth })).json();
+    await ok('PUT', '/api/v1/me/details', { ...mine, postalAddress: '12 Holbeck Lane, Leeds LS11 9AA' }, ann, 200);
     const line = (p: Person, name: string, memberClass: string, admittedOn: string, shares: number, address: string | null = null) => ({ personId: p.personId, name, address, memberClass, admittedOn, membershipShare: money(100), shares: money(shares) });
     const annAt = (shares: number) => line(ann, 'Ann Ackroyd', 'workers', daysAgo(50), shares, '12 Holbeck Lane, Leeds LS11 9AA');
     const bobAt = (shares: number) => line(bob, 'Bob Brierley', 'people receiving care', daysAgo(40), shares);
@@ -213,7 +214,8 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
       ],
       'while open, each voter once by name, with no time and no order of voting',
     );
-    const [cast] = (await hearth.store.readStream(`coop-proposal-${proposalId}`)).filter((e) => e.type === 'coop.VoteCast' && (e.data as any).voterId === fay.personId);
+    // Each elector's ballots are on a stream of their own.
+    const [cast] = (await hearth.store.readStream(`coop-ballot-${proposalId}-${fay.personId}`)).filter((e) => e.type === 'coop.VoteCast');
     t.match(cast!.metadata, { actor: coordinator.personId, onBehalfOf: fay.personId }, 'the log records who acted for whom');
 
     const closed = await ok('POST', `${url}/closing`, undefined, board, 200);
@@ -273,11 +275,12 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     const voted = (await get(`${url}/ballots`, ann)).json().items;
     t.same(voted.map((b: any) => b.name), ['Ann Ackroyd', 'Bob Brierley', 'Eve Exley', 'Fay Firth', 'Gus Gledhill'], 'who has voted, each once, by name');
     t.ok(voted.every((b: any) => b.choice === null && !('castAt' in b) && !('castBy' in b)), 'no choice, no time and no proxy while open');
-    const ballots = (await hearth.store.readStream(`coop-proposal-${proposalId}`)).filter((e) => e.type === 'coop.VoteCast');
+    const ballots = (await hearth.store.readAll()).filter((e) => e.type === 'coop.VoteCast' && (e.data as { proposalId: string }).proposalId === proposalId);
     t.equal(ballots.length, 6);
     t.ok(ballots.every((b) => (b.data as { choice: unknown }).choice === null), 'only the sealed choice is recorded');
     t.equal(new Set(ballots.map((b) => (b.data as { sealedChoice: string }).sealedChoice.length)).size, 1, 'every sealed ballot the same length, whatever the choice');
-    const stored = await db.selectFrom('events').select('data').where('stream_id', '=', `coop-proposal-${proposalId}`).where('type', '=', 'coop.VoteCast').execute();
+    const stored = await db.selectFrom('events').select('data').where('stream_id', 'like', `coop-ballot-${proposalId}-%`).where('type', '=', 'coop.VoteCast').execute();
+    t.equal(stored.length, 6, 'on the ballot streams');
     t.notMatch(JSON.stringify(stored), /"(for|against|abstain)"/, 'no choice in clear in the event store');
     t.ok(await db.selectFrom('person_keys').select('person_id').where('person_id', '=', proposalId).executeTakeFirst(), 'the key exists while the vote is open');
 

@@ -203,7 +203,7 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'coop interest': {
-    usage: 'coop interest --network N --rate 2.5 --from D --to D   (board: a year\'s rate, within the rules\' cap, on shares held at the end of the period)',
+    usage: 'coop interest --network N --rate 2.5 --from D --to D   (board: a year\'s rate, within the rules\' cap, for the days each share was held in the period, actual/365)',
     async run(ledger, f) {
       const body = { rateBasisPoints: parsePercent(need(f, 'rate')), periodFrom: need(f, 'from'), periodTo: need(f, 'to') };
       const { body: done } = await ledger.call('POST', `${coop(f)}/interest`, body, acting(f));
@@ -211,11 +211,12 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'coop dividend': {
-    usage: 'coop dividend --network N --amount 300.00 --from D --to D (--basis timebank-minutes | --basis services-used-pence --participation P1:4500,P2:1200)   (board: shared by participation, never by shareholding; minutes in the time bank are worked out by Hearth)',
+    usage: 'coop dividend --network N --amount 300.00 --from D --to D [--kind interim|final] (--basis timebank-minutes | --basis services-used-pence --participation P1:4500,P2:1200)   (board: shared by participation, never by shareholding; minutes in the time bank are worked out by Hearth; final when no kind is given, and a period has one of each)',
     async run(ledger, f) {
       const participation = optional(f, 'participation');
       const body = {
         pence: parsePounds(need(f, 'amount')), basis: oneOf(f, 'basis', ['timebank-minutes', 'services-used-pence'] as const), periodFrom: need(f, 'from'), periodTo: need(f, 'to'),
+        ...(optional(f, 'kind') ? { kind: oneOf(f, 'kind', ['interim', 'final'] as const) } : {}),
         ...(participation ? { participation: parseParticipation(participation) } : {}),
       };
       const { body: done } = await ledger.call('POST', `${coop(f)}/dividends`, body, acting(f));
@@ -331,10 +332,11 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'proposal pay': {
-    usage: 'proposal pay --network N --proposal X --amount 450.00 --invoice REF [--for H1:60.00,H2:30.00]   (treasurers: once passed, one payment up to the amount; --for out of a pool)',
+    usage: 'proposal pay --network N --proposal X --amount 450.00 --invoice REF [--for H1:60.00,H2:30.00] [--date YYYY-MM-DD]   (treasurers: once passed, one payment up to the amount; --for out of a pool; --date the day the money left the funds)',
     async run(ledger, f) {
       const holders = optional(f, 'for');
-      const body = { pence: parsePounds(need(f, 'amount')), invoiceReference: need(f, 'invoice'), ...(holders ? { beneficiaries: parseShares(holders) } : {}) };
+      const paidOn = optional(f, 'date');
+      const body = { pence: parsePounds(need(f, 'amount')), invoiceReference: need(f, 'invoice'), ...(holders ? { beneficiaries: parseShares(holders) } : {}), ...(paidOn ? { paidOn } : {}) };
       const { body: done } = await ledger.call('POST', `${proposal(f)}/payment`, body, acting(f));
       return `Paid ${pounds(body.pence)} on proposal ${f.proposal}: payment ${done.paymentId}.`;
     },
