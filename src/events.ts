@@ -18,7 +18,7 @@ import { reconciliationEventTypes } from './pools/reconciliation.ts';
 import { LearningPolicySet, voucherEventTypes } from './vouchers/voucher.ts';
 import { sessionEventTypes } from './vouchers/session.ts';
 import { societyEventTypes } from './coop/society.ts';
-import { proposalEventTypes } from './coop/proposal.ts';
+import { ballotEventTypes, proposalEventTypes } from './coop/proposal.ts';
 import { choiceEventTypes } from './notify/choices.ts';
 
 export const registeredEventTypes = [
@@ -42,6 +42,7 @@ export const registeredEventTypes = [
   ...sessionEventTypes,
   ...societyEventTypes,
   ...proposalEventTypes,
+  ...ballotEventTypes,
   ...choiceEventTypes,
 ];
 

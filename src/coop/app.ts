@@ -10,13 +10,14 @@ import { contextOf, subjectOf } from '../access/caller.ts';
 import { detailsOf } from '../access/app.ts';
 import { membershipDecider, membershipStream, type Role } from '../access/membership.ts';
 import { todayOn } from '../clock.ts';
-import { readStates } from '../commands/decide.ts';
+import { PreconditionFailed, readStates } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import type { Hearth } from '../hearth.ts';
 import type { Share } from '../pools/apportion.ts';
 import { poolDecider, poolStream } from '../pools/pool.ts';
-import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow, societyIn, societyRead } from './commands.ts';
-import { choices, decideProposal, liveTallies, resultsHidden, type Choice, type ProposalTerms } from './proposal.ts';
+import { castBallot, closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalIn, proposalNow, proposalRead, societyIn, societyRead } from './commands.ts';
+import { choices, decideProposal, liveTallies, proposalDecider, resultsHidden, type Choice, type ProposalEvent, type ProposalTerms } from './proposal.ts';
+import { domainEvents } from '../eventstore/events.ts';
 import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation, withdrawalsWaiting, type RegisterLine } from './register.ts';
 import { sealChoice } from './secret-ballot.ts';
 import type { CoopRules, SocietyEvent } from './society.ts';
@@ -208,17 +209,26 @@ export async function recordProxy(deps: Deps, caller: Caller, input: { networkId
   return { revision: done.revisions.proposal, position: done.position };
 }
 
+/** The proposal's own stream, without gathering its ballots: what a ballot is decided on. */
+async function readProposal(store: Deps['store'], networkId: string, proposalId: string) {
+  const history = await store.readStream(proposalRead(proposalId)[0]);
+  const proposal = proposalIn(networkId, domainEvents<ProposalEvent>(history).reduce(proposalDecider.evolve, proposalDecider.initialState));
+  return { proposal, revision: history.at(-1)?.revision ?? -1 };
+}
+
 /** A ballot: the caller's own (or a coordinator's for them), or, as a proxy, the grantor's. A secret one is sealed before it is written. */
 export async function castVote(deps: Deps, caller: Caller, input: { networkId: string; proposalId: string; choice: Choice; voterId?: string }): Promise<Written> {
   const context = contextOf(deps, caller);
   const castBy = subjectOf(caller);
   const cast = { type: 'CastVote' as const, voterId: input.voterId ?? castBy, castBy, choice: input.choice, now: context.now };
-  const { proposal } = await proposalNow(deps.store, input.networkId, input.proposalId);
+  const { proposal, revision } = await readProposal(deps.store, input.networkId, input.proposalId);
+  // A ballot leaves the proposal's own stream as it was: If-Match is checked against it, not held.
+  if (caller.ifMatch !== undefined && caller.ifMatch !== revision) throw new PreconditionFailed(revision);
   // Refused on what was read before anything is sealed: a closed vote's key is gone.
   decideProposal({ ...cast, sealedChoice: proposal.proposal.secret ? '' : null }, proposal);
   const sealedChoice = proposal.proposal.secret ? await sealChoice(deps.vault, input.proposalId, cast.choice) : null;
-  const done = await onProposal(deps.store, input.networkId, input.proposalId, { ...cast, sealedChoice }, context, caller.ifMatch);
-  return { revision: done.revisions.proposal, position: done.position };
+  const done = await castBallot(deps.store, input.networkId, input.proposalId, { ...cast, sealedChoice }, context);
+  return { revision, position: done.position };
 }
 
 /**

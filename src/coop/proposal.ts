@@ -71,7 +71,17 @@ export const ProposalPaid = defineEvent(
   z.strictObject({ ...ids, paymentId: id(), pence: pence, source, invoiceReference: name(140), paidOn: isoDate(), paidBy: id() }),
 );
 
+/**
+ * Written at the close to each elector's ballot stream: nothing more can be cast on it. The close
+ * holds every ballot stream at what it counted, so a ballot is either counted or refused, never
+ * recorded and left out.
+ */
+export const BallotBoxClosed = defineEvent('coop.BallotBoxClosed', z.strictObject({ ...ids, voterId: id(), closedAt: at }));
+
 export const proposalEventTypes = [ProposalMade, VotingOpened, ProxyRecorded, VoteCast, ProposalClosed, ProposalPaid];
+/** Events of an elector's ballot stream; ballots recorded before there were such streams are on the proposal's. */
+export const ballotEventTypes = [BallotBoxClosed];
+export type BallotEvent = DomainEvent<typeof VoteCast> | DomainEvent<typeof BallotBoxClosed>;
 export type ProposalEvent =
   | DomainEvent<typeof ProposalMade>
   | DomainEvent<typeof VotingOpened>
@@ -104,6 +114,45 @@ export type ProposalState =
 export type Proposal = Exclude<ProposalState, { status: 'none' }>;
 
 export const proposalStream = (proposalId: string) => `coop-proposal-${proposalId}`;
+
+/**
+ * Each elector's ballots on a proposal have a stream of their own, so that a meeting voting at
+ * once writes to as many streams as it has voters and no ballot waits for another's. The close
+ * gathers them.
+ */
+export const ballotStream = (proposalId: string, voterId: string) => `coop-ballot-${proposalId}-${voterId}`;
+
+/** An elector's ballot box: every ballot cast in it, in order, and whether the vote has closed. */
+export interface BallotBox {
+  cast: Array<EventData<'coop.VoteCast'>>;
+  closed: boolean;
+}
+
+export const ballotBoxFolder = {
+  initialState: { cast: [], closed: false } as BallotBox,
+  evolve(box: BallotBox, event: BallotEvent): BallotBox {
+    if (event.type === 'coop.VoteCast') return { cast: [...box.cast, event.data], closed: box.closed };
+    return { cast: box.cast, closed: true };
+  },
+};
+
+/** The proposal with the ballots gathered from its electors' ballot boxes: each elector's latest counts. */
+export function withBallots(proposal: Proposal, boxes: Iterable<BallotBox>): Proposal {
+  for (const box of boxes) for (const cast of box.cast) voteCast(proposal, cast);
+  return proposal;
+}
+
+/** A ballot, cast into the elector's own box: refused once the box is closed, and as the proposal's rules say. */
+export function decideBallot(command: CommandOf<'CastVote'>, proposal: Proposal, box: BallotBox): BallotEvent[] {
+  if (box.closed) throw new Rejection('voting-closed', `Voting closed at ${proposal.proposal.closesAt}.`, 409);
+  return castVote(command, proposal) as BallotEvent[];
+}
+
+/** What the close writes to each elector's ballot box. */
+export const ballotBoxClosed = (proposal: Proposal, voterId: string, closedAt: string): BallotEvent => ({
+  type: 'coop.BallotBoxClosed',
+  data: { ...idsOf(proposal), voterId, closedAt },
+});
 
 type EventData<T extends ProposalEvent['type']> = Extract<ProposalEvent, { type: T }>['data'];
 
