@@ -12,7 +12,7 @@ import { decideAcross, readStates } from '../src/commands/decide.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
 import { poolDecider, poolStream, type OpenPool, type PoolCommand } from '../src/pools/pool.ts';
 import { castBallot, closeVoting, onProposal as onProposalIn, onSociety as onSocietyIn, openVoting, payProposal, proposalNow as proposalNowIn, proposalRead, societyRead } from '../src/coop/commands.ts';
-import { decideProposal, type Choice, type Proposal, type ProposalCommand, type ProposalTerms, type Source } from '../src/coop/proposal.ts';
+import { decideProposal, proposalStream, type Choice, type Proposal, type ProposalCommand, type ProposalTerms, type Source } from '../src/coop/proposal.ts';
 import type { PersonalDataVault } from '../src/access/vault.ts';
 import { societyStream, type CoopRules, type Society, type SocietyCommand } from '../src/coop/society.ts';
 import { careCoopRules } from './support/coop.ts';
@@ -31,6 +31,7 @@ const proposalNow = async (store: EventStore, proposalId: string) => {
 const poolNow = async (store: EventStore, poolId: string) => (await readStates(store, { pool: [poolStream(poolId), poolDecider] })).pool as OpenPool;
 /** Every ballot cast on a proposal, on whichever elector's stream, in the order written. */
 const ballotsIn = async (store: EventStore, proposalId: string) => (await store.readAll()).filter((e) => e.type === 'coop.VoteCast' && (e.data as { proposalId: string }).proposalId === proposalId);
+const typesIn = async (store: EventStore, streamId: string, type: string) => (await store.readStream(streamId)).filter((e) => e.type === type);
 /** No ballot here is secret: closing never reaches the vault. */
 const noVault = {} as PersonalDataVault;
 
@@ -174,11 +175,12 @@ t.test('a ballot racing the close is counted or refused, never recorded and left
     const networkId = await coop(store, members.map((personId) => ({ personId, memberClass: 'supporters', pence: 1_000 })));
     const proposalId = await proposal(store, networkId, { closesAt: new Date(Date.now() + 1_500).toISOString() });
     for (const m of members.slice(0, 3)) await onProposal(store, networkId, proposalId, vote(m, 'for'), m);
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse((await proposalNow(store, proposalId)).proposal.closesAt) - Date.now() - 5)));
+    const closesAt = Date.parse((await proposalNow(store, proposalId)).proposal.closesAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, closesAt - Date.now() - 5)));
     // The last three vote as the window ends; the close is asked for as it does.
     const late = members.slice(3).map((m) => refused(castBallot(store, networkId, proposalId, vote(m, 'against'), contextFor(m))));
     await new Promise((r) => setTimeout(r, 6));
-    const closing = closeVoting(store, noVault, networkId, proposalId, { ...contextFor(board), now: new Date(Math.max(Date.now(), Date.parse((await proposalNow(store, proposalId)).proposal.closesAt))).toISOString() });
+    const closing = closeVoting(store, noVault, networkId, proposalId, { ...contextFor(board), now: new Date(Math.max(Date.now(), closesAt)).toISOString() });
     await Promise.all([...late, closing.catch(() => null)]);
     const closed = await proposalNow(store, proposalId);
     if (closed.status !== 'closed') await closeVoting(store, noVault, networkId, proposalId, contextFor(board));

@@ -154,7 +154,7 @@ export async function closeVoting(store: EventStore, vault: PersonalDataVault, n
         { ifMatch: { stream: 'proposal', revision: ifMatch } },
       );
       if (read.proposal.secret) await vault.erase(proposalId);
-      return { ...done, secret: read.proposal.secret };
+      return { ...done, revisions: { proposal: done.revisions.proposal! }, secret: read.proposal.secret };
     } catch (err) {
       if (!(err instanceof BallotsMoved)) throw err;
       if (attempt >= 3) throw new Rejection('concurrency-conflict', 'Ballots kept coming in as the vote closed. Please try once more.', 409);
