@@ -353,6 +353,8 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     const opened = (await get(url, ann)).headers.etag as string;
     t.equal(opened, '"1"', 'opened: revision 1');
     await ok('POST', `${url}/votes`, { choice: 'for' }, ann, 201, { 'if-match': opened });
+    t.equal((await get(url, ann)).headers.etag, opened, "a ballot is written to the voter's own stream: the proposal's own revision stays");
+    await ok('POST', `${url}/proxies`, { grantorId: bob.personId, proxyId: ann.personId, documentReference: 'Proxy form 4' }, board, 201, { 'if-match': opened });
     await refused(t, 'closing on a stale revision', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': opened }), 412, 'precondition-failed');
     await refused(t, 'an If-Match that is no ETag', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': 'yesterday' }), 400, 'validation', '/if-match');
   });
