@@ -227,7 +227,7 @@ export async function castVote(deps: Deps, caller: Caller, input: { networkId: s
   // Refused on what was read before anything is sealed: a closed vote's key is gone.
   decideProposal({ ...cast, sealedChoice: proposal.proposal.secret ? '' : null }, proposal);
   const sealedChoice = proposal.proposal.secret ? await sealChoice(deps.vault, input.proposalId, cast.choice) : null;
-  const done = await castBallot(deps.store, input.networkId, input.proposalId, { ...cast, sealedChoice }, context);
+  const done = await castBallot(deps.store, input.networkId, input.proposalId, { ...cast, sealedChoice }, context, proposal);
   return { revision, position: done.position };
 }
 

@@ -76,9 +76,16 @@ async function ballotBoxes(store: EventStore, proposal: Proposal): Promise<Ballo
  * not held, so ballots do not queue behind one another on it; the close holds the ballot streams
  * instead, and closes each, so a ballot is counted or refused, never left out.
  */
-export async function castBallot(store: EventStore, networkId: string, proposalId: string, command: Extract<ProposalCommand, { type: 'CastVote' }>, context: CommandContext) {
-  const { proposal } = await readStates(store, { proposal: proposalRead(proposalId) });
-  const read = proposalIn(networkId, proposal);
+export async function castBallot(
+  store: EventStore,
+  networkId: string,
+  proposalId: string,
+  command: Extract<ProposalCommand, { type: 'CastVote' }>,
+  context: CommandContext,
+  /** The proposal as the caller has just read it, so that it is not read twice. */
+  readBefore?: Proposal,
+) {
+  const read = readBefore ?? proposalIn(networkId, (await readStates(store, { proposal: proposalRead(proposalId) })).proposal);
   return decideAcross(store, { ballot: ballotRead(proposalId, command.voterId) }, ({ ballot }) => ({ ballot: decideBallot(command, read, ballot) }), context);
 }
 
