@@ -25,7 +25,7 @@ const started = Date.now();
 if (wanted('append')) rows.push(...(await appendBench({ seconds, writers: [1, 8, 32], streams: 1000 })));
 if (wanted('http')) rows.push(...(await httpBench({ seconds: seconds * 2, connections: 16, members: 1000 })));
 if (wanted('pools')) rows.push(...(await poolBench({ seconds, writers: 8, pools: 50 })));
-if (wanted('coop')) rows.push(...(await coopVoucherBench({ seconds, voters: 100, writers: 8 })));
+if (wanted('coop')) rows.push(...(await coopVoucherBench({ seconds, voters: 500, writers: 8 })));
 if (wanted('pages')) rows.push(...(await pagesBench({ seconds, connections: 8, exchanges: 200 })));
 if (wanted('posts')) rows.push(...(await postsBench({ sizes: (process.env.POSTS_SIZES ?? '10000,100000').split(',').map(Number), reads: Number(process.env.POSTS_READS ?? 200) })));
 if (wanted('scaleout')) rows.push(...(await scaleOutBench({ seconds: seconds * 2, connections: 16, members: 1000 })));

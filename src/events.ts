@@ -19,7 +19,7 @@ import { LearningPolicySet, voucherEventTypes } from './vouchers/voucher.ts';
 import { sessionEventTypes } from './vouchers/session.ts';
 import { fundEventTypes } from './vouchers/fund.ts';
 import { societyEventTypes } from './coop/society.ts';
-import { proposalEventTypes } from './coop/proposal.ts';
+import { ballotEventTypes, proposalEventTypes } from './coop/proposal.ts';
 import { choiceEventTypes } from './notify/choices.ts';
 
 export const registeredEventTypes = [
@@ -44,6 +44,7 @@ export const registeredEventTypes = [
   ...fundEventTypes,
   ...societyEventTypes,
   ...proposalEventTypes,
+  ...ballotEventTypes,
   ...choiceEventTypes,
 ];
 

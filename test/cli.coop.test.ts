@@ -38,14 +38,17 @@ t.test("the register as at a past day, and today's as CSV", async (t) => {
   t.match(past.stdout, /Derek Ackroyd\s+supporters\s+\d{4}-\d{2}-\d{2}\s+£1\.00\s+£1,000\.00/, 'Derek held his shares then');
   t.match(past.stdout, /Helen Ackroyd\s+supporters\s+\S+\s+£1\.00\s+£200\.00/, 'before his shares passed to her');
   t.notMatch(past.stdout, /Mary Boateng/, 'Mary was admitted later');
+  idsFrom(past.stdout);
   const csv = await hearth('coop', 'register', ...n, '--csv', ...grace);
   t.equal(csv.status, 0, csv.stderr);
-  t.match(csv.stdout, /^\uFEFFmember id,name,class,admitted,membership share \(£\),withdrawable shares \(£\)\r?\n/, 'one table a file: the members');
+  t.match(csv.stdout, /^\uFEFFmember id,name,class,admitted,membership share \(£\),withdrawable shares \(£\),address\r?\n/, 'one table a file: the members');
   const summary = await hearth('coop', 'register', ...n, '--csv', '--table', 'summary', ...grace);
   t.equal(summary.status, 0, summary.stderr);
   t.match(summary.stdout, /Kirkstall Care Co-operative/);
   t.match(summary.stdout, /4132\.00/, 'and the summary: share capital');
   t.notMatch(csv.stdout, /Derek Ackroyd/, 'Derek has died');
+  const today = await hearth('coop', 'register', ...n, ...grace);
+  t.match(today.stdout, /Former members, and the day each ceased:\n\S+\s+Derek Ackroyd\s+supporters\s+\S+\s+£0\.00\s+£0\.00\s+ceased \d{4}-\d{2}-\d{2}/, 'he is on the register still, as a former member');
   t.match(csv.stdout, /,Helen Ackroyd,supporters,\d{4}-\d{2}-\d{2},1\.00,1200\.00/, 'his nominee holds his shares');
   t.match(csv.stdout, /,Mary Boateng,people receiving care,/);
   idsFrom(csv.stdout);
@@ -70,11 +73,17 @@ t.test('the rules changed; notice of withdrawal while withdrawals are suspended;
   const income = await hearth('coop', 'income', ...n, '--amount', '1,200.00', '--source', 'Leeds City Council: home care hours', '--reference', 'LCC-HC-0650', ...bill);
   t.equal(income.status, 0, income.stderr);
   t.match(income.stdout, /Recorded income [0-9a-f-]{36}/);
-  // 2% of each member's shares for a year.
+  // 2% a year for the days each share was held in the year (actual/365). Grace, Priya, Ann and
+  // Bill held theirs all year: £5, £2, £10 and £40. Derek held £1,000 for 320 days until it passed
+  // to Helen 45 days ago: 1000.00 * 0.02 * 320 / 365 = £17.534 -> £17.53, owed to his estate.
+  // Helen: £200 for 240 days and £1,200 for the last 45: (20,000 * 240 + 120,000 * 45 - 20,000 * 45)
+  // = 9,300,000 pence-days * 0.02 / 365 = 509.6p -> £5.09. Edna £50 for 300 days: 82.2p -> £0.82;
+  // Mary £25 for 150 days: 20.5p -> £0.20. In all £80.64 to 8 members.
   const interest = await hearth('coop', 'interest', ...n, '--rate', '2', '--from', daysAgo(365), '--to', daysAgo(1), ...grace);
   t.equal(interest.status, 0, interest.stderr);
-  t.match(interest.stdout, /^Interest at 2% a year: declaration [0-9a-f-]{36}, £82\.50 to 7 members/);
-  t.match(interest.stdout, /\n  Helen Ackroyd\s+£24\.00/, 'each member by name');
+  t.match(interest.stdout, /^Interest at 2% a year: declaration [0-9a-f-]{36}, £80\.64 to 8 members/);
+  t.match(interest.stdout, /\n  Helen Ackroyd\s+£5\.09/, 'each member by name');
+  t.match(interest.stdout, /\n  Derek Ackroyd\s+£17\.53/);
   t.notMatch(interest.stdout, /\n  [0-9a-f-]{36}/, 'not by id');
   const dividend = await hearth('coop', 'dividend', ...n, '--amount', '100.00', '--basis', 'services-used-pence', '--from', daysAgo(90), '--to', daysAgo(1), '--participation', `${ids['Edna Firth']}:4500,${ids['Mary Boateng']}:1500`, ...grace);
   t.equal(dividend.status, 0, dividend.stderr);
@@ -83,7 +92,7 @@ t.test('the rules changed; notice of withdrawal while withdrawals are suspended;
 
   const shown = await hearth('coop', 'show', ...n, ...cath);
   t.equal(shown.status, 0, shown.stderr);
-  t.match(shown.stdout, /^Kirkstall Care Co-operative: 7 members, share capital £4,132\.00\n  funds £13,650\.50, reserves £1\.00; withdrawals are suspended/, '+£1,200 income, -£82.50 interest, -£100 dividend');
+  t.match(shown.stdout, /^Kirkstall Care Co-operative: 7 members, share capital £4,132\.00\n  funds £13,652\.36, reserves £1\.00; withdrawals are suspended/, '+£1,200 income, -£80.64 interest, -£100 dividend');
   const ann = await hearth('coop', 'member', ...n, '--person', ids['Ann Whitaker']!, ...grace);
   t.equal(ann.status, 0, ann.stderr);
   t.match(ann.stdout, /^Ann Whitaker: supporters, a member since \d{4}-\d{2}-\d{2}\n  membership share £1\.00; shares £500\.00 \(£100\.00 under notice of withdrawal\)/);

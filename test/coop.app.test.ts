@@ -157,3 +157,24 @@ t.test('a holding is the member\'s own and the register keepers\' to see', async
   t.match(await coop.holding(hearth, as(bob), { networkId, personId: bob }), { status: 'member' }, 'Bob his own');
   t.equal(await refused(coop.holding(hearth, as(dan), { networkId, personId: bob })), 'forbidden', 'another member sees none');
 });
+
+t.test("a dividend by time in the time bank: a leaver's minutes count only up to the day they left", async (t) => {
+  clock.set('2026-07-10T10:00:00.000Z');
+  t.teardown(() => clock.set('2026-06-01T10:00:00.000Z'));
+  await coop.receiveIncome(hearth, as(board), { networkId, pence: 10_000, source: 'Leeds City Council', reference: 'Q2', receivedOn: '2026-06-30' });
+  // Confirmed exchanges as the time bank's figures hold them. Ann left on 1 June: her hour given
+  // that day counts, the two hours she gave Eve on 15 June do not.
+  const exchange = (providerId: string, receiverId: string, minutes: number, occurredOn: string) => ({
+    exchange_id: randomUUID(), network_id: networkId, provider_id: providerId, receiver_id: receiverId, receiver_network_id: null, minutes, credited: minutes, rate_percent: 100,
+    category: 'gardening', description: 'Weeding', occurred_on: occurredOn, status: 'confirmed', logged_by: providerId, settled_by: receiverId, position: 0,
+  });
+  await hearth.database.db.insertInto('timebank_exchanges').values([exchange(ann, eve, 60, '2026-06-01'), exchange(ann, eve, 120, '2026-06-15'), exchange(bob, board, 30, '2026-06-10')]).execute();
+  const june = { networkId, pence: 10_000, basis: 'timebank-minutes' as const, periodFrom: '2026-06-01', periodTo: '2026-06-30' };
+  const paid = await coop.payDividend(hearth, as(board), june);
+  // Ann 60, Eve 180 (both exchanges received: she is a member still), Bob 30, the board member 30: 300 minutes.
+  // £100 shared by them: Ann 100 * 60 / 300 = £20, Eve £60, Bob £10, the board member £10.
+  t.same(new Map(paid.allocations.map((a) => [a.personId, [a.participation, a.pence]])), new Map([[ann, [60, 2_000]], [eve, [180, 6_000]], [bob, [30, 1_000]], [board, [30, 1_000]]]));
+  t.same(paid.leftOut, []);
+  t.same(await refusal(coop.payDividend(hearth, as(board), june)), { type: 'period-already-declared', unwritten: true }, 'June declared once');
+  t.same(await refusal(coop.payDividend(hearth, as(board), { ...june, kind: 'interim' })), { type: 'period-already-declared', unwritten: true }, 'and no interim after its final');
+});

@@ -128,11 +128,11 @@ const transferShares = (over: Partial<Extract<SocietyCommand, { type: 'TransferS
 const endMembership = (over: Partial<Extract<SocietyCommand, { type: 'EndMembership' }>> = {}): SocietyCommand => ({ type: 'EndMembership', personId: cat, reason: 'left', on: '2026-06-01', recordedBy: board, today: '2026-06-02', ...over });
 const payInterest = (over: Partial<Extract<SocietyCommand, { type: 'PayInterest' }>> = {}): SocietyCommand => ({ type: 'PayInterest', declarationId: decl(1), rateBasisPoints: 500, periodFrom: '2025-01-01', periodTo: '2025-12-31', declaredBy: board, today: '2026-02-01', ...over });
 const payDividend = (over: Partial<Extract<SocietyCommand, { type: 'PayDividend' }>> = {}): SocietyCommand => ({
-  type: 'PayDividend', declarationId: decl(2), pence: 10_000, basis: 'timebank-minutes', periodFrom: '2026-01-01', periodTo: '2026-01-31', declaredBy: board, today: '2026-02-01',
+  type: 'PayDividend', declarationId: decl(2), kind: 'final', pence: 10_000, basis: 'timebank-minutes', periodFrom: '2026-01-01', periodTo: '2026-01-31', declaredBy: board, today: '2026-02-01',
   participation: [{ personId: ann, participation: 100 }, { personId: bob, participation: 600 }, { personId: cat, participation: 300 }], ...over,
 });
 const receiveIncome = (over: Partial<Extract<SocietyCommand, { type: 'ReceiveIncome' }>> = {}): SocietyCommand => ({ type: 'ReceiveIncome', incomeId: income(1), pence: 25_000, source: 'Leeds City Council', reference: 'Contract 12', receivedOn: '2026-02-01', today: '2026-02-02', ...over });
-const spendFunds = (over: Partial<Extract<SocietyCommand, { type: 'SpendFunds' }>> = {}): SocietyCommand => ({ type: 'SpendFunds', proposalId, paymentId, pence: 50_000, payee: 'Leeds Community Transport', purpose: 'Outings', invoiceReference: 'INV-7', today: '2026-02-01', ...over });
+const spendFunds = (over: Partial<Extract<SocietyCommand, { type: 'SpendFunds' }>> = {}): SocietyCommand => ({ type: 'SpendFunds', proposalId, paymentId, pence: 50_000, payee: 'Leeds Community Transport', purpose: 'Outings', invoiceReference: 'INV-7', paidOn: '2026-02-01', today: '2026-02-01', ...over });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -282,7 +282,9 @@ t.test('withdrawals need notice; the board may suspend them, or pay part', async
   t.same(societyRefusal(drained, payWithdrawal()), { type: 'not-enough-funds', status: 409, field: undefined });
   givenSociety(drained).when(payWithdrawal({ pence: 39_999 })).then(t, [withdrawalPaid(1, ann, 39_999)], 'part of it, with what there is');
   // A record dated later than the payment would be.
-  t.same(societyRefusal([...asked, incomeReceived(1, 100, '2026-05-03')], payWithdrawal({ today: '2026-05-02' })), { type: 'date-before-register', status: 422, field: 'paidOn' });
+  const resumedLater: SocietyEvent = { type: 'coop.WithdrawalsResumed', data: { networkId, on: '2026-05-03', by: board } };
+  t.same(societyRefusal([...asked, resumedLater], payWithdrawal({ today: '2026-05-02' })), { type: 'date-before-register', status: 422, field: 'paidOn' });
+  t.same(societyRefusal([...asked, incomeReceived(1, 100, '2026-05-03')], payWithdrawal({ today: '2026-05-03' })), 'accepted', 'income is no entry on the register: it does not hold the register back');
 });
 
 t.test('shares move only on death or by nomination, to another member, within the cap', async (t) => {
@@ -343,41 +345,117 @@ t.test('a member leaves: the membership share is forfeit to reserves', async (t)
   t.same(societyRefusal(unpaid.slice(0, -1), apply({ personId: cat, pence: 499_001 })), { type: 'above-maximum-holding', status: 422, field: 'pence' }, 'at application too');
 });
 
-t.test('interest on shares: on holdings at the end of the period, at no more than the capped rate, out of surplus only', async (t) => {
-  // January at 5%: Ann's £1,000 earns 1000.00 * 0.05 * 31 / 365 = £4.246 -> 424p; Bob's £50, 21p; Cat's £10, 4p.
+t.test('interest on shares: for the days each share was held in the period (actual/365), at no more than the capped rate, out of surplus only', async (t) => {
+  // January at 5%, the three admitted on 10 January: 22 days held (10th to 31st).
+  // Ann 1000.00 * 0.05 * 22 / 365 = £3.0137 -> 301p; Bob 50.00 * 0.05 * 22 / 365 = 15.07p -> 15p; Cat 10.00 -> 3.01p -> 3p.
   const january = { periodFrom: '2026-01-01', periodTo: '2026-01-31' };
   const paid: SocietyEvent = {
     type: 'coop.InterestPaid',
-    data: { networkId, declarationId: decl(1), rateBasisPoints: 500, ...january, paidOn: '2026-02-01', declaredBy: board, allocations: [{ personId: ann, pence: 424 }, { personId: bob, pence: 21 }, { personId: cat, pence: 4 }] },
+    data: { networkId, declarationId: decl(1), rateBasisPoints: 500, ...january, paidOn: '2026-02-01', declaredBy: board, allocations: [{ personId: ann, pence: 301 }, { personId: bob, pence: 15 }, { personId: cat, pence: 3 }] },
   };
   givenSociety(earned).when(payInterest(january)).then(t, [paid]);
-  t.equal(society([...earned, paid]).fundsPence, 126_300 - 449);
+  t.equal(society([...earned, paid]).fundsPence, 126_300 - 319);
   givenSociety([...earned, paid]).when(payInterest(january)).then(t, [], 'declared once');
   t.same(societyRefusal([...earned, paid], payInterest({ declarationId: decl(2), periodFrom: '2026-01-31', periodTo: '2026-01-31' })), { type: 'interest-already-paid', status: 422, field: 'periodFrom' }, 'no day earns interest twice');
   t.same(societyRefusal(earned, payInterest({ ...january, rateBasisPoints: 501 })), { type: 'above-interest-cap', status: 422, field: 'rateBasisPoints' }, 'a hundredth of a percent above the cap');
-  // Thirty days at 3%: Ann 1000.00 * 0.03 * 30 / 365 = 2.4657 -> 246p; Bob 12p; Cat 2p: whole pence, rounded down.
+  // 1 to 30 January at 3%, 21 days held: Ann 1000.00 * 0.03 * 21 / 365 = £1.726 -> 172p; Bob 8.63p -> 8p; Cat 1.73p -> 1p: whole pence, rounded down.
   givenSociety(earned).when(payInterest({ rateBasisPoints: 300, periodFrom: '2026-01-01', periodTo: '2026-01-30' })).then(t, [
-    { type: 'coop.InterestPaid', data: { networkId, declarationId: decl(1), rateBasisPoints: 300, periodFrom: '2026-01-01', periodTo: '2026-01-30', paidOn: '2026-02-01', declaredBy: board, allocations: [{ personId: ann, pence: 246 }, { personId: bob, pence: 12 }, { personId: cat, pence: 2 }] } },
+    { type: 'coop.InterestPaid', data: { networkId, declarationId: decl(1), rateBasisPoints: 300, periodFrom: '2026-01-01', periodTo: '2026-01-30', paidOn: '2026-02-01', declaredBy: board, allocations: [{ personId: ann, pence: 172 }, { personId: bob, pence: 8 }, { personId: cat, pence: 1 }] } },
   ]);
   givenSociety(earned).when(payInterest({ ...january, rateBasisPoints: 0 })).then(t, [{ ...paid, data: { ...paid.data, rateBasisPoints: 0, allocations: [] } }] as SocietyEvent[], 'no interest at all');
   // Shares held only after the period earn nothing for it: 2025 ended before anyone joined.
   givenSociety(earned).when(payInterest({ periodFrom: '2025-01-01', periodTo: '2025-12-31' })).then(t, [{ ...paid, data: { ...paid.data, periodFrom: '2025-01-01', periodTo: '2025-12-31', allocations: [] } }] as SocietyEvent[], 'nothing held then, nothing earned');
   const danLater = [...earned, ...joined(4, dan, 'supporters', 500_000, '2026-01-20')];
   const early = step(t, danLater, payInterest({ periodFrom: '2026-01-01', periodTo: '2026-01-15' }));
-  t.same((early.at(-1) as Extract<SocietyEvent, { type: 'coop.InterestPaid' }>).data.allocations.map((a) => a.personId), [ann, bob, cat], 'Dan, who joined after the period, earns nothing for it');
+  // 10 to 15 January, six days: Ann 1000.00 * 0.05 * 6 / 365 = 82.2p -> 82p; Bob 4.1p -> 4p; Cat 0.8p -> nothing.
+  t.same((early.at(-1) as Extract<SocietyEvent, { type: 'coop.InterestPaid' }>).data.allocations, [{ personId: ann, pence: 82 }, { personId: bob, pence: 4 }], 'Dan, who joined after the period, earns nothing for it; Cat less than a penny');
+  // Dan's £5,000 from the 20th: 12 days (20th to 31st) at 5%: 5000.00 * 0.05 * 12 / 365 = £8.219 -> 821p.
+  const whole = step(t, danLater, payInterest(january));
+  t.same((whole.at(-1) as Extract<SocietyEvent, { type: 'coop.InterestPaid' }>).data.allocations.find((a) => a.personId === dan), { personId: dan, pence: 821 }, 'Dan earns for his 12 days, not the month');
   t.same(societyRefusal(earned, payInterest({ periodFrom: '2026-01-01', periodTo: '2025-12-31' })), { type: 'period-backwards', status: 422, field: 'periodTo' });
   t.same(societyRefusal(earned, payInterest({ periodTo: '2026-02-01' })), { type: 'period-not-over', status: 422, field: 'periodTo' });
   // Members' £1,063 of share capital is theirs: only the £200 of income beyond it can pay interest.
   t.same(societyRefusal(three, payInterest(january)), { type: 'not-enough-surplus', status: 409, field: undefined }, 'not out of share capital');
-  t.same(societyRefusal([...earned, spent(20_000 - 448)], payInterest(january)), { type: 'not-enough-surplus', status: 409, field: undefined }, 'a penny short');
-  t.same(societyRefusal([...earned, spent(20_000 - 449)], payInterest(january)), 'accepted', 'exactly enough');
+  t.same(societyRefusal([...earned, spent(20_000 - 318)], payInterest(january)), { type: 'not-enough-surplus', status: 409, field: undefined }, 'a penny short');
+  t.same(societyRefusal([...earned, spent(20_000 - 319)], payInterest(january)), 'accepted', 'exactly enough');
+});
+
+t.test('the reproduction: £100,000 bought on 1 May earns for May and June, not the half-year', async (t) => {
+  // At 3% a year, £100,000 held all of 1 January to 30 June (181 days) earns
+  // 100,000.00 * 0.03 * 181 / 365 = £1,487.671 -> £1,487.67: the figure the whole half-year gave.
+  // Bought on 1 May it is held 61 days (31 in May, 30 in June): 100,000.00 * 0.03 * 61 / 365 = £501.369 -> £501.36.
+  const big: CoopRules = { ...rules, maxHoldingPence: STATUTORY_CAP_PENCE };
+  const events: SocietyEvent[] = [
+    { type: 'coop.CoopFounded', data: { networkId, name: 'Kirkstall Care Co-op', rules: big, foundedOn: '2025-12-01' } },
+    ...joined(1, ann, 'workers', 10_000_000, '2025-12-15'),
+    ...joined(2, bob, 'receiving care', 1_000, '2025-12-15'),
+    ...joined(3, cat, 'supporters', 1_000, '2025-12-15'),
+    ...joined(4, dan, 'supporters', 10_000_000, '2026-05-01'),
+    incomeReceived(1, 500_000, '2026-06-30'),
+  ];
+  const [paid] = decideSociety(payInterest({ rateBasisPoints: 300, periodFrom: '2026-01-01', periodTo: '2026-06-30', today: '2026-07-01' }), society(events));
+  const pence = new Map((paid as Extract<SocietyEvent, { type: 'coop.InterestPaid' }>).data.allocations.map((a) => [a.personId, a.pence]));
+  t.equal(pence.get(ann), 148_767, 'held the whole half-year: £1,487.67');
+  t.equal(pence.get(dan), 50_136, 'bought on 1 May: £501.36, not £1,487.67');
+});
+
+t.test('interest is the day-weighted formula on any history of issues, withdrawals and transfers', async (t) => {
+  const people = [ann, bob, cat, dan];
+  const big: CoopRules = { ...rules, maxHoldingPence: STATUTORY_CAP_PENCE, minHoldingPence: 0 };
+  const start = '2025-11-01';
+  const move = fc.record({ day: fc.nat(500), kind: fc.constantFrom('issue' as const, 'withdraw' as const, 'transfer' as const), p: fc.nat(3), q: fc.nat(3), pence: fc.integer({ min: 1, max: 1_000_000 }) });
+  await fc.assert(
+    fc.property(fc.array(move, { maxLength: 30 }), fc.nat(500), fc.nat(200), fc.nat(500), (moves, fromDay, length, rate) => {
+      const events: SocietyEvent[] = [{ type: 'coop.CoopFounded', data: { networkId, name: 'Kirkstall Care Co-op', rules: big, foundedOn: start } }];
+      // The hand's own ledger: each member's dated changes, from which a day's holding is summed afresh.
+      const ledger = new Map<string, Array<{ on: string; pence: number }>>();
+      const heldOn = (personId: string, day: string) => (ledger.get(personId) ?? []).reduce((sum, h) => (h.on <= day ? sum + h.pence : sum), 0);
+      const held = (personId: string) => (ledger.get(personId) ?? []).reduce((sum, h) => sum + h.pence, 0);
+      const note = (personId: string, on: string, pence: number) => ledger.set(personId, [...(ledger.get(personId) ?? []), { on, pence }]);
+      let n = 0;
+      for (const m of [...moves].sort((a, b) => a.day - b.day)) {
+        const on = addDays(start, m.day);
+        const [p, q] = [people[m.p]!, people[m.q]!];
+        n += 1;
+        if (m.kind === 'issue') {
+          const admitting = !ledger.has(p);
+          events.push(applied(n, p, 'supporters', m.pence, on), issued(n, p, 'supporters', m.pence, admitting ? 100 : 0, on));
+          note(p, on, m.pence);
+        } else if (m.kind === 'withdraw' && held(p) > 0) {
+          const amount = Math.min(m.pence, held(p));
+          events.push(requested(n, p, amount, on, on), withdrawalPaid(n, p, amount, on));
+          note(p, on, -amount);
+        } else if (m.kind === 'transfer' && p !== q && held(p) > 0 && ledger.has(q)) {
+          const amount = Math.min(m.pence, held(p));
+          events.push({ type: 'coop.SharesTransferred', data: { networkId, transferId: transfer(n), fromPersonId: p, toPersonId: q, pence: amount, reason: 'nomination', documentReference: 'Form', on, recordedBy: board } });
+          note(p, on, -amount);
+          note(q, on, amount);
+        }
+      }
+      events.push(incomeReceived(999, 100_000_000, start));
+      const periodFrom = addDays(start, fromDay);
+      const periodTo = addDays(periodFrom, length);
+      const [paid] = decideSociety(payInterest({ rateBasisPoints: rate, periodFrom, periodTo, today: addDays(start, 800) }), society(events));
+      const got = new Map((paid as Extract<SocietyEvent, { type: 'coop.InterestPaid' }>).data.allocations.map((a) => [a.personId, a.pence]));
+      for (const personId of people) {
+        // Each day of the period, what was held at its end times a 365th of the yearly rate, summed, rounded down once.
+        let penceDays = 0n;
+        for (let day = periodFrom; day <= periodTo; day = addDays(day, 1)) penceDays += BigInt(heldOn(personId, day));
+        const expected = Number((penceDays * BigInt(rate)) / 3_650_000n);
+        if ((got.get(personId) ?? 0) !== expected) return false;
+      }
+      return unrecordable([paid!]) === null;
+    }),
+    { numRuns: 200 },
+  );
+  t.pass('every allocation is the day-weighted formula');
 });
 
 t.test('a patronage dividend follows participation, never shareholding', async (t) => {
   // Ann holds a hundred times Cat's shares but gave a third of Cat's hours.
   const paid = (allocations: Array<{ personId: string; participation: number; pence: number }>, amount = 10_000): SocietyEvent => ({
     type: 'coop.DividendPaid',
-    data: { networkId, declarationId: decl(2), pence: amount, basis: 'timebank-minutes', periodFrom: '2026-01-01', periodTo: '2026-01-31', paidOn: '2026-02-01', declaredBy: board, allocations },
+    data: { networkId, declarationId: decl(2), kind: 'final', pence: amount, basis: 'timebank-minutes', periodFrom: '2026-01-01', periodTo: '2026-01-31', paidOn: '2026-02-01', declaredBy: board, allocations, leftOut: [] },
   });
   const shared = paid([{ personId: ann, participation: 100, pence: 1_000 }, { personId: bob, participation: 600, pence: 6_000 }, { personId: cat, participation: 300, pence: 3_000 }]);
   givenSociety(earned).when(payDividend()).then(t, [shared]);
@@ -406,20 +484,79 @@ t.test('a patronage dividend follows participation, never shareholding', async (
   t.same(societyRefusal(earned, payDividend({ periodFrom: '2026-02-01', periodTo: '2026-01-31' })), { type: 'period-backwards', status: 422, field: 'periodTo' });
 });
 
+t.test('each period is declared at most once of each kind; a final dividend closes it', async (t) => {
+  const rich = [...earned, incomeReceived(1, 100_000, '2026-03-01')];
+  const interim = step(t, rich, payDividend({ declarationId: decl(10), kind: 'interim', pence: 1_000, periodFrom: '2026-01-01', periodTo: '2026-01-31', today: '2026-04-01' }));
+  const declaredAgain = { type: 'period-already-declared', status: 409, field: 'periodFrom' };
+  t.same(societyRefusal(interim, payDividend({ declarationId: decl(11), kind: 'interim', periodFrom: '2026-01-01', periodTo: '2026-01-31', today: '2026-04-01' })), declaredAgain, 'the same period, a second interim');
+  t.same(societyRefusal(interim, payDividend({ declarationId: decl(11), kind: 'interim', periodFrom: '2026-01-31', periodTo: '2026-02-28', today: '2026-04-01' })), declaredAgain, 'one shared day is enough');
+  const second = step(t, interim, payDividend({ declarationId: decl(11), kind: 'interim', pence: 1_000, periodFrom: '2026-02-01', periodTo: '2026-02-28', today: '2026-04-01' }));
+  // The final dividend for the quarter follows its interims.
+  const final = step(t, second, payDividend({ declarationId: decl(12), kind: 'final', pence: 1_000, periodFrom: '2026-01-01', periodTo: '2026-03-31', today: '2026-04-01' }));
+  t.match(final.at(-1), { type: 'coop.DividendPaid', data: { kind: 'final', periodFrom: '2026-01-01', periodTo: '2026-03-31' } });
+  t.same(societyRefusal(final, payDividend({ declarationId: decl(13), kind: 'final', periodFrom: '2026-03-01', periodTo: '2026-03-31', today: '2026-04-02' })), declaredAgain, 'a second final');
+  t.same(societyRefusal(final, payDividend({ declarationId: decl(13), kind: 'interim', periodFrom: '2026-03-01', periodTo: '2026-03-31', today: '2026-04-02' })), declaredAgain, 'no interim once the final has closed the period');
+  givenSociety(final).when(payDividend({ declarationId: decl(12), kind: 'final', periodFrom: '2026-01-01', periodTo: '2026-03-31', today: '2026-04-01' })).then(t, [], 'the same declaration sent again is recorded once');
+  t.equal(society(final).booksClosedThrough, '2026-03-31');
+});
+
+t.test('a member who left in the period: paid on their part to the day they left, or named as left out when the rules say so', async (t) => {
+  // Cat leaves on 20 January, midway through January's period; Dan left in December, before it.
+  const catLeft: SocietyEvent = { type: 'coop.MembershipEnded', data: { networkId, personId: cat, reason: 'left', forfeitedPence: 100, on: '2026-01-20', recordedBy: board } };
+  const withLeavers: SocietyEvent[] = [
+    { type: 'coop.CoopFounded', data: { networkId, name: 'Kirkstall Care Co-op', rules, foundedOn: '2025-11-01' } },
+    ...joined(4, dan, 'supporters', 1_000, '2025-11-10'),
+    { type: 'coop.MembershipEnded', data: { networkId, personId: dan, reason: 'left', forfeitedPence: 100, on: '2025-12-15', recordedBy: board } },
+    ...three.slice(1),
+    catLeft,
+    incomeReceived(1, 20_000, '2026-01-25'),
+  ];
+  const parts = [{ personId: ann, participation: 100 }, { personId: bob, participation: 600 }, { personId: cat, participation: 300 }, { personId: dan, participation: 500 }];
+  // By default Cat shares on her 300 minutes (worked out to the day she left): 10,000 * 300 / 1,000 = 3,000p. Dan was no member in January.
+  const dividendOf = (events: SocietyEvent[]) => decideSociety(payDividend({ participation: parts }), society(events))[0] as Extract<SocietyEvent, { type: 'coop.DividendPaid' }>;
+  const shared = dividendOf(withLeavers);
+  t.same(shared.data.allocations, [{ personId: ann, participation: 100, pence: 1_000 }, { personId: bob, participation: 600, pence: 6_000 }, { personId: cat, participation: 300, pence: 3_000 }], 'the leaver is paid, by default');
+  t.same(shared.data.leftOut, []);
+  // Under rules that give leavers nothing, Ann and Bob share it 1:6, 1,428.57p and 8,571.43p: the odd penny to the larger remainder.
+  const none: SocietyEvent = { type: 'coop.RulesChanged', data: { networkId, rules: { ...rules, leaversDividend: 'none' }, reason: 'AGM', changedOn: '2026-01-21' } };
+  const rule = dividendOf([...withLeavers, none]);
+  t.same(rule.data.allocations, [{ personId: ann, participation: 100, pence: 1_429 }, { personId: bob, participation: 600, pence: 8_571 }], 'left out under the rules');
+  t.same(rule.data.leftOut, [{ personId: cat, leftOn: '2026-01-20' }], 'and named as left out');
+  t.equal(unrecordable([shared, rule]), null);
+});
+
 t.test('income and spending', async (t) => {
   const received = incomeReceived(1, 25_000);
   givenSociety(three).when(receiveIncome()).then(t, [received]);
   t.equal(society([...three, received]).fundsPence, 131_300);
   givenSociety([...three, received]).when(receiveIncome()).then(t, [], 'the same income twice is recorded once');
   t.same(societyRefusal(three, receiveIncome({ receivedOn: '2026-02-03' })), { type: 'date-in-future', status: 422, field: 'receivedOn' });
-  t.same(societyRefusal(three, receiveIncome({ receivedOn: '2026-01-09' })), { type: 'date-before-register', status: 422, field: 'receivedOn' });
+  t.same(societyRefusal(three, receiveIncome({ receivedOn: '2026-01-04' })), { type: 'date-before-founding', status: 422, field: 'receivedOn' });
+  // Income is dated when it came in, whatever the register has recorded since: received on 30
+  // November, recorded after a share issue dated 4 December.
+  const december = [...three, applied(9, dan, 'supporters', 2_000, '2026-12-04'), issued(9, dan, 'supporters', 2_000, 100, '2026-12-04')];
+  givenSociety(december).when(receiveIncome({ receivedOn: '2026-11-30', today: '2026-12-05' })).then(t, [incomeReceived(1, 25_000, '2026-11-30')], 'dated before the last register entry');
+  t.equal(society([...december, incomeReceived(1, 25_000, '2026-11-30')]).lastDate, '2026-12-04', "income does not move the register's date order");
+  // A final dividend for January closes it: income received in it can no longer be recorded.
+  const closed = [...earned, payDividendEvent()];
+  t.same(societyRefusal(closed, receiveIncome({ receivedOn: '2026-01-31' })), { type: 'period-closed', status: 422, field: 'receivedOn' });
+  t.same(societyRefusal(closed, receiveIncome({ receivedOn: '2026-02-01' })), 'accepted', 'the day after it is open');
 
   givenSociety(three).when(spendFunds()).then(t, [spent(50_000)]);
   t.same(society([...three, spent(50_000)]).spentFor, new Set([proposalId]));
   t.same(societyRefusal([...three, spent(50_000)], spendFunds({ paymentId: uid(0x702), pence: 1 })), { type: 'proposal-already-paid', status: 409, field: undefined }, 'one payment per proposal');
   t.same(societyRefusal(three, spendFunds({ pence: 106_301 })), { type: 'not-enough-funds', status: 409, field: undefined });
   givenSociety(three).when(spendFunds({ pence: 106_300 })).then(t, [spent(106_300)], 'all of it');
+  // Spending too is dated by when it happened, in an open period.
+  givenSociety(three).when(spendFunds({ paidOn: '2026-01-20', today: '2026-02-01' })).then(t, [spent(50_000, proposalId, '2026-01-20')], 'dated the day the money left');
+  t.same(societyRefusal(three, spendFunds({ paidOn: '2026-02-02' })), { type: 'date-in-future', status: 422, field: 'paidOn' });
+  t.same(societyRefusal([...earned, payDividendEvent()], spendFunds({ paidOn: '2026-01-31' })), { type: 'period-closed', status: 422, field: 'paidOn' });
 });
+
+/** The final dividend decided for January on `earned`. */
+function payDividendEvent(): SocietyEvent {
+  return decideSociety(payDividend(), society(earned))[0]!;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Proposals and the vote.
@@ -593,6 +730,10 @@ t.test('a passed proposal authorises one payment, up to its amount', async (t) =
   givenProposal(passed).when(pay()).then(t, [paidEvent()]);
   givenProposal(passed).when(pay({ pence: 42_000 })).then(t, [paidEvent(42_000)], 'less than the amount');
   t.same(proposalRefusal(passed, pay({ pence: 50_001 })), { type: 'above-authorised-amount', status: 422, field: 'pence' });
+  // Dated the day the money left: from the day the vote closed (8 March) to today.
+  givenProposal(passed).when(pay({ paidOn: '2026-03-08' })).then(t, [{ ...paidEvent(), data: { ...(paidEvent().data as object), paidOn: '2026-03-08' } } as ProposalEvent], 'paid the day the vote closed');
+  t.same(proposalRefusal(passed, pay({ paidOn: '2026-03-07' })), { type: 'paid-before-vote', status: 422, field: 'paidOn' });
+  t.same(proposalRefusal(passed, pay({ paidOn: '2026-03-10' })), { type: 'date-in-future', status: 422, field: 'paidOn' });
   const paid = [...passed, paidEvent(42_000)];
   givenProposal(paid).when(pay({ pence: 42_000 })).then(t, [], 'the same payment twice is made once');
   t.same(proposalRefusal(paid, pay({ paymentId: uid(0x702), pence: 8_000 })), { type: 'proposal-already-paid', status: 409, field: undefined }, 'not the rest in a second payment');
@@ -690,8 +831,8 @@ t.test('over any sequence of commands the register never goes negative, nor abov
             case 'end': return { type: 'EndMembership', personId: people[o.p]!, reason: 'left', on: today, recordedBy: board, today };
             case 'income': return { type: 'ReceiveIncome', incomeId: income(n), pence: o.pence, source: 'Council', reference: 'R', receivedOn: today, today };
             case 'interest': return { type: 'PayInterest', declarationId: decl(n), rateBasisPoints: o.rate, periodFrom: addDays(today, -30), periodTo: addDays(today, -1), declaredBy: board, today };
-            case 'dividend': return { type: 'PayDividend', declarationId: decl(n), pence: o.pence, basis: 'timebank-minutes', periodFrom: addDays(today, -30), periodTo: addDays(today, -1), participation: o.parts.map((p, k) => ({ personId: people[k]!, participation: p })), declaredBy: board, today };
-            case 'spend': return { type: 'SpendFunds', proposalId: uid(0x1000 + n), paymentId: uid(0x2000 + n), pence: o.pence, payee: 'P', purpose: 'Q', invoiceReference: 'I', today };
+            case 'dividend': return { type: 'PayDividend', declarationId: decl(n), kind: 'final', pence: o.pence, basis: 'timebank-minutes', periodFrom: addDays(today, -30), periodTo: addDays(today, -1), participation: o.parts.map((p, k) => ({ personId: people[k]!, participation: p })), declaredBy: board, today };
+            case 'spend': return { type: 'SpendFunds', proposalId: uid(0x1000 + n), paymentId: uid(0x2000 + n), pence: o.pence, payee: 'P', purpose: 'Q', invoiceReference: 'I', paidOn: today, today };
             case 'suspend': return o.on ? { type: 'SuspendWithdrawals', reason: 'Cash', by: board, today } : { type: 'ResumeWithdrawals', by: board, today };
             case 'wait': return { type: 'ResumeWithdrawals', by: board, today };
           }

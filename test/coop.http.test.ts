@@ -97,35 +97,45 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     await ok('POST', `${coop}/withdrawals/${withdrawal.withdrawalId}/payments`, { pence: 10_000 }, treasurer);
     await ok('POST', `${coop}/leavers`, { personId: cat.personId, reason: 'left', on: today }, board);
 
-    const line = (p: Person, name: string, memberClass: string, admittedOn: string, shares: number) => ({ personId: p.personId, name, memberClass, admittedOn, membershipShare: money(100), shares: money(shares) });
-    const annAt = (shares: number) => line(ann, 'Ann Ackroyd', 'workers', daysAgo(50), shares);
+    // Ann's postal address is part of her sealed details; the register opens it for its keepers.
+    const mine = (await app.inject({ method: 'GET', url: '/api/v1/me/details', headers: ann.auth })).json();
+    await ok('PUT', '/api/v1/me/details', { ...mine, postalAddress: '12 Holbeck Lane, Leeds LS11 9AA' }, ann, 200);
+    const line = (p: Person, name: string, memberClass: string, admittedOn: string, shares: number, address: string | null = null) => ({ personId: p.personId, name, address, memberClass, admittedOn, membershipShare: money(100), shares: money(shares) });
+    const annAt = (shares: number) => line(ann, 'Ann Ackroyd', 'workers', daysAgo(50), shares, '12 Holbeck Lane, Leeds LS11 9AA');
     const bobAt = (shares: number) => line(bob, 'Bob Brierley', 'people receiving care', daysAgo(40), shares);
     const catAt = (shares: number) => line(cat, 'Cat Cawthorne', 'supporters', daysAgo(30), shares);
     const danAt = line(dan, 'Dan Dobson', 'supporters', daysAgo(20), 0);
-    const expected: Array<[string, number, unknown[]]> = [
-      [daysAgo(55), 0, []],
-      [daysAgo(50), 10_100, [annAt(10_000)]],
-      [daysAgo(35), 30_200, [annAt(10_000), bobAt(20_000)]],
-      [daysAgo(25), 35_300, [annAt(10_000), bobAt(20_000), catAt(5_000)]],
-      [daysAgo(18), 35_400, [annAt(10_000), bobAt(20_000), catAt(5_000), danAt]],
-      [daysAgo(12), 37_900, [annAt(12_500), bobAt(20_000), catAt(5_000), danAt]],
-      [daysAgo(8), 37_900, [annAt(12_500), bobAt(15_000), catAt(10_000), danAt]],
-      [daysAgo(3), 37_800, [annAt(12_500), bobAt(15_000), catAt(10_000)]],
-      [today, 27_700, [annAt(12_500), bobAt(15_000)]],
+    // Former members stay on the register with the day they ceased (the 2014 Act, s.30): their membership share forfeit, their shares paid out.
+    const ceased = (p: Person, name: string, admittedOn: string, ceasedOn: string) => ({ ...line(p, name, 'supporters', admittedOn, 0), membershipShare: money(0), ceasedOn });
+    const danCeased = ceased(dan, 'Dan Dobson', daysAgo(20), daysAgo(5));
+    const expected: Array<[string, number, unknown[], unknown[]]> = [
+      [daysAgo(55), 0, [], []],
+      [daysAgo(50), 10_100, [annAt(10_000)], []],
+      [daysAgo(35), 30_200, [annAt(10_000), bobAt(20_000)], []],
+      [daysAgo(25), 35_300, [annAt(10_000), bobAt(20_000), catAt(5_000)], []],
+      [daysAgo(18), 35_400, [annAt(10_000), bobAt(20_000), catAt(5_000), danAt], []],
+      [daysAgo(12), 37_900, [annAt(12_500), bobAt(20_000), catAt(5_000), danAt], []],
+      [daysAgo(8), 37_900, [annAt(12_500), bobAt(15_000), catAt(10_000), danAt], []],
+      [daysAgo(3), 37_800, [annAt(12_500), bobAt(15_000), catAt(10_000)], [danCeased]],
+      [today, 27_700, [annAt(12_500), bobAt(15_000)], [ceased(cat, 'Cat Cawthorne', daysAgo(30), today), danCeased]],
     ];
-    for (const [asAt, shareCapital, members] of expected) {
+    for (const [asAt, shareCapital, members, formerMembers] of expected) {
       const res = await get(`${coop}/register?asAt=${asAt}`, treasurer);
       t.equal(res.statusCode, 200, `the register as at ${asAt} answers`);
-      t.same(res.json(), { asAt, shareCapital: money(shareCapital), members }, `the register as at ${asAt}`);
+      t.same(res.json(), { asAt, shareCapital: money(shareCapital), members, formerMembers }, `the register as at ${asAt}`);
     }
     t.same((await get(`${coop}/register`)).json().asAt, today, 'today when no date is given');
 
     const rows = spreadsheet(t, await get(`${coop}/register?asAt=${daysAgo(8)}&format=csv`, treasurer));
     t.same(rows.slice(1), [
-      [ann.personId, 'Ann Ackroyd', 'workers', daysAgo(50), '1.00', '125.00'],
-      [bob.personId, 'Bob Brierley', 'people receiving care', daysAgo(40), '1.00', '150.00'],
-      [cat.personId, 'Cat Cawthorne', 'supporters', daysAgo(30), '1.00', '100.00'],
-      [dan.personId, 'Dan Dobson', 'supporters', daysAgo(20), '1.00', '0.00'],
+      [ann.personId, 'Ann Ackroyd', 'workers', daysAgo(50), '1.00', '125.00', '12 Holbeck Lane, Leeds LS11 9AA'],
+      [bob.personId, 'Bob Brierley', 'people receiving care', daysAgo(40), '1.00', '150.00', ''],
+      [cat.personId, 'Cat Cawthorne', 'supporters', daysAgo(30), '1.00', '100.00', ''],
+      [dan.personId, 'Dan Dobson', 'supporters', daysAgo(20), '1.00', '0.00', ''],
+    ]);
+    t.same(spreadsheet(t, await get(`${coop}/register?asAt=${today}&format=csv&table=former-members`, treasurer)).slice(1), [
+      [cat.personId, 'Cat Cawthorne', 'supporters', daysAgo(30), '0.00', '0.00', '', today],
+      [dan.personId, 'Dan Dobson', 'supporters', daysAgo(20), '0.00', '0.00', '', daysAgo(5)],
     ]);
     t.same(spreadsheet(t, await get(`${coop}/register?asAt=${daysAgo(8)}&format=csv&table=summary`, treasurer))[3], ['Share capital (£)', '379.00']);
 
@@ -149,7 +159,10 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
   await t.test('interest at no more than the cap, and a dividend by time given and received', async (t) => {
     await refused(t, 'interest above the cap', () => send(app, 'POST', `${coop}/interest`, { rateBasisPoints: 501, periodFrom: daysAgo(365), periodTo: daysAgo(1) }, board.auth), 422, 'above-interest-cap', '/rateBasisPoints');
     const interest = await ok('POST', `${coop}/interest`, { rateBasisPoints: 500, periodFrom: daysAgo(365), periodTo: daysAgo(1) }, board);
-    t.same(new Map(interest.allocations.map((a: any) => [a.personId, a.pence])), new Map([[ann.personId, 625], [bob.personId, 750], [cat.personId, 500]]), "5% of each holding on the period's last day, for a year: Cat, who has left since, is owed hers");
+    // 5% a year for the days each share was held (actual/365). Ann: £100 for 35 days, £125 for 15:
+    // (10,000 * 35 + 12,500 * 15) * 0.05 / 365 = 73.6p -> 73p. Bob: £200 for 30 days, £150 for 10:
+    // 750,000 pence-days -> 102.7p -> 102p. Cat: £50 for 20 days, £100 for 10: 200,000 -> 27.4p -> 27p.
+    t.same(new Map(interest.allocations.map((a: any) => [a.personId, a.pence])), new Map([[ann.personId, 73], [bob.personId, 102], [cat.personId, 27]]), "for the days each share was held: Cat, who has left since, is owed hers");
 
     await send(app, 'PUT', `${base}/timebank/categories/gardening`, {}, coordinator.auth);
     const { exchangeId } = await ok('POST', `${base}/timebank/exchanges`, { providerId: ann.personId, receiverId: bob.personId, minutes: 90, category: 'gardening', description: 'Weeding', occurredOn: daysAgo(10) }, ann);
@@ -158,8 +171,8 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     const dividend = await ok('POST', `${coop}/dividends`, { pence: 1_001, basis: 'timebank-minutes', periodFrom: daysAgo(30), periodTo: daysAgo(1) }, board);
     t.same(dividend.allocations.map((a: any) => a.participation), [90, 90], 'minutes given and received');
     t.same(dividend.allocations.map((a: any) => a.pence).sort(), [500, 501], 'shared by participation, to the penny');
-    t.match((await get(coop)).json(), { funds: money(77_900 - 1_875 - 1_001) });
-    t.match((await get(`${coop}/members/${ann.personId}`, ann)).json(), { allocations: [{ kind: 'interest', amount: money(625) }, { kind: 'dividend', amount: { pounds: /^£5\.0[01]$/ } }] });
+    t.match((await get(coop)).json(), { funds: money(77_900 - 202 - 1_001) });
+    t.match((await get(`${coop}/members/${ann.personId}`, ann)).json(), { allocations: [{ kind: 'interest', amount: money(73) }, { kind: 'dividend', amount: { pounds: /^£5\.0[01]$/ } }] });
   });
 
   // Admitted for the votes: the electorate is ann (workers, 3), bob (care, 2), eve (supporters, 1), fay (workers, 3).
@@ -201,7 +214,8 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
       ],
       'while open, each voter once by name, with no time and no order of voting',
     );
-    const [cast] = (await hearth.store.readStream(`coop-proposal-${proposalId}`)).filter((e) => e.type === 'coop.VoteCast' && (e.data as any).voterId === fay.personId);
+    // Each elector's ballots are on a stream of their own.
+    const [cast] = (await hearth.store.readStream(`coop-ballot-${proposalId}-${fay.personId}`)).filter((e) => e.type === 'coop.VoteCast');
     t.match(cast!.metadata, { actor: coordinator.personId, onBehalfOf: fay.personId }, 'the log records who acted for whom');
 
     const closed = await ok('POST', `${url}/closing`, undefined, board, 200);
@@ -261,11 +275,12 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     const voted = (await get(`${url}/ballots`, ann)).json().items;
     t.same(voted.map((b: any) => b.name), ['Ann Ackroyd', 'Bob Brierley', 'Eve Exley', 'Fay Firth', 'Gus Gledhill'], 'who has voted, each once, by name');
     t.ok(voted.every((b: any) => b.choice === null && !('castAt' in b) && !('castBy' in b)), 'no choice, no time and no proxy while open');
-    const ballots = (await hearth.store.readStream(`coop-proposal-${proposalId}`)).filter((e) => e.type === 'coop.VoteCast');
+    const ballots = (await hearth.store.readAll()).filter((e) => e.type === 'coop.VoteCast' && (e.data as { proposalId: string }).proposalId === proposalId);
     t.equal(ballots.length, 6);
     t.ok(ballots.every((b) => (b.data as { choice: unknown }).choice === null), 'only the sealed choice is recorded');
     t.equal(new Set(ballots.map((b) => (b.data as { sealedChoice: string }).sealedChoice.length)).size, 1, 'every sealed ballot the same length, whatever the choice');
-    const stored = await db.selectFrom('events').select('data').where('stream_id', '=', `coop-proposal-${proposalId}`).where('type', '=', 'coop.VoteCast').execute();
+    const stored = await db.selectFrom('events').select('data').where('stream_id', 'like', `coop-ballot-${proposalId}-%`).where('type', '=', 'coop.VoteCast').execute();
+    t.equal(stored.length, 6, 'on the ballot streams');
     t.notMatch(JSON.stringify(stored), /"(for|against|abstain)"/, 'no choice in clear in the event store');
     t.ok(await db.selectFrom('person_keys').select('person_id').where('person_id', '=', proposalId).executeTakeFirst(), 'the key exists while the vote is open');
 
@@ -338,6 +353,8 @@ t.test(`a care co-op (${backend.name})`, async (t) => {
     const opened = (await get(url, ann)).headers.etag as string;
     t.equal(opened, '"1"', 'opened: revision 1');
     await ok('POST', `${url}/votes`, { choice: 'for' }, ann, 201, { 'if-match': opened });
+    t.equal((await get(url, ann)).headers.etag, opened, "a ballot is written to the voter's own stream: the proposal's own revision stays");
+    await ok('POST', `${url}/proxies`, { grantorId: bob.personId, proxyId: ann.personId, documentReference: 'Proxy form 4' }, board, 201, { 'if-match': opened });
     await refused(t, 'closing on a stale revision', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': opened }), 412, 'precondition-failed');
     await refused(t, 'an If-Match that is no ETag', () => send(app, 'POST', `${url}/closing`, undefined, { ...board.auth, 'if-match': 'yesterday' }), 400, 'validation', '/if-match');
   });

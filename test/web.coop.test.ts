@@ -68,9 +68,12 @@ if (served) {
     const shares = await page.locator('table', { hasText: 'Every change to your shares' }).innerText();
     t.match(shares, new RegExp(`Shares issued to you\\s+£100\\.00`));
     t.match(shares, new RegExp(`Shares issued to you\\s+£25\\.00`));
-    t.match(await page.locator('table', { hasText: 'Interest and dividends' }).innerText(), /Interest on your shares\s+£6\.25/, "5% a year on Ann's £125");
+    // 5% a year for the days each share was held (actual/365): £100 for 35 days and £125 for the last 15,
+    // (10,000 * 35 + 12,500 * 15) * 0.05 / 365 = 73.6p -> 73p.
+    t.match(await page.locator('table', { hasText: 'Interest and dividends' }).innerText(), /Interest on your shares\s+£0\.73/, "5% a year on Ann's shares, for the days she held them");
     t.match(main, /Share capital\s+£378\.00/, "the co-op's share capital: £375 of withdrawable shares and three £1 membership shares");
-    t.match(main, /Funds\s+£859\.25/, 'shares and income, less the interest paid');
+    // Interest: Ann 73p, Bob £200 for 40 days 109p, Cat £50 for 30 days 20p: £2.02 in all.
+    t.match(main, /Funds\s+£875\.98/, 'shares and income, less the interest paid');
     await screenshot(page, 'coop-member');
   });
 

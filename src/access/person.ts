@@ -59,6 +59,8 @@ export const personalDetails = z.strictObject({
   /** A second number, as TimeOverflow keeps one. */
   alternativePhone: z.string().trim().regex(/^[0-9+() -]{6,20}$/, 'must be a phone number').optional(),
   dateOfBirth: isoDate().optional(),
+  /** A postal address: a co-operative society's register of members holds each member's (the 2014 Act, s.30). */
+  postalAddress: text(300, { lines: true }).optional(),
   notes: text(2000, { min: 0, lines: true }).optional(),
 });
 export type PersonalDetails = z.infer<typeof personalDetails>;

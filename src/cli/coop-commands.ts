@@ -204,7 +204,7 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'coop interest': {
-    usage: 'coop interest --network N --rate 2.5 --from D --to D   (board: a year\'s rate, within the rules\' cap, on shares held at the end of the period)',
+    usage: 'coop interest --network N --rate 2.5 --from D --to D   (board: a year\'s rate, within the rules\' cap, for the days each share was held in the period, actual/365)',
     async run(ledger, f) {
       const body = { rateBasisPoints: parsePercent(need(f, 'rate')), periodFrom: need(f, 'from'), periodTo: need(f, 'to') };
       const { body: done } = await ledger.call('POST', `${coop(f)}/interest`, body, acting(f));
@@ -212,11 +212,12 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'coop dividend': {
-    usage: 'coop dividend --network N --amount 300.00 --from D --to D (--basis timebank-minutes | --basis services-used-pence --participation P1:4500,P2:1200)   (board: shared by participation, never by shareholding; minutes in the time bank are worked out by Hearth)',
+    usage: 'coop dividend --network N --amount 300.00 --from D --to D [--kind interim|final] (--basis timebank-minutes | --basis services-used-pence --participation P1:4500,P2:1200)   (board: shared by participation, never by shareholding; minutes in the time bank are worked out by Hearth; final when no kind is given, and a period has one of each)',
     async run(ledger, f) {
       const participation = optional(f, 'participation');
       const body = {
         pence: parsePounds(need(f, 'amount')), basis: oneOf(f, 'basis', ['timebank-minutes', 'services-used-pence'] as const), periodFrom: need(f, 'from'), periodTo: need(f, 'to'),
+        ...(optional(f, 'kind') ? { kind: oneOf(f, 'kind', ['interim', 'final'] as const) } : {}),
         ...(participation ? { participation: parseParticipation(participation) } : {}),
       };
       const { body: done } = await ledger.call('POST', `${coop(f)}/dividends`, body, acting(f));
@@ -232,18 +233,20 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'coop register': {
-    usage: 'coop register --network N [--as-at YYYY-MM-DD] [--csv [--table members|summary]]   (board, treasurers: the register of members and shareholdings on that day)',
+    usage: 'coop register --network N [--as-at YYYY-MM-DD] [--csv [--table members|former-members|summary]]   (board, treasurers: the register of members, their addresses and shareholdings on that day, and former members with the day they ceased)',
     async run(ledger, f) {
       const table = optional(f, 'table');
       const query = new URLSearchParams({ ...(optional(f, 'as-at') ? { asAt: f['as-at'] as string } : {}), ...(f.csv === true ? { format: 'csv', ...(table ? { table } : {}) } : {}) });
       const path = `${coop(f)}/register${query.toString() ? `?${query}` : ''}`;
       if (f.csv === true) return (await ledger.call('GET', path)).text.trimEnd();
       const { body: r } = await ledger.call('GET', path);
-      type Row = { personId: string; name: string; memberClass: string; admittedOn: string; membershipShare: Money; shares: Money };
+      type Row = { personId: string; name: string; address: string | null; memberClass: string; admittedOn: string; ceasedOn?: string; membershipShare: Money; shares: Money };
+      const line = (m: Row) => `${m.personId.padEnd(38)} ${(m.name ?? '').padEnd(24)} ${m.memberClass.padEnd(24)} ${m.admittedOn} ${money(m.membershipShare)} ${money(m.shares)}  ${(m.address ?? '').replaceAll('\n', ', ')}`;
       return [
         `Register of members at the end of ${r.asAt}: ${r.members.length} member${r.members.length === 1 ? '' : 's'}, share capital ${r.shareCapital.pounds}`,
-        `${'member'.padEnd(38)} ${'name'.padEnd(24)} ${'class'.padEnd(24)} ${'admitted'.padEnd(10)} ${'membership'.padStart(12)} ${'shares'.padStart(12)}`,
-        ...r.members.map((m: Row) => `${m.personId.padEnd(38)} ${(m.name ?? '').padEnd(24)} ${m.memberClass.padEnd(24)} ${m.admittedOn} ${money(m.membershipShare)} ${money(m.shares)}`),
+        `${'member'.padEnd(38)} ${'name'.padEnd(24)} ${'class'.padEnd(24)} ${'admitted'.padEnd(10)} ${'membership'.padStart(12)} ${'shares'.padStart(12)}  address`,
+        ...r.members.map(line),
+        ...(r.formerMembers.length === 0 ? [] : ['Former members, and the day each ceased:', ...r.formerMembers.map((m: Row) => `${line(m)}  ceased ${m.ceasedOn}`)]),
       ].join('\n');
     },
   },
@@ -332,10 +335,11 @@ export const coopCommands: Record<string, Command> = {
     },
   },
   'proposal pay': {
-    usage: 'proposal pay --network N --proposal X --amount 450.00 --invoice REF [--for H1:60.00,H2:30.00]   (treasurers: once passed, one payment up to the amount; --for out of a pool)',
+    usage: 'proposal pay --network N --proposal X --amount 450.00 --invoice REF [--for H1:60.00,H2:30.00] [--date YYYY-MM-DD]   (treasurers: once passed, one payment up to the amount; --for out of a pool; --date the day the money left the funds)',
     async run(ledger, f) {
       const holders = optional(f, 'for');
-      const body = { pence: parsePounds(need(f, 'amount')), invoiceReference: need(f, 'invoice'), ...(holders ? { beneficiaries: parseShares(holders) } : {}) };
+      const paidOn = optional(f, 'date');
+      const body = { pence: parsePounds(need(f, 'amount')), invoiceReference: need(f, 'invoice'), ...(holders ? { beneficiaries: parseShares(holders) } : {}), ...(paidOn ? { paidOn } : {}) };
       const { body: done } = await ledger.call('POST', `${proposal(f)}/payment`, body, acting(f));
       return `Paid ${pounds(body.pence)} on proposal ${f.proposal}: payment ${done.paymentId}.`;
     },

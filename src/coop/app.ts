@@ -7,16 +7,18 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { Caller, Deps } from '../access/caller.ts';
 import { contextOf, subjectOf } from '../access/caller.ts';
+import { detailsOf } from '../access/app.ts';
 import { membershipDecider, membershipStream, type Role } from '../access/membership.ts';
 import { todayOn } from '../clock.ts';
-import { readStates } from '../commands/decide.ts';
+import { PreconditionFailed, readStates } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import type { Hearth } from '../hearth.ts';
 import type { Share } from '../pools/apportion.ts';
 import { poolDecider, poolStream } from '../pools/pool.ts';
-import { closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalNow } from './commands.ts';
-import { choices, decideProposal, liveTallies, resultsHidden, type Choice, type ProposalTerms } from './proposal.ts';
-import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation, withdrawalsWaiting } from './register.ts';
+import { castBallot, closeVoting, makeProposal, onProposal, onSociety, openVoting, payProposal, proposalIn, proposalNow, proposalRead, societyIn, societyRead } from './commands.ts';
+import { choices, decideProposal, liveTallies, proposalDecider, resultsHidden, type Choice, type ProposalEvent, type ProposalTerms } from './proposal.ts';
+import { domainEvents } from '../eventstore/events.ts';
+import { applicationsOf, ballotsOf, coopOf, holdingOf, proposalOf, proposalsOf, registerAsAt, shareCapitalAsAt, timebankParticipation, withdrawalsWaiting, type RegisterLine } from './register.ts';
 import { sealChoice } from './secret-ballot.ts';
 import type { CoopRules, SocietyEvent } from './society.ts';
 
@@ -132,23 +134,43 @@ export type DividendDeps = Deps & Pick<Hearth, 'engine' | 'config'>;
 export async function payDividend(
   deps: DividendDeps,
   caller: Caller,
-  input: { networkId: string; pence: number; basis: 'timebank-minutes' | 'services-used-pence'; periodFrom: string; periodTo: string; participation?: Array<{ personId: string; participation: number }> },
+  input: {
+    networkId: string;
+    kind?: 'interim' | 'final';
+    pence: number;
+    basis: 'timebank-minutes' | 'services-used-pence';
+    periodFrom: string;
+    periodTo: string;
+    participation?: Array<{ personId: string; participation: number }>;
+  },
 ) {
-  const { networkId, participation, ...dividend } = input;
+  const { networkId, participation, kind = 'final', ...dividend } = input;
   const fromTimebank = dividend.basis === 'timebank-minutes';
   if (fromTimebank === (participation !== undefined)) {
     throw new Rejection('participation-basis', fromTimebank ? 'Participation in the time bank is worked out by Hearth; leave it out.' : "Send each member's services used, in pence, as participation.", 422, 'participation');
   }
   const declarationId = uuidv5('coop dividend', caller.commandId);
   const parts = participation ?? (await timebankMinutes(deps, networkId, dividend.periodFrom, dividend.periodTo));
-  return allocated(declarationId, await onRegister(deps, caller, networkId, { type: 'PayDividend', declarationId, ...dividend, participation: parts, declaredBy: caller.personId, today: todayOn(deps.clock) }));
+  const done = await onRegister(deps, caller, networkId, { type: 'PayDividend', declarationId, kind, ...dividend, participation: parts, declaredBy: caller.personId, today: todayOn(deps.clock) });
+  const paid = done.events.find((e) => e.type === 'coop.DividendPaid');
+  return { ...allocated(declarationId, done), leftOut: paid?.type === 'coop.DividendPaid' ? paid.data.leftOut : [] };
 }
 
+/**
+ * Minutes in the time bank in the period. A member who left in it took part as a member only up
+ * to the day they left: what they did after it is not theirs to share by.
+ */
 async function timebankMinutes(deps: DividendDeps, networkId: string, from: string, to: string) {
   if (!(await deps.engine.waitFor(['timebank'], await deps.store.headPosition(), deps.config.READ_WAIT_MS))) {
     throw new Rejection('projection-behind', "The time bank's figures are still being brought up to date. Try again in a moment.", 409);
   }
-  return timebankParticipation(deps.database.db, networkId, from, to);
+  const { db } = deps.database;
+  const [all, { society }] = await Promise.all([timebankParticipation(db, networkId, from, to), readStates(deps.store, { society: societyRead(networkId) })]);
+  const leavers = [...societyIn(society).members.values()].filter((m) => m.endedOn !== null && m.endedOn >= from && m.endedOn < to);
+  const untilLeft = new Map(
+    await Promise.all(leavers.map(async (m) => [m.personId, (await timebankParticipation(db, networkId, from, m.endedOn!, m.personId))[0]?.participation ?? 0] as const)),
+  );
+  return all.map((p) => (untilLeft.has(p.personId) ? { ...p, participation: untilLeft.get(p.personId)! } : p));
 }
 
 export async function receiveIncome(deps: Deps, caller: Caller, input: { networkId: string; pence: number; source: string; reference: string; receivedOn: string }) {
@@ -187,17 +209,26 @@ export async function recordProxy(deps: Deps, caller: Caller, input: { networkId
   return { revision: done.revisions.proposal, position: done.position };
 }
 
+/** The proposal's own stream, without gathering its ballots: what a ballot is decided on. */
+async function readProposal(store: Deps['store'], networkId: string, proposalId: string) {
+  const history = await store.readStream(proposalRead(proposalId)[0]);
+  const proposal = proposalIn(networkId, domainEvents<ProposalEvent>(history).reduce(proposalDecider.evolve, proposalDecider.initialState));
+  return { proposal, revision: history.at(-1)?.revision ?? -1 };
+}
+
 /** A ballot: the caller's own (or a coordinator's for them), or, as a proxy, the grantor's. A secret one is sealed before it is written. */
 export async function castVote(deps: Deps, caller: Caller, input: { networkId: string; proposalId: string; choice: Choice; voterId?: string }): Promise<Written> {
   const context = contextOf(deps, caller);
   const castBy = subjectOf(caller);
   const cast = { type: 'CastVote' as const, voterId: input.voterId ?? castBy, castBy, choice: input.choice, now: context.now };
-  const { proposal } = await proposalNow(deps.store, input.networkId, input.proposalId);
+  const { proposal, revision } = await readProposal(deps.store, input.networkId, input.proposalId);
+  // A ballot leaves the proposal's own stream as it was: If-Match is checked against it, not held.
+  if (caller.ifMatch !== undefined && caller.ifMatch !== revision) throw new PreconditionFailed(revision);
   // Refused on what was read before anything is sealed: a closed vote's key is gone.
   decideProposal({ ...cast, sealedChoice: proposal.proposal.secret ? '' : null }, proposal);
   const sealedChoice = proposal.proposal.secret ? await sealChoice(deps.vault, input.proposalId, cast.choice) : null;
-  const done = await onProposal(deps.store, input.networkId, input.proposalId, { ...cast, sealedChoice }, context, caller.ifMatch);
-  return { revision: done.revisions.proposal, position: done.position };
+  const done = await castBallot(deps.store, input.networkId, input.proposalId, { ...cast, sealedChoice }, context, proposal);
+  return { revision, position: done.position };
 }
 
 /**
@@ -216,7 +247,7 @@ export async function closeVote(deps: Deps, caller: Caller, input: { networkId: 
 }
 
 /** The one payment a passed proposal authorises; out of a pool, to budget holders who are members of the network. */
-export async function payForProposal(deps: Deps, caller: Caller, input: { networkId: string; proposalId: string; pence: number; invoiceReference: string; beneficiaries: Share[] }) {
+export async function payForProposal(deps: Deps, caller: Caller, input: { networkId: string; proposalId: string; pence: number; invoiceReference: string; beneficiaries: Share[]; paidOn?: string }) {
   const { networkId, proposalId, ...payment } = input;
   const memberships = await Promise.all(payment.beneficiaries.map((b) => rolesOf(deps, networkId, b.holderId)));
   const stranger = memberships.findIndex((roles) => roles.length === 0);
@@ -241,12 +272,22 @@ export async function applications(deps: Deps, _caller: Caller, input: { network
   return applicationsOf(db, input.networkId, input.status);
 }
 
-/** The register at the end of a day, today when none is given. */
+export type RegisterEntry = RegisterLine & { address: string | null };
+
+/**
+ * The register at the end of a day, today when none is given, with each member's and former
+ * member's postal address: opened from their sealed details only here, for the register's keepers
+ * (the guard admits no one else), and never stored in a read table. None once a person is erased.
+ */
 export async function register(deps: Deps, _caller: Caller, input: { networkId: string; asAt?: string }) {
   const { db } = deps.database;
   const asAt = input.asAt ?? todayOn(deps.clock);
   const coop = await coopOf(db, input.networkId);
-  return { asAt, coop, register: await registerAsAt(db, input.networkId, asAt) };
+  const { members, formerMembers, shareCapitalPence } = await registerAsAt(db, input.networkId, asAt);
+  const people = [...new Set([...members, ...formerMembers].map((l) => l.personId))];
+  const addresses = new Map(await Promise.all(people.map(async (personId) => [personId, (await detailsOf(deps, personId)).details?.postalAddress ?? null] as const)));
+  const withAddress = (l: RegisterLine): RegisterEntry => ({ ...l, address: addresses.get(l.personId) ?? null });
+  return { asAt, coop, register: { shareCapitalPence, members: members.map(withAddress), formerMembers: formerMembers.map(withAddress) } };
 }
 
 /** Withdrawals still to pay, for the board and treasurers who pay them (the guard admits no one else). */

@@ -6,14 +6,30 @@
 // proposal authorises exactly one payment however requests race. Who may give each command, and
 // with which ids and time, is the application's (app.ts).
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, type CommandContext } from '../commands/decide.ts';
+import { decideAcross, readStates, type CommandContext, type StreamRead } from '../commands/decide.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { PersonalDataVault } from '../access/vault.ts';
 import { decideProposalPayment } from '../pools/payment.ts';
 import type { Share } from '../pools/apportion.ts';
 import { assertOpen, poolDecider, poolStream } from '../pools/pool.ts';
-import { decideProposal, electorateOf, proposalDecider, proposalStream, type Proposal, type ProposalCommand, type ProposalEvent, type ProposalState, type ProposalTerms } from './proposal.ts';
+import {
+  ballotBoxClosed,
+  ballotBoxFolder,
+  ballotStream,
+  decideBallot,
+  decideProposal,
+  electorateOf,
+  proposalDecider,
+  proposalStream,
+  withBallots,
+  type BallotBox,
+  type Proposal,
+  type ProposalCommand,
+  type ProposalEvent,
+  type ProposalState,
+  type ProposalTerms,
+} from './proposal.ts';
 import { assertFounded, decideSociety, societyDecider, societyStream, type Society, type SocietyCommand, type SocietyState } from './society.ts';
 import { openBallots, secretChoices } from './secret-ballot.ts';
 
@@ -21,6 +37,8 @@ import { openBallots, secretChoices } from './secret-ballot.ts';
 export const societyRead = (networkId: string) => [societyStream(networkId), societyDecider] as const;
 /** One proposal and its vote. */
 export const proposalRead = (proposalId: string) => [proposalStream(proposalId), proposalDecider] as const;
+/** One elector's ballots on a proposal. */
+export const ballotRead = (proposalId: string, voterId: string) => [ballotStream(proposalId, voterId), ballotBoxFolder] as const;
 
 /** The co-op of this network. */
 export function societyIn(state: SocietyState): Society {
@@ -34,11 +52,41 @@ export function proposalIn(networkId: string, state: ProposalState): Proposal {
   return state;
 }
 
-/** The proposal as it stands, with the revision its stream is at (its ETag). */
+/**
+ * The proposal as it stands, with the revision its stream is at (its ETag). While voting is open
+ * its ballots are gathered from the electors' ballot streams; once closed, the result holds them.
+ */
 export async function proposalNow(store: EventStore, networkId: string, proposalId: string): Promise<{ proposal: Proposal; revision: number }> {
   const history = await store.readStream(proposalStream(proposalId));
-  const proposal = domainEvents<ProposalEvent>(history).reduce(proposalDecider.evolve, proposalDecider.initialState);
-  return { proposal: proposalIn(networkId, proposal), revision: history.at(-1)?.revision ?? -1 };
+  const proposal = proposalIn(networkId, domainEvents<ProposalEvent>(history).reduce(proposalDecider.evolve, proposalDecider.initialState));
+  if (proposal.status === 'open') withBallots(proposal, await ballotBoxes(store, proposal));
+  return { proposal, revision: history.at(-1)?.revision ?? -1 };
+}
+
+/** Every elector's ballot box, in the electorate's order. */
+async function ballotBoxes(store: EventStore, proposal: Proposal): Promise<BallotBox[]> {
+  const id = proposal.proposal.proposalId;
+  const reads = Object.fromEntries([...proposal.electorate.keys()].map((voterId) => [voterId, ballotRead(id, voterId)]));
+  return Object.values(await readStates(store, reads));
+}
+
+/**
+ * A ballot, written to the elector's own ballot stream only: ballots cast at once contend with
+ * nothing but another ballot for the same elector (theirs and their proxy's). The proposal is read,
+ * not held, so ballots do not queue behind one another on it; the close holds the ballot streams
+ * instead, and closes each, so a ballot is counted or refused, never left out.
+ */
+export async function castBallot(
+  store: EventStore,
+  networkId: string,
+  proposalId: string,
+  command: Extract<ProposalCommand, { type: 'CastVote' }>,
+  context: CommandContext,
+  /** The proposal as the caller has just read it, so that it is not read twice. */
+  readBefore?: Proposal,
+) {
+  const read = readBefore ?? proposalIn(networkId, (await readStates(store, { proposal: proposalRead(proposalId) })).proposal);
+  return decideAcross(store, { ballot: ballotRead(proposalId, command.voterId) }, ({ ballot }) => ({ ballot: decideBallot(command, read, ballot) }), context);
 }
 
 /** A command on the society's own stream; `ifMatch` is the revision of it the caller last saw. */
@@ -58,13 +106,15 @@ export function makeProposal(store: EventStore, networkId: string, proposalId: s
   );
 }
 
-/** A command on one proposal of this network's co-op. */
-export const onProposal = (store: EventStore, networkId: string, proposalId: string, command: Exclude<ProposalCommand, { type: 'MakeProposal' }>, context: CommandContext, ifMatch?: number) =>
-  decideAcross(store, { proposal: proposalRead(proposalId) }, ({ proposal }) => ({ proposal: decideProposal(command, proposalIn(networkId, proposal)) }), context, {
-    ifMatch: { stream: 'proposal', revision: ifMatch },
-    // A meeting votes at once, every ballot on the one stream: each retries until it is in, not just a few times.
-    maxAttempts: command.type === 'CastVote' ? 64 : undefined,
-  });
+/** A command on one proposal of this network's co-op; ballots go to their own streams (castBallot). */
+export const onProposal = (
+  store: EventStore,
+  networkId: string,
+  proposalId: string,
+  command: Exclude<ProposalCommand, { type: 'MakeProposal' | 'CastVote' | 'CloseVoting' }>,
+  context: CommandContext,
+  ifMatch?: number,
+) => decideAcross(store, { proposal: proposalRead(proposalId) }, ({ proposal }) => ({ proposal: decideProposal(command, proposalIn(networkId, proposal)) }), context, { ifMatch: { stream: 'proposal', revision: ifMatch } });
 
 /** The electorate is the co-op's members as they stand when voting opens. */
 export function openVoting(store: EventStore, networkId: string, proposalId: string, openedBy: string, context: CommandContext, ifMatch?: number) {
@@ -89,21 +139,29 @@ export async function closeVoting(store: EventStore, vault: PersonalDataVault, n
   for (let attempt = 1; ; attempt++) {
     const { proposal: read } = await proposalNow(store, networkId, proposalId);
     const opened = read.proposal.secret && read.status === 'open' ? await openBallots(vault, read) : new Map();
+    // The proposal and every elector's ballot stream, each held at what is counted.
+    const electors = [...read.electorate.keys()];
+    const reads: Record<string, StreamRead> = { proposal: proposalRead(proposalId) };
+    electors.forEach((voterId, i) => (reads[`ballot${i}`] = ballotRead(proposalId, voterId)));
     try {
       const done = await decideAcross(
         store,
-        { proposal: proposalRead(proposalId) },
+        reads,
         (states) => {
-          const proposal = proposalIn(networkId, states.proposal);
+          const proposal = proposalIn(networkId, states.proposal as ProposalState);
+          if (proposal.status === 'open') withBallots(proposal, electors.map((_, i) => states[`ballot${i}`] as BallotBox));
           const choices = proposal.status === 'open' ? secretChoices(proposal, opened) : new Map();
           if (!choices) throw new BallotsMoved();
-          return { proposal: decideProposal({ type: 'CloseVoting', opened: choices, now: context.now }, proposal) };
+          const closed = decideProposal({ type: 'CloseVoting', opened: choices, now: context.now }, proposal);
+          if (closed.length === 0) return {};
+          const boxes = Object.fromEntries(electors.map((voterId, i) => [`ballot${i}`, [ballotBoxClosed(proposal, voterId, context.now)]]));
+          return { proposal: closed, ...boxes };
         },
         context,
         { ifMatch: { stream: 'proposal', revision: ifMatch } },
       );
       if (read.proposal.secret) await vault.erase(proposalId);
-      return { ...done, secret: read.proposal.secret };
+      return { ...done, revisions: { proposal: done.revisions.proposal! }, secret: read.proposal.secret };
     } catch (err) {
       if (!(err instanceof BallotsMoved)) throw err;
       if (attempt >= 3) throw new Rejection('concurrency-conflict', 'Ballots kept coming in as the vote closed. Please try once more.', 409);
@@ -118,6 +176,8 @@ export interface ProposalPayment {
   /** For a payment out of a pool: the budget holders it benefits, as for any pool payment. */
   beneficiaries: Share[];
   paidBy: string;
+  /** When the money left the co-op's funds, if not today: spending is dated by when it happened. */
+  paidOn?: string;
 }
 
 /** The one payment a passed proposal authorises, out of the source its members voted on: what the proposal's stream is at after it, and the position written. */
@@ -126,7 +186,7 @@ export async function payProposal(store: EventStore, networkId: string, proposal
   const { source } = read.proposal;
   const paid = (proposal: ProposalState) => {
     const passed = proposalIn(networkId, proposal);
-    const events = decideProposal({ type: 'PayProposal', paymentId: payment.paymentId, pence: payment.pence, invoiceReference: payment.invoiceReference, paidBy: payment.paidBy, today }, passed);
+    const events = decideProposal({ type: 'PayProposal', paymentId: payment.paymentId, pence: payment.pence, invoiceReference: payment.invoiceReference, paidBy: payment.paidBy, paidOn: payment.paidOn, today }, passed);
     const { payee, purpose } = passed.proposal;
     return { events, common: { proposalId, paymentId: payment.paymentId, pence: payment.pence, payee, purpose, invoiceReference: payment.invoiceReference } };
   };
@@ -138,7 +198,7 @@ export async function payProposal(store: EventStore, networkId: string, proposal
       (states) => {
         const { events, common } = paid(states.proposal);
         if (events.length === 0) return {};
-        return { proposal: events, society: decideSociety({ type: 'SpendFunds', ...common, today }, societyIn(states.society)) };
+        return { proposal: events, society: decideSociety({ type: 'SpendFunds', ...common, paidOn: payment.paidOn ?? today, today }, societyIn(states.society)) };
       },
       context,
       options,
@@ -152,6 +212,8 @@ export async function payProposal(store: EventStore, networkId: string, proposal
       const { events, common } = paid(states.proposal);
       if (events.length === 0) return {};
       if (payment.beneficiaries.length === 0) throw new Rejection('beneficiaries-required', 'A payment out of a pool names the budget holders it benefits.', 422, 'beneficiaries');
+      // The pool's ledger dates its payments the day they are recorded.
+      if (payment.paidOn !== undefined && payment.paidOn !== today) throw new Rejection('pool-payment-dated-today', 'A payment out of a pool is dated the day it is recorded.', 422, 'paidOn');
       const pool = states.pool;
       assertOpen(pool, networkId);
       return { proposal: events, pool: decideProposalPayment(pool, { ...common, poolId: source.poolId, beneficiaries: payment.beneficiaries }, today) };

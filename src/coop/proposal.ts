@@ -71,7 +71,17 @@ export const ProposalPaid = defineEvent(
   z.strictObject({ ...ids, paymentId: id(), pence: pence, source, invoiceReference: name(140), paidOn: isoDate(), paidBy: id() }),
 );
 
+/**
+ * Written at the close to each elector's ballot stream: nothing more can be cast on it. The close
+ * holds every ballot stream at what it counted, so a ballot is either counted or refused, never
+ * recorded and left out.
+ */
+export const BallotBoxClosed = defineEvent('coop.BallotBoxClosed', z.strictObject({ ...ids, voterId: id(), closedAt: at }));
+
 export const proposalEventTypes = [ProposalMade, VotingOpened, ProxyRecorded, VoteCast, ProposalClosed, ProposalPaid];
+/** Events of an elector's ballot stream; ballots recorded before there were such streams are on the proposal's. */
+export const ballotEventTypes = [BallotBoxClosed];
+export type BallotEvent = DomainEvent<typeof VoteCast> | DomainEvent<typeof BallotBoxClosed>;
 export type ProposalEvent =
   | DomainEvent<typeof ProposalMade>
   | DomainEvent<typeof VotingOpened>
@@ -97,16 +107,57 @@ export type ProposalState =
       ballots: Map<string, Ballot>;
       history: number;
       result: Result | null;
+      /** The day the vote closed: no payment it authorises is dated before it. */
+      closedOn: string | null;
       paid: { paymentId: string; pence: number } | null;
     };
 export type Proposal = Exclude<ProposalState, { status: 'none' }>;
 
 export const proposalStream = (proposalId: string) => `coop-proposal-${proposalId}`;
 
+/**
+ * Each elector's ballots on a proposal have a stream of their own, so that a meeting voting at
+ * once writes to as many streams as it has voters and no ballot waits for another's. The close
+ * gathers them.
+ */
+export const ballotStream = (proposalId: string, voterId: string) => `coop-ballot-${proposalId}-${voterId}`;
+
+/** An elector's ballot box: every ballot cast in it, in order, and whether the vote has closed. */
+export interface BallotBox {
+  cast: Array<EventData<'coop.VoteCast'>>;
+  closed: boolean;
+}
+
+export const ballotBoxFolder = {
+  initialState: { cast: [], closed: false } as BallotBox,
+  evolve(box: BallotBox, event: BallotEvent): BallotBox {
+    if (event.type === 'coop.VoteCast') return { cast: [...box.cast, event.data], closed: box.closed };
+    return { cast: box.cast, closed: true };
+  },
+};
+
+/** The proposal with the ballots gathered from its electors' ballot boxes: each elector's latest counts. */
+export function withBallots(proposal: Proposal, boxes: Iterable<BallotBox>): Proposal {
+  for (const box of boxes) for (const cast of box.cast) voteCast(proposal, cast);
+  return proposal;
+}
+
+/** A ballot, cast into the elector's own box: refused once the box is closed, and as the proposal's rules say. */
+export function decideBallot(command: CommandOf<'CastVote'>, proposal: Proposal, box: BallotBox): BallotEvent[] {
+  if (box.closed) throw new Rejection('voting-closed', `Voting closed at ${proposal.proposal.closesAt}.`, 409);
+  return castVote(command, proposal) as BallotEvent[];
+}
+
+/** What the close writes to each elector's ballot box. */
+export const ballotBoxClosed = (proposal: Proposal, voterId: string, closedAt: string): BallotEvent => ({
+  type: 'coop.BallotBoxClosed',
+  data: { ...idsOf(proposal), voterId, closedAt },
+});
+
 type EventData<T extends ProposalEvent['type']> = Extract<ProposalEvent, { type: T }>['data'];
 
 export function evolveProposal(state: ProposalState, event: ProposalEvent): ProposalState {
-  if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, paid: null };
+  if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, closedOn: null, paid: null };
   if (state.status === 'none') return state;
   // Changed in place: a folded state belongs to the fold that made it.
   switch (event.type) {
@@ -144,9 +195,10 @@ function voteCast(state: Proposal, { voterId, castBy, choice, sealedChoice, cast
   return state;
 }
 
-function proposalClosed(state: Proposal, { networkId: _n, proposalId: _p, closedAt: _c, ...result }: EventData<'coop.ProposalClosed'>): Proposal {
+function proposalClosed(state: Proposal, { networkId: _n, proposalId: _p, closedAt, ...result }: EventData<'coop.ProposalClosed'>): Proposal {
   state.status = 'closed';
   state.result = result;
+  state.closedOn = closedAt.slice(0, 10);
   return state;
 }
 
@@ -158,7 +210,8 @@ export type ProposalCommand =
   | { type: 'CastVote'; voterId: string; castBy: string; choice: Choice; sealedChoice: string | null; now: string }
   /** `opened` holds each secret ballot's choice, opened with the proposal's key for the count. */
   | { type: 'CloseVoting'; opened: Map<string, Choice>; now: string }
-  | { type: 'PayProposal'; paymentId: string; pence: number; invoiceReference: string; paidBy: string; today: string };
+  /** `paidOn`, when given, is the day the money left: not before the vote closed, nor after today. */
+  | { type: 'PayProposal'; paymentId: string; pence: number; invoiceReference: string; paidBy: string; paidOn?: string; today: string };
 
 /** Members in good standing, each with their class's weight: who may vote, fixed when voting opens. */
 export const electorateOf = (society: Society): Elector[] =>
@@ -274,8 +327,11 @@ function payProposal(command: CommandOf<'PayProposal'>, proposal: Proposal): Pro
   if (command.pence > proposal.proposal.pence) {
     throw new Rejection('above-authorised-amount', `The members authorised up to ${formatPence(proposal.proposal.pence)}.`, 422, 'pence');
   }
-  const { paymentId, pence: amount, invoiceReference, paidBy } = command;
-  return [{ type: 'coop.ProposalPaid', data: { ...idsOf(proposal), paymentId, pence: amount, source: proposal.proposal.source, invoiceReference, paidOn: command.today, paidBy } }];
+  const { paymentId, pence: amount, invoiceReference, paidBy, paidOn = command.today } = command;
+  if (paidOn > command.today) throw new Rejection('date-in-future', 'That date has not come yet.', 422, 'paidOn');
+  // A payment cannot come before the vote that authorised it.
+  if (proposal.closedOn !== null && paidOn < proposal.closedOn) throw new Rejection('paid-before-vote', `The members authorised this payment on ${proposal.closedOn}.`, 422, 'paidOn');
+  return [{ type: 'coop.ProposalPaid', data: { ...idsOf(proposal), paymentId, pence: amount, source: proposal.proposal.source, invoiceReference, paidOn, paidBy } }];
 }
 
 /** Every elector has a ballot in: the vote may close before its time. */

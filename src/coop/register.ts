@@ -62,28 +62,43 @@ export interface RegisterLine {
   name: string;
   memberClass: string;
   admittedOn: string;
+  /** The day they ceased to be a member, for a former member; null for a member on that day. */
+  ceasedOn: string | null;
   membershipSharePence: number;
   sharesPence: number;
 }
 
-/** The register of members at the end of a day: who was a member then, of which class, and what each held. */
-export async function registerAsAt(db: Db, networkId: string, asAt: string): Promise<{ shareCapitalPence: number; members: RegisterLine[] }> {
+/**
+ * The register of members at the end of a day, as s.30 of the 2014 Act asks: who was a member
+ * then, of which class, when admitted, and what each held; and every former member admitted by
+ * then, with the day they ceased. A member admitted again has a line for each admission. Held as
+ * at that day, membership share and movements included.
+ */
+export async function registerAsAt(db: Db, networkId: string, asAt: string): Promise<{ shareCapitalPence: number; members: RegisterLine[]; formerMembers: RegisterLine[] }> {
   const [{ rows }, shareCapitalPence] = await Promise.all([
-    sql<{ person_id: string; name: string | null; erased: boolean | null; member_class: string; admitted_on: string; membership: number; shares: number }>`
+    sql<{ person_id: string; name: string | null; erased: boolean | null; member_class: string; admitted_on: string; ceased_on: string | null; membership: number; shares: number }>`
       SELECT m.person_id, pe.name, pe.erased, m.member_class, m.admitted_on,
+             CASE WHEN m.ended_on <= ${asAt} THEN m.ended_on END AS ceased_on,
              coalesce(sum(s.pence) FILTER (WHERE s.kind IN (${membershipKinds})), 0)::bigint AS membership,
              coalesce(sum(s.pence) FILTER (WHERE s.kind NOT IN (${membershipKinds})), 0)::bigint AS shares
         FROM coop_members m
         LEFT JOIN people pe ON pe.person_id = m.person_id
         LEFT JOIN coop_share_movements s ON s.network_id = m.network_id AND s.person_id = m.person_id AND s.record_date <= ${asAt}
-       WHERE m.network_id = ${networkId} AND m.admitted_on <= ${asAt} AND (m.ended_on IS NULL OR m.ended_on > ${asAt})
-       GROUP BY m.person_id, pe.name, pe.erased, m.member_class, m.admitted_on`.execute(db),
+       WHERE m.network_id = ${networkId} AND m.admitted_on <= ${asAt}
+       GROUP BY m.person_id, m.admission, pe.name, pe.erased, m.member_class, m.admitted_on, m.ended_on`.execute(db),
     shareCapitalAsAt(db, networkId, asAt),
   ]);
-  const members = rows
-    .map((r) => ({ personId: r.person_id, name: holderName(r), memberClass: r.member_class, admittedOn: r.admitted_on, membershipSharePence: Number(r.membership), sharesPence: Number(r.shares) }))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.personId.localeCompare(b.personId));
-  return { shareCapitalPence, members };
+  const lines = rows
+    .map((r) => ({
+      personId: r.person_id, name: holderName(r), memberClass: r.member_class, admittedOn: r.admitted_on, ceasedOn: r.ceased_on,
+      membershipSharePence: Number(r.membership), sharesPence: Number(r.shares),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.personId.localeCompare(b.personId) || a.admittedOn.localeCompare(b.admittedOn));
+  const members = lines.filter((l) => l.ceasedOn === null);
+  // What someone admitted again holds is on their line as a member: their earlier line shows none of it.
+  const again = new Set(members.map((l) => l.personId));
+  const formerMembers = lines.filter((l) => l.ceasedOn !== null).map((l) => (again.has(l.personId) ? { ...l, membershipSharePence: 0, sharesPence: 0 } : l));
+  return { shareCapitalPence, members, formerMembers };
 }
 
 export interface Holding {
@@ -171,7 +186,8 @@ export async function ballotsOf(db: Db, proposalId: string) {
  * minutes given plus received in exchanges confirmed and dated in it. In id order, so the same
  * figures always share a dividend alike.
  */
-export async function timebankParticipation(db: Db, networkId: string, from: string, to: string): Promise<Array<{ personId: string; participation: number }>> {
+export async function timebankParticipation(db: Db, networkId: string, from: string, to: string, personId?: string): Promise<Array<{ personId: string; participation: number }>> {
+  const only = personId === undefined ? sql`` : sql`WHERE person_id = ${personId}`;
   const { rows } = await sql<{ person_id: string; minutes: number }>`
     SELECT person_id, sum(minutes)::bigint AS minutes FROM (
       SELECT provider_id AS person_id, minutes FROM timebank_exchanges
@@ -179,7 +195,7 @@ export async function timebankParticipation(db: Db, networkId: string, from: str
       UNION ALL
       SELECT receiver_id, minutes FROM timebank_exchanges
        WHERE coalesce(receiver_network_id, network_id) = ${networkId} AND status = 'confirmed' AND occurred_on BETWEEN ${from} AND ${to}
-    ) x GROUP BY person_id ORDER BY person_id`.execute(db);
+    ) x ${only} GROUP BY person_id ORDER BY person_id`.execute(db);
   return rows.map((r) => ({ personId: r.person_id, participation: Number(r.minutes) }));
 }
 

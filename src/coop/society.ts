@@ -35,6 +35,11 @@ export const rulesShape = z
     withdrawalNoticeDays: z.number().int().min(0).max(3 * 365),
     /** The most interest the rules allow on shares, in basis points a year (500 is 5%). */
     interestCapBasisPoints: z.number().int().min(0).max(10_000),
+    /**
+     * What a member who has left is paid of a dividend: on their part in the period up to the day
+     * they left (the default, when the rules say nothing), or nothing once they are no longer a member.
+     */
+    leaversDividend: z.enum(['to-the-day-they-left', 'none']).optional(),
   })
   .refine((r) => r.minHoldingPence <= r.maxHoldingPence, { path: ['minHoldingPence'], message: 'must not be above maxHoldingPence' });
 export type CoopRules = z.infer<typeof rulesShape>;
@@ -85,12 +90,19 @@ export const InterestPaid = defineEvent(
   'coop.InterestPaid',
   z.strictObject({ ...ids, declarationId: id(), rateBasisPoints: z.number().int().min(0).max(10_000), periodFrom: date, periodTo: date, paidOn: date, declaredBy: id(), allocations: z.array(allocation) }),
 );
-/** A patronage dividend: shared by participation in the period, never by shareholding. */
+/**
+ * A patronage dividend: shared by participation in the period, never by shareholding. An interim
+ * dividend is paid during a period and a final one after it; each period has at most one of each
+ * kind, and nothing is declared for a period a final dividend has closed. Dividends recorded before
+ * there were kinds read as final. Members who left in the period and were left out under the rules
+ * are named, so no one is dropped unseen.
+ */
 export const DividendPaid = defineEvent(
   'coop.DividendPaid',
   z.strictObject({
     ...ids,
     declarationId: id(),
+    kind: z.enum(['interim', 'final']).default('final'),
     pence: pence,
     basis: z.enum(['timebank-minutes', 'services-used-pence']),
     periodFrom: date,
@@ -98,6 +110,7 @@ export const DividendPaid = defineEvent(
     paidOn: date,
     declaredBy: id(),
     allocations: z.array(allocation.extend({ participation: z.number().int().min(0).max(MAX_PENCE) })),
+    leftOut: z.array(z.strictObject({ personId: id(), leftOn: date })).default([]),
   }),
 );
 export const IncomeReceived = defineEvent(
@@ -182,11 +195,16 @@ export type SocietyState =
       /** Membership shares forfeit by members who left. */
       reservesPence: number;
       declarations: Set<string>;
+      foundedOn: string;
+      /** Each dividend's kind and period: a period is declared at most once of each kind. */
+      dividends: Array<{ kind: 'interim' | 'final'; periodFrom: string; periodTo: string }>;
+      /** The end of the last period a final dividend was declared for: the books up to it are closed. */
+      booksClosedThrough: string | null;
       /** Proposals already paid out of the funds: each authorises one payment. */
       spentFor: Set<string>;
       /** Ids of the transfers and income recorded: each is recorded once, however often it is sent. */
       recorded: Set<string>;
-      /** The last record date used: the register is kept in date order, so nothing may be dated before it. */
+      /** The last record date on the register: it is kept in date order, so no entry may be dated before it. Income and spending are not entries on it. */
       lastDate: string;
       /** The last day interest has been paid for: no day earns interest twice. */
       interestPaidThrough: string | null;
@@ -227,7 +245,7 @@ export function evolveSociety(state: SocietyState, event: SocietyEvent): Society
       // Interest is paid out of the funds as a dividend is.
       return declared(state, event.data);
     case 'coop.DividendPaid':
-      return declared(state, event.data);
+      return dividendPaid(state, event.data);
     case 'coop.IncomeReceived':
       return incomeReceived(state, event.data);
     case 'coop.FundsSpent':
@@ -245,7 +263,7 @@ function unhandled(value: never): never {
 function founded(d: EventData<'coop.CoopFounded'>): Society {
   return {
     status: 'founded', networkId: d.networkId, name: d.name, rules: d.rules, members: new Map(), applications: new Map(), withdrawals: new Map(), suspended: false,
-    fundsPence: 0, reservesPence: 0, declarations: new Set(), spentFor: new Set(), recorded: new Set(), lastDate: d.foundedOn, interestPaidThrough: null,
+    fundsPence: 0, reservesPence: 0, declarations: new Set(), foundedOn: d.foundedOn, dividends: [], booksClosedThrough: null, spentFor: new Set(), recorded: new Set(), lastDate: d.foundedOn, interestPaidThrough: null,
   };
 }
 
@@ -327,16 +345,24 @@ function declared(s: Society, d: EventData<'coop.InterestPaid' | 'coop.DividendP
   return dated(s, d.paidOn);
 }
 
+function dividendPaid(s: Society, d: EventData<'coop.DividendPaid'>): Society {
+  s.dividends.push({ kind: d.kind, periodFrom: d.periodFrom, periodTo: d.periodTo });
+  if (d.kind === 'final' && (s.booksClosedThrough === null || d.periodTo > s.booksClosedThrough)) s.booksClosedThrough = d.periodTo;
+  return declared(s, d);
+}
+
+// Income and spending are dated by when they happened, in any open period: they are the society's
+// accounts, not entries on the register, so they neither follow nor move the register's date order.
 function incomeReceived(s: Society, d: EventData<'coop.IncomeReceived'>): Society {
   s.recorded.add(d.incomeId);
   s.fundsPence += d.pence;
-  return dated(s, d.receivedOn);
+  return s;
 }
 
 function fundsSpent(s: Society, d: EventData<'coop.FundsSpent'>): Society {
   s.spentFor.add(d.proposalId);
   s.fundsPence -= d.pence;
-  return dated(s, d.paidOn);
+  return s;
 }
 
 function hold(member: Member, on: string, pence: number) {
@@ -346,6 +372,34 @@ function hold(member: Member, on: string, pence: number) {
 
 /** What a member held in withdrawable shares at the end of a day. */
 export const holdingOn = (member: Member, day: string) => member.holdings.reduce((sum, h) => (h.on <= day ? sum + h.pence : sum), 0);
+
+/**
+ * Interest's day count: actual/365. Each day of a period earns a 365th of the year's rate on what
+ * was held at the end of that day (in a leap year too), so shares earn only for the days they were
+ * held: shares bought the day before a period ends earn two days' interest, never the period's.
+ */
+export const INTEREST_DAYS_A_YEAR = 365;
+
+/** The sum, over each day from `from` to `to` inclusive, of what the member held at the end of it: pence times days. */
+export function penceDaysHeld(member: Member, from: string, to: string): bigint {
+  let held = 0;
+  let since = from;
+  let total = 0n;
+  // Movements are in date order: the register is kept so.
+  for (const h of member.holdings) {
+    if (h.on > to) break;
+    if (h.on > since) {
+      total += BigInt(held) * BigInt(daysBetween(since, h.on));
+      since = h.on;
+    }
+    held += h.pence;
+  }
+  return total + BigInt(held) * BigInt(daysBetween(since, to) + 1);
+}
+
+/** A member's simple interest for a period at a yearly rate, actual/365, in whole pence rounded down. */
+export const interestFor = (member: Member, from: string, to: string, rateBasisPoints: number) =>
+  Number((penceDaysHeld(member, from, to) * BigInt(rateBasisPoints)) / BigInt(10_000 * INTEREST_DAYS_A_YEAR));
 
 /** Members' share capital, membership shares included: owed to them, so not the co-op's to pay out as interest or dividend. */
 const shareCapital = (society: Society) => [...society.members.values()].reduce((sum, m) => sum + m.membershipSharePence + m.holdingPence, 0);
@@ -372,11 +426,13 @@ export type SocietyCommand =
       periodTo: string;
       /** Each member's participation in the period, gathered by the caller from the time bank or the services used. */
       participation: Array<{ personId: string; participation: number }>;
+      /** An interim dividend during a period, or the final one for it. */
+      kind: 'interim' | 'final';
       declaredBy: string;
       today: string;
     }
   | { type: 'ReceiveIncome'; incomeId: string; pence: number; source: string; reference: string; receivedOn: string; today: string }
-  | { type: 'SpendFunds'; proposalId: string; paymentId: string; pence: number; payee: string; purpose: string; invoiceReference: string; today: string };
+  | { type: 'SpendFunds'; proposalId: string; paymentId: string; pence: number; payee: string; purpose: string; invoiceReference: string; paidOn: string; today: string };
 
 export function assertFounded(state: SocietyState): asserts state is Society {
   if (state.status === 'none') throw new Rejection('coop-not-found', 'This network has no co-op yet.', 404);
@@ -562,11 +618,10 @@ function payInterest(command: CommandOf<'PayInterest'>, state: Society): Society
   if (state.interestPaidThrough !== null && command.periodFrom <= state.interestPaidThrough) {
     throw new Rejection('interest-already-paid', `Interest has been paid up to ${state.interestPaidThrough}; start the period after it.`, 422, 'periodFrom');
   }
-  // Simple interest on what each holder held on the last day of the period, for the days of the
-  // period: shares bought after it earn nothing for it, and a member who has left since is still owed.
-  const days = daysBetween(command.periodFrom, command.periodTo) + 1;
+  // Each member's shares earn for the days they were held in the period (actual/365): shares bought
+  // late in it earn only for their days, and a member who has left since is still owed for theirs.
   const allocations = [...state.members.values()]
-    .map((m) => ({ personId: m.personId, pence: Number((BigInt(holdingOn(m, command.periodTo)) * BigInt(command.rateBasisPoints) * BigInt(days)) / BigInt(10_000 * 365)) }))
+    .map((m) => ({ personId: m.personId, pence: interestFor(m, command.periodFrom, command.periodTo, command.rateBasisPoints) }))
     .filter((a) => a.pence > 0);
   assertFromSurplus(state, allocations.reduce((sum, a) => sum + a.pence, 0), 'the interest');
   const { declarationId, rateBasisPoints, periodFrom, periodTo, declaredBy } = command;
@@ -575,30 +630,62 @@ function payInterest(command: CommandOf<'PayInterest'>, state: Society): Society
 
 function payDividend(command: CommandOf<'PayDividend'>, state: Society): SocietyEvent[] {
   if (state.declarations.has(command.declarationId)) return [];
-  assertPeriod(command.periodFrom, command.periodTo, command.today);
+  const { declarationId, kind, basis, periodFrom, periodTo, declaredBy } = command;
+  assertPeriod(periodFrom, periodTo, command.today);
+  assertNotDeclared(state, kind, periodFrom, periodTo);
   assertFromSurplus(state, command.pence, 'the dividend');
-  const parts = command.participation.filter((p) => state.members.get(p.personId)?.status === 'member' && p.participation > 0);
   if (new Set(command.participation.map((p) => p.personId)).size !== command.participation.length) {
     throw new Rejection('member-twice', 'Name each member once, with all their participation.', 422, 'participation');
   }
+  // Everyone who was a member at some time in the period took part as one. A member who has left
+  // shares on their part up to the day they left, unless the rules say leavers have none.
+  const leaversPaid = (state.rules.leaversDividend ?? 'to-the-day-they-left') === 'to-the-day-they-left';
+  const inPeriod = (m: Member | undefined): m is Member => m !== undefined && m.admittedOn <= periodTo && (m.endedOn === null || m.endedOn >= periodFrom);
+  const taking = command.participation.filter((p) => p.participation > 0 && inPeriod(state.members.get(p.personId)));
+  const left = (p: { personId: string }) => memberOf(state, p.personId).status === 'ended';
+  const parts = leaversPaid ? taking : taking.filter((p) => !left(p));
+  const leftOut = leaversPaid ? [] : taking.filter(left).map((p) => ({ personId: p.personId, leftOn: memberOf(state, p.personId).endedOn! }));
   if (parts.length === 0) throw new Rejection('no-participation', 'No member took part in that period, so there is nothing to share by.', 422, 'periodFrom');
   const shares = new Map(apportion(command.pence, parts.map((p) => ({ holderId: p.personId, pence: p.participation }))).map((s) => [s.holderId, s.pence]));
   const allocations = parts.map((p) => ({ personId: p.personId, participation: p.participation, pence: shares.get(p.personId) ?? 0 }));
-  const { declarationId, basis, periodFrom, periodTo, declaredBy } = command;
-  return [{ type: 'coop.DividendPaid', data: { networkId: state.networkId, declarationId, pence: command.pence, basis, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations } }];
+  return [{ type: 'coop.DividendPaid', data: { networkId: state.networkId, declarationId, kind, pence: command.pence, basis, periodFrom, periodTo, paidOn: command.today, declaredBy, allocations, leftOut } }];
+}
+
+/**
+ * A period is declared at most once of each kind: no two interim dividends, nor two final ones,
+ * share a day. A final dividend may follow the interims of its period, and closes it: no interim after.
+ */
+function assertNotDeclared(society: Society, kind: 'interim' | 'final', from: string, to: string) {
+  const clash = society.dividends.find((d) => d.periodFrom <= to && from <= d.periodTo && (d.kind === kind || d.kind === 'final'));
+  if (clash) {
+    throw new Rejection('period-already-declared', `A${clash.kind === 'interim' ? 'n interim' : ' final'} dividend was declared for ${clash.periodFrom} to ${clash.periodTo}; a period is declared once of each kind.`, 409, 'periodFrom');
+  }
+}
+
+/**
+ * Income and spending are dated by when they happened: not in the future, not before the co-op was
+ * founded, and in a period still open (after the last one a final dividend was declared for).
+ */
+function assertOpenPeriod(society: Society, on: string, today: string, field: string) {
+  assertNotFuture(on, today, field);
+  if (on < society.foundedOn) throw new Rejection('date-before-founding', `The co-op was founded on ${society.foundedOn}.`, 422, field);
+  if (society.booksClosedThrough !== null && on <= society.booksClosedThrough) {
+    throw new Rejection('period-closed', `A final dividend has closed the books to ${society.booksClosedThrough}; date this after it.`, 422, field);
+  }
 }
 
 function receiveIncome(command: CommandOf<'ReceiveIncome'>, state: Society): SocietyEvent[] {
   if (state.recorded.has(command.incomeId)) return [];
-  assertRecordDate(state, command.receivedOn, command.today, 'receivedOn');
+  assertOpenPeriod(state, command.receivedOn, command.today, 'receivedOn');
   return [{ type: 'coop.IncomeReceived', data: { networkId: state.networkId, incomeId: command.incomeId, pence: command.pence, source: command.source, reference: command.reference, receivedOn: command.receivedOn } }];
 }
 
 function spendFunds(command: CommandOf<'SpendFunds'>, state: Society): SocietyEvent[] {
   if (state.spentFor.has(command.proposalId)) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
+  assertOpenPeriod(state, command.paidOn, command.today, 'paidOn');
   assertAffordable(state, command.pence, 'this payment');
-  const { proposalId, paymentId, pence: amount, payee, purpose, invoiceReference } = command;
-  return [{ type: 'coop.FundsSpent', data: { networkId: state.networkId, proposalId, paymentId, pence: amount, payee, purpose, invoiceReference, paidOn: command.today } }];
+  const { proposalId, paymentId, pence: amount, payee, purpose, invoiceReference, paidOn } = command;
+  return [{ type: 'coop.FundsSpent', data: { networkId: state.networkId, proposalId, paymentId, pence: amount, payee, purpose, invoiceReference, paidOn } }];
 }
 
 function assertWithinCap(society: Society, holding: number) {

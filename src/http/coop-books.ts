@@ -19,6 +19,11 @@ import { proposalParams } from './coop-votes.ts';
 import { id, isoDate, isoDateTime } from '../bounds.ts';
 
 const choice = z.enum(choices);
+/** A line of the register: the address is opened from the person's sealed details, null when none is on file. */
+const registerLine = z.object({ personId: id(), name: z.string(), address: z.string().nullable(), memberClass: z.string(), admittedOn: isoDate(), membershipShare: money, shares: money });
+const lineOf = (m: coop.RegisterEntry) => ({
+  personId: m.personId, name: m.name, address: m.address, memberClass: m.memberClass, admittedOn: m.admittedOn, membershipShare: asMoney(m.membershipSharePence), shares: asMoney(m.sharesPence),
+});
 const tallies = z.object({ for: z.number().int(), against: z.number().int(), abstain: z.number().int() });
 
 export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -85,14 +90,15 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: coop.registerKeepers } },
         schema: {
-          summary: 'The register of members and their shareholdings at the end of a day, and the total share capital then (board, treasurers); ?format=csv for a spreadsheet',
+          summary: "The register of members at the end of a day as s.30 of the 2014 Act asks: each member's name, address, class, date admitted and shares; each former member's date ceased; the total share capital then (board, treasurers); ?format=csv for a spreadsheet",
           params: coopParams,
-          querystring: readAfter.extend({ asAt: isoDate().optional().describe('The register at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json'), table: csvTable(['members', 'summary']) }),
+          querystring: readAfter.extend({ asAt: isoDate().optional().describe('The register at the end of this day; today when left out'), format: z.enum(['json', 'csv']).default('json'), table: csvTable(['members', 'former-members', 'summary']) }),
           response: {
             200: z.object({
               asAt: isoDate(),
               shareCapital: money,
-              members: z.array(z.object({ personId: id(), name: z.string(), memberClass: z.string(), admittedOn: isoDate(), membershipShare: money, shares: money })),
+              members: z.array(registerLine),
+              formerMembers: z.array(registerLine.extend({ ceasedOn: isoDate() })),
             }),
           },
         },
@@ -101,10 +107,12 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         if (!(await caughtUp(reply, request.query.after))) return reply;
         const { asAt, coop: c, register } = await coop.register(hearth, request.caller, { networkId: request.params.networkId, asAt: request.query.asAt });
         if (request.query.format === 'csv') {
+          const row = (m: (typeof register.members)[number]) => [m.personId, m.name, m.memberClass, m.admittedOn, pounds(m.membershipSharePence), pounds(m.sharesPence), m.address ?? ''];
           return sendCsvTable(reply, `register-of-members-${asAt}`, {
-            members: [
-              ['member id', 'name', 'class', 'admitted', 'membership share (£)', 'withdrawable shares (£)'],
-              ...register.members.map((m) => [m.personId, m.name, m.memberClass, m.admittedOn, pounds(m.membershipSharePence), pounds(m.sharesPence)]),
+            members: [['member id', 'name', 'class', 'admitted', 'membership share (£)', 'withdrawable shares (£)', 'address'], ...register.members.map(row)],
+            'former-members': [
+              ['member id', 'name', 'class', 'admitted', 'membership share (£)', 'withdrawable shares (£)', 'address', 'ceased'],
+              ...register.formerMembers.map((m) => [...row(m), m.ceasedOn ?? '']),
             ],
             summary: [['item', 'value'], ['Register of members', c.name], ['As at', asAt], ['Share capital (£)', pounds(register.shareCapitalPence)]],
           }, request.query.table);
@@ -112,7 +120,8 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
         return {
           asAt,
           shareCapital: asMoney(register.shareCapitalPence),
-          members: register.members.map((m) => ({ personId: m.personId, name: m.name, memberClass: m.memberClass, admittedOn: m.admittedOn, membershipShare: asMoney(m.membershipSharePence), shares: asMoney(m.sharesPence) })),
+          members: register.members.map(lineOf),
+          formerMembers: register.formerMembers.map((m) => ({ ...lineOf(m), ceasedOn: m.ceasedOn! })),
         };
       },
     );

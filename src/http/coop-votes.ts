@@ -100,7 +100,10 @@ export function coopVoteRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Make the one payment a passed proposal authorises, up to its amount, from the source it named; from a pool, name the budget holders it benefits (treasurers)',
           params: proposalParams,
-          body: ProposalPaid.schema.pick({ pence: true, invoiceReference: true }).extend({ beneficiaries: z.array(z.strictObject({ holderId: id(), pence })).default([]) }),
+          description: "A payment out of the co-op's funds may be dated the day it was made (paidOn, in an open period, not before the vote closed); one out of a pool is dated the day it is recorded.",
+          body: ProposalPaid.schema
+            .pick({ pence: true, invoiceReference: true })
+            .extend({ beneficiaries: z.array(z.strictObject({ holderId: id(), pence })).default([]), paidOn: ProposalPaid.schema.shape.paidOn.optional() }),
           response: { 201: writeResult.extend({ paymentId: id() }) },
         },
       },

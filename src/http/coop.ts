@@ -174,14 +174,14 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board'], write: true } },
         schema: {
-          summary: 'Declare and pay a patronage dividend, shared by participation in a period, never by shareholding (board)',
+          summary: 'Declare and pay a patronage dividend, interim or final, shared by participation in a period, never by shareholding (board)',
           description:
-            "For basis timebank-minutes, each member's participation is worked out here: minutes given and received in the network's time bank in exchanges confirmed and dated in the period. For services-used-pence, send it as participation.",
+            "For basis timebank-minutes, each member's participation is worked out here: minutes given and received in the network's time bank in exchanges confirmed and dated in the period, a leaver's only up to the day they left. For services-used-pence, send it as participation. A period has at most one interim and one final dividend; a final one closes it. Leavers left out under the rules are answered in leftOut.",
           params: coopParams,
           body: DividendPaid.schema
-            .pick({ pence: true, basis: true, periodFrom: true, periodTo: true })
+            .pick({ kind: true, pence: true, basis: true, periodFrom: true, periodTo: true })
             .extend({ participation: z.array(z.strictObject({ personId: id(), participation: z.number().int().min(0).max(MAX_PENCE) })).optional() }),
-          response: { 201: declared },
+          response: { 201: declared.extend({ leftOut: DividendPaid.schema.shape.leftOut }) },
         },
       },
       async (request, reply) => reply.code(201).send(tagged(reply, await coop.payDividend(hearth, request.caller, { networkId: request.params.networkId, ...request.body }))),

@@ -10,7 +10,7 @@ import { checkFormToken, formTokenFor } from '../http/auth.ts';
 import { html, type Html } from '../http/html.ts';
 import { RESET_REQUESTED_NEXT } from '../http/accounts.ts';
 import { Api } from './api.ts';
-import { dateField, dateValues, errorSummary, form, formState, hasErrors, posted, radioField, readChoice, readDate, readText, refusedBy, textField, type FormState } from './forms.ts';
+import { dateField, dateValues, errorSummary, form, formState, hasErrors, posted, radioField, readChoice, readDate, readText, refusedBy, textArea, textField, type FormState } from './forms.ts';
 import { pageFor, submit, type Page } from './page.ts';
 import { hoursAndMinutes, longDate, ukTime } from './words.ts';
 import { formatPence } from '../units.ts';
@@ -24,6 +24,7 @@ interface Details {
   email?: string;
   phone?: string;
   dateOfBirth?: string;
+  postalAddress?: string;
 }
 
 /** A new password, typed twice so a slip of the finger does not lock the person out again. */
@@ -207,7 +208,8 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
             html`${textField(state, { name: 'name', label: 'Your name', autocomplete: 'name' })}
               ${textField(state, { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' })}
               ${textField(state, { name: 'phone', label: 'Phone number (optional)', inputmode: 'tel', autocomplete: 'tel', width: '15em' })}
-              ${dateField(state, { name: 'dateOfBirth', label: 'Date of birth (optional)', hint: 'For example, 27 3 1948. A care bank needs it to know when hours may be banked and claimed.' })}`,
+              ${dateField(state, { name: 'dateOfBirth', label: 'Date of birth (optional)', hint: 'For example, 27 3 1948. A care bank needs it to know when hours may be banked and claimed.' })}
+              ${textArea(state, { name: 'postalAddress', label: 'Postal address (optional)', hint: "A co-operative keeps each member's address in its register of members.", rows: 3 })}`,
             'Save your details',
           )}`,
       });
@@ -215,7 +217,7 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
     app.get('/account/details', { schema: { hide: true } }, async (request, reply) => {
       const page = await pageFor(app, request, reply);
       const d = await page.api.read<Details>('/me/details');
-      return detailsPage(page, formState({ name: d.name, email: d.email, phone: d.phone, ...(d.dateOfBirth ? dateValues('dateOfBirth', d.dateOfBirth) : {}) }));
+      return detailsPage(page, formState({ name: d.name, email: d.email, phone: d.phone, postalAddress: d.postalAddress, ...(d.dateOfBirth ? dateValues('dateOfBirth', d.dateOfBirth) : {}) }));
     });
 
     app.post('/account/details', { schema: { hide: true } }, async (request, reply) => {
@@ -224,13 +226,14 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
       const name = readText(state, 'name', 'Enter your name', 200);
       const email = readText(state, 'email', 'Enter your email address: you sign in with it', 254);
       const phone = state.values.phone || undefined;
+      const postalAddress = state.values.postalAddress || undefined;
       const anyDate = ['day', 'month', 'year'].some((p) => state.values[`dateOfBirth-${p}`]);
       const dateOfBirth = anyDate ? readDate(state, 'dateOfBirth', 'Enter your date of birth') : undefined;
       return submit<{ position: number }>(
         page,
         state,
-        () => page.api.send('PUT', '/me/details', { name, email, ...(phone ? { phone } : {}), ...(dateOfBirth ? { dateOfBirth } : {}) }, { key: state.values._key! }),
-        { name: 'name', email: 'email', phone: 'phone', dateOfBirth: 'dateOfBirth' },
+        () => page.api.send('PUT', '/me/details', { name, email, ...(phone ? { phone } : {}), ...(dateOfBirth ? { dateOfBirth } : {}), ...(postalAddress ? { postalAddress } : {}) }, { key: state.values._key! }),
+        { name: 'name', email: 'email', phone: 'phone', dateOfBirth: 'dateOfBirth', postalAddress: 'postalAddress' },
         (s) => detailsPage(page, s),
         () => '/account/details/saved',
       );
@@ -243,7 +246,7 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
         title: 'Details saved',
         crumbs,
         body: html`<div class="panel" role="status"><h2>Your details are up to date</h2>
-            <dl class="summary"><dt>Name</dt><dd>${d.name}</dd><dt>Email</dt><dd>${d.email ?? 'none'}</dd><dt>Phone</dt><dd>${d.phone ?? 'none'}</dd><dt>Date of birth</dt><dd>${d.dateOfBirth ? longDate(d.dateOfBirth) : 'not given'}</dd></dl></div>
+            <dl class="summary"><dt>Name</dt><dd>${d.name}</dd><dt>Email</dt><dd>${d.email ?? 'none'}</dd><dt>Phone</dt><dd>${d.phone ?? 'none'}</dd><dt>Date of birth</dt><dd>${d.dateOfBirth ? longDate(d.dateOfBirth) : 'not given'}</dd><dt>Postal address</dt><dd>${d.postalAddress ?? 'not given'}</dd></dl></div>
           <p><a href="/account">Back to your account</a></p>`,
       });
     });

@@ -407,17 +407,25 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     if (periodFrom && periodTo && periodTo < periodFrom) state.errors.periodTo = 'The last day must be on or after the first day';
     return { periodFrom, periodTo };
   };
+  // A period has at most one interim and one final dividend; the final one closes it.
+  const kinds = [
+    { value: 'final', label: 'The final dividend for the period', hint: 'No more dividends, income or spending can be dated in the period afterwards' },
+    { value: 'interim', label: 'An interim dividend', hint: 'Paid during the period; the final one may follow it' },
+  ];
   const dividendFields = (state: FormState) =>
     html`${moneyField(state, { name: 'amount', label: 'How much is paid in all?', hint: 'In pounds, for example 500.00' })}
       ${dateField(state, { name: 'periodFrom', label: 'From' })}
-      ${dateField(state, { name: 'periodTo', label: 'To' })}`;
+      ${dateField(state, { name: 'periodTo', label: 'To' })}
+      ${radioField(state, { name: 'kind', label: 'Which dividend is it?', options: kinds })}`;
+  const kindOf = (state: FormState) => (state.values.kind === 'interim' ? ('interim' as const) : ('final' as const));
+  const kindWords = (kind: 'interim' | 'final') => (kind === 'interim' ? 'Interim' : 'Final');
   task({
     path: 'dividend',
     title: 'Declare a dividend',
     intro: async () => "A dividend is paid from the co-op's funds to the members who took part in the time bank over the period, shared by the minutes each gave and received. It cannot be taken back.",
     fields: async (_page, _m, state) => dividendFields(state),
-    start: () => formState(),
-    read: (state) => ({ pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'timebank-minutes' as const, ...periodOf(state) }),
+    start: () => formState({ kind: 'final' }),
+    read: (state) => ({ pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'timebank-minutes' as const, kind: kindOf(state), ...periodOf(state) }),
     answers: async (page, m, body) => {
       const { name } = await coopOf(page, m);
       return [
@@ -425,11 +433,12 @@ export const taskPages: FastifyPluginAsync = async (app) => {
         { question: 'Paid from', answer: `${name}'s funds, today` },
         { question: 'Shared by', answer: 'Minutes given and received in the time bank, in exchanges confirmed in the period' },
         { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+        { question: 'Dividend', answer: kindWords(body.kind) },
       ];
     },
     send: 'Declare and pay it',
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/dividends`, body, { key }),
-    apiFields: { pence: 'amount', periodFrom: 'periodFrom', periodTo: 'periodTo' },
+    apiFields: { pence: 'amount', periodFrom: 'periodFrom', periodTo: 'periodTo', kind: 'kind' },
     next: (m, answer) => `${home(m)}/done/dividend?after=${answer.position}&members=${answer.allocations?.length ?? 0}`,
   });
 
@@ -444,25 +453,26 @@ export const taskPages: FastifyPluginAsync = async (app) => {
       html`${dividendFields(state)}
         <h2>Services each member used in the period</h2>
         ${(await registerOf(page, m)).map((p) => moneyField(state, { name: usedField(p.personId), label: p.name, hint: 'In pounds. Leave blank if they used none' }))}`,
-    start: () => formState(),
+    start: () => formState({ kind: 'final' }),
     read: (state) => {
       const participation = Object.keys(state.values)
         .filter((name) => name.startsWith('used-') && (state.values[name] ?? '').trim() !== '')
         .map((name) => ({ personId: name.slice('used-'.length), participation: readPounds(state, name, 'Enter what they used, or leave it blank') }));
       if (participation.length === 0) state.errors.amount ??= 'Enter the services used by at least one member';
-      return { pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'services-used-pence' as const, ...periodOf(state), participation: participation as Array<{ personId: string; participation: number }> };
+      return { pence: readPounds(state, 'amount', 'Enter how much is paid in all'), basis: 'services-used-pence' as const, kind: kindOf(state), ...periodOf(state), participation: participation as Array<{ personId: string; participation: number }> };
     },
     answers: async (page, m, body) => {
       const register = await registerOf(page, m);
       return [
         { question: 'In all', answer: formatPence(body.pence) },
         { question: 'Period', answer: `${longDate(body.periodFrom)} to ${longDate(body.periodTo)}` },
+        { question: 'Dividend', answer: kindWords(body.kind) },
         ...body.participation.map((p) => ({ question: `Used by ${register.find((r) => r.personId === p.personId)?.name ?? 'someone not on the register'}`, answer: formatPence(p.participation) })),
       ];
     },
     send: 'Declare and pay it',
     command: (page, m, body, key) => page.api.send<Sent>('POST', `/networks/${m.networkId}/coop/dividends`, body, { key }),
-    apiFields: { pence: 'amount', periodFrom: 'periodFrom', periodTo: 'periodTo' },
+    apiFields: { pence: 'amount', periodFrom: 'periodFrom', periodTo: 'periodTo', kind: 'kind' },
     next: (m, answer) => `${home(m)}/done/dividend?after=${answer.position}&members=${answer.allocations?.length ?? 0}`,
   });
 

@@ -40,8 +40,10 @@ interface Holding {
 interface Register {
   asAt: string;
   shareCapital: Money;
-  members: Array<{ personId: string; name: string; memberClass: string; admittedOn: string; membershipShare: Money; shares: Money }>;
+  members: RegisterRow[];
+  formerMembers: Array<RegisterRow & { ceasedOn: string }>;
 }
+type RegisterRow = { personId: string; name: string; address: string | null; memberClass: string; admittedOn: string; membershipShare: Money; shares: Money };
 
 const movementWords: Record<string, string> = {
   membership: 'Membership share taken up',
@@ -187,8 +189,12 @@ function registerForm(m: Membership, state: FormState): Html {
 
 function registerTable(r: Register): Html {
   // A region that scrolls sideways and holds no link must take focus itself, for keyboard scrolling.
-  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Register of members"><table><caption>Register of members as at the end of ${longDate(r.asAt)}</caption>
-    <thead><tr><th scope="col">Member</th><th scope="col">Class</th><th scope="col">Admitted</th><th scope="col" class="num">Membership share</th><th scope="col" class="num">Withdrawable shares</th></tr></thead>
-    <tbody>${r.members.length === 0 ? html`<tr><td colspan="5">There were no members on that day.</td></tr>` : r.members.map((x) => html`<tr><th scope="row">${x.name}</th><td>${x.memberClass}</td><td>${longDate(x.admittedOn)}</td><td class="num">${x.membershipShare.pounds}</td><td class="num">${x.shares.pounds}</td></tr>`)}
-    <tr><th scope="row" colspan="4">Share capital</th><td class="num"><strong>${r.shareCapital.pounds}</strong></td></tr></tbody></table></div>`;
+  // Former members stay on the register with the day they ceased (the 2014 Act, s.30), after the members.
+  const row = (x: RegisterRow, ceasedOn: string | null) =>
+    html`<tr><th scope="row">${x.name}</th><td>${x.memberClass}</td><td>${longDate(x.admittedOn)}</td><td class="num">${x.membershipShare.pounds}</td><td class="num">${x.shares.pounds}</td><td>${x.address ?? 'None on file'}</td><td>${ceasedOn ? longDate(ceasedOn) : ''}</td></tr>`;
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Register of members"><table><caption>Register of members as at the end of ${longDate(r.asAt)}, former members after the members</caption>
+    <thead><tr><th scope="col">Member</th><th scope="col">Class</th><th scope="col">Admitted</th><th scope="col" class="num">Membership share</th><th scope="col" class="num">Withdrawable shares</th><th scope="col">Address</th><th scope="col">Ceased to be a member</th></tr></thead>
+    <tbody>${r.members.length === 0 ? html`<tr><td colspan="7">There were no members on that day.</td></tr>` : r.members.map((x) => row(x, null))}
+    ${r.formerMembers.map((x) => row(x, x.ceasedOn))}
+    <tr><th scope="row" colspan="4">Share capital</th><td class="num"><strong>${r.shareCapital.pounds}</strong></td><td colspan="2"></td></tr></tbody></table></div>`;
 }
