@@ -6,6 +6,8 @@ import t from 'tap';
 import { browserOf, openApp, send, setUp, signUp } from './support/http.ts';
 import { serverFirstDatabase } from './support/db.ts';
 import { lunchClub } from './support/treasurer.ts';
+import { addDays } from '../src/dates.ts';
+import { longDate } from '../src/web/words.ts';
 
 const { hearth, app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
@@ -133,6 +135,17 @@ t.test("the care bank's obligation as at a date, for those who run the scheme", 
   const wrong = await browser.get(`${page}?asAt-day=31&asAt-month=2&asAt-year=2026`);
   t.equal(wrong.statusCode, 422);
   t.equal(refusals(wrong.body), 1, 'a date that does not exist is said once');
+  t.match(now.body, /As recorded on .*\(today\)/, 'says which day it was recorded on');
+  t.match(now.body, /name="recordedOn-day"/, 'the "as recorded on" field beside "as at"');
+  const asAt = { 'asAt-day': String(Number(club.today.slice(8))), 'asAt-month': String(Number(club.today.slice(5, 7))), 'asAt-year': club.today.slice(0, 4) };
+  const day = addDays(club.today, -1);
+  const recorded = await browser.get(`${page}?${new URLSearchParams({ ...asAt, 'recordedOn-day': String(Number(day.slice(8))), 'recordedOn-month': String(Number(day.slice(5, 7))), 'recordedOn-year': day.slice(0, 4) })}`);
+  t.equal(recorded.statusCode, 200);
+  t.match(recorded.body, new RegExp(`As recorded on ${longDate(day)}`));
+  t.match(recorded.body, /Nobody had hours banked on that date/, 'the care recorded today is not in the figure as recorded yesterday');
+  const badDay = await browser.get(`${page}?${new URLSearchParams({ ...asAt, 'recordedOn-day': '30', 'recordedOn-month': '2', 'recordedOn-year': '2026' })}`);
+  t.equal(badDay.statusCode, 422);
+  t.match(badDay.body, /id="f-recordedOn-error"[^>]*>[\s\S]*?That date does not exist/, 'beside its field');
   const vics = await browserOf(app, vic);
   t.notMatch((await vics.get(`/networks/${scheme}/care`)).body, /care\/obligation/, 'a volunteer is not offered it');
   t.equal((await vics.get(page)).statusCode, 403, 'nor reaches it');
