@@ -150,3 +150,28 @@ t.test("the care bank's obligation as at a date, for those who run the scheme", 
   t.notMatch((await vics.get(`/networks/${scheme}/care`)).body, /care\/obligation/, 'a volunteer is not offered it');
   t.equal((await vics.get(page)).statusCode, 403, 'nor reaches it');
 });
+
+t.test('a payment approved with the day the money left, today unless changed', async (t) => {
+  const taxi = `${poolPage}/payments/${club.payments.taxi}`;
+  const form = (await tess.get(taxi)).body;
+  t.match(form, /Day the money left/, 'the approval that pays it asks the day');
+  t.match(form, new RegExp(`name="paidOn-day"[^>]*value="${Number(club.today.slice(8))}"`), 'today, unless changed');
+  const holders = (await read(`${pool}/payments/${club.payments.taxi}`)).beneficiaries as Array<{ holderId: string }>;
+  const big = (await setUp(send(app, 'POST', `${pool}/payments`, { payee: 'Garden Centre Ltd', purpose: 'A shed', invoiceReference: 'INV-SHED', pence: 30_000, beneficiaries: [{ holderId: holders[0]!.holderId, pence: 30_000 }], submittedOn: club.today }, coordinator.auth), 201)).json().paymentId as string;
+  t.notMatch((await tess.get(`${poolPage}/payments/${big}`)).body, /Day the money left/, 'not asked of a first of two approvals, which pays nothing');
+
+  const wrong = await tess.post(`${taxi}/approve`, dated('paidOn', '2026-02-30'), taxi);
+  t.equal(wrong.statusCode, 422);
+  t.match(wrong.body, /id="f-paidOn-error"[^>]*>[\s\S]*?That date does not exist/, 'a date that does not exist, beside its field');
+  const early = await tess.post(`${taxi}/approve`, dated('paidOn', addDays(club.today, -3)), taxi);
+  t.equal(early.statusCode, 422, 'before it was submitted is refused');
+  t.equal(refusals(early.body), 1, 'in one summary');
+  t.match(early.body, /id="f-paidOn-error"[^>]*>[\s\S]*?Money leaves once a payment is submitted and approved/, "the API's reason beside the field");
+
+  const done = await tess.post(`${taxi}/approve`, dated('paidOn', club.today), taxi);
+  t.equal(done.statusCode, 303);
+  const shown = (await tess.get(done.headers.location as string)).body;
+  t.match(shown, /Payment approved/);
+  t.match(shown, new RegExp(`the money left the account on ${longDate(club.today)}`));
+  t.match(await read(`${pool}/payments/${club.payments.taxi}`), { status: 'paid', paidOn: club.today }, 'recorded once, dated by that day');
+});

@@ -6,7 +6,7 @@ import { html, type Html } from '../http/html.ts';
 import { addDays, today } from '../dates.ts';
 import { formatPence, formatPounds } from '../units.ts';
 import { lineChart } from './chart.ts';
-import { errorSummary, form, formState, hasErrors, posted, readText, textArea, type FormState } from './forms.ts';
+import { dateField, dateValues, errorSummary, form, formState, hasErrors, posted, readDate, readText, textArea, type FormState } from './forms.ts';
 import { networkCrumbs, pageFor, submit, type Membership, type Page } from './page.ts';
 import { longDate } from './words.ts';
 import {
@@ -194,7 +194,7 @@ export function poolRoutes(app: FastifyInstance) {
           <dt>Status</dt><dd>${status}</dd>
           ${p.rejectionReason ? html`<dt>Why it was rejected</dt><dd>${p.rejectionReason}</dd>` : html``}
         </dl>
-        ${p.status === 'submitted' && canApprove(m) ? decisionForms(page, { needed, mine, approvedByMe, action, approve, reject, pool }) : html``}
+        ${p.status === 'submitted' && canApprove(m) ? decisionForms(page, { needed, mine, approvedByMe, completes: p.approvedBy.length + 1 >= needed, action, approve, reject, pool }) : html``}
         ${p.status === 'paid' && p.kind === 'payment' && isTreasurer(m) ? html`<p><a href="${action('refund')}">Record a refund of this payment</a></p>` : html``}
         <p><a href="${poolPath(m.networkId, poolId)}">Back to ${pool.name}</a></p>`,
     });
@@ -202,14 +202,17 @@ export function poolRoutes(app: FastifyInstance) {
 
   function decisionForms(
     page: Page,
-    { needed, mine, approvedByMe, action, approve, reject, pool }: { needed: number; mine: boolean; approvedByMe: boolean; action: (verb: string) => string; approve: FormState; reject: FormState; pool: Pool },
+    { needed, mine, approvedByMe, completes, action, approve, reject, pool }: { needed: number; mine: boolean; approvedByMe: boolean; completes: boolean; action: (verb: string) => string; approve: FormState; reject: FormState; pool: Pool },
   ): Html {
+    // The approval that moves the money says the day it left the account: today unless changed.
+    const approving = completes && !hasErrors(approve) && approve.values['paidOn-day'] === undefined ? formState({ ...approve.values, ...dateValues('paidOn', today()) }) : approve;
+    const paidDay = completes ? dateField(approving, { name: 'paidOn', label: 'Day the money left', hint: 'Today, unless it left the account earlier. The books are dated by this day.' }) : html``;
     const rule = needed === 2 ? `This is over ${formatPence(pool.twoApproversAbovePence)}, so two different people must approve it.` : 'One approval pays it.';
     const approval = mine
       ? html`<p>You submitted this payment, so someone else must approve it.</p>`
       : approvedByMe
         ? html`<p>You have approved it. It needs a second approval, from someone else.</p>`
-        : form(action('approve'), approve, page.csrfToken, html`<p>${rule} The pool holds ${pool.balance.pounds}.</p>`, 'Approve');
+        : form(action('approve'), approving, page.csrfToken, html`<p>${rule} The pool holds ${pool.balance.pounds}.</p>${paidDay}`, 'Approve');
     return html`<h2>Approve it</h2>${approval}
       <h2>Reject it</h2>
       ${form(action('reject'), reject, page.csrfToken, textArea(reject, { name: 'reason', label: 'Why is it rejected?', hint: 'The person who submitted it will read this.' }), 'Reject', { buttonClass: 'warning' })}`;
@@ -226,11 +229,14 @@ export function poolRoutes(app: FastifyInstance) {
     const { networkId, poolId, paymentId } = request.params as Params;
     const m = keeperOf(page, networkId);
     const state = posted(request.body);
+    // Only the approval that completes the policy is asked the day; the API says if it may not be given.
+    const asked = ['paidOn-day', 'paidOn-month', 'paidOn-year'].some((f) => state.values[f]);
+    const paidOn = asked ? readDate(state, 'paidOn', 'Enter the day the money left, or leave it as today') : undefined;
     return submit<{ position: number }>(
       page,
       state,
-      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/payments/${paymentId}/approval`, undefined, { key: state.values._key! }),
-      {},
+      () => page.api.send('POST', `/networks/${networkId}/pools/${poolId}/payments/${paymentId}/approval`, paidOn ? { paidOn } : undefined, { key: state.values._key! }),
+      { paidOn: 'paidOn' },
       (s) => paymentPage(page, m, poolId, paymentId!, formState(), saidOnce(s)),
       (body) => `${poolPath(networkId, poolId)}/payments/${paymentId}?after=${body.position}&done=approved`,
     );
