@@ -110,6 +110,10 @@ t.test('the learning fund: a payment asked for, checked first; approvals refused
   const mine = payments.find((p) => p.payee === 'Armley Library')!;
   t.match(mine, { status: 'requested', amount: { pence: 2_000 }, requestedBy: { personId: treasurer.personId } }, 'recorded once');
 
+  const none = await tess.get(`${fund}/payments/00000000-0000-4000-8000-000000000000/approve`);
+  t.equal(none.statusCode, 404);
+  t.match(none.body, /The learning fund has no such payment/);
+
   const own = await tess.post(`${fund}/payments/${mine.paymentId}/approve`, {});
   t.equal(own.statusCode, 422);
   t.match(own.body, /You asked for this payment: someone else approves it/);

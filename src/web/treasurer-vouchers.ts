@@ -375,7 +375,7 @@ export function voucherBookRoutes(app: FastifyInstance) {
   async function decisionPage(page: Page, m: Membership, paymentId: string, decision: 'approve' | 'reject', state: FormState) {
     const fund = await page.api.read<LearningFund>(`/networks/${m.networkId}/vouchers/learning-fund`);
     const p = fund.payments.find((x) => x.paymentId === paymentId);
-    if (!p) return page.reply.code(404).send('There is no such payment from the learning fund.');
+    if (!p) return page.show({ title: 'Payment not found', crumbs: fundCrumbs(m), body: html`<p>The learning fund has no such payment. <a href="${fundPath(m)}">Go back to the learning fund</a>.</p>` }, 404);
     return page.show({
       title: decision === 'approve' ? 'Approve a payment from the learning fund' : 'Reject a payment from the learning fund',
       crumbs: fundCrumbs(m),
