@@ -1,4 +1,4 @@
-// Signed digests of the log on PGlite and PostgreSQL: recorded at a period's close and daily,
+// Signed digests of the log (on the PostgreSQL server where there is one, PGlite otherwise): recorded at a period's close and daily,
 // downloaded by those who keep the books, and checked by `hearth audit verify --digests FILE`
 // against a log rewritten with its hash chains made again; and `audit verify` ending, and naming
 // what is missing, when the newest event is deleted or the log emptied.
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { backends, type Backend } from './support/db.ts';
+import { serverFirstBackend, type Backend } from './support/db.ts';
 import { joined, openApp, send, setUp, signUp } from './support/http.ts';
 import { commandOn } from './support/cli.ts';
 import { removeNewestEvent, rewrite, truncateEvents } from './support/tamper.ts';
@@ -68,128 +68,127 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
-for (const backend of await backends()) {
-  t.test(`signed digests on ${backend.name}`, async (t) => {
-    // Two ledgers a backend, as setting one up costs seconds: one only read, one tampered with step by step.
-    t.test('the digests route: those who keep the books of the network read it, no one else', async (t) => {
-      const { hearth, app, coordinator, treasurer, networkId, api } = await closedPool(t, backend);
-      const member = await joined(app, networkId, coordinator, 'Mo Member');
-      const stranger = await signUp(app, 'Sam Stranger');
-      await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Elsewhere Neighbours', kind: 'neighbourhood_network' }, stranger.auth), 201);
-      const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: `${api}/audit/digests`, headers });
-      t.equal((await get({})).statusCode, 401);
-      t.equal((await get(stranger.auth)).statusCode, 403, 'the coordinator of another network');
-      t.equal((await get(member.auth)).statusCode, 403, 'a member without a role in the books');
-      const res = await get(treasurer.auth);
-      t.equal(res.statusCode, 200, res.body);
-      const { publicKey, digests } = res.json();
-      t.equal(publicKey, signingKey(hearth).publicKey);
-      t.equal(digests.length, 1);
-      t.ok(signatureHolds(digests[0], publicKey), 'signed by the key shown');
-      t.notOk(signatureHolds({ ...digests[0], events: digests[0].events + 1 }, publicKey), 'a figure changed breaks the signature');
-      t.equal((await get(coordinator.auth)).statusCode, 200);
-      const bad = await app.inject({ method: 'GET', url: `${api}/audit/digests?format=xml`, headers: treasurer.auth });
-      t.equal(bad.statusCode, 400);
-      t.match(bad.headers['content-type'], /application\/problem\+json/);
+const backend = await serverFirstBackend();
+t.test(`signed digests on ${backend.name}`, async (t) => {
+  // Two ledgers a backend, as setting one up costs seconds: one only read, one tampered with step by step.
+  t.test('the digests route: those who keep the books of the network read it, no one else', async (t) => {
+    const { hearth, app, coordinator, treasurer, networkId, api } = await closedPool(t, backend);
+    const member = await joined(app, networkId, coordinator, 'Mo Member');
+    const stranger = await signUp(app, 'Sam Stranger');
+    await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Elsewhere Neighbours', kind: 'neighbourhood_network' }, stranger.auth), 201);
+    const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: `${api}/audit/digests`, headers });
+    t.equal((await get({})).statusCode, 401);
+    t.equal((await get(stranger.auth)).statusCode, 403, 'the coordinator of another network');
+    t.equal((await get(member.auth)).statusCode, 403, 'a member without a role in the books');
+    const res = await get(treasurer.auth);
+    t.equal(res.statusCode, 200, res.body);
+    const { publicKey, digests } = res.json();
+    t.equal(publicKey, signingKey(hearth).publicKey);
+    t.equal(digests.length, 1);
+    t.ok(signatureHolds(digests[0], publicKey), 'signed by the key shown');
+    t.notOk(signatureHolds({ ...digests[0], events: digests[0].events + 1 }, publicKey), 'a figure changed breaks the signature');
+    t.equal((await get(coordinator.auth)).statusCode, 200);
+    const bad = await app.inject({ method: 'GET', url: `${api}/audit/digests?format=xml`, headers: treasurer.auth });
+    t.equal(bad.statusCode, 400);
+    t.match(bad.headers['content-type'], /application\/problem\+json/);
 
-      t.test('digests kept elsewhere are checked under the public key given: another key refuses every one', async (t) => {
-        const file = await downloaded(t, app, api, treasurer.auth, 'signed');
-        const hearthCli = commandOn(hearth, app);
-        const own = await hearthCli('audit', 'verify', '--digests', file, '--public-key', signingKey(hearth).publicKey);
-        t.equal(own.status, 0, own.stdout);
-        t.match(own.stdout, /Digests kept elsewhere: 1 checked, signature then head; the log agrees with them up to position \d+\.\nProjections/);
+    t.test('digests kept elsewhere are checked under the public key given: another key refuses every one', async (t) => {
+      const file = await downloaded(t, app, api, treasurer.auth, 'signed');
+      const hearthCli = commandOn(hearth, app);
+      const own = await hearthCli('audit', 'verify', '--digests', file, '--public-key', signingKey(hearth).publicKey);
+      t.equal(own.status, 0, own.stdout);
+      t.match(own.stdout, /Digests kept elsewhere: 1 checked, signature then head; the log agrees with them up to position \d+\.\nProjections/);
 
-        const other = digestKey(randomBytes(32)).publicKey;
-        const refused = await hearthCli('audit', 'verify', '--digests', file, '--public-key', other);
-        t.equal(refused.status, 1);
-        t.match(refused.stdout, `is not signed by the public key ${other}`);
-        t.match(refused.stdout, 'the log agrees with them at no position');
+      const other = digestKey(randomBytes(32)).publicKey;
+      const refused = await hearthCli('audit', 'verify', '--digests', file, '--public-key', other);
+      t.equal(refused.status, 1);
+      t.match(refused.stdout, `is not signed by the public key ${other}`);
+      t.match(refused.stdout, 'the log agrees with them at no position');
 
-        const malformed = await hearthCli('audit', 'verify', '--digests', file, '--public-key', 'not-a-key');
-        t.equal(malformed.status, 2);
-        t.match(malformed.stderr, /--public-key/);
-        const missing = await hearthCli('audit', 'verify', '--digests', join(dir, 'no-such-file.jsonl'));
-        t.equal(missing.status, 2);
-        t.match(missing.stderr, /--digests: cannot read/);
-        const printed = await hearthCli('audit', 'digests');
-        t.equal(printed.status, 0);
-        t.same(parseJsonLines(printed.stdout), await listLogDigests(hearth.database.db), 'audit digests prints the same file');
-        t.match(printed.stderr, `Public key (Ed25519, base64url): ${signingKey(hearth).publicKey}`);
-      });
-
-      t.test('the daily digest: recorded when the newest is a day old and the log has moved, and not otherwise', async (t) => {
-        const { db } = hearth.database;
-        const key = signingKey(hearth);
-        const first = (await recordDigest(hearth))!;
-        t.equal(first.position, await hearth.store.headPosition());
-        const at = (ms: number) => fixedClock(new Date(new Date(first.recordedAt).getTime() + ms));
-        t.equal(await recordLogDigestIfDue(db, key, at(DAY_MS)), null, 'a day old, but the log has not moved');
-        await setUp(send(app, 'POST', `${api}/members`, { name: 'Edna Firth' }, coordinator.auth), 201);
-        t.equal(await recordLogDigestIfDue(db, key, at(DAY_MS - 1000)), null, 'the log has moved, but under a day since');
-        const moved = await recordLogDigestIfDue(db, key, at(DAY_MS));
-        t.equal(moved?.position, await hearth.store.headPosition(), 'a day old, and the log has moved');
-        await sql`DELETE FROM log_digests`.execute(db);
-        const stop = keepDailyDigests({ ...hearth, clock: at(0) }, 60_000);
-        await stop();
-        t.equal((await listLogDigests(db)).length, 1, 'the server looks at once when it starts, and records the first');
-      });
+      const malformed = await hearthCli('audit', 'verify', '--digests', file, '--public-key', 'not-a-key');
+      t.equal(malformed.status, 2);
+      t.match(malformed.stderr, /--public-key/);
+      const missing = await hearthCli('audit', 'verify', '--digests', join(dir, 'no-such-file.jsonl'));
+      t.equal(missing.status, 2);
+      t.match(missing.stderr, /--digests: cannot read/);
+      const printed = await hearthCli('audit', 'digests');
+      t.equal(printed.status, 0);
+      t.same(parseJsonLines(printed.stdout), await listLogDigests(hearth.database.db), 'audit digests prints the same file');
+      t.match(printed.stderr, `Public key (Ed25519, base64url): ${signingKey(hearth).publicKey}`);
     });
 
-    t.test('an event after the last close, rewritten with its chain made again and the projections rebuilt, is found by the digests kept elsewhere', async (t) => {
-      const { hearth, app, treasurer, api, poolId, closed } = await closedPool(t, backend);
-      const atClose = await listLogDigests(hearth.database.db);
-      t.same(atClose.map((d) => d.position), [closed.position], 'the close recorded a signed digest, with the close in it');
-
-      // The daily digest, a day later, with the receipt after the close in it.
-      const later = fixedClock(new Date(Date.now() + DAY_MS + 60_000));
-      const daily = await recordLogDigestIfDue(hearth.database.db, signingKey(hearth), later);
-      const head = await hearth.store.headPosition();
-      t.equal(daily?.position, head, 'the daily digest covers the log to its head');
-      const file = await downloaded(t, app, api, treasurer.auth, 'kept');
-
-      // The receipt after the close, made smaller, every hash of its stream made again by the database's own function.
-      const stream = `pool-${poolId}`;
-      const events = await hearth.store.readStream(stream);
-      const receipt = events.filter((e) => e.type === 'pools.MoneyReceived').at(-1)!;
-      t.ok(receipt.position > closed.position, 'the receipt is after the close');
-      await rewrite(hearth.database.db, stream, receipt.revision, { ...(receipt.data as object), pence: 500 });
-      for (const { name } of hearth.engine.projections) await hearth.engine.rebuild(name);
-
-      const here = auditDifferences(await verifyAudit(hearth));
-      t.same(here, [`signed digest recorded here at position ${head}: the log up to position ${head} is not the log signed: the first change is in positions ${closed.position + 1} to ${head}`], 'the digest recorded here shows it');
-
-      // Whoever rewrote the log deletes the digests here too: the database alone then shows nothing.
-      await sql`DELETE FROM log_digests`.execute(hearth.database.db);
-      t.same(auditDifferences(await verifyAudit(hearth)), [], 'chains, period digests and projections all agree with the rewritten log');
-
-      const hearthCli = commandOn(hearth, app);
-      const checked = await hearthCli('audit', 'verify', '--digests', file);
-      t.equal(checked.status, 1, checked.stderr);
-      t.match(checked.stdout, `Digests kept elsewhere: 2 checked, signature then head; the log agrees with them up to position ${closed.position} and then differs.`);
-      t.match(checked.stdout, `digest kept elsewhere at position ${head}: the log up to position ${head} is not the log signed: the first change is in positions ${closed.position + 1} to ${head}`);
-      t.notMatch(checked.stdout, /No differences/);
-
-      t.test('the newest event then deleted: verify ends, naming the position missing past the log\'s head', async (t) => {
-        await removeNewestEvent(hearth.database.db);
-        const report = await within(60_000, verifyAudit(hearth, { digests: parseJsonLines(readFileSync(file, 'utf8')) }));
-        const differences = auditDifferences(report);
-        t.ok(differences.some((d) => d.startsWith(`log: ends at position ${head - 1}, but `) && d.endsWith(`applied events up to position ${head}: position ${head} missing`)), differences.join('\n'));
-        t.ok(differences.includes(`digest kept elsewhere at position ${head}: the log ends at position ${head - 1}, before the digest at position ${head}: position ${head} missing`), 'the digest kept elsewhere is past the log');
-        t.ok(differences.some((d) => d.startsWith(`stream pool-${poolId}: revision `) && d.endsWith(' missing')), 'the stream\'s head is past its last event');
-        t.ok(differences.some((d) => /^projection pools: could not be rebuilt: .*events are missing$/.test(d)), 'a projection past the log is not compared for ever');
-      });
-
-      t.test('the log then truncated: verify ends, naming what is missing, and lists a bounded number of findings', async (t) => {
-        await truncateEvents(hearth.database.db);
-        const report = await within(60_000, verifyAudit(hearth));
-        const differences = auditDifferences(report);
-        t.ok(differences.some((d) => d.startsWith('log: ends at position 0, but ') && d.endsWith(`applied events up to position ${head}: positions 1 to ${head} missing`)), differences.join('\n'));
-        t.ok(differences.some((d) => /^stream pool-\S+: revisions 0 to \d+ missing$/.test(d)), 'every stream\'s events are missing, by revision');
-        t.ok(differences.length > 5);
-        const lines = auditLines(report, 5);
-        const heading = lines.indexOf(`${differences.length} differences:`);
-        t.same(lines.slice(heading + 1), [...differences.slice(0, 5).map((d) => `  ${d}`), `  and ${differences.length - 5} more differences not listed`], 'the first listed, the rest counted');
-      });
+    t.test('the daily digest: recorded when the newest is a day old and the log has moved, and not otherwise', async (t) => {
+      const { db } = hearth.database;
+      const key = signingKey(hearth);
+      const first = (await recordDigest(hearth))!;
+      t.equal(first.position, await hearth.store.headPosition());
+      const at = (ms: number) => fixedClock(new Date(new Date(first.recordedAt).getTime() + ms));
+      t.equal(await recordLogDigestIfDue(db, key, at(DAY_MS)), null, 'a day old, but the log has not moved');
+      await setUp(send(app, 'POST', `${api}/members`, { name: 'Edna Firth' }, coordinator.auth), 201);
+      t.equal(await recordLogDigestIfDue(db, key, at(DAY_MS - 1000)), null, 'the log has moved, but under a day since');
+      const moved = await recordLogDigestIfDue(db, key, at(DAY_MS));
+      t.equal(moved?.position, await hearth.store.headPosition(), 'a day old, and the log has moved');
+      await sql`DELETE FROM log_digests`.execute(db);
+      const stop = keepDailyDigests({ ...hearth, clock: at(0) }, 60_000);
+      await stop();
+      t.equal((await listLogDigests(db)).length, 1, 'the server looks at once when it starts, and records the first');
     });
   });
-}
+
+  t.test('an event after the last close, rewritten with its chain made again and the projections rebuilt, is found by the digests kept elsewhere', async (t) => {
+    const { hearth, app, treasurer, api, poolId, closed } = await closedPool(t, backend);
+    const atClose = await listLogDigests(hearth.database.db);
+    t.same(atClose.map((d) => d.position), [closed.position], 'the close recorded a signed digest, with the close in it');
+
+    // The daily digest, a day later, with the receipt after the close in it.
+    const later = fixedClock(new Date(Date.now() + DAY_MS + 60_000));
+    const daily = await recordLogDigestIfDue(hearth.database.db, signingKey(hearth), later);
+    const head = await hearth.store.headPosition();
+    t.equal(daily?.position, head, 'the daily digest covers the log to its head');
+    const file = await downloaded(t, app, api, treasurer.auth, 'kept');
+
+    // The receipt after the close, made smaller, every hash of its stream made again by the database's own function.
+    const stream = `pool-${poolId}`;
+    const events = await hearth.store.readStream(stream);
+    const receipt = events.filter((e) => e.type === 'pools.MoneyReceived').at(-1)!;
+    t.ok(receipt.position > closed.position, 'the receipt is after the close');
+    await rewrite(hearth.database.db, stream, receipt.revision, { ...(receipt.data as object), pence: 500 });
+    for (const { name } of hearth.engine.projections) await hearth.engine.rebuild(name);
+
+    const here = auditDifferences(await verifyAudit(hearth));
+    t.same(here, [`signed digest recorded here at position ${head}: the log up to position ${head} is not the log signed: the first change is in positions ${closed.position + 1} to ${head}`], 'the digest recorded here shows it');
+
+    // Whoever rewrote the log deletes the digests here too: the database alone then shows nothing.
+    await sql`DELETE FROM log_digests`.execute(hearth.database.db);
+    t.same(auditDifferences(await verifyAudit(hearth)), [], 'chains, period digests and projections all agree with the rewritten log');
+
+    const hearthCli = commandOn(hearth, app);
+    const checked = await hearthCli('audit', 'verify', '--digests', file);
+    t.equal(checked.status, 1, checked.stderr);
+    t.match(checked.stdout, `Digests kept elsewhere: 2 checked, signature then head; the log agrees with them up to position ${closed.position} and then differs.`);
+    t.match(checked.stdout, `digest kept elsewhere at position ${head}: the log up to position ${head} is not the log signed: the first change is in positions ${closed.position + 1} to ${head}`);
+    t.notMatch(checked.stdout, /No differences/);
+
+    t.test('the newest event then deleted: verify ends, naming the position missing past the log\'s head', async (t) => {
+      await removeNewestEvent(hearth.database.db);
+      const report = await within(60_000, verifyAudit(hearth, { digests: parseJsonLines(readFileSync(file, 'utf8')) }));
+      const differences = auditDifferences(report);
+      t.ok(differences.some((d) => d.startsWith(`log: ends at position ${head - 1}, but `) && d.endsWith(`applied events up to position ${head}: position ${head} missing`)), differences.join('\n'));
+      t.ok(differences.includes(`digest kept elsewhere at position ${head}: the log ends at position ${head - 1}, before the digest at position ${head}: position ${head} missing`), 'the digest kept elsewhere is past the log');
+      t.ok(differences.some((d) => d.startsWith(`stream pool-${poolId}: revision `) && d.endsWith(' missing')), 'the stream\'s head is past its last event');
+      t.ok(differences.some((d) => /^projection pools: could not be rebuilt: .*events are missing$/.test(d)), 'a projection past the log is not compared for ever');
+    });
+
+    t.test('the log then truncated: verify ends, naming what is missing, and lists a bounded number of findings', async (t) => {
+      await truncateEvents(hearth.database.db);
+      const report = await within(60_000, verifyAudit(hearth));
+      const differences = auditDifferences(report);
+      t.ok(differences.some((d) => d.startsWith('log: ends at position 0, but ') && d.endsWith(`applied events up to position ${head}: positions 1 to ${head} missing`)), differences.join('\n'));
+      t.ok(differences.some((d) => /^stream pool-\S+: revisions 0 to \d+ missing$/.test(d)), 'every stream\'s events are missing, by revision');
+      t.ok(differences.length > 5);
+      const lines = auditLines(report, 5);
+      const heading = lines.indexOf(`${differences.length} differences:`);
+      t.same(lines.slice(heading + 1), [...differences.slice(0, 5).map((d) => `  ${d}`), `  and ${differences.length - 5} more differences not listed`], 'the first listed, the rest counted');
+    });
+  });
+});
