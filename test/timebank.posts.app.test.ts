@@ -22,7 +22,7 @@ import { callerFor, enrol, flagForSafeguarding, openNetwork, partner, recordDbs 
 const clock = fixedClock('2026-12-04T10:00:00Z');
 // PGlite always, and PostgreSQL when its server answers: the search is PostgreSQL's full-text search on both.
 let hearth: Hearth;
-const settled = async () => hearth.engine.waitFor(['posts', 'people', 'memberships', 'networks', 'timebank'], await hearth.store.headPosition(), 10_000);
+const settled = async () => hearth.engine.waitFor(['posts', 'post_answers', 'people', 'memberships', 'networks', 'timebank'], await hearth.store.headPosition(), 30_000);
 
 async function timebank(name: string, policy = false) {
   const coordinator = randomUUID();
