@@ -18,6 +18,7 @@ import { freshPglite } from './support/db.ts';
 import { quietLog, testSecret } from './support/hearth.ts';
 import { joined, send, signUp } from './support/http.ts';
 import { refused } from './support/given.ts';
+import { lloydsNewestFirst } from './support/treasurer.ts';
 
 const clock = fixedClock('2026-03-10T10:00:00Z');
 const config = loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret });
@@ -195,16 +196,7 @@ t.test("the tester's pool: £300 held, the holders' £150, and £150 that is no 
 t.test('a Lloyds statement listed newest first closes at its own closing balance, beside the books', async (t) => {
   const poolId = (await pools.openPool(hearth, as(coordinator.personId), { networkId, name: `Lloyds ${randomUUID().slice(0, 4)}`, twoApproversAbovePence: 20_000 })).poolId;
   await pools.receiveMoney(hearth, as(tess.personId), { networkId, poolId, source: 'contribution', holderId: edna.personId, pence: 150_000, reference: 'DIRECT PAYMENTS', receivedOn: '2026-03-02' });
-  const csv = [
-    'Transaction Date,Transaction Type,Sort Code,Account Number,Transaction Description,Debit Amount,Credit Amount,Balance',
-    "09/03/2026,DEB,'30-94-57,12345678,KIRKSTALL KITCHEN INV 7,245.50,,505.00",
-    "09/03/2026,DD,'30-94-57,12345678,SERVICE CHARGE,4.50,,750.50",
-    "09/03/2026,FPO,'30-94-57,12345678,LEEDS DIAL A RIDE DAR-88,250.00,,755.00",
-    "09/03/2026,FPO,'30-94-57,12345678,ARMLEY HELPING HANDS,300.00,,1005.00",
-    "09/03/2026,FPO,'30-94-57,12345678,CHAIR EXERCISE WG-3,195.00,,1305.00",
-    "02/03/2026,FPI,'30-94-57,12345678,LEEDS CC DIRECT PAYMENTS,,1500.00,1500.00",
-  ].join('\n');
-  const imported = await pools.importBankStatement(hearth, as(tess.personId), { networkId, poolId, csv });
+  const imported = await pools.importBankStatement(hearth, as(tess.personId), { networkId, poolId, csv: lloydsNewestFirst });
   t.match(imported, { layout: 'lloyds', lines: 6, imported: 6 });
   t.ok(await hearth.engine.waitFor(['pools', 'people'], imported.position, 10_000));
   const rec = await pools.readReconciliation(hearth, as(tess.personId), { networkId, poolId });

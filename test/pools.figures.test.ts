@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { clearText } from '../src/access/vault.ts';
 import { fold, Rejection } from '../src/commands/decider.ts';
 import { refusal, uid } from './support/given.ts';
+import { lloydsNewestFirst } from './support/treasurer.ts';
 import { moneyAsAt, poolDecider, sharesOfBalance, unattributedOf, type OpenPool, type PoolCommand, type PoolEvent } from '../src/pools/pool.ts';
 import { decideApproval, decideProposalPayment, evolvePayment, type PaymentState } from '../src/pools/payment.ts';
 import { readStatement } from '../src/pools/bank-statement.ts';
@@ -71,20 +72,10 @@ t.test('no one approves a payment that benefits them or pays them', async (t) =>
   t.match(decideApproval(submitted, funded, { personId: bert, isCoordinator: false }, '2026-03-11'), { pool: [{ type: 'pools.PaymentMade', data: { pence: 6_000 } }] }, 'another board member may');
 });
 
-// A Lloyds statement, newest first as Lloyds writes it, with five lines on its last day.
-const lloyds = [
-  'Transaction Date,Transaction Type,Sort Code,Account Number,Transaction Description,Debit Amount,Credit Amount,Balance',
-  "09/03/2026,DEB,'30-94-57,12345678,KIRKSTALL KITCHEN INV 7,245.50,,505.00",
-  "09/03/2026,DD,'30-94-57,12345678,SERVICE CHARGE,4.50,,750.50",
-  "09/03/2026,FPO,'30-94-57,12345678,LEEDS DIAL A RIDE DAR-88,250.00,,755.00",
-  "09/03/2026,FPO,'30-94-57,12345678,ARMLEY HELPING HANDS,300.00,,1005.00",
-  "09/03/2026,FPO,'30-94-57,12345678,CHAIR EXERCISE WG-3,195.00,,1305.00",
-  "02/03/2026,FPI,'30-94-57,12345678,LEEDS CC DIRECT PAYMENTS,,1500.00,1500.00",
-].join('\n');
 
 t.test("the bank's closing balance is the statement's own, in the order the bank printed it", async (t) => {
   const statementId = uid(0x500);
-  const stored = readStatement(lloyds).lines.map((l) => ({ line_id: l.lineId, statement_id: statementId, line: l.line, line_date: l.on, pence: l.pence, balance_pence: l.balancePence }));
+  const stored = readStatement(lloydsNewestFirst).lines.map((l) => ({ line_id: l.lineId, statement_id: statementId, line: l.line, line_date: l.on, pence: l.pence, balance_pence: l.balancePence }));
   // The old reading: the last row by date, statement and line number, the first of the last day's five.
   const byDateAndLine = [...stored].sort((a, b) => a.line_date.localeCompare(b.line_date) || a.line - b.line);
   t.equal(byDateAndLine.at(-1)!.balance_pence, 130_500, 'is £1,305.00, the balance after the first of them');
@@ -92,7 +83,7 @@ t.test("the bank's closing balance is the statement's own, in the order the bank
   t.same(closing, { on: '2026-03-09', pence: 50_500, statementId }, 'the bank closed at £505.00');
   t.same(ordered.map((l) => l.balance_pence), [150_000, 130_500, 100_500, 75_500, 75_050, 50_500], 'the lines in the order the money moved');
   // Printed oldest first, the same statement closes at the same balance.
-  const [header, ...rows] = lloyds.split('\n');
+  const [header, ...rows] = lloydsNewestFirst.split('\n');
   const reversed = readStatement([header, ...rows.reverse()].join('\n')).lines.map((l) => ({ line_id: l.lineId, statement_id: statementId, line: l.line, line_date: l.on, pence: l.pence, balance_pence: l.balancePence }));
   t.same(inBankOrder(reversed).closing, { on: '2026-03-09', pence: 50_500, statementId });
   // Two statements: the one that ends latest closes, whatever their ids.

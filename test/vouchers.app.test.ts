@@ -7,17 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
-import { Forbidden } from '../src/access/guard.ts';
 import type { Caller } from '../src/access/caller.ts';
 import { membershipDecider, membershipStream, type Role } from '../src/access/membership.ts';
-import { decideAcross, PreconditionFailed } from '../src/commands/decide.ts';
-import { Rejection } from '../src/commands/decider.ts';
+import { decideAcross } from '../src/commands/decide.ts';
 import { expireDue, giveVoucher, ownVouchers, recordPayment, redeem, refundVoucher, sessionsOf, setPolicy, voucherFor, vouchersToKeep } from '../src/vouchers/app.ts';
 import { sessionStream } from '../src/vouchers/session.ts';
 import { voucherStream } from '../src/vouchers/voucher.ts';
 import { freshPglite } from './support/db.ts';
 import { quietLog, testSecret } from './support/hearth.ts';
-import { contextFor } from './support/given.ts';
+import { contextFor, refusalAt as refusal } from './support/given.ts';
 
 const clock = fixedClock('2026-03-10T12:00:00.000Z');
 const hearth = await openHearth(loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
@@ -36,18 +34,6 @@ async function member(...roles: Role[]): Promise<string> {
 }
 /** A caller acting for themselves, or for the member named, under a fresh command id. */
 const as = (personId: string, more: Partial<Caller> = {}): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID(), ...more });
-/** The refusal a use case met: a Rejection's type and field, a Forbidden, or a stale If-Match. */
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof Rejection) return `${err.type}${err.field ? ` at ${err.field}` : ''}`;
-    if (err instanceof Forbidden) return 'forbidden';
-    if (err instanceof PreconditionFailed) return `stale: now ${err.actual}`;
-    throw err;
-  }
-  return 'allowed';
-}
 const caughtUp = async () => t.ok(await hearth.engine.waitFor(['vouchers'], await store.headPosition(), 10_000));
 
 const [coordinator, treasurer, mentor, otherMentor, giver, learner, neighbour] = [

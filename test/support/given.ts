@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../../src/commands/decide.ts';
 import { fold, Rejection, type Decider } from '../../src/commands/decider.ts';
 import { Forbidden } from '../../src/access/guard.ts';
+import { PreconditionFailed } from '../../src/commands/decide.ts';
 
 export function specFor<C, S, E>(decider: Decider<C, S, E>) {
   return (given: E[]) => ({
@@ -34,6 +35,19 @@ export async function refused(promise: Promise<unknown>): Promise<string | null>
     if (err instanceof Forbidden) return 'forbidden';
     throw err;
   }
+}
+
+/** The refusal a use case met, with the field it names: a Rejection's type and field, a Forbidden, or a stale If-Match; 'allowed' when it went through. */
+export async function refusalAt(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof Rejection) return `${err.type}${err.field ? ` at ${err.field}` : ''}`;
+    if (err instanceof Forbidden) return 'forbidden';
+    if (err instanceof PreconditionFailed) return `stale: now ${err.actual}`;
+    throw err;
+  }
+  return 'allowed';
 }
 
 /** The refusal a pure decision met, or undefined when it went through. */

@@ -6,6 +6,17 @@ import { joined, send, signUp, type Person } from './http.ts';
 import { addDays } from '../../src/dates.ts';
 import type { App } from '../../src/http/app.ts';
 
+/** A Lloyds statement, newest first as Lloyds writes it, with five lines on its last day: it closes at £505.00. */
+export const lloydsNewestFirst = [
+  'Transaction Date,Transaction Type,Sort Code,Account Number,Transaction Description,Debit Amount,Credit Amount,Balance',
+  "09/03/2026,DEB,'30-94-57,12345678,KIRKSTALL KITCHEN INV 7,245.50,,505.00",
+  "09/03/2026,DD,'30-94-57,12345678,SERVICE CHARGE,4.50,,750.50",
+  "09/03/2026,FPO,'30-94-57,12345678,LEEDS DIAL A RIDE DAR-88,250.00,,755.00",
+  "09/03/2026,FPO,'30-94-57,12345678,ARMLEY HELPING HANDS,300.00,,1005.00",
+  "09/03/2026,FPO,'30-94-57,12345678,CHAIR EXERCISE WG-3,195.00,,1305.00",
+  "02/03/2026,FPI,'30-94-57,12345678,LEEDS CC DIRECT PAYMENTS,,1500.00,1500.00",
+].join('\n');
+
 export async function lunchClub(app: App, { lunchesPaid = false } = {}) {
   const coordinator = await signUp(app, 'Cath Coordinator');
   const networkId = (await send(app, 'POST', '/api/v1/networks', { name: 'Armley Good Neighbours', kind: 'neighbourhood_network' }, coordinator.auth)).json().networkId as string;
