@@ -12,7 +12,8 @@ import { registeredEventTypes } from '../src/events.ts';
 import { personalDetails } from '../src/access/person.ts';
 import type { Hearth } from '../src/hearth.ts';
 
-const SAMPLES = 4;
+/** Values between the edges, per store: each store gets its own, so the two runs together project twice as many. */
+const SAMPLES = 2;
 
 interface Generated {
   type: string;
@@ -21,10 +22,10 @@ interface Generated {
   edge: Edge | 'between';
 }
 
-function generate(): Generated[] {
+function generate(seed: number): Generated[] {
   return registeredEventTypes.flatMap((def) => {
     const schema = jsonSchemaOf(def.schema);
-    const between = fc.sample(arbitrary(schema), { seed: 18, numRuns: SAMPLES });
+    const between = fc.sample(arbitrary(schema), { seed, numRuns: SAMPLES });
     return [
       { edge: 'max' as const, data: extreme(schema, 'max') },
       { edge: 'min' as const, data: extreme(schema, 'min') },
@@ -45,9 +46,8 @@ async function sealed(hearth: Hearth, g: Generated): Promise<Record<string, unkn
   return data;
 }
 
-const generated = generate();
-
-for (const backend of await backends()) {
+for (const [index, backend] of (await backends()).entries()) {
+  const generated = generate(18 + index);
   t.test(`the extremes every event schema allows project into every projection, on ${backend.name}`, async (t) => {
     const hearth = await testHearth(await backend.open(), { PROJECTION_BATCH_SIZE: '50' });
     t.teardown(() => hearth.close());

@@ -1,5 +1,9 @@
 // The crawl of the demo's pages (test/crawl.members.test.ts and test/crawl.coordinator.test.ts).
 // Named crawl.*, they start among the first files of the suite and run beside the quicker ones.
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { browserHearth, checkPage } from './browser.ts';
@@ -10,6 +14,23 @@ const NARROW = { width: 320, height: 640 };
 const AUDITED = { width: NARROW.width * 2, height: NARROW.height * 2 };
 /** Addresses of one kind visited for each person: each person's own data (long names, empty lists) is met on their own pages. */
 const PER_KIND = 1;
+
+/**
+ * Whether this process is the first of the run to audit a kind of page. The two crawl files are
+ * started by one runner, their parent: the first to create the kind's file audits it; a file run
+ * alone audits every kind it meets.
+ */
+function firstToAudit(kind: string): boolean {
+  const folder = join(tmpdir(), `hearth-crawl-audits-${process.ppid}`);
+  mkdirSync(folder, { recursive: true });
+  try {
+    writeFileSync(join(folder, createHash('sha256').update(kind).digest('hex')), '', { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
 
 /**
  * Crawls every page each demo person `crawled` picks can reach. Two test files share the people
@@ -94,9 +115,11 @@ export async function crawlDemo(t: Test, crawled: (email: string) => boolean): P
           const kind = kindOf(new URL(page.url()).pathname);
           if (!audited.has(kind)) {
             audited.add(kind);
-            await page.setViewportSize(AUDITED);
-            await checkPage(t, page, `${kind} (as ${email})`);
-            await page.setViewportSize(NARROW);
+            if (firstToAudit(kind)) {
+              await page.setViewportSize(AUDITED);
+              await checkPage(t, page, `${kind} (as ${email})`);
+              await page.setViewportSize(NARROW);
+            }
           }
           for (const href of links) {
             const next = follows(href);
