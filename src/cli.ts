@@ -18,6 +18,7 @@ import { poolCommands } from './cli/pool-commands.ts';
 import { voucherCommands } from './cli/voucher-commands.ts';
 import { coopCommands } from './cli/coop-commands.ts';
 import { closePostsOfDeparted } from './timebank/posts-app.ts';
+import { progressLine, type Progress, type ProgressOut } from './cli/progress.ts';
 
 const commands = { ...ledgerCommands, ...poolCommands, ...coopCommands, ...voucherCommands };
 
@@ -64,9 +65,16 @@ export interface CommandIo {
   hearth?: Hearth;
   /** The API on that Hearth, built already; otherwise built for the command. */
   app?: App;
+  /** Where long commands say how far they have got; among the error lines when not given. */
+  progress?: ProgressOut;
 }
 
-const processIo: CommandIo = { log: (line) => console.log(line), error: (line) => console.error(line) };
+const processIo: CommandIo = { log: (line) => console.log(line), error: (line) => console.error(line), progress: process.stderr };
+
+/** Run in-process with no stream of its own, progress joins the command's error lines, as stderr would hold it. */
+function progressOf(io: CommandIo, what: string): Progress {
+  return progressLine(what, { out: io.progress ?? { write: (text) => io.error(text.replace(/\n$/, '')) } });
+}
 
 /**
  * The hearth command, to its exit code: what the binary runs, and what tests run in-process
@@ -279,7 +287,8 @@ function projectionsStatus(config: Config, io: CommandIo): Promise<number> {
 function projectionsRebuild(config: Config, name: string, io: CommandIo): Promise<number> {
   return withHearth(config, io, async (hearth) => {
     const started = Date.now();
-    const { position, events } = await hearth.engine.rebuild(name);
+    const progress = progressOf(io, `Rebuilding ${name}, position`);
+    const { position, events } = await hearth.engine.rebuild(name, progress).finally(progress.end);
     io.log(`Rebuilt ${name} from ${events} events up to position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return 0;
   });
@@ -304,7 +313,8 @@ function auditVerify(config: Config, io: CommandIo, file: string | undefined, pu
     }
   }
   return withHearth(config, io, async (hearth) => {
-    const report = await verifyAudit(hearth, options);
+    const progress = progressOf(io, 'Audit checks done');
+    const report = await verifyAudit(hearth, { ...options, onProgress: progress }).finally(progress.end);
     for (const line of auditLines(report)) io.log(line);
     return auditDifferences(report).length === 0 ? 0 : 1;
   });

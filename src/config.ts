@@ -56,6 +56,8 @@ const schema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).default('http://127.0.0.1:3000'),
   /** The first wait before sending a notification again after a failure; it doubles each time. */
   MAIL_RETRY_SECONDS: whole(1, 86_400).default(60),
+  /** What operators send as a bearer token to read /metrics; without it /metrics is open to whoever reaches it. */
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 visible ASCII characters (openssl rand -hex 32)').optional(),
 });
 
 /** The password cost alone, for the hashing module, which is loaded before any config is read. */

@@ -1,5 +1,5 @@
 // Puts Hearth together from its configuration: the relational store, the event store on top of
-// it (or on EventStoreDB), and the projection engine.
+// it (or on EventStoreDB), the projection engine, and the metrics that watch them.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import { ProjectionEngine } from './projections/engine.ts';
 import { eventRegistry } from './events.ts';
 import { createProjections } from '../projections/index.ts';
 import { PersonalDataVault } from './access/vault.ts';
+import { Metrics } from './metrics.ts';
+import { outboxBacklog } from './notify/outbox.ts';
 
 export interface Hearth {
   config: Config;
@@ -27,6 +29,8 @@ export interface Hearth {
   store: EventStore;
   engine: ProjectionEngine;
   vault: PersonalDataVault;
+  /** This Hearth's own metrics, apart from any other Hearth in the process. */
+  metrics: Metrics;
   /** The server's 32-byte secret: wraps personal data keys and keys email lookups. */
   secret: Buffer;
   close(): Promise<void>;
@@ -53,9 +57,10 @@ export async function openHearth(config: Config, log: Logger, options: { databas
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+    const metrics = new Metrics();
     const raw = config.EVENTSTOREDB_URL
-      ? new EventStoreDbEventStore(config.EVENTSTOREDB_URL)
-      : new PostgresEventStore(database.db, database.kind, config.PROJECTION_POLL_MS);
+      ? new EventStoreDbEventStore(config.EVENTSTOREDB_URL, metrics)
+      : new PostgresEventStore(database.db, database.kind, config.PROJECTION_POLL_MS, metrics);
     const store = new CachingEventStore(new CheckedEventStore(raw, eventRegistry));
     const secret = loadSecret(config, log);
     const vault = new PersonalDataVault(database.db, secret);
@@ -65,14 +70,17 @@ export async function openHearth(config: Config, log: Logger, options: { databas
       leaseMs: config.PROJECTION_LEASE_MS,
     });
     await engine.register();
+    const clock = options.clock ?? systemClock;
+    metrics.readFrom({ status: () => engine.status(), ...(config.SMTP_HOST ? { backlog: () => outboxBacklog({ database, clock }) } : {}) });
     return {
       config,
-      clock: options.clock ?? systemClock,
+      clock,
       log,
       database,
       store,
       engine,
       vault,
+      metrics,
       secret,
       async close() {
         await engine.stop();

@@ -137,7 +137,7 @@ t.test("importing TimeOverflow's reports: several files, progress, and the balan
   t.equal(ran.status, 0, ran.stderr);
   t.match(ran.stdout, /Read Members_2025-03-05\.csv \(members\), Transfers_2025-03-05\.csv \(transfers\)/);
   t.match(ran.stdout, /member\s+21\s+Ines Roca\s+[0-9a-f-]{36}\s+expected\s+2:30\s+imported\s+1:30/, 'by name, with the id to adjust');
-  t.match(progress.join(''), /checked 1 rows, written 1 of 1/, 'progress lines where there is no terminal');
+  t.match(progress.join(''), /Rows written: 1 of 1 \(100%\)/, 'progress lines where there is no terminal');
   const ines = /member\s+21\s+Ines Roca\s+([0-9a-f-]{36})/.exec(ran.stdout)![1]!;
   const adjusted = await hearth('timebank', 'adjust', '--network', timeBank, '--person', ines, '--minutes', '1:00', '--reason', 'A transfer TimeOverflow deleted', ...as);
   t.equal(adjusted.status, 0, adjusted.stderr);

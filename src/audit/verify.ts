@@ -2,7 +2,7 @@
 // projection rebuilt beside its live tables and compared with them. Any difference is named.
 import { sql } from 'kysely';
 import type { Hearth } from '../hearth.ts';
-import type { ProjectionComparison } from '../projections/engine.ts';
+import type { OnProgress, ProjectionComparison } from '../projections/engine.ts';
 import type { TableDifference } from '../projections/compare.ts';
 import { brokenChains, type ChainCheck } from './chain.ts';
 import { checkDigests, type DigestCheck } from './digests.ts';
@@ -32,6 +32,8 @@ export interface AuditOptions {
   digests?: LogDigest[];
   /** The public key those digests were published with; this server's own when not given. */
   publicKey?: string;
+  /** Told after each check (the chains, each kind of digest, each projection compared) how many are done of how many. */
+  onProgress?: OnProgress;
 }
 
 /** The most differences `auditLines` lists; the rest are counted. */
@@ -43,11 +45,20 @@ export async function verifyAudit({ store, database, engine, secret }: Pick<Hear
   const position = await store.headPosition();
   const { rows } = await sql<{ name: string; position: string | number }>`
     SELECT name, position FROM projection_checkpoints WHERE position > ${position} ORDER BY position DESC, name`.execute(database.db);
+  // The checks, counted as they are done: the chains and each kind of digest, then each projection.
+  const logChecks = chained ? (options.digests ? 4 : 3) : 0;
+  const total = logChecks + engine.projections.length;
+  let done = 0;
+  const checked = <T>(result: T): T => {
+    options.onProgress?.(++done, total);
+    return result;
+  };
+  options.onProgress?.(0, total);
   const report: AuditReport = {
-    chains: chained ? await brokenChains(database.db) : null,
-    digests: chained ? await checkDigests(database.db) : null,
-    signed: chained ? await checkLogDigests(database.db, await listLogDigests(database.db), own) : null,
-    kept: chained && options.digests ? await checkLogDigests(database.db, options.digests, options.publicKey ?? own) : null,
+    chains: chained ? checked(await brokenChains(database.db)) : null,
+    digests: chained ? checked(await checkDigests(database.db)) : null,
+    signed: chained ? checked(await checkLogDigests(database.db, await listLogDigests(database.db), own)) : null,
+    kept: chained && options.digests ? checked(await checkLogDigests(database.db, options.digests, options.publicKey ?? own)) : null,
     head: { position, checkpoints: rows.map((r) => ({ name: r.name, position: Number(r.position) })) },
     projections: [],
   };
@@ -58,6 +69,7 @@ export async function verifyAudit({ store, database, engine, secret }: Pick<Hear
       // A rebuild that cannot be made (an edited event that no longer reads, say) is a finding too.
       report.projections.push({ name, error: err instanceof Error ? err.message : String(err) });
     }
+    checked(undefined);
   }
   return report;
 }

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { zipSync } from 'fflate';
 import { importProgress, type ImportProgress } from '../timebank/import.ts';
 import type { Ledger } from './ledger.ts';
+import { progressLine } from './progress.ts';
 import { today } from '../dates.ts';
 import { formatMinutes } from '../units.ts';
 
@@ -247,26 +248,16 @@ function importBody(files: string[]): Buffer {
   return Buffer.from(zipSync(Object.fromEntries(files.map((file) => [basename(file), readFileSync(file)]))));
 }
 
-/** Rows checked and written as the import goes: a bar on a terminal, a line every few seconds otherwise. */
+/** Rows written as the import goes, counted as the import reports them for this network. */
 function showProgress(networkId: string): () => void {
-  const out = process.stderr;
-  let last = 0;
+  const progress = progressLine('Rows written');
   const listener = (p: ImportProgress) => {
-    if (p.networkId !== networkId) return;
-    const text = `checked ${p.checked} rows, written ${p.written} of ${p.total}`;
-    if (out.isTTY) {
-      const width = 30;
-      const done = p.total === 0 ? width : Math.round((p.written / p.total) * width);
-      out.write(`\r[${'#'.repeat(done)}${'-'.repeat(width - done)}] ${text}`);
-    } else if (Date.now() - last >= 5_000 || p.written === p.total) {
-      last = Date.now();
-      out.write(`${text}\n`);
-    }
+    if (p.networkId === networkId) progress(p.written, p.total);
   };
   importProgress.on('progress', listener);
   return () => {
     importProgress.off('progress', listener);
-    if (out.isTTY) out.write('\n');
+    progress.end();
   };
 }
 

@@ -17,6 +17,8 @@ export interface BatcherOptions<In, Out> {
   max: number;
   /** Batches under way at once: while one commits, the next can be judged. */
   concurrency?: number;
+  /** Told each batch's size as it is taken, for the metrics. */
+  taken?(size: number): void;
 }
 
 export class Batcher<In, Out> {
@@ -36,6 +38,7 @@ export class Batcher<In, Out> {
     this.#running++;
     while (this.#queue.length > 0) {
       const batch = this.#take();
+      this.options.taken?.(batch.length);
       try {
         const results = await this.options.run(batch.map((w) => w.item));
         batch.forEach((w, i) => w.resolve(results[i]!));

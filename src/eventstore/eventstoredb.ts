@@ -20,6 +20,7 @@ import {
   UnsupportedByStore,
   WrongExpectedRevision,
   assertSafePosition,
+  type AppendObserver,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -41,7 +42,10 @@ export class EventStoreDbEventStore implements EventStore {
   readonly #client: EventStoreDBClient;
   readonly #appended = new AppendSignal();
 
-  constructor(connectionString: string) {
+  constructor(
+    connectionString: string,
+    private readonly observer?: AppendObserver,
+  ) {
     this.#client = EventStoreDBClient.connectionString(connectionString);
   }
 
@@ -64,11 +68,9 @@ export class EventStoreDbEventStore implements EventStore {
       const written = await this.#lastOf(streamId, events);
       this.#appended.notify();
       const committed = result.position ? assertSafePosition(result.position.commit) : undefined;
-      return {
-        revision: Number(result.nextExpectedRevision),
-        position: written?.position ?? committed ?? 0,
-        replayed: written !== undefined && committed !== undefined && written.position < committed,
-      };
+      const replayed = written !== undefined && committed !== undefined && written.position < committed;
+      this.observer?.appended(events.length, replayed);
+      return { revision: Number(result.nextExpectedRevision), position: written?.position ?? committed ?? 0, replayed };
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
         const actual = typeof err.actualVersion === 'bigint' ? Number(err.actualVersion) : -1;

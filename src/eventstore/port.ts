@@ -65,6 +65,14 @@ export interface StreamWrite {
   expected: ExpectedRevision;
 }
 
+/** What an adapter tells of its writes, for the metrics: counts only, nothing that names a stream. */
+export interface AppendObserver {
+  /** One append (one command's write, across its streams): its events, and whether all were already there. */
+  appended(events: number, replayed: boolean): void;
+  /** Appends written together in one commit. */
+  batched(commands: number): void;
+}
+
 export interface EventStore {
   readonly kind: 'postgres' | 'pglite' | 'eventstoredb';
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;

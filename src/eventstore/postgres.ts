@@ -6,6 +6,7 @@ import type { Db } from '../db/database.ts';
 import {
   AppendSignal,
   WrongExpectedRevision,
+  type AppendObserver,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -37,6 +38,7 @@ export class PostgresEventStore implements EventStore {
   readonly #appends = new Batcher<Command, Outcome[]>({
     max: MAX_BATCH,
     holds: (command) => command.map((w) => w.stream),
+    taken: (size) => this.observer?.batched(size),
     run: async (commands) => {
       const { rows } = await sql<Outcome & { command: number }>`SELECT * FROM hearth_append_batch(${JSON.stringify(commands)}::text::jsonb)`.execute(this.db);
       const byCommand = commands.map((): Outcome[] => []);
@@ -65,6 +67,7 @@ export class PostgresEventStore implements EventStore {
     readonly kind: 'postgres' | 'pglite',
     /** How often a live subscription looks for events appended by other processes. */
     private readonly pollMs = 250,
+    private readonly observer?: AppendObserver,
   ) {}
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -90,6 +93,8 @@ export class PostgresEventStore implements EventStore {
       throw new WrongExpectedRevision(failed.stream, write.expected, Number(failed.revision));
     }
     if (rows.some((r) => r.outcome === 'appended') && writes.some((w) => w.events.length > 0)) this.#appended.notify();
+    // A stream written with no events is only held at its revision: it says nothing of a replay.
+    this.observer?.appended(writes.reduce((n, w) => n + w.events.length, 0), writes.every((w, i) => w.events.length === 0 || rows[i]!.outcome === 'replayed'));
     return Promise.all(
       rows.map(async (row) => ({
         revision: Number(row.revision),

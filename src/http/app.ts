@@ -33,6 +33,7 @@ import { auditRoutes } from './audit.ts';
 import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin, CsrfMismatch } from './auth.ts';
 import { guardPlugin } from './guard.ts';
+import { metricsPlugin, QuietProbes } from './metrics.ts';
 import { Unauthenticated } from '../access/guard.ts';
 import { etag } from './reads.ts';
 import { boundedJsonParser, frameworkErrors, JsonTooDeep, refuseNulInUrl } from './edges.ts';
@@ -40,6 +41,7 @@ import { boundedJsonParser, frameworkErrors, JsonTooDeep, refuseNulInUrl } from 
 export async function buildApp(hearth: Hearth) {
   const app = Fastify({
     loggerInstance: hearth.log,
+    logController: new QuietProbes(),
     bodyLimit: hearth.config.BODY_LIMIT,
     genReqId: () => randomUUID(),
     trustProxy: hearth.config.TRUST_PROXY,
@@ -80,6 +82,7 @@ export async function buildApp(hearth: Hearth) {
   });
   await app.register(authPlugin(hearth));
   await app.register(guardPlugin(hearth));
+  await app.register(metricsPlugin(hearth));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {

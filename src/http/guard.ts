@@ -3,7 +3,7 @@
 // whether it honours If-Match; one preHandler enforces all of it, and the OpenAPI document is
 // told the same. Rules of a use case (who may confirm, consent, safeguarding) are not here: they
 // are in the domains' application modules, which this hook and the routes call.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'kysely';
@@ -19,9 +19,10 @@ import { id } from '../bounds.ts';
 export interface Guard {
   /**
    * Who may call: anyone at all; anyone signed in; any member of the network named by the path's
-   * networkId; or members of it holding one of the roles listed.
+   * networkId; members of it holding one of the roles listed; or operators, who send
+   * METRICS_TOKEN as a bearer token (when none is set, whoever reaches the server).
    */
-  who: 'anyone' | 'signed-in' | 'member' | readonly Role[];
+  who: 'anyone' | 'signed-in' | 'member' | 'operator' | readonly Role[];
   /** A coordinator of the network may act for a member of it, with On-Behalf-Of. */
   onBehalf?: boolean;
   /** It changes state: an Idempotency-Key is required, and a retry answers as the first did. */
@@ -72,6 +73,7 @@ export function guardPlugin(hearth: Hearth) {
     app.addHook('preHandler', async (request, reply) => {
       const guard = request.routeOptions.config.guard;
       if (!guard) return;
+      if (guard.who === 'operator') return operatorOnly(hearth.config.METRICS_TOKEN, request, reply);
       const commandIdFor = (scope: string, key: string) => uuidv5(`${scope}\n${key}`, KEY_NAMESPACE);
       if (guard.who === 'anyone' && !request.principal && !guard.write) {
         request.caller = { personId: 'anonymous', onBehalfOf: null, commandId: uuidv4(), correlationId: request.id };
@@ -148,6 +150,17 @@ export function guardPlugin(hearth: Hearth) {
 
 function refuse(reply: FastifyReply, type: string, status: number, detail: string, pointer: string, why = detail) {
   return sendProblem(reply, makeProblem(type, status, detail, { errors: [{ in: 'headers', pointer, detail: why }] }));
+}
+
+/** Operators prove themselves by the token they were given; no session is one of theirs. */
+function operatorOnly(token: string | undefined, request: FastifyRequest, reply: FastifyReply) {
+  if (token === undefined) return;
+  const sent = /^Bearer\s+(\S+)\s*$/.exec(request.headers.authorization ?? '')?.[1];
+  // Compared as digests, so that the time taken says nothing of the token, not even its length.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  if (sent !== undefined && timingSafeEqual(digest(sent), digest(token))) return;
+  reply.header('www-authenticate', 'Bearer');
+  return refuse(reply, 'operator-token-required', 401, "Send the operators' token (METRICS_TOKEN) as a bearer token.", '/authorization', sent === undefined ? 'missing' : "is not the operators' token");
 }
 
 type Claim = 'claimed' | 'reused' | { status: number; body: unknown; headers: Record<string, string> };

@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Hearth } from '../hearth.ts';
 
+/** The version this server runs, as package.json gives it: read once, at start. */
+export const version: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
 const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
+  version: z.string().describe("Hearth's version, from its package.json"),
   eventStore: z.enum(['postgres', 'pglite', 'eventstoredb']),
   readStore: z.enum(['postgres', 'pglite']),
   head: z.number().int().describe('Global position of the newest event'),
@@ -34,7 +39,7 @@ export function healthRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/health',
-      { config: { guard: { who: 'anyone' } }, schema: { summary: 'Which stores are in use and how far each projection has got', response: { 200: healthSchema, 503: healthSchema } } },
+      { config: { guard: { who: 'anyone' }, probe: true }, schema: { summary: 'Which stores are in use and how far each projection has got', response: { 200: healthSchema, 503: healthSchema } } },
       async (_request, reply) => {
         const { head, projections } = await hearth.engine.status();
         const failed = projections.some((p) => p.status === 'failed');
@@ -42,6 +47,7 @@ export function healthRoutes(hearth: Hearth): FastifyPluginAsync {
         const parked = projections.some((p) => p.status === 'parked');
         return reply.code(failed ? 503 : 200).send({
           status: failed || parked ? 'degraded' : 'ok',
+          version,
           eventStore: hearth.store.kind,
           readStore: hearth.database.kind,
           head,

@@ -21,6 +21,7 @@ export const problemTitles: Record<string, string> = {
   'network-exists': 'That network already exists',
   'network-not-found': 'There is no such network',
   'sign-in-required': 'You need to sign in',
+  'operator-token-required': "The operators' token is needed",
   forbidden: 'This is not yours to see or do',
   'csrf-token-missing': 'The form could not be checked',
   'sign-in-failed': 'That email and password do not match an account',

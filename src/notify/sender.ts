@@ -19,11 +19,10 @@ import { choiceDecider, choicesStream, kindsOn, type NotificationKind } from './
 import { mailFor } from './mail.ts';
 import { alwaysSent, type OutboxKind } from '../../projections/notifications.ts';
 import { wayInCode, wayInHolds } from '../access/app.ts';
+import { STALE_HOURS } from './outbox.ts';
 
 /** How long a claim holds a notification: longer than any SMTP conversation. */
 const CLAIM_SECONDS = 120;
-/** Notifications due longer ago than this are not sent at all: starting on an old log sends no backlog. */
-const STALE_HOURS = 48;
 /** After this many failures a notification is given up, and stays failed. */
 const MAX_ATTEMPTS = 8;
 const BATCH = 20;

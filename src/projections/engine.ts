@@ -80,6 +80,9 @@ interface Built {
   events: number;
 }
 
+/** Told how far a long piece of work has got: how much is done, of how much when that is known. */
+export type OnProgress = (done: number, total?: number) => void;
+
 export interface EngineOptions {
   batchSize?: number;
   pollMs?: number;
@@ -243,11 +246,11 @@ export class ProjectionEngine {
    * Builds the projection afresh into scratch tables, then swaps them in with the checkpoint in one
    * transaction, so readers see the old tables or the new ones, never a half-built table.
    */
-  async rebuild(name: string): Promise<{ position: number; events: number }> {
+  async rebuild(name: string, onProgress?: OnProgress): Promise<{ position: number; events: number }> {
     const p = this.projection(name);
     await this.register();
     const scratch = `rebuild_${p.name}`;
-    const { position, events } = await this.#build(p, scratch);
+    const { position, events } = await this.#build(p, scratch, Infinity, onProgress);
     await this.db.transaction().execute(async (trx) => {
       await trx.selectFrom('projection_checkpoints').select('name').where('name', '=', p.name).forUpdate().execute();
       for (const table of p.tables) {
@@ -317,7 +320,7 @@ export class ProjectionEngine {
   }
 
   /** Makes the projection's tables afresh in the schema `scratch` and applies the log to them, up to `upTo` (else its head). */
-  async #build(p: Projection, scratch: string, upTo = Infinity): Promise<Built> {
+  async #build(p: Projection, scratch: string, upTo = Infinity, onProgress?: OnProgress): Promise<Built> {
     await sql`DROP SCHEMA IF EXISTS ${sql.id(scratch)} CASCADE`.execute(this.db);
     await sql`CREATE SCHEMA ${sql.id(scratch)}`.execute(this.db);
     const deferred: string[] = [];
@@ -328,7 +331,7 @@ export class ProjectionEngine {
     }
     // The scratch schema keeps its own record of what it parked, the rows of this projection only.
     await sql`CREATE TABLE ${sql.id(scratch, 'projection_parked')} (LIKE ${sql.id('public', 'projection_parked')} INCLUDING ALL)`.execute(this.db);
-    const built = await this.#fill(p, scratch, { position: 0, events: 0 }, upTo);
+    const built = await this.#fill(p, scratch, { position: 0, events: 0 }, upTo, onProgress);
     for (const index of deferred) await sql.raw(index).execute(this.db);
     return built;
   }
@@ -338,8 +341,10 @@ export class ProjectionEngine {
    * following, and the next read under way while a batch is applied: a rebuild is one long read of
    * the log.
    */
-  async #fill(p: Projection, scratch: string, from: Built, upTo = Infinity): Promise<Built> {
+  async #fill(p: Projection, scratch: string, from: Built, upTo = Infinity, onProgress?: OnProgress): Promise<Built> {
     const scratchDb = this.db.withSchema(scratch);
+    // Progress is counted in positions of the log, towards its head as it stood at the start.
+    const head = onProgress ? Math.min(upTo, await this.store.headPosition()) : 0;
     const read = (after: number) => {
       const reading = readLog(this.store, after, this.#batchSize * REBUILD_BATCHES);
       // Should a batch fail, the read under way is abandoned: its failure is not news.
@@ -356,6 +361,7 @@ export class ProjectionEngine {
       this.#saidParked(p, parked, scratch);
       position = last;
       count += events.length;
+      onProgress?.(position, Math.max(head, position));
     }
     return { position, events: count };
   }
