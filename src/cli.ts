@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
-import { openDatabase, openHearth, type Hearth } from './hearth.ts';
+import { existingSecret, openDatabase, openHearth, type Hearth } from './hearth.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { buildApp, type App } from './http/app.ts';
 import { Ledger, Refused } from './cli/ledger.ts';
@@ -19,6 +19,10 @@ import { voucherCommands } from './cli/voucher-commands.ts';
 import { coopCommands } from './cli/coop-commands.ts';
 import { closePostsOfDeparted } from './timebank/posts-app.ts';
 import { progressLine, type Progress, type ProgressOut } from './cli/progress.ts';
+import { backup } from './backup/backup.ts';
+import { restore } from './backup/restore.ts';
+import { BackupRefused } from './backup/file.ts';
+import type { Database } from './db/database.ts';
 
 const commands = { ...ledgerCommands, ...poolCommands, ...coopCommands, ...voucherCommands };
 
@@ -38,6 +42,10 @@ Commands:
                                digests kept elsewhere (under KEY, else this server's own key)
   audit digests                print the log's signed digests, one JSON object a line, to keep
                                elsewhere
+  backup FILE                  write everything Hearth keeps in its database to FILE, in one
+                               snapshot, sealed under HEARTH_SECRET (which the file does not hold)
+  restore FILE                 load a backup into a database that holds no events, and bring it up
+                               to this version's migrations (see docs/backups.md)
   demo                         load a small time bank with learning vouchers, a care-bank scheme, a
                                Neighbourhood Network pool and a care co-operative, and show their reports
 
@@ -127,6 +135,12 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     case 'audit':
       if (sub === 'verify') return auditVerify(config, io, parsed.values.digests, parsed.values['public-key']);
       if (sub === 'digests') return auditDigests(config, io);
+      break;
+    case 'backup':
+      if (sub) return backupCommand(config, io, sub);
+      break;
+    case 'restore':
+      if (sub) return restoreCommand(config, io, sub);
       break;
     case 'demo':
       return withLedger(config, io, async (ledger) => loadDemo(ledger, (line) => io.log(line)));
@@ -327,6 +341,59 @@ function auditDigests(config: Config, io: CommandIo): Promise<number> {
     if (text) io.log(text.replace(/\n$/, ''));
     io.error(`Public key (Ed25519, base64url): ${signingKey(hearth).publicKey}`);
     return 0;
+  });
+}
+
+/** Work on the database given, or on one opened for it, with the secret it was sealed under; a refused file exits 1 saying why. */
+async function withSecret(config: Config, io: CommandIo, work: (database: Database, secret: Buffer) => Promise<void>): Promise<number> {
+  if (config.EVENTSTOREDB_URL) {
+    io.error('The events are in EventStoreDB (EVENTSTOREDB_URL): back it up with its own tools, and PostgreSQL beside it (see docs/backups.md).');
+    return 2;
+  }
+  const secret = io.hearth?.secret ?? existingSecret(config);
+  if (!secret) {
+    io.error('HEARTH_SECRET is not set and DATA_DIR holds no secret.key: give the secret of the Hearth whose data this is.');
+    return 2;
+  }
+  const database = io.hearth?.database ?? (await openDatabase(config));
+  try {
+    await work(database, secret);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof BackupRefused)) throw err;
+    io.error(`Refused: ${err.message}`);
+    return 1;
+  } finally {
+    if (!io.hearth) await database.close();
+  }
+}
+
+const counts = (tables: Array<{ name: string; rows: number }>) =>
+  `  ${tables.filter((t) => t.rows > 0).map((t) => `${t.name} ${t.rows.toLocaleString('en-GB')}`).join(', ')}`;
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const size = (bytes: number) => (bytes < 1_000_000 ? `${(bytes / 1000).toFixed(1)} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`);
+
+function backupCommand(config: Config, io: CommandIo, file: string): Promise<number> {
+  return withSecret(config, io, async (database, secret) => {
+    const started = Date.now();
+    const progress = progressOf(io, 'Rows backed up');
+    const done = await backup(database, secret, file, { onProgress: progress }).finally(progress.end);
+    const rows = done.tables.reduce((sum, t) => sum + t.rows, 0);
+    io.log(`Backed up ${rows.toLocaleString('en-GB')} rows, the log up to position ${done.head}, to ${file} (${size(done.bytes)}) in ${seconds(started)}:`);
+    io.log(counts(done.tables));
+    io.log('HEARTH_SECRET is not in the file, and the file cannot be read without it: keep the secret apart from the backups.');
+  });
+}
+
+function restoreCommand(config: Config, io: CommandIo, file: string): Promise<number> {
+  return withSecret(config, io, async (database, secret) => {
+    const started = Date.now();
+    const progress = progressOf(io, 'Rows restored');
+    const done = await restore(database, secret, file, { onProgress: progress }).finally(progress.end);
+    io.log(`Restored ${file} (taken ${done.createdAt} by Hearth ${done.hearth}), the log up to position ${done.head}, in ${seconds(started)}:`);
+    io.log(counts(done.tables));
+    if (done.migratedAfter.length > 0) io.log(`Then applied: ${done.migratedAfter.join(', ')}`);
+    io.log('Check it with `hearth audit verify`. Erasures made after the backup was taken are not in it: make them again (see docs/backups.md).');
   });
 }
 

@@ -38,14 +38,21 @@ export interface Hearth {
 
 /** HEARTH_SECRET, or one kept in DATA_DIR/secret.key and made on first start. */
 export function loadSecret(config: Config, log: Logger): Buffer {
-  if (config.HEARTH_SECRET) return Buffer.from(config.HEARTH_SECRET, 'base64');
+  const found = existingSecret(config);
+  if (found) return found;
   const file = join(config.DATA_DIR, 'secret.key');
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   mkdirSync(config.DATA_DIR, { recursive: true });
   const secret = randomBytes(32);
   writeFileSync(file, secret.toString('base64'), { mode: 0o600, flag: 'wx' });
   log.warn({ file }, 'made a new secret for personal data; back it up, or set HEARTH_SECRET');
   return secret;
+}
+
+/** HEARTH_SECRET, or the one kept in DATA_DIR/secret.key; undefined when there is neither, making none. */
+export function existingSecret(config: Config): Buffer | undefined {
+  if (config.HEARTH_SECRET) return Buffer.from(config.HEARTH_SECRET, 'base64');
+  const file = join(config.DATA_DIR, 'secret.key');
+  return existsSync(file) ? Buffer.from(readFileSync(file, 'utf8').trim(), 'base64') : undefined;
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
