@@ -44,11 +44,18 @@ declare module 'fastify' {
 const KEY_NAMESPACE = '6d1f6e0a-4f3c-4a61-9a43-2f3b1c7a9e55';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+// The guard checks the key once it knows who calls, and refuses a missing one as 428: so to the
+// validator it is optional (its 400 would come first), and the document marks it required.
 const headerDocs = {
-  idempotencyKey: z.string().optional().describe('Required: 1 to 255 visible characters, new for each request. A retry with the same key answers as the first did and writes nothing.'),
+  idempotencyKey: z.string().optional().describe('1 to 255 visible characters, new for each request. A retry with the same key answers as the first did and writes nothing; without one the answer is 428.'),
   onBehalfOf: id().optional().describe('A coordinator acting for a member of this network, with their consent rules (see the README)'),
   ifMatch: z.string().optional().describe('The ETag last read ("3"): the write is refused with 412 if the resource has changed since'),
 };
+
+/** What the document says of a guarded route's headers, in its JSON Schema: what the guard requires. */
+export function documentGuard(guard: Guard, schema: { headers?: { required?: string[] } }) {
+  if (guard.write && schema.headers) schema.headers.required = [...new Set([...(schema.headers.required ?? []), 'idempotency-key'])];
+}
 
 export function guardPlugin(hearth: Hearth) {
   return fp(async (app: FastifyInstance) => {
