@@ -168,6 +168,8 @@ t.test('the headers the document declares are the ones the guard requires and ho
     if (keyNeeded !== (key?.required === true)) differences.push(`${o.name}: the guard ${keyNeeded ? 'requires' : 'does not require'} an Idempotency-Key (${bare.statusCode}); the document ${key ? (key.required ? 'requires it' : 'has it optional') : 'does not have it'}`);
   }
   t.same(differences, [], 'the document and the guard agree');
+  const keys = writes.flatMap((o) => header(o.op, 'idempotency-key')?.schema ?? []);
+  t.ok(keys.length > 0 && keys.every((k) => k.pattern && new RegExp(k.pattern).test(randomUUID()) && !new RegExp(k.pattern).test('has space')), 'with the pattern the guard checks a key against');
   t.same(
     writes.filter((o) => !header(o.op, 'idempotency-key')?.required).map((o) => o.name),
     ['POST /api/v1/sessions', 'DELETE /api/v1/sessions/current', 'POST /api/v1/networks/{networkId}/members/{personId}/claim-code'],
