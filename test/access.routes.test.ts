@@ -385,7 +385,7 @@ const routes: Route[] = [
 ];
 
 t.test('the table covers every protected operation in the API', async (t) => {
-  const open = ['POST /api/v1/accounts', 'POST /api/v1/accounts/claim', 'POST /api/v1/sessions', 'GET /health', 'POST /api/v1/password-resets', 'POST /api/v1/password-resets/use'];
+  const open = ['POST /api/v1/accounts', 'POST /api/v1/accounts/claim', 'POST /api/v1/sessions', 'GET /health', 'POST /api/v1/password-resets', 'POST /api/v1/password-resets/use', 'GET /problems/{name}'];
   const spec = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json().paths as Record<string, Record<string, unknown>>;
   const operations = Object.entries(spec).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
   const covered = new Set(routes.map((r) => r.name.split(' (')[0]!.replace(' on behalf', '').replace(/^(\w+) /, '$1 /api/v1').replace(/:(\w+)/g, (_: string, p: string) => `{${p === 'id' ? 'networkId' : p}}`)));

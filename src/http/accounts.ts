@@ -47,6 +47,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'anyone', write: true } },
         schema: {
+          operationId: 'signUp',
           summary: 'Sign up. The answer is the same whether or not the email already has an account, and says what to do next',
           body: personalDetails.omit({ notes: true }).extend({ email: z.email().max(254), password }).strict(),
           response: { 202: z.object({ next: z.string() }) },
@@ -65,6 +66,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'anyone', write: true } },
         schema: {
+          operationId: 'claimAccount',
           summary: 'Take the way in a coordinator gave: a member recorded without an account chooses an email and a password',
           body: z.strictObject({ code: name(40), email: z.email().max(254), password }),
           response: { 201: z.object({ personId: id(), revision: z.number().int(), position: z.number().int() }) },
@@ -78,6 +80,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'anyone' } },
         schema: {
+          operationId: 'signIn',
           summary: 'Sign in: a bearer token for the API, or a session cookie for pages',
           body: z.strictObject({ email: z.string().max(254), password: z.string().max(200), kind: z.enum(['bearer', 'cookie']).default('bearer') }),
           response: { 201: z.object({ personId: id(), token: z.string().optional(), csrfToken: z.string(), expiresAt: z.string() }) },
@@ -100,10 +103,10 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
 
-    app.delete('/sessions/current', { config: { guard: { who: 'signed-in' } }, schema: { summary: 'Sign out' } }, async (request, reply) => {
+    app.delete('/sessions/current', { config: { guard: { who: 'signed-in' } }, schema: { operationId: 'signOut', summary: 'Sign out', response: { 204: z.null().describe('Signed out') } } }, async (request, reply) => {
       await access.signOut(hearth, signedIn(request));
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     });
 
     app.put(
@@ -111,6 +114,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'signed-in', write: true } },
         schema: {
+          operationId: 'changePassword',
           summary: 'Change password; every other session ends',
           body: z.strictObject({ currentPassword: z.string().max(200), newPassword: password }),
           response: { 200: writeResult },
@@ -124,6 +128,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'anyone', write: true } },
         schema: {
+          operationId: 'requestPasswordReset',
           summary: 'Ask for a link to set a new password. The answer is the same whether or not an account uses the email',
           body: z.strictObject({ email: z.email().max(254) }),
           response: { 202: z.object({ next: z.string() }) },
@@ -141,6 +146,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'anyone', write: true } },
         schema: {
+          operationId: 'usePasswordReset',
           summary: "Set a new password with a reset: the link's reset id, or the email with a coordinator's code. Every session ends",
           body: z.union([
             z.strictObject({ resetId: id(), code: name(64), newPassword: password }),
@@ -161,6 +167,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'giveResetCode',
           summary: 'A coordinator gives a member a code to set a new password with, to read out or print; good for a day, until a later reset',
           params: z.object({ networkId: id(), personId: id() }),
           response: { 201: z.object({ resetId: id(), code: z.string(), expiresAt: z.string(), revision: z.number().int(), position: z.number().int() }) },
@@ -226,7 +233,7 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       '/people/:personId/export',
       {
         config: { guard: { who: 'signed-in' } },
-        schema: { summary: 'Subject access: everything Hearth holds about a person (themselves, or a coordinator the consent rules let reach them)', params: personParams },
+        schema: { operationId: 'exportPersonData', summary: 'Subject access: everything Hearth holds about a person (themselves, or a coordinator the consent rules let reach them)', params: personParams },
       },
       async (request, reply) => {
         // An export must be whole: wait until the read tables hold everything written so far.

@@ -1,9 +1,10 @@
 // The HTTP server: JSON under /api/v1, errors as problem+json, OpenAPI generated from the zod schemas.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import Fastify, { type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
 import helmet from '@fastify/helmet';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Hearth } from '../hearth.ts';
 import { Rejection } from '../commands/decider.ts';
 import { PreconditionFailed } from '../commands/decide.ts';
@@ -34,6 +35,7 @@ import { IMPORT_BODY_LIMIT } from './timebank-import.ts';
 import { authPlugin, CsrfMismatch } from './auth.ts';
 import { guardPlugin } from './guard.ts';
 import { metricsPlugin, QuietProbes } from './metrics.ts';
+import { openapiOptions, operationNames } from './openapi.ts';
 import { Unauthenticated } from '../access/guard.ts';
 import { etag } from './reads.ts';
 import { boundedJsonParser, frameworkErrors, JsonTooDeep, refuseNulInUrl } from './edges.ts';
@@ -71,15 +73,8 @@ export async function buildApp(hearth: Hearth) {
     const policy = reply.getHeader('content-security-policy');
     if (typeof policy === 'string') reply.header('content-security-policy', `${policy};upgrade-insecure-requests`);
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Hearth', version: '1', description: 'An event-sourced ledger for care networks.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'hearth_session' } } },
-      security: [{ bearer: [] }, { session: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(swagger, openapiOptions(hearth.config));
+  await app.register(operationNames);
   await app.register(authPlugin(hearth));
   await app.register(guardPlugin(hearth));
   await app.register(metricsPlugin(hearth));
@@ -147,14 +142,25 @@ export async function buildApp(hearth: Hearth) {
   );
 
   // Each problem type's address explains it, as RFC 9457 suggests.
-  app.get('/problems/:name', { schema: { hide: true } }, async (request, reply) => {
-    const { name } = request.params as { name: string };
-    const title = problemTitles[name];
-    if (!title) return sendProblem(reply, makeProblem('not-found', 404, `No problem type is called ${name}.`));
-    return reply.type('text/html; charset=utf-8').send(
-      `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${title} – Hearth</title></head><body><main><h1>${title}</h1><p>Problem type <code>/problems/${name}</code>. The <code>detail</code> of each answer says what to do next.</p></main></body></html>`,
-    );
-  });
+  app.get(
+    '/problems/:name',
+    {
+      schema: {
+        summary: 'The page that explains a problem type: the `type` of every refusal is its address',
+        params: z.object({ name: z.string() }),
+        produces: ['text/html'],
+        response: { 200: z.string().describe('A page for people') },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const title = Object.hasOwn(problemTitles, name) ? problemTitles[name] : undefined;
+      if (!title) return sendProblem(reply, makeProblem('not-found', 404, `No problem type is called ${name}.`));
+      return reply.type('text/html; charset=utf-8').send(
+        `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${title} – Hearth</title></head><body><main><h1>${title}</h1><p>Problem type <code>/problems/${name}</code>. The <code>detail</code> of each answer says what to do next.</p></main></body></html>`,
+      );
+    },
+  );
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

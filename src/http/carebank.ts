@@ -39,7 +39,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       `${base}/rules`,
       {
-        schema: { summary: "A new version of the scheme's rules (coordinators)", params: networkParams, body: rulesShape, response: { 201: writeResult } },
+        schema: { operationId: 'setCarebankRules', summary: "A new version of the scheme's rules (coordinators)", params: networkParams, body: rulesShape, response: { 201: writeResult } },
         config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
       },
       async (request, reply) => {
@@ -52,6 +52,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/rules`,
       {
         schema: {
+          operationId: 'getCarebankRules',
           summary: "The scheme's rules: those in force today, and every version (members)",
           params: networkParams,
           response: { 200: z.object({ revision: z.number().int(), inForce: rulesVersion, versions: z.array(rulesVersion) }) },
@@ -68,6 +69,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/care`,
       {
         schema: {
+          operationId: 'logCare',
           summary: 'Log non-personal care given to an older person (the volunteer, or a coordinator); refused without a current DBS check where the scheme asks one for a person flagged for safeguarding',
           params: networkParams,
           body: z.strictObject({ volunteerId: id(), recipientId: id(), minutes: minutes.max(24 * 60), activity: z.enum(careActivities), occurredOn: isoDate() }),
@@ -129,7 +131,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       `${base}/pledges`,
       {
-        schema: { summary: 'Pledge banked hours to a named relative', params: networkParams, body: z.strictObject({ relativeId: id(), minutes }), response: { 201: writeResult } },
+        schema: { operationId: 'pledgeHours', summary: 'Pledge banked hours to a named relative', params: networkParams, body: z.strictObject({ relativeId: id(), minutes }), response: { 201: writeResult } },
         config: { guard: { who: 'member', onBehalf: true, write: true } },
       },
       async (request, reply) => reply.code(201).send(await carebank.pledge(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
@@ -138,7 +140,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       `${base}/pool-donations`,
       {
-        schema: { summary: "Give banked hours to the scheme's pool", params: networkParams, body: z.strictObject({ minutes }), response: { 201: writeResult } },
+        schema: { operationId: 'giveHoursToPool', summary: "Give banked hours to the scheme's pool", params: networkParams, body: z.strictObject({ minutes }), response: { 201: writeResult } },
         config: { guard: { who: 'member', onBehalf: true, write: true } },
       },
       async (request, reply) => reply.code(201).send(await carebank.donateToPool(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
@@ -147,7 +149,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
     app.post(
       `${base}/claims`,
       {
-        schema: { summary: 'Claim care funded from your banked hours', params: networkParams, body: z.strictObject({ minutes }), response: { 201: writeResult } },
+        schema: { operationId: 'claimHours', summary: 'Claim care funded from your banked hours', params: networkParams, body: z.strictObject({ minutes }), response: { 201: writeResult } },
         config: { guard: { who: 'member', onBehalf: true, write: true } },
       },
       async (request, reply) => reply.code(201).send(await carebank.claimCare(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
@@ -156,7 +158,7 @@ export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {
     app.get(
       `${base}/accounts/:personId`,
       {
-        schema: { summary: "A holder's banked hours (the holder, or a coordinator)", params: networkParams.extend({ personId: id() }), querystring: readAfter.extend({ asAt: isoDate().optional() }) },
+        schema: { operationId: 'getCarebankAccount', summary: "A holder's banked hours (the holder, or a coordinator)", params: networkParams.extend({ personId: id() }), querystring: readAfter.extend({ asAt: isoDate().optional() }) },
         config: { guard: { who: 'member' } },
       },
       async (request, reply) => {

@@ -149,6 +149,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member' } },
         schema: {
+          operationId: 'getCoopMember',
           summary: "A member's holding: class, membership share, withdrawable shares, what is being withdrawn, every movement, and interest and dividends allocated (the member, board, treasurers)",
           params: coopParams.extend({ personId: id() }),
           querystring: readAfter,

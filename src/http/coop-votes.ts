@@ -52,6 +52,7 @@ export function coopVoteRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board', 'coordinator'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'recordProxy',
           summary: "Record a member's written proxy for this vote: another elector may cast their ballot (board, coordinators)",
           params: proposalParams,
           body: ProxyRecorded.schema.pick({ grantorId: true, proxyId: true, documentReference: true }),
@@ -98,6 +99,7 @@ export function coopVoteRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['treasurer'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'payProposal',
           summary: 'Make the one payment a passed proposal authorises, up to its amount, from the source it named; from a pool, name the budget holders it benefits (treasurers)',
           params: proposalParams,
           description: "A payment out of the co-op's funds may be dated the day it was made (paidOn, in an open period, not before the vote closed); one out of a pool is dated the day it is recorded.",

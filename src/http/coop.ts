@@ -29,6 +29,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'foundCoop',
           summary: "Found the network's co-op with its rules: member classes and vote weights, the membership share, holding limits, notice and the interest cap (coordinators)",
           params: coopParams,
           body: CoopFounded.schema.omit({ networkId: true }),
@@ -42,7 +43,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/rules`,
       {
         config: { guard: { who: ['board'], write: true, ifMatch: true } },
-        schema: { summary: "Change the co-op's rules, saying why (board)", params: coopParams, body: RulesChanged.schema.pick({ rules: true, reason: true }), response: { 200: writeResult } },
+        schema: { operationId: 'setCoopRules', summary: "Change the co-op's rules, saying why (board)", params: coopParams, body: RulesChanged.schema.pick({ rules: true, reason: true }), response: { 200: writeResult } },
       },
       async (request, reply) => tagged(reply, await coop.changeRules(hearth, request.caller, { networkId: request.params.networkId, ...request.body })),
     );
@@ -52,6 +53,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'applyForShares',
           summary: 'Apply for shares: to join, in a member class, or to hold more (the member, or a coordinator on their behalf)',
           params: coopParams,
           body: SharesApplied.schema.pick({ memberClass: true, pence: true }),
@@ -66,6 +68,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'issueShares',
           summary: 'Issue the shares applied for, once paid for, on a record date; a first issue admits the member (board)',
           params: applicationParams,
           body: z.strictObject({ issuedOn: isoDate() }),
@@ -89,6 +92,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'giveWithdrawalNotice',
           summary: "Give notice to withdraw shares; they are paid once the rules' notice has run (the member, or a coordinator on their behalf)",
           params: coopParams,
           body: WithdrawalRequested.schema.pick({ pence: true }),
@@ -103,6 +107,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board', 'treasurer'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'payWithdrawal',
           summary: 'Pay all or part of a withdrawal once its notice has run; what is paid leaves the register that day (board, treasurers)',
           params: coopParams.extend({ withdrawalId: id() }),
           body: WithdrawalPaid.schema.pick({ pence: true }),
@@ -132,6 +137,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board'], write: true } },
         schema: {
+          operationId: 'transferShares',
           summary: "Record a transfer of withdrawable shares to another member, on a member's death or by their written nomination (board)",
           params: coopParams,
           body: SharesTransferred.schema.omit({ networkId: true, transferId: true, recordedBy: true }),
@@ -146,6 +152,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'recordLeaving',
           summary: 'Record that a membership ended; the membership share is forfeit to reserves (board, or the member who leaves, or a coordinator on their behalf)',
           params: coopParams,
           body: MembershipEnded.schema.pick({ personId: true, reason: true, on: true }),
@@ -160,6 +167,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board'], write: true } },
         schema: {
+          operationId: 'declareInterest',
           summary: "Declare and pay interest on members' withdrawable shares for a period, at no more than the rules' cap (board)",
           params: coopParams,
           body: InterestPaid.schema.pick({ rateBasisPoints: true, periodFrom: true, periodTo: true }),
@@ -174,6 +182,7 @@ export function coopRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board'], write: true } },
         schema: {
+          operationId: 'declareDividend',
           summary: 'Declare and pay a patronage dividend, interim or final, shared by participation in a period, never by shareholding (board)',
           description:
             "For basis timebank-minutes, each member's participation is worked out here: minutes given and received in the network's time bank in exchanges confirmed and dated in the period, a leaver's only up to the day they left. For services-used-pence, send it as participation. A period has at most one interim and one final dividend; a final one closes it. Leavers left out under the rules are answered in leftOut.",

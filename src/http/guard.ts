@@ -44,12 +44,22 @@ declare module 'fastify' {
 
 const KEY_NAMESPACE = '6d1f6e0a-4f3c-4a61-9a43-2f3b1c7a9e55';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+// "-1" is what a resource not yet written answers: If-Match "-1" means "only if still unwritten".
+const ETAG_PATTERN = /^(?:W\/)?"(-1|\d+)"$/;
 
+// The guard checks these once it knows who calls, and refuses a missing key as 428: so to the
+// validator they are optional free text (its 400 would come first), while the document gives the
+// guard's own patterns and marks the key required.
 const headerDocs = {
-  idempotencyKey: z.string().optional().describe('Required: 1 to 255 visible characters, new for each request. A retry with the same key answers as the first did and writes nothing.'),
+  idempotencyKey: z.string().meta({ pattern: KEY_PATTERN.source }).optional().describe('1 to 255 visible characters, new for each request. A retry with the same key answers as the first did and writes nothing; without one the answer is 428.'),
   onBehalfOf: id().optional().describe('A coordinator acting for a member of this network, with their consent rules (see the README)'),
-  ifMatch: z.string().optional().describe('The ETag last read ("3"): the write is refused with 412 if the resource has changed since'),
+  ifMatch: z.string().meta({ pattern: ETAG_PATTERN.source }).optional().describe('The ETag last read ("3"): the write is refused with 412 if the resource has changed since'),
 };
+
+/** What the document says of a guarded route's headers, in its JSON Schema: what the guard requires. */
+export function documentGuard(guard: Guard, schema: { headers?: { required?: string[] } }) {
+  if (guard.write && schema.headers) schema.headers.required = [...new Set([...(schema.headers.required ?? []), 'idempotency-key'])];
+}
 
 export function guardPlugin(hearth: Hearth) {
   return fp(async (app: FastifyInstance) => {
@@ -97,8 +107,7 @@ export function guardPlugin(hearth: Hearth) {
       let ifMatch: number | undefined;
       const sentIfMatch = request.headers['if-match'];
       if (guard.ifMatch && typeof sentIfMatch === 'string') {
-        // "-1" is what a resource not yet written answers: If-Match "-1" means "only if still unwritten".
-        const match = /^(?:W\/)?"(-1|\d+)"$/.exec(sentIfMatch.trim());
+        const match = ETAG_PATTERN.exec(sentIfMatch.trim());
         if (!match) return refuse(reply, 'validation', 400, 'If-Match must be an ETag Hearth gave, such as "3".', '/if-match');
         ifMatch = Number(match[1]);
       }

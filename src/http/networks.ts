@@ -66,6 +66,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'signed-in', write: true } },
         schema: {
+          operationId: 'openNetwork',
           summary: 'Open a network; whoever opens it becomes its coordinator',
           body: z.strictObject({ name: networkName, kind: z.enum(networkKinds) }),
           response: { 201: writeResult.extend({ networkId: id() }) },
@@ -134,7 +135,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
 
     app.post(
       '/networks/:networkId/join-requests',
-      { config: { guard: { who: 'signed-in', write: true } }, schema: { summary: 'Ask to join a network (for oneself only)', params: networkParams, response: { 202: writeResult } } },
+      { config: { guard: { who: 'signed-in', write: true } }, schema: { operationId: 'askToJoin', summary: 'Ask to join a network (for oneself only)', params: networkParams, response: { 202: writeResult } } },
       async (request, reply) => written(reply, await access.requestToJoin(hearth, request.caller, request.params), 202),
     );
 
@@ -142,7 +143,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       '/networks/:networkId/invitations',
       {
         config: { guard: { who: ['coordinator'], write: true } },
-        schema: { summary: 'Invite a person to join (coordinators): a person with an account joins only by accepting it themselves', params: networkParams, body: z.strictObject({ personId: id() }), response: { 201: writeResult } },
+        schema: { operationId: 'invite', summary: 'Invite a person to join (coordinators): a person with an account joins only by accepting it themselves', params: networkParams, body: z.strictObject({ personId: id() }), response: { 201: writeResult } },
       },
       async (request, reply) => written(reply, await access.invite(hearth, request.caller, { ...request.params, ...request.body }), 201),
     );
@@ -152,6 +153,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'signed-in', write: true, onBehalf: true } },
         schema: {
+          operationId: 'acceptInvitation',
           summary: 'Accept an invitation, for oneself. With On-Behalf-Of, a coordinator accepts only for a person without an account whom they may act for',
           params: networkParams,
           response: { 200: writeResult },
@@ -174,6 +176,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', write: true, ifMatch: true } },
         schema: {
+          operationId: 'leaveNetwork',
           summary: 'Leave the network (the member themselves), or record that a member left (coordinators); their open offers and requests close',
           params: memberParams,
           body: z.strictObject({ reason: reasonText().optional() }).default({}),
@@ -211,6 +214,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'recordOfflineMember',
           summary: 'Record a member who is not online (coordinators): no account, active at once, recorded by this network',
           params: networkParams,
           body: personalDetails.extend({ roles: roleList.default(['member']) }).strict(),
@@ -230,6 +234,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         // Not a ledger write, and its answer is a secret that must not be kept for a replay: each call gives a new code.
         config: { guard: { who: ['coordinator'] } },
         schema: {
+          operationId: 'giveClaimCode',
           summary: 'Give a member recorded without an account a way in: a one-time code to read out or print (coordinators who may act for them)',
           params: memberParams,
           response: { 201: z.object({ code: z.string(), expiresAt: z.string() }) },
@@ -246,6 +251,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'inviteToWayIn',
           summary: 'Invite a member recorded without an account, by email to the address on file, to choose a password and sign in themselves (coordinators who may act for them)',
           description: 'The email links to /claim with a one-time code, good for 30 days; it replaces any earlier code.',
           params: memberParams,
@@ -291,6 +297,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'recordDbsCheck',
           summary: "Record a member's DBS check: its type and dates, never the certificate (coordinators)",
           params: memberParams,
           body: z.strictObject({ checkType: z.enum(dbsCheckTypes), issuedOn: isoDate(), expiresOn: isoDate() }),
@@ -304,7 +311,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       '/networks/:networkId/members/:personId/safeguarding',
       {
         config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
-        schema: { summary: 'Flag whether a member needs safeguarding (coordinators)', params: memberParams, body: z.strictObject({ needsSafeguarding: z.boolean() }), response: { 200: writeResult } },
+        schema: { operationId: 'setSafeguarding', summary: 'Flag whether a member needs safeguarding (coordinators)', params: memberParams, body: z.strictObject({ needsSafeguarding: z.boolean() }), response: { 200: writeResult } },
       },
       async (request, reply) => written(reply, await access.flagSafeguarding(hearth, request.caller, { ...request.params, ...request.body })),
     );

@@ -22,6 +22,7 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'proposePartnership',
           summary: "Propose a partnership to another time bank, so that members of the two may trade time; the other network's coordinator accepts it (coordinators)",
           params: networkParams,
           body: z.strictObject({ partnerNetworkId: id() }),

@@ -34,6 +34,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'openPool',
           summary: 'Open a pool (coordinators)',
           params: z.object({ networkId: id() }),
           body: z.strictObject({ name: name(120), twoApproversAbovePence: wholePence }),
@@ -48,6 +49,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: onThePool },
         schema: {
+          operationId: 'receiveMoney',
           summary: "Record money in: a budget holder's contribution, or council or grant income (treasurers)",
           params: poolParams,
           body: MoneyReceived.schema.omit({ poolId: true, receiptId: true }).extend({ holderId: id().nullable().default(null), reference: referenceInput }),
@@ -105,6 +107,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: onThePool },
         schema: {
+          operationId: 'closePeriod',
           summary: 'Close the books to a date: reinvest a surplus, record council claw-backs, and seal the period with a digest of the log (treasurers)',
           params: poolParams,
           body: z.strictObject({
@@ -123,6 +126,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: submitter },
         schema: {
+          operationId: 'submitPayment',
           summary: 'Submit a payment to a provider, for the budget holders it benefits (coordinators, treasurers)',
           params: poolParams,
           body: PaymentSubmitted.schema.omit({ paymentId: true, poolId: true, submittedBy: true }),
@@ -137,6 +141,7 @@ export function poolRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: submitter },
         schema: {
+          operationId: 'transferToPool',
           summary: 'Submit a transfer to another pool of the network; it is approved like a payment (coordinators, treasurers)',
           params: poolParams,
           body: TransferSubmitted.schema.omit({ paymentId: true, poolId: true, submittedBy: true }),

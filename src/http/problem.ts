@@ -1,8 +1,10 @@
 // RFC 9457 problem details. Every error Hearth answers with is one of these, with a stable
 // `type` that a client can branch on and a page at that address that explains it.
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+export const PROBLEM_CONTENT_TYPE = `${PROBLEM_MEDIA_TYPE}; charset=utf-8`;
 
 /** Stable problem types and their titles. Domain refusals add their own through Rejection. */
 export const problemTitles: Record<string, string> = {
@@ -186,22 +188,25 @@ export const problemTitles: Record<string, string> = {
   internal: 'Something went wrong on our side',
 };
 
-export interface FieldError {
-  /** Where the field is: body, querystring, params or headers. */
-  in: string;
-  /** JSON Pointer to the field within that part of the request (RFC 6901). */
-  pointer: string;
-  detail: string;
-}
+export const fieldErrorSchema = z.object({
+  in: z.string().describe('Where the field is: body, querystring, params, headers or url'),
+  pointer: z.string().describe('A JSON Pointer (RFC 6901) to the field within that part of the request; empty for the whole'),
+  detail: z.string(),
+});
+export type FieldError = z.infer<typeof fieldErrorSchema>;
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-  [extension: string]: unknown;
-}
+/** The body of every refusal, as the OpenAPI document gives it once for all of them. */
+export const problemSchema = z
+  .looseObject({
+    type: z.string().describe('Stable, to branch on: /problems/<name>, a page that explains it'),
+    title: z.string().describe('The same for every problem of the type'),
+    status: z.number().int().describe('The HTTP status of the answer'),
+    detail: z.string().describe('What went wrong this time and what to do next, in words for people'),
+    instance: z.string().optional().describe('Not sent: the x-request-id header names the occurrence, to quote if it happens again'),
+    errors: z.array(fieldErrorSchema).optional().describe('For input that does not fit: each field refused'),
+  })
+  .describe('RFC 9457 problem details; some types add members of their own, such as retryAfterSeconds');
+export type Problem = z.infer<typeof problemSchema>;
 
 export function problemType(name: string): string {
   return `/problems/${name}`;

@@ -28,6 +28,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
         bodyLimit: IMPORT_BODY_LIMIT,
         config: { guard: onTheReconciliation },
         schema: {
+          operationId: 'importBankStatement',
           summary: 'Import a bank statement CSV, and match its lines to the ledger where amount, date and reference leave no doubt (treasurers)',
           description: `Content-Type text/csv. Layouts read: ${layouts.map((l) => l.name).join('; ')}. The file is read whole first: a line Hearth cannot read refuses the file, naming the line and why, and nothing is imported. Lines imported before (from this file or an overlapping one) are not imported again.`,
           consumes: ['text/csv'],
@@ -53,6 +54,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: onTheReconciliation },
         schema: {
+          operationId: 'matchBankLine',
           summary: "Match a bank line by hand to the entries it shows; their amounts must add up to the line's (treasurers)",
           params: poolParams,
           body: z.strictObject({ lineId: id(), entryIds: z.array(id()).min(1) }),
@@ -67,6 +69,7 @@ export function reconciliationRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: onTheReconciliation },
         schema: {
+          operationId: 'unmatchBankLine',
           summary: "Undo a line's match, saying why (treasurers)",
           params: poolParams.extend({ lineId: id() }),
           body: z.strictObject({ reason: reasonText() }),

@@ -53,6 +53,7 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'answerPost',
           summary: 'Answer an offer or a request of this time bank, or of a partner that shared it with this one (once per member; not your own)',
           params: postParams,
           body: z.strictObject({ message: answerMessage }),
@@ -111,7 +112,7 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/posts/:postId/answers/:answerId/messages`,
       {
         config: { guard: onAnswer },
-        schema: { summary: 'Write in the thread of an answer (the two members, or a coordinator as themselves)', params: answerParams, body: z.strictObject({ message: answerMessage }), response: { 201: writeResult.extend({ messageId: id() }) } },
+        schema: { operationId: 'sendAnswerMessage', summary: 'Write in the thread of an answer (the two members, or a coordinator as themselves)', params: answerParams, body: z.strictObject({ message: answerMessage }), response: { 201: writeResult.extend({ messageId: id() }) } },
       },
       async (request, reply) => {
         const done = await answers.sendAnswerMessage(hearth, request.caller, { networkId: request.params.networkId, answerId: request.params.answerId, message: request.body.message });
@@ -149,6 +150,7 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'arrangeHelp',
           summary: "Broker an arrangement between a post's owner and a member, recorded as the coordinator's (coordinators)",
           params: networkParams,
           body: z.strictObject({ postId: id(), personId: id(), personNetworkId: id().optional().describe("The member's own time bank, when a partner's the post is shared with") }),
@@ -246,6 +248,7 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'logArrangedExchange',
           summary: 'Log the exchange an arrangement led to, in one step: it waits for confirmation as any exchange does (its two people, or a coordinator); logged once however often it is sent',
           params: arrangementParams,
           body: z.strictObject({ minutes, occurredOn: isoDate(), description: text(500, { min: 0, lines: true }).default('') }),

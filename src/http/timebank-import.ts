@@ -28,6 +28,7 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
         bodyLimit: IMPORT_BODY_LIMIT,
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'importTimebank',
           summary: "Import members, transfers, offers and requests from TimeOverflow's reports (coordinators)",
           description: [
             'Content-Type application/zip (TimeOverflow\'s "Download all": members, transfers, offers and inquiries) or text/csv (any one of those reports).',
@@ -65,6 +66,7 @@ export function timebankImportRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true } },
         schema: {
+          operationId: 'adjustOpeningBalance',
           summary: "Bring a member's balance to what the old system showed, with a reason (coordinators)",
           description: "Signed minutes: positive credits the member. Posted against the organisation's account, and shown on the member's statement with the reason.",
           params: z.object({ networkId: id(), personId: id() }),

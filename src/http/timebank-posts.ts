@@ -110,6 +110,7 @@ export function timebankPostRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'postHelp',
           summary: 'Post an offer or a request (a member, or a coordinator on their behalf)',
           params: networkParams,
           body: postDetails.extend({ kind: z.enum(postKinds) }),
@@ -168,7 +169,7 @@ export function timebankPostRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/:postId`,
       {
         config: { guard: onPost },
-        schema: { summary: 'Change what a post says (its owner, or a coordinator); not once it is closed or arranged', params: postParams, body: postDetails, response: { 200: writeResult } },
+        schema: { operationId: 'editPost', summary: 'Change what a post says (its owner, or a coordinator); not once it is closed or arranged', params: postParams, body: postDetails, response: { 200: writeResult } },
       },
       async (request, reply) => {
         const done = await posts.editPost(hearth, request.caller, { ...request.params, details: request.body });

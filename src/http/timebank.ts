@@ -54,6 +54,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: coordinators },
         schema: {
+          operationId: 'setNetworkLimits',
           summary: "Set the network's balance limits and longest exchange, with a reason (coordinators)",
           params: networkParams,
           body: z.strictObject({
@@ -76,6 +77,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: coordinators },
         schema: {
+          operationId: 'setMemberLimits',
           summary: "Set one member's limits (null: the network's), with a reason (coordinators)",
           params: accountParams,
           body: z.strictObject({ lowerMinutes: lowerLimitMinutes.nullable(), upperMinutes: upperLimitMinutes.nullable(), reason: reasonText() }),
@@ -93,6 +95,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'logExchange',
           summary: 'Log an exchange: time given by one member to another (the parties, or a coordinator); across two time banks, only under their active partnership',
           params: networkParams,
           body: z.strictObject({
@@ -161,7 +164,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/chest/donations`,
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
-        schema: { summary: 'Give minutes to the community chest', params: networkParams, body: z.strictObject({ minutes }), response: { 201: writeResult } },
+        schema: { operationId: 'donateToChest', summary: 'Give minutes to the community chest', params: networkParams, body: z.strictObject({ minutes }), response: { 201: writeResult } },
       },
       async (request, reply) => reply.code(201).send(await timebank.donateToChest(hearth, request.caller, { ...request.params, ...request.body })),
     );
@@ -170,7 +173,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/chest/grants`,
       {
         config: { guard: { who: ['coordinator'], write: true } },
-        schema: { summary: 'Grant minutes from the community chest to a member (coordinators)', params: networkParams, body: z.strictObject({ personId: id(), minutes }), response: { 201: writeResult } },
+        schema: { operationId: 'grantFromChest', summary: 'Grant minutes from the community chest to a member (coordinators)', params: networkParams, body: z.strictObject({ personId: id(), minutes }), response: { 201: writeResult } },
       },
       async (request, reply) => reply.code(201).send(await timebank.grantFromChest(hearth, request.caller, { ...request.params, ...request.body })),
     );
@@ -319,7 +322,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/accounts/:personId`,
       {
         config: { guard: { who: 'member' } },
-        schema: { summary: "A member's balance and limits, with its ETag (the member, or a coordinator)", params: accountParams, querystring: readAfter, response: { 200: account } },
+        schema: { operationId: 'getTimebankAccount', summary: "A member's balance and limits, with its ETag (the member, or a coordinator)", params: accountParams, querystring: readAfter, response: { 200: account } },
       },
       async (request, reply) => {
         const { networkId, personId } = request.params;

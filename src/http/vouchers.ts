@@ -36,6 +36,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'setVoucherPolicy',
           summary: "Set how long the network's vouchers last (null: for ever) and where unused value goes when they expire; vouchers keep the policy they were bought under (coordinators)",
           params: networkParams,
           body: policyShape,
@@ -53,6 +54,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member', onBehalf: true, write: true } },
         schema: {
+          operationId: 'giveVoucher',
           summary: 'Give a learner a voucher: an amount, or sessions of an activity, with an occasion and a message (any member, or a coordinator on their behalf)',
           description: "The message is sealed with the giver's key. The voucher expires under the network's policy of today, and is held for the learner once the treasurer records the money.",
           params: networkParams,
@@ -111,6 +113,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['treasurer'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'payBackGiver',
           summary: 'Record money paid back to the giver: all or part of what a refund on their request, or an expiry back to them, owes them; how, the reference the bank or cheque shows, and the day (treasurers)',
           params: voucherParams,
           body: VoucherPaidOut.schema.pick({ pence: true, method: true, reference: true, paidOn: true }).extend({ accountPoolId: VoucherPaidOut.schema.shape.accountPoolId.default(null) }),
@@ -129,6 +132,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['treasurer', 'coordinator'], write: true } },
         schema: {
+          operationId: 'requestLearningFundPayment',
           summary: 'Ask for a payment out of the learning fund, with a payee and a purpose; it is paid once someone else approves it (treasurers, coordinators)',
           params: networkParams,
           body: FundPaymentRequested.schema.pick({ pence: true, payee: true, purpose: true }).extend({ accountPoolId: FundPaymentRequested.schema.shape.accountPoolId.default(null) }),
@@ -143,6 +147,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['treasurer', 'board'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'approveLearningFundPayment',
           summary: 'Approve a payment out of the learning fund, and so pay it today: never by whoever asked for it, never more than the fund holds (treasurers, board)',
           params: fundParams,
           response: { 200: writeResult },
@@ -155,7 +160,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/learning-fund/payments/:paymentId/rejection`,
       {
         config: { guard: { who: ['treasurer', 'board'], write: true, ifMatch: true } },
-        schema: { summary: 'Reject a payment out of the learning fund, with a reason (treasurers, board)', params: fundParams, body: FundPaymentRejected.schema.pick({ reason: true }), response: { 200: writeResult } },
+        schema: { operationId: 'rejectLearningFundPayment', summary: 'Reject a payment out of the learning fund, with a reason (treasurers, board)', params: fundParams, body: FundPaymentRejected.schema.pick({ reason: true }), response: { 200: writeResult } },
       },
       async (request) => rejectFundPayment(hearth, request.caller, { ...request.params, ...request.body }),
     );
@@ -183,6 +188,7 @@ export function voucherRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['mentor', 'coordinator'], write: true, ifMatch: true } },
         schema: {
+          operationId: 'redeemVoucher',
           summary: "Redeem a session delivered: one learner's voucher, or a group's vouchers and own contributions making up the fee (mentors, or a coordinator naming the mentor)",
           description:
             "A session is the mentor and its start: the same session is redeemed once, however many ask. feePence null: the session costs what its shares pay. If-Match, for a session paid by one voucher, is that voucher's ETag; the answer's ETag is the voucher's revision after it.",
