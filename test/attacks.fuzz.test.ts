@@ -11,5 +11,8 @@ const { hearth, app, close } = await openApp(await freshPglite(), { PROJECTION_P
 t.teardown(close);
 
 const seeded = await seedEveryKind(app);
-const result = await fuzzEveryOperation(app, hearth, seeded, { seed: fuzzSeed(), budget: fuzzBudget(), seconds: fuzzSeconds() });
-checkFuzz(t, result, fuzzSeed());
+// Other requests than PostgreSQL's run sends, and half as many: what is particular to PGlite is
+// its engine, not the rules, and the two runs together still cover every operation twice over.
+const seed = fuzzSeed() + 1;
+const result = await fuzzEveryOperation(app, hearth, seeded, { seed, budget: Math.ceil(fuzzBudget() / 2), seconds: fuzzSeconds() });
+checkFuzz(t, result, seed);
