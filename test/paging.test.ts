@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import { backends } from './support/db.ts';
 import { caughtUp } from './support/hearth.ts';
+import { lunchClub } from './support/treasurer.ts';
 import { joined, openApp, send, setUp, signUp, written, type Person } from './support/http.ts';
 
 type App = Awaited<ReturnType<typeof openApp>>['app'];
@@ -53,7 +54,7 @@ for (const backend of await backends()) {
     const open = async (name: string, kind = 'time_bank') => (await setUp(send(app, 'POST', '/api/v1/networks', { name, kind }, cath.auth), 201)).json().networkId as string;
     const networkId = await open('Kirkstall Time Bank');
     const armley = await open('Armley Time Bank');
-    await open('Bramley Time Bank');
+    const others = [await open('Bramley Time Bank'), await open('Calverley Time Bank')];
     const base = `/api/v1/networks/${networkId}`;
     const tb = `${base}/timebank`;
     await setUp(send(app, 'PUT', `${tb}/categories/gardening`, {}, cath.auth), 200);
@@ -73,7 +74,17 @@ for (const backend of await backends()) {
     }
     for (const title of ['A lift', 'A hedge cut', 'A shelf put up']) await setUp(send(app, 'POST', `${tb}/posts`, { kind: 'request', title, category: 'gardening' }, bob.auth), 201);
     for (const name of ['Chapel Pool', 'Abbey Pool', 'Beck Pool']) await setUp(send(app, 'POST', `${base}/pools`, { name, twoApproversAbovePence: 10_000 }, cath.auth), 201);
-    await setUp(send(app, 'POST', `/api/v1/networks/${armley}/partnerships`, { partnerNetworkId: networkId }, cath.auth), 201);
+    for (const partnerOf of [armley, ...others]) await setUp(send(app, 'POST', `/api/v1/networks/${partnerOf}/partnerships`, { partnerNetworkId: networkId }, cath.auth), 201);
+    for (const minutes of [30, 45, 60]) await setUp(send(app, 'POST', `${tb}/chest/donations`, { minutes }, ann.auth), 201);
+
+    // A neighbourhood network's pool with four payments, vouchers given, and payments asked of the learning fund.
+    const club = await lunchClub(app);
+    const neighbours = `/api/v1/networks/${club.networkId}`;
+    const learner = (await setUp(send(app, 'POST', `${neighbours}/members`, { name: 'Lena Learner' }, club.coordinator.auth), 201)).json().personId as string;
+    for (const pence of [1_000, 2_000, 3_000]) {
+      await setUp(send(app, 'POST', `${neighbours}/vouchers`, { learnerId: learner, value: { kind: 'amount', pence }, occasion: 'Birthday', message: '' }, club.coordinator.auth), 201);
+      await setUp(send(app, 'POST', `${neighbours}/vouchers/learning-fund/payments`, { payee: 'Leeds Libraries', purpose: `Books, ${pence}`, pence }, club.treasurer.auth), 201);
+    }
     t.ok(await caughtUp(hearth), 'the read tables hold it all');
 
     t.test('each list walked two rows at a time gives every row once, in order', async (t) => {
@@ -92,6 +103,12 @@ for (const backend of await backends()) {
       await walks(t, app, 'answers to my posts', `${tb}/answers?which=toMe`, ann, 5, (i) => String(i.answerId), 100);
       await walks(t, app, 'my answers', `${tb}/answers?which=mine`, bob, 5, (i) => String(i.answerId), 100);
       await walks(t, app, 'pools', `${base}/pools`, cath, 3, (i) => String(i.poolId));
+      await walks(t, app, 'partnerships', `${base}/partnerships`, ann, 3, (i) => String(i.partnerNetworkId));
+      await walks(t, app, 'grants and donations', `${tb}/gifts`, cath, 3, (i) => String(i.ref));
+      await walks(t, app, 'pool payments', `${club.pool}/payments`, club.coordinator, 4, (i) => String(i.paymentId));
+      await walks(t, app, 'own vouchers', `${neighbours}/vouchers?given=me`, club.coordinator, 3, (i) => String(i.voucherId));
+      await walks(t, app, 'vouchers awaiting payment', `${neighbours}/vouchers/awaiting-payment`, club.treasurer, 3, (i) => String(i.voucherId));
+      await walks(t, app, 'learning fund payments', `${neighbours}/vouchers/learning-fund/payments`, club.treasurer, 3, (i) => String(i.paymentId));
     });
 
     t.test('the rows come in the order the list says', async (t) => {
