@@ -6,6 +6,7 @@ import t, { type Test } from 'tap';
 import { backends } from './support/db.ts';
 import { caughtUp } from './support/hearth.ts';
 import { lunchClub } from './support/treasurer.ts';
+import { careCoopRules } from './support/coop.ts';
 import { joined, openApp, send, setUp, signUp, written, type Person } from './support/http.ts';
 
 type App = Awaited<ReturnType<typeof openApp>>['app'];
@@ -85,6 +86,33 @@ for (const backend of await backends()) {
       await setUp(send(app, 'POST', `${neighbours}/vouchers`, { learnerId: learner, value: { kind: 'amount', pence }, occasion: 'Birthday', message: '' }, club.coordinator.auth), 201);
       await setUp(send(app, 'POST', `${neighbours}/vouchers/learning-fund/payments`, { payee: 'Leeds Libraries', purpose: `Books, ${pence}`, pence }, club.treasurer.auth), 201);
     }
+
+    // A care bank: a volunteer gives care on four days, three of them confirmed and banked.
+    const careBank = `/api/v1/networks/${await open('Wharfedale Care Bank', 'care_bank_scheme')}`;
+    const bornIn = async (name: string, year: number) => {
+      const p = await signUp(app, name, { dateOfBirth: `${year}-01-01` });
+      await setUp(send(app, 'POST', `${careBank}/invitations`, { personId: p.personId }, cath.auth), 201);
+      await setUp(send(app, 'POST', `${careBank}/invitations/acceptance`, undefined, p.auth), 200);
+      return p;
+    };
+    const [vic, edna] = [await bornIn('Vic Volunteer', 1990), await bornIn('Edna Elder', 1938)];
+    for (const [i, day] of [daysAgo(8), daysAgo(4), daysAgo(4), daysAgo(1)].entries()) {
+      const { careId } = (await setUp(send(app, 'POST', `${careBank}/carebank/care`, { volunteerId: vic.personId, recipientId: edna.personId, minutes: 60 + i, activity: 'befriending', occurredOn: day }, vic.auth), 201)).json();
+      if (i > 0) await setUp(send(app, 'POST', `${careBank}/carebank/care/${careId}/confirmation`, undefined, edna.auth), 200);
+    }
+
+    // A co-op: three members apply for shares and, once issued, each proposes a spend.
+    const coopId = await open('Holbeck Care Co-op', 'co_operative');
+    const coop = `/api/v1/networks/${coopId}/coop`;
+    await setUp(send(app, 'POST', coop, { name: 'Holbeck Care Co-op Ltd', rules: careCoopRules, foundedOn: daysAgo(400) }, cath.auth), 201);
+    const bert = await joined(app, coopId, cath, 'Bert Board', 'board');
+    for (const name of ['Ann Ackroyd', 'Bob Brierley', 'Cat Cawthorne']) {
+      const who = await joined(app, coopId, cath, name);
+      const { applicationId } = (await setUp(send(app, 'POST', `${coop}/applications`, { memberClass: careCoopRules.memberClasses[0]!.name, pence: 5_000 }, who.auth), 201)).json();
+      await setUp(send(app, 'POST', `${coop}/applications/${applicationId}/issue`, { issuedOn: daysAgo(30) }, bert.auth), 200);
+      const terms = { title: `A spend for ${name}`, pence: 1_000, payee: 'Leeds Mobility Ltd', purpose: 'Access', source: { kind: 'funds' }, closesAt: new Date(Date.now() + 3 * 3_600_000).toISOString(), quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false };
+      await setUp(send(app, 'POST', `${coop}/proposals`, terms, who.auth), 201);
+    }
     t.ok(await caughtUp(hearth), 'the read tables hold it all');
 
     t.test('each list walked two rows at a time gives every row once, in order', async (t) => {
@@ -108,6 +136,10 @@ for (const backend of await backends()) {
       await walks(t, app, 'pool payments', `${club.pool}/payments`, club.coordinator, 4, (i) => String(i.paymentId));
       await walks(t, app, 'own vouchers', `${neighbours}/vouchers?given=me`, club.coordinator, 3, (i) => String(i.voucherId));
       await walks(t, app, 'vouchers awaiting payment', `${neighbours}/vouchers/awaiting-payment`, club.treasurer, 3, (i) => String(i.voucherId));
+      await walks(t, app, 'care', `${careBank}/carebank/care`, vic, 4, (i) => String(i.careId));
+      await walks(t, app, 'care-bank entries', `${careBank}/carebank/accounts/${vic.personId}/entries`, vic, 3, (i) => `${i.date} ${i.minutes}`);
+      await walks(t, app, 'share applications', `${coop}/applications`, bert, 3, (i) => String(i.applicationId));
+      await walks(t, app, 'proposals', `${coop}/proposals`, bert, 3, (i) => String(i.proposalId));
       await walks(t, app, 'learning fund payments', `${neighbours}/vouchers/learning-fund/payments`, club.treasurer, 3, (i) => String(i.paymentId));
     });
 
