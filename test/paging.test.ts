@@ -101,18 +101,21 @@ for (const backend of await backends()) {
       if (i > 0) await setUp(send(app, 'POST', `${careBank}/carebank/care/${careId}/confirmation`, undefined, edna.auth), 200);
     }
 
-    // A co-op: three members apply for shares and, once issued, each proposes a spend.
+    // A co-op: three members apply for shares and, once issued, each proposes a spend and gives notice to withdraw some.
     const coopId = await open('Holbeck Care Co-op', 'co_operative');
     const coop = `/api/v1/networks/${coopId}/coop`;
     await setUp(send(app, 'POST', coop, { name: 'Holbeck Care Co-op Ltd', rules: careCoopRules, foundedOn: daysAgo(400) }, cath.auth), 201);
     const bert = await joined(app, coopId, cath, 'Bert Board', 'board');
+    const shareholders: Person[] = [];
     for (const name of ['Ann Ackroyd', 'Bob Brierley', 'Cat Cawthorne']) {
       const who = await joined(app, coopId, cath, name);
+      shareholders.push(who);
       const { applicationId } = (await setUp(send(app, 'POST', `${coop}/applications`, { memberClass: careCoopRules.memberClasses[0]!.name, pence: 5_000 }, who.auth), 201)).json();
       await setUp(send(app, 'POST', `${coop}/applications/${applicationId}/issue`, { issuedOn: daysAgo(30) }, bert.auth), 200);
       const terms = { title: `A spend for ${name}`, pence: 1_000, payee: 'Leeds Mobility Ltd', purpose: 'Access', source: { kind: 'funds' }, closesAt: new Date(Date.now() + 3 * 3_600_000).toISOString(), quorumPercent: 50, thresholdPercent: 50, secret: false, hideResultsUntilClose: false };
       await setUp(send(app, 'POST', `${coop}/proposals`, terms, who.auth), 201);
     }
+    for (const who of shareholders) await setUp(send(app, 'POST', `${coop}/withdrawals`, { pence: 1_000 }, who.auth), 201);
     t.ok(await caughtUp(hearth), 'the read tables hold it all');
 
     t.test('each list walked two rows at a time gives every row once, in order', async (t) => {
@@ -140,6 +143,7 @@ for (const backend of await backends()) {
       await walks(t, app, 'care-bank entries', `${careBank}/carebank/accounts/${vic.personId}/entries`, vic, 3, (i) => `${i.date} ${i.minutes}`);
       await walks(t, app, 'share applications', `${coop}/applications`, bert, 3, (i) => String(i.applicationId));
       await walks(t, app, 'proposals', `${coop}/proposals`, bert, 3, (i) => String(i.proposalId));
+      await walks(t, app, 'withdrawals to pay', `${coop}/withdrawals`, bert, 3, (i) => String(i.withdrawalId));
       await walks(t, app, 'learning fund payments', `${neighbours}/vouchers/learning-fund/payments`, club.treasurer, 3, (i) => String(i.paymentId));
     });
 
