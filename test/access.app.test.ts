@@ -11,6 +11,7 @@ import { actFor } from '../src/access/guard.ts';
 import { reachRefusal } from '../src/access/consent.ts';
 import type { Caller } from '../src/access/caller.ts';
 import type { PersonState } from '../src/access/person.ts';
+import { whole } from '../src/db/keyset.ts';
 
 const hearth = await testHearth(await freshPglite());
 await hearth.engine.start();
@@ -68,12 +69,12 @@ t.test('a coordinator declines a request to join; the person may ask again, and 
   await access.decline(hearth, as(cath), { networkId: timeBank, personId: dan });
   t.equal(await eventCount(), before, 'declining twice records once');
   await settled();
-  t.equal((await access.members(hearth, { networkId: timeBank })).find((m) => m.personId === dan)?.status, 'declined', 'the coordinator sees the request declined');
+  t.equal((await access.members(hearth, { networkId: timeBank }, whole)).items.find((m) => m.personId === dan)?.status, 'declined', 'the coordinator sees the request declined');
   t.same((await access.me(hearth, as(dan))).memberships.map((m) => m.status), ['declined'], 'and so does the person');
   t.equal(await refused(access.decline(hearth, as(cath), { networkId: timeBank, personId: ann })), 'already-a-member', 'a member is not declined');
   await access.requestToJoin(hearth, as(dan), { networkId: timeBank });
   await settled();
-  t.equal((await access.members(hearth, { networkId: timeBank })).find((m) => m.personId === dan)?.status, 'requested', 'asking again after a refusal');
+  t.equal((await access.members(hearth, { networkId: timeBank }, whole)).items.find((m) => m.personId === dan)?.status, 'requested', 'asking again after a refusal');
   await access.approve(hearth, as(cath), { networkId: timeBank, personId: dan, roles: ['member'] });
 });
 
@@ -120,7 +121,7 @@ t.test('a member not online: recorded by a network, reached by its coordinators,
   t.equal(await eventCount(), before, 'nothing written');
 
   await settled();
-  const history = await access.historyOf(hearth, edna);
+  const history = (await access.historyOf(hearth, edna, whole)).items;
   t.match(
     history.find((h) => h.type === 'access.MembershipApproved' && h.networkId === pool),
     { actor: cath, onBehalfOf: edna },
@@ -154,7 +155,7 @@ t.test('a way in: a member recorded without an account claims it, and from then 
 t.test("a member's history holds everything done in their name, of every kind", async (t) => {
   const renamed = await networks.renameNetwork(hearth, as(cath), { networkId: timeBank, name: 'Chapeltown Time Bank CIC' });
   await hearth.engine.waitFor(['person_history'], renamed.position, 10_000);
-  const history = await access.historyOf(hearth, cath);
+  const history = (await access.historyOf(hearth, cath, whole)).items;
   t.match(history.find((h) => h.type === 'network.NetworkRenamed'), { actor: cath, onBehalfOf: null, networkId: timeBank, recordedAt: String }, 'a network event done by her');
 });
 

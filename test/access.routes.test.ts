@@ -305,6 +305,7 @@ const routes: Route[] = [
   { name: 'POST /networks/:id/vouchers/learning-fund/payments/:paymentId/approval', allowed: ['treasurer', 'board'], prepare: fundPayment, call: (who, p) => send(app, 'POST', `${vouchers}/learning-fund/payments/${p}/approval`, undefined, headers(who)) },
   { name: 'POST /networks/:id/vouchers/learning-fund/payments/:paymentId/rejection', allowed: ['treasurer', 'board'], prepare: fundPayment, call: (who, p) => send(app, 'POST', `${vouchers}/learning-fund/payments/${p}/rejection`, { reason: 'Not this year' }, headers(who)) },
   { name: 'GET /networks/:id/vouchers/learning-fund', allowed: ['treasurer', 'coordinator', 'board'], call: get(`${vouchers}/learning-fund`) },
+  { name: 'GET /networks/:id/vouchers/learning-fund/payments', allowed: ['treasurer', 'coordinator', 'board'], call: get(`${vouchers}/learning-fund/payments`) },
   { name: 'POST /networks/:id/vouchers/expiry', allowed: ['treasurer'], call: (who) => send(app, 'POST', `${vouchers}/expiry`, undefined, headers(who)) },
   {
     name: 'POST /networks/:id/vouchers/sessions (mentors, or a coordinator naming the mentor)',

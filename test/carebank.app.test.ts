@@ -195,7 +195,7 @@ t.test('care disputed before it is banked, and the list of care each reader sees
   const dispute = (by: string, careId: string, over: Parameters<typeof callerOf>[1] = {}) => carebank.disputeCare(deps, callerOf(by, over), { ...at, careId, reason: 'I was out that day' });
   const list = async (reader: string) => {
     await hearth.engine.waitFor(['carebank_care', 'people'], await hearth.store.headPosition(), 10_000);
-    return (await carebank.careList(deps, callerOf(reader), { ...at, limit: 50 })).items;
+    return (await carebank.careList(deps, callerOf(reader), { ...at, page: { limit: 50 } })).items;
   };
 
   const toNell = await logIn(vera, vera, nell);
@@ -235,5 +235,5 @@ t.test('care disputed before it is banked, and the list of care each reader sees
   await carebank.confirmCare(deps, callerOf(ian), { ...at, careId: toNell.careId });
   t.same((await list(vera)).map((c) => c.status), ['logged', 'confirmed'], 'a coordinator who is no party settles the dispute');
   t.same((await list(ida)).map((c) => c.careId).includes(toNell.careId), false, 'settled care leaves other coordinators\' lists');
-  t.match(await refusalOf(carebank.careList(deps, callerOf(vic), { ...at, limit: 50 })), { name: 'Forbidden' }, 'not outside the scheme');
+  t.match(await refusalOf(carebank.careList(deps, callerOf(vic), { ...at, page: { limit: 50 } })), { name: 'Forbidden' }, 'not outside the scheme');
 });

@@ -51,8 +51,8 @@ t.test('answering, the thread and who reads it', async (t) => {
   t.same(thread.messages.map((m) => [m.fromId, m.text]), [[ann, 'I can drive you on Thursday'], [owner, 'Thank you, 9am?'], [bank.coordinator, 'I can lend a wheelchair']], 'the thread, opened, a coordinator recorded as herself');
   t.equal((await answers.threadOf(hearth, callerFor(bank.coordinator), { networkId, answerId })).messages.length, 3, 'a coordinator reads it');
   t.equal(await refused(answers.threadOf(hearth, callerFor(bob), { networkId, answerId })), 'forbidden', 'another member does not');
-  t.same((await answers.answersOf(hearth, callerFor(owner), { networkId, which: 'toMe', page })).map((a) => a.answerId), [answerId], 'answers to my posts');
-  t.same((await answers.answersOf(hearth, callerFor(ann), { networkId, which: 'mine', page })).map((a) => [a.answerId, a.postTitle]), [[answerId, 'Lift to the surgery']], 'my answers');
+  t.same((await answers.answersOf(hearth, callerFor(owner), { networkId, which: 'toMe', page })).items.map((a) => a.answerId), [answerId], 'answers to my posts');
+  t.same((await answers.answersOf(hearth, callerFor(ann), { networkId, which: 'mine', page })).items.map((a) => [a.answerId, a.postTitle]), [[answerId, 'Lift to the surgery']], 'my answers');
 
   const bobs = await answers.answerPost(hearth, callerFor(bob), { networkId, postId, message: 'Or me' });
   t.equal(await refused(answers.withdrawAnswer(hearth, callerFor(owner), { networkId, answerId: bobs.answerId })), 'not-answerer', 'only the member who answered withdraws');
@@ -126,7 +126,7 @@ t.test('accepting, logging in one step, confirming as any exchange', async (t) =
   t.equal(await refused(confirmExchange(hearth, callerFor(ann), { networkId, exchangeId: logged.exchangeId })), 'own-exchange', 'the member who logged it does not confirm it');
   const { position } = await confirmExchange(hearth, callerFor(owner), { networkId, exchangeId: logged.exchangeId });
   await caught(position);
-  const [row] = await answers.arrangementsOf(hearth, callerFor(owner), { networkId, page });
+  const [row] = (await answers.arrangementsOf(hearth, callerFor(owner), { networkId, page })).items;
   t.match(row, { arrangementId: accepted.arrangementId, exchangeId: logged.exchangeId, postTitle: 'Lift to the surgery', category: 'transport' }, 'the arrangement shows its exchange');
   const figures = await answers.postFigures(hearth, callerFor(bank.coordinator), { networkId });
   t.match(figures, [{ month: '2026-12', category: 'transport', requests: 1, answers: 2, arrangements: 1, exchanges: 1 }], 'the figures count it');

@@ -44,9 +44,7 @@ t.test('answer, message, accept, log, confirm', async (t) => {
   t.equal((await get(`${posts}/${answerId}`, bob)).statusCode, 403, 'not for a bystander');
 
   const toMe = await get(`${tb}/answers?which=toMe&limit=1`, owner);
-  t.match(toMe.json(), { items: [{ answerId, status: 'open' }] });
-  const next = toMe.json().next as string;
-  t.same((await get(`${tb}/answers?which=toMe&limit=1&cursor=${next}`, owner)).json(), { items: [], next: null }, 'the cursor pages on');
+  t.match(toMe.json(), { items: [{ answerId, status: 'open' }], next: null }, 'one answer: one page, and no next');
   t.equal((await get(`${tb}/answers?cursor=nonsense`, owner)).statusCode, 400);
 
   t.match((await send(app, 'POST', `${posts}/${answerId}/acceptance`, undefined, ann.auth)).json(), { status: 403, type: '/problems/not-post-owner' });

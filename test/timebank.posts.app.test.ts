@@ -18,6 +18,7 @@ import type { Hearth } from '../src/hearth.ts';
 import { caughtUp, quietLog, testSecret } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import { callerFor, enrol, flagForSafeguarding, openNetwork, partner, recordDbs } from './support/timebank.ts';
+import { whole } from '../src/db/keyset.ts';
 
 const clock = fixedClock('2026-12-04T10:00:00Z');
 // PGlite always, and PostgreSQL when its server answers: the search is PostgreSQL's full-text search on both.
@@ -62,14 +63,14 @@ function suite(t: Test) {
     await posts.pausePost(hearth, callerFor(ann), { networkId, postId });
     await settled();
     t.same(titles(await posts.findPosts(hearth, callerFor(bob), { networkId, limit: 10 })), ['A lift to the surgery'], 'a paused post is not found');
-    t.equal((await posts.myPosts(hearth, callerFor(ann), { networkId }))[0]?.status, 'paused', 'but its owner sees it among theirs');
+    t.equal((await posts.myPosts(hearth, callerFor(ann), { networkId, page: whole })).items[0]?.status, 'paused', 'but its owner sees it among theirs');
     await posts.renewPost(hearth, callerFor(ann), { networkId, postId });
     await settled();
     t.same(titles(await posts.findPosts(hearth, callerFor(bob), { networkId, limit: 10 })), ['A lift to the surgery', 'Weeding and mowing'], 'newest first');
     const read = await posts.readPost(hearth, callerFor(bob), { networkId, postId });
     t.equal(read.description, 'I can weed and mow; I live near the park.', 'the description is opened for a member who may see it');
     t.equal(read.mayChange, false);
-    t.equal((await posts.myPosts(hearth, callerFor(bank.coordinator, { onBehalfOf: bob }), { networkId }))[0]?.postId, brokered.postId, "a coordinator sees a member's posts acting for them");
+    t.equal((await posts.myPosts(hearth, callerFor(bank.coordinator, { onBehalfOf: bob }), { networkId, page: whole })).items[0]?.postId, brokered.postId, "a coordinator sees a member's posts acting for them");
     t.equal(await refused(posts.closePost(hearth, callerFor(bob), { networkId, postId })), 'not-post-owner');
     await posts.closePost(hearth, callerFor(ann), { networkId, postId });
     t.equal(await refused(posts.editPost(hearth, callerFor(ann), { networkId, postId, details: details({ title: 'Again' }) })), 'post-closed');
@@ -206,9 +207,9 @@ function suite(t: Test) {
     clock.set('2026-12-14T10:00:00Z');
     await posts.publishPost(hearth, callerFor(ann), { networkId, kind: 'request', details: details({ title: 'New request' }) });
     await settled();
-    t.same((await posts.unansweredRequests(hearth, callerFor(bank.coordinator), { networkId, days: 7 })).map((p) => p.title), ['Old request', 'Request whose answer was withdrawn'], 'a request with an answer waiting is not unanswered');
-    t.same((await posts.unansweredRequests(hearth, callerFor(bank.coordinator), { networkId, days: 0 })).map((p) => p.title), ['Old request', 'Request whose answer was withdrawn', 'New request']);
-    t.equal(await refused(posts.unansweredRequests(hearth, callerFor(ann), { networkId, days: 7 })), 'forbidden', 'coordinators only');
+    t.same((await posts.unansweredRequests(hearth, callerFor(bank.coordinator), { networkId, days: 7, page: whole })).items.map((p) => p.title), ['Old request', 'Request whose answer was withdrawn'], 'a request with an answer waiting is not unanswered');
+    t.same((await posts.unansweredRequests(hearth, callerFor(bank.coordinator), { networkId, days: 0, page: whole })).items.map((p) => p.title), ['Old request', 'Request whose answer was withdrawn', 'New request']);
+    t.equal(await refused(posts.unansweredRequests(hearth, callerFor(ann), { networkId, days: 7, page: whole })), 'forbidden', 'coordinators only');
     clock.set('2026-12-04T10:00:00Z');
   });
 }

@@ -98,9 +98,9 @@ t.test("a voucher's giver and learner", async (t) => {
     t.equal(await refusal(voucherFor(hearth, as(reader), { networkId, voucherId: given.voucherId })), 'forbidden', `${who} does not`);
   }
   t.equal(await refusal(voucherFor(hearth, as(treasurer), { networkId: randomUUID(), voucherId: given.voucherId })), 'voucher-not-found', 'nor is it found through another network');
-  t.same((await ownVouchers(hearth, as(giver), { networkId, as: 'giver' })).map((v) => v.voucherId).includes(given.voucherId), true, "among the giver's gifts");
-  t.same((await ownVouchers(hearth, as(learner), { networkId, as: 'learner' })).map((v) => v.voucherId).includes(given.voucherId), true, "and the learner's vouchers");
-  t.same(await ownVouchers(hearth, as(learner), { networkId, as: 'giver' }), [], 'the learner gave none');
+  t.same((await ownVouchers(hearth, as(giver), { networkId, as: 'giver' })).items.map((v) => v.voucherId).includes(given.voucherId), true, "among the giver's gifts");
+  t.same((await ownVouchers(hearth, as(learner), { networkId, as: 'learner' })).items.map((v) => v.voucherId).includes(given.voucherId), true, "and the learner's vouchers");
+  t.same((await ownVouchers(hearth, as(learner), { networkId, as: 'giver' })).items, [], 'the learner gave none');
 });
 
 t.test("If-Match on a voucher's stream", async (t) => {
@@ -147,13 +147,13 @@ t.test('the vouchers the treasurer acts on: waiting for their money, then held; 
   const today = clock.now().toISOString().slice(0, 10);
   const { voucherId } = await giveVoucher(hearth, as(giver), { networkId, learnerId: learner, value: { kind: 'amount', pence: 2_500 }, occasion: 'Easter', message: 'For Mum, with love' });
   await caughtUp();
-  const waiting = await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'awaiting-payment' });
+  const waiting = (await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'awaiting-payment' })).items;
   t.match(waiting.find((v) => v.voucherId === voucherId), { status: 'awaiting-payment', pricePence: 2_500, paidOn: null });
   t.notOk(JSON.stringify(waiting).includes('with love'), "the giver's message is not in it, sealed or opened");
-  t.notOk((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'held' })).some((v) => v.voucherId === voucherId));
+  t.notOk((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'held' })).items.some((v) => v.voucherId === voucherId));
   await recordPayment(hearth, as(treasurer), { networkId, voucherId, pence: 2_500, reference: 'BACS', receivedOn: today });
   await caughtUp();
-  t.notOk((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'awaiting-payment' })).some((v) => v.voucherId === voucherId), 'no longer waiting');
-  t.match((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'held' })).find((v) => v.voucherId === voucherId), { status: 'held', paidOn: today, leftPence: 2_500 });
-  t.same(await vouchersToKeep(hearth, as(treasurer), { networkId: randomUUID(), status: 'held' }), [], "another network's are not listed");
+  t.notOk((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'awaiting-payment' })).items.some((v) => v.voucherId === voucherId), 'no longer waiting');
+  t.match((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'held' })).items.find((v) => v.voucherId === voucherId), { status: 'held', paidOn: today, leftPence: 2_500 });
+  t.same((await vouchersToKeep(hearth, as(treasurer), { networkId: randomUUID(), status: 'held' })).items, [], "another network's are not listed");
 });

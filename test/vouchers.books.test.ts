@@ -9,7 +9,7 @@ import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import type { Role } from '../src/access/membership.ts';
 import {
-  approveFundPayment, expireDue, giveVoucher, learningFund, liability, recordPayment, recordPayout, redeem, refundVoucher, rejectFundPayment, requestFundPayment, setPolicy, voucherFor,
+  approveFundPayment, expireDue, fundPayments, giveVoucher, learningFund, liability, recordPayment, recordPayout, redeem, refundVoucher, rejectFundPayment, requestFundPayment, setPolicy, voucherFor,
 } from '../src/vouchers/app.ts';
 import { importBankStatement, openPool, readReconciliation } from '../src/pools/app.ts';
 import { freshPglite } from './support/db.ts';
@@ -82,7 +82,8 @@ t.test('a refund on request and an expiry back to the giver are paid out, each r
 t.test('the learning fund is spent by an approved payment with a purpose, and shows its balance', async (t) => {
   on('2026-04-14');
   await caughtUp();
-  t.match(await learningFund(hearth, callerFor(treasurer), { networkId }), { received: 4_000, spent: 0, balance: 4_000, payments: [] }, "B's £40 came in at expiry");
+  t.same(await learningFund(hearth, callerFor(treasurer), { networkId }), { asAt: '2026-04-14', received: 4_000, spent: 0, balance: 4_000 }, "B's £40 came in at expiry");
+  t.same((await fundPayments(hearth, callerFor(treasurer), { networkId, page: { limit: 10 } })).items, [], 'none asked for yet');
 
   const tooMuch = await requestFundPayment(hearth, callerFor(treasurer), { networkId, pence: 5_000, payee: 'Leeds Libraries', purpose: 'Tablets for the computer class' });
   t.equal(await refusal(approveFundPayment(hearth, callerFor(treasurer), { networkId, paymentId: tooMuch.paymentId })), 'own-fund-payment', 'whoever asked never approves');
@@ -101,7 +102,7 @@ t.test('the learning fund is spent by an approved payment with a purpose, and sh
   const fund = await learningFund(hearth, callerFor(board), { networkId });
   t.match(fund, { received: 4_000, spent: 3_000, balance: 1_000 }, '£40 − £30');
   t.same(
-    fund.payments.map((p) => [p.payee, p.purpose, p.pence, p.status, p.requestedBy.personId, p.approvedBy?.personId ?? null, p.paidOn]).sort(),
+    (await fundPayments(hearth, callerFor(board), { networkId, page: { limit: 10 } })).items.map((p) => [p.payee, p.purpose, p.pence, p.status, p.requestedBy.personId, p.approvedBy?.personId ?? null, p.paidOn]).sort(),
     [
       ['Art shop', 'Paints', 1_001, 'requested', coordinator, null, null],
       ['Leeds Libraries', 'Tablets for the computer class', 5_000, 'rejected', treasurer, null, null],

@@ -7,6 +7,7 @@ import { browserOf, formType, openApp, send, setUp, signUp, tokenIn } from './su
 import { serverFirstDatabase } from './support/db.ts';
 import { caughtUp, testAddress } from './support/hearth.ts';
 import * as access from '../src/access/app.ts';
+import { whole } from '../src/db/keyset.ts';
 
 const { hearth, app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
@@ -15,7 +16,7 @@ const events = async (type: string) => (await hearth.store.readAll()).filter((e)
 /** A network's members as its table holds them once what was written before has reached it. */
 const membersOf = async (networkId: string) => {
   await caughtUp(hearth);
-  return access.members(hearth, { networkId });
+  return (await access.members(hearth, { networkId }, whole)).items;
 };
 
 const cath = await signUp(app, 'Cath Coordinator');

@@ -106,7 +106,7 @@ t.test('the learning fund: a payment asked for, checked first; approvals refused
   const shown = (await tess.get(done.headers.location as string)).body;
   t.match(shown, /Payment asked for/);
   t.match(shown, /Armley Library/);
-  const payments = (await read('/vouchers/learning-fund')).payments as Array<{ paymentId: string; payee: string; status: string }>;
+  const payments = (await read('/vouchers/learning-fund/payments')).items as Array<{ paymentId: string; payee: string; status: string }>;
   const mine = payments.find((p) => p.payee === 'Armley Library')!;
   t.match(mine, { status: 'requested', amount: { pence: 2_000 }, requestedBy: { personId: treasurer.personId } }, 'recorded once');
 

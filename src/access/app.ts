@@ -4,6 +4,7 @@
 // powers over a person reach as far as consent.ts says, read from the streams.
 import { createHmac, randomInt } from 'node:crypto';
 import { sql } from 'kysely';
+import { keyset, mapPage, pageFrom, whole, type Page } from '../db/keyset.ts';
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
 import { decideAcross, readStates } from '../commands/decide.ts';
@@ -248,9 +249,10 @@ export async function me(deps: Deps, caller: Caller) {
 }
 
 /** Everything done to the person or in their name, and who did it. */
-export async function historyOf(deps: Pick<Deps, 'database'>, personId: string) {
-  const rows = await deps.database.db.selectFrom('person_history').selectAll().where('person_id', '=', personId).orderBy('position').execute();
-  return rows.map((r) => ({ position: Number(r.position), type: r.type, networkId: r.network_id, actor: r.actor, onBehalfOf: r.on_behalf_of, recordedAt: r.recorded_at }));
+/** What was done to a person or in their name, oldest first, a page at a time. */
+export async function historyOf(deps: Pick<Deps, 'database'>, personId: string, page: Page<readonly [number]>) {
+  const rows = await keyset(deps.database.db.selectFrom('person_history').selectAll().where('person_id', '=', personId), ['position'], 'asc', page).execute();
+  return mapPage(pageFrom(rows, page.limit, (r) => [Number(r.position)] as const), (r) => ({ position: Number(r.position), type: r.type, networkId: r.network_id, actor: r.actor, onBehalfOf: r.on_behalf_of, recordedAt: r.recorded_at }));
 }
 
 /** Who acts on a person's data, and as whom: themselves, or a coordinator the consent rules let reach them. */
@@ -300,7 +302,7 @@ export async function exportPerson(deps: Deps, caller: Caller, input: { personId
       dbsCheck: m.dbs_type ? { type: m.dbs_type, expiresOn: m.dbs_expires_on } : null,
     })),
     ...(await holdingsOf(deps, personId)),
-    history: await historyOf(deps, personId),
+    history: (await historyOf(deps, personId, whole)).items,
   };
 }
 
@@ -568,17 +570,19 @@ export async function careCheck(deps: Deps, caller: Caller, input: { networkId: 
 }
 
 /** A network's members, with roles, who approved them and whether they have an account. */
-export async function members(deps: Deps, input: { networkId: string }) {
-  const rows = await deps.database.db
+/** Members by name, a page at a time (the CSV reads them whole). */
+export async function members(deps: Deps, input: { networkId: string }, page: Page<MemberKey>) {
+  const query = deps.database.db
     .selectFrom('memberships')
     .leftJoin('people', 'people.person_id', 'memberships.person_id')
     .leftJoin('credentials', 'credentials.person_id', 'memberships.person_id')
     .select(['memberships.person_id', 'people.name', 'people.erased', 'people.needs_safeguarding', 'memberships.status', 'memberships.roles', 'memberships.approved_by', 'memberships.approved_at', 'memberships.dbs_expires_on', 'memberships.former_member_number'])
     .select('credentials.person_id as credential')
-    .where('memberships.network_id', '=', input.networkId)
-    .orderBy('people.name')
-    .execute();
-  return rows.map((r) => ({
+    .select(sql<string>`coalesce(people.name, '')`.as('sort_name'))
+    .where('memberships.network_id', '=', input.networkId);
+  const rows = await keyset(query, [sql`coalesce(people.name, '')`, 'memberships.person_id'], 'asc', page).execute();
+  const found = pageFrom(rows, page.limit, (r): MemberKey => [r.sort_name, r.person_id]);
+  return mapPage(found, (r) => ({
     personId: r.person_id,
     name: r.erased ? 'erased member' : r.name,
     status: r.status,
@@ -593,6 +597,7 @@ export async function members(deps: Deps, input: { networkId: string }) {
     formerMemberNumber: r.former_member_number,
   }));
 }
+export type MemberKey = readonly [string, string];
 
 async function requireNetwork(deps: Deps, networkId: string): Promise<void> {
   const { network } = await readStates(deps.store, { network: [networkStream(networkId), networkDecider] });

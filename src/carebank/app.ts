@@ -44,6 +44,7 @@ import {
   type LogCare,
 } from './bank.ts';
 import { ageOn, rulesOn, schemeDecider, schemeStream, type Rules, type SchemeEvent } from './scheme.ts';
+import { keyset, pageFrom, type Page } from '../db/keyset.ts';
 
 /** What a write answers: the revision of the resource it names (its ETag), and the position written. */
 export interface Written {
@@ -212,27 +213,26 @@ export async function disputeCare(deps: Deps, caller: Caller, input: { networkId
  * the scheme still waiting or disputed. Each says whether the reader may confirm it now, by the
  * same rule confirming asks, so a page offers only what would be accepted.
  */
-export async function careList(deps: Deps, caller: Caller, input: { networkId: string; limit: number }) {
-  const { networkId, limit } = input;
+export async function careList(deps: Deps, caller: Caller, input: { networkId: string; page: Page<readonly [number]> }) {
+  const { networkId, page } = input;
   const { actor } = await readStates(deps.store, { actor: membershipOf(networkId, caller.personId) });
   if (actor.status !== 'active') throw new Forbidden('You are not a member of this network.');
   const coordinates = actor.roles.includes('coordinator');
   const me = caller.personId;
-  const rows = await deps.database.db
+  const query = deps.database.db
     .selectFrom('carebank_care as c')
     .leftJoin('people as v', 'v.person_id', 'c.volunteer_id')
     .leftJoin('people as r', 'r.person_id', 'c.recipient_id')
-    .select(['c.care_id', 'c.volunteer_id', 'c.recipient_id', 'c.minutes', 'c.activity', 'c.occurred_on', 'c.logged_by', 'c.status', 'v.name as volunteer_name', 'v.erased as volunteer_erased', 'r.name as recipient_name', 'r.erased as recipient_erased'])
+    .select(['c.care_id', 'c.position', 'c.volunteer_id', 'c.recipient_id', 'c.minutes', 'c.activity', 'c.occurred_on', 'c.logged_by', 'c.status', 'v.name as volunteer_name', 'v.erased as volunteer_erased', 'r.name as recipient_name', 'r.erased as recipient_erased'])
     .where('c.network_id', '=', networkId)
     .where((w) => {
       const mine = [w('c.volunteer_id', '=', me), w('c.recipient_id', '=', me), w('c.logged_by', '=', me)];
       return w.or(coordinates ? [...mine, w('c.status', 'in', ['logged', 'disputed'])] : mine);
-    })
-    .orderBy('c.position', 'desc')
-    .limit(limit)
-    .execute();
+    });
+  const found = pageFrom(await keyset(query, ['c.position'], 'desc', page).execute(), page.limit, (r) => [Number(r.position)] as const);
   return {
-    items: rows.map((r) => {
+    next: found.next,
+    items: found.items.map((r) => {
       const care = { careId: r.care_id, networkId, volunteerId: r.volunteer_id, recipientId: r.recipient_id, minutes: r.minutes, activity: r.activity as LogCare['activity'], occurredOn: r.occurred_on, loggedBy: r.logged_by };
       return {
         ...care,
@@ -358,24 +358,25 @@ export async function bankAsAt(deps: Deps, caller: Caller, input: { networkId: s
 export type EntryKind = 'banked' | 'pledged' | 'pledge-received' | 'donated' | 'pool-received' | 'claimed';
 
 /** A holder's balance today and their latest entries, newest first, each naming the other person. */
-export async function latestEntries(deps: Deps, caller: Caller, input: { networkId: string; personId: string; limit: number }) {
+export async function latestEntries(deps: Deps, caller: Caller, input: { networkId: string; personId: string; page: Page<readonly [string, number]> }) {
   const { networkId, personId } = input;
   await requireBankReader(deps, caller, networkId, personId);
   const { db } = deps.database;
   const mine = db.selectFrom('carebank_entries as e').where('e.network_id', '=', networkId).where('e.holder', '=', personId).where('e.entry_date', '<=', todayOn(deps.clock));
   const [total, rows] = await Promise.all([
     mine.select(sql<number | null>`sum(e.minutes)::bigint`.as('minutes')).executeTakeFirst(),
-    mine
-      .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql`e.counterparty`))
-      .select(['e.entry_date', 'e.minutes', 'e.kind', 'e.counterparty', 'p.name', 'p.erased'])
-      .orderBy('e.entry_date', 'desc')
-      .orderBy('e.position', 'desc')
-      .limit(input.limit)
-      .execute(),
+    keyset(
+      mine.leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql`e.counterparty`)).select(['e.entry_date', 'e.minutes', 'e.kind', 'e.counterparty', 'e.position', 'p.name', 'p.erased']),
+      ['e.entry_date', 'e.position'],
+      'desc',
+      input.page,
+    ).execute(),
   ]);
+  const found = pageFrom(rows, input.page.limit, (r) => [r.entry_date, Number(r.position)] as const);
   return {
     balanceMinutes: Number(total?.minutes ?? 0),
-    entries: rows.map((r) => ({
+    next: found.next,
+    items: found.items.map((r) => ({
       date: r.entry_date,
       minutes: r.minutes,
       kind: r.kind as EntryKind,

@@ -42,8 +42,8 @@ export const ledgerCommands: Record<string, Command> = {
   'network members': {
     usage: 'network members --network N   (coordinators)',
     async run(ledger, f) {
-      const { body } = await ledger.call('GET', `/networks/${need(f, 'network')}/members`);
-      return body.items.map((m: { personId: string; name: string | null; status: string; roles: string[] }) => `${m.personId}  ${(m.name ?? '').padEnd(24)} ${m.status.padEnd(8)} ${m.roles.join(', ')}`).join('\n');
+      const items = await ledger.listAll(`/networks/${need(f, 'network')}/members`);
+      return items.map((m: { personId: string; name: string | null; status: string; roles: string[] }) => `${m.personId}  ${(m.name ?? '').padEnd(24)} ${m.status.padEnd(8)} ${m.roles.join(', ')}`).join('\n');
     },
   },
   'timebank log': {
@@ -109,8 +109,8 @@ export const ledgerCommands: Record<string, Command> = {
   'timebank gifts': {
     usage: "timebank gifts --network N   (grants and donations of the chest and the network's own account, newest first; coordinators)",
     async run(ledger, f) {
-      const { body } = await ledger.call('GET', `${tb(f)}/gifts?limit=200`);
-      return body.items
+      const items = await ledger.listAll(`${tb(f)}/gifts`);
+      return items
         .map((g: { ref: string; date: string; holder: string; kind: string; name: string | null; text: string; reversed: boolean }) =>
           `${g.ref}  ${g.date}  ${g.holder.padEnd(12)} ${g.kind.padEnd(8)} ${(g.name ?? '').padEnd(24)} ${g.text}${g.reversed ? '  (reversed)' : ''}`)
         .join('\n');

@@ -135,9 +135,9 @@ export const coopCommands: Record<string, Command> = {
     usage: 'coop applications --network N [--status applied|issued|declined]   (board)',
     async run(ledger, f) {
       const status = optional(f, 'status');
-      const { body } = await ledger.call('GET', `${coop(f)}/applications${status ? `?status=${status}` : ''}`);
+      const items = await ledger.listAll(`${coop(f)}/applications${status ? `?status=${status}` : ''}`);
       type Row = { applicationId: string; name: string; memberClass: string; amount: Money; status: string; appliedOn: string };
-      return body.items.map((a: Row) => `${a.applicationId}  ${a.appliedOn}  ${a.status.padEnd(8)} ${money(a.amount)}  ${(a.name ?? '').padEnd(24)} ${a.memberClass}`).join('\n');
+      return items.map((a: Row) => `${a.applicationId}  ${a.appliedOn}  ${a.status.padEnd(8)} ${money(a.amount)}  ${(a.name ?? '').padEnd(24)} ${a.memberClass}`).join('\n');
     },
   },
   'coop issue': {
@@ -281,10 +281,10 @@ export const coopCommands: Record<string, Command> = {
   'proposal list': {
     usage: 'proposal list --network N',
     async run(ledger, f) {
-      const { body } = await ledger.call('GET', `${coop(f)}/proposals`);
+      const items = await ledger.listAll(`${coop(f)}/proposals`);
       type Row = { proposalId: string; title: string; amount: Money; status: string; closesAt: string; passed: boolean | null };
       const outcome = (p: Row) => (p.passed === true ? 'passed' : p.passed === false ? 'not passed' : `closes ${p.closesAt}`);
-      return body.items.map((p: Row) => `${p.proposalId}  ${p.status.padEnd(6)} ${money(p.amount)}  ${p.title.padEnd(40)} ${outcome(p)}`).join('\n');
+      return items.map((p: Row) => `${p.proposalId}  ${p.status.padEnd(6)} ${money(p.amount)}  ${p.title.padEnd(40)} ${outcome(p)}`).join('\n');
     },
   },
   'proposal show': {

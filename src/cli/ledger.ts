@@ -9,6 +9,7 @@ import { openHearth, type Hearth } from '../hearth.ts';
 import { buildApp, type App } from '../http/app.ts';
 import { createSession, emailLookup, hashToken } from '../access/sessions.ts';
 import { members } from '../access/app.ts';
+import { whole } from '../db/keyset.ts';
 
 export interface Answer {
   status: number;
@@ -84,6 +85,19 @@ export class Ledger {
     return answer;
   }
 
+  /** Every row of a paged list: a command prints the whole list, following `next` to its last page. */
+  async listAll(path: string, options: CallOptions = {}): Promise<any[]> {
+    const items: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const joined: string = `${path}${path.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const { body } = await this.call('GET', joined, undefined, options);
+      items.push(...body.items);
+      cursor = body.next;
+    } while (cursor);
+    return items;
+  }
+
   /**
    * Who is who in a network, to show people by name where an answer names them by id. Read
    * in-process from the member list: the command runs on the server's own configuration, so this
@@ -92,7 +106,7 @@ export class Ledger {
    */
   async namesIn(networkId: string): Promise<(personId: string) => string> {
     await this.caughtUp();
-    const names = new Map((await members(this.hearth, { networkId })).map((m) => [m.personId, m.name ?? 'erased member']));
+    const names = new Map((await members(this.hearth, { networkId }, whole)).items.map((m) => [m.personId, m.name ?? 'erased member']));
     return (personId) => names.get(personId) ?? personId;
   }
 

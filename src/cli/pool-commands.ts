@@ -37,8 +37,8 @@ export const poolCommands: Record<string, Command> = {
   'pool list': {
     usage: 'pool list --network N',
     async run(ledger, f) {
-      const { body } = await ledger.call('GET', pools(f));
-      return body.items.map((p: { poolId: string; name: string; balance: { pounds: string } }) => `${p.poolId}  ${p.name.padEnd(32)} ${money(p.balance)}`).join('\n');
+      const items = await ledger.listAll(pools(f));
+      return items.map((p: { poolId: string; name: string; balance: { pounds: string } }) => `${p.poolId}  ${p.name.padEnd(32)} ${money(p.balance)}`).join('\n');
     },
   },
   'pool show': {
@@ -104,10 +104,10 @@ export const poolCommands: Record<string, Command> = {
     usage: 'pool payments --network N --pool P [--status submitted|paid|rejected]',
     async run(ledger, f) {
       const status = optional(f, 'status');
-      const { body } = await ledger.call('GET', `${pool(f)}/payments${status ? `?status=${status}` : ''}`);
+      const items = await ledger.listAll(`${pool(f)}/payments${status ? `?status=${status}` : ''}`);
       type Row = { paymentId: string; submittedOn: string; paidOn: string | null; status: string; amount: { pounds: string }; payee: string; purpose: string; approvedBy: string[] };
-      const rows = body.items.map((p: Row) => `${p.paymentId}  ${p.submittedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${(p.payee || 'transfer').padEnd(24)} ${p.purpose}  (${p.approvedBy.length} approval${p.approvedBy.length === 1 ? '' : 's'}${p.paidOn ? `, paid ${p.paidOn}` : ''})`);
-      return [...rows, ...(body.next ? ['(more: the newest are shown; see the pool\'s pages for the rest)'] : [])].join('\n');
+      const rows = items.map((p: Row) => `${p.paymentId}  ${p.submittedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${(p.payee || 'transfer').padEnd(24)} ${p.purpose}  (${p.approvedBy.length} approval${p.approvedBy.length === 1 ? '' : 's'}${p.paidOn ? `, paid ${p.paidOn}` : ''})`);
+      return rows.join('\n');
     },
   },
   'pool refund': {

@@ -128,11 +128,12 @@ export const voucherCommands: Record<string, Command> = {
     async run(ledger, f) {
       const asAt = optional(f, 'as-at');
       const { body: r } = await ledger.call('GET', `${vouchers(f)}/learning-fund${asAt ? `?asAt=${asAt}` : ''}`);
+      const payments = await ledger.listAll(`${vouchers(f)}/learning-fund/payments`);
       type Payment = { paymentId: string; amount: { pounds: string }; payee: string; purpose: string; requestedBy: Named; requestedOn: string; status: string; approvedBy: Named | null; paidOn: string | null };
       const who = (p: Payment) => (p.status === 'paid' ? `asked for by ${p.requestedBy.name}, approved by ${p.approvedBy?.name ?? ''} and paid ${p.paidOn}` : `asked for by ${p.requestedBy.name}`);
       return [
         `The learning fund at the end of ${r.asAt}: ${r.balance.pounds} (${r.received.pounds} from expired vouchers, ${r.spent.pounds} paid out)`,
-        ...r.payments.map((p: Payment) => `${p.paymentId}  ${p.requestedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${p.payee}: ${p.purpose}; ${who(p)}`),
+        ...payments.map((p: Payment) => `${p.paymentId}  ${p.requestedOn}  ${p.status.padEnd(9)} ${money(p.amount)}  ${p.payee}: ${p.purpose}; ${who(p)}`),
       ].join('\n');
     },
   },
@@ -195,9 +196,9 @@ export const voucherCommands: Record<string, Command> = {
       const given = optional(f, 'given');
       const learner = optional(f, 'learner');
       if ((given === undefined) === (learner === undefined)) throw new UsageError('Give --given me (the vouchers you gave) or --learner me (the vouchers given to you).');
-      const { body } = await ledger.call('GET', `${vouchers(f)}?${given ? `given=${encodeURIComponent(given)}` : `learner=${encodeURIComponent(learner!)}`}`, undefined, { onBehalfOf: optional(f, 'on-behalf-of') });
-      if (body.items.length === 0) return 'No vouchers.';
-      return body.items
+      const items = await ledger.listAll(`${vouchers(f)}?${given ? `given=${encodeURIComponent(given)}` : `learner=${encodeURIComponent(learner!)}`}`, { onBehalfOf: optional(f, 'on-behalf-of') });
+      if (items.length === 0) return 'No vouchers.';
+      return items
         .map((v: Shown) => `${v.voucherId}  ${v.boughtOn}  ${(given ? `to ${v.learner.name}` : `from ${v.giver.name}`).padEnd(24)} ${describe(v.value).padEnd(32)} ${money(v.price)}  ${v.status.padEnd(16)} ${leftOf(v)}`)
         .join('\n');
     },

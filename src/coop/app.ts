@@ -6,6 +6,7 @@
 // membership stream, so a role just granted or removed counts at once.
 import { v5 as uuidv5 } from 'uuid';
 import type { Caller, Deps } from '../access/caller.ts';
+import type { Page } from '../db/keyset.ts';
 import { contextOf, subjectOf } from '../access/caller.ts';
 import { detailsOf } from '../access/app.ts';
 import { membershipDecider, membershipStream, type Role } from '../access/membership.ts';
@@ -266,10 +267,10 @@ export async function coopOverview(deps: Deps, _caller: Caller, input: { network
   return { coop, shareCapitalPence: await shareCapitalAsAt(db, input.networkId, todayOn(deps.clock)) };
 }
 
-export async function applications(deps: Deps, _caller: Caller, input: { networkId: string; status?: 'applied' | 'issued' | 'declined' }) {
+export async function applications(deps: Deps, _caller: Caller, input: { networkId: string; status?: 'applied' | 'issued' | 'declined' | undefined; page: Page<readonly [string, string]> }) {
   const { db } = deps.database;
   await coopOf(db, input.networkId);
-  return applicationsOf(db, input.networkId, input.status);
+  return applicationsOf(db, input.networkId, input.status, input.page);
 }
 
 export type RegisterEntry = RegisterLine & { address: string | null };
@@ -291,10 +292,10 @@ export async function register(deps: Deps, _caller: Caller, input: { networkId: 
 }
 
 /** Withdrawals still to pay, for the board and treasurers who pay them (the guard admits no one else). */
-export async function withdrawals(deps: Deps, _caller: Caller, input: { networkId: string }) {
+export async function withdrawals(deps: Deps, _caller: Caller, input: { networkId: string; page: Page<readonly [string, string]> }) {
   const { db } = deps.database;
   await coopOf(db, input.networkId);
-  return withdrawalsWaiting(db, input.networkId);
+  return withdrawalsWaiting(db, input.networkId, input.page);
 }
 
 /** A member's holding: theirs to see, and the register keepers'. */
@@ -307,10 +308,10 @@ export async function holding(deps: Deps, caller: Caller, input: { networkId: st
   return holdingOf(db, input.networkId, input.personId);
 }
 
-export async function proposals(deps: Deps, _caller: Caller, input: { networkId: string }) {
+export async function proposals(deps: Deps, _caller: Caller, input: { networkId: string; page: Page<readonly [string, string]> }) {
   const { db } = deps.database;
   await coopOf(db, input.networkId);
-  return proposalsOf(db, input.networkId);
+  return proposalsOf(db, input.networkId, input.page);
 }
 
 /**

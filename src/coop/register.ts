@@ -3,6 +3,7 @@
 // sums of dated share movements, so the register as at a day is a query, never a stored copy.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { keyset, mapPage, pageFrom, type Page } from '../db/keyset.ts';
 import { Rejection } from '../commands/decider.ts';
 import { holderName } from '../pools/books.ts';
 import type { CoopRules } from './society.ts';
@@ -155,8 +156,10 @@ export async function holdingOf(db: Db, networkId: string, personId: string): Pr
   };
 }
 
-export async function proposalsOf(db: Db, networkId: string) {
-  return db.selectFrom('coop_proposals').selectAll().where('network_id', '=', networkId).orderBy('made_at', 'desc').orderBy('proposal_id').execute();
+/** A page of the co-op's proposals, newest first. */
+export async function proposalsOf(db: Db, networkId: string, page: Page<readonly [string, string]>) {
+  const rows = await keyset(db.selectFrom('coop_proposals').selectAll().where('network_id', '=', networkId), ['made_at', 'proposal_id'], 'desc', page).execute();
+  return pageFrom(rows, page.limit, (r) => [r.made_at, r.proposal_id] as const);
 }
 
 export async function proposalOf(db: Db, networkId: string, proposalId: string) {
@@ -200,25 +203,24 @@ export async function timebankParticipation(db: Db, networkId: string, from: str
 }
 
 /** Applications for shares, newest first, with the applicant's name. */
-export async function applicationsOf(db: Db, networkId: string, status?: string) {
+/** A page of applications for shares, newest first. */
+export async function applicationsOf(db: Db, networkId: string, status: string | undefined, page: Page<readonly [string, string]>) {
   let query = db.selectFrom('coop_applications as a').leftJoin('people as pe', 'pe.person_id', 'a.person_id').selectAll('a').select(['pe.name', 'pe.erased']).where('a.network_id', '=', networkId);
   if (status) query = query.where('a.status', '=', status);
-  const rows = await query.orderBy('a.applied_on', 'desc').orderBy('a.application_id').execute();
-  return rows.map((r) => ({ ...r, name: holderName(r) }));
+  const rows = await keyset(query, ['a.applied_on', 'a.application_id'], 'desc', page).execute();
+  return mapPage(pageFrom(rows, page.limit, (r) => [r.applied_on, r.application_id] as const), (r) => ({ ...r, name: holderName(r) }));
 }
 
-/** Notices to withdraw not yet paid in full, soonest due first, with what is left to pay. */
-export async function withdrawalsWaiting(db: Db, networkId: string) {
-  const rows = await db
+/** A page of the notices to withdraw not yet paid in full, soonest due first, with what is left to pay. */
+export async function withdrawalsWaiting(db: Db, networkId: string, page: Page<readonly [string, string]>) {
+  const query = db
     .selectFrom('coop_withdrawals as w')
     .leftJoin('people', 'people.person_id', 'w.person_id')
     .select(['w.withdrawal_id', 'w.person_id', 'w.pence', 'w.paid_pence', 'w.requested_on', 'w.due_on', 'people.name', 'people.erased'])
     .where('w.network_id', '=', networkId)
-    .where(sql<boolean>`w.pence > w.paid_pence`)
-    .orderBy('w.due_on')
-    .orderBy('w.withdrawal_id')
-    .execute();
-  return rows.map((r) => ({
+    .where(sql<boolean>`w.pence > w.paid_pence`);
+  const rows = await keyset(query, ['w.due_on', 'w.withdrawal_id'], 'asc', page).execute();
+  return mapPage(pageFrom(rows, page.limit, (r) => [r.due_on, r.withdrawal_id] as const), (r) => ({
     withdrawalId: r.withdrawal_id,
     personId: r.person_id,
     name: holderName({ name: r.name, erased: r.erased }),

@@ -14,6 +14,7 @@ import * as resets from '../access/reset-app.ts';
 import { currentDetails } from '../access/register.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult } from './reads.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
 import { id, name } from '../bounds.ts';
 
 const password = z.string().min(12, 'must be at least 12 characters').max(200);
@@ -224,9 +225,12 @@ export function accountRoutes(hearth: Hearth): FastifyPluginAsync {
       '/me/history',
       {
         config: { guard: { who: 'signed-in' } },
-        schema: { summary: 'Everything done to me or in my name, of every kind, and who did it (actor, and for whom)', response: { 200: z.object({ items: history }) } },
+        schema: { summary: 'Everything done to me or in my name, of every kind, and who did it (actor, and for whom), oldest first, a page at a time', querystring: pageQuery(), response: { 200: pageOf(history.element) } },
       },
-      async (request) => ({ items: await access.historyOf(hearth, request.caller.personId) }),
+      async (request, reply) => {
+        if (!(await waitForProjections(hearth, reply, ['person_history'], request.query.after))) return reply;
+        return (await answerPage(hearth, reply, { list: 'my-history', scope: { personId: request.caller.personId }, query: request.query }, (page) => access.historyOf(hearth, request.caller.personId, page))) ?? reply;
+      },
     );
 
     app.get(

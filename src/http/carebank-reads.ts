@@ -5,8 +5,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { careList, latestEntries } from '../carebank/app.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
+import type { Page } from '../db/keyset.ts';
 import { careActivities } from '../carebank/scheme.ts';
-import { readAfter, waitForProjections } from './reads.ts';
+import { waitForProjections } from './reads.ts';
 import { id } from '../bounds.ts';
 
 const params = z.object({ networkId: id(), personId: id() });
@@ -42,14 +44,21 @@ export function carebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "A holder's banked hours and their latest entries, newest first, naming the other person (the holder, or a coordinator)",
           params,
-          querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-          response: { 200: z.object({ balanceMinutes: z.number().int(), entries: z.array(entry) }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(entry).extend({ balanceMinutes: z.number().int().describe('Today, whichever page this is') }) },
         },
         config: { guard: { who: 'member' } },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['carebank', 'people'], request.query.after))) return reply;
-        return latestEntries(hearth, request.caller, { ...request.params, limit: request.query.limit });
+        let balanceMinutes = 0;
+        const read = async (page: Page<readonly [string, number]>) => {
+          const found = await latestEntries(hearth, request.caller, { ...request.params, page });
+          balanceMinutes = found.balanceMinutes;
+          return found;
+        };
+        const answer = await answerPage(hearth, reply, { list: 'care-bank-entries', scope: request.params, query: request.query }, read);
+        return answer ? { balanceMinutes, ...answer } : reply;
       },
     );
 
@@ -59,14 +68,16 @@ export function carebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Care the reader gave, received or logged, newest first, naming both people; for a coordinator, also all care waiting or disputed in the scheme (members)',
           params: z.object({ networkId: id() }),
-          querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-          response: { 200: z.object({ items: z.array(care) }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(care) },
         },
         config: { guard: { who: 'member' } },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['carebank_care', 'people'], request.query.after))) return reply;
-        return careList(hearth, request.caller, { networkId: request.params.networkId, limit: request.query.limit });
+        const { networkId } = request.params;
+        const list = { list: 'care', scope: { networkId, reader: request.caller.personId }, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => careList(hearth, request.caller, { networkId, page }))) ?? reply;
       },
     );
   };

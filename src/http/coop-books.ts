@@ -13,6 +13,7 @@ import { choices, source } from '../coop/proposal.ts';
 import { money } from './pool-books.ts';
 import { csvTable, sendCsvTable } from './csv.ts';
 import { asMoney } from '../units.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { coopParams } from './coop.ts';
 import { proposalParams } from './coop-votes.ts';
@@ -63,25 +64,25 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['board'] } },
         schema: {
-          summary: 'Applications for shares, newest first, with their status (board)',
+          summary: 'Applications for shares, newest first, with their status, a page at a time (board)',
           params: coopParams,
-          querystring: readAfter.extend({ status: z.enum(['applied', 'issued', 'declined']).optional() }),
+          querystring: pageQuery().extend({ status: z.enum(['applied', 'issued', 'declined']).optional() }),
           response: {
-            200: z.object({
-              items: z.array(z.object({ applicationId: id(), personId: id(), name: z.string(), memberClass: z.string(), amount: money, status: z.string(), appliedOn: isoDate(), issuedOn: isoDate().nullable(), declineReason: z.string().nullable() })),
-            }),
+            200: pageOf(z.object({ applicationId: id(), personId: id(), name: z.string(), memberClass: z.string(), amount: money, status: z.string(), appliedOn: isoDate(), issuedOn: isoDate().nullable(), declineReason: z.string().nullable() })),
           },
         },
       },
       async (request, reply) => {
         if (!(await caughtUp(reply, request.query.after))) return reply;
-        const rows = await coop.applications(hearth, request.caller, { networkId: request.params.networkId, status: request.query.status });
-        return {
-          items: rows.map((r) => ({
-            applicationId: r.application_id, personId: r.person_id, name: r.name, memberClass: r.member_class, amount: asMoney(Number(r.pence)),
-            status: r.status, appliedOn: r.applied_on, issuedOn: r.issued_on, declineReason: r.decline_reason,
-          })),
-        };
+        const { networkId } = request.params;
+        const { status } = request.query;
+        type Application = Awaited<ReturnType<typeof coop.applications>>['items'][number];
+        const shown = (r: Application) => ({
+          applicationId: r.application_id, personId: r.person_id, name: r.name, memberClass: r.member_class, amount: asMoney(Number(r.pence)),
+          status: r.status, appliedOn: r.applied_on, issuedOn: r.issued_on, declineReason: r.decline_reason,
+        });
+        const list = { list: 'share-applications', scope: { networkId, status }, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => coop.applications(hearth, request.caller, { networkId, status, page }), shown)) ?? reply;
       },
     );
 
@@ -131,16 +132,17 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: coop.registerKeepers } },
         schema: {
-          summary: 'Notices to withdraw not yet paid in full, soonest due first, with what is left to pay (board, treasurers)',
+          summary: 'Notices to withdraw not yet paid in full, soonest due first, with what is left to pay, a page at a time (board, treasurers)',
           params: coopParams,
-          querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ withdrawalId: id(), personId: id(), name: z.string(), requestedOn: isoDate(), dueOn: isoDate(), left: money })) }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(z.object({ withdrawalId: id(), personId: id(), name: z.string(), requestedOn: isoDate(), dueOn: isoDate(), left: money })) },
         },
       },
       async (request, reply) => {
         if (!(await caughtUp(reply, request.query.after))) return reply;
-        const items = await coop.withdrawals(hearth, request.caller, request.params);
-        return { items: items.map(({ leftPence, ...w }) => ({ ...w, left: asMoney(leftPence) })) };
+        const list = { list: 'withdrawals-to-pay', scope: request.params, query: request.query };
+        const shown = ({ leftPence, ...w }: Awaited<ReturnType<typeof coop.withdrawals>>['items'][number]) => ({ ...w, left: asMoney(leftPence) });
+        return (await answerPage(hearth, reply, list, (page) => coop.withdrawals(hearth, request.caller, { ...request.params, page }), shown)) ?? reply;
       },
     );
 
@@ -181,16 +183,17 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member' } },
         schema: {
-          summary: 'Proposals to spend, newest first, with their status and, once closed, whether they passed (members of the network)',
+          summary: 'Proposals to spend, newest first, with their status and, once closed, whether they passed, a page at a time (members of the network)',
           params: coopParams,
-          querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ proposalId: id(), title: z.string(), amount: money, status: z.string(), closesAt: isoDateTime(), passed: z.boolean().nullable() })) }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(z.object({ proposalId: id(), title: z.string(), amount: money, status: z.string(), closesAt: isoDateTime(), passed: z.boolean().nullable() })) },
         },
       },
       async (request, reply) => {
         if (!(await caughtUp(reply, request.query.after))) return reply;
-        const rows = await coop.proposals(hearth, request.caller, request.params);
-        return { items: rows.map((r) => ({ proposalId: r.proposal_id, title: r.title, amount: asMoney(Number(r.pence)), status: r.status, closesAt: r.closes_at, passed: r.passed })) };
+        const list = { list: 'proposals', scope: request.params, query: request.query };
+        const shown = (r: Awaited<ReturnType<typeof coop.proposals>>['items'][number]) => ({ proposalId: r.proposal_id, title: r.title, amount: asMoney(Number(r.pence)), status: r.status, closesAt: r.closes_at, passed: r.passed });
+        return (await answerPage(hearth, reply, list, (page) => coop.proposals(hearth, request.caller, { ...request.params, page }), shown)) ?? reply;
       },
     );
 
@@ -236,6 +239,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
 
+    // Whole: one ballot per voter and change of mind, in one proposal's electorate.
     app.get(
       `${base}/proposals/:proposalId/ballots`,
       {

@@ -11,8 +11,9 @@ import { personalDetails } from '../access/person.ts';
 import { sendCsv } from './csv.ts';
 import * as access from '../access/app.ts';
 import * as networks from '../networks/app.ts';
-import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
+import { whole } from '../db/keyset.ts';
 import { id, isoDate, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
@@ -49,6 +50,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => written(reply, await networks.setHelpContact(hearth, request.caller, { ...request.params, ...request.body })),
     );
 
+    // Whole: one line per network the caller belongs to.
     app.get(
       '/help-contacts',
       {
@@ -84,18 +86,13 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'signed-in' } },
         schema: {
           summary: 'The networks I belong to, by name',
-          querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(512).optional() }),
-          response: { 200: z.object({ items: z.array(network), next: z.string().nullable() }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(network) },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['networks', 'memberships'], request.query.after))) return reply;
-        const after = decodeCursor(request.query.cursor);
-        if (request.query.cursor !== undefined && !after) {
-          return sendProblem(reply, makeProblem('validation', 400, 'querystring cursor: is not a cursor Hearth gave out', { errors: [{ in: 'querystring', pointer: '/cursor', detail: 'is not a cursor Hearth gave out' }] }));
-        }
-        const page = await networks.myNetworks(hearth, request.caller, { limit: request.query.limit, ...(after ? { after } : {}) });
-        return { items: page.items, next: page.next ? encodeCursor(page.next) : null };
+        return (await answerPage(hearth, reply, { list: 'networks', scope: {}, query: request.query }, (page) => networks.myNetworks(hearth, request.caller, page))) ?? reply;
       },
     );
 
@@ -268,11 +265,11 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       '/networks/:networkId/members',
       {
         config: { guard: { who: ['coordinator'] } },
-        schema: { summary: 'Members, with their roles, who approved them and whether they have an account (coordinators)', params: networkParams, querystring: readAfter, response: { 200: z.object({ items: z.array(member) }) } },
+        schema: { summary: 'Members by name, with their roles, who approved them and whether they have an account, a page at a time (coordinators)', params: networkParams, querystring: pageQuery(), response: { 200: pageOf(member) } },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;
-        return { items: await access.members(hearth, request.params) };
+        return (await answerPage(hearth, reply, { list: 'members', scope: request.params, query: request.query }, (page) => access.members(hearth, request.params, page))) ?? reply;
       },
     );
 
@@ -284,7 +281,7 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;
-        const items = await access.members(hearth, request.params);
+        const { items } = await access.members(hearth, request.params, whole);
         return sendCsv(reply, `members-${request.params.networkId}`, [
           ['name', 'status', 'roles', 'former member number', 'has account', 'approved at'],
           ...items.map((m) => [m.name ?? '', m.status, m.roles.join(' '), m.formerMemberNumber ?? '', m.hasAccount ? 'yes' : 'no', m.approvedAt ?? '']),
@@ -335,20 +332,4 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
 /** A write's answer: the revision (also as ETag, for the next If-Match) and the position. */
 function written(reply: import('fastify').FastifyReply, done: { revision: number; position: number }, status = 200) {
   return reply.code(status).header('etag', etag(done.revision)).send({ revision: done.revision, position: done.position });
-}
-
-const cursorShape = z.object({ name: z.string(), id: id() });
-
-function encodeCursor(value: z.infer<typeof cursorShape>): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): z.infer<typeof cursorShape> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

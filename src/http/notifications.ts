@@ -39,6 +39,7 @@ export function notificationRoutes(hearth: Hearth): FastifyPluginAsync {
       async (request, reply) => sendWritten(reply, 200, await notify.chooseNotifications(hearth, request.caller, request.body)),
     );
 
+    // Whole: one line per kind of task and network, counted.
     app.get(
       '/me/waiting',
       {

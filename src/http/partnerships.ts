@@ -5,7 +5,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { acceptPartnership, endPartnership, listPartnerships, proposePartnership } from '../networks/partnership-app.ts';
-import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
+import { waitForProjections, writeResult, etag } from './reads.ts';
 import { id, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
@@ -69,19 +70,18 @@ export function partnershipRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member' } },
         schema: {
-          summary: "This network's partnerships with other time banks: status and the partner's name (any member)",
+          summary: "This network's partnerships with other time banks by the partner's name, with their status, a page at a time (any member)",
           params: networkParams,
-          querystring: readAfter,
+          querystring: pageQuery(),
           response: {
-            200: z.object({
-              items: z.array(z.object({ partnerNetworkId: id(), partnerName: z.string(), status: z.enum(['proposed', 'active', 'ended']), proposedBy: z.enum(['this network', 'partner']) })),
-            }),
+            200: pageOf(z.object({ partnerNetworkId: id(), partnerName: z.string(), status: z.enum(['proposed', 'active', 'ended']), proposedBy: z.enum(['this network', 'partner']) })),
           },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['timebank', 'networks'], request.query.after))) return reply;
-        return { items: await listPartnerships(hearth, request.caller, request.params.networkId) };
+        const { networkId } = request.params;
+        return (await answerPage(hearth, reply, { list: 'partnerships', scope: { networkId }, query: request.query }, (page) => listPartnerships(hearth, request.caller, networkId, page))) ?? reply;
       },
     );
   };

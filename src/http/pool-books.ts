@@ -11,8 +11,9 @@ import { holderStatementCsv, holderStatementPage, ledgerCsv, periodStatementCsv,
 import type { PaymentRow } from '../pools/books.ts';
 import { asMoney } from '../units.ts';
 import { poolParams } from './pools.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
+import type { Page } from '../db/keyset.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
-import { makeProblem, sendProblem } from './problem.ts';
 import { csvTable, sendCsv, sendCsvTable } from './csv.ts';
 import { EARLIEST_DATE, id, isoDate } from '../bounds.ts';
 
@@ -35,19 +36,6 @@ const payment = z.object({
   status: z.string(), approvedBy: z.array(id()), rejectionReason: z.string().nullable(),
 });
 
-/** A page's cursor: where it ended, opaque to clients. */
-const cursorShape = z.strictObject({ submittedOn: isoDate(), paymentId: id() });
-const encodeCursor = (at: z.infer<typeof cursorShape>) => Buffer.from(JSON.stringify(at)).toString('base64url');
-/** Undefined when there is none; null when it is not one Hearth gave out. */
-function decodeCursor(cursor: string | undefined): z.infer<typeof cursorShape> | undefined | null {
-  if (cursor === undefined) return undefined;
-  try {
-    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
 const toPayment = ({ pence, ...p }: PaymentRow) => ({ ...p, amount: asMoney(pence) });
 
 export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -63,16 +51,17 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: keepers },
         schema: {
-          summary: "The network's pools and their balances (coordinators, treasurers, board)",
+          summary: "The network's pools by name and their balances, a page at a time (coordinators, treasurers, board)",
           params: z.object({ networkId: id() }),
-          querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ poolId: id(), name: z.string(), balance: money })) }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(z.object({ poolId: id(), name: z.string(), balance: money })) },
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
-        const items = await pools.listPools(hearth, request.caller, request.params);
-        return { items: items.map((p) => ({ poolId: p.poolId, name: p.name, balance: asMoney(p.balancePence) })) };
+        const list = { list: 'pools', scope: request.params, query: request.query };
+        const shown = (p: { poolId: string; name: string; balancePence: number }) => ({ poolId: p.poolId, name: p.name, balance: asMoney(p.balancePence) });
+        return (await answerPage(hearth, reply, list, (page) => pools.listPools(hearth, request.caller, { ...request.params, page }), shown)) ?? reply;
       },
     );
 
@@ -119,20 +108,19 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Payments and transfers by date, newest submitted first, with their approvals, a page at a time (coordinators, treasurers, board)',
           params: poolParams,
-          querystring: readAfter.extend({
-            status: z.enum(['submitted', 'paid', 'rejected']).optional(),
-            limit: z.coerce.number().int().min(1).max(pools.MOST_PAYMENTS).default(50),
-            cursor: z.string().max(200).optional().describe('The next of the previous page'),
-          }),
-          response: { 200: z.object({ items: z.array(payment), next: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last') }) },
+          querystring: pageQuery({ default: 50, max: pools.MOST_PAYMENTS }).extend({ status: z.enum(['submitted', 'paid', 'rejected']).optional() }),
+          response: { 200: pageOf(payment) },
         },
       },
       async (request, reply) => {
         if (!(await settled(reply, request.query.after))) return reply;
-        const after = decodeCursor(request.query.cursor);
-        if (after === null) return sendProblem(reply, makeProblem('validation', 400, 'querystring cursor: is not a cursor Hearth gave out', { errors: [{ in: 'querystring', pointer: '/cursor', detail: 'is not a cursor Hearth gave out' }] }));
-        const page = await pools.listPayments(hearth, request.caller, { ...request.params, status: request.query.status, limit: request.query.limit, after });
-        return { items: page.items.map(toPayment), next: page.next ? encodeCursor(page.next) : null };
+        const { status } = request.query;
+        const list = { list: 'pool-payments', scope: { ...request.params, status }, query: request.query };
+        const read = async ({ limit, after }: Page<readonly [string, string]>) => {
+          const found = await pools.listPayments(hearth, request.caller, { ...request.params, status, limit, after: after && { submittedOn: after[0], paymentId: after[1] } });
+          return { items: found.items, next: found.next && ([found.next.submittedOn, found.next.paymentId] as const) };
+        };
+        return (await answerPage(hearth, reply, list, read, toPayment)) ?? reply;
       },
     );
 
@@ -227,6 +215,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
       },
     );
 
+    // Whole: a period closes once a month at most.
     app.get(
       `${base}/:poolId/periods`,
       {

@@ -9,6 +9,7 @@ import * as answers from '../timebank/answers-app.ts';
 import { minutes } from '../units.ts';
 import { makeProblem, sendProblem } from './problem.ts';
 import { etag, readAfter, waitForProjections, writeResult } from './reads.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
 import { id, isoDate, text } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
@@ -17,7 +18,7 @@ const answerParams = postParams.extend({ answerId: id() });
 const arrangementParams = networkParams.extend({ arrangementId: id() });
 /** A message in a thread: a few lines, sealed before it is recorded. */
 export const answerMessage = text(1000, { lines: true });
-const paging = readAfter.extend({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(64).optional() });
+const paging = pageQuery({ default: 20, max: 100 });
 
 const answer = z.object({
   answerId: id(), postId: id(), networkId: id(), postTitle: z.string(), postKind: z.string(), answererId: id(), answererNetworkId: id(), ownerId: id(),
@@ -26,20 +27,6 @@ const answer = z.object({
 const arrangement = z.object({
   arrangementId: id(), postId: id(), networkId: id(), postTitle: z.string(), answerId: id().nullable(), providerId: id(), providerNetworkId: id(), receiverId: id(), receiverNetworkId: id(),
   category: z.string(), brokered: z.boolean(), arrangedAt: z.string(), exchangeId: id().nullable(),
-});
-const page = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), next: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last') });
-
-/** A cursor is the position of a page's last row, opaque to clients. */
-const encodeCursor = (position: number) => Buffer.from(`p${position}`).toString('base64url');
-function decodeCursor(cursor: string | undefined): number | undefined | null {
-  if (cursor === undefined) return undefined;
-  const m = /^p(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return m ? Number(m[1]) : null;
-}
-const badCursor = () => makeProblem('validation', 400, 'querystring cursor: is not a cursor Hearth gave out', { errors: [{ in: 'querystring', pointer: '/cursor', detail: 'is not a cursor Hearth gave out' }] });
-const paged = <T extends { position: number }>(rows: T[], limit: number) => ({
-  items: rows.map(({ position: _p, ...rest }) => rest),
-  next: rows.length === limit ? encodeCursor(rows.at(-1)!.position) : null,
 });
 
 export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
@@ -74,15 +61,15 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "The caller's answers (which=mine) or the answers to their posts (which=toMe), newest first, a page at a time",
           params: networkParams,
           querystring: paging.extend({ which: z.enum(['mine', 'toMe']).default('toMe') }),
-          response: { 200: page(answer) },
+          response: { 200: pageOf(answer) },
         },
       },
       async (request, reply) => {
-        const after = decodeCursor(request.query.cursor);
-        if (after === null) return sendProblem(reply, badCursor());
         if (!(await waitForProjections(hearth, reply, views, request.query.after))) return reply;
-        const rows = await answers.answersOf(hearth, request.caller, { networkId: request.params.networkId, which: request.query.which, page: { limit: request.query.limit, ...(after !== undefined ? { after } : {}) } });
-        return paged(rows as Array<answers.AnswerRow & { status: 'open' }>, request.query.limit);
+        const { networkId } = request.params;
+        const { which } = request.query;
+        const list = { list: 'answers', scope: { networkId, which, onBehalfOf: request.caller.onBehalfOf }, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => answers.answersOf(hearth, request.caller, { networkId, which, page }))) ?? reply;
       },
     );
 
@@ -171,17 +158,15 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "The caller's arrangements, as giver or receiver, newest first (waiting=true: those not yet logged)",
           params: networkParams,
           querystring: paging.extend({ waiting: z.enum(['true', 'false']).default('false') }),
-          response: { 200: page(arrangement) },
+          response: { 200: pageOf(arrangement) },
         },
       },
       async (request, reply) => {
-        const after = decodeCursor(request.query.cursor);
-        if (after === null) return sendProblem(reply, badCursor());
         if (!(await waitForProjections(hearth, reply, views, request.query.after))) return reply;
-        const rows = await answers.arrangementsOf(hearth, request.caller, {
-          networkId: request.params.networkId, waiting: request.query.waiting === 'true', page: { limit: request.query.limit, ...(after !== undefined ? { after } : {}) },
-        });
-        return paged(rows, request.query.limit);
+        const { networkId } = request.params;
+        const { waiting } = request.query;
+        const list = { list: 'arrangements', scope: { networkId, waiting, onBehalfOf: request.caller.onBehalfOf }, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => answers.arrangementsOf(hearth, request.caller, { networkId, waiting: waiting === 'true', page }))) ?? reply;
       },
     );
 
@@ -213,15 +198,16 @@ export function timebankAnswerRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'] } },
         schema: {
-          summary: "This time bank's open offers and requests, to broker from (coordinators)",
+          summary: "This time bank's open offers and requests by title, to broker from, a page at a time (coordinators)",
           params: networkParams,
-          querystring: readAfter,
-          response: { 200: z.object({ posts: z.array(z.object({ postId: id(), title: z.string(), kind: z.string(), ownerId: id(), category: z.string() })) }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(z.object({ postId: id(), title: z.string(), kind: z.string(), ownerId: id(), category: z.string() })) },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, views, request.query.after))) return reply;
-        return { posts: await answers.openPosts(hearth, request.caller, request.params) };
+        const list = { list: 'posts-to-broker', scope: request.params, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => answers.openPosts(hearth, request.caller, { ...request.params, page }))) ?? reply;
       },
     );
 

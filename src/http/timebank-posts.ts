@@ -8,8 +8,9 @@ import * as posts from '../timebank/posts-app.ts';
 import { area, postKinds, postTitle, suits, tag } from '../timebank/post.ts';
 import { categoryName } from '../timebank/settings.ts';
 import { id, isoDate, reasonText, text } from '../bounds.ts';
-import { makeProblem, sendProblem } from './problem.ts';
-import { etag, readAfter, waitForProjections, writeResult } from './reads.ts';
+import { etag, waitForProjections, writeResult } from './reads.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
+import type { Page } from '../db/keyset.ts';
 
 const networkParams = z.object({ networkId: id() });
 const postParams = networkParams.extend({ postId: id() });
@@ -45,18 +46,6 @@ const summary = z.object({
 });
 const onePost = summary.omit({ publishedAt: true, fromNetwork: true }).extend({ description: z.string(), sharedWith: z.array(id()), mayChange: z.boolean(), revision: z.number().int() });
 
-const cursorShape = z.object({ before: z.number().int().min(0) });
-export const encodeCursor = (before: number) => Buffer.from(JSON.stringify({ before })).toString('base64url');
-export function decodeCursor(cursor: string | undefined): number | undefined {
-  if (!cursor) return undefined;
-  try {
-    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data.before : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function timebankPostRoutes(hearth: Hearth): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -72,36 +61,28 @@ export function timebankPostRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Find open offers and requests: this time bank's, and those partner time banks shared with it; newest first",
           params: networkParams,
-          querystring: readAfter.extend({
+          querystring: pageQuery({ default: 20, max: 100 }).extend({
             q: text(200).optional().describe('Words of the title, category, tags or area'),
             kind: z.enum(postKinds).optional(),
             category: categoryName.optional(),
             tag: tag.optional(),
             area: text(60).optional(),
-            limit: z.coerce.number().int().min(1).max(100).default(20),
-            cursor: z.string().max(512).optional(),
           }),
-          response: { 200: z.object({ items: z.array(summary), next: z.string().nullable() }) },
+          response: { 200: pageOf(summary) },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, projections, request.query.after))) return reply;
-        const { q, kind, category, tag: oneTag, area: where, limit, cursor } = request.query;
-        const before = decodeCursor(cursor);
-        if (cursor !== undefined && before === undefined) {
-          return sendProblem(reply, makeProblem('validation', 400, 'querystring cursor: is not a cursor Hearth gave out', { errors: [{ in: 'querystring', pointer: '/cursor', detail: 'is not a cursor Hearth gave out' }] }));
-        }
-        const page = await posts.findPosts(hearth, request.caller, {
-          networkId: request.params.networkId,
-          limit,
-          ...(q ? { text: q } : {}),
-          ...(kind ? { kind } : {}),
-          ...(category ? { category } : {}),
-          ...(oneTag ? { tag: oneTag } : {}),
-          ...(where ? { area: where } : {}),
-          ...(before !== undefined ? { before } : {}),
-        });
-        return { items: page.items, next: page.next === null ? null : encodeCursor(page.next) };
+        const { networkId } = request.params;
+        const { q, kind, category, tag: oneTag, area: where } = request.query;
+        const filters = { ...(q ? { text: q } : {}), ...(kind ? { kind } : {}), ...(category ? { category } : {}), ...(oneTag ? { tag: oneTag } : {}), ...(where ? { area: where } : {}) };
+        const list = { list: 'posts', scope: { networkId, ...filters, onBehalfOf: request.caller.onBehalfOf }, query: request.query };
+        return (
+          (await answerPage(hearth, reply, list, async ({ limit, after }: Page<readonly [number]>) => {
+            const found = await posts.findPosts(hearth, request.caller, { networkId, limit, ...filters, ...(after ? { before: after[0] } : {}) });
+            return { items: found.items, next: found.next === null ? null : ([found.next] as const) };
+          })) ?? reply
+        );
       },
     );
 
@@ -128,11 +109,12 @@ export function timebankPostRoutes(hearth: Hearth): FastifyPluginAsync {
       `${base}/mine`,
       {
         config: { guard: members },
-        schema: { summary: 'My offers and requests in this time bank, whatever their status', params: networkParams, querystring: readAfter, response: { 200: z.object({ items: z.array(summary) }) } },
+        schema: { summary: 'My offers and requests in this time bank, whatever their status, newest first', params: networkParams, querystring: pageQuery(), response: { 200: pageOf(summary) } },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, projections, request.query.after))) return reply;
-        return { items: await posts.myPosts(hearth, request.caller, request.params) };
+        const list = { list: 'my-posts', scope: { ...request.params, onBehalfOf: request.caller.onBehalfOf }, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => posts.myPosts(hearth, request.caller, { ...request.params, page }))) ?? reply;
       },
     );
 
@@ -143,13 +125,15 @@ export function timebankPostRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Requests nobody has answered for some days, oldest first (coordinators)',
           params: networkParams,
-          querystring: readAfter.extend({ days: z.coerce.number().int().min(0).max(365).default(7) }),
-          response: { 200: z.object({ items: z.array(summary) }) },
+          querystring: pageQuery().extend({ days: z.coerce.number().int().min(0).max(365).default(7) }),
+          response: { 200: pageOf(summary) },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, projections, request.query.after))) return reply;
-        return { items: await posts.unansweredRequests(hearth, request.caller, { ...request.params, days: request.query.days }) };
+        const { days } = request.query;
+        const list = { list: 'unanswered-requests', scope: { ...request.params, days }, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => posts.unansweredRequests(hearth, request.caller, { ...request.params, days, page }))) ?? reply;
       },
     );
 

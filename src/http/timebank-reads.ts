@@ -11,6 +11,8 @@ import { formatMinutes } from '../units.ts';
 import { shownName } from '../access/person.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { makeProblem, sendProblem } from './problem.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
+import { keyset, pageFrom, type Page } from '../db/keyset.ts';
 import { id } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
@@ -102,23 +104,24 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member' } },
         schema: {
-          summary: "A member's exchanges, newest first: those waiting for someone to confirm, then the rest (the member, or a coordinator)",
+          summary: "A member's exchanges, newest first, a page at a time: state=waiting those waiting for someone to confirm or disputed, state=settled the rest (the member, or a coordinator)",
           params: networkParams.extend({ personId: id() }),
-          querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
-          response: { 200: z.object({ waiting: z.array(exchange), recent: z.array(exchange) }) },
+          querystring: pageQuery({ default: 20, max: 200 }).extend({ state: z.enum(['waiting', 'settled']).optional().describe('Every exchange when left out') }),
+          response: { 200: pageOf(exchange) },
         },
       },
       async (request, reply) => {
         const { networkId, personId } = request.params;
+        const { state } = request.query;
         await timebank.mayReadAccount(hearth, request.caller, networkId, personId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
-        const mine = exchanges(networkId).where((eb) => eb.or([eb('x.provider_id', '=', personId), eb('x.receiver_id', '=', personId)]));
-        const [waiting, recent] = await Promise.all([
-          mine.where('x.status', 'in', ['logged', 'disputed']).orderBy('x.occurred_on', 'desc').orderBy('x.position', 'desc').execute(),
-          mine.where('x.status', 'not in', ['logged', 'disputed']).orderBy('x.occurred_on', 'desc').orderBy('x.position', 'desc').limit(request.query.limit).execute(),
-        ]);
-        const opened = await shaped([...waiting, ...recent]);
-        return { waiting: opened.slice(0, waiting.length), recent: opened.slice(waiting.length) };
+        const read = async (page: Page<readonly [string, number]>) => {
+          let mine = exchanges(networkId).select('x.position').where((eb) => eb.or([eb('x.provider_id', '=', personId), eb('x.receiver_id', '=', personId)]));
+          if (state) mine = mine.where('x.status', state === 'waiting' ? 'in' : 'not in', ['logged', 'disputed']);
+          const found = pageFrom(await keyset(mine, ['x.occurred_on', 'x.position'], 'desc', page).execute(), page.limit, (r) => [r.occurred_on, Number(r.position)] as const);
+          return { items: await shaped(found.items), next: found.next };
+        };
+        return (await answerPage(hearth, reply, { list: 'exchanges', scope: { networkId, personId, state }, query: request.query }, read)) ?? reply;
       },
     );
 
@@ -150,25 +153,23 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['coordinator'] } },
         schema: {
-          summary: `Every member's balance against their limits, those nearest a limit first; near is ${NEAR_LIMIT_PERCENT}% of the way to it (coordinators)`,
+          summary: `Every member's balance against their limits, those nearest a limit first, a page at a time; near is ${NEAR_LIMIT_PERCENT}% of the way to it (coordinators)`,
           params: networkParams,
-          querystring: readAfter,
+          querystring: pageQuery(),
           response: {
-            200: z.object({
-              items: z.array(
-                z.object({
-                  personId: id(),
-                  name: z.string(),
-                  balanceMinutes: z.number().int(),
-                  balance: z.string(),
-                  lowerMinutes: z.number().int(),
-                  upperMinutes: z.number().int(),
-                  ownLimits: z.boolean().describe("Limits set for this member rather than the network's"),
-                  usedPercent: z.number().int().describe('How far the balance has gone towards the limit on its side'),
-                  nearLimit: z.boolean(),
-                }),
-              ),
-            }),
+            200: pageOf(
+              z.object({
+                personId: id(),
+                name: z.string(),
+                balanceMinutes: z.number().int(),
+                balance: z.string(),
+                lowerMinutes: z.number().int(),
+                upperMinutes: z.number().int(),
+                ownLimits: z.boolean().describe("Limits set for this member rather than the network's"),
+                usedPercent: z.number().int().describe('How far the balance has gone towards the limit on its side'),
+                nearLimit: z.boolean(),
+              }),
+            ),
           },
         },
       },
@@ -177,33 +178,36 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
         await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'memberships', 'people'], request.query.after))) return reply;
         const { settings } = await timebank.rulesOf(hearth, networkId);
-        const rows = await db
+        // How far towards its limit, worked out in the query so that pages follow that order.
+        const balance = sql<number>`coalesce(a.balance, 0)`;
+        const limit = sql<number>`(CASE WHEN coalesce(a.balance, 0) < 0 THEN coalesce(a.lower_override, ${settings.lowerMinutes}::int) ELSE coalesce(a.upper_override, ${settings.upperMinutes}::int) END)`;
+        const used = sql<number>`(CASE WHEN ${limit} = 0 THEN (CASE WHEN ${balance} = 0 THEN 0 ELSE 100 END) ELSE floor(${balance}::numeric * 100 / ${limit})::int END)`;
+        const name = sql<string>`(CASE WHEN p.erased THEN '' ELSE coalesce(p.name, '') END)`;
+        const query = db
           .selectFrom('memberships as m')
           .leftJoin('people as p', 'p.person_id', 'm.person_id')
           .leftJoin('timebank_accounts as a', (join) => join.on('a.network_id', '=', networkId).on(sql`a.holder`, '=', sql`m.person_id::text`))
-          .select(['m.person_id', 'p.name', 'p.erased', 'a.balance', 'a.lower_override', 'a.upper_override'])
+          .select(['m.person_id', 'p.name', 'p.erased', 'a.balance', 'a.lower_override', 'a.upper_override', sql<number>`-${used}`.as('unused'), name.as('sort_name')])
           .where('m.network_id', '=', networkId)
-          .where('m.status', '=', 'active')
-          .execute();
-        const items = rows.map((r) => {
-          const balance = r.balance ?? 0;
-          const lower = r.lower_override ?? settings.lowerMinutes;
-          const upper = r.upper_override ?? settings.upperMinutes;
-          const limit = balance < 0 ? lower : upper;
-          const usedPercent = limit === 0 ? (balance === 0 ? 0 : 100) : Math.floor((balance / limit) * 100);
+          .where('m.status', '=', 'active');
+        const read = async (page: Page<readonly [number, string, string]>) =>
+          pageFrom(await keyset(query, [sql`-${used}`, name, 'm.person_id'], 'asc', page).execute(), page.limit, (r) => [Number(r.unused), r.sort_name, r.person_id] as const);
+        const shown = (r: { person_id: string; name: string | null; erased: boolean | null; balance: number | null; lower_override: number | null; upper_override: number | null; unused: number }) => {
+          const balanceMinutes = r.balance ?? 0;
+          const usedPercent = -Number(r.unused);
           return {
             personId: r.person_id,
             name: shownName(r.name, r.erased),
-            balanceMinutes: balance,
-            balance: formatMinutes(balance),
-            lowerMinutes: lower,
-            upperMinutes: upper,
+            balanceMinutes,
+            balance: formatMinutes(balanceMinutes),
+            lowerMinutes: r.lower_override ?? settings.lowerMinutes,
+            upperMinutes: r.upper_override ?? settings.upperMinutes,
             ownLimits: r.lower_override !== null || r.upper_override !== null,
             usedPercent,
             nearLimit: usedPercent >= NEAR_LIMIT_PERCENT,
           };
-        });
-        return { items: items.sort((a, b) => b.usedPercent - a.usedPercent || a.name.localeCompare(b.name)) };
+        };
+        return (await answerPage(hearth, reply, { list: 'balances', scope: { networkId }, query: request.query }, read, shown)) ?? reply;
       },
     );
 
@@ -212,26 +216,26 @@ export function timebankReadRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: 'member' } },
         schema: {
-          summary: 'The active members of a network by name, so that members can say who they gave time to or received it from (any member)',
+          summary: 'The active members of a network by name, a page at a time, so that members can say who they gave time to or received it from (any member)',
           params: networkParams,
-          querystring: readAfter,
-          response: { 200: z.object({ items: z.array(z.object({ personId: id(), name: z.string() })) }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(z.object({ personId: id(), name: z.string() })) },
         },
       },
       async (request, reply) => {
         const { networkId } = request.params;
         await timebank.mayReadNetwork(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['memberships', 'people'], request.query.after))) return reply;
-        const rows = await db
+        const query = db
           .selectFrom('memberships as m')
           .innerJoin('people as p', 'p.person_id', 'm.person_id')
           .select(['m.person_id', 'p.name'])
           .where('m.network_id', '=', networkId)
           .where('m.status', '=', 'active')
           .where('p.erased', '=', false)
-          .orderBy('p.name')
-          .execute();
-        return { items: rows.filter((r) => r.name !== null).map((r) => ({ personId: r.person_id, name: r.name! })) };
+          .where('p.name', 'is not', null);
+        const read = async (page: Page<readonly [string, string]>) => pageFrom(await keyset(query, ['p.name', 'm.person_id'], 'asc', page).execute(), page.limit, (r) => [r.name!, r.person_id] as const);
+        return (await answerPage(hearth, reply, { list: 'directory', scope: { networkId }, query: request.query }, read, (r) => ({ personId: r.person_id, name: r.name! }))) ?? reply;
       },
     );
   };

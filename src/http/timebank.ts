@@ -14,6 +14,8 @@ import { formatMinutes, lowerLimitMinutes, minutes, upperLimitMinutes } from '..
 import { makeProblem, sendProblem } from './problem.ts';
 import { readAfter, waitForProjections, writeResult, etag } from './reads.ts';
 import { sendCsv } from './csv.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
+import { keyset, pageFrom, type Page } from '../db/keyset.ts';
 import { id, isoDate, text, reasonText } from '../bounds.ts';
 
 const networkParams = z.object({ networkId: id() });
@@ -204,6 +206,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       balance: z.string().describe('h:mm'),
     });
 
+    // Whole: the chest, the network's own account, and one clearing account per partner.
     app.get(
       `${base}/network-accounts`,
       {
@@ -244,18 +247,15 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
     );
 
     /** Grants and donations of the network's own accounts, newest first, each with whether it was reversed. */
-    const giftsOf = (networkId: string, o: { limit: number; before?: number; ref?: string }) => {
+    const giftsOf = (networkId: string, o: { page: Page<readonly [number]>; ref?: string }) => {
       let query = db
         .selectFrom('timebank_entries as e')
         .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql.ref('e.counterparty')))
         .select(['e.ref', 'e.holder', 'e.reason', 'e.entry_date', 'e.counterparty', 'e.minutes', 'e.position', 'p.name', 'p.erased'])
         .select(sql<boolean>`exists (SELECT 1 FROM timebank_entries r WHERE r.network_id = e.network_id AND r.holder = e.holder AND r.ref = e.ref AND r.reason = 'reversal')`.as('reversed'))
-        .where('e.network_id', '=', networkId).where('e.holder', 'in', [COMMUNITY, ORGANISATION]).where('e.reason', 'in', ['grant', 'donation'])
-        .orderBy('e.position', 'desc')
-        .limit(o.limit);
-      if (o.before !== undefined) query = query.where('e.position', '<', o.before);
+        .where('e.network_id', '=', networkId).where('e.holder', 'in', [COMMUNITY, ORGANISATION]).where('e.reason', 'in', ['grant', 'donation']);
       if (o.ref !== undefined) query = query.where('e.ref', '=', o.ref);
-      return query.execute();
+      return keyset(query, ['e.position'], 'desc', o.page).execute();
     };
     type GiftRow = Awaited<ReturnType<typeof giftsOf>>[number];
     const giftShown = (r: GiftRow) => ({
@@ -282,21 +282,16 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "Grants and donations of the community chest and of the network's own account, newest first, and whether each was reversed (coordinators)",
           params: networkParams,
-          querystring: readAfter.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(64).regex(/^\d+$/, 'is not a cursor Hearth gave out').optional() }),
-          response: { 200: z.object({ items: z.array(gift), next: z.string().nullable() }) },
+          querystring: pageQuery(),
+          response: { 200: pageOf(gift) },
         },
       },
       async (request, reply) => {
         const { networkId } = request.params;
-        const { limit, cursor } = request.query;
         await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
-        const rows = await giftsOf(networkId, { limit: limit + 1, ...(cursor !== undefined ? { before: Number(cursor) } : {}) });
-        const page = rows.slice(0, limit);
-        return {
-          items: page.map(giftShown),
-          next: rows.length > limit ? String(page.at(-1)!.position) : null,
-        };
+        const read = async (page: Page<readonly [number]>) => pageFrom(await giftsOf(networkId, { page }), page.limit, (r) => [Number(r.position)] as const);
+        return (await answerPage(hearth, reply, { list: 'gifts', scope: { networkId }, query: request.query }, read, giftShown)) ?? reply;
       },
     );
 
@@ -310,7 +305,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
         const { networkId, ref } = request.params;
         await timebank.mayReadNetworkLedger(hearth, request.caller, networkId);
         if (!(await waitForProjections(hearth, reply, ['timebank', 'people'], request.query.after))) return reply;
-        const [row] = await giftsOf(networkId, { limit: 1, ref });
+        const [row] = await giftsOf(networkId, { page: { limit: 1 }, ref });
         if (!row) return sendProblem(reply, makeProblem('gift-not-found', 404, 'There is no such grant or donation in this network.'));
         return giftShown(row);
       },

@@ -8,8 +8,9 @@ import { z } from 'zod';
 import type { Hearth } from '../hearth.ts';
 import { pounds } from '../pools/pool.ts';
 import { atExpiry, voucherValue } from '../vouchers/voucher.ts';
-import type { Liability } from '../vouchers/books.ts';
-import { learningFund, liability, ownVouchers, vouchersToKeep, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
+import type { FundPaymentRow, Liability } from '../vouchers/books.ts';
+import { fundPayments, learningFund, liability, ownVouchers, vouchersToKeep, policyOf, redeemableToday, sessionsOf, voucherFor, type ShownVoucher } from '../vouchers/app.ts';
+import { answerPage, pageOf, pageQuery } from './paging.ts';
 import { readAfter, waitForProjections, etag } from './reads.ts';
 import { csvTable, sendCsvTable, type CsvTable } from './csv.ts';
 import { asMoney } from '../units.ts';
@@ -73,16 +74,18 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: "One's own vouchers: ?given=me, those one gave; ?learner=me, those given to one (a member, or a coordinator on their behalf)",
           params: networkParams,
-          querystring: readAfter
+          querystring: pageQuery()
             .extend({ given: z.literal('me').optional(), learner: z.literal('me').optional() })
             .refine((q) => (q.given === undefined) !== (q.learner === undefined), { message: 'ask for given=me or learner=me', path: ['given'] }),
-          response: { 200: z.object({ items: z.array(voucherShape) }) },
+          response: { 200: pageOf(voucherShape) },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-        const rows = await ownVouchers(hearth, request.caller, { networkId: request.params.networkId, as: request.query.given ? 'giver' : 'learner' });
-        return { items: rows.map(shown) };
+        const { networkId } = request.params;
+        const as = request.query.given ? 'giver' : 'learner';
+        const list = { list: 'own-vouchers', scope: { networkId, as, onBehalfOf: request.caller.onBehalfOf }, query: request.query };
+        return (await answerPage(hearth, reply, list, (page) => ownVouchers(hearth, request.caller, { networkId, as, page }), shown)) ?? reply;
       },
     );
 
@@ -95,16 +98,18 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
         {
           config: { guard: { who: ['treasurer'] } },
           schema: {
-            summary: `The network's vouchers ${what}, oldest first, without the giver's message (treasurers)`,
+            summary: `The network's vouchers ${what}, oldest first, without the giver's message, a page at a time (treasurers)`,
             params: networkParams,
-            querystring: readAfter,
-            response: { 200: z.object({ items: z.array(voucherShape.omit({ message: true })) }) },
+            querystring: pageQuery(),
+            response: { 200: pageOf(voucherShape.omit({ message: true })) },
           },
         },
         async (request, reply) => {
           if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-          const rows = await vouchersToKeep(hearth, request.caller, { networkId: request.params.networkId, status });
-          return { items: rows.map((v) => { const { message: _, ...rest } = shown({ ...v, message: '' }); return rest; }) };
+          const { networkId } = request.params;
+          const list = { list: `vouchers-${status}`, scope: { networkId }, query: request.query };
+          const withoutMessage = (v: Omit<ShownVoucher, 'message'>) => { const { message: _, ...rest } = shown({ ...v, message: '' }); return rest; };
+          return (await answerPage(hearth, reply, list, (page) => vouchersToKeep(hearth, request.caller, { networkId, status, page }), withoutMessage)) ?? reply;
         },
       );
     }
@@ -173,18 +178,19 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
           summary: "The vouchers a session can be redeemed from today: paid for, something left, not expired; ?learner= one learner's, ?activity= those for an activity and every amount voucher (mentors, coordinators)",
           description: 'Only what a mentor needs to choose the voucher: not the giver, nor their message.',
           params: networkParams,
-          querystring: readAfter.extend({ learner: id().optional(), activity: name(120).optional() }),
+          querystring: pageQuery().extend({ learner: id().optional(), activity: name(120).optional() }),
           response: {
-            200: z.object({
-              items: z.array(z.object({ voucherId: id(), learner: named, value: voucherValue, left: money, leftSessions: z.number().int().nullable(), expiresOn: isoDate().nullable() })),
-            }),
+            200: pageOf(z.object({ voucherId: id(), learner: named, value: voucherValue, left: money, leftSessions: z.number().int().nullable(), expiresOn: isoDate().nullable() })),
           },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
-        const rows = await redeemableToday(hearth, request.caller, { networkId: request.params.networkId, learnerId: request.query.learner, activity: request.query.activity });
-        return { items: rows.map((v) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, left: asMoney(v.leftPence), leftSessions: v.leftSessions, expiresOn: v.expiresOn })) };
+        const { networkId } = request.params;
+        const { learner: learnerId, activity } = request.query;
+        const list = { list: 'redeemable-vouchers', scope: { networkId, learnerId, activity }, query: request.query };
+        const shownRow = (v: Awaited<ReturnType<typeof redeemableToday>>['items'][number]) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, left: asMoney(v.leftPence), leftSessions: v.leftSessions, expiresOn: v.expiresOn });
+        return (await answerPage(hearth, reply, list, (page) => redeemableToday(hearth, request.caller, { networkId, learnerId, activity, page }), shownRow)) ?? reply;
       },
     );
 
@@ -193,27 +199,40 @@ export function voucherReadRoutes(hearth: Hearth): FastifyPluginAsync {
       {
         config: { guard: { who: ['treasurer', 'coordinator', 'board'] } },
         schema: {
-          summary: 'The learning fund at the end of a day: what vouchers left it at expiry, what approved payments took out, its balance, and every payment asked for, newest first (treasurers, coordinators, board)',
+          summary: 'The learning fund at the end of a day: what vouchers left it at expiry, what approved payments took out, and its balance (treasurers, coordinators, board)',
           params: networkParams,
           querystring: readAfter.extend({ asAt: isoDate().optional().describe('Figures at the end of this day; today when left out') }),
-          response: {
-            200: z.object({
-              asAt: isoDate(), received: money, spent: money, balance: money,
-              payments: z.array(z.object({
-                paymentId: id(), amount: money, payee: z.string(), purpose: z.string(), requestedBy: named, requestedOn: isoDate(),
-                status: z.enum(['requested', 'paid', 'rejected']), approvedBy: named.nullable(), paidOn: isoDate().nullable(), rejectionReason: z.string().nullable(),
-              })),
-            }),
-          },
+          response: { 200: z.object({ asAt: isoDate(), received: money, spent: money, balance: money }) },
         },
       },
       async (request, reply) => {
         if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
         const f = await learningFund(hearth, request.caller, { networkId: request.params.networkId, asAt: request.query.asAt });
-        return {
-          asAt: f.asAt, received: asMoney(f.received), spent: asMoney(f.spent), balance: asMoney(f.balance),
-          payments: f.payments.map(({ pence, status, ...p }) => ({ ...p, amount: asMoney(pence), status: status as 'requested' | 'paid' | 'rejected' })),
-        };
+        return { asAt: f.asAt, received: asMoney(f.received), spent: asMoney(f.spent), balance: asMoney(f.balance) };
+      },
+    );
+
+    app.get(
+      `${base}/learning-fund/payments`,
+      {
+        config: { guard: { who: ['treasurer', 'coordinator', 'board'] } },
+        schema: {
+          summary: 'Every payment asked for from the learning fund, newest first, a page at a time (treasurers, coordinators, board)',
+          params: networkParams,
+          querystring: pageQuery(),
+          response: {
+            200: pageOf(z.object({
+              paymentId: id(), amount: money, payee: z.string(), purpose: z.string(), requestedBy: named, requestedOn: isoDate(),
+              status: z.enum(['requested', 'paid', 'rejected']), approvedBy: named.nullable(), paidOn: isoDate().nullable(), rejectionReason: z.string().nullable(),
+            })),
+          },
+        },
+      },
+      async (request, reply) => {
+        if (!(await waitForProjections(hearth, reply, ['vouchers', 'people'], request.query.after))) return reply;
+        const list = { list: 'learning-fund-payments', scope: request.params, query: request.query };
+        const shownPayment = ({ pence, status, ...p }: FundPaymentRow) => ({ ...p, amount: asMoney(pence), status: status as 'requested' | 'paid' | 'rejected' });
+        return (await answerPage(hearth, reply, list, (page) => fundPayments(hearth, request.caller, { ...request.params, page }), shownPayment)) ?? reply;
       },
     );
 

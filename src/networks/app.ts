@@ -5,6 +5,7 @@ import type { Selectable } from 'kysely';
 import { Rejection } from '../commands/decider.ts';
 import { decideAcross, readStates } from '../commands/decide.ts';
 import type { NetworksTable } from '../db/tables.ts';
+import { keyset, mapPage, pageFrom, type Page } from '../db/keyset.ts';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
 import { enrolFounder, type Written } from '../access/app.ts';
 import { networkDecider, networkStream, type networkKinds } from './network.ts';
@@ -86,22 +87,15 @@ export async function readNetwork(deps: Deps, input: { networkId: string }): Pro
 }
 
 /** The networks the caller belongs to, by name, a page at a time. */
-export async function myNetworks(deps: Deps, caller: Caller, input: { limit: number; after?: { name: string; id: string } }) {
-  let query = deps.database.db
+export async function myNetworks(deps: Deps, caller: Caller, page: Page<readonly [string, string]>) {
+  const query = deps.database.db
     .selectFrom('networks')
     .innerJoin('memberships', 'memberships.network_id', 'networks.network_id')
     .selectAll('networks')
     .where('memberships.person_id', '=', caller.personId)
-    .where('memberships.status', '=', 'active')
-    .orderBy('networks.name')
-    .orderBy('networks.network_id')
-    .limit(input.limit + 1);
-  const after = input.after;
-  if (after) query = query.where((eb) => eb.or([eb('networks.name', '>', after.name), eb.and([eb('networks.name', '=', after.name), eb('networks.network_id', '>', after.id)])]));
-  const rows = await query.execute();
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return { items: page.map(toNetwork), next: rows.length > page.length && last ? { name: last.name, id: last.network_id } : null };
+    .where('memberships.status', '=', 'active');
+  const rows = await keyset(query, ['networks.name', 'networks.network_id'], 'asc', page).execute();
+  return mapPage(pageFrom(rows, page.limit, (r) => [r.name, r.network_id] as const), toNetwork);
 }
 
 function toNetwork(row: Selectable<NetworksTable>): NetworkView {

@@ -6,6 +6,8 @@ import { contextOf, type Caller, type Deps } from '../access/caller.ts';
 import { requireMember } from '../access/guard.ts';
 import { networkDecider, networkStream } from './network.ts';
 import { partnershipDecider, partnershipStream, type PartnershipCommand } from './partnership.ts';
+import { sql } from 'kysely';
+import { keyset, mapPage, pageFrom, type Page } from '../db/keyset.ts';
 
 export interface PartnershipInput {
   networkId: string;
@@ -39,16 +41,15 @@ export const endPartnership = (deps: Deps, caller: Caller, input: PartnershipInp
   onPartnership(deps, caller, input, (by) => ({ type: 'EndPartnership', by, partnerNetworkId: input.partnerNetworkId, reason: input.reason }));
 
 /** A network's partnerships, each with its status, who proposed it and the partner's name. */
-export async function listPartnerships(deps: Deps, caller: Caller, networkId: string) {
+export async function listPartnerships(deps: Deps, caller: Caller, networkId: string, page: Page<readonly [string, string]>) {
   await requireMember(deps.store, networkId, caller);
-  const rows = await deps.database.db
+  const query = deps.database.db
     .selectFrom('partnerships as p')
     .leftJoin('networks as n', 'n.network_id', 'p.partner_network_id')
-    .select(['p.partner_network_id', 'n.name', 'p.status', 'p.proposed_by_network_id'])
-    .where('p.network_id', '=', networkId)
-    .orderBy('n.name')
-    .execute();
-  return rows.map((r) => ({
+    .select(['p.partner_network_id', 'n.name', 'p.status', 'p.proposed_by_network_id', sql<string>`coalesce(n.name, '')`.as('sort_name')])
+    .where('p.network_id', '=', networkId);
+  const rows = await keyset(query, [sql`coalesce(n.name, '')`, 'p.partner_network_id'], 'asc', page).execute();
+  return mapPage(pageFrom(rows, page.limit, (r) => [r.sort_name, r.partner_network_id] as const), (r) => ({
     partnerNetworkId: r.partner_network_id,
     partnerName: r.name ?? 'unknown',
     status: r.status,

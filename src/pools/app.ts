@@ -26,6 +26,7 @@ import { ERASED_TEXT, type SealedText } from '../access/vault.ts';
 import { bankAgainstBooks, decideAutoMatch, decideImport, decideManualMatch, decideUnmatch, reconciliationStream, type ReconciliationEvent } from './reconciliation.ts';
 import type { LedgerEntry } from './matching.ts';
 import { voucherMoneyThrough } from '../vouchers/books.ts';
+import { keyset, pageFrom, type Page, type Paged } from '../db/keyset.ts';
 
 /** Where a command or a read is: a pool of a network. */
 export interface InPool {
@@ -296,9 +297,11 @@ async function unmatchedLines(deps: Deps, poolId: string): Promise<BankLine[]> {
 // ---- Reads -------------------------------------------------------------------------------------
 // Every read is of a pool of the path's network: a pool of another network is not found.
 
-export async function listPools(deps: Deps, _caller: Caller, { networkId }: { networkId: string }): Promise<Pool[]> {
-  const rows = await deps.database.db.selectFrom('pools').select(['pool_id']).where('network_id', '=', networkId).orderBy('name').execute();
-  return Promise.all(rows.map((r) => poolOf(deps.database.db, networkId, r.pool_id)));
+/** The network's pools by name, a page at a time. */
+export async function listPools(deps: Deps, _caller: Caller, { networkId, page }: { networkId: string; page: Page<readonly [string, string]> }): Promise<Paged<Pool, readonly [string, string]>> {
+  const rows = await keyset(deps.database.db.selectFrom('pools').select(['pool_id', 'name']).where('network_id', '=', networkId), ['name', 'pool_id'], 'asc', page).execute();
+  const found = pageFrom(rows, page.limit, (r) => [r.name, r.pool_id] as const);
+  return { items: await Promise.all(found.items.map((r) => poolOf(deps.database.db, networkId, r.pool_id))), next: found.next };
 }
 
 /** A pool and its holders' figures at the end of a day (today when left out); `revision` is its ETag. */

@@ -16,6 +16,7 @@ import { todayOn } from '../clock.ts';
 import { mayView, postDecider, postStream, type Arrangement, type Post } from './post.ts';
 import { answerDecider, answerIdFor, answerStream, arrangementIdFor, exchangeIdFor, logCommandIdFor, type Answer } from './answer.ts';
 import { logExchange, type Written } from './app.ts';
+import { keyset, mapPage, pageFrom, type Page as KeysetPage, type Paged } from '../db/keyset.ts';
 
 const postRead = (postId: string) => [postStream(postId), postDecider] as const;
 const answerRead = (answerId: string) => [answerStream(answerId), answerDecider] as const;
@@ -265,11 +266,8 @@ export const prefillOf = (deps: Pick<Deps, 'clock'>, a: { category: string }) =>
 
 // ---- reading ----
 
-/** A page of a list, newest first: `after` is the position of the last row of the page before. */
-export interface Page {
-  limit: number;
-  after?: number;
-}
+/** A page of a list, newest first: `after` holds the position of the last row of the page before. */
+export type Page = KeysetPage<readonly [number]>;
 
 /** Where an answer stands: the projection writes no other. */
 export type AnswerStatus = 'open' | 'withdrawn' | 'accepted';
@@ -341,14 +339,13 @@ const toAnswer = (r: AnswerRecord): AnswerRow => ({
  * The answers a member has given (`mine`) or received on their posts (`toMe`), newest first, a
  * page at a time. The member, or a coordinator of the network acting for them.
  */
-export async function answersOf(deps: Deps, caller: Caller, input: { networkId: string; which: 'mine' | 'toMe'; page: Page }): Promise<AnswerRow[]> {
+export async function answersOf(deps: Deps, caller: Caller, input: { networkId: string; which: 'mine' | 'toMe'; page: Page }): Promise<Paged<Omit<AnswerRow, 'position'>, readonly [number]>> {
   await requireMember(deps.store, input.networkId, caller);
   const person = subjectOf(caller);
   let q = answerColumns(deps.database.db).where(input.which === 'mine' ? 'a.answerer_id' : 'a.owner_id', '=', person);
   q = q.where(input.which === 'mine' ? 'a.answerer_network_id' : 'a.network_id', '=', input.networkId);
-  if (input.page.after !== undefined) q = q.where('a.position', '<', String(input.page.after) as never);
-  const rows = await q.orderBy('a.position', 'desc').limit(input.page.limit).execute();
-  return rows.map(toAnswer);
+  const rows = await keyset(q, ['a.position'], 'desc', input.page).execute();
+  return mapPage(pageFrom(rows.map(toAnswer), input.page.limit, (a) => [a.position] as const), ({ position: _, ...a }) => a);
 }
 
 /** One answer and its thread, opened: the two members, or a coordinator of either time bank. */
@@ -378,7 +375,7 @@ const toArrangement = (r: Record<string, unknown>): ArrangementRow => ({
 });
 
 /** A member's arrangements, as giver or receiver, newest first; `waiting` keeps those not yet logged. */
-export async function arrangementsOf(deps: Deps, caller: Caller, input: { networkId: string; page: Page; waiting?: boolean }): Promise<ArrangementRow[]> {
+export async function arrangementsOf(deps: Deps, caller: Caller, input: { networkId: string; page: Page; waiting?: boolean }): Promise<Paged<Omit<ArrangementRow, 'position'>, readonly [number]>> {
   await requireMember(deps.store, input.networkId, caller);
   const person = subjectOf(caller);
   let q = deps.database.db
@@ -388,8 +385,8 @@ export async function arrangementsOf(deps: Deps, caller: Caller, input: { networ
     .select('p.title')
     .where((w) => w.or([w.and([w('r.provider_id', '=', person), w('r.provider_network_id', '=', input.networkId)]), w.and([w('r.receiver_id', '=', person), w('r.receiver_network_id', '=', input.networkId)])]));
   if (input.waiting) q = q.where('r.exchange_id', 'is', null);
-  if (input.page.after !== undefined) q = q.where('r.position', '<', String(input.page.after) as never);
-  return (await q.orderBy('r.position', 'desc').limit(input.page.limit).execute()).map(toArrangement);
+  const rows = (await keyset(q, ['r.position'], 'desc', input.page).execute()).map(toArrangement);
+  return mapPage(pageFrom(rows, input.page.limit, (a) => [a.position] as const), ({ position: _, ...a }) => a);
 }
 
 /** One arrangement, with what logging it prefills: its parties, a coordinator of a bank it belongs to. */
@@ -434,9 +431,10 @@ export async function openPostsByCategory(deps: Deps, caller: Caller, input: { n
   return rows.map((r) => ({ category: r.category, offers: Number(r.offers), requests: Number(r.requests) }));
 }
 
-/** Open posts of this network a coordinator may broker from, newest first. */
-export async function openPosts(deps: Deps, caller: Caller, input: { networkId: string }): Promise<Array<{ postId: string; title: string; kind: string; ownerId: string; category: string }>> {
+/** Open posts of this network a coordinator may broker from, by title, a page at a time. */
+export async function openPosts(deps: Deps, caller: Caller, input: { networkId: string; page: KeysetPage<readonly [string, string]> }) {
   await requireMember(deps.store, input.networkId, caller, ['coordinator']);
-  const rows = await deps.database.db.selectFrom('timebank_answer_posts').selectAll().where('network_id', '=', input.networkId).where('status', '=', 'open').orderBy('title').limit(200).execute();
-  return rows.map((r) => ({ postId: r.post_id, title: r.title, kind: r.kind, ownerId: r.owner_id, category: r.category }));
+  const query = deps.database.db.selectFrom('timebank_answer_posts').selectAll().where('network_id', '=', input.networkId).where('status', '=', 'open');
+  const rows = await keyset(query, ['title', 'post_id'], 'asc', input.page).execute();
+  return mapPage(pageFrom(rows, input.page.limit, (r) => [r.title, r.post_id] as const), (r) => ({ postId: r.post_id, title: r.title, kind: r.kind, ownerId: r.owner_id, category: r.category }));
 }

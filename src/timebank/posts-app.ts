@@ -17,6 +17,7 @@ import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream } from './settings.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { mayView, postDecider, postStream, type PostCommand, type PostDetails, type PostEvent, type PostKind, type PostState, type weekdays } from './post.ts';
+import { keyset, mapPage, pageFrom, type Page, type Paged } from '../db/keyset.ts';
 
 export interface Written {
   revision: number;
@@ -394,27 +395,25 @@ async function ownerName(deps: Deps, personId: string): Promise<string> {
 }
 
 /** The caller's own posts in this time bank (or, for a coordinator acting for a member, that member's), every status, newest first. */
-export async function myPosts(deps: Deps, caller: Caller, input: { networkId: string }): Promise<PostSummary[]> {
+export async function myPosts(deps: Deps, caller: Caller, input: { networkId: string; page: Page<readonly [number]> }): Promise<Paged<PostSummary, readonly [number]>> {
   await requireMember(deps.store, input.networkId, caller);
-  const rows = (await selectPosts(deps).where('p.owner_id', '=', subjectOf(caller)).where('p.network_id', '=', input.networkId).orderBy('p.published_position', 'desc').limit(200).execute()) as SummaryRow[];
-  return rows.map(toSummary(input.networkId));
+  const rows = (await keyset(selectPosts(deps).where('p.owner_id', '=', subjectOf(caller)).where('p.network_id', '=', input.networkId), ['p.published_position'], 'desc', input.page).execute()) as SummaryRow[];
+  return mapPage(pageFrom(rows, input.page.limit, (r) => [Number(r.published_position)] as const), toSummary(input.networkId));
 }
 
 /**
  * Requests nobody has answered for `days` days, oldest first, for coordinators to broker: open (so
  * not arranged), and with no answer but withdrawn ones.
  */
-export async function unansweredRequests(deps: Deps, caller: Caller, input: { networkId: string; days: number }): Promise<PostSummary[]> {
+export async function unansweredRequests(deps: Deps, caller: Caller, input: { networkId: string; days: number; page: Page<readonly [number]> }): Promise<Paged<PostSummary, readonly [number]>> {
   await requireMember(deps.store, input.networkId, caller, ['coordinator']);
   const since = new Date(deps.clock.now().getTime() - input.days * 86_400_000).toISOString();
-  const rows = (await selectPosts(deps)
+  const query = selectPosts(deps)
     .where('p.network_id', '=', input.networkId)
     .where('p.kind', '=', 'request')
     .where('p.status', '=', 'open')
     .where(sql<SqlBool>`p.published_at <= ${since}::timestamptz`)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('timebank_answers as a').select('a.answer_id').whereRef('a.post_id', '=', 'p.post_id').where('a.status', '!=', 'withdrawn'))))
-    .orderBy('p.published_position', 'asc')
-    .limit(200)
-    .execute()) as SummaryRow[];
-  return rows.map(toSummary(input.networkId));
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('timebank_answers as a').select('a.answer_id').whereRef('a.post_id', '=', 'p.post_id').where('a.status', '!=', 'withdrawn'))));
+  const rows = (await keyset(query, ['p.published_position'], 'asc', input.page).execute()) as SummaryRow[];
+  return mapPage(pageFrom(rows, input.page.limit, (r) => [Number(r.published_position)] as const), toSummary(input.networkId));
 }

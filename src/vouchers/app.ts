@@ -18,7 +18,8 @@ import { poolDecider, poolStream } from '../pools/pool.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { buyVoucher, expireVouchers, onVoucher } from './commands.ts';
 import { redeemSession, sessionIdFor } from './session.ts';
-import { learningFundOf, liabilityAsAt, mentorSessions, receivedByFund, redeemableVouchers, voucherOf, vouchersOf, vouchersIn, dueToExpire, type VoucherRow } from './books.ts';
+import { fundPaymentsOf, learningFundOf, liabilityAsAt, mentorSessions, receivedByFund, redeemableVouchers, voucherOf, vouchersOf, vouchersIn, dueToExpire, type VoucherKey, type VoucherRow } from './books.ts';
+import { mapPage, whole, type Page } from '../db/keyset.ts';
 import { policyDecider, policyStream, priceOf, voucherStream, type LearningPolicy, type payoutMethod, type PolicyEvent, type VoucherValue } from './voucher.ts';
 import { fundDecider, fundStream, type FundCommand } from './fund.ts';
 import type { z } from 'zod';
@@ -194,10 +195,10 @@ export async function voucherFor(deps: VoucherDeps, caller: Caller, input: { net
 }
 
 /** The vouchers the caller (or the member they act for) gave, or was given. */
-export async function ownVouchers(deps: Deps, caller: Caller, input: { networkId: string; as: 'giver' | 'learner' }) {
+export async function ownVouchers(deps: Deps, caller: Caller, input: { networkId: string; as: 'giver' | 'learner'; page?: Page<VoucherKey> }) {
   const who = subjectOf(caller);
-  const rows = await vouchersOf(deps.database.db, input.networkId, input.as === 'giver' ? { giverId: who } : { learnerId: who });
-  return Promise.all(rows.map((v) => opened(deps, v)));
+  const found = await vouchersOf(deps.database.db, input.networkId, input.as === 'giver' ? { giverId: who } : { learnerId: who }, input.page ?? whole);
+  return { items: await Promise.all(found.items.map((v) => opened(deps, v))), next: found.next };
 }
 
 /** A mentor's own sessions and who paid for each; a coordinator reads a mentor's on their behalf. */
@@ -207,18 +208,18 @@ export async function sessionsOf(deps: Deps, caller: Caller, input: { networkId:
 }
 
 /** What a session can be redeemed from today: only what a mentor needs to choose, not the giver nor the message. */
-export async function redeemableToday(deps: Deps, _caller: Caller, input: { networkId: string; learnerId?: string | undefined; activity?: string | undefined }) {
-  const rows = await redeemableVouchers(deps.database.db, input.networkId, todayOn(deps.clock), { learnerId: input.learnerId, activity: input.activity });
-  return rows.map((v) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, leftPence: v.leftPence, leftSessions: v.leftSessions, expiresOn: v.expiresOn }));
+export async function redeemableToday(deps: Deps, _caller: Caller, input: { networkId: string; learnerId?: string | undefined; activity?: string | undefined; page?: Page<readonly [string, string, string]> }) {
+  const only = { ...(input.learnerId ? { learnerId: input.learnerId } : {}), ...(input.activity ? { activity: input.activity } : {}) };
+  const found = await redeemableVouchers(deps.database.db, input.networkId, todayOn(deps.clock), only, input.page ?? whole);
+  return mapPage(found, (v) => ({ voucherId: v.voucherId, learner: v.learner, value: v.value, leftPence: v.leftPence, leftSessions: v.leftSessions, expiresOn: v.expiresOn }));
 }
 
 /**
  * The vouchers the treasurer acts on: those whose money has not come in yet, or those held (which
  * a giver may ask to have refunded). Without the giver's message: it is for the learner, not the books.
  */
-export async function vouchersToKeep(deps: Deps, _caller: Caller, input: { networkId: string; status: 'awaiting-payment' | 'held' }) {
-  const rows = await vouchersIn(deps.database.db, input.networkId, input.status);
-  return rows.map(({ sealedMessage: _, ...v }) => v);
+export async function vouchersToKeep(deps: Deps, _caller: Caller, input: { networkId: string; status: 'awaiting-payment' | 'held'; page?: Page<VoucherKey> }) {
+  return mapPage(await vouchersIn(deps.database.db, input.networkId, input.status, input.page ?? whole), ({ sealedMessage: _, ...v }) => v);
 }
 
 /** What the network held for learners at the end of a day: today's, unless another is asked for. */
@@ -268,4 +269,9 @@ export async function rejectFundPayment(deps: VoucherDeps, caller: Caller, input
 /** The learning fund at the end of a day (today's unless another is asked for): its balance and every payment. */
 export async function learningFund(deps: Deps, _caller: Caller, input: { networkId: string; asAt?: string | undefined }) {
   return learningFundOf(deps.database.db, input.networkId, input.asAt ?? todayOn(deps.clock));
+}
+
+/** The payments asked for from the learning fund, newest first, a page at a time. */
+export async function fundPayments(deps: Deps, _caller: Caller, input: { networkId: string; page: Page<readonly [string, string]> }) {
+  return fundPaymentsOf(deps.database.db, input.networkId, input.page);
 }

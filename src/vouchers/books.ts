@@ -4,6 +4,7 @@
 // what expired and where it went, and the learning fund.
 import { shownName } from '../access/person.ts';
 import { sql } from 'kysely';
+import { keyset, mapPage, pageFrom, type Page, type Paged } from '../db/keyset.ts';
 import type { Db } from '../db/database.ts';
 import { Rejection } from '../commands/decider.ts';
 import type { VoucherValue } from './voucher.ts';
@@ -127,30 +128,36 @@ export async function voucherOf(db: Db, networkId: string, voucherId: string): P
   };
 }
 
-/** The vouchers a person gave, or those given to them, newest first. */
-export async function vouchersOf(db: Db, networkId: string, who: { giverId: string } | { learnerId: string }): Promise<VoucherRow[]> {
+/** Where a page of vouchers ends: the day it was bought and its id. */
+export type VoucherKey = readonly [string, string];
+const voucherKey = (v: VoucherRow): VoucherKey => [v.boughtOn, v.voucherId];
+
+/** A page of the vouchers a person gave, or those given to them, newest first. */
+export async function vouchersOf(db: Db, networkId: string, who: { giverId: string } | { learnerId: string }, page: Page<VoucherKey>): Promise<Paged<VoucherRow, VoucherKey>> {
   const query = 'giverId' in who ? vouchers(db, networkId).where('v.giver_id', '=', who.giverId) : vouchers(db, networkId).where('v.learner_id', '=', who.learnerId);
-  return (await query.orderBy('v.bought_on', 'desc').orderBy('v.voucher_id').execute()).map(toVoucher);
+  return pageFrom((await keyset(query, ['v.bought_on', 'v.voucher_id'], 'desc', page).execute()).map(toVoucher), page.limit, voucherKey);
 }
 
-/** The vouchers in one state, oldest bought first: what the treasurer has to act on. */
-export async function vouchersIn(db: Db, networkId: string, status: 'awaiting-payment' | 'held'): Promise<VoucherRow[]> {
-  return (await vouchers(db, networkId).where('v.status', '=', status).orderBy('v.bought_on').orderBy('v.voucher_id').execute()).map(toVoucher);
+/** A page of the vouchers in one state, oldest bought first: what the treasurer has to act on. */
+export async function vouchersIn(db: Db, networkId: string, status: 'awaiting-payment' | 'held', page: Page<VoucherKey>): Promise<Paged<VoucherRow, VoucherKey>> {
+  return pageFrom((await keyset(vouchers(db, networkId).where('v.status', '=', status), ['v.bought_on', 'v.voucher_id'], 'asc', page).execute()).map(toVoucher), page.limit, voucherKey);
 }
 
 /**
  * The vouchers a mentor may redeem a session from on a day: paid for, something left, not past
  * their last day; for one learner or activity when asked. An amount voucher suits any activity.
  */
-export async function redeemableVouchers(db: Db, networkId: string, on: string, only: { learnerId?: string; activity?: string } = {}): Promise<VoucherRow[]> {
+export async function redeemableVouchers(db: Db, networkId: string, on: string, only: { learnerId?: string; activity?: string }, page: Page<readonly [string, string, string]>): Promise<Paged<VoucherRow, readonly [string, string, string]>> {
+  // By the learner's name as it is shown, then oldest bought first.
+  const learner = sql<string>`(CASE WHEN l.erased THEN 'erased member' ELSE coalesce(l.name, 'unknown') END)`;
   let query = vouchers(db, networkId)
     .where('v.status', '=', 'held')
     .where('v.left_pence', '>', 0)
     .where((eb) => eb.or([eb('v.expires_on', 'is', null), eb('v.expires_on', '>=', on)]));
   if (only.learnerId) query = query.where('v.learner_id', '=', only.learnerId);
   if (only.activity) query = query.where((eb) => eb.or([eb('v.value_kind', '=', 'amount'), eb(sql`lower(v.activity)`, '=', only.activity!.toLowerCase())]));
-  const rows = (await query.orderBy('v.bought_on').orderBy('v.voucher_id').execute()).map(toVoucher);
-  return rows.sort((a, b) => a.learner.name.localeCompare(b.learner.name, 'en-GB'));
+  const rows = (await keyset(query, [learner, 'v.bought_on', 'v.voucher_id'], 'asc', page).execute()).map(toVoucher);
+  return pageFrom(rows, page.limit, (v) => [v.learner.name, v.boughtOn, v.voucherId] as const);
 }
 
 export interface MentorSession {
@@ -300,27 +307,26 @@ export interface FundPaymentRow {
   rejectionReason: string | null;
 }
 
-/** The learning fund at the end of a day: what came in, what went out, what it holds, and every payment asked for, newest first. */
+/** The learning fund at the end of a day: what came in, what went out, and what it holds. */
 export async function learningFundOf(db: Db, networkId: string, asAt: string) {
-  const [received, spent, rows] = await Promise.all([
-    receivedByFund(db, networkId, asAt),
-    spentFromFund(db, networkId, asAt),
-    db
-      .selectFrom('learning_fund_payments as f')
-      .leftJoin('people as r', 'r.person_id', 'f.submitted_by')
-      .leftJoin('people as a', 'a.person_id', 'f.approved_by')
-      .select(['f.payment_id', 'f.pence', 'f.payee', 'f.purpose', 'f.submitted_by', 'f.submitted_on', 'f.status', 'f.approved_by', 'f.paid_on', 'f.rejection_reason', 'r.name as r_name', 'r.erased as r_erased', 'a.name as a_name', 'a.erased as a_erased'])
-      .where('f.network_id', '=', networkId)
-      .orderBy('f.submitted_on', 'desc')
-      .orderBy('f.payment_id')
-      .execute(),
-  ]);
-  const payments: FundPaymentRow[] = rows.map((r) => ({
+  const [received, spent] = await Promise.all([receivedByFund(db, networkId, asAt), spentFromFund(db, networkId, asAt)]);
+  return { asAt, received, spent, balance: received - spent };
+}
+
+/** A page of the payments asked for from the learning fund, newest asked for first. */
+export async function fundPaymentsOf(db: Db, networkId: string, page: Page<readonly [string, string]>): Promise<Paged<FundPaymentRow, readonly [string, string]>> {
+  const query = db
+    .selectFrom('learning_fund_payments as f')
+    .leftJoin('people as r', 'r.person_id', 'f.submitted_by')
+    .leftJoin('people as a', 'a.person_id', 'f.approved_by')
+    .select(['f.payment_id', 'f.pence', 'f.payee', 'f.purpose', 'f.submitted_by', 'f.submitted_on', 'f.status', 'f.approved_by', 'f.paid_on', 'f.rejection_reason', 'r.name as r_name', 'r.erased as r_erased', 'a.name as a_name', 'a.erased as a_erased'])
+    .where('f.network_id', '=', networkId);
+  const rows = await keyset(query, ['f.submitted_on', 'f.payment_id'], 'desc', page).execute();
+  return mapPage(pageFrom(rows, page.limit, (r) => [r.submitted_on, r.payment_id] as const), (r): FundPaymentRow => ({
     paymentId: r.payment_id, pence: Number(r.pence), payee: r.payee, purpose: r.purpose,
     requestedBy: { personId: r.submitted_by, name: shownName(r.r_name, r.r_erased) }, requestedOn: r.submitted_on, status: r.status,
     approvedBy: r.approved_by ? { personId: r.approved_by, name: shownName(r.a_name, r.a_erased) } : null, paidOn: r.paid_on, rejectionReason: r.rejection_reason,
   }));
-  return { asAt, received, spent, balance: received - spent, payments };
 }
 
 /** Vouchers past their last day that have not expired yet, in the order they ran out. */

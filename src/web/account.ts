@@ -134,7 +134,7 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
       const { networkId, personId } = request.params as { networkId: string; personId: string };
       const m = page.memberOf(networkId);
       if (!m.roles.includes('coordinator')) throw new Forbidden('Only a coordinator of this network can give a reset code.');
-      const members = (await page.api.read<{ items: Array<{ personId: string; name: string | null; status: string }> }>(`/networks/${networkId}/members`)).items;
+      const members = (await page.api.readAll<{ personId: string; name: string | null; status: string }>(`/networks/${networkId}/members`)).items;
       const member = members.find((p) => p.personId === personId && p.status === 'active');
       if (!member) throw new Forbidden('This person is not a member of your network.');
       return { page, m, member, path: `/networks/${networkId}/members/${personId}/reset-code` };
@@ -324,7 +324,7 @@ export function accountPages(hearth: Hearth): FastifyPluginAsync {
       const { networkId, personId } = request.params as { networkId: string; personId: string };
       const m = page.memberOf(networkId);
       if (!m.roles.includes('coordinator')) throw new Forbidden('Only a coordinator of this network can erase a member.');
-      const member = (await page.api.read<{ items: Array<{ personId: string; name: string | null; status: string }> }>(`/networks/${networkId}/members`)).items.find((p) => p.personId === personId && p.status === 'active');
+      const member = (await page.api.readAll<{ personId: string; name: string | null; status: string }>(`/networks/${networkId}/members`)).items.find((p) => p.personId === personId && p.status === 'active');
       if (!member) throw new Forbidden('This person is not a member of your network.');
       const back = { href: `/networks/${networkId}/setup/people`, label: 'People' };
       const again = (s: FormState) => erasePage(page, `/networks/${networkId}/members/${personId}/erase`, member.name ?? 'this member', s, back);

@@ -4,6 +4,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Problem } from '../http/problem.ts';
 
+/** The most rows a list gives in one page: what a page reading a whole list asks for. */
+const ALL_AT_ONCE = 200;
+
 export type Answer<T> = { ok: true; status: number; body: T } | { ok: false; status: number; problem: Problem };
 
 /** A read the page needs was refused or failed; the page shows the reason instead. */
@@ -60,6 +63,21 @@ export class Api {
     const answer = await this.call<T>('GET', search.size > 0 ? `${path}?${search}` : path, undefined, {});
     if (!answer.ok) throw new ReadFailed(answer.problem);
     return answer.body;
+  }
+
+  /**
+   * Every row of a paged list, for a page that must show or count them all (a choice of members,
+   * a total): it follows `next` to the last page, asking for the most a page may hold.
+   */
+  async readAll<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<{ items: T[] }> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.read<{ items: T[]; next: string | null }>(path, { limit: ALL_AT_ONCE, ...query, cursor });
+      items.push(...page.items);
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    return { items };
   }
 
   /** A file a form uploaded, sent as it is with its own type (a bank's statement as text/csv). */

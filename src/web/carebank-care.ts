@@ -70,7 +70,7 @@ export const carePages: FastifyPluginAsync = async (app) => {
   type Params = { networkId: string; careId?: string };
 
   const people = async (page: Page, m: Membership) => {
-    const directory = await page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${m.networkId}/directory`);
+    const directory = await page.api.readAll<{ personId: string; name: string }>(`/networks/${m.networkId}/directory`);
     return directory.items.filter((p) => p.personId !== page.me.personId).map((p) => ({ value: p.personId, label: p.name }));
   };
 

@@ -56,7 +56,11 @@ export const careBankJourney: Journey = {
     type Params = { networkId: string; what?: string };
     const home = (networkId: string) => `/networks/${networkId}/care`;
     const crumbs = (m: Membership) => [...networkCrumbs(m), { href: home(m.networkId), label: 'Your care bank' }];
-    const bankOf = (page: Page, m: Membership, after?: string) => page.api.read<Bank>(`/networks/${m.networkId}/carebank/accounts/${page.me.personId}/entries`, { after });
+    // The balance and the newest entries: the page shows the latest page, as it always has.
+    const bankOf = async (page: Page, m: Membership, after?: string): Promise<Bank> => {
+      const { balanceMinutes, items } = await page.api.read<{ balanceMinutes: number; items: Bank['entries'] }>(`/networks/${m.networkId}/carebank/accounts/${page.me.personId}/entries`, { after });
+      return { balanceMinutes, entries: items };
+    };
     const hasErrors = (state: FormState) => Object.keys(state.errors).length > 0 || state.general !== undefined;
 
     app.get(base, { schema: { hide: true } }, async (request, reply) => {
@@ -97,7 +101,7 @@ export const careBankJourney: Journey = {
     // Pledging hours to a relative.
 
     const pledgePage = async (page: Page, m: Membership, state: FormState) => {
-      const [bank, directory] = await Promise.all([bankOf(page, m), page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${m.networkId}/directory`)]);
+      const [bank, directory] = await Promise.all([bankOf(page, m), page.api.readAll<{ personId: string; name: string }>(`/networks/${m.networkId}/directory`)]);
       const relatives = directory.items.filter((p) => p.personId !== page.me.personId).map((p) => ({ value: p.personId, label: p.name }));
       return page.show({
         title: 'Pledge hours to a relative',

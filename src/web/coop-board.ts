@@ -39,7 +39,7 @@ export const boardPages: FastifyPluginAsync = async (app) => {
   const peopleOf = async (page: Page, m: Membership) =>
     m.roles.includes('board')
       ? (await page.api.read<{ members: Array<{ personId: string; name: string }> }>(`/networks/${m.networkId}/coop/register`)).members
-      : (await page.api.read<{ items: Array<{ personId: string; name: string | null; status: string }> }>(`/networks/${m.networkId}/members`)).items
+      : (await page.api.readAll<{ personId: string; name: string | null; status: string }>(`/networks/${m.networkId}/members`)).items
           .filter((p) => p.status === 'active' && p.name)
           .map((p) => ({ personId: p.personId, name: p.name! }));
 

@@ -163,7 +163,7 @@ export const taskPages: FastifyPluginAsync = async (app) => {
   // A coordinator applies for a member who is not online, in their name: the API decides whether
   // the coordinator may act for them, and records both.
   const forWhom = (page: Page, m: Membership) =>
-    page.api.read<{ items: Array<{ personId: string; name: string | null; status: string }> }>(`/networks/${m.networkId}/members`).then((r) => r.items.filter((p) => p.status === 'active' && p.personId !== page.me.personId && p.name));
+    page.api.readAll<{ personId: string; name: string | null; status: string }>(`/networks/${m.networkId}/members`).then((r) => r.items.filter((p) => p.status === 'active' && p.personId !== page.me.personId && p.name));
   task({
     path: 'apply-for',
     title: 'Apply for shares for a member',
@@ -485,7 +485,7 @@ export const taskPages: FastifyPluginAsync = async (app) => {
     dueOn: string;
     left: Money;
   }
-  const withdrawalsOf = (page: Page, m: Membership) => page.api.read<{ items: Withdrawal[] }>(`/networks/${m.networkId}/coop/withdrawals`, { after: (page.request.query as { after?: string }).after }).then((r) => r.items);
+  const withdrawalsOf = (page: Page, m: Membership) => page.api.readAll<Withdrawal>(`/networks/${m.networkId}/coop/withdrawals`, { after: (page.request.query as { after?: string }).after }).then((r) => r.items);
 
   app.get(`${base}/withdrawals`, { schema: { hide: true } }, async (request, reply) => {
     const page = await pageFor(app, request, reply);
@@ -565,7 +565,7 @@ export const taskPages: FastifyPluginAsync = async (app) => {
   // The board decides applications.
 
   const applicationsCrumbs = (m: Membership) => [...coopCrumbs(m), { href: `${home(m)}/applications`, label: 'Applications for shares' }];
-  const waiting = (page: Page, m: Membership, after?: string) => page.api.read<{ items: Application[] }>(`/networks/${m.networkId}/coop/applications`, { status: 'applied', after });
+  const waiting = (page: Page, m: Membership, after?: string) => page.api.readAll<Application>(`/networks/${m.networkId}/coop/applications`, { status: 'applied', after });
 
   app.get(`${base}/applications`, { schema: { hide: true } }, async (request, reply) => {
     const page = await pageFor(app, request, reply);

@@ -104,7 +104,7 @@ export const votePages: FastifyPluginAsync = async (app) => {
   app.get(base, { schema: { hide: true } }, async (request, reply) => {
     const page = await pageFor(app, request, reply);
     const m = page.memberOf((request.params as Params).networkId);
-    const { items } = await page.api.read<{ items: ProposalLine[] }>(`/networks/${m.networkId}/coop/proposals`);
+    const { items } = await page.api.readAll<ProposalLine>(`/networks/${m.networkId}/coop/proposals`);
     return page.show({
       title: 'Votes on spending',
       crumbs: coopCrumbs(m),

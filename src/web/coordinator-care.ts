@@ -76,7 +76,7 @@ export const coordinatorCareJourney: Journey = {
       return { page, m, personId: (request.params as Params).personId! };
     }
 
-    const members = async (page: Page, m: Membership) => (await page.api.read<{ items: Member[] }>(`/networks/${m.networkId}/members`, { after: after(page.request) })).items.filter((p) => p.status === 'active');
+    const members = async (page: Page, m: Membership) => (await page.api.readAll<Member>(`/networks/${m.networkId}/members`, { after: after(page.request) })).items.filter((p) => p.status === 'active');
     async function memberOf(page: Page, m: Membership, personId: string) {
       const found = (await members(page, m)).find((p) => p.personId === personId);
       if (!found) throw notFound('There is no member with that id in this network.');
@@ -290,7 +290,7 @@ export const coordinatorCareJourney: Journey = {
     app.get('/networks/:networkId/chest/accounts', { schema: { hide: true } }, async (request, reply) => {
       const { page, m } = await coordinating(request, reply);
       const query = request.query as { cursor?: string; done?: string };
-      const cursor = typeof query.cursor === 'string' && /^\d{1,20}$/.test(query.cursor) ? query.cursor : undefined;
+      const cursor = typeof query.cursor === 'string' && /^[\w-]{1,1200}$/.test(query.cursor) ? query.cursor : undefined;
       const [{ accounts }, gifts] = await Promise.all([
         page.api.read<{ accounts: NetworkAccount[] }>(`/networks/${m.networkId}/timebank/network-accounts`, { after: after(request) }),
         page.api.read<{ items: Gift[]; next: string | null }>(`/networks/${m.networkId}/timebank/gifts${cursor ? `?cursor=${cursor}` : ''}`, { after: after(request) }),

@@ -346,7 +346,7 @@ export const coordinatorSetupJourney: Journey = {
 
     // People: invitations, and a way in for members recorded without an account.
 
-    const membersOf = (page: Page, networkId: string, request?: FastifyRequest) => page.api.read<{ items: Member[] }>(`/networks/${networkId}/members`, { after: request ? after(request) : undefined }).then((r) => r.items);
+    const membersOf = (page: Page, networkId: string, request?: FastifyRequest) => page.api.readAll<Member>(`/networks/${networkId}/members`, { after: request ? after(request) : undefined }).then((r) => r.items);
     const nameOf = (p: Pick<Member, 'name'>) => p.name ?? 'This person';
 
     /** Whom a coordinator can find: the people of the other networks they coordinate, not yet in this one. */
@@ -594,7 +594,7 @@ export const coordinatorSetupJourney: Journey = {
     // Partnerships with other time banks: propose, accept, end.
 
     const partnershipsPage = async (page: Page, m: Membership, state: FormState) => {
-      const { items } = await page.api.read<{ items: Partnership[] }>(`/networks/${m.networkId}/partnerships`, { after: after(page.request) });
+      const { items } = await page.api.readAll<Partnership>(`/networks/${m.networkId}/partnerships`, { after: after(page.request) });
       const others = page.me.memberships.filter((x) => x.networkId !== m.networkId && isCoordinator(x) && x.kind === 'time_bank' && !items.some((p) => p.partnerNetworkId === x.networkId && p.status !== 'ended'));
       const act = (p: Partnership, what: 'acceptance' | 'ending', label: string, body: Html = html``) =>
         form(`${home(m.networkId)}/partnerships/${p.partnerNetworkId}/${what}`, formState(), page.csrfToken, body, label, { buttonClass: what === 'ending' ? 'warning' : undefined });

@@ -72,8 +72,8 @@ export const coordinatorJourney: Journey = {
       return { page, m, personId: (request.params as Params).personId! };
     }
 
-    const members = async (page: Page, m: Membership) => (await page.api.read<{ items: Member[] }>(`/networks/${m.networkId}/members`, { after: after(page) })).items;
-    const accounts = async (page: Page, m: Membership) => (await page.api.read<{ items: Account[] }>(`/networks/${m.networkId}/timebank/accounts`, { after: after(page) })).items;
+    const members = async (page: Page, m: Membership) => (await page.api.readAll<Member>(`/networks/${m.networkId}/members`, { after: after(page) })).items;
+    const accounts = async (page: Page, m: Membership) => (await page.api.readAll<Account>(`/networks/${m.networkId}/timebank/accounts`, { after: after(page) })).items;
     async function accountOf(page: Page, m: Membership, personId: string) {
       const account = (await accounts(page, m)).find((a) => a.personId === personId);
       if (!account) throw notFound('There is no member with that id in this time bank.');

@@ -101,7 +101,7 @@ export const postsJourney: Journey = {
     app.get(`${base}/mine`, { schema: { hide: true } }, async (request, reply) => {
       const page = await pageFor(app, request, reply);
       const m = page.memberOf((request.params as Params).networkId);
-      const mine = await page.api.read<{ items: Summary[] }>(`/networks/${m.networkId}/timebank/posts/mine`, { after: (request.query as { after?: string }).after });
+      const mine = await page.api.readAll<Summary>(`/networks/${m.networkId}/timebank/posts/mine`, { after: (request.query as { after?: string }).after });
       return page.show({
         title: 'Your offers and requests',
         crumbs: crumbs(m),
@@ -115,7 +115,7 @@ export const postsJourney: Journey = {
       const m = page.memberOf((request.params as Params).networkId);
       const raw = (request.query as { days?: string }).days;
       const days = raw && /^\d{1,3}$/.test(raw) ? Number(raw) : 7;
-      const list = await page.api.read<{ items: Summary[] }>(`/networks/${m.networkId}/timebank/posts/unanswered`, { days });
+      const list = await page.api.readAll<Summary>(`/networks/${m.networkId}/timebank/posts/unanswered`, { days });
       const state = formState({ days: String(days) });
       return page.show({
         title: 'Requests nobody has answered',
@@ -130,7 +130,7 @@ export const postsJourney: Journey = {
     const postForm = async (page: Page, m: Membership, state: FormState, action: string, title: string, withKind: boolean) => {
       const [settings, partners] = await Promise.all([
         page.api.read<{ categories: Array<{ category: string }> }>(`/networks/${m.networkId}/timebank/settings`),
-        page.api.read<{ items: Array<{ partnerNetworkId: string; partnerName: string; status: string }> }>(`/networks/${m.networkId}/partnerships`),
+        page.api.readAll<{ partnerNetworkId: string; partnerName: string; status: string }>(`/networks/${m.networkId}/partnerships`),
       ]);
       const active = partners.items.filter((p) => p.status === 'active');
       return page.show({

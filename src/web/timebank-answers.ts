@@ -39,7 +39,7 @@ const kindWord = (kind: string) => (kind === 'offer' ? 'offer' : 'request');
 
 /** Names of the network's members by id; someone of another time bank is named as such. */
 async function namesIn(page: Page, networkId: string): Promise<(personId: string) => string> {
-  const directory = await page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${networkId}/directory`);
+  const directory = await page.api.readAll<{ personId: string; name: string }>(`/networks/${networkId}/directory`);
   const names = new Map(directory.items.map((p) => [p.personId, p.name]));
   return (personId: string) => (personId === page.me.personId ? 'You' : (names.get(personId) ?? 'A member of a partner time bank'));
 }
@@ -287,8 +287,8 @@ export const answersJourney: Journey = {
 
     const brokerPage = async (page: Page, m: Membership, state: FormState) => {
       const [directory, open, name] = await Promise.all([
-        page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${m.networkId}/directory`),
-        page.api.read<{ posts: OpenPost[] }>(`/networks/${m.networkId}/timebank/arrangements/open-posts`),
+        page.api.readAll<{ personId: string; name: string }>(`/networks/${m.networkId}/directory`),
+        page.api.readAll<OpenPost>(`/networks/${m.networkId}/timebank/arrangements/open-posts`).then(({ items }) => ({ posts: items })),
         namesIn(page, m.networkId),
       ]);
       return page.show({
@@ -321,7 +321,7 @@ export const answersJourney: Journey = {
       const postId = readText(state, 'post', 'Choose the offer or request', 64);
       const personId = readText(state, 'person', 'Choose the member', 64);
       if (stepOf(state) !== 'confirm' && !hasErrors(state)) {
-        const [open, name] = await Promise.all([page.api.read<{ posts: OpenPost[] }>(`/networks/${networkId}/timebank/arrangements/open-posts`), namesIn(page, networkId)]);
+        const [open, name] = await Promise.all([page.api.readAll<OpenPost>(`/networks/${networkId}/timebank/arrangements/open-posts`).then(({ items }) => ({ posts: items })), namesIn(page, networkId)]);
         const post = open.posts.find((p) => p.postId === postId);
         return page.show({
           title: 'Check your answers',

@@ -92,10 +92,14 @@ export const memberJourney: Journey = {
       const m = page.memberOf(networkId);
       const who = subjectOf(page, m);
       const after = (request.query as { after?: string }).after;
-      const [account, list] = await Promise.all([
+      const exchanges = `/networks/${networkId}/timebank/accounts/${who.personId}/exchanges`;
+      // Everything still waiting, and the newest twenty of the rest: older ones are on the statement.
+      const [account, waiting, recent] = await Promise.all([
         page.api.read<Account>(`/networks/${networkId}/timebank/accounts/${who.personId}`, { after }),
-        page.api.read<{ waiting: Exchange[]; recent: Exchange[] }>(`/networks/${networkId}/timebank/accounts/${who.personId}/exchanges`, { after }),
+        page.api.readAll<Exchange>(exchanges, { after, state: 'waiting' }),
+        page.api.read<{ items: Exchange[] }>(exchanges, { after, state: 'settled', limit: 20 }),
       ]);
+      const list = { waiting: waiting.items, recent: recent.items };
       const self = who.personId;
       const forMe = list.waiting.filter((x) => x.status === 'logged' && x.loggedBy !== self);
       const forOthers = list.waiting.filter((x) => !forMe.includes(x));
@@ -179,7 +183,7 @@ export const memberJourney: Journey = {
       const { networkId } = m;
       const who = subjectOf(page, m);
       const [directory, settings] = await Promise.all([
-        page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${networkId}/directory`),
+        page.api.readAll<{ personId: string; name: string }>(`/networks/${networkId}/directory`),
         page.api.read<{ categories: Array<{ category: string }>; maxExchangeMinutes: number }>(`/networks/${networkId}/timebank/settings`),
       ]);
       const others = directory.items.filter((p) => p.personId !== who.personId).map((p) => ({ value: p.personId, label: p.name }));

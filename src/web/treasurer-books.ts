@@ -81,7 +81,7 @@ export function bookRoutes(app: FastifyInstance, keeperOf: (page: Page, networkI
   async function receiptForm(page: Page, m: Membership, poolId: string, state: FormState) {
     const [{ pool, crumbs }, directory] = await Promise.all([
       poolCrumbs(page, m, poolId),
-      page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${m.networkId}/directory`),
+      page.api.readAll<{ personId: string; name: string }>(`/networks/${m.networkId}/directory`),
     ]);
     return page.show({
       title: 'Record money in',

@@ -149,7 +149,7 @@ export function correctionRoutes(app: FastifyInstance, keeperOf: (page: Page, ne
 
   // A transfer to another pool: the form, the check page, then the transfer's own page.
 
-  const poolsOf = (page: Page, m: Membership) => page.api.read<{ items: Array<{ poolId: string; name: string }> }>(`/networks/${m.networkId}/pools`);
+  const poolsOf = (page: Page, m: Membership) => page.api.readAll<{ poolId: string; name: string }>(`/networks/${m.networkId}/pools`);
 
   async function transferForm(page: Page, m: Membership, poolId: string, state: FormState) {
     const [{ pool, crumbs }, pools] = await Promise.all([poolCrumbs(page, m, poolId), poolsOf(page, m)]);

@@ -45,7 +45,7 @@ const carried = (values: Values): Html => html`${paymentFields.map((f) => html`<
 
 export function moneyOutRoutes(app: FastifyInstance, keeperOf: (page: Page, networkId: string) => Membership) {
   const base = '/networks/:networkId/pools/:poolId';
-  const directoryOf = (page: Page, m: Membership) => page.api.read<Directory>(`/networks/${m.networkId}/directory`);
+  const directoryOf = (page: Page, m: Membership) => page.api.readAll<Directory['items'][number]>(`/networks/${m.networkId}/directory`);
 
   // A payment: the form, the check page, then the payment's own page says it was submitted.
 

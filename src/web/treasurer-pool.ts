@@ -33,7 +33,7 @@ const monthName = (iso: string) => `${monthsInFull[Number(iso.slice(5, 7)) - 1]}
 
 /** The figures the pages need about who is who: the names of the network's active members. */
 async function namesIn(page: Page, networkId: string): Promise<Map<string, string>> {
-  const directory = await page.api.read<{ items: Array<{ personId: string; name: string }> }>(`/networks/${networkId}/directory`);
+  const directory = await page.api.readAll<{ personId: string; name: string }>(`/networks/${networkId}/directory`);
   return new Map(directory.items.map((p) => [p.personId, p.name]));
 }
 
@@ -54,7 +54,7 @@ export function poolRoutes(app: FastifyInstance) {
   app.get(base, { schema: { hide: true } }, async (request, reply) => {
     const page = await pageFor(app, request, reply);
     const m = keeperOf(page, (request.params as Params).networkId);
-    const { items } = await page.api.read<{ items: Array<{ poolId: string; name: string; balance: { pence: number } }> }>(`/networks/${m.networkId}/pools`);
+    const { items } = await page.api.readAll<{ poolId: string; name: string; balance: { pence: number } }>(`/networks/${m.networkId}/pools`);
     const total = items.reduce((s, p) => s + p.balance.pence, 0);
     return page.show({
       title: 'Pooled budgets',
@@ -78,9 +78,9 @@ export function poolRoutes(app: FastifyInstance) {
     const [{ pool, crumbs }, balances, waiting, ledger, pools] = await Promise.all([
       poolCrumbs(page, m, poolId, query.after),
       page.api.read<Balances>(`/networks/${networkId}/pools/${poolId}/balances`, { by, from: by === 'month' ? sameMonthLastYear(today()) : undefined, after: query.after }),
-      page.api.read<{ items: Payment[] }>(`/networks/${networkId}/pools/${poolId}/payments`, { status: 'submitted', after: query.after }),
+      page.api.readAll<Payment>(`/networks/${networkId}/pools/${poolId}/payments`, { status: 'submitted', after: query.after }),
       page.api.read<Ledger>(`/networks/${networkId}/pools/${poolId}/ledger`, { from: addDays(today(), -365), after: query.after }),
-      page.api.read<{ items: Array<{ poolId: string; name: string }> }>(`/networks/${networkId}/pools`),
+      page.api.readAll<{ poolId: string; name: string }>(`/networks/${networkId}/pools`),
     ]);
     const poolNames = new Map(pools.items.map((p) => [p.poolId, p.name]));
     const here = poolPath(networkId, poolId);
@@ -164,7 +164,7 @@ export function poolRoutes(app: FastifyInstance) {
         throw err;
       }),
       namesIn(page, m.networkId),
-      page.api.read<{ items: Array<{ poolId: string; name: string }> }>(`/networks/${m.networkId}/pools`),
+      page.api.readAll<{ poolId: string; name: string }>(`/networks/${m.networkId}/pools`),
     ]);
     const p = payments;
     if (!p) return page.show({ title: 'Payment not found', crumbs, body: html`<p>This pool has no such payment. <a href="${poolPath(m.networkId, poolId)}">Go back to the pool</a>.</p>` }, 404);

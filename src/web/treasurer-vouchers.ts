@@ -61,8 +61,8 @@ export function voucherBookRoutes(app: FastifyInstance) {
     const m = treasurerOf(page, (request.params as Params).networkId);
     const after = (request.query as { after?: string }).after;
     const [waiting, held] = await Promise.all([
-      page.api.read<{ items: Kept[] }>(`/networks/${m.networkId}/vouchers/awaiting-payment`, { after }),
-      page.api.read<{ items: Kept[] }>(`/networks/${m.networkId}/vouchers/held`, { after }),
+      page.api.readAll<Kept>(`/networks/${m.networkId}/vouchers/awaiting-payment`, { after }),
+      page.api.readAll<Kept>(`/networks/${m.networkId}/vouchers/held`, { after }),
     ]);
     return page.show({
       title: 'Learning vouchers: the money',
@@ -287,6 +287,12 @@ export function voucherBookRoutes(app: FastifyInstance) {
   // ---- the learning fund: what vouchers left it at expiry, what it paid out, and payments asked for
 
   const fundPath = (m: Membership) => learningFundPath(m.networkId);
+  /** The fund's figures with every payment asked for from it: the page lists them all. */
+  const learningFundOf = async (page: Page, m: Membership, after?: string): Promise<LearningFund> => {
+    const fund = `/networks/${m.networkId}/vouchers/learning-fund`;
+    const [figures, payments] = await Promise.all([page.api.read<Omit<LearningFund, 'payments'>>(fund, { after }), page.api.readAll<LearningFund['payments'][number]>(`${fund}/payments`, { after })]);
+    return { ...figures, payments: payments.items };
+  };
   const fundCrumbs = (m: Membership) => [...crumbs(m), { href: fundPath(m), label: 'The learning fund' }];
   const statusWords = (p: LearningFund['payments'][number]) =>
     p.status === 'paid' ? `paid on ${p.paidOn ? longDate(p.paidOn) : ''}${p.approvedBy ? `, approved by ${p.approvedBy.name}` : ''}` : p.status === 'rejected' ? `rejected: ${p.rejectionReason ?? ''}` : 'waiting for approval';
@@ -295,7 +301,7 @@ export function voucherBookRoutes(app: FastifyInstance) {
     const page = await pageFor(app, request, reply);
     const m = treasurerOf(page, (request.params as Params).networkId);
     const query = request.query as { after?: string; done?: string };
-    const fund = await page.api.read<LearningFund>(`/networks/${m.networkId}/vouchers/learning-fund`, { after: query.after });
+    const fund = await learningFundOf(page, m, query.after);
     const said = { asked: 'Payment asked for: someone else approves it before it is paid.', approved: 'Payment approved and paid from the learning fund.', rejected: 'Payment rejected.' }[query.done ?? ''];
     return page.show({
       title: 'The learning fund',
@@ -373,7 +379,7 @@ export function voucherBookRoutes(app: FastifyInstance) {
   });
 
   async function decisionPage(page: Page, m: Membership, paymentId: string, decision: 'approve' | 'reject', state: FormState) {
-    const fund = await page.api.read<LearningFund>(`/networks/${m.networkId}/vouchers/learning-fund`);
+    const fund = await learningFundOf(page, m);
     const p = fund.payments.find((x) => x.paymentId === paymentId);
     if (!p) return page.show({ title: 'Payment not found', crumbs: fundCrumbs(m), body: html`<p>The learning fund has no such payment. <a href="${fundPath(m)}">Go back to the learning fund</a>.</p>` }, 404);
     return page.show({

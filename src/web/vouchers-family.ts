@@ -39,8 +39,8 @@ export function familyRoutes(_hearth: Hearth): FastifyPluginAsync {
       const m = page.memberOf((request.params as Params).networkId);
       const after = (request.query as { after?: string }).after;
       const [gave, given] = await Promise.all([
-        page.api.read<{ items: Voucher[] }>(`/networks/${m.networkId}/vouchers`, { given: 'me', after }),
-        page.api.read<{ items: Voucher[] }>(`/networks/${m.networkId}/vouchers`, { learner: 'me', after }),
+        page.api.readAll<Voucher>(`/networks/${m.networkId}/vouchers`, { given: 'me', after }),
+        page.api.readAll<Voucher>(`/networks/${m.networkId}/vouchers`, { learner: 'me', after }),
       ]);
       return page.show({
         title: 'Learning vouchers',
@@ -55,7 +55,7 @@ export function familyRoutes(_hearth: Hearth): FastifyPluginAsync {
     });
 
     const giveForm = async (page: Page, m: Membership, state: FormState) => {
-      const directory = await page.api.read<{ items: Named[] }>(`/networks/${m.networkId}/directory`);
+      const directory = await page.api.readAll<Named>(`/networks/${m.networkId}/directory`);
       const learners = directory.items.filter((p) => p.personId !== page.me.personId).map((p) => ({ value: p.personId, label: p.name }));
       return page.show({
         title: 'Give a learning voucher',

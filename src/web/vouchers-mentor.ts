@@ -75,7 +75,7 @@ export function mentorRoutes(_hearth: Hearth): FastifyPluginAsync {
     });
 
     const redeemForm = async (page: Page, m: Membership, state: FormState) => {
-      const { items } = await page.api.read<{ items: Redeemable[] }>(`/networks/${m.networkId}/vouchers/redeemable`);
+      const { items } = await page.api.readAll<Redeemable>(`/networks/${m.networkId}/vouchers/redeemable`);
       return page.show({
         title: 'Redeem a session',
         crumbs: [...networkCrumbs(m), sessionsCrumb(m)],
@@ -115,7 +115,7 @@ export function mentorRoutes(_hearth: Hearth): FastifyPluginAsync {
       if (!state.values.time) state.errors.time = 'Enter the time the session started';
       else if (!clock) state.errors.time = 'Enter the time like 10:00 or 2.30pm';
       const fee = state.values.fee ? readPounds(state, 'fee', 'Enter the fee') : null;
-      const { items } = await page.api.read<{ items: Redeemable[] }>(`/networks/${m.networkId}/vouchers/redeemable`);
+      const { items } = await page.api.readAll<Redeemable>(`/networks/${m.networkId}/vouchers/redeemable`);
       const voucher = items.find((v) => v.voucherId === voucherId);
       if (voucherId && !voucher) state.errors.voucher = 'This voucher cannot be used today. Choose one from the list.';
       if (voucher?.value.kind === 'amount' && fee === null) state.errors.fee = 'Enter the fee: this voucher is an amount, so say how much this session uses';
