@@ -57,10 +57,15 @@ export function networkRoutes(hearth: Hearth): FastifyPluginAsync {
         config: { guard: { who: 'signed-in' } },
         schema: {
           summary: 'How to get help in each network I belong to',
+          querystring: readAfter,
           response: { 200: z.object({ items: z.array(z.object({ networkId: id(), name: z.string(), helpContact: z.string().nullable() })) }) },
         },
       },
-      async (request) => ({ items: await networks.helpContacts(hearth, request.caller) }),
+      async (request, reply) => {
+        // Which networks are the caller's comes from the memberships table.
+        if (!(await waitForProjections(hearth, reply, ['memberships'], request.query.after))) return reply;
+        return { items: await networks.helpContacts(hearth, request.caller) };
+      },
     );
 
     app.post(
