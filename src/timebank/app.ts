@@ -12,8 +12,7 @@ import { personDecider, personStream, type PersonState } from '../access/person.
 import { networkDecider, networkKinds, networkStream, requireKind, type NetworkState } from '../networks/network.ts';
 import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
 import { todayOn } from '../clock.ts';
-import { settingsDecider, timebankStream, type SettingsEvent, type TimebankSettings } from './settings.ts';
-import { domainEvents } from '../eventstore/events.ts';
+import { settingsDecider, timebankStream } from './settings.ts';
 import { accountFolder, accountStream, adjustmentPostings, CLEARING, COMMUNITY, networkHolders, ORGANISATION, type NetworkHolder } from './account.ts';
 import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeCommand, type Logged, type Postings } from './exchange.ts';
 import { decideDonation, decideGiftReversal, decideGrant, networkAccountFolder } from './chest.ts';
@@ -335,38 +334,6 @@ export async function reverseGift(deps: Deps, caller: Caller, input: { networkId
     ),
   );
   return { holder, ...written(d, 'network') };
-}
-
-// ---- who may read what ----
-
-/** A member's own account, statement and exchanges: the member, or a coordinator of the network. */
-export async function mayReadAccount(deps: Deps, caller: Caller, networkId: string, personId: string): Promise<void> {
-  await requireMember(deps, caller, networkId, caller.personId === personId ? undefined : ['coordinator']);
-}
-
-/** One exchange: its parties, or a coordinator of either time bank it belongs to. */
-export async function mayReadExchange(deps: Deps, caller: Caller, networkId: string, exchange: { providerId: string; receiverId: string }): Promise<void> {
-  const own = await requireMember(deps, caller, networkId);
-  const party = exchange.providerId === caller.personId || exchange.receiverId === caller.personId;
-  if (!party && !own.roles.includes('coordinator')) throw new Rejection('forbidden', 'Only the people in this exchange, or a coordinator, can see it.', 403);
-}
-
-/** Every account, and the export of every exchange: coordinators. */
-export const mayReadNetworkLedger = (deps: Deps, caller: Caller, networkId: string) => requireMember(deps, caller, networkId, ['coordinator']).then(() => undefined);
-/** The network's figures, rules and directory: any member. */
-export const mayReadNetwork = (deps: Deps, caller: Caller, networkId: string) => requireMember(deps, caller, networkId).then(() => undefined);
-
-/** A network's rules and the revision of their stream (its ETag). */
-export async function rulesOf(deps: Deps, networkId: string): Promise<{ settings: TimebankSettings; revision: number }> {
-  const history = await deps.store.readStream(timebankStream(networkId));
-  const settings = domainEvents<SettingsEvent>(history).reduce(settingsDecider.evolve, settingsDecider.initialState);
-  return { settings, revision: history.at(-1)?.revision ?? -1 };
-}
-
-/** The revision of one stream: the ETag of the resource it holds. */
-export async function revisionOf(deps: Deps, resource: { account: { networkId: string; personId: string } } | { exchangeId: string }): Promise<number> {
-  const stream = 'account' in resource ? accountStream(resource.account.networkId, resource.account.personId) : exchangeStream(resource.exchangeId);
-  return (await deps.store.readStream(stream)).at(-1)?.revision ?? -1;
 }
 
 // ---- moving in ----
