@@ -4,12 +4,15 @@
 import t from 'tap';
 import { browserHearth, checkPage, choose, freshPage, press, screenshot, select, signIn, tabTo, typeInto } from './support/browser.ts';
 import { joined, send, signUp } from './support/http.ts';
+import { caughtUp } from './support/hearth.ts';
 
 const served = await browserHearth(t);
 if (served) {
   const { app, hearth, browser, url } = served;
   // Descriptions are sealed in the read table: found by opening them, as the pages do.
+  /** The exchanges the table holds once the projections have caught up, so that one written twice would show as two. */
   const exchangesDescribed = async (description: string) => {
+    if (!(await caughtUp(hearth))) throw new Error('the projections did not catch up');
     const rows = await hearth.database.db.selectFrom('timebank_exchanges').select(['exchange_id', 'description']).execute();
     const opened = await hearth.vault.openTexts(rows.map((r) => r.description));
     return rows.filter((_, i) => opened[i] === description);
