@@ -7,25 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { json, openApp, send, setUp, signUp } from './support/http.ts';
 import { today } from '../src/dates.ts';
+import type { Schema } from './support/attacks.ts';
 
-interface Schema {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  enum?: unknown[];
-  const?: unknown;
-  format?: string;
-  minimum?: number;
-  exclusiveMinimum?: number;
-  maximum?: number;
-  minLength?: number;
-  pattern?: string;
-  minItems?: number;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  $ref?: string;
-}
 interface Parameter { in: string; name: string; required?: boolean; schema: Schema }
 interface Response { description: string; content?: Record<string, { schema: Schema }>; 'x-problem-types'?: string[] }
 interface Operation {

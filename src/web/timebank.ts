@@ -13,21 +13,7 @@ import { hoursAndMinutes, longDate } from './words.ts';
 import type { Journey } from './index.ts';
 import { disputeReason, settleForms } from './settle.ts';
 import { checkAnswers, stepOf } from './answers.ts';
-
-interface Exchange {
-  exchangeId: string;
-  occurredOn: string;
-  providerId: string;
-  providerName: string;
-  receiverId: string;
-  receiverName: string;
-  minutes: number;
-  creditedMinutes: number;
-  category: string;
-  description: string;
-  status: 'logged' | 'disputed' | 'confirmed' | 'cancelled' | 'reversed';
-  loggedBy: string;
-}
+import type { Exchange } from '../timebank/reads.ts';
 
 interface Account {
   balanceMinutes: number;

@@ -64,7 +64,7 @@ export async function seedEveryKind(app: App): Promise<Seeded> {
 
 // --- Generating requests from the OpenAPI document ---------------------------------------------
 
-/** The part of an OpenAPI schema that requests are generated from. */
+/** The part of an OpenAPI schema that requests are generated from, and that the contract test reads. */
 export interface Schema {
   type?: string | string[];
   properties?: Record<string, Schema>;
@@ -80,8 +80,10 @@ export interface Schema {
   maxLength?: number;
   minItems?: number;
   maxItems?: number;
+  pattern?: string;
   anyOf?: Schema[];
   oneOf?: Schema[];
+  $ref?: string;
 }
 
 interface Operation {
