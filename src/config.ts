@@ -17,6 +17,12 @@ const schema = z.object({
     .string()
     .regex(/^(esdb|kurrentdb|kdb)(\+discover)?:\/\/[^\s/?#,]+(,[^\s/?#,]+)*\/?(\?\S*)?$/, 'must be esdb://host:port[,host:port…][?options]')
     .optional(),
+  /**
+   * How the PostgreSQL event store commits: `several-streams` (one transaction for every stream a
+   * command writes or holds), or `one-stream`, EventStoreDB's way, where an append to several
+   * streams is refused: to find what would not run with the events in EventStoreDB.
+   */
+  EVENT_STORE_COMMITS: z.enum(['several-streams', 'one-stream']).default('several-streams'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Run the projections inside this process. */

@@ -67,7 +67,7 @@ export async function openHearth(config: Config, log: Logger, options: { databas
     const metrics = new Metrics();
     const raw = config.EVENTSTOREDB_URL
       ? new EventStoreDbEventStore(config.EVENTSTOREDB_URL, metrics)
-      : new PostgresEventStore(database.db, database.kind, config.PROJECTION_POLL_MS, metrics);
+      : new PostgresEventStore(database.db, database.kind, config.PROJECTION_POLL_MS, metrics, config.EVENT_STORE_COMMITS === 'one-stream');
     const store = new CachingEventStore(new CheckedEventStore(raw, eventRegistry));
     const secret = loadSecret(config, log);
     const vault = new PersonalDataVault(database.db, secret);

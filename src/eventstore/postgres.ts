@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import {
   AppendSignal,
+  UnsupportedByStore,
   WrongExpectedRevision,
   type AppendObserver,
   type AppendResult,
@@ -68,6 +69,8 @@ export class PostgresEventStore implements EventStore {
     /** How often a live subscription looks for events appended by other processes. */
     private readonly pollMs = 250,
     private readonly observer?: AppendObserver,
+    /** Commit one stream at a time, as EventStoreDB does: an append to several streams is refused. */
+    private readonly oneStream = false,
   ) {}
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -76,6 +79,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
+    if (this.oneStream && writes.length > 1) throw new UnsupportedByStore('an atomic append to several streams', 'PostgreSQL committing one stream at a time');
     const streams = new Set(writes.map((w) => w.streamId));
     if (streams.size !== writes.length) throw new Error('each stream may appear once in an append');
     for (const w of writes) {

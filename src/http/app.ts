@@ -37,6 +37,7 @@ import { guardPlugin } from './guard.ts';
 import { metricsPlugin, QuietProbes } from './metrics.ts';
 import { openapiOptions, operationNames } from './openapi.ts';
 import { Unauthenticated } from '../access/guard.ts';
+import { UnsupportedByStore } from '../eventstore/port.ts';
 import { etag } from './reads.ts';
 import { boundedJsonParser, frameworkErrors, JsonTooDeep, refuseNulInUrl } from './edges.ts';
 
@@ -114,6 +115,11 @@ export async function buildApp(hearth: Hearth) {
         return sendProblem(reply, makeProblem('unsupported-media-type', 415, 'Send the body as application/json.'));
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return sendProblem(reply, makeProblem('malformed-json', 400, 'The body is empty; send a JSON object.', { errors: [{ in: 'body', pointer: '', detail: 'empty' }] }));
+    }
+    if (error instanceof UnsupportedByStore) {
+      // The store refused the append whole; a command made of several appends may have made its
+      // earlier ones (docs/scaling.md names them), so this does not promise that nothing was kept.
+      return sendProblem(reply, makeProblem('not-on-this-event-store', 501, `${error.message}. With the events kept this way, this needs PostgreSQL as the event store: see the scaling guide.`));
     }
     if (error instanceof JsonTooDeep) {
       return sendProblem(reply, makeProblem('malformed-json', 400, error.message, { errors: [{ in: 'body', pointer: '', detail: 'nested too deep' }] }));

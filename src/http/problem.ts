@@ -186,6 +186,7 @@ export const problemTitles: Record<string, string> = {
   'voucher-already-paid': 'This voucher is already paid, with other figures',
   'figure-beyond-exact-range': 'A figure is too large to show exactly',
   internal: 'Something went wrong on our side',
+  'not-on-this-event-store': 'This cannot be done with the events where this Hearth keeps them',
 };
 
 export const fieldErrorSchema = z.object({
