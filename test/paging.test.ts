@@ -87,6 +87,11 @@ for (const backend of [await serverFirstBackend()]) {
       await setUp(send(app, 'POST', `${neighbours}/vouchers`, { learnerId: learner, value: { kind: 'amount', pence }, occasion: 'Birthday', message: '' }, club.coordinator.auth), 201);
       await setUp(send(app, 'POST', `${neighbours}/vouchers/learning-fund/payments`, { payee: 'Leeds Libraries', purpose: `Books, ${pence}`, pence }, club.treasurer.auth), 201);
     }
+    // Three more, paid for: held for the learner, and redeemable by a mentor.
+    for (const pence of [1_500, 2_500, 3_500]) {
+      const { voucherId } = (await setUp(send(app, 'POST', `${neighbours}/vouchers`, { learnerId: learner, value: { kind: 'amount', pence }, occasion: 'Christmas', message: '' }, club.coordinator.auth), 201)).json();
+      await setUp(send(app, 'POST', `${neighbours}/vouchers/${voucherId}/payment`, { pence, reference: `BACS ${pence}`, receivedOn: today }, club.treasurer.auth), 200);
+    }
 
     // A care bank: a volunteer gives care on four days, three of them confirmed and banked.
     const careBank = `/api/v1/networks/${await open('Wharfedale Care Bank', 'care_bank_scheme')}`;
@@ -138,8 +143,10 @@ for (const backend of [await serverFirstBackend()]) {
       await walks(t, app, 'partnerships', `${base}/partnerships`, ann, 3, (i) => String(i.partnerNetworkId));
       await walks(t, app, 'grants and donations', `${tb}/gifts`, cath, 3, (i) => String(i.ref));
       await walks(t, app, 'pool payments', `${club.pool}/payments`, club.coordinator, 4, (i) => String(i.paymentId));
-      await walks(t, app, 'own vouchers', `${neighbours}/vouchers?given=me`, club.coordinator, 3, (i) => String(i.voucherId));
+      await walks(t, app, 'own vouchers', `${neighbours}/vouchers?given=me`, club.coordinator, 6, (i) => String(i.voucherId));
       await walks(t, app, 'vouchers awaiting payment', `${neighbours}/vouchers/awaiting-payment`, club.treasurer, 3, (i) => String(i.voucherId));
+      await walks(t, app, 'vouchers held', `${neighbours}/vouchers/held`, club.treasurer, 3, (i) => String(i.voucherId));
+      await walks(t, app, 'vouchers redeemable', `${neighbours}/vouchers/redeemable`, club.coordinator, 3, (i) => String(i.voucherId));
       await walks(t, app, 'care', `${careBank}/carebank/care`, vic, 4, (i) => String(i.careId));
       await walks(t, app, 'care-bank entries', `${careBank}/carebank/accounts/${vic.personId}/entries`, vic, 3, (i) => `${i.date} ${i.minutes}`);
       await walks(t, app, 'share applications', `${coop}/applications`, bert, 3, (i) => String(i.applicationId));
