@@ -303,7 +303,7 @@ function projectionsRebuild(config: Config, name: string, io: CommandIo): Promis
     const started = Date.now();
     const progress = progressOf(io, `Rebuilding ${name}, position`);
     const { position, events } = await hearth.engine.rebuild(name, progress).finally(progress.end);
-    io.log(`Rebuilt ${name} from ${events} events up to position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    io.log(`Rebuilt ${name} from ${events} events up to position ${position} in ${seconds(started)}.`);
     return 0;
   });
 }

@@ -70,32 +70,17 @@ export class Metrics implements AppendObserver {
     registers: [this.registry],
   });
   readonly #head = new Gauge({ name: 'hearth_log_head_position', help: 'Global position of the newest event', registers: [this.registry] });
-  readonly #position = new Gauge({
-    name: 'hearth_projection_position',
-    help: 'The last position each projection has applied',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
-  readonly #lag = new Gauge({
-    name: 'hearth_projection_lag_events',
-    help: 'Events between each projection and the head of the log',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
-  readonly #stopped = new Gauge({
-    name: 'hearth_projection_failed',
-    help: '1 when the projection has stopped on a failure, else 0',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
-  readonly #parked = new Gauge({
-    name: 'hearth_projection_parked_scopes',
-    help: 'Scopes the projection has set aside after an event failed in them',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
+  readonly #position = this.#perProjection('hearth_projection_position', 'The last position each projection has applied');
+  readonly #lag = this.#perProjection('hearth_projection_lag_events', 'Events between each projection and the head of the log');
+  readonly #stopped = this.#perProjection('hearth_projection_failed', '1 when the projection has stopped on a failure, else 0');
+  readonly #parked = this.#perProjection('hearth_projection_parked_scopes', 'Scopes the projection has set aside after an event failed in them');
   // Registered only once a Hearth that sends notifications says so: without a sender, a backlog means nothing.
   readonly #backlog = new Gauge({ name: 'hearth_notification_backlog', help: 'Notifications due and not yet sent', registers: [] });
+
+  /** A gauge with one figure for each projection, by its name. */
+  #perProjection(name: string, help: string) {
+    return new Gauge({ name, help, labelNames: ['projection'] as const, registers: [this.registry] });
+  }
 
   /** Where the figures read at each scrape come from; set once the engine and the database are open. */
   readFrom(sources: ScrapeSources): void {
