@@ -12,12 +12,12 @@ import { serverFirstBackend, type Backend } from './support/db.ts';
 import { joined, openApp, send, setUp, signUp } from './support/http.ts';
 import { commandOn } from './support/cli.ts';
 import { removeNewestEvent, rewrite, truncateEvents } from './support/tamper.ts';
-import { addDays } from '../src/dates.ts';
+import { caughtUp } from './support/hearth.ts';
+import { addDays, today } from '../src/dates.ts';
 import { fixedClock } from '../src/clock.ts';
 import { auditDifferences, auditLines, verifyAudit } from '../src/audit/verify.ts';
 import { DAY_MS, digestKey, listLogDigests, parseJsonLines, recordLogDigestIfDue, signatureHolds } from '../src/audit/log-digests.ts';
 import { keepDailyDigests, recordDigest, signingKey } from '../src/audit/app.ts';
-import type { Hearth } from '../src/hearth.ts';
 
 // Four ledgers, each set up through the API with its sign-ups, and every projection rebuilt twice.
 t.setTimeout(600_000);
@@ -35,17 +35,13 @@ async function closedPool(t: Test, backend: Backend) {
   const treasurer = await joined(app, networkId, coordinator, 'Tess Treasurer', 'treasurer');
   const poolId = (await setUp(send(app, 'POST', `${api}/pools`, { name: 'Lunch club', twoApproversAbovePence: 20_000 }, coordinator.auth), 201)).json().poolId as string;
   const pool = `${api}/pools/${poolId}`;
-  const today = new Date().toISOString().slice(0, 10);
-  await setUp(send(app, 'POST', `${pool}/receipts`, { source: 'council', pence: 20_000, reference: 'Leeds CC', receivedOn: addDays(today, -3) }, treasurer.auth), 201);
-  const closed = (await setUp(send(app, 'POST', `${pool}/periods`, { periodEnd: addDays(today, -1) }, treasurer.auth), 201)).json();
-  const after = (await setUp(send(app, 'POST', `${pool}/receipts`, { source: 'council', pence: 5_000, reference: 'Leeds CC top-up', receivedOn: today }, treasurer.auth), 201)).json();
-  await caughtUp(t, hearth);
+  await setUp(send(app, 'POST', `${pool}/receipts`, { source: 'council', pence: 20_000, reference: 'Leeds CC', receivedOn: addDays(today(), -3) }, treasurer.auth), 201);
+  const closed = (await setUp(send(app, 'POST', `${pool}/periods`, { periodEnd: addDays(today(), -1) }, treasurer.auth), 201)).json();
+  const after = (await setUp(send(app, 'POST', `${pool}/receipts`, { source: 'council', pence: 5_000, reference: 'Leeds CC top-up', receivedOn: today() }, treasurer.auth), 201)).json();
+  t.ok(await caughtUp(hearth, 20_000), 'projections caught up');
   return { hearth, app, coordinator, treasurer, networkId, api, poolId, closed, after };
 }
 
-async function caughtUp(t: Test, hearth: Hearth) {
-  t.ok(await hearth.engine.waitFor(hearth.engine.projections.map((p) => p.name), await hearth.store.headPosition(), 20_000), 'projections caught up');
-}
 
 /** The digests as a treasurer downloads them, written to a file kept elsewhere. */
 async function downloaded(t: Test, app: Awaited<ReturnType<typeof closedPool>>['app'], api: string, auth: Record<string, string>, name: string) {
@@ -95,7 +91,7 @@ t.test(`signed digests on ${backend.name}`, async (t) => {
     t.test('digests kept elsewhere are checked under the public key given: another key refuses every one', async (t) => {
       const file = await downloaded(t, app, api, treasurer.auth, 'signed');
       // The member joined above is in every projection before the audit compares them with a rebuild.
-      await caughtUp(t, hearth);
+      t.ok(await caughtUp(hearth, 20_000), 'projections caught up');
       const hearthCli = commandOn(hearth, app);
       const own = await hearthCli('audit', 'verify', '--digests', file, '--public-key', signingKey(hearth).publicKey);
       t.equal(own.status, 0, own.stdout + own.stderr);

@@ -9,12 +9,11 @@ import { caughtUp } from './support/hearth.ts';
 import { lunchClub } from './support/treasurer.ts';
 import { careCoopRules } from './support/coop.ts';
 import { joined, openApp, send, setUp, signUp, written, type Person } from './support/http.ts';
+import { daysAgo, today } from '../src/dates.ts';
 
 type App = Awaited<ReturnType<typeof openApp>>['app'];
 type Item = Record<string, unknown>;
 
-const today = new Date().toISOString().slice(0, 10);
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 const withQuery = (url: string, query: Record<string, string | number | undefined>) => {
   const search = new URLSearchParams(Object.entries(query).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]) => [k, String(v)]));
   return `${url}${url.includes('?') ? '&' : '?'}${search}`;
@@ -66,7 +65,7 @@ for (const backend of [await serverFirstBackend()]) {
     for (const name of ['Hal Eames', 'Ivy Ford']) await setUp(send(app, 'POST', `/api/v1/networks/${armley}/members`, { name }, cath.auth), 201);
 
     // Exchanges on five days, two the same day; the last three confirmed.
-    for (const [i, day] of [daysAgo(9), daysAgo(5), daysAgo(5), daysAgo(2), today].entries()) {
+    for (const [i, day] of [daysAgo(9), daysAgo(5), daysAgo(5), daysAgo(2), today()].entries()) {
       const logged = (await setUp(send(app, 'POST', `${tb}/exchanges`, { providerId: ann.personId, receiverId: bob.personId, minutes: 30 + i, category: 'gardening', description: `Weeding, week ${i + 1}`, occurredOn: day }, ann.auth), 201)).json();
       if (i >= 2) await setUp(send(app, 'POST', `${tb}/exchanges/${logged.exchangeId}/confirmation`, undefined, bob.auth), 200);
     }
@@ -90,7 +89,7 @@ for (const backend of [await serverFirstBackend()]) {
     // Three more, paid for: held for the learner, and redeemable by a mentor.
     for (const pence of [1_500, 2_500, 3_500]) {
       const { voucherId } = (await setUp(send(app, 'POST', `${neighbours}/vouchers`, { learnerId: learner, value: { kind: 'amount', pence }, occasion: 'Christmas', message: '' }, club.coordinator.auth), 201)).json();
-      await setUp(send(app, 'POST', `${neighbours}/vouchers/${voucherId}/payment`, { pence, reference: `BACS ${pence}`, receivedOn: today }, club.treasurer.auth), 200);
+      await setUp(send(app, 'POST', `${neighbours}/vouchers/${voucherId}/payment`, { pence, reference: `BACS ${pence}`, receivedOn: today() }, club.treasurer.auth), 200);
     }
 
     // A care bank: a volunteer gives care on four days, three of them confirmed and banked.
