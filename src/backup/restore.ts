@@ -5,7 +5,7 @@
 // made again by the database and must come out byte for byte as the file holds it.
 import { sql } from 'kysely';
 import type { Database, Db } from '../db/database.ts';
-import { appliedMigrations, knownMigrations, migrateToLatest, migrateUpTo } from '../db/migrate.ts';
+import { appliedMigrations, knownMigrations, migrateToLatest, migrateUpTo, tableExists } from '../db/migrate.ts';
 import { APPEND_LOCK, catalogTables, exactTextSettings, type CatalogTable } from './catalog.ts';
 import { BackupRefused, openBackup, readRows, type BackupTable, type Header, type OpenedBackup } from './file.ts';
 import type { OnProgress } from './backup.ts';
@@ -99,8 +99,7 @@ async function refuseUnlessEmpty(db: Db, header: Header): Promise<void> {
 }
 
 async function holdsEvents(db: Db): Promise<boolean> {
-  const { rows } = await sql<{ present: boolean }>`SELECT to_regclass('events') IS NOT NULL AS present`.execute(db);
-  if (!rows[0]?.present) return false;
+  if (!(await tableExists(db, 'events'))) return false;
   const { rows: found } = await sql<{ any: boolean }>`SELECT EXISTS (SELECT 1 FROM events) AS any`.execute(db);
   return found[0]!.any;
 }

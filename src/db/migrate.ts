@@ -24,10 +24,15 @@ export async function knownMigrations(): Promise<string[]> {
   return Object.keys(await provider.getMigrations()).sort();
 }
 
+/** Whether the database has a table of this name yet (a new database has none of Hearth's). */
+export async function tableExists(db: Db, name: string): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS present`.execute(db);
+  return rows[0]?.present === true;
+}
+
 /** The migrations a database has had applied, in order, including any this Hearth does not know. */
 export async function appliedMigrations(db: Db): Promise<string[]> {
-  const { rows } = await sql<{ present: boolean }>`SELECT to_regclass('kysely_migration') IS NOT NULL AS present`.execute(db);
-  if (!rows[0]?.present) return [];
+  if (!(await tableExists(db, 'kysely_migration'))) return [];
   const names = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
   return names.rows.map((r) => r.name);
 }
