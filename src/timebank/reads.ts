@@ -139,27 +139,7 @@ export async function exchangeOf(deps: Deps, caller: Caller, input: { networkId:
 export async function exchangesExport(deps: Deps, caller: Caller, input: { networkId: string }) {
   const { networkId } = input;
   await mayReadNetworkLedger(deps, caller, networkId);
-  const rows = await deps.database.db
-    .selectFrom('timebank_exchanges as x')
-    .leftJoin('people as p', 'p.person_id', 'x.provider_id')
-    .leftJoin('people as r', 'r.person_id', 'x.receiver_id')
-    .leftJoin('networks as pn', (join) => join.onRef('pn.network_id', '=', 'x.network_id').on('x.network_id', '<>', networkId))
-    .leftJoin('networks as rn', (join) => join.onRef('rn.network_id', '=', 'x.receiver_network_id').on('x.receiver_network_id', '<>', networkId))
-    .select(['x.occurred_on', 'p.name as provider', 'p.erased as providerErased', 'r.name as receiver', 'r.erased as receiverErased', 'pn.name as providerNetwork', 'rn.name as receiverNetwork', 'x.category', 'x.description', 'x.minutes', 'x.credited', 'x.status'])
-    .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]))
-    .orderBy('x.occurred_on').orderBy('x.position')
-    .execute();
-  const descriptions = await deps.vault.openTexts(rows.map((r) => r.description));
-  return rows.map((r, i) => ({
-    occurredOn: r.occurred_on,
-    providerName: named(shownName(r.provider, r.providerErased), r.providerNetwork),
-    receiverName: named(shownName(r.receiver, r.receiverErased), r.receiverNetwork),
-    category: r.category,
-    description: descriptions[i]!,
-    minutes: r.minutes,
-    creditedMinutes: r.credited,
-    status: r.status,
-  }));
+  return shaped(deps, await exchangesIn(deps, networkId).orderBy('x.occurred_on').orderBy('x.position').execute());
 }
 
 // ---- a member's account ----
