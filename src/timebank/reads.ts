@@ -28,9 +28,8 @@ async function mayReadAccount(deps: Deps, caller: Caller, networkId: string, per
   await requireMember(deps, caller, networkId, caller.personId === personId ? undefined : ['coordinator']);
 }
 
-/** One exchange: its parties, or a coordinator of either time bank it belongs to. */
-async function mayReadExchange(deps: Deps, caller: Caller, networkId: string, exchange: { providerId: string; receiverId: string }): Promise<void> {
-  const own = await requireMember(deps, caller, networkId);
+/** One exchange: its parties, or a coordinator of either time bank it belongs to; `own` is the reader's membership there. */
+function mayReadExchange(own: { roles: readonly Role[] }, caller: Caller, exchange: { providerId: string; receiverId: string }): void {
   const party = exchange.providerId === caller.personId || exchange.receiverId === caller.personId;
   if (!party && !own.roles.includes('coordinator')) throw new Rejection('forbidden', 'Only the people in this exchange, or a coordinator, can see it.', 403);
 }
@@ -127,10 +126,10 @@ export async function exchangesOf(
 /** One exchange and its stream's revision (its ETag): its parties, or a coordinator. */
 export async function exchangeOf(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string }): Promise<{ exchange: Exchange; revision: number }> {
   const { networkId, exchangeId } = input;
-  await mayReadNetwork(deps, caller, networkId);
+  const own = await requireMember(deps, caller, networkId);
   const row = await exchangesIn(deps, networkId).where('x.exchange_id', '=', exchangeId).executeTakeFirst();
   if (!row) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
-  await mayReadExchange(deps, caller, networkId, { providerId: row.provider_id, receiverId: row.receiver_id });
+  mayReadExchange(own, caller, { providerId: row.provider_id, receiverId: row.receiver_id });
   const revision = await revisionOf(deps, { exchangeId });
   return { exchange: (await shaped(deps, [row]))[0]!, revision };
 }
