@@ -229,15 +229,19 @@ export async function liability(deps: Deps, _caller: Caller, input: { networkId:
 
 // ---- the learning fund
 
-async function onFund(deps: VoucherDeps, caller: Caller, networkId: string, command: (received: number) => FundCommand) {
+/** What the fund has received by today, from the expiries. */
+async function receivedToday(deps: VoucherDeps, networkId: string): Promise<number> {
   // What came in is read from the expiries: let the tables take in everything written so far.
   // Any the projection has not reached only makes the fund look smaller, never larger.
   await deps.engine.waitFor(['vouchers'], await deps.store.headPosition(), deps.config.READ_WAIT_MS);
-  const received = await receivedByFund(deps.database.db, networkId, todayOn(deps.clock));
+  return receivedByFund(deps.database.db, networkId, todayOn(deps.clock));
+}
+
+async function onFund(deps: Deps, caller: Caller, networkId: string, command: FundCommand) {
   const done = await decideAcross(
     deps.store,
     { fund: [fundStream(networkId), fundDecider] },
-    ({ fund }) => ({ fund: fundDecider.decide(command(received), fund) }),
+    ({ fund }) => ({ fund: fundDecider.decide(command, fund) }),
     contextOf(deps, caller),
     { ifMatch: { stream: 'fund', revision: caller.ifMatch } },
   );
@@ -250,7 +254,7 @@ export async function requestFundPayment(deps: VoucherDeps, caller: Caller, inpu
   const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId);
   const paymentId = uuidv5('learning-fund-payment', caller.commandId);
   const today = todayOn(deps.clock);
-  const done = await onFund(deps, caller, networkId, () => ({ type: 'RequestPayment', paymentId, networkId, pence, payee, purpose, requestedBy: caller.personId, today, accountPoolId }));
+  const done = await onFund(deps, caller, networkId, { type: 'RequestPayment', paymentId, networkId, pence, payee, purpose, requestedBy: caller.personId, today, accountPoolId });
   return { paymentId, ...done };
 }
 
@@ -258,12 +262,13 @@ export async function requestFundPayment(deps: VoucherDeps, caller: Caller, inpu
 export async function approveFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; paymentId: string }) {
   const { networkId, paymentId } = input;
   const today = todayOn(deps.clock);
-  return onFund(deps, caller, networkId, (received) => ({ type: 'ApprovePayment', paymentId, networkId, approvedBy: caller.personId, received, today }));
+  const received = await receivedToday(deps, networkId);
+  return onFund(deps, caller, networkId, { type: 'ApprovePayment', paymentId, networkId, approvedBy: caller.personId, received, today });
 }
 
 export async function rejectFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; paymentId: string; reason: string }) {
   const { networkId, paymentId, reason } = input;
-  return onFund(deps, caller, networkId, () => ({ type: 'RejectPayment', paymentId, networkId, rejectedBy: caller.personId, reason }));
+  return onFund(deps, caller, networkId, { type: 'RejectPayment', paymentId, networkId, rejectedBy: caller.personId, reason });
 }
 
 /** The learning fund at the end of a day (today's unless another is asked for): its balance and every payment. */
