@@ -28,9 +28,8 @@ async function mayReadAccount(deps: Deps, caller: Caller, networkId: string, per
   await requireMember(deps, caller, networkId, caller.personId === personId ? undefined : ['coordinator']);
 }
 
-/** One exchange: its parties, or a coordinator of either time bank it belongs to. */
-async function mayReadExchange(deps: Deps, caller: Caller, networkId: string, exchange: { providerId: string; receiverId: string }): Promise<void> {
-  const own = await requireMember(deps, caller, networkId);
+/** One exchange: its parties, or a coordinator of either time bank it belongs to; `own` is the reader's membership there. */
+function mayReadExchange(own: { roles: readonly Role[] }, caller: Caller, exchange: { providerId: string; receiverId: string }): void {
   const party = exchange.providerId === caller.personId || exchange.receiverId === caller.personId;
   if (!party && !own.roles.includes('coordinator')) throw new Rejection('forbidden', 'Only the people in this exchange, or a coordinator, can see it.', 403);
 }
@@ -127,10 +126,10 @@ export async function exchangesOf(
 /** One exchange and its stream's revision (its ETag): its parties, or a coordinator. */
 export async function exchangeOf(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string }): Promise<{ exchange: Exchange; revision: number }> {
   const { networkId, exchangeId } = input;
-  await mayReadNetwork(deps, caller, networkId);
+  const own = await requireMember(deps, caller, networkId);
   const row = await exchangesIn(deps, networkId).where('x.exchange_id', '=', exchangeId).executeTakeFirst();
   if (!row) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
-  await mayReadExchange(deps, caller, networkId, { providerId: row.provider_id, receiverId: row.receiver_id });
+  mayReadExchange(own, caller, { providerId: row.provider_id, receiverId: row.receiver_id });
   const revision = await revisionOf(deps, { exchangeId });
   return { exchange: (await shaped(deps, [row]))[0]!, revision };
 }
@@ -139,27 +138,7 @@ export async function exchangeOf(deps: Deps, caller: Caller, input: { networkId:
 export async function exchangesExport(deps: Deps, caller: Caller, input: { networkId: string }) {
   const { networkId } = input;
   await mayReadNetworkLedger(deps, caller, networkId);
-  const rows = await deps.database.db
-    .selectFrom('timebank_exchanges as x')
-    .leftJoin('people as p', 'p.person_id', 'x.provider_id')
-    .leftJoin('people as r', 'r.person_id', 'x.receiver_id')
-    .leftJoin('networks as pn', (join) => join.onRef('pn.network_id', '=', 'x.network_id').on('x.network_id', '<>', networkId))
-    .leftJoin('networks as rn', (join) => join.onRef('rn.network_id', '=', 'x.receiver_network_id').on('x.receiver_network_id', '<>', networkId))
-    .select(['x.occurred_on', 'p.name as provider', 'p.erased as providerErased', 'r.name as receiver', 'r.erased as receiverErased', 'pn.name as providerNetwork', 'rn.name as receiverNetwork', 'x.category', 'x.description', 'x.minutes', 'x.credited', 'x.status'])
-    .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]))
-    .orderBy('x.occurred_on').orderBy('x.position')
-    .execute();
-  const descriptions = await deps.vault.openTexts(rows.map((r) => r.description));
-  return rows.map((r, i) => ({
-    occurredOn: r.occurred_on,
-    providerName: named(shownName(r.provider, r.providerErased), r.providerNetwork),
-    receiverName: named(shownName(r.receiver, r.receiverErased), r.receiverNetwork),
-    category: r.category,
-    description: descriptions[i]!,
-    minutes: r.minutes,
-    creditedMinutes: r.credited,
-    status: r.status,
-  }));
+  return shaped(deps, await exchangesIn(deps, networkId).orderBy('x.occurred_on').orderBy('x.position').execute());
 }
 
 // ---- a member's account ----

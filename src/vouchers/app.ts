@@ -79,16 +79,16 @@ export async function giveVoucher(deps: Deps, caller: Caller, gift: Gift) {
  * The bank account money went through: a pool of this network, whose bank reconciliation then
  * shows the money beside the pool's own entries. Pools are never deleted, so a read first holds.
  */
-async function requireAccount(deps: Deps, networkId: string, poolId: string | null | undefined, field: string): Promise<string | null> {
+async function requireAccount(deps: Deps, networkId: string, poolId: string | null | undefined): Promise<string | null> {
   if (!poolId) return null;
   const { pool } = await readStates(deps.store, { pool: [poolStream(poolId), poolDecider] as const });
-  if (pool.status === 'none' || pool.networkId !== networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network to name as the bank account.', 404, field);
+  if (pool.status === 'none' || pool.networkId !== networkId) throw new Rejection('pool-not-found', 'There is no such pool in this network to name as the bank account.', 404, 'accountPoolId');
   return poolId;
 }
 
 export async function recordPayment(deps: Deps, caller: Caller, input: { networkId: string; voucherId: string; pence: number; reference: string; receivedOn: string; accountPoolId?: string | null | undefined }) {
   const { networkId, voucherId, pence, reference, receivedOn } = input;
-  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId, 'accountPoolId');
+  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId);
   const command = { type: 'RecordPayment' as const, pence, reference, receivedOn, recordedBy: caller.personId, today: todayOn(deps.clock), accountPoolId };
   return written(await onVoucher(deps.store, networkId, voucherId, command, contextOf(deps, caller), caller.ifMatch));
 }
@@ -109,7 +109,7 @@ export async function recordPayout(
   input: { networkId: string; voucherId: string; pence: number; method: z.infer<typeof payoutMethod>; reference: string; paidOn: string; accountPoolId?: string | null | undefined },
 ) {
   const { networkId, voucherId, pence, method, reference, paidOn } = input;
-  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId, 'accountPoolId');
+  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId);
   const payoutId = uuidv5('voucher payout', caller.commandId);
   const command = { type: 'RecordPayout' as const, payoutId, pence, method, reference, paidOn, recordedBy: caller.personId, today: todayOn(deps.clock), accountPoolId };
   return written(await onVoucher(deps.store, networkId, voucherId, command, contextOf(deps, caller), caller.ifMatch));
@@ -229,15 +229,19 @@ export async function liability(deps: Deps, _caller: Caller, input: { networkId:
 
 // ---- the learning fund
 
-async function onFund(deps: VoucherDeps, caller: Caller, networkId: string, command: (received: number) => FundCommand) {
+/** What the fund has received by today, from the expiries. */
+async function receivedToday(deps: VoucherDeps, networkId: string): Promise<number> {
   // What came in is read from the expiries: let the tables take in everything written so far.
   // Any the projection has not reached only makes the fund look smaller, never larger.
   await deps.engine.waitFor(['vouchers'], await deps.store.headPosition(), deps.config.READ_WAIT_MS);
-  const received = await receivedByFund(deps.database.db, networkId, todayOn(deps.clock));
+  return receivedByFund(deps.database.db, networkId, todayOn(deps.clock));
+}
+
+async function onFund(deps: Deps, caller: Caller, networkId: string, command: FundCommand) {
   const done = await decideAcross(
     deps.store,
     { fund: [fundStream(networkId), fundDecider] },
-    ({ fund }) => ({ fund: fundDecider.decide(command(received), fund) }),
+    ({ fund }) => ({ fund: fundDecider.decide(command, fund) }),
     contextOf(deps, caller),
     { ifMatch: { stream: 'fund', revision: caller.ifMatch } },
   );
@@ -247,10 +251,10 @@ async function onFund(deps: VoucherDeps, caller: Caller, networkId: string, comm
 /** A payment out of the learning fund asked for, with a payee and a purpose; paid once someone else approves it. */
 export async function requestFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; pence: number; payee: string; purpose: string; accountPoolId?: string | null | undefined }) {
   const { networkId, pence, payee, purpose } = input;
-  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId, 'accountPoolId');
+  const accountPoolId = await requireAccount(deps, networkId, input.accountPoolId);
   const paymentId = uuidv5('learning-fund-payment', caller.commandId);
   const today = todayOn(deps.clock);
-  const done = await onFund(deps, caller, networkId, () => ({ type: 'RequestPayment', paymentId, networkId, pence, payee, purpose, requestedBy: caller.personId, today, accountPoolId }));
+  const done = await onFund(deps, caller, networkId, { type: 'RequestPayment', paymentId, networkId, pence, payee, purpose, requestedBy: caller.personId, today, accountPoolId });
   return { paymentId, ...done };
 }
 
@@ -258,12 +262,13 @@ export async function requestFundPayment(deps: VoucherDeps, caller: Caller, inpu
 export async function approveFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; paymentId: string }) {
   const { networkId, paymentId } = input;
   const today = todayOn(deps.clock);
-  return onFund(deps, caller, networkId, (received) => ({ type: 'ApprovePayment', paymentId, networkId, approvedBy: caller.personId, received, today }));
+  const received = await receivedToday(deps, networkId);
+  return onFund(deps, caller, networkId, { type: 'ApprovePayment', paymentId, networkId, approvedBy: caller.personId, received, today });
 }
 
 export async function rejectFundPayment(deps: VoucherDeps, caller: Caller, input: { networkId: string; paymentId: string; reason: string }) {
   const { networkId, paymentId, reason } = input;
-  return onFund(deps, caller, networkId, () => ({ type: 'RejectPayment', paymentId, networkId, rejectedBy: caller.personId, reason }));
+  return onFund(deps, caller, networkId, { type: 'RejectPayment', paymentId, networkId, rejectedBy: caller.personId, reason });
 }
 
 /** The learning fund at the end of a day (today's unless another is asked for): its balance and every payment. */
