@@ -159,7 +159,7 @@ export async function verifyCopy(source: LogSource, target: LogSource, options: 
       const differ = fields.filter((f) => !isDeepStrictEqual(ours[f], next.value[f]));
       if (differ.length > 0) note({ event: report.sourceEvents, ...named(ours), kind: 'differs', fields: differ });
     }
-    if (report.sourceEvents % PAGE === 0) options.onProgress?.(ours.position, head);
+    options.onProgress?.(ours.position, head);
   }
   for (let next = await theirs.next(); !next.done; next = await theirs.next()) {
     report.targetEvents++;
