@@ -2,10 +2,10 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, isDatabaseUrl, isEventStoreDbUrl, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
 import { existingSecret, openDatabase, openHearth, type Hearth } from './hearth.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { migrateToLatest, tableExists } from './db/migrate.ts';
 import { buildApp, type App } from './http/app.ts';
 import { Ledger, Refused } from './cli/ledger.ts';
 import { ledgerCommands, UsageError, type Flags } from './cli/commands.ts';
@@ -22,7 +22,11 @@ import { progressLine, type Progress, type ProgressOut } from './cli/progress.ts
 import { backup } from './backup/backup.ts';
 import { restore } from './backup/restore.ts';
 import { BackupRefused } from './backup/file.ts';
-import type { Database } from './db/database.ts';
+import { openPostgres, type Database } from './db/database.ts';
+import { CopyConflict, copyLog, copyReportLines, verifyCopy } from './eventstore/copy.ts';
+import { EventStoreDbEventStore } from './eventstore/eventstoredb.ts';
+import { PostgresEventStore } from './eventstore/postgres.ts';
+import type { EventStore } from './eventstore/port.ts';
 
 const commands = { ...ledgerCommands, ...poolCommands, ...coopCommands, ...voucherCommands };
 
@@ -46,6 +50,13 @@ Commands:
                                snapshot, sealed under HEARTH_SECRET (which the file does not hold)
   restore FILE                 load a backup into a database that holds no events, and bring it up
                                to this version's migrations (see docs/backups.md)
+  eventstore copy --to TARGET  copy the event log, each event to its stream at its revision, in the
+                               log's order, into the event store TARGET (esdb://… or kurrentdb://…;
+                               postgres://… to rehearse); run again, it goes on where it stopped.
+                               Exits 1 if TARGET holds another event where one belongs
+  eventstore verify --to TARGET
+                               check that TARGET holds the log's events in the same order and
+                               nothing more; exits 1 naming each difference (see docs/scaling.md)
   demo                         load a small time bank with learning vouchers, a care-bank scheme, a
                                Neighbourhood Network pool and a care co-operative, and show their reports
 
@@ -141,6 +152,9 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
       break;
     case 'restore':
       if (sub) return restoreCommand(config, io, sub);
+      break;
+    case 'eventstore':
+      if (sub === 'copy' || sub === 'verify') return withCopyTarget(config, io, typeof values.to === 'string' ? values.to : undefined, sub, sub === 'copy' ? copyCommand : verifyCommand);
       break;
     case 'demo':
       return withLedger(config, io, async (ledger) => loadDemo(ledger, (line) => io.log(line)));
@@ -395,6 +409,83 @@ function restoreCommand(config: Config, io: CommandIo, file: string): Promise<nu
     if (done.migratedAfter.length > 0) io.log(`Then applied: ${done.migratedAfter.join(', ')}`);
     io.log('Check it with `hearth audit verify`. Erasures made after the backup was taken are not in it: make them again (see docs/backups.md).');
   });
+}
+
+/**
+ * The configured PostgreSQL (or PGlite) log as the source, read only, and the store --to names as
+ * the target: EventStoreDB, or a PostgreSQL server committing one stream at a time as EventStoreDB
+ * does, migrated before a copy. Neither connection string is printed: it may hold a password.
+ */
+async function withCopyTarget(
+  config: Config,
+  io: CommandIo,
+  to: string | undefined,
+  sub: 'copy' | 'verify',
+  work: (io: CommandIo, source: PostgresEventStore, target: EventStore) => Promise<number>,
+): Promise<number> {
+  if (config.EVENTSTOREDB_URL) {
+    io.error('The events are in EventStoreDB already (EVENTSTOREDB_URL): the copy reads them from PostgreSQL, so run it without EVENTSTOREDB_URL.');
+    return 2;
+  }
+  if (to === undefined || !(isEventStoreDbUrl(to) || isDatabaseUrl(to))) {
+    io.error(`--to: give the event store to ${sub === 'copy' ? 'copy into' : 'check'}, as esdb://host:2113[?options] (or kurrentdb://…), or postgres://… to rehearse on PostgreSQL.`);
+    return 2;
+  }
+  if (to === config.DATABASE_URL) {
+    io.error('--to names the database the events are in: give another store.');
+    return 2;
+  }
+  const database = io.hearth?.database ?? (await openDatabase(config));
+  try {
+    if (!(await tableExists(database.db, 'events'))) {
+      io.error('This database holds no event log: is DATABASE_URL or DATA_DIR the right one?');
+      return 2;
+    }
+    const source = new PostgresEventStore(database.db, database.kind);
+    const target = isEventStoreDbUrl(to) ? { store: new EventStoreDbEventStore(to), close: async () => {} } : await oneStreamPostgres(to, sub === 'copy');
+    try {
+      return await work(io, source, target.store);
+    } finally {
+      await target.store.close();
+      await target.close();
+    }
+  } finally {
+    if (!io.hearth) await database.close();
+  }
+}
+
+async function oneStreamPostgres(url: string, migrate: boolean): Promise<{ store: EventStore; close(): Promise<void> }> {
+  const database = await openPostgres(url, { max: 2 });
+  try {
+    if (migrate) await migrateToLatest(database.db);
+    else if (!(await tableExists(database.db, 'events'))) throw new Error('the target holds no event log');
+    return { store: new PostgresEventStore(database.db, database.kind, undefined, undefined, true), close: () => database.close() };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+async function copyCommand(io: CommandIo, source: PostgresEventStore, target: EventStore): Promise<number> {
+  const started = Date.now();
+  const progress = progressOf(io, 'Copying the log, position');
+  try {
+    const done = await copyLog(source, target, { onProgress: progress }).finally(progress.end);
+    io.log(`Copied the log up to position ${done.head}, ${done.events.toLocaleString('en-GB')} events (${done.copied.toLocaleString('en-GB')} written now, ${done.alreadyThere.toLocaleString('en-GB')} there already), in ${seconds(started)}.`);
+    io.log('Check the copy with `hearth eventstore verify --to TARGET` before Hearth uses it (see docs/scaling.md).');
+    return 0;
+  } catch (err) {
+    if (!(err instanceof CopyConflict)) throw err;
+    io.error(`Stopped: ${err.message}; the events before it are copied, none after it (see docs/scaling.md).`);
+    return 1;
+  }
+}
+
+async function verifyCommand(io: CommandIo, source: PostgresEventStore, target: EventStore): Promise<number> {
+  const progress = progressOf(io, 'Comparing the log, position');
+  const report = await verifyCopy(source, target, { onProgress: progress }).finally(progress.end);
+  for (const line of copyReportLines(report)) io.log(line);
+  return report.differing === 0 ? 0 : 1;
 }
 
 // Run when this is the hearth binary (bin/hearth.js, however it is linked); imported, it only exports.

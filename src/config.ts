@@ -71,6 +71,10 @@ export function passwordCost(env: NodeJS.ProcessEnv = process.env): number {
   return schema.shape.PASSWORD_COST.parse(env.PASSWORD_COST || undefined);
 }
 
+/** Whether a connection string names EventStoreDB as EVENTSTOREDB_URL may, or PostgreSQL as DATABASE_URL may: for a store named on the command line. */
+export const isEventStoreDbUrl = (value: string): boolean => schema.shape.EVENTSTOREDB_URL.safeParse(value).success;
+export const isDatabaseUrl = (value: string): boolean => schema.shape.DATABASE_URL.safeParse(value).success;
+
 export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {

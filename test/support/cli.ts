@@ -14,8 +14,11 @@ export interface Ran {
 
 export type HearthCommand = (...args: string[]) => Promise<Ran>;
 
-/** The command run against this Hearth and its API, its output captured line by line as the console prints it. */
-export function commandOn(hearth: Hearth, app: App): HearthCommand {
+/**
+ * The command run against this Hearth and its API (none for commands that make no requests), its
+ * output captured line by line as the console prints it.
+ */
+export function commandOn(hearth: Hearth, app?: App): HearthCommand {
   return async (...args) => {
     let stdout = '';
     let stderr = '';
