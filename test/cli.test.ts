@@ -65,8 +65,10 @@ t.test('the embedded database refuses a second process', async (t) => {
   const server = spawn(process.execPath, [bin, 'serve'], { env: { ...process.env, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   server.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('Hearth is listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // A new embedded database is made and migrated first: slow on a busy machine, so the wait is long
+  // and ends as soon as the server says it listens, or has exited.
+  const deadline = Date.now() + 180_000;
+  while (!out.includes('Hearth is listening') && server.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   t.match(out, /Hearth is listening/);
   const second = hearth(['migrate'], { DATA_DIR: dir });
   t.equal(second.status, 1);

@@ -150,29 +150,34 @@ t.test('two runners of one projection on PostgreSQL apply every event once', asy
 t.test('each projection runs in one engine at a time, and a stopped engine hands its leases over', async (t) => {
   if (!(await postgresAvailable())) return t.plan(0, 'needs a PostgreSQL server');
   const database = await freshPostgres();
-  const a = await testHearth(database);
-  t.teardown(() => a.close());
-  const b = new ProjectionEngine(database.db, a.store, a.engine.projections, quietLog, { pollMs: 10, leaseMs: 60_000 });
-  t.teardown(() => b.stop());
-  await a.engine.start();
-  await writeHistory(a, 3, 1);
-  await caughtUp(t, a);
+  const hearth = await testHearth(database);
+  t.teardown(() => hearth.close());
+  // Both renew a lease only every 20 s, so that a lease made to run out below is not renewed by
+  // its holder before the other engine, which looks every second, can take it.
+  const engine = () => new ProjectionEngine(database.db, hearth.store, hearth.engine.projections, quietLog, { pollMs: 10, leaseMs: 60_000 });
+  const a = engine();
+  const b = engine();
+  t.teardown(() => Promise.all([a.stop(), b.stop()]));
+  await a.start();
+  await writeHistory(hearth, 3, 1);
+  const names = hearth.engine.projections.map((p) => p.name).sort();
+  t.ok(await a.waitFor(names, await hearth.store.headPosition(), 10_000), 'projections caught up');
   await b.start();
-  const names = a.engine.projections.map((p) => p.name).sort();
-  t.same((await a.engine.leases()).map((l) => [l.name, l.holder]), names.map((n) => [n, a.engine.holder]), 'the first engine holds every lease');
+  t.same((await a.leases()).map((l) => [l.name, l.holder]), names.map((n) => [n, a.holder]), 'the first engine holds every lease');
   await new Promise((r) => setTimeout(r, 300));
-  t.ok((await b.leases()).every((l) => l.holder === a.engine.holder), 'the second does not take a lease that is held');
+  t.ok((await b.leases()).every((l) => l.holder === a.holder), 'the second does not take a lease that is held');
 
   // A lease run out is anyone's; one held by another is not.
   await database.db.updateTable('projection_leases').set({ expires_at: new Date(Date.now() - 1000) }).where('name', '=', 'networks').execute();
-  for (let i = 0; i < 100 && (await b.leases()).find((l) => l.name === 'networks')?.holder !== b.holder; i++) await new Promise((r) => setTimeout(r, 50));
-  t.equal((await b.leases()).find((l) => l.name === 'networks')?.holder, b.holder, 'a lease that ran out is taken over');
+  const holderOf = async (name: string) => (await b.leases()).find((l) => l.name === name)?.holder;
+  for (let i = 0; i < 100 && (await holderOf('networks')) !== b.holder; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(await holderOf('networks'), b.holder, 'a lease that ran out is taken over');
 
-  await a.engine.stop();
+  await a.stop();
   const allB = async () => (await b.leases()).filter((l) => l.holder === b.holder).length === names.length;
   for (let i = 0; i < 100 && !(await allB()); i++) await new Promise((r) => setTimeout(r, 50));
   t.same((await b.leases()).map((l) => l.holder), names.map(() => b.holder), 'stopped, the first hands every lease to the second at once');
-  await writeHistory(a, 2, 1);
-  const head = await a.store.headPosition();
+  await writeHistory(hearth, 2, 1);
+  const head = await hearth.store.headPosition();
   t.ok(await b.waitFor(names, head, 10_000), 'and the second carries on from the checkpoints');
 });

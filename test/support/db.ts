@@ -39,27 +39,71 @@ export function postgresAvailable(): Promise<boolean> {
   return postgresAnswered;
 }
 
-/** A new, migrated database on the server; `close` drops it. */
+/** A new, migrated database on the server, copied from a migrated template; `close` drops it. */
 export async function freshPostgres(options: { max?: number } = {}): Promise<Database> {
   const name = `hearth_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  const database = await openPostgres(url.toString(), { max: options.max ?? 20 });
-  await migrateToLatest(database.db);
+  const template = await postgresTemplate();
+  await onServer((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  const database = await openPostgres(databaseUrl(name), { max: options.max ?? 20 });
   return {
     ...database,
     async close() {
       await database.close();
-      const dropper = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await onServer((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+async function onServer<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+let templateMade: Promise<string> | undefined;
+
+/**
+ * A database on the server migrated once per set of migrations, that each test's database is
+ * copied from: a copy costs a fraction of running every migration. Test files run side by side, so
+ * each migrates a template under a name of its own and renames it into place; the first rename wins.
+ * Nothing connects to the template once it is in place, as a copy requires.
+ */
+function postgresTemplate(): Promise<string> {
+  templateMade ??= (async () => {
+    const template = `hearth_template_${migrationsHash()}`;
+    const exists = async () => onServer(async (admin) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 1);
+    if (await exists()) return template;
+    const partial = `${template}_${randomBytes(4).toString('hex')}`;
+    await onServer((admin) => admin.query(`CREATE DATABASE ${partial}`));
+    const database = await openPostgres(databaseUrl(partial), { max: 1 });
+    await migrateToLatest(database.db);
+    await database.close();
+    try {
+      await onServer((admin) => admin.query(`ALTER DATABASE ${partial} RENAME TO ${template}`));
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P04') throw err;
+      await onServer((admin) => admin.query(`DROP DATABASE IF EXISTS ${partial} WITH (FORCE)`));
+    }
+    return template;
+  })();
+  return templateMade;
+}
+
+/** Changes whenever a migration is added or changed, so that a template is never out of date. */
+function migrationsHash(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(migrationFolder).sort()) hash.update(file).update(readFileSync(join(migrationFolder, file)));
+  return hash.digest('hex').slice(0, 16);
 }
 
 /**
@@ -98,9 +142,7 @@ export async function dumpablePglite(from?: Buffer): Promise<{ database: Databas
 }
 
 async function pgliteTemplate(): Promise<Buffer> {
-  const hash = createHash('sha256');
-  for (const file of readdirSync(migrationFolder).sort()) hash.update(file).update(readFileSync(join(migrationFolder, file)));
-  const path = join(tmpdir(), `hearth-pglite-template-${hash.digest('hex').slice(0, 16)}.tar.gz`);
+  const path = join(tmpdir(), `hearth-pglite-template-${migrationsHash()}.tar.gz`);
   if (existsSync(path)) return readFileSync(path);
   const pglite = new PGlite();
   await pglite.waitReady;
