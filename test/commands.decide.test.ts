@@ -1,5 +1,6 @@
-// The one way to decide over several streams: states by name, events by name, every stream held
-// at the revision read, a retry of the same command written once, If-Match honoured by name.
+// The one way to decide over several streams: states by name, events by name, the streams written
+// (and any named to hold) held at the revision read, a retry of the same command written once,
+// If-Match honoured by name.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { decideAcross, PreconditionFailed, readStates, type CommandContext } from '../src/commands/decide.ts';
@@ -73,40 +74,61 @@ t.test('If-Match names a stream: a stale revision fails before deciding, a curre
   t.equal((await store.readStream(networkStream(a))).length, 2, 'the stale one wrote nothing');
 });
 
-t.test('a stream only read is held: a write to it in between makes the command decide again on the new state', async (t) => {
-  const [held, written] = [randomUUID(), randomUUID()];
-  const heldReads = { held: [networkStream(held), networkDecider] } as const;
-  await decideAcross(store, heldReads, () => ({ held: open(held, 'Before') }), context());
-
-  // Another writer renames the held stream just after this command has read it, once.
+/**
+ * A store on which another writer renames `renamed` just after a command has first read it, and
+ * a decision that opens `written` naming what it saw of `renamed`.
+ */
+async function renamedAfterFirstRead(renamed: string) {
+  const reads = { renamed: [networkStream(renamed), networkDecider] } as const;
+  await decideAcross(store, reads, () => ({ renamed: open(renamed, 'Before') }), context());
   let interleaved = false;
-  const racing: EventStore = Object.create(store, {
-    readStream: {
-      value: async (...args: Parameters<EventStore['readStream']>) => {
-        const events = await store.readStream(...args);
-        if (!interleaved && args[0] === networkStream(held)) {
-          interleaved = true;
-          await decideAcross(store, heldReads, () => ({ held: [{ type: 'network.NetworkRenamed' as const, data: { networkId: held, name: 'After' } }] }), context());
-        }
-        return events;
-      },
-    },
+  const racing: EventStore = new Proxy(store, {
+    get: (target, key) =>
+      key === 'readStream'
+        ? async (...args: Parameters<EventStore['readStream']>) => {
+            const events = await target.readStream(...args);
+            if (!interleaved && args[0] === networkStream(renamed)) {
+              interleaved = true;
+              await decideAcross(target, reads, () => ({ renamed: [{ type: 'network.NetworkRenamed' as const, data: { networkId: renamed, name: 'After' } }] }), context());
+            }
+            return events;
+          }
+        : Reflect.get(target, key),
   });
   const seen: string[] = [];
-  const done = await decideAcross(
-    racing,
-    { held: [networkStream(held), networkDecider], written: [networkStream(written), networkDecider] } as const,
-    (s) => {
-      const name = s.held.status === 'open' ? s.held.name : 'none';
-      seen.push(name);
-      return { written: open(written, `Opened knowing ${name}`) };
-    },
-    context(),
-  );
+  const openKnowing = (written: string) => (s: { renamed: typeof networkDecider.initialState }) => {
+    const name = s.renamed.status === 'open' ? s.renamed.name : 'none';
+    seen.push(name);
+    return { written: open(written, `Opened knowing ${name}`) };
+  };
+  return { racing, seen, openKnowing };
+}
+
+t.test('a stream named to hold is held: a write to it in between makes the command decide again on the new state', async (t) => {
+  const [renamed, written] = [randomUUID(), randomUUID()];
+  const { racing, seen, openKnowing } = await renamedAfterFirstRead(renamed);
+  const reads = { renamed: [networkStream(renamed), networkDecider], written: [networkStream(written), networkDecider] } as const;
+  const done = await decideAcross(racing, reads, openKnowing(written), context(), { hold: ['renamed'] });
   t.same(seen, ['Before', 'After'], 'decided once on what it read, then again on what was written in between');
-  t.equal(done.revisions.held, 1, 'held at the revision of the second read');
+  t.equal(done.revisions.renamed, 1, 'held at the revision of the second read');
   t.equal(done.states.written.status === 'open' && done.states.written.name, 'Opened knowing After');
   t.equal((await store.readStream(networkStream(written))).length, 1, 'the first decision wrote nothing');
+  t.equal((await store.readStream(networkStream(renamed))).length, 2, 'holding a stream writes nothing to it');
+});
+
+t.test('a stream only read is not held: the command commits the one stream it writes, as decided on what it read', async (t) => {
+  const [renamed, written] = [randomUUID(), randomUUID()];
+  const { racing, seen, openKnowing } = await renamedAfterFirstRead(renamed);
+  const appends: string[][] = [];
+  const counting: EventStore = new Proxy(racing, {
+    get: (target, key) => (key === 'appendMany' ? (writes: Parameters<EventStore['appendMany']>[0]) => (appends.push(writes.map((w) => w.streamId)), target.appendMany(writes)) : Reflect.get(target, key)),
+  });
+  const reads = { renamed: [networkStream(renamed), networkDecider], written: [networkStream(written), networkDecider] } as const;
+  const done = await decideAcross(counting, reads, openKnowing(written), context());
+  t.same(seen, ['Before'], 'decided once');
+  t.same(appends, [[networkStream(written)]], 'one append, of the one stream written');
+  t.equal(done.revisions.renamed, 0, 'the revision it read');
+  t.equal(done.states.written.status === 'open' && done.states.written.name, 'Opened knowing Before');
 });
 
 t.test('a refusal is given only on states that still hold: a stream that moved meanwhile is read again', async (t) => {

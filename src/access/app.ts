@@ -364,12 +364,14 @@ async function onMembership(
   options: { personField?: string; keepACoordinator?: boolean } = {},
 ): Promise<Written> {
   // A network is never left without a coordinator: no one would be left to approve, broker or
-  // record for members who are not online. The other coordinators' memberships are read and held,
-  // so two of the last coordinators stepping down at once cannot both succeed.
+  // record for members who are not online. When the person coordinates now, the other
+  // coordinators' memberships are held as read, so two of the last coordinators stepping down at
+  // once cannot both succeed; any other membership command writes the one stream it changes.
   const others = options.keepACoordinator ? (await coordinatorsOf(deps, networkId)).filter((id) => id !== personId) : [];
-  const held: Record<string, readonly [string, typeof membershipDecider]> = Object.fromEntries(others.map((id) => [`coordinator ${id}`, [membershipStream(networkId, id), membershipDecider] as const]));
-  const reads = { ...held, membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const };
+  const otherReads: Record<string, readonly [string, typeof membershipDecider]> = Object.fromEntries(others.map((id) => [`coordinator ${id}`, [membershipStream(networkId, id), membershipDecider] as const]));
+  const reads = { ...otherReads, membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const };
   const coordinating = (m: typeof membershipDecider.initialState) => m.status === 'active' && m.roles.includes('coordinator');
+  const mayStepDown = options.keepACoordinator === true && coordinating((await readStates(deps.store, { membership: reads.membership })).membership);
   const done = await decideAcross(
     deps.store,
     reads,
@@ -377,14 +379,21 @@ async function onMembership(
       if (s.person.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404, options.personField);
       if (s.person.status === 'erased') throw new Rejection('person-erased', 'This person has been erased.', 409, options.personField);
       const membership = membershipDecider.decide(command, s.membership);
-      if (options.keepACoordinator && coordinating(s.membership) && !coordinating(membership.reduce(membershipDecider.evolve, s.membership)) && !others.some((id) => coordinating((s as unknown as Record<string, typeof s.membership>)[`coordinator ${id}`]!))) {
-        throw new Rejection('last-coordinator', 'This is the network’s last coordinator. Make another member a coordinator first.', 409, options.personField);
+      if (options.keepACoordinator && coordinating(s.membership) && !coordinating(membership.reduce(membershipDecider.evolve, s.membership))) {
+        // Made a coordinator since the first look: the others were not held, so look again.
+        if (!mayStepDown) throw new Rejection('concurrency-conflict', 'This membership changed at the same moment. Please try once more.', 409);
+        if (!others.some((id) => coordinating((s as unknown as Record<string, typeof s.membership>)[`coordinator ${id}`]!))) {
+          throw new Rejection('last-coordinator', 'This is the network’s last coordinator. Make another member a coordinator first.', 409, options.personField);
+        }
       }
       const joined = membership.some((e) => e.type === 'access.MembershipApproved');
       return { membership, person: joined ? personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person) : [] };
     },
     contextOf(deps, caller),
-    caller.ifMatch === undefined ? {} : { ifMatch: { stream: 'membership', revision: caller.ifMatch } },
+    {
+      ...(caller.ifMatch === undefined ? {} : { ifMatch: { stream: 'membership' as const, revision: caller.ifMatch } }),
+      hold: (mayStepDown ? Object.keys(otherReads) : []) as Array<keyof typeof reads & string>,
+    },
   );
   return { revision: done.revisions.membership, position: done.position };
 }

@@ -1,9 +1,16 @@
 // One typed way to decide over several streams. A command names each stream it reads with the
 // decider that folds it ({ exchange: [id, exchangeDecider], provider: [id, accountDecider] }),
-// `decide` gets each state by that name and returns events by name. Every stream read is held at
-// the revision read, so a decision resting on one that is not written (a limit, a partnership)
-// cannot be overtaken by a write to it in between; a concurrent writer to any of them makes the
-// append fail, and the command is read and decided again, a bounded number of times.
+// `decide` gets each state by that name and returns events by name.
+//
+// Only the streams a command writes are held at the revision read: a concurrent writer to any of
+// them makes the append fail, and the command is read and decided again, a bounded number of times.
+// A stream only read (a network's rules, a partnership) is not held, so that a command writing one
+// stream commits as one stream, as EventStoreDB commits. That loses no rule: every rule over a
+// stream's own events is checked against that stream's revision when it is written, and a decision
+// on a stream read but not written is the one that would have been made just before the write
+// that overtook it. Where a rule spans streams so that two commands could each pass it alone and
+// break it together (the last coordinator stepping down while another does), the command names
+// the other streams in `hold`, and they are written (with no events) at the revision read.
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from './decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
@@ -44,6 +51,8 @@ export class PreconditionFailed extends Error {
 export interface DecideOptions<R extends Reads> {
   /** The revision a client last saw of one named stream (If-Match): a mismatch fails instead of deciding again. */
   ifMatch?: { stream: keyof R & string; revision: number | undefined };
+  /** Streams read and not written that must still be at the revision read when the command commits. */
+  hold?: Array<keyof R & string>;
   maxAttempts?: number;
 }
 
@@ -114,7 +123,10 @@ export async function decideAcross<R extends Reads>(
     // Two names on one stream both see every event written to it.
     const after = () => byName((n) => fold(n, writes.get(reads[n]![0])!)) as States<R>;
     const events = byName((n) => writes.get(reads[n]![0])!) as EventsByName<R>;
-    if ([...writes.values()].every((w) => w.length === 0)) {
+    // The stream a client's If-Match names is the one it expects to be unchanged, written or not.
+    const held = new Set([...(options.hold ?? []), ...(options.ifMatch ? [options.ifMatch.stream] : [])].map((n) => reads[n]![0]));
+    const written = streamIds.filter((s) => writes.get(s)!.length > 0 || held.has(s));
+    if (written.every((s) => writes.get(s)!.length === 0)) {
       const last = [...histories.values()].flat().reduce((p, e) => Math.max(p, e.position), 0);
       return { states: before, revisions: byName((n) => revisionOf(reads[n]![0])), position: last, replayed: false, events };
     }
@@ -129,18 +141,18 @@ export async function decideAcross<R extends Reads>(
     };
     try {
       const results = await store.appendMany(
-        streamIds.map((streamId) => ({
+        written.map((streamId) => ({
           streamId,
           // Ids follow from the command id, so a retry of the same command is recognised by the store.
           events: writes.get(streamId)!.map((e, i) => ({ id: uuidv5(`${streamId}/${i}`, context.commandId), type: e.type, schemaVersion: 0, data: e.data, metadata })),
           expected: revisionOf(streamId) === NO_STREAM ? ('no_stream' as const) : revisionOf(streamId),
         })),
       );
-      const resultOf = new Map(streamIds.map((s, i) => [s, results[i]!]));
+      const resultOf = new Map(written.map((s, i) => [s, results[i]!]));
       return {
         states: after(),
-        revisions: byName((n) => resultOf.get(reads[n]![0])!.revision),
-        position: Math.max(...streamIds.filter((s) => writes.get(s)!.length > 0).map((s) => resultOf.get(s)!.position)),
+        revisions: byName((n) => resultOf.get(reads[n]![0])?.revision ?? revisionOf(reads[n]![0])),
+        position: Math.max(...written.filter((s) => writes.get(s)!.length > 0).map((s) => resultOf.get(s)!.position)),
         replayed: results.every((r) => r.replayed),
         events,
       };
