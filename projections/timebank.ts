@@ -5,14 +5,28 @@ import type { Projection } from '../src/projections/engine.ts';
 import { readTable } from '../src/projections/upsert.ts';
 import { AccountLimitsSet, CLEARING, Posted } from '../src/timebank/account.ts';
 import { PartnershipAccepted, PartnershipEnded, PartnershipProposed } from '../src/networks/partnership.ts';
-import { ExchangeCancelled, ExchangeConfirmed, ExchangeDisputed, ExchangeLogged, ExchangeReversed } from '../src/timebank/exchange.ts';
+import {
+  ExchangeCancelled,
+  ExchangeConfirmationRefused,
+  ExchangeConfirmationStarted,
+  ExchangeConfirmed,
+  ExchangeDisputed,
+  ExchangeLogged,
+  ExchangeReversalStarted,
+  ExchangeReversed,
+} from '../src/timebank/exchange.ts';
 import { storedText } from '../src/access/vault.ts';
 
-const settled: Record<string, { status: string; by: string }> = {
-  [ExchangeConfirmed.type]: { status: 'confirmed', by: 'confirmedBy' },
-  [ExchangeDisputed.type]: { status: 'disputed', by: 'disputedBy' },
-  [ExchangeCancelled.type]: { status: 'cancelled', by: 'cancelledBy' },
-  [ExchangeReversed.type]: { status: 'reversed', by: 'reversedBy' },
+// Each change of an exchange's status, and who made it; a confirmation or reversal under way, or
+// refused, keeps the last settler (the one who disputed it, say).
+const settled: Record<string, { status: (data: Record<string, string>) => string; by?: string }> = {
+  [ExchangeConfirmed.type]: { status: () => 'confirmed', by: 'confirmedBy' },
+  [ExchangeDisputed.type]: { status: () => 'disputed', by: 'disputedBy' },
+  [ExchangeCancelled.type]: { status: () => 'cancelled', by: 'cancelledBy' },
+  [ExchangeReversed.type]: { status: () => 'reversed', by: 'reversedBy' },
+  [ExchangeConfirmationStarted.type]: { status: () => 'confirming' },
+  [ExchangeReversalStarted.type]: { status: () => 'reversing' },
+  [ExchangeConfirmationRefused.type]: { status: (data) => data.resumes! },
 };
 
 const partnershipStatus: Record<string, 'proposed' | 'active' | 'ended'> = {
@@ -49,7 +63,7 @@ export const timebankProjection: Projection = {
   // recorded, unless it was brought over from another system with its own date.
   async applyBatch(db, events) {
     const logged = new Map<string, Logged & { position: number }>();
-    const statuses = new Map<string, { status: string; by: string }>();
+    const statuses = new Map<string, { status: string; by: string | null }>();
     const limits = new Map<string, z.infer<typeof AccountLimitsSet.schema>>();
     const postings: Array<Posting & { position: number; recordedOn: string }> = [];
     const partnerships = new Map<string, { network_id: string; partner_network_id: string; status: string; proposed_by_network_id: string | null; updated_position: number }>();
@@ -69,7 +83,8 @@ export const timebankProjection: Projection = {
         logged.set(e.exchangeId, { ...e, position: event.position });
       } else if (change) {
         const data = event.data as Record<string, string>;
-        statuses.set(data.exchangeId!, { status: change.status, by: data[change.by]! });
+        const by = change.by ? data[change.by]! : (statuses.get(data.exchangeId!)?.by ?? null);
+        statuses.set(data.exchangeId!, { status: change.status(data), by });
       } else if (event.type === AccountLimitsSet.type) {
         const d = event.data as z.infer<typeof AccountLimitsSet.schema>;
         limits.set(`${d.networkId} ${d.holder}`, d);
@@ -101,7 +116,7 @@ export const timebankProjection: Projection = {
       await db
         .updateTable('timebank_exchanges as t')
         .from(changes as never)
-        .set({ status: sql`x.status`, settled_by: sql`x.settled_by` })
+        .set({ status: sql`x.status`, settled_by: sql`coalesce(x.settled_by, t.settled_by)` })
         .where(sql<boolean>`t.exchange_id = x.exchange_id`)
         .execute();
     }

@@ -18,6 +18,7 @@ import { poolCommands } from './cli/pool-commands.ts';
 import { voucherCommands } from './cli/voucher-commands.ts';
 import { coopCommands } from './cli/coop-commands.ts';
 import { closePostsOfDeparted } from './timebank/posts-app.ts';
+import { keepFinishing } from './timebank/settlement.ts';
 import { progressLine, type Progress, type ProgressOut } from './cli/progress.ts';
 import { backup } from './backup/backup.ts';
 import { restore } from './backup/restore.ts';
@@ -232,8 +233,11 @@ async function serve(config: Config): Promise<number> {
   const log = createLogger(config.LOG_LEVEL);
   const hearth = await openHearth(config, log);
   const app = await buildApp(hearth);
+  // Where the projections run, so does the finishing of confirmations a stopped process left in flight.
+  let stopFinishing = async () => {};
   if (config.PROJECTIONS) {
     await hearth.engine.start();
+    stopFinishing = keepFinishing(hearth);
     // Posts whose owner left or was erased, left open by a crash between the two writes, close
     // once the read tables have caught up. Cheap, and in the background: it does not hold up the start.
     void closePostsOfDepartedAtStart(hearth, log);
@@ -248,6 +252,7 @@ async function serve(config: Config): Promise<number> {
     const shutdown = async (signal: string) => {
       log.info({ signal }, 'shutting down');
       await stopDigests();
+      await stopFinishing();
       await sender?.stop();
       await app.close();
       await hearth.close();
@@ -263,10 +268,12 @@ async function project(config: Config): Promise<number> {
   const log = createLogger(config.LOG_LEVEL);
   const hearth = await openHearth(config, log);
   await hearth.engine.start();
+  const stopFinishing = keepFinishing(hearth);
   log.info({ holder: hearth.engine.holder, eventStore: hearth.store.kind, readStore: hearth.database.kind, leaseMs: config.PROJECTION_LEASE_MS }, 'projection worker started');
   return new Promise<number>((resolve) => {
     const shutdown = async (signal: string) => {
       log.info({ signal }, 'projection worker stopping');
+      await stopFinishing();
       await hearth.close();
       resolve(0);
     };

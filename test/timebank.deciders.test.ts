@@ -1,5 +1,5 @@
 import t from 'tap';
-import { exchangeDecider, decideConfirmation, decideReversal, importedExchange, postingsFor, type Care, type Confirmer, type ExchangeEvent, type ExchangeState } from '../src/timebank/exchange.ts';
+import { beginning, decideEnd, exchangeDecider, decideConfirmation, decideReversal, importedExchange, postingsFor, type Care, type Confirmer, type ExchangeEvent, type ExchangeState } from '../src/timebank/exchange.ts';
 import { decideDonation, decideGrant } from '../src/timebank/chest.ts';
 import { partnershipDecider, type PartnershipEvent } from '../src/networks/partnership.ts';
 import { settingsDecider } from '../src/timebank/settings.ts';
@@ -180,4 +180,31 @@ t.test('a confirmed exchange is corrected only by a reversal that points at it',
   t.same(reversal.provider.map((e) => (e.data as { minutes: number }).minutes), [-90]);
   t.same(reversal.receiver.map((e) => (e.data as { minutes: number }).minutes), [90]);
   t.ok([...reversal.provider, ...reversal.receiver].every((e) => e.type === 'timebank.Posted' && e.data.ref === exchangeId && e.data.reason === 'reversal'), 'the postings point at the exchange');
+});
+
+t.test('confirming and reversing are processes: begun on the exchange, ended once, and a refusal puts the exchange back as it was', async (t) => {
+  const processId = '0190f0a0-0000-7000-8000-0000000000f1';
+  const disputed: ExchangeEvent = { type: 'timebank.ExchangeDisputed', data: { exchangeId, disputedBy: bob, reason: 'Not that long' } };
+  const waiting = fold(exchangeDecider, [logged, disputed]);
+  const began = beginning(decideConfirmation({ exchange: waiting, provider: emptyAccount, receiver: emptyAccount, providerRules: settings, receiverRules: settings }, { personId: cath, actorId: cath, isCoordinator: true }, safe, '2026-11-22'), processId);
+  t.same(began, [{ type: 'timebank.ExchangeConfirmationStarted', data: { exchangeId, confirmedBy: cath, processId } }], 'confirming begins with one event on the exchange');
+  const confirming = fold(exchangeDecider, [logged, disputed, ...began]);
+  t.match(confirming, { status: 'confirming', inFlight: { processId, by: cath, resumes: 'disputed' } });
+  t.same(decideConfirmation({ exchange: confirming, provider: emptyAccount, receiver: emptyAccount, providerRules: settings, receiverRules: settings }, { personId: cath, actorId: cath, isCoordinator: true }, safe, '2026-11-22').exchange, [], 'one under way is carried on, not begun again');
+  given([logged, disputed, ...began]).when({ type: 'CancelExchange', by: { personId: ann, isCoordinator: false }, reason: 'x' }).rejects(t, 'exchange-settled', 'nor cancelled meanwhile');
+
+  t.same(decideEnd(confirming, processId), [{ type: 'timebank.ExchangeConfirmed', data: { exchangeId, confirmedBy: cath } }], 'ended: confirmed by whoever began it');
+  t.same(decideEnd(confirming, '0190f0a0-0000-7000-8000-0000000000f2'), [], 'another process ends nothing');
+  const refused = decideEnd(confirming, processId, { problem: 'limit-reached', detail: 'Over the limit.' });
+  t.same(refused, [{ type: 'timebank.ExchangeConfirmationRefused', data: { exchangeId, processId, problem: 'limit-reached', detail: 'Over the limit.', resumes: 'disputed' } }]);
+  t.equal(fold(exchangeDecider, [logged, disputed, ...began, ...refused]).status, 'disputed', 'refused, it is disputed again, as before');
+  t.same(decideEnd(fold(exchangeDecider, [logged, disputed, ...began, ...refused]), processId), [], 'and ended once');
+
+  const confirmation: ExchangeEvent = { type: 'timebank.ExchangeConfirmed', data: { exchangeId, confirmedBy: bob } };
+  const confirmed = fold(exchangeDecider, [logged, confirmation]);
+  const reversing = beginning(decideReversal(confirmed, { personId: cath, isCoordinator: true }, 'Wrong member'), processId);
+  t.same(reversing, [{ type: 'timebank.ExchangeReversalStarted', data: { exchangeId, reversedBy: cath, reason: 'Wrong member', processId } }]);
+  const inReverse = fold(exchangeDecider, [logged, confirmation, ...reversing]);
+  t.equal(inReverse.status, 'reversing');
+  t.same(decideEnd(inReverse, processId, { problem: 'x', detail: 'y' }), [{ type: 'timebank.ExchangeReversed', data: { exchangeId, reversedBy: cath, reason: 'Wrong member' } }], 'a reversal is never refused');
 });

@@ -23,7 +23,7 @@ const exchange = z.object({
   creditedMinutes: z.number().int(),
   category: z.string(),
   description: z.string(),
-  status: z.enum(['logged', 'disputed', 'confirmed', 'cancelled', 'reversed']),
+  status: z.enum(['logged', 'disputed', 'confirming', 'confirmed', 'cancelled', 'reversing', 'reversed']).describe('confirming and reversing: the hours are being moved'),
   loggedBy: z.string(),
 });
 

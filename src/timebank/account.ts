@@ -56,8 +56,17 @@ export const GiftReversed = defineEvent(
   z.strictObject({ networkId: id(), holder: z.enum([COMMUNITY, ORGANISATION]), ref: id(), member: z.string().min(1), reversedBy: id(), reason: sealedText }),
 );
 
-export const accountEventTypes = [Posted, AccountLimitsSet, GiftReversed];
-export type AccountEvent = DomainEvent<typeof Posted> | DomainEvent<typeof AccountLimitsSet> | DomainEvent<typeof GiftReversed>;
+/**
+ * A posting this account refused, a limit being in the way, recorded under the id the posting
+ * would have had: whoever carries the process on afterwards finds the same answer. The balance
+ * does not move.
+ */
+export const PostingRefused = defineEvent(
+  'timebank.PostingRefused',
+  z.strictObject({ networkId: id(), holder: z.string().min(1), minutes: signedMinutes, ref: id(), problem: z.string().min(1).max(100), detail: z.string().min(1).max(500) }),
+);
+export const accountEventTypes = [Posted, AccountLimitsSet, GiftReversed, PostingRefused];
+export type AccountEvent = DomainEvent<typeof Posted> | DomainEvent<typeof AccountLimitsSet> | DomainEvent<typeof GiftReversed> | DomainEvent<typeof PostingRefused>;
 
 export interface AccountState {
   balance: number;
@@ -80,6 +89,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     case 'timebank.AccountLimitsSet':
       return { ...state, lowerMinutes: event.data.lowerMinutes, upperMinutes: event.data.upperMinutes };
     case 'timebank.GiftReversed':
+    case 'timebank.PostingRefused':
       return state;
   }
 }

@@ -13,10 +13,11 @@ import { networkDecider, networkKinds, networkStream, requireKind, type NetworkS
 import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
 import { todayOn } from '../clock.ts';
 import { settingsDecider, timebankStream } from './settings.ts';
-import { accountFolder, accountStream, adjustmentPostings, CLEARING, COMMUNITY, networkHolders, ORGANISATION, type NetworkHolder } from './account.ts';
-import { decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeCommand, type Logged, type Postings } from './exchange.ts';
+import { accountFolder, accountStream, adjustmentPostings, COMMUNITY, networkHolders, ORGANISATION, type NetworkHolder } from './account.ts';
+import { beginning, decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeCommand, type Logged } from './exchange.ts';
 import { decideDonation, decideGiftReversal, decideGrant, networkAccountFolder } from './chest.ts';
 import { filesOf, importFiles, type ImportSummary } from './import.ts';
+import { finishExchange } from './settlement.ts';
 import type { Hearth } from '../hearth.ts';
 
 /** What a command answers: its resource's revision (the next If-Match) and the position written. */
@@ -181,22 +182,12 @@ async function exchangeIn(deps: Deps, networkId: string, exchangeId: string): Pr
   return exchange.exchange;
 }
 
-/** The accounts an exchange's postings touch, named; the clearing accounts only across two time banks. */
-function postingReads(e: Logged) {
-  const theirs = receiverNetwork(e);
-  return {
-    exchange: [exchangeStream(e.exchangeId), exchangeDecider] as const,
-    provider: accountRead(e.networkId, e.providerId),
-    receiver: accountRead(theirs, e.receiverId),
-  };
-}
-const clearingReads = (e: Logged) => ({ providerClearing: accountRead(e.networkId, CLEARING), receiverClearing: accountRead(receiverNetwork(e), CLEARING) });
-const withinOne = ({ providerClearing: _p, receiverClearing: _r, ...rest }: Postings) => rest;
-
 /**
  * Confirms an exchange: credits move. Only the member it debits or a coordinator of their time
  * bank confirms one across two banks; nobody confirms what they gave or received for someone
- * else; the safeguarding rule and the partnership are asked again.
+ * else; the safeguarding rule and the partnership are asked again. The confirmation is checked on
+ * the accounts as they are and begun in one write to the exchange; the postings follow, one
+ * account at a time (settlement.ts), before the answer.
  */
 export async function confirmExchange(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string }): Promise<Written> {
   const e = await exchangeIn(deps, input.networkId, input.exchangeId);
@@ -212,21 +203,40 @@ export async function confirmExchange(deps: Deps, caller: Caller, input: { netwo
   const by = { personId: subjectOf(caller), actorId: caller.personId, isCoordinator: caller.onBehalfOf === null && coordinatesReceiver };
   const today = todayOn(deps.clock);
   const base = {
-    ...postingReads(e),
+    exchange: [exchangeStream(e.exchangeId), exchangeDecider] as const,
+    provider: accountRead(e.networkId, e.providerId),
+    receiver: accountRead(theirs, e.receiverId),
     providerRules: rulesRead(e.networkId),
     receiverRules: rulesRead(theirs),
     providerMembership: membershipRead(e.networkId, e.providerId),
     receiverPerson: [personStream(e.receiverId), personDecider] as const,
     receiverNetwork: [networkStream(theirs), networkDecider] as const,
   };
-  const decide = (s: States<typeof base>, partnership?: PartnershipState) =>
-    decideConfirmation({ ...s, partnership }, by, careOf(s.receiverNetwork, s.providerMembership, s.receiverPerson), today);
   const context = contextOf(deps, caller);
+  const begin = (s: States<typeof base>, partnership?: PartnershipState) => ({
+    exchange: beginning(decideConfirmation({ ...s, partnership }, by, careOf(s.receiverNetwork, s.providerMembership, s.receiverPerson), today), context.commandId),
+  });
   const ifMatch = { stream: 'exchange' as const, revision: caller.ifMatch };
   const d = across
-    ? await decideAcross(deps.store, { ...base, ...clearingReads(e), partnership: [partnershipStream(e.networkId, theirs), partnershipDecider] as const }, (s) => decide(s, s.partnership), context, { ifMatch })
-    : await decideAcross(deps.store, base, (s) => withinOne(decide(s)), context, { ifMatch });
-  return written(d, 'exchange');
+    ? await decideAcross(deps.store, { ...base, partnership: [partnershipStream(e.networkId, theirs), partnershipDecider] as const }, (s) => begin(s, s.partnership), context, { ifMatch })
+    : await decideAcross(deps.store, base, (s) => begin(s), context, { ifMatch });
+  return carriedOn(deps, e.exchangeId, 'confirmed', d.position);
+}
+
+/**
+ * Carries the confirmation or reversal under way on an exchange to its end, whoever began it, and
+ * answers as the exchange then is: `wanted`, or the refusal that ended it.
+ */
+async function carriedOn(deps: Deps, exchangeId: string, wanted: 'confirmed' | 'reversed', begun: number): Promise<Written> {
+  await finishExchange(deps, exchangeId);
+  const { exchange: state } = await readStates(deps.store, { exchange: [exchangeStream(exchangeId), exchangeDecider] as const });
+  const [last] = await deps.store.readStream(exchangeStream(exchangeId), { direction: 'backwards', maxCount: 1 });
+  if (state.status === wanted) return { revision: last!.revision, position: Math.max(begun, last!.position) };
+  if (last?.type === 'timebank.ExchangeConfirmationRefused') {
+    const { problem, detail } = last.data as { problem: string; detail: string };
+    throw new Rejection(problem, detail, 409);
+  }
+  throw new Rejection('exchange-settled', `This exchange is ${state.status}.`, 409);
 }
 
 async function settle(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string; reason: string }, type: 'DisputeExchange' | 'CancelExchange'): Promise<Written> {
@@ -258,12 +268,14 @@ export async function reverseExchange(deps: Deps, caller: Caller, input: { netwo
   }
   const by = { personId: caller.personId, isCoordinator: true };
   const context = contextOf(deps, caller);
-  const ifMatch = { stream: 'exchange' as const, revision: caller.ifMatch };
-  const d =
-    e.receiverNetworkId !== undefined
-      ? await decideAcross(deps.store, { ...postingReads(e), ...clearingReads(e) }, (s) => decideReversal(s.exchange, by, input.reason), context, { ifMatch })
-      : await decideAcross(deps.store, postingReads(e), (s) => withinOne(decideReversal(s.exchange, by, input.reason)), context, { ifMatch });
-  return written(d, 'exchange');
+  const d = await decideAcross(
+    deps.store,
+    { exchange: [exchangeStream(e.exchangeId), exchangeDecider] as const },
+    (s) => ({ exchange: beginning(decideReversal(s.exchange, by, input.reason), context.commandId) }),
+    context,
+    { ifMatch: { stream: 'exchange', revision: caller.ifMatch } },
+  );
+  return carriedOn(deps, e.exchangeId, 'reversed', d.position);
 }
 
 // ---- the community chest ----

@@ -1,6 +1,8 @@
 // An exchange: an hour given by one member to another. It is logged by either party or a
 // coordinator, and moves credits only when the other party or a coordinator confirms it. Before
 // that it can be disputed or cancelled; after it, only a reversal that points at it corrects it.
+// Confirming and reversing are processes: the exchange records that one began, each account is
+// posted in a write of its own (settlement.ts), and the exchange records how it ended.
 import { z } from 'zod';
 import { Rejection, type Actor, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
@@ -41,19 +43,42 @@ export const ExchangeConfirmed = defineEvent('timebank.ExchangeConfirmed', z.str
 export const ExchangeDisputed = defineEvent('timebank.ExchangeDisputed', z.strictObject({ ...ids, disputedBy: id(), reason: reasonText() }));
 export const ExchangeCancelled = defineEvent('timebank.ExchangeCancelled', z.strictObject({ ...ids, cancelledBy: id(), reason: reasonText() }));
 export const ExchangeReversed = defineEvent('timebank.ExchangeReversed', z.strictObject({ ...ids, reversedBy: id(), reason: reasonText() }));
+/** Confirming began: the postings follow, each under an id derived from `processId`. */
+export const ExchangeConfirmationStarted = defineEvent('timebank.ExchangeConfirmationStarted', z.strictObject({ ...ids, confirmedBy: id(), processId: id() }));
+/** Reversing began: the opposite postings follow, each under an id derived from `processId`. */
+export const ExchangeReversalStarted = defineEvent('timebank.ExchangeReversalStarted', z.strictObject({ ...ids, reversedBy: id(), reason: reasonText(), processId: id() }));
+/**
+ * An account refused its posting after confirming began (a limit reached by another exchange in
+ * between): the postings made were given back, and the exchange waits as it did before.
+ */
+export const ExchangeConfirmationRefused = defineEvent(
+  'timebank.ExchangeConfirmationRefused',
+  z.strictObject({ ...ids, processId: id(), problem: z.string().min(1).max(100), detail: z.string().min(1).max(500), resumes: z.enum(['logged', 'disputed']) }),
+);
 
-export const exchangeEventTypes = [ExchangeLogged, ExchangeConfirmed, ExchangeDisputed, ExchangeCancelled, ExchangeReversed];
+export const exchangeEventTypes = [ExchangeLogged, ExchangeConfirmed, ExchangeDisputed, ExchangeCancelled, ExchangeReversed, ExchangeConfirmationStarted, ExchangeReversalStarted, ExchangeConfirmationRefused];
 export type ExchangeEvent =
   | DomainEvent<typeof ExchangeLogged>
   | DomainEvent<typeof ExchangeConfirmed>
   | DomainEvent<typeof ExchangeDisputed>
   | DomainEvent<typeof ExchangeCancelled>
-  | DomainEvent<typeof ExchangeReversed>;
+  | DomainEvent<typeof ExchangeReversed>
+  | DomainEvent<typeof ExchangeConfirmationStarted>
+  | DomainEvent<typeof ExchangeReversalStarted>
+  | DomainEvent<typeof ExchangeConfirmationRefused>;
 
 export type Logged = z.infer<typeof ExchangeLogged.schema>;
+/** A confirmation or reversal under way: whose, its process, and where a refused confirmation goes back to. */
+export interface InFlight {
+  processId: string;
+  by: string;
+  reason?: string;
+  resumes: 'logged' | 'disputed';
+}
 export type ExchangeState =
   | { status: 'none' }
-  | { status: 'logged' | 'disputed' | 'confirmed' | 'cancelled' | 'reversed'; exchange: Logged };
+  | { status: 'logged' | 'disputed' | 'confirmed' | 'cancelled' | 'reversed'; exchange: Logged }
+  | { status: 'confirming' | 'reversing'; exchange: Logged; inFlight: InFlight };
 
 export type ExchangeCommand =
   | {
@@ -110,15 +135,22 @@ export const exchangeDecider: Decider<ExchangeCommand, ExchangeState, ExchangeEv
   evolve(state, event) {
     if (event.type === 'timebank.ExchangeLogged') return { status: 'logged', exchange: event.data };
     if (state.status === 'none') return state;
+    const { exchange } = state;
     switch (event.type) {
       case 'timebank.ExchangeConfirmed':
-        return { ...state, status: 'confirmed' };
+        return { status: 'confirmed', exchange };
       case 'timebank.ExchangeDisputed':
-        return { ...state, status: 'disputed' };
+        return { status: 'disputed', exchange };
       case 'timebank.ExchangeCancelled':
-        return { ...state, status: 'cancelled' };
+        return { status: 'cancelled', exchange };
       case 'timebank.ExchangeReversed':
-        return { ...state, status: 'reversed' };
+        return { status: 'reversed', exchange };
+      case 'timebank.ExchangeConfirmationStarted':
+        return { status: 'confirming', exchange, inFlight: { processId: event.data.processId, by: event.data.confirmedBy, resumes: state.status === 'disputed' ? 'disputed' : 'logged' } };
+      case 'timebank.ExchangeReversalStarted':
+        return { status: 'reversing', exchange, inFlight: { processId: event.data.processId, by: event.data.reversedBy, reason: event.data.reason, resumes: 'logged' } };
+      case 'timebank.ExchangeConfirmationRefused':
+        return { status: event.data.resumes, exchange };
     }
   },
 
@@ -259,10 +291,12 @@ export function requireConfirmer(e: Logged, by: Confirmer): void {
 }
 
 /**
- * Confirming moves the credited minutes, in one write across the exchange and every account it
- * touches. Limits are enforced here, on the accounts as they are at the revisions the write
- * expects; each member's limits are those of the time bank that keeps their account. The
- * safeguarding rule and the partnership are asked again: either may have changed since logging.
+ * What confirming an exchange does: the exchange confirmed and the credited minutes posted to
+ * every account it touches. Limits are checked here on the accounts as read, so that a
+ * confirmation plainly past a limit is refused before anything is written, and again as each
+ * account is posted (settlement.ts); each member's limits are those of the time bank that keeps
+ * their account. The safeguarding rule and the partnership are asked again: either may have
+ * changed since logging.
  */
 export function decideConfirmation(
   s: {
@@ -280,7 +314,8 @@ export function decideConfirmation(
   const state = s.exchange;
   if (state.status === 'none') throw new Rejection('exchange-not-found', 'There is no such exchange.', 404);
   const { exchange } = state;
-  if (state.status === 'confirmed') return nothing;
+  // Confirmed, or being confirmed: the one confirmation is finished, not begun again.
+  if (state.status === 'confirmed' || state.status === 'confirming') return nothing;
   if (state.status === 'disputed' && !by.isCoordinator) throw new Rejection('exchange-disputed', 'This exchange is disputed; a coordinator must settle it.', 409);
   if (state.status !== 'logged' && state.status !== 'disputed') throw new Rejection('exchange-settled', `This exchange is ${state.status}.`, 409);
   requireConfirmer(exchange, by);
@@ -298,11 +333,37 @@ export function decideConfirmation(
 export function decideReversal(state: ExchangeState, by: Actor, reason: string): Postings {
   if (state.status === 'none') throw new Rejection('exchange-not-found', 'There is no such exchange.', 404);
   if (!by.isCoordinator) throw new Rejection('coordinators-only', 'Only a coordinator may reverse a confirmed exchange.', 403);
-  if (state.status === 'reversed') return nothing;
+  if (state.status === 'reversed' || state.status === 'reversing') return nothing;
   if (state.status !== 'confirmed') throw new Rejection('not-confirmed', 'Only a confirmed exchange is reversed; cancel one that is not.', 409);
   const { exchange } = state;
   return {
     exchange: [{ type: 'timebank.ExchangeReversed', data: { exchangeId: exchange.exchangeId, reversedBy: by.personId, reason } }],
     ...postingsFor(exchange, 'reversal', -exchange.credited),
   };
+}
+
+/**
+ * A confirmation or reversal decided (`decideConfirmation`, `decideReversal`) begins as one write
+ * to the exchange: the start of a process whose postings follow one account at a time.
+ */
+export function beginning(plan: Postings, processId: string): ExchangeEvent[] {
+  return plan.exchange.map((e): ExchangeEvent => {
+    if (e.type === 'timebank.ExchangeConfirmed') return { type: 'timebank.ExchangeConfirmationStarted', data: { exchangeId: e.data.exchangeId, confirmedBy: e.data.confirmedBy, processId } };
+    if (e.type === 'timebank.ExchangeReversed') return { type: 'timebank.ExchangeReversalStarted', data: { exchangeId: e.data.exchangeId, reversedBy: e.data.reversedBy, reason: e.data.reason, processId } };
+    return e;
+  });
+}
+
+/**
+ * How a process ends, once its postings are written: confirmed or reversed, or, when an account
+ * refused its posting, the confirmation refused and the exchange waiting again. Nothing when the
+ * process has already ended.
+ */
+export function decideEnd(state: ExchangeState, processId: string, refusal?: { problem: string; detail: string }): ExchangeEvent[] {
+  if ((state.status !== 'confirming' && state.status !== 'reversing') || state.inFlight.processId !== processId) return [];
+  const { exchangeId } = state.exchange;
+  const { by, reason, resumes } = state.inFlight;
+  if (state.status === 'reversing') return [{ type: 'timebank.ExchangeReversed', data: { exchangeId, reversedBy: by, reason: reason! } }];
+  if (refusal) return [{ type: 'timebank.ExchangeConfirmationRefused', data: { exchangeId, processId, problem: refusal.problem, detail: refusal.detail, resumes } }];
+  return [{ type: 'timebank.ExchangeConfirmed', data: { exchangeId, confirmedBy: by } }];
 }

@@ -57,7 +57,8 @@ const named = (name: string, network: string | null | undefined) => (network ? `
 
 // ---- exchanges ----
 
-export type ExchangeStatus = 'logged' | 'disputed' | 'confirmed' | 'cancelled' | 'reversed';
+/** 'confirming' and 'reversing' while the hours move, a moment as a rule; longer only if a process stopped half way. */
+export type ExchangeStatus = 'logged' | 'disputed' | 'confirming' | 'confirmed' | 'cancelled' | 'reversing' | 'reversed';
 
 export interface Exchange {
   exchangeId: string;
@@ -118,7 +119,7 @@ export async function exchangesOf(
   const { networkId, personId, state, page } = input;
   await mayReadAccount(deps, caller, networkId, personId);
   let mine = exchangesIn(deps, networkId).select('x.position').where((eb) => eb.or([eb('x.provider_id', '=', personId), eb('x.receiver_id', '=', personId)]));
-  if (state) mine = mine.where('x.status', state === 'waiting' ? 'in' : 'not in', ['logged', 'disputed']);
+  if (state) mine = mine.where('x.status', state === 'waiting' ? 'in' : 'not in', ['logged', 'disputed', 'confirming']);
   const found = pageFrom(await keyset(mine, ['x.occurred_on', 'x.position'], 'desc', page).execute(), page.limit, (r) => [r.occurred_on, Number(r.position)] as const);
   return { items: await shaped(deps, found.items), next: found.next };
 }

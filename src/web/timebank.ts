@@ -33,8 +33,10 @@ interface Statement {
 const statusWords: Record<Exchange['status'], string> = {
   logged: 'waiting to be confirmed',
   disputed: 'disputed',
+  confirming: 'being confirmed: the hours are moving',
   confirmed: 'confirmed',
   cancelled: 'cancelled',
+  reversing: 'being reversed: the hours are going back',
   reversed: 'reversed',
 };
 
