@@ -89,7 +89,9 @@ t.test('an account that refuses its posting after confirming began: recorded, th
   t.equal(await balanceOf(networkId, ann), 0);
   t.equal(await balanceOf(networkId, bob), 0);
   t.equal((await typesIn(exchangeStream(exchangeId))).at(-1), 'timebank.ExchangeConfirmationRefused');
-  t.equal(await finishExchange(hearth, exchangeId), undefined, 'nothing left in flight');
+  const head = await hearth.store.headPosition();
+  t.match(await finishExchange(hearth, exchangeId), { state: { status: 'logged' }, refused: { problem: 'limit-reached' } }, 'nothing left in flight: finishing again answers how it ended');
+  t.equal(await hearth.store.headPosition(), head, 'and writes nothing');
 
   const retried = await confirmExchange(hearth, request, { networkId, exchangeId }).catch((err: unknown) => err);
   t.ok(retried instanceof Rejection && retried.type === 'limit-reached' && retried.status === 409, 'the retried request answers the refusal');

@@ -81,6 +81,8 @@ export const emptyAccount: AccountState = { balance: 0, lowerMinutes: null, uppe
 
 /** An account's fold, as every command that reads one names it. */
 export const accountFolder = { initialState: emptyAccount, evolve: (state: AccountState, event: AccountEvent) => evolveAccount(state, event) };
+/** An account as a command names it among its reads. */
+export const accountRead = (networkId: string, holder: string) => [accountStream(networkId, holder), accountFolder] as const;
 
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {

@@ -12,9 +12,9 @@ import { personDecider, personStream, type PersonState } from '../access/person.
 import { networkDecider, networkKinds, networkStream, requireKind, type NetworkState } from '../networks/network.ts';
 import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
 import { todayOn } from '../clock.ts';
-import { settingsDecider, timebankStream } from './settings.ts';
-import { accountFolder, accountStream, adjustmentPostings, COMMUNITY, networkHolders, ORGANISATION, type NetworkHolder } from './account.ts';
-import { beginning, decideConfirmation, decideReversal, exchangeDecider, exchangeStream, receiverNetwork, type Care, type ExchangeCommand, type Logged } from './exchange.ts';
+import { rulesRead, settingsDecider } from './settings.ts';
+import { accountRead, accountStream, adjustmentPostings, COMMUNITY, networkHolders, ORGANISATION, type NetworkHolder } from './account.ts';
+import { beginning, decideConfirmation, decideReversal, exchangeDecider, exchangeRead, receiverNetwork, type Care, type ExchangeCommand, type Logged } from './exchange.ts';
 import { decideDonation, decideGiftReversal, decideGrant, networkAccountFolder } from './chest.ts';
 import { filesOf, importFiles, type ImportSummary } from './import.ts';
 import { finishExchange } from './settlement.ts';
@@ -27,8 +27,6 @@ export interface Written {
 }
 
 const membershipRead = (networkId: string, personId: string) => [membershipStream(networkId, personId), membershipDecider] as const;
-const accountRead = (networkId: string, holder: string) => [accountStream(networkId, holder), accountFolder] as const;
-const rulesRead = (networkId: string) => [timebankStream(networkId), settingsDecider] as const;
 
 const membershipOf = (deps: Deps, networkId: string, personId: string) => membershipIn(deps.store, networkId, personId);
 
@@ -142,7 +140,7 @@ export async function logExchange(deps: Deps, caller: Caller, input: ExchangeInp
   const exchangeId = uuidv5('exchange', caller.commandId);
   const today = todayOn(deps.clock);
   const base = {
-    exchange: [exchangeStream(exchangeId), exchangeDecider] as const,
+    exchange: exchangeRead(exchangeId),
     rules: rulesRead(networkId),
     provider: membershipRead(networkId, input.providerId),
     receiver: membershipRead(theirs, input.receiverId),
@@ -175,7 +173,7 @@ export async function logExchange(deps: Deps, caller: Caller, input: ExchangeInp
 
 /** The exchange as logged, when it belongs to this time bank: logged here, or its receiver's account is kept here. */
 async function exchangeIn(deps: Deps, networkId: string, exchangeId: string): Promise<Logged> {
-  const { exchange } = await readStates(deps.store, { exchange: [exchangeStream(exchangeId), exchangeDecider] as const });
+  const { exchange } = await readStates(deps.store, { exchange: exchangeRead(exchangeId) });
   if (exchange.status === 'none' || (exchange.exchange.networkId !== networkId && exchange.exchange.receiverNetworkId !== networkId)) {
     throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
   }
@@ -203,7 +201,7 @@ export async function confirmExchange(deps: Deps, caller: Caller, input: { netwo
   const by = { personId: subjectOf(caller), actorId: caller.personId, isCoordinator: caller.onBehalfOf === null && coordinatesReceiver };
   const today = todayOn(deps.clock);
   const base = {
-    exchange: [exchangeStream(e.exchangeId), exchangeDecider] as const,
+    exchange: exchangeRead(e.exchangeId),
     provider: accountRead(e.networkId, e.providerId),
     receiver: accountRead(theirs, e.receiverId),
     providerRules: rulesRead(e.networkId),
@@ -228,15 +226,10 @@ export async function confirmExchange(deps: Deps, caller: Caller, input: { netwo
  * answers as the exchange then is: `wanted`, or the refusal that ended it.
  */
 async function carriedOn(deps: Deps, exchangeId: string, wanted: 'confirmed' | 'reversed', begun: number): Promise<Written> {
-  await finishExchange(deps, exchangeId);
-  const { exchange: state } = await readStates(deps.store, { exchange: [exchangeStream(exchangeId), exchangeDecider] as const });
-  const [last] = await deps.store.readStream(exchangeStream(exchangeId), { direction: 'backwards', maxCount: 1 });
-  if (state.status === wanted) return { revision: last!.revision, position: Math.max(begun, last!.position) };
-  if (last?.type === 'timebank.ExchangeConfirmationRefused') {
-    const { problem, detail } = last.data as { problem: string; detail: string };
-    throw new Rejection(problem, detail, 409);
-  }
-  throw new Rejection('exchange-settled', `This exchange is ${state.status}.`, 409);
+  const end = await finishExchange(deps, exchangeId);
+  if (end.state.status === wanted) return { revision: end.revision, position: Math.max(begun, end.position) };
+  if (end.refused) throw new Rejection(end.refused.problem, end.refused.detail, 409);
+  throw new Rejection('exchange-settled', `This exchange is ${end.state.status}.`, 409);
 }
 
 async function settle(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string; reason: string }, type: 'DisputeExchange' | 'CancelExchange'): Promise<Written> {
@@ -244,7 +237,7 @@ async function settle(deps: Deps, caller: Caller, input: { networkId: string; ex
   const by = await actorIn(deps, caller, input.networkId);
   const d = await decideAcross(
     deps.store,
-    { exchange: [exchangeStream(input.exchangeId), exchangeDecider] as const },
+    { exchange: exchangeRead(input.exchangeId) },
     (s) => ({ exchange: exchangeDecider.decide({ type, by, reason: input.reason }, s.exchange) }),
     contextOf(deps, caller),
     { ifMatch: { stream: 'exchange', revision: caller.ifMatch } },
@@ -270,7 +263,7 @@ export async function reverseExchange(deps: Deps, caller: Caller, input: { netwo
   const context = contextOf(deps, caller);
   const d = await decideAcross(
     deps.store,
-    { exchange: [exchangeStream(e.exchangeId), exchangeDecider] as const },
+    { exchange: exchangeRead(e.exchangeId) },
     (s) => ({ exchange: beginning(decideReversal(s.exchange, by, input.reason), context.commandId) }),
     context,
     { ifMatch: { stream: 'exchange', revision: caller.ifMatch } },

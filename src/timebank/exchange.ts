@@ -210,6 +210,9 @@ export const exchangeDecider: Decider<ExchangeCommand, ExchangeState, ExchangeEv
   },
 };
 
+/** An exchange as a command names it among its reads. */
+export const exchangeRead = (exchangeId: string) => [exchangeStream(exchangeId), exchangeDecider] as const;
+
 const isParty = (e: Logged, personId: string) => e.providerId === personId || e.receiverId === personId;
 
 function requireOtherPartyOrCoordinator(e: Logged, by: Actor, what: string): void {

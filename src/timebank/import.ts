@@ -25,9 +25,9 @@ import { isErased, registerPerson } from '../access/register.ts';
 import { personDecider, personStream, type PersonalDetails } from '../access/person.ts';
 import type { SealedText } from '../access/vault.ts';
 import type { Hearth } from '../hearth.ts';
-import { accountFolder, accountStream, chestPostings, ORGANISATION, type NetworkHolder } from './account.ts';
+import { accountRead, accountStream, chestPostings, ORGANISATION, type NetworkHolder } from './account.ts';
 import { exchangeDecider, exchangeStream, importedExchange } from './exchange.ts';
-import { settingsDecider, timebankStream } from './settings.ts';
+import { rulesRead, settingsDecider } from './settings.ts';
 import { postDecider, postStream } from './post.ts';
 import { id } from '../bounds.ts';
 import { minutes as minutesSchema } from '../units.ts';
@@ -251,7 +251,7 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
   if (categories.length > 0) {
     const defined = await decideAcross(
       store,
-      { rules: [timebankStream(networkId), settingsDecider] as const },
+      { rules: rulesRead(networkId) },
       (s) => ({ rules: categories.filter((c) => s.rules.categories[c] === undefined).flatMap((category) => settingsDecider.decide({ type: 'DefineCategory', networkId, category, ratePercent: 100 }, s.rules)) }),
       { ...base, commandId: idFor(`categories/${categories.join('\n')}`) },
     );
@@ -283,7 +283,7 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
   await inParallel([...data.members.values()], async (m) => {
     const personId = idFor(`member/${m.number}`);
     if (m.balanceMinutes === null || erased.has(personId)) return;
-    const { account } = await readStates(store, { account: [accountStream(networkId, personId), accountFolder] as const });
+    const { account } = await readStates(store, { account: accountRead(networkId, personId) });
     if (account.balance !== m.balanceMinutes) balanceDifferences.push({ formerMemberNumber: m.number, personId, expectedMinutes: m.balanceMinutes, importedMinutes: account.balance });
   });
   balanceDifferences.sort((a, b) => Number(a.formerMemberNumber) - Number(b.formerMemberNumber));

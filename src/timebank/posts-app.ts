@@ -14,7 +14,7 @@ import { personDecider, personStream } from '../access/person.ts';
 import { networkDecider, networkKinds, networkStream, requireKind } from '../networks/network.ts';
 import { partnershipDecider, partnershipStream, type PartnershipState } from '../networks/partnership.ts';
 import { todayOn } from '../clock.ts';
-import { settingsDecider, timebankStream } from './settings.ts';
+import { rulesRead, settingsDecider } from './settings.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { mayView, postDecider, postStream, type PostCommand, type PostDetails, type PostEvent, type PostKind, type PostState, type weekdays } from './post.ts';
 import { keyset, mapPage, pageFrom, type Page, type Paged } from '../db/keyset.ts';
@@ -55,7 +55,7 @@ function rulesReads(networkId: string, sharedWith: readonly string[]) {
   const partners: Record<string, StreamRead<PartnershipState>> = Object.fromEntries(
     [...new Set(sharedWith)].filter((n) => n !== networkId).map((n) => [`partner:${n}`, [partnershipStream(networkId, n), partnershipDecider] as const]),
   );
-  return { rules: [timebankStream(networkId), settingsDecider] as const, network: [networkStream(networkId), networkDecider] as const, ...partners };
+  return { rules: rulesRead(networkId), network: [networkStream(networkId), networkDecider] as const, ...partners };
 }
 
 function rulesFrom(s: Record<string, unknown>, sharedWith: readonly string[]) {

@@ -69,3 +69,6 @@ export const settingsDecider: Decider<SettingsCommand, TimebankSettings, Setting
     }
   },
 };
+
+/** A time bank's rules as a command names them among its reads. */
+export const rulesRead = (networkId: string) => [timebankStream(networkId), settingsDecider] as const;

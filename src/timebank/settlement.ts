@@ -6,26 +6,41 @@
 // id; the postings already made are given back, and the exchange waits again.
 import { v5 as uuidv5 } from 'uuid';
 import { sql } from 'kysely';
-import { Rejection } from '../commands/decider.ts';
-import { decideAcross, readStates, type CommandContext } from '../commands/decide.ts';
+import { fold, Rejection } from '../commands/decider.ts';
+import { decideAcross, type CommandContext } from '../commands/decide.ts';
+import { domainEvents } from '../eventstore/events.ts';
 import type { Deps } from '../access/caller.ts';
 import { isoNow } from '../clock.ts';
 import type { Logger } from 'pino';
-import { settingsDecider, timebankStream } from './settings.ts';
-import { accountFolder, accountStream, checkPosting, CLEARING, limitsOf, type AccountEvent } from './account.ts';
-import { decideEnd, exchangeDecider, exchangeStream, postingsFor, receiverNetwork, type Logged } from './exchange.ts';
+import { rulesRead, type TimebankSettings } from './settings.ts';
+import { accountRead, checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState } from './account.ts';
+import {
+  decideEnd,
+  ExchangeConfirmationRefused,
+  exchangeDecider,
+  exchangeRead,
+  exchangeStream,
+  postingsFor,
+  receiverNetwork,
+  type ExchangeEvent,
+  type ExchangeState,
+  type Logged,
+} from './exchange.ts';
+
+type Posting = Extract<AccountEvent, { type: 'timebank.Posted' }>;
+type Refusal = { problem: string; detail: string };
 
 interface Step {
   networkId: string;
   holder: string;
-  posting: AccountEvent;
+  posting: Posting;
   /** Whose limits the posting must keep: a confirmation's two members; never a clearing account or a correction. */
   checked?: 'provider' | 'receiver';
 }
 
 /** The postings in the order they are made: the receiver, who is debited, first. */
 function stepsOf(e: Logged, confirming: boolean): Step[] {
-  const p = postingsFor(e, confirming ? 'exchange' : 'reversal', confirming ? e.credited : -e.credited);
+  const p = postingsFor(e, confirming ? 'exchange' : 'reversal', confirming ? e.credited : -e.credited) as Record<'provider' | 'receiver' | 'providerClearing' | 'receiverClearing', Posting[]>;
   const theirs = receiverNetwork(e);
   return [
     { networkId: theirs, holder: e.receiverId, posting: p.receiver[0]!, ...(confirming ? { checked: 'receiver' as const } : {}) },
@@ -35,13 +50,22 @@ function stepsOf(e: Logged, confirming: boolean): Step[] {
   ];
 }
 
-/**
- * Carries on the confirmation or reversal in flight on an exchange, to its end. Answers the
- * refusal when an account refused its posting; nothing when nothing was in flight.
- */
-export async function finishExchange(deps: Pick<Deps, 'store' | 'clock'>, exchangeId: string): Promise<{ refused?: { problem: string; detail: string } } | undefined> {
-  const { exchange: state } = await readStates(deps.store, { exchange: [exchangeStream(exchangeId), exchangeDecider] as const });
-  if (state.status !== 'confirming' && state.status !== 'reversing') return undefined;
+/** An exchange as a process left it: its state and revision, the position of its last event, and the refusal that ended it, if one did. */
+export interface Ended {
+  state: ExchangeState;
+  revision: number;
+  position: number;
+  refused?: Refusal;
+}
+
+/** Carries on the confirmation or reversal in flight on an exchange, if one is, and answers the exchange as it then is. */
+export async function finishExchange(deps: Pick<Deps, 'store' | 'clock'>, exchangeId: string): Promise<Ended> {
+  const history = await deps.store.readStream(exchangeStream(exchangeId));
+  const state = fold(exchangeDecider, domainEvents(history) as ExchangeEvent[]);
+  if (state.status !== 'confirming' && state.status !== 'reversing') {
+    const last = history.at(-1);
+    return { state, revision: last?.revision ?? -1, position: last?.position ?? 0, ...(last?.type === ExchangeConfirmationRefused.type ? { refused: last.data as Refusal } : {}) };
+  }
   const { processId, by } = state.inFlight;
   const context = (step: string): CommandContext => ({
     actor: by,
@@ -53,14 +77,13 @@ export async function finishExchange(deps: Pick<Deps, 'store' | 'clock'>, exchan
   });
 
   const made: Step[] = [];
-  let refused: { problem: string; detail: string } | undefined;
+  let refused: Refusal | undefined;
   for (const step of stepsOf(state.exchange, state.status === 'confirming')) {
-    const done = await decideAcross(
-      deps.store,
-      { account: [accountStream(step.networkId, step.holder), accountFolder] as const, rules: [timebankStream(step.networkId), settingsDecider] as const },
-      (s) => ({ account: [postingOrRefusal(step, s)] }),
-      context(`post ${step.networkId} ${step.holder}`),
-    );
+    const account = accountRead(step.networkId, step.holder);
+    const stepContext = context(`post ${step.networkId} ${step.holder}`);
+    const done = step.checked
+      ? await decideAcross(deps.store, { account, rules: rulesRead(step.networkId) }, (s) => ({ account: [postingOrRefusal(step, s)] }), stepContext)
+      : await decideAcross(deps.store, { account }, () => ({ account: [step.posting] }), stepContext);
     const outcome = done.events.account?.[0];
     if (outcome?.type === 'timebank.PostingRefused') {
       refused = { problem: outcome.data.problem, detail: outcome.data.detail };
@@ -68,42 +91,23 @@ export async function finishExchange(deps: Pick<Deps, 'store' | 'clock'>, exchan
     }
     made.push(step);
   }
-  if (refused) {
-    for (const step of made.reverse()) {
-      const posting = step.posting as Extract<AccountEvent, { type: 'timebank.Posted' }>;
-      const giveBack: AccountEvent = { type: 'timebank.Posted', data: { ...posting.data, minutes: -posting.data.minutes, reason: 'reversal' } };
-      await decideAcross(deps.store, { account: [accountStream(step.networkId, step.holder), accountFolder] as const }, () => ({ account: [giveBack] }), context(`give back ${step.networkId} ${step.holder}`));
-    }
+  for (const step of refused ? made.reverse() : []) {
+    const giveBack: Posting = { type: 'timebank.Posted', data: { ...step.posting.data, minutes: -step.posting.data.minutes, reason: 'reversal' } };
+    await decideAcross(deps.store, { account: accountRead(step.networkId, step.holder) }, () => ({ account: [giveBack] }), context(`give back ${step.networkId} ${step.holder}`));
   }
-  await decideAcross(deps.store, { exchange: [exchangeStream(exchangeId), exchangeDecider] as const }, (s) => ({ exchange: decideEnd(s.exchange, processId, refused) }), context('end'));
-  return refused ? { refused } : {};
+  const end = await decideAcross(deps.store, { exchange: exchangeRead(exchangeId) }, (s) => ({ exchange: decideEnd(s.exchange, processId, refused) }), context('end'));
+  return { state: end.states.exchange, revision: end.revisions.exchange, position: end.position, ...(refused ? { refused } : {}) };
 }
 
 /** The step's posting, or, past a limit of the account as it is now, the refusal recorded in its place. */
-function postingOrRefusal(step: Step, s: { account: typeof accountFolder.initialState; rules: typeof settingsDecider.initialState }): AccountEvent {
-  const posting = step.posting as Extract<AccountEvent, { type: 'timebank.Posted' }>;
-  if (!step.checked) return posting;
+function postingOrRefusal(step: Step, s: { account: AccountState; rules: TimebankSettings }): AccountEvent {
   try {
-    checkPosting(s.account, limitsOf(s.account, s.rules, step.holder), posting.data.minutes, step.checked);
-    return posting;
+    checkPosting(s.account, limitsOf(s.account, s.rules, step.holder), step.posting.data.minutes, step.checked!);
+    return step.posting;
   } catch (err) {
     if (!(err instanceof Rejection)) throw err;
-    const { networkId, holder, minutes, ref } = posting.data;
+    const { networkId, holder, minutes, ref } = step.posting.data;
     return { type: 'timebank.PostingRefused', data: { networkId, holder, minutes, ref, problem: err.type, detail: err.message } };
-  }
-}
-
-/**
- * Confirms or reverses as the caller asked, after the beginning was written: carries the process
- * to its end, and answers the refusal as the caller's when an account refused its posting.
- */
-export async function settle(deps: Pick<Deps, 'store' | 'clock'>, exchangeId: string, processId: string): Promise<void> {
-  await finishExchange(deps, exchangeId);
-  const history = await deps.store.readStream(exchangeStream(exchangeId));
-  const refusal = history.find((e) => e.type === 'timebank.ExchangeConfirmationRefused' && (e.data as { processId: string }).processId === processId);
-  if (refusal) {
-    const { problem, detail } = refusal.data as { problem: string; detail: string };
-    throw new Rejection(problem, detail, 409);
   }
 }
 
