@@ -3,7 +3,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { freshPglite } from './support/db.ts';
-import { signedUp as signedUpPerson, testHearth } from './support/hearth.ts';
+import { signedUp as signedUpPerson, stoppedAfter, testHearth } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import * as access from '../src/access/app.ts';
 import * as networks from '../src/networks/app.ts';
@@ -164,6 +164,54 @@ t.test('If-Match: a stale revision of the network refuses the rename and writes 
   const before = await eventCount();
   await t.rejects(networks.renameNetwork(hearth, { ...as(cath), ifMatch: current.revision + 5 }, { networkId: timeBank, name: 'Stale' }), { name: 'PreconditionFailed' });
   t.equal(await eventCount(), before);
+});
+
+t.test('stopped between its writes, each membership command is carried on by its retry, and each event is written once', async (t) => {
+  const types = async (stream: string) => (await hearth.store.readStream(stream)).map((e) => e.type);
+  const retried = (caller: Caller) => caller; // the same request again: the same command id
+
+  // Opening: the founder is enrolled before the network is written.
+  const opening = as(cath);
+  await t.rejects(networks.openNetwork(stoppedAfter(hearth, 2), opening, { name: 'Meanwood Time Bank', kind: 'time_bank' }), /stopped/);
+  const meanwood = (await networks.openNetwork(hearth, retried(opening), { name: 'Meanwood Time Bank', kind: 'time_bank' })).networkId;
+  t.same(await types(`network-${meanwood}`), ['network.NetworkOpened'], 'the retry opens it');
+  t.same(await types(`membership-${meanwood}-${cath}`), ['access.MembershipApproved'], 'the founder enrolled once');
+
+  // Approval: the person's stream names the network before the membership is approved.
+  const dee = await signedUp('Dee Joiner');
+  const mallory = await signedUp('Mallory Meanwood');
+  const hers = await opened(mallory, 'Mallory Mutual Four');
+  await access.requestToJoin(hearth, as(dee), { networkId: hers });
+  await access.approve(hearth, as(mallory), { networkId: hers, personId: dee, roles: ['member'] });
+  await access.requestToJoin(hearth, as(dee), { networkId: meanwood });
+  const approval = as(cath);
+  await t.rejects(access.approve(stoppedAfter(hearth, 1), approval, { networkId: meanwood, personId: dee, roles: ['member', 'coordinator'] }), /stopped/);
+  t.ok((await types(`person-${dee}`)).includes('access.NetworkJoined'), 'the first write: the network on her stream');
+  t.same(await types(`membership-${meanwood}-${dee}`), ['access.MembershipRequested'], 'not yet approved');
+  await settled();
+  t.equal(await refused(access.erasePerson(hearth, as(mallory), { personId: dee })), 'not-yours-to-reach', 'meanwhile a list one too long only refuses more: her other coordinator may not erase her');
+  await access.approve(hearth, retried(approval), { networkId: meanwood, personId: dee, roles: ['member', 'coordinator'] });
+  t.same(await types(`membership-${meanwood}-${dee}`), ['access.MembershipRequested', 'access.MembershipApproved'], 'the retry approves');
+  const named = (await hearth.store.readStream(`person-${dee}`)).filter((e) => e.type === 'access.NetworkJoined' && (e.data as { networkId: string }).networkId === meanwood);
+  t.equal(named.length, 1, 'the network named once');
+
+  // Stepping down: marked on the network's coordination stream before the membership changes.
+  await settled();
+  const stepping = as(cath);
+  const stepDown = { networkId: meanwood, personId: cath, roles: ['member' as const], reason: 'stepping back' };
+  await t.rejects(access.changeRoles(stoppedAfter(hearth, 1), stepping, stepDown), /stopped/);
+  t.same(await types(`coordination-${meanwood}`), ['access.CoordinatorSteppingDown']);
+  t.equal(await refused(access.changeRoles(hearth, as(dee), { ...stepDown, personId: dee })), 'last-coordinator', 'meanwhile Cath counts as gone: Dee may not step down too');
+  await access.changeRoles(hearth, retried(stepping), stepDown);
+  t.same(await types(`membership-${meanwood}-${cath}`), ['access.MembershipApproved', 'access.MemberRolesChanged'], 'the retry steps her down');
+  t.same(await types(`coordination-${meanwood}`), ['access.CoordinatorSteppingDown'], 'marked once');
+
+  // Recording a member who is not online: registered with the network before being enrolled.
+  const recording = as(dee);
+  await t.rejects(access.recordMember(stoppedAfter(hearth, 1), recording, { networkId: meanwood, details: { name: 'Fred Offline' }, roles: ['member'] }), /stopped/);
+  const fred = (await access.recordMember(hearth, retried(recording), { networkId: meanwood, details: { name: 'Fred Offline' }, roles: ['member'] })).personId;
+  t.same(await types(`person-${fred}`), ['access.PersonRegistered', 'access.NetworkJoined']);
+  t.same(await types(`membership-${meanwood}-${fred}`), ['access.MembershipApproved']);
 });
 
 t.test('the consent rule, pure', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { membershipDecider, type MembershipEvent } from '../src/access/membership.ts';
+import { coordinationDecider, membershipDecider, type CoordinationEvent, type MembershipEvent } from '../src/access/membership.ts';
 import { personDecider, type PersonEvent } from '../src/access/person.ts';
 import { careRefusal } from '../src/access/safeguarding.ts';
 import { codeMatches, resetCode } from '../src/access/reset.ts';
@@ -50,6 +50,20 @@ t.test('roles and DBS checks belong to active members', async (t) => {
   membership([requested, approved]).when({ type: 'RecordDbsCheck', ...ids, checkType: 'enhanced', issuedOn: '2026-01-10', expiresOn: '2029-01-10' })
     .then(t, [{ type: 'access.DbsCheckRecorded', data: { ...ids, checkType: 'enhanced', issuedOn: '2026-01-10', expiresOn: '2029-01-10' } }]);
   membership([requested, approved]).when({ type: 'RecordDbsCheck', ...ids, checkType: 'basic', issuedOn: '2026-01-10', expiresOn: '2025-01-10' }).rejects(t, 'dbs-dates');
+});
+
+t.test('a coordinator steps down only while another is counted; one marked at the revision they still have is not', async (t) => {
+  const coordination = specFor(coordinationDecider);
+  const other = '0190f0a0-0000-7000-8000-00000000000d';
+  const stepDown = (others: Array<{ personId: string; revision: number }>, membershipRevision = 3) => ({ type: 'BeginStepDown' as const, networkId, personId: coordinator, membershipRevision, others });
+  const marked = (personId: string, membershipRevision: number): CoordinationEvent => ({ type: 'access.CoordinatorSteppingDown', data: { networkId, personId, membershipRevision } });
+  coordination([]).when(stepDown([{ personId: other, revision: 1 }])).then(t, [marked(coordinator, 3)]);
+  coordination([]).when(stepDown([])).rejects(t, 'last-coordinator', 'no one else coordinates');
+  coordination([]).when(stepDown([{ personId: coordinator, revision: 3 }])).rejects(t, 'last-coordinator', 'they do not count themselves');
+  coordination([marked(other, 1)]).when(stepDown([{ personId: other, revision: 1 }])).rejects(t, 'last-coordinator', 'the other is stepping down from the membership as read');
+  coordination([marked(other, 1)]).when(stepDown([{ personId: other, revision: 2 }])).then(t, [marked(coordinator, 3)], 'the other\'s membership moved on since their mark: it says itself that they coordinate');
+  coordination([marked(coordinator, 3)]).when(stepDown([{ personId: other, revision: 1 }])).then(t, [], 'marked once per membership revision');
+  coordination([marked(coordinator, 3)]).when(stepDown([{ personId: other, revision: 1 }], 5)).then(t, [marked(coordinator, 5)], 'a later step-down marks again');
 });
 
 t.test('a person: registered, flagged, erased', async (t) => {

@@ -8,17 +8,16 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config.ts';
-import { openHearth, type Hearth } from '../src/hearth.ts';
+import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import { Rejection } from '../src/commands/decider.ts';
 import { domainEvents } from '../src/eventstore/events.ts';
-import type { EventStore } from '../src/eventstore/port.ts';
 import { accountStream } from '../src/timebank/account.ts';
 import { exchangeStream } from '../src/timebank/exchange.ts';
 import { confirmExchange, logExchange, reverseExchange, setMemberLimits } from '../src/timebank/app.ts';
 import { finishExchange, keepFinishing, unfinishedExchanges } from '../src/timebank/settlement.ts';
 import { freshPglite } from './support/db.ts';
-import { caughtUp, quietLog, testSecret } from './support/hearth.ts';
+import { caughtUp, quietLog, stoppedAfter as stoppedWith, testSecret } from './support/hearth.ts';
 import { callerFor, enrol, openNetwork } from './support/timebank.ts';
 
 const clock = fixedClock('2026-12-04T10:00:00Z');
@@ -26,19 +25,7 @@ const hearth = await openHearth(loadConfig({ HEARTH_SECRET: testSecret }), quiet
 await hearth.engine.start();
 t.teardown(() => hearth.close());
 
-/** The same Hearth, its store failing every append after the first `writes`: a process killed there. */
-function stoppedAfter(writes: number): Hearth {
-  let left = writes;
-  const store: EventStore = new Proxy(hearth.store, {
-    get: (target, key) => {
-      if (key === 'appendMany') return (...args: Parameters<EventStore['appendMany']>) => (left-- > 0 ? target.appendMany(...args) : Promise.reject(new Error('stopped')));
-      if (key === 'append') return (...args: Parameters<EventStore['append']>) => (left-- > 0 ? target.append(...args) : Promise.reject(new Error('stopped')));
-      const value = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { ...hearth, store };
-}
+const stoppedAfter = (writes: number) => stoppedWith(hearth, writes);
 
 async function setting() {
   const coordinator = randomUUID();

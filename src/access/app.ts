@@ -7,11 +7,11 @@ import { sql } from 'kysely';
 import { keyset, mapPage, pageFrom, whole, type Page } from '../db/keyset.ts';
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, readStates } from '../commands/decide.ts';
+import { decideAcross, readStates, withRevision, type CommandContext } from '../commands/decide.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { todayOn } from '../clock.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
-import { membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type Role } from './membership.ts';
+import { coordinating, coordinationDecider, coordinationStream, membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type MembershipEvent, type MembershipState, type Role } from './membership.ts';
 import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
 import { isErased, refuseErased, registerPerson, sealDetails } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
@@ -237,7 +237,8 @@ export async function me(deps: Deps, caller: Caller) {
   const person = await db.selectFrom('people').select('name').where('person_id', '=', personId).executeTakeFirst();
   const memberships = await db
     .selectFrom('memberships')
-    .leftJoin('networks', 'networks.network_id', 'memberships.network_id')
+    // A founder is enrolled before the network is written: a network not (yet) open is not shown.
+    .innerJoin('networks', 'networks.network_id', 'memberships.network_id')
     .select(['memberships.network_id', 'networks.name', 'networks.kind', 'memberships.status', 'memberships.roles'])
     .where('memberships.person_id', '=', personId)
     .execute();
@@ -352,8 +353,12 @@ export async function erasePerson(deps: Deps, caller: Caller, input: { personId:
 // ---- memberships ----
 
 /**
- * One membership command, decided with the person's own stream: a membership that becomes
- * active is written there too, in the same append, so consent checks see it at once.
+ * One membership command. Each of its writes is to one stream, so that it commits as EventStoreDB
+ * commits: a membership that becomes active names its network on the person's stream first, and a
+ * coordinator who stops coordinating is marked on the network's coordination stream first; then
+ * the membership itself. Each first write is one a retry carries on from (its event ids follow
+ * from the command), and one that is never followed only refuses more: a person's list of
+ * networks one too long, a network's coordinators counted one too few.
  */
 async function onMembership(
   deps: Deps,
@@ -363,39 +368,77 @@ async function onMembership(
   command: MembershipCommand,
   options: { personField?: string; keepACoordinator?: boolean } = {},
 ): Promise<Written> {
+  const context = contextOf(deps, caller);
+  const reads = { membership: [membershipStream(networkId, personId), withRevision(membershipDecider)] as const, person: [personStream(personId), personDecider] as const };
+  const first = (await readStates(deps.store, { membership: reads.membership })).membership;
+  const foreseen = attempt(() => membershipDecider.decide(command, first.state));
+  if (foreseen?.some((e) => e.type === 'access.MembershipApproved')) await recordJoining(deps, context, networkId, personId, options.personField);
   // A network is never left without a coordinator: no one would be left to approve, broker or
-  // record for members who are not online. When the person coordinates now, the other
-  // coordinators' memberships are held as read, so two of the last coordinators stepping down at
-  // once cannot both succeed; any other membership command writes the one stream it changes.
-  const others = options.keepACoordinator ? (await coordinatorsOf(deps, networkId)).filter((id) => id !== personId) : [];
-  const otherReads: Record<string, readonly [string, typeof membershipDecider]> = Object.fromEntries(others.map((id) => [`coordinator ${id}`, [membershipStream(networkId, id), membershipDecider] as const]));
-  const reads = { ...otherReads, membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const };
-  const coordinating = (m: typeof membershipDecider.initialState) => m.status === 'active' && m.roles.includes('coordinator');
-  const mayStepDown = options.keepACoordinator === true && coordinating((await readStates(deps.store, { membership: reads.membership })).membership);
+  // record for members who are not online.
+  const stepsDown = (from: MembershipState, events: readonly MembershipEvent[]) => coordinating(from) && !coordinating(events.reduce(membershipDecider.evolve, from));
+  const markedAt = options.keepACoordinator && foreseen && stepsDown(first.state, foreseen) ? await beginStepDown(deps, context, networkId, personId, first.revision) : undefined;
   const done = await decideAcross(
     deps.store,
     reads,
     (s) => {
       if (s.person.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404, options.personField);
       if (s.person.status === 'erased') throw new Rejection('person-erased', 'This person has been erased.', 409, options.personField);
-      const membership = membershipDecider.decide(command, s.membership);
-      if (options.keepACoordinator && coordinating(s.membership) && !coordinating(membership.reduce(membershipDecider.evolve, s.membership))) {
-        // Made a coordinator since the first look: the others were not held, so look again.
-        if (!mayStepDown) throw new Rejection('concurrency-conflict', 'This membership changed at the same moment. Please try once more.', 409);
-        if (!others.some((id) => coordinating((s as unknown as Record<string, typeof s.membership>)[`coordinator ${id}`]!))) {
-          throw new Rejection('last-coordinator', 'This is the network’s last coordinator. Make another member a coordinator first.', 409, options.personField);
-        }
-      }
-      const joined = membership.some((e) => e.type === 'access.MembershipApproved');
-      return { membership, person: joined ? personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person) : [] };
+      const membership = membershipDecider.decide(command, s.membership.state);
+      // The first writes were made on the membership as first read; changed since, they may not hold.
+      const moved = () => new Rejection('concurrency-conflict', 'This membership changed at the same moment. Please try once more.', 409);
+      if (options.keepACoordinator && stepsDown(s.membership.state, membership) && markedAt !== s.membership.revision) throw moved();
+      if (membership.some((e) => e.type === 'access.MembershipApproved') && !s.person.networks.includes(networkId)) throw moved();
+      return { membership };
     },
-    contextOf(deps, caller),
-    {
-      ...(caller.ifMatch === undefined ? {} : { ifMatch: { stream: 'membership' as const, revision: caller.ifMatch } }),
-      hold: (mayStepDown ? Object.keys(otherReads) : []) as Array<keyof typeof reads & string>,
-    },
+    context,
+    caller.ifMatch === undefined ? {} : { ifMatch: { stream: 'membership', revision: caller.ifMatch } },
   );
   return { revision: done.revisions.membership, position: done.position };
+}
+
+/** What a decision would write, or undefined where it would be refused: a look ahead, not a decision. */
+function attempt<T>(decide: () => T): T | undefined {
+  try {
+    return decide();
+  } catch (refusal) {
+    if (refusal instanceof Rejection) return undefined;
+    throw refusal;
+  }
+}
+
+/** The network a person is joining, on their own stream, where a decision about them (erasure) holds it still. */
+async function recordJoining(deps: Deps, context: CommandContext, networkId: string, personId: string, personField?: string): Promise<void> {
+  await decideAcross(
+    deps.store,
+    { person: [personStream(personId), personDecider] },
+    (s) => {
+      if (s.person.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404, personField);
+      return { person: personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person) };
+    },
+    { ...context, commandId: uuidv5(`joining ${networkId}`, context.commandId) },
+  );
+}
+
+/**
+ * A coordinator about to stop coordinating is marked on the network's coordination stream, if
+ * another coordinator is still counted there. Of the last two stepping down at once, the second
+ * to write finds the first marked and is refused. Returns the membership revision marked.
+ */
+async function beginStepDown(deps: Deps, context: CommandContext, networkId: string, personId: string, membershipRevision: number): Promise<number> {
+  const others = (await coordinatorsOf(deps, networkId)).filter((id) => id !== personId);
+  const reads = Object.fromEntries(others.map((id) => [id, [membershipStream(networkId, id), withRevision(membershipDecider)] as const]));
+  await decideAcross(
+    deps.store,
+    { coordination: [coordinationStream(networkId), coordinationDecider] as const, ...reads },
+    (s) => {
+      const states = s as unknown as Record<string, { state: MembershipState; revision: number }>;
+      const still = others.filter((id) => coordinating(states[id]!.state)).map((id) => ({ personId: id, revision: states[id]!.revision }));
+      return { coordination: coordinationDecider.decide({ type: 'BeginStepDown', networkId, personId, membershipRevision, others: still }, s.coordination) };
+    },
+    // One mark per membership revision: a retry marks the same one, a later attempt a new one.
+    { ...context, commandId: uuidv5(`stepping down at ${membershipRevision}`, context.commandId) },
+  );
+  return membershipRevision;
 }
 
 /** A person asks to join, for themselves only. */
@@ -505,21 +548,22 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
   // A retry after the person was erased: the erasure removed the first answer, so it comes here again.
   await refuseErased(deps, personId);
   const sealed = await sealDetails(deps, personId, details);
-  // Registered and enrolled in one append: no one is ever recorded without their membership.
-  const done = await decideAcross(
+  // Registered, with the network that records them, before they are enrolled: stopped in between,
+  // the retry of this request enrols them (the first write's ids follow from the command).
+  await decideAcross(
     deps.store,
-    { membership: [membershipStream(networkId, personId), membershipDecider], person: [personStream(personId), personDecider] },
+    { person: [personStream(personId), personDecider] },
     (s) => {
       const registered = personDecider.decide({ type: 'RegisterPerson', personId, details: sealed, hasAccount: false, now: context.now, recordedIn: networkId }, s.person);
-      const membership = membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: caller.personId, roles, now: context.now }, s.membership);
       const joined = personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, registered.reduce(personDecider.evolve, s.person));
-      return { membership, person: [...registered, ...joined] };
+      return { person: [...registered, ...joined] };
     },
-    context,
+    { ...context, commandId: uuidv5('recorded', context.commandId) },
   );
+  const done = await onMembership(deps, { ...caller, onBehalfOf: personId }, networkId, personId, { type: 'EnrolMember', networkId, personId, approvedBy: caller.personId, roles, now: context.now });
   // As for a sign-up: erased while this ran, the answer is not kept.
   await refuseErased(deps, personId);
-  return { personId, revision: done.revisions.membership, position: done.position };
+  return { personId, ...done };
 }
 
 /** Whoever opens a network is its first coordinator, in the same command. */

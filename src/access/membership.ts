@@ -33,7 +33,15 @@ export const DbsCheckRecorded = defineEvent(
 /** The member left the network, by their own act or recorded by a coordinator; they may ask to join again. */
 export const MemberLeft = defineEvent('access.MemberLeft', z.strictObject({ ...ids, leftBy: z.string(), leftAt: isoDateTime(), reason: reasonText().optional() }));
 
-export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MembershipDeclined, MemberRolesChanged, DbsCheckRecorded, MemberLeft];
+/**
+ * A coordinator is about to stop coordinating: their membership, at the revision named, is the one
+ * the step-down will change. Written on the network's coordination stream before the membership,
+ * so that two of the last coordinators stepping down at once meet on one stream (see
+ * coordinationDecider).
+ */
+export const CoordinatorSteppingDown = defineEvent('access.CoordinatorSteppingDown', z.strictObject({ ...ids, membershipRevision: z.number().int().min(0) }));
+
+export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MembershipDeclined, MemberRolesChanged, DbsCheckRecorded, MemberLeft, CoordinatorSteppingDown];
 export type MembershipEvent =
   | DomainEvent<typeof MembershipRequested>
   | DomainEvent<typeof MemberInvited>
@@ -145,3 +153,33 @@ export const membershipDecider: Decider<MembershipCommand, MembershipState, Memb
 function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
   return a.length === b.length && a.every((r) => b.includes(r));
 }
+
+// "A network keeps a coordinator" spans the coordinators' memberships, and a store that commits
+// one stream at a time cannot hold them all still. So every step-down is decided on one stream
+// per network first: it names the membership and the revision the step-down is decided on, and
+// a coordinator so named is not counted while their membership is still at that revision. When
+// the membership moves on (the step-down written, or anything else) the mark no longer counts:
+// the membership says itself whether they coordinate. A step-down stopped between its two writes
+// only ever counts one coordinator too few, which refuses more, never less.
+
+export const coordinationStream = (networkId: string) => `coordination-${networkId}`;
+
+/** Who is stepping down, by the revision of their membership the step-down was decided on. */
+export type CoordinationState = { steppingDown: Record<string, number> };
+export type CoordinationEvent = DomainEvent<typeof CoordinatorSteppingDown>;
+/** The other coordinators as their memberships were read: each still coordinating, at this revision. */
+export type CoordinationCommand = { type: 'BeginStepDown'; networkId: string; personId: string; membershipRevision: number; others: Array<{ personId: string; revision: number }> };
+
+export const coordinationDecider: Decider<CoordinationCommand, CoordinationState, CoordinationEvent> = {
+  initialState: { steppingDown: {} },
+  evolve: (state, event) => ({ steppingDown: { ...state.steppingDown, [event.data.personId]: event.data.membershipRevision } }),
+  decide(command, state) {
+    const counted = command.others.filter((o) => o.personId !== command.personId && state.steppingDown[o.personId] !== o.revision);
+    if (counted.length === 0) throw new Rejection('last-coordinator', 'This is the network’s last coordinator. Make another member a coordinator first.', 409);
+    if (state.steppingDown[command.personId] === command.membershipRevision) return [];
+    return [{ type: 'access.CoordinatorSteppingDown', data: { networkId: command.networkId, personId: command.personId, membershipRevision: command.membershipRevision } }];
+  },
+};
+
+/** Whether a membership holds the coordinator's role now. */
+export const coordinating = (m: MembershipState): boolean => m.status === 'active' && m.roles.includes('coordinator');

@@ -22,6 +22,15 @@ export interface Folder<State, Event> {
   evolve(state: State, event: Event): State;
 }
 
+/**
+ * A folder that also counts the stream's revision, for a decision that names the revision it was
+ * made on (a step-down marks the membership revision it changes).
+ */
+export const withRevision = <State, Event>(folder: Folder<State, Event>): Folder<{ state: State; revision: number }, Event> => ({
+  initialState: { state: folder.initialState, revision: NO_STREAM },
+  evolve: (s, e) => ({ state: folder.evolve(s.state, e), revision: s.revision + 1 }),
+});
+
 export type StreamRead<State = any, Event = any> = readonly [streamId: string, folder: Folder<State, Event>];
 export type Reads = Record<string, StreamRead>;
 export type StateOf<R> = R extends StreamRead<infer S, any> ? S : never;

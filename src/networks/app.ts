@@ -15,14 +15,16 @@ type Kind = (typeof networkKinds)[number];
 export async function openNetwork(deps: Deps, caller: Caller, input: { name: string; kind: Kind }): Promise<Written & { networkId: string }> {
   const networkId = uuidv5('network', caller.commandId);
   const context = contextOf(deps, { ...caller, onBehalfOf: null });
+  // The founder is enrolled first, so that no network is ever open without a coordinator. Stopped
+  // before the network is written, the founder holds a membership of a network that is not open,
+  // which no command acts on; the retry of this request (same key) opens it.
+  const enrolled = await enrolFounder(deps, caller, networkId);
   const opened = await decideAcross(
     deps.store,
     { network: [networkStream(networkId), networkDecider] },
     (s) => ({ network: networkDecider.decide({ type: 'OpenNetwork', networkId, name: input.name, kind: input.kind, openedBy: caller.personId, now: context.now }, s.network) }),
     context,
   );
-  // A second append: a retry with the same key completes it, and writes each event once.
-  const enrolled = await enrolFounder(deps, caller, networkId);
   return { networkId, revision: opened.revisions.network, position: Math.max(opened.position, enrolled.position) };
 }
 

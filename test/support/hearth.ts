@@ -6,6 +6,7 @@ import { openHearth, type Hearth } from '../../src/hearth.ts';
 import * as access from '../../src/access/app.ts';
 import type { Test } from 'tap';
 import type { Database } from '../../src/db/database.ts';
+import type { EventStore } from '../../src/eventstore/port.ts';
 import { freshPostgres, postgresAvailable } from './db.ts';
 
 export const quietLog = pino({ level: 'silent' });
@@ -26,12 +27,12 @@ export async function testHearth(database: Database, env: Record<string, string>
  * A Hearth on a fresh PostgreSQL database with room for racing writers, closed after the test; or,
  * with no server to race on, undefined and the test planned empty.
  */
-export async function racingHearth(t: Test): Promise<Hearth | undefined> {
+export async function racingHearth(t: Test, env: Record<string, string> = {}): Promise<Hearth | undefined> {
   if (!(await postgresAvailable())) {
     t.plan(0, 'needs PostgreSQL for real concurrency');
     return undefined;
   }
-  const hearth = await testHearth(await freshPostgres({ max: 16 }));
+  const hearth = await testHearth(await freshPostgres({ max: 16 }), env);
   t.teardown(() => hearth.close());
   return hearth;
 }
@@ -58,4 +59,18 @@ export async function signedUp(hearth: Hearth, details: { name: string; email: s
   const done = await access.signUp(hearth, caller, { details, password, address: testAddress() });
   if (done.outcome !== 'accepted' || done.personId === null) throw new Error(`sign-up of ${details.name} was not accepted: ${JSON.stringify(done)}`);
   return done.personId;
+}
+
+/** The same Hearth, its store failing every append after the first `writes`: a process killed there. */
+export function stoppedAfter(hearth: Hearth, writes: number): Hearth {
+  let left = writes;
+  const store: EventStore = new Proxy(hearth.store, {
+    get: (target, key) => {
+      if (key === 'appendMany') return (...args: Parameters<EventStore['appendMany']>) => (left-- > 0 ? target.appendMany(...args) : Promise.reject(new Error('stopped')));
+      if (key === 'append') return (...args: Parameters<EventStore['append']>) => (left-- > 0 ? target.append(...args) : Promise.reject(new Error('stopped')));
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { ...hearth, store };
 }
