@@ -16,6 +16,7 @@ import {
   ExchangeReversed,
 } from '../src/timebank/exchange.ts';
 import { storedText } from '../src/access/vault.ts';
+import { GiftBegun, GiftEnded, GiftRefused } from '../src/timebank/gift.ts';
 
 // Each change of an exchange's status, and who made it; a confirmation or reversal under way, or
 // refused, keeps the last settler (the one who disputed it, say).
@@ -53,10 +54,12 @@ const exchangesTable = readTable(
   ['exchange_id'],
 );
 
+const giftsTable = readTable('timebank_gifts_in_flight', { gift_id: 'uuid', network_id: 'uuid', position: 'bigint' }, ['gift_id']);
+
 export const timebankProjection: Projection = {
   name: 'timebank',
-  tables: ['timebank_accounts', 'timebank_entries', 'timebank_exchanges', 'partnerships'],
-  handles: [ExchangeLogged.type, ...Object.keys(settled), Posted.type, AccountLimitsSet.type, ...Object.keys(partnershipStatus)],
+  tables: ['timebank_accounts', 'timebank_entries', 'timebank_exchanges', 'partnerships', 'timebank_gifts_in_flight'],
+  handles: [ExchangeLogged.type, ...Object.keys(settled), Posted.type, AccountLimitsSet.type, ...Object.keys(partnershipStatus), GiftBegun.type, GiftEnded.type, GiftRefused.type],
   // At most five statements for a whole batch: exchanges logged (already settled, when that is in
   // the batch too), the last status of others, limits last set, entries, and each account's net
   // movement. An exchange is dated when it happened; a reversal, a donation or a grant when
@@ -67,7 +70,18 @@ export const timebankProjection: Projection = {
     const limits = new Map<string, z.infer<typeof AccountLimitsSet.schema>>();
     const postings: Array<Posting & { position: number; recordedOn: string }> = [];
     const partnerships = new Map<string, { network_id: string; partner_network_id: string; status: string; proposed_by_network_id: string | null; updated_position: number }>();
+    // Each gift's last word in the batch: begun (in flight), or ended (null).
+    const gifts = new Map<string, { gift_id: string; network_id: string; position: number } | null>();
     for (const event of events) {
+      if (event.type === GiftBegun.type) {
+        const d = event.data as z.infer<typeof GiftBegun.schema>;
+        gifts.set(d.giftId, { gift_id: d.giftId, network_id: d.networkId, position: event.position });
+        continue;
+      }
+      if (event.type === GiftEnded.type || event.type === GiftRefused.type) {
+        gifts.set((event.data as { giftId: string }).giftId, null);
+        continue;
+      }
       const change = settled[event.type];
       const partnership = partnershipStatus[event.type];
       if (partnership) {
@@ -92,6 +106,9 @@ export const timebankProjection: Projection = {
         postings.push({ ...(event.data as Posting), position: event.position, recordedOn: event.metadata.recordedAt.slice(0, 10) });
       }
     }
+    const ended = [...gifts].filter(([, g]) => g === null).map(([id]) => id);
+    if (ended.length > 0) await db.deleteFrom('timebank_gifts_in_flight').where('gift_id', 'in', ended).execute();
+    await giftsTable.upsert(db, [...gifts.values()].filter((g) => g !== null));
     const rows = (values: unknown[]) => JSON.stringify(values);
     // An exchange logged and settled in the same batch is written once, already settled.
     const settledNow = (id: string) => {

@@ -10,6 +10,7 @@ import { exchangeEventTypes } from './timebank/exchange.ts';
 import { postEventTypes } from './timebank/post.ts';
 import { answerEventTypes } from './timebank/answer.ts';
 import { importEventTypes } from './timebank/import.ts';
+import { giftEventTypes } from './timebank/gift.ts';
 import { SchemeRulesVersioned } from './carebank/scheme.ts';
 import { bankEventTypes } from './carebank/bank.ts';
 import { poolEventTypes } from './pools/pool.ts';
@@ -33,6 +34,7 @@ export const registeredEventTypes = [
   ...postEventTypes,
   ...answerEventTypes,
   ...importEventTypes,
+  ...giftEventTypes,
   SchemeRulesVersioned,
   ...bankEventTypes,
   ...poolEventTypes,

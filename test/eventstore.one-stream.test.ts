@@ -55,9 +55,43 @@ t.test('an exchange is logged, confirmed and reversed, one stream at a time', as
   t.equal(await balance(bob.personId, bob.auth, reversed.json().position), 0);
 });
 
-t.test('a gift to the community chest, which writes the member\'s account and the chest\'s at once, is refused as not possible here and writes nothing', async (t) => {
+t.test('gifts to and from the community chest and the network\'s account, and their reversal, one account at a time', async (t) => {
+  const tb = `/api/v1/networks/${networkId}/timebank`;
+  const balance = async (holder: string, after: number) =>
+    ((await app.inject({ method: 'GET', url: `${tb}/network-accounts?after=${after}`, headers: coordinator.auth })).json().accounts as Array<{ holder: string; balanceMinutes: number }>).find((a) => a.holder === holder)?.balanceMinutes;
+  const donated = await send(app, 'POST', `${tb}/chest/donations`, { minutes: 30 }, ann.auth);
+  t.equal(donated.statusCode, 201, 'donated: begun on the gift, then the member, then the chest');
+  t.equal(await balance('community', donated.json().position), 30);
+  const granted = await send(app, 'POST', `${tb}/chest/grants`, { personId: bob.personId, minutes: 20 }, coordinator.auth);
+  t.equal(granted.statusCode, 201, 'granted: the chest first, then the member');
+  t.equal(await balance('community', granted.json().position), 10);
+  const overdrawn = await send(app, 'POST', `${tb}/chest/grants`, { personId: bob.personId, minutes: 20 }, coordinator.auth);
+  t.equal(overdrawn.json().type, '/problems/limit-reached', 'the chest never below zero');
+  const adjusted = await send(app, 'POST', `${tb}/accounts/${bob.personId}/opening-adjustments`, { minutes: 45, reason: 'As the paper ledger showed' }, coordinator.auth);
+  t.equal(adjusted.statusCode, 201, 'an opening adjustment, the member then the organisation');
+  t.equal(await balance('organisation', adjusted.json().position), -45);
+  const grant = (await hearth.store.readStream(`account-${networkId}-community`)).find((e) => (e.data as { reason: string }).reason === 'grant')!;
+  const reversed = await send(app, 'POST', `${tb}/gifts/${(grant.data as { ref: string }).ref}/reversal`, { reason: 'Granted by mistake' }, coordinator.auth);
+  t.equal(reversed.statusCode, 200, 'a grant taken back');
+  t.equal(await balance('community', reversed.json().position), 30);
+});
+
+t.test('confirming care in a care bank, which writes the care and both banks at once, is refused as not possible here and writes nothing', async (t) => {
+  const opened = await send(app, 'POST', '/api/v1/networks', { name: 'Wharfedale Care Bank', kind: 'care_bank_scheme' }, coordinator.auth);
+  const careBank = opened.json().networkId as string;
+  const member = async (name: string, dateOfBirth: string) => {
+    const p = await signUp(app, name, { dateOfBirth });
+    await send(app, 'POST', `/api/v1/networks/${careBank}/invitations`, { personId: p.personId }, coordinator.auth);
+    await send(app, 'POST', `/api/v1/networks/${careBank}/invitations/acceptance`, undefined, p.auth);
+    return p;
+  };
+  const vic = await member('Vic Volunteer', '1990-05-01');
+  const edna = await member('Edna Elder', '1938-02-11');
+  const cb = `/api/v1/networks/${careBank}/carebank`;
+  const logged = await send(app, 'POST', `${cb}/care`, { volunteerId: vic.personId, recipientId: edna.personId, minutes: 90, activity: 'befriending', occurredOn: '2026-12-01' }, vic.auth);
+  t.equal(logged.statusCode, 201, 'logging care writes the care alone');
   const before = await hearth.store.headPosition();
-  const res = await send(app, 'POST', `/api/v1/networks/${networkId}/timebank/chest/donations`, { minutes: 30 }, ann.auth);
+  const res = await send(app, 'POST', `${cb}/care/${logged.json().careId}/confirmation`, undefined, edna.auth);
   t.equal(res.statusCode, 501);
   t.match(res.headers['content-type'], /^application\/problem\+json/);
   t.match(res.json(), { type: '/problems/not-on-this-event-store', detail: /several streams[\s\S]*needs PostgreSQL as the event store/ });

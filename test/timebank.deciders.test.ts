@@ -3,9 +3,10 @@ import { beginning, decideEnd, exchangeDecider, decideConfirmation, decideRevers
 import { decideDonation, decideGrant } from '../src/timebank/chest.ts';
 import { partnershipDecider, type PartnershipEvent } from '../src/networks/partnership.ts';
 import { settingsDecider } from '../src/timebank/settings.ts';
-import { emptyAccount } from '../src/timebank/account.ts';
+import { chestPostings, COMMUNITY, emptyAccount } from '../src/timebank/account.ts';
 import { fold, Rejection } from '../src/commands/decider.ts';
 import { specFor } from './support/given.ts';
+import { giftDecider, stepOf, type GiftEvent } from '../src/timebank/gift.ts';
 
 const networkId = '0190f0a0-0000-7000-8000-0000000000a1';
 const exchangeId = '0190f0a0-0000-7000-8000-0000000000e1';
@@ -207,4 +208,33 @@ t.test('confirming and reversing are processes: begun on the exchange, ended onc
   const inReverse = fold(exchangeDecider, [logged, confirmation, ...reversing]);
   t.equal(inReverse.status, 'reversing');
   t.same(decideEnd(inReverse, processId, { problem: 'x', detail: 'y' }), [{ type: 'timebank.ExchangeReversed', data: { exchangeId, reversedBy: cath, reason: 'Wrong member' } }], 'a reversal is never refused');
+});
+
+t.test('a gift: begun once with its steps, ended once by its own process; taken back only once it was made, and once', async (t) => {
+  const gift = specFor(giftDecider);
+  const giftId = '0190f0a0-0000-7000-8000-0000000000f1';
+  const [processId, otherProcess, reversalProcess] = ['0190f0a0-0000-7000-8000-0000000000f2', '0190f0a0-0000-7000-8000-0000000000f3', '0190f0a0-0000-7000-8000-0000000000f4'];
+  const postings = chestPostings({ networkId, member: ann, minutes: 30, reason: 'donation', ref: giftId });
+  const steps = [stepOf(ann, postings.member, 'member'), stepOf(COMMUNITY, postings.chest)];
+  const begin = { type: 'BeginGift' as const, giftId, networkId, kind: 'donation' as const, by: ann, processId, steps };
+  const begun: GiftEvent = { type: 'timebank.GiftBegun', data: { giftId, networkId, kind: 'donation', by: ann, processId, steps } };
+  const ended: GiftEvent = { type: 'timebank.GiftEnded', data: { giftId, processId } };
+  const refusal = { problem: 'limit-reached', detail: 'This would take the member\'s balance below their lower limit.' };
+  gift([]).when(begin).then(t, [begun]);
+  gift([begun]).when(begin).then(t, [], 'begun once');
+  gift([begun]).when({ type: 'EndGift', giftId, processId }).then(t, [ended]);
+  gift([begun]).when({ type: 'EndGift', giftId, processId: otherProcess }).then(t, [], 'only its own process ends it');
+  gift([begun, ended]).when({ type: 'EndGift', giftId, processId }).then(t, [], 'ended once');
+  gift([begun]).when({ type: 'EndGift', giftId, processId, refusal }).then(t, [{ type: 'timebank.GiftRefused', data: { giftId, processId, ...refusal } }]);
+
+  const reverse = { type: 'BeginGift' as const, giftId, networkId, kind: 'reversal' as const, by: cath, processId: reversalProcess, steps: [stepOf(COMMUNITY, postings.member), stepOf(ann, postings.chest)] };
+  gift([begun, ended]).when(reverse).then(t, [{ type: 'timebank.GiftBegun', data: { giftId, networkId, kind: 'reversal', by: cath, processId: reversalProcess, steps: reverse.steps } }]);
+  gift([begun]).when(reverse).rejects(t, 'gift-in-flight', 'not while it is being made');
+  gift([begun, { type: 'timebank.GiftRefused', data: { giftId, processId, ...refusal } }]).when(reverse).rejects(t, 'gift-not-found', 'a refused gift was never made');
+  const reversalBegun: GiftEvent = { type: 'timebank.GiftBegun', data: { giftId, networkId, kind: 'reversal', by: cath, processId: reversalProcess, steps: reverse.steps } };
+  gift([begun, ended, reversalBegun]).when(reverse).rejects(t, 'already-reversed', 'not while it is being taken back');
+  gift([begun, ended, reversalBegun, { type: 'timebank.GiftEnded', data: { giftId, processId: reversalProcess } }]).when(reverse).rejects(t, 'already-reversed');
+  gift([]).when(reverse).rejects(t, 'gift-not-found', 'no stream, and no gift on the account');
+  gift([]).when({ ...reverse, legacy: { reversed: false } }).then(t, [reversalBegun], 'a gift made before gifts had streams: the account is the record');
+  gift([]).when({ ...reverse, legacy: { reversed: true } }).rejects(t, 'already-reversed');
 });

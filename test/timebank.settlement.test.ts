@@ -12,10 +12,11 @@ import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import { Rejection } from '../src/commands/decider.ts';
 import { domainEvents } from '../src/eventstore/events.ts';
-import { accountStream } from '../src/timebank/account.ts';
 import { exchangeStream } from '../src/timebank/exchange.ts';
-import { confirmExchange, logExchange, reverseExchange, setMemberLimits } from '../src/timebank/app.ts';
-import { finishExchange, keepFinishing, unfinishedExchanges } from '../src/timebank/settlement.ts';
+import { confirmExchange, donateToChest, grantFromChest, logExchange, reverseExchange, reverseGift, setMemberLimits } from '../src/timebank/app.ts';
+import { giftStream } from '../src/timebank/gift.ts';
+import { accountStream, COMMUNITY } from '../src/timebank/account.ts';
+import { finishExchange, finishGift, keepFinishing, unfinishedExchanges, unfinishedGifts } from '../src/timebank/settlement.ts';
 import { freshPglite } from './support/db.ts';
 import { caughtUp, quietLog, stoppedAfter as stoppedWith, testSecret } from './support/hearth.ts';
 import { callerFor, enrol, openNetwork } from './support/timebank.ts';
@@ -118,4 +119,72 @@ t.test('the sweeper finishes what a stopped process left, after seeing it twice,
   t.equal(await balanceOf(networkId, bob), -60);
   t.ok(lines.some((l) => l.includes(exchangeId) && l.includes('finished')), 'logged by its id');
   t.notOk(lines.some((l) => /Weekly shop|Member /.test(l)), 'nothing about the people');
+});
+
+// Gifts to and from the network's own accounts: the same, one account at a time.
+
+/** The gift the chest's last posting belongs to. */
+const lastGiftOn = async (networkId: string) => (domainEvents(await hearth.store.readStream(accountStream(networkId, COMMUNITY))).at(-1)!.data as { ref: string }).ref;
+
+t.test('a donation and a grant stopped after any of their writes are finished once, by three at once and by the retried request', async (t) => {
+  // Writes: the beginning, the first account, the second, the end.
+  for (const writes of [1, 2, 3]) {
+    await t.test(`stopped after ${writes}`, async (t) => {
+      const { networkId, coordinator, ann, bob } = await setting();
+      const donation = callerFor(ann);
+      await t.rejects(donateToChest(stoppedAfter(writes), donation, { networkId, minutes: 45 }), /stopped/);
+      await caughtUp(hearth);
+      const [giftId] = await unfinishedGifts(hearth);
+      t.ok(giftId, 'seen in flight');
+      await Promise.all([finishGift(hearth, giftId!), finishGift(hearth, giftId!), finishGift(hearth, giftId!)]);
+      await donateToChest(hearth, donation, { networkId, minutes: 45 });
+      t.same(await typesIn(giftStream(giftId!)), ['timebank.GiftBegun', 'timebank.GiftEnded'], 'begun once, ended once');
+      t.equal(await balanceOf(networkId, ann), -45, 'the member gave once');
+      t.equal(await balanceOf(networkId, COMMUNITY), 45, 'the chest received once');
+
+      const grant = callerFor(coordinator);
+      await t.rejects(grantFromChest(stoppedAfter(writes), grant, { networkId, personId: bob, minutes: 30 }), /stopped/);
+      await grantFromChest(hearth, grant, { networkId, personId: bob, minutes: 30 });
+      t.equal(await balanceOf(networkId, COMMUNITY), 15, 'the chest granted once');
+      t.equal(await balanceOf(networkId, bob), 30, 'the member received once');
+      await caughtUp(hearth);
+      t.same(await unfinishedGifts(hearth), [], 'nothing left in flight');
+    });
+  }
+});
+
+t.test('a grant whose member reached their limit after it began: refused, the chest given back, and it cannot be reversed', async (t) => {
+  const { networkId, coordinator, ann, bob } = await setting();
+  await donateToChest(hearth, callerFor(ann), { networkId, minutes: 60 });
+  await t.rejects(grantFromChest(stoppedAfter(1), callerFor(coordinator), { networkId, personId: bob, minutes: 60 }), /stopped/);
+  await caughtUp(hearth);
+  const [giftId] = await unfinishedGifts(hearth);
+  await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: bob, lowerMinutes: null, upperMinutes: 30, reason: 'New to the bank' });
+  t.match(await finishGift(hearth, giftId!), { refused: { problem: 'limit-reached', detail: /above their limit of 0:30/ } });
+  t.match(domainEvents(await hearth.store.readStream(accountStream(networkId, COMMUNITY))).map((e) => e.data), [{ minutes: 60, reason: 'donation' }, { minutes: -60, reason: 'grant' }, { minutes: 60, reason: 'reversal' }], 'the chest granted, then given back');
+  t.equal((await typesIn(accountStream(networkId, bob))).at(-1), 'timebank.PostingRefused');
+  t.equal(await balanceOf(networkId, bob), 0);
+  t.equal(await balanceOf(networkId, COMMUNITY), 60);
+  t.equal((await typesIn(giftStream(giftId!))).at(-1), 'timebank.GiftRefused');
+  const reversal = await reverseGift(hearth, callerFor(coordinator), { networkId, ref: giftId!, reason: 'Never made' }).catch((err: unknown) => err);
+  t.ok(reversal instanceof Rejection && reversal.type === 'gift-not-found', 'a grant that was refused is not there to take back');
+});
+
+t.test('a gift\'s reversal stopped half way is finished by the sweeper, once', async (t) => {
+  const { networkId, coordinator, ann } = await setting();
+  await donateToChest(hearth, callerFor(ann), { networkId, minutes: 40 });
+  const giftId = await lastGiftOn(networkId);
+  await t.rejects(reverseGift(stoppedAfter(2), callerFor(coordinator), { networkId, ref: giftId, reason: 'Given by mistake' }), /stopped/);
+  await caughtUp(hearth);
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+  const stop = keepFinishing({ ...hearth, log }, 100);
+  for (let i = 0; i < 100 && (await typesIn(giftStream(giftId))).at(-1) !== 'timebank.GiftEnded'; i++) await new Promise((r) => setTimeout(r, 50));
+  await stop();
+  t.same(await typesIn(giftStream(giftId)), ['timebank.GiftBegun', 'timebank.GiftEnded', 'timebank.GiftBegun', 'timebank.GiftEnded'], 'given, then taken back');
+  t.equal(await balanceOf(networkId, ann), 0);
+  t.equal(await balanceOf(networkId, COMMUNITY), 0);
+  t.ok(lines.some((l) => l.includes(giftId) && l.includes('finished')), 'logged by its id');
+  const again = await reverseGift(hearth, callerFor(coordinator), { networkId, ref: giftId, reason: 'Again' }).catch((err: unknown) => err);
+  t.ok(again instanceof Rejection && again.type === 'already-reversed', 'once only');
 });

@@ -224,6 +224,13 @@ export interface TimebankPostSharesTable {
   network_id: string;
 }
 
+/** A gift to or from the network's own accounts begun and not yet ended (see src/timebank/gift.ts). */
+export interface TimebankGiftsInFlightTable {
+  gift_id: string;
+  network_id: string;
+  position: Int8;
+}
+
 export interface TimebankExchangesTable {
   exchange_id: string;
   network_id: string;
@@ -743,6 +750,7 @@ export interface Tables {
   timebank_accounts: TimebankAccountsTable;
   timebank_entries: TimebankEntriesTable;
   timebank_exchanges: TimebankExchangesTable;
+  timebank_gifts_in_flight: TimebankGiftsInFlightTable;
   timebank_posts: TimebankPostsTable;
   timebank_post_shares: TimebankPostSharesTable;
   partnerships: PartnershipsTable;

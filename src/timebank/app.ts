@@ -4,7 +4,7 @@
 // a limit changed at the same moment makes the command read and decide again.
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection, type Actor } from '../commands/decider.ts';
-import { decideAcross, readStates, type Decision, type Reads, type States } from '../commands/decide.ts';
+import { decideAcross, PreconditionFailed, readStates, type Decision, type EventsByName, type Reads, type States } from '../commands/decide.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from '../access/caller.ts';
 import { membershipOf as membershipIn, requireMember as memberOf } from '../access/guard.ts';
 import { membershipDecider, membershipStream, type MembershipState, type Role } from '../access/membership.ts';
@@ -17,7 +17,9 @@ import { accountRead, accountStream, adjustmentPostings, COMMUNITY, networkHolde
 import { beginning, decideConfirmation, decideReversal, exchangeDecider, exchangeRead, receiverNetwork, type Care, type ExchangeCommand, type Logged } from './exchange.ts';
 import { decideDonation, decideGiftReversal, decideGrant, networkAccountFolder } from './chest.ts';
 import { filesOf, importFiles, type ImportSummary } from './import.ts';
-import { finishExchange } from './settlement.ts';
+import { finishExchange, finishGift } from './settlement.ts';
+import { giftDecider, giftRead, stepOf, type GiftEvent, type GiftState } from './gift.ts';
+import type { SealedText } from '../access/vault.ts';
 import type { Hearth } from '../hearth.ts';
 
 /** What a command answers: its resource's revision (the next If-Match) and the position written. */
@@ -273,47 +275,71 @@ export async function reverseExchange(deps: Deps, caller: Caller, input: { netwo
 
 // ---- the community chest ----
 
-/** A member (or a coordinator for them) gives minutes to the community chest. */
+/**
+ * A gift to or from one of the network's own accounts, as a process (gift.ts): decided on the
+ * accounts as they are and begun on the gift's own stream, then carried to its end, each account
+ * written on its own. Answers the revision of the account named, as it then is; a step refused
+ * by a race (a limit reached meanwhile) is answered as the refusal.
+ */
+async function give<R extends Reads>(
+  deps: Deps,
+  caller: Caller,
+  giftId: string,
+  answers: { networkId: string; holder: string },
+  reads: R,
+  plan: (s: States<R>, gift: GiftState, processId: string) => GiftEvent[],
+  sealed: ReadonlyArray<SealedText> = [],
+): Promise<Written> {
+  const context = contextOf(deps, caller);
+  const begun = await deps.vault.recording(sealed, () =>
+    decideAcross(deps.store, { ...reads, gift: giftRead(giftId) }, (s) => ({ gift: plan(s, s.gift, context.commandId) }) as EventsByName<R & { gift: ReturnType<typeof giftRead> }>, context),
+  );
+  const end = await finishGift(deps, giftId);
+  if (end.refused) throw new Rejection(end.refused.problem, end.refused.detail, 409);
+  const [head] = await deps.store.readStream(accountStream(answers.networkId, answers.holder), { direction: 'backwards', maxCount: 1 });
+  return { revision: head?.revision ?? -1, position: Math.max(begun.position, end.position) };
+}
+
+/** A member (or a coordinator for them) gives minutes to the community chest: the member's account first, whose limit may refuse it. */
 export async function donateToChest(deps: Deps, caller: Caller, input: { networkId: string; minutes: number }): Promise<Written> {
   const { networkId, minutes } = input;
   await requireMember(deps, caller, networkId);
   await requireTimeBank(deps, networkId);
   const member = subjectOf(caller);
   const ref = uuidv5('donation', caller.commandId);
-  const d = await decideAcross(
-    deps.store,
+  return give(
+    deps, caller, ref, { networkId, holder: member },
     { member: accountRead(networkId, member), chest: accountRead(networkId, COMMUNITY), rules: rulesRead(networkId), membership: membershipRead(networkId, member) },
-    (s) => {
+    (s, gift, processId) => {
       requireActive(s.membership, 'minutes', 'this network');
-      return decideDonation(s, { networkId, member, minutes, ref });
+      const postings = decideDonation(s, { networkId, member, minutes, ref });
+      return giftDecider.decide({ type: 'BeginGift', giftId: ref, networkId, kind: 'donation', by: caller.personId, processId, steps: [stepOf(member, postings.member, 'member'), stepOf(COMMUNITY, postings.chest)] }, gift);
     },
-    contextOf(deps, caller),
   );
-  return written(d, 'member');
 }
 
-/** A coordinator grants minutes from the community chest to a member. */
+/** A coordinator grants minutes from the community chest to a member: the chest first, which never goes below zero. */
 export async function grantFromChest(deps: Deps, caller: Caller, input: { networkId: string; personId: string; minutes: number }): Promise<Written> {
   const { networkId, personId: member, minutes } = input;
   await requireMember(deps, caller, networkId, ['coordinator']);
   await requireTimeBank(deps, networkId);
   const ref = uuidv5('grant', caller.commandId);
-  const d = await decideAcross(
-    deps.store,
+  return give(
+    deps, caller, ref, { networkId, holder: member },
     { chest: accountRead(networkId, COMMUNITY), member: accountRead(networkId, member), rules: rulesRead(networkId), membership: membershipRead(networkId, member) },
-    (s) => {
+    (s, gift, processId) => {
       requireActive(s.membership, 'personId', 'this network');
-      return decideGrant(s, { networkId, member, minutes, ref });
+      const postings = decideGrant(s, { networkId, member, minutes, ref });
+      return giftDecider.decide({ type: 'BeginGift', giftId: ref, networkId, kind: 'grant', by: caller.personId, processId, steps: [stepOf(COMMUNITY, postings.chest, 'chest'), stepOf(member, postings.member, 'member')] }, gift);
     },
-    contextOf(deps, caller),
   );
-  return written(d, 'member');
 }
 
 /**
  * A coordinator takes back a grant or a donation, of the community chest or of the network's own
- * account, with a reason: equal and opposite postings, once. The gift is found on the network's
- * accounts themselves, and the reversal decided on the one that holds it and the member's.
+ * account, with a reason: equal and opposite postings, once, the network's account first. The
+ * gift is found on the network's accounts; once only is decided on the gift's own stream (or, for
+ * a gift made before gifts had streams, on the account that holds it).
  */
 export async function reverseGift(deps: Deps, caller: Caller, input: { networkId: string; ref: string; reason: string }): Promise<Written & { holder: NetworkHolder }> {
   const { networkId, ref } = input;
@@ -327,20 +353,25 @@ export async function reverseGift(deps: Deps, caller: Caller, input: { networkId
     if (gift) [holder, member] = [h, gift.member];
   }
   if (!holder || !member) throw new Rejection('gift-not-found', 'There is no such grant or donation in this network.', 404);
+  const [head] = await deps.store.readStream(accountStream(networkId, holder), { direction: 'backwards', maxCount: 1 });
+  if (caller.ifMatch !== undefined && caller.ifMatch !== (head?.revision ?? -1)) throw new PreconditionFailed(head?.revision ?? -1);
   // The reason may name the member: erasing them makes it unreadable.
   const reason = await deps.vault.sealText(input.reason, [member]);
-  const d = await deps.vault.recording([reason], () =>
-    decideAcross(
-      deps.store,
-      { network: [accountStream(networkId, holder), networkAccountFolder] as const, member: accountRead(networkId, member), rules: rulesRead(networkId) },
-      (s) => decideGiftReversal(s, { networkId, holder, ref, reason, reversedBy: caller.personId }),
-      contextOf(deps, caller),
-      { ifMatch: { stream: 'network', revision: caller.ifMatch } },
-    ),
+  const done = await give(
+    deps, caller, ref, { networkId, holder },
+    { network: [accountStream(networkId, holder), networkAccountFolder] as const, member: accountRead(networkId, member), rules: rulesRead(networkId) },
+    (s, gift, processId) => {
+      const held = s.network.gifts[ref];
+      const postings = decideGiftReversal(s, { networkId, holder, ref, reason, reversedBy: caller.personId });
+      // Taking back a donation debits the network's account, whose floor may refuse it; a grant's credit cannot.
+      const debits = held!.minutes > 0;
+      const steps = [stepOf(holder, postings.network, debits ? (holder === COMMUNITY ? 'chest' : 'network account') : undefined), stepOf(member, postings.member)];
+      return giftDecider.decide({ type: 'BeginGift', giftId: ref, networkId, kind: 'reversal', by: caller.personId, processId, steps, legacy: { reversed: held!.reversed } }, gift);
+    },
+    [reason],
   );
-  return { holder, ...written(d, 'network') };
+  return { holder, ...done };
 }
-
 // ---- moving in ----
 
 /**
@@ -368,16 +399,14 @@ export async function recordOpeningAdjustment(deps: Deps, caller: Caller, input:
   if (minutes === 0) throw new Rejection('validation', 'An adjustment of no time changes nothing.', 422, 'minutes');
   const note = await deps.vault.sealText(input.reason, [personId]);
   const ref = uuidv5('adjustment', caller.commandId);
-  const d = await deps.vault.recording([note], () =>
-    decideAcross(
-      deps.store,
-      { member: accountRead(networkId, personId), organisation: accountRead(networkId, ORGANISATION), membership: membershipRead(networkId, personId) },
-      (s) => {
-        requireActive(s.membership, 'personId', 'this network');
-        return adjustmentPostings({ networkId, member: personId, minutes, ref, note });
-      },
-      contextOf(deps, caller),
-    ),
+  return give(
+    deps, caller, ref, { networkId, holder: personId },
+    { membership: membershipRead(networkId, personId) },
+    (s, gift, processId) => {
+      requireActive(s.membership, 'personId', 'this network');
+      const postings = adjustmentPostings({ networkId, member: personId, minutes, ref, note });
+      return giftDecider.decide({ type: 'BeginGift', giftId: ref, networkId, kind: 'adjustment', by: caller.personId, processId, steps: [stepOf(personId, postings.member), stepOf(ORGANISATION, postings.organisation)] }, gift);
+    },
+    [note],
   );
-  return written(d, 'member');
 }

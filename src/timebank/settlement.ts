@@ -1,9 +1,10 @@
-// Confirming or reversing an exchange, carried out: one write per account, so that it runs on a
-// store that commits one stream at a time. Every step's id is derived from the process, so the
+// Confirming or reversing an exchange, or making a gift to or from the network's own accounts,
+// carried out: one write per account, so that it runs on a store that commits one stream at a time. Every step's id is derived from the process, so the
 // request that began it, a retry of that request, or a sweeper after a crash can each carry it on,
 // at the same time even, and each posting is written once. An account that refuses its posting
 // (a limit reached by another exchange since confirming began) records the refusal under the same
-// id; the postings already made are given back, and the exchange waits again.
+// id; the postings already made are given back, and the exchange waits again (or the gift is
+// recorded refused).
 import { v5 as uuidv5 } from 'uuid';
 import { sql } from 'kysely';
 import { fold, Rejection } from '../commands/decider.ts';
@@ -14,6 +15,7 @@ import { isoNow } from '../clock.ts';
 import type { Logger } from 'pino';
 import { rulesRead, type TimebankSettings } from './settings.ts';
 import { accountRead, checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState } from './account.ts';
+import { giftDecider, giftRead, GiftRefused, giftStream, type GiftEvent, type GiftState } from './gift.ts';
 import {
   decideEnd,
   ExchangeConfirmationRefused,
@@ -33,9 +35,10 @@ type Refusal = { problem: string; detail: string };
 interface Step {
   networkId: string;
   holder: string;
-  posting: Posting;
-  /** Whose limits the posting must keep: a confirmation's two members; never a clearing account or a correction. */
-  checked?: 'provider' | 'receiver';
+  /** A posting first; for a gift's reversal, the record of it after. */
+  events: [Posting, ...AccountEvent[]];
+  /** Whose limits the posting must keep, as a refusal names them; a step with none is never refused. */
+  checked?: 'provider' | 'receiver' | 'member' | 'chest' | 'network account';
 }
 
 /** The postings in the order they are made: the receiver, who is debited, first. */
@@ -43,12 +46,50 @@ function stepsOf(e: Logged, confirming: boolean): Step[] {
   const p = postingsFor(e, confirming ? 'exchange' : 'reversal', confirming ? e.credited : -e.credited) as Record<'provider' | 'receiver' | 'providerClearing' | 'receiverClearing', Posting[]>;
   const theirs = receiverNetwork(e);
   return [
-    { networkId: theirs, holder: e.receiverId, posting: p.receiver[0]!, ...(confirming ? { checked: 'receiver' as const } : {}) },
-    { networkId: e.networkId, holder: e.providerId, posting: p.provider[0]!, ...(confirming ? { checked: 'provider' as const } : {}) },
-    ...p.providerClearing.map((posting) => ({ networkId: e.networkId, holder: CLEARING, posting })),
-    ...p.receiverClearing.map((posting) => ({ networkId: theirs, holder: CLEARING, posting })),
+    { networkId: theirs, holder: e.receiverId, events: [p.receiver[0]!], ...(confirming ? { checked: 'receiver' as const } : {}) },
+    { networkId: e.networkId, holder: e.providerId, events: [p.provider[0]!], ...(confirming ? { checked: 'provider' as const } : {}) },
+    ...p.providerClearing.map((posting) => ({ networkId: e.networkId, holder: CLEARING, events: [posting] as [Posting] })),
+    ...p.receiverClearing.map((posting) => ({ networkId: theirs, holder: CLEARING, events: [posting] as [Posting] })),
   ];
 }
+
+/**
+ * Writes each step to its account in turn, under ids derived from the process; at the first
+ * refusal, gives back what the steps before it posted, and answers the refusal.
+ */
+async function carryOut(deps: Pick<Deps, 'store'>, steps: Step[], context: (step: string) => CommandContext): Promise<Refusal | undefined> {
+  const made: Step[] = [];
+  let refused: Refusal | undefined;
+  for (const step of steps) {
+    const account = accountRead(step.networkId, step.holder);
+    const stepContext = context(`post ${step.networkId} ${step.holder}`);
+    const done = step.checked
+      ? await decideAcross(deps.store, { account, rules: rulesRead(step.networkId) }, (s) => ({ account: eventsOrRefusal(step, s) }), stepContext)
+      : await decideAcross(deps.store, { account }, () => ({ account: step.events }), stepContext);
+    const outcome = done.events.account?.[0];
+    if (outcome?.type === 'timebank.PostingRefused') {
+      refused = { problem: outcome.data.problem, detail: outcome.data.detail };
+      break;
+    }
+    made.push(step);
+  }
+  for (const step of refused ? made.reverse() : []) {
+    const posting = step.events[0];
+    const giveBack: Posting = { type: 'timebank.Posted', data: { ...posting.data, minutes: -posting.data.minutes, reason: 'reversal' } };
+    await decideAcross(deps.store, { account: accountRead(step.networkId, step.holder) }, () => ({ account: [giveBack] }), context(`give back ${step.networkId} ${step.holder}`));
+  }
+  return refused;
+}
+
+/** The context of one step of a process: its ids derived from the process, so each is written once. */
+const stepContext = (deps: Pick<Deps, 'clock'>, by: string, processId: string) => (step: string): CommandContext => ({
+  actor: by,
+  onBehalfOf: null,
+  commandId: uuidv5(step, processId),
+  correlationId: processId,
+  causationId: processId,
+  now: isoNow(deps.clock),
+});
 
 /** An exchange as a process left it: its state and revision, the position of its last event, and the refusal that ended it, if one did. */
 export interface Ended {
@@ -67,47 +108,44 @@ export async function finishExchange(deps: Pick<Deps, 'store' | 'clock'>, exchan
     return { state, revision: last?.revision ?? -1, position: last?.position ?? 0, ...(last?.type === ExchangeConfirmationRefused.type ? { refused: last.data as Refusal } : {}) };
   }
   const { processId, by } = state.inFlight;
-  const context = (step: string): CommandContext => ({
-    actor: by,
-    onBehalfOf: null,
-    commandId: uuidv5(step, processId),
-    correlationId: processId,
-    causationId: processId,
-    now: isoNow(deps.clock),
-  });
-
-  const made: Step[] = [];
-  let refused: Refusal | undefined;
-  for (const step of stepsOf(state.exchange, state.status === 'confirming')) {
-    const account = accountRead(step.networkId, step.holder);
-    const stepContext = context(`post ${step.networkId} ${step.holder}`);
-    const done = step.checked
-      ? await decideAcross(deps.store, { account, rules: rulesRead(step.networkId) }, (s) => ({ account: [postingOrRefusal(step, s)] }), stepContext)
-      : await decideAcross(deps.store, { account }, () => ({ account: [step.posting] }), stepContext);
-    const outcome = done.events.account?.[0];
-    if (outcome?.type === 'timebank.PostingRefused') {
-      refused = { problem: outcome.data.problem, detail: outcome.data.detail };
-      break;
-    }
-    made.push(step);
-  }
-  for (const step of refused ? made.reverse() : []) {
-    const giveBack: Posting = { type: 'timebank.Posted', data: { ...step.posting.data, minutes: -step.posting.data.minutes, reason: 'reversal' } };
-    await decideAcross(deps.store, { account: accountRead(step.networkId, step.holder) }, () => ({ account: [giveBack] }), context(`give back ${step.networkId} ${step.holder}`));
-  }
+  const context = stepContext(deps, by, processId);
+  const refused = await carryOut(deps, stepsOf(state.exchange, state.status === 'confirming'), context);
   const end = await decideAcross(deps.store, { exchange: exchangeRead(exchangeId) }, (s) => ({ exchange: decideEnd(s.exchange, processId, refused) }), context('end'));
   return { state: end.states.exchange, revision: end.revisions.exchange, position: end.position, ...(refused ? { refused } : {}) };
 }
 
-/** The step's posting, or, past a limit of the account as it is now, the refusal recorded in its place. */
-function postingOrRefusal(step: Step, s: { account: AccountState; rules: TimebankSettings }): AccountEvent {
+/** A gift as its process left it. */
+export interface GiftEnd {
+  state: GiftState;
+  position: number;
+  refused?: Refusal;
+}
+
+/** Carries on the gift (or its reversal) in flight, if one is, and answers the gift as it then is. */
+export async function finishGift(deps: Pick<Deps, 'store' | 'clock'>, giftId: string): Promise<GiftEnd> {
+  const history = await deps.store.readStream(giftStream(giftId));
+  const state = fold(giftDecider, domainEvents(history) as GiftEvent[]);
+  if (state.status !== 'in flight') {
+    const last = history.at(-1);
+    return { state, position: last?.position ?? 0, ...(last?.type === GiftRefused.type ? { refused: last.data as Refusal } : {}) };
+  }
+  const { processId, by, networkId, steps } = state.inFlight;
+  const context = stepContext(deps, by, processId);
+  const refused = await carryOut(deps, steps.map((s) => ({ networkId, holder: s.holder, events: s.events as Step['events'], ...(s.checked ? { checked: s.checked } : {}) })), context);
+  const end = await decideAcross(deps.store, { gift: giftRead(giftId) }, (s) => ({ gift: giftDecider.decide({ type: 'EndGift', giftId, processId, ...(refused ? { refusal: refused } : {}) }, s.gift) }), context('end'));
+  return { state: end.states.gift, position: end.position, ...(refused ? { refused } : {}) };
+}
+
+/** The step's events, or, past a limit of the account as it is now, the refusal recorded in their place. */
+function eventsOrRefusal(step: Step, s: { account: AccountState; rules: TimebankSettings }): AccountEvent[] {
+  const posting = step.events[0];
   try {
-    checkPosting(s.account, limitsOf(s.account, s.rules, step.holder), step.posting.data.minutes, step.checked!);
-    return step.posting;
+    checkPosting(s.account, limitsOf(s.account, s.rules, step.holder), posting.data.minutes, step.checked!);
+    return step.events;
   } catch (err) {
     if (!(err instanceof Rejection)) throw err;
-    const { networkId, holder, minutes, ref } = step.posting.data;
-    return { type: 'timebank.PostingRefused', data: { networkId, holder, minutes, ref, problem: err.type, detail: err.message } };
+    const { networkId, holder, minutes, ref } = posting.data;
+    return [{ type: 'timebank.PostingRefused', data: { networkId, holder, minutes, ref, problem: err.type, detail: err.message } }];
   }
 }
 
@@ -118,23 +156,38 @@ export async function unfinishedExchanges(deps: Pick<Deps, 'database'>): Promise
   return rows.map((r) => r.exchange_id);
 }
 
+/** Gifts to or from the network's own accounts begun and not yet ended, as the read table has them. */
+export async function unfinishedGifts(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  const rows = await deps.database.db.selectFrom('timebank_gifts_in_flight').select('gift_id').execute();
+  return rows.map((r) => r.gift_id);
+}
+
 /**
- * Finishes what a process killed between two steps left in flight. An exchange is taken up once
- * it has been seen in flight at two looks in a row, so that a request still carrying it on is
- * rarely joined; joining it would be harmless, each step being written once. Logs ids only.
+ * Finishes what a process killed between two steps left in flight: an exchange's confirmation or
+ * reversal, or a gift. One is taken up once it has been seen in flight at two looks in a row, so
+ * that a request still carrying it on is rarely joined; joining it would be harmless, each step
+ * being written once. Logs ids only.
  */
 export function keepFinishing(deps: Pick<Deps, 'store' | 'clock' | 'database'> & { log: Logger }, everyMs = 5000): () => Promise<void> {
   let seen = new Set<string>();
   let running: Promise<unknown> = Promise.resolve();
   const look = () => {
     running = (async () => {
-      const now = await unfinishedExchanges(deps);
-      for (const exchangeId of now.filter((id) => seen.has(id))) {
-        await finishExchange(deps, exchangeId);
-        deps.log.info({ exchangeId }, 'an exchange left in flight was finished');
+      const exchanges = (await unfinishedExchanges(deps)).map((id) => `exchange ${id}`);
+      const gifts = (await unfinishedGifts(deps)).map((id) => `gift ${id}`);
+      const now = [...exchanges, ...gifts];
+      for (const key of now.filter((k) => seen.has(k))) {
+        const [what, id] = key.split(' ') as ['exchange' | 'gift', string];
+        if (what === 'exchange') {
+          await finishExchange(deps, id);
+          deps.log.info({ exchangeId: id }, 'an exchange left in flight was finished');
+        } else {
+          await finishGift(deps, id);
+          deps.log.info({ giftId: id }, 'a gift left in flight was finished');
+        }
       }
       seen = new Set(now);
-    })().catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'finishing exchanges left in flight failed; trying again'));
+    })().catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'finishing processes left in flight failed; trying again'));
   };
   const timer = setInterval(() => void running.then(look), everyMs);
   timer.unref();
