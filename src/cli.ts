@@ -18,7 +18,7 @@ import { poolCommands } from './cli/pool-commands.ts';
 import { voucherCommands } from './cli/voucher-commands.ts';
 import { coopCommands } from './cli/coop-commands.ts';
 import { closePostsOfDeparted } from './timebank/posts-app.ts';
-import { keepFinishing } from './timebank/settlement.ts';
+import { keepFinishing } from './processes.ts';
 import { progressLine, type Progress, type ProgressOut } from './cli/progress.ts';
 import { backup } from './backup/backup.ts';
 import { restore } from './backup/restore.ts';

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { freshPglite } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
+import { caughtUp, stoppedAfter, testHearth } from './support/hearth.ts';
 import { written } from './support/http.ts';
 import { refused } from './support/given.ts';
 import { callerOf, careScheme } from './support/carebank.ts';
@@ -55,10 +55,31 @@ t.test('care logged by the volunteer and confirmed by the person cared for is ba
   t.equal(revision, 0);
   t.equal(careId, (await carebank.careRecord(deps, callerOf(vic), { networkId, careId })).careId);
   const done = await confirm(edna, careId);
-  t.equal(done.revision, 1, 'the care record\'s revision: its ETag');
+  t.equal(done.revision, 2, 'the care record\'s revision: its ETag');
   t.equal(await banked(vic), 60);
-  const [, confirmation] = await hearth.store.readStream(careStream(careId));
-  t.match(confirmation, { type: 'carebank.CareConfirmed', metadata: { recordedAt: '2026-11-22T10:00:00.000Z' } }, 'its time from the clock');
+  const [, started, confirmation] = await hearth.store.readStream(careStream(careId));
+  t.match(started, { type: 'carebank.CareConfirmationStarted', metadata: { recordedAt: '2026-11-22T10:00:00.000Z' } }, 'its time from the clock');
+  t.match(confirmation, { type: 'carebank.CareConfirmed' }, 'then ended, once the bank took the hours');
+});
+
+t.test('a confirmation stopped after it began is finished once, by two at once and by the retried request; meanwhile it shows as being confirmed', async (t) => {
+  const [ned, iris] = await Promise.all([scheme.member('Ned Neighbour', 45), scheme.member('Iris Elder', 84)]);
+  const { careId } = await log(ned, ned, iris, { occurredOn: '2026-11-17' });
+  const request = callerOf(iris);
+  const before = await banked(ned);
+  await t.rejects(carebank.confirmCare(stoppedAfter(deps, 1), request, { networkId, careId }), /stopped/);
+  await hearth.engine.start();
+  t.ok(await caughtUp(hearth));
+  t.same(await carebank.unfinishedCare(hearth), [careId], 'found in flight by the sweeper\'s look');
+  t.equal((await carebank.careRecord(deps, callerOf(iris), { networkId, careId })).status, 'confirming', 'shown as being confirmed');
+  await Promise.all([carebank.finishCare(deps, careId), carebank.finishCare(deps, careId)]);
+  const again = await carebank.confirmCare(deps, request, { networkId, careId });
+  t.equal(again.revision, 2, 'the retried request answers the record as it ended');
+  t.equal(await banked(ned), before + 60, 'banked once');
+  t.same((await hearth.store.readStream(careStream(careId))).map((e) => e.type), ['carebank.CareLogged', 'carebank.CareConfirmationStarted', 'carebank.CareConfirmed']);
+  t.ok(await caughtUp(hearth));
+  t.same(await carebank.unfinishedCare(hearth), [], 'nothing left in flight');
+  await hearth.engine.stop();
 });
 
 t.test('safeguarding when care is logged: a current DBS check before care for a flagged person, where the scheme asks one', async (t) => {
@@ -136,7 +157,7 @@ t.test('If-Match names the care record: a stale revision is refused and writes n
   const before = await written(hearth);
   await t.rejects(confirm(olive, careId, { ifMatch: revision + 1 }), PreconditionFailed);
   t.same(await written(hearth), before, 'nothing written');
-  t.equal((await confirm(olive, careId, { ifMatch: revision })).revision, revision + 1, 'the revision read: confirmed');
+  t.equal((await confirm(olive, careId, { ifMatch: revision })).revision, revision + 2, 'the revision read: confirmed, begun and ended');
   await t.rejects(confirm(olive, careId, { ifMatch: revision }), PreconditionFailed, 'that revision is stale now');
 });
 

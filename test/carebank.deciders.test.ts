@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ageOn, defaultRules, rulesOn, schemeDecider, type Rules, type SchemeEvent } from '../src/carebank/scheme.ts';
-import { decideClaim, decideConfirmCare, decideDisputeCare, decideDonation, decideLogCare, decidePledge, emptyBank, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
+import { decideBanking, decideCareEnd, decideClaim, decideConfirmCare, decideDisputeCare, decideDonation, decideLogCare, decidePledge, emptyBank, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
 import type { SchemeState } from '../src/carebank/scheme.ts';
 import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor } from './support/given.ts';
@@ -35,8 +35,20 @@ const log = (over: Partial<LogCare> = {}): LogCare => ({
   ...over,
 });
 const logCare = (command: LogCare, care: CareState = { status: 'none' }) => decideLogCare(command, { care }).care;
-const confirm = (care: CareState, by: CareActor, bank: BankState, scheme: SchemeState, volunteerAge: number | null, circle: CareCircle = open) =>
-  decideConfirmCare({ by, volunteerAge, circle, today: '2026-11-22' }, { care, bank, scheme });
+const processId = '0190f0a0-0000-7000-8000-0000000000e9';
+type Entry = Extract<BankEvent, { type: 'carebank.BankEntry' }>['data'];
+/**
+ * Confirming care as its process decides it, each step on the states given: begun on the record,
+ * the volunteer's bank's entry (or its refusal), the record's end. The care and bank events decided.
+ */
+const confirm = (care: CareState, by: CareActor, bank: BankState, scheme: SchemeState, volunteerAge: number | null, circle: CareCircle = open) => {
+  const begun = decideConfirmCare({ by, volunteerAge, circle, today: '2026-11-22', processId }, { care, bank, scheme }).care;
+  const started = begun.find((e) => e.type === 'carebank.CareConfirmationStarted');
+  if (!started) return { care: begun, bank: [] as BankEvent[] };
+  const banked = decideBanking(started.data.entry, { bank, scheme });
+  const refused = banked[0]!.type === 'carebank.BankEntryRefused' ? { problem: banked[0]!.data.problem, detail: banked[0]!.data.detail } : undefined;
+  return { care: decideCareEnd(begun.reduce(evolveCare, care), processId, refused), bank: banked };
+};
 const logged: CareEvent = {
   type: 'carebank.CareLogged',
   data: { careId, networkId, volunteerId: vic, recipientId: edna, minutes: 90, activity: 'befriending', occurredOn: '2026-11-20', loggedBy: vic },
@@ -44,7 +56,7 @@ const logged: CareEvent = {
 const loggedOn = (occurredOn: string, minutes = 90): CareState => evolveCare({ status: 'none' }, { ...logged, data: { ...logged.data, occurredOn, minutes } } as CareEvent);
 const care = evolveCare({ status: 'none' }, logged);
 const recipient = as(edna);
-const bankOf = (...entries: Array<{ minutes: number; kind: BankEvent['data']['kind']; entryDate: string }>) =>
+const bankOf = (...entries: Array<{ minutes: number; kind: Entry['kind']; entryDate: string }>) =>
   entries.map((e): BankEvent => ({ type: 'carebank.BankEntry', data: { networkId, holder: vic, ref: careId, counterparty: edna, rulesVersion: null, ...e } })).reduce(evolveBank, emptyBank);
 
 t.test('versioning the scheme\'s rules', async (t) => {
@@ -102,6 +114,25 @@ t.test('confirming care banks it in the volunteer\'s bank', async (t) => {
   t.match(refusal(() => confirm({ status: 'none' }, recipient, emptyBank, scheme(), 40)), { type: 'care-not-found', status: 404 });
   const twice = evolveCare(care, { type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } });
   t.same(confirm(twice, recipient, emptyBank, scheme(), 40), { care: [], bank: [] }, 'confirming twice decides nothing');
+});
+
+t.test('confirming is a process: begun on the record, the bank\'s entry or its refusal, then the end, once', async (t) => {
+  const [started] = decideConfirmCare({ by: recipient, volunteerAge: 40, circle: open, today: '2026-11-22', processId }, { care, bank: emptyBank, scheme: scheme() }).care;
+  t.match(started, { type: 'carebank.CareConfirmationStarted', data: { careId, confirmedBy: edna, processId, entry: { holder: vic, minutes: 90, kind: 'banked' } } });
+  const confirming = evolveCare(care, started!);
+  t.equal(confirming.status, 'confirming');
+  t.match(refusal(() => decideConfirmCare({ by: recipient, volunteerAge: 40, circle: open, today: '2026-11-22', processId }, { care: confirming, bank: emptyBank, scheme: scheme() })), { type: 'care-confirming', status: 409 }, 'not confirmed twice at once');
+  t.match(refusal(() => decideDisputeCare({ by: recipient, reason: { textKey: careId, sealed: 'v1.x' } as never }, { care: confirming })), { type: 'care-settled' }, 'nor disputed meanwhile');
+  const entry = (started as Extract<CareEvent, { type: 'carebank.CareConfirmationStarted' }>).data.entry;
+  // Other care banked for that day meanwhile fills the day's cap.
+  const full = bankOf({ minutes: 300, kind: 'banked', entryDate: '2026-11-20' });
+  t.match(decideBanking(entry, { bank: full, scheme: scheme() }), [{ type: 'carebank.BankEntryRefused', data: { holder: vic, ref: careId, problem: 'daily-cap' } }], 'the bank records why it will not take it');
+  t.equal(evolveBank(full, decideBanking(entry, { bank: full, scheme: scheme() })[0]!).balance, 300, 'and nothing moves');
+  const refused = decideCareEnd(confirming, processId, { problem: 'daily-cap', detail: 'full' });
+  t.match(refused, [{ type: 'carebank.CareConfirmationRefused', data: { careId, processId, problem: 'daily-cap', resumes: 'logged' } }]);
+  t.equal(evolveCare(confirming, refused[0]!).status, 'logged', 'the care waits again');
+  t.same(decideCareEnd(confirming, 'another process'), [], 'only the process that began it ends it');
+  t.same(decideCareEnd(evolveCare(confirming, { type: 'carebank.CareConfirmed', data: { careId, confirmedBy: edna } }), processId), [], 'ended once');
 });
 
 t.test('the volunteer must be old enough under the rules in force on the day of care', async (t) => {

@@ -6,7 +6,7 @@ import { refused } from './support/given.ts';
 import { racingHearth } from './support/hearth.ts';
 import { callerOf, careScheme } from './support/carebank.ts';
 import * as carebank from '../src/carebank/app.ts';
-import { bankFolder, bankStream, careStream } from '../src/carebank/bank.ts';
+import { bankFolder, bankStream, careFolder, careStream } from '../src/carebank/bank.ts';
 import { todayOn } from '../src/clock.ts';
 import { readStates } from '../src/commands/decide.ts';
 import type { Deps } from '../src/access/caller.ts';
@@ -35,8 +35,8 @@ t.test('confirmations racing for one volunteer\'s daily cap: only what fits the 
     t.same(outcomes.sort(), ['daily-cap', null].sort(), `round ${round}: one banked, one refused at the daily cap`);
     const bank = await bankOf(hearth, networkId, volunteer);
     t.same([bank.balance, bank.bankedByDate[today]], [180, 180], `round ${round}: the bank holds only one`);
-    const confirmedRecords = await Promise.all(care.map(async (id) => (await hearth.store.readStream(careStream(id))).length));
-    t.same(confirmedRecords.sort(), [1, 2], `round ${round}: the refused care is still only logged`);
+    const statuses = await Promise.all(care.map(async (id) => (await readStates(hearth.store, { care: [careStream(id), careFolder] })).care.status));
+    t.same(statuses.sort(), ['confirmed', 'logged'], `round ${round}: the refused care is waiting again`);
   }
 
   const scheme = await careScheme(hearth);

@@ -10,7 +10,7 @@ import { Forbidden, holdingRole } from '../access/guard.ts';
 import { membershipDecider, membershipStream, type MembershipState } from '../access/membership.ts';
 import { personDecider, personStream } from '../access/person.ts';
 import { currentDetails } from '../access/register.ts';
-import { todayOn } from '../clock.ts';
+import { isoNow, todayOn } from '../clock.ts';
 import { decideAcross, readStates } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
@@ -31,6 +31,8 @@ import {
   careFolder,
   careStream,
   decideClaim,
+  decideBanking,
+  decideCareEnd,
   decideConfirmCare,
   decideDisputeCare,
   decideDonation,
@@ -163,7 +165,9 @@ async function recordIn(deps: Deps, networkId: string, careId: string): Promise<
 
 /**
  * Care confirmed by the person cared for, or a coordinator who is no party to it: the hours are
- * banked for the volunteer. If-Match names the care record's revision.
+ * banked for the volunteer. A process (bank.ts): begun on the care record, the volunteer's bank
+ * written on its own, then the record ended; a cap another confirmation reached meanwhile is
+ * answered as the refusal, and the care waits as before. If-Match names the care record's revision.
  */
 export async function confirmCare(deps: Deps, caller: Caller, input: { networkId: string; careId: string }): Promise<Written> {
   const { networkId, careId } = input;
@@ -171,7 +175,8 @@ export async function confirmCare(deps: Deps, caller: Caller, input: { networkId
   const { volunteerId, recipientId, occurredOn } = state.care;
   const volunteerAge = await ageOf(deps, volunteerId, occurredOn);
   const today = todayOn(deps.clock);
-  const done = await decideAcross(
+  const context = contextOf(deps, caller);
+  const begun = await decideAcross(
     deps.store,
     {
       care: [careStream(careId), careFolder],
@@ -180,11 +185,51 @@ export async function confirmCare(deps: Deps, caller: Caller, input: { networkId
       actor: membershipOf(networkId, caller.personId),
       ...circleReads(networkId, volunteerId, recipientId),
     },
-    (s) => decideConfirmCare({ by: actingAs(caller, s.actor), volunteerAge, circle: circleOf(s), today }, s),
-    contextOf(deps, caller),
+    (s) => decideConfirmCare({ by: actingAs(caller, s.actor), volunteerAge, circle: circleOf(s), today, processId: context.commandId }, s),
+    context,
     { ifMatch: { stream: 'care', revision: caller.ifMatch } },
   );
-  return { revision: done.revisions.care, position: done.position };
+  const end = await finishCare(deps, careId);
+  if (end.state.status === 'confirmed') return { revision: end.revision, position: Math.max(begun.position, end.position) };
+  if (end.refused) throw new Rejection(end.refused.problem, end.refused.detail, 409);
+  throw new Rejection('care-settled', `This care is ${end.state.status}.`, 409);
+}
+
+/** Care as a confirmation left it, and the refusal that ended it, if one did. */
+export interface CareEnd {
+  state: CareState;
+  revision: number;
+  position: number;
+  refused?: { problem: string; detail: string };
+}
+
+/** Carries on the confirmation under way on a care record, if one is: the bank's entry, then the end. Each written once, whoever carries it on. */
+export async function finishCare(deps: Pick<Deps, 'store' | 'clock'>, careId: string): Promise<CareEnd> {
+  const history = await deps.store.readStream(careStream(careId));
+  const state = domainEvents<CareEvent>(history).reduce(careFolder.evolve, careFolder.initialState);
+  if (state.status !== 'confirming') {
+    const last = history.at(-1);
+    const refused = last?.type === 'carebank.CareConfirmationRefused' ? { refused: { problem: (last.data as { problem: string }).problem, detail: (last.data as { detail: string }).detail } } : {};
+    return { state, revision: last?.revision ?? -1, position: last?.position ?? 0, ...refused };
+  }
+  const { processId, confirmedBy, entry } = state.confirming;
+  const context = (step: string): CommandContext => ({ actor: confirmedBy, onBehalfOf: null, commandId: uuidv5(step, processId), correlationId: processId, causationId: processId, now: isoNow(deps.clock) });
+  const banked = await decideAcross(
+    deps.store,
+    { bank: [bankStream(entry.networkId, entry.holder), bankFolder], scheme: [schemeStream(entry.networkId), schemeDecider] },
+    (s) => ({ bank: decideBanking(entry, s) }),
+    context('bank'),
+  );
+  const outcome = banked.events.bank?.[0];
+  const refused = outcome?.type === 'carebank.BankEntryRefused' ? { problem: outcome.data.problem, detail: outcome.data.detail } : undefined;
+  const end = await decideAcross(deps.store, { care: [careStream(careId), careFolder] }, (s) => ({ care: decideCareEnd(s.care, processId, refused) }), context('end'));
+  return { state: end.states.care, revision: end.revisions.care, position: end.position, ...(refused ? { refused } : {}) };
+}
+
+/** Care records whose confirmation is under way, as the read table has them. */
+export async function unfinishedCare(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  const rows = await deps.database.db.selectFrom('carebank_care').select('care_id').where(sql<boolean>`status = 'confirming'`).execute();
+  return rows.map((r) => r.care_id);
 }
 
 /**
@@ -236,7 +281,7 @@ export async function careList(deps: Deps, caller: Caller, input: { networkId: s
       const care = { careId: r.care_id, networkId, volunteerId: r.volunteer_id, recipientId: r.recipient_id, minutes: r.minutes, activity: r.activity as LogCare['activity'], occurredOn: r.occurred_on, loggedBy: r.logged_by };
       return {
         ...care,
-        status: r.status as 'logged' | 'disputed' | 'confirmed',
+        status: r.status as 'logged' | 'disputed' | 'confirming' | 'confirmed',
         volunteerName: shownName(r.volunteer_name, r.volunteer_erased),
         recipientName: shownName(r.recipient_name, r.recipient_erased),
         ...asReader(care, r.status, me, coordinates),
@@ -413,7 +458,7 @@ export async function keepAgeBands(deps: Deps, context: CommandContext, personId
   for (const networkId of networks) {
     const entries = domainEvents<BankEvent>(await deps.store.readStream(bankStream(networkId, personId)));
     if (entries.length === 0) continue;
-    const days = [...new Set(entries.map((e) => e.data.entryDate))].sort();
+    const days = [...new Set(entries.flatMap((e) => (e.type === 'carebank.BankEntry' ? [e.data.entryDate] : [])))].sort();
     const on = [...new Set([...days, ...monthEnds(days[0]!, erasedOn), addDays(erasedOn, -1)])].filter((d) => d < erasedOn);
     const agesOn = on.map((d) => ({ on: d, age: ageOn(dateOfBirth, d) }));
     await decideAcross(

@@ -118,20 +118,63 @@ export function monthEnds(from: string, to: string): string[] {
   }
 }
 
-export const bankEventTypes = [CareLogged, CareConfirmed, BankEntry, CareDisputed, AgeBandsKept];
-export type CareEvent = DomainEvent<typeof CareLogged> | DomainEvent<typeof CareConfirmed> | DomainEvent<typeof CareDisputed>;
-export type BankEvent = DomainEvent<typeof BankEntry>;
+/**
+ * Confirming care is a process, as confirming a time bank exchange is: the care record says
+ * confirming began, with the entry the volunteer's bank is to take; the bank takes it in a write of
+ * its own (or records why it would not: a cap reached by other care meanwhile); the record ends.
+ */
+export const CareConfirmationStarted = defineEvent('carebank.CareConfirmationStarted', z.strictObject({ careId: id(), confirmedBy: id(), processId: id(), entry: BankEntry.schema }));
+/** The bank refused the entry after confirming began: the care waits as it did before. */
+export const CareConfirmationRefused = defineEvent(
+  'carebank.CareConfirmationRefused',
+  z.strictObject({ careId: id(), processId: id(), problem: z.string().min(1).max(100), detail: z.string().min(1).max(500), resumes: z.enum(['logged', 'disputed']) }),
+);
+/** An entry a bank refused, a cap being in the way, under the id the entry would have had: whoever carries the process on finds the same answer. */
+export const BankEntryRefused = defineEvent(
+  'carebank.BankEntryRefused',
+  z.strictObject({ networkId: id(), holder: z.string().min(1), ref: id(), minutes: signedMinutes, problem: z.string().min(1).max(100), detail: z.string().min(1).max(500) }),
+);
+
+export const bankEventTypes = [CareLogged, CareConfirmed, BankEntry, CareDisputed, AgeBandsKept, CareConfirmationStarted, CareConfirmationRefused, BankEntryRefused];
+export type CareEvent =
+  | DomainEvent<typeof CareLogged>
+  | DomainEvent<typeof CareConfirmed>
+  | DomainEvent<typeof CareDisputed>
+  | DomainEvent<typeof CareConfirmationStarted>
+  | DomainEvent<typeof CareConfirmationRefused>;
+export type BankEvent = DomainEvent<typeof BankEntry> | DomainEvent<typeof BankEntryRefused>;
+type Entry = z.infer<typeof BankEntry.schema>;
 
 export const careStream = (careId: string) => `care-${careId}`;
 export const bankStream = (networkId: string, holder: string) => `carebank-account-${networkId}-${holder}`;
 
 export type CareStatus = 'logged' | 'disputed' | 'confirmed';
-export type CareState = { status: 'none' } | { status: CareStatus; care: z.infer<typeof CareLogged.schema> };
+/** A confirmation under way: by whom, the entry the bank is to take, and what the care goes back to if the bank refuses it. */
+export interface Confirming {
+  processId: string;
+  confirmedBy: string;
+  entry: Entry;
+  resumes: 'logged' | 'disputed';
+}
+export type CareState =
+  | { status: 'none' }
+  | { status: CareStatus; care: z.infer<typeof CareLogged.schema> }
+  | { status: 'confirming'; care: z.infer<typeof CareLogged.schema>; confirming: Confirming };
 
 export function evolveCare(state: CareState, event: CareEvent): CareState {
   if (event.type === 'carebank.CareLogged') return { status: 'logged', care: event.data };
   if (state.status === 'none') return state;
-  return { ...state, status: event.type === 'carebank.CareDisputed' ? 'disputed' : 'confirmed' };
+  const { care } = state;
+  switch (event.type) {
+    case 'carebank.CareConfirmationStarted':
+      return { status: 'confirming', care, confirming: { processId: event.data.processId, confirmedBy: event.data.confirmedBy, entry: event.data.entry, resumes: state.status === 'disputed' ? 'disputed' : 'logged' } };
+    case 'carebank.CareConfirmationRefused':
+      return { status: event.data.resumes, care };
+    case 'carebank.CareDisputed':
+      return { status: 'disputed', care };
+    case 'carebank.CareConfirmed':
+      return { status: 'confirmed', care };
+  }
 }
 
 /** What folds a care record's stream. */
@@ -146,6 +189,7 @@ export interface BankState {
 export const emptyBank: BankState = { balance: 0, bankedTotal: 0, bankedByDate: {} };
 
 export function evolveBank(state: BankState, event: BankEvent): BankState {
+  if (event.type === 'carebank.BankEntryRefused') return state;
   const e = event.data;
   const banked = e.kind === 'banked' ? e.minutes : 0;
   return {
@@ -241,7 +285,7 @@ export function decideDisputeCare(command: { by: CareActor; reason: z.infer<type
   const record = states.care;
   if (record.status === 'none') throw new Rejection('care-not-found', 'There is no such care record.', 404);
   requireMaySettle(record.care, command.by, 'dispute');
-  if (record.status !== 'logged') throw new Rejection('care-settled', `This care is ${record.status}; only care waiting to be confirmed can be disputed.`, 409);
+  if (record.status !== 'logged') throw new Rejection('care-settled', `This care is ${record.status === 'confirming' ? 'being confirmed' : record.status}; only care waiting to be confirmed can be disputed.`, 409);
   return { care: [{ type: 'carebank.CareDisputed', data: { careId: record.care.careId, disputedBy: subjectOf(command.by), reason: command.reason } }] };
 }
 
@@ -257,11 +301,12 @@ export interface ConfirmCare {
  * volunteer never, and the person cared for only in their own name, on care they did not log. Safeguarding is asked again; the volunteer must be old enough under the rules in
  * force that day, and the day's and the lifetime caps must hold.
  */
-export function decideConfirmCare(command: ConfirmCare, states: { care: CareState; bank: BankState; scheme: SchemeState }): { care: CareEvent[]; bank: BankEvent[] } {
+export function decideConfirmCare(command: ConfirmCare & { processId: string }, states: { care: CareState; bank: BankState; scheme: SchemeState }): { care: CareEvent[] } {
   const { care: record, bank, scheme } = states;
   const { by } = command;
   if (record.status === 'none') throw new Rejection('care-not-found', 'There is no such care record.', 404);
-  if (record.status === 'confirmed') return { care: [], bank: [] };
+  if (record.status === 'confirmed') return { care: [] };
+  if (record.status === 'confirming') throw new Rejection('care-confirming', 'This care is being confirmed: the hours are being banked.', 409);
   const { care } = record;
   requireMaySettle(care, by, 'confirm');
   if (record.status === 'disputed' && !asCoordinator(by)) throw new Rejection('care-disputed', 'This care is disputed; a coordinator who is no party to it settles it.', 409);
@@ -269,15 +314,39 @@ export function decideConfirmCare(command: ConfirmCare, states: { care: CareStat
   const rules = rulesOn(scheme, care.occurredOn);
   if (command.volunteerAge === null) throw new Rejection('age-unknown', 'The volunteer\'s date of birth is not recorded, so their age cannot be checked.', 422);
   if (command.volunteerAge < rules.minimumAgeToBank) throw new Rejection('too-young-to-bank', `Volunteers bank hours from age ${rules.minimumAgeToBank} in this scheme.`, 422);
-  const thatDay = (bank.bankedByDate[care.occurredOn] ?? 0) + care.minutes;
-  if (thatDay > rules.dailyCapMinutes) throw new Rejection('daily-cap', `At most ${rules.dailyCapMinutes / 60} hours can be banked for one day; ${care.occurredOn} would have ${thatDay / 60}.`, 409);
-  if (rules.lifetimeCapMinutes !== null && bank.bankedTotal + care.minutes > rules.lifetimeCapMinutes) {
+  const entry: Entry = { networkId: care.networkId, holder: care.volunteerId, minutes: care.minutes, kind: 'banked', ref: care.careId, counterparty: care.recipientId, entryDate: care.occurredOn, rulesVersion: rules.version };
+  requireWithinCaps(bank, scheme, entry);
+  return { care: [{ type: 'carebank.CareConfirmationStarted', data: { careId: care.careId, confirmedBy: subjectOf(by), processId: command.processId, entry } }] };
+}
+
+/** The day's and the lifetime caps of the rules the entry was banked under, on the bank as it is. */
+export function requireWithinCaps(bank: BankState, scheme: SchemeState, entry: Entry): void {
+  const rules = rulesOn(scheme, entry.entryDate);
+  const thatDay = (bank.bankedByDate[entry.entryDate] ?? 0) + entry.minutes;
+  if (thatDay > rules.dailyCapMinutes) throw new Rejection('daily-cap', `At most ${rules.dailyCapMinutes / 60} hours can be banked for one day; ${entry.entryDate} would have ${thatDay / 60}.`, 409);
+  if (rules.lifetimeCapMinutes !== null && bank.bankedTotal + entry.minutes > rules.lifetimeCapMinutes) {
     throw new Rejection('lifetime-cap', `This scheme banks at most ${rules.lifetimeCapMinutes / 60} hours for one person.`, 409);
   }
-  return {
-    care: [{ type: 'carebank.CareConfirmed', data: { careId: care.careId, confirmedBy: subjectOf(by) } }],
-    bank: [{ type: 'carebank.BankEntry', data: { networkId: care.networkId, holder: care.volunteerId, minutes: care.minutes, kind: 'banked', ref: care.careId, counterparty: care.recipientId, entryDate: care.occurredOn, rulesVersion: rules.version } }],
-  };
+}
+
+/** The bank's step of a confirmation: the entry, or, past a cap of the bank as it is now, the refusal in its place. */
+export function decideBanking(entry: Entry, states: { bank: BankState; scheme: SchemeState }): BankEvent[] {
+  try {
+    requireWithinCaps(states.bank, states.scheme, entry);
+    return [{ type: 'carebank.BankEntry', data: entry }];
+  } catch (err) {
+    if (!(err instanceof Rejection)) throw err;
+    const { networkId, holder, ref, minutes } = entry;
+    return [{ type: 'carebank.BankEntryRefused', data: { networkId, holder, ref, minutes, problem: err.type, detail: err.message } }];
+  }
+}
+
+/** How the confirmation under way ended: banked, or refused by the bank. Once, by the process that began it. */
+export function decideCareEnd(state: CareState, processId: string, refusal?: { problem: string; detail: string }): CareEvent[] {
+  if (state.status !== 'confirming' || state.confirming.processId !== processId) return [];
+  const { careId } = state.care;
+  if (refusal) return [{ type: 'carebank.CareConfirmationRefused', data: { careId, processId, ...refusal, resumes: state.confirming.resumes } }];
+  return [{ type: 'carebank.CareConfirmed', data: { careId, confirmedBy: state.confirming.confirmedBy } }];
 }
 
 /** Moving banked minutes out of a holder's bank: a pledge, a donation to the pool, or a claim. */
@@ -294,7 +363,7 @@ interface Move {
   today: string;
 }
 
-function move(command: Move & { to: string }, giver: BankState, [out, into]: readonly [BankEvent['data']['kind'], BankEvent['data']['kind']]): { giver: BankEvent[]; receiver: BankEvent[] } {
+function move(command: Move & { to: string }, giver: BankState, [out, into]: readonly [Entry['kind'], Entry['kind']]): { giver: BankEvent[]; receiver: BankEvent[] } {
   requireBalance(giver, command.minutes);
   const entry = { networkId: command.networkId, ref: command.ref, entryDate: command.today, rulesVersion: null };
   return {

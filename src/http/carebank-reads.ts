@@ -30,7 +30,7 @@ const care = z.object({
   activity: z.enum(careActivities),
   occurredOn: z.string(),
   loggedBy: id(),
-  status: z.enum(['logged', 'disputed', 'confirmed']),
+  status: z.enum(['logged', 'disputed', 'confirming', 'confirmed']),
   youMayConfirm: z.boolean().describe('Whether the reader may confirm (or dispute) it now'),
 });
 

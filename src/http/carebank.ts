@@ -17,7 +17,7 @@ const careParams = networkParams.extend({ careId: id() });
 const rulesVersion = z.object({ ...rulesShape.shape, version: z.number().int().min(0) });
 const careRecord = z.object({
   careId: id(),
-  status: z.enum(['logged', 'disputed', 'confirmed']),
+  status: z.enum(['logged', 'disputed', 'confirming', 'confirmed']),
   networkId: id(),
   volunteerId: id(),
   recipientId: id(),

@@ -12,7 +12,6 @@ import { decideAcross, type CommandContext } from '../commands/decide.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { Deps } from '../access/caller.ts';
 import { isoNow } from '../clock.ts';
-import type { Logger } from 'pino';
 import { rulesRead, type TimebankSettings } from './settings.ts';
 import { accountRead, checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState } from './account.ts';
 import { giftDecider, giftRead, GiftRefused, giftStream, type GiftEvent, type GiftState } from './gift.ts';
@@ -160,39 +159,4 @@ export async function unfinishedExchanges(deps: Pick<Deps, 'database'>): Promise
 export async function unfinishedGifts(deps: Pick<Deps, 'database'>): Promise<string[]> {
   const rows = await deps.database.db.selectFrom('timebank_gifts_in_flight').select('gift_id').execute();
   return rows.map((r) => r.gift_id);
-}
-
-/**
- * Finishes what a process killed between two steps left in flight: an exchange's confirmation or
- * reversal, or a gift. One is taken up once it has been seen in flight at two looks in a row, so
- * that a request still carrying it on is rarely joined; joining it would be harmless, each step
- * being written once. Logs ids only.
- */
-export function keepFinishing(deps: Pick<Deps, 'store' | 'clock' | 'database'> & { log: Logger }, everyMs = 5000): () => Promise<void> {
-  let seen = new Set<string>();
-  let running: Promise<unknown> = Promise.resolve();
-  const look = () => {
-    running = (async () => {
-      const exchanges = (await unfinishedExchanges(deps)).map((id) => `exchange ${id}`);
-      const gifts = (await unfinishedGifts(deps)).map((id) => `gift ${id}`);
-      const now = [...exchanges, ...gifts];
-      for (const key of now.filter((k) => seen.has(k))) {
-        const [what, id] = key.split(' ') as ['exchange' | 'gift', string];
-        if (what === 'exchange') {
-          await finishExchange(deps, id);
-          deps.log.info({ exchangeId: id }, 'an exchange left in flight was finished');
-        } else {
-          await finishGift(deps, id);
-          deps.log.info({ giftId: id }, 'a gift left in flight was finished');
-        }
-      }
-      seen = new Set(now);
-    })().catch((err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'finishing processes left in flight failed; trying again'));
-  };
-  const timer = setInterval(() => void running.then(look), everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
 }

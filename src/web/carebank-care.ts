@@ -23,8 +23,8 @@ const activityWords: Record<Activity, string> = {
   other: 'Something else',
 };
 
-type Status = 'logged' | 'disputed' | 'confirmed';
-const statusWords: Record<Status, string> = { logged: 'waiting to be confirmed', disputed: 'disputed', confirmed: 'confirmed and banked' };
+type Status = 'logged' | 'disputed' | 'confirming' | 'confirmed';
+const statusWords: Record<Status, string> = { logged: 'waiting to be confirmed', disputed: 'disputed', confirming: 'being confirmed: the hours are being banked', confirmed: 'confirmed and banked' };
 
 export interface Care {
   careId: string;
