@@ -1,5 +1,5 @@
 // The one way to decide over several streams: states by name, events by name, the streams written
-// (and any named to hold) held at the revision read, a retry of the same command written once,
+// held at the revision read, a retry of the same command written once,
 // If-Match honoured by name.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
@@ -103,18 +103,6 @@ async function renamedAfterFirstRead(renamed: string) {
   };
   return { racing, seen, openKnowing };
 }
-
-t.test('a stream named to hold is held: a write to it in between makes the command decide again on the new state', async (t) => {
-  const [renamed, written] = [randomUUID(), randomUUID()];
-  const { racing, seen, openKnowing } = await renamedAfterFirstRead(renamed);
-  const reads = { renamed: [networkStream(renamed), networkDecider], written: [networkStream(written), networkDecider] } as const;
-  const done = await decideAcross(racing, reads, openKnowing(written), context(), { hold: ['renamed'] });
-  t.same(seen, ['Before', 'After'], 'decided once on what it read, then again on what was written in between');
-  t.equal(done.revisions.renamed, 1, 'held at the revision of the second read');
-  t.equal(done.states.written.status === 'open' && done.states.written.name, 'Opened knowing After');
-  t.equal((await store.readStream(networkStream(written))).length, 1, 'the first decision wrote nothing');
-  t.equal((await store.readStream(networkStream(renamed))).length, 2, 'holding a stream writes nothing to it');
-});
 
 t.test('a stream only read is not held: the command commits the one stream it writes, as decided on what it read', async (t) => {
   const [renamed, written] = [randomUUID(), randomUUID()];

@@ -9,8 +9,8 @@
 // stream's own events is checked against that stream's revision when it is written, and a decision
 // on a stream read but not written is the one that would have been made just before the write
 // that overtook it. Where a rule spans streams so that two commands could each pass it alone and
-// break it together (the last coordinator stepping down while another does), the command names
-// the other streams in `hold`, and they are written (with no events) at the revision read.
+// break it together (the last coordinator stepping down while another does), the commands meet on
+// one stream of their own (a network's coordination stream) before writing the others.
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from './decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
@@ -60,8 +60,6 @@ export class PreconditionFailed extends Error {
 export interface DecideOptions<R extends Reads> {
   /** The revision a client last saw of one named stream (If-Match): a mismatch fails instead of deciding again. */
   ifMatch?: { stream: keyof R & string; revision: number | undefined };
-  /** Streams read and not written that must still be at the revision read when the command commits. */
-  hold?: Array<keyof R & string>;
   maxAttempts?: number;
 }
 
@@ -133,7 +131,7 @@ export async function decideAcross<R extends Reads>(
     const after = () => byName((n) => fold(n, writes.get(reads[n]![0])!)) as States<R>;
     const events = byName((n) => writes.get(reads[n]![0])!) as EventsByName<R>;
     // The stream a client's If-Match names is the one it expects to be unchanged, written or not.
-    const held = new Set([...(options.hold ?? []), ...(options.ifMatch ? [options.ifMatch.stream] : [])].map((n) => reads[n]![0]));
+    const held = new Set(options.ifMatch ? [reads[options.ifMatch.stream]![0]] : []);
     const written = streamIds.filter((s) => writes.get(s)!.length > 0 || held.has(s));
     if (written.every((s) => writes.get(s)!.length === 0)) {
       const last = [...histories.values()].flat().reduce((p, e) => Math.max(p, e.position), 0);
