@@ -41,6 +41,16 @@ const typesIn = async (stream: string) => (await hearth.store.readStream(stream)
 const balanceOf = async (networkId: string, holder: string) =>
   domainEvents(await hearth.store.readStream(accountStream(networkId, holder))).reduce((sum, e) => sum + (e.type === 'timebank.Posted' ? (e.data as { minutes: number }).minutes : 0), 0);
 
+/** Runs the sweeper, looking every 100 ms, until the stream's last event is `ended` (five seconds at most); answers what it logged. */
+async function sweptUntil(stream: string, ended: string): Promise<string[]> {
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+  const stop = keepFinishing({ ...hearth, log }, 100);
+  for (let i = 0; i < 100 && (await typesIn(stream)).at(-1) !== ended; i++) await new Promise((r) => setTimeout(r, 50));
+  await stop();
+  return lines;
+}
+
 t.test('a confirmation stopped after any of its writes is finished once, by three at once and by the retried request', async (t) => {
   // Writes: the beginning, the receiver's posting, the provider's, the end.
   for (const writes of [1, 2, 3]) {
@@ -111,11 +121,7 @@ t.test('the sweeper finishes what a stopped process left, after seeing it twice,
   const { networkId, bob, exchangeId } = await setting();
   await t.rejects(confirmExchange(stoppedAfter(2), callerFor(bob), { networkId, exchangeId }), /stopped/);
   await caughtUp(hearth);
-  const lines: string[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
-  const stop = keepFinishing({ ...hearth, log }, 100);
-  for (let i = 0; i < 100 && (await typesIn(exchangeStream(exchangeId))).at(-1) !== 'timebank.ExchangeConfirmed'; i++) await new Promise((r) => setTimeout(r, 50));
-  await stop();
+  const lines = await sweptUntil(exchangeStream(exchangeId), 'timebank.ExchangeConfirmed');
   t.equal((await typesIn(exchangeStream(exchangeId))).at(-1), 'timebank.ExchangeConfirmed', 'finished');
   t.equal(await balanceOf(networkId, bob), -60);
   t.ok(lines.some((l) => l.includes(exchangeId) && l.includes('finished')), 'logged by its id');
@@ -177,11 +183,7 @@ t.test('a gift\'s reversal stopped half way is finished by the sweeper, once', a
   const giftId = await lastGiftOn(networkId);
   await t.rejects(reverseGift(stoppedAfter(2), callerFor(coordinator), { networkId, ref: giftId, reason: 'Given by mistake' }), /stopped/);
   await caughtUp(hearth);
-  const lines: string[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
-  const stop = keepFinishing({ ...hearth, log }, 100);
-  for (let i = 0; i < 100 && (await typesIn(giftStream(giftId))).at(-1) !== 'timebank.GiftEnded'; i++) await new Promise((r) => setTimeout(r, 50));
-  await stop();
+  const lines = await sweptUntil(giftStream(giftId), 'timebank.GiftEnded');
   t.same(await typesIn(giftStream(giftId)), ['timebank.GiftBegun', 'timebank.GiftEnded', 'timebank.GiftBegun', 'timebank.GiftEnded'], 'given, then taken back');
   t.equal(await balanceOf(networkId, ann), 0);
   t.equal(await balanceOf(networkId, COMMUNITY), 0);

@@ -376,7 +376,9 @@ async function onMembership(
   // A network is never left without a coordinator: no one would be left to approve, broker or
   // record for members who are not online.
   const stepsDown = (from: MembershipState, events: readonly MembershipEvent[]) => coordinating(from) && !coordinating(events.reduce(membershipDecider.evolve, from));
-  const markedAt = options.keepACoordinator && foreseen && stepsDown(first.state, foreseen) ? await beginStepDown(deps, context, networkId, personId, first.revision) : undefined;
+  // Marked at the membership's revision as first read: the step-down holds only at that revision.
+  const marked = Boolean(options.keepACoordinator && foreseen && stepsDown(first.state, foreseen));
+  if (marked) await beginStepDown(deps, context, networkId, personId, first.revision);
   const done = await decideAcross(
     deps.store,
     reads,
@@ -386,7 +388,7 @@ async function onMembership(
       const membership = membershipDecider.decide(command, s.membership.state);
       // The first writes were made on the membership as first read; changed since, they may not hold.
       const moved = () => new Rejection('concurrency-conflict', 'This membership changed at the same moment. Please try once more.', 409);
-      if (options.keepACoordinator && stepsDown(s.membership.state, membership) && markedAt !== s.membership.revision) throw moved();
+      if (options.keepACoordinator && stepsDown(s.membership.state, membership) && !(marked && s.membership.revision === first.revision)) throw moved();
       if (membership.some((e) => e.type === 'access.MembershipApproved') && !s.person.networks.includes(networkId)) throw moved();
       return { membership };
     },
@@ -422,9 +424,9 @@ async function recordJoining(deps: Deps, context: CommandContext, networkId: str
 /**
  * A coordinator about to stop coordinating is marked on the network's coordination stream, if
  * another coordinator is still counted there. Of the last two stepping down at once, the second
- * to write finds the first marked and is refused. Returns the membership revision marked.
+ * to write finds the first marked and is refused.
  */
-async function beginStepDown(deps: Deps, context: CommandContext, networkId: string, personId: string, membershipRevision: number): Promise<number> {
+async function beginStepDown(deps: Deps, context: CommandContext, networkId: string, personId: string, membershipRevision: number): Promise<void> {
   const others = (await coordinatorsOf(deps, networkId)).filter((id) => id !== personId);
   const reads = Object.fromEntries(others.map((id) => [id, [membershipStream(networkId, id), withRevision(membershipDecider)] as const]));
   await decideAcross(
@@ -438,7 +440,6 @@ async function beginStepDown(deps: Deps, context: CommandContext, networkId: str
     // One mark per membership revision: a retry marks the same one, a later attempt a new one.
     { ...context, commandId: uuidv5(`stepping down at ${membershipRevision}`, context.commandId) },
   );
-  return membershipRevision;
 }
 
 /** A person asks to join, for themselves only. */

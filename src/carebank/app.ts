@@ -10,7 +10,8 @@ import { Forbidden, holdingRole } from '../access/guard.ts';
 import { membershipDecider, membershipStream, type MembershipState } from '../access/membership.ts';
 import { personDecider, personStream } from '../access/person.ts';
 import { currentDetails } from '../access/register.ts';
-import { isoNow, todayOn } from '../clock.ts';
+import { todayOn } from '../clock.ts';
+import { endedAs, stepContext, type Ended } from '../commands/process.ts';
 import { decideAcross, readStates } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
@@ -28,6 +29,7 @@ import {
   type BankEvent,
   bankFolder,
   bankStream,
+  CareConfirmationRefused,
   careFolder,
   careStream,
   decideClaim,
@@ -195,25 +197,13 @@ export async function confirmCare(deps: Deps, caller: Caller, input: { networkId
   throw new Rejection('care-settled', `This care is ${end.state.status}.`, 409);
 }
 
-/** Care as a confirmation left it, and the refusal that ended it, if one did. */
-export interface CareEnd {
-  state: CareState;
-  revision: number;
-  position: number;
-  refused?: { problem: string; detail: string };
-}
-
 /** Carries on the confirmation under way on a care record, if one is: the bank's entry, then the end. Each written once, whoever carries it on. */
-export async function finishCare(deps: Pick<Deps, 'store' | 'clock'>, careId: string): Promise<CareEnd> {
+export async function finishCare(deps: Pick<Deps, 'store' | 'clock'>, careId: string): Promise<Ended<CareState>> {
   const history = await deps.store.readStream(careStream(careId));
   const state = domainEvents<CareEvent>(history).reduce(careFolder.evolve, careFolder.initialState);
-  if (state.status !== 'confirming') {
-    const last = history.at(-1);
-    const refused = last?.type === 'carebank.CareConfirmationRefused' ? { refused: { problem: (last.data as { problem: string }).problem, detail: (last.data as { detail: string }).detail } } : {};
-    return { state, revision: last?.revision ?? -1, position: last?.position ?? 0, ...refused };
-  }
+  if (state.status !== 'confirming') return endedAs(state, history, CareConfirmationRefused.type);
   const { processId, confirmedBy, entry } = state.confirming;
-  const context = (step: string): CommandContext => ({ actor: confirmedBy, onBehalfOf: null, commandId: uuidv5(step, processId), correlationId: processId, causationId: processId, now: isoNow(deps.clock) });
+  const context = stepContext(deps.clock, confirmedBy, processId);
   const banked = await decideAcross(
     deps.store,
     { bank: [bankStream(entry.networkId, entry.holder), bankFolder], scheme: [schemeStream(entry.networkId), schemeDecider] },

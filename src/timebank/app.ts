@@ -354,6 +354,7 @@ export async function reverseGift(deps: Deps, caller: Caller, input: { networkId
   }
   if (!holder || !member) throw new Rejection('gift-not-found', 'There is no such grant or donation in this network.', 404);
   const [head] = await deps.store.readStream(accountStream(networkId, holder), { direction: 'backwards', maxCount: 1 });
+  // Compared here, not held: the reversal begins on the gift's stream, and the account is written by a later step.
   if (caller.ifMatch !== undefined && caller.ifMatch !== (head?.revision ?? -1)) throw new PreconditionFailed(head?.revision ?? -1);
   // The reason may name the member: erasing them makes it unreadable.
   const reason = await deps.vault.sealText(input.reason, [member]);

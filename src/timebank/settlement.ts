@@ -1,17 +1,16 @@
 // Confirming or reversing an exchange, or making a gift to or from the network's own accounts,
-// carried out: one write per account, so that it runs on a store that commits one stream at a time. Every step's id is derived from the process, so the
-// request that began it, a retry of that request, or a sweeper after a crash can each carry it on,
+// carried out: one write per account, so that it runs on a store that commits one stream at a
+// time. Every step's id is derived from the process, so the request that began it, a retry of that request, or a sweeper after a crash can each carry it on,
 // at the same time even, and each posting is written once. An account that refuses its posting
 // (a limit reached by another exchange since confirming began) records the refusal under the same
 // id; the postings already made are given back, and the exchange waits again (or the gift is
 // recorded refused).
-import { v5 as uuidv5 } from 'uuid';
 import { sql } from 'kysely';
 import { fold, Rejection } from '../commands/decider.ts';
 import { decideAcross, type CommandContext } from '../commands/decide.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { Deps } from '../access/caller.ts';
-import { isoNow } from '../clock.ts';
+import { endedAs, stepContext, type Ended, type Refusal } from '../commands/process.ts';
 import { rulesRead, type TimebankSettings } from './settings.ts';
 import { accountRead, checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState } from './account.ts';
 import { giftDecider, giftRead, GiftRefused, giftStream, type GiftEvent, type GiftState } from './gift.ts';
@@ -29,7 +28,6 @@ import {
 } from './exchange.ts';
 
 type Posting = Extract<AccountEvent, { type: 'timebank.Posted' }>;
-type Refusal = { problem: string; detail: string };
 
 interface Step {
   networkId: string;
@@ -80,59 +78,28 @@ async function carryOut(deps: Pick<Deps, 'store'>, steps: Step[], context: (step
   return refused;
 }
 
-/** The context of one step of a process: its ids derived from the process, so each is written once. */
-const stepContext = (deps: Pick<Deps, 'clock'>, by: string, processId: string) => (step: string): CommandContext => ({
-  actor: by,
-  onBehalfOf: null,
-  commandId: uuidv5(step, processId),
-  correlationId: processId,
-  causationId: processId,
-  now: isoNow(deps.clock),
-});
-
-/** An exchange as a process left it: its state and revision, the position of its last event, and the refusal that ended it, if one did. */
-export interface Ended {
-  state: ExchangeState;
-  revision: number;
-  position: number;
-  refused?: Refusal;
-}
-
 /** Carries on the confirmation or reversal in flight on an exchange, if one is, and answers the exchange as it then is. */
-export async function finishExchange(deps: Pick<Deps, 'store' | 'clock'>, exchangeId: string): Promise<Ended> {
+export async function finishExchange(deps: Pick<Deps, 'store' | 'clock'>, exchangeId: string): Promise<Ended<ExchangeState>> {
   const history = await deps.store.readStream(exchangeStream(exchangeId));
   const state = fold(exchangeDecider, domainEvents(history) as ExchangeEvent[]);
-  if (state.status !== 'confirming' && state.status !== 'reversing') {
-    const last = history.at(-1);
-    return { state, revision: last?.revision ?? -1, position: last?.position ?? 0, ...(last?.type === ExchangeConfirmationRefused.type ? { refused: last.data as Refusal } : {}) };
-  }
+  if (state.status !== 'confirming' && state.status !== 'reversing') return endedAs(state, history, ExchangeConfirmationRefused.type);
   const { processId, by } = state.inFlight;
-  const context = stepContext(deps, by, processId);
+  const context = stepContext(deps.clock, by, processId);
   const refused = await carryOut(deps, stepsOf(state.exchange, state.status === 'confirming'), context);
   const end = await decideAcross(deps.store, { exchange: exchangeRead(exchangeId) }, (s) => ({ exchange: decideEnd(s.exchange, processId, refused) }), context('end'));
   return { state: end.states.exchange, revision: end.revisions.exchange, position: end.position, ...(refused ? { refused } : {}) };
 }
 
-/** A gift as its process left it. */
-export interface GiftEnd {
-  state: GiftState;
-  position: number;
-  refused?: Refusal;
-}
-
 /** Carries on the gift (or its reversal) in flight, if one is, and answers the gift as it then is. */
-export async function finishGift(deps: Pick<Deps, 'store' | 'clock'>, giftId: string): Promise<GiftEnd> {
+export async function finishGift(deps: Pick<Deps, 'store' | 'clock'>, giftId: string): Promise<Ended<GiftState>> {
   const history = await deps.store.readStream(giftStream(giftId));
   const state = fold(giftDecider, domainEvents(history) as GiftEvent[]);
-  if (state.status !== 'in flight') {
-    const last = history.at(-1);
-    return { state, position: last?.position ?? 0, ...(last?.type === GiftRefused.type ? { refused: last.data as Refusal } : {}) };
-  }
+  if (state.status !== 'in flight') return endedAs(state, history, GiftRefused.type);
   const { processId, by, networkId, steps } = state.inFlight;
-  const context = stepContext(deps, by, processId);
+  const context = stepContext(deps.clock, by, processId);
   const refused = await carryOut(deps, steps.map((s) => ({ networkId, holder: s.holder, events: s.events as Step['events'], ...(s.checked ? { checked: s.checked } : {}) })), context);
   const end = await decideAcross(deps.store, { gift: giftRead(giftId) }, (s) => ({ gift: giftDecider.decide({ type: 'EndGift', giftId, processId, ...(refused ? { refusal: refused } : {}) }, s.gift) }), context('end'));
-  return { state: end.states.gift, position: end.position, ...(refused ? { refused } : {}) };
+  return { state: end.states.gift, revision: end.revisions.gift, position: end.position, ...(refused ? { refused } : {}) };
 }
 
 /** The step's events, or, past a limit of the account as it is now, the refusal recorded in their place. */
