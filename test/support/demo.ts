@@ -23,14 +23,15 @@ interface Snapshot {
 
 /**
  * A Hearth holding the demo, its projections running, with the hearth command on it, and what
- * `hearth demo` printed when it loaded it. Closed when the test file ends.
+ * `hearth demo` printed when it loaded it; `settings` as testHearth takes them. Closed when the
+ * test file ends.
  */
-export async function demoHearth(t: Test): Promise<{ hearth: Hearth; app: App; hearthCommand: HearthCommand; demo: Ran }> {
+export async function demoHearth(t: Test, settings: Record<string, string> = {}): Promise<{ hearth: Hearth; app: App; hearthCommand: HearthCommand; demo: Ran }> {
   const path = join(tmpdir(), `hearth-demo-${sourceHash()}`);
   const kept = await snapshot(path);
   const { database, dump } = await dumpablePglite(kept?.data);
   const secret = kept?.secret ?? randomBytes(32).toString('base64');
-  const hearth = await testHearth(database, { HEARTH_SECRET: secret });
+  const hearth = await testHearth(database, { ...settings, HEARTH_SECRET: secret });
   await hearth.engine.start();
   const app = await buildApp(hearth);
   t.teardown(async () => {
