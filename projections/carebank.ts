@@ -1,12 +1,13 @@
 // Every movement of banked care minutes, dated and with the day it was recorded: balances and
-// obligations as at any date, as recorded on any day. And the age bands kept for erased holders.
+// obligations as at any date, as recorded on any day. The age bands kept for erased holders. And
+// the hours moved out of one bank and not yet received in another, for the sweeper.
 import type { z } from 'zod';
 import type { Projection } from '../src/projections/engine.ts';
-import { AgeBandsKept, BankEntry } from '../src/carebank/bank.ts';
+import { AgeBandsKept, BankEntry, movesOut } from '../src/carebank/bank.ts';
 
 export const carebankProjection: Projection = {
   name: 'carebank',
-  tables: ['carebank_entries', 'carebank_age_bands'],
+  tables: ['carebank_entries', 'carebank_age_bands', 'carebank_moves_in_flight'],
   handles: [BankEntry.type, AgeBandsKept.type],
   async apply(db, event) {
     if (event.type === AgeBandsKept.type) {
@@ -20,6 +21,11 @@ export const carebankProjection: Projection = {
       return;
     }
     const e = event.data as z.infer<typeof BankEntry.schema>;
+    if (movesOut(e)) {
+      await db.insertInto('carebank_moves_in_flight').values({ ref: e.ref, network_id: e.networkId, holder: e.holder, position: event.position }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+    } else if (e.kind === 'pledge-received' || e.kind === 'pool-received') {
+      await db.deleteFrom('carebank_moves_in_flight').where('ref', '=', e.ref).execute();
+    }
     await db
       .insertInto('carebank_entries')
       .values({

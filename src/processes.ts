@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Deps } from './access/caller.ts';
 import { finishExchange, finishGift, unfinishedExchanges, unfinishedGifts } from './timebank/settlement.ts';
-import { finishCare, unfinishedCare } from './carebank/app.ts';
+import { finishCare, finishMove, unfinishedCare, unfinishedMoves } from './carebank/app.ts';
 
 type Finisher = Pick<Deps, 'store' | 'clock' | 'database'>;
 
@@ -15,6 +15,7 @@ const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Pr
   { key: 'exchangeId', unfinished: unfinishedExchanges, finish: finishExchange },
   { key: 'giftId', unfinished: unfinishedGifts, finish: finishGift },
   { key: 'careId', unfinished: unfinishedCare, finish: finishCare },
+  { key: 'bankMoveRef', unfinished: unfinishedMoves, finish: finishMove },
 ];
 
 export function keepFinishing(deps: Finisher & { log: Logger }, everyMs = 5000): () => Promise<void> {

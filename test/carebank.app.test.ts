@@ -82,6 +82,34 @@ t.test('a confirmation stopped after it began is finished once, by two at once a
   await hearth.engine.stop();
 });
 
+t.test('a pledge stopped after the giver\'s bank was written is received once: by the sweeper, two at once, and by the retried request', async (t) => {
+  const [gus, gwen] = await Promise.all([scheme.member('Gus Giver', 47), scheme.member('Gwen Granddaughter', 30)]);
+  await carebank.confirmCare(deps, callerOf(edna), { networkId, careId: (await log(gus, gus, edna, { occurredOn: '2026-11-18' })).careId });
+  const request = callerOf(gus);
+  await t.rejects(carebank.pledge(stoppedAfter(deps, 1), request, { networkId, relativeId: gwen, minutes: 20 }), /stopped/);
+  t.equal(await banked(gus), 40, 'out of the giver\'s bank');
+  t.equal(await banked(gwen), 0, 'not yet in the relative\'s');
+  await hearth.engine.start();
+  t.ok(await caughtUp(hearth));
+  const [ref] = await carebank.unfinishedMoves(hearth);
+  t.ok(ref, 'found in flight by the sweeper\'s look');
+  await Promise.all([carebank.finishMove(deps, ref!), carebank.finishMove(deps, ref!)]);
+  const again = await carebank.pledge(deps, request, { networkId, relativeId: gwen, minutes: 20 });
+  t.equal(again.revision, (await hearth.store.readStream(bankStream(networkId, gus))).at(-1)!.revision, 'the retried request answers the giver\'s bank');
+  t.equal(await banked(gus), 40, 'taken from the giver once');
+  t.equal(await banked(gwen), 20, 'received once');
+  t.ok(await caughtUp(hearth));
+  t.same(await carebank.unfinishedMoves(hearth), [], 'nothing left in flight');
+
+  const gift = callerOf(gwen);
+  await t.rejects(carebank.donateToPool(stoppedAfter(deps, 1), gift, { networkId, minutes: 5 }), /stopped/);
+  const pool = await banked('pool');
+  await carebank.donateToPool(deps, gift, { networkId, minutes: 5 });
+  t.equal(await banked('pool'), pool + 5, 'a gift to the pool stopped half way is finished by its retry');
+  t.equal(await banked(gwen), 15);
+  await hearth.engine.stop();
+});
+
 t.test('safeguarding when care is logged: a current DBS check before care for a flagged person, where the scheme asks one', async (t) => {
   await scheme.requireDbs();
   await scheme.flag(edna);
@@ -193,8 +221,9 @@ t.test('pledges, gifts to the pool and claims take their day from the clock', as
   const [entry] = await hearth.store.readStream(bankStream(networkId, rose));
   t.match(entry, { data: { kind: 'pledge-received', minutes: 30, entryDate: '2026-11-22' } });
   t.match(await refusalOf(carebank.pledge(deps, callerOf(vic), { networkId, relativeId: randomUUID(), minutes: 10 })), { type: 'unknown-member', field: 'relativeId' });
+  const pool = await banked('pool');
   await carebank.donateToPool(deps, callerOf(cath, { onBehalfOf: vic }), { networkId, minutes: 10 });
-  t.equal(await banked('pool'), 10, 'given by a coordinator in the holder\'s name');
+  t.equal(await banked('pool'), pool + 10, 'given by a coordinator in the holder\'s name');
   t.match(await refusalOf(carebank.claimCare(deps, callerOf(vic), { networkId, minutes: 10 })), { type: 'too-young-to-claim' });
   await carebank.claimCare(deps, callerOf(rose), { networkId, minutes: 30 });
   t.equal(await banked(rose), 0, 'Rose, at 62, claims what was pledged to her');

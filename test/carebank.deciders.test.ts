@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ageOn, defaultRules, rulesOn, schemeDecider, type Rules, type SchemeEvent } from '../src/carebank/scheme.ts';
-import { decideBanking, decideCareEnd, decideClaim, decideConfirmCare, decideDisputeCare, decideDonation, decideLogCare, decidePledge, emptyBank, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
+import { decideBanking, decideCareEnd, decideClaim, decideConfirmCare, decideDisputeCare, decideDonation, decideLogCare, decidePledge, decideReceipt, emptyBank, movesOut, POOL, evolveBank, evolveCare, requireBalance, type BankEvent, type BankState, type CareActor, type CareCircle, type CareEvent, type CareState, type LogCare } from '../src/carebank/bank.ts';
 import type { SchemeState } from '../src/carebank/scheme.ts';
 import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor } from './support/given.ts';
@@ -241,14 +241,18 @@ t.test('pledges, gifts to the pool and claims', async (t) => {
   const banked = bankOf({ minutes: 120, kind: 'banked', entryDate: '2026-11-20' });
   const move = { networkId, from: vic, minutes: 60, ref: careId, today: '2026-11-22' };
   const entry = { networkId, ref: careId, entryDate: '2026-11-22', rulesVersion: null };
-  t.same(decidePledge({ ...move, relativeId: edna }, { giver: banked, relative: active }), {
-    giver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: vic, minutes: -60, kind: 'pledged', counterparty: edna } }],
-    receiver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: edna, minutes: 60, kind: 'pledge-received', counterparty: vic } }],
-  }, 'out of one bank, into the other');
+  const pledged = decidePledge({ ...move, relativeId: edna }, { giver: banked, relative: active });
+  t.same(pledged, { giver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: vic, minutes: -60, kind: 'pledged', counterparty: edna } }] }, 'out of the giver\'s bank, which alone is written');
+  const [out] = pledged.giver;
+  t.ok(out?.type === 'carebank.BankEntry' && movesOut(out.data), 'an entry that moves hours out');
+  t.same(decideReceipt(out!.data as Parameters<typeof decideReceipt>[0]), [{ type: 'carebank.BankEntry', data: { ...entry, holder: edna, minutes: 60, kind: 'pledge-received', counterparty: vic } }], 'then into the relative\'s, made from the giver\'s entry alone');
   t.match(refusal(() => decidePledge({ ...move, relativeId: stan }, { giver: banked, relative: { status: 'none' } })), { type: 'unknown-member', field: 'relativeId' });
   t.match(refusal(() => decidePledge({ ...move, relativeId: vic }, { giver: banked, relative: active })), { type: 'pledge-to-oneself', field: 'relativeId' });
   t.match(refusal(() => decidePledge({ ...move, relativeId: edna, minutes: 121 }, { giver: banked, relative: active })), { type: 'not-enough-banked', field: 'minutes' });
-  t.match(decideDonation(move, { giver: banked }), { giver: [{ data: { kind: 'donated', counterparty: POOL } }], receiver: [{ data: { holder: POOL, kind: 'pool-received', minutes: 60 } }] });
+  const donated = decideDonation(move, { giver: banked });
+  t.match(donated, { giver: [{ data: { kind: 'donated', counterparty: POOL, minutes: -60 } }] });
+  t.match(decideReceipt(donated.giver[0]!.data as Parameters<typeof decideReceipt>[0]), [{ data: { holder: POOL, kind: 'pool-received', minutes: 60, counterparty: vic } }]);
+  t.notOk(movesOut({ ...entry, holder: vic, minutes: -60, kind: 'claimed', counterparty: null }), 'a claim moves hours to nobody\'s bank');
 
   const claim = { networkId, claimantId: vic, minutes: 60, claimantAge: 60, ref: careId, today: '2026-11-22' };
   t.same(decideClaim(claim, { bank: banked, scheme: scheme() }).bank, [{ type: 'carebank.BankEntry', data: { ...entry, holder: vic, minutes: -60, kind: 'claimed', counterparty: null, rulesVersion: 0 } }]);

@@ -12,7 +12,7 @@ import { personDecider, personStream } from '../access/person.ts';
 import { currentDetails } from '../access/register.ts';
 import { todayOn } from '../clock.ts';
 import { endedAs, stepContext, type Ended } from '../commands/process.ts';
-import { decideAcross, readStates } from '../commands/decide.ts';
+import { decideAcross, readStates, type EventsByName, type Reads, type States } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { networkDecider, networkStream, requireKind } from '../networks/network.ts';
@@ -40,6 +40,9 @@ import {
   decideDonation,
   decideLogCare,
   decidePledge,
+  decideReceipt,
+  movesOut,
+  type BankEntryData,
   POOL,
   settleRefusal,
   type CareActor,
@@ -311,16 +314,10 @@ export async function pledge(deps: Deps, caller: Caller, input: { networkId: str
   const { networkId, relativeId, minutes } = input;
   await requireScheme(deps, networkId);
   const from = subjectOf(caller);
-  const done = await decideAcross(
-    deps.store,
-    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, relativeId), bankFolder], holder: membershipOf(networkId, from), relative: membershipOf(networkId, relativeId) },
-    (s) => {
-      requireHolder(s.holder);
-      return decidePledge({ networkId, from, relativeId, minutes, ref: uuidv5('pledge', caller.commandId), today: todayOn(deps.clock) }, s);
-    },
-    contextOf(deps, caller),
-  );
-  return { revision: done.revisions.giver, position: done.position };
+  return moveHours(deps, caller, { giver: [bankStream(networkId, from), bankFolder], holder: membershipOf(networkId, from), relative: membershipOf(networkId, relativeId) }, (s) => {
+    requireHolder(s.holder);
+    return decidePledge({ networkId, from, relativeId, minutes, ref: uuidv5('pledge', caller.commandId), today: todayOn(deps.clock) }, s);
+  });
 }
 
 /** Banked hours given to the scheme's pool. */
@@ -328,16 +325,43 @@ export async function donateToPool(deps: Deps, caller: Caller, input: { networkI
   const { networkId, minutes } = input;
   await requireScheme(deps, networkId);
   const from = subjectOf(caller);
-  const done = await decideAcross(
-    deps.store,
-    { giver: [bankStream(networkId, from), bankFolder], receiver: [bankStream(networkId, POOL), bankFolder], holder: membershipOf(networkId, from) },
-    (s) => {
-      requireHolder(s.holder);
-      return decideDonation({ networkId, from, minutes, ref: uuidv5('donation', caller.commandId), today: todayOn(deps.clock) }, s);
-    },
-    contextOf(deps, caller),
-  );
-  return { revision: done.revisions.giver, position: done.position };
+  return moveHours(deps, caller, { giver: [bankStream(networkId, from), bankFolder], holder: membershipOf(networkId, from) }, (s) => {
+    requireHolder(s.holder);
+    return decideDonation({ networkId, from, minutes, ref: uuidv5('donation', caller.commandId), today: todayOn(deps.clock) }, s);
+  });
+}
+
+/**
+ * Hours moved out of the giver's bank, decided and written there alone, then carried into the
+ * receiver's. The answer names the giver's bank and the position of the receipt, so that a read
+ * after it sees both banks.
+ */
+async function moveHours<R extends { giver: readonly [string, typeof bankFolder] } & Reads>(deps: Deps, caller: Caller, reads: R, decide: (s: States<R>) => { giver: BankEvent[] }): Promise<Written> {
+  const given = await decideAcross(deps.store, reads, decide as (s: States<R>) => EventsByName<R>, contextOf(deps, caller));
+  const entry = (given.events.giver as BankEvent[] | undefined)?.[0];
+  if (entry?.type !== 'carebank.BankEntry' || !movesOut(entry.data)) throw new Error('moving hours wrote no entry out of the giver\'s bank');
+  const received = await receive(deps, caller.personId, entry.data);
+  return { revision: given.revisions.giver, position: Math.max(given.position, received.position) };
+}
+
+/** The receiver's side of hours moved out of a bank, written once whoever carries it on: its ids follow from the move's ref. */
+function receive(deps: Pick<Deps, 'store' | 'clock'>, by: string, given: Parameters<typeof decideReceipt>[0]) {
+  return decideAcross(deps.store, { receiver: [bankStream(given.networkId, given.counterparty), bankFolder] }, () => ({ receiver: decideReceipt(given) }), stepContext(deps.clock, by, given.ref)('receive'));
+}
+
+/** Carries a move of hours left half done into the receiver's bank: the giver's entry, found on their bank, says what to write. */
+export async function finishMove(deps: Pick<Deps, 'store' | 'clock' | 'database'>, ref: string): Promise<void> {
+  const row = await deps.database.db.selectFrom('carebank_moves_in_flight').selectAll().where('ref', '=', ref).executeTakeFirst();
+  if (!row) return;
+  const history = await deps.store.readStream(bankStream(row.network_id, row.holder));
+  const out = history.find((e) => e.type === 'carebank.BankEntry' && (e.data as BankEntryData).ref === ref && movesOut(e.data as BankEntryData));
+  if (out) await receive(deps, out.metadata.actor, out.data as Parameters<typeof decideReceipt>[0]);
+}
+
+/** Hours moved out of a bank and not yet seen received, as the read table has them. */
+export async function unfinishedMoves(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  const rows = await deps.database.db.selectFrom('carebank_moves_in_flight').select('ref').execute();
+  return rows.map((r) => r.ref);
 }
 
 /** Care claimed from the claimant's own banked hours, from the age the rules in force allow. */

@@ -144,6 +144,7 @@ export type CareEvent =
   | DomainEvent<typeof CareConfirmationRefused>;
 export type BankEvent = DomainEvent<typeof BankEntry> | DomainEvent<typeof BankEntryRefused>;
 type Entry = z.infer<typeof BankEntry.schema>;
+export type BankEntryData = Entry;
 
 export const careStream = (careId: string) => `care-${careId}`;
 export const bankStream = (networkId: string, holder: string) => `carebank-account-${networkId}-${holder}`;
@@ -363,25 +364,41 @@ interface Move {
   today: string;
 }
 
-function move(command: Move & { to: string }, giver: BankState, [out, into]: readonly [Entry['kind'], Entry['kind']]): { giver: BankEvent[]; receiver: BankEvent[] } {
+/**
+ * Hours moved out of one bank into another are written one bank at a time, so that a store that
+ * commits one stream at a time can take them: the giver's bank first, where the balance is the
+ * rule, then the receiver's, which nothing refuses. The giver's entry names everything the
+ * receiver's is made from, so whoever carries the move on (the request, its retry, the sweeper)
+ * writes the same one.
+ */
+function moveOut(command: Move & { to: string }, giver: BankState, out: 'pledged' | 'donated'): { giver: BankEvent[] } {
   requireBalance(giver, command.minutes);
-  const entry = { networkId: command.networkId, ref: command.ref, entryDate: command.today, rulesVersion: null };
   return {
-    giver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: command.from, minutes: -command.minutes, kind: out, counterparty: command.to } }],
-    receiver: [{ type: 'carebank.BankEntry', data: { ...entry, holder: command.to, minutes: command.minutes, kind: into, counterparty: command.from } }],
+    giver: [{ type: 'carebank.BankEntry', data: { networkId: command.networkId, ref: command.ref, entryDate: command.today, rulesVersion: null, holder: command.from, minutes: -command.minutes, kind: out, counterparty: command.to } }],
   };
 }
 
+/** What each kind of entry that moves hours out of a bank is received as. */
+const receivedAs = { pledged: 'pledge-received', donated: 'pool-received' } as const;
+
+/** Whether an entry moves hours out of its bank into another, which is then to receive them. */
+export const movesOut = (entry: Entry): entry is Entry & { kind: keyof typeof receivedAs; counterparty: string } => entry.kind in receivedAs && entry.counterparty !== null;
+
+/** The receiver's side of hours moved out of a bank: the same hours, the same ref and day. */
+export function decideReceipt(given: Entry & { kind: keyof typeof receivedAs; counterparty: string }): BankEvent[] {
+  return [{ type: 'carebank.BankEntry', data: { ...given, holder: given.counterparty, minutes: -given.minutes, kind: receivedAs[given.kind], counterparty: given.holder } }];
+}
+
 /** Banked hours pledged to a named relative, who must be a member of the scheme. */
-export function decidePledge(command: Move & { relativeId: string }, states: { giver: BankState; relative: MembershipState }): { giver: BankEvent[]; receiver: BankEvent[] } {
+export function decidePledge(command: Move & { relativeId: string }, states: { giver: BankState; relative: MembershipState }): { giver: BankEvent[] } {
   if (states.relative.status !== 'active') throw new Rejection('unknown-member', 'This person is not an active member of this network.', 422, 'relativeId');
   if (command.from === command.relativeId) throw new Rejection('pledge-to-oneself', 'Hours cannot be pledged to oneself.', 422, 'relativeId');
-  return move({ ...command, to: command.relativeId }, states.giver, ['pledged', 'pledge-received']);
+  return moveOut({ ...command, to: command.relativeId }, states.giver, 'pledged');
 }
 
 /** Banked hours given to the scheme's pool. */
-export function decideDonation(command: Move, states: { giver: BankState }): { giver: BankEvent[]; receiver: BankEvent[] } {
-  return move({ ...command, to: POOL }, states.giver, ['donated', 'pool-received']);
+export function decideDonation(command: Move, states: { giver: BankState }): { giver: BankEvent[] } {
+  return moveOut({ ...command, to: POOL }, states.giver, 'donated');
 }
 
 /** Care funded from the claimant's banked hours, from the age the rules in force allow. */

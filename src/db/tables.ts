@@ -231,6 +231,15 @@ export interface TimebankGiftsInFlightTable {
   position: Int8;
 }
 
+/** Hours moved out of a care bank (pledged, given to the pool) not yet seen received. */
+export interface CarebankMovesInFlightTable {
+  ref: string;
+  network_id: string;
+  /** The giver, whose bank holds the entry that says what is to be received. */
+  holder: string;
+  position: Int8;
+}
+
 export interface TimebankExchangesTable {
   exchange_id: string;
   network_id: string;
@@ -745,6 +754,7 @@ export interface Tables {
   pool_bank_lines: PoolBankLinesTable;
   pool_matches: PoolMatchesTable;
   carebank_entries: CarebankEntriesTable;
+  carebank_moves_in_flight: CarebankMovesInFlightTable;
   carebank_age_bands: CarebankAgeBandsTable;
   carebank_care: CarebankCareTable;
   timebank_accounts: TimebankAccountsTable;
