@@ -51,7 +51,7 @@ export async function poolBench(options: PoolOptions): Promise<Row[]> {
       const poolId = pools[Math.floor(Math.random() * pools.length)]!;
       const paymentId = randomUUID();
       await submitPayment(store, networkId, { paymentId, poolId, payee: 'Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV-1', pence: 1_250, beneficiaries: [{ holderId: holder, pence: 1_250 }], submittedBy: submitter, submittedOn: today }, today, context(submitter));
-      await approvePayment(store, networkId, poolId, paymentId, { personId: treasurer, isCoordinator: false }, today, context(treasurer));
+      await approvePayment(scratch.hearth, networkId, poolId, paymentId, { personId: treasurer, isCoordinator: false }, today, context(treasurer));
     };
     const r = await drive(options.writers, options.seconds, pay);
     rows.push({ section: 'pools', system: 'submit and approve a payment', writers: options.writers, perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999, note: `payments per second across ${options.pools} pools` });

@@ -115,6 +115,9 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
         .values({ pool_id: d.poolId, period_end: d.periodEnd, closed_by: d.closedBy, closed_on: d.closedOn, balance_pence: d.balancePence, up_to_position: d.digest.upToPosition, digest: d.digest.sha256 })
         .execute();
       return;
+    case 'pools.PaymentRefused':
+      // Nothing left the pool: the payment's own row says it waits again.
+      return;
   }
 }
 
@@ -138,6 +141,12 @@ async function applyPayment(db: Db, event: RecordedEvent): Promise<void> {
         .set({ approved_by: sql`approved_by || jsonb_build_array(${e.data.approvedBy}::text)`, ...(e.data.paid ? { status: 'paid', approved_on: e.data.on ?? event.metadata.recordedAt.slice(0, 10) } : {}) })
         .where('payment_id', '=', e.data.paymentId)
         .execute();
+      return;
+    case 'pools.PaymentApprovalStarted':
+      await db.updateTable('pool_payments').set({ status: 'paying' }).where('payment_id', '=', e.data.paymentId).execute();
+      return;
+    case 'pools.PaymentApprovalRefused':
+      await db.updateTable('pool_payments').set({ status: 'submitted' }).where('payment_id', '=', e.data.paymentId).execute();
       return;
     case 'pools.PaymentRejected':
       await db.updateTable('pool_payments').set({ status: 'rejected', rejected_by: e.data.rejectedBy, rejection_reason: e.data.reason }).where('payment_id', '=', e.data.paymentId).execute();

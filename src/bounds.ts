@@ -86,3 +86,6 @@ export function id() {
     message: 'must be the id of something, not the nil or max UUID',
   });
 }
+
+/** Why a step of a process was refused, as the process records it: the problem's type and its words. */
+export const refusalFields = { problem: z.string().min(1).max(100), detail: z.string().min(1).max(500) };

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Deps } from './access/caller.ts';
 import { finishExchange, finishGift, unfinishedExchanges, unfinishedGifts } from './timebank/settlement.ts';
 import { finishCare, finishMove, unfinishedCare, unfinishedMoves } from './carebank/app.ts';
+import { finishPayment } from './pools/commands.ts';
+import { unfinishedPayments } from './pools/app.ts';
 
 type Finisher = Pick<Deps, 'store' | 'clock' | 'database'>;
 
@@ -16,6 +18,7 @@ const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Pr
   { key: 'giftId', unfinished: unfinishedGifts, finish: finishGift },
   { key: 'careId', unfinished: unfinishedCare, finish: finishCare },
   { key: 'bankMoveRef', unfinished: unfinishedMoves, finish: finishMove },
+  { key: 'paymentId', unfinished: unfinishedPayments, finish: finishPayment },
 ];
 
 export function keepFinishing(deps: Finisher & { log: Logger }, everyMs = 5000): () => Promise<void> {

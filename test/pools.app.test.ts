@@ -11,11 +11,12 @@ import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { buildApp } from '../src/http/app.ts';
 import * as pools from '../src/pools/app.ts';
+import { finishPayment } from '../src/pools/commands.ts';
 import * as notify from '../src/notify/app.ts';
 import { paymentFolder, paymentStream } from '../src/pools/payment.ts';
 import { poolDecider, poolStream } from '../src/pools/pool.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, testSecret } from './support/hearth.ts';
+import { caughtUp, quietLog, stoppedAfter, testSecret } from './support/hearth.ts';
 import { joined, send, signUp } from './support/http.ts';
 import { refused } from './support/given.ts';
 import { lloydsNewestFirst } from './support/treasurer.ts';
@@ -86,6 +87,48 @@ t.test('above the threshold it takes two to sign, two different people', async (
   const at = { networkId, poolId, paymentId: (await pools.submitPaymentFor(hearth, as(coordinator.personId), lunches(poolId, 20_000))).paymentId };
   await pools.approve(hearth, as(tess.personId), at);
   t.match(await paymentNow(at.paymentId), { status: 'paid' }, 'at the threshold one signature pays');
+});
+
+t.test('an approval stopped after it began is paid once, by two finishers at once and by the retried request; meanwhile it is being paid and cannot be rejected', async (t) => {
+  const poolId = await fundedPool();
+  const { paymentId } = await pools.submitPaymentFor(hearth, as(tess.personId), lunches(poolId, 6_000));
+  const request = as(bert.personId);
+  await t.rejects(pools.approve(stoppedAfter(hearth, 1), request, { networkId, poolId, paymentId }), /stopped/);
+  t.match(await paymentNow(paymentId), { status: 'paying' }, 'begun on the payment');
+  t.match(await poolNow(poolId), { balance: 50_000 }, 'nothing has left the pool yet');
+  t.equal(await refused(pools.reject(hearth, as(edna.personId), { networkId, poolId, paymentId, reason: 'Wrong invoice' })), 'payment-paying', 'nor can it be rejected meanwhile');
+  t.ok(await caughtUp(hearth));
+  t.ok((await pools.unfinishedPayments(hearth)).includes(paymentId), "found in flight by the sweeper's look");
+  await Promise.all([finishPayment(hearth, paymentId), finishPayment(hearth, paymentId)]);
+  const again = await pools.approve(hearth, request, { networkId, poolId, paymentId });
+  t.equal(again.revision, 2, 'the retried request answers the payment as it ended: submitted, begun, approved');
+  t.match(await poolNow(poolId), { balance: 44_000 }, 'paid once');
+  t.same((await hearth.store.readStream(poolStream(poolId))).filter((e) => e.type === 'pools.PaymentMade').length, 1);
+  t.ok(await caughtUp(hearth));
+  t.notOk((await pools.unfinishedPayments(hearth)).includes(paymentId), 'nothing left in flight');
+});
+
+t.test('a transfer stopped after the pool paid is received once; an approval the pool can no longer pay is refused and waits', async (t) => {
+  const [poolId, toPoolId] = [await fundedPool(), await fundedPool()];
+  const { paymentId } = await pools.submitTransferFor(hearth, as(tess.personId), { networkId, poolId, toPoolId, pence: 5_000, reason: 'Outings need it more', submittedOn: '2026-03-10' });
+  const request = as(bert.personId);
+  await t.rejects(pools.approve(stoppedAfter(hearth, 2), request, { networkId, poolId, paymentId }), /stopped/);
+  t.match(await poolNow(poolId), { balance: 45_000 }, 'out of one pool');
+  t.match(await poolNow(toPoolId), { balance: 50_000 }, 'not yet into the other');
+  await pools.approve(hearth, request, { networkId, poolId, paymentId });
+  t.match(await poolNow(toPoolId), { balance: 55_000 }, 'received once the request is retried');
+  t.match(await paymentNow(paymentId), { status: 'paid', approvedBy: [bert.personId] });
+
+  const [first, second] = [await pools.submitPaymentFor(hearth, as(tess.personId), lunches(poolId, 19_000)), await pools.submitPaymentFor(hearth, as(tess.personId), lunches(poolId, 19_000))];
+  const slow = as(bert.personId);
+  await t.rejects(pools.approve(stoppedAfter(hearth, 1), slow, { networkId, poolId, paymentId: first.paymentId }), /stopped/);
+  await pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId: second.paymentId });
+  t.match(await poolNow(poolId), { balance: 26_000 });
+  await pools.approve(hearth, as(bert.personId), { networkId, poolId, paymentId: (await pools.submitPaymentFor(hearth, as(tess.personId), lunches(poolId, 19_000))).paymentId });
+  t.equal(await refused(pools.approve(hearth, slow, { networkId, poolId, paymentId: first.paymentId })), 'not-enough-in-pool', 'the retried request: the pool no longer holds enough');
+  t.match(await paymentNow(first.paymentId), { status: 'submitted', approvedBy: [] }, 'it waits for approval as before');
+  t.match(await poolNow(poolId), { balance: 7_000 }, 'nothing taken for it');
+  t.equal(await refused(pools.reject(hearth, as(edna.personId), { networkId, poolId, paymentId: first.paymentId, reason: 'No longer needed' })), null, 'and can be rejected now');
 });
 
 t.test('a closed period cannot change, and closes only once its last day is over by the clock', async (t) => {

@@ -6,7 +6,7 @@ import { fold } from '../src/commands/decider.ts';
 import { refusal, specFor, uid } from './support/given.ts';
 import { poolDecider, sharesOfBalance, type OpenPool, type PoolCommand, type PoolEvent } from '../src/pools/pool.ts';
 import { apportion } from '../src/pools/apportion.ts';
-import { approvalsNeeded, decideApproval, decideRejection, decideSubmission, decideTransfer, evolvePayment, type PaymentEvent, type PaymentState } from '../src/pools/payment.ts';
+import { approvalsNeeded, decideApproval, decideBeginApproval, decidePaymentEnd, decidePoolPays, decideRejection, decideSubmission, decideTransfer, evolvePayment, type PaymentEvent, type PaymentState } from '../src/pools/payment.ts';
 import { formatPence } from '../src/units.ts';
 
 const poolId = '0190f0a0-0000-7000-8000-0000000000a1';
@@ -88,6 +88,37 @@ t.test('nothing leaves a pool that does not hold it', async (t) => {
   t.match(refused?.message, /holds £99\.99; this payment is £100\.00/);
   const paidOut: PoolEvent = { type: 'pools.PaymentMade', data: { poolId, paymentId, payee: 'Kirkstall Kitchen CIC', purpose: 'Lunches', invoiceReference: 'INV-1', pence: 9_999, beneficiaries: [{ holderId: ann, pence: 9_999 }], paidOn: '2026-03-11' } };
   t.match(pool(received(9_999), paidOut), { balance: 0 });
+});
+
+t.test('the approval that completes a payment is a process: begun on the payment, paid by the pool, ended on the payment', async (t) => {
+  const processId = uid(0x9a1);
+  const funded = pool(received(30_000));
+  const plan = decideApproval(submitted(25_000), funded, { personId: tom, isCoordinator: false }, '2026-03-11');
+  const begun = decideBeginApproval(plan, processId);
+  t.same(begun, [{ type: 'pools.PaymentApprovalStarted', data: { paymentId, approvedBy: tom, on: '2026-03-11', processId, out: plan.pool[0] } }], 'begun with the money out it will take, decided on the pool as it was');
+  const once = decideApproval(submitted(25_001), funded, { personId: tom, isCoordinator: false }, '2026-03-11');
+  t.same(decideBeginApproval(once, processId), once.payment, 'an approval that does not complete them is recorded as it is');
+
+  const paying = evolvePayment(submitted(25_000), begun[0]!);
+  t.match(paying, { status: 'paying', approvedBy: [] });
+  t.match(refusal(() => decideApproval(paying, funded, { personId: bea, isCoordinator: false }, '2026-03-11')), { type: 'payment-paying', status: 409 }, 'no other approval meanwhile');
+  t.match(refusal(() => decideRejection(paying, { personId: bea, isCoordinator: false }, 'Wrong invoice')), { type: 'payment-paying', status: 409 }, 'nor a rejection');
+
+  const out = (paying as Extract<PaymentState, { status: 'paying' }>).paying.out;
+  t.same(decidePoolPays(funded as OpenPool, out), [out], 'the pool pays while it holds enough');
+  const spent = pool(received(30_000), { type: 'pools.BankCharged', data: { poolId, chargeId: uid(0x9a2), pence: 10_000, description: 'Charges', chargedOn: '2026-03-11' } });
+  const refused = decidePoolPays(spent as OpenPool, out);
+  t.match(refused, [{ type: 'pools.PaymentRefused', data: { poolId, paymentId, pence: 25_000, problem: 'not-enough-in-pool', detail: /holds £200\.00/ } }], 'and records why not, once another payment has spent it meanwhile');
+  t.match(pool(received(30_000), ...refused), { balance: 30_000 }, 'a refusal moves nothing');
+
+  const paid = decidePaymentEnd(paying, processId);
+  t.same(paid, [{ type: 'pools.PaymentApproved', data: { paymentId, approvedBy: tom, paid: true, on: '2026-03-11' } }], 'ended: approved and paid');
+  t.match(evolvePayment(paying, paid[0]!), { status: 'paid', approvedBy: [tom] });
+  t.same(decidePaymentEnd(paying, uid(0x9a3)), [], 'ended only by the process that began it');
+  const back = decidePaymentEnd(paying, processId, { problem: 'not-enough-in-pool', detail: 'The pool holds £200.00' });
+  t.same(back, [{ type: 'pools.PaymentApprovalRefused', data: { paymentId, processId, problem: 'not-enough-in-pool', detail: 'The pool holds £200.00' } }]);
+  t.match(evolvePayment(paying, back[0]!), { status: 'submitted', approvedBy: [] }, 'refused: it waits for approval as before');
+  t.same(decidePaymentEnd(evolvePayment(paying, paid[0]!), processId), [], 'once');
 });
 
 t.test('a rejection says why, and settles the payment', async (t) => {

@@ -8,7 +8,7 @@ import type { MembershipState } from '../access/membership.ts';
 import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { careActivities, rulesOn, type SchemeState } from './scheme.ts';
-import { id, isoDate } from '../bounds.ts';
+import { id, isoDate, refusalFields } from '../bounds.ts';
 import { minutes, signedMinutes } from '../units.ts';
 import { sealedText } from '../access/vault.ts';
 
@@ -127,12 +127,12 @@ export const CareConfirmationStarted = defineEvent('carebank.CareConfirmationSta
 /** The bank refused the entry after confirming began: the care waits as it did before. */
 export const CareConfirmationRefused = defineEvent(
   'carebank.CareConfirmationRefused',
-  z.strictObject({ careId: id(), processId: id(), problem: z.string().min(1).max(100), detail: z.string().min(1).max(500), resumes: z.enum(['logged', 'disputed']) }),
+  z.strictObject({ careId: id(), processId: id(), ...refusalFields, resumes: z.enum(['logged', 'disputed']) }),
 );
 /** An entry a bank refused, a cap being in the way, under the id the entry would have had: whoever carries the process on finds the same answer. */
 export const BankEntryRefused = defineEvent(
   'carebank.BankEntryRefused',
-  z.strictObject({ networkId: id(), holder: z.string().min(1), ref: id(), minutes: signedMinutes, problem: z.string().min(1).max(100), detail: z.string().min(1).max(500) }),
+  z.strictObject({ networkId: id(), holder: z.string().min(1), ref: id(), minutes: signedMinutes, ...refusalFields }),
 );
 
 export const bankEventTypes = [CareLogged, CareConfirmed, BankEntry, CareDisputed, AgeBandsKept, CareConfirmationStarted, CareConfirmationRefused, BankEntryRefused];

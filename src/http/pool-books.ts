@@ -108,7 +108,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
         schema: {
           summary: 'Payments and transfers by date, newest submitted first, with their approvals, a page at a time (coordinators, treasurers, board)',
           params: poolParams,
-          querystring: pageQuery({ default: 50, max: pools.MOST_PAYMENTS }).extend({ status: z.enum(['submitted', 'paid', 'rejected']).optional() }),
+          querystring: pageQuery({ default: 50, max: pools.MOST_PAYMENTS }).extend({ status: z.enum(['submitted', 'paying', 'paid', 'rejected']).optional() }),
           response: { 200: pageOf(payment) },
         },
       },

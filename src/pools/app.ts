@@ -4,6 +4,7 @@
 // what is decided here is the rest: who is a holder of this network, who may see which statement,
 // the ids a command makes, the day it happens on (from the one clock), and which stream If-Match
 // names. Routes parse, call and map; pages and the CLI go through the routes.
+import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
@@ -158,8 +159,14 @@ export async function submitTransferFor(deps: Deps, caller: Caller, { networkId,
  * the account (`paidOn`, today when left out): the ledger is dated by it. If-Match names the payment.
  */
 export async function approve(deps: Deps, caller: Caller, { networkId, poolId, paymentId, paidOn }: InPool & { paymentId: string; paidOn?: string | undefined }): Promise<Written> {
-  const done = await approvePayment(deps.store, networkId, poolId, paymentId, approver(caller), todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch, paidOn);
-  return written(done, 'payment');
+  return approvePayment(deps, networkId, poolId, paymentId, approver(caller), todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch, paidOn);
+}
+
+/** Payments whose completing approval is under way, as the read table has them. */
+export async function unfinishedPayments(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  // Written out, so that the partial index on exactly this status serves it.
+  const rows = await deps.database.db.selectFrom('pool_payments').select('payment_id').where(sql<boolean>`status = 'paying'`).execute();
+  return rows.map((r) => r.payment_id);
 }
 
 /** A rejection, saying why. If-Match names the payment. */

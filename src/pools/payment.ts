@@ -6,10 +6,10 @@
 import { z } from 'zod';
 import { Rejection, type Actor } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { assertNotFuture, assertOpenDate, expenseSharing, sharesOfBalance, type ExpenseSharing, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
+import { assertNotFuture, assertOpenDate, expenseSharing, PaymentMade, sharesOfBalance, TransferredIn, TransferredOut, type ExpenseSharing, type OpenPool, type PoolEvent, type PoolState } from './pool.ts';
 import { apportion, type Share } from './apportion.ts';
 import { formatPence, pence } from '../units.ts';
-import { id, isoDate, text, name, reasonText } from '../bounds.ts';
+import { id, isoDate, text, name, reasonText, refusalFields } from '../bounds.ts';
 
 const submission = {
   paymentId: id(),
@@ -54,13 +54,50 @@ export const TransferSubmitted = defineEvent(
 export const PaymentApproved = defineEvent('pools.PaymentApproved', z.strictObject({ paymentId: id(), approvedBy: id(), paid: z.boolean(), on: isoDate().optional() }));
 export const PaymentRejected = defineEvent('pools.PaymentRejected', z.strictObject({ paymentId: id(), rejectedBy: id(), reason: reasonText() }));
 
-export const paymentEventTypes = [PaymentSubmitted, TransferSubmitted, PaymentApproved, PaymentRejected];
-export type PaymentEvent = DomainEvent<typeof PaymentSubmitted> | DomainEvent<typeof TransferSubmitted> | DomainEvent<typeof PaymentApproved> | DomainEvent<typeof PaymentRejected>;
+/**
+ * The approval that completes a payment's approvals is a process, as confirming an exchange is:
+ * the payment records the approval begun, with the money out the pool is to pay (and, for a
+ * transfer, what the other pool is to receive); the pool pays in a write of its own, or records
+ * why it no longer can; then the payment records the approval (`paid`), or that it was refused
+ * and waits as before.
+ */
+export const PaymentApprovalStarted = defineEvent(
+  'pools.PaymentApprovalStarted',
+  z.strictObject({
+    paymentId: id(),
+    approvedBy: id(),
+    on: isoDate(),
+    processId: id(),
+    out: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal(PaymentMade.type), data: PaymentMade.schema }),
+      z.strictObject({ type: z.literal(TransferredOut.type), data: TransferredOut.schema }),
+    ]),
+    into: TransferredIn.schema.optional(),
+  }),
+);
+export const PaymentApprovalRefused = defineEvent(
+  'pools.PaymentApprovalRefused',
+  z.strictObject({ paymentId: id(), processId: id(), ...refusalFields }),
+);
+
+export const paymentEventTypes = [PaymentSubmitted, TransferSubmitted, PaymentApproved, PaymentRejected, PaymentApprovalStarted, PaymentApprovalRefused];
+export type PaymentEvent =
+  | DomainEvent<typeof PaymentSubmitted>
+  | DomainEvent<typeof TransferSubmitted>
+  | DomainEvent<typeof PaymentApproved>
+  | DomainEvent<typeof PaymentRejected>
+  | DomainEvent<typeof PaymentApprovalStarted>
+  | DomainEvent<typeof PaymentApprovalRefused>;
 
 type Payment = z.infer<typeof PaymentSubmitted.schema>;
 type Transfer = z.infer<typeof TransferSubmitted.schema>;
 export type Outgoing = ({ kind: 'payment' } & Payment) | ({ kind: 'transfer' } & Transfer);
-export type PaymentState = { status: 'none' } | { status: 'submitted' | 'paid' | 'rejected'; payment: Outgoing; approvedBy: string[] };
+/** The completing approval under way: the money out and in it will write, under its process. */
+export type Paying = z.infer<typeof PaymentApprovalStarted.schema>;
+export type PaymentState =
+  | { status: 'none' }
+  | { status: 'submitted' | 'paid' | 'rejected'; payment: Outgoing; approvedBy: string[] }
+  | { status: 'paying'; payment: Outgoing; approvedBy: string[]; paying: Paying };
 
 export const paymentStream = (paymentId: string) => `pool-payment-${paymentId}`;
 
@@ -71,8 +108,17 @@ export function evolvePayment(state: PaymentState, event: PaymentEvent): Payment
   if (event.type === 'pools.PaymentSubmitted') return { status: 'submitted', payment: { kind: 'payment', ...event.data }, approvedBy: [] };
   if (event.type === 'pools.TransferSubmitted') return { status: 'submitted', payment: { kind: 'transfer', ...event.data }, approvedBy: [] };
   if (state.status === 'none') return state;
-  if (event.type === 'pools.PaymentRejected') return { ...state, status: 'rejected' };
-  return { ...state, status: event.data.paid ? 'paid' : state.status, approvedBy: [...state.approvedBy, event.data.approvedBy] };
+  const { payment, approvedBy } = state;
+  switch (event.type) {
+    case 'pools.PaymentRejected':
+      return { status: 'rejected', payment, approvedBy };
+    case 'pools.PaymentApprovalStarted':
+      return { status: 'paying', payment, approvedBy, paying: event.data };
+    case 'pools.PaymentApprovalRefused':
+      return { status: 'submitted', payment, approvedBy };
+    case 'pools.PaymentApproved':
+      return { status: event.data.paid ? 'paid' : state.status === 'paying' ? 'submitted' : state.status, payment, approvedBy: [...approvedBy, event.data.approvedBy] };
+  }
 }
 
 function assertSubmittable(state: PaymentState, pool: PoolState, submitted: { submittedOn: string }, today: string): asserts pool is OpenPool {
@@ -149,6 +195,7 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
   const { payment } = state;
   // An approver's retry, once the payment is paid, changes nothing.
   if (state.status === 'paid' && state.approvedBy.includes(by.personId)) return nothing;
+  if (state.status === 'paying') throw new Rejection('payment-paying', BEING_PAID, 409);
   if (state.status !== 'submitted') throw new Rejection('payment-settled', `This payment is already ${state.status}.`, 409);
   if (by.personId === payment.submittedBy) throw new Rejection('own-payment', 'Whoever submits a payment cannot approve it.', 403);
   // Money spent on someone, or paid to them, is approved by others, so that no one signs off their
@@ -186,8 +233,47 @@ export function decideApproval(state: PaymentState, pool: PoolState, by: Actor, 
   };
 }
 
+const BEING_PAID = 'This payment is being paid: the money is leaving the pool. Look again in a moment.';
+
+/**
+ * An approval as it is written: one that completes the approvals begins paying (the money out
+ * decided now, on the pool as it is, carried by the beginning), any other is recorded as it is.
+ */
+export function decideBeginApproval(approved: Approved, processId: string): PaymentEvent[] {
+  const [approval] = approved.payment;
+  const [out] = approved.pool;
+  if (approval?.type !== 'pools.PaymentApproved' || !approval.data.paid || !out) return approved.payment;
+  if (out.type !== 'pools.PaymentMade' && out.type !== 'pools.TransferredOut') throw new Error(`an approval pays by ${out.type}`);
+  const [into] = approved.to;
+  const { paymentId, approvedBy, on } = approval.data;
+  return [{ type: 'pools.PaymentApprovalStarted', data: { paymentId, approvedBy, on: on!, processId, out, ...(into?.type === 'pools.TransferredIn' ? { into: into.data } : {}) } }];
+}
+
+/** The pool's step of a completing approval: the money out, or, past what the pool as it is now allows, the refusal in its place. */
+export function decidePoolPays(pool: OpenPool, out: Paying['out']): PoolEvent[] {
+  const { poolId, pence: amount } = out.data;
+  const paymentId = out.type === 'pools.PaymentMade' ? out.data.paymentId : out.data.transferId;
+  try {
+    if (pool.balance < amount) throw new Rejection('not-enough-in-pool', `The pool holds ${formatPence(pool.balance)}; this payment is ${formatPence(amount)}.`, 409);
+    assertOpenDate(pool, out.type === 'pools.PaymentMade' ? out.data.paidOn : out.data.transferredOn, 'paidOn');
+    return [out];
+  } catch (err) {
+    if (!(err instanceof Rejection)) throw err;
+    return [{ type: 'pools.PaymentRefused', data: { poolId, paymentId, pence: amount, problem: err.type, detail: err.message } }];
+  }
+}
+
+/** How the completing approval under way ended: paid, or refused by the pool. Once, by the process that began it. */
+export function decidePaymentEnd(state: PaymentState, processId: string, refusal?: { problem: string; detail: string }): PaymentEvent[] {
+  if (state.status !== 'paying' || state.paying.processId !== processId) return [];
+  const { paymentId, approvedBy, on } = state.paying;
+  if (refusal) return [{ type: 'pools.PaymentApprovalRefused', data: { paymentId, processId, ...refusal } }];
+  return [{ type: 'pools.PaymentApproved', data: { paymentId, approvedBy, paid: true, on } }];
+}
+
 export function decideRejection(state: PaymentState, by: Actor, reason: string): PaymentEvent[] {
   if (state.status === 'none') throw new Rejection('payment-not-found', 'There is no such payment.', 404);
+  if (state.status === 'paying') throw new Rejection('payment-paying', BEING_PAID, 409);
   if (state.status !== 'submitted') throw new Rejection('payment-settled', `This payment is already ${state.status}.`, 409);
   return [{ type: 'pools.PaymentRejected', data: { paymentId: state.payment.paymentId, rejectedBy: by.personId, reason } }];
 }

@@ -11,7 +11,7 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { apportion, type Share } from './apportion.ts';
 import { formatPence, pence, signedPence, wholePence } from '../units.ts';
-import { id, isoDate, text, name, reasonText } from '../bounds.ts';
+import { id, isoDate, text, name, reasonText, refusalFields } from '../bounds.ts';
 import { clearText, sealedText, type SealedText } from '../access/vault.ts';
 
 const reference = name(140, { min: 0 });
@@ -99,6 +99,15 @@ export const RefundReceived = defineEvent(
 /** Money moved between two pools of a network, once approved: both sides written together. */
 export const TransferredOut = defineEvent('pools.TransferredOut', z.strictObject({ poolId: id(), transferId: id(), toPoolId: id(), pence, reference, transferredOn: date }));
 export const TransferredIn = defineEvent('pools.TransferredIn', z.strictObject({ poolId: id(), transferId: id(), fromPoolId: id(), pence, reference, transferredOn: date }));
+/**
+ * Money a payment's completing approval was to take that the pool no longer could (its balance
+ * spent, or the day's period closed, since the approval began): recorded under the id the money
+ * out would have had, so that whoever carries the approval on finds the same answer.
+ */
+export const PaymentRefused = defineEvent(
+  'pools.PaymentRefused',
+  z.strictObject({ poolId: id(), paymentId: id(), pence, ...refusalFields }),
+);
 
 /**
  * An entry's amount put right: `pence` is the change to the entry's amount (negative when it was
@@ -135,7 +144,7 @@ export const PeriodClosed = defineEvent(
   }),
 );
 
-export const poolEventTypes = [PoolOpened, MoneyReceived, PaymentMade, BankCharged, RefundReceived, TransferredOut, TransferredIn, EntryCorrected, SurplusReinvested, ClawedBack, PeriodClosed];
+export const poolEventTypes = [PoolOpened, MoneyReceived, PaymentMade, BankCharged, RefundReceived, TransferredOut, TransferredIn, EntryCorrected, SurplusReinvested, ClawedBack, PeriodClosed, PaymentRefused];
 export type PoolEvent =
   | DomainEvent<typeof PoolOpened>
   | DomainEvent<typeof MoneyReceived>
@@ -147,7 +156,8 @@ export type PoolEvent =
   | DomainEvent<typeof EntryCorrected>
   | DomainEvent<typeof SurplusReinvested>
   | DomainEvent<typeof ClawedBack>
-  | DomainEvent<typeof PeriodClosed>;
+  | DomainEvent<typeof PeriodClosed>
+  | DomainEvent<typeof PaymentRefused>;
 
 export type EntryKind = 'contribution' | 'council' | 'grant' | 'payment' | 'expense' | 'bank-charge' | 'refund' | 'transfer-out' | 'transfer-in' | 'reinvestment' | 'claw-back';
 /** Whether an entry of this kind brings money in (+1) or takes it out (−1). */
@@ -306,6 +316,8 @@ export function evolvePool(state: PoolState, event: PoolEvent): PoolState {
     }
     case 'pools.PeriodClosed':
       state.closedThrough = event.data.periodEnd;
+      return state;
+    case 'pools.PaymentRefused':
       return state;
   }
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Rejection } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { formatMinutes, signedMinutes, lowerLimitMinutes, upperLimitMinutes } from '../units.ts';
-import { id, isoDate, reasonText } from '../bounds.ts';
+import { id, isoDate, reasonText, refusalFields } from '../bounds.ts';
 import { sealedText, type SealedText } from '../access/vault.ts';
 
 export const COMMUNITY = 'community';
@@ -63,7 +63,7 @@ export const GiftReversed = defineEvent(
  */
 export const PostingRefused = defineEvent(
   'timebank.PostingRefused',
-  z.strictObject({ networkId: id(), holder: z.string().min(1), minutes: signedMinutes, ref: id(), problem: z.string().min(1).max(100), detail: z.string().min(1).max(500) }),
+  z.strictObject({ networkId: id(), holder: z.string().min(1), minutes: signedMinutes, ref: id(), ...refusalFields }),
 );
 export const accountEventTypes = [Posted, AccountLimitsSet, GiftReversed, PostingRefused];
 export type AccountEvent = DomainEvent<typeof Posted> | DomainEvent<typeof AccountLimitsSet> | DomainEvent<typeof GiftReversed> | DomainEvent<typeof PostingRefused>;

@@ -11,7 +11,7 @@ import { checkPosting, CLEARING, limitsOf, type AccountEvent, type AccountState,
 import { careRefusal, type SafeguardingPolicy } from '../access/safeguarding.ts';
 import type { MembershipState } from '../access/membership.ts';
 import type { PartnershipState } from '../networks/partnership.ts';
-import { id, isoDate, reasonText } from '../bounds.ts';
+import { id, isoDate, reasonText, refusalFields } from '../bounds.ts';
 import { minutes, MAX_MINUTES } from '../units.ts';
 import { clearText, sealedText, type SealedText } from '../access/vault.ts';
 
@@ -53,7 +53,7 @@ export const ExchangeReversalStarted = defineEvent('timebank.ExchangeReversalSta
  */
 export const ExchangeConfirmationRefused = defineEvent(
   'timebank.ExchangeConfirmationRefused',
-  z.strictObject({ ...ids, processId: id(), problem: z.string().min(1).max(100), detail: z.string().min(1).max(500), resumes: z.enum(['logged', 'disputed']) }),
+  z.strictObject({ ...ids, processId: id(), ...refusalFields, resumes: z.enum(['logged', 'disputed']) }),
 );
 
 export const exchangeEventTypes = [ExchangeLogged, ExchangeConfirmed, ExchangeDisputed, ExchangeCancelled, ExchangeReversed, ExchangeConfirmationStarted, ExchangeReversalStarted, ExchangeConfirmationRefused];

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { id } from '../bounds.ts';
+import { id, refusalFields } from '../bounds.ts';
 import { GiftReversed, Posted, type AccountEvent } from './account.ts';
 
 /** Who a step's limits protect, as a refusal names them; a step with none is never refused. */
@@ -37,7 +37,7 @@ export const GiftEnded = defineEvent('timebank.GiftEnded', z.strictObject({ gift
 /** A step was refused after the gift began: what was posted was given back, and the gift did not happen. */
 export const GiftRefused = defineEvent(
   'timebank.GiftRefused',
-  z.strictObject({ giftId: id(), processId: id(), problem: z.string().min(1).max(100), detail: z.string().min(1).max(500) }),
+  z.strictObject({ giftId: id(), processId: id(), ...refusalFields }),
 );
 
 export const giftEventTypes = [GiftBegun, GiftEnded, GiftRefused];

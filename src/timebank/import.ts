@@ -199,16 +199,21 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     // A member moving in is recorded by this network, as one a coordinator records who is not
     // online, and their own stream says they joined it, as every membership does.
     await registerPerson(hearth, context, personId, p.details, false, networkId);
+    // Their stream names the network before the membership is approved, one stream at a time, as
+    // every joining does.
+    await decideAcross(
+      store,
+      { person: [personStream(personId), personDecider] as const },
+      (s) => (s.person.status !== 'active' || s.person.networks.includes(networkId) ? {} : { person: personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person) }),
+      { ...context, commandId: idFor(`joined/${p.uid}`) },
+    );
     const enrolled = await decideAcross(
       store,
-      { membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const },
+      { membership: [membershipStream(networkId, personId), membershipDecider] as const },
       (s) =>
         s.membership.status === 'active'
           ? {}
-          : {
-              membership: membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now, ...(p.number ? { formerMemberNumber: p.number } : {}) }, s.membership),
-              person: personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person),
-            },
+          : { membership: membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now, ...(p.number ? { formerMemberNumber: p.number } : {}) }, s.membership) },
       { ...context, commandId: idFor(`join/${p.uid}`) },
     );
     position = Math.max(position, enrolled.position);

@@ -174,7 +174,7 @@ export function poolRoutes(app: FastifyInstance) {
     const mine = p.submittedBy === page.me.personId;
     const approvedByMe = p.approvedBy.includes(page.me.personId);
     const action = (verb: string) => `${poolPath(m.networkId, poolId)}/payments/${paymentId}/${verb}`;
-    const status = p.status === 'submitted' ? `waiting for approval (${p.approvedBy.length} of ${needed})` : p.status === 'paid' ? 'paid' : p.status;
+    const status = p.status === 'submitted' ? `waiting for approval (${p.approvedBy.length} of ${needed})` : p.status === 'paying' ? 'being paid: the money is leaving the pool' : p.status;
     const failed = hasErrors(approve) ? approve : reject;
     return page.show({
       title: outcome?.title ?? `${p.kind === 'transfer' ? 'Transfer' : 'Payment'} to ${to}`,
