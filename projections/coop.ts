@@ -2,6 +2,8 @@
 // proposals with the electorate, ballots, proxies and payments. Everything comes from the event's
 // own data and position, so a rebuild writes the same rows.
 import { sql } from 'kysely';
+import type { z } from 'zod';
+import { PaymentMade } from '../src/pools/pool.ts';
 import type { Db } from '../src/db/database.ts';
 import type { Projection } from '../src/projections/engine.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
@@ -132,6 +134,7 @@ async function applySociety(db: Db, event: RecordedEvent): Promise<void> {
       return;
     case 'coop.FundsSpent':
       await changeCoop(db, e.data.networkId, { funds: -e.data.pence });
+      await inFlight(db, { proposal_id: e.data.proposalId, position: event.position });
       return;
   }
 }
@@ -190,6 +193,7 @@ async function applyProposal(db: Db, event: RecordedEvent): Promise<void> {
     }
     case 'coop.ProposalPaid': {
       const d = e.data;
+      await db.deleteFrom('coop_payments_in_flight').where('proposal_id', '=', d.proposalId).execute();
       await db
         .insertInto('coop_proposal_payments')
         .values({
@@ -204,9 +208,24 @@ async function applyProposal(db: Db, event: RecordedEvent): Promise<void> {
 
 const proposalTypes = new Set<string>(proposalEventTypes.map((t) => t.type));
 
+/**
+ * Money out for a proposal, not yet seen recorded on the proposal: for the sweeper. A payment
+ * written before payments went one stream at a time recorded the proposal paid first.
+ */
+async function inFlight(db: Db, row: { proposal_id: string; position: number }): Promise<void> {
+  const paid = await db.selectFrom('coop_proposal_payments').select('proposal_id').where('proposal_id', '=', row.proposal_id).executeTakeFirst();
+  if (!paid) await db.insertInto('coop_payments_in_flight').values(row).onConflict((oc) => oc.column('proposal_id').doNothing()).execute();
+}
+
+/** A pool's payment that a co-op's members voted for is theirs to see recorded on the proposal. */
+async function applyPoolPayment(db: Db, event: RecordedEvent): Promise<void> {
+  const d = event.data as z.infer<typeof PaymentMade.schema>;
+  if (d.proposalId) await inFlight(db, { proposal_id: d.proposalId, position: event.position });
+}
+
 export const coopProjection: Projection = {
   name: 'coop',
-  tables: ['coops', 'coop_members', 'coop_share_movements', 'coop_applications', 'coop_withdrawals', 'coop_declarations', 'coop_allocations', 'coop_proposals', 'coop_electorate', 'coop_ballots', 'coop_proxies', 'coop_proposal_payments'],
-  handles: [...societyEventTypes, ...proposalEventTypes].map((t) => t.type),
-  apply: (db, event) => (proposalTypes.has(event.type) ? applyProposal(db, event) : applySociety(db, event)),
+  tables: ['coops', 'coop_members', 'coop_share_movements', 'coop_applications', 'coop_withdrawals', 'coop_declarations', 'coop_allocations', 'coop_proposals', 'coop_electorate', 'coop_ballots', 'coop_proxies', 'coop_proposal_payments', 'coop_payments_in_flight'],
+  handles: [...societyEventTypes, ...proposalEventTypes, PaymentMade].map((t) => t.type),
+  apply: (db, event) => (event.type === PaymentMade.type ? applyPoolPayment(db, event) : proposalTypes.has(event.type) ? applyProposal(db, event) : applySociety(db, event)),
 };

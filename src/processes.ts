@@ -8,6 +8,7 @@ import type { Deps } from './access/caller.ts';
 import { finishExchange, finishGift, unfinishedExchanges, unfinishedGifts } from './timebank/settlement.ts';
 import { finishCare, finishMove, unfinishedCare, unfinishedMoves } from './carebank/app.ts';
 import { finishPayment } from './pools/commands.ts';
+import { finishProposalPayment, unfinishedProposalPayments } from './coop/commands.ts';
 import { unfinishedPayments } from './pools/app.ts';
 
 type Finisher = Pick<Deps, 'store' | 'clock' | 'database'>;
@@ -19,6 +20,7 @@ const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Pr
   { key: 'careId', unfinished: unfinishedCare, finish: finishCare },
   { key: 'bankMoveRef', unfinished: unfinishedMoves, finish: finishMove },
   { key: 'paymentId', unfinished: unfinishedPayments, finish: finishPayment },
+  { key: 'proposalId', unfinished: unfinishedProposalPayments, finish: finishProposalPayment },
 ];
 
 export function keepFinishing(deps: Finisher & { log: Logger }, everyMs = 5000): () => Promise<void> {

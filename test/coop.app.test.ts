@@ -14,10 +14,13 @@ import { decideAcross, PreconditionFailed } from '../src/commands/decide.ts';
 import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import * as coop from '../src/coop/app.ts';
+import { finishProposalPayment, proposalNow, unfinishedProposalPayments } from '../src/coop/commands.ts';
+import { proposalStream } from '../src/coop/proposal.ts';
+import { societyStream } from '../src/coop/society.ts';
 import type { ProposalTerms } from '../src/coop/proposal.ts';
 import { freshPglite } from './support/db.ts';
 import { refused } from './support/given.ts';
-import { quietLog, testSecret } from './support/hearth.ts';
+import { caughtUp, quietLog, stoppedAfter, testSecret } from './support/hearth.ts';
 import { careCoopRules } from './support/coop.ts';
 
 const clock = fixedClock('2026-06-01T10:00:00.000Z');
@@ -105,6 +108,32 @@ t.test('the early-close rule: only the board closes before the closing time, and
   clock.set('2026-06-02T10:00:00.000Z');
   t.teardown(() => clock.set('2026-06-01T10:00:00.000Z'));
   t.equal(await refused(coop.closeVote(hearth, as(bob), { networkId, proposalId: later.proposalId })), null, 'any member closes it once the closing time has come');
+});
+
+t.test("a passed proposal's payment stopped after the funds paid is recorded once: by two finishers at once, then by the retried request", async (t) => {
+  const { proposalId } = await coop.propose(hearth, as(bob), terms());
+  await coop.openVote(hearth, as(board), { networkId, proposalId });
+  for (const voter of [board, bob]) await coop.castVote(hearth, as(voter), { networkId, proposalId, choice: 'for' });
+  await coop.castVote(hearth, as(coordinator, { onBehalfOf: eve }), { networkId, proposalId, choice: 'for' });
+  await coop.closeVote(hearth, as(board), { networkId, proposalId });
+  const request = as(board);
+  const payment = { networkId, proposalId, pence: 300, invoiceReference: 'LCT-12', beneficiaries: [] };
+  await t.rejects(coop.payForProposal(stoppedAfter(hearth, 1), request, payment), /stopped/);
+  const spent = async () => (await hearth.store.readStream(societyStream(networkId))).filter((e) => e.type === 'coop.FundsSpent' && (e.data as { proposalId: string }).proposalId === proposalId).length;
+  t.equal(await spent(), 1, 'the funds paid first');
+  t.equal((await proposalNow(hearth.store, networkId, proposalId)).proposal.paid, null, 'the proposal not yet recorded paid');
+  t.equal(await refused(coop.payForProposal(hearth, as(board), payment)), 'proposal-already-paid', 'another payment for it is refused meanwhile');
+  t.ok(await caughtUp(hearth));
+  t.ok((await unfinishedProposalPayments(hearth)).includes(proposalId), "found in flight by the sweeper's look");
+  await Promise.all([finishProposalPayment(hearth, proposalId), finishProposalPayment(hearth, proposalId)]);
+  const again = await coop.payForProposal(hearth, request, payment);
+  const { proposal, revision } = await proposalNow(hearth.store, networkId, proposalId);
+  t.match(proposal.paid, { paymentId: again.paymentId, pence: 300 }, 'recorded paid with the payment the funds made');
+  t.equal(again.revision, revision, 'the retried request answers the proposal as it is');
+  t.equal(await spent(), 1, 'paid once');
+  t.equal((await hearth.store.readStream(proposalStream(proposalId))).filter((e) => e.type === 'coop.ProposalPaid').length, 1, 'recorded once');
+  t.ok(await caughtUp(hearth));
+  t.notOk((await unfinishedProposalPayments(hearth)).includes(proposalId), 'nothing left in flight');
 });
 
 t.test('a secret ballot while open: no count, whatever its terms say, and who has voted in no order and with no time', async (t) => {

@@ -198,7 +198,7 @@ t.test('two payments of one passed proposal at once: one is made, once', async (
   const holder = randomUUID();
   const pay = (networkId: string, proposalId: string, pence: number, beneficiaries = [] as Array<{ holderId: string; pence: number }>) => {
     const paymentId = randomUUID();
-    return { paymentId, outcome: refused(payProposal(store, networkId, proposalId, { paymentId, pence, invoiceReference: 'INV-7', beneficiaries, paidBy: board }, today, contextFor(board))) };
+    return { paymentId, outcome: refused(payProposal(hearth, networkId, proposalId, { paymentId, pence, invoiceReference: 'INV-7', beneficiaries, paidBy: board }, today, contextFor(board))) };
   };
 
   for (let round = 0; round < 4; round++) {

@@ -254,7 +254,7 @@ export async function payForProposal(deps: Deps, caller: Caller, input: { networ
   const stranger = memberships.findIndex((roles) => roles.length === 0);
   if (stranger >= 0) throw new Rejection('unknown-member', 'This person is not an active member of this network.', 422, `beneficiaries/${stranger}/holderId`);
   const paymentId = uuidv5('proposal payment', caller.commandId);
-  const done = await payProposal(deps.store, networkId, proposalId, { paymentId, ...payment, paidBy: caller.personId }, todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch);
+  const done = await payProposal(deps, networkId, proposalId, { paymentId, ...payment, paidBy: caller.personId }, todayOn(deps.clock), contextOf(deps, caller), caller.ifMatch);
   return { paymentId, ...done };
 }
 

@@ -2,17 +2,21 @@
 // and writes its one stream; making a proposal reads the register to know the proposer is a
 // member, opening a vote reads it to fix the electorate, closing a secret ballot opens its sealed
 // choices with the vault and then destroys the key, and paying a passed proposal writes to the
-// proposal and to the ledger the money leaves (the co-op's funds or a pool) together, so a
-// proposal authorises exactly one payment however requests race. Who may give each command, and
-// with which ids and time, is the application's (app.ts).
+// ledger the money leaves (the co-op's funds or a pool), then to the proposal, so that a
+// proposal authorises exactly one payment however requests race: the funds or the pool refuse a
+// second, and the proposal records it paid after. Who may give each command, and with which ids
+// and time, is the application's (app.ts).
+import type { z } from 'zod';
+import type { Deps } from '../access/caller.ts';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, readStates, type CommandContext, type StreamRead } from '../commands/decide.ts';
+import { decideAcross, PreconditionFailed, readStates, type CommandContext, type StreamRead } from '../commands/decide.ts';
+import { stepContext } from '../commands/process.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { PersonalDataVault } from '../access/vault.ts';
 import { decideProposalPayment } from '../pools/payment.ts';
 import type { Share } from '../pools/apportion.ts';
-import { assertOpen, poolDecider, poolStream } from '../pools/pool.ts';
+import { assertOpen, PaymentMade, poolDecider, poolStream } from '../pools/pool.ts';
 import {
   ballotBoxClosed,
   ballotBoxFolder,
@@ -30,7 +34,7 @@ import {
   type ProposalState,
   type ProposalTerms,
 } from './proposal.ts';
-import { assertFounded, decideSociety, societyDecider, societyStream, type Society, type SocietyCommand, type SocietyState } from './society.ts';
+import { assertFounded, decideSociety, FundsSpent, societyDecider, societyStream, type Society, type SocietyCommand, type SocietyState } from './society.ts';
 import { openBallots, secretChoices } from './secret-ballot.ts';
 
 /** The co-op's register and funds: one stream per network. */
@@ -180,9 +184,18 @@ export interface ProposalPayment {
   paidOn?: string;
 }
 
-/** The one payment a passed proposal authorises, out of the source its members voted on: what the proposal's stream is at after it, and the position written. */
-export async function payProposal(store: EventStore, networkId: string, proposalId: string, payment: ProposalPayment, today: string, context: CommandContext, ifMatch?: number) {
-  const { proposal: read } = await proposalNow(store, networkId, proposalId);
+/**
+ * The one payment a passed proposal authorises, out of the source its members voted on, written
+ * one stream at a time: first where the money leaves (the co-op's funds, or a pool), whose rules
+ * say whether it can and which refuse a second payment for the proposal; then the proposal, which
+ * records it paid (recordPaid). What the proposal's stream is at after it, and the position written.
+ */
+export async function payProposal(deps: Pick<Deps, 'store' | 'clock'>, networkId: string, proposalId: string, payment: ProposalPayment, today: string, context: CommandContext, ifMatch?: number) {
+  const { store } = deps;
+  const { proposal: read, revision } = await proposalNow(store, networkId, proposalId);
+  // Compared, not held: the proposal is not written in this first step, and after its close
+  // nothing but its payment changes it.
+  if (ifMatch !== undefined && ifMatch !== revision) throw new PreconditionFailed(revision);
   const { source } = read.proposal;
   const paid = (proposal: ProposalState) => {
     const passed = proposalIn(networkId, proposal);
@@ -190,36 +203,65 @@ export async function payProposal(store: EventStore, networkId: string, proposal
     const { payee, purpose } = passed.proposal;
     return { events, common: { proposalId, paymentId: payment.paymentId, pence: payment.pence, payee, purpose, invoiceReference: payment.invoiceReference } };
   };
-  const options = { ifMatch: { stream: 'proposal' as const, revision: ifMatch } };
-  if (source.kind === 'funds') {
-    const done = await decideAcross(
-      store,
-      { proposal: proposalRead(proposalId), society: societyRead(networkId) },
-      (states) => {
-        const { events, common } = paid(states.proposal);
-        if (events.length === 0) return {};
-        return { proposal: events, society: decideSociety({ type: 'SpendFunds', ...common, paidOn: payment.paidOn ?? today, today }, societyIn(states.society)) };
-      },
-      context,
-      options,
-    );
-    return { revision: done.revisions.proposal, position: done.position };
-  }
-  const done = await decideAcross(
-    store,
-    { proposal: proposalRead(proposalId), pool: [poolStream(source.poolId), poolDecider] as const },
-    (states) => {
-      const { events, common } = paid(states.proposal);
-      if (events.length === 0) return {};
-      if (payment.beneficiaries.length === 0) throw new Rejection('beneficiaries-required', 'A payment out of a pool names the budget holders it benefits.', 422, 'beneficiaries');
-      // The pool's ledger dates its payments the day they are recorded.
-      if (payment.paidOn !== undefined && payment.paidOn !== today) throw new Rejection('pool-payment-dated-today', 'A payment out of a pool is dated the day it is recorded.', 422, 'paidOn');
-      const pool = states.pool;
-      assertOpen(pool, networkId);
-      return { proposal: events, pool: decideProposalPayment(pool, { ...common, poolId: source.poolId, beneficiaries: payment.beneficiaries }, today) };
-    },
-    context,
-    options,
+  const spent =
+    source.kind === 'funds'
+      ? await decideAcross(
+          store,
+          { proposal: proposalRead(proposalId), society: societyRead(networkId) },
+          (states) => {
+            const { events, common } = paid(states.proposal);
+            if (events.length === 0) return {};
+            return { society: decideSociety({ type: 'SpendFunds', ...common, paidOn: payment.paidOn ?? today, today }, societyIn(states.society)) };
+          },
+          context,
+        )
+      : await decideAcross(
+          store,
+          { proposal: proposalRead(proposalId), pool: [poolStream(source.poolId), poolDecider] as const },
+          (states) => {
+            const { events, common } = paid(states.proposal);
+            if (events.length === 0) return {};
+            if (payment.beneficiaries.length === 0) throw new Rejection('beneficiaries-required', 'A payment out of a pool names the budget holders it benefits.', 422, 'beneficiaries');
+            // The pool's ledger dates its payments the day they are recorded.
+            if (payment.paidOn !== undefined && payment.paidOn !== today) throw new Rejection('pool-payment-dated-today', 'A payment out of a pool is dated the day it is recorded.', 422, 'paidOn');
+            const pool = states.pool;
+            assertOpen(pool, networkId);
+            return { pool: decideProposalPayment(pool, { ...common, poolId: source.poolId, beneficiaries: payment.beneficiaries }, today) };
+          },
+          context,
+        );
+  const out = Object.values(spent.events).flat()[0] as Spending | undefined;
+  if (!out) return { revision: spent.revisions.proposal, position: spent.position };
+  const done = await recordPaid(deps, networkId, out, payment.paidBy);
+  return { revision: done.revisions.proposal, position: Math.max(spent.position, done.position) };
+}
+
+/** Money out for a proposal, as the funds or the pool recorded it. */
+type Spending = { type: 'coop.FundsSpent'; data: z.infer<typeof FundsSpent.schema> } | { type: 'pools.PaymentMade'; data: z.infer<typeof PaymentMade.schema> };
+
+/** The proposal recorded paid, from the money out the funds or the pool recorded: written once, whoever writes it, its ids following from the payment. */
+function recordPaid(deps: Pick<Deps, 'store' | 'clock'>, networkId: string, out: Spending, paidBy: string) {
+  const { proposalId, paymentId, pence, invoiceReference, paidOn } = out.data;
+  return decideAcross(
+    deps.store,
+    { proposal: proposalRead(proposalId!) },
+    (s) => ({ proposal: decideProposal({ type: 'PayProposal', paymentId, pence, invoiceReference, paidBy, paidOn, today: paidOn }, proposalIn(networkId, s.proposal)) }),
+    stepContext(deps.clock, paidBy, paymentId)('proposal paid'),
   );
-  return { revision: done.revisions.proposal, position: done.position };
+}
+
+/** Carries a proposal's payment left half done on to the proposal: the money out, found where the proposal says it left, says what to record. */
+export async function finishProposalPayment(deps: Pick<Deps, 'store' | 'clock'>, proposalId: string): Promise<void> {
+  const state = domainEvents<ProposalEvent>(await deps.store.readStream(proposalStream(proposalId))).reduce(proposalDecider.evolve, proposalDecider.initialState);
+  if (state.status === 'none' || state.paid) return;
+  const { networkId, source } = state.proposal;
+  const history = await deps.store.readStream(source.kind === 'pool' ? poolStream(source.poolId) : societyStream(networkId));
+  const out = history.find((e) => (e.type === FundsSpent.type || e.type === PaymentMade.type) && (e.data as { proposalId?: string }).proposalId === proposalId);
+  if (out) await recordPaid(deps, networkId, { type: out.type, data: out.data } as Spending, out.metadata.actor);
+}
+
+/** Proposals whose money has left and that are not yet seen paid, as the read table has them. */
+export async function unfinishedProposalPayments(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  const rows = await deps.database.db.selectFrom('coop_payments_in_flight').select('proposal_id').execute();
+  return rows.map((r) => r.proposal_id);
 }

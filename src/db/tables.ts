@@ -670,6 +670,12 @@ export interface CoopProxiesTable {
   recorded_at: string;
 }
 
+/** Co-op proposals whose money has left (the funds or a pool) and that are not yet seen paid. */
+export interface CoopPaymentsInFlightTable {
+  proposal_id: string;
+  position: Int8;
+}
+
 export interface CoopProposalPaymentsTable {
   proposal_id: string;
   payment_id: string;
@@ -746,6 +752,7 @@ export interface Tables {
   coop_ballots: CoopBallotsTable;
   coop_proxies: CoopProxiesTable;
   coop_proposal_payments: CoopProposalPaymentsTable;
+  coop_payments_in_flight: CoopPaymentsInFlightTable;
   pools: PoolsTable;
   pool_entries: PoolEntriesTable;
   pool_postings: PoolPostingsTable;

@@ -283,6 +283,7 @@ export function decideRejection(state: PaymentState, by: Actor, reason: string):
  * Like any payment it names the budget holders it benefits, and only if the pool holds enough.
  */
 export function decideProposalPayment(pool: OpenPool, payment: Omit<Payment, 'submittedBy' | 'submittedOn'> & { proposalId: string }, today: string): PoolEvent[] {
+  if (pool.proposalsPaid.has(payment.proposalId)) throw new Rejection('proposal-already-paid', 'This proposal has authorised its one payment already.', 409);
   assertOpenDate(pool, today, 'paidOn');
   assertBeneficiaries(payment);
   if (pool.balance < payment.pence) throw new Rejection('not-enough-in-pool', `The pool holds ${formatPence(pool.balance)}; this payment is ${formatPence(payment.pence)}.`, 409);

@@ -202,6 +202,8 @@ export type PoolState =
       movements: Movement[];
       /** The last day of the last closed period; nothing may be dated on or before it. */
       closedThrough: string | null;
+      /** Co-op proposals this pool has paid: each authorises one payment. */
+      proposalsPaid: Set<string>;
     };
 export type OpenPool = Extract<PoolState, { status: 'open' }>;
 
@@ -280,7 +282,7 @@ function withEntry(state: OpenPool, id: string, entry: Movement, reference: Seal
 }
 
 export function evolvePool(state: PoolState, event: PoolEvent): PoolState {
-  if (event.type === 'pools.PoolOpened') return { status: 'open', ...event.data, balance: 0, entries: new Map(), corrections: new Set(), holders: new Map(), movements: [], closedThrough: null };
+  if (event.type === 'pools.PoolOpened') return { status: 'open', ...event.data, balance: 0, entries: new Map(), corrections: new Set(), holders: new Map(), movements: [], closedThrough: null, proposalsPaid: new Set() };
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'pools.MoneyReceived': {
@@ -288,6 +290,7 @@ export function evolvePool(state: PoolState, event: PoolEvent): PoolState {
       return withEntry(state, d.receiptId, { kind: d.source, pence: d.pence, on: d.receivedOn, shares: d.holderId ? [{ holderId: d.holderId, pence: d.pence }] : [] }, d.reference);
     }
     case 'pools.PaymentMade':
+      if (event.data.proposalId) state.proposalsPaid.add(event.data.proposalId);
       return withEntry(state, event.data.paymentId, { kind: event.data.expense ? 'expense' : 'payment', pence: event.data.pence, on: event.data.paidOn, shares: event.data.beneficiaries }, clearText(event.data.invoiceReference));
     case 'pools.BankCharged':
       return withEntry(state, event.data.chargeId, { kind: 'bank-charge', pence: event.data.pence, on: event.data.chargedOn, shares: [] }, clearText(event.data.description));
