@@ -155,6 +155,9 @@ async function applyProposal(db: Db, event: RecordedEvent): Promise<void> {
         .execute();
       return;
     }
+    case 'coop.VotingClosing':
+      await db.updateTable('coop_proposals').set({ status: 'closing' }).where('proposal_id', '=', e.data.proposalId).execute();
+      return;
     case 'coop.VotingOpened': {
       const d = e.data;
       await db.updateTable('coop_proposals').set({ status: 'open', opened_at: d.openedAt }).where('proposal_id', '=', d.proposalId).execute();

@@ -8,10 +8,10 @@ import type { Deps } from './access/caller.ts';
 import { finishExchange, finishGift, unfinishedExchanges, unfinishedGifts } from './timebank/settlement.ts';
 import { finishCare, finishMove, unfinishedCare, unfinishedMoves } from './carebank/app.ts';
 import { finishPayment } from './pools/commands.ts';
-import { finishProposalPayment, unfinishedProposalPayments } from './coop/commands.ts';
+import { finishClose, finishProposalPayment, unfinishedCloses, unfinishedProposalPayments } from './coop/commands.ts';
 import { unfinishedPayments } from './pools/app.ts';
 
-type Finisher = Pick<Deps, 'store' | 'clock' | 'database'>;
+type Finisher = Pick<Deps, 'store' | 'clock' | 'database' | 'vault'>;
 
 /** Each kind of process: where its unfinished ones are found, how one is finished, and the name its id is logged under. */
 const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Promise<string[]>; finish: (deps: Finisher, id: string) => Promise<unknown> }> = [
@@ -21,6 +21,7 @@ const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Pr
   { key: 'bankMoveRef', unfinished: unfinishedMoves, finish: finishMove },
   { key: 'paymentId', unfinished: unfinishedPayments, finish: finishPayment },
   { key: 'proposalId', unfinished: unfinishedProposalPayments, finish: finishProposalPayment },
+  { key: 'closingProposalId', unfinished: unfinishedCloses, finish: finishClose },
 ];
 
 export function keepFinishing(deps: Finisher & { log: Logger }, everyMs = 5000): () => Promise<void> {

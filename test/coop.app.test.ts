@@ -14,8 +14,8 @@ import { decideAcross, PreconditionFailed } from '../src/commands/decide.ts';
 import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import * as coop from '../src/coop/app.ts';
-import { finishProposalPayment, proposalNow, unfinishedProposalPayments } from '../src/coop/commands.ts';
-import { proposalStream } from '../src/coop/proposal.ts';
+import { finishClose, finishProposalPayment, proposalNow, unfinishedCloses, unfinishedProposalPayments } from '../src/coop/commands.ts';
+import { ballotStream, proposalStream } from '../src/coop/proposal.ts';
 import { societyStream } from '../src/coop/society.ts';
 import type { ProposalTerms } from '../src/coop/proposal.ts';
 import { freshPglite } from './support/db.ts';
@@ -108,6 +108,31 @@ t.test('the early-close rule: only the board closes before the closing time, and
   clock.set('2026-06-02T10:00:00.000Z');
   t.teardown(() => clock.set('2026-06-01T10:00:00.000Z'));
   t.equal(await refused(coop.closeVote(hearth, as(bob), { networkId, proposalId: later.proposalId })), null, 'any member closes it once the closing time has come');
+});
+
+t.test('a close stopped after it began is counted once, by two finishers at once and by the retried request; meanwhile no ballot is taken', async (t) => {
+  const { proposalId } = await coop.propose(hearth, as(bob), terms());
+  await coop.openVote(hearth, as(board), { networkId, proposalId });
+  for (const voter of [board, bob]) await coop.castVote(hearth, as(voter), { networkId, proposalId, choice: 'for' });
+  await coop.castVote(hearth, as(coordinator, { onBehalfOf: eve }), { networkId, proposalId, choice: 'against' });
+  const request = as(board);
+  await t.rejects(coop.closeVote(stoppedAfter(hearth, 1), request, { networkId, proposalId }), /stopped/);
+  t.match((await proposalNow(hearth.store, networkId, proposalId)).proposal, { status: 'closing', result: null }, 'closing begun on the proposal');
+  t.equal(await refused(coop.castVote(hearth, as(bob), { networkId, proposalId, choice: 'against' })), 'voting-closed', 'no ballot is taken once closing has begun');
+  t.ok(await caughtUp(hearth));
+  t.ok((await unfinishedCloses(hearth)).includes(proposalId), "found in flight by the sweeper's look");
+  await Promise.all([finishClose(hearth, proposalId), finishClose(hearth, proposalId)]);
+  const again = await coop.closeVote(hearth, request, { networkId, proposalId });
+  const { proposal, revision } = await proposalNow(hearth.store, networkId, proposalId);
+  t.equal(again.revision, revision, 'the retried request answers the proposal as it is');
+  t.match(proposal, { status: 'closed', result: { ballots: 3, passed: true } }, 'counted from the boxes as they were closed');
+  t.equal(proposal.result!.for, 2 * proposal.result!.against, 'two ballots for, one against, each of the same weight');
+  t.equal((await hearth.store.readStream(proposalStream(proposalId))).filter((e) => e.type === 'coop.ProposalClosed').length, 1, 'counted once');
+  for (const voter of [board, bob, eve]) {
+    t.equal((await hearth.store.readStream(ballotStream(proposalId, voter))).filter((e) => e.type === 'coop.BallotBoxClosed').length, 1, 'each box closed once');
+  }
+  t.ok(await caughtUp(hearth));
+  t.notOk((await unfinishedCloses(hearth)).includes(proposalId), 'nothing left in flight');
 });
 
 t.test("a passed proposal's payment stopped after the funds paid is recorded once: by two finishers at once, then by the retried request", async (t) => {

@@ -698,6 +698,19 @@ t.test('closing: early only when every elector has voted; the result is computed
   t.same(proposalRefusal(closed, proxy(cat, dan)), { type: 'voting-closed', status: 409, field: undefined });
 });
 
+t.test('closing is a process: begun on the proposal (no ballot after it), then counted at the time it began, once', async (t) => {
+  const three = [...open, cast(ann, 'for'), cast(bob, 'for'), cast(cat, 'against')];
+  const processId = '6f1c3a52-0c10-4d6e-9a51-7d3f0b2c8e41';
+  const begin = (at: string): ProposalCommand => ({ type: 'BeginClose', closedBy: ann, processId, now: at });
+  t.same(proposalRefusal(three, begin('2026-03-05T12:00:00.000Z')), { type: 'voting-still-open', status: 409, field: undefined }, 'not early while Dan has not voted');
+  t.same(proposalRefusal([made], begin('2026-03-09T12:00:00.000Z')), { type: 'voting-not-open', status: 409, field: undefined }, 'nor before voting opened');
+  const closing: ProposalEvent = { type: 'coop.VotingClosing', data: { networkId, proposalId, closedBy: ann, closedAt: '2026-03-08T12:00:00.000Z', processId } };
+  givenProposal(three).when(begin('2026-03-08T12:00:00.000Z')).then(t, [closing], 'begun at the closing time');
+  givenProposal([...three, closing]).when(begin('2026-03-08T12:05:00.000Z')).then(t, [], 'begun once: a second close carries the first on');
+  t.same(proposalRefusal([...three, closing], { type: 'CastVote', voterId: dan, castBy: dan, choice: 'for', sealedChoice: null, now: '2026-03-07T12:00:00.000Z' }), { type: 'voting-closed', status: 409, field: undefined }, 'no ballot once closing has begun');
+  givenProposal([...three, closing]).when(close('2026-03-08T12:09:00.000Z')).then(t, [closedWith({ ballots: 3, for: 5, against: 1, abstain: 0, quorumMet: true, passed: true })], 'counted at the time the close began, whenever the count is made');
+});
+
 t.test('a secret ballot carries only its sealed choice; the count opens it', async (t) => {
   const secret = [madeWith({ secret: true }), votingOpened];
   const sealed = (voterId: string, seal: string, castBy = voterId): ProposalEvent => ({ type: 'coop.VoteCast', data: { networkId, proposalId, voterId, castBy, choice: null, sealedChoice: seal, castAt: now } });

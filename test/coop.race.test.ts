@@ -4,6 +4,7 @@
 // one member's holding cap. Whoever loses a race is decided again on the winner's events, never
 // written on top of them.
 import t from 'tap';
+import { systemClock } from '../src/clock.ts';
 import { clearText } from '../src/access/vault.ts';
 import { randomUUID } from 'node:crypto';
 import { contextFor, refused } from './support/given.ts';
@@ -35,12 +36,14 @@ const ballotsIn = async (store: EventStore, proposalId: string, voters: string[]
   (await Promise.all(voters.map((v) => typesIn(store, ballotStream(proposalId, v), 'coop.VoteCast')))).flat().sort((a, b) => a.position - b.position);
 /** No ballot here is secret: closing never reaches the vault. */
 const noVault = {} as PersonalDataVault;
+/** What closing a vote needs: the store, no vault, and the time. */
+const closer = (store: EventStore) => ({ store, vault: noVault, clock: systemClock });
 
 const onSociety = (store: EventStore, networkId: string, command: SocietyCommand, actor = board) => onSocietyIn(store, networkId, command, contextFor(actor));
 /** A command on a proposal as the co-op's own commands give it: a ballot into the elector's own stream, the close gathering them. */
 async function onProposal(store: EventStore, networkId: string, proposalId: string, command: Exclude<ProposalCommand, { type: 'MakeProposal' }>, actor = board): Promise<Proposal> {
   if (command.type === 'CastVote') await castBallot(store, networkId, proposalId, command, contextFor(actor));
-  else if (command.type === 'CloseVoting') await closeVoting(store, noVault, networkId, proposalId, contextFor(actor));
+  else if (command.type === 'CloseVoting') await closeVoting(closer(store), networkId, proposalId, contextFor(actor));
   else await onProposalIn(store, networkId, proposalId, command, contextFor(actor));
   return proposalNow(store, proposalId);
 }
@@ -181,10 +184,10 @@ t.test('a ballot racing the close is counted or refused, never recorded and left
     // The last three vote as the window ends; the close is asked for as it does.
     const late = members.slice(3).map((m) => refused(castBallot(store, networkId, proposalId, vote(m, 'against'), contextFor(m))));
     await new Promise((r) => setTimeout(r, 6));
-    const closing = closeVoting(store, noVault, networkId, proposalId, { ...contextFor(board), now: new Date(Math.max(Date.now(), closesAt)).toISOString() });
+    const closing = closeVoting(closer(store), networkId, proposalId, { ...contextFor(board), now: new Date(Math.max(Date.now(), closesAt)).toISOString() });
     await Promise.all([...late, closing.catch(() => null)]);
     const closed = await proposalNow(store, proposalId);
-    if (closed.status !== 'closed') await closeVoting(store, noVault, networkId, proposalId, contextFor(board));
+    if (closed.status !== 'closed') await closeVoting(closer(store), networkId, proposalId, contextFor(board));
     const result = (await proposalNow(store, proposalId)).result!;
     t.equal(result.ballots, (await ballotsIn(store, proposalId, members)).length, `round ${round}: every ballot recorded is counted`);
   }

@@ -371,7 +371,7 @@ function describeMember(m: Holding): string {
 type Tallies = { for: number; against: number; abstain: number };
 type ProposalView = {
   title: string; amount: Money; payee: string; purpose: string; source: { kind: 'funds' } | { kind: 'pool'; poolId: string }; closesAt: string;
-  quorumPercent: number; thresholdPercent: number; secret: boolean; hideResultsUntilClose: boolean; status: 'draft' | 'open' | 'closed';
+  quorumPercent: number; thresholdPercent: number; secret: boolean; hideResultsUntilClose: boolean; status: 'draft' | 'open' | 'closing' | 'closed';
   electorate: number; ballotsCast: number; myBallot: { castAt: string; choice: string | null } | null; tallies: Tallies | null;
   result: (Tallies & { electorate: number; ballots: number; quorumMet: boolean; passed: boolean }) | null;
   payment: { paymentId: string; amount: Money; invoiceReference: string; paidOn: string } | null;

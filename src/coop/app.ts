@@ -243,8 +243,7 @@ export async function closeVote(deps: Deps, caller: Caller, input: { networkId: 
     const { proposal } = await proposalNow(deps.store, input.networkId, input.proposalId);
     if (context.now < proposal.proposal.closesAt) throw new Rejection('forbidden', `Only the board may close a vote before its closing time, ${proposal.proposal.closesAt}.`, 403);
   }
-  const done = await closeVoting(deps.store, deps.vault, input.networkId, input.proposalId, context, caller.ifMatch);
-  return { revision: done.revisions.proposal, position: done.position, secret: done.secret };
+  return closeVoting(deps, input.networkId, input.proposalId, context, caller.ifMatch);
 }
 
 /** The one payment a passed proposal authorises; out of a pool, to budget holders who are members of the network. */

@@ -6,14 +6,16 @@
 // proposal authorises exactly one payment however requests race: the funds or the pool refuse a
 // second, and the proposal records it paid after. Who may give each command, and with which ids
 // and time, is the application's (app.ts).
+import { sql } from 'kysely';
+import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
 import type { Deps } from '../access/caller.ts';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, PreconditionFailed, readStates, type CommandContext, type StreamRead } from '../commands/decide.ts';
+import { decideAcross, PreconditionFailed, readStates, type CommandContext } from '../commands/decide.ts';
 import { stepContext } from '../commands/process.ts';
+import { inParallel } from '../parallel.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { EventStore } from '../eventstore/port.ts';
-import type { PersonalDataVault } from '../access/vault.ts';
 import { decideProposalPayment } from '../pools/payment.ts';
 import type { Share } from '../pools/apportion.ts';
 import { assertOpen, PaymentMade, poolDecider, poolStream } from '../pools/pool.ts';
@@ -28,6 +30,7 @@ import {
   proposalStream,
   withBallots,
   type BallotBox,
+  type Choice,
   type Proposal,
   type ProposalCommand,
   type ProposalEvent,
@@ -131,46 +134,79 @@ export function openVoting(store: EventStore, networkId: string, proposalId: str
   );
 }
 
-/** A ballot came in, or changed, after the secret ballots were opened for the count. */
-class BallotsMoved extends Error {}
+/**
+ * Closes the vote, one stream at a time: the proposal says closing began, at this time and under
+ * this process (early only once every elector has voted), and is then carried on (finishClose).
+ * A close already under way is carried on, not begun again.
+ */
+export async function closeVoting(deps: Pick<Deps, 'store' | 'vault' | 'clock'>, networkId: string, proposalId: string, context: CommandContext, ifMatch?: number) {
+  const { store } = deps;
+  const processId = uuidv5('close', context.commandId);
+  const { proposal: read } = await proposalNow(store, networkId, proposalId);
+  // Ballots are only ever added: every elector having voted, as read, still holds when closing begins.
+  const boxes = read.status === 'open' ? await ballotBoxes(store, read) : [];
+  const begun = await decideAcross(
+    store,
+    { proposal: proposalRead(proposalId) },
+    ({ proposal }) => {
+      const now = proposalIn(networkId, proposal);
+      if (now.status === 'open') withBallots(now, boxes);
+      return { proposal: decideProposal({ type: 'BeginClose', closedBy: context.actor, processId, now: context.now }, now) };
+    },
+    context,
+    { ifMatch: { stream: 'proposal', revision: ifMatch } },
+  );
+  const closed = await finishClose(deps, proposalId);
+  return { revision: closed.revision, position: Math.max(begun.position, closed.position), secret: read.proposal.secret };
+}
 
 /**
- * Closes the vote: secret ballots are opened for the count, the result recorded once, and then the
- * proposal's key destroyed, so the log can never again link a voter to a choice. A retry that
- * finds the vote closed destroys the key if it is still there.
+ * Carries on the close under way, if one is: each elector's box closed in a write of its own, then
+ * the count of the boxes as closed, recorded once; then a secret ballot's key destroyed, so the
+ * log can never again link a voter to a choice. A close that finds the vote closed destroys the
+ * key if it is still there.
  */
-export async function closeVoting(store: EventStore, vault: PersonalDataVault, networkId: string, proposalId: string, context: CommandContext, ifMatch?: number) {
-  for (let attempt = 1; ; attempt++) {
-    const { proposal: read } = await proposalNow(store, networkId, proposalId);
-    const opened = read.proposal.secret && read.status === 'open' ? await openBallots(vault, read) : new Map();
-    // The proposal and every elector's ballot stream, each held at what is counted.
-    const electors = [...read.electorate.keys()];
-    const reads: Record<string, StreamRead> = { proposal: proposalRead(proposalId) };
-    electors.forEach((voterId, i) => (reads[`ballot${i}`] = ballotRead(proposalId, voterId)));
-    try {
-      const done = await decideAcross(
-        store,
-        reads,
-        (states) => {
-          const proposal = proposalIn(networkId, states.proposal as ProposalState);
-          if (proposal.status === 'open') withBallots(proposal, electors.map((_, i) => states[`ballot${i}`] as BallotBox));
-          const choices = proposal.status === 'open' ? secretChoices(proposal, opened) : new Map();
-          if (!choices) throw new BallotsMoved();
-          const closed = decideProposal({ type: 'CloseVoting', opened: choices, now: context.now }, proposal);
-          if (closed.length === 0) return {};
-          const boxes = Object.fromEntries(electors.map((voterId, i) => [`ballot${i}`, [ballotBoxClosed(proposal, voterId, context.now)]]));
-          return { proposal: closed, ...boxes };
-        },
-        context,
-        { ifMatch: { stream: 'proposal', revision: ifMatch } },
-      );
-      if (read.proposal.secret) await vault.erase(proposalId);
-      return { ...done, revisions: { proposal: done.revisions.proposal! }, secret: read.proposal.secret };
-    } catch (err) {
-      if (!(err instanceof BallotsMoved)) throw err;
-      if (attempt >= 3) throw new Rejection('concurrency-conflict', 'Ballots kept coming in as the vote closed. Please try once more.', 409);
-    }
+export async function finishClose(deps: Pick<Deps, 'store' | 'vault' | 'clock'>, proposalId: string): Promise<{ revision: number; position: number }> {
+  const { store, vault } = deps;
+  const history = await store.readStream(proposalStream(proposalId));
+  const state = domainEvents<ProposalEvent>(history).reduce(proposalDecider.evolve, proposalDecider.initialState);
+  const last = { revision: history.at(-1)?.revision ?? -1, position: history.at(-1)?.position ?? 0 };
+  if (state.status === 'none') return last;
+  if (state.status !== 'closing' || state.closing === null) {
+    if (state.status === 'closed' && state.proposal.secret) await vault.erase(proposalId);
+    return last;
   }
+  const { closedBy, closedAt, processId } = state.closing;
+  const step = stepContext(deps.clock, closedBy, processId);
+  await inParallel([...state.electorate.keys()], (voterId) =>
+    decideAcross(store, { ballot: ballotRead(proposalId, voterId) }, ({ ballot }) => ({ ballot: ballot.closed ? [] : [ballotBoxClosed(state, voterId, closedAt)] }), step(`close the box of ${voterId}`)),
+  );
+  // Every box is closed now: what they hold is what is counted.
+  const boxes = await ballotBoxes(store, state);
+  const counted = withBallots(state, boxes);
+  const opened = counted.proposal.secret ? await openBallots(vault, counted) : new Map<string, Choice>();
+  const choices = secretChoices(counted, opened);
+  if (!choices) throw new Error(`a ballot on proposal ${proposalId} could not be opened for the count`);
+  const { networkId } = state.proposal;
+  const end = await decideAcross(
+    store,
+    { proposal: proposalRead(proposalId) },
+    ({ proposal }) => {
+      const now = proposalIn(networkId, proposal);
+      if (now.status !== 'closing') return {};
+      return { proposal: decideProposal({ type: 'CloseVoting', opened: choices, now: closedAt }, withBallots(now, boxes)) };
+    },
+    step('count'),
+  );
+  if (counted.proposal.secret) await vault.erase(proposalId);
+  return { revision: end.revisions.proposal, position: end.position };
+}
+
+/** Proposals whose close is under way, as the read table has them. */
+export async function unfinishedCloses(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  // Written out, so that the partial index on exactly this status serves it.
+  const rows = await deps.database.db.selectFrom('coop_proposals').select('proposal_id').where(sql<boolean>`status = 'closing'`).execute();
+  return rows.map((r) => r.proposal_id);
 }
 
 export interface ProposalPayment {

@@ -65,6 +65,12 @@ export const ProposalClosed = defineEvent(
   'coop.ProposalClosed',
   z.strictObject({ ...ids, closedAt: at, electorate: z.number().int().min(0), ballots: z.number().int().min(0), ...weights, quorumMet: z.boolean(), passed: z.boolean() }),
 );
+/**
+ * Closing a vote is a process, so that it runs on a store that commits one stream at a time: the
+ * proposal says closing began (no ballot is taken after it), each elector's box is closed in a
+ * write of its own, and the proposal records the count of the boxes as closed.
+ */
+export const VotingClosing = defineEvent('coop.VotingClosing', z.strictObject({ ...ids, closedBy: id(), closedAt: at, processId: id() }));
 /** The one payment a passed proposal authorises; the source's own ledger records it too, pointing here. */
 export const ProposalPaid = defineEvent(
   'coop.ProposalPaid',
@@ -72,13 +78,13 @@ export const ProposalPaid = defineEvent(
 );
 
 /**
- * Written at the close to each elector's ballot stream: nothing more can be cast on it. The close
- * holds every ballot stream at what it counted, so a ballot is either counted or refused, never
- * recorded and left out.
+ * Written at the close to each elector's ballot stream: nothing more can be cast on it. Every box
+ * is closed before the count, which reads them as closed, so a ballot is either counted or
+ * refused, never recorded and left out.
  */
 export const BallotBoxClosed = defineEvent('coop.BallotBoxClosed', z.strictObject({ ...ids, voterId: id(), closedAt: at }));
 
-export const proposalEventTypes = [ProposalMade, VotingOpened, ProxyRecorded, VoteCast, ProposalClosed, ProposalPaid];
+export const proposalEventTypes = [ProposalMade, VotingOpened, ProxyRecorded, VoteCast, ProposalClosed, ProposalPaid, VotingClosing];
 /** Events of an elector's ballot stream; ballots recorded before there were such streams are on the proposal's. */
 export const ballotEventTypes = [BallotBoxClosed];
 export type BallotEvent = DomainEvent<typeof VoteCast> | DomainEvent<typeof BallotBoxClosed>;
@@ -88,7 +94,8 @@ export type ProposalEvent =
   | DomainEvent<typeof ProxyRecorded>
   | DomainEvent<typeof VoteCast>
   | DomainEvent<typeof ProposalClosed>
-  | DomainEvent<typeof ProposalPaid>;
+  | DomainEvent<typeof ProposalPaid>
+  | DomainEvent<typeof VotingClosing>;
 
 type Made = z.infer<typeof ProposalMade.schema>;
 export type Elector = { personId: string; memberClass: string; weight: number };
@@ -98,7 +105,7 @@ export type Result = Omit<z.infer<typeof ProposalClosed.schema>, 'networkId' | '
 export type ProposalState =
   | { status: 'none' }
   | {
-      status: 'draft' | 'open' | 'closed';
+      status: 'draft' | 'open' | 'closing' | 'closed';
       proposal: Made;
       electorate: Map<string, Elector>;
       /** Grantor to proxy. */
@@ -110,6 +117,8 @@ export type ProposalState =
       /** The day the vote closed: no payment it authorises is dated before it. */
       closedOn: string | null;
       paid: { paymentId: string; pence: number } | null;
+      /** The close under way: who began it, when (the close's time), and its process. */
+      closing: { closedBy: string; closedAt: string; processId: string } | null;
     };
 export type Proposal = Exclude<ProposalState, { status: 'none' }>;
 
@@ -157,7 +166,7 @@ export const ballotBoxClosed = (proposal: Proposal, voterId: string, closedAt: s
 type EventData<T extends ProposalEvent['type']> = Extract<ProposalEvent, { type: T }>['data'];
 
 export function evolveProposal(state: ProposalState, event: ProposalEvent): ProposalState {
-  if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, closedOn: null, paid: null };
+  if (event.type === 'coop.ProposalMade') return { status: 'draft', proposal: event.data, electorate: new Map(), proxies: new Map(), ballots: new Map(), history: 0, result: null, closedOn: null, paid: null, closing: null };
   if (state.status === 'none') return state;
   // Changed in place: a folded state belongs to the fold that made it.
   switch (event.type) {
@@ -172,6 +181,10 @@ export function evolveProposal(state: ProposalState, event: ProposalEvent): Prop
       return proposalClosed(state, event.data);
     case 'coop.ProposalPaid':
       state.paid = { paymentId: event.data.paymentId, pence: event.data.pence };
+      return state;
+    case 'coop.VotingClosing':
+      state.status = 'closing';
+      state.closing = { closedBy: event.data.closedBy, closedAt: event.data.closedAt, processId: event.data.processId };
       return state;
     default:
       return unhandled(event);
@@ -208,6 +221,8 @@ export type ProposalCommand =
   | { type: 'RecordProxy'; grantorId: string; proxyId: string; documentReference: string; recordedBy: string; now: string }
   /** `sealedChoice` is the choice sealed with the proposal's key, for a secret ballot. */
   | { type: 'CastVote'; voterId: string; castBy: string; choice: Choice; sealedChoice: string | null; now: string }
+  /** The close begun, by whom and under which process; early only once every elector has voted. */
+  | { type: 'BeginClose'; closedBy: string; processId: string; now: string }
   /** `opened` holds each secret ballot's choice, opened with the proposal's key for the count. */
   | { type: 'CloseVoting'; opened: Map<string, Choice>; now: string }
   /** `paidOn`, when given, is the day the money left: not before the vote closed, nor after today. */
@@ -262,6 +277,8 @@ export function decideProposal(command: ProposalCommand, state: ProposalState): 
       return recordProxy(command, proposal);
     case 'CastVote':
       return castVote(command, proposal);
+    case 'BeginClose':
+      return beginClose(command, proposal);
     case 'CloseVoting':
       return closeVoting(command, proposal);
     case 'PayProposal':
@@ -311,13 +328,25 @@ function castVote(command: CommandOf<'CastVote'>, proposal: Proposal): ProposalE
   return [{ type: 'coop.VoteCast', data: { ...idsOf(proposal), voterId, castBy, choice: secret ? null : command.choice, sealedChoice: command.sealedChoice, castAt: command.now } }];
 }
 
-function closeVoting(command: CommandOf<'CloseVoting'>, proposal: Proposal): ProposalEvent[] {
-  if (proposal.status === 'closed') return [];
+function beginClose(command: CommandOf<'BeginClose'>, proposal: Proposal): ProposalEvent[] {
+  if (proposal.status === 'closed' || proposal.status === 'closing') return [];
+  assertMayClose(proposal, command.now);
+  return [{ type: 'coop.VotingClosing', data: { ...idsOf(proposal), closedBy: command.closedBy, closedAt: command.now, processId: command.processId } }];
+}
+
+function assertMayClose(proposal: Proposal, now: string): void {
   if (proposal.status === 'draft') throw new Rejection('voting-not-open', 'Voting on this proposal has not opened.', 409);
   // Early only once every elector has a ballot in: no one loses their say, though none can change it after.
-  if (command.now < proposal.proposal.closesAt && !everyoneVoted(proposal)) throw new Rejection('voting-still-open', `Voting closes at ${proposal.proposal.closesAt}.`, 409);
+  if (now < proposal.proposal.closesAt && !everyoneVoted(proposal)) throw new Rejection('voting-still-open', `Voting closes at ${proposal.proposal.closesAt}.`, 409);
+}
+
+/** The count, once: of a close begun, at the time it began; of an open vote, now. */
+function closeVoting(command: CommandOf<'CloseVoting'>, proposal: Proposal): ProposalEvent[] {
+  if (proposal.status === 'closed') return [];
+  const closedAt = proposal.closing?.closedAt ?? command.now;
+  if (proposal.status !== 'closing') assertMayClose(proposal, closedAt);
   const result = tally(proposal, (voterId, ballot) => ballot.choice ?? command.opened.get(voterId));
-  return [{ type: 'coop.ProposalClosed', data: { ...idsOf(proposal), closedAt: command.now, ...result } }];
+  return [{ type: 'coop.ProposalClosed', data: { ...idsOf(proposal), closedAt, ...result } }];
 }
 
 function payProposal(command: CommandOf<'PayProposal'>, proposal: Proposal): ProposalEvent[] {
@@ -339,6 +368,7 @@ export const everyoneVoted = (proposal: Proposal) => proposal.ballots.size === p
 
 function assertVoting(proposal: Proposal, now: string) {
   if (proposal.status === 'draft') throw new Rejection('voting-not-open', 'Voting on this proposal has not opened.', 409);
+  if (proposal.status === 'closing') throw new Rejection('voting-closed', 'Voting has closed: the votes are being counted.', 409);
   if (proposal.status === 'closed' || now >= proposal.proposal.closesAt) throw new Rejection('voting-closed', `Voting closed at ${proposal.proposal.closesAt}.`, 409);
 }
 

@@ -209,7 +209,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
             200: z.object({
               proposalId: id(), title: z.string(), amount: money, payee: z.string(), purpose: z.string(), source, closesAt: isoDateTime(),
               quorumPercent: z.number().int(), thresholdPercent: z.number().int(), secret: z.boolean(), hideResultsUntilClose: z.boolean(),
-              proposedBy: id(), madeAt: isoDateTime(), status: z.enum(['draft', 'open', 'closed']), openedAt: isoDateTime().nullable(),
+              proposedBy: id(), madeAt: isoDateTime(), status: z.enum(['draft', 'open', 'closing', 'closed']), openedAt: isoDateTime().nullable(),
               electorate: z.number().int(), ballotsCast: z.number().int(),
               myBallot: z.object({ castBy: id(), castAt: isoDateTime(), choice: choice.nullable().describe('Null for a secret ballot: it only shows that you voted') }).nullable(),
               tallies: tallies.nullable().describe('Weighted votes; null while the results are hidden until the close'),
@@ -229,7 +229,7 @@ export function coopBookRoutes(hearth: Hearth): FastifyPluginAsync {
           proposalId, title: p.title, amount: asMoney(Number(p.pence)), payee: p.payee, purpose: p.purpose,
           source: p.source_kind === 'pool' ? { kind: 'pool' as const, poolId: p.source_pool_id! } : { kind: 'funds' as const },
           closesAt: p.closes_at, quorumPercent: p.quorum_percent, thresholdPercent: p.threshold_percent, secret: p.secret, hideResultsUntilClose,
-          proposedBy: p.proposed_by, madeAt: p.made_at, status: p.status as 'draft' | 'open' | 'closed', openedAt: p.opened_at,
+          proposedBy: p.proposed_by, madeAt: p.made_at, status: p.status as 'draft' | 'open' | 'closing' | 'closed', openedAt: p.opened_at,
           electorate, ballotsCast, myBallot, tallies,
           result: closed
             ? { closedAt: p.closed_at!, electorate: p.electorate!, ballots: p.ballots!, for: p.votes_for!, against: p.votes_against!, abstain: p.votes_abstain!, quorumMet: p.quorum_met!, passed: p.passed! }

@@ -14,6 +14,7 @@
 // finished by running it again. A member erased since an earlier run is not recorded again, nor
 // any row of theirs: the import skips and counts them.
 import { createHash } from 'node:crypto';
+import { inParallel } from '../parallel.ts';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
@@ -321,14 +322,6 @@ async function sealBatch(hearth: Hearth, batch: Transfer[], personOf: (s: Side) 
   // The title may name either party, or someone one of them cares for: erasing either makes it unreadable.
   const texts = await hearth.vault.sealTexts(exchanges.map(({ t }) => ({ text: t.description, concerns: [personOf(t.from), personOf(t.to)] })));
   return new Map(exchanges.map(({ i }, n) => [i, texts[n]!]));
-}
-
-/** Runs the work for every item, a few at a time. */
-async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>, width = 16): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
 }
 
 /**

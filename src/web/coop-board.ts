@@ -13,7 +13,7 @@ import { ukTime } from './words.ts';
 interface ProposalHead {
   proposalId: string;
   title: string;
-  status: 'draft' | 'open' | 'closed';
+  status: 'draft' | 'open' | 'closing' | 'closed';
   secret: boolean;
 }
 

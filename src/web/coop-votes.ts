@@ -37,7 +37,7 @@ interface Proposal {
   thresholdPercent: number;
   secret: boolean;
   hideResultsUntilClose: boolean;
-  status: 'draft' | 'open' | 'closed';
+  status: 'draft' | 'open' | 'closing' | 'closed';
   electorate: number;
   ballotsCast: number;
   myBallot: { castBy: string; castAt: string; choice: Choice | null } | null;
@@ -72,6 +72,7 @@ const votes = (n: number) => `${n} vote${n === 1 ? '' : 's'}`;
 function statusWords(status: string, passed: boolean | null): string {
   if (status === 'draft') return 'not open for voting yet';
   if (status === 'open') return 'open for voting';
+  if (status === 'closing') return 'closed: the votes are being counted';
   return passed ? 'closed: it passed' : 'closed: it did not pass';
 }
 
