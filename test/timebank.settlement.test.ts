@@ -4,6 +4,7 @@
 // recorded, the postings made are given back, and the exchange waits again; a sweeper finishes
 // what a stopped process left.
 import t from 'tap';
+import { giftOf } from '../src/timebank/reads.ts';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Writable } from 'node:stream';
@@ -175,6 +176,8 @@ t.test('a grant whose member reached their limit after it began: refused, the ch
   t.equal((await typesIn(giftStream(giftId!))).at(-1), 'timebank.GiftRefused');
   const reversal = await reverseGift(hearth, callerFor(coordinator), { networkId, ref: giftId!, reason: 'Never made' }).catch((err: unknown) => err);
   t.ok(reversal instanceof Rejection && reversal.type === 'gift-not-found', 'a grant that was refused is not there to take back');
+  await caughtUp(hearth);
+  t.match(await giftOf(hearth, callerFor(coordinator), { networkId, ref: giftId! }), { status: 'refused', reversed: false }, 'and the list of gifts says it was refused, not reversed');
 });
 
 t.test('a gift\'s reversal stopped half way is finished by the sweeper, once', async (t) => {
@@ -190,4 +193,6 @@ t.test('a gift\'s reversal stopped half way is finished by the sweeper, once', a
   t.ok(lines.some((l) => l.includes(giftId) && l.includes('finished')), 'logged by its id');
   const again = await reverseGift(hearth, callerFor(coordinator), { networkId, ref: giftId, reason: 'Again' }).catch((err: unknown) => err);
   t.ok(again instanceof Rejection && again.type === 'already-reversed', 'once only');
+  await caughtUp(hearth);
+  t.match(await giftOf(hearth, callerFor(coordinator), { networkId, ref: giftId }), { status: 'reversed', reversed: true }, 'listed as reversed');
 });

@@ -226,6 +226,7 @@ export function timebankRoutes(hearth: Hearth): FastifyPluginAsync {
       name: z.string().nullable(),
       minutes: z.number().int().describe('To the member: positive for a grant, negative for a donation'),
       text: z.string(),
+      status: z.enum(['in flight', 'made', 'refused', 'reversed']).describe('in flight: being made or taken back; refused: a limit reached while it was being made, so nothing moved'),
       reversed: z.boolean(),
     });
 

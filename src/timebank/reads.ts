@@ -340,6 +340,8 @@ export interface Gift {
   /** To the member: positive for a grant, negative for a donation. */
   minutes: number;
   text: string;
+  /** Being made or taken back; made; refused by the member's account after it began (nothing moved); or taken back. */
+  status: 'in flight' | 'made' | 'refused' | 'reversed';
   reversed: boolean;
 }
 
@@ -350,6 +352,10 @@ const giftsIn = (deps: Deps, networkId: string, o: { page: Page<readonly [number
     .leftJoin('people as p', (join) => join.on(sql`p.person_id::text`, '=', sql.ref('e.counterparty')))
     .select(['e.ref', 'e.holder', 'e.reason', 'e.entry_date', 'e.counterparty', 'e.minutes', 'e.position', 'p.name', 'p.erased'])
     .select(sql<boolean>`exists (SELECT 1 FROM timebank_entries r WHERE r.network_id = e.network_id AND r.holder = e.holder AND r.ref = e.ref AND r.reason = 'reversal')`.as('reversed'))
+    // A grant the member's account refused after the chest had given it was given back with the
+    // same ref: only the member's own entry says the gift was made.
+    .select(sql<boolean>`exists (SELECT 1 FROM timebank_entries m WHERE m.network_id = e.network_id AND m.holder = e.counterparty AND m.ref = e.ref AND m.reason = e.reason)`.as('made'))
+    .select(sql<boolean>`exists (SELECT 1 FROM timebank_gifts_in_flight f WHERE f.gift_id = e.ref)`.as('in_flight'))
     .where('e.network_id', '=', networkId).where('e.holder', 'in', [COMMUNITY, ORGANISATION]).where('e.reason', 'in', ['grant', 'donation']);
   if (o.ref !== undefined) query = query.where('e.ref', '=', o.ref);
   return keyset(query, ['e.position'], 'desc', o.page).execute();
@@ -357,7 +363,8 @@ const giftsIn = (deps: Deps, networkId: string, o: { page: Page<readonly [number
 type GiftRow = Awaited<ReturnType<typeof giftsIn>>[number];
 const giftShown = (r: GiftRow): Gift => ({
   ref: r.ref, holder: r.holder as Gift['holder'], kind: r.reason as Gift['kind'], date: r.entry_date, personId: r.counterparty,
-  name: r.name === null ? null : shownName(r.name, r.erased), minutes: -r.minutes, text: formatMinutes(-r.minutes), reversed: r.reversed,
+  name: r.name === null ? null : shownName(r.name, r.erased), minutes: -r.minutes, text: formatMinutes(-r.minutes),
+  status: r.in_flight ? 'in flight' : !r.made ? 'refused' : r.reversed ? 'reversed' : 'made', reversed: !r.in_flight && r.made && r.reversed,
 });
 
 /** Grants and donations of the community chest and of the network's own account, newest first: coordinators. */

@@ -44,7 +44,7 @@ interface Gift {
   date: string;
   name: string | null;
   minutes: number;
-  reversed: boolean;
+  status: 'in flight' | 'made' | 'refused' | 'reversed';
 }
 
 const isCoordinator = (m: Membership) => m.status === 'active' && m.roles.includes('coordinator');
@@ -286,6 +286,7 @@ export const coordinatorCareJourney: Journey = {
     const accountsHref = (networkId: string) => `${chest(networkId)}/accounts`;
     const accountsCrumb = (m: Membership) => ({ href: accountsHref(m.networkId), label: "The network's accounts" });
     const holderWords: Record<string, string> = { community: 'Community chest', organisation: "The network's own account" };
+    const giftStatusWords: Record<Exclude<Gift['status'], 'made'>, string> = { 'in flight': 'Being made: look again in a moment', refused: 'Refused: their limit was reached, so nothing moved', reversed: 'Reversed' };
 
     app.get('/networks/:networkId/chest/accounts', { schema: { hide: true } }, async (request, reply) => {
       const { page, m } = await coordinating(request, reply);
@@ -309,7 +310,7 @@ export const coordinatorCareJourney: Journey = {
               <tbody>${gifts.items.map(
                 (g) => html`<tr><td data-label="Date">${longDate(g.date)}</td><td data-label="Account">${holderWords[g.holder] ?? g.holder}</td><td data-label="Member">${g.name ?? 'Former members'}</td>
                   <td data-label="What">${g.kind === 'grant' ? 'Granted to them' : 'Given by them'}</td><td data-label="Time">${hoursAndMinutes(Math.abs(g.minutes))}</td>
-                  <td data-label="Put right">${g.reversed ? 'Reversed' : html`<a href="${chest(m.networkId)}/gifts/${g.ref}">Reverse<span class="visually-hidden"> the ${g.kind} of ${hoursAndMinutes(Math.abs(g.minutes))} on ${longDate(g.date)}</span></a>`}</td></tr>`,
+                  <td data-label="Put right">${g.status === 'made' ? html`<a href="${chest(m.networkId)}/gifts/${g.ref}">Reverse<span class="visually-hidden"> the ${g.kind} of ${hoursAndMinutes(Math.abs(g.minutes))} on ${longDate(g.date)}</span></a>` : giftStatusWords[g.status]}</td></tr>`,
               )}</tbody></table></div>`}
           ${gifts.next ? html`<p><a href="${accountsHref(m.networkId)}?cursor=${gifts.next}">Older grants and donations</a></p>` : html``}`,
       });
@@ -328,8 +329,8 @@ export const coordinatorCareJourney: Journey = {
             <dt>Time</dt><dd>${hoursAndMinutes(Math.abs(g.minutes))}</dd>
             <dt>Date</dt><dd>${longDate(g.date)}</dd>
           </dl>
-          ${g.reversed
-            ? html`<p>This has already been reversed.</p>`
+          ${g.status !== 'made'
+            ? html`<p>${g.status === 'reversed' ? 'This has already been reversed.' : `${giftStatusWords[g.status]}.`}</p>`
             : html`<h2>Put a mistake right</h2><p>The time goes back where it came from. Nothing is deleted: the reversal is recorded beside it, with your reason.</p>
               ${form(`${chest(m.networkId)}/gifts/${g.ref}/reverse`, state, page.csrfToken, textArea(state, { name: 'reason', label: 'Why is it being reversed?', hint: 'For example, "granted to the wrong member"' }), g.kind === 'grant' ? 'Reverse the grant' : 'Reverse the donation', { buttonClass: 'warning' })}`}
           <p><a href="${accountsHref(m.networkId)}">Back to the network's accounts</a></p>`,
