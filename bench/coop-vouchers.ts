@@ -69,7 +69,7 @@ export async function coopVoucherBench(options: { seconds: number; voters: numbe
       const { voucherId, learnerId } = vouchers[Math.floor(Math.random() * vouchers.length)]!;
       // Each session its own start time today, so none is the same session as another.
       const startsAt = new Date(Date.parse(`${today}T00:00:00Z`) + (minute++ % 1_440) * 60_000 + Math.floor(minute / 1_440)).toISOString();
-      await redeemSession(store, { networkId, mentorId: mentor, activity: 'Computer skills', startsAt, feePence: null, shares: [{ learnerId, voucherId, pence: null }], recordedBy: mentor }, today, context(mentor));
+      await redeemSession(scratch.hearth, { networkId, mentorId: mentor, activity: 'Computer skills', startsAt, feePence: null, shares: [{ learnerId, voucherId, pence: null }], recordedBy: mentor }, today, context(mentor));
     };
     const r = await drive(options.writers, options.seconds, redeem);
     rows.push({ section: 'vouchers', system: 'redeem a session (session and voucher in one write)', writers: options.writers, perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999, note: 'across 1,000 vouchers' });

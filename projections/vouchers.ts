@@ -47,6 +47,17 @@ async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Prom
         .execute();
       return;
     }
+    case 'vouchers.RedemptionReturned': {
+      // The session it paid for was not redeemed: the draw is as if it had never been.
+      const d = e.data;
+      await db.deleteFrom('voucher_redemptions').where('voucher_id', '=', d.voucherId).where('session_id', '=', d.sessionId).execute();
+      await db
+        .updateTable('vouchers')
+        .set({ left_pence: sql`left_pence + ${d.pence}`, left_sessions: sql`left_sessions + ${d.sessions}` })
+        .where('voucher_id', '=', d.voucherId)
+        .execute();
+      return;
+    }
     case 'vouchers.VoucherRefunded': {
       const d = e.data;
       await db
@@ -86,7 +97,15 @@ async function applyVoucher(db: Db, event: RecordedEvent, e: VoucherEvent): Prom
   }
 }
 
-async function applySession(db: Db, { data: d }: SessionEvent): Promise<void> {
+/** A session redeemed, and those being redeemed, for the sweeper. */
+async function applySession(db: Db, e: SessionEvent, position: number): Promise<void> {
+  if (e.type === 'vouchers.SessionRedemptionStarted') {
+    await db.insertInto('voucher_sessions_in_flight').values({ session_id: e.data.sessionId, position }).onConflict((oc) => oc.column('session_id').doNothing()).execute();
+    return;
+  }
+  await db.deleteFrom('voucher_sessions_in_flight').where('session_id', '=', e.data.sessionId).execute();
+  if (e.type === 'vouchers.SessionRedemptionRefused') return;
+  const d = e.data;
   await db
     .insertInto('learning_sessions')
     .values({ session_id: d.sessionId, network_id: d.networkId, mentor_id: d.mentorId, activity: d.activity, starts_at: d.startsAt, fee_pence: d.feePence, shares: JSON.stringify(d.shares), recorded_by: d.recordedBy })
@@ -113,16 +132,17 @@ async function applyFund(db: Db, e: FundEvent): Promise<void> {
   }
 }
 
-const isSession = (e: VoucherEvent | SessionEvent | FundEvent): e is SessionEvent => e.type === 'vouchers.SessionDelivered';
+const sessionTypes = new Set<string>(sessionEventTypes.map((t) => t.type));
+const isSession = (e: VoucherEvent | SessionEvent | FundEvent): e is SessionEvent => sessionTypes.has(e.type);
 const isFund = (e: VoucherEvent | SessionEvent | FundEvent): e is FundEvent => e.type.startsWith('vouchers.FundPayment');
 
 export const vouchersProjection: Projection = {
   name: 'vouchers',
-  tables: ['vouchers', 'learning_sessions', 'voucher_redemptions', 'voucher_refunds', 'voucher_expiries', 'voucher_payouts', 'learning_fund_payments'],
+  tables: ['vouchers', 'learning_sessions', 'voucher_redemptions', 'voucher_refunds', 'voucher_expiries', 'voucher_payouts', 'learning_fund_payments', 'voucher_sessions_in_flight'],
   handles: [...voucherEventTypes, ...sessionEventTypes, ...fundEventTypes].map((t) => t.type),
   async apply(db, event) {
     const e = domainEvents<VoucherEvent | SessionEvent | FundEvent>([event])[0]!;
     if (isFund(e)) return applyFund(db, e);
-    return isSession(e) ? applySession(db, e) : applyVoucher(db, event, e);
+    return isSession(e) ? applySession(db, e, event.position) : applyVoucher(db, event, e);
   },
 };

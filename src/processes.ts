@@ -8,6 +8,7 @@ import type { Deps } from './access/caller.ts';
 import { finishExchange, finishGift, unfinishedExchanges, unfinishedGifts } from './timebank/settlement.ts';
 import { finishCare, finishMove, unfinishedCare, unfinishedMoves } from './carebank/app.ts';
 import { finishPayment } from './pools/commands.ts';
+import { finishRedemption, unfinishedRedemptions } from './vouchers/session.ts';
 import { finishClose, finishProposalPayment, unfinishedCloses, unfinishedProposalPayments } from './coop/commands.ts';
 import { unfinishedPayments } from './pools/app.ts';
 
@@ -22,6 +23,7 @@ const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Pr
   { key: 'paymentId', unfinished: unfinishedPayments, finish: finishPayment },
   { key: 'proposalId', unfinished: unfinishedProposalPayments, finish: finishProposalPayment },
   { key: 'closingProposalId', unfinished: unfinishedCloses, finish: finishClose },
+  { key: 'sessionId', unfinished: unfinishedRedemptions, finish: finishRedemption },
 ];
 
 export function keepFinishing(deps: Finisher & { log: Logger }, everyMs = 5000): () => Promise<void> {

@@ -11,10 +11,10 @@ import type { Caller } from '../src/access/caller.ts';
 import { membershipDecider, membershipStream, type Role } from '../src/access/membership.ts';
 import { decideAcross } from '../src/commands/decide.ts';
 import { expireDue, giveVoucher, ownVouchers, recordPayment, redeem, refundVoucher, sessionsOf, setPolicy, voucherFor, vouchersToKeep } from '../src/vouchers/app.ts';
-import { sessionStream } from '../src/vouchers/session.ts';
+import { finishRedemption, sessionStream, unfinishedRedemptions } from '../src/vouchers/session.ts';
 import { voucherStream } from '../src/vouchers/voucher.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, testSecret } from './support/hearth.ts';
+import { quietLog, stoppedAfter, testSecret } from './support/hearth.ts';
 import { contextFor, refusalAt as refusal } from './support/given.ts';
 
 const clock = fixedClock('2026-03-10T12:00:00.000Z');
@@ -55,7 +55,8 @@ const session = (voucherId: string, more: { mentorId?: string } = {}) => ({ netw
 t.test('who may redeem a session', async (t) => {
   const voucherId = await paidVoucher();
   const own = await redeem(hearth, as(mentor), session(voucherId));
-  const [delivered] = await store.readStream(sessionStream(own.sessionId));
+  const deliveredIn = async (sessionId: string) => (await store.readStream(sessionStream(sessionId))).find((e) => e.type === 'vouchers.SessionDelivered');
+  const delivered = await deliveredIn(own.sessionId);
   t.match(delivered, { data: { mentorId: mentor, recordedBy: mentor }, metadata: { actor: mentor, onBehalfOf: null } }, 'a mentor redeems a session they gave');
   t.equal(await refusal(redeem(hearth, as(mentor), session(voucherId, { mentorId: otherMentor }))), 'forbidden', 'but not one another mentor gave');
   t.equal(await refusal(redeem(hearth, as(coordinator), session(voucherId))), 'mentor-required at mentorId', 'a coordinator names the mentor');
@@ -63,7 +64,7 @@ t.test('who may redeem a session', async (t) => {
   t.equal(await refusal(redeem(hearth, as(coordinator), session(voucherId, { mentorId: stranger }))), 'not-a-mentor at mentorId', 'not someone from outside it');
   t.equal(await refusal(redeem(hearth, as(treasurer), session(voucherId))), 'mentor-required at mentorId', 'a treasurer is no mentor');
   const recorded = await redeem(hearth, as(coordinator), session(voucherId, { mentorId: otherMentor }));
-  const [forMentor] = await store.readStream(sessionStream(recorded.sessionId));
+  const forMentor = await deliveredIn(recorded.sessionId);
   t.match(forMentor, { data: { mentorId: otherMentor, recordedBy: coordinator }, metadata: { actor: coordinator, onBehalfOf: otherMentor } }, "a coordinator records a mentor's session on the mentor's behalf");
   t.equal(
     await refusal(redeem(hearth, as(mentor), { ...session(voucherId), shares: [{ learnerId: stranger, voucherId: null, pence: 500 }] })),
@@ -156,4 +157,29 @@ t.test('the vouchers the treasurer acts on: waiting for their money, then held; 
   t.notOk((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'awaiting-payment' })).items.some((v) => v.voucherId === voucherId), 'no longer waiting');
   t.match((await vouchersToKeep(hearth, as(treasurer), { networkId, status: 'held' })).items.find((v) => v.voucherId === voucherId), { status: 'held', paidOn: today, leftPence: 2_500 });
   t.same((await vouchersToKeep(hearth, as(treasurer), { networkId: randomUUID(), status: 'held' })).items, [], "another network's are not listed");
+});
+
+t.test('a session paid by two vouchers, stopped after the first was drawn on: when the second no longer holds enough, the first is given back and the session is not redeemed', async (t) => {
+  const was = clock.now();
+  clock.set('2026-03-10T12:00:00.000Z');
+  t.teardown(() => clock.set(was));
+  const [first, second] = [await paidVoucher(2_000), await paidVoucher(2_000)];
+  const group = { ...session(first), feePence: 3_000, shares: [share(first, 1_500), share(second, 1_500)] };
+  const request = as(mentor);
+  await t.rejects(redeem(stoppedAfter(hearth, 2), request, group), /stopped/);
+  // Meanwhile another session uses £6 of the second voucher: £14 is left, and the group planned £15.
+  await redeem(hearth, as(otherMentor), { ...session(second), shares: [share(second, 600)] });
+  await caughtUp();
+  const [sessionId] = await unfinishedRedemptions(hearth);
+  t.ok(sessionId, "found in flight by the sweeper's look");
+  await Promise.all([finishRedemption(hearth, sessionId!), finishRedemption(hearth, sessionId!)]);
+  t.equal(await refusal(redeem(hearth, request, group)), 'more-than-left', 'the retried request is answered with why the voucher could not pay');
+  const types = async (streamId: string) => (await store.readStream(streamId)).map((e) => e.type);
+  t.same(await types(voucherStream(first)), ['vouchers.VoucherBought', 'vouchers.VoucherPaid', 'vouchers.VoucherRedeemed', 'vouchers.RedemptionReturned'], 'the first voucher drawn on, then given back, once');
+  t.equal((await types(voucherStream(second))).filter((type) => type === 'vouchers.VoucherDrawRefused').length, 1, 'the second refused the draw, once');
+  t.same(await types(sessionStream(sessionId!)), ['vouchers.SessionRedemptionStarted', 'vouchers.SessionRedemptionRefused'], 'the session not redeemed');
+  await caughtUp();
+  t.match(await voucherFor(hearth, as(learner), { networkId, voucherId: first }), { voucher: { leftPence: 2_000 }, uses: [] }, 'the first voucher holds all it did, and shows no use');
+  t.same(await unfinishedRedemptions(hearth), [], 'nothing left in flight');
+  t.equal(await refusal(redeem(hearth, as(mentor), { ...group, shares: [share(first, 1_500), share(second, 1_400)], feePence: 2_900 })), 'allowed', 'the session can be redeemed again, as the vouchers now allow');
 });

@@ -6,6 +6,8 @@ import { fold, Rejection } from '../src/commands/decider.ts';
 import { refusal, specFor, uid } from './support/given.ts';
 import { addDays } from '../src/dates.ts';
 import {
+  decideDraw,
+  decideReturn,
   defaultPolicy,
   expiryFrom,
   LearningPolicySet,
@@ -107,6 +109,21 @@ t.test('the money arriving', async (t) => {
   t.match(refusedGiven([bought(computerSkills)], pay({ receivedOn: '2026-01-30' })), { type: 'paid-before-bought', status: 422, field: 'receivedOn', message: /bought on 2026-01-31/ });
   t.match(refusedGiven([], pay()), { type: 'voucher-not-found', status: 404 });
   t.match(refusedGiven([bought(computerSkills), expired(0, 0)], pay({ today: '2028-02-02' })), { type: 'voucher-closed', status: 409 }, 'money for a voucher that has expired is not taken');
+});
+
+t.test("a session's draw, carried out after the redemption began: made as planned, refused in its place, or given back", async (t) => {
+  const draw = (redeemed(1, 2_000, 0) as Extract<VoucherEvent, { type: 'vouchers.VoucherRedeemed' }>).data;
+  const held = fold(voucherDecider, amountHeld);
+  t.same(decideDraw(draw, '2026-03-01', held), [redeemed(1, 2_000, 0)], 'the voucher still gives what was planned');
+  const spent = fold(voucherDecider, [...amountHeld, redeemed(2, 3_500, 0)]);
+  t.match(decideDraw(draw, '2026-03-01', spent), [{ type: 'vouchers.VoucherDrawRefused', data: { voucherId, sessionId: session(1), problem: 'more-than-left', detail: /£15\.00 is left/ } }], 'another session used it meanwhile: the refusal is recorded instead');
+  const sessions = fold(voucherDecider, [...sessionsHeld, ...Array.from({ length: 4 }, (_, i) => redeemed(10 + i, 1_500, 1))]);
+  const planned = (redeemed(1, 1_500, 1) as Extract<VoucherEvent, { type: 'vouchers.VoucherRedeemed' }>).data;
+  t.match(decideDraw(planned, '2026-03-01', fold(voucherDecider, [...sessionsHeld, ...Array.from({ length: 6 }, (_, i) => redeemed(10 + i, 1_500, 1))])), [{ type: 'vouchers.VoucherDrawRefused', data: { problem: 'nothing-left' } }], 'every session used meanwhile');
+  t.same(decideDraw(planned, '2026-03-01', sessions), [redeemed(1, 1_500, 1)]);
+  const [back] = decideReturn(draw);
+  t.match(fold(voucherDecider, [...amountHeld, redeemed(1, 2_000, 0), back!]), { leftPence: 5_000 }, 'given back: as if never drawn');
+  t.same(decideDraw(draw, '2026-03-01', fold(voucherDecider, [...amountHeld, redeemed(1, 2_000, 0), back!])), [redeemed(1, 2_000, 0)], 'and the session may draw on it again');
 });
 
 t.test('redeeming sessions', async (t) => {

@@ -17,10 +17,10 @@ export interface Ended<State> {
   refused?: Refusal;
 }
 
-/** The context of one step of a process: acting as whoever began it, under an id derived from the process. */
-export const stepContext = (clock: Clock, by: string, processId: string) => (step: string): CommandContext => ({
+/** The context of one step of a process: acting as whoever began it (for whom they began it), under an id derived from the process. */
+export const stepContext = (clock: Clock, by: string, processId: string, onBehalfOf: string | null = null) => (step: string): CommandContext => ({
   actor: by,
-  onBehalfOf: null,
+  onBehalfOf,
   commandId: uuidv5(step, processId),
   correlationId: processId,
   causationId: processId,

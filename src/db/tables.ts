@@ -671,6 +671,12 @@ export interface CoopProxiesTable {
 }
 
 /** Co-op proposals whose money has left (the funds or a pool) and that are not yet seen paid. */
+/** Learning sessions whose redemption is under way. */
+export interface VoucherSessionsInFlightTable {
+  session_id: string;
+  position: Int8;
+}
+
 export interface CoopPaymentsInFlightTable {
   proposal_id: string;
   position: Int8;
@@ -753,6 +759,7 @@ export interface Tables {
   coop_proxies: CoopProxiesTable;
   coop_proposal_payments: CoopProposalPaymentsTable;
   coop_payments_in_flight: CoopPaymentsInFlightTable;
+  voucher_sessions_in_flight: VoucherSessionsInFlightTable;
   pools: PoolsTable;
   pool_entries: PoolEntriesTable;
   pool_postings: PoolPostingsTable;

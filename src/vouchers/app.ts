@@ -157,7 +157,7 @@ export async function redeem(deps: Deps, caller: Caller, session: Session) {
   await requireActiveMembers(deps.store, networkId, shares.map((s, i) => [s.learnerId, `shares/${i}/learnerId`]));
   const context = contextOf(deps, { ...caller, onBehalfOf: forAnother ? mentorId : null });
   const payment = { networkId, mentorId, activity, startsAt, feePence, shares, recordedBy: caller.personId };
-  const done = await redeemSession(deps.store, payment, todayOn(deps.clock), context, caller.ifMatch === undefined ? {} : { ifMatch: caller.ifMatch });
+  const done = await redeemSession(deps, payment, todayOn(deps.clock), context, caller.ifMatch === undefined ? {} : { ifMatch: caller.ifMatch });
   return { sessionId: sessionIdFor(networkId, mentorId, startsAt), revision: done.revision, position: done.position, voucherRevision: done.voucherRevision };
 }
 

@@ -10,7 +10,7 @@ import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import type { Sealed } from '../access/vault.ts';
 import { assertNotFuture } from '../pools/pool.ts';
 import { formatPence, pence, wholePence, MAX_PENCE } from '../units.ts';
-import { id, isoDate, name, reasonText } from '../bounds.ts';
+import { id, isoDate, name, reasonText, refusalFields } from '../bounds.ts';
 
 const date = isoDate();
 export const atExpiry = z.enum(['refund-to-giver', 'learning-fund']);
@@ -76,14 +76,28 @@ export const VoucherPaidOut = defineEvent(
   z.strictObject({ ...ids, payoutId: id(), pence: pence, method: payoutMethod, reference: name(140), paidOn: date, recordedBy: id(), accountPoolId }),
 );
 
-export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired, VoucherPaidOut];
+/**
+ * A session's draw on the voucher that this voucher no longer allowed when its turn came (used up
+ * or expired by another session since the redemption began), under the id the draw would have
+ * had: whoever carries the redemption on finds the same answer.
+ */
+export const VoucherDrawRefused = defineEvent('vouchers.VoucherDrawRefused', z.strictObject({ ...ids, sessionId: id(), ...refusalFields }));
+/** A draw given back: another voucher paying for the same session refused its draw, so the session was not redeemed. */
+export const RedemptionReturned = defineEvent(
+  'vouchers.RedemptionReturned',
+  z.strictObject({ ...ids, sessionId: id(), pence: pence, sessions: z.number().int().min(0).max(1) }),
+);
+
+export const voucherEventTypes = [VoucherBought, VoucherPaid, VoucherRedeemed, VoucherRefunded, VoucherExpired, VoucherPaidOut, VoucherDrawRefused, RedemptionReturned];
 export type VoucherEvent =
   | DomainEvent<typeof VoucherBought>
   | DomainEvent<typeof VoucherPaid>
   | DomainEvent<typeof VoucherRedeemed>
   | DomainEvent<typeof VoucherRefunded>
   | DomainEvent<typeof VoucherExpired>
-  | DomainEvent<typeof VoucherPaidOut>;
+  | DomainEvent<typeof VoucherPaidOut>
+  | DomainEvent<typeof VoucherDrawRefused>
+  | DomainEvent<typeof RedemptionReturned>;
 export type PolicyEvent = DomainEvent<typeof LearningPolicySet>;
 
 type Bought = z.infer<typeof VoucherBought.schema>;
@@ -145,8 +159,40 @@ export function evolveVoucher(state: VoucherState, event: VoucherEvent): Voucher
     case 'vouchers.VoucherPaidOut':
       state.owedToGiver -= event.data.pence;
       return state;
+    case 'vouchers.VoucherDrawRefused':
+      return state;
+    case 'vouchers.RedemptionReturned':
+      state.leftPence += event.data.pence;
+      state.leftSessions += event.data.sessions;
+      state.redeemed.delete(event.data.sessionId);
+      return state;
   }
 }
+
+type Draw = z.infer<typeof VoucherRedeemed.schema>;
+
+/**
+ * A session's draw on the voucher, as the redemption planned it when it began: made if the
+ * voucher, as it is now, still gives exactly that; else the refusal in its place.
+ */
+export function decideDraw(draw: Draw, today: string, state: VoucherState): VoucherEvent[] {
+  const { voucherId, networkId, sessionId, mentorId, activity, deliveredOn, redeemedBy } = draw;
+  try {
+    const [now] = decideVoucher({ type: 'Redeem', sessionId, mentorId, activity, deliveredOn, pence: draw.pence, redeemedBy, today }, state);
+    if (now?.type !== 'vouchers.VoucherRedeemed' || now.data.pence !== draw.pence || now.data.sessions !== draw.sessions) {
+      throw new Rejection('voucher-changed', 'This voucher changed while the session was being redeemed. Please try again.', 409);
+    }
+    return [{ type: 'vouchers.VoucherRedeemed', data: draw }];
+  } catch (err) {
+    if (!(err instanceof Rejection)) throw err;
+    return [{ type: 'vouchers.VoucherDrawRefused', data: { voucherId, networkId, sessionId, problem: err.type, detail: err.message } }];
+  }
+}
+
+/** A draw given back, the session it paid for not having been redeemed. */
+export const decideReturn = (draw: Draw): VoucherEvent[] => [
+  { type: 'vouchers.RedemptionReturned', data: { voucherId: draw.voucherId, networkId: draw.networkId, sessionId: draw.sessionId, pence: draw.pence, sessions: draw.sessions } },
+];
 
 export type VoucherCommand =
   | { type: 'BuyVoucher'; voucherId: string; networkId: string; giverId: string; learnerId: string; value: VoucherValue; occasion: string; message: Sealed; policy: LearningPolicy; today: string }
