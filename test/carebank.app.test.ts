@@ -82,6 +82,18 @@ t.test('a confirmation stopped after it began is finished once, by two at once a
   await hearth.engine.stop();
 });
 
+t.test('a confirmation the bank refused after it began: the care waits again, and its record says why', async (t) => {
+  const [nia, ida] = [await scheme.member('Nia Neighbour', 52), await scheme.member('Ida Elder', 91)];
+  const first = await log(nia, nia, ida, { occurredOn: '2026-11-16', minutes: 180 });
+  const second = await log(nia, nia, ida, { occurredOn: '2026-11-16', minutes: 180 });
+  await t.rejects(carebank.confirmCare(stoppedAfter(deps, 1), callerOf(ida), { networkId, careId: first.careId }), /stopped/);
+  await confirm(ida, second.careId);
+  const ended = await carebank.finishCare(deps, first.careId);
+  t.match(ended, { refused: { problem: 'daily-cap' } }, 'the day filled meanwhile: at most five hours a day');
+  t.match(await carebank.careRecord(deps, callerOf(ida), { networkId, careId: first.careId }), { status: 'logged', lastRefusal: { problem: 'daily-cap', detail: /At most 5 hours/ }, youMayConfirm: true }, 'it waits to be confirmed again, and says why the hours were not banked');
+  t.match(await carebank.careRecord(deps, callerOf(ida), { networkId, careId: second.careId }), { status: 'confirmed', lastRefusal: null });
+});
+
 t.test('a pledge stopped after the giver\'s bank was written is received once: by the sweeper, two at once, and by the retried request', async (t) => {
   const [gus, gwen] = await Promise.all([scheme.member('Gus Giver', 47), scheme.member('Gwen Granddaughter', 30)]);
   await carebank.confirmCare(deps, callerOf(edna), { networkId, careId: (await log(gus, gus, edna, { occurredOn: '2026-11-18' })).careId });

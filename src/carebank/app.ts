@@ -297,7 +297,8 @@ export async function careRecord(deps: Deps, caller: Caller, input: { networkId:
     const p = people.find((x) => x.person_id === personId);
     return shownName(p?.name, p?.erased);
   };
-  return { revision, status: state.status, ...care, ...asReader(care, state.status, caller.personId, actor.roles.includes('coordinator')), volunteerName: nameOf(care.volunteerId), recipientName: nameOf(care.recipientId) };
+  const refused = 'refused' in state && state.refused ? state.refused : null;
+  return { revision, status: state.status, ...care, ...asReader(care, state.status, caller.personId, actor.roles.includes('coordinator')), volunteerName: nameOf(care.volunteerId), recipientName: nameOf(care.recipientId), lastRefusal: refused };
 }
 
 /**

@@ -159,7 +159,8 @@ export interface Confirming {
 }
 export type CareState =
   | { status: 'none' }
-  | { status: CareStatus; care: z.infer<typeof CareLogged.schema> }
+  /** `refused`: why the last confirmation was refused after it began, until anything else happens to the care. */
+  | { status: CareStatus; care: z.infer<typeof CareLogged.schema>; refused?: { problem: string; detail: string } }
   | { status: 'confirming'; care: z.infer<typeof CareLogged.schema>; confirming: Confirming };
 
 export function evolveCare(state: CareState, event: CareEvent): CareState {
@@ -170,7 +171,7 @@ export function evolveCare(state: CareState, event: CareEvent): CareState {
     case 'carebank.CareConfirmationStarted':
       return { status: 'confirming', care, confirming: { processId: event.data.processId, confirmedBy: event.data.confirmedBy, entry: event.data.entry, resumes: state.status === 'disputed' ? 'disputed' : 'logged' } };
     case 'carebank.CareConfirmationRefused':
-      return { status: event.data.resumes, care };
+      return { status: event.data.resumes, care, refused: { problem: event.data.problem, detail: event.data.detail } };
     case 'carebank.CareDisputed':
       return { status: 'disputed', care };
     case 'carebank.CareConfirmed':

@@ -29,6 +29,10 @@ const careRecord = z.object({
   volunteerName: z.string(),
   recipientName: z.string(),
   youMayConfirm: z.boolean().describe('Whether the reader may confirm (or dispute) it now'),
+  lastRefusal: z
+    .object({ problem: z.string(), detail: z.string() })
+    .nullable()
+    .describe('Why the last confirmation was refused while the hours were being banked (a cap reached by other care meanwhile), until anything else happens to the care'),
 });
 
 export function carebankRoutes(hearth: Hearth): FastifyPluginAsync {

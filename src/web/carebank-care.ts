@@ -37,6 +37,8 @@ export interface Care {
   occurredOn: string;
   status: Status;
   youMayConfirm: boolean;
+  /** On the record itself, not the lists. */
+  lastRefusal?: { problem: string; detail: string } | null;
 }
 
 const done: Record<string, { title: string; say: (c: Care) => string }> = {
@@ -157,6 +159,7 @@ export const carePages: FastifyPluginAsync = async (app) => {
           <dt>How long</dt><dd>${hoursAndMinutes(c.minutes)}</dd>
           <dt>Status</dt><dd>${statusWords[c.status]}</dd>
         </dl>
+        ${c.lastRefusal ? html`<h2>The hours could not be banked</h2><p>${c.lastRefusal.detail} The care waits to be confirmed, as before.</p>` : html``}
         ${c.youMayConfirm ? settleForms({ confirm: action('confirm'), dispute: action('dispute') }, state, page.csrfToken, `the hours are banked for ${c.volunteerName}`) : html``}
         <p><a href="${home(m.networkId)}">Back to your care bank</a></p>`,
     });
