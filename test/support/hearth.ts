@@ -25,14 +25,16 @@ export async function testHearth(database: Database, env: Record<string, string>
 
 /**
  * A Hearth on a fresh PostgreSQL database with room for racing writers, closed after the test; or,
- * with no server to race on, undefined and the test planned empty.
+ * with no server to race on, undefined and the test planned empty. It commits as `env` says, or
+ * as HEARTH_RACE_COMMITS says for a whole run of race files (test/races.one-stream.test.ts).
  */
 export async function racingHearth(t: Test, env: Record<string, string> = {}): Promise<Hearth | undefined> {
   if (!(await postgresAvailable())) {
     t.plan(0, 'needs PostgreSQL for real concurrency');
     return undefined;
   }
-  const hearth = await testHearth(await freshPostgres({ max: 16 }), env);
+  const commits = process.env.HEARTH_RACE_COMMITS;
+  const hearth = await testHearth(await freshPostgres({ max: 16 }), { ...(commits ? { EVENT_STORE_COMMITS: commits } : {}), ...env });
   t.teardown(() => hearth.close());
   return hearth;
 }
