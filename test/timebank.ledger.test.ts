@@ -1,27 +1,14 @@
 // The time bank's ledger against real stores: random command sequences compared with a simple
-// model (fast-check), and confirmations racing for one member's limit on PostgreSQL.
+// model (fast-check). Confirmations racing for one member's limit are in timebank.race.
 import t from 'tap';
 import { refused } from './support/given.ts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { freshPglite } from './support/db.ts';
-import { racingHearth, testHearth } from './support/hearth.ts';
-import { readStates } from '../src/commands/decide.ts';
-import { accountFolder, accountStream, COMMUNITY } from '../src/timebank/account.ts';
-import { cancelExchange, confirmExchange, donateToChest, grantFromChest, logExchange as log, reverseExchange, setMemberLimits, setNetworkLimits } from '../src/timebank/app.ts';
-import type { Hearth } from '../src/hearth.ts';
-import { callerFor, enrol } from './support/timebank.ts';
-
-const today = new Date().toISOString().slice(0, 10);
-
-async function logExchange(hearth: Hearth, networkId: string, providerId: string, receiverId: string, minutes: number) {
-  const done = await log(hearth, callerFor(providerId), { networkId, providerId, receiverId, minutes, category: 'help', description: '', occurredOn: today });
-  return done.exchangeId;
-}
-
-async function balance(hearth: Hearth, networkId: string, holder: string) {
-  return (await readStates(hearth.store, { account: [accountStream(networkId, holder), accountFolder] })).account.balance;
-}
+import { testHearth } from './support/hearth.ts';
+import { COMMUNITY } from '../src/timebank/account.ts';
+import { cancelExchange, confirmExchange, donateToChest, grantFromChest, reverseExchange, setNetworkLimits } from '../src/timebank/app.ts';
+import { balanceOn as balance, callerFor, enrol, logExchangeToday as logExchange } from './support/timebank.ts';
 
 t.test('random command sequences agree with a simple model, and every network sums to zero', async (t) => {
   const hearth = await testHearth(await freshPglite());
@@ -108,37 +95,4 @@ t.test('random command sequences agree with a simple model, and every network su
     { numRuns: 25 },
   );
   t.pass('25 random sequences of up to 25 commands agreed with the model');
-});
-
-t.test('confirmations racing for one member\'s limit: exactly as many succeed as the limit allows', async (t) => {
-  const hearth = await racingHearth(t);
-  if (!hearth) return;
-  const members = async (networkId: string, n: number) => {
-    const ids = Array.from({ length: n }, () => randomUUID());
-    for (const id of ids) await enrol(hearth, networkId, id);
-    return ids;
-  };
-  for (let round = 0; round < 5; round++) {
-    const networkId = randomUUID();
-    const [receiver, ...providers] = await members(networkId, 3);
-    const coordinator = randomUUID();
-    await enrol(hearth, networkId, coordinator, ['coordinator']);
-    // The receiver may go 1:00 into debit: room for exactly one of the two.
-    await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: receiver!, lowerMinutes: -60, upperMinutes: null, reason: 'new member' });
-    const exchanges = await Promise.all(providers.map((provider) => logExchange(hearth, networkId, provider, receiver!, 60)));
-    const outcomes = await Promise.all(exchanges.map((exchangeId) => refused(confirmExchange(hearth, callerFor(receiver!), { networkId, exchangeId }))));
-    t.same(outcomes.sort(), ['limit-reached', null].sort(), `round ${round}: one confirmed, one refused at the limit`);
-    t.equal(await balance(hearth, networkId, receiver!), -60);
-  }
-
-  const networkId = randomUUID();
-  const [receiver, ...providers] = await members(networkId, 9);
-  const coordinator = randomUUID();
-  await enrol(hearth, networkId, coordinator, ['coordinator']);
-  await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: receiver!, lowerMinutes: -180, upperMinutes: null, reason: 'room for three' });
-  const eight = await Promise.all(providers.map((provider) => logExchange(hearth, networkId, provider, receiver!, 60)));
-  const outcomes = await Promise.all(eight.map((exchangeId) => refused(confirmExchange(hearth, callerFor(receiver!), { networkId, exchangeId }))));
-  t.equal(outcomes.filter((o) => o === null).length, 3, 'eight racing, room for three: three confirmed');
-  t.equal(outcomes.filter((o) => o === 'limit-reached').length, 5);
-  t.equal(await balance(hearth, networkId, receiver!), -180);
 });

@@ -1,7 +1,9 @@
 // Setting up time banks for application-level tests: networks, members, partnerships and the
 // safeguarding facts, written through the deciders as the other areas' commands write them.
 import { randomUUID } from 'node:crypto';
-import { decideAcross } from '../../src/commands/decide.ts';
+import { decideAcross, readStates } from '../../src/commands/decide.ts';
+import { accountFolder, accountStream } from '../../src/timebank/account.ts';
+import { logExchange } from '../../src/timebank/app.ts';
 import { contextOf, type Caller } from '../../src/access/caller.ts';
 import { membershipDecider, membershipStream, type Role } from '../../src/access/membership.ts';
 import { personDecider, personStream } from '../../src/access/person.ts';
@@ -66,4 +68,15 @@ export async function recordDbs(hearth: Hearth, networkId: string, personId: str
 export async function partner(hearth: Hearth, a: { networkId: string; coordinator: string }, b: { networkId: string; coordinator: string }): Promise<void> {
   await proposePartnership(hearth, callerFor(a.coordinator), { networkId: a.networkId, partnerNetworkId: b.networkId });
   await acceptPartnership(hearth, callerFor(b.coordinator), { networkId: b.networkId, partnerNetworkId: a.networkId });
+}
+
+/** An exchange the provider logs today, for the minutes given; answers its id. */
+export async function logExchangeToday(hearth: Hearth, networkId: string, providerId: string, receiverId: string, minutes: number): Promise<string> {
+  const done = await logExchange(hearth, callerFor(providerId), { networkId, providerId, receiverId, minutes, category: 'help', description: '', occurredOn: new Date().toISOString().slice(0, 10) });
+  return done.exchangeId;
+}
+
+/** A holder's balance as their account's own stream holds it. */
+export async function balanceOn(hearth: Hearth, networkId: string, holder: string): Promise<number> {
+  return (await readStates(hearth.store, { account: [accountStream(networkId, holder), accountFolder] })).account.balance;
 }

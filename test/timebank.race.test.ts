@@ -1,0 +1,42 @@
+// Confirmations racing for one member's limit, on PostgreSQL: exactly as many succeed as the
+// limit allows, whichever way the event store commits (test/races.one-stream.test.ts runs this
+// file again one stream at a time).
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { refused } from './support/given.ts';
+import { racingHearth } from './support/hearth.ts';
+import { confirmExchange, setMemberLimits } from '../src/timebank/app.ts';
+import { balanceOn, callerFor, enrol, logExchangeToday } from './support/timebank.ts';
+
+t.test('confirmations racing for one member\'s limit: exactly as many succeed as the limit allows', async (t) => {
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
+  const members = async (networkId: string, n: number) => {
+    const ids = Array.from({ length: n }, () => randomUUID());
+    for (const id of ids) await enrol(hearth, networkId, id);
+    return ids;
+  };
+  for (let round = 0; round < 5; round++) {
+    const networkId = randomUUID();
+    const [receiver, ...providers] = await members(networkId, 3);
+    const coordinator = randomUUID();
+    await enrol(hearth, networkId, coordinator, ['coordinator']);
+    // The receiver may go 1:00 into debit: room for exactly one of the two.
+    await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: receiver!, lowerMinutes: -60, upperMinutes: null, reason: 'new member' });
+    const exchanges = await Promise.all(providers.map((provider) => logExchangeToday(hearth, networkId, provider, receiver!, 60)));
+    const outcomes = await Promise.all(exchanges.map((exchangeId) => refused(confirmExchange(hearth, callerFor(receiver!), { networkId, exchangeId }))));
+    t.same(outcomes.sort(), ['limit-reached', null].sort(), `round ${round}: one confirmed, one refused at the limit`);
+    t.equal(await balanceOn(hearth, networkId, receiver!), -60);
+  }
+
+  const networkId = randomUUID();
+  const [receiver, ...providers] = await members(networkId, 9);
+  const coordinator = randomUUID();
+  await enrol(hearth, networkId, coordinator, ['coordinator']);
+  await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: receiver!, lowerMinutes: -180, upperMinutes: null, reason: 'room for three' });
+  const eight = await Promise.all(providers.map((provider) => logExchangeToday(hearth, networkId, provider, receiver!, 60)));
+  const outcomes = await Promise.all(eight.map((exchangeId) => refused(confirmExchange(hearth, callerFor(receiver!), { networkId, exchangeId }))));
+  t.equal(outcomes.filter((o) => o === null).length, 3, 'eight racing, room for three: three confirmed');
+  t.equal(outcomes.filter((o) => o === 'limit-reached').length, 5);
+  t.equal(await balanceOn(hearth, networkId, receiver!), -180);
+});
