@@ -1,6 +1,6 @@
 // The network's own accounts: the community chest, which never goes below zero, the organisation's
 // account a time bank moving in brings, which may; and grants and donations reversed with a reason,
-// once. Deciders first, then the application on PGlite, then two reversals racing on PostgreSQL.
+// once. Deciders first, then the application on PGlite; two reversals racing are in timebank.race.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config.ts';
@@ -11,10 +11,9 @@ import { decideGiftReversal, networkAccountFolder, type NetworkAccountState } fr
 import { accountFolder, accountStream, chestPostings, COMMUNITY, emptyAccount, limitsOf, ORGANISATION, type AccountEvent } from '../src/timebank/account.ts';
 import { donateToChest, grantFromChest, importTimeBank, reverseGift } from '../src/timebank/app.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, racingHearth, testSecret } from './support/hearth.ts';
+import { quietLog, testSecret } from './support/hearth.ts';
 import { refusal, refused } from './support/given.ts';
 import { callerFor, enrol, openNetwork } from './support/timebank.ts';
-import type { Hearth } from '../src/hearth.ts';
 
 const networkId = '0190f0a0-0000-7000-8000-0000000000a1';
 const ann = '0190f0a0-0000-7000-8000-0000000000b1';
@@ -102,22 +101,4 @@ t.test('on the application', async (t) => {
   const asChest = await openNetwork(hearth, 'Wortley', coordinator);
   await importTimeBank(hearth, callerFor(coordinator), { networkId: asChest, body: csv + '\r\n2024-04-02 09:00:00 UTC,Joan Smith (12),12,Wortley Time Bank,0,,,Gift,4', organisationAs: COMMUNITY });
   t.equal(await balanceIn(asChest, COMMUNITY), 60, 'when the coordinator says so, the organisation was the chest');
-});
-
-t.test('two reversals of one grant at once, on PostgreSQL: one reversal', async (t) => {
-  const hearth: Hearth | undefined = await racingHearth(t);
-  if (!hearth) return;
-  const coordinator = randomUUID();
-  const network = await openNetwork(hearth, 'Racing', coordinator);
-  const ann = await enrol(hearth, network, randomUUID());
-  await donateToChest(hearth, callerFor(ann), { networkId: network, minutes: 600 });
-  for (let round = 1; round <= 3; round++) {
-    await grantFromChest(hearth, callerFor(coordinator), { networkId: network, personId: ann, minutes: 60 });
-    const events = await hearth.store.readStream(`account-${network}-${COMMUNITY}`);
-    const ref = (events.filter((e) => (e.data as { reason?: string }).reason === 'grant').at(-1)!.data as { ref: string }).ref;
-    const outcomes = await Promise.all([1, 2].map(() => refused(reverseGift(hearth, callerFor(coordinator), { networkId: network, ref, reason: 'twice at once' }))));
-    t.same(outcomes.sort(), ['already-reversed', null].sort(), `round ${round}: one reversal, the other refused`);
-    const after = await hearth.store.readStream(`account-${network}-${COMMUNITY}`);
-    t.equal(after.filter((e) => e.type === 'timebank.GiftReversed' && (e.data as { ref: string }).ref === ref).length, 1);
-  }
 });

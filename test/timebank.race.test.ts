@@ -1,12 +1,13 @@
-// Confirmations racing for one member's limit, on PostgreSQL: exactly as many succeed as the
-// limit allows, whichever way the event store commits (test/races.one-stream.test.ts runs this
-// file again one stream at a time).
+// The time bank's races, on PostgreSQL: confirmations racing for one member's limit (exactly as
+// many succeed as the limit allows) and two reversals of one grant (one reversal), whichever way
+// the event store commits (test/races.one-stream.test.ts runs this file again one stream at a time).
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { refused } from './support/given.ts';
 import { racingHearth } from './support/hearth.ts';
-import { confirmExchange, setMemberLimits } from '../src/timebank/app.ts';
-import { balanceOn, callerFor, enrol, logExchangeToday } from './support/timebank.ts';
+import { confirmExchange, donateToChest, grantFromChest, reverseGift, setMemberLimits } from '../src/timebank/app.ts';
+import { COMMUNITY } from '../src/timebank/account.ts';
+import { balanceOn, callerFor, enrol, logExchangeToday, openNetwork } from './support/timebank.ts';
 
 t.test('confirmations racing for one member\'s limit: exactly as many succeed as the limit allows', async (t) => {
   const hearth = await racingHearth(t);
@@ -39,4 +40,22 @@ t.test('confirmations racing for one member\'s limit: exactly as many succeed as
   t.equal(outcomes.filter((o) => o === null).length, 3, 'eight racing, room for three: three confirmed');
   t.equal(outcomes.filter((o) => o === 'limit-reached').length, 5);
   t.equal(await balanceOn(hearth, networkId, receiver!), -180);
+});
+
+t.test('two reversals of one grant at once, on PostgreSQL: one reversal', async (t) => {
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
+  const coordinator = randomUUID();
+  const network = await openNetwork(hearth, 'Racing', coordinator);
+  const ann = await enrol(hearth, network, randomUUID());
+  await donateToChest(hearth, callerFor(ann), { networkId: network, minutes: 600 });
+  for (let round = 1; round <= 3; round++) {
+    await grantFromChest(hearth, callerFor(coordinator), { networkId: network, personId: ann, minutes: 60 });
+    const events = await hearth.store.readStream(`account-${network}-${COMMUNITY}`);
+    const ref = (events.filter((e) => (e.data as { reason?: string }).reason === 'grant').at(-1)!.data as { ref: string }).ref;
+    const outcomes = await Promise.all([1, 2].map(() => refused(reverseGift(hearth, callerFor(coordinator), { networkId: network, ref, reason: 'twice at once' }))));
+    t.same(outcomes.sort(), ['already-reversed', null].sort(), `round ${round}: one reversal, the other refused`);
+    const after = await hearth.store.readStream(`account-${network}-${COMMUNITY}`);
+    t.equal(after.filter((e) => e.type === 'timebank.GiftReversed' && (e.data as { ref: string }).ref === ref).length, 1);
+  }
 });
