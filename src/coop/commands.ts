@@ -142,8 +142,9 @@ export function openVoting(store: EventStore, networkId: string, proposalId: str
 export async function closeVoting(deps: Pick<Deps, 'store' | 'vault' | 'clock'>, networkId: string, proposalId: string, context: CommandContext, ifMatch?: number) {
   const { store } = deps;
   const processId = uuidv5('close', context.commandId);
-  const { proposal: read } = await proposalNow(store, networkId, proposalId);
-  // Ballots are only ever added: every elector having voted, as read, still holds when closing begins.
+  // The boxes are read once, for the early-close rule: ballots are only ever added, so every
+  // elector having voted, as read, still holds when closing begins.
+  const read = proposalIn(networkId, (await readStates(store, { proposal: proposalRead(proposalId) })).proposal);
   const boxes = read.status === 'open' ? await ballotBoxes(store, read) : [];
   const begun = await decideAcross(
     store,

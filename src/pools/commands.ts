@@ -1,7 +1,7 @@
 // Pool commands, each one decision over the streams it names: a payment is decided on together
 // with its pool, and the approval that pays is a process that writes the payment, the pool (and,
-// for a transfer, the receiving pool) one at a time. Each checks that the pool is the network's and the payment the pool's, on
-// the streams it reads anyway. The rules of who may do what are the application's (app.ts).
+// for a transfer, the receiving pool) one at a time. Each checks that the pool is the network's
+// and the payment the pool's, on the streams it reads anyway. The rules of who may do what are the application's (app.ts).
 import { v5 as uuidv5 } from 'uuid';
 import type { Deps } from '../access/caller.ts';
 import { decideAcross, type CommandContext } from '../commands/decide.ts';
