@@ -17,6 +17,7 @@ import {
 } from '../src/timebank/exchange.ts';
 import { storedText } from '../src/access/vault.ts';
 import { GiftBegun, GiftEnded, GiftRefused } from '../src/timebank/gift.ts';
+import { ImportBatchBegun, ImportBatchEnded } from '../src/timebank/import.ts';
 
 // Each change of an exchange's status, and who made it; a confirmation or reversal under way, or
 // refused, keeps the last settler (the one who disputed it, say).
@@ -55,15 +56,17 @@ const exchangesTable = readTable(
 );
 
 const giftsTable = readTable('timebank_gifts_in_flight', { gift_id: 'uuid', network_id: 'uuid', position: 'bigint' }, ['gift_id']);
+const importsTable = readTable('timebank_imports_in_flight', { batch_id: 'uuid', network_id: 'uuid', position: 'bigint' }, ['batch_id']);
 
 export const timebankProjection: Projection = {
   name: 'timebank',
-  tables: ['timebank_accounts', 'timebank_entries', 'timebank_exchanges', 'partnerships', 'timebank_gifts_in_flight'],
-  handles: [ExchangeLogged.type, ...Object.keys(settled), Posted.type, AccountLimitsSet.type, ...Object.keys(partnershipStatus), GiftBegun.type, GiftEnded.type, GiftRefused.type],
-  // At most five statements for a whole batch: exchanges logged (already settled, when that is in
-  // the batch too), the last status of others, limits last set, entries, and each account's net
-  // movement. An exchange is dated when it happened; a reversal, a donation or a grant when
-  // recorded, unless it was brought over from another system with its own date.
+  tables: ['timebank_accounts', 'timebank_entries', 'timebank_exchanges', 'partnerships', 'timebank_gifts_in_flight', 'timebank_imports_in_flight'],
+  handles: [ExchangeLogged.type, ...Object.keys(settled), Posted.type, AccountLimitsSet.type, ...Object.keys(partnershipStatus), GiftBegun.type, GiftEnded.type, GiftRefused.type, ImportBatchBegun.type, ImportBatchEnded.type],
+  // At most five statements for a whole batch, besides gifts and imports in flight: exchanges
+  // logged (already settled, when that is in the batch too), the last status of others, limits
+  // last set, entries, and each account's net movement. An exchange is dated when it happened; a
+  // reversal, a donation or a grant when recorded, unless it was brought over from another system
+  // with its own date.
   async applyBatch(db, events) {
     const logged = new Map<string, Logged & { position: number }>();
     const statuses = new Map<string, { status: string; by: string | null }>();
@@ -72,7 +75,14 @@ export const timebankProjection: Projection = {
     const partnerships = new Map<string, { network_id: string; partner_network_id: string; status: string; proposed_by_network_id: string | null; updated_position: number }>();
     // Each gift's last word in the batch: begun (in flight), or ended (null).
     const gifts = new Map<string, { gift_id: string; network_id: string; position: number } | null>();
+    // The same for each batch of an import.
+    const imports = new Map<string, { batch_id: string; network_id: string; position: number } | null>();
     for (const event of events) {
+      if (event.type === ImportBatchBegun.type || event.type === ImportBatchEnded.type) {
+        const d = event.data as { batchId: string; networkId: string };
+        imports.set(d.batchId, event.type === ImportBatchEnded.type ? null : { batch_id: d.batchId, network_id: d.networkId, position: event.position });
+        continue;
+      }
       if (event.type === GiftBegun.type) {
         const d = event.data as z.infer<typeof GiftBegun.schema>;
         gifts.set(d.giftId, { gift_id: d.giftId, network_id: d.networkId, position: event.position });
@@ -109,6 +119,9 @@ export const timebankProjection: Projection = {
     const ended = [...gifts].filter(([, g]) => g === null).map(([id]) => id);
     if (ended.length > 0) await db.deleteFrom('timebank_gifts_in_flight').where('gift_id', 'in', ended).execute();
     await giftsTable.upsert(db, [...gifts.values()].filter((g) => g !== null));
+    const importsEnded = [...imports].filter(([, b]) => b === null).map(([id]) => id);
+    if (importsEnded.length > 0) await db.deleteFrom('timebank_imports_in_flight').where('batch_id', 'in', importsEnded).execute();
+    await importsTable.upsert(db, [...imports.values()].filter((b) => b !== null));
     const rows = (values: unknown[]) => JSON.stringify(values);
     // An exchange logged and settled in the same batch is written once, already settled.
     const settledNow = (id: string) => {

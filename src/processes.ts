@@ -11,6 +11,7 @@ import { finishPayment } from './pools/commands.ts';
 import { finishRedemption, unfinishedRedemptions } from './vouchers/session.ts';
 import { finishClose, finishProposalPayment, unfinishedCloses, unfinishedProposalPayments } from './coop/commands.ts';
 import { unfinishedPayments } from './pools/app.ts';
+import { finishImports, unfinishedImports } from './timebank/import.ts';
 
 type Finisher = Pick<Deps, 'store' | 'clock' | 'database' | 'vault'>;
 
@@ -24,6 +25,7 @@ const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Pr
   { key: 'proposalId', unfinished: unfinishedProposalPayments, finish: finishProposalPayment },
   { key: 'closingProposalId', unfinished: unfinishedCloses, finish: finishClose },
   { key: 'sessionId', unfinished: unfinishedRedemptions, finish: finishRedemption },
+  { key: 'importNetworkId', unfinished: unfinishedImports, finish: finishImports },
 ];
 
 export function keepFinishing(deps: Finisher & { log: Logger }, everyMs = 5000): () => Promise<void> {

@@ -3,7 +3,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import * as access from '../src/access/app.ts';
@@ -12,7 +11,7 @@ import { NotificationSender } from '../src/notify/sender.ts';
 import type { Caller } from '../src/access/caller.ts';
 import type { Hearth } from '../src/hearth.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, racingHearth, signedUp as signedUpPerson, testAddress, testSecret } from './support/hearth.ts';
+import { quietLog, racingHearth, signedUp as signedUpPerson, testAddress, testConfig } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 
 const as = (personId: string): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID() });
@@ -30,7 +29,7 @@ async function aTimeBank(hearth: Hearth) {
 
 t.test('on PGlite', async (t) => {
   const clock = fixedClock('2026-12-04T10:00:00Z');
-  const hearth = await openHearth(loadConfig({ HEARTH_SECRET: testSecret, PROJECTION_POLL_MS: '250', READ_WAIT_MS: '5000' }), quietLog, { database: await freshPglite(), clock });
+  const hearth = await openHearth(testConfig({ PROJECTION_POLL_MS: '250', READ_WAIT_MS: '5000' }), quietLog, { database: await freshPglite(), clock });
   t.teardown(() => hearth.close());
   await hearth.engine.start();
   const { cath, networkId, record } = await aTimeBank(hearth);

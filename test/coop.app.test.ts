@@ -11,7 +11,6 @@ import { contextOf } from '../src/access/caller.ts';
 import { membershipDecider, membershipStream, type Role } from '../src/access/membership.ts';
 import { fixedClock } from '../src/clock.ts';
 import { decideAcross, PreconditionFailed } from '../src/commands/decide.ts';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import * as coop from '../src/coop/app.ts';
 import { finishClose, finishProposalPayment, proposalNow, unfinishedCloses, unfinishedProposalPayments } from '../src/coop/commands.ts';
@@ -20,11 +19,11 @@ import { societyStream } from '../src/coop/society.ts';
 import type { ProposalTerms } from '../src/coop/proposal.ts';
 import { freshPglite } from './support/db.ts';
 import { refused } from './support/given.ts';
-import { caughtUp, quietLog, stoppedAfter, testSecret } from './support/hearth.ts';
+import { caughtUp, quietLog, stoppedAfter, testConfig } from './support/hearth.ts';
 import { careCoopRules } from './support/coop.ts';
 
 const clock = fixedClock('2026-06-01T10:00:00.000Z');
-const hearth = await openHearth(loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+const hearth = await openHearth(testConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000' }), quietLog, { database: await freshPglite(), clock });
 await hearth.engine.start();
 t.teardown(() => hearth.close());
 

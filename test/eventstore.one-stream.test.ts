@@ -2,9 +2,8 @@
 // events in EventStoreDB: a command that writes one stream, whatever it reads, works; a network is
 // opened and joined, a member recorded offline and a coordinator steps down, each write to one
 // stream; an exchange is confirmed and reversed, gifts made and taken back, care confirmed and
-// banked hours pledged, pool payments approved, as processes, one stream at a time; a command
-// that still needs several streams in one commit is refused with a problem that says why, writing
-// nothing.
+// banked hours pledged, pool payments approved, an import's transfers written, as processes, one
+// stream at a time.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { joined, openApp, send, signUp } from './support/http.ts';
@@ -133,16 +132,23 @@ t.test('a pool payment and a transfer are approved as processes, one pool at a t
   t.equal(await balance(outings), 4_000);
 });
 
-t.test("an import of a time bank's transfers records its members one stream at a time; its batch of transfers, which writes many accounts at once, is refused as not possible here and writes no transfer", async (t) => {
-  const csv = 'Date,from,from ID,to,to ID,post,post ID,Reason,quantity\r\n2024-03-05 10:22:11 UTC,Joan Smith (12),12,Raj Patel (7),7,Lifts to the surgery,31,Tuesday appointment,1.5\r\n';
-  const res = await app.inject({ method: 'POST', url: `${base}/timebank/imports`, headers: { ...coordinator.auth, 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: csv });
-  t.equal(res.statusCode, 501);
-  t.match(res.headers['content-type'], /^application\/problem\+json/);
-  t.match(res.json(), { type: '/problems/not-on-this-event-store', detail: /several streams[\s\S]*needs PostgreSQL as the event store/ });
-  t.same(await hearth.store.readStream(importStream(networkId)), [], 'no transfer written');
-  const members = (await app.inject({ method: 'GET', url: `${base}/members?after=${await hearth.store.headPosition()}`, headers: coordinator.auth })).json().items as Array<{ name: string; status: string }>;
-  t.match(members.filter((m) => /Joan Smith|Raj Patel/.test(m.name)), [{ status: 'active' }, { status: 'active' }], 'the two members recorded and enrolled, each write to one stream');
-  t.equal((await app.inject({ method: 'GET', url: '/problems/not-on-this-event-store' })).statusCode, 200, 'the problem type explains itself');
+t.test("an import of a time bank's transfers: its members recorded, then each batch begun on the import log, each exchange and account written in turn, and ended", async (t) => {
+  const csv = [
+    'Date,from,from ID,to,to ID,post,post ID,Reason,quantity',
+    '2024-03-05 10:22:11 UTC,Joan Smith (12),12,Raj Patel (7),7,Lifts to the surgery,31,Tuesday appointment,1.5',
+    '2024-04-01 09:00:00 UTC,Headingley Time Bank,0,Joan Smith (12),12,,,Welcome hours,2',
+  ].join('\r\n') + '\r\n';
+  const upload = () => app.inject({ method: 'POST', url: `${base}/timebank/imports`, headers: { ...coordinator.auth, 'content-type': 'text/csv', 'idempotency-key': randomUUID() }, payload: csv });
+  const res = await upload();
+  t.equal(res.statusCode, 201, res.body);
+  t.match(res.json(), { members: 2, transfers: 2, alreadyImported: 0 });
+  t.same((await hearth.store.readStream(importStream(networkId))).map((e) => e.type), ['timebank.ImportBatchBegun', 'timebank.ImportBatchEnded'], 'one batch, begun and ended');
+  const members = (await app.inject({ method: 'GET', url: `${base}/members?after=${res.json().position}`, headers: coordinator.auth })).json().items as Array<{ personId: string; name: string; status: string }>;
+  const idOf = (name: string) => members.find((m) => m.name === name)!.personId;
+  const balance = async (personId: string) => (await app.inject({ method: 'GET', url: `${base}/timebank/accounts/${personId}?after=${res.json().position}`, headers: coordinator.auth })).json().balanceMinutes;
+  t.equal(await balance(idOf('Joan Smith')), -90 + 120, 'Joan: an hour and a half given to Raj, two hours granted');
+  t.equal(await balance(idOf('Raj Patel')), 90);
+  t.match((await upload()).json(), { transfers: 2, alreadyImported: 2 }, 'the same file again adds nothing');
 });
 
 t.test('a command that writes the network\'s stream alone still works', async (t) => {

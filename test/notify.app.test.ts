@@ -5,7 +5,6 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../src/access/caller.ts';
 import { fixedClock } from '../src/clock.ts';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { buildApp } from '../src/http/app.ts';
 import * as coop from '../src/coop/app.ts';
@@ -16,7 +15,7 @@ import { choiceDecider, notificationKinds } from '../src/notify/choices.ts';
 import { freshPglite } from './support/db.ts';
 import { specFor } from './support/given.ts';
 import { PreconditionFailed } from '../src/commands/decide.ts';
-import { quietLog, testSecret } from './support/hearth.ts';
+import { quietLog, testConfig } from './support/hearth.ts';
 import { send, signUp } from './support/http.ts';
 import { enrol } from './support/timebank.ts';
 import { careCoopRules } from './support/coop.ts';
@@ -33,7 +32,7 @@ t.test('choosing: a choice replaces the one before; choosing the same again writ
 });
 
 const clock = fixedClock('2026-06-01T10:00:00.000Z');
-const hearth = await openHearth(loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+const hearth = await openHearth(testConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000' }), quietLog, { database: await freshPglite(), clock });
 await hearth.engine.start();
 const app = await buildApp(hearth);
 t.teardown(async () => {

@@ -6,8 +6,7 @@ import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { freshPostgres, postgresAvailable } from './support/db.ts';
-import { quietLog } from './support/hearth.ts';
-import { loadConfig } from '../src/config.ts';
+import { quietLog, testConfig } from './support/hearth.ts';
 import { openHearth } from '../src/hearth.ts';
 import { decideAcross } from '../src/commands/decide.ts';
 import { contextOf } from '../src/access/caller.ts';
@@ -124,7 +123,7 @@ if (!(await postgresAvailable())) {
   });
 
   t.test('a password reset by email: a link with the code derived from the reset, expiring in an hour', async (t) => {
-    const inTest = await openHearth(loadConfig({ DATABASE_URL: database.connectionString!, HEARTH_SECRET: secret, PROJECTIONS: 'off' }), quietLog);
+    const inTest = await openHearth(testConfig({ DATABASE_URL: database.connectionString!, HEARTH_SECRET: secret, PROJECTIONS: 'off' }), quietLog);
     const resetId = randomUUID();
     const context = contextOf(inTest, { personId: 'anonymous', onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID() });
     await decideAcross(inTest.store, { person: [personStream(ann.personId), personDecider] }, (s) => ({

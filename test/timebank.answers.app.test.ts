@@ -4,7 +4,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { fixedClock } from '../src/clock.ts';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import * as answers from '../src/timebank/answers-app.ts';
 import { confirmExchange, defineCategory } from '../src/timebank/app.ts';
@@ -12,13 +11,13 @@ import { exchangeDecider, exchangeStream } from '../src/timebank/exchange.ts';
 import { readStates } from '../src/commands/decide.ts';
 import { waitingFor } from '../src/notify/app.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, testSecret } from './support/hearth.ts';
+import { quietLog, testConfig } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import { callerFor, enrol, flagForSafeguarding, openNetwork, partner, recordDbs } from './support/timebank.ts';
 import { publishPost } from './support/posts.ts';
 
 const clock = fixedClock('2026-12-04T10:00:00Z');
-const hearth = await openHearth(loadConfig({ HEARTH_SECRET: testSecret, PROJECTION_POLL_MS: '250' }), quietLog, { database: await freshPglite(), clock });
+const hearth = await openHearth(testConfig({ PROJECTION_POLL_MS: '250' }), quietLog, { database: await freshPglite(), clock });
 t.teardown(() => hearth.close());
 
 async function timebank(name: string, policy = false) {

@@ -2,18 +2,17 @@
 // confirms, and the safeguarding rule at logging and at confirmation, within and across networks.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import { Rejection } from '../src/commands/decider.ts';
 import { confirmExchange, logExchange, reverseExchange, type ExchangeInput } from '../src/timebank/app.ts';
 import { acceptPartnership, endPartnership, proposePartnership } from '../src/networks/partnership-app.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, testSecret } from './support/hearth.ts';
+import { quietLog, testConfig } from './support/hearth.ts';
 import { callerFor, enrol, flagForSafeguarding, openNetwork, partner, recordDbs } from './support/timebank.ts';
 
 const clock = fixedClock('2026-12-04T10:00:00Z');
-const hearth = await openHearth(loadConfig({ HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+const hearth = await openHearth(testConfig(), quietLog, { database: await freshPglite(), clock });
 t.teardown(() => hearth.close());
 
 /** The refusal a command met, with its type and field; null when it went through. */

@@ -3,7 +3,6 @@
 // once. Deciders first, then the application on PGlite; two reversals racing are in timebank.race.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import { readStates } from '../src/commands/decide.ts';
@@ -11,7 +10,7 @@ import { decideGiftReversal, networkAccountFolder, type NetworkAccountState } fr
 import { accountFolder, accountStream, chestPostings, COMMUNITY, emptyAccount, limitsOf, ORGANISATION, type AccountEvent } from '../src/timebank/account.ts';
 import { donateToChest, grantFromChest, importTimeBank, reverseGift } from '../src/timebank/app.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, testSecret } from './support/hearth.ts';
+import { quietLog, testConfig } from './support/hearth.ts';
 import { refusal, refused } from './support/given.ts';
 import { callerFor, enrol, openNetwork } from './support/timebank.ts';
 
@@ -60,7 +59,7 @@ t.test('reversing a gift: equal and opposite postings and the reason, once', asy
 
 t.test('on the application', async (t) => {
   const clock = fixedClock('2026-12-04T10:00:00Z');
-  const hearth = await openHearth(loadConfig({ HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+  const hearth = await openHearth(testConfig(), quietLog, { database: await freshPglite(), clock });
   t.teardown(() => hearth.close());
   const coordinator = randomUUID();
   const network = await openNetwork(hearth, 'Armley', coordinator);

@@ -3,7 +3,6 @@
 // leaves or is erased.
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import { defineCategory } from '../src/timebank/app.ts';
@@ -15,7 +14,7 @@ import { answerPost, withdrawAnswer } from '../src/timebank/answers-app.ts';
 import { ERASED_TEXT } from '../src/access/vault.ts';
 import { backends } from './support/db.ts';
 import type { Hearth } from '../src/hearth.ts';
-import { caughtUp, quietLog, testSecret } from './support/hearth.ts';
+import { caughtUp, quietLog, testConfig } from './support/hearth.ts';
 import { refused } from './support/given.ts';
 import { callerFor, enrol, flagForSafeguarding, openNetwork, partner, recordDbs } from './support/timebank.ts';
 import { whole } from '../src/db/keyset.ts';
@@ -216,7 +215,7 @@ function suite(t: Test) {
 
 for (const backend of await backends()) {
   t.test(backend.name, async (t) => {
-    hearth = await openHearth(loadConfig({ HEARTH_SECRET: testSecret }), quietLog, { database: await backend.open(), clock });
+    hearth = await openHearth(testConfig(), quietLog, { database: await backend.open(), clock });
     await hearth.engine.start();
     t.teardown(() => hearth.close());
     suite(t);

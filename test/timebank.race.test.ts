@@ -1,6 +1,7 @@
 // The time bank's races, on PostgreSQL: confirmations racing for one member's limit (exactly as
 // many succeed as the limit allows) and two reversals of one grant (one reversal), whichever way
-// the event store commits (test/races.one-stream.test.ts runs this file again one stream at a time).
+// the event store commits (test/races.several-streams.test.ts runs this file again committing
+// several streams at once).
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { refused } from './support/given.ts';

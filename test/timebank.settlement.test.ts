@@ -8,7 +8,6 @@ import { giftOf } from '../src/timebank/reads.ts';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import { Rejection } from '../src/commands/decider.ts';
@@ -20,11 +19,11 @@ import { accountStream, COMMUNITY } from '../src/timebank/account.ts';
 import { finishExchange, finishGift, unfinishedExchanges, unfinishedGifts } from '../src/timebank/settlement.ts';
 import { keepFinishing } from '../src/processes.ts';
 import { freshPglite } from './support/db.ts';
-import { caughtUp, quietLog, stoppedAfter as stoppedWith, testSecret } from './support/hearth.ts';
+import { caughtUp, quietLog, stoppedAfter as stoppedWith, testConfig } from './support/hearth.ts';
 import { callerFor, enrol, openNetwork } from './support/timebank.ts';
 
 const clock = fixedClock('2026-12-04T10:00:00Z');
-const hearth = await openHearth(loadConfig({ HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+const hearth = await openHearth(testConfig(), quietLog, { database: await freshPglite(), clock });
 await hearth.engine.start();
 t.teardown(() => hearth.close());
 

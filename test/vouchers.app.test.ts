@@ -4,7 +4,6 @@
 // its learner, those who keep the books), If-Match on a voucher's stream, and time from the clock.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import type { Caller } from '../src/access/caller.ts';
@@ -14,11 +13,11 @@ import { expireDue, giveVoucher, ownVouchers, recordPayment, redeem, refundVouch
 import { finishRedemption, sessionStream, unfinishedRedemptions } from '../src/vouchers/session.ts';
 import { voucherStream } from '../src/vouchers/voucher.ts';
 import { freshPglite } from './support/db.ts';
-import { quietLog, stoppedAfter, testSecret } from './support/hearth.ts';
+import { quietLog, stoppedAfter, testConfig } from './support/hearth.ts';
 import { contextFor, refusalAt as refusal } from './support/given.ts';
 
 const clock = fixedClock('2026-03-10T12:00:00.000Z');
-const hearth = await openHearth(loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+const hearth = await openHearth(testConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000' }), quietLog, { database: await freshPglite(), clock });
 await hearth.engine.start();
 t.teardown(() => hearth.close());
 const { store } = hearth;

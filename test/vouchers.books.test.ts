@@ -4,7 +4,6 @@
 // purpose, never by whoever asked for it, never beyond what it holds. Every figure worked out here.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../src/config.ts';
 import { openHearth } from '../src/hearth.ts';
 import { fixedClock } from '../src/clock.ts';
 import type { Role } from '../src/access/membership.ts';
@@ -13,12 +12,12 @@ import {
 } from '../src/vouchers/app.ts';
 import { importBankStatement, openPool, readReconciliation } from '../src/pools/app.ts';
 import { freshPglite } from './support/db.ts';
-import { caughtUp as caughtUpAll, quietLog, testSecret } from './support/hearth.ts';
+import { caughtUp as caughtUpAll, quietLog, testConfig } from './support/hearth.ts';
 import { callerFor, enrol } from './support/timebank.ts';
 import { refusalAt as refusal } from './support/given.ts';
 
 const clock = fixedClock('2026-03-10T12:00:00.000Z');
-const hearth = await openHearth(loadConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret }), quietLog, { database: await freshPglite(), clock });
+const hearth = await openHearth(testConfig({ PROJECTION_POLL_MS: '20', READ_WAIT_MS: '5000' }), quietLog, { database: await freshPglite(), clock });
 await hearth.engine.start();
 t.teardown(() => hearth.close());
 

@@ -231,6 +231,13 @@ export interface TimebankGiftsInFlightTable {
   position: Int8;
 }
 
+/** Batches of an import begun on a network's import log and not yet ended. */
+export interface TimebankImportsInFlightTable {
+  batch_id: string;
+  network_id: string;
+  position: Int8;
+}
+
 /** Hours moved out of a care bank (pledged, given to the pool) not yet seen received. */
 export interface CarebankMovesInFlightTable {
   ref: string;
@@ -670,13 +677,13 @@ export interface CoopProxiesTable {
   recorded_at: string;
 }
 
-/** Co-op proposals whose money has left (the funds or a pool) and that are not yet seen paid. */
 /** Learning sessions whose redemption is under way. */
 export interface VoucherSessionsInFlightTable {
   session_id: string;
   position: Int8;
 }
 
+/** Co-op proposals whose money has left (the funds or a pool) and that are not yet seen paid. */
 export interface CoopPaymentsInFlightTable {
   proposal_id: string;
   position: Int8;
@@ -775,6 +782,7 @@ export interface Tables {
   timebank_entries: TimebankEntriesTable;
   timebank_exchanges: TimebankExchangesTable;
   timebank_gifts_in_flight: TimebankGiftsInFlightTable;
+  timebank_imports_in_flight: TimebankImportsInFlightTable;
   timebank_posts: TimebankPostsTable;
   timebank_post_shares: TimebankPostSharesTable;
   partnerships: PartnershipsTable;

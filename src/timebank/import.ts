@@ -10,27 +10,31 @@
 // organisation, or a former member): a row of a later export is the same transfer when all of that
 // matches, a member since become inactive or deleted matching the number they had. Rows that could
 // be one of several transfers already imported, with different members, are reported, not guessed.
-// Transfers are written in batches, each one atomic with its line of the log, so a run cut short is
-// finished by running it again. A member erased since an earlier run is not recorded again, nor
-// any row of theirs: the import skips and counts them.
+// Transfers are written in batches, each a process: begun on the log with every posting it plans,
+// then written a stream at a time and ended, so that it runs on a store that commits one stream
+// at a time. A batch cut short is finished by the sweeper, or first thing by the next run. A
+// member erased since an earlier run is not recorded again, nor any row of theirs: the import
+// skips and counts them.
 import { createHash } from 'node:crypto';
 import { inParallel } from '../parallel.ts';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
-import { decideAcross, readStates, type CommandContext, type Folder, type Reads, type StreamRead } from '../commands/decide.ts';
+import { decideAcross, readStates, type CommandContext, type Folder, type StreamRead } from '../commands/decide.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { membershipDecider, membershipStream } from '../access/membership.ts';
 import { isErased, registerPerson } from '../access/register.ts';
 import { personDecider, personStream, type PersonalDetails } from '../access/person.ts';
-import type { SealedText } from '../access/vault.ts';
+import { sealedText, type SealedText } from '../access/vault.ts';
+import type { Deps } from '../access/caller.ts';
+import { stepContext } from '../commands/process.ts';
 import type { Hearth } from '../hearth.ts';
 import { accountRead, accountStream, chestPostings, ORGANISATION, type NetworkHolder } from './account.ts';
-import { exchangeDecider, exchangeStream, importedExchange } from './exchange.ts';
+import { exchangeStream, importedExchange } from './exchange.ts';
 import { rulesRead, settingsDecider } from './settings.ts';
 import { postDecider, postStream } from './post.ts';
-import { id } from '../bounds.ts';
+import { id, isoDate } from '../bounds.ts';
 import { minutes as minutesSchema } from '../units.ts';
 import { readMovingIn, type ImportFile, type MovingIn, type Side, type Transfer } from './timeoverflow.ts';
 
@@ -39,8 +43,13 @@ export { importColumns, readMovingIn, filesOf, type ImportFile, type MovingIn } 
 export const IMPORTED_CATEGORY = 'imported';
 const FORMER_MEMBERS = 'former members';
 const NAMESPACE = '6f1c9a52-3b8e-4d71-9a0e-2c5d8b7e4f13';
-/** Transfers written in one atomic batch. */
-export const BATCH = 1000;
+/**
+ * Transfers planned in one batch: its begun event, titles sealed, stays far below what EventStoreDB
+ * takes in one append (1 MiB), even when every title is as long as the reports allow.
+ */
+export const BATCH = 100;
+/** Transfers in one line of the log as written before batches were processes, with their postings in the same write. */
+const WRITTEN_WHOLE = 1000;
 
 const sideKey = z.string().regex(/^(\d{1,12}|organisation|former)$/);
 const importedTransfer = z.strictObject({
@@ -54,22 +63,51 @@ const importedTransfer = z.strictObject({
   /** The exchange, grant or donation it became. */
   ref: id(),
 });
-/** A batch of transfers brought over from another system, on the network's import stream. */
-export const TransfersImported = defineEvent('timebank.TransfersImported', z.strictObject({ networkId: id(), transfers: z.array(importedTransfer).min(1).max(BATCH) }));
-export const importEventTypes = [TransfersImported];
-type ImportLogEvent = DomainEvent<typeof TransfersImported>;
+/** A transfer as a begun batch plans it: enough to write its postings with nothing else at hand. */
+const plannedTransfer = importedTransfer.extend({
+  occurredOn: isoDate(),
+  /** Whose accounts it moves: a member's, or the network's own account or chest. */
+  fromHolder: z.string().min(1).max(40),
+  toHolder: z.string().min(1).max(40),
+  /** Between two members, an exchange, with its title sealed; absent for a grant or a donation. */
+  description: sealedText.optional(),
+});
+/** A batch of transfers brought over from another system, written with its postings in one atomic write (imports before batches were processes). */
+export const TransfersImported = defineEvent('timebank.TransfersImported', z.strictObject({ networkId: id(), transfers: z.array(importedTransfer).min(1).max(WRITTEN_WHOLE) }));
+/** A batch claimed on the network's import log, with every posting it will write: what any process needs to carry it on. */
+export const ImportBatchBegun = defineEvent('timebank.ImportBatchBegun', z.strictObject({ networkId: id(), batchId: id(), importedBy: id(), transfers: z.array(plannedTransfer).min(1).max(BATCH) }));
+/** Every stream of a begun batch written. */
+export const ImportBatchEnded = defineEvent('timebank.ImportBatchEnded', z.strictObject({ networkId: id(), batchId: id() }));
+export const importEventTypes = [TransfersImported, ImportBatchBegun, ImportBatchEnded];
+type ImportLogEvent = DomainEvent<typeof TransfersImported> | DomainEvent<typeof ImportBatchBegun> | DomainEvent<typeof ImportBatchEnded>;
 export type ImportedTransfer = z.infer<typeof importedTransfer>;
+type PlannedTransfer = z.infer<typeof plannedTransfer>;
+type BatchBegun = z.infer<typeof ImportBatchBegun.schema>;
 
 export const importStream = (networkId: string) => `timebank-import-${networkId}`;
-/** Every transfer imported so far, read once at the start of a run. */
-const logFolder: Folder<ImportedTransfer[], ImportLogEvent> = { initialState: [], evolve: (s, e) => (e.type === TransfersImported.type ? s.concat(e.data.transfers) : s) };
-/**
- * An account as a batch reads it: only held at its revision, as history is taken as it was (no
- * limit applies), so its balance is not worked out again from every posting it holds, batch after batch.
- */
+/** Every transfer imported so far (a batch begun counts: it will be finished), and the batches begun and not ended. */
+const logFolder: Folder<{ transfers: ImportedTransfer[]; inFlight: ReadonlyMap<string, BatchBegun> }, ImportLogEvent> = {
+  initialState: { transfers: [], inFlight: new Map() },
+  evolve: (s, e) => {
+    switch (e.type) {
+      case TransfersImported.type:
+        return { ...s, transfers: s.transfers.concat(e.data.transfers) };
+      case ImportBatchBegun.type:
+        return { transfers: s.transfers.concat(e.data.transfers.map(({ at, minutes, post, from, to, ref }) => ({ at, minutes, post, from, to, ref }))), inFlight: new Map(s.inFlight).set(e.data.batchId, e.data) };
+      case ImportBatchEnded.type: {
+        const inFlight = new Map(s.inFlight);
+        inFlight.delete(e.data.batchId);
+        return { ...s, inFlight };
+      }
+      default:
+        return s;
+    }
+  },
+};
+/** A stream a step writes whatever it holds: history is taken as it was (no limit applies). */
 const heldOnly: Folder<null, unknown> = { initialState: null, evolve: () => null };
 /** How many: what each batch holds the log at. */
-const countFolder: Folder<number, ImportLogEvent> = { initialState: 0, evolve: (n, e) => (e.type === TransfersImported.type ? n + e.data.transfers.length : n) };
+const countFolder: Folder<number, ImportLogEvent> = { initialState: 0, evolve: (n, e) => (e.type === TransfersImported.type || e.type === ImportBatchBegun.type ? n + e.data.transfers.length : n) };
 
 /** How far a run has got: the CLI shows it. Rows checked are every row of every file; rows written, transfers and posts. */
 export interface ImportProgress {
@@ -221,7 +259,9 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
   });
 
   // ---- transfers ----
-  const { log: prior } = await readStates(store, { log: [importStream(networkId), logFolder] as const });
+  // What a run cut short began is finished first: then this run matches against a log whose every batch is written.
+  position = Math.max(position, await finishImports(hearth, networkId));
+  const { log } = await readStates(store, { log: [importStream(networkId), logFolder] as const });
   // A row naming a member erased since is left aside, whether or not it was imported before.
   const erasedLines: number[] = [];
   const kept = data.transfers.filter((t) => {
@@ -229,24 +269,26 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     if (named) erasedLines.push(t.line);
     return !named;
   });
-  const matched = matchTransfers(prior, kept);
+  const matched = matchTransfers(log.transfers, kept);
   const fresh = matched.fresh;
   written += matched.already.length;
   progress();
-  let logged = prior.length;
+  let logged = log.transfers.length;
   // While one batch is written, the next one's titles are sealed.
   const batches = Array.from({ length: Math.ceil(fresh.length / BATCH) }, (_, k) => fresh.slice(k * BATCH, (k + 1) * BATCH));
   let sealing = batches.length > 0 ? sealBatch(hearth, batches[0]!, personOf) : undefined;
   for (let k = 0; k < batches.length; k++) {
     const sealed = await sealing!;
     sealing = k + 1 < batches.length ? sealBatch(hearth, batches[k + 1]!, personOf) : undefined;
+    let begun: BatchBegun;
     try {
-      position = Math.max(position, await writeBatch(hearth, networkId, batches[k]!, sealed, logged, personOf, base, options));
-      logged += batches[k]!.length;
+      begun = await beginBatch(hearth, networkId, batches[k]!, sealed, logged, personOf, base, options);
     } catch (err) {
       if (sealing) await hearth.vault.discardTexts([...(await sealing).values()]);
       throw err;
     }
+    position = Math.max(position, await carryOutBatch(hearth, begun));
+    logged += batches[k]!.length;
     written += batches[k]!.length;
     progress();
   }
@@ -325,11 +367,11 @@ async function sealBatch(hearth: Hearth, batch: Transfer[], personOf: (s: Side) 
 }
 
 /**
- * One batch of new transfers, with its line of the import log, in one atomic write: every account
- * it touches is read once and held at that revision, and the log at the count this run matched
- * against, so a second import running at the same moment cannot write the same transfers twice.
+ * Begins one batch of new transfers: its line of the import log, every posting it plans with its
+ * sealed title, in one write to the log held at the count this run matched against, so that a
+ * second import running at the same moment cannot claim the same transfers twice.
  */
-async function writeBatch(
+async function beginBatch(
   hearth: Hearth,
   networkId: string,
   batch: Transfer[],
@@ -339,69 +381,94 @@ async function writeBatch(
   personOf: (s: Side) => string,
   base: Omit<CommandContext, 'commandId'>,
   options: ImportOptions,
-): Promise<number> {
-  const { store } = hearth;
-  const commandId = uuidv5(`${networkId}/batch/${count}`, options.importId);
-  const refOf = (i: number) => uuidv5(`transfer/${i}`, commandId);
-  const texts = [...sealed.values()];
-
-  const reads: Reads = { log: [importStream(networkId), countFolder] as StreamRead };
-  const account = (holder: string) => {
-    const name = `account ${holder}`;
-    reads[name] ??= [accountStream(networkId, holder), heldOnly] as StreamRead;
-    return name;
-  };
-  type Out = Record<string, Array<{ type: string; data: unknown }>>;
-  const plan: Array<(out: Out) => void> = [];
-  const add = (out: Out, name: string, events: ReadonlyArray<{ type: string; data: unknown }>) => (out[name] ??= []).push(...events);
-  const logged: ImportedTransfer[] = [];
-  batch.forEach((t, i) => {
-    const ref = refOf(i);
-    logged.push({ ...identityOf(t), ref });
-    const provider = personOf(t.to);
-    const receiver = personOf(t.from);
-    if (sealed.has(i)) {
-      const name = `exchange ${i}`;
-      const exchangeId = ref;
-      reads[name] = [exchangeStream(exchangeId), exchangeDecider] as StreamRead;
-      const e = {
-        exchangeId, networkId, providerId: provider, receiverId: receiver, minutes: t.minutes, category: IMPORTED_CATEGORY,
-        ratePercent: 100, credited: t.minutes, description: sealed.get(i)!, occurredOn: t.occurredOn, loggedBy: base.actor,
-      };
-      // Posted as a live confirmation posts: the same function builds the postings.
-      const postings = importedExchange(e, base.actor);
-      const [p, r] = [account(provider), account(receiver)];
-      plan.push((out) => {
-        add(out, name, postings.exchange);
-        add(out, p, postings.provider);
-        add(out, r, postings.receiver);
-      });
-    } else {
-      // The organisation's side is its own account (or the chest): paid out of it, a grant; paid into it, a donation.
-      const reason = t.from.kind === 'organisation' ? 'grant' : 'donation';
-      const member = reason === 'grant' ? provider : receiver;
-      const holder = options.organisationAs ?? ORGANISATION;
-      const postings = chestPostings({ networkId, member, minutes: t.minutes, reason, ref, occurredOn: t.occurredOn, holder });
-      const [m, o] = [account(member), account(holder)];
-      plan.push((out) => {
-        add(out, m, postings.member);
-        add(out, o, postings.chest);
-      });
-    }
-  });
-  const done = await hearth.vault.recording(texts, () =>
+): Promise<BatchBegun> {
+  const batchId = uuidv5(`${networkId}/batch/${count}`, options.importId);
+  const transfers: PlannedTransfer[] = batch.map((t, i) => ({
+    ...identityOf(t),
+    ref: uuidv5(`transfer/${i}`, batchId),
+    occurredOn: t.occurredOn,
+    fromHolder: personOf(t.from),
+    toHolder: personOf(t.to),
+    ...(sealed.has(i) ? { description: sealed.get(i)! } : {}),
+  }));
+  const begun: BatchBegun = { networkId, batchId, importedBy: base.actor, transfers };
+  await hearth.vault.recording([...sealed.values()], () =>
     decideAcross(
-      store,
-      reads,
+      hearth.store,
+      { log: [importStream(networkId), countFolder] as const },
       (s) => {
         if (s.log !== count) throw new Rejection('import-concurrent', 'Another import into this time bank ran at the same moment. Run this one again: what either wrote is recognised.', 409);
-        const out: Out = { log: [{ type: TransfersImported.type, data: { networkId, transfers: logged } }] };
-        for (const step of plan) step(out);
-        return out;
+        return { log: [{ type: ImportBatchBegun.type, data: begun }] };
       },
-      { ...base, commandId },
-      { maxAttempts: 2 },
+      { ...base, commandId: batchId },
     ),
   );
-  return done.position;
+  return begun;
+}
+
+type StreamWrite = { streamId: string; events: Array<{ type: string; data: unknown }> };
+
+/**
+ * What a begun batch writes, stream by stream: each exchange between members on a stream of its
+ * own, logged and confirmed as a live confirmation posts; each account touched, all of its
+ * postings in the batch's order in one write. History is taken as it was: nothing here is refused.
+ */
+export function batchWrites(b: BatchBegun): { exchanges: StreamWrite[]; accounts: StreamWrite[] } {
+  const exchanges: StreamWrite[] = [];
+  const accounts = new Map<string, Array<{ type: string; data: unknown }>>();
+  const post = (holder: string, events: ReadonlyArray<{ type: string; data: unknown }>) => accounts.set(holder, [...(accounts.get(holder) ?? []), ...events]);
+  for (const t of b.transfers) {
+    if (t.description) {
+      const e = {
+        exchangeId: t.ref, networkId: b.networkId, providerId: t.toHolder, receiverId: t.fromHolder, minutes: t.minutes, category: IMPORTED_CATEGORY,
+        ratePercent: 100, credited: t.minutes, description: t.description, occurredOn: t.occurredOn, loggedBy: b.importedBy,
+      };
+      const postings = importedExchange(e, b.importedBy);
+      exchanges.push({ streamId: exchangeStream(t.ref), events: postings.exchange });
+      post(t.toHolder, postings.provider);
+      post(t.fromHolder, postings.receiver);
+    } else {
+      // The organisation's side is its own account (or the chest): paid out of it, a grant; paid into it, a donation.
+      const reason = t.from === 'organisation' ? 'grant' : 'donation';
+      const [member, holder] = reason === 'grant' ? [t.toHolder, t.fromHolder] : [t.fromHolder, t.toHolder];
+      const postings = chestPostings({ networkId: b.networkId, member, minutes: t.minutes, reason, ref: t.ref, occurredOn: t.occurredOn, holder: holder as NetworkHolder });
+      post(member, postings.member);
+      post(holder, postings.chest);
+    }
+  }
+  return { exchanges, accounts: [...accounts].map(([holder, events]) => ({ streamId: accountStream(b.networkId, holder), events })) };
+}
+
+/**
+ * Writes what a begun batch plans, a stream at a time and several streams at once, each write
+ * under an id derived from the batch, then ends the batch on the log: the run that began it, a
+ * later run or the sweeper may each carry it on, and every posting is written once.
+ */
+async function carryOutBatch(deps: Pick<Deps, 'store' | 'clock'>, b: BatchBegun): Promise<number> {
+  const step = stepContext(deps.clock, b.importedBy, b.batchId);
+  let position = 0;
+  const write = async (w: StreamWrite) => {
+    const done = await decideAcross(deps.store, { stream: [w.streamId, heldOnly] as StreamRead }, () => ({ stream: w.events }), step(`write ${w.streamId}`));
+    position = Math.max(position, done.position);
+  };
+  const { exchanges, accounts } = batchWrites(b);
+  // Every exchange before any posting: a statement line takes its date and title from the exchange, as the projection has it.
+  await inParallel(exchanges, write);
+  await inParallel(accounts, write);
+  const ended = await decideAcross(deps.store, { log: [importStream(b.networkId), heldOnly] as StreamRead }, () => ({ log: [{ type: ImportBatchEnded.type, data: { networkId: b.networkId, batchId: b.batchId } }] }), step('end'));
+  return Math.max(position, ended.position);
+}
+
+/** Carries on every batch of a network's imports begun and not ended (a run cut short): the sweeper's way in, and each run's first step. */
+export async function finishImports(deps: Pick<Deps, 'store' | 'clock'>, networkId: string): Promise<number> {
+  const { log } = await readStates(deps.store, { log: [importStream(networkId), logFolder] as const });
+  let position = 0;
+  for (const b of log.inFlight.values()) position = Math.max(position, await carryOutBatch(deps, b));
+  return position;
+}
+
+/** Networks with an import's batch begun and not yet ended, as the read table has them. */
+export async function unfinishedImports(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  const rows = await deps.database.db.selectFrom('timebank_imports_in_flight').select('network_id').distinct().execute();
+  return rows.map((r) => r.network_id);
 }

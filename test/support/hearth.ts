@@ -15,26 +15,33 @@ export const quietLog = pino({ level: 'silent' });
 export const testSecret = randomBytes(32).toString('base64');
 
 /**
+ * How a test's event store commits: one stream at a time, as EventStoreDB does, so that the whole
+ * suite shows every command running on such a store; or as HEARTH_TEST_COMMITS says, for the files
+ * run again committing several streams at once (test/races.several-streams.test.ts).
+ */
+export const testCommits = process.env.HEARTH_TEST_COMMITS ?? 'one-stream';
+
+/** A test's settings: its secret, its way of committing, and whatever the test sets. */
+export const testConfig = (env: Record<string, string> = {}) => loadConfig({ HEARTH_SECRET: testSecret, EVENT_STORE_COMMITS: testCommits, ...env });
+
+/**
  * Projections poll as the binary's do (250 ms): an append in this process wakes them at once, and
  * faster polling only keeps a PGlite's one connection busy (a third of a test's CPU at 20 ms).
  */
 export async function testHearth(database: Database, env: Record<string, string> = {}, log = quietLog): Promise<Hearth> {
-  const config = loadConfig({ PROJECTION_POLL_MS: '250', READ_WAIT_MS: '5000', HEARTH_SECRET: testSecret, ...env });
-  return openHearth(config, log, { database });
+  return openHearth(testConfig({ PROJECTION_POLL_MS: '250', READ_WAIT_MS: '5000', ...env }), log, { database });
 }
 
 /**
  * A Hearth on a fresh PostgreSQL database with room for racing writers, closed after the test; or,
- * with no server to race on, undefined and the test planned empty. It commits as `env` says, or
- * as HEARTH_RACE_COMMITS says for a whole run of race files (test/races.one-stream.test.ts).
+ * with no server to race on, undefined and the test planned empty.
  */
 export async function racingHearth(t: Test, env: Record<string, string> = {}): Promise<Hearth | undefined> {
   if (!(await postgresAvailable())) {
     t.plan(0, 'needs PostgreSQL for real concurrency');
     return undefined;
   }
-  const commits = process.env.HEARTH_RACE_COMMITS;
-  const hearth = await testHearth(await freshPostgres({ max: 16 }), { ...(commits ? { EVENT_STORE_COMMITS: commits } : {}), ...env });
+  const hearth = await testHearth(await freshPostgres({ max: 16 }), env);
   t.teardown(() => hearth.close());
   return hearth;
 }
