@@ -112,7 +112,7 @@ async function applyPool(db: Db, event: RecordedEvent): Promise<void> {
     case 'pools.PeriodClosed':
       await db
         .insertInto('pool_periods')
-        .values({ pool_id: d.poolId, period_end: d.periodEnd, closed_by: d.closedBy, closed_on: d.closedOn, balance_pence: d.balancePence, up_to_position: d.digest.upToPosition, digest: d.digest.sha256 })
+        .values({ pool_id: d.poolId, period_end: d.periodEnd, closed_by: d.closedBy, closed_on: d.closedOn, balance_pence: d.balancePence, up_to_position: d.digest.upToPosition, digest: d.digest.sha256, digest_version: d.digest.version ?? 1 })
         .execute();
       return;
     case 'pools.PaymentRefused':

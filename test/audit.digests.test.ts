@@ -121,10 +121,10 @@ t.test(`signed digests on ${backend.name}`, async (t) => {
       const first = (await recordDigest(hearth))!;
       t.equal(first.position, await hearth.store.headPosition());
       const at = (ms: number) => fixedClock(new Date(new Date(first.recordedAt).getTime() + ms));
-      t.equal(await recordLogDigestIfDue(db, key, at(DAY_MS)), null, 'a day old, but the log has not moved');
+      t.equal(await recordLogDigestIfDue({ store: hearth.store, db }, key, at(DAY_MS)), null, 'a day old, but the log has not moved');
       await setUp(send(app, 'POST', `${api}/members`, { name: 'Edna Firth' }, coordinator.auth), 201);
-      t.equal(await recordLogDigestIfDue(db, key, at(DAY_MS - 1000)), null, 'the log has moved, but under a day since');
-      const moved = await recordLogDigestIfDue(db, key, at(DAY_MS));
+      t.equal(await recordLogDigestIfDue({ store: hearth.store, db }, key, at(DAY_MS - 1000)), null, 'the log has moved, but under a day since');
+      const moved = await recordLogDigestIfDue({ store: hearth.store, db }, key, at(DAY_MS));
       t.equal(moved?.position, await hearth.store.headPosition(), 'a day old, and the log has moved');
       await sql`DELETE FROM log_digests`.execute(db);
       const stop = keepDailyDigests({ ...hearth, clock: at(0) }, 60_000);
@@ -140,7 +140,7 @@ t.test(`signed digests on ${backend.name}`, async (t) => {
 
     // The daily digest, a day later, with the receipt after the close in it.
     const later = fixedClock(new Date(Date.now() + DAY_MS + 60_000));
-    const daily = await recordLogDigestIfDue(hearth.database.db, signingKey(hearth), later);
+    const daily = await recordLogDigestIfDue({ store: hearth.store, db: hearth.database.db }, signingKey(hearth), later);
     const head = await hearth.store.headPosition();
     t.equal(daily?.position, head, 'the daily digest covers the log to its head');
     const file = await downloaded(t, app, api, treasurer.auth, 'kept');

@@ -48,7 +48,7 @@ t.test(`audit on ${backend.name}`, async (t) => {
       hearth.engine.projections.map((p) => [p.name, head]),
       'every projection compared at the head',
     );
-    t.match(auditSummary(report).join('\n'), new RegExp(`^Event log: ${head} events in \\d+ streams, every hash chain recomputed\\.\nDigests: 0 recorded`));
+    t.match(auditSummary(report).join('\n'), new RegExp(`^Event log: ${head} events in \\d+ streams, every hash recomputed \\(\\d+ events? written before writers kept hashes, which PostgreSQL's own chain covers\\)\\.\nPostgreSQL's own chain: ${head} events, every hash recomputed\\.\nDigests: 0 recorded`));
     const schemas = await sql<{ n: number }>`SELECT count(*)::integer AS n FROM pg_namespace WHERE nspname LIKE 'verify_%'`.execute(hearth.database.db);
     t.equal(schemas.rows[0]!.n, 0, 'no scratch schema left behind');
   });
@@ -146,7 +146,7 @@ t.test('hearth audit verify, as a real process', async (t) => {
 
   const clean = hearth(['audit', 'verify'], env);
   t.equal(clean.status, 0, clean.stderr);
-  t.match(clean.stdout, /^Event log: 3 events in 1 stream, every hash chain recomputed\./);
+  t.match(clean.stdout, /^Event log: 3 events in 1 stream, every hash recomputed \(3 events written before writers kept hashes, which PostgreSQL's own chain covers\)\./);
   t.match(clean.stdout, /networks\s+position 3, equal/);
   t.match(clean.stdout, /No differences\.\n$/);
 

@@ -10,6 +10,7 @@ import { PostgresEventStore } from '../src/eventstore/postgres.ts';
 import { EventStoreDbEventStore } from '../src/eventstore/eventstoredb.ts';
 import { CheckedEventStore, EventRegistry, InvalidEventData, UnknownEventType, defineEvent } from '../src/eventstore/events.ts';
 import { eventRegistry } from '../src/events.ts';
+import { canonicalJson, eventHash } from '../src/eventstore/hash.ts';
 import { UnsupportedByStore, WrongExpectedRevision, type EventStore, type RecordedEvent } from '../src/eventstore/port.ts';
 
 interface Subject {
@@ -78,6 +79,21 @@ for (const subject of subjects) {
       t.equal(e!.streamId, s);
       t.equal(e!.schemaVersion, 2, 'the current version of network.NetworkOpened');
       t.match(e!.metadata, { actor: 'system:test', onBehalfOf: null, causationId: null });
+    });
+
+    t.test('data and metadata read back as written, so that a hash the writer took of them holds on read', async (t) => {
+      const s = stream();
+      const id = randomUUID();
+      // Keys out of order, text beyond ASCII, nesting, nulls and whole numbers: what the hash's canonical JSON must meet again.
+      const data = { name: 'Ŵrexham “Cymorth” 🌿', networkId: id, kind: 'time_bank', openedBy: 'system:test', openedAt: '2026-11-01T10:00:00.000Z' };
+      const written = { ...opened(id), data, metadata: { ...metadata({ onBehalfOf: null }), hash: 'ab'.repeat(32) } };
+      await store.append(s, [written], 'no_stream');
+      const [read] = await store.readStream(s);
+      t.equal(canonicalJson(read!.data), canonicalJson(data));
+      t.equal(canonicalJson(read!.metadata), canonicalJson(written.metadata), 'the writer\'s hash kept in the metadata');
+      t.equal(eventHash(null, read!), eventHash(null, { ...written, streamId: s, revision: 0 }), 'the same hash from what was read as from what was written');
+      const [all] = (await store.readAll({ after: read!.position - 1, maxCount: 1 })).filter((e) => e.streamId === s);
+      t.equal(canonicalJson(all?.metadata), canonicalJson(written.metadata), 'and so through the log');
     });
 
     t.test('expected revision: no_stream, stream_exists, exact and any', async (t) => {

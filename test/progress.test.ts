@@ -63,8 +63,8 @@ t.test('audit verify and projections rebuild say how far they have got', async (
   const seen: Array<[number, number | undefined]> = [];
   const report = await verifyAudit(hearth, { onProgress: (done, total) => seen.push([done, total]) });
   t.same(auditDifferences(report), []);
-  const total = 3 + hearth.engine.projections.length;
-  t.same(seen, Array.from({ length: total + 1 }, (_, done) => [done, total]), 'the chains, two kinds of digest and each projection, one by one, of all there are');
+  const total = 4 + hearth.engine.projections.length;
+  t.same(seen, Array.from({ length: total + 1 }, (_, done) => [done, total]), "the writers' hashes, PostgreSQL's chain, two kinds of digest and each projection, one by one, of all there are");
 
   const positions: number[] = [];
   const rebuilt = await hearth.engine.rebuild('networks', (done, of) => positions.push(done, of ?? -1));

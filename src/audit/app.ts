@@ -18,17 +18,16 @@ export function signingKey(deps: Pick<Deps, 'secret'>): DigestKey {
   return key;
 }
 
-/** Where the log keeps hashes to sign (not on EventStoreDB). */
-const hashed = (deps: Pick<Deps, 'store'>) => deps.store.kind !== 'eventstoredb';
+const digestDeps = (deps: Pick<Deps, 'store' | 'database'>) => ({ store: deps.store, db: deps.database.db });
 
 /** The digests recorded so far, oldest first, and the public key to check them with. */
 export async function readLogDigests(deps: Deps, _caller: Caller, _input: { networkId: string }): Promise<{ publicKey: string; digests: LogDigest[] }> {
-  return { publicKey: signingKey(deps).publicKey, digests: hashed(deps) ? await listLogDigests(deps.database.db) : [] };
+  return { publicKey: signingKey(deps).publicKey, digests: await listLogDigests(deps.database.db) };
 }
 
 /** A digest of the log as it stands, as every closing of a period records. */
 export async function recordDigest(deps: Pick<Deps, 'store' | 'database' | 'clock' | 'secret'>): Promise<LogDigest | null> {
-  return hashed(deps) ? recordLogDigest(deps.database.db, signingKey(deps), deps.clock) : null;
+  return recordLogDigest(digestDeps(deps), signingKey(deps), deps.clock);
 }
 
 export const CHECK_EVERY_MS = 60 * 60 * 1000;
@@ -39,10 +38,9 @@ export const CHECK_EVERY_MS = 60 * 60 * 1000;
  * Returns what stops it.
  */
 export function keepDailyDigests(deps: Pick<Deps, 'store' | 'database' | 'clock' | 'secret'> & { log: Logger }, everyMs = CHECK_EVERY_MS): () => Promise<void> {
-  if (!hashed(deps)) return async () => {};
   let running: Promise<unknown> = Promise.resolve();
   const check = () => {
-    running = recordLogDigestIfDue(deps.database.db, signingKey(deps), deps.clock).then(
+    running = recordLogDigestIfDue(digestDeps(deps), signingKey(deps), deps.clock).then(
       (digest) => digest && deps.log.info({ position: digest.position }, 'log digest recorded'),
       (err: unknown) => deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'log digest not recorded; trying again within the hour'),
     );

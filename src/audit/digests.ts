@@ -1,10 +1,11 @@
 // The digests recorded when periods were closed, each taken again over the log as it stands.
 // A chain cannot show the last events of a stream removed, or a stream rewritten from the first
 // changed event onwards; a digest over every hash up to its position shows both.
-import { sql } from 'kysely';
-import type { Db } from '../db/database.ts';
+import type { RecordedEvent } from '../eventstore/port.ts';
 import { PeriodClosed } from '../pools/pool.ts';
 import { hashesUpTo } from './chain.ts';
+import { headOf, headsAt } from './log-hashes.ts';
+import type { DigestDeps } from './log-digests.ts';
 
 export interface DigestMismatch {
   /** The event that recorded the digest. */
@@ -19,27 +20,41 @@ export interface DigestMismatch {
 
 export interface DigestCheck {
   checked: number;
+  /** Digests over PostgreSQL's own chain (before version 2), which a log moved into EventStoreDB no longer keeps: not checked there. */
+  notHere: number;
   mismatches: DigestMismatch[];
 }
 
-export async function checkDigests(db: Db): Promise<DigestCheck> {
-  // Read from the rows as stored, not through the event schemas: a digest edited out of shape is a finding, not an error.
-  const { rows } = await sql<{ stream_id: string; stream_revision: number; global_position: number; up_to_position: unknown; sha256: unknown }>`
-    SELECT stream_id, stream_revision, global_position, data->'digest'->'upToPosition' AS up_to_position, data->'digest'->'sha256' AS sha256
-      FROM events WHERE type = ${PeriodClosed.type} ORDER BY global_position`.execute(db);
+/** A period's closing as stored: its digest read from the event's data, not through its schema, so that a digest edited out of shape is a finding, not an error. */
+export const isClosing = (e: RecordedEvent) => e.type === PeriodClosed.type;
+
+export async function checkDigests(deps: DigestDeps, closings: readonly RecordedEvent[]): Promise<DigestCheck> {
+  const read = closings.map((e) => {
+    const digest = (e.data as { digest?: { upToPosition?: unknown; sha256?: unknown; version?: unknown } } | null)?.digest;
+    const upToPosition = digest?.upToPosition;
+    const valid = typeof upToPosition === 'number' && Number.isSafeInteger(upToPosition) && upToPosition >= 0 && typeof digest?.sha256 === 'string';
+    return { at: { streamId: e.streamId, revision: e.revision, position: e.position }, digest: valid ? { upToPosition, sha256: digest.sha256 as string, version: digest.version === 2 ? 2 : 1 } : null };
+  });
+  const dense = deps.store.kind !== 'eventstoredb';
+  const heads = await headsAt(deps.store, read.flatMap((r) => (r.digest?.version === 2 ? [r.digest.upToPosition] : [])));
   const mismatches: DigestMismatch[] = [];
-  for (const row of rows) {
-    const at = { streamId: row.stream_id, revision: Number(row.stream_revision), position: Number(row.global_position) };
-    const { up_to_position: upToPosition, sha256: recorded } = row;
-    if (typeof upToPosition !== 'number' || !Number.isSafeInteger(upToPosition) || upToPosition < 0 || typeof recorded !== 'string') {
+  let notHere = 0;
+  for (const { at, digest } of read) {
+    if (!digest) {
       mismatches.push({ ...at, upToPosition: null, reason: 'no digest recorded' });
       continue;
     }
-    const found = await hashesUpTo(db, upToPosition);
-    if (found.sha256 !== recorded) {
-      const missing = found.events === upToPosition ? '' : ` (the log holds ${found.events} events up to it, not ${upToPosition})`;
+    const { upToPosition } = digest;
+    if (digest.version === 1 && !dense) {
+      notHere++;
+      continue;
+    }
+    const found = digest.version === 2 ? heads.get(upToPosition) : await hashesUpTo(deps.db, upToPosition).then((h) => ({ events: h.events, head: h.sha256 }));
+    const head = found && (digest.version === 2 ? headOf({ position: upToPosition, ...found }) : found.head);
+    if (head !== digest.sha256) {
+      const missing = !found ? ' (the log does not reach it)' : dense && found.events !== upToPosition ? ` (the log holds ${found.events} events up to it, not ${upToPosition})` : '';
       mismatches.push({ ...at, upToPosition, reason: `the log up to position ${upToPosition} no longer has the digest recorded${missing}` });
     }
   }
-  return { checked: rows.length, mismatches };
+  return { checked: closings.length, notHere, mismatches };
 }

@@ -153,6 +153,8 @@ export async function decideAcross<R extends Reads>(
           // Ids follow from the command id, so a retry of the same command is recognised by the store.
           events: writes.get(streamId)!.map((e, i) => ({ id: uuidv5(`${streamId}/${i}`, context.commandId), type: e.type, schemaVersion: 0, data: e.data, metadata })),
           expected: revisionOf(streamId) === NO_STREAM ? ('no_stream' as const) : revisionOf(streamId),
+          // Held at that revision, the append follows the last event read: the new events chain to its hash.
+          previousHash: histories.get(streamId)!.at(-1)?.metadata.hash ?? null,
         })),
       );
       const resultOf = new Map(written.map((s, i) => [s, results[i]!]));

@@ -430,6 +430,8 @@ export interface PoolPeriodsTable {
   balance_pence: Int8;
   up_to_position: Int8;
   digest: string;
+  /** 2: the head of the chain writers keep; 1: of PostgreSQL's own chain. */
+  digest_version: number;
 }
 
 export interface PoolBankLinesTable {

@@ -1,7 +1,8 @@
 // Event types: a name, a version and a zod schema each. Data is checked against the schema
 // when it is appended and again when it is read; older versions are upcast on read, never rewritten.
 import { z } from 'zod';
-import type { EventStore, ExpectedRevision, NewEvent, RecordedEvent, EventMetadata, AppendResult, StreamWrite } from './port.ts';
+import { NO_STREAM, type EventStore, type ExpectedRevision, type NewEvent, type RecordedEvent, type EventMetadata, type AppendResult, type StreamWrite } from './port.ts';
+import { eventHash } from './hash.ts';
 import { id, isoDateTime } from '../bounds.ts';
 
 export interface EventType<T extends string = string, S extends z.ZodType = z.ZodType> {
@@ -49,6 +50,7 @@ export const metadataSchema = z.strictObject({
   correlationId: id(),
   causationId: id().nullable(),
   recordedAt: isoDateTime(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 export class EventRegistry {
@@ -127,18 +129,25 @@ export class CheckedEventStore implements EventStore {
   }
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    return this.inner.append(streamId, this.#check(events), expected);
+    return this.inner.append(streamId, this.#check({ streamId, events, expected }), expected);
   }
 
   async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
-    return this.inner.appendMany(writes.map((w) => ({ ...w, events: this.#check(w.events) })));
+    return this.inner.appendMany(writes.map(({ previousHash: _, ...w }) => ({ ...w, events: this.#check(w, _) })));
   }
 
-  #check(events: NewEvent[]): NewEvent[] {
-    return events.map((e) => {
+  /** Each event as it will be stored, and, when the writer names the hash it follows, hashed in a chain from it. */
+  #check(w: StreamWrite, previousHash?: string | null): NewEvent[] {
+    let previous = previousHash ?? null;
+    let revision = typeof w.expected === 'number' ? w.expected : NO_STREAM;
+    const chained = previousHash !== undefined && (typeof w.expected === 'number' || w.expected === 'no_stream');
+    return w.events.map((e) => {
       const { schemaVersion, data } = this.registry.encode(e.type, e.data);
       const metadata: EventMetadata = metadataSchema.parse(e.metadata);
-      return { ...e, schemaVersion, data, metadata };
+      const event = { ...e, schemaVersion, data, metadata };
+      if (!chained) return event;
+      previous = eventHash(previous, { ...event, streamId: w.streamId, revision: ++revision });
+      return { ...event, metadata: { ...metadata, hash: previous } };
     });
   }
 

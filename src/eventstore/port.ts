@@ -14,6 +14,11 @@ export interface EventMetadata {
   causationId: string | null;
   /** ISO 8601 UTC, from the command's clock, not the database's. */
   recordedAt: string;
+  /**
+   * This event's hash, chained to the previous event of its stream, as the writer computed it
+   * (src/eventstore/hash.ts); absent on events written before writers kept it.
+   */
+  hash?: string;
 }
 
 /** An event as the writer hands it over. */
@@ -63,6 +68,12 @@ export interface StreamWrite {
   streamId: string;
   events: NewEvent[];
   expected: ExpectedRevision;
+  /**
+   * The hash of the stream's event at the expected revision (null: none, or one written before
+   * hashes were kept), when the writer read it: the new events are hashed in a chain from it as
+   * they are checked (CheckedEventStore). Without it, events keep whatever hash they carry.
+   */
+  previousHash?: string | null;
 }
 
 /** What an adapter tells of its writes, for the metrics: counts only, nothing that names a stream. */

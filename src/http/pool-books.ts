@@ -265,7 +265,7 @@ export function poolBookRoutes(hearth: Hearth): FastifyPluginAsync {
           querystring: readAfter.extend({ chains: z.enum(['true', 'false']).default('false'), last: z.coerce.number().int().min(1).max(120).default(12).describe('How many of the latest periods') }),
           response: {
             200: z.object({
-              periods: z.array(z.object({ periodEnd: isoDate(), closedOn: isoDate(), balance: money, digest: z.string(), upToPosition: z.number().int(), digestHolds: z.boolean().nullable().describe('Null where the log keeps no hashes (EventStoreDB)') })),
+              periods: z.array(z.object({ periodEnd: isoDate(), closedOn: isoDate(), balance: money, digest: z.string(), upToPosition: z.number().int(), digestHolds: z.boolean().nullable().describe("Null for a digest taken over PostgreSQL's own chain, once the events are in EventStoreDB") })),
               chains: z
                 .object({ events: z.number().int(), streams: z.number().int(), broken: z.number().int(), gaps: z.number().int(), missingPositions: z.number().int(), verify: z.boolean() })
                 .nullable()

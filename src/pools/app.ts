@@ -9,8 +9,10 @@ import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
 import { membershipOf, requireActiveMembers } from '../access/guard.ts';
-import { brokenChains, digestUpTo, hashesUpTo } from '../audit/chain.ts';
+import { brokenChains, hashesUpTo } from '../audit/chain.ts';
 import { recordDigest } from '../audit/app.ts';
+import { checkHashes, EMPTY_LOG, headOf } from '../audit/log-hashes.ts';
+import { logPointAt } from '../audit/log-digests.ts';
 import { todayOn } from '../clock.ts';
 import { readStates, type Decision, type Reads } from '../commands/decide.ts';
 import { Rejection } from '../commands/decider.ts';
@@ -18,7 +20,7 @@ import { addDays, addMonths } from '../dates.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import { readStatement, StatementError, type BankLine } from './bank-statement.ts';
 import {
-  closedPeriods, closingBalances, holdersAsAt, holderStatement, ledger, paymentsOf, periodStatement, poolOf, reconciliationRows, trialBalance, type PaymentRow, type PaymentsCursor, type Pool,
+  closedPeriods, closingBalances, holdersAsAt, type ClosedPeriod, holderStatement, ledger, paymentsOf, periodStatement, poolOf, reconciliationRows, trialBalance, type PaymentRow, type PaymentsCursor, type Pool,
 } from './books.ts';
 import { approvePayment, onPool, onReconciliation, rejectPayment, submitPayment, submitTransfer } from './commands.ts';
 import { paymentStream, type PaymentSubmitted, type TransferSubmitted } from './payment.ts';
@@ -109,7 +111,8 @@ export interface PeriodEnd {
 /** Closes the books to a day, sealed with a digest of the whole log as it stands now. */
 export async function closePeriod(deps: Deps, caller: Caller, { networkId, poolId, periodEnd, reinvest, clawBacks }: InPool & PeriodEnd): Promise<Written & { periodEnd: string; digest: string }> {
   const upToPosition = await deps.store.headPosition();
-  const digest = { upToPosition, sha256: await digestUpTo(deps.database.db, upToPosition) };
+  const at = await logPointAt({ store: deps.store, db: deps.database.db }, upToPosition);
+  const digest = { upToPosition, sha256: at ? headOf(at) : EMPTY_LOG, version: 2 as const };
   const references = await deps.vault.sealTexts(clawBacks.map((c) => ({ text: c.reference, concerns: [c.holderId] })));
   const done = await deps.vault.recording(references, () => onPool(
     deps.store,
@@ -444,23 +447,34 @@ export async function readReconciliation(deps: Deps, _caller: Caller, { networkI
 
 /**
  * The latest closed periods with the digest recorded at each, taken again over the log as it
- * stands; with `chains`, every hash chain of the log recomputed too (counts only: a finding may be
- * in another network). Where the log keeps no hashes (EventStoreDB) there is nothing to take again.
+ * stands; with `chains`, every event's hash recomputed too (counts only: a finding may be in
+ * another network). A digest taken over PostgreSQL's own chain cannot be taken again once the
+ * events are in EventStoreDB.
  */
 export async function poolAudit(deps: Deps, _caller: Caller, { networkId, poolId, last, chains }: InPool & { last: number; chains: boolean }) {
   const db = deps.database.db;
   await poolOf(db, networkId, poolId);
-  const hashed = deps.store.kind !== 'eventstoredb';
+  const onPostgres = deps.store.kind !== 'eventstoredb';
+  // The digest as the log gives it now: '' where it no longer reaches the position; null where it cannot be taken here.
+  const digestOf = async (p: ClosedPeriod): Promise<string | null> => {
+    if (p.digestVersion !== 2) return onPostgres ? (await hashesUpTo(db, p.upToPosition)).sha256 : null;
+    const at = await logPointAt({ store: deps.store, db }, p.upToPosition);
+    return at ? headOf(at) : '';
+  };
   const periods = await Promise.all(
-    (await closedPeriods(db, poolId, last)).map(async (p) => ({ ...p, digestHolds: hashed ? (await hashesUpTo(db, p.upToPosition)).sha256 === p.digest : null })),
+    (await closedPeriods(db, poolId, last)).map(async (p) => {
+      const now = await digestOf(p);
+      return { ...p, digestHolds: now === null ? null : now === p.digest };
+    }),
   );
-  const found = hashed && chains ? await brokenChains(db) : undefined;
+  const found = chains ? await checkHashes(deps.store) : undefined;
+  const missingPositions = chains && onPostgres ? (await brokenChains(db)).missingPositions.length : 0;
   return {
     periods,
     chains: found
       ? {
-          events: found.events, streams: found.streams, broken: found.broken.length, gaps: found.gaps.length, missingPositions: found.missingPositions.length,
-          verify: found.broken.length + found.gaps.length + found.missingPositions.length === 0,
+          events: found.events, streams: found.streams, broken: found.broken.length, gaps: found.gaps.length, missingPositions,
+          verify: found.broken.length + found.gaps.length + missingPositions === 0,
         }
       : null,
   };

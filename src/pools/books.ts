@@ -281,6 +281,8 @@ export interface ClosedPeriod {
   balancePence: number;
   digest: string;
   upToPosition: number;
+  /** 2: the head of the chain of hashes writers keep; 1: over PostgreSQL's own chain. */
+  digestVersion: number;
 }
 
 /** The pool's closed periods, oldest first (or the latest `last`, newest first). */
@@ -288,7 +290,7 @@ export async function closedPeriods(db: Db, poolId: string, last?: number): Prom
   let query = db.selectFrom('pool_periods').selectAll().where('pool_id', '=', poolId);
   query = last === undefined ? query.orderBy('period_end') : query.orderBy('period_end', 'desc').limit(last);
   const rows = await query.execute();
-  return rows.map((r) => ({ periodEnd: r.period_end, closedOn: r.closed_on, closedBy: r.closed_by, balancePence: r.balance_pence, digest: r.digest, upToPosition: r.up_to_position }));
+  return rows.map((r) => ({ periodEnd: r.period_end, closedOn: r.closed_on, closedBy: r.closed_by, balancePence: r.balance_pence, digest: r.digest, upToPosition: r.up_to_position, digestVersion: r.digest_version }));
 }
 
 /** A closed period's statement: its entries, balances brought and carried forward, each holder's figures at its end. */

@@ -140,7 +140,12 @@ export const PeriodClosed = defineEvent(
     closedBy: id(),
     closedOn: date,
     balancePence: z.number().int(),
-    digest: z.strictObject({ upToPosition: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    digest: z.strictObject({
+      upToPosition: z.number().int().min(0),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      /** 2: the head of the chain of hashes writers keep, the same on every store; absent: over PostgreSQL's own chain. */
+      version: z.literal(2).optional(),
+    }),
   }),
 );
 
@@ -225,7 +230,7 @@ export type PoolCommand =
       today: string;
       reinvest: { entryId: string; pence: number; purpose: string } | null;
       clawBacks: Array<{ entryId: string; holderId: string; pence: number; reference: SealedText }>;
-      digest: { upToPosition: number; sha256: string };
+      digest: { upToPosition: number; sha256: string; version?: 2 };
     };
 
 export const poolStream = (poolId: string) => `pool-${poolId}`;

@@ -1,7 +1,9 @@
 // Changing the log behind Hearth's back, as someone holding the database's keys could: the
-// immutability trigger is off for the one transaction that makes the change.
+// immutability trigger is off for the one transaction that makes the change. A careful forger
+// makes both chains again: PostgreSQL's own, and the one writers keep in each event's metadata.
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.ts';
+import { eventHash } from '../../src/eventstore/hash.ts';
 
 export async function tamper(db: Db, change: (trx: Db) => Promise<unknown>): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -42,10 +44,20 @@ export function removeLastEvent(db: Db, streamId: string): Promise<void> {
   });
 }
 
-/** Gives the chosen events, in stream order, the hashes the database's own function makes. */
+/**
+ * Gives the chosen events, in stream order, the hash writers would have given them (those that
+ * carry one), then the hashes the database's own function makes.
+ */
 async function rehash(trx: Db, which: ReturnType<typeof sql>): Promise<void> {
   const { rows } = await sql<{ position: number }>`SELECT global_position AS position FROM events WHERE ${which} ORDER BY stream_id, stream_revision`.execute(trx);
   for (const { position } of rows) {
+    const { rows: [e] } = await sql<{ stream_id: string; stream_revision: number; event_id: string; type: string; schema_version: number; data: unknown; metadata: Record<string, unknown>; previous: string | null }>`
+      SELECT e.*, (SELECT p.metadata->>'hash' FROM events p WHERE p.stream_id = e.stream_id AND p.stream_revision = e.stream_revision - 1) AS previous
+        FROM events e WHERE e.global_position = ${position}`.execute(trx);
+    if (e && typeof e.metadata.hash === 'string') {
+      const hash = eventHash(e.previous, { streamId: e.stream_id, revision: Number(e.stream_revision), id: e.event_id, type: e.type, schemaVersion: Number(e.schema_version), data: e.data, metadata: e.metadata as never });
+      await sql`UPDATE events SET metadata = jsonb_set(metadata, '{hash}', to_jsonb(${hash}::text)) WHERE global_position = ${position}`.execute(trx);
+    }
     await sql`
       UPDATE events e
          SET hash = hearth_event_hash(coalesce((SELECT p.hash FROM events p WHERE p.stream_id = e.stream_id AND p.stream_revision = e.stream_revision - 1), ''::bytea), e)
