@@ -1,19 +1,30 @@
-// Who belongs to which network, in what roles, approved by whom and when, with their DBS expiry.
+// Who belongs to which network, in what roles, approved by whom and when, with their DBS expiry;
+// and the joinings under way, for the sweeper: a person's stream naming a network with what then
+// makes them a member, until the membership is active or the person erased.
 import type { z } from 'zod';
 import { sql } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
 import { DbsCheckRecorded, MemberInvited, MemberLeft, MemberRolesChanged, MembershipApproved, MembershipDeclined, MembershipRequested } from '../src/access/membership.ts';
+import { NetworkJoined, PersonErased } from '../src/access/person.ts';
 
 type Ids = { networkId: string; personId: string };
 
 export const membershipsProjection: Projection = {
   name: 'memberships',
-  tables: ['memberships'],
-  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MembershipDeclined.type, MemberRolesChanged.type, DbsCheckRecorded.type, MemberLeft.type],
+  tables: ['memberships', 'memberships_joining'],
+  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MembershipDeclined.type, MemberRolesChanged.type, DbsCheckRecorded.type, MemberLeft.type, NetworkJoined.type, PersonErased.type],
   async apply(db, event) {
     const { networkId, personId } = event.data as Ids;
     const key = (qb: any) => qb.where('network_id', '=', networkId).where('person_id', '=', personId);
     switch (event.type) {
+      case NetworkJoined.type:
+        if ((event.data as z.infer<typeof NetworkJoined.schema>).then) {
+          await db.insertInto('memberships_joining').values({ network_id: networkId, person_id: personId, position: event.position }).onConflict((oc) => oc.doNothing()).execute();
+        }
+        return;
+      case PersonErased.type:
+        await db.deleteFrom('memberships_joining').where('person_id', '=', personId).execute();
+        return;
       case MembershipRequested.type:
       case MemberInvited.type:
         await db
@@ -24,6 +35,7 @@ export const membershipsProjection: Projection = {
         return;
       case MembershipApproved.type: {
         const data = event.data as z.infer<typeof MembershipApproved.schema>;
+        await key(db.deleteFrom('memberships_joining')).execute();
         await db
           .insertInto('memberships')
           .values({

@@ -12,8 +12,8 @@ import { domainEvents } from '../eventstore/events.ts';
 import { todayOn } from '../clock.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
 import { coordinating, coordinationDecider, coordinationStream, membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type MembershipEvent, type MembershipState, type Role } from './membership.ts';
-import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
-import { isErased, refuseErased, registerPerson, sealDetails } from './register.ts';
+import { personDecider, personStream, planOfJoining, type JoiningPlan, type PersonalDetails, type PersonEvent } from './person.ts';
+import { isErased, refuseErased, registerPerson } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
 import { createSession, emailLookup, endSessions } from './sessions.ts';
 import { countSignIn, countSignUp, forgetAccount, signInSucceeded } from './throttle.ts';
@@ -372,7 +372,7 @@ async function onMembership(
   const reads = { membership: [membershipStream(networkId, personId), withRevision(membershipDecider)] as const, person: [personStream(personId), personDecider] as const };
   const first = (await readStates(deps.store, { membership: reads.membership })).membership;
   const foreseen = attempt(() => membershipDecider.decide(command, first.state));
-  if (foreseen?.some((e) => e.type === 'access.MembershipApproved')) await recordJoining(deps, context, networkId, personId, options.personField);
+  if (foreseen?.some((e) => e.type === 'access.MembershipApproved')) await recordJoining(deps, context, networkId, personId, options.personField, planOfJoining(command, context));
   // A network is never left without a coordinator: no one would be left to approve, broker or
   // record for members who are not online.
   const stepsDown = (from: MembershipState, events: readonly MembershipEvent[]) => coordinating(from) && !coordinating(events.reduce(membershipDecider.evolve, from));
@@ -408,17 +408,47 @@ function attempt<T>(decide: () => T): T | undefined {
   }
 }
 
-/** The network a person is joining, on their own stream, where a decision about them (erasure) holds it still. */
-async function recordJoining(deps: Deps, context: CommandContext, networkId: string, personId: string, personField?: string): Promise<void> {
+/** The network a person is joining, on their own stream, where a decision about them (erasure) holds it still; with what then makes them a member. */
+async function recordJoining(deps: Deps, context: CommandContext, networkId: string, personId: string, personField: string | undefined, then: JoiningPlan | undefined): Promise<void> {
   await decideAcross(
     deps.store,
     { person: [personStream(personId), personDecider] },
     (s) => {
       if (s.person.status === 'none') throw new Rejection('person-not-found', 'There is no such person.', 404, personField);
-      return { person: personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, s.person) };
+      return { person: personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId, ...(then ? { then } : {}) }, s.person) };
     },
     { ...context, commandId: uuidv5(`joining ${networkId}`, context.commandId) },
   );
+}
+
+/**
+ * Carries on a joining left between its two writes (the person's stream names the network, the
+ * membership is not yet active), as the request that began it would have: under its command id,
+ * so that it is written once whoever carries it on. The key is "network/person". A membership
+ * that can no longer be made so (the person erased meanwhile) is left as it is.
+ */
+export async function finishJoining(deps: Pick<Deps, 'store'>, key: string): Promise<void> {
+  const [networkId, personId] = key.split('/') as [string, string];
+  const joined = domainEvents<PersonEvent>(await deps.store.readStream(personStream(personId))).filter((e) => e.type === 'access.NetworkJoined' && e.data.networkId === networkId).at(-1);
+  const plan = joined?.type === 'access.NetworkJoined' ? joined.data.then : undefined;
+  if (!plan) return;
+  const command = { ...plan.membership, networkId, personId } as MembershipCommand;
+  const { membership: _, ...ran } = plan;
+  await decideAcross(
+    deps.store,
+    { membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const },
+    (s) => (s.person.status !== 'active' ? {} : { membership: attempt(() => membershipDecider.decide(command, s.membership)) ?? [] }),
+    { ...ran, now: plan.membership.now },
+  );
+}
+
+/** Joinings whose person's stream names the network and whose membership is not yet active, as the read tables have them: "network/person". */
+export async function unfinishedJoinings(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  const { rows } = await sql<{ network_id: string; person_id: string }>`
+    SELECT j.network_id, j.person_id FROM memberships_joining j
+      LEFT JOIN memberships m ON m.network_id = j.network_id AND m.person_id = j.person_id
+     WHERE m.status IS NULL OR m.status IN ('requested', 'invited')`.execute(deps.database.db);
+  return rows.map((r) => `${r.network_id}/${r.person_id}`);
 }
 
 /**
@@ -546,22 +576,13 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
   const { networkId, details, roles } = input;
   const personId = uuidv5('person', caller.commandId);
   const context = contextOf(deps, { ...caller, onBehalfOf: personId });
-  // A retry after the person was erased: the erasure removed the first answer, so it comes here again.
-  await refuseErased(deps, personId);
-  const sealed = await sealDetails(deps, personId, details);
-  // Registered, with the network that records them, before they are enrolled: stopped in between,
-  // the retry of this request enrols them (the first write's ids follow from the command).
-  await decideAcross(
-    deps.store,
-    { person: [personStream(personId), personDecider] },
-    (s) => {
-      const registered = personDecider.decide({ type: 'RegisterPerson', personId, details: sealed, hasAccount: false, now: context.now, recordedIn: networkId }, s.person);
-      const joined = personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId }, registered.reduce(personDecider.evolve, s.person));
-      return { person: [...registered, ...joined] };
-    },
-    { ...context, commandId: uuidv5('recorded', context.commandId) },
-  );
-  const done = await onMembership(deps, { ...caller, onBehalfOf: personId }, networkId, personId, { type: 'EnrolMember', networkId, personId, approvedBy: caller.personId, roles, now: context.now });
+  const enrol: MembershipCommand = { type: 'EnrolMember', networkId, personId, approvedBy: caller.personId, roles, now: context.now };
+  // Registered, with the network that records them and what then enrols them, before they are
+  // enrolled: stopped in between, the retry of this request or the sweeper enrols them (the ids
+  // of both writes follow from the command). A retry after the person was erased is refused: the
+  // erasure removed the first answer, so it comes here again.
+  await registerPerson(deps, { ...context, commandId: uuidv5('recorded', context.commandId) }, personId, details, false, { networkId, then: planOfJoining(enrol, context)! });
+  const done = await onMembership(deps, { ...caller, onBehalfOf: personId }, networkId, personId, enrol);
   // As for a sign-up: erased while this ran, the answer is not kept.
   await refuseErased(deps, personId);
   return { personId, ...done };

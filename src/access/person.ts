@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { id, isoDate, isoDateTime, text, name } from '../bounds.ts';
+import { roleList, type MembershipCommand } from './membership.ts';
+import type { CommandContext } from '../commands/decide.ts';
 
 const sealed = z.string().startsWith('v1.');
 
@@ -17,11 +19,46 @@ export const PersonalDetailsChanged = defineEvent('access.PersonalDetailsChanged
 export const PasswordChanged = defineEvent('access.PasswordChanged', z.strictObject({ personId: id() }));
 export const SafeguardingFlagged = defineEvent('access.SafeguardingFlagged', z.strictObject({ personId: id(), needsSafeguarding: z.boolean() }));
 export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ personId: id(), erasedAt: isoDateTime() }));
-// Written with each membership that becomes active, on the person's own stream: the networks a
-// person belongs to are then one stream, which a decision about them (erasure) holds still.
 // A person recorded without an account takes the way in their coordinator gave them.
 export const AccountClaimed = defineEvent('access.AccountClaimed', z.strictObject({ personId: id(), claimedAt: isoDateTime() }));
-export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: id(), networkId: id() }));
+/**
+ * What makes a person a member once their stream names the network: the membership's command and
+ * the context the request ran it under, so that whoever carries the joining on (the request's
+ * retry, or the sweeper after a crash) writes it once, as the request would have.
+ */
+export const joiningPlan = z.strictObject({
+  membership: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('ApproveMembership'), approvedBy: z.string().min(1), roles: roleList, now: isoDateTime() }),
+    z.strictObject({ type: z.literal('AcceptInvitation'), now: isoDateTime() }),
+    z.strictObject({ type: z.literal('EnrolMember'), approvedBy: z.string().min(1), roles: roleList, now: isoDateTime(), formerMemberNumber: z.string().regex(/^\d{1,12}$/).optional() }),
+  ]),
+  actor: z.string().min(1),
+  onBehalfOf: id().nullable(),
+  commandId: id(),
+  correlationId: id(),
+  causationId: id().nullable(),
+});
+export type JoiningPlan = z.infer<typeof joiningPlan>;
+
+/** The membership's command that makes someone a member, with the context it runs under: what their stream keeps when they join. */
+export function planOfJoining(command: MembershipCommand, context: CommandContext): JoiningPlan | undefined {
+  const { actor, onBehalfOf, commandId, correlationId, causationId } = context;
+  const ran = { actor, onBehalfOf, commandId, correlationId, causationId };
+  switch (command.type) {
+    case 'ApproveMembership':
+      return { membership: { type: command.type, approvedBy: command.approvedBy, roles: command.roles, now: command.now }, ...ran };
+    case 'AcceptInvitation':
+      return { membership: { type: command.type, now: command.now }, ...ran };
+    case 'EnrolMember':
+      return { membership: { type: command.type, approvedBy: command.approvedBy, roles: command.roles, now: command.now, ...(command.formerMemberNumber ? { formerMemberNumber: command.formerMemberNumber } : {}) }, ...ran };
+    default:
+      return undefined;
+  }
+}
+// Written with each membership that becomes active, before it, on the person's own stream: the
+// networks a person belongs to are then one stream, which a decision about them (erasure) holds
+// still. Since joining became a process, with what makes them a member.
+export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: id(), networkId: id(), then: joiningPlan.optional() }));
 // A way back in for someone who forgot their password: sent by email, or read out by a
 // coordinator. The event holds no secret: the code is derived from resetId with the server's
 // secret (see reset.ts), so it can be sent and checked, and goes stale with the next reset or
@@ -71,7 +108,7 @@ export type PersonCommand =
   | { type: 'RecordPasswordChange'; personId: string }
   | { type: 'FlagSafeguarding'; personId: string; needsSafeguarding: boolean }
   | { type: 'ErasePerson'; personId: string; now: string }
-  | { type: 'RecordNetworkJoined'; personId: string; networkId: string }
+  | { type: 'RecordNetworkJoined'; personId: string; networkId: string; then?: JoiningPlan }
   | { type: 'ClaimAccount'; personId: string; now: string }
   | { type: 'InviteWayIn'; personId: string; invitationId: string; networkId: string; invitedBy: string; expiresAt: string }
   | { type: 'IssuePasswordReset'; personId: string; resetId: string; via: 'email' | 'coordinator'; issuedBy?: string; expiresAt: string }
@@ -162,7 +199,7 @@ export const personDecider: Decider<PersonCommand, PersonState, PersonEvent> = {
       }
       case 'RecordNetworkJoined':
         if (state.networks.includes(command.networkId)) return [];
-        return [{ type: 'access.NetworkJoined', data: { personId: command.personId, networkId: command.networkId } }];
+        return [{ type: 'access.NetworkJoined', data: { personId: command.personId, networkId: command.networkId, ...(command.then ? { then: command.then } : {}) } }];
     }
   },
 };

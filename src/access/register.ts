@@ -5,7 +5,7 @@ import { decideAcross, readStates, type CommandContext } from '../commands/decid
 import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { Deps } from './caller.ts';
-import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
+import { personDecider, personStream, type JoiningPlan, type PersonalDetails, type PersonEvent } from './person.ts';
 
 export async function registerPerson(
   deps: Pick<Deps, 'store' | 'vault'>,
@@ -13,13 +13,25 @@ export async function registerPerson(
   personId: string,
   details: PersonalDetails,
   hasAccount: boolean,
-  /** The network whose coordinator records a person who is not online. */
-  recordedIn?: string,
+  /**
+   * The network whose coordinator records a person who is not online, and what then makes them a
+   * member of it: their stream names the network, with that, in the same write.
+   */
+  recordedIn?: { networkId: string; then: JoiningPlan },
 ) {
   await refuseErased(deps, personId);
   const sealed = await sealDetails(deps, personId, details);
-  const command = { type: 'RegisterPerson' as const, personId, details: sealed, hasAccount, now: context.now, ...(recordedIn ? { recordedIn } : {}) };
-  const done = await decideAcross(deps.store, { person: [personStream(personId), personDecider] }, (s) => ({ person: personDecider.decide(command, s.person) }), context);
+  const done = await decideAcross(
+    deps.store,
+    { person: [personStream(personId), personDecider] },
+    (s) => {
+      const registered = personDecider.decide({ type: 'RegisterPerson', personId, details: sealed, hasAccount, now: context.now, ...(recordedIn ? { recordedIn: recordedIn.networkId } : {}) }, s.person);
+      if (!recordedIn) return { person: registered };
+      const joined = personDecider.decide({ type: 'RecordNetworkJoined', personId, networkId: recordedIn.networkId, then: recordedIn.then }, registered.reduce(personDecider.evolve, s.person));
+      return { person: [...registered, ...joined] };
+    },
+    context,
+  );
   return { revision: done.revisions.person, position: done.position };
 }
 

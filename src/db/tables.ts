@@ -155,6 +155,13 @@ export interface MembershipsTable {
   revision: Int8;
 }
 
+/** A person's stream naming a network, with what then makes them a member: the joining, until the membership is active. */
+export interface MembershipsJoiningTable {
+  network_id: string;
+  person_id: string;
+  position: Int8;
+}
+
 export interface PersonHistoryTable {
   person_id: string;
   position: Int8;
@@ -785,6 +792,7 @@ export interface Tables {
   timebank_exchanges: TimebankExchangesTable;
   timebank_gifts_in_flight: TimebankGiftsInFlightTable;
   timebank_imports_in_flight: TimebankImportsInFlightTable;
+  memberships_joining: MembershipsJoiningTable;
   timebank_posts: TimebankPostsTable;
   timebank_post_shares: TimebankPostSharesTable;
   partnerships: PartnershipsTable;

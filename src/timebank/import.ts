@@ -25,7 +25,7 @@ import { decideAcross, readStates, type CommandContext, type Folder, type Stream
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { membershipDecider, membershipStream } from '../access/membership.ts';
 import { isErased, registerPerson } from '../access/register.ts';
-import { personDecider, personStream, type PersonalDetails } from '../access/person.ts';
+import { personDecider, personStream, planOfJoining, type PersonalDetails } from '../access/person.ts';
 import { sealedText, type SealedText } from '../access/vault.ts';
 import type { Deps } from '../access/caller.ts';
 import { stepContext } from '../commands/process.ts';
@@ -235,11 +235,14 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     const personId = idFor(`member/${p.uid}`);
     if (erased.has(personId)) return;
     const context = { ...base, commandId: idFor(`enrol/${p.uid}`), onBehalfOf: personId };
+    const enrol = { type: 'EnrolMember' as const, networkId, personId, approvedBy: base.actor, roles: ['member' as const], now: base.now, ...(p.number ? { formerMemberNumber: p.number } : {}) };
+    const enrolling = { ...context, commandId: idFor(`join/${p.uid}`) };
     // A member moving in is recorded by this network, as one a coordinator records who is not
-    // online, and their own stream says they joined it, as every membership does.
-    await registerPerson(hearth, context, personId, p.details, false, networkId);
-    // Their stream names the network before the membership is approved, one stream at a time, as
-    // every joining does.
+    // online: their own stream says they joined it, and what enrols them, in the same write; then
+    // the membership, one stream at a time, as every joining is. Stopped in between, the sweeper
+    // or the next run enrols them.
+    await registerPerson(hearth, context, personId, p.details, false, { networkId, then: planOfJoining(enrol, enrolling)! });
+    // Recorded by a run before joining was written this way: their stream names the network now.
     await decideAcross(
       store,
       { person: [personStream(personId), personDecider] as const },
@@ -249,11 +252,8 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     const enrolled = await decideAcross(
       store,
       { membership: [membershipStream(networkId, personId), membershipDecider] as const },
-      (s) =>
-        s.membership.status === 'active'
-          ? {}
-          : { membership: membershipDecider.decide({ type: 'EnrolMember', networkId, personId, approvedBy: base.actor, roles: ['member'], now: base.now, ...(p.number ? { formerMemberNumber: p.number } : {}) }, s.membership) },
-      { ...context, commandId: idFor(`join/${p.uid}`) },
+      (s) => (s.membership.status === 'active' ? {} : { membership: membershipDecider.decide(enrol, s.membership) }),
+      enrolling,
     );
     position = Math.max(position, enrolled.position);
   });

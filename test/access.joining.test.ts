@@ -1,0 +1,66 @@
+// Joining a network is a process of two writes, one stream at a time: the person's stream names the
+// network, with what then makes them a member; then the membership. Stopped in between, it is
+// finished once: by finishers racing, by the request retried, or by the sweeper when nobody retries.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { v5 as uuidv5 } from 'uuid';
+import { openHearth } from '../src/hearth.ts';
+import { approve, finishJoining, recordMember, requestToJoin, unfinishedJoinings } from '../src/access/app.ts';
+import { membershipStream } from '../src/access/membership.ts';
+import { registerPerson } from '../src/access/register.ts';
+import { contextOf } from '../src/access/caller.ts';
+import { keepFinishing } from '../src/processes.ts';
+import { freshPglite } from './support/db.ts';
+import { caughtUp, quietLog, stoppedAfter, testConfig } from './support/hearth.ts';
+import { callerFor, openNetwork } from './support/timebank.ts';
+
+const hearth = await openHearth(testConfig(), quietLog, { database: await freshPglite() });
+await hearth.engine.start();
+t.teardown(() => hearth.close());
+
+const typesIn = async (stream: string) => (await hearth.store.readStream(stream)).map((e) => e.type);
+const membershipRow = async (networkId: string, personId: string) =>
+  hearth.database.db.selectFrom('memberships').select(['status', 'roles']).where('network_id', '=', networkId).where('person_id', '=', personId).executeTakeFirst();
+
+t.test('a member recorded offline, stopped after their registration: enrolled once, by two finishers at once and by the retried request', async (t) => {
+  const coordinator = randomUUID();
+  const networkId = await openNetwork(hearth, 'Roundhay Time Bank', coordinator);
+  const request = callerFor(coordinator);
+  const input = { networkId, details: { name: 'Edna Offline' }, roles: ['member' as const] };
+  await t.rejects(recordMember(stoppedAfter(hearth, 1), request, input), /stopped/);
+  const personId = uuidv5('person', request.commandId);
+  await caughtUp(hearth);
+  t.same(await unfinishedJoinings(hearth), [`${networkId}/${personId}`], 'seen joining, not yet a member');
+  await Promise.all([finishJoining(hearth, `${networkId}/${personId}`), finishJoining(hearth, `${networkId}/${personId}`)]);
+  const again = await recordMember(hearth, request, input);
+  t.equal(again.personId, personId, 'the retried request answers for the same person');
+  t.same(await typesIn(membershipStream(networkId, personId)), ['access.MembershipApproved'], 'enrolled once');
+  await caughtUp(hearth);
+  t.match(await membershipRow(networkId, personId), { status: 'active', roles: ['member'] });
+  t.same(await unfinishedJoinings(hearth), [], 'nothing left joining');
+});
+
+t.test('an approval stopped after the person\'s stream named the network: the sweeper approves, in the roles asked, and logs ids only', async (t) => {
+  const coordinator = randomUUID();
+  const networkId = await openNetwork(hearth, 'Oakwood Neighbours', coordinator);
+  const personId = randomUUID();
+  await registerPerson(hearth, contextOf(hearth, callerFor(personId)), personId, { name: 'Winifred Asker' }, true);
+  await requestToJoin(hearth, callerFor(personId), { networkId });
+  await t.rejects(approve(stoppedAfter(hearth, 1), callerFor(coordinator), { networkId, personId, roles: ['member', 'mentor'] }), /stopped/);
+  t.same(await typesIn(membershipStream(networkId, personId)), ['access.MembershipRequested'], 'still asking');
+
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+  const stop = keepFinishing({ ...hearth, log }, 100);
+  for (let i = 0; i < 100 && (await typesIn(membershipStream(networkId, personId))).at(-1) !== 'access.MembershipApproved'; i++) await new Promise((r) => setTimeout(r, 50));
+  await stop();
+  t.same(await typesIn(membershipStream(networkId, personId)), ['access.MembershipRequested', 'access.MembershipApproved'], 'approved once');
+  await caughtUp(hearth);
+  t.match(await membershipRow(networkId, personId), { status: 'active', roles: ['member', 'mentor'] }, 'in the roles the coordinator chose');
+  t.match(lines.join(''), new RegExp(`"joining":"${networkId}/${personId}"`), 'logged by ids');
+  t.notMatch(lines.join(''), /Winifred/, 'no name');
+  const [approved] = (await hearth.store.readStream(membershipStream(networkId, personId))).slice(-1);
+  t.equal(approved!.metadata.actor, coordinator, 'recorded as the coordinator\'s act, as the request would have');
+});
