@@ -1,6 +1,7 @@
 // Who belongs to which network, in what roles, approved by whom and when, with their DBS expiry;
 // and the joinings under way, for the sweeper: a person's stream naming a network with what then
-// makes them a member, until the membership is active or the person erased.
+// makes them a member, until the membership is active (a founder's, for good: one a network) or
+// the person erased.
 import type { z } from 'zod';
 import { sql } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
@@ -18,8 +19,9 @@ export const membershipsProjection: Projection = {
     const key = (qb: any) => qb.where('network_id', '=', networkId).where('person_id', '=', personId);
     switch (event.type) {
       case NetworkJoined.type:
-        if ((event.data as z.infer<typeof NetworkJoined.schema>).then) {
-          await db.insertInto('memberships_joining').values({ network_id: networkId, person_id: personId, position: event.position }).onConflict((oc) => oc.doNothing()).execute();
+        const { then } = event.data as z.infer<typeof NetworkJoined.schema>;
+        if (then) {
+          await db.insertInto('memberships_joining').values({ network_id: networkId, person_id: personId, position: event.position, opens_network: then.opens !== undefined }).onConflict((oc) => oc.doNothing()).execute();
         }
         return;
       case PersonErased.type:
@@ -35,7 +37,8 @@ export const membershipsProjection: Projection = {
         return;
       case MembershipApproved.type: {
         const data = event.data as z.infer<typeof MembershipApproved.schema>;
-        await key(db.deleteFrom('memberships_joining')).execute();
+        // A founder's row stays until the network is open, which the sweeper reads beside it.
+        await key(db.deleteFrom('memberships_joining')).where('opens_network', '=', false).execute();
         await db
           .insertInto('memberships')
           .values({

@@ -1,6 +1,7 @@
 // Joining a network is a process of two writes, one stream at a time: the person's stream names the
-// network, with what then makes them a member; then the membership. Stopped in between, it is
-// finished once: by finishers racing, by the request retried, or by the sweeper when nobody retries.
+// network, with what then makes them a member; then the membership (and a founder's network).
+// Stopped in between, it is finished once: by finishers racing, by the request retried, or by the
+// sweeper when nobody retries.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -15,6 +16,8 @@ import { keepFinishing } from '../src/processes.ts';
 import { freshPglite } from './support/db.ts';
 import { caughtUp, quietLog, stoppedAfter, testConfig } from './support/hearth.ts';
 import { callerFor, openNetwork } from './support/timebank.ts';
+import { openNetwork as openNetworkAsFounder } from '../src/networks/app.ts';
+import { networkStream } from '../src/networks/network.ts';
 
 const hearth = await openHearth(testConfig(), quietLog, { database: await freshPglite() });
 await hearth.engine.start();
@@ -63,4 +66,29 @@ t.test('an approval stopped after the person\'s stream named the network: the sw
   t.notMatch(lines.join(''), /Winifred/, 'no name');
   const [approved] = (await hearth.store.readStream(membershipStream(networkId, personId))).slice(-1);
   t.equal(approved!.metadata.actor, coordinator, 'recorded as the coordinator\'s act, as the request would have');
+});
+
+t.test("a network's opening stopped after its founder's first or second write: the network opened once, with its founder its coordinator", async (t) => {
+  for (const writes of [1, 2]) {
+    await t.test(`stopped after ${writes}`, async (t) => {
+      const founder = randomUUID();
+      await registerPerson(hearth, contextOf(hearth, callerFor(founder)), founder, { name: 'Florence Founder' }, true);
+      const request = callerFor(founder);
+      const input = { name: 'Gipton Good Neighbours', kind: 'neighbourhood_network' as const };
+      await t.rejects(openNetworkAsFounder(stoppedAfter(hearth, writes), request, input), /stopped/);
+      const networkId = uuidv5('network', request.commandId);
+      t.same(await typesIn(networkStream(networkId)), [], 'not open yet');
+      await caughtUp(hearth);
+      t.same(await unfinishedJoinings(hearth), [`${networkId}/${founder}`], 'seen in flight');
+      await Promise.all([finishJoining(hearth, `${networkId}/${founder}`), finishJoining(hearth, `${networkId}/${founder}`)]);
+      t.same(await typesIn(networkStream(networkId)), ['network.NetworkOpened'], 'opened once');
+      t.same(await typesIn(membershipStream(networkId, founder)), ['access.MembershipApproved'], 'the founder enrolled once');
+      const again = await openNetworkAsFounder(hearth, request, input);
+      t.equal(again.networkId, networkId, 'the retried request answers for the same network');
+      t.same(await typesIn(networkStream(networkId)), ['network.NetworkOpened'], 'and writes nothing more');
+      await caughtUp(hearth);
+      t.match(await membershipRow(networkId, founder), { status: 'active', roles: ['member', 'coordinator'] });
+      t.same(await unfinishedJoinings(hearth), [], 'nothing left in flight');
+    });
+  }
 });

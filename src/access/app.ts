@@ -366,13 +366,13 @@ async function onMembership(
   networkId: string,
   personId: string,
   command: MembershipCommand,
-  options: { personField?: string; keepACoordinator?: boolean } = {},
+  options: { personField?: string; keepACoordinator?: boolean; opens?: JoiningPlan['opens'] } = {},
 ): Promise<Written> {
   const context = contextOf(deps, caller);
   const reads = { membership: [membershipStream(networkId, personId), withRevision(membershipDecider)] as const, person: [personStream(personId), personDecider] as const };
   const first = (await readStates(deps.store, { membership: reads.membership })).membership;
   const foreseen = attempt(() => membershipDecider.decide(command, first.state));
-  if (foreseen?.some((e) => e.type === 'access.MembershipApproved')) await recordJoining(deps, context, networkId, personId, options.personField, planOfJoining(command, context));
+  if (foreseen?.some((e) => e.type === 'access.MembershipApproved')) await recordJoining(deps, context, networkId, personId, options.personField, planOfJoining(command, context, options.opens));
   // A network is never left without a coordinator: no one would be left to approve, broker or
   // record for members who are not online.
   const stepsDown = (from: MembershipState, events: readonly MembershipEvent[]) => coordinating(from) && !coordinating(events.reduce(membershipDecider.evolve, from));
@@ -434,20 +434,26 @@ export async function finishJoining(deps: Pick<Deps, 'store'>, key: string): Pro
   if (!plan) return;
   const command = { ...plan.membership, networkId, personId } as MembershipCommand;
   const { membership: _, ...ran } = plan;
-  await decideAcross(
+  const { opens, ...context } = { ...ran, now: plan.membership.now };
+  const done = await decideAcross(
     deps.store,
     { membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const },
     (s) => (s.person.status !== 'active' ? {} : { membership: attempt(() => membershipDecider.decide(command, s.membership)) ?? [] }),
-    { ...ran, now: plan.membership.now },
+    context,
   );
+  if (opens && done.states.membership.status === 'active') await writeOpening(deps, context, networkId, opens, plan.actor);
 }
 
-/** Joinings whose person's stream names the network and whose membership is not yet active, as the read tables have them: "network/person". */
+/**
+ * Joinings whose person's stream names the network and whose membership is not yet active, or
+ * whose founder's network is not yet open, as the read tables have them: "network/person".
+ */
 export async function unfinishedJoinings(deps: Pick<Deps, 'database'>): Promise<string[]> {
   const { rows } = await sql<{ network_id: string; person_id: string }>`
     SELECT j.network_id, j.person_id FROM memberships_joining j
       LEFT JOIN memberships m ON m.network_id = j.network_id AND m.person_id = j.person_id
-     WHERE m.status IS NULL OR m.status IN ('requested', 'invited')`.execute(deps.database.db);
+      LEFT JOIN networks n ON n.network_id = j.network_id
+     WHERE m.status IS NULL OR m.status IN ('requested', 'invited') OR (j.opens_network AND n.network_id IS NULL)`.execute(deps.database.db);
   return rows.map((r) => `${r.network_id}/${r.person_id}`);
 }
 
@@ -589,16 +595,20 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
 }
 
 /** Whoever opens a network is its first coordinator, in the same command. */
-export async function enrolFounder(deps: Deps, caller: Caller, networkId: string): Promise<Written> {
+export async function enrolFounder(deps: Deps, caller: Caller, networkId: string, opens: NonNullable<JoiningPlan['opens']>): Promise<Written> {
   const personId = caller.personId;
-  return onMembership(deps, { ...caller, onBehalfOf: null }, networkId, personId, {
-    type: 'EnrolMember',
-    networkId,
-    personId,
-    approvedBy: personId,
-    roles: ['member', 'coordinator'],
-    now: contextOf(deps, caller).now,
-  });
+  const command: MembershipCommand = { type: 'EnrolMember', networkId, personId, approvedBy: personId, roles: ['member', 'coordinator'], now: contextOf(deps, caller).now };
+  return onMembership(deps, { ...caller, onBehalfOf: null }, networkId, personId, command, { opens });
+}
+
+/** The network written, opened by its founder: after their membership, by the request or by whoever carries its joining on. */
+export async function writeOpening(deps: Pick<Deps, 'store'>, context: CommandContext, networkId: string, opens: NonNullable<JoiningPlan['opens']>, openedBy: string) {
+  return decideAcross(
+    deps.store,
+    { network: [networkStream(networkId), networkDecider] },
+    (s) => (s.network.status !== 'none' ? {} : { network: networkDecider.decide({ type: 'OpenNetwork', networkId, name: opens.name, kind: opens.kind, openedBy, now: context.now }, s.network) }),
+    context,
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { id, isoDate, isoDateTime, text, name } from '../bounds.ts';
 import { roleList, type MembershipCommand } from './membership.ts';
+import { networkKinds, networkName } from '../networks/network.ts';
 import type { CommandContext } from '../commands/decide.ts';
 
 const sealed = z.string().startsWith('v1.');
@@ -37,13 +38,15 @@ export const joiningPlan = z.strictObject({
   commandId: id(),
   correlationId: id(),
   causationId: id().nullable(),
+  /** A network's founder, enrolled before the network is written: the network then opened, by them, under the same command. */
+  opens: z.strictObject({ name: networkName, kind: z.enum(networkKinds) }).optional(),
 });
 export type JoiningPlan = z.infer<typeof joiningPlan>;
 
 /** The membership's command that makes someone a member, with the context it runs under: what their stream keeps when they join. */
-export function planOfJoining(command: MembershipCommand, context: CommandContext): JoiningPlan | undefined {
+export function planOfJoining(command: MembershipCommand, context: CommandContext, opens?: JoiningPlan['opens']): JoiningPlan | undefined {
   const { actor, onBehalfOf, commandId, correlationId, causationId } = context;
-  const ran = { actor, onBehalfOf, commandId, correlationId, causationId };
+  const ran = { actor, onBehalfOf, commandId, correlationId, causationId, ...(opens ? { opens } : {}) };
   switch (command.type) {
     case 'ApproveMembership':
       return { membership: { type: command.type, approvedBy: command.approvedBy, roles: command.roles, now: command.now }, ...ran };

@@ -160,6 +160,8 @@ export interface MembershipsJoiningTable {
   network_id: string;
   person_id: string;
   position: Int8;
+  /** A founder's joining, which opens the network too: kept until the network is open. */
+  opens_network: boolean;
 }
 
 export interface PersonHistoryTable {

@@ -7,7 +7,7 @@ import { decideAcross, readStates } from '../commands/decide.ts';
 import type { NetworksTable } from '../db/tables.ts';
 import { keyset, mapPage, pageFrom, type Page } from '../db/keyset.ts';
 import { contextOf, type Caller, type Deps } from '../access/caller.ts';
-import { enrolFounder, type Written } from '../access/app.ts';
+import { enrolFounder, writeOpening, type Written } from '../access/app.ts';
 import { networkDecider, networkStream, type networkKinds } from './network.ts';
 
 type Kind = (typeof networkKinds)[number];
@@ -15,16 +15,13 @@ type Kind = (typeof networkKinds)[number];
 export async function openNetwork(deps: Deps, caller: Caller, input: { name: string; kind: Kind }): Promise<Written & { networkId: string }> {
   const networkId = uuidv5('network', caller.commandId);
   const context = contextOf(deps, { ...caller, onBehalfOf: null });
-  // The founder is enrolled first, so that no network is ever open without a coordinator. Stopped
-  // before the network is written, the founder holds a membership of a network that is not open,
-  // which no command acts on; the retry of this request (same key) opens it.
-  const enrolled = await enrolFounder(deps, caller, networkId);
-  const opened = await decideAcross(
-    deps.store,
-    { network: [networkStream(networkId), networkDecider] },
-    (s) => ({ network: networkDecider.decide({ type: 'OpenNetwork', networkId, name: input.name, kind: input.kind, openedBy: caller.personId, now: context.now }, s.network) }),
-    context,
-  );
+  // The founder is enrolled first, so that no network is ever open without a coordinator, their
+  // stream keeping what opens it. Stopped before the network is written, the founder holds a
+  // membership of a network that is not open, which no command acts on, until the retry of this
+  // request (same key) or the sweeper opens it.
+  const opens = { name: input.name, kind: input.kind };
+  const enrolled = await enrolFounder(deps, caller, networkId, opens);
+  const opened = await writeOpening(deps, context, networkId, opens, caller.personId);
   return { networkId, revision: opened.revisions.network, position: Math.max(opened.position, enrolled.position) };
 }
 
