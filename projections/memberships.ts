@@ -1,19 +1,19 @@
 // Who belongs to which network, in what roles, approved by whom and when, with their DBS expiry;
 // and the joinings under way, for the sweeper: a person's stream naming a network with what then
 // makes them a member, until the membership is active (a founder's, for good: one a network) or
-// the person erased.
+// the person erased; and the coordinators marked stepping down with the change to come.
 import type { z } from 'zod';
 import { sql } from 'kysely';
 import type { Projection } from '../src/projections/engine.ts';
-import { DbsCheckRecorded, MemberInvited, MemberLeft, MemberRolesChanged, MembershipApproved, MembershipDeclined, MembershipRequested } from '../src/access/membership.ts';
+import { CoordinatorSteppingDown, DbsCheckRecorded, MemberInvited, MemberLeft, MemberRolesChanged, MembershipApproved, MembershipDeclined, MembershipRequested } from '../src/access/membership.ts';
 import { NetworkJoined, PersonErased } from '../src/access/person.ts';
 
 type Ids = { networkId: string; personId: string };
 
 export const membershipsProjection: Projection = {
   name: 'memberships',
-  tables: ['memberships', 'memberships_joining'],
-  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MembershipDeclined.type, MemberRolesChanged.type, DbsCheckRecorded.type, MemberLeft.type, NetworkJoined.type, PersonErased.type],
+  tables: ['memberships', 'memberships_joining', 'coordinators_stepping_down'],
+  handles: [MembershipRequested.type, MemberInvited.type, MembershipApproved.type, MembershipDeclined.type, MemberRolesChanged.type, DbsCheckRecorded.type, MemberLeft.type, NetworkJoined.type, PersonErased.type, CoordinatorSteppingDown.type],
   async apply(db, event) {
     const { networkId, personId } = event.data as Ids;
     const key = (qb: any) => qb.where('network_id', '=', networkId).where('person_id', '=', personId);
@@ -24,6 +24,13 @@ export const membershipsProjection: Projection = {
           await db.insertInto('memberships_joining').values({ network_id: networkId, person_id: personId, position: event.position, opens_network: then.opens !== undefined }).onConflict((oc) => oc.doNothing()).execute();
         }
         return;
+      case CoordinatorSteppingDown.type: {
+        const d = event.data as z.infer<typeof CoordinatorSteppingDown.schema>;
+        if (d.then) {
+          await db.insertInto('coordinators_stepping_down').values({ network_id: networkId, person_id: personId, membership_revision: d.membershipRevision, position: event.position }).onConflict((oc) => oc.doNothing()).execute();
+        }
+        return;
+      }
       case PersonErased.type:
         await db.deleteFrom('memberships_joining').where('person_id', '=', personId).execute();
         return;

@@ -12,7 +12,7 @@ import { finishRedemption, unfinishedRedemptions } from './vouchers/session.ts';
 import { finishClose, finishProposalPayment, unfinishedCloses, unfinishedProposalPayments } from './coop/commands.ts';
 import { unfinishedPayments } from './pools/app.ts';
 import { finishImports, unfinishedImports } from './timebank/import.ts';
-import { finishJoining, unfinishedJoinings } from './access/app.ts';
+import { finishJoining, finishStepDown, unfinishedJoinings, unfinishedStepDowns } from './access/app.ts';
 
 type Finisher = Pick<Deps, 'store' | 'clock' | 'database' | 'vault'>;
 
@@ -28,6 +28,7 @@ const processes: ReadonlyArray<{ key: string; unfinished: (deps: Finisher) => Pr
   { key: 'sessionId', unfinished: unfinishedRedemptions, finish: finishRedemption },
   { key: 'importNetworkId', unfinished: unfinishedImports, finish: finishImports },
   { key: 'joining', unfinished: unfinishedJoinings, finish: finishJoining },
+  { key: 'steppingDown', unfinished: unfinishedStepDowns, finish: finishStepDown },
 ];
 
 export function keepFinishing(deps: Finisher & { log: Logger }, everyMs = 5000): () => Promise<void> {

@@ -1,21 +1,22 @@
 // Joining a network is a process of two writes, one stream at a time: the person's stream names the
-// network, with what then makes them a member; then the membership (and a founder's network).
-// Stopped in between, it is finished once: by finishers racing, by the request retried, or by the
-// sweeper when nobody retries.
+// network, with what then makes them a member; then the membership (and a founder's network). So
+// is a coordinator stepping down: marked on the network's coordination stream with the change to
+// come, then the membership. Stopped in between, each is finished once: by finishers racing, by
+// the request retried, or by the sweeper when nobody retries.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { v5 as uuidv5 } from 'uuid';
 import { openHearth } from '../src/hearth.ts';
-import { approve, finishJoining, recordMember, requestToJoin, unfinishedJoinings } from '../src/access/app.ts';
-import { membershipStream } from '../src/access/membership.ts';
+import { approve, changeRoles, finishJoining, finishStepDown, leaveNetwork, recordMember, requestToJoin, unfinishedJoinings, unfinishedStepDowns } from '../src/access/app.ts';
+import { coordinationStream, membershipStream } from '../src/access/membership.ts';
 import { registerPerson } from '../src/access/register.ts';
 import { contextOf } from '../src/access/caller.ts';
 import { keepFinishing } from '../src/processes.ts';
 import { freshPglite } from './support/db.ts';
 import { caughtUp, quietLog, stoppedAfter, testConfig } from './support/hearth.ts';
-import { callerFor, openNetwork } from './support/timebank.ts';
+import { callerFor, enrol, openNetwork } from './support/timebank.ts';
 import { openNetwork as openNetworkAsFounder } from '../src/networks/app.ts';
 import { networkStream } from '../src/networks/network.ts';
 
@@ -89,6 +90,31 @@ t.test("a network's opening stopped after its founder's first or second write: t
       await caughtUp(hearth);
       t.match(await membershipRow(networkId, founder), { status: 'active', roles: ['member', 'coordinator'] });
       t.same(await unfinishedJoinings(hearth), [], 'nothing left in flight');
+    });
+  }
+});
+
+t.test('a coordinator stepping down, stopped after the mark: their roles changed, or their leaving recorded, once', async (t) => {
+  for (const how of ['roles', 'leaves'] as const) {
+    await t.test(how, async (t) => {
+      const first = randomUUID();
+      const networkId = await openNetwork(hearth, 'Seacroft Time Bank', first);
+      const second = await enrol(hearth, networkId, randomUUID(), ['member', 'coordinator']);
+      const request = callerFor(second);
+      const stepDown = (deps: typeof hearth) =>
+        how === 'roles' ? changeRoles(deps, request, { networkId, personId: second, roles: ['member'], reason: 'Moving away' }) : leaveNetwork(deps, request, { networkId, personId: second });
+      await t.rejects(stepDown(stoppedAfter(hearth, 1)), /stopped/);
+      t.same(await typesIn(coordinationStream(networkId)), ['access.CoordinatorSteppingDown'], 'marked');
+      await caughtUp(hearth);
+      t.same(await unfinishedStepDowns(hearth), [`${networkId}/${second}/0`], 'seen in flight');
+      await Promise.all([finishStepDown(hearth, `${networkId}/${second}/0`), finishStepDown(hearth, `${networkId}/${second}/0`)]);
+      const changed = how === 'roles' ? 'access.MemberRolesChanged' : 'access.MemberLeft';
+      t.same(await typesIn(membershipStream(networkId, second)), ['access.MembershipApproved', changed], 'changed once');
+      await stepDown(hearth);
+      t.same(await typesIn(membershipStream(networkId, second)), ['access.MembershipApproved', changed], 'the retried request writes nothing more');
+      await caughtUp(hearth);
+      t.match(await membershipRow(networkId, second), how === 'roles' ? { status: 'active', roles: ['member'] } : { status: 'left' });
+      t.same(await unfinishedStepDowns(hearth), [], 'nothing left in flight');
     });
   }
 });

@@ -11,8 +11,8 @@ import { decideAcross, readStates, withRevision, type CommandContext } from '../
 import { domainEvents } from '../eventstore/events.ts';
 import { todayOn } from '../clock.ts';
 import { contextOf, subjectOf, type Caller, type Deps } from './caller.ts';
-import { coordinating, coordinationDecider, coordinationStream, membershipDecider, membershipStream, type dbsCheckTypes, type MembershipCommand, type MembershipEvent, type MembershipState, type Role } from './membership.ts';
-import { personDecider, personStream, planOfJoining, type JoiningPlan, type PersonalDetails, type PersonEvent } from './person.ts';
+import { coordinating, coordinationDecider, coordinationStream, membershipDecider, membershipStream, type dbsCheckTypes, planOf, type CoordinationEvent, type MembershipCommand, type MembershipEvent, type MembershipPlan, type MembershipState, type Role } from './membership.ts';
+import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
 import { isErased, refuseErased, registerPerson } from './register.ts';
 import { hashPassword, verifyPassword, decoyHash } from './passwords.ts';
 import { createSession, emailLookup, endSessions } from './sessions.ts';
@@ -366,19 +366,19 @@ async function onMembership(
   networkId: string,
   personId: string,
   command: MembershipCommand,
-  options: { personField?: string; keepACoordinator?: boolean; opens?: JoiningPlan['opens'] } = {},
+  options: { personField?: string; keepACoordinator?: boolean; opens?: MembershipPlan['opens'] } = {},
 ): Promise<Written> {
   const context = contextOf(deps, caller);
   const reads = { membership: [membershipStream(networkId, personId), withRevision(membershipDecider)] as const, person: [personStream(personId), personDecider] as const };
   const first = (await readStates(deps.store, { membership: reads.membership })).membership;
   const foreseen = attempt(() => membershipDecider.decide(command, first.state));
-  if (foreseen?.some((e) => e.type === 'access.MembershipApproved')) await recordJoining(deps, context, networkId, personId, options.personField, planOfJoining(command, context, options.opens));
+  if (foreseen?.some((e) => e.type === 'access.MembershipApproved')) await recordJoining(deps, context, networkId, personId, options.personField, planOf(command, context, options.opens));
   // A network is never left without a coordinator: no one would be left to approve, broker or
   // record for members who are not online.
   const stepsDown = (from: MembershipState, events: readonly MembershipEvent[]) => coordinating(from) && !coordinating(events.reduce(membershipDecider.evolve, from));
   // Marked at the membership's revision as first read: the step-down holds only at that revision.
   const marked = Boolean(options.keepACoordinator && foreseen && stepsDown(first.state, foreseen));
-  if (marked) await beginStepDown(deps, context, networkId, personId, first.revision);
+  if (marked) await beginStepDown(deps, context, networkId, personId, first.revision, planOf(command, context));
   const done = await decideAcross(
     deps.store,
     reads,
@@ -409,7 +409,7 @@ function attempt<T>(decide: () => T): T | undefined {
 }
 
 /** The network a person is joining, on their own stream, where a decision about them (erasure) holds it still; with what then makes them a member. */
-async function recordJoining(deps: Deps, context: CommandContext, networkId: string, personId: string, personField: string | undefined, then: JoiningPlan | undefined): Promise<void> {
+async function recordJoining(deps: Deps, context: CommandContext, networkId: string, personId: string, personField: string | undefined, then: MembershipPlan | undefined): Promise<void> {
   await decideAcross(
     deps.store,
     { person: [personStream(personId), personDecider] },
@@ -434,7 +434,7 @@ export async function finishJoining(deps: Pick<Deps, 'store'>, key: string): Pro
   if (!plan) return;
   const command = { ...plan.membership, networkId, personId } as MembershipCommand;
   const { membership: _, ...ran } = plan;
-  const { opens, ...context } = { ...ran, now: plan.membership.now };
+  const { opens, ...context } = ran;
   const done = await decideAcross(
     deps.store,
     { membership: [membershipStream(networkId, personId), membershipDecider] as const, person: [personStream(personId), personDecider] as const },
@@ -462,7 +462,7 @@ export async function unfinishedJoinings(deps: Pick<Deps, 'database'>): Promise<
  * another coordinator is still counted there. Of the last two stepping down at once, the second
  * to write finds the first marked and is refused.
  */
-async function beginStepDown(deps: Deps, context: CommandContext, networkId: string, personId: string, membershipRevision: number): Promise<void> {
+async function beginStepDown(deps: Deps, context: CommandContext, networkId: string, personId: string, membershipRevision: number, then: MembershipPlan | undefined): Promise<void> {
   const others = (await coordinatorsOf(deps, networkId)).filter((id) => id !== personId);
   const reads = Object.fromEntries(others.map((id) => [id, [membershipStream(networkId, id), withRevision(membershipDecider)] as const]));
   await decideAcross(
@@ -471,11 +471,43 @@ async function beginStepDown(deps: Deps, context: CommandContext, networkId: str
     (s) => {
       const states = s as unknown as Record<string, { state: MembershipState; revision: number }>;
       const still = others.filter((id) => coordinating(states[id]!.state)).map((id) => ({ personId: id, revision: states[id]!.revision }));
-      return { coordination: coordinationDecider.decide({ type: 'BeginStepDown', networkId, personId, membershipRevision, others: still }, s.coordination) };
+      return { coordination: coordinationDecider.decide({ type: 'BeginStepDown', networkId, personId, membershipRevision, others: still, ...(then ? { then } : {}) }, s.coordination) };
     },
     // One mark per membership revision: a retry marks the same one, a later attempt a new one.
     { ...context, commandId: uuidv5(`stepping down at ${membershipRevision}`, context.commandId) },
   );
+}
+
+/**
+ * Carries on a step-down left after its mark (the network's coordination stream marks the
+ * coordinator, their membership not yet changed), as the request that began it would have: at the
+ * membership's marked revision, under the request's command id, once; a member who left has their
+ * posts closed, as the request would have. A membership changed since is left as it is, and the
+ * mark with it lapses. The key is "network/person/revision".
+ */
+export async function finishStepDown(deps: Pick<Deps, 'store' | 'clock' | 'database'>, key: string): Promise<void> {
+  const [networkId, personId, at] = key.split('/') as [string, string, string];
+  const marked = Number(at);
+  const mark = domainEvents<CoordinationEvent>(await deps.store.readStream(coordinationStream(networkId))).filter((e) => e.data.personId === personId && e.data.membershipRevision === marked).at(-1);
+  const plan = mark?.data.then;
+  if (!plan) return;
+  const { membership, opens: _, ...context } = plan;
+  const command = { ...membership, networkId, personId } as MembershipCommand;
+  const done = await decideAcross(
+    deps.store,
+    { membership: [membershipStream(networkId, personId), withRevision(membershipDecider)] as const },
+    (s) => (s.membership.revision !== marked ? {} : { membership: attempt(() => membershipDecider.decide(command, s.membership.state)) ?? [] }),
+    context,
+  );
+  if (command.type === 'LeaveNetwork' && done.states.membership.state.status === 'left') await closePostsOf(deps, { personId, networkId, why: 'owner-left' });
+}
+
+/** Coordinators marked stepping down whose membership is still at the marked revision, as the read tables have them: "network/person/revision". */
+export async function unfinishedStepDowns(deps: Pick<Deps, 'database'>): Promise<string[]> {
+  const { rows } = await sql<{ network_id: string; person_id: string; membership_revision: string | number }>`
+    SELECT s.network_id, s.person_id, s.membership_revision FROM coordinators_stepping_down s
+      JOIN memberships m ON m.network_id = s.network_id AND m.person_id = s.person_id AND m.revision = s.membership_revision`.execute(deps.database.db);
+  return rows.map((r) => `${r.network_id}/${r.person_id}/${Number(r.membership_revision)}`);
 }
 
 /** A person asks to join, for themselves only. */
@@ -587,7 +619,7 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
   // enrolled: stopped in between, the retry of this request or the sweeper enrols them (the ids
   // of both writes follow from the command). A retry after the person was erased is refused: the
   // erasure removed the first answer, so it comes here again.
-  await registerPerson(deps, { ...context, commandId: uuidv5('recorded', context.commandId) }, personId, details, false, { networkId, then: planOfJoining(enrol, context)! });
+  await registerPerson(deps, { ...context, commandId: uuidv5('recorded', context.commandId) }, personId, details, false, { networkId, then: planOf(enrol, context)! });
   const done = await onMembership(deps, { ...caller, onBehalfOf: personId }, networkId, personId, enrol);
   // As for a sign-up: erased while this ran, the answer is not kept.
   await refuseErased(deps, personId);
@@ -595,14 +627,14 @@ export async function recordMember(deps: Deps, caller: Caller, input: { networkI
 }
 
 /** Whoever opens a network is its first coordinator, in the same command. */
-export async function enrolFounder(deps: Deps, caller: Caller, networkId: string, opens: NonNullable<JoiningPlan['opens']>): Promise<Written> {
+export async function enrolFounder(deps: Deps, caller: Caller, networkId: string, opens: NonNullable<MembershipPlan['opens']>): Promise<Written> {
   const personId = caller.personId;
   const command: MembershipCommand = { type: 'EnrolMember', networkId, personId, approvedBy: personId, roles: ['member', 'coordinator'], now: contextOf(deps, caller).now };
   return onMembership(deps, { ...caller, onBehalfOf: null }, networkId, personId, command, { opens });
 }
 
 /** The network written, opened by its founder: after their membership, by the request or by whoever carries its joining on. */
-export async function writeOpening(deps: Pick<Deps, 'store'>, context: CommandContext, networkId: string, opens: NonNullable<JoiningPlan['opens']>, openedBy: string) {
+export async function writeOpening(deps: Pick<Deps, 'store'>, context: CommandContext, networkId: string, opens: NonNullable<MembershipPlan['opens']>, openedBy: string) {
   return decideAcross(
     deps.store,
     { network: [networkStream(networkId), networkDecider] },

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { id, isoDate, isoDateTime, reasonText } from '../bounds.ts';
+import { networkKinds, networkName } from '../networks/network.ts';
+import type { CommandContext } from '../commands/decide.ts';
 
 export const roles = ['member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'] as const;
 export type Role = (typeof roles)[number];
@@ -34,12 +36,56 @@ export const DbsCheckRecorded = defineEvent(
 export const MemberLeft = defineEvent('access.MemberLeft', z.strictObject({ ...ids, leftBy: z.string(), leftAt: isoDateTime(), reason: reasonText().optional() }));
 
 /**
+ * A membership's command still to come, and the context the request ran it under, kept where the
+ * process began (a person's stream naming the network they join, a network's coordination stream
+ * marking a coordinator stepping down), so that whoever carries it on (the request's retry, or the
+ * sweeper after a crash) writes it once, as the request would have.
+ */
+export const membershipPlan = z.strictObject({
+  membership: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('ApproveMembership'), approvedBy: z.string().min(1), roles: roleList, now: isoDateTime() }),
+    z.strictObject({ type: z.literal('AcceptInvitation'), now: isoDateTime() }),
+    z.strictObject({ type: z.literal('EnrolMember'), approvedBy: z.string().min(1), roles: roleList, now: isoDateTime(), formerMemberNumber: z.string().regex(/^\d{1,12}$/).optional() }),
+    z.strictObject({ type: z.literal('ChangeRoles'), roles: roleList, reason: reasonText() }),
+    z.strictObject({ type: z.literal('LeaveNetwork'), leftBy: z.string().min(1), now: isoDateTime(), reason: reasonText().optional() }),
+  ]),
+  actor: z.string().min(1),
+  onBehalfOf: id().nullable(),
+  commandId: id(),
+  correlationId: id(),
+  causationId: id().nullable(),
+  now: isoDateTime(),
+  /** A network's founder, enrolled before the network is written: the network then opened, by them, under the same command. */
+  opens: z.strictObject({ name: networkName, kind: z.enum(networkKinds) }).optional(),
+});
+export type MembershipPlan = z.infer<typeof membershipPlan>;
+
+/** A membership's command kept to be carried on, with the context it runs under; none for a command no process carries on. */
+export function planOf(command: MembershipCommand, context: CommandContext, opens?: MembershipPlan['opens']): MembershipPlan | undefined {
+  const { actor, onBehalfOf, commandId, correlationId, causationId, now } = context;
+  const ran = { actor, onBehalfOf, commandId, correlationId, causationId, now, ...(opens ? { opens } : {}) };
+  switch (command.type) {
+    case 'ApproveMembership':
+      return { membership: { type: command.type, approvedBy: command.approvedBy, roles: command.roles, now: command.now }, ...ran };
+    case 'AcceptInvitation':
+      return { membership: { type: command.type, now: command.now }, ...ran };
+    case 'EnrolMember':
+      return { membership: { type: command.type, approvedBy: command.approvedBy, roles: command.roles, now: command.now, ...(command.formerMemberNumber ? { formerMemberNumber: command.formerMemberNumber } : {}) }, ...ran };
+    case 'ChangeRoles':
+      return { membership: { type: command.type, roles: command.roles, reason: command.reason }, ...ran };
+    case 'LeaveNetwork':
+      return { membership: { type: command.type, leftBy: command.leftBy, now: command.now, ...(command.reason ? { reason: command.reason } : {}) }, ...ran };
+    default:
+      return undefined;
+  }
+}
+/**
  * A coordinator is about to stop coordinating: their membership, at the revision named, is the one
  * the step-down will change. Written on the network's coordination stream before the membership,
  * so that two of the last coordinators stepping down at once meet on one stream (see
  * coordinationDecider).
  */
-export const CoordinatorSteppingDown = defineEvent('access.CoordinatorSteppingDown', z.strictObject({ ...ids, membershipRevision: z.number().int().min(0) }));
+export const CoordinatorSteppingDown = defineEvent('access.CoordinatorSteppingDown', z.strictObject({ ...ids, membershipRevision: z.number().int().min(0), then: membershipPlan.optional() }));
 
 export const membershipEventTypes = [MembershipRequested, MemberInvited, MembershipApproved, MembershipDeclined, MemberRolesChanged, DbsCheckRecorded, MemberLeft, CoordinatorSteppingDown];
 export type MembershipEvent =
@@ -168,7 +214,7 @@ export const coordinationStream = (networkId: string) => `coordination-${network
 export type CoordinationState = { steppingDown: Record<string, number> };
 export type CoordinationEvent = DomainEvent<typeof CoordinatorSteppingDown>;
 /** The other coordinators as their memberships were read: each still coordinating, at this revision. */
-export type CoordinationCommand = { type: 'BeginStepDown'; networkId: string; personId: string; membershipRevision: number; others: Array<{ personId: string; revision: number }> };
+export type CoordinationCommand = { type: 'BeginStepDown'; networkId: string; personId: string; membershipRevision: number; others: Array<{ personId: string; revision: number }>; then?: MembershipPlan };
 
 export const coordinationDecider: Decider<CoordinationCommand, CoordinationState, CoordinationEvent> = {
   initialState: { steppingDown: {} },
@@ -177,7 +223,7 @@ export const coordinationDecider: Decider<CoordinationCommand, CoordinationState
     const counted = command.others.filter((o) => o.personId !== command.personId && state.steppingDown[o.personId] !== o.revision);
     if (counted.length === 0) throw new Rejection('last-coordinator', 'This is the network’s last coordinator. Make another member a coordinator first.', 409);
     if (state.steppingDown[command.personId] === command.membershipRevision) return [];
-    return [{ type: 'access.CoordinatorSteppingDown', data: { networkId: command.networkId, personId: command.personId, membershipRevision: command.membershipRevision } }];
+    return [{ type: 'access.CoordinatorSteppingDown', data: { networkId: command.networkId, personId: command.personId, membershipRevision: command.membershipRevision, ...(command.then ? { then: command.then } : {}) } }];
   },
 };
 

@@ -4,9 +4,7 @@ import { z } from 'zod';
 import { Rejection, type Decider } from '../commands/decider.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
 import { id, isoDate, isoDateTime, text, name } from '../bounds.ts';
-import { roleList, type MembershipCommand } from './membership.ts';
-import { networkKinds, networkName } from '../networks/network.ts';
-import type { CommandContext } from '../commands/decide.ts';
+import { membershipPlan, type MembershipPlan } from './membership.ts';
 
 const sealed = z.string().startsWith('v1.');
 
@@ -22,46 +20,10 @@ export const SafeguardingFlagged = defineEvent('access.SafeguardingFlagged', z.s
 export const PersonErased = defineEvent('access.PersonErased', z.strictObject({ personId: id(), erasedAt: isoDateTime() }));
 // A person recorded without an account takes the way in their coordinator gave them.
 export const AccountClaimed = defineEvent('access.AccountClaimed', z.strictObject({ personId: id(), claimedAt: isoDateTime() }));
-/**
- * What makes a person a member once their stream names the network: the membership's command and
- * the context the request ran it under, so that whoever carries the joining on (the request's
- * retry, or the sweeper after a crash) writes it once, as the request would have.
- */
-export const joiningPlan = z.strictObject({
-  membership: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('ApproveMembership'), approvedBy: z.string().min(1), roles: roleList, now: isoDateTime() }),
-    z.strictObject({ type: z.literal('AcceptInvitation'), now: isoDateTime() }),
-    z.strictObject({ type: z.literal('EnrolMember'), approvedBy: z.string().min(1), roles: roleList, now: isoDateTime(), formerMemberNumber: z.string().regex(/^\d{1,12}$/).optional() }),
-  ]),
-  actor: z.string().min(1),
-  onBehalfOf: id().nullable(),
-  commandId: id(),
-  correlationId: id(),
-  causationId: id().nullable(),
-  /** A network's founder, enrolled before the network is written: the network then opened, by them, under the same command. */
-  opens: z.strictObject({ name: networkName, kind: z.enum(networkKinds) }).optional(),
-});
-export type JoiningPlan = z.infer<typeof joiningPlan>;
-
-/** The membership's command that makes someone a member, with the context it runs under: what their stream keeps when they join. */
-export function planOfJoining(command: MembershipCommand, context: CommandContext, opens?: JoiningPlan['opens']): JoiningPlan | undefined {
-  const { actor, onBehalfOf, commandId, correlationId, causationId } = context;
-  const ran = { actor, onBehalfOf, commandId, correlationId, causationId, ...(opens ? { opens } : {}) };
-  switch (command.type) {
-    case 'ApproveMembership':
-      return { membership: { type: command.type, approvedBy: command.approvedBy, roles: command.roles, now: command.now }, ...ran };
-    case 'AcceptInvitation':
-      return { membership: { type: command.type, now: command.now }, ...ran };
-    case 'EnrolMember':
-      return { membership: { type: command.type, approvedBy: command.approvedBy, roles: command.roles, now: command.now, ...(command.formerMemberNumber ? { formerMemberNumber: command.formerMemberNumber } : {}) }, ...ran };
-    default:
-      return undefined;
-  }
-}
 // Written with each membership that becomes active, before it, on the person's own stream: the
 // networks a person belongs to are then one stream, which a decision about them (erasure) holds
 // still. Since joining became a process, with what makes them a member.
-export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: id(), networkId: id(), then: joiningPlan.optional() }));
+export const NetworkJoined = defineEvent('access.NetworkJoined', z.strictObject({ personId: id(), networkId: id(), then: membershipPlan.optional() }));
 // A way back in for someone who forgot their password: sent by email, or read out by a
 // coordinator. The event holds no secret: the code is derived from resetId with the server's
 // secret (see reset.ts), so it can be sent and checked, and goes stale with the next reset or
@@ -111,7 +73,7 @@ export type PersonCommand =
   | { type: 'RecordPasswordChange'; personId: string }
   | { type: 'FlagSafeguarding'; personId: string; needsSafeguarding: boolean }
   | { type: 'ErasePerson'; personId: string; now: string }
-  | { type: 'RecordNetworkJoined'; personId: string; networkId: string; then?: JoiningPlan }
+  | { type: 'RecordNetworkJoined'; personId: string; networkId: string; then?: MembershipPlan }
   | { type: 'ClaimAccount'; personId: string; now: string }
   | { type: 'InviteWayIn'; personId: string; invitationId: string; networkId: string; invitedBy: string; expiresAt: string }
   | { type: 'IssuePasswordReset'; personId: string; resetId: string; via: 'email' | 'coordinator'; issuedBy?: string; expiresAt: string }

@@ -5,7 +5,8 @@ import { decideAcross, readStates, type CommandContext } from '../commands/decid
 import { Rejection } from '../commands/decider.ts';
 import { domainEvents } from '../eventstore/events.ts';
 import type { Deps } from './caller.ts';
-import { personDecider, personStream, type JoiningPlan, type PersonalDetails, type PersonEvent } from './person.ts';
+import { personDecider, personStream, type PersonalDetails, type PersonEvent } from './person.ts';
+import type { MembershipPlan } from './membership.ts';
 
 export async function registerPerson(
   deps: Pick<Deps, 'store' | 'vault'>,
@@ -17,7 +18,7 @@ export async function registerPerson(
    * The network whose coordinator records a person who is not online, and what then makes them a
    * member of it: their stream names the network, with that, in the same write.
    */
-  recordedIn?: { networkId: string; then: JoiningPlan },
+  recordedIn?: { networkId: string; then: MembershipPlan },
 ) {
   await refuseErased(deps, personId);
   const sealed = await sealDetails(deps, personId, details);

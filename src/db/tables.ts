@@ -164,6 +164,14 @@ export interface MembershipsJoiningTable {
   opens_network: boolean;
 }
 
+/** A coordinator marked stepping down, with the membership's change to come: carried on while the membership is at the marked revision. */
+export interface CoordinatorsSteppingDownTable {
+  network_id: string;
+  person_id: string;
+  membership_revision: Int8;
+  position: Int8;
+}
+
 export interface PersonHistoryTable {
   person_id: string;
   position: Int8;
@@ -795,6 +803,7 @@ export interface Tables {
   timebank_gifts_in_flight: TimebankGiftsInFlightTable;
   timebank_imports_in_flight: TimebankImportsInFlightTable;
   memberships_joining: MembershipsJoiningTable;
+  coordinators_stepping_down: CoordinatorsSteppingDownTable;
   timebank_posts: TimebankPostsTable;
   timebank_post_shares: TimebankPostSharesTable;
   partnerships: PartnershipsTable;

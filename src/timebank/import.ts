@@ -23,9 +23,9 @@ import { v5 as uuidv5 } from 'uuid';
 import { Rejection } from '../commands/decider.ts';
 import { decideAcross, readStates, type CommandContext, type Folder, type StreamRead } from '../commands/decide.ts';
 import { defineEvent, type DomainEvent } from '../eventstore/events.ts';
-import { membershipDecider, membershipStream } from '../access/membership.ts';
+import { membershipDecider, membershipStream, planOf } from '../access/membership.ts';
 import { isErased, registerPerson } from '../access/register.ts';
-import { personDecider, personStream, planOfJoining, type PersonalDetails } from '../access/person.ts';
+import { personDecider, personStream, type PersonalDetails } from '../access/person.ts';
 import { sealedText, type SealedText } from '../access/vault.ts';
 import type { Deps } from '../access/caller.ts';
 import { stepContext } from '../commands/process.ts';
@@ -241,7 +241,7 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
     // online: their own stream says they joined it, and what enrols them, in the same write; then
     // the membership, one stream at a time, as every joining is. Stopped in between, the sweeper
     // or the next run enrols them.
-    await registerPerson(hearth, context, personId, p.details, false, { networkId, then: planOfJoining(enrol, enrolling)! });
+    await registerPerson(hearth, context, personId, p.details, false, { networkId, then: planOf(enrol, enrolling)! });
     // Recorded by a run before joining was written this way: their stream names the network now.
     await decideAcross(
       store,

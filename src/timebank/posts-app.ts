@@ -149,7 +149,7 @@ export const closePost = (deps: Deps, caller: Caller, input: { networkId: string
  * erased). Each close has a command id that follows from the post, so running this twice, or
  * after a crash half way, closes each post once.
  */
-export async function closePostsOf(deps: Deps, input: { personId: string; networkId?: string; why: 'owner-left' | 'owner-erased' }): Promise<number> {
+export async function closePostsOf(deps: Pick<Deps, 'database' | 'store' | 'clock'>, input: { personId: string; networkId?: string; why: 'owner-left' | 'owner-erased' }): Promise<number> {
   let q = deps.database.db.selectFrom('timebank_posts').select('post_id').where('owner_id', '=', input.personId).where('status', 'in', ['open', 'paused']);
   if (input.networkId) q = q.where('network_id', '=', input.networkId);
   const rows = await q.execute();
@@ -157,7 +157,7 @@ export async function closePostsOf(deps: Deps, input: { personId: string; networ
   return rows.length;
 }
 
-async function closeOfDeparted(deps: Deps, postId: string, why: 'owner-left' | 'owner-erased'): Promise<void> {
+async function closeOfDeparted(deps: Pick<Deps, 'store' | 'clock'>, postId: string, why: 'owner-left' | 'owner-erased'): Promise<void> {
   const commandId = uuidv5(`close-departed/${postId}`, uuidv5.URL);
   await decideAcross(
     deps.store,
