@@ -103,11 +103,13 @@ t.test('an import stopped after any of its writes is finished once, by two finis
       const { networkId, base, importId } = await setting();
       await t.rejects(importMovingIn(stoppedAfterBegun(hearth, more), networkId, movingIn(), base, { importId }), /stopped/);
       await caughtUp(hearth);
-      t.same(await unfinishedImports(hearth), [networkId], 'the batch seen in flight');
-      t.same(await typesIn(importStream(networkId)), ['timebank.ImportBatchBegun'], 'begun, not ended');
+      t.same(await unfinishedImports(hearth), [networkId], 'seen in flight');
+      const begun = (await typesIn(importStream(networkId))).filter((type) => type === 'timebank.ImportBatchBegun').length;
+      t.ok(begun >= 1, 'begun');
+      t.notOk((await typesIn(importStream(networkId))).includes('timebank.ImportBatchEnded'), 'none ended');
       await Promise.all([finishImports(hearth, networkId), finishImports(hearth, networkId)]);
       const again = await importMovingIn(hearth, networkId, movingIn(), base, { importId });
-      t.match(again, { transfers: transfers.length, alreadyImported: BATCH, ambiguous: [] }, 'the retried run recognises the batch finished, and writes the rest');
+      t.match(again, { transfers: transfers.length, alreadyImported: Math.min(begun * BATCH, transfers.length), ambiguous: [] }, 'the retried run recognises the batches finished, and writes the rest');
       await checkBooks(t, networkId);
     });
   }
@@ -119,13 +121,15 @@ t.test('the sweeper finishes a batch that nobody runs again, and logs ids only',
   const lines: string[] = [];
   const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
   const stop = keepFinishing({ ...hearth, log }, 100);
-  for (let i = 0; i < 100 && (await typesIn(importStream(networkId))).at(-1) !== 'timebank.ImportBatchEnded'; i++) await new Promise((r) => setTimeout(r, 50));
+  const count = async (type: string) => (await typesIn(importStream(networkId))).filter((x) => x === type).length;
+  for (let i = 0; i < 100 && (await count('timebank.ImportBatchEnded')) < (await count('timebank.ImportBatchBegun')); i++) await new Promise((r) => setTimeout(r, 50));
   await stop();
-  t.same(await typesIn(importStream(networkId)), ['timebank.ImportBatchBegun', 'timebank.ImportBatchEnded'], 'the first batch ended');
+  const begun = await count('timebank.ImportBatchBegun');
+  t.equal(await count('timebank.ImportBatchEnded'), begun, 'every batch begun has ended');
   t.match(lines.join(''), new RegExp(`"importNetworkId":"${networkId}"`), 'logged under the network id');
   t.notMatch(lines.join(''), /Member \d|Visit number/, 'no name or title');
   const rest = await importMovingIn(hearth, networkId, movingIn(), base, { importId: randomUUID() });
-  t.match(rest, { alreadyImported: BATCH }, 'a later run writes only the rest');
+  t.match(rest, { alreadyImported: Math.min(begun * BATCH, transfers.length) }, 'a later run writes only the rest');
   await checkBooks(t, networkId);
 });
 

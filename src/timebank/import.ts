@@ -48,6 +48,10 @@ const NAMESPACE = '6f1c9a52-3b8e-4d71-9a0e-2c5d8b7e4f13';
  * takes in one append (1 MiB), even when every title is as long as the reports allow.
  */
 export const BATCH = 100;
+/** Streams of a batch written at once. */
+const WIDTH = 64;
+/** Batches carried out at once. */
+const BATCHES_AT_ONCE = 3;
 /** Transfers in one line of the log as written before batches were processes, with their postings in the same write. */
 const WRITTEN_WHOLE = 1000;
 
@@ -277,20 +281,34 @@ export async function importMovingIn(hearth: Hearth, networkId: string, data: Mo
   // While one batch is written, the next one's titles are sealed.
   const batches = Array.from({ length: Math.ceil(fresh.length / BATCH) }, (_, k) => fresh.slice(k * BATCH, (k + 1) * BATCH));
   let sealing = batches.length > 0 ? sealBatch(hearth, batches[0]!, personOf) : undefined;
-  for (let k = 0; k < batches.length; k++) {
-    const sealed = await sealing!;
-    sealing = k + 1 < batches.length ? sealBatch(hearth, batches[k + 1]!, personOf) : undefined;
-    let begun: BatchBegun;
-    try {
-      begun = await beginBatch(hearth, networkId, batches[k]!, sealed, logged, personOf, base, options);
-    } catch (err) {
-      if (sealing) await hearth.vault.discardTexts([...(await sealing).values()]);
-      throw err;
-    }
-    position = Math.max(position, await carryOutBatch(hearth, begun));
-    logged += batches[k]!.length;
-    written += batches[k]!.length;
+  // Batches are begun in turn, each on the log as the one before left it; a few are carried out at
+  // once, as their streams are their own (accounts take postings in any order).
+  const carrying: Array<Promise<void>> = [];
+  const carried = async (done: Promise<number>, size: number) => {
+    position = Math.max(position, await done);
+    written += size;
     progress();
+  };
+  try {
+    for (let k = 0; k < batches.length; k++) {
+      const sealed = await sealing!;
+      sealing = k + 1 < batches.length ? sealBatch(hearth, batches[k + 1]!, personOf) : undefined;
+      const begun = await beginBatch(hearth, networkId, batches[k]!, sealed, logged, personOf, base, options);
+      logged += batches[k]!.length;
+      const carryingOut = carried(carryOutBatch(hearth, begun), batches[k]!.length);
+      // Handled here, so that a failure while the next batch begins does not go unheard; thrown below.
+      carryingOut.catch(() => undefined);
+      carrying.push(carryingOut);
+      if (carrying.length >= BATCHES_AT_ONCE) await carrying.shift();
+    }
+  } catch (err) {
+    if (sealing) await hearth.vault.discardTexts([...(await sealing).values()]);
+    throw err;
+  } finally {
+    // Whatever else failed, what was begun is carried out, or left for the sweeper, before this answers.
+    const left = await Promise.allSettled(carrying);
+    const failed = left.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   // ---- offers and requests, in their categories ----
@@ -452,9 +470,11 @@ async function carryOutBatch(deps: Pick<Deps, 'store' | 'clock'>, b: BatchBegun)
     position = Math.max(position, done.position);
   };
   const { exchanges, accounts } = batchWrites(b);
-  // Every exchange before any posting: a statement line takes its date and title from the exchange, as the projection has it.
-  await inParallel(exchanges, write);
-  await inParallel(accounts, write);
+  // Every exchange before any posting: a statement line takes its date and title from the exchange,
+  // as the projection has it. Many at once: each is a new stream, and the store reads and commits
+  // them together.
+  await inParallel(exchanges, write, WIDTH);
+  await inParallel(accounts, write, WIDTH);
   const ended = await decideAcross(deps.store, { log: [importStream(b.networkId), heldOnly] as StreamRead }, () => ({ log: [{ type: ImportBatchEnded.type, data: { networkId: b.networkId, batchId: b.batchId } }] }), step('end'));
   return Math.max(position, ended.position);
 }
