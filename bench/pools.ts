@@ -45,7 +45,7 @@ export async function poolBench(options: PoolOptions): Promise<Row[]> {
   try {
     for (const poolId of pools) {
       await decideAcross(store, { pool: [poolStream(poolId), poolDecider] }, (s) => ({ pool: poolDecider.decide({ type: 'OpenPool', poolId, networkId, name: 'Bench', twoApproversAbovePence: 10_000_000 }, s.pool) }), context(treasurer));
-      await decideAcross(store, { pool: [poolStream(poolId), poolDecider] }, (s) => ({ pool: poolDecider.decide({ type: 'ReceiveMoney', networkId, today, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 1_000_000_000, reference: clearText('DP'), receivedOn: today }, s.pool) }), context(treasurer));
+      await decideAcross(store, { pool: [poolStream(poolId), poolDecider] }, (s) => ({ pool: poolDecider.decide({ type: 'ReceiveMoney', networkId, today, receiptId: randomUUID(), source: 'contribution', holderId: holder, pence: 100_000_000, reference: clearText('DP'), receivedOn: today }, s.pool) }), context(treasurer));
     }
     const pay = async () => {
       const poolId = pools[Math.floor(Math.random() * pools.length)]!;
