@@ -99,7 +99,11 @@ async function submittedPayment() {
 }
 
 /** A voucher the family member gave the member, awaiting its money; and one paid for. */
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 const vouchers = `${base}/vouchers`;
 async function boughtVoucher() {
   const body = { learnerId: id('member'), value: { kind: 'amount', pence: 1_000 }, occasion: 'Birthday', message: 'Enjoy it' };

@@ -18,7 +18,11 @@ const { hearth, app, close } = await openApp(undefined, { PROJECTION_POLL_MS: '1
 t.teardown(close);
 
 const api = '/api/v1';
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 const everyRole = ['member', 'coordinator', 'treasurer', 'board', 'mentor', 'family'];
 type Answer = Awaited<ReturnType<typeof send>>;

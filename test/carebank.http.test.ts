@@ -12,7 +12,11 @@ t.teardown(close);
 const now = Date.now();
 /** The date n days ago. */
 const daysAgo = (n: number) => new Date(now - n * 86_400_000).toISOString().slice(0, 10);
-const today = daysAgo(0);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = daysAgo(0);
+t.beforeEach(() => {
+  today = daysAgo(0);
+});
 /** A date of birth that makes someone `age` today (and a year younger, at most, in the days before). */
 const born = (age: number) => `${Number(today.slice(0, 4)) - age}-01-01`;
 

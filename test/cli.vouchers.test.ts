@@ -13,7 +13,11 @@ import { demoHearth } from './support/demo.ts';
 
 const { hearth: h, hearthCommand: hearth, demo } = await demoHearth(t);
 const as = (first: string) => ['--as', `${first}@demo.hearth.example`];
-const today = daysAgo(0);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = daysAgo(0);
+t.beforeEach(() => {
+  today = daysAgo(0);
+});
 
 const network = /Kirkstall Time Bank: ([0-9a-f-]{36})/.exec(demo.stdout)?.[1] ?? '';
 

@@ -13,7 +13,11 @@ import { auditDifferences, verifyAudit } from '../src/audit/verify.ts';
 
 const now = Date.now();
 const daysAgo = (n: number) => new Date(now - n * 86_400_000).toISOString().slice(0, 10);
-const today = daysAgo(0);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = daysAgo(0);
+t.beforeEach(() => {
+  today = daysAgo(0);
+});
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 const problem = 'application/problem+json; charset=utf-8';
 const pounds = (pence: number) => `£${Math.floor(pence / 100).toLocaleString('en-GB')}.${String(pence % 100).padStart(2, '0')}`;

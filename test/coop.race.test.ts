@@ -18,7 +18,11 @@ import type { PersonalDataVault } from '../src/access/vault.ts';
 import { societyStream, type CoopRules, type Society, type SocietyCommand } from '../src/coop/society.ts';
 import { careCoopRules } from './support/coop.ts';
 
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 const board: string = randomUUID();
 
 const rules: CoopRules = { ...careCoopRules, maxHoldingPence: 100_000, withdrawalNoticeDays: 0 };

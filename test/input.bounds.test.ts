@@ -9,7 +9,11 @@ const { hearth, app, close } = await openApp();
 t.teardown(close);
 
 const problem = 'application/problem+json; charset=utf-8';
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 type Answer = Awaited<ReturnType<typeof send>>;
 
 /** A refusal: its status and type, problem+json, the field it names, and nothing written, not even the key. */

@@ -15,7 +15,11 @@ import { ledgerEntries } from '../src/pools/reconciliation.ts';
 
 const now = Date.now();
 const daysAgo = (n: number) => new Date(now - n * 86_400_000).toISOString().slice(0, 10);
-const today = daysAgo(0);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = daysAgo(0);
+t.beforeEach(() => {
+  today = daysAgo(0);
+});
 /** 03/01/2026, as Lloyds writes dates. */
 const dmy = (iso: string) => iso.split('-').reverse().join('/');
 const problem = 'application/problem+json; charset=utf-8';

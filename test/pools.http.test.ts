@@ -20,7 +20,11 @@ const treasurer = await member('Tess Treasurer', 'treasurer');
 const board = await member('Bert Board', 'board');
 const holder = async (name: string) => (await send(app, 'POST', `${base}/members`, { name }, coordinator.auth)).json().personId as string;
 const [edna, walter] = [await holder('Edna Firth'), await holder('Walter Greenwood')];
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 
 const poolId = (await send(app, 'POST', `${base}/pools`, { name: 'Lunch club', twoApproversAbovePence: 20_000 }, coordinator.auth)).json().poolId as string;
 const pool = `${base}/pools/${poolId}`;

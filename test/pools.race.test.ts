@@ -17,7 +17,11 @@ import { onPool, submitPayment, submitTransfer } from '../src/pools/commands.ts'
 import { paymentStream } from '../src/pools/payment.ts';
 import { reconciliationStream } from '../src/pools/reconciliation.ts';
 
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 /** A new command by this person, acting for themselves. */
 const callerFor = (personId: string): Caller => ({ personId, onBehalfOf: null, commandId: randomUUID(), correlationId: randomUUID() });
 /** The pool as its stream has it now. */

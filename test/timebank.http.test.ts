@@ -15,7 +15,11 @@ const ann = await member('Ann Giver');
 const bob = await member('Bob Receiver');
 await send(app, 'PUT', `${tb}/categories/gardening`, {}, coordinator.auth);
 await send(app, 'PUT', `${tb}/categories/${encodeURIComponent('personal care')}`, { ratePercent: 200 }, coordinator.auth);
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 const exchange = (over: Record<string, unknown> = {}) => ({ providerId: ann.personId, receiverId: bob.personId, minutes: 90, category: 'gardening', description: 'Weeded the front beds', occurredOn: today, ...over });
 
 t.test('log, confirm, and both balances move; the statement shows it', async (t) => {

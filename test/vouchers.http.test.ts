@@ -17,7 +17,11 @@ import { onVoucher } from '../src/vouchers/commands.ts';
 
 const now = Date.now();
 const daysAgo = (n: number) => new Date(now - n * 86_400_000).toISOString().slice(0, 10);
-const today = daysAgo(0);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = daysAgo(0);
+t.beforeEach(() => {
+  today = daysAgo(0);
+});
 const at = (day: string, time: string) => `${day}T${time}:00.000Z`;
 const problem = 'application/problem+json; charset=utf-8';
 const money = (pence: number) => ({ pence, pounds: `${pence < 0 ? '-' : ''}£${Math.floor(Math.abs(pence) / 100).toLocaleString('en-GB')}.${String(Math.abs(pence) % 100).padStart(2, '0')}` });

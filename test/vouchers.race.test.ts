@@ -11,7 +11,11 @@ import { buyVoucher, onVoucher } from '../src/vouchers/commands.ts';
 import { priceOf, voucherDecider, voucherStream, type VoucherState, type VoucherValue } from '../src/vouchers/voucher.ts';
 import { redeemSession, sessionIdFor, sessionStream, type SessionPayment } from '../src/vouchers/session.ts';
 
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 const at = (hour: number) => `${today}T${String(hour).padStart(2, '0')}:00:00.000Z`;
 
 /** A voucher bought for the learner and paid for: its value held. */

@@ -9,7 +9,11 @@ import { careCoopRules } from './support/coop.ts';
 
 const { hearth, app, close } = await openApp(await serverFirstDatabase());
 t.teardown(close);
-const today = new Date().toISOString().slice(0, 10);
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = new Date().toISOString().slice(0, 10);
+t.beforeEach(() => {
+  today = new Date().toISOString().slice(0, 10);
+});
 const events = async (type: string) => (await hearth.store.readAll()).filter((e) => e.type === type);
 
 const cath = await signUp(app, 'Cath Coordinator');

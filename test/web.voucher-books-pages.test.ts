@@ -13,7 +13,11 @@ const bank = (await setUp(send(app, 'POST', '/api/v1/networks', { name: 'Armley 
 const treasurer = await joined(app, bank, coordinator, 'Tess Oduya', 'treasurer');
 const dawn = await joined(app, bank, coordinator, 'Dawn Firth');
 const edna = (await setUp(send(app, 'POST', `/api/v1/networks/${bank}/members`, { name: 'Edna Firth' }, coordinator.auth), 201)).json().personId as string;
-const today = todayOf();
+// Taken afresh for each test, so that a run across midnight does not date one step yesterday and the next today.
+let today = todayOf();
+t.beforeEach(() => {
+  today = todayOf();
+});
 const tess = await browserOf(app, treasurer);
 const books = `/networks/${bank}/voucher-books`;
 const fund = `${books}/learning-fund`;
