@@ -23,6 +23,12 @@ const context = (commandId = randomUUID()): CommandContext => ({
 const open = (networkId: string, name: string) =>
   networkDecider.decide({ type: 'OpenNetwork', networkId, name, kind: 'time_bank', openedBy: 'system:test', now: '2026-12-01T10:00:00.000Z' }, networkDecider.initialState);
 
+/** A property of the store behind a proxy, its methods called on the store itself (which keeps private fields). */
+const bound = (target: EventStore, key: string | symbol) => {
+  const value = Reflect.get(target, key) as unknown;
+  return typeof value === 'function' ? value.bind(target) : value;
+};
+
 const hearth = await testHearth(await freshPglite(), { EVENT_STORE_COMMITS: 'several-streams' });
 t.teardown(() => hearth.close());
 const { store } = hearth;
@@ -75,6 +81,31 @@ t.test('If-Match names a stream: a stale revision fails before deciding, a curre
   t.equal((await store.readStream(networkStream(a))).length, 2, 'the stale one wrote nothing');
 });
 
+t.test('commands of one process that lose a race on a stream wait their turn on it: forty renames at once, every one made', async (t) => {
+  const a = randomUUID();
+  const reads = { network: [networkStream(a), networkDecider] } as const;
+  await decideAcross(store, reads, () => ({ network: open(a, 'Harrogate') }), context());
+  let lost = 0;
+  const counting: EventStore = new Proxy(store, {
+    get: (target, key) =>
+      key === 'appendMany'
+        ? (writes: Parameters<EventStore['appendMany']>[0]) =>
+            target.appendMany(writes).catch((err: unknown) => {
+              lost++;
+              throw err;
+            })
+        : bound(target, key),
+  });
+  const renames = Array.from({ length: 40 }, (_, i) =>
+    decideAcross(counting, reads, (s) => ({ network: networkDecider.decide({ type: 'RenameNetwork', networkId: a, name: `Name ${i}` }, s.network) }), context()),
+  );
+  const outcomes = await Promise.allSettled(renames);
+  t.same(outcomes.filter((o) => o.status === 'rejected'), [], 'none refused for want of a turn');
+  t.equal((await store.readStream(networkStream(a))).length, 41, 'each written once');
+  // Every command reads at once, one wins; each of the others loses once, then waits its turn.
+  t.ok(lost <= 40, `${lost} appends lost a race`);
+});
+
 /**
  * A store on which another writer renames `renamed` just after a command has first read it, and
  * a decision that opens `written` naming what it saw of `renamed`.
@@ -94,7 +125,7 @@ async function renamedAfterFirstRead(renamed: string) {
             }
             return events;
           }
-        : Reflect.get(target, key),
+        : bound(target, key),
   });
   const seen: string[] = [];
   const openKnowing = (written: string) => (s: { renamed: typeof networkDecider.initialState }) => {
@@ -110,7 +141,7 @@ t.test('a stream only read is not held: the command commits the one stream it wr
   const { racing, seen, openKnowing } = await renamedAfterFirstRead(renamed);
   const appends: string[][] = [];
   const counting: EventStore = new Proxy(racing, {
-    get: (target, key) => (key === 'appendMany' ? (writes: Parameters<EventStore['appendMany']>[0]) => (appends.push(writes.map((w) => w.streamId)), target.appendMany(writes)) : Reflect.get(target, key)),
+    get: (target, key) => (key === 'appendMany' ? (writes: Parameters<EventStore['appendMany']>[0]) => (appends.push(writes.map((w) => w.streamId)), target.appendMany(writes)) : bound(target, key)),
   });
   const reads = { renamed: [networkStream(renamed), networkDecider], written: [networkStream(written), networkDecider] } as const;
   const done = await decideAcross(counting, reads, openKnowing(written), context());
@@ -128,7 +159,7 @@ t.test('a refusal is given only on states that still hold: a stream that moved m
   // store is used, and its reads wait for that write to land.
   let other: Promise<unknown> = Promise.resolve();
   const waiting: EventStore = new Proxy(store, {
-    get: (target, key) => (key === 'readStream' ? async (...args: Parameters<EventStore['readStream']>) => (await other, target.readStream(...args)) : Reflect.get(target, key)),
+    get: (target, key) => (key === 'readStream' ? async (...args: Parameters<EventStore['readStream']>) => (await other, target.readStream(...args)) : bound(target, key)),
   });
   const seen: string[] = [];
   const done = await decideAcross(waiting, reads, (s) => {

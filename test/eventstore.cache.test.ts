@@ -60,3 +60,25 @@ t.test('a small cache drops the least recently read streams and stays correct', 
   await cached.readStream(`network-${ids[0]}`);
   t.same(asked, [undefined, undefined, 5, undefined], 'a dropped stream is read whole again; a held one only from where it ended');
 });
+
+t.test("a read of a stream waits for this process's append to it under way, and no other stream's", async (t) => {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  class Held extends PostgresEventStore {
+    override async appendMany(...args: Parameters<PostgresEventStore['appendMany']>) {
+      await gate;
+      return super.appendMany(...args);
+    }
+  }
+  const cached = new CachingEventStore(new Held(database.db, 'pglite'));
+  const [id, other] = [randomUUID(), randomUUID()];
+  const appending = cached.append(`network-${id}`, [opened(id)], 'no_stream');
+  const reading = cached.readStream(`network-${id}`);
+  t.same(await cached.readStream(`network-${other}`), [], 'another stream is read at once');
+  open();
+  const [read] = await Promise.all([reading, appending]);
+  t.same(read.map((e) => e.type), ['network.NetworkOpened'], 'the read saw the append it waited for');
+  // A failed append holds nobody up: it is settled all the same.
+  await t.rejects(cached.append(`network-${id}`, [renamed(id, 'late')], 'no_stream'));
+  t.equal((await cached.readStream(`network-${id}`)).length, 1);
+});

@@ -2,6 +2,8 @@
 // stream stays true, and a later read asks the store only for what came after it. A command
 // reading a busy account, or an import posting to one, then reads a few rows, not years of them.
 // Events are frozen as they are cached: whoever reads one shares it and must not change it.
+// A whole read of a stream waits for this process's appends to it that are under way: a command
+// then decides on what is being committed rather than lose the race to it, read again and retry.
 import type { AppendResult, EventStore, ExpectedRevision, NewEvent, ReadStreamOptions, RecordedEvent, StreamWrite } from './port.ts';
 
 /** Most events held across all streams; the streams least recently read are dropped first. */
@@ -11,6 +13,8 @@ export class CachingEventStore implements EventStore {
   /** Map order is recency: a stream read is moved to the end. */
   readonly #streams = new Map<string, RecordedEvent[]>();
   #held = 0;
+  /** Each stream's appends under way in this process: settled (never rejected) when the last of them is. */
+  readonly #writing = new Map<string, Promise<void>>();
 
   constructor(
     readonly inner: EventStore,
@@ -24,6 +28,7 @@ export class CachingEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const whole = options.direction !== 'backwards' && options.fromRevision === undefined && options.maxCount === undefined;
     if (!whole) return this.inner.readStream(streamId, options);
+    await this.#writing.get(streamId);
     const known = this.#streams.get(streamId) ?? [];
     const newer = await this.inner.readStream(streamId, known.length > 0 ? { fromRevision: known.length } : {});
     const events = newer.length > 0 ? [...known, ...newer.map(deepFreeze)] : known;
@@ -46,11 +51,27 @@ export class CachingEventStore implements EventStore {
   }
 
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    return this.inner.append(streamId, events, expected);
+    return this.#writes([streamId], this.inner.append(streamId, events, expected));
   }
 
   appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
-    return this.inner.appendMany(writes);
+    return this.#writes(
+      writes.map((w) => w.streamId),
+      this.inner.appendMany(writes),
+    );
+  }
+
+  /** Marks the streams written until the append settles, whichever way. */
+  #writes<T>(streamIds: string[], append: Promise<T>): Promise<T> {
+    const settled = append.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const s of streamIds) this.#writing.set(s, settled);
+    void settled.then(() => {
+      for (const s of streamIds) if (this.#writing.get(s) === settled) this.#writing.delete(s);
+    });
+    return append;
   }
 
   readAll(...args: Parameters<EventStore['readAll']>): Promise<RecordedEvent[]> {
