@@ -29,6 +29,8 @@ const schema = z.object({
   PROJECTIONS: flag.default(true),
   PROJECTION_BATCH_SIZE: whole(1, 100_000).default(500),
   PROJECTION_POLL_MS: whole(10, 60_000).default(250),
+  /** After a batch at the head of the log, how long a follower lets more appends come before reading again. */
+  PROJECTION_LINGER_MS: whole(0, 1000).default(25),
   PROJECTION_LEASE_MS: whole(1000, 600_000).default(6000),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: whole(1024, 10 * 1024 * 1024).default(64 * 1024),

@@ -74,6 +74,7 @@ export async function openHearth(config: Config, log: Logger, options: { databas
     const engine = new ProjectionEngine(database.db, store, createProjections({ vault }), log, {
       batchSize: config.PROJECTION_BATCH_SIZE,
       pollMs: config.PROJECTION_POLL_MS,
+      lingerMs: config.PROJECTION_LINGER_MS,
       leaseMs: config.PROJECTION_LEASE_MS,
     });
     await engine.register();

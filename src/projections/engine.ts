@@ -19,7 +19,8 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
 import { AppendSignal, type EventStore, type RecordedEvent } from '../eventstore/port.ts';
-import { UndecodableEvent } from '../eventstore/events.ts';
+import { readLog, SharedLog, type Readable } from './shared-log.ts';
+import { Batcher } from '../eventstore/batcher.ts';
 import { compareParked, compareTable, type TableDifference } from './compare.ts';
 
 export interface Projection {
@@ -86,6 +87,8 @@ export type OnProgress = (done: number, total?: number) => void;
 export interface EngineOptions {
   batchSize?: number;
   pollMs?: number;
+  /** After a batch at the head of the log, how long to let more appends come before reading again. */
+  lingerMs?: number;
   /** How long a lease lasts unless renewed; the holder renews it every third of that. */
   leaseMs?: number;
 }
@@ -93,8 +96,13 @@ export interface EngineOptions {
 /** Who holds a lease: this host and process, and a random part so that a restarted process is someone new. */
 const newHolder = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
-/** An event as a projection reads it; one that does not meet its schema comes marked, to be parked rather than stop the read. */
-type Readable = RecordedEvent & { undecodable?: unknown };
+/** A checkpoint to move past events its projection does not handle. */
+interface PassOver {
+  name: string;
+  from_position: number;
+  to_position: number;
+  holder: string | null;
+}
 
 /** A row of projection_parked as the engine writes it. */
 interface ParkedRow {
@@ -116,7 +124,10 @@ export class ProjectionEngine {
   readonly #advanced = new AppendSignal();
   readonly #batchSize: number;
   readonly #pollMs: number;
+  readonly #lingerMs: number;
   readonly #leaseMs: number;
+  /** What the projections following here read of the log, read once between them. */
+  readonly #log: SharedLog;
   /** This engine's name in the lease table. */
   readonly holder = newHolder();
   #stop = new AbortController();
@@ -136,7 +147,10 @@ export class ProjectionEngine {
     this.#byName = new Map(projections.map((p) => [p.name, p]));
     this.#batchSize = options.batchSize ?? 500;
     this.#pollMs = options.pollMs ?? 250;
+    this.#lingerMs = options.lingerMs ?? 0;
     this.#leaseMs = options.leaseMs ?? 6000;
+    // Reads four batches at a time, and keeps forty: projections that far apart still share reads.
+    this.#log = new SharedLog(store, this.#batchSize * 4, this.#batchSize * 40);
   }
 
   /** Creates missing checkpoint rows; safe to call from several processes at once. */
@@ -182,7 +196,7 @@ export class ProjectionEngine {
     const p = this.projection(name);
     const checkpoint = await this.#checkpoint(p.name);
     if (!checkpoint || checkpoint.status === 'failed') return 0;
-    const events = await readLog(this.store, checkpoint.position, this.#batchSize);
+    const events = await this.#log.read(checkpoint.position, this.#batchSize);
     if (events.length === 0) return 0;
     return (await this.#applyBatch(p, checkpoint.position, events)) ? events.length : 0;
   }
@@ -399,29 +413,40 @@ export class ProjectionEngine {
   async #follow(p: Projection, signal: AbortSignal): Promise<void> {
     // When the lease must next be renewed; 0 while this engine does not hold it.
     let renewAt = 0;
+    // Where the checkpoint stands, as this runner last wrote it; read again whenever a batch finds it elsewhere.
+    let at: number | undefined;
     while (!signal.aborted) {
       try {
         if (Date.now() >= renewAt) {
           renewAt = (await this.#lease(p.name)) ? Date.now() + this.#leaseMs / 3 : 0;
           if (renewAt === 0) {
             // Another process follows it; look again in case that one dies.
+            at = undefined;
             await sleep(Math.min(this.#leaseMs / 3, 1000), signal);
             continue;
           }
         }
-        const checkpoint = await this.#checkpoint(p.name);
-        if (!checkpoint || checkpoint.status === 'failed') {
-          // A failed projection waits for a rebuild (perhaps from another process) to clear it.
-          await sleep(this.#pollMs * 4, signal);
-          continue;
+        if (at === undefined) {
+          const checkpoint = await this.#checkpoint(p.name);
+          if (!checkpoint || checkpoint.status === 'failed') {
+            // A failed projection waits for a rebuild (perhaps from another process) to clear it.
+            await sleep(this.#pollMs * 4, signal);
+            continue;
+          }
+          at = checkpoint.position;
         }
-        const events = await readLog(this.store, checkpoint.position, this.#batchSize);
+        const events = await this.#log.read(at, this.#batchSize);
         if (events.length === 0) {
           await this.store.waitForAppend(this.#pollMs, signal);
           continue;
         }
-        if (!(await this.#applyBatch(p, checkpoint.position, events, this.holder))) renewAt = 0;
+        if (await this.#applyBatch(p, at, events, this.holder)) at = events.at(-1)!.position;
+        else [renewAt, at] = [0, undefined];
+        // At the head of the log: a write that follows soon is applied with those after it, in one
+        // transaction rather than one each. A reader waiting for this batch is not held up by it.
+        if (events.length < this.#batchSize && this.#lingerMs > 0) await sleep(this.#lingerMs, signal);
       } catch (err) {
+        at = undefined;
         if (signal.aborted) break;
         this.log.error({ projection: p.name, err: describe(err) }, 'projection could not read or apply a batch; retrying');
         await sleep(this.#pollMs * 4, signal);
@@ -454,6 +479,8 @@ export class ProjectionEngine {
    */
   async #applyBatch(p: Projection, from: number, events: Readable[], holder?: string): Promise<boolean> {
     const to = events.at(-1)!.position;
+    // Most batches hold nothing a given projection handles: its checkpoint is moved on in one statement.
+    if (!events.some((e) => p.handles.includes(e.type))) return this.#passing.submit({ name: p.name, from_position: from, to_position: to, holder: holder ?? null });
     const applied = await this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('projection_checkpoints')
@@ -473,6 +500,26 @@ export class ProjectionEngine {
     this.#advanced.notify();
     return true;
   }
+
+  /**
+   * Moves checkpoints past events their projections do not handle, on the same conditions as a
+   * batch applied: most batches hold nothing for most projections, and the projections passing
+   * over them at the same moment are moved on in one statement.
+   */
+  readonly #passing = new Batcher<PassOver, boolean>({
+    max: 64,
+    run: async (passes) => {
+      const { rows } = await sql<{ name: string }>`
+        UPDATE projection_checkpoints c SET position = x.to_position, updated_at = now()
+          FROM json_to_recordset(${JSON.stringify(passes)}::json) AS x(name text, from_position bigint, to_position bigint, holder text)
+         WHERE c.name = x.name AND c.position = x.from_position AND c.status = 'running'
+           AND (x.holder IS NULL OR EXISTS (SELECT 1 FROM projection_leases l WHERE l.name = x.name AND l.holder = x.holder AND l.expires_at > now()))
+        RETURNING c.name`.execute(this.db);
+      const moved = new Set(rows.map((r) => r.name));
+      if (moved.size > 0) this.#advanced.notify();
+      return passes.map((pass) => moved.has(pass.name));
+    },
+  });
 
   /** Logs each scope newly parked, once its transaction has committed. */
   #saidParked(p: Projection, parked: ParkedRow[], scratch?: string): void {
@@ -514,16 +561,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Forty following batches make one rebuild batch: fewer, larger statements while the log is read whole. */
 const REBUILD_BATCHES = 40;
-
-/** Reads a batch of the log; an event that does not meet its schema ends the batch, marked, rather than failing the read. */
-async function readLog(store: EventStore, after: number, maxCount: number): Promise<Readable[]> {
-  try {
-    return await store.readAll({ after, maxCount });
-  } catch (err) {
-    if (!(err instanceof UndecodableEvent)) throw err;
-    return [...err.before, { ...err.event, undecodable: err.reason }];
-  }
-}
 
 /**
  * Applies the events a projection handles within the transaction `trx`, parking rather than

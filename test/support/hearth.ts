@@ -27,9 +27,11 @@ export const testConfig = (env: Record<string, string> = {}) => loadConfig({ HEA
 /**
  * Projections poll as the binary's do (250 ms): an append in this process wakes them at once, and
  * faster polling only keeps a PGlite's one connection busy (a third of a test's CPU at 20 ms).
+ * They do not linger after a batch: a test's steps come one after another, each waiting for the
+ * last, and would each wait out the linger (test/projections.test.ts shows it at work).
  */
 export async function testHearth(database: Database, env: Record<string, string> = {}, log = quietLog): Promise<Hearth> {
-  return openHearth(testConfig({ PROJECTION_POLL_MS: '250', READ_WAIT_MS: '5000', ...env }), log, { database });
+  return openHearth(testConfig({ PROJECTION_POLL_MS: '250', PROJECTION_LINGER_MS: '0', READ_WAIT_MS: '5000', ...env }), log, { database });
 }
 
 /**
