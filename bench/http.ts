@@ -67,6 +67,8 @@ export async function httpBench(options: HttpOptions): Promise<Row[]> {
         requests: logAndConfirm(tb, token, pair),
       });
       const failed = result.non2xx + result.errors + result.timeouts;
+      // Half the requests are confirmations; only a lost race answers 409.
+      const conflicts = (result.statusCodeStats as Record<string, { count: number } | undefined>)['409']?.count ?? 0;
       rows.push({
         section: 'http',
         system: label,
@@ -75,7 +77,8 @@ export async function httpBench(options: HttpOptions): Promise<Row[]> {
         p50: result.latency.p50,
         p99: result.latency.p99,
         p999: result.latency.p99_9,
-        note: `${Math.round(result.requests.average / 2)} exchanges/s; ${failed} failed of ${result.requests.total}; server peak RSS ${peakRss(server.pid!)} MB`,
+        conflictShare: conflicts / Math.max(1, result.requests.total / 2),
+        note: `${Math.round(result.requests.average / 2)} exchanges/s; ${failed} failed of ${result.requests.total}, ${conflicts} of them 409; server peak RSS ${peakRss(server.pid!)} MB`,
       });
     }
     return rows;

@@ -10,6 +10,10 @@ export interface Row {
   p50?: number;
   p99?: number;
   p999?: number;
+  /** Of the confirmations, the share answered 409 (the HTTP runs). */
+  conflictShare?: number;
+  /** Each target's ratio to its anchor (bench/targets.ts), as written in the table. */
+  ratios?: string[];
   /** Anything else a section measures (peak RSS in MB, counts). */
   note?: string;
 }
@@ -23,8 +27,8 @@ export function percentiles(latencies: number[]) {
 export function markdownTable(rows: Row[]): string {
   const cell = (v: number | string | undefined) => (v === undefined ? '' : String(v));
   return [
-    '| section | system | writers | per second | p50 ms | p99 ms | p99.9 ms | note |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.section} | ${r.system} | ${cell(r.writers)} | ${cell(r.perSecond)} | ${cell(r.p50)} | ${cell(r.p99)} | ${cell(r.p999)} | ${cell(r.note)} |`),
+    '| section | system | writers | per second | p50 ms | p99 ms | p99.9 ms | ratio to anchor (target) | note |',
+    '|---|---|---:|---:|---:|---:|---:|---|---|',
+    ...rows.map((r) => `| ${r.section} | ${r.system} | ${cell(r.writers)} | ${cell(r.perSecond)} | ${cell(r.p50)} | ${cell(r.p99)} | ${cell(r.p999)} | ${cell(r.ratios?.join('; '))} | ${cell(r.note)} |`),
   ].join('\n');
 }

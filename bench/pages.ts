@@ -57,14 +57,18 @@ export async function pagesBench(options: PagesOptions): Promise<Row[]> {
     const [y, m, d] = today.split('-');
     const [fy, fm, fd] = new Date(year).toISOString().slice(0, 10).split('-');
     const rows: Row[] = [];
-    for (const [label, path] of [
-      ["a member's time page", `/networks/${networkId}/time?for=${member}`],
-      ['a year\'s statement page', `/networks/${networkId}/time/statement?for=${member}&from-day=${fd}&from-month=${fm}&from-year=${fy}&to-day=${d}&to-month=${m}&to-year=${y}`],
+    // Each page beside the API read it shows, so that what the page adds is seen by itself.
+    const bearer = { authorization: `Bearer ${token}` };
+    for (const [label, path, headers] of [
+      ["a member's time page", `/networks/${networkId}/time?for=${member}`, { cookie }],
+      ["a member's account over the API", `/api/v1${tb}/accounts/${member}`, bearer],
+      ["a year's statement page", `/networks/${networkId}/time/statement?for=${member}&from-day=${fd}&from-month=${fm}&from-year=${fy}&to-day=${d}&to-month=${m}&to-year=${y}`, { cookie }],
+      ["a year's statement over the API", `/api/v1${tb}/accounts/${member}/statement?from=${fy}-${fm}-${fd}&to=${today}`, bearer],
     ] as const) {
-      const check = await fetch(`${base}${path}`, { headers: { cookie } });
+      const check = await fetch(`${base}${path}`, { headers });
       if (check.status !== 200) throw new Error(`${label}: ${check.status}`);
       const bytes = (await check.text()).length;
-      const result = await autocannon({ url: `${base}${path}`, connections: options.connections, duration: options.seconds, headers: { cookie } });
+      const result = await autocannon({ url: `${base}${path}`, connections: options.connections, duration: options.seconds, headers });
       rows.push({
         section: 'pages',
         system: label,
@@ -73,7 +77,7 @@ export async function pagesBench(options: PagesOptions): Promise<Row[]> {
         p50: result.latency.p50,
         p99: result.latency.p99,
         p999: result.latency.p99_9,
-        note: `${options.exchanges} exchanges; ${Math.round(bytes / 1024)} KB a page; ${result.non2xx + result.errors} failed of ${result.requests.total}`,
+        note: `${options.exchanges} exchanges; ${Math.round(bytes / 1024)} KB each; ${result.non2xx + result.errors} failed of ${result.requests.total}`,
       });
     }
     return rows;

@@ -14,6 +14,7 @@ import { pagesBench } from './pages.ts';
 import { importBench } from './import.ts';
 import { postsBench } from './posts.ts';
 import { markdownTable, type Row } from './measure.ts';
+import { checkTargets } from './targets.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '5' }, events: { type: 'string', default: '1000000' } } });
 const only = values.only?.split(',');
@@ -32,6 +33,7 @@ if (wanted('scaleout')) rows.push(...(await scaleOutBench({ seconds: seconds * 2
 if (wanted('import')) rows.push(...(await importBench({ members: 200, transfers: 20_000 })));
 if (wanted('projections')) rows.push(...(await projectionBench({ events: Number(values.events), members: 100_000, reads: 200 })));
 
+const misses = checkTargets(rows);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const at = new Date().toISOString();
 console.log(`${machine}; ${at}; ${Math.round((Date.now() - started) / 1000)} s in all\n`);
@@ -40,3 +42,8 @@ mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const json = JSON.stringify({ at, machine, seconds, rows }, null, 2);
 writeFileSync(new URL(`./results/${at.replace(/[:.]/g, '-')}.json`, import.meta.url), json);
 writeFileSync(new URL('./results/latest.json', import.meta.url), json);
+if (misses.length > 0) {
+  console.error(`\n${misses.length} target${misses.length === 1 ? '' : 's'} missed:`);
+  for (const m of misses) console.error(`- ${m.row.section}, ${m.row.system}${m.row.writers ? ` at ${m.row.writers}` : ''}: ${m.ratio.toPrecision(3)}, wanted ${m.wanted}`);
+  process.exitCode = 1;
+}
