@@ -100,6 +100,8 @@ t.test('a coordinator stepping down, stopped after the mark: their roles changed
       const first = randomUUID();
       const networkId = await openNetwork(hearth, 'Seacroft Time Bank', first);
       const second = await enrol(hearth, networkId, randomUUID(), ['member', 'coordinator']);
+      // The other coordinators are found in the members' table.
+      await caughtUp(hearth);
       const request = callerFor(second);
       const stepDown = (deps: typeof hearth) =>
         how === 'roles' ? changeRoles(deps, request, { networkId, personId: second, roles: ['member'], reason: 'Moving away' }) : leaveNetwork(deps, request, { networkId, personId: second });

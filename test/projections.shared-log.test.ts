@@ -65,6 +65,33 @@ t.test('a reader behind what is kept, and one ahead of it, read from the store a
   t.same(newer.map((e) => e.type), ['network.NetworkOpened'], 'at its end: what was appended since');
 });
 
+t.test('a reader that joins a read begun before the append that woke it still finds that append', async (t) => {
+  let answered!: () => void;
+  const held = new Promise<void>((resolve) => (answered = resolve));
+  let holding = true;
+  // The store answers the first read only when told, with what it found when asked.
+  class Late extends PostgresEventStore {
+    override async readAll(options?: ReadAllOptions) {
+      const found = await super.readAll(options);
+      if (holding) {
+        holding = false;
+        await held;
+      }
+      return found;
+    }
+  }
+  const log = new SharedLog(new Late(database.db, 'pglite'), 100, 1000);
+  const head = await store.headPosition();
+  const first = log.read(head, 50);
+  await new Promise((r) => setTimeout(r, 50));
+  const id = randomUUID();
+  await store.append(`network-${id}`, [opened(id)], 'no_stream');
+  const second = log.read(head, 50);
+  answered();
+  t.same(await first, [], 'the read begun before the append found nothing');
+  t.same((await second).map((e) => e.streamId), [`network-${id}`], 'the reader woken by the append read again, and found it');
+});
+
 t.test('a follower at the head of the log lingers after a batch, and applies the writes that came meanwhile in one', async (t) => {
   const hearth = await testHearth(await freshPglite());
   t.teardown(() => hearth.close());

@@ -36,19 +36,25 @@ export class SharedLog {
     // Behind the stretch: read for this one alone, and keep the stretch for those following it.
     if (after < this.#start) return readLog(this.store, after, maxCount);
     if (after > this.#end) this.#restart(after);
-    let extending = this.#extending;
-    if (!extending || extending.after !== after) {
-      extending = { after, read: readLog(this.store, after, this.readSize) };
-      this.#extending = extending;
-      void extending.read.then(
-        (events) => this.#extended(extending!, events),
-        () => {
-          if (this.#extending === extending) this.#extending = undefined;
-        },
-      );
-    }
-    const events = await extending.read;
+    const joined = this.#extending?.after === after;
+    const events = await (joined ? this.#extending!.read : this.#extend(after));
+    // A read joined under way may have begun before the append that woke this reader: found
+    // empty, it does not say the log ends here, and this reader reads for itself.
+    if (joined && events.length === 0) return (await this.#extend(after)).slice(0, maxCount);
     return events.slice(0, maxCount);
+  }
+
+  /** Reads the store after `after`, the stretch taking what it returns if it still ends there then. */
+  #extend(after: number): Promise<Readable[]> {
+    const extending = { after, read: readLog(this.store, after, this.readSize) };
+    this.#extending = extending;
+    void extending.read.then(
+      (events) => this.#extended(extending, events),
+      () => {
+        if (this.#extending === extending) this.#extending = undefined;
+      },
+    );
+    return extending.read;
   }
 
   #restart(at: number): void {
