@@ -28,6 +28,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** With BENCH_CPU_PROFILE=DIR, a server's arguments to write a CPU profile into DIR as it exits. */
+export const profiling = () => (process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []);
+
 /** Peak resident set size of a process so far, in MB (VmHWM). */
 export function peakRss(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -37,7 +40,7 @@ export function peakRss(pid: number): number {
 export async function httpBench(options: HttpOptions): Promise<Row[]> {
   const scratch = await scratchDatabase();
   const port = await freePort();
-  const server = spawn(process.execPath, [...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []), bin, 'serve'], {
+  const server = spawn(process.execPath, [...profiling(), bin, 'serve'], {
     env: { ...process.env, DATABASE_URL: scratch.url, PORT: String(port), LOG_LEVEL: 'info', HEARTH_SECRET: Buffer.alloc(32, 7).toString('base64') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { scratchDatabase } from './scratch.ts';
-import { benchTimeBank, freePort } from './http.ts';
+import { benchTimeBank, freePort, profiling } from './http.ts';
 import type { Row } from './measure.ts';
 
 export interface PagesOptions {
@@ -22,7 +22,7 @@ const bin = fileURLToPath(new URL('../bin/hearth.js', import.meta.url));
 export async function pagesBench(options: PagesOptions): Promise<Row[]> {
   const scratch = await scratchDatabase();
   const port = await freePort();
-  const server = spawn(process.execPath, [bin, 'serve'], {
+  const server = spawn(process.execPath, [...profiling(), bin, 'serve'], {
     env: { ...process.env, DATABASE_URL: scratch.url, PORT: String(port), LOG_LEVEL: 'warn', HEARTH_SECRET: Buffer.alloc(32, 7).toString('base64') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
