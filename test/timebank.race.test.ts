@@ -43,6 +43,26 @@ t.test('confirmations racing for one member\'s limit: exactly as many succeed as
   t.equal(await balanceOn(hearth, networkId, receiver!), -180);
 });
 
+t.test('busy members: sixty confirmations at once, each debiting one of two members, every one made', async (t) => {
+  const hearth = await racingHearth(t);
+  if (!hearth) return;
+  const networkId = randomUUID();
+  const coordinator = await enrol(hearth, networkId, randomUUID(), ['coordinator']);
+  const busy = [randomUUID(), randomUUID()];
+  for (const id of busy) {
+    await enrol(hearth, networkId, id);
+    await setMemberLimits(hearth, callerFor(coordinator), { networkId, personId: id, lowerMinutes: -6000, upperMinutes: null, reason: 'a busy member' });
+  }
+  const providers: string[] = [];
+  for (let i = 0; i < 60; i++) providers.push(await enrol(hearth, networkId, randomUUID()));
+  const exchanges = await Promise.all(providers.map((provider, i) => logExchangeToday(hearth, networkId, provider, busy[i % 2]!, 30)));
+  // Each busy member's account is written by thirty confirmations at once: in one process, none
+  // loses a race twice, so none runs out of tries.
+  const outcomes = await Promise.all(exchanges.map((exchangeId, i) => refused(confirmExchange(hearth, callerFor(busy[i % 2]!), { networkId, exchangeId }))));
+  t.same(outcomes.filter((o) => o !== null), [], 'none refused');
+  for (const id of busy) t.equal(await balanceOn(hearth, networkId, id), -900, 'thirty half-hours debited');
+});
+
 t.test('two reversals of one grant at once, on PostgreSQL: one reversal', async (t) => {
   const hearth = await racingHearth(t);
   if (!hearth) return;
