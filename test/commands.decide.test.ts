@@ -9,7 +9,7 @@ import { networkDecider, networkStream } from '../src/networks/network.ts';
 import { Rejection } from '../src/commands/decider.ts';
 import type { EventStore } from '../src/eventstore/port.ts';
 import { freshPglite } from './support/db.ts';
-import { testHearth } from './support/hearth.ts';
+import { bound, testHearth } from './support/hearth.ts';
 
 const context = (commandId = randomUUID()): CommandContext => ({
   actor: randomUUID(),
@@ -22,12 +22,6 @@ const context = (commandId = randomUUID()): CommandContext => ({
 
 const open = (networkId: string, name: string) =>
   networkDecider.decide({ type: 'OpenNetwork', networkId, name, kind: 'time_bank', openedBy: 'system:test', now: '2026-12-01T10:00:00.000Z' }, networkDecider.initialState);
-
-/** A property of the store behind a proxy, its methods called on the store itself (which keeps private fields). */
-const bound = (target: EventStore, key: string | symbol) => {
-  const value = Reflect.get(target, key) as unknown;
-  return typeof value === 'function' ? value.bind(target) : value;
-};
 
 const hearth = await testHearth(await freshPglite(), { EVENT_STORE_COMMITS: 'several-streams' });
 t.teardown(() => hearth.close());

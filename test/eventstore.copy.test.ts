@@ -14,7 +14,7 @@ import type { Database } from '../src/db/database.ts';
 import { commandOn } from './support/cli.ts';
 import { freshPglite, freshPostgres, postgresAvailable } from './support/db.ts';
 import { metadata, opened, renamed } from './support/events.ts';
-import { signedUp, testHearth } from './support/hearth.ts';
+import { bound, signedUp, testHearth } from './support/hearth.ts';
 import { callerFor, enrol, openNetwork } from './support/timebank.ts';
 
 const networkName = 'Meanwood Valley Time Bank';
@@ -73,8 +73,7 @@ function failing(store: EventStore, fails: (streamId: string, events: NewEvent[]
           return target.append(streamId, events, expected);
         };
       }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
+      return bound(target, property);
     },
   });
 }

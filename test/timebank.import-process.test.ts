@@ -14,7 +14,7 @@ import { accountStream, ORGANISATION } from '../src/timebank/account.ts';
 import { BATCH, finishImports, importMovingIn, importStream, readMovingIn, unfinishedImports } from '../src/timebank/import.ts';
 import { keepFinishing } from '../src/processes.ts';
 import { freshPglite } from './support/db.ts';
-import { caughtUp, quietLog, testConfig } from './support/hearth.ts';
+import { bound, caughtUp, quietLog, testConfig } from './support/hearth.ts';
 import { openNetwork } from './support/timebank.ts';
 
 const hearth = await openHearth(testConfig(), quietLog, { database: await freshPglite() });
@@ -89,8 +89,7 @@ function stoppedAfterBegun(h: Hearth, more: number): Hearth {
     get: (target, key) => {
       if (key === 'appendMany') return (writes: Parameters<Hearth['store']['appendMany']>[0]) => (passes(writes.map((w) => w.streamId)) ? target.appendMany(writes) : Promise.reject(new Error('stopped')));
       if (key === 'append') return (streamId: string, ...rest: [never, never]) => (passes([streamId]) ? target.append(streamId, ...rest) : Promise.reject(new Error('stopped')));
-      const value = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return bound(target, key);
     },
   });
   return { ...h, store };

@@ -94,97 +94,101 @@ export async function decideAcross<R extends Reads>(
   let pause = 0;
   for (let attempt = 1; ; attempt++) {
     if (pause > 0) await new Promise((r) => setTimeout(r, pause));
-    const release = contested.length > 0 ? await turnOn(store, contested) : undefined;
+    const tried = await inTurn(store, contested, () => once(attempt));
+    if (!('again' in tried)) return tried;
+    if (tried.again === 'lost') {
+      contested = tried.streams;
+      // The first retry reads at once: a writer in this process is waited for by the read itself
+      // (CachingEventStore). Later ones back off a little, for writers in other processes.
+      pause = attempt > 1 ? Math.random() * 5 * attempt : 0;
+    }
+  }
+
+  /** One read, decision and append: the decision, or why to try again (the streams moved under a refusal, or the append lost a race on these). */
+  async function once(attempt: number): Promise<Decision<R> | { again: 'moved' } | { again: 'lost'; streams: string[] }> {
+    const histories = new Map<string, RecordedEvent[]>(await Promise.all(streamIds.map(async (s) => [s, await store.readStream(s)] as const)));
+    const revisionOf = (s: string) => histories.get(s)!.at(-1)?.revision ?? NO_STREAM;
+    const fold = (n: keyof R & string, extra: unknown[] = []) => {
+      const [streamId, folder] = reads[n]!;
+      return [...domainEvents(histories.get(streamId)!), ...extra].reduce(folder.evolve, folder.initialState);
+    };
+    const byName = <T>(f: (n: keyof R & string) => T) => Object.fromEntries(names.map((n) => [n, f(n)])) as { [K in keyof R]: T };
+
+    const earlier = new Map(streamIds.map((s) => [s, histories.get(s)!.filter((e) => e.metadata.commandId === context.commandId)]));
+    if ([...earlier.values()].some((e) => e.length > 0)) {
+      const states = byName((n) => fold(n)) as States<R>;
+      return {
+        states,
+        revisions: byName((n) => revisionOf(reads[n]![0])),
+        position: Math.max(...[...earlier.values()].flat().map((e) => e.position)),
+        replayed: true,
+        events: byName((n) => domainEvents(earlier.get(reads[n]![0])!)) as EventsByName<R>,
+      };
+    }
+    if (options.ifMatch) {
+      const actual = revisionOf(reads[options.ifMatch.stream]![0]);
+      if (options.ifMatch.revision !== undefined && options.ifMatch.revision !== actual) throw new PreconditionFailed(actual);
+    }
+
+    const before = byName((n) => fold(n)) as States<R>;
+    let decided: EventsByName<R>;
     try {
-      const histories = new Map<string, RecordedEvent[]>(await Promise.all(streamIds.map(async (s) => [s, await store.readStream(s)] as const)));
-      const revisionOf = (s: string) => histories.get(s)!.at(-1)?.revision ?? NO_STREAM;
-      const fold = (n: keyof R & string, extra: unknown[] = []) => {
-        const [streamId, folder] = reads[n]!;
-        return [...domainEvents(histories.get(streamId)!), ...extra].reduce(folder.evolve, folder.initialState);
+      decided = decide(before);
+    } catch (refusal) {
+      // The streams were read one by one, not as one snapshot: a refusal is given only on states
+      // that all still hold, or it may name the wrong reason (a pool "too low" that another
+      // command's payment of the same proposal emptied, rather than "already paid").
+      if (attempt < maxAttempts && (await anyMoved(store, streamIds, revisionOf))) return { again: 'moved' };
+      throw refusal;
+    }
+    const writes = new Map<string, Array<{ type: string; data: unknown }>>(streamIds.map((s) => [s, []]));
+    for (const n of names) writes.get(reads[n]![0])!.push(...((decided[n] ?? []) as Array<{ type: string; data: unknown }>));
+
+    // Two names on one stream both see every event written to it.
+    const after = () => byName((n) => fold(n, writes.get(reads[n]![0])!)) as States<R>;
+    const events = byName((n) => writes.get(reads[n]![0])!) as EventsByName<R>;
+    // The stream a client's If-Match names is the one it expects to be unchanged, written or not.
+    const held = new Set(options.ifMatch ? [reads[options.ifMatch.stream]![0]] : []);
+    const written = streamIds.filter((s) => writes.get(s)!.length > 0 || held.has(s));
+    if (written.every((s) => writes.get(s)!.length === 0)) {
+      const last = [...histories.values()].flat().reduce((p, e) => Math.max(p, e.position), 0);
+      return { states: before, revisions: byName((n) => revisionOf(reads[n]![0])), position: last, replayed: false, events };
+    }
+
+    const metadata: EventMetadata = {
+      actor: context.actor,
+      onBehalfOf: context.onBehalfOf,
+      commandId: context.commandId,
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      recordedAt: context.now,
+    };
+    try {
+      const results = await store.appendMany(
+        written.map((streamId) => ({
+          streamId,
+          // Ids follow from the command id, so a retry of the same command is recognised by the store.
+          events: writes.get(streamId)!.map((e, i) => ({ id: uuidv5(`${streamId}/${i}`, context.commandId), type: e.type, schemaVersion: 0, data: e.data, metadata })),
+          expected: revisionOf(streamId) === NO_STREAM ? ('no_stream' as const) : revisionOf(streamId),
+          // Held at that revision, the append follows the last event read: the new events chain to its hash.
+          previousHash: histories.get(streamId)!.at(-1)?.metadata.hash ?? null,
+        })),
+      );
+      const resultOf = new Map(written.map((s, i) => [s, results[i]!]));
+      return {
+        states: after(),
+        revisions: byName((n) => resultOf.get(reads[n]![0])?.revision ?? revisionOf(reads[n]![0])),
+        position: Math.max(...written.filter((s) => writes.get(s)!.length > 0).map((s) => resultOf.get(s)!.position)),
+        replayed: results.every((r) => r.replayed),
+        events,
       };
-      const byName = <T>(f: (n: keyof R & string) => T) => Object.fromEntries(names.map((n) => [n, f(n)])) as { [K in keyof R]: T };
-
-      const earlier = new Map(streamIds.map((s) => [s, histories.get(s)!.filter((e) => e.metadata.commandId === context.commandId)]));
-      if ([...earlier.values()].some((e) => e.length > 0)) {
-        const states = byName((n) => fold(n)) as States<R>;
-        return {
-          states,
-          revisions: byName((n) => revisionOf(reads[n]![0])),
-          position: Math.max(...[...earlier.values()].flat().map((e) => e.position)),
-          replayed: true,
-          events: byName((n) => domainEvents(earlier.get(reads[n]![0])!)) as EventsByName<R>,
-        };
+    } catch (err) {
+      if (!(err instanceof WrongExpectedRevision)) throw err;
+      if (options.ifMatch?.revision !== undefined && err.streamId === reads[options.ifMatch.stream]![0]) throw new PreconditionFailed(err.actual);
+      if (attempt >= maxAttempts) {
+        throw new Rejection('concurrency-conflict', 'Others changed this at the same moment, again and again. Please try once more.', 409);
       }
-      if (options.ifMatch) {
-        const actual = revisionOf(reads[options.ifMatch.stream]![0]);
-        if (options.ifMatch.revision !== undefined && options.ifMatch.revision !== actual) throw new PreconditionFailed(actual);
-      }
-
-      const before = byName((n) => fold(n)) as States<R>;
-      let decided: EventsByName<R>;
-      try {
-        decided = decide(before);
-      } catch (refusal) {
-        // The streams were read one by one, not as one snapshot: a refusal is given only on states
-        // that all still hold, or it may name the wrong reason (a pool "too low" that another
-        // command's payment of the same proposal emptied, rather than "already paid").
-        if (attempt < maxAttempts && (await anyMoved(store, streamIds, revisionOf))) continue;
-        throw refusal;
-      }
-      const writes = new Map<string, Array<{ type: string; data: unknown }>>(streamIds.map((s) => [s, []]));
-      for (const n of names) writes.get(reads[n]![0])!.push(...((decided[n] ?? []) as Array<{ type: string; data: unknown }>));
-
-      // Two names on one stream both see every event written to it.
-      const after = () => byName((n) => fold(n, writes.get(reads[n]![0])!)) as States<R>;
-      const events = byName((n) => writes.get(reads[n]![0])!) as EventsByName<R>;
-      // The stream a client's If-Match names is the one it expects to be unchanged, written or not.
-      const held = new Set(options.ifMatch ? [reads[options.ifMatch.stream]![0]] : []);
-      const written = streamIds.filter((s) => writes.get(s)!.length > 0 || held.has(s));
-      if (written.every((s) => writes.get(s)!.length === 0)) {
-        const last = [...histories.values()].flat().reduce((p, e) => Math.max(p, e.position), 0);
-        return { states: before, revisions: byName((n) => revisionOf(reads[n]![0])), position: last, replayed: false, events };
-      }
-
-      const metadata: EventMetadata = {
-        actor: context.actor,
-        onBehalfOf: context.onBehalfOf,
-        commandId: context.commandId,
-        correlationId: context.correlationId,
-        causationId: context.causationId,
-        recordedAt: context.now,
-      };
-      try {
-        const results = await store.appendMany(
-          written.map((streamId) => ({
-            streamId,
-            // Ids follow from the command id, so a retry of the same command is recognised by the store.
-            events: writes.get(streamId)!.map((e, i) => ({ id: uuidv5(`${streamId}/${i}`, context.commandId), type: e.type, schemaVersion: 0, data: e.data, metadata })),
-            expected: revisionOf(streamId) === NO_STREAM ? ('no_stream' as const) : revisionOf(streamId),
-            // Held at that revision, the append follows the last event read: the new events chain to its hash.
-            previousHash: histories.get(streamId)!.at(-1)?.metadata.hash ?? null,
-          })),
-        );
-        const resultOf = new Map(written.map((s, i) => [s, results[i]!]));
-        return {
-          states: after(),
-          revisions: byName((n) => resultOf.get(reads[n]![0])?.revision ?? revisionOf(reads[n]![0])),
-          position: Math.max(...written.filter((s) => writes.get(s)!.length > 0).map((s) => resultOf.get(s)!.position)),
-          replayed: results.every((r) => r.replayed),
-          events,
-        };
-      } catch (err) {
-        if (!(err instanceof WrongExpectedRevision)) throw err;
-        if (options.ifMatch?.revision !== undefined && err.streamId === reads[options.ifMatch.stream]![0]) throw new PreconditionFailed(err.actual);
-        if (attempt >= maxAttempts) {
-          throw new Rejection('concurrency-conflict', 'Others changed this at the same moment, again and again. Please try once more.', 409);
-        }
-        contested = written;
-        // The first retry reads at once: a writer in this process is waited for by the read itself
-        // (CachingEventStore). Later ones back off a little, for writers in other processes.
-        pause = attempt > 1 ? Math.random() * 5 * attempt : 0;
-      }
-    } finally {
-      release?.();
+      return { again: 'lost', streams: written };
     }
   }
 }
@@ -193,11 +197,13 @@ export async function decideAcross<R extends Reads>(
 const turns = new WeakMap<EventStore, Map<string, Promise<void>>>();
 
 /**
- * Waits for the commands of this process that asked before for a turn on any of these streams,
- * and holds the streams until released. Each takes its place on every stream at once, behind
- * only those who asked before it, so two never wait for each other.
+ * Runs `work` in this process's turn on the streams named, if any: after the commands of this
+ * process that asked before for a turn on any of them, holding them until it ends. Each takes its
+ * place on every stream at once, behind only those who asked before it, so two never wait for
+ * each other.
  */
-async function turnOn(store: EventStore, streamIds: string[]): Promise<() => void> {
+async function inTurn<T>(store: EventStore, streamIds: string[], work: () => Promise<T>): Promise<T> {
+  if (streamIds.length === 0) return work();
   let queue = turns.get(store);
   if (!queue) turns.set(store, (queue = new Map()));
   let release!: () => void;
@@ -207,11 +213,13 @@ async function turnOn(store: EventStore, streamIds: string[]): Promise<() => voi
     queue.set(s, mine);
     return earlier;
   });
-  await Promise.all(before);
-  return () => {
+  try {
+    await Promise.all(before);
+    return await work();
+  } finally {
     for (const s of streamIds) if (queue.get(s) === mine) queue.delete(s);
     release();
-  };
+  }
 }
 
 async function anyMoved(store: EventStore, streamIds: string[], revisionOf: (s: string) => number): Promise<boolean> {

@@ -28,7 +28,8 @@ export class CachingEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const whole = options.direction !== 'backwards' && options.fromRevision === undefined && options.maxCount === undefined;
     if (!whole) return this.inner.readStream(streamId, options);
-    await this.#writing.get(streamId);
+    const writing = this.#writing.get(streamId);
+    if (writing) await writing;
     const known = this.#streams.get(streamId) ?? [];
     const newer = await this.inner.readStream(streamId, known.length > 0 ? { fromRevision: known.length } : {});
     const events = newer.length > 0 ? [...known, ...newer.map(deepFreeze)] : known;

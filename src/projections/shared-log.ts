@@ -35,7 +35,8 @@ export class SharedLog {
     if (after >= this.#start && after < this.#end) return this.#from(after, maxCount);
     // Behind the stretch: read for this one alone, and keep the stretch for those following it.
     if (after < this.#start) return readLog(this.store, after, maxCount);
-    if (after > this.#end) this.#restart(after);
+    // Ahead of it: the stretch starts again where this reader is.
+    if (after > this.#end) [this.#events, this.#start, this.#extending] = [[], after, undefined];
     const joined = this.#extending?.after === after;
     const events = await (joined ? this.#extending!.read : this.#extend(after));
     // A read joined under way may have begun before the append that woke this reader: found
@@ -55,12 +56,6 @@ export class SharedLog {
       },
     );
     return extending.read;
-  }
-
-  #restart(at: number): void {
-    this.#events = [];
-    this.#start = at;
-    this.#extending = undefined;
   }
 
   #extended(extending: { after: number }, events: Readable[]): void {

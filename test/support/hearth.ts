@@ -72,6 +72,12 @@ export async function signedUp(hearth: Hearth, details: { name: string; email: s
   return done.personId;
 }
 
+/** A property of a store behind a proxy, its methods called on the store itself (which keeps private fields). */
+export function bound(target: EventStore, key: string | symbol): unknown {
+  const value = Reflect.get(target, key) as unknown;
+  return typeof value === 'function' ? value.bind(target) : value;
+}
+
 /** The same Hearth, its store failing every append after the first `writes`: a process killed there. */
 export function stoppedAfter(hearth: Hearth, writes: number): Hearth {
   let left = writes;
@@ -79,8 +85,7 @@ export function stoppedAfter(hearth: Hearth, writes: number): Hearth {
     get: (target, key) => {
       if (key === 'appendMany') return (...args: Parameters<EventStore['appendMany']>) => (left-- > 0 ? target.appendMany(...args) : Promise.reject(new Error('stopped')));
       if (key === 'append') return (...args: Parameters<EventStore['append']>) => (left-- > 0 ? target.append(...args) : Promise.reject(new Error('stopped')));
-      const value = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return bound(target, key);
     },
   });
   return { ...hearth, store };
