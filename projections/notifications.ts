@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { sql } from 'kysely';
 import { v5 as uuidv5 } from 'uuid';
 import type { Projection } from '../src/projections/engine.ts';
+import { readTable } from '../src/projections/upsert.ts';
 import type { Db } from '../src/db/database.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 import type { NotificationOutboxTable } from '../src/db/tables.ts';
@@ -36,6 +37,15 @@ const NAMESPACE = 'f6d1c0a4-6b1e-5d8e-9f3a-2c7b4e1a9d05';
 export const notificationId = (eventId: string, recipientId: string, kind: OutboxKind) => uuidv5(`${eventId}:${recipientId}:${kind}`, NAMESPACE);
 
 type Row = Insertable<NotificationOutboxTable>;
+
+const outbox = readTable(
+  'notification_outbox',
+  {
+    notification_id: 'uuid', event_id: 'uuid', position: 'bigint', recipient_id: 'uuid', kind: 'text', network_id: 'uuid', subject_id: 'uuid',
+    due_at: 'timestamptz', expires_at: 'timestamptz', recorded_at: 'timestamptz',
+  },
+  ['notification_id'],
+);
 
 function row(event: RecordedEvent, recipientId: string, kind: OutboxKind, subjectId: string, networkId: string | null, extra: { dueAt?: string; expiresAt?: string } = {}): Row {
   return {
@@ -156,12 +166,11 @@ export const notificationsProjection: Projection = {
     MembershipApproved.type, MemberRolesChanged.type, PoolOpened.type, VoucherBought.type, ProposalMade.type,
     ExchangeLogged.type, PaymentSubmitted.type, TransferSubmitted.type, VotingOpened.type, VoucherRedeemed.type, PasswordResetIssued.type, WayInInvited.type,
   ],
-  async apply(db, event) {
-    if (await remember(db, event)) return;
-    const rows = await rowsFor(db, event);
-    // A large electorate makes many rows: a few hundred a statement keep within the parameter limit.
-    for (let i = 0; i < rows.length; i += 500) {
-      await db.insertInto('notification_outbox').values(rows.slice(i, i + 500)).onConflict((oc) => oc.column('notification_id').doNothing()).execute();
-    }
+  // Who is to be told is looked up, and what addressing needs is kept, event by event in order;
+  // the rows owed go in together at the end, as no lookup reads them.
+  async applyBatch(db, events) {
+    const rows: Row[] = [];
+    for (const event of events) if (!(await remember(db, event))) rows.push(...(await rowsFor(db, event)));
+    await outbox.insertNew(db, rows);
   },
 };

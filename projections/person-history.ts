@@ -5,6 +5,13 @@
 import type { Projection } from '../src/projections/engine.ts';
 import type { RecordedEvent } from '../src/eventstore/port.ts';
 import { registeredEventTypes } from '../src/events.ts';
+import { readTable } from '../src/projections/upsert.ts';
+
+const history = readTable(
+  'person_history',
+  { person_id: 'uuid', position: 'bigint', type: 'text', network_id: 'uuid', actor: 'text', on_behalf_of: 'text', recorded_at: 'text' },
+  ['person_id', 'position'],
+);
 
 const PERSON_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,9 +39,6 @@ export const personHistoryProjection: Projection = {
         recorded_at: event.metadata.recordedAt,
       }));
     });
-    // A few hundred rows a statement keeps within the database's parameter limit.
-    for (let i = 0; i < rows.length; i += 500) {
-      await db.insertInto('person_history').values(rows.slice(i, i + 500)).onConflict((oc) => oc.columns(['person_id', 'position']).doNothing()).execute();
-    }
+    await history.insertNew(db, rows);
   },
 };

@@ -415,6 +415,9 @@ export class ProjectionEngine {
     let renewAt = 0;
     // Where the checkpoint stands, as this runner last wrote it; read again whenever a batch finds it elsewhere.
     let at: number | undefined;
+    // Far behind the head, each batch twice the last, up to a rebuild's: catching up is one long
+    // read of the log, and fewer, larger transactions make it sooner. At the head, batches are small again.
+    let size = this.#batchSize;
     while (!signal.aborted) {
       try {
         if (Date.now() >= renewAt) {
@@ -435,7 +438,8 @@ export class ProjectionEngine {
           }
           at = checkpoint.position;
         }
-        const events = await this.#log.read(at, this.#batchSize);
+        const events = await this.#log.read(at, size);
+        size = events.length < this.#batchSize ? this.#batchSize : Math.min(size * 2, this.#batchSize * REBUILD_BATCHES);
         if (events.length === 0) {
           await this.store.waitForAppend(this.#pollMs, signal);
           continue;

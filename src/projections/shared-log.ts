@@ -38,16 +38,16 @@ export class SharedLog {
     // Ahead of it: the stretch starts again where this reader is.
     if (after > this.#end) [this.#events, this.#start, this.#extending] = [[], after, undefined];
     const joined = this.#extending?.after === after;
-    const events = await (joined ? this.#extending!.read : this.#extend(after));
+    const events = await (joined ? this.#extending!.read : this.#extend(after, maxCount));
     // A read joined under way may have begun before the append that woke this reader: found
     // empty, it does not say the log ends here, and this reader reads for itself.
-    if (joined && events.length === 0) return (await this.#extend(after)).slice(0, maxCount);
+    if (joined && events.length === 0) return (await this.#extend(after, maxCount)).slice(0, maxCount);
     return events.slice(0, maxCount);
   }
 
   /** Reads the store after `after`, the stretch taking what it returns if it still ends there then. */
-  #extend(after: number): Promise<Readable[]> {
-    const extending = { after, read: readLog(this.store, after, this.readSize) };
+  #extend(after: number, maxCount: number): Promise<Readable[]> {
+    const extending = { after, read: readLog(this.store, after, Math.max(this.readSize, maxCount)) };
     this.#extending = extending;
     void extending.read.then(
       (events) => this.#extended(extending, events),

@@ -17,6 +17,8 @@ export type Rows<T extends keyof Tables> = ReadonlyArray<Partial<Record<Column<T
 export interface ReadTable<T extends keyof Tables> {
   /** Inserts the rows; a row whose key is there already is an error. */
   insert(db: Db, rows: Rows<T>): Promise<void>;
+  /** Inserts the rows whose key is not there yet, and leaves those that are: rows an event always writes the same way. */
+  insertNew(db: Db, rows: Rows<T>): Promise<void>;
   /**
    * Inserts the rows, and where a row's key is there already sets each other column the rows
    * write to the new value; or adds the new value to it (`add`), or leaves it as it was (`keep`:
@@ -44,6 +46,12 @@ export function readTable<T extends keyof Tables>(table: T, columns: { [C in Col
     async insert(db, rows) {
       if (rows.length === 0) return;
       await insert(db, rows, written(rows)).execute();
+    },
+    async insertNew(db, rows) {
+      if (rows.length === 0) return;
+      await insert(db, rows, written(rows))
+        .onConflict((oc) => oc.columns(key).doNothing())
+        .execute();
     },
     async upsert(db, rows, how = {}) {
       if (rows.length === 0) return;
