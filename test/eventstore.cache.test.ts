@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { freshPglite } from './support/db.ts';
 import { opened, renamed } from './support/events.ts';
 import { PostgresEventStore } from '../src/eventstore/postgres.ts';
-import { CachingEventStore } from '../src/eventstore/cache.ts';
+import { CachingEventStore, withinUnitOfWork } from '../src/eventstore/cache.ts';
 import type { ReadStreamOptions } from '../src/eventstore/port.ts';
 
 const database = await freshPglite();
@@ -81,4 +81,48 @@ t.test("a read of a stream waits for this process's append to it under way, and 
   // A failed append holds nobody up: it is settled all the same.
   await t.rejects(cached.append(`network-${id}`, [renamed(id, 'late')], 'no_stream'));
   t.equal((await cached.readStream(`network-${id}`)).length, 1);
+});
+
+t.test('a unit of work asks the store for a stream once, until an append to it begins in this process', async (t) => {
+  const stored = new PostgresEventStore(database.db, 'pglite');
+  const cached = new CachingEventStore(new Counting(database.db, 'pglite'));
+  const [id, other] = [randomUUID(), randomUUID()];
+  const [stream, elsewhere] = [`network-${id}`, `network-${other}`];
+  await cached.append(stream, [opened(id)], 'no_stream');
+  asked = [];
+  await cached.readStream(stream);
+  await cached.readStream(stream);
+  t.equal(asked.length, 2, 'outside a unit of work, every read asks the store');
+
+  let readSoFar!: () => void;
+  let goOn!: () => void;
+  const [hasRead, mayGoOn] = [new Promise<void>((r) => (readSoFar = r)), new Promise<void>((r) => (goOn = r))];
+  const unit = withinUnitOfWork(async () => {
+    asked = [];
+    t.equal((await cached.readStream(stream)).length, 1);
+    t.same(await cached.readStream(elsewhere), [], 'an empty stream is read as empty');
+    // Another process appends: the unit of work goes on with the stream as it found it, and the store refuses what it decides on it.
+    await stored.append(stream, [renamed(id, 'elsewhere')], 0);
+    t.equal((await cached.readStream(stream)).length, 1, 'read again, the stream is as the unit of work found it');
+    t.equal((await cached.readStream(elsewhere)).length, 0);
+    t.equal(asked.length, 2, 'each stream was asked of the store once');
+    await t.rejects(cached.append(stream, [renamed(id, 'stale')], 0), { name: 'WrongExpectedRevision' }, 'a decision on what it read is checked by the store');
+    t.same((await cached.readStream(stream)).map((e) => e.revision), [0, 1], 'after the append it lost, the next read asks the store');
+    t.equal(asked.length, 3);
+    readSoFar();
+    await mayGoOn;
+    t.equal((await cached.readStream(elsewhere)).length, 1, 'an append by another request in this process is seen');
+    t.equal(asked.length, 4);
+  });
+  // Another request, a unit of work of its own, appends to a stream the first has read.
+  await hasRead;
+  await withinUnitOfWork(() => cached.append(elsewhere, [opened(other)], 'no_stream'));
+  goOn();
+  await unit;
+
+  await withinUnitOfWork(async () => {
+    asked = [];
+    await cached.readStream(stream);
+    t.equal(asked.length, 1, 'a new unit of work asks the store afresh');
+  });
 });

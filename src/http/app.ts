@@ -40,6 +40,7 @@ import { Unauthenticated } from '../access/guard.ts';
 import { UnsupportedByStore } from '../eventstore/port.ts';
 import { etag } from './reads.ts';
 import { boundedJsonParser, frameworkErrors, JsonTooDeep, refuseNulInUrl } from './edges.ts';
+import { withinUnitOfWork } from '../eventstore/cache.ts';
 
 export async function buildApp(hearth: Hearth) {
   const app = Fastify({
@@ -63,6 +64,10 @@ export async function buildApp(hearth: Hearth) {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onRequest', refuseNulInUrl);
+  // A request is one unit of work: it reads each stream once, as it found it, however many of its
+  // guards and steps ask (src/eventstore/cache.ts). Begun once the body is read, so it spans the
+  // rest. A page's own requests to the API, made in-process, are part of the page's.
+  app.addHook('preValidation', (_request, _reply, done) => withinUnitOfWork(done));
 
   // Upgrading requests and HSTS suit only a Hearth reached over HTTPS (directly, or as a trusted
   // proxy reports): served over plain HTTP by a LAN address, they would make the browser post the
