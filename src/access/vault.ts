@@ -105,26 +105,31 @@ export class PersonalDataVault {
     return (await this.sealTexts([{ text, concerns }]))[0]!;
   }
 
-  /** Seals several texts, each under its own key: one write of keys and one of links, whatever their number. */
+  /**
+   * Seals several texts, each under its own key, and keeps the keys and their links in one
+   * statement, whatever their number. Text about someone already erased is recorded as if erased
+   * with them: the statement keeps no key for it, so that no later read can open it.
+   */
   async sealTexts(texts: ReadonlyArray<{ text: string; concerns: readonly string[] }>): Promise<SealedText[]> {
-    const keys: Array<{ key_id: string; wrapped_key: Buffer }> = [];
-    const subjects: Array<{ key_id: string; person_id: string }> = [];
-    const erased = await this.#withoutKeys(texts.flatMap((t) => t.concerns));
+    const keys: Array<{ key_id: string; wrapped_key: string; concerns: string[] }> = [];
     const sealed = texts.map(({ text, concerns }): SealedText => {
       if (text === '') return { clear: '' };
       const keyId = randomUUID();
       const key = randomBytes(32);
-      // Text about someone already erased is recorded as if erased with them: its key is never kept.
-      if (concerns.some((personId) => erased.has(personId))) return { textKey: keyId, sealed: seal(key, Buffer.from(text, 'utf8'), `text:${keyId}`).toString('utf8') };
-      keys.push({ key_id: keyId, wrapped_key: seal(this.secret, key, `text-key:${keyId}`) });
-      for (const personId of new Set(concerns)) subjects.push({ key_id: keyId, person_id: personId });
+      keys.push({ key_id: keyId, wrapped_key: seal(this.secret, key, `text-key:${keyId}`).toString('hex'), concerns: [...new Set(concerns)] });
       return { textKey: keyId, sealed: seal(key, Buffer.from(text, 'utf8'), `text:${keyId}`).toString('utf8') };
     });
     if (keys.length === 0) return sealed;
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('text_keys').values(keys).execute();
-      if (subjects.length > 0) await trx.insertInto('text_key_subjects').values(subjects).execute();
-    });
+    await sql`
+      WITH x AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS x(key_id uuid, wrapped_key text, concerns uuid[])),
+      kept AS (
+        INSERT INTO text_keys (key_id, wrapped_key)
+        SELECT x.key_id, decode(x.wrapped_key, 'hex') FROM x
+         WHERE NOT EXISTS (SELECT 1 FROM unnest(x.concerns) AS c(person_id)
+                            WHERE NOT EXISTS (SELECT 1 FROM public.person_keys p WHERE p.person_id = c.person_id AND p.wrapped_key IS NOT NULL))
+        RETURNING key_id)
+      INSERT INTO text_key_subjects (key_id, person_id)
+      SELECT x.key_id, c.person_id FROM x JOIN kept ON kept.key_id = x.key_id CROSS JOIN LATERAL unnest(x.concerns) AS c(person_id)`.execute(this.db);
     return sealed;
   }
 
@@ -199,15 +204,6 @@ export class PersonalDataVault {
   async #eraseTextsOf(personId: string): Promise<void> {
     await this.db.deleteFrom('text_keys').where('key_id', 'in', (q) => q.selectFrom('text_key_subjects').select('key_id').where('person_id', '=', personId)).execute();
     await sql`VACUUM text_keys`.execute(this.db).catch(() => undefined);
-  }
-
-  /** Of these people, those with no key: erased (or never recorded, which a command has refused before it seals). */
-  async #withoutKeys(personIds: readonly string[]): Promise<Set<string>> {
-    const ids = [...new Set(personIds)];
-    if (ids.length === 0) return new Set();
-    const { rows } = await sql<{ person_id: string }>`SELECT person_id FROM public.person_keys WHERE person_id = ANY(${ids}::uuid[]) AND wrapped_key IS NOT NULL`.execute(this.db);
-    const held = new Set(rows.map((r) => r.person_id));
-    return new Set(ids.filter((id) => !held.has(id)));
   }
 
   // Named with its schema: a projection being rebuilt reads through a connection pointed at scratch tables.
