@@ -1,6 +1,7 @@
 // Work that arrives while a batch is running waits, and runs together in the next batch: one
 // round trip (and, for appends, one commit) for many callers instead of one each. Alone, a call
-// runs at once, so nobody waits for company. Should a batch fail as a whole, each of its items is
+// runs at once, so nobody waits for company: only for the others submitted in the same turn of the
+// event loop (a command's reads of several streams, asked together), which go with it. Should a batch fail as a whole, each of its items is
 // run alone, so that one caller's fault is not another's.
 
 interface Waiting<In, Out> {
@@ -30,12 +31,15 @@ export class Batcher<In, Out> {
   submit(item: In): Promise<Out> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      if (this.#running < (this.options.concurrency ?? 1)) void this.#drain();
+      if (this.#running < (this.options.concurrency ?? 1)) {
+        this.#running++;
+        queueMicrotask(() => void this.#drain());
+      }
     });
   }
 
+  /** Runs batches until none waits; counted as running from when it was scheduled. */
   async #drain(): Promise<void> {
-    this.#running++;
     while (this.#queue.length > 0) {
       const batch = this.#take();
       this.options.taken?.(batch.length);
