@@ -485,24 +485,37 @@ export class ProjectionEngine {
     const to = events.at(-1)!.position;
     // Most batches hold nothing a given projection handles: its checkpoint is moved on in one statement.
     if (!events.some((e) => p.handles.includes(e.type))) return this.#passing.submit({ name: p.name, from_position: from, to_position: to, holder: holder ?? null });
-    const applied = await this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('projection_checkpoints')
-        .select(['position', 'status'])
-        .where('name', '=', p.name)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row || Number(row.position) !== from || row.status !== 'running') return undefined;
-      // A worker paused past its lease (a long collection, a frozen host) must not write: another has the projection now.
-      if (holder && !(await trx.selectFrom('projection_leases').select('name').where('name', '=', p.name).where('holder', '=', holder).where('expires_at', '>', sql<Date>`now()`).executeTakeFirst())) return undefined;
-      const parked = await applyParking(p, trx, events);
-      await trx.updateTable('projection_checkpoints').set({ position: to, updated_at: new Date() }).where('name', '=', p.name).execute();
-      return parked;
+    // First as one piece, with no savepoint; only a batch that fails is applied again event by event, to park what fails.
+    const applied = await this.#applyLive(p, from, events, holder, false).catch((err) => {
+      if (err instanceof WholeBatchFailed) return this.#applyLive(p, from, events, holder, true);
+      throw err;
     });
     if (!applied) return false;
     this.#saidParked(p, applied);
     this.#advanced.notify();
     return true;
+  }
+
+  /**
+   * One transaction: the checkpoint locked and checked, the lease asked after and the scopes parked
+   * read, all in one statement; the events applied; the checkpoint moved. Undefined when another
+   * runner got there first or the lease was lost.
+   */
+  #applyLive(p: Projection, from: number, events: Readable[], holder: string | undefined, oneByOne: boolean): Promise<ParkedRow[] | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ position: string; status: string; leased: boolean; parked: string[] }>`
+        SELECT c.position, c.status,
+               (${holder ?? null}::text IS NULL OR EXISTS (SELECT 1 FROM projection_leases l WHERE l.name = c.name AND l.holder = ${holder ?? null} AND l.expires_at > now())) AS leased,
+               ARRAY(SELECT DISTINCT scope FROM projection_parked WHERE projection = c.name) AS parked
+          FROM projection_checkpoints c WHERE c.name = ${p.name} FOR UPDATE OF c`.execute(trx);
+      const row = rows[0];
+      if (!row || Number(row.position) !== from || row.status !== 'running') return undefined;
+      // A worker paused past its lease (a long collection, a frozen host) must not write: another has the projection now.
+      if (!row.leased) return undefined;
+      const parked = await applyParking(p, trx, events, { parkedScopes: new Set(row.parked), oneByOne });
+      await trx.updateTable('projection_checkpoints').set({ position: events.at(-1)!.position, updated_at: new Date() }).where('name', '=', p.name).execute();
+      return parked;
+    });
   }
 
   /**
@@ -573,12 +586,11 @@ const REBUILD_BATCHES = 40;
  * the whole batch to be tried again. Writes through `trx` only, so that a rebuild's scratch schema
  * keeps its own record. Returns the rows it parked.
  */
-async function applyParking(p: Projection, trx: Db, events: Readable[]): Promise<ParkedRow[]> {
+async function applyParking(p: Projection, trx: Db, events: Readable[], live?: { parkedScopes: Set<string>; oneByOne: boolean }): Promise<ParkedRow[]> {
   const handled = events.filter((e) => p.handles.includes(e.type));
   if (handled.length === 0) return [];
-  const parkedScopes = new Set(
-    (await trx.selectFrom('projection_parked').select('scope').distinct().where('projection', '=', p.name).execute()).map((r) => r.scope),
-  );
+  const parkedScopes =
+    live?.parkedScopes ?? new Set((await trx.selectFrom('projection_parked').select('scope').distinct().where('projection', '=', p.name).execute()).map((r) => r.scope));
   const rows: ParkedRow[] = [];
   const park = (e: Readable, error: string | null) => {
     parkedScopes.add(scopeOf(e));
@@ -590,9 +602,21 @@ async function applyParking(p: Projection, trx: Db, events: Readable[]): Promise
     if (parkedScopes.has(scopeOf(e))) park(e, null);
     else open.push(e);
   }
-  // Most batches hold no failing event: all of it at once, as the projection prefers.
-  const whole = open.length > 0 && open.every((e) => e.undecodable === undefined) ? await attempt(trx, () => applyAll(p, trx, open)) : { failed: true };
-  if (whole) {
+  const sound = open.every((e) => e.undecodable === undefined);
+  if (open.length === 0) return insertParked(trx, rows);
+  // Most batches hold no failing event: all of it at once, as the projection prefers. Following
+  // the log, that is done with no savepoint: a failure ends the transaction, and the batch is
+  // applied again, one event at a time.
+  if (live && !live.oneByOne) {
+    if (!sound) throw new WholeBatchFailed();
+    try {
+      await applyAll(p, trx, open);
+    } catch (err) {
+      throw isTransient(err) ? err : new WholeBatchFailed();
+    }
+    return insertParked(trx, rows);
+  }
+  if (live || !sound || (await attempt(trx, () => applyAll(p, trx, open)))) {
     // One at a time, to find which fail; each scope that fails is parked and its later events set aside.
     for (const e of open) {
       if (parkedScopes.has(scopeOf(e))) {
@@ -603,12 +627,20 @@ async function applyParking(p: Projection, trx: Db, events: Readable[]): Promise
       if (failure) park(e, e.undecodable !== undefined ? `does not meet its schema: ${describe(e.undecodable)}` : describe(failure.failed));
     }
   }
+  return insertParked(trx, rows);
+}
+
+/** Records the events set aside; returns them. */
+async function insertParked(trx: Db, rows: ParkedRow[]): Promise<ParkedRow[]> {
   if (rows.length > 0) {
     rows.sort((a, b) => a.position - b.position);
     await trx.insertInto('projection_parked').values(rows).onConflict((oc) => oc.columns(['projection', 'position']).doNothing()).execute();
   }
   return rows;
 }
+
+/** A batch that failed applied whole, with no savepoint to go back to: it is applied again event by event. */
+class WholeBatchFailed extends Error {}
 
 /** Runs `work` under a savepoint: undefined when it succeeded, else what it failed with, its writes undone. */
 async function attempt(trx: Db, work: () => Promise<void>): Promise<{ failed: unknown } | undefined> {
