@@ -76,16 +76,26 @@ export interface Exchange {
 }
 
 /** The exchange belongs to this time bank: it was logged here, or its receiver's account is kept here. */
-const exchangesIn = (deps: Deps, networkId: string) =>
+const exchangesOwnedBy = (deps: Deps, networkId: string) =>
   deps.database.db
     .selectFrom('timebank_exchanges as x')
+    .selectAll('x')
+    .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]));
+type OwnedExchanges = ReturnType<typeof exchangesOwnedBy>;
+
+/**
+ * The time bank's exchanges with their parties' names. `chosen` narrows them to those a read wants
+ * before the names are joined, so that a page of twenty joins twenty rows, not all of a member's.
+ */
+const exchangesIn = (deps: Deps, networkId: string, chosen: (owned: OwnedExchanges) => OwnedExchanges = (owned) => owned) =>
+  deps.database.db
+    .selectFrom(chosen(exchangesOwnedBy(deps, networkId)).as('x'))
     .leftJoin('people as p', 'p.person_id', 'x.provider_id')
     .leftJoin('people as r', 'r.person_id', 'x.receiver_id')
     // A party kept by another time bank is named with it.
     .leftJoin('networks as pn', (join) => join.onRef('pn.network_id', '=', 'x.network_id').on('x.network_id', '<>', networkId))
     .leftJoin('networks as rn', (join) => join.onRef('rn.network_id', '=', 'x.receiver_network_id').on('x.receiver_network_id', '<>', networkId))
-    .select(['x.exchange_id', 'x.occurred_on', 'x.provider_id', 'p.name as provider', 'p.erased as providerErased', 'pn.name as providerNetwork', 'x.receiver_id', 'r.name as receiver', 'r.erased as receiverErased', 'rn.name as receiverNetwork', 'x.minutes', 'x.credited', 'x.category', 'x.description', 'x.status', 'x.logged_by'])
-    .where((eb) => eb.or([eb('x.network_id', '=', networkId), eb('x.receiver_network_id', '=', networkId)]));
+    .select(['x.exchange_id', 'x.occurred_on', 'x.provider_id', 'p.name as provider', 'p.erased as providerErased', 'pn.name as providerNetwork', 'x.receiver_id', 'r.name as receiver', 'r.erased as receiverErased', 'rn.name as receiverNetwork', 'x.minutes', 'x.credited', 'x.category', 'x.description', 'x.status', 'x.logged_by']);
 type ExchangeRow = Awaited<ReturnType<ReturnType<typeof exchangesIn>['execute']>>[number];
 
 // Descriptions are sealed in the read table: one vault read opens a whole page.
@@ -118,9 +128,16 @@ export async function exchangesOf(
 ): Promise<Paged<Exchange, readonly [string, number]>> {
   const { networkId, personId, state, page } = input;
   await mayReadAccount(deps, caller, networkId, personId);
-  let mine = exchangesIn(deps, networkId).select('x.position').where((eb) => eb.or([eb('x.provider_id', '=', personId), eb('x.receiver_id', '=', personId)]));
-  if (state) mine = mine.where('x.status', state === 'waiting' ? 'in' : 'not in', ['logged', 'disputed', 'confirming']);
-  const found = pageFrom(await keyset(mine, ['x.occurred_on', 'x.position'], 'desc', page).execute(), page.limit, (r) => [r.occurred_on, Number(r.position)] as const);
+  const rows = await exchangesIn(deps, networkId, (owned) => {
+    let mine = owned.where((eb) => eb.or([eb('x.provider_id', '=', personId), eb('x.receiver_id', '=', personId)]));
+    if (state) mine = mine.where('x.status', state === 'waiting' ? 'in' : 'not in', ['logged', 'disputed', 'confirming']);
+    return keyset(mine, ['x.occurred_on', 'x.position'], 'desc', page);
+  })
+    .select('x.position')
+    .orderBy('x.occurred_on', 'desc')
+    .orderBy('x.position', 'desc')
+    .execute();
+  const found = pageFrom(rows, page.limit, (r) => [r.occurred_on, Number(r.position)] as const);
   return { items: await shaped(deps, found.items), next: found.next };
 }
 
@@ -128,7 +145,7 @@ export async function exchangesOf(
 export async function exchangeOf(deps: Deps, caller: Caller, input: { networkId: string; exchangeId: string }): Promise<{ exchange: Exchange; revision: number }> {
   const { networkId, exchangeId } = input;
   const own = await requireMember(deps, caller, networkId);
-  const row = await exchangesIn(deps, networkId).where('x.exchange_id', '=', exchangeId).executeTakeFirst();
+  const row = await exchangesIn(deps, networkId, (owned) => owned.where('x.exchange_id', '=', exchangeId)).executeTakeFirst();
   if (!row) throw new Rejection('exchange-not-found', 'There is no such exchange in this network.', 404);
   mayReadExchange(own, caller, { providerId: row.provider_id, receiverId: row.receiver_id });
   const revision = await revisionOf(deps, { exchangeId });
