@@ -28,7 +28,7 @@ export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<
 export async function scratchHearth(connections: number): Promise<{ hearth: Hearth; url: string; drop(): Promise<void> }> {
   const scratch = await scratchDatabase();
   const database = await openPostgres(scratch.url, { max: connections });
-  const hearth = await openHearth(loadConfig({ DATABASE_URL: scratch.url }), pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }, pino.destination(2)), { database });
+  const hearth = await openHearth(loadConfig({ DATABASE_URL: scratch.url }), pino({ level: process.env.BENCH_LOG_LEVEL ?? 'error' }, pino.destination(2)), { database });
   return {
     hearth,
     url: scratch.url,
