@@ -12,6 +12,12 @@ import { exactWhole } from '../units.ts';
 // crash, and on PGlite not a bigint that JSON cannot carry).
 pg.types.setTypeParser(pg.types.builtins.INT8, exactWhole);
 export const pgliteParsers = { [pg.types.builtins.INT8]: exactWhole };
+// Hearth's pools are given the same parser as their own: another library in the process may set
+// pg's shared table otherwise (Emmett's store sets int8 to BigInt), and Hearth must read the same.
+const hearthTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? exactWhole : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
 
 export type Db = Kysely<Tables>;
 
@@ -24,7 +30,7 @@ export interface Database {
 }
 
 export async function openPostgres(connectionString: string, options: { max?: number; applicationName?: string } = {}): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, application_name: options.applicationName ?? 'hearth' });
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, application_name: options.applicationName ?? 'hearth', types: hearthTypes });
   // An idle connection that the server closes (a restart, a terminated backend) must not take the
   // process down: the pool drops it and the next query opens a new one.
   pool.on('error', () => {});
