@@ -1,6 +1,7 @@
 // The batcher behind group commit and batched reads: what is submitted in one turn of the event
-// loop goes together; what arrives while a batch runs goes in the next; items holding the same thing never share a batch; a batch that fails as a whole is run
-// again item by item, so that one item's fault is not another's.
+// loop goes together; what arrives while a batch runs goes in the next; items holding the same
+// thing never share a batch; a batch that fails as a whole is run again item by item, so that one
+// item's fault is not another's.
 import t from 'tap';
 import { Batcher } from '../src/eventstore/batcher.ts';
 

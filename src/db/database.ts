@@ -14,10 +14,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, exactWhole);
 export const pgliteParsers = { [pg.types.builtins.INT8]: exactWhole };
 // Hearth's pools are given the same parser as their own: another library in the process may set
 // pg's shared table otherwise (Emmett's store sets int8 to BigInt), and Hearth must read the same.
-const hearthTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? exactWhole : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+const hearthTypes = new pg.TypeOverrides();
+hearthTypes.setTypeParser(pg.types.builtins.INT8, exactWhole);
 
 export type Db = Kysely<Tables>;
 

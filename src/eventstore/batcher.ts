@@ -1,8 +1,8 @@
 // Work that arrives while a batch is running waits, and runs together in the next batch: one
 // round trip (and, for appends, one commit) for many callers instead of one each. Alone, a call
-// runs at once, so nobody waits for company: only for the others submitted in the same turn of the
-// event loop (a command's reads of several streams, asked together), which go with it. Should a batch fail as a whole, each of its items is
-// run alone, so that one caller's fault is not another's.
+// runs at once, so nobody waits for company; what is submitted in the same turn of the event loop
+// (a command's reads of several streams, asked together) goes with it. Should a batch fail as a
+// whole, each of its items is run alone, so that one caller's fault is not another's.
 
 interface Waiting<In, Out> {
   item: In;

@@ -485,8 +485,9 @@ export class ProjectionEngine {
     const to = events.at(-1)!.position;
     // Most batches hold nothing a given projection handles: its checkpoint is moved on in one statement.
     if (!events.some((e) => p.handles.includes(e.type))) return this.#passing.submit({ name: p.name, from_position: from, to_position: to, holder: holder ?? null });
-    // First as one piece, with no savepoint; only a batch that fails is applied again event by event, to park what fails.
-    const applied = await this.#applyLive(p, from, events, holder, false).catch((err) => {
+    // First as one piece, with no savepoint; a batch that fails, or holds an event that meets no
+    // schema, is applied event by event, to park what fails.
+    const applied = await this.#applyLive(p, from, events, holder, events.some((e) => e.undecodable !== undefined)).catch((err) => {
       if (err instanceof WholeBatchFailed) return this.#applyLive(p, from, events, holder, true);
       throw err;
     });
@@ -602,13 +603,11 @@ async function applyParking(p: Projection, trx: Db, events: Readable[], live?: {
     if (parkedScopes.has(scopeOf(e))) park(e, null);
     else open.push(e);
   }
-  const sound = open.every((e) => e.undecodable === undefined);
   if (open.length === 0) return insertParked(trx, rows);
   // Most batches hold no failing event: all of it at once, as the projection prefers. Following
   // the log, that is done with no savepoint: a failure ends the transaction, and the batch is
   // applied again, one event at a time.
   if (live && !live.oneByOne) {
-    if (!sound) throw new WholeBatchFailed();
     try {
       await applyAll(p, trx, open);
     } catch (err) {
@@ -616,7 +615,7 @@ async function applyParking(p: Projection, trx: Db, events: Readable[], live?: {
     }
     return insertParked(trx, rows);
   }
-  if (live || !sound || (await attempt(trx, () => applyAll(p, trx, open)))) {
+  if (live || open.some((e) => e.undecodable !== undefined) || (await attempt(trx, () => applyAll(p, trx, open)))) {
     // One at a time, to find which fail; each scope that fails is parked and its later events set aside.
     for (const e of open) {
       if (parkedScopes.has(scopeOf(e))) {
